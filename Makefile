@@ -1,0 +1,61 @@
+# courtscribe — see README.md. `make run` and `make test` work on a fresh Debian machine.
+SHELL := /bin/bash
+GO ?= go
+DATA ?= $(CURDIR)/var/demo
+BIN := bin/courtscribe
+PKGS := ./...
+FUZZTIME ?= 10s
+
+.PHONY: all deps build test vet fmt-check unit device-test whisper-test fuzz-short run bench bench-ingest bench-agent bench-diarize bench-asr bench-transcript soak fuzz clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build:
+	@mkdir -p bin
+	$(GO) build -o $(BIN) ./cmd/courtscribe
+
+# Everything CI runs.
+test: deps vet fmt-check unit device-test whisper-test fuzz-short
+	@echo "make test: all stages passed"
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+unit:
+	$(GO) test -race -timeout 30m $(PKGS)
+
+# The real-device test: PulseAudio null sink + portaudio capture through the agent.
+device-test:
+	@scripts/device-test.sh
+
+# The whisper-tagged engine tests, where libwhisper is installed.
+whisper-test:
+	@scripts/whisper-test.sh
+
+fuzz-short:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+fuzz:
+	@scripts/fuzz.sh 10m
+
+run: deps build
+	@scripts/run-demo.sh
+
+bench: deps build
+	@scripts/bench.sh
+
+bench-ingest bench-agent bench-diarize bench-asr bench-transcript: deps build
+	@scripts/bench.sh $(patsubst bench-%,%,$@)
+
+soak: deps build
+	@scripts/soak.sh
+
+clean:
+	rm -rf bin var

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages courtscribe builds and tests with, only those that are missing.
+# Go modules come through `go mod download`. libwhisper is optional and never built here: where
+# a distribution ships libwhisper-dev (Debian sid, Ubuntu 26.04) it is installed if available.
+set -euo pipefail
+pkgs=(
+  pkg-config gcc
+  portaudio19-dev          # capture: portaudio headers and library
+  pulseaudio pulseaudio-utils alsa-utils libasound2-plugins # a virtual audio device for the real capture test
+  espeak-ng sox            # synthetic hearings for tests, benchmarks and make run
+  chromium                 # end-to-end UI tests in a real headless browser
+  fonts-noto-cjk           # CJK font embedded in PDF exports
+  procps psmisc            # ps/pkill for fault-injection scripts
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Optional: a packaged libwhisper where the distribution has one.
+if ! pkg-config --exists whisper 2>/dev/null && apt-cache show libwhisper-dev >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -qq libwhisper-dev >/dev/null || true
+fi
+go mod download
+echo "deps: ok"
