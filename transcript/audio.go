@@ -1,0 +1,143 @@
+package transcript
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// LoadAudio returns the audio files of a hearing directory (DATA/hearings/ID). It reads the
+// ingest server's manifest.json when present — a JSON object with a "files" array whose
+// entries have "name" or "path", "sha256" and "bytes" or "size" — and otherwise hashes every
+// audio/*.wav itself. source says which ("manifest" or "computed"). No directory or no files
+// gives an empty list, not an error: a hearing may have been recorded elsewhere.
+func LoadAudio(hearingDir string) (files []AudioFile, source string, err error) {
+	b, err := os.ReadFile(filepath.Join(hearingDir, "manifest.json"))
+	switch {
+	case err == nil:
+		files, err := parseManifest(b)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", filepath.Join(hearingDir, "manifest.json"), err)
+		}
+		return files, "manifest", nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, "", err
+	}
+	files, err = HashAudioDir(hearingDir)
+	return files, "computed", err
+}
+
+// HashAudioDir hashes DIR/audio/*.wav, names relative to DIR, sorted by name.
+func HashAudioDir(dir string) ([]AudioFile, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "audio", "*.wav"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(paths)
+	out := []AudioFile{}
+	for _, p := range paths {
+		f, err := HashFile(p)
+		if err != nil {
+			return nil, err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		f.Name = filepath.ToSlash(rel)
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// HashFile returns the size and SHA-256 of a file (Name is the path given).
+func HashFile(path string) (AudioFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return AudioFile{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return AudioFile{}, err
+	}
+	return AudioFile{Name: path, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+func parseManifest(b []byte) ([]AudioFile, error) {
+	var m struct {
+		Files []struct {
+			Name   string `json:"name"`
+			Path   string `json:"path"`
+			File   string `json:"file"`
+			SHA256 string `json:"sha256"`
+			Bytes  int64  `json:"bytes"`
+			Size   int64  `json:"size"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("audio manifest: %w", err)
+	}
+	out := make([]AudioFile, 0, len(m.Files))
+	for _, f := range m.Files {
+		name := firstNonEmpty(f.Name, f.Path, f.File)
+		if name == "" || len(f.SHA256) != 64 {
+			return nil, errors.New("audio manifest: an entry lacks a name or a SHA-256")
+		}
+		if _, err := hex.DecodeString(f.SHA256); err != nil {
+			return nil, fmt.Errorf("audio manifest: %s: bad sha256", name)
+		}
+		if !strings.Contains(name, "/") {
+			name = "audio/" + name
+		}
+		size := f.Bytes
+		if size == 0 {
+			size = f.Size
+		}
+		out = append(out, AudioFile{Name: filepath.ToSlash(name), Bytes: size, SHA256: strings.ToLower(f.SHA256)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// VerifyAudio compares the record's audio list with the files under hearingDir (names are
+// relative to it). It returns one line per mismatch; none means all files match.
+func VerifyAudio(files []AudioFile, hearingDir string) []string {
+	var bad []string
+	for _, f := range files {
+		p := filepath.Join(hearingDir, filepath.FromSlash(f.Name))
+		if strings.Contains(f.Name, "..") {
+			bad = append(bad, fmt.Sprintf("%s: refusing a path outside the audio directory", f.Name))
+			continue
+		}
+		got, err := HashFile(p)
+		if err != nil {
+			// An audio dir given directly (…/audio) instead of the hearing dir.
+			got, err = HashFile(filepath.Join(hearingDir, filepath.Base(f.Name)))
+		}
+		switch {
+		case err != nil:
+			bad = append(bad, fmt.Sprintf("%s: %v", f.Name, err))
+		case got.SHA256 != f.SHA256:
+			bad = append(bad, fmt.Sprintf("%s: SHA-256 %s, record says %s", f.Name, got.SHA256, f.SHA256))
+		case f.Bytes != 0 && got.Bytes != f.Bytes:
+			bad = append(bad, fmt.Sprintf("%s: %d bytes, record says %d", f.Name, got.Bytes, f.Bytes))
+		}
+	}
+	return bad
+}

@@ -1,0 +1,175 @@
+package transcript
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// RecordSchema names the format of the canonical record (documented in docs/transcript.md).
+const RecordSchema = "courtscribe.record/1"
+
+// Record is the canonical, signable hearing record of one version. Its canonical encoding
+// (Canonical) is JSON with the struct's field order, UTF-8 without HTML escaping, no
+// insignificant white space. VersionHash is SHA-256 of the canonical encoding of the record
+// with VersionHash = "" and Signature = nil.
+type Record struct {
+	Schema      string          `json:"schema"`
+	Hearing     RecordHearing   `json:"hearing"`
+	Version     int             `json:"version"`
+	FinalizedBy string          `json:"finalized_by,omitempty"`
+	FinalizedAt time.Time       `json:"finalized_at,omitzero"`
+	Segments    []RecordSegment `json:"segments"`
+	Notes       []RecordNote    `json:"notes"`
+	Corrections []Correction    `json:"corrections"`
+	Audio       []AudioFile     `json:"audio"`
+	// AuditHead is the hash of the last history event included in this version.
+	AuditHead   string     `json:"audit_head"`
+	VersionHash string     `json:"version_hash"`
+	Signature   *Signature `json:"signature,omitempty"`
+}
+
+// RecordHearing is the hearing header of a record.
+type RecordHearing struct {
+	ID          string    `json:"id"`
+	CaseNumber  string    `json:"case_number"`
+	Cause       string    `json:"cause"`
+	Court       string    `json:"court"`
+	Courtroom   string    `json:"courtroom"`
+	Title       string    `json:"title"`
+	Language    string    `json:"language"`
+	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
+	StartedAt   time.Time `json:"started_at,omitzero"`
+	ClosedAt    time.Time `json:"closed_at,omitzero"`
+	Presiding   string    `json:"presiding"`
+	Judges      []string  `json:"judges"`
+	Clerk       string    `json:"clerk"`
+	Parties     []string  `json:"parties"`
+	Seats       []Seat    `json:"seats"`
+}
+
+// RecordSegment is one utterance as the record states it.
+type RecordSegment struct {
+	ID       int64  `json:"id"`
+	Seat     string `json:"seat"`
+	Role     string `json:"role"`
+	Person   string `json:"person,omitempty"`
+	StartMS  int64  `json:"start_ms"`
+	EndMS    int64  `json:"end_ms"`
+	Text     string `json:"text"`
+	Revision int64  `json:"revision"`
+	Overlap  bool   `json:"overlap,omitempty"`
+	Edited   bool   `json:"edited,omitempty"`
+}
+
+// RecordNote is a note as the record states it.
+type RecordNote struct {
+	Kind   NoteKind `json:"kind"`
+	AtMS   int64    `json:"at_ms"`
+	EndMS  int64    `json:"end_ms,omitempty"`
+	Text   string   `json:"text"`
+	Author string   `json:"author"`
+}
+
+// Signature is a judge's Ed25519 signature over a version. The signed message is the
+// canonical JSON of the Signature with Value = "" (so it covers the signer, the time, the
+// version, the version hash and the public key).
+type Signature struct {
+	Algorithm   string    `json:"algorithm"` // "ed25519"
+	Signer      string    `json:"signer"`    // user name of the judge
+	SignerName  string    `json:"signer_name,omitempty"`
+	HearingID   string    `json:"hearing_id"`
+	Version     int       `json:"version"`
+	VersionHash string    `json:"version_hash"` // hex
+	SignedAt    time.Time `json:"signed_at"`
+	PublicKey   string    `json:"public_key"` // base64 (std) of the 32-byte key
+	Value       string    `json:"value"`      // base64 (std) of the 64-byte signature
+}
+
+// canonicalJSON encodes v without HTML escaping and without a trailing newline.
+func canonicalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// CanonicalJSON is the canonical encoding used for hashing and exports.
+func CanonicalJSON(v any) ([]byte, error) { return canonicalJSON(v) }
+
+// Canonical returns the canonical encoding of the record (as exported, plus "\n" in files).
+func (r *Record) Canonical() ([]byte, error) { return canonicalJSON(r) }
+
+// RecordHash computes the version hash: hex SHA-256 of the canonical record without its
+// VersionHash and Signature.
+func RecordHash(r *Record) (string, error) {
+	c := *r
+	c.VersionHash = ""
+	c.Signature = nil
+	b, err := canonicalJSON(&c)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// SignedMessage returns the bytes a Signature's Value signs.
+func SignedMessage(s *Signature) ([]byte, error) {
+	c := *s
+	c.Value = ""
+	b, err := canonicalJSON(&c)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte("courtscribe-signature-v1\n"), b...), nil
+}
+
+// normalizeTimes makes every time of the record UTC with the precision the store keeps, so
+// the canonical encoding is the same after a round trip through storage.
+func normTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// NormTime is the time form the store keeps: UTC, microseconds.
+func NormTime(t time.Time) time.Time { return normTime(t) }
+
+// VerifySignature checks a signature block against a public key (nil: the key the block
+// names) and the version hash it must cover.
+func VerifySignature(s *Signature, versionHash string, pub ed25519.PublicKey) error {
+	if s.Algorithm != "ed25519" {
+		return fmt.Errorf("signature: unsupported algorithm %q", s.Algorithm)
+	}
+	if s.VersionHash != versionHash {
+		return fmt.Errorf("signature: covers version hash %s, record hash is %s", s.VersionHash, versionHash)
+	}
+	named, err := decodeKey(s.PublicKey)
+	if err != nil {
+		return err
+	}
+	if pub != nil && !bytes.Equal(pub, named) {
+		return fmt.Errorf("signature: made with public key %s, not the trusted key %s", s.PublicKey, encodeKey(pub))
+	}
+	sig, err := decodeB64(s.Value)
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return fmt.Errorf("signature: malformed value")
+	}
+	msg, err := SignedMessage(s)
+	if err != nil {
+		return err
+	}
+	if !ed25519.Verify(named, msg, sig) {
+		return fmt.Errorf("signature: invalid (the record or the signature block was altered, or another key signed it)")
+	}
+	return nil
+}
