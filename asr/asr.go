@@ -1,0 +1,141 @@
+// Package asr turns seat utterances into text.
+//
+// The server side of the audio lives under asr: the agent ingest endpoint (asr/ingest), the seat
+// diarizer (asr/diarize), the utterance policy (asr/policy), the transcription engines behind
+// the small Engine interface (asr/whisper through the official whisper.cpp Go bindings under the
+// build tag "whisper", asr/remote for whisper.cpp's whisper-server and OpenAI-compatible
+// servers, and None here), the worker pool that drives them (asr/pool) and backfill of pending
+// utterances (asr/backfill). asr/engine builds an Engine from configuration.
+//
+// Time in this package is hearing time: seconds since the first sample of the hearing (sample
+// index / SampleRate). Audio is 16 kHz, signed 16-bit, one channel per seat.
+package asr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// SampleRate is the rate of all audio inside the system.
+const SampleRate = 16000
+
+// Utterance is one seat's stretch of speech in a hearing, as the seat diarizer reports it.
+type Utterance struct {
+	// ID names the utterance inside its hearing; UtteranceID gives the canonical form
+	// (seat and first sample), so a partial and its final share it.
+	ID      string  `json:"id"`
+	Hearing string  `json:"hearing"`
+	Seat    string  `json:"seat"`
+	Start   float64 `json:"start"` // hearing time, seconds
+	End     float64 `json:"end"`   // hearing time, seconds
+	Overlap bool    `json:"overlap,omitempty"`
+}
+
+// UtteranceID is the canonical ID of the utterance of seat starting at start seconds.
+func UtteranceID(seat string, start float64) string {
+	return fmt.Sprintf("%s@%d", seat, SampleIndex(start))
+}
+
+// SampleIndex converts hearing time to the sample index (the system's clock).
+func SampleIndex(t float64) int64 { return int64(math.Round(t * SampleRate)) }
+
+// Duration is End-Start in seconds.
+func (u Utterance) Duration() float64 { return u.End - u.Start }
+
+// Validate reports a malformed utterance.
+func (u Utterance) Validate() error {
+	switch {
+	case u.Seat == "":
+		return errors.New("utterance has no seat")
+	case math.IsNaN(u.Start) || math.IsNaN(u.End) || math.IsInf(u.Start, 0) || math.IsInf(u.End, 0):
+		return fmt.Errorf("utterance %s: times are not finite", u.ID)
+	case u.Start < 0 || u.End <= u.Start:
+		return fmt.Errorf("utterance %s: bad times %.3f..%.3f", u.ID, u.Start, u.End)
+	}
+	return nil
+}
+
+// Request is one transcription job for an Engine.
+type Request struct {
+	Utterance Utterance
+	// PCM is the seat's audio for exactly Utterance.Start..End, 16 kHz mono.
+	PCM []int16
+	// Language is "zh", "en", "auto" or "" for the engine's default.
+	Language string
+	// Prompt is the initial prompt: hearing vocabulary and recent committed text.
+	Prompt string
+	// Partial marks a look at an utterance still in progress (a cheaper decode is fine).
+	Partial bool
+}
+
+// Transcript is what an engine makes of one Request. Times are seconds relative to the first
+// sample of Request.PCM; the pool maps them onto hearing time.
+type Transcript struct {
+	Text     string    `json:"text"`
+	Language string    `json:"language,omitempty"`
+	Segments []Segment `json:"segments,omitempty"`
+	// NoSpeechProb is the engine's probability that the audio holds no speech, or -1 when the
+	// engine does not report one.
+	NoSpeechProb float64 `json:"no_speech_prob"`
+}
+
+// Segment is a piece of text with times (relative in a Transcript, hearing time in a Result).
+type Segment struct {
+	Start  float64 `json:"start"`
+	End    float64 `json:"end"`
+	Text   string  `json:"text"`
+	Tokens []Token `json:"tokens,omitempty"`
+	// NoSpeechProb as reported by the engine for this segment, -1 when unknown.
+	NoSpeechProb float64 `json:"no_speech_prob"`
+}
+
+// Token is one decoded token with its probability; times are -1 when the engine gives none.
+type Token struct {
+	Text  string  `json:"text"`
+	P     float64 `json:"p"`
+	Start float64 `json:"start"`
+	End   float64 `json:"end"`
+}
+
+// Engine transcribes utterances. Implementations must be safe for concurrent use by the pool's
+// workers (an engine that can run only one job at a time serializes internally). Transcribe
+// returns ErrUnavailable (wrapped) when the engine cannot take work now (down, absent, timed
+// out): the utterance then stays pending for backfill. Close releases the engine; it is safe to
+// call twice.
+type Engine interface {
+	Name() string
+	Transcribe(ctx context.Context, req Request) (Transcript, error)
+	Close() error
+}
+
+// HealthChecker is implemented by engines that can tell cheaply whether they are up; backfill
+// uses it to decide when to resume.
+type HealthChecker interface {
+	Health(ctx context.Context) error
+}
+
+// ErrUnavailable marks failures after which the utterance is kept pending and retried later.
+var ErrUnavailable = errors.New("transcription engine unavailable")
+
+// ErrNoEngine is returned by None: the hearing is recorded without transcription.
+var ErrNoEngine = fmt.Errorf("no transcription engine configured: %w", ErrUnavailable)
+
+// None is the engine of a server running without transcription: every utterance is kept with
+// its audio and timing and marked pending, to be transcribed later by backfill.
+type None struct{}
+
+// Name implements Engine.
+func (None) Name() string { return "none" }
+
+// Transcribe implements Engine; it always returns ErrNoEngine.
+func (None) Transcribe(context.Context, Request) (Transcript, error) {
+	return Transcript{}, ErrNoEngine
+}
+
+// Close implements Engine.
+func (None) Close() error { return nil }
+
+// Health implements HealthChecker: None is never up.
+func (None) Health(context.Context) error { return ErrNoEngine }
