@@ -1,0 +1,106 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Frame is what the server sends on the websocket, one JSON text message each:
+//
+//	{"type":"events","events":[Message…]}   committed events, ids strictly increasing
+//	{"type":"caught_up","cursor":N}         history replayed; from now on events arrive live
+//	{"type":"error","error":"…"}            the subscription ends (reconnect with ?after=cursor)
+type Frame struct {
+	Type   string    `json:"type"`
+	Events []Message `json:"events,omitempty"`
+	Cursor int64     `json:"cursor,omitempty"`
+	Error  string    `json:"error,omitempty"`
+}
+
+const (
+	writeWait  = 10 * time.Second
+	pingPeriod = 30 * time.Second
+	pongWait   = 75 * time.Second
+)
+
+// Serve upgrades the request to a websocket and streams the hearing's events after the given
+// id until the client goes away or the subscription ends. checkOrigin decides the upgrade's
+// Origin check (see auth.SameOrigin); it must not be nil.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, hearingID string, after int64, checkOrigin func(*http.Request) bool) {
+	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 32 << 10, CheckOrigin: checkOrigin,
+		EnableCompression: false}
+	conn, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader already answered with an HTTP error
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+
+	sub, err := h.Subscribe(ctx, hearingID, after)
+	if err != nil {
+		conn.WriteJSON(Frame{Type: "error", Error: err.Error()})
+		return
+	}
+	defer sub.Close()
+
+	// The reader only watches for the client going away and answers pings; browsers send
+	// nothing else.
+	conn.SetReadLimit(4096)
+	conn.SetReadDeadline(time.Now().Add(pongWait))
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		defer cancel()
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	defer func() { conn.Close(); <-readDone }()
+
+	pings := time.NewTicker(pingPeriod)
+	defer pings.Stop()
+	go func() { // pings come from their own goroutine so a quiet hearing keeps the link alive
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-pings.C:
+				conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
+			}
+		}
+	}()
+
+	told := false
+	for {
+		msgs, err := sub.Next(ctx)
+		if err != nil {
+			if !errors.Is(err, context.Canceled) {
+				conn.SetWriteDeadline(time.Now().Add(writeWait))
+				conn.WriteJSON(Frame{Type: "error", Error: err.Error(), Cursor: sub.Cursor()})
+				conn.WriteControl(websocket.CloseMessage,
+					websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "resume from cursor"), time.Now().Add(writeWait))
+			}
+			return
+		}
+		conn.SetWriteDeadline(time.Now().Add(writeWait))
+		if len(msgs) > 0 {
+			if err := conn.WriteJSON(Frame{Type: "events", Events: msgs}); err != nil {
+				return
+			}
+		}
+		if !told && sub.CaughtUp() {
+			told = true
+			if err := conn.WriteJSON(Frame{Type: "caught_up", Cursor: sub.Cursor()}); err != nil {
+				return
+			}
+		}
+	}
+}
