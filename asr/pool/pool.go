@@ -102,7 +102,7 @@ type Pipeline struct {
 	finalized   map[string]bool      // utterance IDs whose final went out (partials after it are dropped)
 	emitMu      sync.Mutex
 
-	busy                                           atomic.Int64
+	busy                                          atomic.Int64
 	submitted, final, suspect, empty, pend, parts atomic.Int64
 }
 
