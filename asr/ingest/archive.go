@@ -1,0 +1,342 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
+
+// Archive layout inside the data directory (a contract other parts read):
+//
+//	DIR/sessions/<session>.json            session → hearing (SessionRecord)
+//	DIR/hearings/<id>/hearing.json          HearingInfo
+//	DIR/hearings/<id>/audio/<seat>.wav      16 kHz 16-bit mono, sample index = hearing time
+//	DIR/hearings/<id>/gaps.jsonl            one GapRecord per line (gaps are zeros in the WAVs)
+//	DIR/hearings/<id>/state.json            last durable seq (internal, for Welcome)
+//	DIR/hearings/<id>/manifest.json         written when the hearing is closed (Manifest)
+const (
+	SessionsDir  = "sessions"
+	HearingsDir  = "hearings"
+	AudioDir     = "audio"
+	HearingFile  = "hearing.json"
+	GapsFile     = "gaps.jsonl"
+	StateFile    = "state.json"
+	ManifestFile = "manifest.json"
+)
+
+// HearingInfo is DIR/hearings/<id>/hearing.json.
+type HearingInfo struct {
+	Hearing    string      `json:"hearing"`
+	Courtroom  string      `json:"courtroom"`
+	Session    string      `json:"session"`
+	Seats      []wire.Seat `json:"seats"`
+	SampleRate int         `json:"sample_rate"`
+	Created    time.Time   `json:"created"`
+}
+
+// SeatNames returns the seat names in channel order.
+func (h HearingInfo) SeatNames() []string {
+	out := make([]string, len(h.Seats))
+	for i, s := range h.Seats {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// SessionRecord is DIR/sessions/<session>.json: the stable mapping of an agent session to its
+// hearing.
+type SessionRecord struct {
+	Session   string      `json:"session"`
+	Courtroom string      `json:"courtroom"`
+	Hearing   string      `json:"hearing"`
+	Seats     []wire.Seat `json:"seats"`
+	Created   time.Time   `json:"created"`
+}
+
+// GapRecord is one line of gaps.jsonl: Samples samples from FirstSample on were not captured
+// and are zeros in every seat's WAV.
+type GapRecord struct {
+	FirstSample int64     `json:"first_sample"`
+	Samples     int64     `json:"samples"`
+	Reason      string    `json:"reason"`
+	Wall        time.Time `json:"wall,omitzero"`
+}
+
+// ManifestFileEntry describes one archived seat WAV.
+type ManifestFileEntry struct {
+	Seat            string  `json:"seat"`
+	Path            string  `json:"path"` // relative to the hearing directory
+	SHA256          string  `json:"sha256"`
+	Bytes           int64   `json:"bytes"`
+	Samples         int64   `json:"samples"`
+	DurationSeconds float64 `json:"duration_seconds"`
+}
+
+// Manifest is DIR/hearings/<id>/manifest.json, written once when the hearing closes.
+type Manifest struct {
+	Hearing         string              `json:"hearing"`
+	Courtroom       string              `json:"courtroom"`
+	Session         string              `json:"session"`
+	SampleRate      int                 `json:"sample_rate"`
+	Created         time.Time           `json:"created"`
+	Closed          time.Time           `json:"closed"`
+	Samples         int64               `json:"samples"`
+	DurationSeconds float64             `json:"duration_seconds"`
+	Files           []ManifestFileEntry `json:"files"`
+	Gaps            []GapRecord         `json:"gaps"`
+}
+
+// ReadManifest reads a closed hearing's manifest.
+func ReadManifest(dataDir, hearing string) (*Manifest, error) {
+	var m Manifest
+	if err := readJSON(filepath.Join(dataDir, HearingsDir, hearing, ManifestFile), &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// ReadGaps reads a hearing's gap records.
+func ReadGaps(dataDir, hearing string) ([]GapRecord, error) {
+	gaps, _, err := readGaps(filepath.Join(dataDir, HearingsDir, hearing, GapsFile))
+	return gaps, err
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+func writeJSONAtomic(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(b, '\n'), 0o644)
+}
+
+// readGaps parses gaps.jsonl; a torn or invalid trailing line (a crash while appending) is
+// dropped and reported through clean=false.
+func readGaps(path string) (gaps []GapRecord, clean bool, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	clean = true
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 4096), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var g GapRecord
+		if json.Unmarshal([]byte(line), &g) != nil || g.FirstSample < 0 || g.Samples < 1 {
+			clean = false
+			continue
+		}
+		gaps = append(gaps, g)
+	}
+	if err := sc.Err(); err != nil {
+		return gaps, false, err
+	}
+	return gaps, clean, nil
+}
+
+// seatStore holds the open files of one hearing: one wavfile.Writer per seat, the gap log and
+// the state file. It belongs to the hearing's writer goroutine (or to open/close while that
+// goroutine does not run).
+type seatStore struct {
+	dir     string
+	writers []*wavfile.Writer
+	gaps    *os.File
+	state   *os.File
+	samples int64 // durable, aligned sample count of every seat
+	lastSeq uint64
+	gapList []GapRecord
+}
+
+// openStore opens (creating or repairing) the files of a hearing and aligns every seat to the
+// shortest one: samples beyond it were never acknowledged.
+func openStore(dir string, info HearingInfo) (st *seatStore, truncated int64, err error) {
+	st = &seatStore{dir: dir}
+	defer func() {
+		if err != nil {
+			st.closeFiles()
+		}
+	}()
+	if err := os.MkdirAll(filepath.Join(dir, AudioDir), 0o755); err != nil {
+		return nil, 0, err
+	}
+	minN := int64(-1)
+	for _, seat := range info.Seats {
+		w, err := wavfile.Open(filepath.Join(dir, AudioDir, seat.Name+".wav"), wire.SampleRate)
+		if err != nil {
+			return nil, 0, fmt.Errorf("open seat %s: %w", seat.Name, err)
+		}
+		st.writers = append(st.writers, w)
+		if n := w.Samples(); minN < 0 || n < minN {
+			minN = n
+		}
+	}
+	for _, w := range st.writers {
+		if w.Samples() > minN {
+			truncated += w.Samples() - minN
+			if err := w.Truncate(minN); err != nil {
+				return nil, 0, err
+			}
+		}
+	}
+	st.samples = minN
+	if err := syncDir(filepath.Join(dir, AudioDir)); err != nil {
+		return nil, 0, err
+	}
+
+	// Gaps: keep records inside the durable audio, clip one that runs past it.
+	gpath := filepath.Join(dir, GapsFile)
+	gaps, clean, err := readGaps(gpath)
+	if err != nil {
+		return nil, 0, err
+	}
+	var kept []GapRecord
+	for _, g := range gaps {
+		if g.FirstSample >= minN {
+			clean = false
+			continue
+		}
+		if g.FirstSample+g.Samples > minN {
+			g.Samples = minN - g.FirstSample
+			clean = false
+		}
+		kept = append(kept, g)
+	}
+	if !clean {
+		var buf bytes.Buffer
+		for _, g := range kept {
+			b, _ := json.Marshal(g)
+			buf.Write(append(b, '\n'))
+		}
+		if err := writeFileAtomic(gpath, buf.Bytes(), 0o644); err != nil {
+			return nil, 0, err
+		}
+	}
+	st.gapList = kept
+	if st.gaps, err = os.OpenFile(gpath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err != nil {
+		return nil, 0, err
+	}
+
+	// State: the last durable seq. It is written after the audio is synced, so it never claims
+	// more than the WAVs hold; a missing or torn state only makes the agent resend more.
+	spath := filepath.Join(dir, StateFile)
+	var s stateRecord
+	if b, err := os.ReadFile(spath); err == nil && json.Unmarshal(bytes.TrimSpace(b), &s) == nil && s.NextSample <= minN {
+		st.lastSeq = s.LastSeq
+	}
+	if st.state, err = os.OpenFile(spath, os.O_RDWR|os.O_CREATE, 0o644); err != nil {
+		return nil, 0, err
+	}
+	return st, truncated, nil
+}
+
+type stateRecord struct {
+	LastSeq    uint64 `json:"last_seq"`
+	NextSample int64  `json:"next_sample"`
+}
+
+const stateSize = 128
+
+// writeState records the durable seq in place (one small write, no fsync: an older state only
+// makes the agent resend frames the server recognises as duplicates).
+func (st *seatStore) writeState() error {
+	b, _ := json.Marshal(stateRecord{LastSeq: st.lastSeq, NextSample: st.samples})
+	buf := bytes.Repeat([]byte{' '}, stateSize)
+	copy(buf, b)
+	buf[stateSize-1] = '\n'
+	_, err := st.state.WriteAt(buf, 0)
+	return err
+}
+
+// appendGaps writes gap records and fsyncs the gap log. It runs before the zeros are written
+// to the WAVs so that a durable gap in the audio always has its record.
+func (st *seatStore) appendGaps(gs []GapRecord) error {
+	var buf bytes.Buffer
+	for _, g := range gs {
+		b, _ := json.Marshal(g)
+		buf.Write(append(b, '\n'))
+	}
+	if _, err := st.gaps.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	if err := st.gaps.Sync(); err != nil {
+		return err
+	}
+	st.gapList = append(st.gapList, gs...)
+	return nil
+}
+
+func (st *seatStore) closeFiles() error {
+	var errs []error
+	for _, w := range st.writers {
+		errs = append(errs, w.Close())
+	}
+	if st.gaps != nil {
+		errs = append(errs, st.gaps.Close())
+	}
+	if st.state != nil {
+		errs = append(errs, st.state.Close())
+	}
+	st.writers, st.gaps, st.state = nil, nil, nil
+	return errors.Join(errs...)
+}
+
+// buildManifest hashes every seat file (after closeFiles) and describes the hearing.
+func buildManifest(dir string, info HearingInfo, gaps []GapRecord, closed time.Time) (*Manifest, error) {
+	m := &Manifest{Hearing: info.Hearing, Courtroom: info.Courtroom, Session: info.Session,
+		SampleRate: wire.SampleRate, Created: info.Created, Closed: closed.UTC(), Gaps: slices.Clone(gaps)}
+	if m.Gaps == nil {
+		m.Gaps = []GapRecord{}
+	}
+	for _, seat := range info.Seats {
+		rel := filepath.ToSlash(filepath.Join(AudioDir, seat.Name+".wav"))
+		f, err := os.Open(filepath.Join(dir, rel))
+		if err != nil {
+			return nil, err
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		samples := (n - wavfile.HeaderSize) / 2
+		m.Files = append(m.Files, ManifestFileEntry{Seat: seat.Name, Path: rel, SHA256: hex.EncodeToString(h.Sum(nil)),
+			Bytes: n, Samples: samples, DurationSeconds: float64(samples) / wire.SampleRate})
+		m.Samples = samples
+	}
+	m.DurationSeconds = float64(m.Samples) / wire.SampleRate
+	return m, nil
+}

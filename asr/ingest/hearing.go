@@ -1,0 +1,413 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
+
+// AudioListener receives the archived audio of every hearing, for the next stages (the seat
+// diarizer, then transcription). The hearing's writer goroutine calls it after each batch is
+// durable, in sample order, one hearing at a time per writer. Calls must return quickly (copy
+// or enqueue and return; never block on I/O or another hearing): a slow listener delays acks.
+// The server does not reuse the pcm slices it passes; a listener may keep them but must not
+// modify them.
+type AudioListener interface {
+	// HearingOpened is called when a hearing is opened for writing (created, or reopened after
+	// a restart); next is the first sample the following Audio or Gap call will carry.
+	HearingOpened(h HearingInfo, next int64)
+	// Audio delivers durable audio: pcm[i] is seat i (HearingInfo.Seats order), all equally
+	// long, starting at sample index first.
+	Audio(hearing string, first int64, pcm [][]int16)
+	// Gap says n samples from first on were not captured (they are zeros in the archive).
+	Gap(hearing string, first, n int64, reason string)
+	// HearingClosed is called after the manifest is written.
+	HearingClosed(hearing string)
+}
+
+// ErrClosed is returned for audio sent to a closed hearing.
+var ErrClosed = errors.New("hearing is closed")
+
+// item is one queued frame (or a flush barrier) waiting for the writer.
+type item struct {
+	c       *conn
+	seq     uint64
+	kind    wire.Kind
+	reason  uint8
+	first   int64 // first new sample (after dropping what is already stored)
+	n       int64 // new samples; 0 for a pure duplicate
+	pcm     [][]int16
+	wall    int64
+	recv    time.Time
+	barrier chan error
+}
+
+// hearing is an open hearing: its files, the queue of accepted frames and the group-commit
+// writer goroutine.
+type hearing struct {
+	info HearingInfo
+	dir  string
+	log  *slog.Logger
+	srv  *Server
+
+	mu       sync.Mutex
+	pending  []item
+	wake     chan struct{} // cap 1
+	accepted int64         // end of every sample queued or stored
+	durable  int64
+	lastSeq  uint64
+	closed   bool  // no new audio
+	failed   error // sticky storage error
+	owner    *conn
+	gapCount int
+	agent    HearingStatus // what the agent last reported (levels, alarms, spool)
+
+	st      *seatStore // owned by run()
+	stop    chan struct{}
+	stopped chan struct{}
+}
+
+func newHearing(s *Server, dir string, info HearingInfo, st *seatStore) *hearing {
+	h := &hearing{info: info, dir: dir, srv: s, st: st,
+		log:  s.log.With("hearing", info.Hearing),
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
+		accepted: st.samples, durable: st.samples, lastSeq: st.lastSeq, gapCount: len(st.gapList)}
+	return h
+}
+
+// submitResult says what happened to a frame.
+type submitResult int
+
+const (
+	queued submitResult = iota
+	duplicate
+)
+
+// submit classifies a frame by its sample range against everything already accepted and
+// queues it. It returns a *wire.Error for frames that must close the connection.
+func (h *hearing) submit(c *conn, f *wire.Frame, recv time.Time) (submitResult, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.failed != nil {
+		return 0, &wire.Error{Type: wire.TypeError, Code: wire.CodeStorage, Message: "archive failed: " + h.failed.Error()}
+	}
+	if h.closed {
+		return 0, &wire.Error{Type: wire.TypeError, Code: wire.CodeClosed, Message: fmt.Sprintf("hearing %s is closed", h.info.Hearing)}
+	}
+	if f.Channels != len(h.info.Seats) {
+		return 0, &wire.Error{Type: wire.TypeError, Code: wire.CodeBadFrame, Message: fmt.Sprintf("frame seq %d has %d channels, the hearing has %d seats", f.Seq, f.Channels, len(h.info.Seats))}
+	}
+	if f.FirstSample > h.accepted {
+		return 0, &wire.Error{Type: wire.TypeError, Code: wire.CodeOutOfOrder, Message: fmt.Sprintf("frame seq %d starts at sample %d but the server holds samples up to %d: frames must be contiguous", f.Seq, f.FirstSample, h.accepted)}
+	}
+	it := item{c: c, seq: f.Seq, kind: f.Kind, reason: f.Reason, wall: f.WallNanos, recv: recv}
+	res := duplicate
+	if end := f.End(); end > h.accepted {
+		skip := h.accepted - f.FirstSample
+		it.first, it.n = h.accepted, end-h.accepted
+		if f.Kind == wire.KindAudio {
+			it.pcm = make([][]int16, len(f.PCM))
+			for i, ch := range f.PCM {
+				it.pcm[i] = ch[skip:]
+			}
+		}
+		h.accepted = end
+		res = queued
+	}
+	h.pending = append(h.pending, it)
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+	return res, nil
+}
+
+// flush waits until everything queued before it is durable.
+func (h *hearing) flush(ctx context.Context) error {
+	ch := make(chan error, 1)
+	h.mu.Lock()
+	if h.failed != nil {
+		h.mu.Unlock()
+		return h.failed
+	}
+	h.pending = append(h.pending, item{barrier: ch})
+	h.mu.Unlock()
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case err := <-ch:
+		return err
+	case <-h.stopped:
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.failed != nil {
+			return h.failed
+		}
+		return errors.New("hearing writer stopped")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run is the group-commit writer: it takes every pending frame, writes them, fsyncs every
+// seat file once and then acknowledges them all.
+func (h *hearing) run() {
+	defer close(h.stopped)
+	for {
+		select {
+		case <-h.wake:
+		case <-h.stop:
+			h.mu.Lock()
+			n := len(h.pending)
+			h.mu.Unlock()
+			if n == 0 {
+				return
+			}
+		}
+		h.mu.Lock()
+		batch := h.pending
+		h.pending = nil
+		h.mu.Unlock()
+		if len(batch) == 0 {
+			continue
+		}
+		if err := h.commit(batch); err != nil {
+			h.fail(batch, err)
+			return
+		}
+	}
+}
+
+func (h *hearing) commit(batch []item) error {
+	st := h.st
+	m := h.srv.metrics
+	// 1. Gap records first, durably, so zeros in the audio always have their record.
+	var gaps []GapRecord
+	for _, it := range batch {
+		if it.kind == wire.KindGap && it.n > 0 {
+			g := GapRecord{FirstSample: it.first, Samples: it.n, Reason: wire.GapReasonText(it.reason)}
+			if it.wall != 0 {
+				g.Wall = time.Unix(0, it.wall).UTC()
+			}
+			gaps = append(gaps, g)
+		}
+	}
+	if len(gaps) > 0 {
+		if err := st.appendGaps(gaps); err != nil {
+			return fmt.Errorf("gap log: %w", err)
+		}
+	}
+	// 2. Audio (and zeros for gaps) to every seat, one fsync per seat file.
+	var written int64
+	var lastSeq uint64
+	for _, it := range batch {
+		if it.barrier == nil && it.seq > lastSeq {
+			lastSeq = it.seq
+		}
+		if it.n == 0 {
+			continue
+		}
+		for i, w := range st.writers {
+			var err error
+			if it.kind == wire.KindAudio {
+				err = w.Write(it.pcm[i])
+			} else {
+				err = w.WriteSilence(it.n)
+			}
+			if err != nil {
+				return fmt.Errorf("seat %s: %w", h.info.Seats[i].Name, err)
+			}
+		}
+		written += it.n
+	}
+	if written > 0 {
+		if err := syncAll(st); err != nil {
+			return err
+		}
+		st.samples += written
+	}
+	if lastSeq > st.lastSeq {
+		st.lastSeq = lastSeq
+	}
+	if err := st.writeState(); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	now := h.srv.now()
+	h.mu.Lock()
+	h.durable = st.samples
+	h.lastSeq = st.lastSeq
+	h.gapCount += len(gaps)
+	h.mu.Unlock()
+
+	// 3. Acks (cumulative, per connection) and metrics.
+	for _, it := range batch {
+		if it.barrier != nil {
+			it.barrier <- nil
+			continue
+		}
+		it.c.ackUpTo(it.seq)
+		m.ackLatency.Observe(now.Sub(it.recv).Seconds())
+	}
+	m.archivedBytes.Add(float64(written * 2 * int64(len(st.writers))))
+	for _, g := range gaps {
+		m.gaps.Inc()
+		m.gapSamples.Add(float64(g.Samples))
+	}
+	// 4. Downstream listener, in sample order.
+	if l := h.srv.listener; l != nil {
+		for _, it := range batch {
+			if it.n == 0 {
+				continue
+			}
+			if it.kind == wire.KindAudio {
+				l.Audio(h.info.Hearing, it.first, it.pcm)
+			} else {
+				l.Gap(h.info.Hearing, it.first, it.n, wire.GapReasonText(it.reason))
+			}
+		}
+	}
+	return nil
+}
+
+// syncAll fsyncs every seat file; with several seats the fsyncs run in parallel.
+func syncAll(st *seatStore) error {
+	if len(st.writers) == 1 {
+		return st.writers[0].Sync()
+	}
+	errs := make([]error, len(st.writers))
+	var wg sync.WaitGroup
+	for i, w := range st.writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = w.Sync()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// fail marks the hearing broken after a storage error: nothing more is accepted, connections
+// get storage_error, the files are closed. The next hello reopens and realigns the files.
+func (h *hearing) fail(batch []item, err error) {
+	h.log.Error("archive write failed; hearing stops accepting audio", "err", err)
+	h.mu.Lock()
+	h.failed = err
+	rest := h.pending
+	h.pending = nil
+	owner := h.owner
+	h.mu.Unlock()
+	for _, it := range append(batch, rest...) {
+		if it.barrier != nil {
+			it.barrier <- err
+		}
+	}
+	if owner != nil {
+		owner.abort(&wire.Error{Type: wire.TypeError, Code: wire.CodeStorage, Message: "archive write failed"})
+	}
+	h.st.closeFiles()
+	h.srv.forget(h)
+}
+
+// shutdown stops the writer after it has written what is queued and closes the files.
+func (h *hearing) shutdown() error {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	select {
+	case <-h.stop:
+	default:
+		close(h.stop)
+	}
+	<-h.stopped
+	h.mu.Lock()
+	failed := h.failed
+	h.mu.Unlock()
+	if failed != nil {
+		return failed
+	}
+	return h.st.closeFiles()
+}
+
+// HearingStatus is the live state of one open hearing, for the UI (JSON-friendly).
+type HearingStatus struct {
+	Hearing        string           `json:"hearing"`
+	Courtroom      string           `json:"courtroom"`
+	Session        string           `json:"session"`
+	Seats          []string         `json:"seats"`
+	Connected      bool             `json:"connected"`
+	Agent          string           `json:"agent,omitempty"`
+	Remote         string           `json:"remote,omitempty"`
+	ConnectedAt    time.Time        `json:"connected_at,omitzero"`
+	LastFrameAt    time.Time        `json:"last_frame_at,omitzero"`
+	DurableSamples int64            `json:"durable_samples"`
+	LastSeq        uint64           `json:"last_seq"`
+	Gaps           int              `json:"gaps"`
+	Levels         []wire.SeatLevel `json:"levels,omitempty"`
+	LevelsAt       time.Time        `json:"levels_at,omitzero"`
+	SpoolBytes     int64            `json:"spool_bytes"`
+	SpoolLimit     int64            `json:"spool_limit,omitempty"`
+	Unacked        int              `json:"unacked_frames"`
+	Alarms         []AlarmEvent     `json:"alarms,omitempty"`
+}
+
+// AlarmEvent is an agent alarm as the server received it.
+type AlarmEvent struct {
+	At      time.Time `json:"at"`
+	Code    string    `json:"code"`
+	Message string    `json:"message"`
+	Samples int64     `json:"samples,omitempty"`
+}
+
+// Status is the live state of the ingest side.
+type Status struct {
+	AgentsConnected int             `json:"agents_connected"`
+	Hearings        []HearingStatus `json:"hearings"`
+}
+
+func (h *hearing) status() HearingStatus {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	hs := h.agent
+	hs.Hearing, hs.Courtroom, hs.Session = h.info.Hearing, h.info.Courtroom, h.info.Session
+	hs.Seats = h.info.SeatNames()
+	hs.Connected = h.owner != nil
+	hs.DurableSamples, hs.LastSeq, hs.Gaps = h.durable, h.lastSeq, h.gapCount
+	hs.Levels = append([]wire.SeatLevel(nil), hs.Levels...)
+	hs.Alarms = append([]AlarmEvent(nil), hs.Alarms...)
+	return hs
+}
+
+// maxAlarms is how many recent alarms a hearing's status keeps.
+const maxAlarms = 20
+
+func (h *hearing) noteLevels(l *wire.Levels, at time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.agent.Levels = l.Seats
+	h.agent.LevelsAt = at
+	h.agent.SpoolBytes, h.agent.SpoolLimit, h.agent.Unacked = l.SpoolBytes, l.SpoolLimit, l.Unacked
+}
+
+func (h *hearing) noteAlarm(a *wire.Alarm, at time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.agent.Alarms = append(h.agent.Alarms, AlarmEvent{At: at, Code: a.Code, Message: a.Message, Samples: a.Samples})
+	if n := len(h.agent.Alarms); n > maxAlarms {
+		h.agent.Alarms = slices.Clone(h.agent.Alarms[n-maxAlarms:])
+	}
+}
+
+func (h *hearing) noteFrame(at time.Time) {
+	h.mu.Lock()
+	h.agent.LastFrameAt = at
+	h.mu.Unlock()
+}

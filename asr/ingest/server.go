@@ -1,0 +1,829 @@
+// Package ingest is the server side of the agent stream: the websocket endpoint /v1/agent
+// (protocol: capture/wire), agent tokens, the per-seat audio archive with group commit, crash
+// recovery, hearing close with a SHA-256 manifest, Prometheus metrics and a live status.
+//
+// Durability: a frame is acknowledged only after its samples are written and fsynced in every
+// seat file of its hearing. Each open hearing has one writer goroutine that takes every pending
+// frame, writes them, fsyncs each seat file once and then acknowledges them all (group commit:
+// batches form naturally while the previous fsync runs, there is no deliberate wait). Frames
+// are identified by sample range, so duplicates are acknowledged again without writing and a
+// frame that overlaps stored audio contributes only its new tail.
+//
+// The archive layout is documented beside the constants in archive.go and in docs/server.md.
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
+
+// AgentPath is the websocket path agents dial.
+const AgentPath = "/v1/agent"
+
+// Config configures a Server.
+type Config struct {
+	// DataDir holds tokens, sessions and the hearing archive.
+	DataDir string
+	// Logger receives connection and storage events; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock (hearing names, timestamps, ack latency); nil means time.Now.
+	Now func() time.Time
+	// Listener receives durable audio for the next stages; nil for none.
+	Listener AudioListener
+	// HelloTimeout bounds the wait for the first message (default 10 s).
+	HelloTimeout time.Duration
+	// IdleTimeout closes a connection that sends nothing for this long (default 60 s; agents
+	// send levels every second).
+	IdleTimeout time.Duration
+	// WriteTimeout bounds each message to an agent (default 10 s).
+	WriteTimeout time.Duration
+	// TakeoverTimeout is how long a new connection of a session waits for the old one to let go
+	// (default 5 s); after that it gets session_busy.
+	TakeoverTimeout time.Duration
+}
+
+// DefaultConfig returns the defaults for a data directory.
+func DefaultConfig(dataDir string) Config {
+	return Config{DataDir: dataDir, HelloTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
+		WriteTimeout: 10 * time.Second, TakeoverTimeout: 5 * time.Second}
+}
+
+// Server accepts agents and archives their audio. Create it with New, mount Handler (or
+// Register) on an HTTP listener, and call Close to drain.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+	tokens   *Tokens
+	listener AudioListener
+	metrics  *metrics
+	upgrader websocket.Upgrader
+
+	mu       sync.Mutex
+	hearings map[string]*hearing
+	conns    map[*conn]struct{}
+	closing  bool
+	closeMu  sync.Mutex // serialises hearing closes
+
+	connWG sync.WaitGroup // connection handlers
+	bgWG   sync.WaitGroup // hearing writers and helper goroutines
+}
+
+// New prepares a server on cfg.DataDir (created if missing).
+func New(cfg Config) (*Server, error) {
+	d := DefaultConfig(cfg.DataDir)
+	if cfg.DataDir == "" {
+		return nil, errors.New("ingest: no data directory")
+	}
+	if cfg.HelloTimeout <= 0 {
+		cfg.HelloTimeout = d.HelloTimeout
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = d.IdleTimeout
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = d.WriteTimeout
+	}
+	if cfg.TakeoverTimeout <= 0 {
+		cfg.TakeoverTimeout = d.TakeoverTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	for _, sub := range []string{"", SessionsDir, HearingsDir} {
+		if err := os.MkdirAll(filepath.Join(cfg.DataDir, sub), 0o755); err != nil {
+			return nil, fmt.Errorf("ingest: data directory: %w", err)
+		}
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, listener: cfg.Listener,
+		tokens:   OpenTokens(cfg.DataDir, cfg.Now),
+		metrics:  newMetrics(),
+		hearings: map[string]*hearing{}, conns: map[*conn]struct{}{},
+		upgrader: websocket.Upgrader{ReadBufferSize: 64 << 10, WriteBufferSize: 4 << 10}}
+	s.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "courtscribe_ingest_hearings_open", Help: "Hearings with open archive files."},
+		func() float64 { s.mu.Lock(); defer s.mu.Unlock(); return float64(len(s.hearings)) }))
+	return s, nil
+}
+
+// Tokens is the server's agent token store.
+func (s *Server) Tokens() *Tokens { return s.tokens }
+
+// Metrics is the server's own Prometheus registry (also served on /metrics); other parts may
+// register their collectors on it.
+func (s *Server) Metrics() *prometheus.Registry { return s.metrics.reg }
+
+// Handler returns a mux with /v1/agent, /healthz, /readyz and /metrics.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.Register(mux)
+	return mux
+}
+
+// Register mounts the ingest endpoints on mux, so other parts share the listener.
+func (s *Server) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+AgentPath, s.serveAgent)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", s.serveReady)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{Registry: s.metrics.reg}))
+}
+
+func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	s.mu.Lock()
+	closing := s.closing
+	s.mu.Unlock()
+	if closing {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	probe := filepath.Join(s.cfg.DataDir, ".ready-probe")
+	if err := os.WriteFile(probe, []byte("ok"), 0o644); err != nil {
+		http.Error(w, "data directory not writable: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	os.Remove(probe)
+	fmt.Fprintln(w, "ready")
+}
+
+// Status returns the live state of every open hearing, sorted by courtroom and hearing.
+func (s *Server) Status() Status {
+	s.mu.Lock()
+	hs := make([]*hearing, 0, len(s.hearings))
+	for _, h := range s.hearings {
+		hs = append(hs, h)
+	}
+	n := len(s.conns)
+	s.mu.Unlock()
+	st := Status{AgentsConnected: n, Hearings: []HearingStatus{}}
+	for _, h := range hs {
+		st.Hearings = append(st.Hearings, h.status())
+	}
+	sort.Slice(st.Hearings, func(i, j int) bool {
+		a, b := st.Hearings[i], st.Hearings[j]
+		if a.Courtroom != b.Courtroom {
+			return a.Courtroom < b.Courtroom
+		}
+		return a.Hearing < b.Hearing
+	})
+	return st
+}
+
+// Close stops accepting agents, disconnects the connected ones, writes and fsyncs everything
+// queued and closes the archive files. Hearings stay open on disk (not finalized): agents
+// resume after a restart. It is safe to call twice.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.abort(nil)
+	}
+	done := make(chan struct{})
+	go func() { s.connWG.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	hs := make([]*hearing, 0, len(s.hearings))
+	for _, h := range s.hearings {
+		hs = append(hs, h)
+	}
+	s.hearings = map[string]*hearing{}
+	s.mu.Unlock()
+	var errs []error
+	for _, h := range hs {
+		if err := h.shutdown(); err != nil {
+			errs = append(errs, fmt.Errorf("hearing %s: %w", h.info.Hearing, err))
+		}
+	}
+	s.bgWG.Wait()
+	return errors.Join(errs...)
+}
+
+// forget drops a failed hearing so that the next hello reopens (and realigns) it.
+func (s *Server) forget(h *hearing) {
+	s.mu.Lock()
+	if s.hearings[h.info.Hearing] == h {
+		delete(s.hearings, h.info.Hearing)
+	}
+	s.mu.Unlock()
+}
+
+// CloseHearing finalizes a hearing's audio: it disconnects its agent (hearing_closed), writes
+// and fsyncs what is queued, closes the files and writes manifest.json. Closing a closed
+// hearing returns its manifest.
+func (s *Server) CloseHearing(ctx context.Context, id string) (*Manifest, error) {
+	return s.closeHearing(ctx, id, nil)
+}
+
+func (s *Server) closeHearing(ctx context.Context, id string, caller *conn) (*Manifest, error) {
+	if !wire.ValidID(id) {
+		return nil, fmt.Errorf("hearing id %q is not valid", id)
+	}
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
+	dir := filepath.Join(s.cfg.DataDir, HearingsDir, id)
+	if m, err := ReadManifest(s.cfg.DataDir, id); err == nil {
+		return m, nil
+	}
+	s.mu.Lock()
+	h := s.hearings[id]
+	s.mu.Unlock()
+	if h == nil {
+		var info HearingInfo
+		if err := readJSON(filepath.Join(dir, HearingFile), &info); err != nil {
+			return nil, fmt.Errorf("hearing %s: %w", id, err)
+		}
+		var err error
+		if h, err = s.openHearing(dir, info); err != nil {
+			return nil, err
+		}
+	}
+	h.mu.Lock()
+	h.closed = true
+	owner := h.owner
+	h.mu.Unlock()
+	if owner != nil && owner != caller {
+		owner.abort(&wire.Error{Type: wire.TypeError, Code: wire.CodeClosed, Message: fmt.Sprintf("hearing %s was closed by the server", id)})
+	}
+	if err := h.shutdown(); err != nil {
+		s.forget(h)
+		return nil, fmt.Errorf("hearing %s: %w", id, err)
+	}
+	h.mu.Lock()
+	gaps := slices.Clone(h.st.gapList)
+	h.mu.Unlock()
+	m, err := buildManifest(dir, h.info, gaps, s.now())
+	if err == nil {
+		err = writeJSONAtomic(filepath.Join(dir, ManifestFile), m)
+	}
+	s.forget(h)
+	if err != nil {
+		return nil, fmt.Errorf("hearing %s manifest: %w", id, err)
+	}
+	s.log.Info("hearing closed", "hearing", id, "samples", m.Samples, "seconds", m.DurationSeconds, "gaps", len(m.Gaps))
+	if s.listener != nil {
+		s.listener.HearingClosed(id)
+	}
+	return m, nil
+}
+
+// openHearing opens (recovering) a hearing's files and starts its writer. s.mu must not be
+// held; the caller makes sure no other writer for it runs.
+func (s *Server) openHearing(dir string, info HearingInfo) (*hearing, error) {
+	st, truncated, err := openStore(dir, info)
+	if err != nil {
+		return nil, fmt.Errorf("hearing %s: open archive: %w", info.Hearing, err)
+	}
+	h := newHearing(s, dir, info, st)
+	if truncated > 0 {
+		h.log.Warn("recovered hearing: seats aligned to the shortest (unacknowledged tail dropped)", "dropped_samples", truncated, "next_sample", st.samples)
+	}
+	s.mu.Lock()
+	s.hearings[info.Hearing] = h
+	s.mu.Unlock()
+	s.bgWG.Add(1)
+	go func() { defer s.bgWG.Done(); h.run() }()
+	if s.listener != nil {
+		s.listener.HearingOpened(info, st.samples)
+	}
+	return h, nil
+}
+
+// helloError builds the wire error for a hello problem.
+func helloError(code, format string, args ...any) *wire.Error {
+	return &wire.Error{Type: wire.TypeError, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// openSession maps a validated, authenticated hello to its open hearing, creating the session
+// and the hearing on first contact.
+func (s *Server) openSession(hello *wire.Hello) (*hearing, *wire.Error) {
+	s.closeMu.Lock() // no hearing closes while a session opens
+	defer s.closeMu.Unlock()
+	data := s.cfg.DataDir
+	spath := filepath.Join(data, SessionsDir, hello.Session+".json")
+	var rec SessionRecord
+	err := readJSON(spath, &rec)
+	switch {
+	case err == nil:
+		if rec.Courtroom != hello.Courtroom {
+			return nil, helloError(wire.CodeUnauthorized, "session %s belongs to another courtroom", hello.Session)
+		}
+		if hello.Hearing != "" && hello.Hearing != rec.Hearing {
+			return nil, helloError(wire.CodeBadHello, "session %s records hearing %s, not %s", hello.Session, rec.Hearing, hello.Hearing)
+		}
+		if !slices.Equal(rec.Seats, hello.Seats) {
+			return nil, helloError(wire.CodeSeatMap, "session %s was started with seats %s; this hello has %s", hello.Session, seatsText(rec.Seats), seatsText(hello.Seats))
+		}
+	case errors.Is(err, os.ErrNotExist):
+		rec = SessionRecord{Session: hello.Session, Courtroom: hello.Courtroom, Hearing: hello.Hearing, Seats: hello.Seats, Created: s.now().UTC()}
+		if rec.Hearing == "" {
+			rec.Hearing = s.newHearingID(hello.Courtroom)
+		}
+	default:
+		s.log.Error("session record unreadable", "session", hello.Session, "err", err)
+		return nil, helloError(wire.CodeStorage, "session record unreadable")
+	}
+
+	id := rec.Hearing
+	s.mu.Lock()
+	h := s.hearings[id]
+	s.mu.Unlock()
+	if h != nil {
+		if h.info.Session != hello.Session {
+			return nil, helloError(wire.CodeBusy, "hearing %s is recorded by another session", id)
+		}
+		h.mu.Lock()
+		closed := h.closed
+		h.mu.Unlock()
+		if closed {
+			return nil, helloError(wire.CodeClosed, "hearing %s is closed", id)
+		}
+		return h, nil
+	}
+	dir := filepath.Join(data, HearingsDir, id)
+	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil {
+		return nil, helloError(wire.CodeClosed, "hearing %s is closed", id)
+	}
+	var info HearingInfo
+	err = readJSON(filepath.Join(dir, HearingFile), &info)
+	switch {
+	case err == nil:
+		if info.Session != hello.Session {
+			return nil, helloError(wire.CodeBusy, "hearing %s is recorded by another session", id)
+		}
+		if info.Courtroom != hello.Courtroom {
+			return nil, helloError(wire.CodeUnauthorized, "hearing %s belongs to another courtroom", id)
+		}
+		if !slices.Equal(info.Seats, hello.Seats) {
+			return nil, helloError(wire.CodeSeatMap, "hearing %s has seats %s; this hello has %s", id, seatsText(info.Seats), seatsText(hello.Seats))
+		}
+	case errors.Is(err, os.ErrNotExist):
+		info = HearingInfo{Hearing: id, Courtroom: hello.Courtroom, Session: hello.Session, Seats: hello.Seats,
+			SampleRate: wire.SampleRate, Created: s.now().UTC()}
+		if err := os.MkdirAll(filepath.Join(dir, AudioDir), 0o755); err != nil {
+			s.log.Error("cannot create hearing", "hearing", id, "err", err)
+			return nil, helloError(wire.CodeStorage, "cannot create hearing %s", id)
+		}
+		if err := writeJSONAtomic(filepath.Join(dir, HearingFile), info); err != nil {
+			s.log.Error("cannot create hearing", "hearing", id, "err", err)
+			return nil, helloError(wire.CodeStorage, "cannot create hearing %s", id)
+		}
+		s.log.Info("hearing created", "hearing", id, "courtroom", info.Courtroom, "session", info.Session, "seats", seatsText(info.Seats))
+	default:
+		s.log.Error("hearing record unreadable", "hearing", id, "err", err)
+		return nil, helloError(wire.CodeStorage, "hearing record of %s unreadable", id)
+	}
+	if _, err := os.Stat(spath); errors.Is(err, os.ErrNotExist) {
+		if err := writeJSONAtomic(spath, rec); err != nil {
+			s.log.Error("cannot record session", "session", hello.Session, "err", err)
+			return nil, helloError(wire.CodeStorage, "cannot record session")
+		}
+	}
+	h, err = s.openHearing(dir, info)
+	if err != nil {
+		s.log.Error("cannot open hearing", "hearing", id, "err", err)
+		return nil, helloError(wire.CodeStorage, "cannot open hearing %s", id)
+	}
+	return h, nil
+}
+
+// newHearingID names a hearing <courtroom>-YYYYMMDD-HHMMSS (UTC), with -2, -3… if taken.
+func (s *Server) newHearingID(courtroom string) string {
+	base := courtroom + "-" + s.now().UTC().Format("20060102-150405")
+	if len(base) > 120 {
+		base = base[len(base)-120:]
+		base = strings.TrimLeft(base, ".-_")
+	}
+	id := base
+	for i := 2; ; i++ {
+		_, err := os.Stat(filepath.Join(s.cfg.DataDir, HearingsDir, id))
+		s.mu.Lock()
+		_, open := s.hearings[id]
+		s.mu.Unlock()
+		if errors.Is(err, os.ErrNotExist) && !open {
+			return id
+		}
+		id = fmt.Sprintf("%s-%d", base, i)
+	}
+}
+
+func seatsText(seats []wire.Seat) string {
+	parts := make([]string, len(seats))
+	for i, s := range seats {
+		parts[i] = fmt.Sprintf("%s=%d", s.Name, s.Channel)
+	}
+	return strings.Join(parts, ",")
+}
+
+// conn is one agent connection.
+type conn struct {
+	s      *Server
+	ws     *websocket.Conn
+	log    *slog.Logger
+	remote string
+	h      *hearing
+	hello  *wire.Hello
+
+	wmu       sync.Mutex // one websocket writer at a time
+	ackMu     sync.Mutex
+	ackSeq    uint64 // highest durable seq to acknowledge
+	sentSeq   uint64 // highest seq acknowledged on the wire
+	ackWake   chan struct{}
+	quit      chan struct{} // closed when the handler returns
+	abortOnce sync.Once
+	lastSeq   uint64 // reader only
+}
+
+func bearer(r *http.Request) string {
+	a := r.Header.Get("Authorization")
+	if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+		return strings.TrimSpace(a[7:])
+	}
+	return ""
+}
+
+func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	closing := s.closing
+	if !closing {
+		s.connWG.Add(1)
+	}
+	s.mu.Unlock()
+	if closing {
+		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.connWG.Done()
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.log.Warn("agent upgrade failed", "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	c := &conn{s: s, ws: ws, remote: r.RemoteAddr, log: s.log.With("remote", r.RemoteAddr),
+		ackWake: make(chan struct{}, 1), quit: make(chan struct{})}
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		close(c.quit)
+		ws.Close()
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+	}()
+	ws.SetReadLimit(wire.MaxFrameBytes)
+	if werr := c.serve(r.Context(), bearer(r)); werr != nil {
+		s.metrics.errors.WithLabelValues(werr.Code).Inc()
+		c.log.Warn("agent refused", "code", werr.Code, "message", werr.Message)
+		c.sendError(werr)
+	}
+}
+
+// serve runs the hello exchange and the frame loop; a returned error goes to the agent.
+func (c *conn) serve(ctx context.Context, token string) *wire.Error {
+	s := c.s
+	c.ws.SetReadDeadline(s.now().Add(s.cfg.HelloTimeout))
+	mt, msg, err := c.ws.ReadMessage()
+	if err != nil {
+		return readError(err)
+	}
+	if mt != websocket.TextMessage {
+		return helloError(wire.CodeBadHello, "first message must be a JSON hello, got a binary message")
+	}
+	v, err := wire.DecodeText(msg)
+	if err != nil {
+		return helloError(wire.CodeBadHello, "%v", err)
+	}
+	hello, ok := v.(*wire.Hello)
+	if !ok {
+		return helloError(wire.CodeBadHello, "first message must be hello")
+	}
+	if err := hello.Validate(); err != nil {
+		var we *wire.Error
+		if errors.As(err, &we) {
+			return we
+		}
+		return helloError(wire.CodeBadHello, "%v", err)
+	}
+	c.hello = hello
+	c.log = c.log.With("courtroom", hello.Courtroom, "session", hello.Session)
+	okTok, err := s.tokens.Authenticate(token, hello.Courtroom)
+	if err != nil {
+		c.log.Error("token file unreadable", "err", err)
+		return helloError(wire.CodeStorage, "server cannot check tokens")
+	}
+	if !okTok {
+		return helloError(wire.CodeUnauthorized, "token missing, revoked or not valid for courtroom %s", hello.Courtroom)
+	}
+	h, werr := s.openSession(hello)
+	if werr != nil {
+		return werr
+	}
+	if werr := h.attach(c, s.cfg.TakeoverTimeout); werr != nil {
+		return werr
+	}
+	c.h = h
+	c.log = c.log.With("hearing", h.info.Hearing)
+	s.metrics.connected.Inc()
+	defer func() {
+		h.detach(c)
+		s.metrics.connected.Dec()
+	}()
+	h.mu.Lock()
+	welcome := wire.Welcome{Type: wire.TypeWelcome, Hearing: h.info.Hearing, Session: hello.Session, LastSeq: h.lastSeq, NextSample: h.durable}
+	h.mu.Unlock()
+	if err := c.writeJSON(welcome); err != nil {
+		c.log.Warn("welcome not sent", "err", err)
+		return nil
+	}
+	c.log.Info("agent connected", "agent", hello.Agent, "last_seq", welcome.LastSeq, "next_sample", welcome.NextSample)
+
+	s.bgWG.Add(1)
+	go func() { defer s.bgWG.Done(); c.sendAcks() }()
+	return c.readLoop(ctx)
+}
+
+func readError(err error) *wire.Error {
+	if errors.Is(err, websocket.ErrReadLimit) {
+		return helloError(wire.CodeTooLarge, "message larger than %d bytes", wire.MaxFrameBytes)
+	}
+	return nil // the peer went away or timed out: nothing to tell it
+}
+
+func (c *conn) readLoop(ctx context.Context) *wire.Error {
+	s, h := c.s, c.h
+	for {
+		c.ws.SetReadDeadline(s.now().Add(s.cfg.IdleTimeout))
+		mt, msg, err := c.ws.ReadMessage()
+		if err != nil {
+			if we := readError(err); we != nil {
+				return we
+			}
+			c.log.Info("agent disconnected", "err", err)
+			return nil
+		}
+		now := s.now()
+		switch mt {
+		case websocket.BinaryMessage:
+			f, err := wire.DecodeFrame(msg)
+			if err != nil {
+				return helloError(wire.CodeBadFrame, "%v", err)
+			}
+			if f.Seq <= c.lastSeq {
+				return helloError(wire.CodeOutOfOrder, "frame seq %d after seq %d: sequence numbers must increase", f.Seq, c.lastSeq)
+			}
+			res, err := h.submit(c, f, now)
+			if err != nil {
+				var we *wire.Error
+				if errors.As(err, &we) {
+					return we
+				}
+				return helloError(wire.CodeStorage, "%v", err)
+			}
+			c.lastSeq = f.Seq
+			s.metrics.frames.WithLabelValues(f.Kind.String()).Inc()
+			if res == duplicate {
+				s.metrics.duplicates.Inc()
+			}
+			h.noteFrame(now)
+		case websocket.TextMessage:
+			v, err := wire.DecodeText(msg)
+			if err != nil {
+				return helloError(wire.CodeBadFrame, "%v", err)
+			}
+			switch m := v.(type) {
+			case *wire.Levels:
+				h.noteLevels(m, now)
+			case *wire.Alarm:
+				c.log.Warn("agent alarm", "code", m.Code, "message", m.Message, "samples", m.Samples)
+				h.noteAlarm(m, now)
+				s.metrics.alarms.WithLabelValues(m.Code).Inc()
+			case *wire.End:
+				done, werr := c.end(ctx, m)
+				if werr != nil || done {
+					return werr
+				}
+			default:
+				return helloError(wire.CodeBadFrame, "unexpected %T message after hello", v)
+			}
+		}
+	}
+}
+
+// end handles wire.End: flush, acknowledge everything, and close the hearing if asked.
+func (c *conn) end(ctx context.Context, m *wire.End) (done bool, werr *wire.Error) {
+	h := c.h
+	h.mu.Lock()
+	accepted := h.accepted
+	h.mu.Unlock()
+	if m.EndSample > accepted {
+		return true, helloError(wire.CodeOutOfOrder, "end at sample %d but the server holds samples up to %d", m.EndSample, accepted)
+	}
+	if err := h.flush(ctx); err != nil {
+		return true, helloError(wire.CodeStorage, "flush: %v", err)
+	}
+	if err := c.flushAck(); err != nil {
+		return true, nil
+	}
+	c.log.Info("agent ended", "end_sample", m.EndSample, "last_seq", m.LastSeq, "close_hearing", m.CloseHearing)
+	if !m.CloseHearing {
+		return false, nil
+	}
+	if _, err := c.s.closeHearing(ctx, h.info.Hearing, c); err != nil {
+		c.log.Error("close hearing failed", "err", err)
+		return true, helloError(wire.CodeStorage, "close hearing: %v", err)
+	}
+	c.wmu.Lock()
+	c.ws.SetWriteDeadline(c.s.now().Add(c.s.cfg.WriteTimeout))
+	c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "hearing closed"))
+	c.wmu.Unlock()
+	return true, nil
+}
+
+func (c *conn) writeJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.ws.SetWriteDeadline(c.s.now().Add(c.s.cfg.WriteTimeout))
+	return c.ws.WriteMessage(websocket.TextMessage, b)
+}
+
+func (c *conn) sendError(e *wire.Error) {
+	e.Type = wire.TypeError
+	if err := c.writeJSON(e); err != nil {
+		return
+	}
+	c.wmu.Lock()
+	c.ws.SetWriteDeadline(c.s.now().Add(time.Second))
+	c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, e.Code))
+	c.wmu.Unlock()
+}
+
+// ackUpTo records that every frame up to seq is durable (called by the hearing writer; it
+// never blocks on the network).
+func (c *conn) ackUpTo(seq uint64) {
+	c.ackMu.Lock()
+	if seq > c.ackSeq {
+		c.ackSeq = seq
+	}
+	c.ackMu.Unlock()
+	select {
+	case c.ackWake <- struct{}{}:
+	default:
+	}
+}
+
+// flushAck sends the current cumulative ack now (if not sent yet).
+func (c *conn) flushAck() error {
+	c.ackMu.Lock()
+	seq := c.ackSeq
+	send := seq > c.sentSeq
+	if send {
+		c.sentSeq = seq
+	}
+	c.ackMu.Unlock()
+	if !send {
+		return nil
+	}
+	return c.writeJSON(wire.Ack{Type: wire.TypeAck, Seq: seq})
+}
+
+// sendAcks is the connection's ack sender: acks coalesce, the latest cumulative seq wins.
+func (c *conn) sendAcks() {
+	for {
+		select {
+		case <-c.quit:
+			return
+		case <-c.ackWake:
+			if err := c.flushAck(); err != nil {
+				c.ws.Close()
+				return
+			}
+		}
+	}
+}
+
+// abort closes the connection from outside its handler, telling the agent why (e may be nil).
+// It does not wait.
+func (c *conn) abort(e *wire.Error) {
+	c.abortOnce.Do(func() {
+		c.s.bgWG.Add(1)
+		go func() {
+			defer c.s.bgWG.Done()
+			if e != nil {
+				c.log.Warn("closing agent connection", "code", e.Code, "message", e.Message)
+				c.sendError(e)
+			}
+			c.ws.Close()
+		}()
+	})
+}
+
+// attach makes c the hearing's connection; an older connection of the same session (a
+// half-open TCP connection after a network cut) is closed first.
+func (h *hearing) attach(c *conn, wait time.Duration) *wire.Error {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		h.mu.Lock()
+		old := h.owner
+		if old == nil {
+			h.owner = c
+			h.agent.Agent, h.agent.Remote, h.agent.ConnectedAt = c.hello.Agent, c.remote, c.s.now()
+			h.mu.Unlock()
+			return nil
+		}
+		h.mu.Unlock()
+		old.abort(&wire.Error{Type: wire.TypeError, Code: wire.CodeBusy, Message: "replaced by a newer connection of the same session"})
+		select {
+		case <-old.quit:
+		case <-deadline.C:
+			return helloError(wire.CodeBusy, "session %s is still connected", c.hello.Session)
+		}
+	}
+}
+
+func (h *hearing) detach(c *conn) {
+	h.mu.Lock()
+	if h.owner == c {
+		h.owner = nil
+	}
+	h.mu.Unlock()
+}
+
+// metrics are the ingest's Prometheus collectors on its own registry.
+type metrics struct {
+	reg           *prometheus.Registry
+	connected     prometheus.Gauge
+	frames        *prometheus.CounterVec
+	duplicates    prometheus.Counter
+	ackLatency    prometheus.Histogram
+	archivedBytes prometheus.Counter
+	gaps          prometheus.Counter
+	gapSamples    prometheus.Counter
+	errors        *prometheus.CounterVec
+	alarms        *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "courtscribe_ingest_agents_connected",
+			Help: "Agent connections past the hello."}),
+		frames: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "courtscribe_ingest_frames_total",
+			Help: "Frames received, by kind (rate() gives frames per second)."}, []string{"kind"}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "courtscribe_ingest_duplicate_frames_total",
+			Help: "Frames already stored, acknowledged again without writing."}),
+		ackLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "courtscribe_ingest_ack_latency_seconds",
+			Help:    "From frame receipt to durable (fsynced) and acknowledged.",
+			Buckets: []float64{.001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2, 5}}),
+		archivedBytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "courtscribe_ingest_archived_bytes_total",
+			Help: "PCM bytes written durably to seat files (gaps included as zeros)."}),
+		gaps: prometheus.NewCounter(prometheus.CounterOpts{Name: "courtscribe_ingest_gaps_total",
+			Help: "Gap records archived."}),
+		gapSamples: prometheus.NewCounter(prometheus.CounterOpts{Name: "courtscribe_ingest_gap_samples_total",
+			Help: "Samples archived as gaps (per seat)."}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "courtscribe_ingest_errors_total",
+			Help: "Connections closed with a protocol error, by wire code."}, []string{"code"}),
+		alarms: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "courtscribe_ingest_agent_alarms_total",
+			Help: "Alarms raised by agents, by code."}, []string{"code"}),
+	}
+	m.reg.MustRegister(m.connected, m.frames, m.duplicates, m.ackLatency, m.archivedBytes, m.gaps, m.gapSamples, m.errors, m.alarms,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
