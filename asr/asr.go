@@ -79,6 +79,9 @@ type Transcript struct {
 	// NoSpeechProb is the engine's probability that the audio holds no speech, or -1 when the
 	// engine does not report one.
 	NoSpeechProb float64 `json:"no_speech_prob"`
+	// Confidence is an engine's own confidence (0..1) for engines that report no token
+	// probabilities (e.g. exp(avg_logprob) from an OpenAI-compatible server); 0 when unknown.
+	Confidence float64 `json:"confidence,omitempty"`
 }
 
 // Segment is a piece of text with times (relative in a Transcript, hearing time in a Result).

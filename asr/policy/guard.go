@@ -196,7 +196,7 @@ func joinUnits(u []string) string {
 }
 
 // Confidence is the mean probability of the text tokens of t (special tokens such as "[_BEG_]"
-// or "<|en|>" excluded), 0 when there are none.
+// or "<|en|>" excluded); without token probabilities it is the engine's own t.Confidence.
 func Confidence(t asr.Transcript) float64 {
 	var sum float64
 	n := 0
@@ -210,7 +210,7 @@ func Confidence(t asr.Transcript) float64 {
 		}
 	}
 	if n == 0 {
-		return 0
+		return t.Confidence
 	}
 	return sum / float64(n)
 }
