@@ -1,0 +1,127 @@
+// Package baseline holds the two naive seat diarizers the benchmark compares courtscribe's
+// diarizer with, run on the same audio:
+//
+//   - Energy: each channel on its own, speech when its 10 ms energy exceeds the channel's noise
+//     level (10th percentile of the whole file) by ThresholdDB, with the same hangover. This is
+//     "transcribe every channel separately": bleed becomes speech on every seat.
+//   - Loudest: in every frame where some channel is speech by the rule above, the channel with
+//     the highest raw energy gets the frame ("loudest channel wins"): no overlaps, and a hot mic
+//     steals its neighbours' speech.
+package baseline
+
+import (
+	"math"
+	"slices"
+
+	"github.com/courtscribe/courtscribe/asr/diarize"
+)
+
+// ThresholdDB above the noise level makes a frame speech.
+const ThresholdDB = 9
+
+// HangoverFrames bridges pauses up to 0.4 s, like the diarizer's default.
+const HangoverFrames = 40
+
+const hop = 160
+
+// frameEnergy returns per-channel 10 ms energies in dB and each channel's speech flags.
+func frameEnergy(pcm [][]int16) (en [][]float64, speech [][]bool) {
+	n := len(pcm)
+	nf := 0
+	if n > 0 {
+		nf = len(pcm[0]) / hop
+	}
+	en = make([][]float64, n)
+	speech = make([][]bool, n)
+	for c := range n {
+		en[c] = make([]float64, nf)
+		for f := range nf {
+			var e float64
+			for _, v := range pcm[c][f*hop : (f+1)*hop] {
+				e += float64(v) * float64(v)
+			}
+			en[c][f] = 10 * math.Log10(e/hop+1)
+		}
+		sorted := slices.Clone(en[c])
+		slices.Sort(sorted)
+		noise := 0.0
+		if nf > 0 {
+			noise = sorted[nf/10]
+		}
+		speech[c] = make([]bool, nf)
+		for f := range nf {
+			speech[c][f] = en[c][f] > noise+ThresholdDB
+		}
+	}
+	return en, speech
+}
+
+// Energy runs the per-channel energy VAD.
+func Energy(seats []string, pcm [][]int16) []diarize.Segment {
+	_, speech := frameEnergy(pcm)
+	return toSegments(seats, speech)
+}
+
+// Loudest runs "loudest channel wins".
+func Loudest(seats []string, pcm [][]int16) []diarize.Segment {
+	en, speech := frameEnergy(pcm)
+	if len(en) == 0 {
+		return nil
+	}
+	nf := len(en[0])
+	own := make([][]bool, len(en))
+	for c := range own {
+		own[c] = make([]bool, nf)
+	}
+	for f := range nf {
+		any := false
+		best := 0
+		for c := range en {
+			any = any || speech[c][f]
+			if en[c][f] > en[best][f] {
+				best = c
+			}
+		}
+		if any {
+			own[best][f] = true
+		}
+	}
+	return toSegments(seats, own)
+}
+
+// toSegments turns frame flags into segments, bridging pauses up to the hangover.
+func toSegments(seats []string, flags [][]bool) []diarize.Segment {
+	var out []diarize.Segment
+	for c, fl := range flags {
+		start, last := -1, -1
+		for f, on := range fl {
+			if !on {
+				continue
+			}
+			if start >= 0 && f-last > HangoverFrames {
+				out = append(out, diarize.Segment{Seat: seats[c], Start: float64(start) / 100, End: float64(last+1) / 100})
+				start = -1
+			}
+			if start < 0 {
+				start = f
+			}
+			last = f
+		}
+		if start >= 0 {
+			out = append(out, diarize.Segment{Seat: seats[c], Start: float64(start) / 100, End: float64(last+1) / 100})
+		}
+	}
+	markOverlaps(out)
+	diarize.SortSegments(out)
+	return out
+}
+
+func markOverlaps(s []diarize.Segment) {
+	for i := range s {
+		for j := range s {
+			if s[i].Seat != s[j].Seat && s[i].Start < s[j].End && s[j].Start < s[i].End {
+				s[i].Overlap = true
+			}
+		}
+	}
+}

@@ -1,0 +1,310 @@
+// Command hearinggen synthesizes multi-microphone courtroom hearings from scene files
+// (scripts/scenes/*.json) and benchmarks the seat diarizer on them.
+//
+//	go run ./scripts/hearinggen gen   [-scenes DIR] [-out DIR] [-force] [scene.json...]
+//	go run ./scripts/hearinggen bench [-scenes DIR] [-out DIR] [-md FILE] [-runs N]
+//
+// gen writes, per scene, OUT/<name>.wav (one channel per seat, 16 kHz) and
+// OUT/<name>.truth.json (reference segments, the `courtscribe diarize --json` schema); a scene
+// whose file and generator version are unchanged is not rendered again. bench generates what is
+// missing, runs courtscribe's diarizer and the two baselines (per-channel energy VAD, loudest
+// channel wins) on the same audio, scores them with DER (0.25 s collar) and prints a table; with
+// -md it also writes the table as Markdown. A scene that needs ../shared/testdata is skipped
+// with a message when that folder is absent.
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/courtscribe/courtscribe/asr/diarize"
+	"github.com/courtscribe/courtscribe/asr/diarize/baseline"
+	"github.com/courtscribe/courtscribe/asr/diarize/der"
+	"github.com/courtscribe/courtscribe/asr/diarize/scene"
+	"github.com/courtscribe/courtscribe/capture/wavfile"
+)
+
+// genVersion changes whenever rendering changes, so cached hearings are rebuilt.
+const genVersion = "hearinggen-1"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "hearinggen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: hearinggen gen|bench [flags]")
+	}
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	scenes := fs.String("scenes", "scripts/scenes", "folder of scene JSON files")
+	outDir := fs.String("out", "var/hearings", "folder for rendered hearings (cache)")
+	force := fs.Bool("force", false, "render even when the cache is current")
+	md := fs.String("md", "", "bench: also write the table as Markdown to this file")
+	runs := fs.Int("runs", 5, "bench: timing runs per method (the median is reported)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		m, err := filepath.Glob(filepath.Join(*scenes, "*.json"))
+		if err != nil {
+			return err
+		}
+		files = m
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no scene files in %s", *scenes)
+	}
+	sort.Strings(files)
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return err
+	}
+	switch args[0] {
+	case "gen":
+		for _, f := range files {
+			if _, err := generate(ctx, f, *outDir, *force, out); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "bench":
+		return bench(ctx, files, *outDir, *md, max(*runs, 1), out)
+	}
+	return fmt.Errorf("unknown subcommand %q (gen, bench)", args[0])
+}
+
+type rendered struct {
+	scene *scene.Scene
+	wav   string
+	truth string
+}
+
+// generate renders one scene unless the cache is current; nil result means skipped.
+func generate(ctx context.Context, file, outDir string, force bool, log io.Writer) (*rendered, error) {
+	sc, err := scene.Load(file)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(append([]byte(genVersion+"\n"), b...))
+	stamp := hex.EncodeToString(sum[:])
+	r := &rendered{scene: sc,
+		wav:   filepath.Join(outDir, sc.Name+".wav"),
+		truth: filepath.Join(outDir, sc.Name+".truth.json")}
+	stampPath := filepath.Join(outDir, sc.Name+".stamp")
+	if old, err := os.ReadFile(stampPath); err == nil && !force && strings.TrimSpace(string(old)) == stamp {
+		if _, err := os.Stat(r.wav); err == nil {
+			return r, nil
+		}
+	}
+	td := scene.FindTestdata(filepath.Dir(file))
+	if sc.UsesTestdata() && td == "" {
+		fmt.Fprintf(log, "hearinggen: skipping scene %s: it needs ../shared/testdata (jfk.wav), which is absent\n", sc.Name)
+		return nil, nil
+	}
+	t0 := time.Now()
+	h, err := scene.Render(ctx, sc, scene.Options{Dir: filepath.Dir(file), Testdata: td})
+	if errors.Is(err, scene.ErrNoTestdata) {
+		fmt.Fprintf(log, "hearinggen: skipping scene %s: %v\n", sc.Name, err)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := wavfile.WriteMulti(r.wav, scene.Rate, h.Channels); err != nil {
+		return nil, err
+	}
+	tj, err := json.MarshalIndent(struct {
+		Segments []diarize.Segment `json:"segments"`
+	}{h.Truth}, "", " ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(r.truth, append(tj, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(stampPath, []byte(stamp+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "hearinggen: rendered %s: %d seats, %.1f s, %d reference segments (%.1fs)\n",
+		sc.Name, len(h.Seats), h.Duration(), len(h.Truth), time.Since(t0).Seconds())
+	return r, nil
+}
+
+type row struct {
+	name, desc       string
+	seats            int
+	dur              float64
+	cs, energy, loud der.Result
+	csSpeed          float64 // multiples of real time, per channel
+	enSpeed, ldSpeed float64
+	notes            []string
+}
+
+func bench(ctx context.Context, files []string, outDir, md string, runs int, out io.Writer) error {
+	var rows []row
+	for _, f := range files {
+		r, err := generate(ctx, f, outDir, false, out)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			continue
+		}
+		a, err := wavfile.ReadFile(r.wav)
+		if err != nil {
+			return err
+		}
+		ref, err := readTruth(r.truth)
+		if err != nil {
+			return err
+		}
+		seats := r.scene.SeatNames()
+		if a.SampleRate != diarize.SampleRate || len(a.Channels) != len(seats) {
+			return fmt.Errorf("%s: %d Hz × %d channels, want 16000 × %d", r.wav, a.SampleRate, len(a.Channels), len(seats))
+		}
+		dur := float64(a.Frames()) / float64(a.SampleRate)
+		cfg := diarize.DefaultConfig()
+		var hyp []diarize.Segment
+		csT := median(runs, func() {
+			hyp, err = diarize.Offline(cfg, seats, a.Channels, nil)
+		})
+		if err != nil {
+			return err
+		}
+		var en, ld []diarize.Segment
+		enT := median(runs, func() { en = baseline.Energy(seats, a.Channels) })
+		ldT := median(runs, func() { ld = baseline.Loudest(seats, a.Channels) })
+		o := der.DefaultOptions()
+		rw := row{name: r.scene.Name, desc: r.scene.Description, seats: len(seats), dur: dur,
+			cs: der.Score(ref, hyp, o), energy: der.Score(ref, en, o), loud: der.Score(ref, ld, o),
+			csSpeed: rt(dur, len(seats), csT), enSpeed: rt(dur, len(seats), enT), ldSpeed: rt(dur, len(seats), ldT)}
+		for _, st := range r.scene.Seats {
+			s := rw.cs.Seats[st.Name]
+			if s == nil {
+				s = &der.Seat{}
+			}
+			refT := 0.0
+			for _, x := range ref {
+				if x.Seat == st.Name {
+					refT += x.End - x.Start
+				}
+			}
+			bl := func(res der.Result) float64 {
+				if v := res.Seats[st.Name]; v != nil {
+					return v.FalseAlarm
+				}
+				return 0
+			}
+			if refT == 0 {
+				rw.notes = append(rw.notes, fmt.Sprintf("silent seat %s: %.2f s speech given (energy VAD %.1f s, loudest %.1f s)",
+					st.Name, s.FalseAlarm, bl(rw.energy), bl(rw.loud)))
+			}
+			if st.GainDB > 0 {
+				rw.notes = append(rw.notes, fmt.Sprintf("hot mic %s (+%g dB): %.2f s of others' speech taken (energy VAD %.1f s, loudest %.1f s)",
+					st.Name, st.GainDB, s.FalseAlarm, bl(rw.energy), bl(rw.loud)))
+			}
+		}
+		rows = append(rows, rw)
+		printRow(out, rw)
+	}
+	if md != "" {
+		return writeMarkdown(md, rows, runs)
+	}
+	return nil
+}
+
+func readTruth(path string) ([]diarize.Segment, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var v struct {
+		Segments []diarize.Segment `json:"segments"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return v.Segments, nil
+}
+
+func median(runs int, f func()) time.Duration {
+	ts := make([]time.Duration, runs)
+	for i := range ts {
+		t0 := time.Now()
+		f()
+		ts[i] = time.Since(t0)
+	}
+	slices.Sort(ts)
+	return ts[runs/2]
+}
+
+// rt is the speed in multiples of real time per channel: channel-seconds of audio per second.
+func rt(dur float64, ch int, d time.Duration) float64 {
+	return dur * float64(ch) / max(d.Seconds(), 1e-9)
+}
+
+func pct(r der.Result) string {
+	return fmt.Sprintf("%.2f%% (%.1f/%.1f/%.1f)", 100*r.DER, 100*r.Missed/max(r.Reference, 1e-9),
+		100*r.FalseAlarm/max(r.Reference, 1e-9), 100*r.Confusion/max(r.Reference, 1e-9))
+}
+
+func printRow(w io.Writer, r row) {
+	fmt.Fprintf(w, "\n%s: %d seats, %.1f s\n", r.name, r.seats, r.dur)
+	fmt.Fprintf(w, "  %-22s %-28s %s\n", "method", "DER (miss/FA/conf %)", "speed (x real time per channel)")
+	fmt.Fprintf(w, "  %-22s %-28s %.0f\n", "courtscribe", pct(r.cs), r.csSpeed)
+	fmt.Fprintf(w, "  %-22s %-28s %.0f\n", "baseline energy VAD", pct(r.energy), r.enSpeed)
+	fmt.Fprintf(w, "  %-22s %-28s %.0f\n", "baseline loudest wins", pct(r.loud), r.ldSpeed)
+	for _, n := range r.notes {
+		fmt.Fprintf(w, "  %s\n", n)
+	}
+}
+
+func writeMarkdown(path string, rows []row, runs int) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Seat diarization benchmark\n\n")
+	fmt.Fprintf(&b, "Generated by `make bench-diarize` (scripts/bench-diarize.sh → scripts/hearinggen bench) on %s, "+
+		"%d CPU cores (GOMAXPROCS %d), %s/%s. DER = missed + false alarm + seat confusion over scored reference speech, "+
+		"10 ms frames, fixed seat mapping, 0.25 s collar (docs/diarize.md). Speed: channel-seconds of audio per "+
+		"second of one core's time (median of %d runs, the baselines timed in the same invocation).\n\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runs)
+	fmt.Fprintf(&b, "| scene | seats | audio s | courtscribe DER (miss/FA/conf %%) | energy VAD DER | loudest-wins DER | courtscribe speed ×RT/ch | energy ×RT/ch | loudest ×RT/ch |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %d | %.1f | %s | %s | %s | %.0f | %.0f | %.0f |\n", r.name, r.seats, r.dur,
+			pct(r.cs), pct(r.energy), pct(r.loud), r.csSpeed, r.enSpeed, r.ldSpeed)
+	}
+	b.WriteString("\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "- **%s**: %s\n", r.name, r.desc)
+		for _, n := range r.notes {
+			fmt.Fprintf(&b, "  - %s\n", n)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
