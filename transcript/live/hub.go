@@ -81,6 +81,7 @@ type Hub struct {
 
 	mu     sync.Mutex
 	subs   map[string]map[*Sub]struct{} // by hearing
+	heads  map[string]int64              // last committed event id per hearing, once known
 	closed bool
 }
 
@@ -96,7 +97,7 @@ func New(cfg Config, src History, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Hub{cfg: cfg, src: src, log: log, subs: map[string]map[*Sub]struct{}{}}
+	h := &Hub{cfg: cfg, src: src, log: log, subs: map[string]map[*Sub]struct{}{}, heads: map[string]int64{}}
 	h.cancel = src.Subscribe(h.onCommit)
 	return h
 }
@@ -130,6 +131,9 @@ func (h *Hub) Subscribers(hearingID string) int {
 // onCommit is the store listener: it must not block and must not call the store.
 func (h *Hub) onCommit(e transcript.Event) {
 	h.mu.Lock()
+	if _, ok := h.heads[e.HearingID]; ok && e.ID > h.heads[e.HearingID] {
+		h.heads[e.HearingID] = e.ID
+	}
 	subs := h.subs[e.HearingID]
 	if len(subs) == 0 {
 		h.mu.Unlock()
@@ -150,6 +154,45 @@ func (h *Hub) onCommit(e transcript.Event) {
 		h.log.Warn("live: dropping a slow subscriber", "hearing", e.HearingID, "cursor", s.Cursor())
 		s.end(ErrSlow)
 	}
+}
+
+// Head returns the id of the last event committed for a hearing (0 when none). The first call
+// for a hearing reads its history once; afterwards the listener keeps the value current.
+func (h *Hub) Head(ctx context.Context, hearingID string) (int64, error) {
+	h.mu.Lock()
+	v, ok := h.heads[hearingID]
+	if !ok {
+		h.heads[hearingID] = 0 // from now on the listener tracks it; the scan below catches up
+	}
+	h.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	var last int64
+	for {
+		evs, err := h.src.EventsSince(ctx, hearingID, last, h.cfg.PageSize)
+		if err != nil {
+			h.mu.Lock()
+			if h.heads[hearingID] == 0 {
+				delete(h.heads, hearingID)
+			}
+			h.mu.Unlock()
+			return 0, err
+		}
+		if len(evs) > 0 {
+			last = evs[len(evs)-1].ID
+		}
+		if len(evs) < h.cfg.PageSize {
+			break
+		}
+	}
+	h.mu.Lock()
+	if last > h.heads[hearingID] {
+		h.heads[hearingID] = last
+	}
+	v = h.heads[hearingID]
+	h.mu.Unlock()
+	return v, nil
 }
 
 // Subscribe follows a hearing from event id after (exclusive). The subscription ends when ctx

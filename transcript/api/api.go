@@ -1,0 +1,281 @@
+// Package api is the JSON HTTP API and the web UI of the hearing record: login sessions, hearings,
+// segments and their edits, the lifecycle (recess, resume, close, finalize, sign), exports,
+// revision history, archived audio ranges, the record health panel and the live websocket feed.
+//
+// Every request is checked against the user's role with transcript.Can: clerks edit and
+// finalize only their own hearings, judges sign only where they sit on the bench, viewers only
+// read, technicians see agents and devices, admins manage hearings and users. Sessions are
+// cookies (see transcript/auth); unsafe requests need the session's CSRF token in the
+// X-CSRF-Token header and a JSON body (Content-Type application/json, size-limited, decoded
+// strictly: unknown fields and trailing data are errors).
+//
+// Edits carry the revision they were based on. A stale one gets 409 Conflict with the current
+// segment in the body; nothing is overwritten. See docs/ui.md for every endpoint.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/courtscribe/courtscribe/transcript"
+	"github.com/courtscribe/courtscribe/transcript/auth"
+	"github.com/courtscribe/courtscribe/transcript/live"
+	"github.com/courtscribe/courtscribe/transcript/web"
+)
+
+// Config configures the API. The zero value works for tests on loopback.
+type Config struct {
+	// DataDir is DATA: archived audio lives in DATA/hearings/ID/audio/SEAT.wav.
+	DataDir string
+	// AllowedOrigins are extra origins ("https://court.example") accepted for websockets and
+	// unsafe requests besides the host the request was sent to.
+	AllowedOrigins []string
+	// MaxBodyBytes limits JSON request bodies (default 1 MiB).
+	MaxBodyBytes int64
+	// MaxAudioSeconds limits one audio range (default 600 s).
+	MaxAudioSeconds float64
+	// Sessions tunes session lifetime and the login limiter.
+	Sessions auth.Config
+	// Live tunes the websocket hub.
+	Live live.Config
+	// Clock is the time source (default time.Now).
+	Clock func() time.Time
+	// NoUI leaves the embedded web UI out (API only).
+	NoUI bool
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{MaxBodyBytes: 1 << 20, MaxAudioSeconds: 600, Sessions: auth.DefaultConfig(),
+		Live: live.DefaultConfig(), Clock: time.Now}
+}
+
+// Server is the API and UI handler. Close stops its live hub.
+type Server struct {
+	cfg      Config
+	store    transcript.Store
+	status   StatusSource
+	log      *slog.Logger
+	sessions *auth.Manager
+	limiter  *auth.Limiter
+	hub      *live.Hub
+	health   *healthTracker
+	mux      *http.ServeMux
+}
+
+// New builds the handler. status may be nil (no capture agents known: the health panel shows
+// only the engine backlog).
+func New(cfg Config, store transcript.Store, status StatusSource, log *slog.Logger) *Server {
+	def := DefaultConfig()
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = def.MaxBodyBytes
+	}
+	if cfg.MaxAudioSeconds <= 0 {
+		cfg.MaxAudioSeconds = def.MaxAudioSeconds
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	sc := cfg.Sessions
+	s := &Server{
+		cfg: cfg, store: store, status: status, log: log,
+		sessions: auth.NewManager(sc, cfg.Clock),
+		hub:      live.New(cfg.Live, store, log),
+		health:   newHealthTracker(),
+		mux:      http.NewServeMux(),
+	}
+	burst, every := sc.LoginBurst, sc.LoginEvery
+	if burst <= 0 {
+		burst = def.Sessions.LoginBurst
+	}
+	if every <= 0 {
+		every = def.Sessions.LoginEvery
+	}
+	s.limiter = auth.NewLimiter(burst, every, cfg.Clock)
+	s.routes()
+	return s
+}
+
+// Close stops the live hub (open websockets end). Safe to call twice.
+func (s *Server) Close() { s.hub.Close() }
+
+// Hub is the live hub (for benchmarks and the server's metrics).
+func (s *Server) Hub() *live.Hub { return s.hub }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	s.mux.ServeHTTP(w, r)
+}
+
+// access says what a route needs.
+type access int
+
+const (
+	accessPublic  access = iota // no session (login)
+	accessSession               // any signed-in user
+)
+
+// ctxKey carries the request's user.
+type ctxKey struct{}
+
+type principal struct {
+	sess auth.Session
+	user *transcript.User
+}
+
+func userOf(r *http.Request) *principal { p, _ := r.Context().Value(ctxKey{}).(*principal); return p }
+
+// handle registers a route; every non-public route needs a session, CSRF on unsafe methods
+// and a same-origin (or allowed) Origin when the browser sends one.
+func (s *Server) handle(pattern string, a access, f http.HandlerFunc) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if !auth.Safe(r.Method) && !auth.SameOrigin(r, s.cfg.AllowedOrigins, true) {
+			writeError(w, http.StatusForbidden, "origin", "cross-origin request refused")
+			return
+		}
+		if a == accessPublic {
+			f(w, r)
+			return
+		}
+		sess, err := s.sessions.Get(r)
+		if err != nil {
+			writeError(w, http.StatusUnauthorized, "unauthenticated", "please sign in")
+			return
+		}
+		if !auth.Safe(r.Method) && !auth.CheckCSRF(r, sess) {
+			writeError(w, http.StatusForbidden, "csrf", "missing or wrong "+auth.CSRFHeader+" header")
+			return
+		}
+		u, err := s.store.GetUser(r.Context(), sess.UserID)
+		if err != nil || u.Disabled {
+			s.sessions.Destroy(w, r)
+			writeError(w, http.StatusUnauthorized, "unauthenticated", "the account is disabled or gone; please sign in")
+			return
+		}
+		f(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &principal{sess: sess, user: u})))
+	})
+}
+
+// apiError is the body of every error answer.
+type apiError struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+	// Current is the segment as it is now, on a 409 conflict.
+	Current *transcript.Segment `json:"current,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, apiError{Error: msg, Code: code})
+}
+
+// storeError maps a store error to an HTTP answer.
+func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ce *transcript.ConflictError
+	switch {
+	case errors.As(err, &ce):
+		cur := ce.Current
+		writeJSON(w, http.StatusConflict, apiError{Error: err.Error(), Code: "conflict", Current: &cur})
+	case errors.Is(err, transcript.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", err.Error())
+	case errors.Is(err, transcript.ErrExists):
+		writeError(w, http.StatusConflict, "exists", err.Error())
+	case errors.Is(err, transcript.ErrState):
+		writeError(w, http.StatusConflict, "state", err.Error())
+	case errors.Is(err, transcript.ErrInvalid):
+		writeError(w, http.StatusBadRequest, "invalid", err.Error())
+	case errors.Is(err, transcript.ErrAuth):
+		writeError(w, http.StatusForbidden, "bad_password", "wrong password")
+	case errors.Is(err, transcript.ErrDenied):
+		writeError(w, http.StatusForbidden, "forbidden", err.Error())
+	case errors.Is(err, context.Canceled):
+		writeError(w, 499, "canceled", "request canceled")
+	default:
+		s.log.Error("api: store error", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "internal error; see the server log")
+	}
+}
+
+// decode reads a JSON body strictly into v.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "content_type", "the body must be application/json")
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body larger than %d bytes", mbe.Limit))
+			return false
+		}
+		writeError(w, http.StatusBadRequest, "bad_json", "bad JSON body: "+err.Error())
+		return false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		writeError(w, http.StatusBadRequest, "bad_json", "bad JSON body: data after the object")
+		return false
+	}
+	return true
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func pathInt(r *http.Request, name string) (int64, bool) {
+	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	return v, err == nil && v > 0
+}
+
+func (s *Server) checkOrigin(r *http.Request) bool {
+	return auth.SameOrigin(r, s.cfg.AllowedOrigins, false)
+}
+
+func splitTrim(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+
+func jsonStrict(b []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}

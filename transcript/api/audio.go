@@ -1,0 +1,169 @@
+package api
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+// pcmLayout is where the samples of a 16-bit mono PCM WAV lie.
+type pcmLayout struct {
+	rate     int
+	dataOff  int64
+	dataSize int64 // bytes of samples available now (a live file grows)
+}
+
+// parseWAV finds the data chunk of a 16-bit mono PCM WAV (RIFF, Microsoft 1991). The data
+// chunk's declared size may lag behind a file still being written, so the available size is
+// what the file holds, capped by a nonzero declared size of a finished file.
+func parseWAV(r io.ReaderAt, fileSize int64) (pcmLayout, error) {
+	var hdr [12]byte
+	if _, err := r.ReadAt(hdr[:], 0); err != nil {
+		return pcmLayout{}, errors.New("not a WAV file")
+	}
+	if string(hdr[0:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
+		return pcmLayout{}, errors.New("not a RIFF/WAVE file")
+	}
+	var l pcmLayout
+	gotFmt := false
+	off := int64(12)
+	for i := 0; i < 64 && off+8 <= fileSize; i++ {
+		var ch [8]byte
+		if _, err := r.ReadAt(ch[:], off); err != nil {
+			return pcmLayout{}, err
+		}
+		size := int64(binary.LittleEndian.Uint32(ch[4:8]))
+		body := off + 8
+		switch string(ch[0:4]) {
+		case "fmt ":
+			if size < 16 {
+				return pcmLayout{}, errors.New("short fmt chunk")
+			}
+			var f [16]byte
+			if _, err := r.ReadAt(f[:], body); err != nil {
+				return pcmLayout{}, err
+			}
+			format, chans := binary.LittleEndian.Uint16(f[0:2]), binary.LittleEndian.Uint16(f[2:4])
+			rate, bits := binary.LittleEndian.Uint32(f[4:8]), binary.LittleEndian.Uint16(f[14:16])
+			if format != 1 || chans != 1 || bits != 16 || rate < 1000 || rate > 384000 {
+				return pcmLayout{}, fmt.Errorf("unsupported WAV (format %d, %d channels, %d bits)", format, chans, bits)
+			}
+			l.rate, gotFmt = int(rate), true
+		case "data":
+			if !gotFmt {
+				return pcmLayout{}, errors.New("WAV data before fmt")
+			}
+			l.dataOff = body
+			avail := fileSize - body
+			if size > 0 && size < avail {
+				avail = size
+			}
+			l.dataSize = avail &^ 1
+			return l, nil
+		}
+		off = body + size + size&1
+	}
+	return pcmLayout{}, errors.New("WAV has no data chunk")
+}
+
+// wavHeader is a canonical 44-byte header for n bytes of 16-bit mono PCM.
+func wavHeader(rate int, n int64) []byte {
+	b := make([]byte, 44)
+	copy(b[0:], "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], uint32(36+n))
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)
+	binary.LittleEndian.PutUint16(b[20:], 1)
+	binary.LittleEndian.PutUint16(b[22:], 1)
+	binary.LittleEndian.PutUint32(b[24:], uint32(rate))
+	binary.LittleEndian.PutUint32(b[28:], uint32(rate*2))
+	binary.LittleEndian.PutUint16(b[32:], 2)
+	binary.LittleEndian.PutUint16(b[34:], 16)
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], uint32(n))
+	return b
+}
+
+func parseSeconds(s string) (float64, bool) {
+	v, err := strconv.ParseFloat(s, 64)
+	return v, err == nil && !math.IsNaN(v) && !math.IsInf(v, 0) && v >= 0
+}
+
+// audio serves GET /api/hearings/{id}/audio/{seat}?start=S&end=E (seconds of hearing time) as
+// a small WAV of that range of the seat's archive file DATA/hearings/ID/audio/SEAT.wav.
+func (s *Server) audio(w http.ResponseWriter, r *http.Request) {
+	h := s.hearing(w, r, transcript.ActionRead)
+	if h == nil {
+		return
+	}
+	seat := r.PathValue("seat")
+	if !wire.ValidSeatName(seat) {
+		writeError(w, http.StatusBadRequest, "invalid", "bad seat name")
+		return
+	}
+	if _, ok := h.SeatByName(seat); !ok && len(h.Seats) > 0 {
+		writeError(w, http.StatusNotFound, "not_found", "no such seat in this hearing")
+		return
+	}
+	q := r.URL.Query()
+	start, ok1 := parseSeconds(q.Get("start"))
+	end, ok2 := parseSeconds(q.Get("end"))
+	if !ok1 || !ok2 || end <= start {
+		writeError(w, http.StatusBadRequest, "invalid", "start and end are seconds, 0 ≤ start < end")
+		return
+	}
+	if end-start > s.cfg.MaxAudioSeconds {
+		writeError(w, http.StatusRequestedRangeNotSatisfiable, "too_long",
+			fmt.Sprintf("at most %.0f seconds of audio per request", s.cfg.MaxAudioSeconds))
+		return
+	}
+	if s.cfg.DataDir == "" {
+		writeError(w, http.StatusNotFound, "not_found", "no audio archive configured")
+		return
+	}
+	// Both path elements were validated as plain names (no separators, no "..").
+	path := filepath.Join(s.cfg.DataDir, "hearings", h.ID, "audio", seat+".wav")
+	f, err := os.Open(path)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "not_found", "no audio archived for this seat")
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		writeError(w, http.StatusNotFound, "not_found", "no audio archived for this seat")
+		return
+	}
+	l, err := parseWAV(f, st.Size())
+	if err != nil {
+		s.log.Error("api: archived audio unreadable", "path", path, "err", err)
+		writeError(w, http.StatusInternalServerError, "bad_audio", "the archived audio file is unreadable")
+		return
+	}
+	from := int64(start*float64(l.rate)) * 2
+	to := int64(math.Ceil(end*float64(l.rate))) * 2
+	if to > l.dataSize {
+		to = l.dataSize
+	}
+	if from >= to {
+		writeError(w, http.StatusRequestedRangeNotSatisfiable, "out_of_range", "the range lies after the end of the recording")
+		return
+	}
+	n := to - from
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Content-Length", strconv.FormatInt(44+n, 10))
+	w.Header().Set("Cache-Control", "private, max-age=60")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s-%.3f-%.3f.wav"`, h.ID, seat, start, end))
+	w.WriteHeader(http.StatusOK)
+	w.Write(wavHeader(l.rate, n))
+	io.Copy(w, io.NewSectionReader(f, l.dataOff+from, n))
+}

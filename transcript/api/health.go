@@ -1,0 +1,202 @@
+package api
+
+import (
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+// StatusSource is the live state of the capture side (the ingest server) for the record health
+// panel and the technicians' agent list. Implementations must be safe for concurrent use and
+// fast (called about once a second per open hearing screen).
+type StatusSource interface {
+	// HearingHealth returns what the ingest side knows about a hearing's agent; ok is false
+	// when no agent ever connected for it since the server started.
+	HearingHealth(hearingID string) (h AgentHealth, ok bool)
+	// Agents lists every known agent session.
+	Agents() []AgentHealth
+}
+
+// SeatLevel is one seat's meter reading (as the agent reports it, wire.SeatLevel).
+type SeatLevel struct {
+	Seat     string  `json:"seat"`
+	RMSdBFS  float64 `json:"rms_dbfs"`
+	PeakdBFS float64 `json:"peak_dbfs"`
+	Clipped  int     `json:"clipped,omitempty"`
+}
+
+// Alarm is an alarm raised by the agent or the server.
+type Alarm struct {
+	At      time.Time `json:"at"`
+	Code    string    `json:"code"`
+	Message string    `json:"message"`
+	Seat    string    `json:"seat,omitempty"`
+}
+
+// AgentHealth is the ingest side's view of one hearing's capture agent. Its fields mirror
+// asr/ingest.HearingStatus, so the server's adapter is a field copy.
+type AgentHealth struct {
+	Hearing     string      `json:"hearing"`
+	Courtroom   string      `json:"courtroom"`
+	Session     string      `json:"session"`
+	Agent       string      `json:"agent,omitempty"`
+	Remote      string      `json:"remote,omitempty"`
+	Connected   bool        `json:"connected"`
+	ConnectedAt time.Time   `json:"connected_at,omitzero"`
+	LastFrameAt time.Time   `json:"last_frame_at,omitzero"`
+	Seats       []string    `json:"seats"`
+	Levels      []SeatLevel `json:"levels"`
+	LevelsAt    time.Time   `json:"levels_at,omitzero"`
+	SpoolBytes  int64       `json:"spool_bytes"`
+	SpoolLimit  int64       `json:"spool_limit,omitempty"`
+	Unacked     int         `json:"unacked_frames"`
+	Gaps        int         `json:"gaps"`
+	Alarms      []Alarm     `json:"alarms"`
+	// Engine describes the transcription engine ("whisper:base", "none: backfill later").
+	Engine string `json:"engine,omitempty"`
+}
+
+// Health is the record health panel of one hearing.
+type Health struct {
+	At     time.Time    `json:"at"`
+	Known  bool         `json:"agent_known"`
+	Agent  *AgentHealth `json:"agent,omitempty"`
+	Alarms []Alarm      `json:"alarms"` // current problems, loudest first
+	// Backlog is how many utterances wait for the engine (pending segments).
+	Backlog int    `json:"backlog"`
+	Engine  string `json:"engine,omitempty"`
+}
+
+// Thresholds of the server-side alarms.
+const (
+	speechDBFS     = -45.0            // a seat louder than this is speaking
+	deadMicAfter   = 3 * time.Minute  // silent this long while another seat spoke → dead mic
+	staleLevels    = 10 * time.Second // no level report this long from a connected agent
+	spoolHighRatio = 0.5              // spool above this share of its limit
+	spoolHighBytes = 64 << 20         // or above this many bytes when no limit is known
+)
+
+// healthTracker remembers, per hearing and seat, when each seat last spoke, for the dead-mic
+// alarm (a microphone silent for minutes while others speak).
+type healthTracker struct {
+	mu    sync.Mutex
+	seats map[string]map[string]*seatTrack
+}
+
+type seatTrack struct {
+	firstSeen time.Time
+	lastLoud  time.Time
+}
+
+func newHealthTracker() *healthTracker { return &healthTracker{seats: map[string]map[string]*seatTrack{}} }
+
+// assess derives the alarms of a hearing from the agent's report at time now.
+func (t *healthTracker) assess(hearing string, a AgentHealth, now time.Time) []Alarm {
+	var out []Alarm
+	if !a.Connected {
+		out = append(out, Alarm{At: now, Code: "agent_disconnected", Message: "the courtroom agent is not connected; audio is not reaching the server"})
+	} else if !a.LevelsAt.IsZero() && now.Sub(a.LevelsAt) > staleLevels {
+		out = append(out, Alarm{At: now, Code: "levels_stale", Message: "no level report from the agent for " + now.Sub(a.LevelsAt).Round(time.Second).String()})
+	}
+	if a.SpoolBytes > 0 && ((a.SpoolLimit > 0 && float64(a.SpoolBytes) > spoolHighRatio*float64(a.SpoolLimit)) ||
+		(a.SpoolLimit == 0 && a.SpoolBytes > spoolHighBytes)) {
+		out = append(out, Alarm{At: now, Code: "spool_high", Message: "unsent audio is piling up in the agent's spool"})
+	}
+	if a.Gaps > 0 {
+		out = append(out, Alarm{At: now, Code: "audio_gap", Message: "the recording has gaps (see the gap notes in the text)"})
+	}
+	for _, l := range a.Levels {
+		if l.Clipped > 0 || l.PeakdBFS >= -0.1 {
+			out = append(out, Alarm{At: now, Code: "clipping", Seat: l.Seat, Message: "the microphone is clipping; lower its gain"})
+		}
+	}
+	out = append(out, t.deadMics(hearing, a, now)...)
+	for _, al := range a.Alarms { // the agent's own alarms of the last minute
+		if now.Sub(al.At) < time.Minute {
+			out = append(out, al)
+		}
+	}
+	return out
+}
+
+func (t *healthTracker) deadMics(hearing string, a AgentHealth, now time.Time) []Alarm {
+	if !a.Connected || len(a.Levels) == 0 {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m := t.seats[hearing]
+	if m == nil {
+		m = map[string]*seatTrack{}
+		t.seats[hearing] = m
+	}
+	var lastAnyLoud time.Time
+	for _, l := range a.Levels {
+		st := m[l.Seat]
+		if st == nil {
+			st = &seatTrack{firstSeen: now}
+			m[l.Seat] = st
+		}
+		if l.RMSdBFS > speechDBFS {
+			st.lastLoud = now
+		}
+	}
+	for _, st := range m {
+		if st.lastLoud.After(lastAnyLoud) {
+			lastAnyLoud = st.lastLoud
+		}
+	}
+	var out []Alarm
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		st := m[n]
+		quietSince := st.lastLoud
+		if quietSince.IsZero() {
+			quietSince = st.firstSeen
+		}
+		// Others spoke recently, this seat has been silent for minutes.
+		if now.Sub(quietSince) >= deadMicAfter && now.Sub(lastAnyLoud) < time.Minute && lastAnyLoud.After(quietSince) {
+			out = append(out, Alarm{At: now, Code: "dead_mic", Seat: n,
+				Message: "silent for " + now.Sub(quietSince).Round(time.Minute).String() + " while others speak; check the microphone"})
+		}
+	}
+	return out
+}
+
+func (s *Server) hearingHealth(w http.ResponseWriter, r *http.Request) {
+	h := s.hearing(w, r, transcript.ActionRead)
+	if h == nil {
+		return
+	}
+	writeJSON(w, http.StatusOK, s.healthOf(r, h))
+}
+
+func (s *Server) healthOf(r *http.Request, h *transcript.Hearing) Health {
+	now := s.cfg.Clock()
+	out := Health{At: now, Alarms: []Alarm{}}
+	if s.status != nil {
+		if a, ok := s.status.HearingHealth(h.ID); ok {
+			if a.Levels == nil {
+				a.Levels = []SeatLevel{}
+			}
+			out.Known, out.Agent, out.Engine = true, &a, a.Engine
+			if h.Status == transcript.StatusLive || h.Status == transcript.StatusRecess {
+				out.Alarms = append(out.Alarms, s.health.assess(h.ID, a, now)...)
+			}
+		}
+	}
+	if !out.Known && h.Status == transcript.StatusLive {
+		out.Alarms = append(out.Alarms, Alarm{At: now, Code: "agent_disconnected", Message: "no courtroom agent has connected for this hearing"})
+	}
+	if p, err := s.store.PendingSegments(r.Context(), h.ID, 1000); err == nil {
+		out.Backlog = len(p)
+	}
+	return out
+}
