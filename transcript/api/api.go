@@ -30,7 +30,6 @@ import (
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/auth"
 	"github.com/courtscribe/courtscribe/transcript/live"
-	"github.com/courtscribe/courtscribe/transcript/web"
 )
 
 // Config configures the API. The zero value works for tests on loopback.
