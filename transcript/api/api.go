@@ -272,7 +272,6 @@ func splitTrim(s string) []string {
 	return out
 }
 
-
 func jsonStrict(b []byte, v any) error {
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()

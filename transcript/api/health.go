@@ -91,7 +91,9 @@ type seatTrack struct {
 	lastLoud  time.Time
 }
 
-func newHealthTracker() *healthTracker { return &healthTracker{seats: map[string]map[string]*seatTrack{}} }
+func newHealthTracker() *healthTracker {
+	return &healthTracker{seats: map[string]map[string]*seatTrack{}}
+}
 
 // assess derives the alarms of a hearing from the agent's report at time now.
 func (t *healthTracker) assess(hearing string, a AgentHealth, now time.Time) []Alarm {

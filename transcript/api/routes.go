@@ -234,20 +234,20 @@ func (s *Server) listHearings(w http.ResponseWriter, r *http.Request) {
 
 // hearingBody is the editable part of a hearing in create and update requests.
 type hearingBody struct {
-	ID          string            `json:"id"`
-	CaseNumber  *string           `json:"case_number"`
-	Cause       *string           `json:"cause"`
-	Court       *string           `json:"court"`
-	Courtroom   *string           `json:"courtroom"`
-	Title       *string           `json:"title"`
-	Language    *string           `json:"language"`
-	ScheduledAt *time.Time        `json:"scheduled_at"`
-	Presiding   *string           `json:"presiding"`
-	Judges      *[]string         `json:"judges"`
-	Clerk       *string           `json:"clerk"`
-	Parties     *[]string         `json:"parties"`
+	ID          string             `json:"id"`
+	CaseNumber  *string            `json:"case_number"`
+	Cause       *string            `json:"cause"`
+	Court       *string            `json:"court"`
+	Courtroom   *string            `json:"courtroom"`
+	Title       *string            `json:"title"`
+	Language    *string            `json:"language"`
+	ScheduledAt *time.Time         `json:"scheduled_at"`
+	Presiding   *string            `json:"presiding"`
+	Judges      *[]string          `json:"judges"`
+	Clerk       *string            `json:"clerk"`
+	Parties     *[]string          `json:"parties"`
 	Seats       *[]transcript.Seat `json:"seats"`
-	Vocabulary  *[]string         `json:"vocabulary"`
+	Vocabulary  *[]string          `json:"vocabulary"`
 }
 
 func (b *hearingBody) check() string {
@@ -462,10 +462,10 @@ func (s *Server) summary(w http.ResponseWriter, r *http.Request) {
 type Summary struct {
 	Status    transcript.HearingStatus `json:"status"`
 	Segments  int                      `json:"segments"`
-	Pending   []int64                  `json:"pending"`   // not yet transcribed
-	Partial   []int64                  `json:"partial"`   // only a partial engine result
-	Overlaps  []int64                  `json:"overlaps"`  // overlapping speech nobody edited
-	Empty     []int64                  `json:"empty"`     // final but no text
+	Pending   []int64                  `json:"pending"`  // not yet transcribed
+	Partial   []int64                  `json:"partial"`  // only a partial engine result
+	Overlaps  []int64                  `json:"overlaps"` // overlapping speech nobody edited
+	Empty     []int64                  `json:"empty"`    // final but no text
 	CanFinish bool                     `json:"can_finalize_now"`
 }
 
@@ -809,4 +809,3 @@ func splitTime(sg *transcript.Segment, offset int) int64 {
 	at := sg.StartMS + (sg.EndMS-sg.StartMS)*int64(offset)/int64(n)
 	return min(max(at, sg.StartMS+1), sg.EndMS-1)
 }
-

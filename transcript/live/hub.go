@@ -81,7 +81,7 @@ type Hub struct {
 
 	mu     sync.Mutex
 	subs   map[string]map[*Sub]struct{} // by hearing
-	heads  map[string]int64              // last committed event id per hearing, once known
+	heads  map[string]int64             // last committed event id per hearing, once known
 	closed bool
 }
 
