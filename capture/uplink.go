@@ -1,0 +1,373 @@
+package capture
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
+
+// AgentPath is the websocket path of the agent endpoint on the server.
+const AgentPath = "/v1/agent"
+
+// UplinkConfig configures the connection to the server.
+type UplinkConfig struct {
+	// Server is ws://host:port or wss://host:port; AgentPath is added when it has no path.
+	Server string
+	Token  string
+	// Hello is sent on every connection (the session id stays the same across reconnects).
+	Hello        wire.Hello
+	CloseHearing bool
+	MinBackoff   time.Duration // default 250 ms
+	MaxBackoff   time.Duration // default 15 s
+	// OnHearing is called once with the hearing id the server confirms.
+	OnHearing func(hearing string)
+	Logger    *slog.Logger
+}
+
+// PermanentError is a refusal by the server that retrying cannot fix (a bad token, a seat map
+// the hearing does not accept, a closed hearing).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+var errSessionDone = errors.New("session delivered")
+
+// Uplink streams the spool to the server and feeds its acks back to the spool. It reconnects
+// with capped, jittered exponential backoff for as long as it runs, resuming after the last
+// acknowledged seq the server reports in Welcome.
+type Uplink struct {
+	cfg       UplinkConfig
+	url       string
+	spool     *Spool
+	log       *slog.Logger
+	text      chan []byte
+	hearingMu sync.Mutex
+	hearing   string
+	reported  bool
+}
+
+// NewUplink makes an uplink for the spool.
+func NewUplink(cfg UplinkConfig, spool *Spool) (*Uplink, error) {
+	u, err := AgentURL(cfg.Server)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = 250 * time.Millisecond
+	}
+	if cfg.MaxBackoff < cfg.MinBackoff {
+		cfg.MaxBackoff = max(15*time.Second, cfg.MinBackoff)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Uplink{cfg: cfg, url: u, spool: spool, log: cfg.Logger, text: make(chan []byte, 64), hearing: cfg.Hello.Hearing}, nil
+}
+
+// AgentURL turns --server into the agent endpoint's URL.
+func AgentURL(server string) (string, error) {
+	u, err := url.Parse(server)
+	if err != nil {
+		return "", fmt.Errorf("server address %q: %w", server, err)
+	}
+	switch u.Scheme {
+	case "ws", "wss":
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	default:
+		return "", fmt.Errorf("server address %q: want ws://host:port or wss://host:port", server)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("server address %q has no host", server)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = AgentPath
+	}
+	return u.String(), nil
+}
+
+// Send queues a text message (Levels, Alarm) for the server. It never blocks: when the queue
+// is full (the server is unreachable) the message is dropped; alarms are logged by the caller.
+func (u *Uplink) Send(msg any) {
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return
+	}
+	select {
+	case u.text <- b:
+	default:
+	}
+}
+
+// Hearing is the hearing id the server confirmed (or the one asked for).
+func (u *Uplink) Hearing() string {
+	u.hearingMu.Lock()
+	defer u.hearingMu.Unlock()
+	return u.hearing
+}
+
+// Run delivers the spool until the spool is finished and every frame is acknowledged (nil),
+// the context ends (its error), or the server refuses the agent (*PermanentError).
+func (u *Uplink) Run(ctx context.Context) error {
+	backoff := u.cfg.MinBackoff
+	for attempt := 1; ; attempt++ {
+		welcomed, err := u.connect(ctx)
+		if errors.Is(err, errSessionDone) {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var perm *PermanentError
+		if errors.As(err, &perm) {
+			u.log.Error("uplink: the server refused the agent; not retrying", "err", err)
+			return err
+		}
+		if welcomed {
+			backoff = u.cfg.MinBackoff
+			attempt = 1
+		}
+		d := backoff/2 + rand.N(backoff/2+1)
+		lvl := slog.LevelWarn
+		if attempt > 1 && attempt%10 != 0 {
+			lvl = slog.LevelDebug
+		}
+		u.log.Log(ctx, lvl, "uplink: not connected; retrying", "err", err, "in", d.Round(time.Millisecond),
+			"attempt", attempt, "unacked_frames", u.spool.Unacked())
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		backoff = min(backoff*2, u.cfg.MaxBackoff)
+	}
+}
+
+func permanentCode(code string) bool {
+	switch code {
+	case wire.CodeUnauthorized, wire.CodeBadHello, wire.CodeVersion, wire.CodeFormat, wire.CodeSeatMap, wire.CodeClosed:
+		return true
+	}
+	return false
+}
+
+// connect runs one connection. It reports whether the server welcomed the agent.
+func (u *Uplink) connect(ctx context.Context) (bool, error) {
+	hdr := http.Header{}
+	hdr.Set("Authorization", "Bearer "+u.cfg.Token)
+	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
+	conn, resp, err := dialer.DialContext(ctx, u.url, hdr)
+	if err != nil {
+		if resp != nil {
+			if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+				return false, &PermanentError{fmt.Errorf("server refused the token for courtroom %s (HTTP %d)", u.cfg.Hello.Courtroom, resp.StatusCode)}
+			}
+			return false, fmt.Errorf("dial %s: %w (HTTP %d)", u.url, err, resp.StatusCode)
+		}
+		return false, fmt.Errorf("dial %s: %w", u.url, err)
+	}
+	defer conn.Close()
+	conn.SetReadLimit(1 << 20)
+
+	hello := u.cfg.Hello
+	hello.Type, hello.Protocol = wire.TypeHello, wire.ProtocolVersion
+	hello.Hearing = u.Hearing()
+	if err := u.writeJSON(conn, hello); err != nil {
+		return false, err
+	}
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_, b, err := conn.ReadMessage()
+	if err != nil {
+		return false, fmt.Errorf("waiting for welcome: %w", err)
+	}
+	msg, err := wire.DecodeText(b)
+	if err != nil {
+		return false, fmt.Errorf("waiting for welcome: %w", err)
+	}
+	var welcome *wire.Welcome
+	switch m := msg.(type) {
+	case *wire.Welcome:
+		welcome = m
+	case *wire.Error:
+		if permanentCode(m.Code) {
+			return false, &PermanentError{m}
+		}
+		return false, m
+	default:
+		return false, fmt.Errorf("server sent %T instead of welcome", msg)
+	}
+	if welcome.Session != "" && welcome.Session != hello.Session {
+		return true, &PermanentError{fmt.Errorf("server welcomed session %q, agent sent %q", welcome.Session, hello.Session)}
+	}
+	if err := u.setHearing(welcome.Hearing); err != nil {
+		return true, err
+	}
+	if err := u.spool.Ack(welcome.LastSeq); err != nil {
+		return true, &PermanentError{fmt.Errorf("server holds frames this agent never spooled: %w", err)}
+	}
+	u.log.Info("uplink: connected", "server", u.url, "hearing", welcome.Hearing, "session", hello.Session,
+		"server_last_seq", welcome.LastSeq, "next_sample", welcome.NextSample, "unacked_frames", u.spool.Unacked())
+
+	readErr := make(chan error, 1)
+	acked := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		readErr <- u.readLoop(conn, acked)
+	}()
+	defer wg.Wait()
+	defer conn.Close()
+
+	ping := time.NewTicker(10 * time.Second)
+	defer ping.Stop()
+	sent := welcome.LastSeq
+	endSent := false
+	for {
+		for {
+			b, seq, ok, err := u.spool.Next(sent)
+			if err != nil {
+				return true, err
+			}
+			if !ok {
+				break
+			}
+			conn.SetWriteDeadline(time.Now().Add(15 * time.Second))
+			if err := conn.WriteMessage(websocket.BinaryMessage, b); err != nil {
+				return true, fmt.Errorf("sending seq %d: %w", seq, err)
+			}
+			sent = seq
+			select { // keep levels flowing during a long catch-up
+			case m := <-u.text:
+				if err := u.writeText(conn, m); err != nil {
+					return true, err
+				}
+			default:
+			}
+		}
+		fin, last, endSample := u.spool.Finished()
+		if fin && !endSent && sent >= last {
+			if err := u.writeJSON(conn, wire.End{Type: wire.TypeEnd, LastSeq: last, EndSample: endSample, CloseHearing: u.cfg.CloseHearing}); err != nil {
+				return true, err
+			}
+			endSent = true
+		}
+		if fin && endSent && u.spool.Acked() >= last {
+			conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+			_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "end"))
+			u.log.Info("uplink: every frame acknowledged", "last_seq", last, "end_sample", endSample)
+			return true, errSessionDone
+		}
+		select {
+		case <-ctx.Done():
+			conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+			_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "agent stopping"))
+			return true, ctx.Err()
+		case err := <-readErr:
+			readErr <- err
+			return true, err
+		case <-u.spool.Notify():
+		case <-acked:
+		case m := <-u.text:
+			if err := u.writeText(conn, m); err != nil {
+				return true, err
+			}
+		case <-ping.C:
+			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(5*time.Second)); err != nil {
+				return true, err
+			}
+		}
+	}
+}
+
+func (u *Uplink) setHearing(h string) error {
+	u.hearingMu.Lock()
+	defer u.hearingMu.Unlock()
+	if h == "" {
+		return nil
+	}
+	if u.hearing != "" && u.hearing != h {
+		return &PermanentError{fmt.Errorf("server put the session in hearing %q, agent is recording hearing %q", h, u.hearing)}
+	}
+	first := u.hearing == ""
+	u.hearing = h
+	if first {
+		if err := u.spool.SetHearing(h); err != nil {
+			return err
+		}
+	}
+	if !u.reported && u.cfg.OnHearing != nil {
+		u.cfg.OnHearing(h)
+	}
+	u.reported = true
+	return nil
+}
+
+func (u *Uplink) readLoop(conn *websocket.Conn, acked chan<- struct{}) error {
+	const idle = 45 * time.Second
+	conn.SetReadDeadline(time.Now().Add(idle))
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(idle)) })
+	for {
+		typ, b, err := conn.ReadMessage()
+		if err != nil {
+			return fmt.Errorf("connection lost: %w", err)
+		}
+		conn.SetReadDeadline(time.Now().Add(idle))
+		if typ != websocket.TextMessage {
+			continue
+		}
+		msg, err := wire.DecodeText(b)
+		if err != nil {
+			u.log.Warn("uplink: ignoring a bad message from the server", "err", err)
+			continue
+		}
+		switch m := msg.(type) {
+		case *wire.Ack:
+			if err := u.spool.Ack(m.Seq); err != nil {
+				return &PermanentError{fmt.Errorf("server acknowledged a frame never sent: %w", err)}
+			}
+			select {
+			case acked <- struct{}{}:
+			default:
+			}
+		case *wire.Error:
+			if permanentCode(m.Code) {
+				return &PermanentError{m}
+			}
+			return m
+		}
+	}
+}
+
+func (u *Uplink) writeJSON(conn *websocket.Conn, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return u.writeText(conn, b)
+}
+
+func (u *Uplink) writeText(conn *websocket.Conn, b []byte) error {
+	conn.SetWriteDeadline(time.Now().Add(15 * time.Second))
+	if err := conn.WriteMessage(websocket.TextMessage, b); err != nil {
+		return fmt.Errorf("sending %s: %w", strings.SplitN(string(b), ",", 2)[0], err)
+	}
+	return nil
+}
