@@ -631,7 +631,10 @@ func (c *conn) readLoop(ctx context.Context) *wire.Error {
 				h.noteAlarm(m, now)
 				s.metrics.alarms.WithLabelValues(m.Code).Inc()
 			case *wire.End:
-				done, werr := c.end(ctx, m)
+				// Finish even if the agent hangs up right after End.
+				ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+				done, werr := c.end(ectx, m)
+				cancel()
 				if werr != nil || done {
 					return werr
 				}
@@ -642,7 +645,8 @@ func (c *conn) readLoop(ctx context.Context) *wire.Error {
 	}
 }
 
-// end handles wire.End: flush, acknowledge everything, and close the hearing if asked.
+// end handles wire.End: flush, acknowledge everything, and close the hearing if asked (the
+// acks go out before the manifest is written).
 func (c *conn) end(ctx context.Context, m *wire.End) (done bool, werr *wire.Error) {
 	h := c.h
 	h.mu.Lock()
@@ -665,11 +669,9 @@ func (c *conn) end(ctx context.Context, m *wire.End) (done bool, werr *wire.Erro
 		c.log.Error("close hearing failed", "err", err)
 		return true, helloError(wire.CodeStorage, "close hearing: %v", err)
 	}
-	c.wmu.Lock()
-	c.ws.SetWriteDeadline(c.s.now().Add(c.s.cfg.WriteTimeout))
-	c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "hearing closed"))
-	c.wmu.Unlock()
-	return true, nil
+	// The agent closes the connection once it has every ack; until then the connection stays
+	// open and any further audio gets hearing_closed.
+	return false, nil
 }
 
 func (c *conn) writeJSON(v any) error {

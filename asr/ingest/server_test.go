@@ -41,10 +41,7 @@ func TestStreamCloseManifest(t *testing.T) {
 	want := a.Expected()
 	checkArchive(t, r.dir, res.Hearing, fourSeats, want)
 
-	m, err := ReadManifest(r.dir, res.Hearing)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := waitManifest(t, r.dir, res.Hearing)
 	if m.Samples != int64(len(pcm[0])) || len(m.Files) != 4 {
 		t.Fatalf("manifest: %d samples, %d files", m.Samples, len(m.Files))
 	}
@@ -77,11 +74,16 @@ func TestStreamCloseManifest(t *testing.T) {
 	}
 
 	// The listener saw the same audio, in order, and the close.
+	eventually(t, 5*time.Second, "listener told of the close", func() bool {
+		r.rec.mu.Lock()
+		defer r.rec.mu.Unlock()
+		return len(r.rec.closed) == 1
+	})
 	r.rec.mu.Lock()
-	got, bad, closed := r.rec.audio[res.Hearing], r.rec.bad, r.rec.closed
+	got, bad := r.rec.audio[res.Hearing], r.rec.bad
 	r.rec.mu.Unlock()
-	if bad != "" || len(closed) != 1 {
-		t.Fatalf("listener: %q closed %v", bad, closed)
+	if bad != "" {
+		t.Fatalf("listener: %s", bad)
 	}
 	for i := range want {
 		if pcmHash(got[i]) != pcmHash(want[i]) {
@@ -405,4 +407,15 @@ func errorsAs(err error, we **wire.Error) bool {
 		*we = e
 	}
 	return ok
+}
+
+func waitManifest(t *testing.T, dir, hearing string) *Manifest {
+	t.Helper()
+	var m *Manifest
+	eventually(t, 10*time.Second, "manifest of "+hearing, func() bool {
+		var err error
+		m, err = ReadManifest(dir, hearing)
+		return err == nil
+	})
+	return m
 }

@@ -134,7 +134,8 @@ func ReadServer(ws *websocket.Conn) (any, error) {
 }
 
 // Run streams everything, reconnecting after every cut, until every frame is acknowledged
-// (and, with CloseHearing, the hearing is closed). A protocol error other than session_busy
+// and End is sent (with CloseHearing the server then closes the hearing; poll for its
+// manifest). A protocol error other than session_busy
 // ends Run with that *wire.Error.
 func (a *Agent) Run(ctx context.Context) (Result, error) {
 	retry := a.Retry
@@ -297,15 +298,13 @@ func (a *Agent) session(ctx context.Context, start time.Time, sendAt []time.Time
 	if err := ws.WriteMessage(websocket.TextMessage, b); err != nil {
 		return hearing, false, err
 	}
-	if !a.CloseHearing {
-		return hearing, true, nil
+	// The server acknowledged everything before End; closing the hearing happens behind it.
+	ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "end"), time.Now().Add(time.Second))
+	if a.CloseHearing {
+		// Confirm on the next connection: its hello must get hearing_closed.
+		return hearing, false, errEndSent
 	}
-	<-readerDone
-	mu.Lock()
-	err = rerr
-	mu.Unlock()
-	if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
-		return hearing, true, nil
-	}
-	return hearing, false, err
+	return hearing, true, nil
 }
+
+var errEndSent = errors.New("end sent; confirming the close")
