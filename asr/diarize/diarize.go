@@ -190,6 +190,7 @@ type Diarizer struct {
 	// derived constants
 	onLin, offLin, margin, learnMin float64
 	confirm, hang                   int
+	riseSlow, riseFast              float64
 
 	fft    *fft
 	window [winLen]float64
@@ -269,6 +270,8 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		learnMin: math.Pow(10, cfg.LearnMinDB/10),
 		confirm:  max(1, int(math.Round(cfg.ConfirmSec*framesS))),
 		hang:     max(1, int(math.Round(cfg.HangoverSec*framesS))),
+		riseSlow: math.Pow(10, floorRiseSlow),
+		riseFast: math.Pow(10, floorRiseFast),
 		fft:      newFFT(winLen),
 		ch:       make([]channel, n),
 		z:        make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
@@ -420,17 +423,13 @@ func (d *Diarizer) step() {
 		} else {
 			ch.smooth = 0.5*ch.smooth + 0.5*band
 		}
-		d.updateFloor(ch)
+		ch.flat = flatness(ch.pow[binLo : binHi+1])
+		d.updateFloor(ch, t)
 		d.z[c] = max(ch.smooth-ch.floor, 0) / ch.floor
 	}
 	d.learn()
 	d.attribute()
 	for c := range d.ch {
-		ch := &d.ch[c]
-		ch.flat = 1
-		if d.score[c] > d.offLin {
-			ch.flat = flatness(ch.pow[binLo : binHi+1])
-		}
 		d.turn(c, t)
 	}
 	for c := range d.ch {
@@ -462,21 +461,35 @@ func (d *Diarizer) analysePair(a, b int) {
 	}
 }
 
-// minimum-statistics floor: minimum of the smoothed power over 8 blocks of 20 frames, with a
-// bias correction for taking the minimum of a fluctuating estimate.
+// Noise floor: minimum statistics (Martin 2001) — the minimum of the smoothed band power over
+// 8 blocks of 40 frames (3.2 s), with a bias correction for taking the minimum of a fluctuating
+// estimate. The floor follows a lower minimum at once, but rises towards a higher one slowly
+// while the channel carries voiced sound (long answers have few pauses, and the minimum over a
+// few seconds of continuous speech is speech), and quickly while it carries noise-like sound
+// (a fan switched on).
 const (
-	floorBlock = 20
-	floorBias  = 1.6 // ≈ +2 dB
+	floorBlock    = 40
+	floorBias     = 1.6                // ≈ +2 dB
+	floorRiseSlow = 0.2 / 10 / framesS // 0.2 dB/s, as a power ratio exponent (log10 units)
+	floorRiseFast = 3.0 / 10 / framesS // 3 dB/s
 )
 
-func (d *Diarizer) updateFloor(ch *channel) {
+func (d *Diarizer) updateFloor(ch *channel, t int64) {
 	ch.blockMin = min(ch.blockMin, ch.smooth)
 	ch.blockN++
 	cur := ch.blockMin
 	for i := range ch.minsN {
 		cur = min(cur, ch.mins[i])
 	}
-	ch.floor = cur * floorBias
+	target := cur * floorBias
+	switch {
+	case t == 0 || target <= ch.floor:
+		ch.floor = target
+	case ch.flat >= d.cfg.MaxFlatness:
+		ch.floor = min(target, ch.floor*d.riseFast)
+	default:
+		ch.floor = min(target, ch.floor*d.riseSlow)
+	}
 	if ch.blockN == floorBlock {
 		ch.mins[ch.minsI] = ch.blockMin
 		ch.minsI = (ch.minsI + 1) % len(ch.mins)
@@ -620,14 +633,21 @@ func (d *Diarizer) end(c int) {
 func frameTime(t int64) float64 { return float64(t) / framesS }
 
 // flatness is the spectral flatness (geometric over arithmetic mean) of a power spectrum:
-// near 0.56 for white noise, well below for voiced speech.
+// near 0.56 for white noise, well below for voiced speech. Logarithms are taken of products of
+// eight bins (bounded well inside float64 range), which keeps it cheap.
 func flatness(p []float64) float64 {
 	var sl, s float64
-	for _, v := range p {
-		v += 1e-3
-		sl += math.Log(v)
+	prod := 1.0
+	for i, v := range p {
+		v = min(max(v, 1e-3), 1e30)
+		prod *= v
 		s += v
+		if i&7 == 7 {
+			sl += math.Log(prod)
+			prod = 1
+		}
 	}
+	sl += math.Log(prod)
 	n := float64(len(p))
 	return math.Exp(sl/n) / (s / n)
 }

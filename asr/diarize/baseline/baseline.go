@@ -4,9 +4,9 @@
 //   - Energy: each channel on its own, speech when its 10 ms energy exceeds the channel's noise
 //     level (10th percentile of the whole file) by ThresholdDB, with the same hangover. This is
 //     "transcribe every channel separately": bleed becomes speech on every seat.
-//   - Loudest: in every frame where some channel is speech by the rule above, the channel with
-//     the highest raw energy gets the frame ("loudest channel wins"): no overlaps, and a hot mic
-//     steals its neighbours' speech.
+//   - Loudest: in every frame, the channel with the highest raw energy (over the last 200 ms)
+//     gets the frame if it is speech by the rule above ("loudest channel wins"): no overlaps, and a hot mic steals its
+//     neighbours' speech.
 package baseline
 
 import (
@@ -69,22 +69,33 @@ func Loudest(seats []string, pcm [][]int16) []diarize.Segment {
 		return nil
 	}
 	nf := len(en[0])
+	// Compare loudness over 200 ms (moving average of power), so the winner does not flicker
+	// in every pause between words.
+	const span = 20
+	sm := make([][]float64, len(en))
+	for c := range en {
+		sm[c] = make([]float64, nf)
+		var acc float64
+		for f := range nf {
+			acc += math.Pow(10, en[c][f]/10)
+			if f >= span {
+				acc -= math.Pow(10, en[c][f-span]/10)
+			}
+			sm[c][f] = acc
+		}
+	}
 	own := make([][]bool, len(en))
 	for c := range own {
 		own[c] = make([]bool, nf)
 	}
 	for f := range nf {
-		any := false
 		best := 0
 		for c := range en {
-			any = any || speech[c][f]
-			if en[c][f] > en[best][f] {
+			if sm[c][f] > sm[best][f] {
 				best = c
 			}
 		}
-		if any {
-			own[best][f] = true
-		}
+		own[best][f] = speech[best][f]
 	}
 	return toSegments(seats, own)
 }
