@@ -346,7 +346,7 @@ func expectedTensors(hp *HParams, wtype ggmlType) map[string]tensorSpec {
 	return m
 }
 
-// tensorOrder is the order in which whisper.cpp's converter writes the tensors.
+// tensorOrder lists the tensor names in the order whisper.cpp creates them.
 func tensorOrder(hp *HParams) []string {
 	var names []string
 	forEachTensor(hp, typeF16, typeF16, func(name string, _ tensorSpec) { names = append(names, name) })
