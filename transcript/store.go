@@ -109,8 +109,10 @@ type Lifecycle interface {
 	// Record builds the canonical record of a version (0: the current state, unsigned and
 	// without hash when not finalized). A signed version carries its Signature.
 	Record(ctx context.Context, hearingID string, version int) (*Record, error)
-	// AuditHearing re-verifies the hash chain and that the current rows equal the state the
-	// history says. It returns nil when intact, or an *AuditError naming the first bad event.
+	// AuditHearing re-verifies the hash chain, that the current rows (hearing, segments,
+	// notes, audio list) equal the state the history says, and every version's hash and
+	// signature. Findings are in the report (report.OK()); the error is for failures to read.
+	// hearingID "" audits the chain of user administration.
 	AuditHearing(ctx context.Context, hearingID string) (*AuditReport, error)
 }
 

@@ -239,7 +239,10 @@ const (
 	EventNoteAdded       EventKind = "note.added"
 	EventFinalized       EventKind = "hearing.finalized" // After: the Version
 	EventSigned          EventKind = "hearing.signed"    // After: the Signature
-	EventCorrected       EventKind = "hearing.corrected" // After: the Correction; segment in SegmentID
+	EventCorrected       EventKind = "hearing.corrected" // a 补正: Before/After the segment, Reason the reason
+	EventAudio           EventKind = "hearing.audio"     // After: the []AudioFile at closing; Reason: manifest|computed|given
+	EventUserCreated     EventKind = "user.created"      // users chain (HearingID ""): After the User
+	EventUserChanged     EventKind = "user.changed"      // password or disabled flag changed; After the User
 )
 
 // Event is one append-only entry of a hearing's history. Events of a hearing form a hash

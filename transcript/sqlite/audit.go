@@ -1,0 +1,182 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+// AuditHearing implements transcript.Lifecycle. It reads in one read transaction so the
+// picture is consistent while writers go on.
+func (s *Store) AuditHearing(ctx context.Context, id string) (*transcript.AuditReport, error) {
+	rtx, err := s.rdb.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer rtx.Rollback()
+	rep := &transcript.AuditReport{HearingID: id}
+	add := func(p transcript.AuditProblem) { rep.Problems = append(rep.Problems, p) }
+
+	if id != "" {
+		if _, err := hearingDoc(ctx, rtx, id); err != nil {
+			return nil, err
+		}
+	}
+	evs, err := queryEvents(ctx, rtx, `hearing_id=? ORDER BY seq`, id)
+	if err != nil {
+		return nil, err
+	}
+	// 1. The chain: contiguous seq, links, hashes. Report the first broken event.
+	prev := ""
+	for i := range evs {
+		e := &evs[i]
+		switch {
+		case e.Seq != int64(i+1):
+			add(transcript.AuditProblem{EventID: e.ID, EventSeq: e.Seq, Message: fmt.Sprintf("sequence gap: expected seq %d (an event was removed or inserted)", i+1)})
+		case e.PrevHash != prev:
+			add(transcript.AuditProblem{EventID: e.ID, EventSeq: e.Seq, Message: "prev_hash does not match the previous event's hash"})
+		case transcript.EventHash(e) != e.Hash:
+			add(transcript.AuditProblem{EventID: e.ID, EventSeq: e.Seq, Message: "hash does not match the event's content (the event was altered)"})
+		}
+		if len(rep.Problems) > 0 {
+			break
+		}
+		prev = e.Hash
+	}
+	rep.Events = len(evs)
+	if len(evs) > 0 {
+		rep.Head = evs[len(evs)-1].Hash
+	}
+	if id == "" {
+		return rep, nil
+	}
+
+	// 2. Current rows against the last snapshot the history holds for them.
+	lastSeg := map[int64]*transcript.Event{}
+	lastNote := map[int64]*transcript.Event{}
+	var lastHearing, lastAudio *transcript.Event
+	finals := map[int]*transcript.Event{}
+	signs := map[int]*transcript.Event{}
+	for i := range evs {
+		e := &evs[i]
+		switch {
+		case e.SegmentID != 0:
+			lastSeg[e.SegmentID] = e
+		case e.NoteID != 0:
+			lastNote[e.NoteID] = e
+		case e.Kind == transcript.EventHearingCreated || e.Kind == transcript.EventHearingUpdated || e.Kind == transcript.EventHearingStatus:
+			lastHearing = e
+		case e.Kind == transcript.EventAudio:
+			lastAudio = e
+		case e.Kind == transcript.EventFinalized:
+			var v transcript.Version
+			if json.Unmarshal(e.After, &v) == nil {
+				finals[v.Number] = e
+			}
+		case e.Kind == transcript.EventSigned:
+			var sg transcript.Signature
+			if json.Unmarshal(e.After, &sg) == nil {
+				signs[sg.Version] = e
+			}
+		}
+	}
+	doc, err := hearingDoc(ctx, rtx, id)
+	if err != nil {
+		return nil, err
+	}
+	if lastHearing == nil || !bytes.Equal(lastHearing.After, []byte(doc)) {
+		add(transcript.AuditProblem{Message: "the hearing row differs from its last recorded state"})
+	}
+	segs, err := querySegments(ctx, rtx, `hearing_id=? ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	rep.Segments = len(segs)
+	for i := range segs {
+		g := &segs[i]
+		e := lastSeg[g.ID]
+		if e == nil {
+			add(transcript.AuditProblem{SegmentID: g.ID, Message: "segment has no history (inserted outside the store)"})
+			continue
+		}
+		if !bytes.Equal(mustJSON(g), e.After) {
+			add(transcript.AuditProblem{SegmentID: g.ID, EventID: e.ID, EventSeq: e.Seq, Message: "segment row differs from its last recorded revision (altered outside the store)"})
+		}
+		delete(lastSeg, g.ID)
+	}
+	for sid, e := range lastSeg {
+		add(transcript.AuditProblem{SegmentID: sid, EventID: e.ID, EventSeq: e.Seq, Message: "segment in the history is missing from the segments table (removed outside the store)"})
+	}
+	notes, err := queryNotes(ctx, rtx, id)
+	if err != nil {
+		return nil, err
+	}
+	rep.Notes = len(notes)
+	for i := range notes {
+		n := &notes[i]
+		e := lastNote[n.ID]
+		if e == nil {
+			add(transcript.AuditProblem{NoteID: n.ID, Message: "note has no history (inserted outside the store)"})
+			continue
+		}
+		if !bytes.Equal(mustJSON(n), e.After) {
+			add(transcript.AuditProblem{NoteID: n.ID, EventID: e.ID, EventSeq: e.Seq, Message: "note row differs from its recorded state"})
+		}
+		delete(lastNote, n.ID)
+	}
+	for nid, e := range lastNote {
+		add(transcript.AuditProblem{NoteID: nid, EventID: e.ID, EventSeq: e.Seq, Message: "note in the history is missing from the notes table"})
+	}
+	audio, err := queryAudio(ctx, rtx, id)
+	if err != nil {
+		return nil, err
+	}
+	if lastAudio != nil && !bytes.Equal(mustJSON(audio), lastAudio.After) || lastAudio == nil && len(audio) > 0 {
+		add(transcript.AuditProblem{Message: "the audio file list differs from the one recorded at closing"})
+	}
+
+	// 3. Versions: stored record → hash, hash → finalize event, signature → key and event.
+	svs, err := queryStoredVersions(ctx, rtx, id)
+	if err != nil {
+		return nil, err
+	}
+	rep.Versions = len(svs)
+	for _, v := range svs {
+		var r transcript.Record
+		if err := json.Unmarshal([]byte(v.record), &r); err != nil {
+			add(transcript.AuditProblem{Version: v.Number, Message: "stored record is not valid JSON"})
+			continue
+		}
+		h, err := transcript.RecordHash(&r)
+		if err != nil {
+			return nil, err
+		}
+		canon, _ := r.Canonical()
+		switch {
+		case string(canon) != v.record:
+			add(transcript.AuditProblem{Version: v.Number, Message: "stored record is not in canonical form (altered)"})
+		case h != v.Hash || r.VersionHash != v.Hash:
+			add(transcript.AuditProblem{Version: v.Number, Message: "stored record does not match its version hash (altered)"})
+		}
+		fe := finals[v.Number]
+		var fv transcript.Version
+		if fe == nil || json.Unmarshal(fe.After, &fv) != nil || fv.Hash != v.Hash {
+			add(transcript.AuditProblem{Version: v.Number, Message: "version hash differs from the one recorded in the history"})
+		}
+		if v.Signature != nil {
+			if err := transcript.VerifySignature(v.Signature, v.Hash, nil); err != nil {
+				add(transcript.AuditProblem{Version: v.Number, Message: err.Error()})
+			}
+			se := signs[v.Number]
+			if se == nil || !bytes.Equal(se.After, mustJSON(v.Signature)) {
+				add(transcript.AuditProblem{Version: v.Number, Message: "signature differs from the one recorded in the history"})
+			}
+		} else if signs[v.Number] != nil {
+			add(transcript.AuditProblem{Version: v.Number, Message: "the history records a signature that the version lacks"})
+		}
+	}
+	return rep, nil
+}

@@ -1,0 +1,373 @@
+// Package sqlite is the SQLite implementation of transcript.Store (modernc.org/sqlite, pure
+// Go) in one database file, by default DATA/courtscribe.db.
+//
+// Durability: WAL journal with synchronous=FULL, so a commit is on disk (the WAL is fsynced)
+// before the store acknowledges it; a power loss cannot lose an acknowledged edit. WAL lets
+// readers (the live hub, exports) run while the writer commits.
+//
+// Writes go through one writer goroutine that commits concurrent requests together (group
+// commit): each request runs inside its own SAVEPOINT, so a request that fails (a conflict)
+// rolls back alone, and one fsync serves all requests of the batch. This keeps the edit commit
+// latency low with many concurrent editors on one file.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/courtscribe/courtscribe/transcript"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// Options configure a Store. The zero value works.
+type Options struct {
+	Logger *slog.Logger
+	// Clock returns the current time; default time.Now.
+	Clock func() time.Time
+	// DataDir is the data directory (holds hearings/ID/ of the ingest server); used by
+	// CloseHearing to find the audio when the caller passes none.
+	DataDir string
+	// Argon2 parameters for new password hashes and judge keys; default transcript.DefaultArgon2.
+	Argon2 *transcript.Argon2Params
+	// MaxBatch caps how many write requests one transaction commits (default 64).
+	MaxBatch int
+}
+
+// DefaultOptions returns the defaults.
+func DefaultOptions() Options {
+	return Options{Logger: slog.Default(), Clock: time.Now, MaxBatch: 64}
+}
+
+// Store is a transcript.Store on one SQLite file.
+type Store struct {
+	log    *slog.Logger
+	clock  func() time.Time
+	data   string
+	argon  transcript.Argon2Params
+	wdb    *sql.DB // one connection: the writer
+	rdb    *sql.DB // readers
+	reqs   chan *writeReq
+	stop   chan struct{}
+	done   chan struct{}
+	closed sync.Once
+	maxB   int
+
+	lmu       sync.Mutex
+	listeners map[int]func(transcript.Event)
+	nextL     int
+}
+
+var _ transcript.Store = (*Store)(nil)
+
+// OpenData opens (creating when needed) DATA/courtscribe.db.
+func OpenData(ctx context.Context, dataDir string, opt Options) (*Store, error) {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, err
+	}
+	if opt.DataDir == "" {
+		opt.DataDir = dataDir
+	}
+	return Open(ctx, filepath.Join(dataDir, "courtscribe.db"), opt)
+}
+
+// Open opens (creating when needed) the database file at path and applies migrations.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	d := DefaultOptions()
+	if opt.Logger == nil {
+		opt.Logger = d.Logger
+	}
+	if opt.Clock == nil {
+		opt.Clock = d.Clock
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = d.MaxBatch
+	}
+	argon := transcript.DefaultArgon2
+	if opt.Argon2 != nil {
+		argon = *opt.Argon2
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(FULL)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	wdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	if err := migrate(ctx, wdb, opt.Clock); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("transcript store %s: %w", path, err)
+	}
+	rq := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "query_only(1)"} {
+		rq.Add("_pragma", p)
+	}
+	rdb, err := sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
+	if err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	rdb.SetMaxOpenConns(4)
+	s := &Store{
+		log: opt.Logger, clock: opt.Clock, data: opt.DataDir, argon: argon,
+		wdb: wdb, rdb: rdb, reqs: make(chan *writeReq, 256), stop: make(chan struct{}), done: make(chan struct{}),
+		maxB: opt.MaxBatch, listeners: map[int]func(transcript.Event){},
+	}
+	go s.writer()
+	return s, nil
+}
+
+// Close stops the writer (after the requests already queued) and closes the database.
+func (s *Store) Close() error {
+	var err error
+	s.closed.Do(func() {
+		close(s.stop)
+		<-s.done
+		err = errors.Join(s.rdb.Close(), s.wdb.Close())
+	})
+	return err
+}
+
+// Subscribe registers a listener for committed events.
+func (s *Store) Subscribe(l func(transcript.Event)) (cancel func()) {
+	s.lmu.Lock()
+	id := s.nextL
+	s.nextL++
+	s.listeners[id] = l
+	s.lmu.Unlock()
+	return func() {
+		s.lmu.Lock()
+		delete(s.listeners, id)
+		s.lmu.Unlock()
+	}
+}
+
+func (s *Store) notify(evs []transcript.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	s.lmu.Lock()
+	ids := make([]int, 0, len(s.listeners))
+	for id := range s.listeners {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	ls := make([]func(transcript.Event), len(ids))
+	for i, id := range ids {
+		ls[i] = s.listeners[id]
+	}
+	s.lmu.Unlock()
+	for _, ev := range evs {
+		for _, l := range ls {
+			l(ev)
+		}
+	}
+}
+
+// --- the writer -------------------------------------------------------------------------
+
+// tx is what a write request works with: the transaction and the events it appended.
+type tx struct {
+	*sql.Tx
+	ctx    context.Context
+	now    time.Time
+	events []transcript.Event
+	heads  map[string]head // chain heads touched in this transaction
+}
+
+type head struct {
+	seq  int64
+	hash string
+}
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(*tx) error
+	resp chan error
+}
+
+var errClosed = errors.New("transcript: store closed")
+
+// write runs fn in the writer's transaction and waits until it is committed (or failed).
+func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
+	r := &writeReq{ctx: ctx, fn: fn, resp: make(chan error, 1)}
+	select {
+	case s.reqs <- r:
+	case <-s.stop:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-r.resp
+}
+
+func (s *Store) writer() {
+	defer close(s.done)
+	for {
+		var first *writeReq
+		select {
+		case first = <-s.reqs:
+		case <-s.stop:
+			s.drain()
+			return
+		}
+		batch := []*writeReq{first}
+	more:
+		for len(batch) < s.maxB {
+			select {
+			case r := <-s.reqs:
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// drain answers requests that raced with Close.
+func (s *Store) drain() {
+	for {
+		select {
+		case r := <-s.reqs:
+			r.resp <- errClosed
+		default:
+			return
+		}
+	}
+}
+
+func (s *Store) commit(batch []*writeReq) {
+	ctx := context.Background()
+	fail := func(err error) {
+		for _, r := range batch {
+			r.resp <- err
+		}
+	}
+	sqlTx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		fail(fmt.Errorf("transcript: begin: %w", err))
+		return
+	}
+	t := &tx{Tx: sqlTx, ctx: ctx, now: transcript.NormTime(s.clock()), heads: map[string]head{}}
+	results := make([]error, len(batch))
+	var events []transcript.Event
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT req"); err != nil {
+			results[i] = err
+			continue
+		}
+		t.events = t.events[:0]
+		saved := make(map[string]head, len(t.heads))
+		for k, v := range t.heads {
+			saved[k] = v
+		}
+		t.ctx = r.ctx
+		err := r.fn(t)
+		t.ctx = ctx
+		if err != nil {
+			results[i] = err
+			t.heads = saved
+			if _, rerr := sqlTx.ExecContext(ctx, "ROLLBACK TO req; RELEASE req"); rerr != nil {
+				sqlTx.Rollback()
+				fail(fmt.Errorf("transcript: rollback to savepoint: %w", rerr))
+				return
+			}
+			continue
+		}
+		if _, err := sqlTx.ExecContext(ctx, "RELEASE req"); err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("transcript: release savepoint: %w", err))
+			return
+		}
+		events = append(events, t.events...)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		fail(fmt.Errorf("transcript: commit: %w", err))
+		return
+	}
+	s.notify(events)
+	for i, r := range batch {
+		r.resp <- results[i]
+	}
+}
+
+// appendEvent adds an event to the hearing's chain (hearing "" is the users chain).
+func (t *tx) appendEvent(e transcript.Event) (transcript.Event, error) {
+	h, ok := t.heads[e.HearingID]
+	if !ok {
+		err := t.QueryRowContext(t.ctx, `SELECT seq, hash FROM events WHERE hearing_id=? ORDER BY seq DESC LIMIT 1`, e.HearingID).Scan(&h.seq, &h.hash)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return e, err
+		}
+	}
+	e.Seq = h.seq + 1
+	e.PrevHash = h.hash
+	e.At = t.now
+	e.Hash = transcript.EventHash(&e)
+	res, err := t.ExecContext(t.ctx, `INSERT INTO events(hearing_id, seq, kind, segment_id, note_id, actor, at, reason, before, after, prev_hash, hash)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?)`, e.HearingID, e.Seq, string(e.Kind), e.SegmentID, e.NoteID, e.Actor,
+		transcript.EventTime(e.At), e.Reason, nullBytes(e.Before), nullBytes(e.After), e.PrevHash, e.Hash)
+	if err != nil {
+		return e, err
+	}
+	e.ID, _ = res.LastInsertId()
+	t.heads[e.HearingID] = head{seq: e.Seq, hash: e.Hash}
+	t.events = append(t.events, e)
+	return e, nil
+}
+
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func mustJSON(v any) []byte {
+	if v == nil {
+		return nil
+	}
+	b, err := transcript.CanonicalJSON(v)
+	if err != nil {
+		// Only our own plain structs are encoded here; they always encode.
+		return []byte(`"unencodable"`)
+	}
+	return b
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return transcript.EventTime(t)
+}
+
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}

@@ -1,0 +1,45 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+const eventCols = `id, hearing_id, seq, kind, segment_id, note_id, actor, at, reason, before, after, prev_hash, hash`
+
+func queryEvents(ctx context.Context, q querier, where string, args ...any) ([]transcript.Event, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []transcript.Event{}
+	for rows.Next() {
+		var e transcript.Event
+		var kind, at string
+		if err := rows.Scan(&e.ID, &e.HearingID, &e.Seq, &kind, &e.SegmentID, &e.NoteID, &e.Actor, &at, &e.Reason,
+			&e.Before, &e.After, &e.PrevHash, &e.Hash); err != nil {
+			return nil, err
+		}
+		e.Kind, e.At = transcript.EventKind(kind), parseTime(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// EventsSince implements transcript.EventLog.
+func (s *Store) EventsSince(ctx context.Context, hearingID string, afterID int64, limit int) ([]transcript.Event, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	return queryEvents(ctx, s.rdb, `hearing_id=? AND id>? ORDER BY id LIMIT ?`, hearingID, afterID, limit)
+}
+
+// SegmentHistory implements transcript.EventLog.
+func (s *Store) SegmentHistory(ctx context.Context, segmentID int64) ([]transcript.Event, error) {
+	if _, err := getSegment(ctx, s.rdb, segmentID); err != nil {
+		return nil, err
+	}
+	return queryEvents(ctx, s.rdb, `segment_id=? ORDER BY id`, segmentID)
+}

@@ -1,0 +1,442 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+// transition changes the hearing status inside a write.
+func (s *Store) transition(ctx context.Context, actor, id, reason string, from []transcript.HearingStatus, to transcript.HearingStatus,
+	extra func(t *tx, h *transcript.Hearing) error) (*transcript.Hearing, error) {
+	var out *transcript.Hearing
+	err := s.write(ctx, func(t *tx) error {
+		h, err := getHearing(t.ctx, t, id)
+		if err != nil {
+			return err
+		}
+		ok := false
+		for _, f := range from {
+			ok = ok || h.Status == f
+		}
+		if !ok {
+			return transcript.Statef("hearing %s is %s, cannot go to %s", id, h.Status, to)
+		}
+		if extra != nil {
+			if err := extra(t, h); err != nil {
+				return err
+			}
+		}
+		h.Status = to
+		out, err = t.saveHearing(h, actor, transcript.EventHearingStatus, reason)
+		return err
+	})
+	return out, err
+}
+
+// Start implements transcript.Lifecycle.
+func (s *Store) Start(ctx context.Context, actor, id string) (*transcript.Hearing, error) {
+	return s.transition(ctx, actor, id, "hearing opened", []transcript.HearingStatus{transcript.StatusScheduled}, transcript.StatusLive,
+		func(t *tx, h *transcript.Hearing) error {
+			if h.StartedAt.IsZero() {
+				h.StartedAt = t.now
+			}
+			return nil
+		})
+}
+
+func (s *Store) pause(ctx context.Context, actor, id string, atMS int64, reason string, kind transcript.NoteKind,
+	from, to transcript.HearingStatus) (*transcript.Hearing, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, transcript.Invalidf("a %s needs a reason", kind)
+	}
+	if err := checkText(reason); err != nil {
+		return nil, err
+	}
+	if atMS < 0 {
+		return nil, transcript.Invalidf("time %d ms", atMS)
+	}
+	return s.transition(ctx, actor, id, reason, []transcript.HearingStatus{from}, to, func(t *tx, h *transcript.Hearing) error {
+		_, err := t.insertNote(id, actor, transcript.Note{Kind: kind, AtMS: atMS, Text: reason})
+		return err
+	})
+}
+
+// Recess implements transcript.Lifecycle.
+func (s *Store) Recess(ctx context.Context, actor, id string, atMS int64, reason string) (*transcript.Hearing, error) {
+	return s.pause(ctx, actor, id, atMS, reason, transcript.NoteRecess, transcript.StatusLive, transcript.StatusRecess)
+}
+
+// Resume implements transcript.Lifecycle.
+func (s *Store) Resume(ctx context.Context, actor, id string, atMS int64, reason string) (*transcript.Hearing, error) {
+	return s.pause(ctx, actor, id, atMS, reason, transcript.NoteResume, transcript.StatusRecess, transcript.StatusLive)
+}
+
+// CloseHearing implements transcript.Lifecycle.
+func (s *Store) CloseHearing(ctx context.Context, actor, id string, audio []transcript.AudioFile) (*transcript.Hearing, error) {
+	source := "given"
+	if audio == nil {
+		audio = []transcript.AudioFile{}
+		source = "none"
+		if s.data != "" {
+			var err error
+			audio, source, err = transcript.LoadAudio(filepath.Join(s.data, "hearings", id))
+			if err != nil {
+				return nil, fmt.Errorf("hearing %s: audio: %w", id, err)
+			}
+		}
+	}
+	for _, f := range audio {
+		if f.Name == "" || len(f.SHA256) != 64 {
+			return nil, transcript.Invalidf("audio file %q without a name or SHA-256", f.Name)
+		}
+	}
+	return s.transition(ctx, actor, id, "hearing closed", []transcript.HearingStatus{transcript.StatusLive, transcript.StatusRecess}, transcript.StatusClosed,
+		func(t *tx, h *transcript.Hearing) error {
+			h.ClosedAt = t.now
+			if _, err := t.ExecContext(t.ctx, `DELETE FROM audio_files WHERE hearing_id=?`, id); err != nil {
+				return err
+			}
+			for _, f := range audio {
+				if _, err := t.ExecContext(t.ctx, `INSERT INTO audio_files(hearing_id, name, bytes, sha256) VALUES(?,?,?,?)`, id, f.Name, f.Bytes, f.SHA256); err != nil {
+					return fmt.Errorf("audio file %s: %w", f.Name, err)
+				}
+			}
+			got, err := queryAudio(t.ctx, t, id)
+			if err != nil {
+				return err
+			}
+			_, err = t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventAudio, Actor: actor, Reason: source, After: mustJSON(got)})
+			return err
+		})
+}
+
+func queryAudio(ctx context.Context, q querier, id string) ([]transcript.AudioFile, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, bytes, sha256 FROM audio_files WHERE hearing_id=? ORDER BY name`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []transcript.AudioFile{}
+	for rows.Next() {
+		var f transcript.AudioFile
+		if err := rows.Scan(&f.Name, &f.Bytes, &f.SHA256); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+func queryCorrections(ctx context.Context, q querier, id string) ([]transcript.Correction, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, version, segment_id, before, after, reason, author, created_at FROM corrections WHERE hearing_id=? ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []transcript.Correction{}
+	for rows.Next() {
+		var c transcript.Correction
+		var at string
+		if err := rows.Scan(&c.ID, &c.Version, &c.SegmentID, &c.Before, &c.After, &c.Reason, &c.Author, &at); err != nil {
+			return nil, err
+		}
+		c.CreatedAt = parseTime(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// buildRecord assembles the record of the current state (unhashed).
+func buildRecord(ctx context.Context, q querier, h *transcript.Hearing) (*transcript.Record, error) {
+	r := &transcript.Record{Schema: transcript.RecordSchema, Version: h.Version,
+		Hearing: transcript.RecordHearing{ID: h.ID, CaseNumber: h.CaseNumber, Cause: h.Cause, Court: h.Court, Courtroom: h.Courtroom,
+			Title: h.Title, Language: h.Language, ScheduledAt: h.ScheduledAt, StartedAt: h.StartedAt, ClosedAt: h.ClosedAt,
+			Presiding: h.Presiding, Judges: nonNil(h.Judges), Clerk: h.Clerk, Parties: nonNil(h.Parties), Seats: h.Seats}}
+	if r.Hearing.Seats == nil {
+		r.Hearing.Seats = []transcript.Seat{}
+	}
+	segs, err := querySegments(ctx, q, `hearing_id=? AND deleted=0 ORDER BY start_ms, id`, h.ID)
+	if err != nil {
+		return nil, err
+	}
+	r.Segments = make([]transcript.RecordSegment, 0, len(segs))
+	for _, g := range segs {
+		seat, _ := h.SeatByName(g.Seat)
+		role := seat.Role
+		if role == "" {
+			role = g.Seat
+		}
+		r.Segments = append(r.Segments, transcript.RecordSegment{ID: g.ID, Seat: g.Seat, Role: role, Person: seat.Person,
+			StartMS: g.StartMS, EndMS: g.EndMS, Text: g.Text, Revision: g.Revision, Overlap: g.Overlap, Edited: g.Edited})
+	}
+	notes, err := queryNotes(ctx, q, h.ID)
+	if err != nil {
+		return nil, err
+	}
+	r.Notes = make([]transcript.RecordNote, 0, len(notes))
+	for _, n := range notes {
+		r.Notes = append(r.Notes, transcript.RecordNote{Kind: n.Kind, AtMS: n.AtMS, EndMS: n.EndMS, Text: n.Text, Author: n.Author})
+	}
+	if r.Corrections, err = queryCorrections(ctx, q, h.ID); err != nil {
+		return nil, err
+	}
+	if r.Audio, err = queryAudio(ctx, q, h.ID); err != nil {
+		return nil, err
+	}
+	err = q.QueryRowContext(ctx, `SELECT hash FROM events WHERE hearing_id=? ORDER BY seq DESC LIMIT 1`, h.ID).Scan(&r.AuditHead)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	return r, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// newVersion freezes the current state as version h.Version+1 (inside a write).
+func (t *tx) newVersion(h *transcript.Hearing, actor, reason string) (*transcript.Version, error) {
+	h.Version++
+	h.Status = transcript.StatusFinalized
+	r, err := buildRecord(t.ctx, t, h)
+	if err != nil {
+		return nil, err
+	}
+	r.FinalizedBy, r.FinalizedAt = actor, t.now
+	if r.VersionHash, err = transcript.RecordHash(r); err != nil {
+		return nil, err
+	}
+	doc, err := r.Canonical()
+	if err != nil {
+		return nil, err
+	}
+	v := &transcript.Version{HearingID: h.ID, Number: h.Version, Hash: r.VersionHash, CreatedBy: actor, CreatedAt: t.now}
+	if _, err := t.ExecContext(t.ctx, `INSERT INTO versions(hearing_id, number, hash, record, created_by, created_at) VALUES(?,?,?,?,?,?)`,
+		h.ID, v.Number, v.Hash, string(doc), actor, fmtTime(v.CreatedAt)); err != nil {
+		return nil, err
+	}
+	if _, err := t.saveHearing(h, actor, transcript.EventHearingStatus, reason); err != nil {
+		return nil, err
+	}
+	if _, err := t.appendEvent(transcript.Event{HearingID: h.ID, Kind: transcript.EventFinalized, Actor: actor, After: mustJSON(v)}); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Finalize implements transcript.Lifecycle.
+func (s *Store) Finalize(ctx context.Context, actor, id string) (*transcript.Version, error) {
+	var v *transcript.Version
+	err := s.write(ctx, func(t *tx) error {
+		h, err := getHearing(t.ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if h.Status != transcript.StatusClosed {
+			return transcript.Statef("hearing %s is %s; only a closed hearing can be finalized", id, h.Status)
+		}
+		v, err = t.newVersion(h, actor, "finalized by the clerk")
+		return err
+	})
+	return v, err
+}
+
+// Sign implements transcript.Lifecycle.
+func (s *Store) Sign(ctx context.Context, judge, password, id string) (*transcript.Signature, error) {
+	var sealed, display, role string
+	var disabled bool
+	err := s.rdb.QueryRowContext(ctx, `SELECT sealed_key, display_name, role, disabled FROM users WHERE name=?`, judge).Scan(&sealed, &display, &role, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, transcript.ErrAuth
+	}
+	if err != nil {
+		return nil, err
+	}
+	if disabled || transcript.Role(role) != transcript.RoleJudge || sealed == "" {
+		return nil, fmt.Errorf("%w: %s is not an active judge with a signing key", transcript.ErrDenied, judge)
+	}
+	priv, err := transcript.SealedKey(sealed).Open(password) // slow (argon2id): outside the writer
+	if err != nil {
+		return nil, err
+	}
+	var sig *transcript.Signature
+	err = s.write(ctx, func(t *tx) error {
+		h, err := getHearing(t.ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if h.Status != transcript.StatusFinalized {
+			return transcript.Statef("hearing %s is %s; only a finalized version can be signed", id, h.Status)
+		}
+		if !h.OnBench(judge) {
+			return fmt.Errorf("%w: %s does not sit on the bench of hearing %s", transcript.ErrDenied, judge, id)
+		}
+		var hash string
+		if err := t.QueryRowContext(t.ctx, `SELECT hash FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).Scan(&hash); err != nil {
+			return err
+		}
+		sig, err = transcript.NewSignature(priv, judge, display, id, h.Version, hash, t.now)
+		if err != nil {
+			return err
+		}
+		if _, err := t.ExecContext(t.ctx, `UPDATE versions SET signature=? WHERE hearing_id=? AND number=?`, string(mustJSON(sig)), id, h.Version); err != nil {
+			return err
+		}
+		h.Status = transcript.StatusSigned
+		if _, err := t.saveHearing(h, judge, transcript.EventHearingStatus, fmt.Sprintf("version %d signed", h.Version)); err != nil {
+			return err
+		}
+		_, err = t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventSigned, Actor: judge, After: mustJSON(sig)})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sig, nil
+}
+
+// Correct implements transcript.Lifecycle.
+func (s *Store) Correct(ctx context.Context, actor, id string, segmentID int64, text, reason string) (*transcript.Correction, *transcript.Version, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, nil, transcript.Invalidf("a correction needs a reason")
+	}
+	if err := checkText(text); err != nil {
+		return nil, nil, err
+	}
+	if err := checkText(reason); err != nil {
+		return nil, nil, err
+	}
+	var c *transcript.Correction
+	var v *transcript.Version
+	err := s.write(ctx, func(t *tx) error {
+		h, err := getHearing(t.ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if h.Status != transcript.StatusSigned && h.Status != transcript.StatusFinalized {
+			return transcript.Statef("hearing %s is %s; corrections are for finalized or signed records (edit instead)", id, h.Status)
+		}
+		g, err := getSegment(t.ctx, t, segmentID)
+		if err != nil {
+			return err
+		}
+		if g.HearingID != id || g.Deleted {
+			return transcript.Invalidf("segment %d is not a live segment of hearing %s", segmentID, id)
+		}
+		if g.Text == text {
+			return transcript.Invalidf("the correction does not change segment %d", segmentID)
+		}
+		before := *g
+		g.Text, g.Edited = text, true
+		if err := t.saveSegment(&before, g, transcript.EventCorrected, actor, reason); err != nil {
+			return err
+		}
+		c = &transcript.Correction{Version: h.Version + 1, SegmentID: segmentID, Before: before.Text, After: text, Reason: reason, Author: actor, CreatedAt: t.now}
+		res, err := t.ExecContext(t.ctx, `INSERT INTO corrections(hearing_id, version, segment_id, before, after, reason, author, created_at) VALUES(?,?,?,?,?,?,?,?)`,
+			id, c.Version, c.SegmentID, c.Before, c.After, c.Reason, c.Author, fmtTime(c.CreatedAt))
+		if err != nil {
+			return err
+		}
+		c.ID, _ = res.LastInsertId()
+		v, err = t.newVersion(h, actor, fmt.Sprintf("correction (补正) of segment %d: %s", segmentID, reason))
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, v, nil
+}
+
+// Versions implements transcript.Lifecycle.
+func (s *Store) Versions(ctx context.Context, id string) ([]transcript.Version, error) {
+	if _, err := hearingDoc(ctx, s.rdb, id); err != nil {
+		return nil, err
+	}
+	return queryVersions(ctx, s.rdb, id)
+}
+
+type storedVersion struct {
+	transcript.Version
+	record string
+	sig    sql.NullString
+}
+
+func queryStoredVersions(ctx context.Context, q querier, id string) ([]storedVersion, error) {
+	rows, err := q.QueryContext(ctx, `SELECT number, hash, record, created_by, created_at, signature FROM versions WHERE hearing_id=? ORDER BY number`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storedVersion
+	for rows.Next() {
+		var v storedVersion
+		var at string
+		if err := rows.Scan(&v.Number, &v.Hash, &v.record, &v.CreatedBy, &at, &v.sig); err != nil {
+			return nil, err
+		}
+		v.HearingID, v.CreatedAt = id, parseTime(at)
+		if v.sig.Valid {
+			var sg transcript.Signature
+			if err := json.Unmarshal([]byte(v.sig.String), &sg); err != nil {
+				return nil, fmt.Errorf("version %d: stored signature: %w", v.Number, err)
+			}
+			v.Signature = &sg
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func queryVersions(ctx context.Context, q querier, id string) ([]transcript.Version, error) {
+	sv, err := queryStoredVersions(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]transcript.Version, len(sv))
+	for i := range sv {
+		out[i] = sv[i].Version
+	}
+	return out, nil
+}
+
+// Record implements transcript.Lifecycle.
+func (s *Store) Record(ctx context.Context, id string, version int) (*transcript.Record, error) {
+	h, err := getHearing(ctx, s.rdb, id)
+	if err != nil {
+		return nil, err
+	}
+	if version == 0 {
+		if h.Version == 0 {
+			return buildRecord(ctx, s.rdb, h)
+		}
+		version = h.Version
+	}
+	svs, err := queryStoredVersions(ctx, s.rdb, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range svs {
+		if v.Number != version {
+			continue
+		}
+		var r transcript.Record
+		if err := json.Unmarshal([]byte(v.record), &r); err != nil {
+			return nil, fmt.Errorf("version %d: stored record: %w", version, err)
+		}
+		r.Signature = v.Signature
+		return &r, nil
+	}
+	return nil, fmt.Errorf("hearing %s version %d: %w", id, version, transcript.ErrNotFound)
+}

@@ -1,0 +1,150 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migration is one schema step. Migrations are applied in order, each in its own
+// transaction, and recorded in schema_migrations; a database newer than this binary is refused.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+var migrations = []migration{
+	{1, "initial schema", `
+CREATE TABLE hearings (
+	id           TEXT PRIMARY KEY,
+	doc          TEXT NOT NULL,          -- canonical JSON of transcript.Hearing
+	status       TEXT NOT NULL,
+	scheduled_at TEXT NOT NULL DEFAULT '',
+	created_at   TEXT NOT NULL
+);
+CREATE TABLE segments (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	hearing_id  TEXT NOT NULL REFERENCES hearings(id),
+	seat        TEXT NOT NULL,
+	start_ms    INTEGER NOT NULL,
+	end_ms      INTEGER NOT NULL,
+	engine_text TEXT NOT NULL DEFAULT '',
+	text        TEXT NOT NULL DEFAULT '',
+	confidence  REAL NOT NULL DEFAULT 0,
+	status      TEXT NOT NULL,
+	revision    INTEGER NOT NULL,
+	overlap     INTEGER NOT NULL DEFAULT 0,
+	deleted     INTEGER NOT NULL DEFAULT 0,
+	edited      INTEGER NOT NULL DEFAULT 0,
+	updated_by  TEXT NOT NULL,
+	updated_at  TEXT NOT NULL
+);
+CREATE INDEX segments_hearing ON segments(hearing_id, start_ms, id);
+CREATE INDEX segments_pending ON segments(status, id) WHERE status = 'pending' AND deleted = 0;
+CREATE TABLE notes (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	hearing_id TEXT NOT NULL REFERENCES hearings(id),
+	kind       TEXT NOT NULL,
+	at_ms      INTEGER NOT NULL,
+	end_ms     INTEGER NOT NULL DEFAULT 0,
+	segment_id INTEGER NOT NULL DEFAULT 0,
+	text       TEXT NOT NULL,
+	author     TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE INDEX notes_hearing ON notes(hearing_id, at_ms, id);
+CREATE TABLE corrections (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	hearing_id TEXT NOT NULL REFERENCES hearings(id),
+	version    INTEGER NOT NULL,
+	segment_id INTEGER NOT NULL,
+	before     TEXT NOT NULL,
+	after      TEXT NOT NULL,
+	reason     TEXT NOT NULL,
+	author     TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE TABLE audio_files (
+	hearing_id TEXT NOT NULL REFERENCES hearings(id),
+	name       TEXT NOT NULL,
+	bytes      INTEGER NOT NULL,
+	sha256     TEXT NOT NULL,
+	PRIMARY KEY (hearing_id, name)
+);
+CREATE TABLE versions (
+	hearing_id TEXT NOT NULL REFERENCES hearings(id),
+	number     INTEGER NOT NULL,
+	hash       TEXT NOT NULL,
+	record     TEXT NOT NULL,            -- canonical JSON of the unsigned record
+	created_by TEXT NOT NULL,
+	created_at TEXT NOT NULL,
+	signature  TEXT,                     -- canonical JSON of transcript.Signature
+	PRIMARY KEY (hearing_id, number)
+);
+CREATE TABLE events (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	hearing_id TEXT NOT NULL,            -- '' is the chain of user administration
+	seq        INTEGER NOT NULL,
+	kind       TEXT NOT NULL,
+	segment_id INTEGER NOT NULL DEFAULT 0,
+	note_id    INTEGER NOT NULL DEFAULT 0,
+	actor      TEXT NOT NULL,
+	at         TEXT NOT NULL,
+	reason     TEXT NOT NULL DEFAULT '',
+	before     BLOB,
+	after      BLOB,
+	prev_hash  TEXT NOT NULL,
+	hash       TEXT NOT NULL,
+	UNIQUE (hearing_id, seq)
+);
+CREATE INDEX events_segment ON events(segment_id, id) WHERE segment_id <> 0;
+CREATE TABLE users (
+	name          TEXT PRIMARY KEY,
+	display_name  TEXT NOT NULL DEFAULT '',
+	role          TEXT NOT NULL,
+	password_hash TEXT NOT NULL,
+	public_key    BLOB,
+	sealed_key    TEXT NOT NULL DEFAULT '',
+	disabled      INTEGER NOT NULL DEFAULT 0,
+	created_at    TEXT NOT NULL
+);
+`},
+}
+
+func migrate(ctx context.Context, db *sql.DB, clock func() time.Time) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	var cur int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version),0) FROM schema_migrations`).Scan(&cur); err != nil {
+		return err
+	}
+	if latest := migrations[len(migrations)-1].version; cur > latest {
+		return fmt.Errorf("database schema version %d is newer than this program's %d", cur, latest)
+	}
+	for _, m := range migrations {
+		if m.version <= cur {
+			continue
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version,name,applied_at) VALUES(?,?,?)`,
+			m.version, m.name, clock().UTC().Format(time.RFC3339)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

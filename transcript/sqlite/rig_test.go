@@ -1,0 +1,71 @@
+package sqlite
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+// clock is a test clock that advances one millisecond per reading.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Millisecond)
+	return c.t
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} }
+
+func testOptions(dataDir string) Options {
+	return Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Clock: newClock().Now, DataDir: dataDir, Argon2: &transcript.TestArgon2}
+}
+
+// openTest opens a store on a real SQLite file in a temporary directory.
+func openTest(t testing.TB) (*Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := OpenData(context.Background(), dir, testOptions(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, filepath.Join(dir, "courtscribe.db")
+}
+
+// zhHearing is a Chinese civil hearing with three seats.
+func zhHearing(id string) transcript.Hearing {
+	return transcript.Hearing{
+		ID: id, CaseNumber: "（2026）京0105民初1234号", Cause: "买卖合同纠纷", Court: "北京市朝阳区人民法院",
+		Courtroom: "第三法庭", Title: "张某诉李某买卖合同纠纷案", Language: "zh",
+		ScheduledAt: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC),
+		Presiding:   "zhangsan", Judges: []string{"wangwu"}, Clerk: "zhaoliu",
+		Parties: []string{"原告张某及其委托诉讼代理人李四到庭", "被告李某到庭"},
+		Seats: []transcript.Seat{
+			{Seat: "judge", Role: "审判长", Person: "张三"},
+			{Seat: "plaintiff", Role: "原告代理人", Person: "李四"},
+			{Seat: "defendant", Role: "被告", Person: "李某"},
+		},
+		Vocabulary: []string{"买卖合同", "违约金"},
+	}
+}
+
+func must[T any](t testing.TB) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}

@@ -1,0 +1,415 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+const segCols = `id, hearing_id, seat, start_ms, end_ms, engine_text, text, confidence, status, revision, overlap, deleted, edited, updated_by, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanSegment(r scanner) (*transcript.Segment, error) {
+	var g transcript.Segment
+	var status, at string
+	if err := r.Scan(&g.ID, &g.HearingID, &g.Seat, &g.StartMS, &g.EndMS, &g.EngineText, &g.Text, &g.Confidence,
+		&status, &g.Revision, &g.Overlap, &g.Deleted, &g.Edited, &g.UpdatedBy, &at); err != nil {
+		return nil, err
+	}
+	g.Status = transcript.SegmentStatus(status)
+	g.UpdatedAt = parseTime(at)
+	return &g, nil
+}
+
+func getSegment(ctx context.Context, q querier, id int64) (*transcript.Segment, error) {
+	g, err := scanSegment(q.QueryRowContext(ctx, `SELECT `+segCols+` FROM segments WHERE id=?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("segment %d: %w", id, transcript.ErrNotFound)
+	}
+	return g, err
+}
+
+// GetSegment implements transcript.Segments.
+func (s *Store) GetSegment(ctx context.Context, id int64) (*transcript.Segment, error) {
+	return getSegment(ctx, s.rdb, id)
+}
+
+func querySegments(ctx context.Context, q querier, where string, args ...any) ([]transcript.Segment, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+segCols+` FROM segments WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []transcript.Segment{}
+	for rows.Next() {
+		g, err := scanSegment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *g)
+	}
+	return out, rows.Err()
+}
+
+// ListSegments implements transcript.Segments.
+func (s *Store) ListSegments(ctx context.Context, hearingID string, includeDeleted bool) ([]transcript.Segment, error) {
+	w := `hearing_id=?`
+	if !includeDeleted {
+		w += ` AND deleted=0`
+	}
+	return querySegments(ctx, s.rdb, w+` ORDER BY start_ms, id`, hearingID)
+}
+
+// PendingSegments implements transcript.Segments.
+func (s *Store) PendingSegments(ctx context.Context, hearingID string, limit int) ([]transcript.Segment, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	if hearingID == "" {
+		return querySegments(ctx, s.rdb, `status='pending' AND deleted=0 ORDER BY id LIMIT ?`, limit)
+	}
+	return querySegments(ctx, s.rdb, `hearing_id=? AND status='pending' AND deleted=0 ORDER BY id LIMIT ?`, hearingID, limit)
+}
+
+// insertSegment stores a new segment row and its event.
+func (t *tx) insertSegment(g *transcript.Segment, kind transcript.EventKind, actor, reason string) error {
+	g.UpdatedAt, g.UpdatedBy = t.now, actor
+	res, err := t.ExecContext(t.ctx, `INSERT INTO segments(hearing_id, seat, start_ms, end_ms, engine_text, text, confidence, status, revision, overlap, deleted, edited, updated_by, updated_at)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, g.HearingID, g.Seat, g.StartMS, g.EndMS, g.EngineText, g.Text, g.Confidence,
+		string(g.Status), g.Revision, g.Overlap, g.Deleted, g.Edited, g.UpdatedBy, fmtTime(g.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	g.ID, _ = res.LastInsertId()
+	_, err = t.appendEvent(transcript.Event{HearingID: g.HearingID, Kind: kind, SegmentID: g.ID, Actor: actor, Reason: reason, After: mustJSON(g)})
+	return err
+}
+
+// saveSegment writes a changed segment (revision + 1) and its event.
+func (t *tx) saveSegment(before, g *transcript.Segment, kind transcript.EventKind, actor, reason string) error {
+	g.Revision = before.Revision + 1
+	g.UpdatedAt, g.UpdatedBy = t.now, actor
+	_, err := t.ExecContext(t.ctx, `UPDATE segments SET seat=?, start_ms=?, end_ms=?, engine_text=?, text=?, confidence=?, status=?, revision=?, overlap=?, deleted=?, edited=?, updated_by=?, updated_at=? WHERE id=?`,
+		g.Seat, g.StartMS, g.EndMS, g.EngineText, g.Text, g.Confidence, string(g.Status), g.Revision, g.Overlap, g.Deleted, g.Edited, g.UpdatedBy, fmtTime(g.UpdatedAt), g.ID)
+	if err != nil {
+		return err
+	}
+	_, err = t.appendEvent(transcript.Event{HearingID: g.HearingID, Kind: kind, SegmentID: g.ID, Actor: actor, Reason: reason,
+		Before: mustJSON(before), After: mustJSON(g)})
+	return err
+}
+
+// editable loads a segment for a change by a person: the hearing must be editable and the
+// base revision current.
+func (t *tx) editable(id, base int64) (*transcript.Segment, *transcript.Hearing, error) {
+	g, err := getSegment(t.ctx, t, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := getHearing(t.ctx, t, g.HearingID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !h.Status.Editable() {
+		return nil, nil, transcript.Statef("hearing %s is %s; changes after finalization are corrections", h.ID, h.Status)
+	}
+	if g.Revision != base {
+		return nil, nil, &transcript.ConflictError{Current: *g, Base: base}
+	}
+	if g.Deleted {
+		return nil, nil, transcript.Invalidf("segment %d is deleted", id)
+	}
+	return g, h, nil
+}
+
+// AppendSegment implements transcript.Segments.
+func (s *Store) AppendSegment(ctx context.Context, actor, hearingID string, n transcript.NewSegment) (*transcript.Segment, error) {
+	if !wire.ValidSeatName(n.Seat) {
+		return nil, transcript.Invalidf("seat name %q", n.Seat)
+	}
+	if n.StartMS < 0 || n.EndMS < n.StartMS {
+		return nil, transcript.Invalidf("segment time %d–%d ms", n.StartMS, n.EndMS)
+	}
+	g := &transcript.Segment{HearingID: hearingID, Seat: n.Seat, StartMS: n.StartMS, EndMS: n.EndMS, Overlap: n.Overlap,
+		Status: transcript.SegmentPending, Revision: 1}
+	err := s.write(ctx, func(t *tx) error {
+		h, err := getHearing(t.ctx, t, hearingID)
+		if err != nil {
+			return err
+		}
+		if !h.Status.Editable() {
+			return transcript.Statef("hearing %s is %s", h.ID, h.Status)
+		}
+		return t.insertSegment(g, transcript.EventSegmentAppended, actor, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// SetEngineResult implements transcript.Segments.
+func (s *Store) SetEngineResult(ctx context.Context, actor string, id int64, r transcript.EngineResult) (*transcript.Segment, error) {
+	if err := checkText(r.Text); err != nil {
+		return nil, err
+	}
+	var out *transcript.Segment
+	err := s.write(ctx, func(t *tx) error {
+		g, err := getSegment(t.ctx, t, id)
+		if err != nil {
+			return err
+		}
+		h, err := getHearing(t.ctx, t, g.HearingID)
+		if err != nil {
+			return err
+		}
+		if !h.Status.Editable() {
+			return transcript.Statef("hearing %s is %s", h.ID, h.Status)
+		}
+		if g.Status == transcript.SegmentFinal && !r.Final {
+			out = g // a late partial result; the final one stands
+			return nil
+		}
+		before := *g
+		g.EngineText = r.Text
+		g.Confidence = r.Confidence
+		g.Status = transcript.SegmentPartial
+		if r.Final {
+			g.Status = transcript.SegmentFinal
+		}
+		reason := ""
+		if g.Edited {
+			reason = "edited by a person: the engine's text is kept in the history only"
+		} else {
+			g.Text = r.Text
+		}
+		if r.Engine != "" && actor == "" {
+			actor = "engine:" + r.Engine
+		}
+		out = g
+		return t.saveSegment(&before, g, transcript.EventSegmentEngine, actor, reason)
+	})
+	return out, err
+}
+
+// EditText implements transcript.Segments.
+func (s *Store) EditText(ctx context.Context, actor string, id, base int64, text string) (*transcript.Segment, error) {
+	if err := checkText(text); err != nil {
+		return nil, err
+	}
+	var out *transcript.Segment
+	err := s.write(ctx, func(t *tx) error {
+		g, _, err := t.editable(id, base)
+		if err != nil {
+			return err
+		}
+		before := *g
+		g.Text, g.Edited = text, true
+		out = g
+		return t.saveSegment(&before, g, transcript.EventSegmentEdited, actor, "")
+	})
+	return out, err
+}
+
+// Relabel implements transcript.Segments.
+func (s *Store) Relabel(ctx context.Context, actor string, id, base int64, seat string) (*transcript.Segment, error) {
+	var out *transcript.Segment
+	err := s.write(ctx, func(t *tx) error {
+		g, h, err := t.editable(id, base)
+		if err != nil {
+			return err
+		}
+		if _, ok := h.SeatByName(seat); !ok {
+			return transcript.Invalidf("seat %q is not in the seat map of hearing %s", seat, h.ID)
+		}
+		before := *g
+		g.Seat = seat
+		out = g
+		return t.saveSegment(&before, g, transcript.EventSegmentRelabel, actor, "")
+	})
+	return out, err
+}
+
+// Split implements transcript.Segments.
+func (s *Store) Split(ctx context.Context, actor string, id, base int64, offset int, atMS int64) (first, second *transcript.Segment, err error) {
+	err = s.write(ctx, func(t *tx) error {
+		g, _, err := t.editable(id, base)
+		if err != nil {
+			return err
+		}
+		runes := []rune(g.Text)
+		if offset <= 0 || offset >= len(runes) {
+			return transcript.Invalidf("split offset %d outside the text (1…%d)", offset, len(runes)-1)
+		}
+		if atMS <= g.StartMS || atMS >= g.EndMS {
+			return transcript.Invalidf("split time %d ms outside the segment (%d…%d)", atMS, g.StartMS, g.EndMS)
+		}
+		before := *g
+		tail := &transcript.Segment{HearingID: g.HearingID, Seat: g.Seat, StartMS: atMS, EndMS: g.EndMS,
+			Text: strings.TrimSpace(string(runes[offset:])), Confidence: g.Confidence, Status: g.Status,
+			Revision: 1, Overlap: g.Overlap, Edited: true}
+		g.Text = strings.TrimSpace(string(runes[:offset]))
+		g.EndMS = atMS
+		g.Edited = true
+		if err := t.saveSegment(&before, g, transcript.EventSegmentSplit, actor, ""); err != nil {
+			return err
+		}
+		if err := t.insertSegment(tail, transcript.EventSegmentSplitNew, actor, fmt.Sprintf("split from segment %d", g.ID)); err != nil {
+			return err
+		}
+		first, second = g, tail
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return first, second, nil
+}
+
+// Merge implements transcript.Segments.
+func (s *Store) Merge(ctx context.Context, actor string, id, base, nextRev int64) (*transcript.Segment, error) {
+	var out *transcript.Segment
+	err := s.write(ctx, func(t *tx) error {
+		g, h, err := t.editable(id, base)
+		if err != nil {
+			return err
+		}
+		nexts, err := querySegments(t.ctx, t, `hearing_id=? AND deleted=0 AND id<>? AND (start_ms>? OR (start_ms=? AND id>?)) ORDER BY start_ms, id LIMIT 1`,
+			g.HearingID, g.ID, g.StartMS, g.StartMS, g.ID)
+		if err != nil {
+			return err
+		}
+		if len(nexts) == 0 {
+			return transcript.Invalidf("segment %d is the last one: nothing to merge with", id)
+		}
+		n := nexts[0]
+		if n.Revision != nextRev {
+			return &transcript.ConflictError{Current: n, Base: nextRev}
+		}
+		if n.Seat != g.Seat {
+			return transcript.Invalidf("the next segment %d belongs to seat %s, not %s: relabel first", n.ID, n.Seat, g.Seat)
+		}
+		before, nbefore := *g, n
+		sep := " "
+		if h.Language == "zh" {
+			sep = ""
+		}
+		switch {
+		case g.Text == "":
+			g.Text = n.Text
+		case n.Text != "":
+			g.Text = g.Text + sep + n.Text
+		}
+		g.EndMS = max(g.EndMS, n.EndMS)
+		g.Overlap = g.Overlap || n.Overlap
+		g.Edited = true
+		if n.Status == transcript.SegmentPending || g.Status == transcript.SegmentPending {
+			g.Status = transcript.SegmentPending
+		} else if n.Status == transcript.SegmentPartial {
+			g.Status = transcript.SegmentPartial
+		}
+		n.Deleted = true
+		if err := t.saveSegment(&before, g, transcript.EventSegmentMerged, actor, fmt.Sprintf("merged with segment %d", n.ID)); err != nil {
+			return err
+		}
+		out = g
+		return t.saveSegment(&nbefore, &n, transcript.EventSegmentDeleted, actor, fmt.Sprintf("merged into segment %d", g.ID))
+	})
+	return out, err
+}
+
+// Delete implements transcript.Segments.
+func (s *Store) Delete(ctx context.Context, actor string, id, base int64, reason string) (*transcript.Segment, error) {
+	if err := checkText(reason); err != nil {
+		return nil, err
+	}
+	var out *transcript.Segment
+	err := s.write(ctx, func(t *tx) error {
+		g, _, err := t.editable(id, base)
+		if err != nil {
+			return err
+		}
+		before := *g
+		g.Deleted = true
+		out = g
+		return t.saveSegment(&before, g, transcript.EventSegmentDeleted, actor, reason)
+	})
+	return out, err
+}
+
+// AddNote implements transcript.Segments.
+func (s *Store) AddNote(ctx context.Context, actor, hearingID string, n transcript.Note) (*transcript.Note, error) {
+	if n.Kind != transcript.NoteAnnotation && n.Kind != transcript.NoteGap {
+		return nil, transcript.Invalidf("note kind %q: annotation or gap (recess and resume go through the lifecycle)", n.Kind)
+	}
+	if err := checkText(n.Text); err != nil {
+		return nil, err
+	}
+	if n.AtMS < 0 || (n.Kind == transcript.NoteGap && n.EndMS <= n.AtMS) {
+		return nil, transcript.Invalidf("note time %d–%d ms", n.AtMS, n.EndMS)
+	}
+	var out *transcript.Note
+	err := s.write(ctx, func(t *tx) error {
+		h, err := getHearing(t.ctx, t, hearingID)
+		if err != nil {
+			return err
+		}
+		if !h.Status.Editable() {
+			return transcript.Statef("hearing %s is %s", h.ID, h.Status)
+		}
+		if n.SegmentID != 0 {
+			g, err := getSegment(t.ctx, t, n.SegmentID)
+			if err != nil {
+				return err
+			}
+			if g.HearingID != hearingID {
+				return transcript.Invalidf("segment %d belongs to another hearing", n.SegmentID)
+			}
+		}
+		out, err = t.insertNote(hearingID, actor, n)
+		return err
+	})
+	return out, err
+}
+
+func (t *tx) insertNote(hearingID, actor string, n transcript.Note) (*transcript.Note, error) {
+	n.HearingID, n.Author, n.CreatedAt = hearingID, actor, t.now
+	res, err := t.ExecContext(t.ctx, `INSERT INTO notes(hearing_id, kind, at_ms, end_ms, segment_id, text, author, created_at) VALUES(?,?,?,?,?,?,?,?)`,
+		hearingID, string(n.Kind), n.AtMS, n.EndMS, n.SegmentID, n.Text, n.Author, fmtTime(n.CreatedAt))
+	if err != nil {
+		return nil, err
+	}
+	n.ID, _ = res.LastInsertId()
+	_, err = t.appendEvent(transcript.Event{HearingID: hearingID, Kind: transcript.EventNoteAdded, NoteID: n.ID, SegmentID: 0, Actor: actor, After: mustJSON(&n)})
+	return &n, err
+}
+
+// ListNotes implements transcript.Segments.
+func (s *Store) ListNotes(ctx context.Context, hearingID string) ([]transcript.Note, error) {
+	return queryNotes(ctx, s.rdb, hearingID)
+}
+
+func queryNotes(ctx context.Context, q querier, hearingID string) ([]transcript.Note, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, hearing_id, kind, at_ms, end_ms, segment_id, text, author, created_at FROM notes WHERE hearing_id=? ORDER BY at_ms, id`, hearingID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []transcript.Note{}
+	for rows.Next() {
+		var n transcript.Note
+		var kind, at string
+		if err := rows.Scan(&n.ID, &n.HearingID, &kind, &n.AtMS, &n.EndMS, &n.SegmentID, &n.Text, &n.Author, &at); err != nil {
+			return nil, err
+		}
+		n.Kind, n.CreatedAt = transcript.NoteKind(kind), parseTime(at)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

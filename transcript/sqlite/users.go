@@ -1,0 +1,205 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+// dummyHash is checked when a user does not exist, so a wrong name costs as much time as a
+// wrong password.
+var dummyHash, _ = transcript.HashPassword("courtscribe-dummy", transcript.TestArgon2)
+
+func checkPassword(pw string) error {
+	if utf8.RuneCountInString(pw) < transcript.MinPasswordLen {
+		return transcript.Invalidf("password shorter than %d characters", transcript.MinPasswordLen)
+	}
+	if len(pw) > 1024 {
+		return transcript.Invalidf("password longer than 1024 bytes")
+	}
+	return nil
+}
+
+// CreateUser implements transcript.Users.
+func (s *Store) CreateUser(ctx context.Context, actor, name string, role transcript.Role, password string) (*transcript.User, error) {
+	if !wire.ValidID(name) {
+		return nil, transcript.Invalidf("user name %q: letters, digits, '.', '_', '-' only", name)
+	}
+	if !role.Valid() {
+		return nil, transcript.Invalidf("role %q: one of admin, technician, clerk, judge, viewer", role)
+	}
+	if err := checkPassword(password); err != nil {
+		return nil, err
+	}
+	hash, err := transcript.HashPassword(password, s.argon)
+	if err != nil {
+		return nil, err
+	}
+	u := &transcript.User{Name: name, Role: role}
+	var sealed transcript.SealedKey
+	if role == transcript.RoleJudge {
+		var pub ed25519.PublicKey
+		if pub, sealed, err = transcript.NewJudgeKey(password, s.argon); err != nil {
+			return nil, err
+		}
+		u.PublicKey = pub
+	}
+	err = s.write(ctx, func(t *tx) error {
+		var n int
+		if err := t.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM users WHERE name=?`, name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("user %s: %w", name, transcript.ErrExists)
+		}
+		u.CreatedAt = t.now
+		if _, err := t.ExecContext(t.ctx, `INSERT INTO users(name, role, password_hash, public_key, sealed_key, created_at) VALUES(?,?,?,?,?,?)`,
+			name, string(role), hash, nullBytes(u.PublicKey), string(sealed), fmtTime(u.CreatedAt)); err != nil {
+			return err
+		}
+		_, err := t.appendEvent(transcript.Event{Kind: transcript.EventUserCreated, Actor: actor, After: mustJSON(u)})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+const userCols = `name, display_name, role, disabled, public_key, created_at`
+
+func scanUser(r scanner) (*transcript.User, error) {
+	var u transcript.User
+	var role, at string
+	if err := r.Scan(&u.Name, &u.DisplayName, &role, &u.Disabled, &u.PublicKey, &at); err != nil {
+		return nil, err
+	}
+	u.Role, u.CreatedAt = transcript.Role(role), parseTime(at)
+	return &u, nil
+}
+
+func getUser(ctx context.Context, q querier, name string) (*transcript.User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE name=?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("user %s: %w", name, transcript.ErrNotFound)
+	}
+	return u, err
+}
+
+// GetUser implements transcript.Users.
+func (s *Store) GetUser(ctx context.Context, name string) (*transcript.User, error) {
+	return getUser(ctx, s.rdb, name)
+}
+
+// ListUsers implements transcript.Users.
+func (s *Store) ListUsers(ctx context.Context) ([]transcript.User, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []transcript.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}
+
+// Authenticate implements transcript.Users.
+func (s *Store) Authenticate(ctx context.Context, name, password string) (*transcript.User, error) {
+	var hash string
+	var disabled bool
+	err := s.rdb.QueryRowContext(ctx, `SELECT password_hash, disabled FROM users WHERE name=?`, name).Scan(&hash, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		transcript.CheckPassword(dummyHash, password)
+		return nil, transcript.ErrAuth
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := transcript.CheckPassword(hash, password)
+	if err != nil || !ok || disabled {
+		return nil, transcript.ErrAuth
+	}
+	return getUser(ctx, s.rdb, name)
+}
+
+// SetPassword implements transcript.Users.
+func (s *Store) SetPassword(ctx context.Context, actor, name, oldPassword, newPassword string) error {
+	if err := checkPassword(newPassword); err != nil {
+		return err
+	}
+	var sealed string
+	err := s.rdb.QueryRowContext(ctx, `SELECT sealed_key FROM users WHERE name=?`, name).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("user %s: %w", name, transcript.ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	var resealed transcript.SealedKey
+	if sealed != "" {
+		priv, err := transcript.SealedKey(sealed).Open(oldPassword)
+		if err != nil {
+			return fmt.Errorf("the signing key of %s needs the old password: %w", name, err)
+		}
+		if resealed, err = transcript.SealKey(priv, newPassword, s.argon); err != nil {
+			return err
+		}
+	}
+	hash, err := transcript.HashPassword(newPassword, s.argon)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(t *tx) error {
+		var cur string
+		if err := t.QueryRowContext(t.ctx, `SELECT sealed_key FROM users WHERE name=?`, name).Scan(&cur); err != nil {
+			return err
+		}
+		if cur != sealed {
+			return fmt.Errorf("%w: the key of %s changed meanwhile", transcript.ErrConflict, name)
+		}
+		if _, err := t.ExecContext(t.ctx, `UPDATE users SET password_hash=?, sealed_key=? WHERE name=?`, hash, string(resealed), name); err != nil {
+			return err
+		}
+		u, err := getUser(t.ctx, t, name)
+		if err != nil {
+			return err
+		}
+		_, err = t.appendEvent(transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: "password changed", After: mustJSON(u)})
+		return err
+	})
+}
+
+// SetDisabled implements transcript.Users.
+func (s *Store) SetDisabled(ctx context.Context, actor, name string, disabled bool) error {
+	return s.write(ctx, func(t *tx) error {
+		res, err := t.ExecContext(t.ctx, `UPDATE users SET disabled=? WHERE name=?`, disabled, name)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("user %s: %w", name, transcript.ErrNotFound)
+		}
+		u, err := getUser(t.ctx, t, name)
+		if err != nil {
+			return err
+		}
+		reason := "enabled"
+		if disabled {
+			reason = "disabled"
+		}
+		_, err = t.appendEvent(transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: reason, After: mustJSON(u)})
+		return err
+	})
+}
