@@ -1,0 +1,120 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/courtscribe/courtscribe/capture"
+	"github.com/courtscribe/courtscribe/capture/device"
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
+
+func init() { addCommand(newAgentCmd) }
+
+func newAgentCmd() *cobra.Command {
+	var (
+		server, token, courtroom, hearing, seats string
+		dev, source, spool, localCopy           string
+		fast, closeHearing                      bool
+		spoolLimitMB                            int64
+		sampleRate, channels, frameMS           int
+		levelEvery, drain, maxBackoff           time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Capture the courtroom's seat microphones (or replay a WAV) and stream them to the server",
+		Long: `agent records one input channel per seat from a portaudio device (--device) or replays a
+multichannel WAV (--source, at real-time pace, or as fast as acknowledgements allow with --fast),
+resamples to 16 kHz, keeps every frame in a crash-safe spool (--spool) until the server has
+acknowledged it, writes its own per-seat WAVs (--local-copy), and streams to the server's
+/v1/agent endpoint, reconnecting for as long as it runs.
+
+The first line on stdout is "hearing: <ID>" once the server has named the hearing.
+
+Killed (even with SIGKILL) and started again with the same --spool, --courtroom and --seats, it
+continues the same session: unacknowledged frames are sent and the time it was down becomes
+a gap of exactly that length. A replay that ends, or SIGINT/SIGTERM, ends the session after
+every sample is acknowledged (exit 0); if the server cannot be reached within --drain-timeout
+the agent exits 3 and the spool keeps the rest for the next start.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := newLogger(os.Stderr).With("part", "agent")
+			seatMap, err := wire.ParseSeats(seats)
+			if err != nil {
+				return fmt.Errorf("--seats: %w", err)
+			}
+			if (dev == "") == (source == "") {
+				return errors.New("give exactly one of --device and --source")
+			}
+			if fast && source == "" {
+				return errors.New("--fast applies to --source only")
+			}
+			if spool == "" {
+				return errors.New("--spool is required")
+			}
+			maxCh := 0
+			for _, s := range seatMap {
+				maxCh = max(maxCh, s.Channel)
+			}
+			var src capture.Source
+			if source != "" {
+				r, err := capture.OpenReplay(source, !fast, nil, 0)
+				if err != nil {
+					return err
+				}
+				src = r
+			} else {
+				ch := channels
+				if ch == 0 {
+					ch = maxCh
+				}
+				d, err := device.Open(device.Options{Device: dev, Channels: ch, SampleRate: sampleRate, Logger: log})
+				if err != nil {
+					return err
+				}
+				src = d
+			}
+			defer src.Close()
+			out := cmd.OutOrStdout()
+			cfg := capture.AgentConfig{
+				Server: server, Token: token, Courtroom: courtroom, Hearing: hearing, Seats: seatMap,
+				SpoolDir: spool, SpoolLimit: spoolLimitMB << 20, LocalCopyDir: localCopy,
+				FrameSamples: frameMS * wire.SampleRate / 1000, CloseHearing: closeHearing,
+				LevelInterval: levelEvery, DrainTimeout: drain, MaxBackoff: maxBackoff,
+				AgentName: "courtscribe-agent/" + version, Logger: log,
+				OnHearing: func(h string) { fmt.Fprintf(out, "hearing: %s\n", h) },
+			}
+			err = capture.RunAgent(cmd.Context(), cfg, src)
+			if errors.Is(err, capture.ErrNotDrained) {
+				return &exitError{code: 3, err: err}
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&server, "server", "ws://127.0.0.1:8080", "server address (ws://HOST:PORT or wss://; the agent dials "+capture.AgentPath+")")
+	f.StringVar(&token, "token", "", "agent token of the courtroom (courtscribe tokens add)")
+	f.StringVar(&courtroom, "courtroom", "", "courtroom name (required)")
+	f.StringVar(&hearing, "hearing", "", "hearing id to record into (default: the server names one)")
+	f.StringVar(&seats, "seats", "", "seat map, name=channel (1-based input channel), e.g. judge=1,clerk=2,witness=3 (required)")
+	f.StringVar(&dev, "device", "", "portaudio input device: index, name (or unique part of it) or 'default' (see courtscribe devices)")
+	f.StringVar(&source, "source", "", "replay this multichannel 16-bit WAV instead of a device")
+	f.BoolVar(&fast, "fast", false, "with --source: replay as fast as the spool and acks allow instead of at real-time pace")
+	f.StringVar(&spool, "spool", "var/agent/spool", "spool directory (unacknowledged frames, session state; survives crashes)")
+	f.Int64Var(&spoolLimitMB, "spool-limit-mb", capture.DefaultSpoolLimit>>20, "hard limit of unacknowledged audio in the spool, MiB (alarm spool_high at 80%, spool_full at 100%)")
+	f.StringVar(&localCopy, "local-copy", "", "directory of the agent's own per-seat WAVs (default SPOOL/local-copy)")
+	f.BoolVar(&closeHearing, "close-hearing", false, "ask the server to close the hearing when capture ends")
+	f.IntVar(&sampleRate, "sample-rate", 0, "with --device: capture rate in Hz (default: the device's default rate)")
+	f.IntVar(&channels, "channels", 0, "with --device: channels to open (default: the highest seat channel)")
+	f.IntVar(&frameMS, "frame-ms", 200, "audio per frame in milliseconds (10..2000)")
+	f.DurationVar(&levelEvery, "level-interval", time.Second, "how often seat levels go to the server")
+	f.DurationVar(&drain, "drain-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to keep delivering the spool")
+	f.DurationVar(&maxBackoff, "max-backoff", 15*time.Second, "longest wait between reconnection attempts")
+	cmd.MarkFlagRequired("courtroom")
+	cmd.MarkFlagRequired("seats")
+	return cmd
+}
