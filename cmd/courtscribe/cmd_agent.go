@@ -18,11 +18,11 @@ func init() { addCommand(newAgentCmd) }
 func newAgentCmd() *cobra.Command {
 	var (
 		server, token, courtroom, hearing, seats string
-		dev, source, spool, localCopy           string
-		fast, closeHearing                      bool
-		spoolLimitMB                            int64
-		sampleRate, channels, frameMS           int
-		levelEvery, drain, maxBackoff           time.Duration
+		dev, source, spool, localCopy            string
+		fast, closeHearing                       bool
+		spoolLimitMB                             int64
+		sampleRate, channels, frameMS            int
+		levelEvery, drain, maxBackoff            time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "agent",
