@@ -1,0 +1,349 @@
+package api
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/courtscribe/courtscribe/transcript/auth"
+	"github.com/courtscribe/courtscribe/transcript/live"
+)
+
+func TestConcurrentEditsConflict(t *testing.T) {
+	r := newRig(t)
+	_, segs := r.hearing("h1", 2)
+	a, b := r.login("zhaoliu"), r.login("zhaoliu") // the clerk in two windows
+	sg := segs[0]
+	var ok segmentChange
+	if code := a.do("POST", fmt.Sprintf("/api/segments/%d/edit", sg.ID), map[string]any{"revision": sg.Revision, "text": "第一个窗口"}, &ok); code != 200 {
+		t.Fatalf("first edit: %d", code)
+	}
+	if ok.Segment.Revision != sg.Revision+1 || ok.Segment.Text != "第一个窗口" {
+		t.Fatalf("first edit gave %+v", ok.Segment)
+	}
+	var conflict apiError
+	code := b.do("POST", fmt.Sprintf("/api/segments/%d/edit", sg.ID), map[string]any{"revision": sg.Revision, "text": "第二个窗口"}, &conflict)
+	if code != http.StatusConflict || conflict.Code != "conflict" || conflict.Current == nil {
+		t.Fatalf("stale edit: %d %+v", code, conflict)
+	}
+	if conflict.Current.Text != "第一个窗口" || conflict.Current.Revision != ok.Segment.Revision {
+		t.Fatalf("conflict carries %+v, want the first window's text", conflict.Current)
+	}
+	got, _ := r.store.GetSegment(context.Background(), sg.ID)
+	if got.Text != "第一个窗口" {
+		t.Fatalf("stale edit overwrote the text: %q", got.Text)
+	}
+	// Resolving: the second window rebases on the current revision.
+	if code := b.do("POST", fmt.Sprintf("/api/segments/%d/edit", sg.ID), map[string]any{"revision": conflict.Current.Revision, "text": "合并后的文字"}, nil); code != 200 {
+		t.Fatalf("rebased edit: %d", code)
+	}
+	// Stale relabel, split, merge and delete are conflicts as well.
+	for _, op := range []string{"relabel", "split", "delete"} {
+		body := map[string]any{"revision": sg.Revision, "seat": "plaintiff", "offset": 1, "reason": "x"}
+		if code := a.do("POST", fmt.Sprintf("/api/segments/%d/%s", sg.ID, op), body, &conflict); code != 409 || conflict.Code != "conflict" {
+			t.Errorf("stale %s: %d %+v", op, code, conflict)
+		}
+	}
+	if code := a.do("POST", fmt.Sprintf("/api/segments/%d/merge", sg.ID), map[string]any{"revision": sg.Revision + 2, "next_revision": 99}, &conflict); code != 409 {
+		t.Errorf("merge with a stale next revision: %d %+v", code, conflict)
+	}
+}
+
+func TestSecurityEdges(t *testing.T) {
+	r := newRig(t)
+	_, segs := r.hearing("h1", 1)
+	c := r.login("zhaoliu")
+	edit := fmt.Sprintf("/api/segments/%d/edit", segs[0].ID)
+	body := fmt.Sprintf(`{"revision":%d,"text":"x"}`, segs[0].Revision)
+	cases := []struct {
+		name string
+		body string
+		hdr  map[string]string
+		code int
+		err  string
+	}{
+		{"no CSRF header", body, map[string]string{auth.CSRFHeader: ""}, 403, "csrf"},
+		{"wrong CSRF header", body, map[string]string{auth.CSRFHeader: "nope"}, 403, "csrf"},
+		{"foreign origin", body, map[string]string{"Origin": "http://evil.example"}, 403, "origin"},
+		{"form content type", body, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415, "content_type"},
+		{"unknown field", fmt.Sprintf(`{"revision":%d,"text":"x","admin":true}`, segs[0].Revision), nil, 400, "bad_json"},
+		{"trailing data", body + `{}`, nil, 400, "bad_json"},
+		{"not JSON", `revision=1`, nil, 400, "bad_json"},
+		{"too large", `{"revision":1,"text":"` + strings.Repeat("字", 600000) + `"}`, nil, 413, "too_large"},
+		{"no revision", `{"text":"x"}`, nil, 400, "invalid"},
+		{"bad segment id", ``, nil, 400, "invalid"},
+	}
+	for _, tc := range cases {
+		path := edit
+		if tc.name == "bad segment id" {
+			path = "/api/segments/abc/edit"
+			tc.body = body
+		}
+		code, b := c.raw("POST", path, tc.body, tc.hdr)
+		var ae apiError
+		json.Unmarshal(b, &ae)
+		if code != tc.code || ae.Code != tc.err {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, code, b, tc.code, tc.err)
+		}
+	}
+	got, _ := r.store.GetSegment(context.Background(), segs[0].ID)
+	if got.Revision != segs[0].Revision {
+		t.Fatal("a refused request changed the segment")
+	}
+	if code, _ := c.raw("GET", "/api/hearings/..%2f..%2fetc", nil, nil); code != 400 && code != 404 {
+		t.Errorf("traversal-looking hearing id: %d", code)
+	}
+	if code, _ := c.raw("GET", "/api/nothing", nil, nil); code != 404 {
+		t.Errorf("unknown endpoint: %d", code)
+	}
+}
+
+func TestLoginRateLimitAndSessionCookie(t *testing.T) {
+	r := newRig(t, func(c *Config) { c.Sessions = auth.Config{LoginBurst: 3, LoginEvery: time.Minute} })
+	c := r.anon()
+	for i := 0; i < 3; i++ {
+		if code := c.do("POST", "/api/login", loginReq{Name: "zhaoliu", Password: "wrong-password"}, nil); code != 401 {
+			t.Fatalf("wrong password %d: %d", i, code)
+		}
+	}
+	code, _ := c.raw("POST", "/api/login", loginReq{Name: "zhaoliu", Password: testPassword}, nil)
+	if code != http.StatusTooManyRequests {
+		t.Fatalf("4th attempt within the burst: %d, want 429", code)
+	}
+	r.now.Add(time.Minute)
+	req, _ := http.NewRequest("POST", r.srv.URL+"/api/login", strings.NewReader(`{"name":"zhaoliu","password":"`+testPassword+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("login after the wait: %d", resp.StatusCode)
+	}
+	ck := resp.Cookies()
+	if len(ck) == 0 || ck[len(ck)-1].Name != auth.CookieName || !ck[len(ck)-1].HttpOnly || ck[len(ck)-1].SameSite != http.SameSiteStrictMode {
+		t.Fatalf("session cookie: %+v", ck)
+	}
+	// A disabled user's session stops working at once.
+	r.now.Add(time.Minute) // the loopback address's bucket refills
+	u := r.login("viewer")
+	if code := u.do("GET", "/api/hearings", nil, nil); code != 200 {
+		t.Fatal(code)
+	}
+	r.store.SetDisabled(context.Background(), "system", "viewer", true)
+	if code := u.do("GET", "/api/hearings", nil, nil); code != 401 {
+		t.Fatalf("disabled user: %d", code)
+	}
+}
+
+func TestAudioRange(t *testing.T) {
+	r := newRig(t)
+	r.hearing("h1", 1)
+	writeWAV(t, r.dir+"/hearings/h1/audio/judge.wav", 16000*10)
+	c := r.login("viewer")
+	code, b := c.raw("GET", "/api/hearings/h1/audio/judge?start=2&end=2.5", nil, nil)
+	if code != 200 || len(b) != 44+8000*2 {
+		t.Fatalf("range: %d, %d bytes", code, len(b))
+	}
+	if string(b[0:4]) != "RIFF" || binary.LittleEndian.Uint32(b[40:44]) != 16000 {
+		t.Fatalf("bad WAV header % x", b[:44])
+	}
+	if first := int16(binary.LittleEndian.Uint16(b[44:])); first != 32000%30000 {
+		t.Fatalf("first sample %d, want %d (sample 32000)", first, 32000%30000)
+	}
+	// Past the end: clipped to the recording; wholly past it: 416.
+	if code, b := c.raw("GET", "/api/hearings/h1/audio/judge?start=9.5&end=12", nil, nil); code != 200 || len(b) != 44+8000*2 {
+		t.Fatalf("range past the end: %d %d", code, len(b))
+	}
+	bad := []struct {
+		q    string
+		code int
+	}{
+		{"start=11&end=12", 416},
+		{"start=0&end=100000", 416},
+		{"start=-1&end=2", 400},
+		{"start=2&end=1", 400},
+		{"start=NaN&end=1", 400},
+		{"start=x&end=1", 400},
+		{"", 400},
+	}
+	for _, tc := range bad {
+		if code, body := c.raw("GET", "/api/hearings/h1/audio/judge?"+tc.q, nil, nil); code != tc.code {
+			t.Errorf("%q: %d %s, want %d", tc.q, code, body, tc.code)
+		}
+	}
+	for _, seat := range []string{"..%2f..%2fcourtscribe.db", "witness", "JUDGE", "%2e%2e"} {
+		if code, _ := c.raw("GET", "/api/hearings/h1/audio/"+seat+"?start=0&end=1", nil, nil); code != 400 && code != 404 {
+			t.Errorf("seat %q: %d", seat, code)
+		}
+	}
+	// A seat of the map without a file is 404, not a crash.
+	if code, _ := c.raw("GET", "/api/hearings/h1/audio/plaintiff?start=0&end=1", nil, nil); code != 404 {
+		t.Errorf("missing file: %d", code)
+	}
+}
+
+func FuzzParseWAV(f *testing.F) {
+	f.Add(append(wavHeader(16000, 4), 1, 2, 3, 4))
+	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEdata\xff\xff\xff\xff"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, err := parseWAV(strings.NewReader(string(b)), int64(len(b)))
+		if err == nil && (l.dataOff < 12 || l.dataOff+l.dataSize > int64(len(b)) || l.dataSize < 0) {
+			t.Fatalf("layout %+v outside a %d-byte file", l, len(b))
+		}
+	})
+}
+
+func TestHealthAlarms(t *testing.T) {
+	r := newRig(t)
+	r.hearing("h1", 0)
+	r.appendSegment("h1", "judge", 0, 1000, "") // one utterance waits for the engine
+	c := r.login("zhaoliu")
+	var hl Health
+	c.do("GET", "/api/hearings/h1/health", nil, &hl)
+	if len(hl.Alarms) != 1 || hl.Alarms[0].Code != "agent_disconnected" || hl.Backlog != 1 {
+		t.Fatalf("no agent: %+v", hl)
+	}
+	levels := func(judge, plaintiff float64, clipped int) AgentHealth {
+		return AgentHealth{Hearing: "h1", Connected: true, LevelsAt: r.now.Now(), Engine: "whisper:base",
+			Levels: []SeatLevel{{Seat: "judge", RMSdBFS: judge, PeakdBFS: judge + 10}, {Seat: "plaintiff", RMSdBFS: plaintiff, PeakdBFS: -0.0, Clipped: clipped}}}
+	}
+	codes := func() map[string]string {
+		var hl Health
+		c.do("GET", "/api/hearings/h1/health", nil, &hl)
+		m := map[string]string{}
+		for _, a := range hl.Alarms {
+			m[a.Code] = a.Seat
+		}
+		return m
+	}
+	// The judge speaks for four minutes; the plaintiff's microphone stays silent.
+	for i := 0; i < 5; i++ {
+		r.status.set(levels(-20, -80, 0))
+		if i < 3 && codes()["dead_mic"] != "" {
+			t.Fatalf("dead mic raised after %d min", i)
+		}
+		r.now.Add(time.Minute)
+	}
+	r.status.set(levels(-20, -80, 0))
+	if m := codes(); m["dead_mic"] != "plaintiff" {
+		t.Fatalf("dead mic not raised for plaintiff: %v", m)
+	}
+	// The plaintiff speaks, clipping: the dead-mic alarm goes, a clipping alarm comes.
+	r.status.set(levels(-20, -10, 3))
+	if m := codes(); m["dead_mic"] != "" || m["clipping"] != "plaintiff" {
+		t.Fatalf("after speaking loudly: %v", m)
+	}
+	a := levels(-20, -20, 0)
+	a.SpoolBytes, a.SpoolLimit, a.Gaps = 900, 1000, 1
+	r.status.set(a)
+	if m := codes(); m["spool_high"] != "" || len(m) != 2 {
+		if _, ok := m["spool_high"]; !ok {
+			t.Fatalf("spool alarm missing: %v", m)
+		}
+		if _, ok := m["audio_gap"]; !ok {
+			t.Fatalf("gap alarm missing: %v", m)
+		}
+	}
+	a.Connected = false
+	r.status.set(a)
+	if _, ok := codes()["agent_disconnected"]; !ok {
+		t.Fatal("disconnect alarm missing")
+	}
+}
+
+// TestLiveOverAPI follows a hearing through the API's websocket while the pipeline appends
+// segments and a clerk edits, reconnecting halfway with ?after=, and checks the client saw
+// every event once, each within 100 ms of its commit.
+func TestLiveOverAPI(t *testing.T) {
+	r := newRig(t)
+	r.hearing("h1", 0)
+	c := r.login("viewer")
+	var snap segmentsResp
+	if code := c.do("GET", "/api/hearings/h1/segments", nil, &snap); code != 200 {
+		t.Fatal(code)
+	}
+	dial := func(after int64) *websocket.Conn {
+		h := http.Header{}
+		h.Set("Origin", r.srv.URL)
+		for _, ck := range c.hc.Jar.Cookies(mustURL(r.srv.URL)) {
+			h.Add("Cookie", ck.Name+"="+ck.Value)
+		}
+		ws, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(r.srv.URL, "http")+fmt.Sprintf("/api/hearings/h1/live?after=%d", after), h)
+		if err != nil {
+			t.Fatalf("dial: %v (%v)", err, resp)
+		}
+		return ws
+	}
+	// A foreign origin is refused.
+	h := http.Header{}
+	h.Set("Origin", "http://evil.example")
+	for _, ck := range c.hc.Jar.Cookies(mustURL(r.srv.URL)) {
+		h.Add("Cookie", ck.Name+"="+ck.Value)
+	}
+	if _, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(r.srv.URL, "http")+"/api/hearings/h1/live", h); err == nil || resp.StatusCode != 403 {
+		t.Fatalf("foreign origin websocket: %v %v", err, resp)
+	}
+
+	seen := map[int64]bool{}
+	var cursor = snap.Head
+	read := func(ws *websocket.Conn, want int) {
+		for n := 0; n < want; {
+			ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+			var f live.Frame
+			if err := ws.ReadJSON(&f); err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			for _, m := range f.Events {
+				if seen[m.ID] || m.ID <= cursor {
+					t.Fatalf("duplicate event %d", m.ID)
+				}
+				seen[m.ID] = true
+				cursor = m.ID
+				n++
+			}
+		}
+	}
+	ws := dial(cursor)
+	var lat []time.Duration
+	for i := 0; i < 10; i++ {
+		t0 := time.Now()
+		r.appendSegment("h1", "judge", int64(i)*1000, int64(i)*1000+900, "") // one event
+		read(ws, 1)
+		lat = append(lat, time.Since(t0))
+	}
+	ws.Close()
+	// Commits while nobody listens, then resume.
+	for i := 10; i < 20; i++ {
+		r.appendSegment("h1", "plaintiff", int64(i)*1000, int64(i)*1000+900, "") // one event each
+	}
+	ws = dial(cursor)
+	defer ws.Close()
+	read(ws, 10)
+	evs, _ := r.store.EventsSince(context.Background(), "h1", snap.Head, 0)
+	if len(evs) != len(seen) {
+		t.Fatalf("saw %d events, the store has %d after the snapshot head", len(seen), len(evs))
+	}
+	for _, d := range lat {
+		if d > 100*time.Millisecond {
+			t.Errorf("commit → browser %v > 100 ms", d)
+		}
+	}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
