@@ -162,7 +162,7 @@ func TestConcurrentEditors(t *testing.T) {
 	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
 	g := must[*transcript.Segment](t)(s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: 0, EndMS: 100}))
 	// 20 editors race on one segment, each retrying on conflict: every edit lands exactly once.
-	const editors, each = 20, 5
+	const editors, each = 20, 2
 	var wg sync.WaitGroup
 	errs := make(chan error, editors)
 	for e := 0; e < editors; e++ {
