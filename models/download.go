@@ -53,6 +53,9 @@ func Download(ctx context.Context, e Entry, opt DownloadOptions) (string, error)
 	if e.SHA256 == "" && !opt.InsecureSkipHash {
 		return "", fmt.Errorf("%s: %w; refusing to download it without --insecure-skip-hash", e.Name, ErrNoHash)
 	}
+	if e.SHA256 != "" && !isHexSHA256(e.SHA256) {
+		return "", fmt.Errorf("%s: SHA-256 %q is not 64 lower-case hex digits", e.Name, e.SHA256)
+	}
 	if opt.Dir == "" {
 		return "", errors.New("download: no destination directory")
 	}
@@ -127,6 +130,18 @@ func Download(ctx context.Context, e Entry, opt DownloadOptions) (string, error)
 	}
 	log.Info("model downloaded", "model", e.Name, "path", dest, "bytes", d.done, "sha256", sum)
 	return dest, nil
+}
+
+func isHexSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // netError marks a transfer error worth resuming after (the connection broke, not the
