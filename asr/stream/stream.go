@@ -1,0 +1,487 @@
+// Package stream is the live path of a hearing's audio inside the server: it listens to the
+// ingest archive (asr/ingest.AudioListener), runs the seat diarizer on every live hearing,
+// records each utterance as a pending segment of the hearing record, hands its audio to the
+// transcription pipeline (asr/pool) and writes the engine's results back into the record.
+//
+//	ingest (durable audio) → Stream.Audio → per-hearing goroutine: diarize.Push
+//	  → End event → Record.AppendSegment (pending) → archive range → pool.Submit
+//	pool results → Stream.Result → Record.SetEngineResult (partial/final)
+//
+// Gaps become gap notes; a hearing closed by its agent is closed in the record. The audio of an
+// utterance is read back from the archive, which holds it durably before the listener is
+// called, so nothing the diarizer found depends on memory alone: a segment whose transcription
+// fails stays pending in the record and backfill (asr/backfill) finishes it later.
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/diarize"
+	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+// Record is the part of the transcript store the stream writes into; transcript.Store has it.
+type Record interface {
+	GetHearing(ctx context.Context, id string) (*transcript.Hearing, error)
+	CreateHearing(ctx context.Context, actor string, h transcript.Hearing) (*transcript.Hearing, error)
+	Start(ctx context.Context, actor, hearingID string) (*transcript.Hearing, error)
+	AppendSegment(ctx context.Context, actor, hearingID string, s transcript.NewSegment) (*transcript.Segment, error)
+	SetEngineResult(ctx context.Context, actor string, segmentID int64, r transcript.EngineResult) (*transcript.Segment, error)
+	AddNote(ctx context.Context, actor, hearingID string, n transcript.Note) (*transcript.Note, error)
+	CloseHearing(ctx context.Context, actor, hearingID string, audio []transcript.AudioFile) (*transcript.Hearing, error)
+}
+
+// Transcriber takes finished utterances; *pool.Pipeline is one. Submit must not block.
+type Transcriber interface {
+	Submit(u asr.Utterance, pcm []int16) error
+	Commit(hearing, text string)
+	SetVocabulary(hearing string, words []string)
+	ForgetHearing(hearing string)
+}
+
+// AudioSource reads a seat's archived audio; backfill.Archive is one.
+type AudioSource interface {
+	Audio(ctx context.Context, hearing, seat string, start, end float64) ([]int16, error)
+}
+
+// Actors named in the record's history.
+const (
+	ActorDiarizer = "diarizer"
+	ActorSystem   = "system"
+)
+
+// Config wires a Stream.
+type Config struct {
+	Record      Record
+	Transcriber Transcriber // nil: segments stay pending (backfill later)
+	Audio       AudioSource
+	Diarize     diarize.Config
+	// Language of hearings the stream creates itself ("zh" or "en").
+	Language string
+	Logger   *slog.Logger
+	// QueueFrames bounds the audio waiting for one hearing's diarizer (blocks of ~100 ms).
+	QueueFrames int
+}
+
+// Stream is an ingest.AudioListener. Create with New, run with Run.
+type Stream struct {
+	cfg Config
+	log *slog.Logger
+	ctx context.Context
+
+	mu       sync.Mutex
+	hearings map[string]*hearing
+	segs     map[string][]*utter // hearing \x00 seat → utterances waiting for text
+	wg       sync.WaitGroup
+	started  bool
+	stopped  bool
+
+	statsMu sync.Mutex
+	stats   Stats
+}
+
+var _ ingest.AudioListener = (*Stream)(nil)
+
+// Stats counts what the stream did (for /metrics and the health panel).
+type Stats struct {
+	Utterances int64 `json:"utterances"`
+	Results    int64 `json:"results"`
+	Dropped    int64 `json:"dropped_blocks"`
+	Errors     int64 `json:"errors"`
+}
+
+type utter struct {
+	seg        int64
+	start, end float64
+	pieces     map[int]string
+}
+
+type msg struct {
+	kind   int // 0 audio, 1 gap, 2 close
+	first  int64
+	n      int64
+	pcm    [][]int16
+	reason string
+}
+
+type hearing struct {
+	id    string
+	seats []string
+	in    chan msg
+	d     *diarize.Diarizer
+	// offset is the hearing time of the diarizer's time zero (a hearing reopened after a
+	// server restart continues from its durable end).
+	offset float64
+	next   int64
+}
+
+// New makes a Stream. Record and Audio are required.
+func New(cfg Config) (*Stream, error) {
+	if cfg.Record == nil || cfg.Audio == nil {
+		return nil, errors.New("stream: Record and Audio are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Language == "" {
+		cfg.Language = "zh"
+	}
+	if cfg.QueueFrames <= 0 {
+		cfg.QueueFrames = 3000 // five minutes of 100 ms blocks
+	}
+	if cfg.Diarize == (diarize.Config{}) {
+		cfg.Diarize = diarize.DefaultConfig()
+	}
+	if err := cfg.Diarize.Validate(); err != nil {
+		return nil, err
+	}
+	return &Stream{cfg: cfg, log: cfg.Logger, hearings: map[string]*hearing{}, segs: map[string][]*utter{}, ctx: context.Background()}, nil
+}
+
+// Run serves until ctx is cancelled, then lets every hearing's goroutine finish what it holds.
+func (s *Stream) Run(ctx context.Context) error {
+	s.mu.Lock()
+	s.ctx = ctx
+	s.started = true
+	s.mu.Unlock()
+	<-ctx.Done()
+	s.mu.Lock()
+	s.stopped = true
+	for _, h := range s.hearings {
+		close(h.in)
+	}
+	s.hearings = map[string]*hearing{}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+// Stats returns the counters.
+func (s *Stream) Stats() Stats {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	return s.stats
+}
+
+func (s *Stream) count(f func(*Stats)) {
+	s.statsMu.Lock()
+	f(&s.stats)
+	s.statsMu.Unlock()
+}
+
+// HearingOpened implements ingest.AudioListener.
+func (s *Stream) HearingOpened(info ingest.HearingInfo, next int64) {
+	seats := info.SeatNames()
+	d, err := diarize.New(s.cfg.Diarize, seats, s.log)
+	if err != nil {
+		s.log.Error("diarizer refused the hearing's seats", "hearing", info.Hearing, "err", err)
+		return
+	}
+	h := &hearing{id: info.Hearing, seats: seats, in: make(chan msg, s.cfg.QueueFrames), d: d,
+		offset: float64(next) / asr.SampleRate, next: next}
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		return
+	}
+	if old, ok := s.hearings[info.Hearing]; ok {
+		close(old.in)
+	}
+	s.hearings[info.Hearing] = h
+	s.wg.Add(1)
+	ctx := s.ctx
+	s.mu.Unlock()
+	go s.serve(ctx, h, info)
+}
+
+// Audio implements ingest.AudioListener. It never blocks: when a hearing's queue is full
+// (a diarizer far behind), the block is not diarized and a loud error is logged — the audio
+// itself is safe in the archive.
+func (s *Stream) Audio(hearingID string, first int64, pcm [][]int16) {
+	s.send(hearingID, msg{kind: 0, first: first, pcm: pcm})
+}
+
+// Gap implements ingest.AudioListener.
+func (s *Stream) Gap(hearingID string, first, n int64, reason string) {
+	s.send(hearingID, msg{kind: 1, first: first, n: n, reason: reason})
+}
+
+// HearingClosed implements ingest.AudioListener.
+func (s *Stream) HearingClosed(hearingID string) {
+	s.mu.Lock()
+	h, ok := s.hearings[hearingID]
+	if ok {
+		delete(s.hearings, hearingID)
+	}
+	s.mu.Unlock()
+	if ok {
+		h.in <- msg{kind: 2} // blocks only until the goroutine drains; close is rare
+		close(h.in)
+	}
+}
+
+func (s *Stream) send(id string, m msg) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.hearings[id]
+	if !ok {
+		return
+	}
+	select {
+	case h.in <- m:
+	default:
+		s.count(func(st *Stats) { st.Dropped++ })
+		s.log.Error("diarizer queue full: block not diarized (audio is archived; backfill can re-run)", "hearing", id, "first", m.first)
+	}
+}
+
+func (s *Stream) serve(ctx context.Context, h *hearing, info ingest.HearingInfo) {
+	defer s.wg.Done()
+	log := s.log.With("hearing", h.id)
+	if err := s.ensureHearing(ctx, info); err != nil {
+		log.Error("cannot open the hearing in the record", "err", err)
+	}
+	if s.cfg.Transcriber != nil {
+		if hr, err := s.cfg.Record.GetHearing(ctx, h.id); err == nil {
+			s.cfg.Transcriber.SetVocabulary(h.id, hr.Vocabulary)
+		}
+	}
+	for m := range h.in {
+		switch m.kind {
+		case 0:
+			if m.first != h.next {
+				// Not contiguous (should not happen: ingest delivers in order). Restart the
+				// diarizer at the new position rather than shift time.
+				log.Warn("audio not contiguous; diarizer restarted", "want", h.next, "got", m.first)
+				s.flush(ctx, h)
+				s.restart(h, m.first)
+			}
+			evs, err := h.d.Push(m.pcm)
+			if err != nil {
+				log.Error("diarizer", "err", err)
+				continue
+			}
+			if len(m.pcm) > 0 {
+				h.next += int64(len(m.pcm[0]))
+			}
+			s.events(ctx, h, evs)
+		case 1:
+			// A gap: close open turns before it, note it, continue after it.
+			s.flush(ctx, h)
+			at := m.first * 1000 / asr.SampleRate
+			end := (m.first + m.n) * 1000 / asr.SampleRate
+			if _, err := s.cfg.Record.AddNote(ctx, ActorSystem, h.id, transcript.Note{Kind: transcript.NoteGap, AtMS: at, EndMS: end,
+				Text: "audio gap: " + m.reason}); err != nil {
+				log.Error("gap note", "err", err)
+			}
+			s.restart(h, m.first+m.n)
+		case 2:
+			s.flush(ctx, h)
+			if _, err := s.cfg.Record.CloseHearing(ctx, ActorSystem, h.id, nil); err != nil {
+				log.Warn("closing the hearing in the record", "err", err)
+			}
+			return
+		}
+	}
+	// Shutdown or a reopen: finish the open turns so nothing diarized is lost.
+	s.flush(ctx, h)
+}
+
+func (s *Stream) restart(h *hearing, at int64) {
+	d, err := diarize.New(s.cfg.Diarize, h.seats, s.log)
+	if err != nil {
+		return
+	}
+	h.d, h.offset, h.next = d, float64(at)/asr.SampleRate, at
+}
+
+func (s *Stream) flush(ctx context.Context, h *hearing) {
+	s.events(ctx, h, h.d.Flush())
+}
+
+func (s *Stream) events(ctx context.Context, h *hearing, evs []diarize.Event) {
+	for _, e := range evs {
+		if e.Kind != diarize.End {
+			continue
+		}
+		s.utterance(ctx, h, asr.Utterance{Hearing: h.id, Seat: e.Seat, Start: e.Start + h.offset, End: e.End + h.offset, Overlap: e.Overlap})
+	}
+}
+
+func (s *Stream) utterance(ctx context.Context, h *hearing, u asr.Utterance) {
+	u.ID = asr.UtteranceID(u.Seat, u.Start)
+	if u.Validate() != nil {
+		return
+	}
+	seg, err := s.cfg.Record.AppendSegment(ctx, ActorDiarizer, h.id, transcript.NewSegment{Seat: u.Seat,
+		StartMS: int64(u.Start*1000 + 0.5), EndMS: int64(u.End*1000 + 0.5), Overlap: u.Overlap})
+	if err != nil {
+		s.count(func(st *Stats) { st.Errors++ })
+		s.log.Error("append segment", "hearing", h.id, "seat", u.Seat, "err", err)
+		return
+	}
+	s.count(func(st *Stats) { st.Utterances++ })
+	s.mu.Lock()
+	k := h.id + "\x00" + u.Seat
+	s.segs[k] = append(s.segs[k], &utter{seg: seg.ID, start: u.Start, end: u.End, pieces: map[int]string{}})
+	s.mu.Unlock()
+	if s.cfg.Transcriber == nil {
+		return
+	}
+	pcm, err := s.cfg.Audio.Audio(ctx, h.id, u.Seat, u.Start, u.End)
+	if err != nil {
+		s.log.Error("reading the utterance back from the archive; segment stays pending", "segment", seg.ID, "err", err)
+		return
+	}
+	if err := s.cfg.Transcriber.Submit(u, pcm); err != nil {
+		s.log.Error("submit", "segment", seg.ID, "err", err)
+	}
+}
+
+// SegmentUtteranceID names a stored segment as an utterance (backfill uses it).
+func SegmentUtteranceID(seg int64) string { return "seg:" + strconv.FormatInt(seg, 10) }
+
+// Result records a pipeline result in the hearing record; give it to pool.New as emit (it
+// must not block long: it writes one SQLite transaction).
+func (s *Stream) Result(r asr.Result) {
+	ctx := context.Background()
+	segID, piece, total, text, ok := s.resolve(r)
+	if !ok {
+		return // a piece of a split utterance whose siblings are not done yet, or unknown
+	}
+	s.count(func(st *Stats) { st.Results++ })
+	switch r.Status {
+	case asr.StatusPending:
+		return // the segment is already pending; backfill finishes it
+	case asr.StatusPartial:
+		if _, err := s.cfg.Record.SetEngineResult(ctx, "engine:"+r.Engine, segID, transcript.EngineResult{Text: text, Confidence: r.Confidence, Engine: r.Engine}); err != nil {
+			s.log.Warn("partial result", "segment", segID, "err", err)
+		}
+		return
+	}
+	final := piece >= total
+	if _, err := s.cfg.Record.SetEngineResult(ctx, "engine:"+r.Engine, segID, transcript.EngineResult{Text: text, Confidence: r.Confidence, Final: final, Engine: r.Engine}); err != nil {
+		s.count(func(st *Stats) { st.Errors++ })
+		s.log.Error("engine result", "segment", segID, "err", err)
+		return
+	}
+	if final && s.cfg.Transcriber != nil && text != "" {
+		s.cfg.Transcriber.Commit(r.Utterance.Hearing, text)
+	}
+}
+
+// resolve maps a result to its segment and, for split utterances, joins the pieces so far.
+func (s *Stream) resolve(r asr.Result) (seg int64, piece, total int, text string, ok bool) {
+	id := r.Utterance.ID
+	piece, total = r.Piece, r.Pieces
+	if total < 1 {
+		piece, total = 1, 1
+	}
+	if n, found := strings.CutPrefix(id, "seg:"); found {
+		v, err := strconv.ParseInt(n, 10, 64)
+		return v, piece, total, r.Text, err == nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Pieces of a split utterance carry their own start (and id); find the utterance of this
+	// seat whose span holds the result's start.
+	k := r.Utterance.Hearing + "\x00" + r.Utterance.Seat
+	list := s.segs[k]
+	idx := -1
+	for i, u := range list {
+		if r.Utterance.Start >= u.start-0.001 && r.Utterance.Start <= u.end+0.001 {
+			idx = i
+			break
+		}
+	}
+	if idx < 0 {
+		return 0, 0, 0, "", false
+	}
+	u := list[idx]
+	forget := func() { s.segs[k] = append(list[:idx:idx], list[idx+1:]...) }
+	if r.Status == asr.StatusPending {
+		// The segment stays pending in the record; backfill transcribes it whole later.
+		forget()
+		return u.seg, 0, total, "", true
+	}
+	if total == 1 {
+		if r.Status.Done() {
+			forget()
+		}
+		return u.seg, 1, 1, r.Text, true
+	}
+	if r.Status == asr.StatusPartial {
+		return 0, 0, 0, "", false // partials of pieces are not shown; the final comes whole
+	}
+	u.pieces[piece] = r.Text
+	if len(u.pieces) < total {
+		return 0, 0, 0, "", false
+	}
+	var b strings.Builder
+	for i := 1; i <= total; i++ {
+		if t := u.pieces[i]; t != "" {
+			if b.Len() > 0 {
+				b.WriteString(" ")
+			}
+			b.WriteString(t)
+		}
+	}
+	forget()
+	return u.seg, total, total, b.String(), true
+}
+
+func (s *Stream) ensureHearing(ctx context.Context, info ingest.HearingInfo) error {
+	h, err := s.cfg.Record.GetHearing(ctx, info.Hearing)
+	if errors.Is(err, transcript.ErrNotFound) {
+		nh := transcript.Hearing{ID: info.Hearing, Courtroom: info.Courtroom, Language: s.cfg.Language,
+			Title: fmt.Sprintf("%s %s", info.Courtroom, info.Created.Format(time.DateOnly))}
+		for _, seat := range info.SeatNames() {
+			nh.Seats = append(nh.Seats, transcript.Seat{Seat: seat, Role: DefaultRole(seat, s.cfg.Language)})
+		}
+		h, err = s.cfg.Record.CreateHearing(ctx, ActorSystem, nh)
+		if err != nil && !errors.Is(err, transcript.ErrExists) {
+			return err
+		}
+		if errors.Is(err, transcript.ErrExists) {
+			if h, err = s.cfg.Record.GetHearing(ctx, info.Hearing); err != nil {
+				return err
+			}
+		}
+	} else if err != nil {
+		return err
+	}
+	if h.Status == transcript.StatusScheduled {
+		if _, err := s.cfg.Record.Start(ctx, ActorSystem, info.Hearing); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DefaultRole gives a seat name its role label in court words when the hearing was not set up
+// beforehand (the clerk can change the seat map later).
+func DefaultRole(seat, lang string) string {
+	zh := map[string]string{"judge": "审判长", "presiding": "审判长", "judge2": "审判员", "clerk": "书记员",
+		"plaintiff": "原告", "prosecutor": "公诉人", "defendant": "被告", "defense": "辩护人",
+		"witness": "证人", "counsel": "代理人"}
+	en := map[string]string{"judge": "THE COURT", "presiding": "THE COURT", "clerk": "THE CLERK",
+		"plaintiff": "PLAINTIFF", "prosecutor": "THE PROSECUTOR", "defendant": "THE DEFENDANT",
+		"defense": "DEFENSE COUNSEL", "witness": "THE WITNESS", "counsel": "COUNSEL"}
+	m := zh
+	if lang == "en" {
+		m = en
+	}
+	if r, ok := m[seat]; ok {
+		return r
+	}
+	return strings.ToUpper(seat)
+}

@@ -1,0 +1,255 @@
+package stream
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/backfill"
+	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/pool"
+	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/transcript"
+	"github.com/courtscribe/courtscribe/transcript/sqlite"
+)
+
+// testdata finds ../shared/testdata beside the repository.
+func testdata(t *testing.T, name string) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("repository root not found")
+		}
+		dir = parent
+	}
+	p := filepath.Join(dir, "..", "shared", "testdata", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("SKIP: test data %s not found (../shared/testdata beside the repository)", name)
+	}
+	return p
+}
+
+// echoEngine is the outer boundary: it "transcribes" by naming the seat's audio length.
+type echoEngine struct{ fail bool }
+
+func (e *echoEngine) Name() string { return "echo" }
+func (e *echoEngine) Close() error { return nil }
+func (e *echoEngine) Transcribe(ctx context.Context, r asr.Request) (asr.Transcript, error) {
+	if e.fail {
+		return asr.Transcript{}, asr.ErrUnavailable
+	}
+	return asr.Transcript{Text: fmt.Sprintf("%s spoke %.1f s", r.Utterance.Seat, float64(len(r.PCM))/16000), NoSpeechProb: -1}, nil
+}
+
+// scene puts speech on judge at 1 s and on witness at 15 s, each bleeding 15 dB into the other mic.
+func scene(t *testing.T) [][]int16 {
+	a, err := wavfile.ReadFile(testdata(t, "jfk.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := a.Channels[0]
+	n := 28 * 16000
+	out := [][]int16{make([]int16, n), make([]int16, n)}
+	bleed := math.Pow(10, -15.0/20)
+	put := func(own, other int, at int) {
+		for i, s := range sp {
+			out[own][at+i] += s
+			if at+i+40 < n {
+				out[other][at+i+40] += int16(float64(s) * bleed)
+			}
+		}
+	}
+	put(0, 1, 16000)
+	put(1, 0, 15*16000)
+	// a little room noise on both mics
+	seed := uint32(1)
+	for c := range out {
+		for i := range out[c] {
+			seed = seed*1664525 + 1013904223
+			out[c][i] += int16(int32(seed>>16)%40 - 20)
+		}
+	}
+	return out
+}
+
+func TestLiveHearingBecomesSegmentsWithText(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	data := t.TempDir()
+	store, err := sqlite.OpenData(ctx, data, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+
+	audio := scene(t)
+	id := "room1-test"
+	adir := filepath.Join(data, "hearings", id, "audio")
+	os.MkdirAll(adir, 0o755)
+	seats := []string{"judge", "witness"}
+	ws := make([]*wavfile.Writer, 2)
+	for i, s := range seats {
+		if ws[i], err = wavfile.Create(filepath.Join(adir, s+".wav"), 16000); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var st *Stream
+	p, err := pool.New(&echoEngine{}, func() pool.Config { c := pool.DefaultConfig(); c.Workers = 1; return c }(), nil,
+		func(r asr.Result) { st.Result(r) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err = New(Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}, Language: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runDone := make(chan struct{})
+	poolDone := make(chan struct{})
+	sctx, scancel := context.WithCancel(ctx)
+	go func() { st.Run(sctx); close(runDone) }()
+	go func() { p.Run(sctx); close(poolDone) }()
+
+	info := ingest.HearingInfo{Hearing: id, Courtroom: "room1", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}, SampleRate: 16000, Created: time.Now()}
+	st.HearingOpened(info, 0)
+	// Deliver like ingest: archive durably first, then tell the listener.
+	for off := 0; off < len(audio[0]); off += 1600 {
+		end := min(off+1600, len(audio[0]))
+		blk := [][]int16{audio[0][off:end], audio[1][off:end]}
+		for i := range ws {
+			ws[i].Write(blk[i])
+			ws[i].Sync()
+		}
+		st.Audio(id, int64(off), blk)
+	}
+	for _, w := range ws {
+		w.Close()
+	}
+	st.HearingClosed(id)
+
+	var segs []transcript.Segment
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		h, err := store.GetHearing(ctx, id)
+		segs, _ = store.ListSegments(ctx, id, false)
+		done := err == nil && h.Status == transcript.StatusClosed && len(segs) > 0
+		for _, s := range segs {
+			if s.Status != transcript.SegmentFinal {
+				done = false
+			}
+		}
+		if done {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	scancel()
+	<-runDone
+	<-poolDone
+	if len(segs) == 0 {
+		t.Fatal("no segments recorded")
+	}
+	var judge, witness float64
+	for _, s := range segs {
+		t.Logf("segment %s %.2f-%.2f %q %s", s.Seat, float64(s.StartMS)/1000, float64(s.EndMS)/1000, s.Text, s.Status)
+		if s.Status != transcript.SegmentFinal || !strings.Contains(s.Text, s.Seat+" spoke") {
+			t.Errorf("segment %d not transcribed: %+v", s.ID, s)
+		}
+		d := float64(s.EndMS-s.StartMS) / 1000
+		switch {
+		case s.Seat == "judge" && s.StartMS >= 500 && s.EndMS <= 13500:
+			judge += d
+		case s.Seat == "witness" && s.StartMS >= 14500 && s.EndMS <= 27500:
+			witness += d
+		default:
+			t.Errorf("segment on the wrong seat or time (bleed attributed?): %+v", s)
+		}
+	}
+	if judge < 6 || witness < 6 {
+		t.Errorf("speech found: judge %.1f s, witness %.1f s; want most of jfk's ~9 s on each", judge, witness)
+	}
+	h, _ := store.GetHearing(ctx, id)
+	if h.Status != transcript.StatusClosed || h.Seats[0].Role != "THE COURT" {
+		t.Errorf("hearing %+v", h)
+	}
+	if rep, err := store.AuditHearing(ctx, id); err != nil {
+		t.Fatalf("audit: %v %+v", err, rep)
+	}
+}
+
+func TestEngineDownLeavesSegmentsPendingThenBackfill(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	store, err := sqlite.OpenData(ctx, data, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	id := "room2-test"
+	audio := scene(t)
+	adir := filepath.Join(data, "hearings", id, "audio")
+	os.MkdirAll(adir, 0o755)
+	for i, s := range []string{"judge", "witness"} {
+		w, _ := wavfile.Create(filepath.Join(adir, s+".wav"), 16000)
+		w.Write(audio[i])
+		w.Close()
+	}
+	eng := &echoEngine{fail: true}
+	var st *Stream
+	p, _ := pool.New(eng, func() pool.Config { c := pool.DefaultConfig(); c.Workers = 1; return c }(), nil, func(r asr.Result) { st.Result(r) })
+	st, _ = New(Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}})
+	sctx, scancel := context.WithCancel(ctx)
+	runDone := make(chan struct{})
+	go func() { p.Run(sctx); close(runDone) }()
+	go st.Run(sctx)
+	st.HearingOpened(ingest.HearingInfo{Hearing: id, Courtroom: "room2", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}}, 0)
+	for off := 0; off < len(audio[0]); off += 1600 {
+		end := min(off+1600, len(audio[0]))
+		st.Audio(id, int64(off), [][]int16{audio[0][off:end], audio[1][off:end]})
+	}
+	st.HearingClosed(id)
+	var pending []transcript.Segment
+	for i := 0; i < 400; i++ {
+		pending, _ = store.PendingSegments(ctx, id, 0)
+		h, _ := store.GetHearing(ctx, id)
+		if h != nil && h.Status == transcript.StatusClosed && len(pending) >= 2 && p.Stats().Busy == 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(pending) < 2 {
+		t.Fatalf("engine down: want the utterances kept pending, got %d pending", len(pending))
+	}
+	scancel()
+	<-runDone
+
+	// The engine comes back: backfill finishes every pending segment.
+	eng.fail = false
+	p2, _ := pool.New(eng, pool.DefaultConfig(), nil, func(asr.Result) {})
+	bf := &backfill.Backfiller{Store: &Backlog{Record: store}, Audio: backfill.Archive{Dir: data}, Engine: p2, Policy: pool.DefaultConfig().Policy}
+	rep, err := bf.Run(ctx, id)
+	if err != nil {
+		t.Fatalf("backfill: %v %+v", err, rep)
+	}
+	if left, _ := store.PendingSegments(ctx, id, 0); len(left) != 0 {
+		t.Fatalf("%d segments still pending after backfill", len(left))
+	}
+	segs, _ := store.ListSegments(ctx, id, false)
+	for _, s := range segs {
+		if !strings.Contains(s.Text, "spoke") {
+			t.Errorf("segment %d has no text after backfill: %+v", s.ID, s)
+		}
+	}
+}
