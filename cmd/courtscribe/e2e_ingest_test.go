@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
+	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
@@ -175,4 +177,181 @@ func TestE2ETokensRevoke(t *testing.T) {
 	if !strings.Contains(srv.out.String(), "server stopped cleanly") {
 		t.Fatalf("no clean stop:\n%s", srv.out.String())
 	}
+}
+
+// igAgentProc is a running `courtscribe agent` process.
+type igAgentProc struct {
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan error
+}
+
+func igStartAgent(t *testing.T, args ...string) *igAgentProc {
+	t.Helper()
+	if !igHasAgent(t) {
+		t.Skip("this build has no agent command")
+	}
+	p := &igAgentProc{out: &syncBuffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(igBinary(t), append([]string{"agent", "--log-level", "debug"}, args...)...)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Signal(syscall.SIGKILL)
+			<-p.done
+		}
+	})
+	return p
+}
+
+func (p *igAgentProc) wait(t *testing.T, d time.Duration) {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		p.done <- err
+		if err != nil {
+			t.Fatalf("agent: %v\n%s", err, p.out.String())
+		}
+	case <-time.After(d):
+		t.Fatalf("agent did not finish in %v:\n%s", d, p.out.String())
+	}
+}
+
+func igSourceWAV(t *testing.T, pcm [][]int16) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hearing-4ch.wav")
+	if err := wavfile.WriteMulti(path, wire.SampleRate, pcm); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const igSeatFlag = "judge=1,clerk=2,prosecutor=3,defense=4"
+
+// TestE2EAgentReplayFourSeats: the real agent replays a 4-seat WAV into the real server; the
+// archive equals the source per seat (SHA-256 of the PCM) and the hearing is closed.
+func TestE2EAgentReplayFourSeats(t *testing.T) {
+	data := t.TempDir()
+	srv := igStartServer(t, data, igFreeAddr(t))
+	tok := igToken(t, data, "court-7")
+	pcm := igPCM(4, 16000*8+321, 5)
+	src := igSourceWAV(t, pcm)
+	ag := igStartAgent(t, "--server", "ws://"+srv.addr, "--token", tok, "--courtroom", "court-7",
+		"--seats", igSeatFlag, "--source", src, "--fast", "--close-hearing", "--spool", filepath.Join(t.TempDir(), "spool"))
+	ag.wait(t, 60*time.Second)
+	h := igOnlyHearing(t, data)
+	if !strings.Contains(ag.out.String(), "hearing: "+h) {
+		t.Fatalf("agent did not print the hearing:\n%s", ag.out.String())
+	}
+	igCheckExact(t, data, h, igSeats, pcm)
+	igEventually(t, 10*time.Second, "manifest", func() bool {
+		_, err := ingest.ReadManifest(data, h)
+		return err == nil
+	})
+	srv.stop()
+}
+
+// TestE2EAgentProxyCuts: the real agent, replaying at real time through a proxy that drops
+// every connection several times, loses and doubles nothing.
+func TestE2EAgentProxyCuts(t *testing.T) {
+	data := t.TempDir()
+	srv := igStartServer(t, data, igFreeAddr(t))
+	tok := igToken(t, data, "court-7")
+	p, err := ingesttest.NewProxy(srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	pcm := igPCM(4, 16000*5, 6)
+	src := igSourceWAV(t, pcm)
+	ag := igStartAgent(t, "--server", "ws://"+p.Addr(), "--token", tok, "--courtroom", "court-7",
+		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--spool", filepath.Join(t.TempDir(), "spool"))
+	stop := make(chan struct{})
+	cutter := make(chan struct{})
+	go func() {
+		defer close(cutter)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(700 * time.Millisecond):
+				p.Cut()
+			}
+		}
+	}()
+	ag.wait(t, 60*time.Second)
+	close(stop)
+	<-cutter
+	if p.Cuts() < 3 {
+		t.Fatalf("only %d cuts", p.Cuts())
+	}
+	igCheckExact(t, data, igOnlyHearing(t, data), igSeats, pcm)
+	srv.stop()
+}
+
+// TestE2EAgentAndServerKilled: the agent is SIGKILLed and restarted from the same spool, and
+// the server is SIGKILLed and restarted, both mid-stream. Every sample the agent captured is
+// archived at its own sample index, once; the agent's downtime is an explicit gap of zeros.
+func TestE2EAgentAndServerKilled(t *testing.T) {
+	data := t.TempDir()
+	addr := igFreeAddr(t)
+	srv := igStartServer(t, data, addr)
+	tok := igToken(t, data, "court-7")
+	pcm := igPCM(4, 16000*7, 7)
+	src := igSourceWAV(t, pcm)
+	spool := filepath.Join(t.TempDir(), "spool")
+	args := []string{"--server", "ws://" + addr, "--token", tok, "--courtroom", "court-7",
+		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--spool", spool}
+	ag := igStartAgent(t, args...)
+	time.Sleep(2 * time.Second)
+	ag.cmd.Process.Signal(syscall.SIGKILL)
+	<-ag.done
+	ag.done <- nil
+	time.Sleep(300 * time.Millisecond)
+	ag = igStartAgent(t, args...)
+	time.Sleep(1500 * time.Millisecond)
+	srv.kill()
+	srv = igStartServer(t, data, addr)
+	ag.wait(t, 60*time.Second)
+
+	h := igOnlyHearing(t, data)
+	gaps, err := ingest.ReadGaps(data, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gapSamples int64
+	inGap := func(i int64) bool {
+		for _, g := range gaps {
+			if i >= g.FirstSample && i < g.FirstSample+g.Samples {
+				return true
+			}
+		}
+		return false
+	}
+	for _, g := range gaps {
+		gapSamples += g.Samples
+	}
+	if gapSamples == 0 {
+		t.Fatalf("the agent was down but no gap was recorded")
+	}
+	for c, s := range igSeats {
+		got := igReadSeat(t, data, h, s.Name)
+		if len(got) != len(pcm[c]) {
+			t.Fatalf("seat %s: %d samples archived, the timeline has %d", s.Name, len(got), len(pcm[c]))
+		}
+		for i := range got {
+			want := pcm[c][i]
+			if inGap(int64(i)) {
+				want = 0
+			}
+			if got[i] != want {
+				t.Fatalf("seat %s: sample %d is %d, want %d (gap: %v)", s.Name, i, got[i], want, inGap(int64(i)))
+			}
+		}
+	}
+	t.Logf("gaps %+v", gaps)
+	srv.stop()
 }
