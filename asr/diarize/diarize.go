@@ -196,9 +196,10 @@ type Diarizer struct {
 	window [winLen]float64
 	re, im [winLen]float64
 
-	fill   int   // samples of the current hop received so far
-	frame  int64 // index of the next frame
-	closed bool
+	anyActive bool  // some seat was in a turn at the previous frame
+	fill      int   // samples of the current hop received so far
+	frame     int64 // index of the next frame
+	closed    bool
 
 	ch     []channel
 	bleed  [][]float64 // linear coupling A[j][i]
@@ -208,6 +209,8 @@ type Diarizer struct {
 	pNew   []float64
 	score  []float64
 	events []Event
+
+	trace func(t int64, z, score []float64) // tests only
 }
 
 type channel struct {
@@ -228,6 +231,7 @@ type channel struct {
 
 	// turn state
 	active             bool
+	resume             int
 	runStart, runLen   int64
 	runVoiced, runMiss int
 	segStart, lastOn   int64
@@ -429,8 +433,13 @@ func (d *Diarizer) step() {
 	}
 	d.learn()
 	d.attribute()
+	if d.trace != nil {
+		d.trace(t, d.z, d.score)
+	}
+	d.anyActive = false
 	for c := range d.ch {
 		d.turn(c, t)
+		d.anyActive = d.anyActive || d.ch[c].active
 	}
 	for c := range d.ch {
 		copy(d.ch[c].win[:winLen-hop], d.ch[c].win[hop:])
@@ -464,9 +473,9 @@ func (d *Diarizer) analysePair(a, b int) {
 // Noise floor: minimum statistics (Martin 2001) — the minimum of the smoothed band power over
 // 8 blocks of 40 frames (3.2 s), with a bias correction for taking the minimum of a fluctuating
 // estimate. The floor follows a lower minimum at once, but rises towards a higher one slowly
-// while the channel carries voiced sound (long answers have few pauses, and the minimum over a
-// few seconds of continuous speech is speech), and quickly while it carries noise-like sound
-// (a fan switched on).
+// while anyone speaks or the channel carries voiced sound (long answers have few pauses, and the
+// minimum over a few seconds of continuous speech is speech), and quickly while the room is
+// quiet and the channel carries noise-like sound (a fan switched on).
 const (
 	floorBlock    = 40
 	floorBias     = 1.6                // ≈ +2 dB
@@ -485,7 +494,7 @@ func (d *Diarizer) updateFloor(ch *channel, t int64) {
 	switch {
 	case t == 0 || target <= ch.floor:
 		ch.floor = target
-	case ch.flat >= d.cfg.MaxFlatness:
+	case ch.flat >= d.cfg.MaxFlatness && !d.anyActive:
 		ch.floor = min(target, ch.floor*d.riseFast)
 	default:
 		ch.floor = min(target, ch.floor*d.riseSlow)
@@ -498,19 +507,25 @@ func (d *Diarizer) updateFloor(ch *channel, t int64) {
 	}
 }
 
+// learnDominance: a teaching frame's dominant channel must exceed every other by 2 dB, so a
+// frame in which a neighbour's mic happens to read as loud as the talker's does not teach.
+const learnDominance = 0.63
+
 // learn updates the bleed model from a frame in which one channel clearly dominates.
 func (d *Diarizer) learn() {
 	if d.n < 2 {
 		return
 	}
-	dom := 0
+	dom, second := 0, 0.0
 	for c := 1; c < d.n; c++ {
 		if d.z[c] > d.z[dom] {
-			dom = c
+			dom, second = c, d.z[dom]
+		} else {
+			second = max(second, d.z[c])
 		}
 	}
 	zi := d.z[dom]
-	if zi < d.learnMin {
+	if zi < d.learnMin || second > zi*learnDominance {
 		return
 	}
 	q := d.cfg.BleedQuantile
@@ -565,14 +580,23 @@ func (d *Diarizer) turn(c int, t int64) {
 	ch := &d.ch[c]
 	s := d.score[c]
 	if ch.active {
-		if s > d.offLin {
-			prev := ch.lastOn
-			ch.lastOn = t
-			if prev < t-1 {
+		switch {
+		case s > d.offLin && t-ch.lastOn <= resumeGap:
+			ch.lastOn, ch.resume = t, 0
+		case s > d.offLin:
+			// Speech again after a pause: it continues the turn only once it holds for half
+			// the confirmation time, so a stray frame of bleed does not stretch the turn.
+			ch.resume++
+			if ch.resume >= max(1, d.confirm/2) {
+				prev := ch.lastOn
+				ch.lastOn, ch.resume = t, 0
 				d.checkOverlap(c, prev+1, t)
 			}
-		} else if t-ch.lastOn >= int64(d.hang) {
-			d.end(c)
+		default:
+			ch.resume = 0
+			if t-ch.lastOn >= int64(d.hang) {
+				d.end(c)
+			}
 		}
 		return
 	}
@@ -601,6 +625,9 @@ func (d *Diarizer) turn(c int, t int64) {
 		}
 	}
 }
+
+// resumeGap: within a turn, speech frames at most this many frames apart are continuous.
+const resumeGap = 5
 
 // checkOverlap marks seat c and every seat whose turn intersects frames [a, b] as overlapping.
 func (d *Diarizer) checkOverlap(c int, a, b int64) {

@@ -39,7 +39,7 @@ import (
 )
 
 // genVersion changes whenever rendering changes, so cached hearings are rebuilt.
-const genVersion = "hearinggen-1"
+const genVersion = "hearinggen-3"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

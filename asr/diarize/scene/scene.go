@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/courtscribe/courtscribe/asr/diarize"
@@ -74,6 +75,9 @@ type Line struct {
 	WAV    string   `json:"wav,omitempty"` // "testdata:jfk.wav" or a path relative to the scene file
 	Gap    float64  `json:"gap,omitempty"`
 	Offset *float64 `json:"offset,omitempty"`
+	// Interject: the line is placed by Offset into the previous line (an objection shouted
+	// into an answer) and the next line follows the previous line, not the interjection.
+	Interject bool `json:"interject,omitempty"`
 }
 
 // Load reads a scene file strictly (unknown keys are errors).
@@ -132,6 +136,9 @@ func (s *Scene) Validate() error {
 	for i, l := range s.Script {
 		if !idx[l.Seat] {
 			return fmt.Errorf("scene %s: line %d: unknown seat %q", s.Name, i, l.Seat)
+		}
+		if l.Interject && l.Offset == nil {
+			return fmt.Errorf("scene %s: line %d: an interjection needs an offset", s.Name, i)
 		}
 		if (l.Text == "") == (l.WAV == "") {
 			return fmt.Errorf("scene %s: line %d: give exactly one of text and wav", s.Name, i)
@@ -227,7 +234,10 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 			return nil, fmt.Errorf("scene %s line %d: %w", s.Name, i, err)
 		}
 		normalise(pcm, -20+st.Level)
-		refs := extents(pcm, split)
+		refs := extents(pcm, split, l.WAV != "")
+		if l.WAV != "" {
+			gate(pcm, refs)
+		}
 		if len(refs) == 0 {
 			return nil, fmt.Errorf("scene %s line %d: synthesized utterance is silent", s.Name, i)
 		}
@@ -246,8 +256,10 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		}
 		start = max(start, 0)
 		utts = append(utts, placed{seat: seatIdx[l.Seat], start: start, pcm: pcm, refs: refs})
-		prevStart, prevEnd = start, start+len(pcm)
-		cursor = max(cursor, prevEnd)
+		cursor = max(cursor, start+len(pcm))
+		if !l.Interject {
+			prevStart, prevEnd = start, start+len(pcm)
+		}
 	}
 	total := cursor + int(s.Tail*Rate)
 
@@ -388,8 +400,9 @@ func normalise(pcm []float64, dbfs float64) {
 }
 
 // extents returns the non-silent extents of pcm (10 ms frames more than 40 dB below the loudest
-// frame are silent), split at pauses of at least split seconds.
-func extents(pcm []float64, split float64) [][2]int {
+// frame are silent; for a real recording, recorded=true, also frames less than 12 dB above its
+// background, the 10th percentile of frame energies), split at pauses of at least split seconds.
+func extents(pcm []float64, split float64, recorded bool) [][2]int {
 	const f = 160
 	nf := len(pcm) / f
 	en := make([]float64, nf)
@@ -401,6 +414,11 @@ func extents(pcm []float64, split float64) [][2]int {
 		peak = max(peak, en[i])
 	}
 	thr := peak * 1e-4
+	if recorded && nf > 0 {
+		sorted := slices.Clone(en)
+		slices.Sort(sorted)
+		thr = max(thr, sorted[nf/10]*math.Pow(10, 1.2))
+	}
 	var out [][2]int
 	gapMax := int(split * Rate / f)
 	for i := 0; i < nf; i++ {
@@ -417,6 +435,30 @@ func extents(pcm []float64, split float64) [][2]int {
 		i = b
 	}
 	return out
+}
+
+// gate attenuates a real recording by 20 dB outside its speech extents (with 20 ms ramps), so
+// the recording's own background hiss does not play into the room between phrases.
+func gate(pcm []float64, refs [][2]int) {
+	const floor, ramp = 0.1, 320
+	g := make([]float64, len(pcm))
+	for i := range g {
+		g[i] = floor
+	}
+	for _, r := range refs {
+		for i := max(r[0]-ramp, 0); i < min(r[1]+ramp, len(pcm)); i++ {
+			w := 1.0
+			if i < r[0] {
+				w = 1 - float64(r[0]-i)/ramp
+			} else if i >= r[1] {
+				w = 1 - float64(i-r[1]+1)/ramp
+			}
+			g[i] = max(g[i], floor+(1-floor)*w)
+		}
+	}
+	for i := range pcm {
+		pcm[i] *= g[i]
+	}
 }
 
 func loadWAV(ref string, opt Options) ([]float64, error) {
