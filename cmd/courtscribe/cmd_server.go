@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
 )
@@ -27,9 +28,13 @@ type serverEnv struct {
 }
 
 var (
+	serverFlagSets []func(f *pflag.FlagSet)
 	serverPrepares []func(ctx context.Context, cfg *ingest.Config) error
 	serverMounts   []func(ctx context.Context, env *serverEnv) (cleanup func(), err error)
 )
+
+// addServerFlags lets another part add its flags to the server command; call it from init.
+func addServerFlags(f func(f *pflag.FlagSet)) { serverFlagSets = append(serverFlagSets, f) }
 
 // addServerPrepare lets another part adjust the ingest configuration (e.g. set
 // cfg.Listener to feed the seat diarizer) before the server is built; call it from init.
@@ -67,6 +72,9 @@ The first SIGINT/SIGTERM drains: agents are disconnected, queued audio is writte
 	f.StringVar(&data, "data", "var/data", "data directory: tokens, sessions, hearing archive")
 	f.DurationVar(&idle, "agent-idle-timeout", 60*time.Second, "disconnect an agent that sends nothing for this long")
 	f.DurationVar(&drainFor, "drain-timeout", 30*time.Second, "how long shutdown waits for agents and writers")
+	for _, add := range serverFlagSets {
+		add(f)
+	}
 	return cmd
 }
 
