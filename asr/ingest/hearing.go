@@ -56,21 +56,23 @@ type hearing struct {
 	log  *slog.Logger
 	srv  *Server
 
-	mu       sync.Mutex
-	pending  []item
-	wake     chan struct{} // cap 1
-	accepted int64         // end of every sample queued or stored
-	durable  int64
-	lastSeq  uint64
-	closed   bool  // no new audio
-	failed   error // sticky storage error
-	owner    *conn
-	gapCount int
-	agent    HearingStatus // what the agent last reported (levels, alarms, spool)
+	mu        sync.Mutex
+	pending   []item
+	wake      chan struct{} // cap 1
+	accepted  int64         // end of every sample queued or stored
+	durable   int64
+	lastSeq   uint64
+	closed    bool  // no new audio
+	unloading bool  // files closing after the session ended; new connections retry
+	failed    error // sticky storage error
+	owner     *conn
+	gapCount  int
+	agent     HearingStatus // what the agent last reported (levels, alarms, spool)
 
-	st      *seatStore // owned by run()
-	stop    chan struct{}
-	stopped chan struct{}
+	st       *seatStore // owned by run()
+	stop     chan struct{}
+	stopOnce sync.Once
+	stopped  chan struct{}
 }
 
 func newHearing(s *Server, dir string, info HearingInfo, st *seatStore) *hearing {
@@ -322,11 +324,7 @@ func (h *hearing) shutdown() error {
 	h.mu.Lock()
 	h.closed = true
 	h.mu.Unlock()
-	select {
-	case <-h.stop:
-	default:
-		close(h.stop)
-	}
+	h.stopOnce.Do(func() { close(h.stop) })
 	<-h.stopped
 	h.mu.Lock()
 	failed := h.failed

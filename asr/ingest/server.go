@@ -240,6 +240,27 @@ func (s *Server) forget(h *hearing) {
 	s.mu.Unlock()
 }
 
+// unload closes the files of a hearing whose agent ended its session and left; the hearing is
+// not closed (no manifest) and reopens on the next hello.
+func (s *Server) unload(h *hearing) {
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
+	h.mu.Lock()
+	idle := h.owner == nil && !h.closed
+	if idle {
+		h.unloading = true
+	}
+	h.mu.Unlock()
+	if !idle {
+		return
+	}
+	if err := h.shutdown(); err != nil {
+		h.log.Error("closing hearing files", "err", err)
+	}
+	s.forget(h)
+	h.log.Debug("hearing files closed after the session ended")
+}
+
 // CloseHearing finalizes a hearing's audio: it disconnects its agent (hearing_closed), writes
 // and fsyncs what is queued, closes the files and writes manifest.json. Closing a closed
 // hearing returns its manifest.
@@ -464,6 +485,7 @@ type conn struct {
 	quit      chan struct{} // closed when the handler returns
 	abortOnce sync.Once
 	lastSeq   uint64 // reader only
+	ended     bool   // reader only: the agent sent End
 }
 
 func bearer(r *http.Request) string {
@@ -560,6 +582,9 @@ func (c *conn) serve(ctx context.Context, token string) *wire.Error {
 	defer func() {
 		h.detach(c)
 		s.metrics.connected.Dec()
+		if c.ended {
+			s.unload(h)
+		}
 	}()
 	h.mu.Lock()
 	welcome := wire.Welcome{Type: wire.TypeWelcome, Hearing: h.info.Hearing, Session: hello.Session, LastSeq: h.lastSeq, NextSample: h.durable}
@@ -663,6 +688,7 @@ func (c *conn) end(ctx context.Context, m *wire.End) (done bool, werr *wire.Erro
 	}
 	c.log.Info("agent ended", "end_sample", m.EndSample, "last_seq", m.LastSeq, "close_hearing", m.CloseHearing)
 	if !m.CloseHearing {
+		c.ended = true // the session is over: the hearing's files close when it disconnects
 		return false, nil
 	}
 	if _, err := c.s.closeHearing(ctx, h.info.Hearing, c); err != nil {
@@ -763,6 +789,10 @@ func (h *hearing) attach(c *conn, wait time.Duration) *wire.Error {
 	defer deadline.Stop()
 	for {
 		h.mu.Lock()
+		if h.unloading {
+			h.mu.Unlock()
+			return helloError(wire.CodeBusy, "hearing %s is closing its files; connect again", h.info.Hearing)
+		}
 		old := h.owner
 		if old == nil {
 			h.owner = c

@@ -419,3 +419,31 @@ func waitManifest(t *testing.T, dir, hearing string) *Manifest {
 	})
 	return m
 }
+
+// TestEndUnloadsAndResumes: End without close_hearing closes the hearing's files when the agent
+// leaves; the same session can come back and continue.
+func TestEndUnloadsAndResumes(t *testing.T) {
+	r := newRig(t)
+	pcm := testPCM(4, 16000*2, 8)
+	a := r.agent("s-unload", pcm)
+	a.PCM = [][]int16{pcm[0][:16000], pcm[1][:16000], pcm[2][:16000], pcm[3][:16000]}
+	res, err := a.Run(ctxT(t, 20*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "hearing files closed", func() bool { return len(r.srv.Status().Hearings) == 0 })
+	if _, err := ReadManifest(r.dir, res.Hearing); err == nil {
+		t.Fatal("End without close_hearing must not close the hearing")
+	}
+	a.PCM = pcm
+	var ws []wire.Welcome
+	a.OnWelcome = func(x wire.Welcome) { ws = append(ws, x) }
+	a.CloseHearing = true
+	if _, err := a.Run(ctxT(t, 20*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) == 0 || ws[0].NextSample != 16000 || ws[0].LastSeq != 10 || ws[0].Hearing != res.Hearing {
+		t.Fatalf("welcomes on resume %+v", ws)
+	}
+	checkArchive(t, r.dir, res.Hearing, fourSeats, pcm)
+}

@@ -1,0 +1,86 @@
+package ingesttest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
+
+// TestLoad is the load generator of scripts/bench-ingest.sh. It runs only when
+// COURTSCRIBE_LOAD_URL is set: COURTSCRIBE_LOAD_AGENTS agents with COURTSCRIBE_LOAD_SEATS seats
+// each stream 100 ms frames at real-time pace for COURTSCRIBE_LOAD_SECONDS into the server,
+// and it prints one JSON line with the ack latency percentiles measured at the agents.
+func TestLoad(t *testing.T) {
+	url := os.Getenv("COURTSCRIBE_LOAD_URL")
+	if url == "" {
+		t.Skip("load generator: set COURTSCRIBE_LOAD_URL (scripts/bench-ingest.sh does)")
+	}
+	atoi := func(k string, def int) int {
+		if v, err := strconv.Atoi(os.Getenv(k)); err == nil && v > 0 {
+			return v
+		}
+		return def
+	}
+	agents := atoi("COURTSCRIBE_LOAD_AGENTS", 50)
+	seats := atoi("COURTSCRIBE_LOAD_SEATS", 4)
+	seconds := atoi("COURTSCRIBE_LOAD_SECONDS", 20)
+	token := os.Getenv("COURTSCRIBE_LOAD_TOKEN")
+	run := os.Getenv("COURTSCRIBE_LOAD_RUN")
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	pcm := make([][]int16, seats)
+	seatMap := make([]wire.Seat, seats)
+	for c := range pcm {
+		pcm[c] = make([]int16, seconds*wire.SampleRate)
+		for i := range pcm[c] {
+			pcm[c][i] = int16(rng.IntN(20000) - 10000)
+		}
+		seatMap[c] = wire.Seat{Name: fmt.Sprintf("seat%d", c+1), Channel: c + 1}
+	}
+	var mu sync.Mutex
+	var lat []time.Duration
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(seconds)*time.Second+2*time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, agents)
+	start := time.Now()
+	for i := 0; i < agents; i++ {
+		a := &Agent{URL: url, Token: token, Courtroom: "bench", Session: fmt.Sprintf("bench-%s-%03d", run, i),
+			Seats: seatMap, PCM: pcm, FrameSamples: 1600, Pace: 1, Window: 1000,
+			Latency: func(d time.Duration) { mu.Lock(); lat = append(lat, d); mu.Unlock() }}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Spread the agents over one frame so their frames do not arrive in lockstep.
+			time.Sleep(time.Duration(i) * 100 * time.Millisecond / time.Duration(agents))
+			if _, err := a.Run(ctx); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	wall := time.Since(start)
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+	}
+	out, _ := json.Marshal(map[string]any{"agents": agents, "seats": seats, "channels": agents * seats,
+		"frames": len(lat), "wall_s": wall.Seconds(), "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": pct(1)})
+	fmt.Println("LOAD " + string(out))
+}
