@@ -1,0 +1,123 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
+
+func find(t *testing.T, fs []Finding, check string) Finding {
+	t.Helper()
+	for _, f := range fs {
+		if f.Check == check {
+			return f
+		}
+	}
+	t.Fatalf("no finding %q in %+v", check, fs)
+	return Finding{}
+}
+
+func TestDoctorHealthyRoom(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	cfg := Config{
+		Devices: func() ([]Device, error) { return []Device{{Index: 0, Name: "Dante 8ch", Channels: 8, Rate: 48000}}, nil },
+		Seats:   []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 4}},
+		Listen: func(context.Context) ([]Level, error) {
+			return []Level{{Seat: "judge", RMSdBFS: -38, PeakdBFS: -12}, {Seat: "witness", RMSdBFS: -60, PeakdBFS: -40}}, nil
+		},
+		SpoolDir: t.TempDir(),
+		Server:   "ws://" + strings.TrimPrefix(srv.URL, "http://"),
+		statfs:   func(string) (uint64, uint64, error) { return 100 << 30, 200 << 30, nil },
+	}
+	fs := Run(context.Background(), cfg)
+	if w := Worst(fs); w != OK {
+		t.Fatalf("healthy room reported %s: %+v", w, fs)
+	}
+	if f := find(t, fs, "clock"); f.Status != OK {
+		t.Errorf("clock: %+v", f)
+	}
+}
+
+func TestDoctorFindsProblems(t *testing.T) {
+	// The server's clock is 10 minutes ahead and it is not ready.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", time.Now().Add(10*time.Minute).UTC().Format(http.TimeFormat))
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	cfg := Config{
+		Devices: func() ([]Device, error) { return []Device{{Index: 3, Name: "USB mic", Channels: 2, Rate: 44100}}, nil },
+		Device:  "usb",
+		Seats:   []wire.Seat{{Name: "judge", Channel: 1}, {Name: "clerk", Channel: 2}},
+		Listen: func(context.Context) ([]Level, error) {
+			return []Level{{Seat: "judge", RMSdBFS: math.Inf(-1), PeakdBFS: math.Inf(-1)}, {Seat: "clerk", RMSdBFS: -10, PeakdBFS: 0, Clipped: 40}}, nil
+		},
+		SpoolDir: "/spool",
+		Server:   "ws://" + strings.TrimPrefix(srv.URL, "http://"),
+		statfs:   func(string) (uint64, uint64, error) { return 1 << 30, 50 << 30, nil },
+	}
+	fs := Run(context.Background(), cfg)
+	for check, want := range map[string]Status{"devices": OK, "level judge": Warn, "level clerk": Warn, "disk": Fail, "server": Warn, "clock": Warn} {
+		f := find(t, fs, check)
+		if f.Status != want {
+			t.Errorf("%s: %s, want %s (%+v)", check, f.Status, want, f)
+		}
+		if f.Status != OK && f.Fix == "" {
+			t.Errorf("%s: a problem without advice for the technician", check)
+		}
+	}
+	if Worst(fs) != Fail {
+		t.Error("worst should be FAIL")
+	}
+}
+
+func TestDoctorDeviceAndServerFailures(t *testing.T) {
+	cfg := Config{
+		Devices: func() ([]Device, error) { return []Device{{Index: 0, Name: "Built-in", Channels: 2}}, nil },
+		Seats:   []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 5}},
+		Server:  "ws://127.0.0.1:1", // nothing listens on port 1
+	}
+	fs := Run(context.Background(), cfg)
+	if f := find(t, fs, "devices"); f.Status != Fail || !strings.Contains(f.Detail, "channel 5") {
+		t.Errorf("seat map beyond the device's channels: %+v", f)
+	}
+	if f := find(t, fs, "server"); f.Status != Fail {
+		t.Errorf("unreachable server: %+v", f)
+	}
+	cfg.Devices = func() ([]Device, error) { return nil, errors.New("no portaudio") }
+	cfg.Server = "http://x"
+	fs = Run(context.Background(), cfg)
+	if find(t, fs, "devices").Status != Fail || find(t, fs, "server").Status != Fail {
+		t.Errorf("%+v", fs)
+	}
+	cfg.Devices = func() ([]Device, error) { return []Device{{Index: 0, Name: "A"}}, nil }
+	cfg.Device = "nonexistent"
+	if f := find(t, Run(context.Background(), cfg), "devices"); f.Status != Fail {
+		t.Errorf("unknown device: %+v", f)
+	}
+}
+
+func TestDiskRealStatfs(t *testing.T) {
+	f := checkDisk(Config{SpoolDir: t.TempDir(), statfs: statfs, Seats: []wire.Seat{{Name: "a", Channel: 1}}})
+	if f.Status == Skip || !strings.Contains(f.Detail, "free") {
+		t.Fatalf("%+v", f)
+	}
+	f = checkDisk(Config{SpoolDir: "/nonexistent/dir", statfs: statfs})
+	if f.Status != Fail {
+		t.Fatalf("%+v", f)
+	}
+}
