@@ -425,7 +425,7 @@ func (d *Diarizer) step() {
 		if t == 0 {
 			ch.smooth = band
 		} else {
-			ch.smooth = 0.5*ch.smooth + 0.5*band
+			ch.smooth = smoothKeep*ch.smooth + (1-smoothKeep)*band
 		}
 		ch.flat = flatness(ch.pow[binLo : binHi+1])
 		d.updateFloor(ch, t)
@@ -678,3 +678,8 @@ func flatness(p []float64) float64 {
 	n := float64(len(p))
 	return math.Exp(sl/n) / (s / n)
 }
+
+// smoothKeep is the EMA factor of the band power (time constant ≈ 30 ms): it evens out the
+// frame-to-frame aliasing of short bursts against the 10 ms hop, which otherwise makes a delayed
+// bleed copy read louder than its source for a frame or two.
+const smoothKeep = 0.7

@@ -2,3 +2,21 @@ package diarize
 
 // SetTrace installs a per-frame observer of the calibrated levels and own-speech scores.
 func (d *Diarizer) SetTrace(f func(t int64, z, score []float64)) { d.trace = f }
+
+// Floors returns each channel's noise floor (band power).
+func (d *Diarizer) Floors() []float64 {
+	out := make([]float64, d.n)
+	for i := range out {
+		out[i] = d.ch[i].floor
+	}
+	return out
+}
+
+// Smooth returns each channel's smoothed band power.
+func (d *Diarizer) Smooth() []float64 {
+	out := make([]float64, d.n)
+	for i := range out {
+		out[i] = d.ch[i].smooth
+	}
+	return out
+}
