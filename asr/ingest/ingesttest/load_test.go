@@ -47,7 +47,8 @@ func TestLoad(t *testing.T) {
 		seatMap[c] = wire.Seat{Name: fmt.Sprintf("seat%d", c+1), Channel: c + 1}
 	}
 	var mu sync.Mutex
-	var lat []time.Duration
+	var lat, steady []time.Duration
+	warm := time.Now().Add(3 * time.Second) // connections and hearing creation settle
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(seconds)*time.Second+2*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -56,7 +57,14 @@ func TestLoad(t *testing.T) {
 	for i := 0; i < agents; i++ {
 		a := &Agent{URL: url, Token: token, Courtroom: "bench", Session: fmt.Sprintf("bench-%s-%03d", run, i),
 			Seats: seatMap, PCM: pcm, FrameSamples: 1600, Pace: 1, Window: 1000,
-			Latency: func(d time.Duration) { mu.Lock(); lat = append(lat, d); mu.Unlock() }}
+			Latency: func(d time.Duration) {
+				mu.Lock()
+				lat = append(lat, d)
+				if time.Now().After(warm) {
+					steady = append(steady, d)
+				}
+				mu.Unlock()
+			}}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -74,13 +82,16 @@ func TestLoad(t *testing.T) {
 	}
 	wall := time.Since(start)
 	slices.Sort(lat)
-	pct := func(p float64) float64 {
-		if len(lat) == 0 {
+	slices.Sort(steady)
+	pctOf := func(l []time.Duration, p float64) float64 {
+		if len(l) == 0 {
 			return 0
 		}
-		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+		return float64(l[min(len(l)-1, int(p*float64(len(l))))].Microseconds()) / 1000
 	}
+	pct := func(p float64) float64 { return pctOf(lat, p) }
 	out, _ := json.Marshal(map[string]any{"agents": agents, "seats": seats, "channels": agents * seats,
-		"frames": len(lat), "wall_s": wall.Seconds(), "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": pct(1)})
+		"frames": len(lat), "wall_s": wall.Seconds(), "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": pct(1),
+		"steady_p50_ms": pctOf(steady, 0.5), "steady_p99_ms": pctOf(steady, 0.99), "steady_max_ms": pctOf(steady, 1)})
 	fmt.Println("LOAD " + string(out))
 }
