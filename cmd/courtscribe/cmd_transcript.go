@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/courtscribe/courtscribe/transcript"
+	"github.com/courtscribe/courtscribe/transcript/export"
+	"github.com/courtscribe/courtscribe/transcript/sqlite"
+)
+
+func init() { addCommand(newTranscriptCmd) }
+
+// openRecordStore opens DATA/courtscribe.db; it refuses to create one where none exists
+// (a typo in --data must not look like an empty, intact record).
+func openRecordStore(ctx context.Context, data string) (*sqlite.Store, error) {
+	if _, err := os.Stat(filepath.Join(data, "courtscribe.db")); err != nil {
+		return nil, fmt.Errorf("no hearing record in %s: %w", data, err)
+	}
+	return sqlite.OpenData(ctx, data, sqlite.Options{Logger: newLogger(os.Stderr)})
+}
+
+func newTranscriptCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "transcript",
+		Short: "The hearing record: audit the history, verify a signed export, export a hearing",
+	}
+	cmd.AddCommand(newTranscriptAuditCmd(), newTranscriptVerifyCmd(), newTranscriptExportCmd())
+	return cmd
+}
+
+func newTranscriptAuditCmd() *cobra.Command {
+	var data, hearing string
+	c := &cobra.Command{
+		Use:   "audit",
+		Short: "Verify a hearing's hash chain, its rows against its history, and its versions' hashes and signatures",
+		Long: "Exits 0 when the record is intact, 3 when something was altered outside courtscribe (the first\n" +
+			"broken event is named), 1 on other errors. --hearing \"\" audits the chain of user administration.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := openRecordStore(cmd.Context(), data)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			rep, err := s.AuditHearing(cmd.Context(), hearing)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "hearing %q: %d events, %d segments, %d notes, %d versions checked; head %s\n",
+				rep.HearingID, rep.Events, rep.Segments, rep.Notes, rep.Versions, rep.Head)
+			if rep.OK() {
+				fmt.Fprintln(out, "audit: OK, the record is intact")
+				return nil
+			}
+			for _, p := range rep.Problems {
+				fmt.Fprintln(out, "BROKEN:", p.String())
+			}
+			return &exitError{code: 3, err: fmt.Errorf("audit failed: %s", rep.Problems[0].String())}
+		},
+	}
+	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
+	c.Flags().StringVar(&hearing, "hearing", "", "hearing id")
+	c.MarkFlagRequired("hearing")
+	return c
+}
+
+func newTranscriptVerifyCmd() *cobra.Command {
+	var pubkey, audio string
+	c := &cobra.Command{
+		Use:   "verify FILE.json",
+		Short: "Verify a signed record export offline: canonical form, version hash, Ed25519 signature, audio hashes",
+		Long: "Exits 0 when the record verifies, 3 when it does not (the reason is printed), 1 on other errors.\n" +
+			"--pubkey FILE holds the judge's public key (base64, as `users pubkey` prints it); without it the\n" +
+			"key named in the signature block is used, which proves integrity but not who signed.\n" +
+			"--audio DIR is the hearing directory (DATA/hearings/ID) or its audio/ folder.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			var trusted []byte
+			if pubkey != "" {
+				kb, err := os.ReadFile(pubkey)
+				if err != nil {
+					return err
+				}
+				if trusted, err = transcript.ParsePublicKey(string(bytes.TrimSpace(kb))); err != nil {
+					return fmt.Errorf("%s: %w", pubkey, err)
+				}
+			}
+			res, err := transcript.VerifyRecord(b, trusted, audio)
+			out := cmd.OutOrStdout()
+			if err != nil {
+				fmt.Fprintln(out, "verify: FAILED:", err)
+				return &exitError{code: 3, err: fmt.Errorf("verification failed: %w", err)}
+			}
+			r := res.Record
+			fmt.Fprintf(out, "verify: OK\nhearing %s (%s), version %d\nversion hash %s\nsigned by %s at %s, key %s\n",
+				r.Hearing.ID, r.Hearing.CaseNumber, r.Version, res.VersionHash, res.Signer, r.Signature.SignedAt.Format("2006-01-02T15:04:05Z07:00"), r.Signature.PublicKey)
+			if pubkey == "" {
+				fmt.Fprintln(out, "note: no --pubkey given; the signer's key was taken from the file itself")
+			}
+			if audio != "" {
+				fmt.Fprintf(out, "audio: %d files match their SHA-256\n", res.AudioFiles)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&pubkey, "pubkey", "", "file with the judge's trusted public key (base64)")
+	c.Flags().StringVar(&audio, "audio", "", "hearing directory whose audio files to check")
+	return c
+}
+
+func newTranscriptExportCmd() *cobra.Command {
+	var data, hearing, format, out, font string
+	var version int
+	c := &cobra.Command{
+		Use:   "export",
+		Short: "Export a hearing: json (canonical, signed), txt (庭审笔录 / US transcript), pdf, srt, vtt",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := openRecordStore(cmd.Context(), data)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			r, err := s.Record(cmd.Context(), hearing, version)
+			if err != nil {
+				return err
+			}
+			var buf bytes.Buffer
+			if err := export.Write(&buf, r, format, export.Options{FontPath: font}); err != nil {
+				return err
+			}
+			if out == "" || out == "-" {
+				_, err := io.Copy(cmd.OutOrStdout(), &buf)
+				return err
+			}
+			return writeFileAtomic(out, buf.Bytes())
+		},
+	}
+	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
+	c.Flags().StringVar(&hearing, "hearing", "", "hearing id")
+	c.Flags().StringVar(&format, "format", "json", "json, txt, pdf, srt or vtt")
+	c.Flags().StringVar(&out, "out", "", "output file (default: standard output)")
+	c.Flags().IntVar(&version, "version", 0, "record version (0: the latest version, or the live state before finalization)")
+	c.Flags().StringVar(&font, "font", "", "TrueType CJK font for pdf (default: fonts-droid-fallback)")
+	c.MarkFlagRequired("hearing")
+	return c
+}
+
+func writeFileAtomic(path string, b []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+var errNoPassword = errors.New("no password given")

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/courtscribe/courtscribe/transcript"
+	"github.com/courtscribe/courtscribe/transcript/sqlite"
+)
+
+// runCLI runs the courtscribe command line in-process.
+func runCLI(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCmd()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func exitCode(err error) int {
+	var ec exitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+func TestTranscriptCLIAuditExportVerify(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	if out, err := runCLI(t, "admin-password\n", "users", "add", "--data", data, "--name", "root", "--role", "admin", "--password-stdin"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err := runCLI(t, "judge-password\n", "users", "add", "--data", data, "--name", "zhangsan", "--role", "judge")
+	if err != nil || !strings.Contains(out, "signing public key") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if _, err := runCLI(t, "", "users", "add", "--data", data, "--name", "x", "--role", "viewer"); err == nil {
+		t.Fatal("user without a password added")
+	}
+	pub, err := runCLI(t, "", "users", "pubkey", "--data", data, "--name", "zhangsan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubFile := filepath.Join(t.TempDir(), "zhangsan.pub")
+	os.WriteFile(pubFile, []byte(pub), 0o644)
+	out, _ = runCLI(t, "", "users", "list", "--data", data)
+	if !strings.Contains(out, "zhangsan  judge") && !strings.Contains(out, "zhangsan") {
+		t.Fatalf("list: %s", out)
+	}
+
+	// A hearing through its lifecycle, with its audio in DATA/hearings/h1/audio.
+	adir := filepath.Join(data, "hearings", "h1", "audio")
+	os.MkdirAll(adir, 0o755)
+	os.WriteFile(filepath.Join(adir, "judge.wav"), []byte("RIFF judge audio"), 0o644)
+	s, err := sqlite.OpenData(ctx, data, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := transcript.Hearing{ID: "h1", CaseNumber: "（2026）京0105民初1号", Cause: "借款合同纠纷", Court: "北京市朝阳区人民法院", Courtroom: "第一法庭",
+		Language: "zh", Presiding: "zhangsan", Clerk: "zhaoliu", Seats: []transcript.Seat{{Seat: "judge", Role: "审判长", Person: "张三"}}}
+	steps := []error{}
+	_, err = s.CreateHearing(ctx, "root", h)
+	steps = append(steps, err)
+	_, err = s.Start(ctx, "zhaoliu", "h1")
+	steps = append(steps, err)
+	g, err := s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: 0, EndMS: 1000})
+	steps = append(steps, err)
+	_, err = s.SetEngineResult(ctx, "engine:test", g.ID, transcript.EngineResult{Text: "现在开庭。", Final: true})
+	steps = append(steps, err)
+	_, err = s.CloseHearing(ctx, "zhaoliu", "h1", nil)
+	steps = append(steps, err)
+	_, err = s.Finalize(ctx, "zhaoliu", "h1")
+	steps = append(steps, err)
+	_, err = s.Sign(ctx, "zhangsan", "judge-password", "h1")
+	steps = append(steps, err)
+	s.Close()
+	if err := errors.Join(steps...); err != nil {
+		t.Fatal(err)
+	}
+
+	if out, err := runCLI(t, "", "transcript", "audit", "--data", data, "--hearing", "h1"); err != nil || !strings.Contains(out, "OK") {
+		t.Fatalf("audit: %v\n%s", err, out)
+	}
+	recFile := filepath.Join(t.TempDir(), "h1.json")
+	if out, err := runCLI(t, "", "transcript", "export", "--data", data, "--hearing", "h1", "--format", "json", "--out", recFile); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, "", "transcript", "verify", recFile, "--pubkey", pubFile, "--audio", filepath.Join(data, "hearings", "h1"))
+	if err != nil || !strings.Contains(out, "verify: OK") || !strings.Contains(out, "1 files match") {
+		t.Fatalf("verify: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, "", "transcript", "export", "--data", data, "--hearing", "h1", "--format", "txt")
+	if err != nil || !strings.Contains(out, "法庭审理笔录") || !strings.Contains(out, "审判长：现在开庭。") {
+		t.Fatalf("txt: %v\n%s", err, out)
+	}
+
+	// One changed byte in the export: verification fails with exit status 3.
+	b, _ := os.ReadFile(recFile)
+	bad := bytes.Replace(b, []byte("现在开庭"), []byte("现在休庭"), 1)
+	badFile := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(badFile, bad, 0o644)
+	out, err = runCLI(t, "", "transcript", "verify", badFile)
+	if exitCode(err) != 3 || !strings.Contains(out, "version hash") {
+		t.Fatalf("tampered export: code %d\n%s", exitCode(err), out)
+	}
+	// Audio changed: fails.
+	os.WriteFile(filepath.Join(adir, "judge.wav"), []byte("RIFF judge audiO"), 0o644)
+	if _, err = runCLI(t, "", "transcript", "verify", recFile, "--audio", filepath.Join(data, "hearings", "h1")); exitCode(err) != 3 {
+		t.Fatalf("changed audio: code %d", exitCode(err))
+	}
+
+	// An edit made directly in the database file: audit names it and exits 3.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "courtscribe.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE segments SET text='现在休庭。' WHERE id=?`, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out, err = runCLI(t, "", "transcript", "audit", "--data", data, "--hearing", "h1")
+	if exitCode(err) != 3 || !strings.Contains(out, "BROKEN: event id=") || !strings.Contains(out, "segment row differs") {
+		t.Fatalf("tampered database: code %d\n%s", exitCode(err), out)
+	}
+	// A missing data directory is an error, not an empty intact record.
+	if _, err := runCLI(t, "", "transcript", "audit", "--data", filepath.Join(data, "nope"), "--hearing", "h1"); err == nil {
+		t.Fatal("audit of a missing database passed")
+	}
+}
