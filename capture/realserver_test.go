@@ -208,12 +208,15 @@ func TestAgentProcessSIGKILLResume(t *testing.T) {
 		t.Fatalf("gaps %+v, want exactly one agent-down gap", gaps)
 	}
 	g := gaps[0]
-	// The gap is the wall-clock time from the end of the last spooled frame to the restart:
-	// at least the measured downtime, at most that plus one frame and one replay block that
-	// were still in memory at the kill, plus process start-up.
+	// The gap is the wall-clock time from the end of the last spooled frame (its wall anchor,
+	// before the kill) to the restart: it ends when the new process started capturing.
 	gapDur := time.Duration(g.Samples) * time.Second / wire.SampleRate
-	if gapDur < down-20*time.Millisecond || gapDur > down+600*time.Millisecond {
-		t.Fatalf("gap of %v for a downtime of %v", gapDur, down)
+	gapEnd := g.Wall.Add(gapDur)
+	if g.Wall.IsZero() || g.Wall.After(killed) || gapDur < down {
+		t.Fatalf("gap of %v from %v for a downtime of %v (killed at %v)", gapDur, g.Wall, down, killed)
+	}
+	if gapEnd.Before(restarted) || gapEnd.After(restarted.Add(time.Second)) {
+		t.Fatalf("gap ends at %v; the agent was restarted at %v", gapEnd, restarted)
 	}
 	for c, seat := range []string{"judge", "witness"} {
 		got := archived(t, data, hearing, seat)
