@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 )
 
 // HParams are the hyper-parameters at the start of a ggml Whisper model file, in file order.
@@ -181,8 +183,8 @@ func ValidateReader(r io.ReaderAt, size int64) (*Info, error) {
 	}
 
 	// Tensors, until exactly the end of the file.
-	want := expectedTensors(hp, wtype)
-	seen := make(map[string]bool, len(want))
+	wantTensors := tensorCount(hp)
+	seen := make(map[string]bool)
 	var name [maxNameLen]byte
 	for rd.off < size {
 		start := rd.off
@@ -223,7 +225,7 @@ func ValidateReader(r io.ReaderAt, size int64) (*Info, error) {
 			return nil, tensorErr(info.Tensors, start, err)
 		}
 		tname := string(name[:nameLen])
-		spec, ok := want[tname]
+		spec, ok := specFor(hp, wtype, tname)
 		if !ok {
 			return nil, tensorErr(info.Tensors, start, invalidf("unknown tensor %q", tname))
 		}
@@ -253,7 +255,7 @@ func ValidateReader(r io.ReaderAt, size int64) (*Info, error) {
 	switch {
 	case info.Tensors == 0:
 		info.HeaderOnly = true
-	case info.Tensors != len(want):
+	case info.Tensors != wantTensors:
 		var missing string
 		for _, n := range tensorOrder(hp) {
 			if !seen[n] {
@@ -261,7 +263,7 @@ func ValidateReader(r io.ReaderAt, size int64) (*Info, error) {
 				break
 			}
 		}
-		return nil, invalidf("file holds %d of %d tensors (first missing: %q): truncated or incomplete model", info.Tensors, len(want), missing)
+		return nil, invalidf("file holds %d of %d tensors (first missing: %q): truncated or incomplete model", info.Tensors, wantTensors, missing)
 	}
 	return info, nil
 }
@@ -344,6 +346,90 @@ func expectedTensors(hp *HParams, wtype ggmlType) map[string]tensorSpec {
 	m := make(map[string]tensorSpec, 17+15*int(hp.NAudioLayer)+24*int(hp.NTextLayer))
 	forEachTensor(hp, wtype, vtype, func(name string, s tensorSpec) { m[name] = s })
 	return m
+}
+
+// tensorCount is how many tensors a complete model of hp holds.
+func tensorCount(hp *HParams) int {
+	return 11 + 15*int(hp.NAudioLayer) + 24*int(hp.NTextLayer)
+}
+
+// specFor is expectedTensors(hp, wtype)[name] without building the whole map (a model has
+// up to thousands of tensors; Validate looks each one up once).
+func specFor(hp *HParams, wtype ggmlType, name string) (tensorSpec, bool) {
+	vtype := typeF16
+	if wtype == typeF32 {
+		vtype = typeF32
+	}
+	as, ac, mels := int64(hp.NAudioState), int64(hp.NAudioCtx), int64(hp.NMels)
+	ts, tc, nv := int64(hp.NTextState), int64(hp.NTextCtx), int64(hp.NVocab)
+	spec := func(typ ggmlType, ne ...int64) (tensorSpec, bool) {
+		s := tensorSpec{ne: [maxDims]int64{1, 1, 1, 1}, typ: typ}
+		copy(s.ne[:], ne)
+		return s, true
+	}
+	switch name {
+	case "encoder.positional_embedding":
+		return spec(typeF32, as, ac)
+	case "encoder.conv1.weight":
+		return spec(vtype, 3, mels, as)
+	case "encoder.conv1.bias", "encoder.conv2.bias":
+		return spec(typeF32, 1, as)
+	case "encoder.conv2.weight":
+		return spec(vtype, 3, as, as)
+	case "encoder.ln_post.weight", "encoder.ln_post.bias":
+		return spec(typeF32, as)
+	case "decoder.positional_embedding":
+		return spec(typeF32, ts, tc)
+	case "decoder.token_embedding.weight":
+		return spec(wtype, ts, nv)
+	case "decoder.ln.weight", "decoder.ln.bias":
+		return spec(typeF32, ts)
+	}
+	var rest string
+	var layers int32
+	var n int64
+	var cross bool
+	if r, ok := strings.CutPrefix(name, "encoder.blocks."); ok {
+		rest, layers, n = r, hp.NAudioLayer, as
+	} else if r, ok := strings.CutPrefix(name, "decoder.blocks."); ok {
+		rest, layers, n, cross = r, hp.NTextLayer, ts, true
+	} else {
+		return tensorSpec{}, false
+	}
+	num, suffix, ok := strings.Cut(rest, ".")
+	if !ok {
+		return tensorSpec{}, false
+	}
+	i, err := strconv.Atoi(num)
+	if err != nil || i < 0 || i >= int(layers) || strconv.Itoa(i) != num {
+		return tensorSpec{}, false
+	}
+	if s, ok := strings.CutPrefix(suffix, "cross_"); ok {
+		if !cross {
+			return tensorSpec{}, false
+		}
+		suffix = s
+	}
+	switch suffix {
+	case "attn_ln.weight", "attn_ln.bias", "attn.query.bias", "attn.value.bias", "attn.out.bias":
+		return spec(typeF32, n)
+	case "attn.query.weight", "attn.key.weight", "attn.value.weight", "attn.out.weight":
+		return spec(wtype, n, n)
+	}
+	if suffix != rest[len(num)+1:] {
+		return tensorSpec{}, false // cross_ applies to the attention tensors only
+	}
+	switch suffix {
+	case "mlp_ln.weight", "mlp_ln.bias", "mlp.2.bias":
+		return spec(typeF32, n)
+	case "mlp.0.weight":
+		return spec(wtype, n, 4*n)
+	case "mlp.0.bias":
+		return spec(typeF32, 4*n)
+	case "mlp.2.weight":
+		return spec(wtype, 4*n, n)
+	}
+	return tensorSpec{}, false
 }
 
 // tensorOrder lists the tensor names in the order whisper.cpp creates them.
@@ -440,12 +526,11 @@ func (rd *reader) read(what string, p []byte) error {
 	}
 	if rd.off < rd.winOff || rd.off+int64(len(p)) > rd.winOff+int64(len(rd.win)) {
 		if rd.win == nil {
-			rd.win = make([]byte, 0, readWindow)
+			rd.win = make([]byte, 0, min(readWindow, rd.size))
 		}
 		n := min(int64(readWindow), rd.size-rd.off)
-		if int64(len(p)) > n {
-			n = int64(len(p))
-			rd.win = make([]byte, 0, n)
+		if n > int64(cap(rd.win)) {
+			rd.win = make([]byte, 0, max(n, int64(len(p))))
 		}
 		rd.win = rd.win[:n]
 		got, err := rd.r.ReadAt(rd.win, rd.off)

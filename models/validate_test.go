@@ -364,3 +364,27 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+func TestSpecForMatchesExpectedTensors(t *testing.T) {
+	for _, hp := range []HParams{smallHParams(1), smallHParams(0), smallHParams(2008)} {
+		hp.NAudioLayer, hp.NTextLayer = 3, 12
+		wt, _ := checkHParams(&hp)
+		want := expectedTensors(&hp, wt)
+		if len(want) != tensorCount(&hp) {
+			t.Fatalf("%d tensors, tensorCount says %d", len(want), tensorCount(&hp))
+		}
+		for name, s := range want {
+			if got, ok := specFor(&hp, wt, name); !ok || got != s {
+				t.Errorf("specFor(%s) = %+v %v, want %+v", name, got, ok, s)
+			}
+		}
+		for _, bad := range []string{"encoder.blocks.3.mlp_ln.weight", "encoder.blocks.01.mlp_ln.weight",
+			"encoder.blocks.-1.mlp_ln.weight", "encoder.blocks.+1.mlp_ln.weight", "encoder.blocks.0.cross_attn_ln.weight",
+			"decoder.blocks.0.cross_mlp_ln.weight", "decoder.blocks.0.cross_mlp.0.weight", "decoder.blocks.11", "decoder.blocks.",
+			"decoder.blocks.0.attn.key.bias", "encoder.ln.weight", "decoder.blocks.12.attn.out.bias", ""} {
+			if _, ok := specFor(&hp, wt, bad); ok {
+				t.Errorf("specFor accepted %q", bad)
+			}
+		}
+	}
+}
