@@ -219,12 +219,14 @@ type channel struct {
 
 	smooth float64 // EMA of band power
 	// minimum statistics
-	blockMin float64
-	blockN   int
-	mins     [8]float64
-	minsN    int
-	minsI    int
-	floor    float64
+	blockMin   float64
+	blockN     int
+	mins       [8]float64
+	minsN      int
+	minsI      int
+	floor      float64
+	floorSet   bool
+	floorSince int64
 
 	flat   float64
 	p1, p2 float64 // own level of the two previous frames
@@ -421,15 +423,18 @@ func (d *Diarizer) step() {
 		for k := binLo; k <= binHi; k++ {
 			band += ch.pow[k]
 		}
-		band += 0.1 * (binHi - binLo + 1) // quantisation-level floor, keeps digital silence finite
-		if t == 0 {
+		band += digitalSilence // quantisation-level floor, keeps digital silence finite
+		if t <= 1 {            // frame 0's window is partly the zero history before the stream
 			ch.smooth = band
 		} else {
 			ch.smooth = smoothKeep*ch.smooth + (1-smoothKeep)*band
 		}
 		ch.flat = flatness(ch.pow[binLo : binHi+1])
-		d.updateFloor(ch, t)
-		d.z[c] = max(ch.smooth-ch.floor, 0) / ch.floor
+		d.updateFloor(ch, t, band)
+		d.z[c] = 0
+		if ch.floorSet {
+			d.z[c] = max(ch.smooth-ch.floor, 0) / ch.floor
+		}
 	}
 	d.learn()
 	d.attribute()
@@ -477,13 +482,29 @@ func (d *Diarizer) analysePair(a, b int) {
 // minimum over a few seconds of continuous speech is speech), and quickly while the room is
 // quiet and the channel carries noise-like sound (a fan switched on).
 const (
-	floorBlock    = 40
-	floorBias     = 1.6                // ≈ +2 dB
-	floorRiseSlow = 0.2 / 10 / framesS // 0.2 dB/s, as a power ratio exponent (log10 units)
-	floorRiseFast = 3.0 / 10 / framesS // 3 dB/s
+	digitalSilence = 0.1 * (binHi - binLo + 1) // band power of ±0.3 LSB of white noise
+	floorBlock     = 40
+	floorCalibrate = framesS            // frames of signal during which the floor follows up and down
+	floorBias      = 1.6                // ≈ +2 dB
+	floorRiseSlow  = 0.2 / 10 / framesS // 0.2 dB/s, as a power ratio exponent (log10 units)
+	floorRiseFast  = 3.0 / 10 / framesS // 3 dB/s
 )
 
-func (d *Diarizer) updateFloor(ch *channel, t int64) {
+func (d *Diarizer) updateFloor(ch *channel, t int64, band float64) {
+	if band < 30*digitalSilence { // below ~1.5 LSB RMS in the band
+		// Digital silence (a file that starts with zeros, a muted input) says nothing about
+		// the room: keep the floor, or wait for real signal to set it.
+		if !ch.floorSet {
+			ch.floor = digitalSilence * floorBias
+		}
+		return
+	}
+	if t == 0 || !ch.floorSet {
+		ch.floor, ch.floorSet, ch.floorSince = band*floorBias, true, t
+		ch.smooth = band
+		ch.blockMin = math.Inf(1)
+		return
+	}
 	ch.blockMin = min(ch.blockMin, ch.smooth)
 	ch.blockN++
 	cur := ch.blockMin
@@ -492,7 +513,8 @@ func (d *Diarizer) updateFloor(ch *channel, t int64) {
 	}
 	target := cur * floorBias
 	switch {
-	case t == 0 || target <= ch.floor:
+	case target <= ch.floor || t-ch.floorSince < floorCalibrate:
+		// Below the floor, or in the first second of signal (calibration), follow at once.
 		ch.floor = target
 	case ch.flat >= d.cfg.MaxFlatness && !d.anyActive:
 		ch.floor = min(target, ch.floor*d.riseFast)
