@@ -391,7 +391,11 @@ func (p *Pipeline) Transcribe(ctx context.Context, pc policy.Piece) asr.Result {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			err = fmt.Errorf("engine timed out after %v: %w", p.cfg.Timeout, asr.ErrUnavailable)
 		}
-		p.log.Warn("utterance kept pending", "utterance", pc.Utterance.ID, "seat", pc.Utterance.Seat, "err", err)
+		lvl := slog.LevelWarn
+		if errors.Is(err, asr.ErrNoEngine) {
+			lvl = slog.LevelDebug // recording without an engine is the plan, not a problem
+		}
+		p.log.Log(ctx, lvl, "utterance kept pending", "utterance", pc.Utterance.ID, "seat", pc.Utterance.Seat, "err", err)
 		return pendingResult(pc.Utterance, err.Error(), pc.Index, pc.Count)
 	}
 	r := p.result(pc, t)

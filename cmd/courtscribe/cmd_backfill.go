@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/backfill"
+	"github.com/courtscribe/courtscribe/asr/pool"
+	"github.com/courtscribe/courtscribe/asr/stream"
+	"github.com/courtscribe/courtscribe/asr/whisper"
+	"github.com/courtscribe/courtscribe/transcript/sqlite"
+)
+
+func init() { addCommand(newBackfillCmd) }
+
+type backfillFlags struct {
+	data     string
+	hearing  string
+	asrKind  string
+	model    string
+	urls     []string
+	language string
+	workers  int
+	threads  int
+	json     bool
+}
+
+func newBackfillCmd() *cobra.Command {
+	var fl backfillFlags
+	cmd := &cobra.Command{
+		Use:   "backfill --data DIR --hearing ID",
+		Short: "Transcribe a hearing's pending utterances (recorded while the engine was absent or down)",
+		Long: `backfill reads the pending utterances of a hearing from the hearing record in DIR, their audio
+from DIR/hearings/ID/audio/<seat>.wav, transcribes them with the chosen engine through the same
+policy and guards as the server, and records the text. Utterances the engine still cannot
+take stay pending (exit status 3); none is dropped.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runBackfill(cmd.Context(), fl, cmd.OutOrStdout(), newLogger(os.Stderr))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&fl.data, "data", "", "data directory of the server (holds courtscribe.db and hearings/)")
+	f.StringVar(&fl.hearing, "hearing", "", "hearing ID")
+	f.StringVar(&fl.asrKind, "asr", "whisper", "transcription engine: whisper or remote")
+	f.StringVar(&fl.model, "model", "", "ggml Whisper model file for --asr whisper")
+	f.StringSliceVar(&fl.urls, "asr-url", nil, "whisper-server or OpenAI-compatible URL(s) for --asr remote")
+	f.StringVar(&fl.language, "language", "auto", "language: zh, en or auto")
+	f.IntVar(&fl.workers, "workers", 1, "whisper workers")
+	f.IntVar(&fl.threads, "threads", 0, "threads per whisper worker (0: CPUs / workers)")
+	f.BoolVar(&fl.json, "json", false, "print the report as JSON")
+	_ = cmd.MarkFlagRequired("data")
+	_ = cmd.MarkFlagRequired("hearing")
+	return cmd
+}
+
+func runBackfill(ctx context.Context, fl backfillFlags, out io.Writer, log *slog.Logger) error {
+	switch fl.asrKind {
+	case "none":
+		return errors.New("--asr none cannot backfill; use whisper or remote")
+	case "whisper":
+		if !whisper.Built {
+			return whisper.ErrNotBuilt
+		}
+	}
+	switch fl.language {
+	case "zh", "en", "auto":
+	default:
+		return fmt.Errorf("--language %q: want zh, en or auto", fl.language)
+	}
+	if _, err := os.Stat(fl.data); err != nil {
+		return fmt.Errorf("--data: %w", err)
+	}
+	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.urls, workers: fl.workers, language: fl.language, threads: fl.threads}, log)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	store, err := sqlite.OpenData(ctx, fl.data, sqlite.Options{Logger: log})
+	if err != nil {
+		return fmt.Errorf("opening the hearing record: %w", err)
+	}
+	defer store.Close()
+	cfg := pool.DefaultConfig()
+	cfg.Language = fl.language
+	p, err := pool.New(eng, cfg, log.With("part", "asr"), func(asr.Result) {})
+	if err != nil {
+		return err
+	}
+	b := &backfill.Backfiller{Store: &stream.Backlog{Record: store}, Audio: backfill.Archive{Dir: fl.data},
+		Engine: p, Policy: cfg.Policy, Log: log.With("part", "backfill")}
+	rep, runErr := b.Run(ctx, fl.hearing)
+	if fl.json {
+		enc := json.NewEncoder(out)
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(out, "hearing %s: %d pending, %d transcribed, %d failed (audio missing or bad), %d still pending\n",
+			rep.Hearing, rep.Pending, rep.Completed, rep.Failed, rep.Remaining)
+	}
+	if errors.Is(runErr, asr.ErrUnavailable) {
+		return &exitError{code: 3, err: runErr}
+	}
+	return runErr
+}
