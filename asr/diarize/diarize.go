@@ -217,7 +217,8 @@ type channel struct {
 	win [winLen]float64 // [0:winLen-hop] history, [winLen-hop:] current hop
 	pow [nBins]float64
 
-	smooth float64 // EMA of band power
+	smooth float64 // band power averaged over the last three frames
+	b1, b2 float64 // band power of the two previous frames
 	// minimum statistics
 	blockMin   float64
 	blockN     int
@@ -425,10 +426,13 @@ func (d *Diarizer) step() {
 		}
 		band += digitalSilence // quantisation-level floor, keeps digital silence finite
 		if t <= 1 {            // frame 0's window is partly the zero history before the stream
-			ch.smooth = band
-		} else {
-			ch.smooth = smoothKeep*ch.smooth + (1-smoothKeep)*band
+			ch.b1, ch.b2 = band, band
 		}
+		// A 30 ms boxcar evens out the aliasing of short bursts against the 10 ms hop (which
+		// otherwise makes a delayed bleed copy read louder than its source for a frame or two)
+		// and, unlike a recursive average, leaves no long tail after a turn ends.
+		ch.smooth = (band + ch.b1 + ch.b2) / 3
+		ch.b2, ch.b1 = ch.b1, band
 		ch.flat = flatness(ch.pow[binLo : binHi+1])
 		d.updateFloor(ch, t, band)
 		d.z[c] = 0
@@ -501,7 +505,7 @@ func (d *Diarizer) updateFloor(ch *channel, t int64, band float64) {
 	}
 	if t == 0 || !ch.floorSet {
 		ch.floor, ch.floorSet, ch.floorSince = band*floorBias, true, t
-		ch.smooth = band
+		ch.smooth, ch.b1, ch.b2 = band, band, band
 		ch.blockMin = math.Inf(1)
 		return
 	}
@@ -700,8 +704,3 @@ func flatness(p []float64) float64 {
 	n := float64(len(p))
 	return math.Exp(sl/n) / (s / n)
 }
-
-// smoothKeep is the EMA factor of the band power (time constant ≈ 30 ms): it evens out the
-// frame-to-frame aliasing of short bursts against the 10 ms hop, which otherwise makes a delayed
-// bleed copy read louder than its source for a frame or two.
-const smoothKeep = 0.7
