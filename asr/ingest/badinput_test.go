@@ -185,6 +185,16 @@ func TestBadFrames(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(r.dir, HearingsDir, w.Hearing, AudioDir, "witness.wav")); err == nil {
 		t.Fatal("seat map mismatch created a seat file")
 	}
+	// Another session cannot write into this hearing.
+	h = goodHello("s-intruder")
+	h.Hearing = w.Hearing
+	_, v = r.helloRaw(r.token, mustJSON(h))
+	if e, ok := v.(*wire.Error); !ok || e.Code != wire.CodeBadHello {
+		t.Fatalf("second session for a hearing got %v", v)
+	}
+	if !bytes.Equal(seatBytes(t, r.dir, w.Hearing), before) {
+		t.Fatal("a second session changed the archive")
+	}
 }
 
 func expectError(t *testing.T, ws *websocket.Conn, code string) {

@@ -15,7 +15,9 @@ import (
 // AudioListener receives the archived audio of every hearing, for the next stages (the seat
 // diarizer, then transcription). The hearing's writer goroutine calls it after each batch is
 // durable, in sample order, one hearing at a time per writer. Calls must return quickly (copy
-// or enqueue and return; never block on I/O or another hearing): a slow listener delays acks.
+// or enqueue and return; never block on I/O or another hearing, never call back into the
+// Server synchronously, e.g. CloseHearing, which waits for this writer): a slow listener delays
+// acks.
 // The server does not reuse the pcm slices it passes; a listener may keep them but must not
 // modify them.
 type AudioListener interface {
@@ -128,6 +130,30 @@ func (h *hearing) submit(c *conn, f *wire.Frame, recv time.Time) (submitResult, 
 	default:
 	}
 	return res, nil
+}
+
+// MaxBacklogSamples bounds the audio a hearing holds in memory waiting for the disk (20 s):
+// beyond it the connection stops reading, and TCP flow control slows the agent, whose spool
+// keeps the rest. An agent catching up after an outage cannot exhaust the server's memory.
+const MaxBacklogSamples = 20 * wire.SampleRate
+
+// waitBacklog blocks while the hearing's undurable backlog exceeds MaxBacklogSamples.
+func (h *hearing) waitBacklog(stop <-chan struct{}) {
+	for {
+		h.mu.Lock()
+		over := h.accepted-h.durable > MaxBacklogSamples && h.failed == nil && !h.closed
+		h.mu.Unlock()
+		if !over {
+			return
+		}
+		select {
+		case <-stop:
+			return
+		case <-h.stopped:
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // flush waits until everything queued before it is durable.

@@ -383,7 +383,7 @@ func (s *Server) openSession(hello *wire.Hello) (*hearing, *wire.Error) {
 	s.mu.Unlock()
 	if h != nil {
 		if h.info.Session != hello.Session {
-			return nil, helloError(wire.CodeBusy, "hearing %s is recorded by another session", id)
+			return nil, helloError(wire.CodeBadHello, "hearing %s is recorded by session %s; one hearing has one agent session", id, h.info.Session)
 		}
 		h.mu.Lock()
 		closed := h.closed
@@ -402,7 +402,7 @@ func (s *Server) openSession(hello *wire.Hello) (*hearing, *wire.Error) {
 	switch {
 	case err == nil:
 		if info.Session != hello.Session {
-			return nil, helloError(wire.CodeBusy, "hearing %s is recorded by another session", id)
+			return nil, helloError(wire.CodeBadHello, "hearing %s is recorded by session %s; one hearing has one agent session", id, info.Session)
 		}
 		if info.Courtroom != hello.Courtroom {
 			return nil, helloError(wire.CodeUnauthorized, "hearing %s belongs to another courtroom", id)
@@ -484,8 +484,9 @@ type conn struct {
 	ackWake   chan struct{}
 	quit      chan struct{} // closed when the handler returns
 	abortOnce sync.Once
-	lastSeq   uint64 // reader only
-	ended     bool   // reader only: the agent sent End
+	aborted   chan struct{} // closed by abort
+	lastSeq   uint64        // reader only
+	ended     bool          // reader only: the agent sent End
 }
 
 func bearer(r *http.Request) string {
@@ -514,7 +515,7 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &conn{s: s, ws: ws, remote: r.RemoteAddr, log: s.log.With("remote", r.RemoteAddr),
-		ackWake: make(chan struct{}, 1), quit: make(chan struct{})}
+		ackWake: make(chan struct{}, 1), quit: make(chan struct{}), aborted: make(chan struct{})}
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
@@ -638,6 +639,7 @@ func (c *conn) readLoop(ctx context.Context) *wire.Error {
 				return helloError(wire.CodeStorage, "%v", err)
 			}
 			c.lastSeq = f.Seq
+			h.waitBacklog(c.quitOrAbort())
 			s.metrics.frames.WithLabelValues(f.Kind.String()).Inc()
 			if res == duplicate {
 				s.metrics.duplicates.Inc()
@@ -700,20 +702,24 @@ func (c *conn) end(ctx context.Context, m *wire.End) (done bool, werr *wire.Erro
 	return false, nil
 }
 
-func (c *conn) writeJSON(v any) error {
+func (c *conn) writeJSON(v any) error { return c.writeJSONWithin(v, c.s.cfg.WriteTimeout) }
+
+func (c *conn) writeJSONWithin(v any, d time.Duration) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	c.ws.SetWriteDeadline(c.s.now().Add(c.s.cfg.WriteTimeout))
+	c.ws.SetWriteDeadline(c.s.now().Add(d))
 	return c.ws.WriteMessage(websocket.TextMessage, b)
 }
 
+// sendError tells the agent why the connection closes (best effort, bounded: the peer may be
+// gone or half-open).
 func (c *conn) sendError(e *wire.Error) {
 	e.Type = wire.TypeError
-	if err := c.writeJSON(e); err != nil {
+	if err := c.writeJSONWithin(e, 2*time.Second); err != nil {
 		return
 	}
 	c.wmu.Lock()
@@ -721,6 +727,9 @@ func (c *conn) sendError(e *wire.Error) {
 	c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, e.Code))
 	c.wmu.Unlock()
 }
+
+// quitOrAbort is closed when the connection is being torn down.
+func (c *conn) quitOrAbort() <-chan struct{} { return c.aborted }
 
 // ackUpTo records that every frame up to seq is durable (called by the hearing writer; it
 // never blocks on the network).
@@ -770,6 +779,7 @@ func (c *conn) sendAcks() {
 // It does not wait.
 func (c *conn) abort(e *wire.Error) {
 	c.abortOnce.Do(func() {
+		close(c.aborted)
 		c.s.bgWG.Add(1)
 		go func() {
 			defer c.s.bgWG.Done()

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -446,4 +447,65 @@ func TestEndUnloadsAndResumes(t *testing.T) {
 		t.Fatalf("welcomes on resume %+v", ws)
 	}
 	checkArchive(t, r.dir, res.Hearing, fourSeats, pcm)
+}
+
+// gate is a listener that blocks the writer until opened, like a stuck downstream stage.
+type gate struct {
+	recorder
+	open chan struct{}
+}
+
+func (g *gate) Audio(hearing string, first int64, pcm [][]int16) {
+	<-g.open
+	g.recorder.Audio(hearing, first, pcm)
+}
+
+// TestBacklogBounded: when the archive cannot keep up, the server stops reading instead of
+// buffering without limit; nothing is lost once it catches up.
+func TestBacklogBounded(t *testing.T) {
+	dir := t.TempDir()
+	g := &gate{open: make(chan struct{})}
+	cfg := DefaultConfig(dir)
+	cfg.Listener = g
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer func() {
+		srv.Close(context.Background())
+		hs.Close()
+	}()
+	tok, _, _ := srv.Tokens().Add("room1")
+	pcm := testPCM(4, 16000*26, 10)
+	a := &ingesttest.Agent{URL: "ws" + strings.TrimPrefix(hs.URL, "http") + AgentPath, Token: tok, Courtroom: "room1",
+		Session: "s-backlog", Seats: fourSeats, PCM: pcm, FrameSamples: 16000, Window: 1000}
+	done := make(chan error, 1)
+	go func() { _, err := a.Run(ctxT(t, 30*time.Second)); done <- err }()
+	var h *hearing
+	eventually(t, 10*time.Second, "backlog to build", func() bool {
+		srv.mu.Lock()
+		for _, x := range srv.hearings {
+			h = x
+		}
+		srv.mu.Unlock()
+		if h == nil {
+			return false
+		}
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return h.accepted-h.durable > MaxBacklogSamples
+	})
+	time.Sleep(300 * time.Millisecond)
+	h.mu.Lock()
+	backlog := h.accepted - h.durable
+	h.mu.Unlock()
+	if backlog > MaxBacklogSamples+16000 {
+		t.Fatalf("backlog %d samples exceeds the bound %d", backlog, MaxBacklogSamples)
+	}
+	close(g.open)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	checkArchive(t, dir, a.Hearing, fourSeats, pcm)
 }
