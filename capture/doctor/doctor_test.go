@@ -34,8 +34,10 @@ func TestDoctorHealthyRoom(t *testing.T) {
 	}))
 	defer srv.Close()
 	cfg := Config{
-		Devices: func() ([]Device, error) { return []Device{{Index: 0, Name: "Dante 8ch", Channels: 8, Rate: 48000}}, nil },
-		Seats:   []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 4}},
+		Devices: func() ([]Device, error) {
+			return []Device{{Index: 0, Name: "Dante 8ch", Channels: 8, Rate: 48000}}, nil
+		},
+		Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 4}},
 		Listen: func(context.Context) ([]Level, error) {
 			return []Level{{Seat: "judge", RMSdBFS: -38, PeakdBFS: -12}, {Seat: "witness", RMSdBFS: -60, PeakdBFS: -40}}, nil
 		},
