@@ -64,6 +64,7 @@ func TestBadHello(t *testing.T) {
 		{"unknown field", r.token, []byte(`{"type":"hello","protocol":1,"sesion":"x"}`), wire.CodeBadHello},
 		{"bad session id", r.token, mod(func(h *wire.Hello) { h.Session = "../etc" }), wire.CodeBadHello},
 		{"unknown version", r.token, mod(func(h *wire.Hello) { h.Protocol = 9 }), wire.CodeVersion},
+		{"newer version with new fields", r.token, []byte(`{"type":"hello","protocol":2,"session":"x","codec":"opus"}`), wire.CodeVersion},
 		{"wrong rate", r.token, mod(func(h *wire.Hello) { h.Format.SampleRate = 8000 }), wire.CodeFormat},
 		{"wrong encoding", r.token, mod(func(h *wire.Hello) { h.Format.Encoding = "f32le" }), wire.CodeFormat},
 		{"channels vs seats", r.token, mod(func(h *wire.Hello) { h.Format.Channels = 3 }), wire.CodeSeatMap},

@@ -537,7 +537,7 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 // serve runs the hello exchange and the frame loop; a returned error goes to the agent.
 func (c *conn) serve(ctx context.Context, token string) *wire.Error {
 	s := c.s
-	c.ws.SetReadDeadline(s.now().Add(s.cfg.HelloTimeout))
+	c.ws.SetReadDeadline(time.Now().Add(s.cfg.HelloTimeout))
 	mt, msg, err := c.ws.ReadMessage()
 	if err != nil {
 		return readError(err)
@@ -547,6 +547,14 @@ func (c *conn) serve(ctx context.Context, token string) *wire.Error {
 	}
 	v, err := wire.DecodeText(msg)
 	if err != nil {
+		// A hello of a newer protocol may carry fields this server does not know: say so.
+		var probe struct {
+			Type     string `json:"type"`
+			Protocol int    `json:"protocol"`
+		}
+		if json.Unmarshal(msg, &probe) == nil && probe.Type == wire.TypeHello && probe.Protocol != wire.ProtocolVersion {
+			return helloError(wire.CodeVersion, "protocol %d not supported (server speaks %d)", probe.Protocol, wire.ProtocolVersion)
+		}
 		return helloError(wire.CodeBadHello, "%v", err)
 	}
 	hello, ok := v.(*wire.Hello)
@@ -611,7 +619,7 @@ func readError(err error) *wire.Error {
 func (c *conn) readLoop(ctx context.Context) *wire.Error {
 	s, h := c.s, c.h
 	for {
-		c.ws.SetReadDeadline(s.now().Add(s.cfg.IdleTimeout))
+		c.ws.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
 		mt, msg, err := c.ws.ReadMessage()
 		if err != nil {
 			if we := readError(err); we != nil {
@@ -711,7 +719,7 @@ func (c *conn) writeJSONWithin(v any, d time.Duration) error {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	c.ws.SetWriteDeadline(c.s.now().Add(d))
+	c.ws.SetWriteDeadline(time.Now().Add(d))
 	return c.ws.WriteMessage(websocket.TextMessage, b)
 }
 
@@ -723,7 +731,7 @@ func (c *conn) sendError(e *wire.Error) {
 		return
 	}
 	c.wmu.Lock()
-	c.ws.SetWriteDeadline(c.s.now().Add(time.Second))
+	c.ws.SetWriteDeadline(time.Now().Add(time.Second))
 	c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, e.Code))
 	c.wmu.Unlock()
 }
