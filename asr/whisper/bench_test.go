@@ -1,0 +1,191 @@
+//go:build whisper
+
+package whisper
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/pool"
+	"github.com/courtscribe/courtscribe/capture/wavfile"
+)
+
+// BenchmarkTranscribeJFK is one whisper_full of jfk.wav with the tiny test model (model loaded
+// once, outside the timing).
+func BenchmarkTranscribeJFK(b *testing.B) {
+	pcm := jfk(b)
+	e := engine(b, "for-tests-ggml-tiny.bin", 1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.Transcribe(context.Background(), asr.Request{PCM: pcm, Language: "en"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// TestBenchASR is driven by scripts/bench-asr.sh (skipped otherwise). It prints one
+// "BENCH {json}" line per measurement.
+//
+//	COURTSCRIBE_BENCH_ASR=engine: load the model, read the WAV, transcribe it once, the way
+//	  whisper-cli does (its "total time" covers the same steps); reports total_ms.
+//	COURTSCRIBE_BENCH_ASR=pool: replay a generated hearing in real time through the pool with
+//	  COURTSCRIBE_BENCH_WORKERS workers; reports the real-time factor and the time from each
+//	  utterance's end to its final text.
+func TestBenchASR(t *testing.T) {
+	mode := os.Getenv("COURTSCRIBE_BENCH_ASR")
+	if mode == "" {
+		t.Skip("benchmark helper for scripts/bench-asr.sh (set COURTSCRIBE_BENCH_ASR)")
+	}
+	model := os.Getenv("COURTSCRIBE_BENCH_MODEL")
+	wavPath := os.Getenv("COURTSCRIBE_BENCH_WAV")
+	threads := envInt("COURTSCRIBE_BENCH_THREADS", 2)
+	switch mode {
+	case "engine":
+		t0 := time.Now()
+		cfg := DefaultConfig()
+		cfg.Model, cfg.Threads, cfg.Language, cfg.TokenTimestamps = model, threads, "en", false
+		e, err := NewEngine(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := wavfile.ReadFile(wavPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := e.Transcribe(context.Background(), asr.Request{PCM: a.Channels[0], Language: "en"}); err != nil {
+			t.Fatal(err)
+		}
+		t2 := time.Now()
+		e.Close()
+		out, _ := json.Marshal(map[string]any{"mode": "engine", "total_ms": ms(t2.Sub(t0)), "load_ms": ms(t1.Sub(t0)), "process_ms": ms(t2.Sub(t1))})
+		fmt.Printf("BENCH %s\n", out)
+	case "pool":
+		benchPool(t, model, wavPath, threads)
+	default:
+		t.Fatalf("unknown mode %q", mode)
+	}
+}
+
+func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())/10) / 100 }
+
+// benchPool replays a generated hearing: utterances of 2..8 s cut from the speech file,
+// rotating over three seats, separated by 1 s pauses, each submitted when it ends (real time).
+func benchPool(t *testing.T, model, wavPath string, threads int) {
+	workers := envInt("COURTSCRIBE_BENCH_WORKERS", 1)
+	hearingSec := float64(envInt("COURTSCRIBE_BENCH_HEARING_SEC", 60))
+	a, err := wavfile.ReadFile(wavPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	speech := a.Channels[0]
+	cfg := DefaultConfig()
+	cfg.Model, cfg.Workers, cfg.Threads, cfg.Language = model, workers, threads, "en"
+	e, err := NewEngine(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	type utt struct {
+		u   asr.Utterance
+		pcm []int16
+	}
+	var us []utt
+	pos, k := 1.0, 0
+	for {
+		dur := 2 + float64((k*37)%7) // 2..8 s
+		if pos+dur > hearingSec {
+			break
+		}
+		n := int(dur * asr.SampleRate)
+		off := (k * 24000) % (len(speech) - n)
+		seat := []string{"judge", "plaintiff", "defendant"}[k%3]
+		us = append(us, utt{asr.Utterance{Hearing: "bench", Seat: seat, Start: pos, End: pos + dur}, speech[off : off+n]})
+		pos += dur + 1
+		k++
+	}
+	var mu sync.Mutex
+	submitted := map[string]time.Time{}
+	var lat []float64
+	var audioSec, busySec float64
+	pcfg := pool.DefaultConfig()
+	pcfg.Workers, pcfg.Language, pcfg.PartialInterval = workers, "en", 0
+	p, err := pool.New(e, pcfg, nil, func(r asr.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		if s, ok := submitted[r.Utterance.ID]; ok {
+			lat = append(lat, time.Since(s).Seconds())
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+	start := time.Now()
+	for _, x := range us {
+		time.Sleep(time.Until(start.Add(time.Duration(x.u.End * float64(time.Second)))))
+		x.u.ID = asr.UtteranceID(x.u.Seat, x.u.Start)
+		mu.Lock()
+		submitted[x.u.ID] = time.Now()
+		mu.Unlock()
+		audioSec += x.u.Duration()
+		if err := p.Submit(x.u, x.pcm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		mu.Lock()
+		n := len(lat)
+		mu.Unlock()
+		if n >= len(us) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	wall := time.Since(start).Seconds()
+	cancel()
+	<-done
+	// throughput: the same utterances all at once (the backlog case)
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, workers)
+	for _, x := range us {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if _, err := e.Transcribe(context.Background(), asr.Request{PCM: x.pcm, Language: "en"}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	busySec = time.Since(t0).Seconds()
+	sort.Float64s(lat)
+	q := func(p float64) float64 { return math.Round(lat[int(math.Ceil(p*float64(len(lat))))-1]*1000) / 1000 }
+	out, _ := json.Marshal(map[string]any{"mode": "pool", "workers": workers, "threads": threads, "utterances": len(us),
+		"audio_s": math.Round(audioSec*10) / 10, "replay_wall_s": math.Round(wall*10) / 10,
+		"backlog_s": math.Round(busySec*100) / 100, "rtf": math.Round(busySec/audioSec*1000) / 1000,
+		"utt_per_min": math.Round(float64(len(us))/busySec*60*10) / 10,
+		"lat_p50_s":   q(0.5), "lat_p95_s": q(0.95)})
+	fmt.Printf("BENCH %s\n", out)
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# make bench-asr: courtscribe's whisper engine against whisper.cpp's own whisper-cli (same
+# model, audio, threads and decoding settings; medians of interleaved runs), then pool
+# throughput, real-time factor and end-of-utterance → final-text latency with 1 and 2 workers
+# on a generated hearing replayed in real time. Prints a table and writes docs/bench-asr.md.
+#
+# Environment: BENCH_ASR_RUNS (default 5), BENCH_ASR_THREADS (default: CPU count, at most 4),
+# BENCH_ASR_HEARING_SEC (default 60), COURTSCRIBE_WHISPER_PREFIX (where libwhisper is).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${BENCH_ASR_RUNS:-5}
+THREADS=${BENCH_ASR_THREADS:-$(( $(nproc) > 4 ? 4 : $(nproc) ))}
+HEARING_SEC=${BENCH_ASR_HEARING_SEC:-60}
+TD=$(cd .. && pwd)/shared/testdata
+OUT=docs/bench-asr.md
+WORK=var/bench-asr
+mkdir -p "$WORK" docs
+
+prefix=""
+for p in "${COURTSCRIBE_WHISPER_PREFIX:-}" "$(pkg-config --variable=prefix whisper 2>/dev/null || true)" /opt/whisper /usr/local /usr; do
+  [ -n "$p" ] && [ -f "$p/include/whisper.h" ] && compgen -G "$p/lib*/libwhisper.so*" >/dev/null && { prefix=$p; break; }
+done
+skip() {
+  echo "bench-asr: SKIPPED: $1"
+  { echo "# ASR benchmark"; echo; echo "Skipped on $(date -u +%F): $1."; } >"$OUT"
+  exit 0
+}
+[ -n "$prefix" ] || skip "libwhisper not found (see docs/models.md)"
+[ -f "$TD/jfk.wav" ] && [ -f "$TD/for-tests-ggml-tiny.bin" ] || skip "test data not found in ../shared/testdata"
+lib=$(dirname "$(compgen -G "$prefix/lib*/libwhisper.so*" | head -1)")
+export CGO_ENABLED=1 CGO_CFLAGS="-I$prefix/include" CGO_LDFLAGS="-L$lib" LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+CLI=$prefix/bin/whisper-cli
+
+echo "bench-asr: building the engine benchmark (libwhisper in $prefix)"
+go test -c -tags whisper -o "$WORK/whisper.test" ./asr/whisper
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "n/a"; exit} if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+bench_json() { grep -o '"'"$2"'":[-0-9.e]*' <<<"$1" | cut -d: -f2; }
+
+ours_once() {
+  COURTSCRIBE_BENCH_ASR=engine COURTSCRIBE_BENCH_MODEL=$1 COURTSCRIBE_BENCH_WAV=$TD/jfk.wav COURTSCRIBE_BENCH_THREADS=$THREADS \
+    "$WORK/whisper.test" -test.run '^TestBenchASR$' -test.v 2>/dev/null | grep '^BENCH ' | head -1
+}
+# whisper-cli's own "total time" covers model load, WAV read, mel, encode and decode, like ours
+# total_ms. Greedy decoding (-bs 1) with best-of 5, temperature fallback 0.2, language en, as
+# the engine's defaults.
+cli_once() {
+  "$CLI" -m "$1" -f "$TD/jfk.wav" -t "$THREADS" -bs 1 -bo 5 -l en 2>&1 >/dev/null | awk '/total time =/ {print $(NF-1)}'
+}
+
+declare -a rows
+for model in for-tests-ggml-tiny.bin for-tests-ggml-base.en.bin; do
+  [ -f "$TD/$model" ] || continue
+  : >"$WORK/ours.txt"; : >"$WORK/cli.txt"
+  for ((i = 1; i <= RUNS; i++)); do
+    if [ -x "$CLI" ]; then cli_once "$TD/$model" >>"$WORK/cli.txt"; fi
+    j=$(ours_once "$TD/$model"); bench_json "$j" total_ms >>"$WORK/ours.txt"
+    echo "  $model run $i/$RUNS: whisper-cli $(tail -1 "$WORK/cli.txt" 2>/dev/null || echo -) ms, courtscribe $(tail -1 "$WORK/ours.txt") ms"
+  done
+  o=$(median <"$WORK/ours.txt"); c=$(median <"$WORK/cli.txt")
+  ratio=$(awk -v o="$o" -v c="$c" 'BEGIN { if (c+0 > 0) printf "%.3f", o/c; else print "n/a" }')
+  rows+=("| $model | $THREADS | $RUNS | $c | $o | $ratio |")
+done
+
+declare -a prow
+for w in 1 2; do
+  echo "  pool: $w worker(s), ${HEARING_SEC}s hearing replayed in real time"
+  j=$(COURTSCRIBE_BENCH_ASR=pool COURTSCRIBE_BENCH_WORKERS=$w COURTSCRIBE_BENCH_MODEL=$TD/for-tests-ggml-tiny.bin \
+      COURTSCRIBE_BENCH_WAV=$TD/jfk.wav COURTSCRIBE_BENCH_THREADS=$(( THREADS / w > 0 ? THREADS / w : 1 )) \
+      COURTSCRIBE_BENCH_HEARING_SEC=$HEARING_SEC "$WORK/whisper.test" -test.run '^TestBenchASR$' -test.v -test.timeout 30m 2>/dev/null | grep '^BENCH ' | head -1)
+  prow+=("| $w | $(bench_json "$j" threads) | $(bench_json "$j" utterances) | $(bench_json "$j" audio_s) | $(bench_json "$j" backlog_s) | $(bench_json "$j" rtf) | $(bench_json "$j" utt_per_min) | $(bench_json "$j" lat_p50_s) | $(bench_json "$j" lat_p95_s) |")
+done
+
+cpu=$(awk -F: '/model name/ {gsub(/^ /, "", $2); print $2; exit}' /proc/cpuinfo)
+{
+  echo "# ASR benchmark"
+  echo
+  echo "Run by \`make bench-asr\` (scripts/bench-asr.sh) on $(date -u +%F) — $cpu, $(nproc) CPUs, load average at start $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "libwhisper from \`$prefix\`; audio \`jfk.wav\` (11 s); whisper.cpp's weightless test models (real compute, meaningless text)."
+  echo
+  echo "## Engine against whisper-cli"
+  echo
+  echo "Total time of one transcription including model load (whisper-cli's own \"total time\"; courtscribe: model validation + load + WAV read + transcription, measured in-process). Greedy decoding, best-of 5, temperature fallback 0.2, language en, same threads. Runs interleaved; medians in ms. Ratio = courtscribe / whisper-cli (target ≤ 1.05)."
+  echo
+  echo "| model | threads | runs | whisper-cli ms | courtscribe ms | ratio |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+  echo
+  echo "## Worker pool"
+  echo
+  echo "A generated ${HEARING_SEC} s hearing (utterances of 2–8 s cut from jfk.wav, three seats, 1 s pauses) replayed in real time: each utterance is submitted when it ends; latency is from then to its final text (p50/p95). Backlog: the same utterances all at once; RTF = backlog time / audio time (below 1 keeps up); utterances per minute of backlog. Model for-tests-ggml-tiny.bin; threads per worker = $THREADS / workers."
+  echo
+  echo "| workers | threads each | utterances | audio s | backlog s | RTF | utt/min | latency p50 s | latency p95 s |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${prow[@]}"
+} >"$OUT"
+cat "$OUT"
