@@ -305,6 +305,6 @@ func (e *Engine) collect(w *worker) asr.Transcript {
 		}
 		t.Segments = append(t.Segments, seg)
 	}
-	t.Text = strings.Join(texts, " ")
+	t.Text = asr.JoinText(texts)
 	return t
 }
