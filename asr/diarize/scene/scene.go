@@ -507,14 +507,14 @@ func speak(ctx context.Context, st Seat, text string, opt Options) ([]float64, e
 	args = append(args, "--", text)
 	e := exec.CommandContext(ctx, espeak, args...)
 	x := exec.CommandContext(ctx, sox, "-q", "-t", "wav", "-", "-t", "raw", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-L", "-")
-	var errb bytes.Buffer
+	var errb, soxErr bytes.Buffer
 	pipe, err := e.StdoutPipe()
 	if err != nil {
 		return nil, err
 	}
 	e.Stderr = &errb
 	x.Stdin = pipe
-	x.Stderr = &errb
+	x.Stderr = &soxErr
 	var raw bytes.Buffer
 	x.Stdout = &raw
 	if err := x.Start(); err != nil {
@@ -525,7 +525,7 @@ func speak(ctx context.Context, st Seat, text string, opt Options) ([]float64, e
 		return nil, fmt.Errorf("espeak-ng %s: %w: %s", st.Voice, err, strings.TrimSpace(errb.String()))
 	}
 	if err := x.Wait(); err != nil {
-		return nil, fmt.Errorf("sox: %w: %s", err, strings.TrimSpace(errb.String()))
+		return nil, fmt.Errorf("sox: %w: %s", err, strings.TrimSpace(soxErr.String()))
 	}
 	b := raw.Bytes()
 	out := make([]float64, len(b)/2)
