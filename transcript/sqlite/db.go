@@ -61,6 +61,8 @@ type Store struct {
 	closed sync.Once
 	maxB   int
 
+	stmts map[string]*sql.Stmt // prepared on the writer connection; writer goroutine only
+
 	lmu       sync.Mutex
 	listeners map[int]func(transcript.Event)
 	nextL     int
@@ -125,7 +127,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	s := &Store{
 		log: opt.Logger, clock: opt.Clock, data: opt.DataDir, argon: argon,
 		wdb: wdb, rdb: rdb, reqs: make(chan *writeReq, 256), stop: make(chan struct{}), done: make(chan struct{}),
-		maxB: opt.MaxBatch, listeners: map[int]func(transcript.Event){},
+		maxB: opt.MaxBatch, listeners: map[int]func(transcript.Event){}, stmts: map[string]*sql.Stmt{},
 	}
 	go s.writer()
 	return s, nil
@@ -137,6 +139,9 @@ func (s *Store) Close() error {
 	s.closed.Do(func() {
 		close(s.stop)
 		<-s.done
+		for _, st := range s.stmts {
+			st.Close()
+		}
 		err = errors.Join(s.rdb.Close(), s.wdb.Close())
 	})
 	return err
@@ -183,6 +188,7 @@ func (s *Store) notify(evs []transcript.Event) {
 // tx is what a write request works with: the transaction and the events it appended.
 type tx struct {
 	*sql.Tx
+	s      *Store
 	ctx    context.Context
 	now    time.Time
 	events []transcript.Event
@@ -263,7 +269,7 @@ func (s *Store) commit(batch []*writeReq) {
 		fail(fmt.Errorf("transcript: begin: %w", err))
 		return
 	}
-	t := &tx{Tx: sqlTx, ctx: ctx, now: transcript.NormTime(s.clock()), heads: map[string]head{}}
+	t := &tx{Tx: sqlTx, s: s, ctx: ctx, now: transcript.NormTime(s.clock()), heads: map[string]head{}}
 	results := make([]error, len(batch))
 	var events []transcript.Event
 	for i, r := range batch {
@@ -308,6 +314,61 @@ func (s *Store) commit(batch []*writeReq) {
 	for i, r := range batch {
 		r.resp <- results[i]
 	}
+	s.prepareWanted()
+}
+
+// stmt returns the transaction's form of a statement prepared on the writer connection
+// (preparing is a third of the CPU time of an edit otherwise). A statement seen for the first
+// time runs unprepared and is prepared after the commit, when the connection is free.
+func (t *tx) stmt(q string) *sql.Stmt {
+	st, ok := t.s.stmts[q]
+	if !ok {
+		t.s.stmts[q] = nil // prepare after the commit
+		return nil
+	}
+	if st == nil {
+		return nil
+	}
+	return t.Tx.StmtContext(t.ctx, st)
+}
+
+// prepareWanted prepares the statements first seen in the last transaction.
+func (s *Store) prepareWanted() {
+	for q, st := range s.stmts {
+		if st != nil {
+			continue
+		}
+		p, err := s.wdb.PrepareContext(context.Background(), q)
+		if err != nil {
+			delete(s.stmts, q)
+			continue
+		}
+		s.stmts[q] = p
+	}
+}
+
+// ExecContext runs a statement in the transaction.
+func (t *tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := t.stmt(q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, q, args...)
+}
+
+// QueryContext runs a query in the transaction.
+func (t *tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.Tx.QueryContext(ctx, q, args...)
+}
+
+// QueryRowContext runs a one-row query in the transaction.
+func (t *tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := t.stmt(q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, q, args...)
 }
 
 // appendEvent adds an event to the hearing's chain (hearing "" is the users chain).
