@@ -39,7 +39,7 @@ import (
 )
 
 // genVersion changes whenever rendering changes, so cached hearings are rebuilt.
-const genVersion = "hearinggen-3"
+const genVersion = "hearinggen-4"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

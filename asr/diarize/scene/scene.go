@@ -506,7 +506,7 @@ func speak(ctx context.Context, st Seat, text string, opt Options) ([]float64, e
 	}
 	args = append(args, "--", text)
 	e := exec.CommandContext(ctx, espeak, args...)
-	x := exec.CommandContext(ctx, sox, "-q", "-t", "wav", "-", "-t", "raw", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-L", "-")
+	x := exec.CommandContext(ctx, sox, "-q", "-D", "-t", "wav", "-", "-t", "raw", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-L", "-")
 	var errb, soxErr bytes.Buffer
 	pipe, err := e.StdoutPipe()
 	if err != nil {
