@@ -277,7 +277,7 @@ func (s *Store) commit(batch []*writeReq) {
 			results[i] = err
 			continue
 		}
-		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT req"); err != nil {
+		if _, err := t.ExecContext(ctx, "SAVEPOINT req"); err != nil {
 			results[i] = err
 			continue
 		}
@@ -292,14 +292,18 @@ func (s *Store) commit(batch []*writeReq) {
 		if err != nil {
 			results[i] = err
 			t.heads = saved
-			if _, rerr := sqlTx.ExecContext(ctx, "ROLLBACK TO req; RELEASE req"); rerr != nil {
+			_, rerr := t.ExecContext(ctx, "ROLLBACK TO req")
+			if rerr == nil {
+				_, rerr = t.ExecContext(ctx, "RELEASE req")
+			}
+			if rerr != nil {
 				sqlTx.Rollback()
 				fail(fmt.Errorf("transcript: rollback to savepoint: %w", rerr))
 				return
 			}
 			continue
 		}
-		if _, err := sqlTx.ExecContext(ctx, "RELEASE req"); err != nil {
+		if _, err := t.ExecContext(ctx, "RELEASE req"); err != nil {
 			sqlTx.Rollback()
 			fail(fmt.Errorf("transcript: release savepoint: %w", err))
 			return

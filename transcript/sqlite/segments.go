@@ -107,17 +107,17 @@ func (t *tx) saveSegment(before, g *transcript.Segment, kind transcript.EventKin
 
 // editable loads a segment for a change by a person: the hearing must be editable and the
 // base revision current.
-func (t *tx) editable(id, base int64) (*transcript.Segment, *transcript.Hearing, error) {
+func (t *tx) editable(id, base int64, needHearing bool) (*transcript.Segment, *transcript.Hearing, error) {
 	g, err := getSegment(t.ctx, t, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	h, err := getHearing(t.ctx, t, g.HearingID)
-	if err != nil {
+	var status string
+	if err := t.QueryRowContext(t.ctx, `SELECT status FROM hearings WHERE id=?`, g.HearingID).Scan(&status); err != nil {
 		return nil, nil, err
 	}
-	if !h.Status.Editable() {
-		return nil, nil, transcript.Statef("hearing %s is %s; changes after finalization are corrections", h.ID, h.Status)
+	if !transcript.HearingStatus(status).Editable() {
+		return nil, nil, transcript.Statef("hearing %s is %s; changes after finalization are corrections", g.HearingID, status)
 	}
 	if g.Revision != base {
 		return nil, nil, &transcript.ConflictError{Current: *g, Base: base}
@@ -125,7 +125,11 @@ func (t *tx) editable(id, base int64) (*transcript.Segment, *transcript.Hearing,
 	if g.Deleted {
 		return nil, nil, transcript.Invalidf("segment %d is deleted", id)
 	}
-	return g, h, nil
+	if !needHearing {
+		return g, nil, nil
+	}
+	h, err := getHearing(t.ctx, t, g.HearingID)
+	return g, h, err
 }
 
 // AppendSegment implements transcript.Segments.
@@ -205,7 +209,7 @@ func (s *Store) EditText(ctx context.Context, actor string, id, base int64, text
 	}
 	var out *transcript.Segment
 	err := s.write(ctx, func(t *tx) error {
-		g, _, err := t.editable(id, base)
+		g, _, err := t.editable(id, base, false)
 		if err != nil {
 			return err
 		}
@@ -221,7 +225,7 @@ func (s *Store) EditText(ctx context.Context, actor string, id, base int64, text
 func (s *Store) Relabel(ctx context.Context, actor string, id, base int64, seat string) (*transcript.Segment, error) {
 	var out *transcript.Segment
 	err := s.write(ctx, func(t *tx) error {
-		g, h, err := t.editable(id, base)
+		g, h, err := t.editable(id, base, true)
 		if err != nil {
 			return err
 		}
@@ -239,7 +243,7 @@ func (s *Store) Relabel(ctx context.Context, actor string, id, base int64, seat 
 // Split implements transcript.Segments.
 func (s *Store) Split(ctx context.Context, actor string, id, base int64, offset int, atMS int64) (first, second *transcript.Segment, err error) {
 	err = s.write(ctx, func(t *tx) error {
-		g, _, err := t.editable(id, base)
+		g, _, err := t.editable(id, base, false)
 		if err != nil {
 			return err
 		}
@@ -276,7 +280,7 @@ func (s *Store) Split(ctx context.Context, actor string, id, base int64, offset 
 func (s *Store) Merge(ctx context.Context, actor string, id, base, nextRev int64) (*transcript.Segment, error) {
 	var out *transcript.Segment
 	err := s.write(ctx, func(t *tx) error {
-		g, h, err := t.editable(id, base)
+		g, h, err := t.editable(id, base, true)
 		if err != nil {
 			return err
 		}
@@ -331,7 +335,7 @@ func (s *Store) Delete(ctx context.Context, actor string, id, base int64, reason
 	}
 	var out *transcript.Segment
 	err := s.write(ctx, func(t *tx) error {
-		g, _, err := t.editable(id, base)
+		g, _, err := t.editable(id, base, false)
 		if err != nil {
 			return err
 		}
