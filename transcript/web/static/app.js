@@ -1,0 +1,775 @@
+// courtscribe web UI: vanilla JS, no framework, no build step. Routes by URL hash:
+// #/login, #/hearings, #/new, #/edit/ID, #/hearing/ID, #/agents. Talks to /api (JSON, cookie
+// session, CSRF header on unsafe requests) and follows a hearing over /api/hearings/ID/live.
+"use strict";
+(function () {
+  const $ = (sel, el) => (el || document).querySelector(sel);
+  const S = { me: null, csrf: "", lang: localStorage.getItem("cs.lang") || "", hearingLang: "" };
+  let H = null; // the open hearing screen's state
+  let pollTimer = 0;
+
+  // ---- strings
+  function lang() { return S.lang || S.hearingLang || (navigator.language || "zh").toLowerCase().startsWith("zh") && "zh" || "en"; }
+  function t(k, vars) {
+    const d = window.CS_I18N[lang()] || window.CS_I18N.zh;
+    let s = d[k] != null ? d[k] : k;
+    if (vars) for (const v in vars) s = s.replace("{" + v + "}", vars[v]);
+    return s;
+  }
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  }
+  function hms(ms) {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    const p = (n) => String(n).padStart(2, "0");
+    return p(Math.floor(s / 3600)) + ":" + p(Math.floor(s / 60) % 60) + ":" + p(s % 60);
+  }
+  function fmtTime(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    return isNaN(d) ? "" : d.toLocaleString(lang() === "zh" ? "zh-CN" : "en-US", { hour12: false });
+  }
+  function toast(msg) {
+    const el = $("#toast");
+    el.textContent = msg;
+    el.classList.add("show");
+    clearTimeout(toast.t);
+    toast.t = setTimeout(() => el.classList.remove("show"), 2500);
+  }
+
+  // ---- API
+  async function api(method, path, body) {
+    const opt = { method, headers: {}, credentials: "same-origin" };
+    if (method !== "GET" && method !== "HEAD") {
+      opt.headers["X-CSRF-Token"] = S.csrf;
+      opt.headers["Content-Type"] = "application/json";
+      opt.body = JSON.stringify(body || {});
+    }
+    let res;
+    try { res = await fetch(path, opt); } catch (e) { return { status: 0, data: { error: String(e) } }; }
+    let data = null;
+    const ct = res.headers.get("Content-Type") || "";
+    if (ct.startsWith("application/json")) { try { data = await res.json(); } catch (e) { data = null; } }
+    if (res.status === 401 && path !== "/api/login") { S.me = null; go("#/login"); }
+    return { status: res.status, data };
+  }
+
+  function go(hash) { if (location.hash !== hash) location.hash = hash; else route(); }
+
+  // ---- chrome
+  function chrome() {
+    document.documentElement.lang = lang() === "zh" ? "zh-CN" : "en";
+    $("#brand").textContent = t("app");
+    $("#langBtn").textContent = t("lang");
+    $("#langBtn").setAttribute("aria-label", lang() === "zh" ? "Switch to English" : "切换到中文");
+    const nav = $("#nav");
+    nav.innerHTML = "";
+    if (S.me) {
+      nav.innerHTML = '<a href="#/hearings">' + esc(t("hearings")) + "</a>" +
+        (S.me.role === "technician" || S.me.role === "admin" ? ' · <a href="#/agents">' + esc(t("agents")) + "</a>" : "");
+      $("#who").textContent = (S.me.display_name || S.me.name) + " · " + S.me.role;
+      $("#logoutBtn").hidden = false;
+      $("#logoutBtn").textContent = t("signout");
+    } else {
+      $("#who").textContent = "";
+      $("#logoutBtn").hidden = true;
+    }
+  }
+
+  function leaveHearing() {
+    if (H) {
+      H.closed = true;
+      if (H.ws) H.ws.close();
+      clearTimeout(H.reconnect);
+      H = null;
+    }
+    clearInterval(pollTimer);
+    S.hearingLang = "";
+  }
+
+  async function route() {
+    const h = location.hash || "#/hearings";
+    leaveHearing();
+    if (!S.me && h !== "#/login") {
+      const r = await api("GET", "/api/session");
+      if (r.status !== 200) { go("#/login"); return; }
+      S.me = r.data; S.csrf = r.data.csrf;
+    }
+    chrome();
+    const m = h.match(/^#\/(\w+)(?:\/(.+))?$/) || [];
+    const main = $("#main");
+    main.innerHTML = '<p class="muted">' + esc(t("loading")) + "</p>";
+    switch (m[1]) {
+      case "login": return viewLogin();
+      case "hearing": return viewHearing(decodeURIComponent(m[2] || ""));
+      case "new": return viewHearingForm(null);
+      case "edit": return viewHearingForm(decodeURIComponent(m[2] || ""));
+      case "agents": return viewAgents();
+      default: return viewHearings();
+    }
+  }
+
+  // ---- login
+  function viewLogin() {
+    S.me = null; chrome();
+    $("#main").innerHTML = '<form class="card login" id="loginForm"><h1>' + esc(t("app")) + "</h1>" +
+      '<label for="lu">' + esc(t("user")) + '</label><input id="lu" name="name" autocomplete="username" required>' +
+      '<label for="lp">' + esc(t("password")) + '</label><input id="lp" name="password" type="password" autocomplete="current-password" required>' +
+      '<p id="loginErr" class="err" role="alert" hidden></p><button type="submit">' + esc(t("signin")) + "</button></form>";
+    $("#lu").focus();
+    $("#loginForm").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const r = await api("POST", "/api/login", { name: $("#lu").value.trim(), password: $("#lp").value });
+      if (r.status === 200) {
+        S.me = r.data; S.csrf = r.data.csrf;
+        go("#/hearings");
+        return;
+      }
+      const er = $("#loginErr");
+      er.hidden = false;
+      er.textContent = r.status === 429 ? t("rateLimited") : t("badLogin");
+    });
+  }
+
+  // ---- hearing list
+  function statusBadge(st) {
+    const cls = st === "live" ? "badge live" : st === "signed" ? "badge ok" : "badge";
+    return '<span class="' + cls + '" data-status="' + esc(st) + '">' + esc(t("st_" + st)) + "</span>";
+  }
+
+  async function viewHearings() {
+    const r = await api("GET", "/api/hearings");
+    if (r.status !== 200) return;
+    const showAll = sessionStorage.getItem("cs.all") === "1";
+    const today = new Date().toDateString();
+    let list = r.data.filter((h) => showAll || h.status === "live" || h.status === "recess" ||
+      (h.scheduled_at && new Date(h.scheduled_at).toDateString() === today));
+    const groups = new Map();
+    list.sort((a, b) => String(a.scheduled_at).localeCompare(String(b.scheduled_at)));
+    for (const h of list) {
+      const k = h.courtroom || t("noCourtroom");
+      if (!groups.has(k)) groups.set(k, []);
+      groups.get(k).push(h);
+    }
+    let html = '<div class="toolbar"><h1>' + esc(showAll ? t("all") : t("today")) + "</h1>" +
+      '<button type="button" class="ghost" id="toggleAll">' + esc(showAll ? t("today") : t("all")) + "</button>" +
+      (S.me.role === "admin" ? '<a href="#/new" id="newHearing">' + esc(t("newHearing")) + "</a>" : "") + "</div>";
+    if (!list.length) html += '<p class="muted">' + esc(t("noHearings")) + "</p>";
+    for (const [room, hs] of groups) {
+      html += '<section class="card"><h2>' + esc(room) + "</h2><table><thead><tr><th>" + esc(t("scheduledAt")) + "</th><th>" +
+        esc(t("caseNumber")) + "</th><th>" + esc(t("title")) + "</th><th>" + esc(t("status")) + "</th><th></th></tr></thead><tbody>";
+      for (const h of hs) {
+        html += '<tr data-hearing="' + esc(h.id) + '"><td>' + esc(fmtTime(h.scheduled_at)) + "</td><td>" + esc(h.case_number) + "</td><td>" +
+          esc(h.title) + "</td><td>" + statusBadge(h.status) + (h.agent_connected ? ' <span class="badge">🎙 ' + esc(t("connected")) + "</span>" : "") +
+          '</td><td><a href="#/hearing/' + encodeURIComponent(h.id) + '">' + esc(t("open")) + "</a>" +
+          (S.me.role === "admin" ? ' · <a href="#/edit/' + encodeURIComponent(h.id) + '">' + esc(t("edit")) + "</a>" : "") + "</td></tr>";
+      }
+      html += "</tbody></table></section>";
+    }
+    $("#main").innerHTML = html;
+    $("#toggleAll").addEventListener("click", () => { sessionStorage.setItem("cs.all", showAll ? "0" : "1"); route(); });
+  }
+
+  // ---- create / edit hearing
+  async function viewHearingForm(id) {
+    let h = { id: "", language: "zh", seats: [{ seat: "judge", role: "审判长", person: "" }, { seat: "plaintiff", role: "原告", person: "" }, { seat: "defendant", role: "被告", person: "" }] };
+    if (id) {
+      const r = await api("GET", "/api/hearings/" + encodeURIComponent(id));
+      if (r.status !== 200) { $("#main").innerHTML = '<p class="err">' + esc(t("notFound")) + "</p>"; return; }
+      h = r.data;
+    }
+    const f = (name, label, val, type) => '<div><label for="f-' + name + '">' + esc(t(label)) + '</label><input id="f-' + name + '" name="' + name + '" type="' + (type || "text") + '" value="' + esc(val || "") + '"></div>';
+    const ta = (name, label, val) => '<div><label for="f-' + name + '">' + esc(t(label)) + '</label><textarea id="f-' + name + '" name="' + name + '" rows="3">' + esc((val || []).join("\n")) + "</textarea></div>";
+    const sched = h.scheduled_at ? new Date(new Date(h.scheduled_at).getTime() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16) : "";
+    let html = '<form id="hf" class="card"><h1>' + esc(id ? t("edit") + " " + id : t("newHearing")) + '</h1><div class="form-grid">' +
+      (id ? "" : f("id", "hearingId", h.id)) + f("case_number", "caseNumber", h.case_number) + f("cause", "cause", h.cause) +
+      f("court", "court", h.court) + f("courtroom", "courtroom", h.courtroom) + f("title", "title", h.title) +
+      '<div><label for="f-language">' + esc(t("language")) + '</label><select id="f-language" name="language"><option value="zh"' + (h.language === "zh" ? " selected" : "") + ">" + esc(t("zhLang")) +
+      '</option><option value="en"' + (h.language === "en" ? " selected" : "") + ">" + esc(t("enLang")) + "</option></select></div>" +
+      f("scheduled_at", "scheduledAt", sched, "datetime-local") + f("presiding", "presiding", h.presiding) +
+      f("judges", "judges", (h.judges || []).join(", ")) + f("clerk", "clerk", h.clerk) + ta("parties", "parties", h.parties) +
+      ta("vocabulary", "vocabulary", h.vocabulary) + "</div><h2>" + esc(t("seats")) + '</h2><table id="seatTable"><thead><tr><th>' + esc(t("seat")) +
+      "</th><th>" + esc(t("role")) + "</th><th>" + esc(t("person")) + "</th><th>" + esc(t("witness")) + '</th><th></th></tr></thead><tbody></tbody></table>' +
+      '<p><button type="button" class="ghost" id="addSeat">' + esc(t("addSeat")) + '</button></p><p id="formErr" class="err" role="alert" hidden></p>' +
+      '<div class="toolbar"><button type="submit">' + esc(t("save")) + '</button><a href="#/hearings">' + esc(t("cancel")) + "</a></div></form>";
+    $("#main").innerHTML = html;
+    const tb = $("#seatTable tbody");
+    let n = 0;
+    function addSeat(s) {
+      n++;
+      const tr = document.createElement("tr");
+      tr.innerHTML = '<td><input aria-label="' + esc(t("seat")) + " " + n + '" class="s-seat" value="' + esc(s.seat) + '" pattern="[a-z0-9][a-z0-9_-]*"></td>' +
+        '<td><input aria-label="' + esc(t("role")) + " " + n + '" class="s-role" value="' + esc(s.role) + '"></td>' +
+        '<td><input aria-label="' + esc(t("person")) + " " + n + '" class="s-person" value="' + esc(s.person || "") + '"></td>' +
+        '<td><input type="checkbox" aria-label="' + esc(t("witness")) + " " + n + '" class="s-witness"' + (s.witness ? " checked" : "") + "></td>" +
+        '<td><button type="button" class="ghost s-del">' + esc(t("remove")) + "</button></td>";
+      tr.querySelector(".s-del").addEventListener("click", () => tr.remove());
+      tb.appendChild(tr);
+    }
+    (h.seats || []).forEach(addSeat);
+    $("#addSeat").addEventListener("click", () => addSeat({ seat: "", role: "", person: "" }));
+    $("#hf").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const v = (k) => { const el = $("#f-" + k); return el ? el.value.trim() : ""; };
+      const lines = (k) => v(k).split("\n").map((x) => x.trim()).filter(Boolean);
+      const body = {
+        case_number: v("case_number"), cause: v("cause"), court: v("court"), courtroom: v("courtroom"), title: v("title"),
+        language: v("language"), presiding: v("presiding"), clerk: v("clerk"),
+        judges: v("judges").split(/[,，]/).map((x) => x.trim()).filter(Boolean), parties: lines("parties"), vocabulary: lines("vocabulary"),
+        seats: Array.from(tb.querySelectorAll("tr")).map((tr) => ({
+          seat: tr.querySelector(".s-seat").value.trim(), role: tr.querySelector(".s-role").value.trim(),
+          person: tr.querySelector(".s-person").value.trim(), witness: tr.querySelector(".s-witness").checked,
+        })).filter((s) => s.seat),
+      };
+      if (v("scheduled_at")) body.scheduled_at = new Date(v("scheduled_at")).toISOString();
+      let r;
+      if (id) r = await api("PATCH", "/api/hearings/" + encodeURIComponent(id), body);
+      else { body.id = v("id"); r = await api("POST", "/api/hearings", body); }
+      if (r.status === 200 || r.status === 201) { toast(t("saved")); go("#/hearing/" + encodeURIComponent(r.data.id)); return; }
+      const er = $("#formErr");
+      er.hidden = false;
+      er.textContent = (r.data && r.data.error) || t("error");
+    });
+    const first = $("#hf input");
+    if (first) first.focus();
+  }
+
+  // ---- agents (technicians)
+  async function viewAgents() {
+    const r = await api("GET", "/api/agents");
+    if (r.status !== 200) { $("#main").innerHTML = '<p class="err">' + esc((r.data && r.data.error) || t("error")) + "</p>"; return; }
+    let html = "<h1>" + esc(t("agents")) + '</h1><table class="card"><thead><tr><th>' + esc(t("courtroom")) + "</th><th>Hearing</th><th>Agent</th><th>" +
+      esc(t("status")) + "</th><th>" + esc(t("spool")) + "</th><th>" + esc(t("gaps")) + "</th></tr></thead><tbody>";
+    for (const a of r.data) {
+      html += "<tr><td>" + esc(a.courtroom) + "</td><td>" + esc(a.hearing) + "</td><td>" + esc(a.agent) + " " + esc(a.remote) + "</td><td>" +
+        (a.connected ? '<span class="badge ok">' + esc(t("connected")) + "</span>" : '<span class="badge bad">' + esc(t("disconnected")) + "</span>") +
+        "</td><td>" + esc(Math.round(a.spool_bytes / 1024)) + " KiB</td><td>" + esc(a.gaps) + "</td></tr>";
+    }
+    $("#main").innerHTML = html + "</tbody></table>";
+  }
+
+  // ---- dialogs
+  function dialog(title, bodyHTML, actions, init) {
+    const d = $("#dlg");
+    $("#dlgTitle").textContent = title;
+    $("#dlgBody").innerHTML = bodyHTML;
+    $("#dlgActions").innerHTML = actions.map((a) => '<button value="' + esc(a.value) + '" class="' + esc(a.cls || "") + '"' +
+      (a.value === "" ? ' formnovalidate type="submit"' : "") + ">" + esc(a.label) + "</button>").join("");
+    return new Promise((resolve) => {
+      const done = () => { d.removeEventListener("close", done); resolve(d.returnValue); };
+      d.addEventListener("close", done);
+      d.returnValue = "";
+      d.showModal();
+      if (init) init(d);
+      const f = d.querySelector("input, textarea, select");
+      if (f) f.focus();
+    });
+  }
+
+  // ---- the live hearing
+  function seatOf(name) {
+    const s = (H.hearing.seats || []).find((x) => x.seat === name);
+    return s || { seat: name, role: name, person: "" };
+  }
+
+  function statusWord(sg) {
+    let s = t(sg.status);
+    if (sg.edited) s += " · ✎ " + t("edited");
+    if (sg.overlap) s += " · ⇄ " + t("overlap");
+    return s;
+  }
+
+  function segInner(sg) {
+    const seat = seatOf(sg.seat);
+    const text = sg.status === "pending" && !sg.text ? "" : sg.text;
+    return '<div class="t"><button type="button" tabindex="-1" data-act="play" aria-label="' + esc(t("play") + " " + hms(sg.start_ms)) + '">▶</button>' +
+      esc(hms(sg.start_ms)) + '</div><div class="who">' + esc(seat.role || seat.seat) + "<small>" + esc(seat.person || seat.seat) +
+      '</small></div><div class="tx">' + esc(text) + '<span class="st">［' + esc(statusWord(sg)) + "］</span></div>";
+  }
+
+  function segClass(sg) { return "seg " + sg.status; }
+
+  function segHTML(sg) {
+    return '<article class="' + segClass(sg) + '" id="s-' + sg.id + '" data-id="' + sg.id + '" data-rev="' + sg.revision + '" tabindex="-1">' + segInner(sg) + "</article>";
+  }
+
+  function noteHTML(n) {
+    const label = { recess: t("recessNote"), resume: t("resumeNote"), gap: t("gapNote"), annotation: t("annotation") }[n.kind] || n.kind;
+    return '<div class="note k-' + esc(n.kind) + '" id="n-' + n.id + '" data-note="' + n.id + '">' + esc(hms(n.at_ms)) + " " + esc(label) + "：" + esc(n.text) + "</div>";
+  }
+
+  // Items (segments and notes) are kept sorted by time; key orders notes before segments at
+  // the same time and then by id.
+  function keyOf(it) { return it.kind === "s" ? [it.v.start_ms, 1, it.v.id] : [it.v.at_ms, 0, it.v.id]; }
+  function cmp(a, b) { const x = keyOf(a), y = keyOf(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]; }
+  function findPos(it) {
+    let lo = 0, hi = H.items.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (cmp(H.items[mid], it) < 0) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+  function elOf(it) { return document.getElementById((it.kind === "s" ? "s-" : "n-") + it.v.id); }
+
+  function insertItem(it) {
+    const pos = findPos(it);
+    H.items.splice(pos, 0, it);
+    const tmp = document.createElement("div");
+    tmp.innerHTML = it.kind === "s" ? segHTML(it.v) : noteHTML(it.v);
+    const el = tmp.firstChild;
+    const next = H.items[pos + 1];
+    const list = $("#tx");
+    if (next) list.insertBefore(el, elOf(next)); else list.insertBefore(el, $("#followBtn"));
+    return pos === H.items.length - 1;
+  }
+
+  function removeItem(kind, id) {
+    const i = H.items.findIndex((x) => x.kind === kind && x.v.id === id);
+    if (i >= 0) { const el = elOf(H.items[i]); if (el) el.remove(); H.items.splice(i, 1); }
+  }
+
+  function nearBottom() { const l = $("#tx"); return l.scrollTop + l.clientHeight >= l.scrollHeight - 60; }
+
+  function applySegment(sg, actor) {
+    const old = H.segs.get(sg.id);
+    if (old && sg.revision < old.revision) return; // an older snapshot arriving late
+    if (H.editing && H.editing.id === sg.id) {
+      H.segs.set(sg.id, sg);
+      // Someone else (another user, or this clerk in another window) changed it meanwhile.
+      if (sg.revision > H.editing.base.revision && !H.editing.saving) showRemoteChange(sg, actor);
+      return; // never touch the row being edited
+    }
+    if (sg.deleted) { H.segs.delete(sg.id); removeItem("s", sg.id); return; }
+    H.segs.set(sg.id, sg);
+    const el = document.getElementById("s-" + sg.id);
+    if (el && old && old.start_ms === sg.start_ms) {
+      const it = H.items.find((x) => x.kind === "s" && x.v.id === sg.id);
+      if (it) it.v = sg;
+      el.className = segClass(sg) + (el.classList.contains("hit") ? " hit" : "");
+      el.dataset.rev = sg.revision;
+      el.innerHTML = segInner(sg);
+      return;
+    }
+    const follow = H.follow && !H.editing && nearBottom();
+    if (el) removeItem("s", sg.id);
+    const atEnd = insertItem({ kind: "s", v: sg });
+    if (atEnd && !old) {
+      if (follow) scrollToEnd(); else { H.unseen++; showFollow(); }
+    }
+  }
+
+  function scrollToEnd() { const l = $("#tx"); l.scrollTop = l.scrollHeight; }
+  function showFollow() {
+    const b = $("#followBtn");
+    b.hidden = H.unseen === 0;
+    b.textContent = "↓ " + H.unseen + " " + t("newSegments");
+  }
+
+  function applyEvent(m) {
+    const a = m.after;
+    if (!a) return;
+    if (m.kind.startsWith("segment.")) applySegment(a, m.actor);
+    else if (m.kind === "note.added") { if (!H.notes.has(a.id)) { H.notes.set(a.id, a); insertItem({ kind: "n", v: a }); } }
+    else if (m.kind === "hearing.status" || m.kind === "hearing.updated" || m.kind === "hearing.created") { H.hearing = Object.assign(H.hearing, a); renderHead(); }
+    else if (m.kind === "hearing.finalized" || m.kind === "hearing.signed" || m.kind === "hearing.corrected") refreshHearing();
+  }
+
+  async function refreshHearing() {
+    if (!H) return;
+    const r = await api("GET", "/api/hearings/" + encodeURIComponent(H.id));
+    if (r.status === 200 && H) { H.hearing = r.data; renderHead(); }
+  }
+
+  function connect() {
+    if (!H || H.closed) return;
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(proto + "//" + location.host + "/api/hearings/" + encodeURIComponent(H.id) + "/live?after=" + H.cursor);
+    H.ws = ws;
+    ws.onopen = () => { H.online = true; renderOnline(); };
+    ws.onmessage = (ev) => {
+      const f = JSON.parse(ev.data);
+      if (f.type === "events") {
+        for (const m of f.events) { if (m.id > H.cursor) { H.cursor = m.id; applyEvent(m); } }
+        window.csLastEvent = H.cursor;
+      } else if (f.type === "caught_up") { H.caughtUp = true; }
+    };
+    ws.onclose = () => {
+      if (!H || H.closed || H.ws !== ws) return;
+      H.online = false; renderOnline();
+      H.reconnect = setTimeout(connect, 1000);
+    };
+  }
+
+  function renderOnline() {
+    const el = $("#online");
+    if (!el || !H) return;
+    el.className = "live-dot " + (H.online ? "on" : "off");
+    el.textContent = H.online ? t("online") : t("reconnecting");
+  }
+
+  function lastMS() {
+    let ms = 0;
+    for (const sg of H.segs.values()) ms = Math.max(ms, sg.end_ms);
+    return ms;
+  }
+
+  function renderHead() {
+    if (!H) return;
+    const h = H.hearing, c = H.can;
+    let b = "";
+    if (c.lifecycle && h.status === "scheduled") b += '<button type="button" data-act="start">' + esc(t("start")) + "</button>";
+    if (c.lifecycle && h.status === "live") b += '<button type="button" data-act="recess">' + esc(t("recess")) + "</button>";
+    if (c.lifecycle && h.status === "recess") b += '<button type="button" data-act="resume">' + esc(t("resume")) + "</button>";
+    if (c.lifecycle && (h.status === "live" || h.status === "recess")) b += '<button type="button" class="ghost" data-act="close">' + esc(t("close")) + "</button>";
+    if (c.finalize && h.status === "closed") b += '<button type="button" data-act="finalize">' + esc(t("finalize")) + "</button>";
+    if (c.sign && h.status === "finalized") b += '<button type="button" data-act="sign">' + esc(t("sign")) + "</button>";
+    b += '<a href="/api/hearings/' + encodeURIComponent(h.id) + '/export" download id="exportLink">' + esc(t("export")) + "</a>";
+    $("#head").innerHTML = '<div class="toolbar"><a href="#/hearings">← ' + esc(t("back")) + "</a><h1>" + esc(h.title || h.id) + "</h1>" +
+      statusBadge(h.status) + ' <span id="online" class="live-dot"></span>' + (c.edit ? "" : ' <span class="badge">' + esc(t("viewOnly")) + "</span>") +
+      '</div><div class="toolbar"><span class="muted">' + esc(h.case_number) + " · " + esc(h.cause) + " · " + esc(h.courtroom) +
+      '</span><span class="spacer"></span>' + b + '</div><div id="signBox"></div>';
+    renderOnline();
+    if (h.status === "signed" || h.status === "finalized") renderSigned();
+  }
+
+  async function renderSigned() {
+    const r = await api("GET", "/api/hearings/" + encodeURIComponent(H.id) + "/verify");
+    if (!H || r.status !== 200) return;
+    const v = r.data, last = v.versions[v.versions.length - 1];
+    if (!last) return;
+    let html = '<div class="signed" id="signed">' + esc(t("version")) + " " + last.number;
+    if (last.signed) html += " · " + esc(t("signedBy")) + " <strong>" + esc(last.signer_name || last.signer) + "</strong> · " + esc(t("signedAt")) + " " + esc(fmtTime(last.signed_at));
+    html += " · " + (v.verified || (!last.signed && last.hash_ok && v.audit_ok) ? '<span class="badge ok" id="verifiedBadge">' + esc(t("verified")) + "</span>" : '<span class="badge bad" id="verifiedBadge">' + esc(t("notVerified")) + "</span>");
+    $("#signBox").innerHTML = html + "</div>";
+  }
+
+  async function lifecycleAct(act) {
+    const id = encodeURIComponent(H.id);
+    if (act === "recess" || act === "resume") {
+      const v = await dialog(t(act), '<label for="dReason">' + esc(t("reason")) + '</label><input id="dReason" name="reason" required>',
+        [{ label: t(act), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
+      if (v !== "ok") return;
+      const r = await api("POST", "/api/hearings/" + id + "/" + act, { at_ms: lastMS(), reason: $("#dReason").value });
+      report(r);
+    } else if (act === "start" || act === "close") {
+      report(await api("POST", "/api/hearings/" + id + "/" + act, {}));
+    } else if (act === "finalize") {
+      const r = await api("GET", "/api/hearings/" + id + "/summary");
+      if (r.status !== 200) return report(r);
+      const s = r.data;
+      const line = (ids, k) => ids.length ? "<li>" + ids.length + " " + esc(t(k)) + " (" + ids.slice(0, 20).map((x) => '<a href="#s-' + x + '" data-goto="' + x + '">#' + x + "</a>").join(" ") + ")</li>" : "";
+      const issues = line(s.pending, "pendingUtt") + line(s.partial, "partialUtt") + line(s.overlaps, "overlapsOpen") + line(s.empty, "emptyFinal");
+      const v = await dialog(t("finalizeTitle"), "<h3>" + esc(t("openIssues")) + '</h3><ul id="issues">' + (issues || "<li>" + esc(t("noIssues")) + "</li>") + "</ul>",
+        [{ label: t("confirmFinalize"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
+      if (v !== "ok") return;
+      report(await api("POST", "/api/hearings/" + id + "/finalize", {}));
+    } else if (act === "sign") {
+      const v = await dialog(t("signTitle"), '<label for="dPass">' + esc(t("signPassword")) + '</label><input id="dPass" type="password" autocomplete="current-password" required>',
+        [{ label: t("sign"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
+      if (v !== "ok") return;
+      const r = await api("POST", "/api/hearings/" + id + "/sign", { password: $("#dPass").value });
+      report(r);
+      if (r.status === 200) refreshHearing();
+    }
+  }
+
+  function report(r) {
+    if (r.status >= 200 && r.status < 300) { toast(t("saved")); return; }
+    toast(t("error") + ": " + ((r.data && r.data.error) || r.status));
+  }
+
+  // ---- health panel
+  async function pollHealth() {
+    if (!H) return;
+    const r = await api("GET", "/api/hearings/" + encodeURIComponent(H.id) + "/health");
+    if (!H || r.status !== 200) return;
+    const hl = r.data;
+    let html = "<h2>" + esc(t("health")) + "</h2>";
+    if (hl.agent) {
+      html += '<p>' + (hl.agent.connected ? '<span class="badge ok">' + esc(t("connected")) + "</span>" : '<span class="badge bad">' + esc(t("disconnected")) + "</span>") + "</p>";
+      for (const l of hl.agent.levels || []) {
+        const seat = seatOf(l.seat);
+        const clip = l.clipped > 0 || l.peak_dbfs >= -0.1;
+        html += '<div class="meter" data-seat="' + esc(l.seat) + '"><span>' + esc(seat.role || l.seat) + '</span><div class="bar' + (clip ? " clip" : "") +
+          '" role="meter" aria-valuemin="-60" aria-valuemax="0" aria-valuenow="' + Math.round(l.rms_dbfs) + '" aria-label="' + esc(seat.role || l.seat) +
+          '"><span data-w="' + Math.max(0, Math.min(100, (l.rms_dbfs + 60) / 60 * 100)).toFixed(0) + '"></span></div><span>' + Math.round(l.rms_dbfs) + " dB" + (clip ? " ⚠CLIP" : "") + "</span></div>";
+      }
+      html += '<p class="muted">' + esc(t("spool")) + ": " + Math.round((hl.agent.spool_bytes || 0) / 1024) + " KiB · " + esc(t("gaps")) + ": " + (hl.agent.gaps || 0) + "</p>";
+    } else html += '<p class="muted">' + esc(t("agentUnknown")) + "</p>";
+    html += '<ul class="alarms" id="alarms">' + (hl.alarms.length ? hl.alarms.map((a) => '<li data-code="' + esc(a.code) + '">' +
+      esc((a.seat ? seatOf(a.seat).role + ": " : "") + a.message) + "</li>").join("") : '<li class="okline">' + esc(t("noAlarms")) + "</li>") + "</ul>";
+    html += "<p>" + esc(t("engine")) + ": " + esc(hl.engine || "—") + " · " + esc(t("backlog")) + ': <strong id="backlog">' + hl.backlog + "</strong></p>";
+    const box = $("#health");
+    if (!box) return;
+    box.innerHTML = html;
+    box.querySelectorAll(".bar > span").forEach((s) => { s.style.width = s.dataset.w + "%"; });
+  }
+
+  // ---- editing
+  function curRow() { const a = document.activeElement; return a && a.closest ? a.closest(".seg") : null; }
+  function rowAt(el, dir) {
+    let n = dir > 0 ? el.nextElementSibling : el.previousElementSibling;
+    while (n && !n.classList.contains("seg")) n = dir > 0 ? n.nextElementSibling : n.previousElementSibling;
+    return n;
+  }
+  function focusRow(el) { if (el) { el.focus(); el.scrollIntoView({ block: "nearest" }); } }
+
+  function startEdit(row, caretEnd) {
+    if (!H.can.edit || H.editing) return;
+    const sg = H.segs.get(+row.dataset.id);
+    if (!sg) return;
+    H.editing = { id: sg.id, base: sg, row };
+    const tx = row.querySelector(".tx");
+    tx.innerHTML = '<textarea aria-label="' + esc(seatOf(sg.seat).role + " " + hms(sg.start_ms)) + '"></textarea><div class="remote" role="alert"></div>';
+    const ta = tx.querySelector("textarea");
+    ta.value = sg.text;
+    ta.focus();
+    const p = caretEnd === false ? 0 : ta.value.length;
+    ta.setSelectionRange(p, p);
+  }
+
+  function endEdit(sgShown) {
+    const e = H.editing;
+    if (!e) return;
+    H.editing = null;
+    const sg = sgShown || H.segs.get(e.id);
+    const row = document.getElementById("s-" + e.id);
+    if (!row) return;
+    if (!sg || sg.deleted) { removeItem("s", e.id); return; }
+    row.className = segClass(sg);
+    row.dataset.rev = sg.revision;
+    row.innerHTML = segInner(sg);
+    row.focus();
+  }
+
+  function showRemoteChange(sg, actor) {
+    const box = H.editing.row.querySelector(".remote");
+    if (!box) return;
+    H.editing.row.classList.add("conflict");
+    box.innerHTML = '<div class="conflictbox"><h3>' + esc(t("changedWhileEditing", { who: actor })) + "</h3><pre>" + esc(sg.text) + "</pre></div>";
+  }
+
+  async function saveEdit() {
+    const e = H.editing;
+    const ta = e.row.querySelector("textarea");
+    const text = ta.value;
+    if (text === e.base.text) { endEdit(); return e.base; }
+    e.saving = true;
+    const r = await api("POST", "/api/segments/" + e.id + "/edit", { revision: e.base.revision, text });
+    e.saving = false;
+    if (r.status === 200) {
+      H.segs.set(e.id, r.data.segment);
+      endEdit(r.data.segment);
+      toast(t("saved"));
+      return r.data.segment;
+    }
+    if (r.status === 409 && r.data && r.data.current) { showConflict(e, text, r.data.current); return null; }
+    toast(t("saveFailed") + ": " + ((r.data && r.data.error) || r.status));
+    return null;
+  }
+
+  function showConflict(e, mine, cur) {
+    const row = e.row;
+    row.classList.add("conflict");
+    H.segs.set(cur.id, cur);
+    const tx = row.querySelector(".tx");
+    tx.innerHTML = '<div class="conflictbox" role="alertdialog" aria-labelledby="cf-' + cur.id + '"><h3 id="cf-' + cur.id + '">' + esc(t("conflictTitle")) + " — " +
+      esc(t("conflictBody", { who: cur.updated_by })) + '</h3><div class="cols"><div><strong>' + esc(t("yours")) + '</strong><pre class="mine">' + esc(mine) +
+      "</pre></div><div><strong>" + esc(t("theirs")) + '</strong><pre class="theirs">' + esc(cur.text) + "</pre></div></div>" +
+      '<button type="button" data-act="keepMine">' + esc(t("keepMine")) + '</button> <button type="button" class="ghost" data-act="takeTheirs">' + esc(t("takeTheirs")) + "</button></div>";
+    e.conflict = { mine, cur };
+    tx.querySelector("button").focus();
+  }
+
+  async function resolveConflict(keepMine) {
+    const e = H.editing;
+    if (!e || !e.conflict) return;
+    if (!keepMine) { endEdit(H.segs.get(e.id)); return; }
+    const cur = H.segs.get(e.id);
+    e.saving = true;
+    const r = await api("POST", "/api/segments/" + e.id + "/edit", { revision: cur.revision, text: e.conflict.mine });
+    e.saving = false;
+    if (r.status === 200) { H.segs.set(e.id, r.data.segment); endEdit(r.data.segment); toast(t("saved")); }
+    else if (r.status === 409) showConflict(e, e.conflict.mine, r.data.current);
+    else toast(t("saveFailed"));
+  }
+
+  function runeOffset(s, i) { return Array.from(s.slice(0, i)).length; }
+
+  async function splitAtCaret() {
+    const e = H.editing;
+    if (!e) return;
+    const ta = e.row.querySelector("textarea");
+    const caret = runeOffset(ta.value, ta.selectionStart);
+    let base = e.base;
+    if (ta.value !== base.text) { base = await saveEdit(); if (!base) return; } else endEdit();
+    const r = await api("POST", "/api/segments/" + base.id + "/split", { revision: base.revision, offset: caret });
+    if (r.status === 200) { applySegment(r.data.segment, S.me.name); applySegment(r.data.second, S.me.name); toast(t("saved")); focusRow(document.getElementById("s-" + r.data.second.id)); }
+    else report(r);
+  }
+
+  async function mergeNext(row) {
+    const sg = H.segs.get(+row.dataset.id);
+    const nx = rowAt(row, 1);
+    if (!sg || !nx) return;
+    const next = H.segs.get(+nx.dataset.id);
+    const r = await api("POST", "/api/segments/" + sg.id + "/merge", { revision: sg.revision, next_revision: next.revision });
+    if (r.status === 200) { applySegment(r.data.segment, S.me.name); applySegment(Object.assign({}, next, { deleted: true, revision: next.revision + 1 }), S.me.name); focusRow(document.getElementById("s-" + sg.id)); toast(t("saved")); }
+    else report(r);
+  }
+
+  async function relabel(row) {
+    const sg = H.segs.get(+row.dataset.id);
+    const opts = (H.hearing.seats || []).map((s) => '<option value="' + esc(s.seat) + '"' + (s.seat === sg.seat ? " selected" : "") + ">" + esc(s.role + (s.person ? " · " + s.person : "") + " (" + s.seat + ")") + "</option>").join("");
+    const v = await dialog(t("relabel"), '<label for="dSeat">' + esc(t("seat")) + '</label><select id="dSeat">' + opts + "</select>",
+      [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
+    if (v !== "ok") { focusRow(row); return; }
+    const seat = $("#dSeat").value;
+    if (seat === sg.seat) { focusRow(row); return; }
+    const r = await api("POST", "/api/segments/" + sg.id + "/relabel", { revision: sg.revision, seat });
+    if (r.status === 200) { applySegment(r.data.segment, S.me.name); toast(t("saved")); } else report(r);
+    focusRow(document.getElementById("s-" + sg.id));
+  }
+
+  async function addNote(row) {
+    const sg = row ? H.segs.get(+row.dataset.id) : null;
+    const v = await dialog(t("note"), '<label for="dNote">' + esc(t("noteText")) + '</label><input id="dNote" required>',
+      [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
+    if (v !== "ok") return;
+    const r = await api("POST", "/api/hearings/" + encodeURIComponent(H.id) + "/notes", { at_ms: sg ? sg.end_ms : lastMS(), segment_id: sg ? sg.id : 0, text: $("#dNote").value });
+    report(r);
+    if (row) focusRow(row);
+  }
+
+  async function history(row) {
+    const r = await api("GET", "/api/segments/" + row.dataset.id + "/history");
+    if (r.status !== 200) return report(r);
+    const rows = r.data.map((e) => "<tr><td>" + esc(fmtTime(e.at)) + "</td><td>" + esc(e.actor) + "</td><td>" + esc(e.kind) + (e.reason ? " (" + esc(e.reason) + ")" : "") +
+      "</td><td>" + esc(e.before ? e.before.text : "") + "</td><td>" + esc(e.after ? (e.after.text || "") + (e.after.seat && e.before && e.after.seat !== e.before.seat ? " [" + e.before.seat + "→" + e.after.seat + "]" : "") : "") + "</td></tr>").join("");
+    await dialog(t("history") + " #" + row.dataset.id, '<table class="hist" id="histTable"><thead><tr><th>' + esc(t("at")) + "</th><th>" + esc(t("actor")) + "</th><th>" + esc(t("change")) +
+      "</th><th>" + esc(t("before")) + "</th><th>" + esc(t("after")) + "</th></tr></thead><tbody>" + rows + "</tbody></table>", [{ label: "OK", value: "ok" }]);
+    focusRow(row);
+  }
+
+  let audioEl = null;
+  function play(row) {
+    const sg = H.segs.get(+row.dataset.id);
+    if (!sg) return;
+    if (audioEl) audioEl.pause();
+    audioEl = new Audio("/api/hearings/" + encodeURIComponent(H.id) + "/audio/" + encodeURIComponent(sg.seat) + "?start=" + (sg.start_ms / 1000) + "&end=" + (sg.end_ms / 1000));
+    window.csLastAudio = audioEl.src;
+    audioEl.play().catch(() => toast(t("error") + ": audio"));
+  }
+
+  // ---- search
+  function search(q, jump) {
+    const list = $("#tx");
+    list.querySelectorAll(".seg.hit").forEach((el) => el.classList.remove("hit", "cur"));
+    H.hits = [];
+    q = q.trim().toLowerCase();
+    if (q) {
+      for (const it of H.items) {
+        const sg = it.kind === "s" && H.segs.get(it.v.id);
+        if (sg && (sg.text || "").toLowerCase().includes(q)) {
+          const el = elOf(it);
+          if (el) { el.classList.add("hit"); H.hits.push(el); }
+        }
+      }
+    }
+    $("#hitCount").textContent = q ? H.hits.length + " " + t("matches") : "";
+    if (jump && H.hits.length) {
+      H.hitIdx = ((H.hitIdx == null ? -1 : H.hitIdx) + 1) % H.hits.length;
+      const el = H.hits[H.hitIdx];
+      el.classList.add("cur");
+      el.scrollIntoView({ block: "center" });
+    }
+  }
+
+  async function viewHearing(id) {
+    const t0 = performance.now();
+    const r = await api("GET", "/api/hearings/" + encodeURIComponent(id) + "/segments");
+    if (r.status !== 200) { $("#main").innerHTML = '<p class="err">' + esc((r.data && r.data.error) || t("notFound")) + "</p>"; return; }
+    const d = r.data;
+    H = { id, hearing: d.hearing, can: d.can, segs: new Map(), notes: new Map(), items: [], cursor: d.head, follow: true, unseen: 0, editing: null, online: false };
+    S.hearingLang = d.hearing.language === "en" ? "en" : "zh";
+    chrome();
+    for (const sg of d.segments) { H.segs.set(sg.id, sg); H.items.push({ kind: "s", v: sg }); }
+    for (const n of d.notes) { H.notes.set(n.id, n); H.items.push({ kind: "n", v: n }); }
+    H.items.sort(cmp);
+    const rows = H.items.map((it) => it.kind === "s" ? segHTML(it.v) : noteHTML(it.v)).join("");
+    $("#main").innerHTML = '<div class="hearing"><div class="hearing-head" id="head"></div>' +
+      '<section class="transcript" id="tx" aria-label="transcript" role="list">' + rows + '<button type="button" class="follow" id="followBtn" hidden></button></section>' +
+      '<aside class="side"><div class="card"><label for="q">' + esc(t("search")) + '</label><input id="q" type="search" placeholder="' + esc(t("searchHint")) + '"> <span id="hitCount" class="muted" aria-live="polite"></span></div>' +
+      '<div class="card" id="health" aria-live="polite"></div><div class="card kbd"><strong>' + esc(t("keys")) + "</strong><br>" + esc(t("keyHelp")) + "</div></aside></div>";
+    renderHead();
+    scrollToEnd();
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      window.csFirstPaint = { ms: performance.now() - t0, sinceNavigation: performance.now(), segments: d.segments.length };
+    }));
+    const tx = $("#tx");
+    tx.addEventListener("scroll", () => { if (nearBottom()) { H.unseen = 0; showFollow(); } });
+    $("#followBtn").addEventListener("click", () => { H.unseen = 0; showFollow(); scrollToEnd(); });
+    tx.addEventListener("click", (e) => {
+      const b = e.target.closest("button[data-act]");
+      const row = e.target.closest(".seg");
+      if (!b) { if (row && !H.editing) row.focus(); return; }
+      if (b.dataset.act === "play" && row) play(row);
+      else if (b.dataset.act === "keepMine") resolveConflict(true);
+      else if (b.dataset.act === "takeTheirs") resolveConflict(false);
+    });
+    tx.addEventListener("dblclick", (e) => { const row = e.target.closest(".seg"); if (row && !H.editing) startEdit(row); });
+    tx.addEventListener("keydown", onKey);
+    $("#head").addEventListener("click", (e) => { const b = e.target.closest("button[data-act]"); if (b) lifecycleAct(b.dataset.act); });
+    $("#q").addEventListener("input", (e) => { H.hitIdx = null; search(e.target.value, false); });
+    $("#q").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); search(e.target.value, true); } if (e.key === "Escape") { e.target.value = ""; search("", false); const f = tx.querySelector(".seg"); focusRow(H.hits && H.hits[H.hitIdx] || f); } });
+    $("#dlg").addEventListener("click", (e) => { const a = e.target.closest("a[data-goto]"); if (a) { e.preventDefault(); $("#dlg").close(); focusRow(document.getElementById("s-" + a.dataset.goto)); } });
+    connect();
+    pollHealth();
+    pollTimer = setInterval(pollHealth, 2000);
+    const last = tx.querySelectorAll(".seg");
+    if (last.length) last[last.length - 1].focus({ preventScroll: true });
+  }
+
+  function onKey(e) {
+    if (!H) return;
+    const inText = e.target.tagName === "TEXTAREA";
+    const row = curRow();
+    if (inText && H.editing) {
+      if (e.key === "Enter" && !e.shiftKey && !e.altKey) { e.preventDefault(); saveEdit(); return; }
+      if (e.key === "Escape") { e.preventDefault(); endEdit(); return; }
+      if (e.altKey && (e.key === "s" || e.key === "S" || e.code === "KeyS")) { e.preventDefault(); splitAtCaret(); return; }
+      if (e.altKey && e.code === "KeyP") { e.preventDefault(); play(H.editing.row); return; }
+      if (e.altKey && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+        e.preventDefault();
+        const dir = e.key === "ArrowDown" ? 1 : -1, from = H.editing.row;
+        saveEdit().then((ok) => { if (ok) focusRow(rowAt(from, dir)); });
+      }
+      return;
+    }
+    if (H.editing && H.editing.conflict) { if (e.key === "Escape") { e.preventDefault(); resolveConflict(false); } return; }
+    if (!row) return;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") { e.preventDefault(); focusRow(rowAt(row, e.key === "ArrowDown" ? 1 : -1)); H.follow = nearBottom(); return; }
+    if (e.key === "Home" || e.key === "End") { e.preventDefault(); const all = $("#tx").querySelectorAll(".seg"); focusRow(e.key === "Home" ? all[0] : all[all.length - 1]); return; }
+    if (e.key === "Enter") { e.preventDefault(); startEdit(row); return; }
+    if (e.key === "/" ) { e.preventDefault(); $("#q").focus(); return; }
+    if (e.code === "KeyP" && (e.altKey || (!e.ctrlKey && !e.metaKey))) { e.preventDefault(); play(row); return; }
+    if (!e.altKey || !H.can.edit) { if (e.altKey && e.code === "KeyH") { e.preventDefault(); history(row); } return; }
+    e.preventDefault();
+    switch (e.code) {
+      case "KeyS": startEdit(row); break;
+      case "KeyM": mergeNext(row); break;
+      case "KeyR": relabel(row); break;
+      case "KeyN": addNote(row); break;
+      case "KeyH": history(row); break;
+    }
+  }
+
+  // ---- boot
+  document.addEventListener("DOMContentLoaded", () => {
+    $("#langBtn").addEventListener("click", () => { S.lang = lang() === "zh" ? "en" : "zh"; localStorage.setItem("cs.lang", S.lang); route(); });
+    $("#logoutBtn").addEventListener("click", async () => { await api("POST", "/api/logout", {}); S.me = null; go("#/login"); });
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "/" && H && e.target === document.body) { e.preventDefault(); $("#q").focus(); }
+    });
+    window.addEventListener("hashchange", route);
+    route();
+  });
+})();
