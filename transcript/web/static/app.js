@@ -688,6 +688,7 @@
     const r = await api("GET", "/api/hearings/" + encodeURIComponent(id) + "/segments");
     if (r.status !== 200) { $("#main").innerHTML = '<p class="err">' + esc((r.data && r.data.error) || t("notFound")) + "</p>"; return; }
     const d = r.data;
+    const tFetch = performance.now();
     H = { id, hearing: d.hearing, can: d.can, segs: new Map(), notes: new Map(), items: [], cursor: d.head, follow: true, unseen: 0, editing: null, online: false };
     S.hearingLang = d.hearing.language === "en" ? "en" : "zh";
     chrome();
@@ -700,9 +701,11 @@
       '<aside class="side"><div class="card"><label for="q">' + esc(t("search")) + '</label><input id="q" type="search" placeholder="' + esc(t("searchHint")) + '"> <span id="hitCount" class="muted" aria-live="polite"></span></div>' +
       '<div class="card" id="health" aria-live="polite"></div><div class="card kbd"><strong>' + esc(t("keys")) + "</strong><br>" + esc(t("keyHelp")) + "</div></aside></div>";
     renderHead();
+    const tDOM = performance.now();
     scrollToEnd();
     requestAnimationFrame(() => requestAnimationFrame(() => {
-      window.csFirstPaint = { ms: performance.now() - t0, sinceNavigation: performance.now(), segments: d.segments.length };
+      window.csFirstPaint = { ms: performance.now() - t0, sinceNavigation: performance.now(), segments: d.segments.length,
+        fetch: tFetch - t0, dom: tDOM - tFetch, layout: performance.now() - tDOM };
     }));
     const tx = $("#tx");
     tx.addEventListener("scroll", () => { if (nearBottom()) { H.unseen = 0; showFollow(); } });
