@@ -206,6 +206,8 @@ type Diarizer struct {
 	bleedD [][]float64 // the same in dB
 	learnN [][]int
 	z, p   []float64
+	zs, q  []float64
+	bl     []float64 // predicted bleed on each channel
 	pNew   []float64
 	score  []float64
 	events []Event
@@ -217,8 +219,8 @@ type channel struct {
 	win [winLen]float64 // [0:winLen-hop] history, [winLen-hop:] current hop
 	pow [nBins]float64
 
-	smooth float64 // band power averaged over the last three frames
-	b1, b2 float64 // band power of the two previous frames
+	smooth     float64 // band power averaged over the last three frames
+	b1, b2, b3 float64 // band power of the three previous frames
 	// minimum statistics
 	blockMin   float64
 	blockN     int
@@ -229,8 +231,11 @@ type channel struct {
 	floorSet   bool
 	floorSince int64
 
-	flat   float64
-	p1, p2 float64 // own level of the two previous frames
+	flat float64
+	q1   float64 // own level as a bleed source at the previous frame
+	// level and predicted bleed over the last evidenceFrames frames (sliding sums)
+	zHist, bHist [evidenceFrames]float64
+	zSum, bSum   float64
 
 	// turn state
 	active             bool
@@ -282,6 +287,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		fft:      newFFT(winLen),
 		ch:       make([]channel, n),
 		z:        make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
+		zs: make([]float64, n), q: make([]float64, n), bl: make([]float64, n),
 		score: make([]float64, n),
 	}
 	var sumW2 float64
@@ -426,22 +432,32 @@ func (d *Diarizer) step() {
 		}
 		band += digitalSilence // quantisation-level floor, keeps digital silence finite
 		if t <= 1 {            // frame 0's window is partly the zero history before the stream
-			ch.b1, ch.b2 = band, band
+			ch.b1, ch.b2, ch.b3 = band, band, band
 		}
-		// A 30 ms boxcar evens out the aliasing of short bursts against the 10 ms hop (which
-		// otherwise makes a delayed bleed copy read louder than its source for a frame or two)
-		// and, unlike a recursive average, leaves no long tail after a turn ends.
+		// A 30 ms boxcar evens out the aliasing of short bursts against the 10 ms hop and,
+		// unlike a recursive average, leaves no long tail after a turn ends. As a source of
+		// bleed a channel is measured over one more frame (40 ms), so that it covers everything
+		// a neighbour's 30 ms can have received from it up to 10 ms later.
+		src := (band + ch.b1 + ch.b2 + ch.b3) / 3
 		ch.smooth = (band + ch.b1 + ch.b2) / 3
-		ch.b2, ch.b1 = ch.b1, band
+		ch.b3, ch.b2, ch.b1 = ch.b2, ch.b1, band
 		ch.flat = flatness(ch.pow[binLo : binHi+1])
 		d.updateFloor(ch, t, band)
-		d.z[c] = 0
+		d.z[c], d.zs[c] = 0, 0
 		if ch.floorSet {
 			d.z[c] = max(ch.smooth-ch.floor, 0) / ch.floor
+			d.zs[c] = max(src-ch.floor, 0) / ch.floor
 		}
 	}
 	d.learn()
 	d.attribute()
+	for c := range d.ch {
+		ch := &d.ch[c]
+		k := int(t % evidenceFrames)
+		ch.zSum += d.z[c] - ch.zHist[k]
+		ch.bSum += d.bl[c] - ch.bHist[k]
+		ch.zHist[k], ch.bHist[k] = d.z[c], d.bl[c]
+	}
 	if d.trace != nil {
 		d.trace(t, d.z, d.score)
 	}
@@ -505,7 +521,7 @@ func (d *Diarizer) updateFloor(ch *channel, t int64, band float64) {
 	}
 	if t == 0 || !ch.floorSet {
 		ch.floor, ch.floorSet, ch.floorSince = band*floorBias, true, t
-		ch.smooth, ch.b1, ch.b2 = band, band, band
+		ch.smooth, ch.b1, ch.b2, ch.b3 = band, band, band, band
 		ch.blockMin = math.Inf(1)
 		return
 	}
@@ -559,7 +575,7 @@ func (d *Diarizer) learn() {
 		if j == dom {
 			continue
 		}
-		obs := 10 * math.Log10(max(d.z[j], zi*1e-4)/zi)
+		obs := 10 * math.Log10(max(d.z[j], zi*1e-4)/max(d.zs[dom], zi))
 		eta := 1.0
 		if d.learnN[j][dom] > 200 {
 			eta = 0.25
@@ -577,27 +593,32 @@ func (d *Diarizer) learn() {
 	}
 }
 
-// attribute estimates every seat's own level p from z = A·p (nonnegative Jacobi sweeps; the
-// source side uses the maximum over the last three frames, which covers bleed delays up to
-// ~20 ms) and scores own speech as level minus margin × predicted bleed.
+// attribute estimates every seat's own level p from z = A·p (nonnegative Jacobi sweeps) and
+// scores own speech as level minus margin × predicted bleed. A seat's level as a bleed source,
+// q, is its own level widened to the 40 ms source measure (and to the previous frame), which
+// covers bleed delays up to ~20 ms.
 func (d *Diarizer) attribute() {
 	copy(d.p, d.z)
 	for range 3 {
+		for i := range d.n {
+			d.q[i] = max(d.zs[i]-(d.z[i]-d.p[i]), d.ch[i].q1, 0)
+		}
 		for c := range d.n {
 			var b float64
 			row := d.bleed[c]
 			for i := range d.n {
 				if i != c {
-					b += row[i] * max(d.p[i], d.ch[i].p1, d.ch[i].p2)
+					b += row[i] * d.q[i]
 				}
 			}
 			d.pNew[c] = max(d.z[c]-b, 0)
 			d.score[c] = d.z[c] - d.margin*b
+			d.bl[c] = b
 		}
 		d.p, d.pNew = d.pNew, d.p
 	}
-	for c := range d.ch {
-		d.ch[c].p2, d.ch[c].p1 = d.ch[c].p1, d.p[c]
+	for i := range d.ch {
+		d.ch[i].q1 = max(d.zs[i]-(d.z[i]-d.p[i]), 0)
 	}
 }
 
@@ -626,7 +647,7 @@ func (d *Diarizer) turn(c int, t int64) {
 		}
 		return
 	}
-	if s > d.onLin {
+	if s > d.onLin && ch.zSum > d.margin*ch.bSum {
 		if ch.runLen == 0 {
 			ch.runStart, ch.runVoiced = t, 0
 		}
@@ -651,6 +672,12 @@ func (d *Diarizer) turn(c int, t int64) {
 		}
 	}
 }
+
+// evidenceFrames: a turn starts only if, summed over the last 80 ms, the channel's level also
+// exceeds the predicted bleed by the margin. Frame by frame the level of a delayed bleed copy
+// swings several dB around its mean (a 30 ms burst falls differently into the 16 ms windows of
+// two microphones); over 80 ms it settles at the coupling.
+const evidenceFrames = 8
 
 // resumeGap: within a turn, speech frames at most this many frames apart are continuous.
 const resumeGap = 5
