@@ -37,6 +37,16 @@ type Message struct {
 	At        time.Time            `json:"at"`
 	Reason    string               `json:"reason,omitempty"`
 	After     json.RawMessage      `json:"after"`
+
+	raw []byte // the JSON encoding, made once per committed event and shared by all subscribers
+}
+
+// JSON returns the message's JSON encoding (cached for committed events).
+func (m *Message) JSON() ([]byte, error) {
+	if m.raw != nil {
+		return m.raw, nil
+	}
+	return json.Marshal(m)
 }
 
 // FromEvent converts a store event to the message browsers get.
@@ -140,6 +150,9 @@ func (h *Hub) onCommit(e transcript.Event) {
 		return
 	}
 	m := FromEvent(&e)
+	if b, err := json.Marshal(&m); err == nil {
+		m.raw = b
+	}
 	var slow []*Sub
 	for s := range subs {
 		if !s.offer(m, h.cfg.MaxQueue) {

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"time"
 
@@ -92,7 +93,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, hearingID string, af
 		}
 		conn.SetWriteDeadline(time.Now().Add(writeWait))
 		if len(msgs) > 0 {
-			if err := conn.WriteJSON(Frame{Type: "events", Events: msgs}); err != nil {
+			if err := writeEvents(conn, msgs); err != nil {
 				return
 			}
 		}
@@ -103,4 +104,34 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, hearingID string, af
 			}
 		}
 	}
+}
+
+// writeEvents writes an "events" frame from the messages' cached encodings (the same bytes as
+// WriteJSON of a Frame, without encoding each event once per subscriber).
+func writeEvents(conn *websocket.Conn, msgs []Message) error {
+	w, err := conn.NextWriter(websocket.TextMessage)
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, `{"type":"events","events":[`); err != nil {
+		return err
+	}
+	for i := range msgs {
+		if i > 0 {
+			if _, err := io.WriteString(w, ","); err != nil {
+				return err
+			}
+		}
+		b, err := msgs[i].JSON()
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	if _, err := io.WriteString(w, "]}\n"); err != nil {
+		return err
+	}
+	return w.Close()
 }
