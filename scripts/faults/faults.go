@@ -1,0 +1,397 @@
+// Package faults proves courtscribe under stress: its tests build the real courtscribe binary,
+// run a server and capture agents on loopback with a generated hearing, inject faults (network
+// cuts and a flapping link, kill -9 of the server and of an agent, an engine that dies or
+// hangs, a full disk, agent clock jumps) and check the end state against ground truth: the
+// archive's PCM hash per seat equals the source, every gap is recorded with its true length,
+// acknowledged edits survive, the audit chain is intact and every segment ends with text.
+//
+// The short forms run in `go test ./scripts/faults/` (so in `make test`); the long forms and
+// the soak (8 courtrooms × 6 seats at real time) run with COURTSCRIBE_SOAK=1 or -tags soak,
+// see scripts/soak.sh and docs/faults.md.
+//
+// This file holds the small helpers the tests share: a deterministic speech-like hearing
+// generator that streams a multichannel WAV and hashes each seat while writing, a reader that
+// hashes an archived seat WAV without loading it, and a loopback link that can be cut, held
+// down or made to flap.
+package faults
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"os"
+	"sync"
+)
+
+// Rate is the system's sample rate (16 kHz).
+const Rate = 16000
+
+// Hearing is a generated multi-seat hearing: one channel per seat.
+type Hearing struct {
+	Seats   int
+	Samples int64
+	// Hashes is the SHA-256 of each seat's PCM (signed 16-bit little-endian), hex.
+	Hashes []string
+	// PCM holds every seat's samples when the hearing was generated with keep; else nil.
+	PCM [][]int16
+	// Turns is the ground truth of who speaks when (sample ranges).
+	Turns []Turn
+}
+
+// Turn is one seat speaking from First for N samples.
+type Turn struct {
+	Seat     int
+	First, N int64
+}
+
+// snippetSec is the length of each seat's synthesized voice; turns are at most this long.
+const snippetSec = 3.5
+
+// GenerateHearing writes a deterministic speech-like hearing of the given length to path as
+// a 16-bit WAV with one channel per seat. Seats take turns of 1.2–3.5 s with pauses of
+// 0.4–1.2 s; each seat's voice is a harmonic series on its own pitch shaped by three formants
+// in syllables, it bleeds into the other microphones 26 dB down, and every microphone has a
+// little room noise. With keep the PCM is also returned (only for short hearings).
+func GenerateHearing(path string, seats int, samples int64, seed uint64, keep bool) (*Hearing, error) {
+	if seats < 1 || seats > 64 || samples < 1 {
+		return nil, fmt.Errorf("faults: cannot generate %d seats × %d samples", seats, samples)
+	}
+	rng := rand.New(rand.NewPCG(seed, 7))
+	voices := make([][]int16, seats)
+	for s := range voices {
+		voices[s] = voice(int(snippetSec*Rate), 95+37*float64(s%6)+7*float64(s/6), rng)
+	}
+	h := &Hearing{Seats: seats, Samples: samples, Hashes: make([]string, seats)}
+	for t := int64(Rate / 2); t < samples; {
+		n := int64((1.2 + 2.3*rng.Float64()) * Rate)
+		h.Turns = append(h.Turns, Turn{Seat: rng.IntN(seats), First: t, N: min(n, samples-t)})
+		t += n + int64((0.4+0.8*rng.Float64())*Rate)
+	}
+	if keep {
+		h.PCM = make([][]int16, seats)
+		for s := range h.PCM {
+			h.PCM[s] = make([]int16, 0, samples)
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if _, err := bw.Write(wavHeader(seats, samples)); err != nil {
+		return nil, err
+	}
+	hs := make([]hash.Hash, seats)
+	for s := range hs {
+		hs[s] = sha256.New()
+	}
+	const block = Rate / 10
+	inter := make([]byte, 2*seats*block)
+	seat := make([][]byte, seats)
+	for s := range seat {
+		seat[s] = make([]byte, 2*block)
+	}
+	noise := uint32(seed) | 1
+	turn := 0
+	for first := int64(0); first < samples; first += block {
+		n := int(min(block, samples-first))
+		for i := range n {
+			at := first + int64(i)
+			for turn < len(h.Turns) && h.Turns[turn].First+h.Turns[turn].N <= at {
+				turn++
+			}
+			var sp float64
+			who := -1
+			if turn < len(h.Turns) && h.Turns[turn].First <= at {
+				who = h.Turns[turn].Seat
+				sp = float64(voices[who][at-h.Turns[turn].First])
+			}
+			for s := range seats {
+				noise = noise*1664525 + 1013904223
+				v := float64(int32(noise>>16)%40 - 20)
+				if who == s {
+					v += sp
+				} else if who >= 0 {
+					v += sp * 0.05
+				}
+				x := int16(max(-32768, min(32767, math.Round(v))))
+				binary.LittleEndian.PutUint16(inter[2*(i*seats+s):], uint16(x))
+				binary.LittleEndian.PutUint16(seat[s][2*i:], uint16(x))
+				if keep {
+					h.PCM[s] = append(h.PCM[s], x)
+				}
+			}
+		}
+		if _, err := bw.Write(inter[:2*seats*n]); err != nil {
+			return nil, err
+		}
+		for s := range seats {
+			hs[s].Write(seat[s][:2*n])
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	for s := range hs {
+		h.Hashes[s] = hex.EncodeToString(hs[s].Sum(nil))
+	}
+	return h, nil
+}
+
+// voice synthesizes n samples of one speaker: a harmonic series on a wandering pitch f0, shaped
+// by formant peaks at 600, 1500 and 2600 Hz, in syllables of 150–230 ms, peak about 9000.
+func voice(n int, f0 float64, rng *rand.Rand) []int16 {
+	out := make([]float64, n)
+	var ph, syl float64
+	sylLen := 0.15 + 0.08*rng.Float64()
+	peak := 1e-9
+	for t := range n {
+		sec := float64(t) / Rate
+		f := f0 * (1 + 0.08*math.Sin(2*math.Pi*1.3*sec))
+		ph += 2 * math.Pi * f / Rate
+		syl += 1.0 / Rate
+		if syl > sylLen {
+			syl, sylLen = 0, 0.15+0.08*rng.Float64()
+		}
+		env := math.Sin(math.Pi * syl / sylLen)
+		var v float64
+		for k := 1; k <= 24; k++ {
+			hf := f * float64(k)
+			if hf > 4500 {
+				break
+			}
+			a := 1/float64(k) + 1.5*formant(hf, 600) + formant(hf, 1500) + 0.6*formant(hf, 2600)
+			v += a * math.Sin(float64(k)*ph)
+		}
+		out[t] = env * v
+		peak = max(peak, math.Abs(out[t]))
+	}
+	pcm := make([]int16, n)
+	for i, v := range out {
+		pcm[i] = int16(math.Round(v / peak * 9000))
+	}
+	return pcm
+}
+
+func formant(f, c float64) float64 { d := (f - c) / 150; return math.Exp(-d * d) }
+
+// wavHeader is a canonical 44-byte PCM header for seats channels of 16-bit audio at Rate.
+func wavHeader(channels int, samples int64) []byte {
+	data := uint32(min(samples*int64(channels)*2, math.MaxUint32-36))
+	b := make([]byte, 44)
+	copy(b[0:], "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], 36+data)
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)
+	binary.LittleEndian.PutUint16(b[20:], 1)
+	binary.LittleEndian.PutUint16(b[22:], uint16(channels))
+	binary.LittleEndian.PutUint32(b[24:], Rate)
+	binary.LittleEndian.PutUint32(b[28:], uint32(Rate*2*channels))
+	binary.LittleEndian.PutUint16(b[32:], uint16(2*channels))
+	binary.LittleEndian.PutUint16(b[34:], 16)
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], data)
+	return b
+}
+
+// HashPCM is the SHA-256 (hex) of samples as signed 16-bit little-endian.
+func HashPCM(pcm []int16) string {
+	h := sha256.New()
+	b := make([]byte, 2*len(pcm))
+	for i, s := range pcm {
+		binary.LittleEndian.PutUint16(b[2*i:], uint16(s))
+	}
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// HashSeatWAV streams a mono 16-bit WAV (an archived seat) and returns the SHA-256 of its PCM
+// and its length in samples. The data chunk must fill the file exactly as its header says: a
+// header that disagrees with the data is an error, not a guess.
+func HashSeatWAV(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", 0, err
+	}
+	r := bufio.NewReaderSize(f, 1<<20)
+	var hdr [12]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[0:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
+		return "", 0, fmt.Errorf("%s: not a RIFF/WAVE file", path)
+	}
+	off := int64(12)
+	channels, bits := 0, 0
+	for {
+		var ch [8]byte
+		if _, err := io.ReadFull(r, ch[:]); err != nil {
+			return "", 0, fmt.Errorf("%s: no data chunk", path)
+		}
+		off += 8
+		size := int64(binary.LittleEndian.Uint32(ch[4:]))
+		switch string(ch[0:4]) {
+		case "fmt ":
+			if size < 16 || size > 1024 {
+				return "", 0, fmt.Errorf("%s: fmt chunk of %d bytes", path, size)
+			}
+			b := make([]byte, size+size%2)
+			if _, err := io.ReadFull(r, b); err != nil {
+				return "", 0, fmt.Errorf("%s: %w", path, err)
+			}
+			channels, bits = int(binary.LittleEndian.Uint16(b[2:])), int(binary.LittleEndian.Uint16(b[14:]))
+			off += int64(len(b))
+		case "data":
+			if channels != 1 || bits != 16 {
+				return "", 0, fmt.Errorf("%s: %d channels of %d bits, want mono 16-bit", path, channels, bits)
+			}
+			if rest := st.Size() - off; rest != size {
+				return "", 0, fmt.Errorf("%s: header says %d data bytes, the file holds %d", path, size, rest)
+			}
+			h := sha256.New()
+			n, err := io.Copy(h, r)
+			if err != nil {
+				return "", 0, fmt.Errorf("%s: %w", path, err)
+			}
+			if n != size || n%2 != 0 {
+				return "", 0, fmt.Errorf("%s: %d data bytes read, want %d", path, n, size)
+			}
+			return hex.EncodeToString(h.Sum(nil)), n / 2, nil
+		default:
+			if _, err := r.Discard(int(size + size%2)); err != nil {
+				return "", 0, fmt.Errorf("%s: %w", path, err)
+			}
+			off += size + size%2
+		}
+	}
+}
+
+// Link is a loopback TCP forwarder between agents and a server that can cut every connection
+// (RST, like a dropped link) and be held down: while down, new connections are reset at once.
+type Link struct {
+	ln     net.Listener
+	target string
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+	down  bool
+	cuts  int
+	wg    sync.WaitGroup
+}
+
+// NewLink listens on a free loopback port and forwards to target (host:port).
+func NewLink(target string) (*Link, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	l := &Link{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	l.wg.Add(1)
+	go l.accept()
+	return l, nil
+}
+
+// Addr is the address agents dial.
+func (l *Link) Addr() string { return l.ln.Addr().String() }
+
+func (l *Link) accept() {
+	defer l.wg.Done()
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			return
+		}
+		l.mu.Lock()
+		down := l.down
+		l.mu.Unlock()
+		if down {
+			reset(c)
+			continue
+		}
+		u, err := net.Dial("tcp", l.target)
+		if err != nil {
+			reset(c)
+			continue
+		}
+		l.mu.Lock()
+		l.conns[c], l.conns[u] = struct{}{}, struct{}{}
+		l.mu.Unlock()
+		l.wg.Add(2)
+		go l.pipe(c, u)
+		go l.pipe(u, c)
+	}
+}
+
+func reset(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.Close()
+}
+
+func (l *Link) pipe(dst, src net.Conn) {
+	defer l.wg.Done()
+	_, _ = io.Copy(dst, src)
+	dst.Close()
+	src.Close()
+	l.mu.Lock()
+	delete(l.conns, dst)
+	delete(l.conns, src)
+	l.mu.Unlock()
+}
+
+// Cut resets every connection passing through and reports how many agent connections it cut.
+func (l *Link) Cut() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := len(l.conns) / 2
+	for c := range l.conns {
+		reset(c)
+	}
+	if n > 0 {
+		l.cuts++
+	}
+	return n
+}
+
+// SetDown holds the link down (cutting what is open) or brings it back.
+func (l *Link) SetDown(down bool) {
+	l.mu.Lock()
+	l.down = down
+	l.mu.Unlock()
+	if down {
+		l.Cut()
+	}
+}
+
+// Cuts is how many Cut calls found a connection to cut.
+func (l *Link) Cuts() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.cuts
+}
+
+// Close stops the link and waits for its goroutines; safe to call twice.
+func (l *Link) Close() error {
+	err := l.ln.Close()
+	l.Cut()
+	l.wg.Wait()
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}

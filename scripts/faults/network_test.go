@@ -1,0 +1,117 @@
+package faults
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// linkRig is a server, a link in front of it and a real-time agent replaying through the link.
+type linkRig struct {
+	srv     *server
+	link    *Link
+	agent   *proc
+	tech    *api
+	hearing string
+	src     *Hearing
+}
+
+func startLinkRig(t *testing.T, seats int, seconds float64, seed uint64) *linkRig {
+	t.Helper()
+	data := t.TempDir()
+	tok := token(t, data, "court-net")
+	addUser(t, data, "tech", "technician")
+	srv := startServer(t, data, freeAddr(t))
+	link, err := NewLink(srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { link.Close() })
+	path, h := generate(t, seats, seconds, seed, false)
+	ag := startProc(t, "agent", nil, agentArgs(link.Addr(), tok, "court-net", seats, path,
+		filepath.Join(t.TempDir(), "spool"), "--close-hearing")...)
+	r := &linkRig{srv: srv, link: link, agent: ag, tech: login(t, srv.addr, "tech"), src: h}
+	r.hearing = hearingOf(t, ag, 20*time.Second)
+	return r
+}
+
+// connected reports the agent's state as the server shows it: the /metrics gauge and the
+// hearing's entry in /api/agents must agree.
+func (r *linkRig) connected(t *testing.T) (gauge float64, api bool) {
+	g, err := metric(r.srv.addr, "courtscribe_ingest_agents_connected")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := r.tech.agentConnected(r.hearing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, c
+}
+
+func (r *linkRig) waitConnected(t *testing.T, want bool, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	eventually(t, within, map[bool]string{true: "the server to show the agent connected", false: "the server to show the agent disconnected"}[want], func() bool {
+		g, c := r.connected(t)
+		return (g == 1) == want && c == want
+	})
+	return time.Since(start)
+}
+
+// TestNetworkCutMidHearing: the link between agent and server goes down mid-hearing (short
+// form 5 s, long form 60 s) while the agent captures at real time. While cut, the server shows
+// the agent disconnected; afterwards connected again; the agent delivers its spool and the
+// archive equals the source per seat, with no gap (a network cut loses no audio).
+func TestNetworkCutMidHearing(t *testing.T) {
+	t.Parallel()
+	cut := pick(5*time.Second, 60*time.Second)
+	seconds := 4 + cut.Seconds() + 4
+	r := startLinkRig(t, 4, seconds, 71)
+	r.waitConnected(t, true, 10*time.Second)
+	time.Sleep(3 * time.Second)
+
+	r.link.SetDown(true)
+	downAt := time.Now()
+	seen := r.waitConnected(t, false, 5*time.Second)
+	t.Logf("link down: the server showed the agent disconnected after %v", seen.Round(time.Millisecond))
+	for time.Since(downAt) < cut {
+		if g, c := r.connected(t); g != 0 || c {
+			t.Fatalf("while the link is down the server shows the agent connected (gauge %v, api %v)", g, c)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	r.link.SetDown(false)
+	back := r.waitConnected(t, true, 10*time.Second)
+	t.Logf("link up after %v: the agent was back after %v", cut, back.Round(time.Millisecond))
+
+	r.agent.wait(t, time.Duration(seconds)*time.Second+60*time.Second)
+	checkArchive(t, r.srv.data, r.hearing, r.src)
+	r.srv.stop(t)
+}
+
+// TestFlappingLink: the link drops every ~1 s (jittered) several times (short form 6 cuts,
+// long form 40); nothing is lost or doubled.
+func TestFlappingLink(t *testing.T) {
+	t.Parallel()
+	cuts := pick(6, 40)
+	seconds := float64(cuts) + 4
+	r := startLinkRig(t, 3, seconds, 72)
+	r.waitConnected(t, true, 10*time.Second)
+	rng := rand.New(rand.NewPCG(72, 1))
+	done := 0
+	for done < cuts && !r.agent.exited() {
+		time.Sleep(time.Duration(700+rng.IntN(600)) * time.Millisecond)
+		if r.link.Cut() > 0 {
+			done++
+		}
+	}
+	if done < cuts {
+		t.Fatalf("only %d of %d cuts hit a connection", done, cuts)
+	}
+	r.agent.wait(t, time.Duration(seconds)*time.Second+60*time.Second)
+	t.Logf("%d cuts", r.link.Cuts())
+	checkArchive(t, r.srv.data, r.hearing, r.src)
+	r.srv.stop(t)
+}
