@@ -69,7 +69,7 @@ func speech(n int, f0 float64, r *rand.Rand) []float64 {
 
 func formant(f, c float64) float64 { d := (f - c) / 150; return math.Exp(-d * d) }
 
-func (rm room) render(t *testing.T) [][]int16 {
+func (rm room) render(t testing.TB) [][]int16 {
 	t.Helper()
 	n := int(rm.dur * rate)
 	r := rand.New(rand.NewPCG(rm.seed, 99))

@@ -42,19 +42,30 @@ func (f *fft) transform(re, im []float64) {
 			im[i], im[j] = im[j], im[i]
 		}
 	}
-	for size := 2; size <= n; size <<= 1 {
+	// Stages of size 2 and 4 have trivial twiddles (1 and -i): one pass without multiplies.
+	for j := 0; j+3 < n; j += 4 {
+		r0, i0 := re[j]+re[j+1], im[j]+im[j+1]
+		r1, i1 := re[j]-re[j+1], im[j]-im[j+1]
+		r2, i2 := re[j+2]+re[j+3], im[j+2]+im[j+3]
+		r3, i3 := re[j+2]-re[j+3], im[j+2]-im[j+3]
+		re[j], im[j] = r0+r2, i0+i2
+		re[j+2], im[j+2] = r0-r2, i0-i2
+		// (r3 + i·i3)·(-i) = i3 - i·r3
+		re[j+1], im[j+1] = r1+i3, i1-r3
+		re[j+3], im[j+3] = r1-i3, i1+r3
+	}
+	for size := 8; size <= n; size <<= 1 {
 		half := size >> 1
 		step := n / size
 		for start := 0; start < n; start += size {
-			k := 0
-			for j := start; j < start+half; j++ {
-				wr, wi := f.cos[k], f.sin[k]
-				l := j + half
-				tr := wr*re[l] - wi*im[l]
-				ti := wr*im[l] + wi*re[l]
-				re[l], im[l] = re[j]-tr, im[j]-ti
-				re[j], im[j] = re[j]+tr, im[j]+ti
-				k += step
+			a, ai := re[start:start+half], im[start:start+half]
+			b, bi := re[start+half:start+size], im[start+half:start+size]
+			for j := range a {
+				wr, wi := f.cos[j*step], f.sin[j*step]
+				tr := wr*b[j] - wi*bi[j]
+				ti := wr*bi[j] + wi*b[j]
+				b[j], bi[j] = a[j]-tr, ai[j]-ti
+				a[j], ai[j] = a[j]+tr, ai[j]+ti
 			}
 		}
 	}
