@@ -11,6 +11,7 @@
 package transcript
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -259,10 +260,10 @@ type Event struct {
 	Reason    string    `json:"reason,omitempty"`
 	// Before and After are canonical JSON snapshots (a Segment, Note, Hearing, Version,
 	// Signature or Correction), null when there is none.
-	Before   []byte `json:"before"`
-	After    []byte `json:"after"`
-	PrevHash string `json:"prev_hash"` // hex; "" for the first event of a hearing
-	Hash     string `json:"hash"`      // hex
+	Before   json.RawMessage `json:"before"`
+	After    json.RawMessage `json:"after"`
+	PrevHash string          `json:"prev_hash"` // hex; "" for the first event of a hearing
+	Hash     string          `json:"hash"`      // hex
 }
 
 // AudioFile is one archived audio file of a hearing with its SHA-256.

@@ -18,10 +18,12 @@ func queryEvents(ctx context.Context, q querier, where string, args ...any) ([]t
 	for rows.Next() {
 		var e transcript.Event
 		var kind, at string
+		var before, after []byte
 		if err := rows.Scan(&e.ID, &e.HearingID, &e.Seq, &kind, &e.SegmentID, &e.NoteID, &e.Actor, &at, &e.Reason,
-			&e.Before, &e.After, &e.PrevHash, &e.Hash); err != nil {
+			&before, &after, &e.PrevHash, &e.Hash); err != nil {
 			return nil, err
 		}
+		e.Before, e.After = before, after
 		e.Kind, e.At = transcript.EventKind(kind), parseTime(at)
 		out = append(out, e)
 	}
