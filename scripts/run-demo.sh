@@ -97,7 +97,7 @@ trap stop_all INT TERM
 setsid "$BIN" server --listen "$LISTEN" --data "$DATA" 2> >(sed -u 's/^/[server] /' >&2) &
 server_pid=$!
 for _ in $(seq 1 100); do
-  curl -fsS "http://$LISTEN/readyz" >/dev/null 2>&1 && break
+  (exec 3<>"/dev/tcp/${LISTEN%:*}/${LISTEN##*:}") 2>/dev/null && break
   kill -0 "$server_pid" 2>/dev/null || { echo "run-demo: the server did not start (is $LISTEN taken? set DEMO_LISTEN)"; exit 1; }
   sleep 0.1
 done
