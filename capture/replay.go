@@ -165,6 +165,9 @@ func (r *Replay) Read(ctx context.Context) (Block, error) {
 		return Block{}, errors.New("replay closed")
 	default:
 	}
+	if err := ctx.Err(); err != nil {
+		return Block{}, err
+	}
 	if r.pos >= r.frames {
 		return Block{}, io.EOF
 	}
@@ -189,8 +192,6 @@ func (r *Replay) Read(ctx context.Context) (Block, error) {
 			case <-t.C:
 			}
 		}
-	} else if err := ctx.Err(); err != nil {
-		return Block{}, err
 	}
 	ns := n * r.format.Channels
 	if cap(r.raw) < 2*ns {
