@@ -127,6 +127,8 @@ const (
 	Start Kind = iota + 1
 	// End: the seat's turn [Start, End] is final (reported HangoverSec after End).
 	End
+	// Update: the open turn that began at Start now overlaps another seat's turn.
+	Update
 )
 
 func (k Kind) String() string {
@@ -135,6 +137,8 @@ func (k Kind) String() string {
 		return "start"
 	case End:
 		return "end"
+	case Update:
+		return "update"
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }
@@ -239,6 +243,7 @@ type channel struct {
 
 	// turn state
 	active             bool
+	announced          bool // the Start of the current turn was emitted
 	resume             int
 	runStart, runLen   int64
 	runVoiced, runMiss int
@@ -657,11 +662,12 @@ func (d *Diarizer) turn(c int, t int64) {
 			ch.runVoiced++
 		}
 		if ch.runLen >= int64(d.confirm) && ch.runVoiced >= d.cfg.MinVoicedFrames {
-			ch.active, ch.segStart, ch.lastOn, ch.overlap = true, ch.runStart, t, false
+			ch.active, ch.segStart, ch.lastOn, ch.overlap, ch.announced = true, ch.runStart, t, false, false
 			ch.runLen = 0
 			d.checkOverlap(c, ch.segStart, t)
 			d.events = append(d.events, Event{Kind: Start, Seat: d.seats[c], SeatIdx: c,
 				Start: frameTime(ch.segStart), Overlap: ch.overlap, Decided: frameTime(t + 1)})
+			ch.announced = true
 		}
 		return
 	}
@@ -691,11 +697,25 @@ func (d *Diarizer) checkOverlap(c int, a, b int64) {
 		oc := &d.ch[o]
 		switch {
 		case oc.active && oc.segStart <= b && a <= oc.lastOn:
-			oc.overlap = true
-			d.ch[c].overlap = true
+			d.markOverlap(o)
+			d.markOverlap(c)
 		case !oc.active && oc.hasEnded && oc.endStart <= b && a <= oc.endLast:
-			d.ch[c].overlap = true
+			d.markOverlap(c)
 		}
+	}
+}
+
+// markOverlap flags seat c's current turn as overlapping; a turn whose Start was already
+// reported gets an Update event, so a live view can mark the double talk at once.
+func (d *Diarizer) markOverlap(c int) {
+	ch := &d.ch[c]
+	if ch.overlap {
+		return
+	}
+	ch.overlap = true
+	if ch.active && ch.announced {
+		d.events = append(d.events, Event{Kind: Update, Seat: d.seats[c], SeatIdx: c,
+			Start: frameTime(ch.segStart), Overlap: true, Decided: frameTime(d.frame + 1)})
 	}
 }
 

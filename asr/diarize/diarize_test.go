@@ -191,7 +191,26 @@ func TestDoubleTalkIsReportedOnBothSeats(t *testing.T) {
 	rm := room{seats: 2, dur: 10, noise: 20, bleedDB: 8, delayMS: 5, seed: 4,
 		talks: []talk{{seat: 0, start: 1, end: 5.5, f0: 120}, {seat: 1, start: 5.5, end: 6, f0: 200}, // warm-up: clean turns teach the bleed
 			{seat: 0, start: 6.5, end: 9.5, f0: 120}, {seat: 1, start: 7.5, end: 9, f0: 200}}}
-	segs := offline(t, rm, rm.render(t))
+	pcm := rm.render(t)
+	segs := offline(t, rm, pcm)
+	// Streaming, the judge's open turn is updated to overlapping when the clerk cuts in.
+	d, err := diarize.New(diarize.DefaultConfig(), names(2), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := d.Push(pcm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	updated := false
+	for _, e := range evs {
+		if e.Kind == diarize.Update && e.Seat == "judge" && e.Overlap && e.Decided > 7.5 && e.Decided < 8.0 {
+			updated = true
+		}
+	}
+	if !updated {
+		t.Errorf("no Update marking the judge's turn as overlapping within 0.5 s of the interruption: %+v", evs)
+	}
 	var a, b *diarize.Segment
 	for i := range segs {
 		s := &segs[i]

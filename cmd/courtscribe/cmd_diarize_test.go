@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/courtscribe/courtscribe/capture/wavfile"
+)
+
+// diarizeWAV writes a two-seat hearing: the judge speaks (a voiced harmonic sound) from 1 to
+// 3 s, the clerk from 4 to 5.5 s; each mic hears the other seat 12 dB down, plus room noise.
+func diarizeWAV(t *testing.T, rate int) string {
+	t.Helper()
+	n := rate * 7
+	r := rand.New(rand.NewPCG(1, 1))
+	voice := func(t0, t1, f0 float64) []float64 {
+		out := make([]float64, n)
+		for i := int(t0 * float64(rate)); i < int(t1*float64(rate)); i++ {
+			sec := float64(i) / float64(rate)
+			env := math.Abs(math.Sin(math.Pi * 4 * sec))
+			var v float64
+			for k := 1; k <= 20 && f0*float64(k) < 4000; k++ {
+				v += math.Sin(2*math.Pi*f0*float64(k)*sec) / float64(k)
+			}
+			out[i] = 3000 * env * v
+		}
+		return out
+	}
+	judge, clerk := voice(1, 3, 120), voice(4, 5.5, 220)
+	ch := [][]int16{make([]int16, n), make([]int16, n)}
+	for i := range n {
+		ch[0][i] = int16(judge[i] + 0.25*clerk[i] + 20*r.NormFloat64())
+		ch[1][i] = int16(clerk[i] + 0.25*judge[i] + 20*r.NormFloat64())
+	}
+	path := filepath.Join(t.TempDir(), "hearing.wav")
+	if err := wavfile.WriteMulti(path, rate, ch); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runDiarizeCLI(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCmd()
+	var out, errb bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestDiarizeJSONContract(t *testing.T) {
+	wav := diarizeWAV(t, 16000)
+	out, err := runDiarizeCLI(t, "diarize", "--seats", "judge,clerk", wav, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Exactly {"segments":[{"seat":..,"start":..,"end":..,"overlap":..},...]} on one line.
+	re := regexp.MustCompile(`^\{"segments":\[(\{"seat":"[a-z]+","start":[0-9.]+,"end":[0-9.]+,"overlap":(true|false)\},?)*\]\}\n$`)
+	if !re.MatchString(out) {
+		t.Fatalf("output does not follow the contract:\n%s", out)
+	}
+	var doc struct {
+		Segments []struct {
+			Seat       string
+			Start, End float64
+			Overlap    bool
+		}
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Segments) != 2 {
+		t.Fatalf("want the judge's and the clerk's turn, got %s", out)
+	}
+	j, c := doc.Segments[0], doc.Segments[1]
+	if j.Seat != "judge" || math.Abs(j.Start-1) > 0.1 || math.Abs(j.End-3) > 0.25 ||
+		c.Seat != "clerk" || math.Abs(c.Start-4) > 0.1 || math.Abs(c.End-5.5) > 0.25 {
+		t.Fatalf("turns %+v, want judge 1–3 s and clerk 4–5.5 s", doc.Segments)
+	}
+}
+
+func TestDiarizeTableAndScore(t *testing.T) {
+	wav := diarizeWAV(t, 16000)
+	out, err := runDiarizeCLI(t, "diarize", "--seats", "judge,clerk", wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "SEAT") || !strings.Contains(out, "judge") || !strings.Contains(out, "2 turns") {
+		t.Fatalf("table:\n%s", out)
+	}
+	js, err := runDiarizeCLI(t, "diarize", "--seats", "judge,clerk", wav, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hyp := filepath.Join(t.TempDir(), "hyp.json")
+	if err := os.WriteFile(hyp, []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runDiarizeCLI(t, "diarize", "score", "--ref", hyp, "--hyp", hyp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, "DER 0.00%") {
+		t.Fatalf("scoring a file against itself: %s", out)
+	}
+}
+
+func TestDiarizeBadInput(t *testing.T) {
+	wav8k := diarizeWAV(t, 8000)
+	if _, err := runDiarizeCLI(t, "diarize", "--seats", "judge,clerk", wav8k); err == nil || !strings.Contains(err.Error(), "16000 Hz") {
+		t.Fatalf("8 kHz file: %v", err)
+	}
+	wav := diarizeWAV(t, 16000)
+	if _, err := runDiarizeCLI(t, "diarize", "--seats", "judge", wav); err == nil || !strings.Contains(err.Error(), "2 channels") {
+		t.Fatalf("one seat for two channels: %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.wav")
+	if err := os.WriteFile(bad, []byte("RIFF1234WAVEjunk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runDiarizeCLI(t, "diarize", bad); err == nil {
+		t.Fatal("a corrupt WAV was accepted")
+	}
+	if _, err := runDiarizeCLI(t, "diarize", "--method", "psychic", wav); err == nil {
+		t.Fatal("an unknown method was accepted")
+	}
+}
