@@ -1,0 +1,100 @@
+package faults
+
+import (
+	"math"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
+
+// TestAgentKilledGapEqualsDowntime: the agent, replaying at real-time pace, is SIGKILLed, stays
+// down D seconds (short form 2 s, long form 15 s) and is started again on the same spool. The
+// archive holds exactly one gap, recorded in gaps.jsonl as agent-down, and its length equals
+// the downtime the test measured itself: from the moment it sent SIGKILL to the moment the
+// restarted agent logged its first capture ("agent: capturing").
+//
+// Tolerance: the gap starts at the end of the last frame the agent had spooled before the
+// kill, which is up to one frame (--frame-ms 100) plus one source block (20 ms) before the
+// kill; it ends when the restarted agent reads the clock, a little before it logs the capture
+// line (the line then travels through a pipe to the test). So gap − downtime lies in
+// [−50 ms, +frame + 100 ms]; process start time is inside both figures, not an error.
+// Every other sample of the archive equals the source at its own index.
+func TestAgentKilledGapEqualsDowntime(t *testing.T) {
+	t.Parallel()
+	down := pick(2*time.Second, 15*time.Second)
+	const frameMS = 100
+	seconds := 4 + down.Seconds() + 5
+	data := t.TempDir()
+	addr := freeAddr(t)
+	tok := token(t, data, "court-agent")
+	srv := startServer(t, data, addr)
+	path, h := generate(t, 3, seconds, 91, true)
+	spool := filepath.Join(t.TempDir(), "spool")
+	args := agentArgs(addr, tok, "court-agent", 3, path, spool, "--frame-ms", "100", "--close-hearing")
+	ag := startProc(t, "agent", nil, args...)
+	hearing := hearingOf(t, ag, 20*time.Second)
+	time.Sleep(4 * time.Second)
+	if ag.exited() {
+		t.Fatalf("agent ended before the kill:\n%s", ag.out.String())
+	}
+	killAt := time.Now()
+	ag.cmd.Process.Signal(syscall.SIGKILL)
+	<-ag.done
+	ag.done <- nil
+	time.Sleep(down)
+	ag2 := startProc(t, "restarted agent", nil, args...)
+	var capAt time.Time
+	eventually(t, 30*time.Second, "the restarted agent's first capture", func() bool {
+		at, _, ok := ag2.out.first("agent: capturing")
+		capAt = at
+		return ok
+	})
+	measured := capAt.Sub(killAt)
+	ag2.wait(t, time.Duration(seconds)*time.Second+60*time.Second)
+
+	gaps, err := ingest.ReadGaps(data, hearing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gaps) != 1 || gaps[0].Reason != wire.GapReasonText(wire.GapAgentDown) {
+		t.Fatalf("want one agent-down gap, have %+v", gaps)
+	}
+	g := gaps[0]
+	gapDur := time.Duration(float64(g.Samples) / Rate * float64(time.Second))
+	diff := gapDur - measured
+	t.Logf("downtime measured %v (kill → first capture; slept %v), gap recorded %v at sample %d, difference %v",
+		measured.Round(time.Millisecond), down, gapDur.Round(time.Millisecond), g.FirstSample, diff.Round(time.Millisecond))
+	if diff < -50*time.Millisecond || diff > (frameMS+100)*time.Millisecond {
+		t.Fatalf("gap %v differs from the measured downtime %v by %v (tolerance −50 ms … +%d ms)", gapDur, measured, diff, frameMS+100)
+	}
+	if math.Abs(gapDur.Seconds()-down.Seconds()) > 10 {
+		t.Fatalf("gap %v is not near the downtime %v", gapDur, down)
+	}
+
+	// The timeline: every sample outside the gap is the source's sample at that index.
+	for s := range h.Seats {
+		a, err := wavfile.ReadFile(filepath.Join(data, ingest.HearingsDir, hearing, ingest.AudioDir, seatNames[s]+".wav"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := a.Channels[0]
+		if int64(len(got)) != h.Samples {
+			t.Fatalf("seat %s: %d samples archived, the timeline has %d", seatNames[s], len(got), h.Samples)
+		}
+		for i, v := range got {
+			want := h.PCM[s][i]
+			if int64(i) >= g.FirstSample && int64(i) < g.FirstSample+g.Samples {
+				want = 0
+			}
+			if v != want {
+				t.Fatalf("seat %s sample %d: %d, want %d (gap %d+%d)", seatNames[s], i, v, want, g.FirstSample, g.Samples)
+			}
+		}
+	}
+	srv.stop(t)
+}
