@@ -141,3 +141,59 @@ func VerifyAudio(files []AudioFile, hearingDir string) []string {
 	}
 	return bad
 }
+
+// LoadGaps returns the audio gaps the ingest server recorded for a hearing directory as gap
+// notes (AtMS/EndMS in hearing time, Text the reason): from manifest.json's "gaps" when
+// present, else from gaps.jsonl (one {"first_sample","samples","reason"} per line). A hearing
+// without either has no gaps.
+func LoadGaps(hearingDir string) ([]Note, error) {
+	type gap struct {
+		FirstSample int64  `json:"first_sample"`
+		Samples     int64  `json:"samples"`
+		Reason      string `json:"reason"`
+	}
+	var gaps []gap
+	b, err := os.ReadFile(filepath.Join(hearingDir, "manifest.json"))
+	switch {
+	case err == nil:
+		var m struct {
+			Gaps []gap `json:"gaps"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("audio manifest: %w", err)
+		}
+		gaps = m.Gaps
+	case errors.Is(err, fs.ErrNotExist):
+		b, err := os.ReadFile(filepath.Join(hearingDir, "gaps.jsonl"))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			var g gap
+			if err := json.Unmarshal([]byte(line), &g); err != nil {
+				return nil, fmt.Errorf("gaps.jsonl line %d: %w", i+1, err)
+			}
+			gaps = append(gaps, g)
+		}
+	default:
+		return nil, err
+	}
+	out := make([]Note, 0, len(gaps))
+	for _, g := range gaps {
+		if g.FirstSample < 0 || g.Samples <= 0 {
+			continue
+		}
+		text := "audio missing"
+		if g.Reason != "" {
+			text += ": " + g.Reason
+		}
+		out = append(out, Note{Kind: NoteGap, AtMS: g.FirstSample / 16, EndMS: (g.FirstSample + g.Samples + 15) / 16, Text: text})
+	}
+	return out, nil
+}

@@ -199,11 +199,18 @@ func TestLoadAudioManifestAndComputed(t *testing.T) {
 	if err != nil || src != "computed" || len(files) != 2 || files[0].Name != "audio/a.wav" || files[1].Bytes != 2 {
 		t.Fatalf("%v %s %+v", err, src, files)
 	}
-	m := `{"hearing":"h1","files":[{"name":"judge.wav","sha256":"` + strings.Repeat("A", 64) + `","bytes":10}]}`
+	if gaps, err := LoadGaps(dir); err != nil || len(gaps) != 0 {
+		t.Fatalf("gaps without a manifest or gaps.jsonl: %v %v", gaps, err)
+	}
+	m := `{"hearing":"h1","files":[{"name":"judge.wav","sha256":"` + strings.Repeat("A", 64) + `","bytes":10}],"gaps":[{"first_sample":32000,"samples":16,"reason":"agent_down"}]}`
 	os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(m), 0o644)
 	files, src, err = LoadAudio(dir)
 	if err != nil || src != "manifest" || len(files) != 1 || files[0].Name != "audio/judge.wav" || files[0].SHA256 != strings.Repeat("a", 64) {
 		t.Fatalf("%v %s %+v", err, src, files)
+	}
+	gaps, err := LoadGaps(dir)
+	if err != nil || len(gaps) != 1 || gaps[0].AtMS != 2000 || gaps[0].EndMS != 2001 || gaps[0].Kind != NoteGap {
+		t.Fatalf("gaps from the manifest: %+v %v", gaps, err)
 	}
 	os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"files":[{"name":"x.wav"}]}`), 0o644)
 	if _, _, err := LoadAudio(dir); err == nil {

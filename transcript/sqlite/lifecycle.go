@@ -82,14 +82,18 @@ func (s *Store) Resume(ctx context.Context, actor, id string, atMS int64, reason
 // CloseHearing implements transcript.Lifecycle.
 func (s *Store) CloseHearing(ctx context.Context, actor, id string, audio []transcript.AudioFile) (*transcript.Hearing, error) {
 	source := "given"
+	var gaps []transcript.Note
 	if audio == nil {
 		audio = []transcript.AudioFile{}
 		source = "none"
 		if s.data != "" {
+			dir := filepath.Join(s.data, "hearings", id)
 			var err error
-			audio, source, err = transcript.LoadAudio(filepath.Join(s.data, "hearings", id))
-			if err != nil {
+			if audio, source, err = transcript.LoadAudio(dir); err != nil {
 				return nil, fmt.Errorf("hearing %s: audio: %w", id, err)
+			}
+			if gaps, err = transcript.LoadGaps(dir); err != nil {
+				return nil, fmt.Errorf("hearing %s: audio gaps: %w", id, err)
 			}
 		}
 	}
@@ -107,6 +111,18 @@ func (s *Store) CloseHearing(ctx context.Context, actor, id string, audio []tran
 			for _, f := range audio {
 				if _, err := t.ExecContext(t.ctx, `INSERT INTO audio_files(hearing_id, name, bytes, sha256) VALUES(?,?,?,?)`, id, f.Name, f.Bytes, f.SHA256); err != nil {
 					return fmt.Errorf("audio file %s: %w", f.Name, err)
+				}
+			}
+			// Gaps the ingest server recorded become gap notes (once).
+			for _, g := range gaps {
+				var n int
+				if err := t.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM notes WHERE hearing_id=? AND kind='gap' AND at_ms=? AND end_ms=?`, id, g.AtMS, g.EndMS).Scan(&n); err != nil {
+					return err
+				}
+				if n == 0 {
+					if _, err := t.insertNote(id, "system", g); err != nil {
+						return err
+					}
 				}
 			}
 			got, err := queryAudio(t.ctx, t, id)

@@ -275,6 +275,7 @@ func TestLifecycleSignCorrect(t *testing.T) {
 	os.MkdirAll(adir, 0o755)
 	os.WriteFile(filepath.Join(adir, "judge.wav"), []byte("RIFF-judge"), 0o644)
 	os.WriteFile(filepath.Join(adir, "plaintiff.wav"), []byte("RIFF-plaintiff"), 0o644)
+	os.WriteFile(filepath.Join(dir, "hearings", "h1", "gaps.jsonl"), []byte(`{"first_sample":16000,"samples":8000,"reason":"overflow"}`+"\n"), 0o644)
 
 	must[*transcript.User](t)(s.CreateUser(ctx, "admin", "zhangsan", transcript.RoleJudge, "judge-password"))
 	must[*transcript.User](t)(s.CreateUser(ctx, "admin", "qianqi", transcript.RoleJudge, "other-judge-pw"))
@@ -314,7 +315,11 @@ func TestLifecycleSignCorrect(t *testing.T) {
 	}
 	sig := must[*transcript.Signature](t)(s.Sign(ctx, "zhangsan", "judge-password", "h1"))
 	rec := must[*transcript.Record](t)(s.Record(ctx, "h1", 1))
-	if len(rec.Audio) != 2 || rec.Audio[0].Name != "audio/judge.wav" || len(rec.Notes) != 2 || len(rec.Segments) != 1 {
+	gap := rec.Notes[0]
+	if gap.Kind != transcript.NoteGap || gap.AtMS != 1000 || gap.EndMS != 1500 || gap.Text != "audio missing: overflow" {
+		t.Fatalf("gap note from gaps.jsonl: %+v", rec.Notes)
+	}
+	if len(rec.Audio) != 2 || rec.Audio[0].Name != "audio/judge.wav" || len(rec.Notes) != 3 || len(rec.Segments) != 1 {
 		t.Fatalf("record: %+v", rec)
 	}
 	if err := transcript.VerifySignature(rec.Signature, rec.VersionHash, nil); err != nil {
