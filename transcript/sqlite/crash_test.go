@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,21 +28,34 @@ func crashChild() {
 		fmt.Println("error", err)
 		os.Exit(2)
 	}
+	// Four writers at once, so kills also land inside group commits of several requests.
+	var mu sync.Mutex
 	out := bufio.NewWriter(os.Stdout)
-	for i := 0; ; i++ {
-		g, err := s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: int64(i) * 10, EndMS: int64(i)*10 + 5})
-		if err != nil {
-			fmt.Println("error", err)
-			os.Exit(2)
-		}
-		g, err = s.EditText(ctx, "zhaoliu", g.ID, g.Revision, "第"+strconv.Itoa(i)+"句")
-		if err != nil {
-			fmt.Println("error", err)
-			os.Exit(2)
-		}
-		fmt.Fprintf(out, "ack %d %d\n", g.ID, g.Revision)
-		out.Flush()
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				at := int64(w*1_000_000 + i*10)
+				g, err := s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: at, EndMS: at + 5})
+				if err != nil {
+					fmt.Println("error", err)
+					os.Exit(2)
+				}
+				g, err = s.EditText(ctx, "zhaoliu", g.ID, g.Revision, "第"+strconv.Itoa(i)+"句")
+				if err != nil {
+					fmt.Println("error", err)
+					os.Exit(2)
+				}
+				mu.Lock()
+				fmt.Fprintf(out, "ack %d %d\n", g.ID, g.Revision)
+				out.Flush()
+				mu.Unlock()
+			}
+		}()
 	}
+	wg.Wait()
 }
 
 func TestCrashKeepsAcknowledgedWrites(t *testing.T) {

@@ -414,3 +414,40 @@ func TestUsers(t *testing.T) {
 		t.Fatalf("users chain: %+v", rep)
 	}
 }
+
+func TestHearingsUpdateAndList(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	if _, err := s.CreateHearing(ctx, "admin", transcript.Hearing{ID: "bad id", Language: "zh"}); !errors.Is(err, transcript.ErrInvalid) {
+		t.Fatalf("bad id: %v", err)
+	}
+	if _, err := s.CreateHearing(ctx, "admin", transcript.Hearing{ID: "h0", Language: "fr"}); !errors.Is(err, transcript.ErrInvalid) {
+		t.Fatalf("bad language: %v", err)
+	}
+	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
+	h2 := zhHearing("h2")
+	h2.Clerk, h2.Presiding, h2.Judges = "other", "judge9", nil
+	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", h2))
+	title := "新标题"
+	seats := []transcript.Seat{{Seat: "judge", Role: "审判长"}, {Seat: "judge", Role: "x"}}
+	if _, err := s.UpdateHearing(ctx, "admin", "h1", transcript.HearingUpdate{Seats: &seats}); !errors.Is(err, transcript.ErrInvalid) {
+		t.Fatalf("duplicate seat: %v", err)
+	}
+	h := must[*transcript.Hearing](t)(s.UpdateHearing(ctx, "admin", "h1", transcript.HearingUpdate{Title: &title}))
+	if h.Title != title || h.Cause != "买卖合同纠纷" {
+		t.Fatalf("update: %+v", h)
+	}
+	if _, err := s.UpdateHearing(ctx, "admin", "nope", transcript.HearingUpdate{Title: &title}); !errors.Is(err, transcript.ErrNotFound) {
+		t.Fatalf("update missing: %v", err)
+	}
+	all := must[[]transcript.Hearing](t)(s.ListHearings(ctx, transcript.ListHearingsOptions{}))
+	mine := must[[]transcript.Hearing](t)(s.ListHearings(ctx, transcript.ListHearingsOptions{User: "wangwu"}))
+	live := must[[]transcript.Hearing](t)(s.ListHearings(ctx, transcript.ListHearingsOptions{Status: transcript.StatusLive}))
+	if len(all) != 2 || len(mine) != 1 || mine[0].ID != "h1" || len(live) != 0 {
+		t.Fatalf("list: %d all, %d mine, %d live", len(all), len(mine), len(live))
+	}
+	rep := must[*transcript.AuditReport](t)(s.AuditHearing(ctx, "h1"))
+	if !rep.OK() || rep.Events != 2 {
+		t.Fatalf("audit: %+v", rep)
+	}
+}
