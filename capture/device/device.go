@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gordonklaus/portaudio"
@@ -104,9 +105,13 @@ type Source struct {
 	once     sync.Once
 	closeErr error
 
+	overflows atomic.Int64 // callbacks that reported paInputOverflow
+
 	// callback state (only touched by the callback)
-	nextAdc time.Duration
-	haveAdc bool
+	nextAdc   time.Duration
+	haveAdc   bool
+	startWall time.Time // wall time of the first frame
+	delivered int64     // frames delivered plus frames counted lost since startWall
 }
 
 // Open opens and starts the device.
@@ -233,16 +238,29 @@ func (s *Source) callback(in []int16, ti portaudio.StreamCallbackTimeInfo, flags
 	frames := len(in) / s.format.Channels
 	wall := now.Add(-time.Duration(frames) * time.Second / time.Duration(s.format.SampleRate))
 	var lost int64
+	overflow := flags&portaudio.InputOverflow != 0
+	if overflow {
+		s.overflows.Add(1)
+	}
 	if ti.InputBufferAdcTime > 0 && ti.CurrentTime > 0 {
 		wall = now.Add(-(ti.CurrentTime - ti.InputBufferAdcTime))
-		if s.haveAdc && flags&portaudio.InputOverflow != 0 {
+		if s.haveAdc && overflow {
 			if d := ti.InputBufferAdcTime - s.nextAdc; d > 0 {
 				lost = int64(math.Round(d.Seconds() * float64(s.format.SampleRate)))
 			}
 		}
 		s.nextAdc = ti.InputBufferAdcTime + time.Duration(frames)*time.Second/time.Duration(s.format.SampleRate)
 		s.haveAdc = true
+	} else if overflow && !s.startWall.IsZero() {
+		// No ADC timestamps from this host API: measure the loss against the wall clock
+		// (only when the device says it overflowed, so clock drift alone never makes a gap).
+		expect := int64(math.Round(wall.Sub(s.startWall).Seconds() * float64(s.format.SampleRate)))
+		lost = max(0, expect-s.delivered)
 	}
+	if s.startWall.IsZero() {
+		s.startWall = wall
+	}
+	s.delivered += int64(frames) + lost
 	s.q.Put(in, wall, lost)
 }
 
@@ -254,6 +272,9 @@ func (s *Source) Info() Info { return s.info }
 
 // Read returns the next block (see capture.Source).
 func (s *Source) Read(ctx context.Context) (capture.Block, error) { return s.q.Get(ctx) }
+
+// Overflows is the number of callbacks in which portaudio reported an input overflow.
+func (s *Source) Overflows() int64 { return s.overflows.Load() }
 
 // Dropped is the number of frames dropped because the capture loop fell behind.
 func (s *Source) Dropped() int64 { return s.q.Dropped() }

@@ -133,6 +133,7 @@ func TestRealCapture(t *testing.T) {
 	if d := src.Dropped(); d != 0 {
 		t.Errorf("queue dropped %d frames", d)
 	}
+	t.Logf("portaudio reported %d input overflows", src.Overflows())
 
 	// What each seat should hold: the played channel at 16 kHz.
 	want := make([][]float64, channels)
@@ -177,7 +178,7 @@ func TestRealCapture(t *testing.T) {
 			best, bestLag = r, lag
 		}
 	}
-	t.Logf("alignment: archive lags the signal by %d samples (%.1f ms)", bestLag, float64(bestLag)/16)
+	t.Logf("alignment: archive lags the signal by %d samples (%.1f ms); archive holds %.2f s", bestLag, float64(bestLag)/16, float64(len(got[0]))/wire.SampleRate)
 	for c := range seats {
 		r := ncc(want[c], got[c], bestLag)
 		t.Logf("seat%d: correlation with its channel %.4f", c+1, r)
