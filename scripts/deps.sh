@@ -10,7 +10,7 @@ pkgs=(
   espeak-ng sox            # synthetic hearings for tests, benchmarks and make run
   chromium                 # end-to-end UI tests in a real headless browser
   fonts-noto-cjk           # CJK font embedded in PDF exports
-  fonts-droid-fallback     # TrueType CJK font (DroidSansFallbackFull.ttf) that go-pdf/fpdf can embed in PDF exports
+  fonts-droid-fallback fonts-dejavu-core # TrueType CJK + Latin fonts that go-pdf/fpdf can embed in PDF exports
   procps psmisc            # ps/pkill for fault-injection scripts
 )
 missing=()
