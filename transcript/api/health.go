@@ -202,3 +202,26 @@ func (s *Server) healthOf(r *http.Request, h *transcript.Hearing) Health {
 	}
 	return out
 }
+
+// StatusFuncs adapts two functions to a StatusSource, so the server can wire the ingest
+// side's status without either package importing the other. A nil func reports nothing.
+type StatusFuncs struct {
+	Hearing func(hearingID string) (AgentHealth, bool)
+	All     func() []AgentHealth
+}
+
+// HearingHealth implements StatusSource.
+func (f StatusFuncs) HearingHealth(id string) (AgentHealth, bool) {
+	if f.Hearing == nil {
+		return AgentHealth{}, false
+	}
+	return f.Hearing(id)
+}
+
+// Agents implements StatusSource.
+func (f StatusFuncs) Agents() []AgentHealth {
+	if f.All == nil {
+		return nil
+	}
+	return f.All()
+}

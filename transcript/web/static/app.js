@@ -752,7 +752,6 @@
     if (e.key === "ArrowDown" || e.key === "ArrowUp") { e.preventDefault(); focusRow(rowAt(row, e.key === "ArrowDown" ? 1 : -1)); H.follow = nearBottom(); return; }
     if (e.key === "Home" || e.key === "End") { e.preventDefault(); const all = $("#tx").querySelectorAll(".seg"); focusRow(e.key === "Home" ? all[0] : all[all.length - 1]); return; }
     if (e.key === "Enter") { e.preventDefault(); startEdit(row); return; }
-    if (e.key === "/" ) { e.preventDefault(); $("#q").focus(); return; }
     if (e.code === "KeyP" && (e.altKey || (!e.ctrlKey && !e.metaKey))) { e.preventDefault(); play(row); return; }
     if (!e.altKey || !H.can.edit) { if (e.altKey && e.code === "KeyH") { e.preventDefault(); history(row); } return; }
     e.preventDefault();
@@ -770,7 +769,11 @@
     $("#langBtn").addEventListener("click", () => { S.lang = lang() === "zh" ? "en" : "zh"; localStorage.setItem("cs.lang", S.lang); route(); });
     $("#logoutBtn").addEventListener("click", async () => { await api("POST", "/api/logout", {}); S.me = null; go("#/login"); });
     document.addEventListener("keydown", (e) => {
-      if (e.key === "/" && H && e.target === document.body) { e.preventDefault(); $("#q").focus(); }
+      const tag = e.target.tagName;
+      if (e.key === "/" && H && !e.defaultPrevented && tag !== "INPUT" && tag !== "TEXTAREA" && tag !== "SELECT" && !$("#dlg").open) {
+        e.preventDefault();
+        $("#q").focus();
+      }
     });
     window.addEventListener("hashchange", route);
     route();
