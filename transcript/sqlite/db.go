@@ -218,7 +218,17 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	return <-r.resp
+	select {
+	case err := <-r.resp:
+		return err
+	case <-s.done: // the writer stopped; the request may have slipped in after its drain
+		select {
+		case err := <-r.resp:
+			return err
+		default:
+			return errClosed
+		}
+	}
 }
 
 func (s *Store) writer() {
@@ -287,7 +297,7 @@ func (s *Store) commit(batch []*writeReq) {
 			saved[k] = v
 		}
 		t.ctx = r.ctx
-		err := r.fn(t)
+		err := runRequest(r.fn, t)
 		t.ctx = ctx
 		if err != nil {
 			results[i] = err
@@ -373,6 +383,16 @@ func (t *tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 		return st.QueryRowContext(ctx, args...)
 	}
 	return t.Tx.QueryRowContext(ctx, q, args...)
+}
+
+// runRequest runs one request; a bug that panics fails that request, not the writer.
+func runRequest(fn func(*tx) error, t *tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("transcript: internal error: %v", p)
+		}
+	}()
+	return fn(t)
 }
 
 // appendEvent adds an event to the hearing's chain (hearing "" is the users chain).

@@ -451,3 +451,32 @@ func TestHearingsUpdateAndList(t *testing.T) {
 		t.Fatalf("audit: %+v", rep)
 	}
 }
+
+func TestCloseRacesWithWrites(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 20; j++ {
+				if _, err := s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: 0, EndMS: 1}); err != nil {
+					if !errors.Is(err, errClosed) {
+						t.Errorf("write during close: %v", err)
+					}
+					return
+				}
+			}
+		}()
+	}
+	s.Close()
+	wg.Wait() // every writer returns: nothing hangs on a closed store
+	if _, err := s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge"}); !errors.Is(err, errClosed) {
+		t.Fatalf("write after close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
