@@ -48,18 +48,26 @@ cli_once() {
   "$CLI" -m "$1" -f "$TD/jfk.wav" -t "$THREADS" -bs 1 -bo 5 -l en 2>&1 >/dev/null | awk '/total time =/ {print $(NF-1)}'
 }
 
+# CPU time (user+sys) of each whole process, from bash's time: less disturbed than wall time
+# when other work shares the CPUs.
+TIMEFORMAT='%U %S'
+cpu_of() { awk '{printf "%.2f\n", $1 + $2}' "$1"; }
+ratio() { awk -v o="$1" -v c="$2" 'BEGIN { if (c+0 > 0) printf "%.3f", o/c; else print "n/a" }'; }
 declare -a rows
 for model in for-tests-ggml-tiny.bin for-tests-ggml-base.en.bin; do
   [ -f "$TD/$model" ] || continue
-  : >"$WORK/ours.txt"; : >"$WORK/cli.txt"
+  : >"$WORK/ours.txt"; : >"$WORK/cli.txt"; : >"$WORK/ours-cpu.txt"; : >"$WORK/cli-cpu.txt"
   for ((i = 1; i <= RUNS; i++)); do
-    if [ -x "$CLI" ]; then cli_once "$TD/$model" >>"$WORK/cli.txt"; fi
-    j=$(ours_once "$TD/$model"); bench_json "$j" total_ms >>"$WORK/ours.txt"
-    echo "  $model run $i/$RUNS: whisper-cli $(tail -1 "$WORK/cli.txt" 2>/dev/null || echo -) ms, courtscribe $(tail -1 "$WORK/ours.txt") ms"
+    if [ -x "$CLI" ]; then
+      { time cli_once "$TD/$model" >>"$WORK/cli.txt"; } 2>"$WORK/t"; cpu_of "$WORK/t" >>"$WORK/cli-cpu.txt"
+    fi
+    { time ours_once "$TD/$model" >"$WORK/j"; } 2>"$WORK/t"; cpu_of "$WORK/t" >>"$WORK/ours-cpu.txt"
+    bench_json "$(cat "$WORK/j")" total_ms >>"$WORK/ours.txt"
+    echo "  $model run $i/$RUNS: whisper-cli $(tail -1 "$WORK/cli.txt" 2>/dev/null || echo -) ms ($(tail -1 "$WORK/cli-cpu.txt" 2>/dev/null || echo -) s CPU), courtscribe $(tail -1 "$WORK/ours.txt") ms ($(tail -1 "$WORK/ours-cpu.txt") s CPU)"
   done
   o=$(median <"$WORK/ours.txt"); c=$(median <"$WORK/cli.txt")
-  ratio=$(awk -v o="$o" -v c="$c" 'BEGIN { if (c+0 > 0) printf "%.3f", o/c; else print "n/a" }')
-  rows+=("| $model | $THREADS | $RUNS | $c | $o | $ratio |")
+  oc=$(median <"$WORK/ours-cpu.txt"); cc=$(median <"$WORK/cli-cpu.txt")
+  rows+=("| $model | $THREADS | $RUNS | $c | $o | $(ratio "$o" "$c") | $cc | $oc | $(ratio "$oc" "$cc") |")
 done
 
 declare -a prow
@@ -80,10 +88,10 @@ cpu=$(awk -F: '/model name/ {gsub(/^ /, "", $2); print $2; exit}' /proc/cpuinfo)
   echo
   echo "## Engine against whisper-cli"
   echo
-  echo "Total time of one transcription including model load (whisper-cli's own \"total time\"; courtscribe: model validation + load + WAV read + transcription, measured in-process). Greedy decoding, best-of 5, temperature fallback 0.2, language en, same threads. Runs interleaved; medians in ms. Ratio = courtscribe / whisper-cli (target ≤ 1.05)."
+  echo "Total time of one transcription including model load (whisper-cli's own \"total time\"; courtscribe: model validation + load + WAV read + transcription, measured in-process). Greedy decoding, best-of 5, temperature fallback 0.2, language en, same threads. Runs interleaved; medians. Ratio = courtscribe / whisper-cli (target ≤ 1.05). CPU s = user+sys time of the whole process (bash \`time\`), which other load on the machine disturbs less than wall time."
   echo
-  echo "| model | threads | runs | whisper-cli ms | courtscribe ms | ratio |"
-  echo "|---|---|---|---|---|---|"
+  echo "| model | threads | runs | whisper-cli ms | courtscribe ms | ratio | whisper-cli CPU s | courtscribe CPU s | CPU ratio |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
   echo "## Worker pool"
