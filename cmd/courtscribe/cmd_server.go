@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -78,7 +79,7 @@ The first SIGINT/SIGTERM drains: agents are disconnected, queued audio is writte
 	return cmd
 }
 
-func runServer(ctx context.Context, log *slog.Logger, listen, data string, idle, drainFor time.Duration) error {
+func runServer(ctx context.Context, log *slog.Logger, listen, data string, idle, drainFor time.Duration) (err error) {
 	cfg := ingest.DefaultConfig(data)
 	cfg.Logger = log.With("part", "ingest")
 	cfg.IdleTimeout = idle
@@ -96,8 +97,8 @@ func runServer(ctx context.Context, log *slog.Logger, listen, data string, idle,
 	env := &serverEnv{Mux: mux, Ingest: srv, DataDir: data, Logger: log}
 	var cleanups []func()
 	defer func() {
-		for i := len(cleanups) - 1; i >= 0; i-- {
-			cleanups[i]()
+		if cerr := runCleanups(cleanups, drainFor, log); cerr != nil && err == nil {
+			err = cerr
 		}
 	}()
 	for _, m := range serverMounts {
@@ -136,4 +137,29 @@ func runServer(ctx context.Context, log *slog.Logger, listen, data string, idle,
 	}
 	log.Info("server stopped cleanly")
 	return nil
+}
+
+// runCleanups stops the mounted parts in reverse order. A part that does not stop within
+// limit cannot hold the process: its goroutine stacks go to the log and the server exits with
+// an error (the archive is already synced and closed at this point).
+func runCleanups(cleanups []func(), limit time.Duration, log *slog.Logger) error {
+	if len(cleanups) == 0 {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(limit):
+		buf := make([]byte, 1<<20)
+		n := runtime.Stack(buf, true)
+		log.Error("shutdown: a mounted part did not stop in time", "limit", limit, "goroutines", string(buf[:n]))
+		return fmt.Errorf("shutdown: a mounted part did not stop within %v", limit)
+	}
 }
