@@ -92,9 +92,11 @@ stop_all() {
 }
 trap stop_all INT TERM
 
-# setsid: a Ctrl-C reaches only this script, which stops the agent first (it drains its spool
-# into the running server) and then the server.
-setsid "$BIN" server --listen "$LISTEN" --data "$DATA" 2> >(sed -u 's/^/[server] /' >&2) &
+# Job control puts the server and the agent in their own process groups: a Ctrl-C reaches
+# only this script, which stops the agent first (it drains its spool into the running server)
+# and then the server.
+set -m
+"$BIN" server --listen "$LISTEN" --data "$DATA" 2> >(sed -u 's/^/[server] /' >&2) &
 server_pid=$!
 for _ in $(seq 1 100); do
   (exec 3<>"/dev/tcp/${LISTEN%:*}/${LISTEN##*:}") 2>/dev/null && break
@@ -107,7 +109,7 @@ token=$("$BIN" tokens add --data "$DATA" --courtroom demo | tail -n1)
 fast=()
 [ -n "${DEMO_FAST:-}" ] && fast=(--fast)
 rm -rf "$DEMO/agent-spool"
-setsid "$BIN" agent --server "ws://$LISTEN" --token "$token" --courtroom demo \
+"$BIN" agent --server "ws://$LISTEN" --token "$token" --courtroom demo \
   --seats judge=1,clerk=2,prosecutor=3,defense=4 --source "$wav" "${fast[@]}" \
   --spool "$DEMO/agent-spool" --close-hearing >"$DEMO/agent.out" 2> >(sed -u 's/^/[agent] /' >&2) &
 agent_pid=$!
