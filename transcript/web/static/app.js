@@ -495,7 +495,7 @@
       html += '<p class="muted">' + esc(t("spool")) + ": " + Math.round((hl.agent.spool_bytes || 0) / 1024) + " KiB · " + esc(t("gaps")) + ": " + (hl.agent.gaps || 0) + "</p>";
     } else html += '<p class="muted">' + esc(t("agentUnknown")) + "</p>";
     html += '<ul class="alarms" id="alarms">' + (hl.alarms.length ? hl.alarms.map((a) => '<li data-code="' + esc(a.code) + '">' +
-      esc((a.seat ? seatOf(a.seat).role + ": " : "") + a.message) + "</li>").join("") : '<li class="okline">' + esc(t("noAlarms")) + "</li>") + "</ul>";
+      esc((a.seat ? seatOf(a.seat).role + ": " : "") + (window.CS_I18N[lang()]["al_" + a.code] || a.message)) + "</li>").join("") : '<li class="okline">' + esc(t("noAlarms")) + "</li>") + "</ul>";
     html += "<p>" + esc(t("engine")) + ": " + esc(hl.engine || "—") + " · " + esc(t("backlog")) + ': <strong id="backlog">' + hl.backlog + "</strong></p>";
     const box = $("#health");
     if (!box) return;

@@ -28,6 +28,9 @@ window.CS_I18N = {
     loading: "加载中…", error: "出错", reconnecting: "正在重新连接…", online: "实时", offline: "离线",
     agents: "采集端", noHearings: "暂无庭审", notFound: "未找到", lang: "English", deadMic: "麦克风无声",
     minutes: "分钟", at: "时间", actor: "操作人", change: "变更", before: "修改前", after: "修改后",
+    al_dead_mic: "麦克风可能失灵：其他人发言时长时间无声", al_clipping: "麦克风削波（音量过大），请调低增益",
+    al_agent_disconnected: "采集端未连接，录音未送达服务器", al_levels_stale: "采集端长时间未报告音量",
+    al_spool_high: "采集端未发送的录音正在积压", al_audio_gap: "录音存在缺口（见文中的缺失标记）",
     back: "返回列表", matches: "处匹配", start: "开庭", recessNote: "休庭", resumeNote: "继续开庭", annotation: "备注", gapNote: "录音缺失",
   },
   en: {
@@ -57,6 +60,9 @@ window.CS_I18N = {
     loading: "Loading…", error: "Error", reconnecting: "Reconnecting…", online: "live", offline: "offline",
     agents: "Agents", noHearings: "No hearings", notFound: "Not found", lang: "中文", deadMic: "Dead microphone",
     minutes: "min", at: "Time", actor: "By", change: "Change", before: "Before", after: "After",
+    al_dead_mic: "Dead microphone? Silent for minutes while others speak", al_clipping: "Microphone clipping; lower its gain",
+    al_agent_disconnected: "Courtroom agent disconnected; audio is not reaching the server", al_levels_stale: "No level report from the agent",
+    al_spool_high: "Unsent audio is piling up in the agent's spool", al_audio_gap: "The recording has gaps (see the gap notes)",
     back: "All hearings", matches: "matches", start: "Start", recessNote: "Recess", resumeNote: "Resumed", annotation: "Note", gapNote: "Audio missing",
   },
 };
