@@ -38,38 +38,63 @@ func newTranscriptCmd() *cobra.Command {
 
 func newTranscriptAuditCmd() *cobra.Command {
 	var data, hearing string
+	var all bool
 	c := &cobra.Command{
 		Use:   "audit",
 		Short: "Verify a hearing's hash chain, its rows against its history, and its versions' hashes and signatures",
 		Long: "Exits 0 when the record is intact, 3 when something was altered outside courtscribe (the first\n" +
-			"broken event is named), 1 on other errors. --hearing \"\" audits the chain of user administration.",
+			"broken event is named), 1 on other errors. --hearing \"\" audits the chain of user administration;\n" +
+			"--all audits every hearing and the user chain.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !all && !cmd.Flags().Changed("hearing") {
+				return fmt.Errorf("audit: --hearing ID or --all")
+			}
 			s, err := openRecordStore(cmd.Context(), data)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			rep, err := s.AuditHearing(cmd.Context(), hearing)
-			if err != nil {
-				return err
+			ids := []string{hearing}
+			if all {
+				hs, err := s.ListHearings(cmd.Context(), transcript.ListHearingsOptions{})
+				if err != nil {
+					return err
+				}
+				ids = []string{""}
+				for _, h := range hs {
+					ids = append(ids, h.ID)
+				}
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "hearing %q: %d events, %d segments, %d notes, %d versions checked; head %s\n",
-				rep.HearingID, rep.Events, rep.Segments, rep.Notes, rep.Versions, rep.Head)
-			if rep.OK() {
-				fmt.Fprintln(out, "audit: OK, the record is intact")
-				return nil
+			var first *transcript.AuditProblem
+			for _, id := range ids {
+				rep, err := s.AuditHearing(cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "hearing %q: %d events, %d segments, %d notes, %d versions checked; head %s\n",
+					rep.HearingID, rep.Events, rep.Segments, rep.Notes, rep.Versions, rep.Head)
+				if rep.OK() {
+					fmt.Fprintln(out, "audit: OK, the record is intact")
+					continue
+				}
+				for _, p := range rep.Problems {
+					fmt.Fprintln(out, "BROKEN:", p.String())
+				}
+				if first == nil {
+					first = &rep.Problems[0]
+				}
 			}
-			for _, p := range rep.Problems {
-				fmt.Fprintln(out, "BROKEN:", p.String())
+			if first != nil {
+				return &exitError{code: 3, err: fmt.Errorf("audit failed: %s", first.String())}
 			}
-			return &exitError{code: 3, err: fmt.Errorf("audit failed: %s", rep.Problems[0].String())}
+			return nil
 		},
 	}
 	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
 	c.Flags().StringVar(&hearing, "hearing", "", "hearing id")
-	c.MarkFlagRequired("hearing")
+	c.Flags().BoolVar(&all, "all", false, "audit every hearing and the user chain")
 	return c
 }
 

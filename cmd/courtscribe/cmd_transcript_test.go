@@ -136,6 +136,13 @@ func TestTranscriptCLIAuditExportVerify(t *testing.T) {
 	if exitCode(err) != 3 || !strings.Contains(out, "BROKEN: event id=") || !strings.Contains(out, "segment row differs") {
 		t.Fatalf("tampered database: code %d\n%s", exitCode(err), out)
 	}
+	out, err = runCLI(t, "", "transcript", "audit", "--data", data, "--all")
+	if exitCode(err) != 3 || !strings.Contains(out, `hearing "": 2 events`) {
+		t.Fatalf("audit --all: code %d\n%s", exitCode(err), out)
+	}
+	if _, err := runCLI(t, "", "transcript", "audit", "--data", data); err == nil {
+		t.Fatal("audit without --hearing or --all passed")
+	}
 	// A missing data directory is an error, not an empty intact record.
 	if _, err := runCLI(t, "", "transcript", "audit", "--data", filepath.Join(data, "nope"), "--hearing", "h1"); err == nil {
 		t.Fatal("audit of a missing database passed")
