@@ -63,6 +63,9 @@ type Store struct {
 
 	stmts map[string]*sql.Stmt // prepared on the writer connection; writer goroutine only
 
+	dummyOnce sync.Once
+	dummy     string
+
 	lmu       sync.Mutex
 	listeners map[int]func(transcript.Event)
 	nextL     int

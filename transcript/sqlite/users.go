@@ -13,8 +13,11 @@ import (
 )
 
 // dummyHash is checked when a user does not exist, so a wrong name costs as much time as a
-// wrong password.
-var dummyHash, _ = transcript.HashPassword("courtscribe-dummy", transcript.TestArgon2)
+// wrong password (same argon2 parameters as real hashes).
+func (s *Store) dummyHash() string {
+	s.dummyOnce.Do(func() { s.dummy, _ = transcript.HashPassword("courtscribe-dummy", s.argon) })
+	return s.dummy
+}
 
 func checkPassword(pw string) error {
 	if utf8.RuneCountInString(pw) < transcript.MinPasswordLen {
@@ -121,7 +124,7 @@ func (s *Store) Authenticate(ctx context.Context, name, password string) (*trans
 	var disabled bool
 	err := s.rdb.QueryRowContext(ctx, `SELECT password_hash, disabled FROM users WHERE name=?`, name).Scan(&hash, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
-		transcript.CheckPassword(dummyHash, password)
+		transcript.CheckPassword(s.dummyHash(), password)
 		return nil, transcript.ErrAuth
 	}
 	if err != nil {
