@@ -51,7 +51,7 @@ func (s *Store) AuditHearing(ctx context.Context, id string) (*transcript.AuditR
 		rep.Head = evs[len(evs)-1].Hash
 	}
 	if id == "" {
-		return rep, nil
+		return rep, auditUsers(ctx, rtx, evs, rep)
 	}
 
 	// 2. Current rows against the last snapshot the history holds for them.
@@ -179,4 +179,36 @@ func (s *Store) AuditHearing(ctx context.Context, id string) (*transcript.AuditR
 		}
 	}
 	return rep, nil
+}
+
+// auditUsers compares every user row (role, disabled, public key) with the last snapshot of
+// that user in the users chain, so a role raised or a key swapped in the file is found.
+func auditUsers(ctx context.Context, q querier, evs []transcript.Event, rep *transcript.AuditReport) error {
+	last := map[string]*transcript.Event{}
+	for i := range evs {
+		var u transcript.User
+		if json.Unmarshal(evs[i].After, &u) == nil && u.Name != "" {
+			last[u.Name] = &evs[i]
+		}
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY name`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return err
+		}
+		e := last[u.Name]
+		switch {
+		case e == nil:
+			rep.Problems = append(rep.Problems, transcript.AuditProblem{Message: fmt.Sprintf("user %s has no history (inserted outside courtscribe)", u.Name)})
+		case !bytes.Equal(mustJSON(u), e.After):
+			rep.Problems = append(rep.Problems, transcript.AuditProblem{EventID: e.ID, EventSeq: e.Seq,
+				Message: fmt.Sprintf("user %s differs from its last recorded state (role, status or key altered outside courtscribe)", u.Name)})
+		}
+	}
+	return rows.Err()
 }

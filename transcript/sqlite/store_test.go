@@ -364,7 +364,7 @@ func TestLifecycleSignCorrect(t *testing.T) {
 
 func TestUsers(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, path := openTest(t)
 	if _, err := s.CreateUser(ctx, "root", "a b", transcript.RoleAdmin, "long-enough"); !errors.Is(err, transcript.ErrInvalid) {
 		t.Fatalf("bad name: %v", err)
 	}
@@ -412,6 +412,11 @@ func TestUsers(t *testing.T) {
 	rep := must[*transcript.AuditReport](t)(s.AuditHearing(ctx, ""))
 	if !rep.OK() || rep.Events != 4 {
 		t.Fatalf("users chain: %+v", rep)
+	}
+	tamper(t, path, `UPDATE users SET role='admin' WHERE name='zhangsan'`)
+	rep = must[*transcript.AuditReport](t)(s.AuditHearing(ctx, ""))
+	if rep.OK() || !strings.Contains(rep.Problems[0].String(), "user zhangsan differs") {
+		t.Fatalf("raised role not found: %+v", rep.Problems)
 	}
 }
 
