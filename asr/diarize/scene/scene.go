@@ -58,6 +58,8 @@ type Seat struct {
 	Speed  int     `json:"speed,omitempty"`    // espeak -s (words per minute)
 	Level  float64 `json:"level_db,omitempty"` // speech level relative to -20 dBFS RMS
 	GainDB float64 `json:"gain_db,omitempty"`  // microphone preamp gain (hot mic: +9)
+	// NoiseDB raises the room noise at this mic only (a projector fan next to the seat).
+	NoiseDB float64 `json:"noise_db,omitempty"`
 }
 
 // Pair overrides the bleed from one seat into another seat's microphone.
@@ -310,6 +312,7 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 	out := make([][]int16, n)
 	for j := range n {
 		g := math.Pow(10, s.Seats[j].GainDB/20)
+		seatNoise := math.Pow(10, s.Seats[j].NoiseDB/20)
 		nr := rand.New(rand.NewPCG(s.Seed+uint64(j)*7919, 0x6e6f697365))
 		humPhase := rng.Float64() * 2 * math.Pi
 		ch := make([]int16, total)
@@ -324,7 +327,7 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 			// Room noise: white plus a gently low-passed component (ventilation).
 			w := nr.NormFloat64()
 			pink = 0.95*pink + 0.05*nr.NormFloat64()*4.4
-			v += noiseAmp * (0.7*w + 0.7*pink)
+			v += noiseAmp * seatNoise * (0.7*w + 0.7*pink)
 			v *= g
 			if humAmp > 0 {
 				ph := 2*math.Pi*50*float64(t)/Rate + humPhase
