@@ -100,6 +100,11 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.Argon2 != nil {
 		argon = *opt.Argon2
 	}
+	// The file holds password hashes and sealed keys: create it private (SQLite gives the WAL
+	// and shared-memory files the database file's permissions).
+	if f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err == nil {
+		f.Close()
+	}
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(FULL)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)

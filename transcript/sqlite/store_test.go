@@ -485,3 +485,37 @@ func TestCloseRacesWithWrites(t *testing.T) {
 		t.Fatalf("second Close: %v", err)
 	}
 }
+
+func TestMigrationsAndPermissions(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := OpenData(ctx, dir, testOptions(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
+	s.Close()
+	path := filepath.Join(dir, "courtscribe.db")
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("database file mode %v, want 0600 (%v)", st.Mode().Perm(), err)
+	}
+	// Reopening applies nothing twice and keeps the data.
+	s, err = OpenData(ctx, dir, testOptions(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must[*transcript.Hearing](t)(s.GetHearing(ctx, "h1"))
+	s.Close()
+	db, _ := sql.Open("sqlite", "file:"+path)
+	var n int
+	db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
+	if n != len(migrations) {
+		t.Fatalf("%d migrations recorded, want %d", n, len(migrations))
+	}
+	// A database from a newer courtscribe is refused, not half-understood.
+	db.Exec(`INSERT INTO schema_migrations(version,name,applied_at) VALUES(999,'future','')`)
+	db.Close()
+	if _, err := OpenData(ctx, dir, testOptions(dir)); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("newer schema: %v", err)
+	}
+}
