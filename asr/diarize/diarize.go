@@ -196,9 +196,11 @@ type Diarizer struct {
 	confirm, hang                   int
 	riseSlow, riseFast              float64
 
-	fft    *fft
-	window [winLen]float64
-	re, im [winLen]float64
+	fft                *fft
+	gfft               *fft // GCC-PHAT transform
+	gre, gim, cre, cim [gccLen]float64
+	window             [winLen]float64
+	re, im             [winLen]float64
 
 	anyActive bool  // some seat was in a turn at the previous frame
 	fill      int   // samples of the current hop received so far
@@ -220,8 +222,9 @@ type Diarizer struct {
 }
 
 type channel struct {
-	win [winLen]float64 // [0:winLen-hop] history, [winLen-hop:] current hop
-	pow [nBins]float64
+	win  [winLen]float64  // [0:winLen-hop] history, [winLen-hop:] current hop
+	hist [histLen]float64 // the last 32 ms, for the time-lead check
+	pow  [nBins]float64
 
 	smooth     float64 // band power averaged over the last three frames
 	b1, b2, b3 float64 // band power of the three previous frames
@@ -290,6 +293,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		riseSlow: math.Pow(10, floorRiseSlow),
 		riseFast: math.Pow(10, floorRiseFast),
 		fft:      newFFT(winLen),
+		gfft:     newFFT(gccLen),
 		ch:       make([]channel, n),
 		z:        make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
 		zs: make([]float64, n), q: make([]float64, n), bl: make([]float64, n),
@@ -426,6 +430,11 @@ func Offline(cfg Config, seats []string, pcm [][]int16, log *slog.Logger) ([]Seg
 // step analyses one complete hop on every channel and advances the turn state.
 func (d *Diarizer) step() {
 	t := d.frame
+	for c := range d.ch {
+		h := &d.ch[c].hist
+		copy(h[:histLen-hop], h[hop:])
+		copy(h[histLen-hop:], d.ch[c].win[winLen-hop:])
+	}
 	for c := 0; c < d.n; c += 2 {
 		d.analysePair(c, min(c+1, d.n-1))
 	}
@@ -563,16 +572,30 @@ func (d *Diarizer) learn() {
 	if d.n < 2 {
 		return
 	}
-	dom, second := 0, 0.0
+	dom, second, loud := 0, 0.0, 0
 	for c := 1; c < d.n; c++ {
 		if d.z[c] > d.z[dom] {
 			dom, second = c, d.z[dom]
 		} else {
 			second = max(second, d.z[c])
 		}
+		if d.ch[c].smooth > d.ch[loud].smooth {
+			loud = c
+		}
+	}
+	if d.z[dom] < d.learnMin {
+		return
+	}
+	if loud != dom {
+		var ok bool
+		if dom, ok = d.leader(dom, loud); !ok {
+			return
+		}
+	} else if second > d.z[dom]*learnDominance {
+		return
 	}
 	zi := d.z[dom]
-	if zi < d.learnMin || second > zi*learnDominance {
+	if zi < 10 {
 		return
 	}
 	q := d.cfg.BleedQuantile
@@ -592,10 +615,96 @@ func (d *Diarizer) learn() {
 		} else {
 			cur += eta * q
 		}
-		cur = min(max(cur, -40), 10)
+		cur = min(max(cur, -40), 20)
 		d.bleedD[j][dom] = cur
 		d.bleed[j][dom] = math.Pow(10, cur/10)
 	}
+}
+
+// Time lead. A talker's own microphone hears them first; every other microphone hears a copy
+// some milliseconds later. When the loudest channel in calibrated level is not the loudest in
+// raw level (a hot mic, or a mic with extra noise such as a fan next to it: level calibration
+// alone cannot tell which), the generalized cross-correlation with phase transform (GCC-PHAT, Knapp & Carter 1976) of the
+// last 32 ms, restricted to the speech band, names the channel that leads — the talker — even
+// where the talker's mic reads quieter (a fan raising its noise floor). PHAT whitening keeps the
+// pitch periodicity of voiced speech from producing false peaks. A weak plain correlation at
+// that lag says the channels do not carry one source (double talk, noise): the frame teaches
+// nothing. Wrigley et al. (2005) found cross-correlation among the best crosstalk features;
+// here it only picks the source of teaching frames.
+const (
+	histLen  = 512  // samples kept per channel
+	gccLen   = 1024 // zero-padded transform size (linear lags up to ±512)
+	maxLead  = 240  // samples (15 ms): largest bleed delay considered
+	leadMin  = 4    // samples (0.25 ms): a smaller lag cannot tell who is nearer
+	leadCorr = 0.9  // normalized correlation needed to call it one source
+)
+
+// leader settles which of channels a and b carries the talker by the time lead of its
+// microphone; false when it cannot tell (weak correlation: not one source, or lag too small).
+func (d *Diarizer) leader(a, b int) (int, bool) {
+	lag, corr := d.crossLead(&d.ch[a].hist, &d.ch[b].hist)
+	switch {
+	case corr < leadCorr || (lag > -leadMin && lag < leadMin):
+		return 0, false
+	case lag < 0: // b hears it before a does
+		return b, true
+	}
+	return a, true
+}
+
+// crossLead returns the lag L (samples, |L| ≤ maxLead) at which b best matches a — L > 0 means
+// b hears it later than a — and the plain normalized correlation at that lag.
+func (d *Diarizer) crossLead(a, b *[histLen]float64) (int, float64) {
+	re, im := d.gre[:], d.gim[:]
+	for i := range histLen {
+		w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/histLen)
+		re[i], im[i] = a[i]*w, b[i]*w
+	}
+	clear(re[histLen:])
+	clear(im[histLen:])
+	d.gfft.transform(re, im)
+	// Cross-spectrum conj(A)·B, PHAT-weighted, speech band only (both halves, Hermitian).
+	lo, hi := gccLen*200/SampleRate, gccLen*4000/SampleRate
+	for k := range gccLen {
+		d.cre[k], d.cim[k] = 0, 0
+	}
+	for k := lo; k <= hi; k++ {
+		nk := gccLen - k
+		zr, zi, nr, ni := re[k], im[k], re[nk], im[nk]
+		ar, ai := (zr+nr)/2, (zi-ni)/2 // A[k]
+		br, bi := (zi+ni)/2, (nr-zr)/2 // B[k] = (Z[k] - conj(Z[N-k]))/(2i)
+		gr, gi := ar*br+ai*bi, ar*bi-ai*br
+		m := math.Hypot(gr, gi)
+		if m == 0 {
+			continue
+		}
+		gr, gi = gr/m, gi/m
+		d.cre[k], d.cim[k] = gr, gi
+		d.cre[nk], d.cim[nk] = gr, -gi
+	}
+	// Inverse transform via the forward one: ifft(x) = conj(fft(conj(x)))/N; only the real
+	// part is needed and its sign is unaffected by the conjugations.
+	for k := range gccLen {
+		d.cim[k] = -d.cim[k]
+	}
+	d.gfft.transform(d.cre[:], d.cim[:])
+	best, lag := math.Inf(-1), 0
+	for l := -maxLead; l <= maxLead; l++ {
+		if v := d.cre[(l+gccLen)%gccLen]; v > best {
+			best, lag = v, l
+		}
+	}
+	var s, ea, eb float64
+	for i := max(0, -lag); i < min(histLen, histLen-lag); i++ {
+		x, y := a[i], b[i+lag]
+		s += x * y
+		ea += x * x
+		eb += y * y
+	}
+	if ea == 0 || eb == 0 {
+		return 0, 0
+	}
+	return lag, s / math.Sqrt(ea*eb)
 }
 
 // attribute estimates every seat's own level p from z = A·p (nonnegative Jacobi sweeps) and
