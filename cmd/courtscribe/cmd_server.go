@@ -114,7 +114,12 @@ func runServer(ctx context.Context, log *slog.Logger, listen, data string, idle,
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ln, handler, err := applyServerTLS(ln, mux, srvTLS)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("server listening", "addr", ln.Addr().String(), "data", data, "agent_path", ingest.AgentPath)
