@@ -157,6 +157,8 @@ func voice(n int, f0 float64, rng *rand.Rand) []int16 {
 	var ph, syl float64
 	sylLen := 0.15 + 0.08*rng.Float64()
 	peak := 1e-9
+	var amps [24]float64
+	nh := 0
 	for t := range n {
 		sec := float64(t) / Rate
 		f := f0 * (1 + 0.08*math.Sin(2*math.Pi*1.3*sec))
@@ -166,14 +168,20 @@ func voice(n int, f0 float64, rng *rand.Rand) []int16 {
 			syl, sylLen = 0, 0.15+0.08*rng.Float64()
 		}
 		env := math.Sin(math.Pi * syl / sylLen)
-		var v float64
-		for k := 1; k <= 24; k++ {
-			hf := f * float64(k)
-			if hf > 4500 {
-				break
+		if t%32 == 0 { // the pitch wanders slowly: formant weights every 2 ms are enough
+			nh = 0
+			for k := 1; k <= len(amps); k++ {
+				hf := f * float64(k)
+				if hf > 4500 {
+					break
+				}
+				amps[k-1] = 1/float64(k) + 1.5*formant(hf, 600) + formant(hf, 1500) + 0.6*formant(hf, 2600)
+				nh = k
 			}
-			a := 1/float64(k) + 1.5*formant(hf, 600) + formant(hf, 1500) + 0.6*formant(hf, 2600)
-			v += a * math.Sin(float64(k)*ph)
+		}
+		var v float64
+		for k := 1; k <= nh; k++ {
+			v += amps[k-1] * math.Sin(float64(k)*ph)
 		}
 		out[t] = env * v
 		peak = max(peak, math.Abs(out[t]))
