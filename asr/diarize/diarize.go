@@ -632,11 +632,13 @@ func (d *Diarizer) learn() {
 // nothing. Wrigley et al. (2005) found cross-correlation among the best crosstalk features;
 // here it only picks the source of teaching frames.
 const (
-	histLen  = 512  // samples kept per channel
-	gccLen   = 1024 // zero-padded transform size (linear lags up to ±512)
-	maxLead  = 240  // samples (15 ms): largest bleed delay considered
-	leadMin  = 4    // samples (0.25 ms): a smaller lag cannot tell who is nearer
-	leadCorr = 0.9  // normalized correlation needed to call it one source
+	histLen   = 512  // samples kept per channel
+	gccLen    = 1024 // zero-padded transform size (linear lags up to ±512)
+	maxLead   = 240  // samples (15 ms): largest bleed delay considered
+	leadMin   = 4    // samples (0.25 ms): a smaller lag cannot tell who is nearer
+	leadCorr  = 0.9  // normalized correlation needed to call it one source
+	peakGuard = 8    // samples around the GCC peak that belong to it
+	peakClear = 1.5  // the GCC peak must exceed any other lag's value by this factor
 )
 
 // leader settles which of channels a and b carries the talker by the time lead of its
@@ -692,6 +694,13 @@ func (d *Diarizer) crossLead(a, b *[histLen]float64) (int, float64) {
 	for l := -maxLead; l <= maxLead; l++ {
 		if v := d.cre[(l+gccLen)%gccLen]; v > best {
 			best, lag = v, l
+		}
+	}
+	// A strongly periodic (voiced) sound correlates almost as well one pitch period away: the
+	// peak must stand clear of every other lag, or the frame cannot tell who leads.
+	for l := -maxLead; l <= maxLead; l++ {
+		if (l < lag-peakGuard || l > lag+peakGuard) && d.cre[(l+gccLen)%gccLen] > best/peakClear {
+			return 0, 0
 		}
 	}
 	var s, ea, eb float64
