@@ -231,3 +231,67 @@ func TestAgentSendsLevelsAndStopsCleanly(t *testing.T) {
 		t.Fatalf("stopped after ~1.5 s of real-time replay: end %+v at sample %d", ss.ended, ss.next)
 	}
 }
+
+// A server that stops acknowledging fills the spool: the agent raises spool_high and then
+// spool_full, keeps the audio in the local copy, sends what did not fit as an explicit gap,
+// and the timeline stays exact.
+func TestAgentSpoolLimitAlarmsAndGap(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "h.wav")
+	pcm := writeTestWAV(t, src, 16000, 1, 4)
+	srv := newWireServer(t, "tok")
+	hold := make(chan struct{})
+	srv.holdAcks = hold
+	released := false
+	srv.onAlarm = func(a wire.Alarm) {
+		if a.Code == wire.AlarmSpoolFull && !released {
+			released = true // half a second of audio more goes past the full spool
+			time.AfterFunc(500*time.Millisecond, func() { close(hold) })
+		}
+	}
+	rep, _ := OpenReplay(src, true, nil, 0)
+	frame := int64(recHeader + wire.HeaderSize + 2*1600)
+	cfg := AgentConfig{Server: srv.URL(), Token: "tok", Courtroom: "room-1", Seats: []wire.Seat{{Name: "judge", Channel: 1}},
+		SpoolDir: filepath.Join(dir, "spool"), SpoolLimit: 6 * frame, FrameSamples: 1600, Logger: testLogger(t)}
+	if err := RunAgent(context.Background(), cfg, rep); err != nil {
+		t.Fatal(err)
+	}
+	id, ss := srv.only()
+	var high, full bool
+	for _, a := range ss.alarms {
+		high = high || a.Code == wire.AlarmSpoolHigh
+		full = full || a.Code == wire.AlarmSpoolFull
+	}
+	if !high || !full {
+		t.Fatalf("alarms %+v: want spool_high and spool_full", ss.alarms)
+	}
+	if ss.next != int64(len(pcm[0])) {
+		t.Fatalf("timeline ends at %d, the source has %d samples", ss.next, len(pcm[0]))
+	}
+	var gapped int64
+	for _, g := range ss.gaps {
+		if g.Reason != wire.GapOverflow {
+			t.Fatalf("gap %+v: want reason overflow", g)
+		}
+		gapped += int64(g.Samples)
+	}
+	if gapped == 0 {
+		t.Fatal("the spool was full but no gap reached the server")
+	}
+	for k, v := range ss.pcm[0] {
+		inGap := false
+		for _, g := range ss.gaps {
+			inGap = inGap || (int64(k) >= g.FirstSample && int64(k) < g.End())
+		}
+		if !inGap && v != pcm[0][k] {
+			t.Fatalf("sample %d outside the gaps: server %d, source %d", k, v, pcm[0][k])
+		}
+	}
+	local, err := wavfile.ReadFile(filepath.Join(cfg.SpoolDir, "local-copy", id, "judge.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slicesEqual(local.Channels[0], pcm[0]) {
+		t.Fatal("the local copy must keep all the audio, including what did not fit the spool")
+	}
+}

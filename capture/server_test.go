@@ -33,6 +33,9 @@ type wireServer struct {
 	errCode   string // when set, every Hello gets this error
 	// staleWelcome makes every second Welcome report two frames fewer than are stored.
 	staleWelcome bool
+	// holdAcks, while open, keeps the server from acknowledging anything (a stalled archive).
+	holdAcks chan struct{}
+	onAlarm  func(wire.Alarm) // called with the lock held
 }
 
 type srvSession struct {
@@ -137,6 +140,27 @@ func (s *wireServer) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stored := 0
+	var acked uint64
+	// sendAck acknowledges up to seq unless acks are held; a held ack goes out with the next
+	// message after the release (agents send levels every second).
+	sendAck := func(seq uint64) bool {
+		s.mu.Lock()
+		hold := s.holdAcks
+		s.mu.Unlock()
+		if hold != nil {
+			select {
+			case <-hold:
+			default:
+				return true
+			}
+		}
+		if seq <= acked {
+			return true
+		}
+		acked = seq
+		b, _ := json.Marshal(wire.Ack{Type: wire.TypeAck, Seq: seq})
+		return conn.WriteMessage(websocket.TextMessage, b) == nil
+	}
 	for {
 		typ, b, err := conn.ReadMessage()
 		if err != nil {
@@ -157,10 +181,17 @@ func (s *wireServer) handle(w http.ResponseWriter, r *http.Request) {
 				}
 			case *wire.Alarm:
 				ss.alarms = append(ss.alarms, *m)
+				if s.onAlarm != nil {
+					s.onAlarm(*m)
+				}
 			case *wire.End:
 				ss.ended = m
 			}
+			last := ss.lastSeq
 			s.mu.Unlock()
+			if !sendAck(last) {
+				return
+			}
 			continue
 		}
 		f, err := wire.DecodeFrame(b)
@@ -200,8 +231,7 @@ func (s *wireServer) handle(w http.ResponseWriter, r *http.Request) {
 			return // drop without acking what this connection stored last
 		}
 		s.mu.Unlock()
-		ackMsg, _ := json.Marshal(wire.Ack{Type: wire.TypeAck, Seq: ack})
-		if err := conn.WriteMessage(websocket.TextMessage, ackMsg); err != nil {
+		if !sendAck(ack) {
 			return
 		}
 	}
