@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -18,7 +19,8 @@ import (
 
 // AgentConfig configures RunAgent. Zero values take the defaults noted.
 type AgentConfig struct {
-	Server       string // ws://host:port of the courtscribe server
+	Server       string      // ws://host:port of the courtscribe server
+	TLS          *tls.Config // for wss://: the court's CA and, for mutual TLS, the agent's certificate
 	Token        string
 	Courtroom    string
 	Hearing      string // optional: the server names one when empty
@@ -155,7 +157,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig, src Source) error {
 	}
 	seatNames := hello.SeatNames()
 	up, err := NewUplink(UplinkConfig{Server: cfg.Server, Token: cfg.Token, Hello: hello, CloseHearing: cfg.CloseHearing,
-		MinBackoff: cfg.MinBackoff, MaxBackoff: cfg.MaxBackoff, OnHearing: cfg.OnHearing, Logger: log}, spool)
+		MinBackoff: cfg.MinBackoff, MaxBackoff: cfg.MaxBackoff, OnHearing: cfg.OnHearing, Logger: log, TLS: cfg.TLS}, spool)
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)
 	}

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,7 +34,10 @@ type UplinkConfig struct {
 	MaxBackoff   time.Duration // default 15 s
 	// OnHearing is called once with the hearing id the server confirms.
 	OnHearing func(hearing string)
-	Logger    *slog.Logger
+	// TLS verifies a wss:// server (RootCAs: the court's CA) and may carry the agent's client
+	// certificate for mutual TLS; nil uses the system roots.
+	TLS    *tls.Config
+	Logger *slog.Logger
 }
 
 // PermanentError is a refusal by the server that retrying cannot fix (a bad token, a seat map
@@ -142,7 +146,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 			backoff = u.cfg.MinBackoff
 			attempt = 1
 		}
-		d := backoff/2 + rand.N(backoff/2+1)
+		d := jitter(backoff)
 		lvl := slog.LevelWarn
 		if attempt > 1 && attempt%10 != 0 {
 			lvl = slog.LevelDebug
@@ -160,6 +164,9 @@ func (u *Uplink) Run(ctx context.Context) error {
 	}
 }
 
+// jitter spreads reconnection attempts of many agents: uniform in [d/2, d].
+func jitter(d time.Duration) time.Duration { return d/2 + rand.N(d/2+1) }
+
 func permanentCode(code string) bool {
 	switch code {
 	case wire.CodeUnauthorized, wire.CodeBadHello, wire.CodeVersion, wire.CodeFormat, wire.CodeSeatMap, wire.CodeClosed:
@@ -172,7 +179,7 @@ func permanentCode(code string) bool {
 func (u *Uplink) connect(ctx context.Context) (bool, error) {
 	hdr := http.Header{}
 	hdr.Set("Authorization", "Bearer "+u.cfg.Token)
-	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
+	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment, TLSClientConfig: u.cfg.TLS}
 	conn, resp, err := dialer.DialContext(ctx, u.url, hdr)
 	if err != nil {
 		if resp != nil {

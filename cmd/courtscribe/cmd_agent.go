@@ -23,6 +23,7 @@ func newAgentCmd() *cobra.Command {
 		spoolLimitMB                             int64
 		sampleRate, channels, frameMS            int
 		levelEvery, drain, maxBackoff            time.Duration
+		tlsFl                                    tlsClientFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -80,7 +81,12 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 			}
 			defer src.Close()
 			out := cmd.OutOrStdout()
+			tlsCfg, err := tlsFl.config()
+			if err != nil {
+				return err
+			}
 			cfg := capture.AgentConfig{
+				TLS:    tlsCfg,
 				Server: server, Token: token, Courtroom: courtroom, Hearing: hearing, Seats: seatMap,
 				SpoolDir: spool, SpoolLimit: spoolLimitMB << 20, LocalCopyDir: localCopy,
 				FrameSamples: frameMS * wire.SampleRate / 1000, CloseHearing: closeHearing,
@@ -114,6 +120,7 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 	f.DurationVar(&levelEvery, "level-interval", time.Second, "how often seat levels go to the server")
 	f.DurationVar(&drain, "drain-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to keep delivering the spool")
 	f.DurationVar(&maxBackoff, "max-backoff", 15*time.Second, "longest wait between reconnection attempts")
+	tlsFl.add(f)
 	cmd.MarkFlagRequired("courtroom")
 	cmd.MarkFlagRequired("seats")
 	return cmd

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -12,9 +13,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 type testPKI struct {
@@ -77,7 +83,10 @@ func newTestPKI(t *testing.T) *testPKI {
 	}
 	xDER, xKey := leaf(4, "rogue agent", x509.ExtKeyUsageClientAuth, nil, nil)
 	p.selfSignedClientPair, _ = tls.X509KeyPair(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: xDER}),
-		func() []byte { b, _ := x509.MarshalECPrivateKey(xKey); return pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: b}) }())
+		func() []byte {
+			b, _ := x509.MarshalECPrivateKey(xKey)
+			return pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: b})
+		}())
 	return p
 }
 
@@ -132,4 +141,56 @@ func TestServerTLSFlagErrors(t *testing.T) {
 	if c, err := serverTLSConfig(tlsFlags{}); c != nil || err != nil {
 		t.Error("no flags must mean plain HTTP")
 	}
+}
+
+// TestAgentOverMutualTLSEndToEnd runs the real binaries: a server with TLS and mutual TLS for
+// agents, an agent that verifies the server with the court's CA and presents its certificate.
+// The archive must equal the source; an agent without a client certificate is refused.
+func TestAgentOverMutualTLSEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end with real binaries")
+	}
+	pki := newTestPKI(t)
+	bin := igBinary(t)
+	data := t.TempDir()
+	addr := igFreeAddr(t)
+	srv := exec.Command(bin, "server", "--listen", addr, "--data", data,
+		"--tls-cert", pki.serverCert, "--tls-key", pki.srvKey, "--agent-client-ca", pki.caPEM)
+	out := &syncBuffer{}
+	srv.Stdout, srv.Stderr = out, out
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Process.Signal(syscall.SIGKILL); srv.Wait() }()
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.caPool}}, Timeout: 2 * time.Second}
+	igEventually(t, 20*time.Second, "TLS server ready", func() bool {
+		resp, err := client.Get("https://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	token := igToken(t, data, "room-tls")
+	seats := []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}
+	pcm := igPCM(2, 3*16000, 7)
+	src := filepath.Join(t.TempDir(), "h.wav")
+	if err := wavfile.WriteMulti(src, 16000, pcm); err != nil {
+		t.Fatal(err)
+	}
+	run := func(extra ...string) ([]byte, error) {
+		args := append([]string{"agent", "--server", "wss://" + addr, "--token", token, "--courtroom", "room-tls",
+			"--seats", "judge=1,witness=2", "--source", src, "--fast", "--spool", t.TempDir(), "--drain-timeout", "3s", "--max-backoff", "500ms"}, extra...)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		return exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	}
+	if b, err := run("--ca-file", pki.caPEM); err == nil {
+		t.Fatalf("agent without a client certificate was accepted:\n%s", b)
+	}
+	b, err := run("--ca-file", pki.caPEM, "--client-cert", pki.clientCert, "--client-key", pki.cliKey)
+	if err != nil {
+		t.Fatalf("agent over mutual TLS: %v\n%s\nserver:\n%s", err, b, out.String())
+	}
+	igCheckExact(t, data, igOnlyHearing(t, data), seats, pcm)
 }
