@@ -1,0 +1,80 @@
+package capture
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
+
+func TestJitterStaysInRange(t *testing.T) {
+	for _, d := range []time.Duration{time.Millisecond, 250 * time.Millisecond, 15 * time.Second} {
+		lo, hi := d, time.Duration(0)
+		for i := 0; i < 2000; i++ {
+			j := jitter(d)
+			lo, hi = min(lo, j), max(hi, j)
+		}
+		if lo < d/2 || hi > d || hi-lo < d/4 {
+			t.Errorf("jitter(%v) ranged %v..%v, want spread within [d/2, d]", d, lo, hi)
+		}
+	}
+}
+
+func TestAgentURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"ws://127.0.0.1:8080":      "ws://127.0.0.1:8080/v1/agent",
+		"ws://h:1/":                "ws://h:1/v1/agent",
+		"https://court.example":    "wss://court.example/v1/agent",
+		"ws://h:1/custom/v1/agent": "ws://h:1/custom/v1/agent",
+		"http://10.0.0.2:9000":     "ws://10.0.0.2:9000/v1/agent",
+	} {
+		if got, err := AgentURL(in); err != nil || got != want {
+			t.Errorf("AgentURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"127.0.0.1:8080", "ftp://x", "ws://", "::"} {
+		if _, err := AgentURL(bad); err == nil {
+			t.Errorf("AgentURL(%q) accepted", bad)
+		}
+	}
+}
+
+// The server is down when the agent starts and comes up a second later: the agent keeps
+// capturing into the spool and the local copy, keeps retrying, and delivers everything.
+func TestAgentWaitsForServerThatStartsLater(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens: connection refused until the server starts
+
+	dir := t.TempDir()
+	src := filepath.Join(dir, "h.wav")
+	pcm := writeTestWAV(t, src, 16000, 1, 2)
+	rep, _ := OpenReplay(src, true, nil, 0)
+	srv := newWireServer(t, "tok") // its handler, served on addr below
+	cfg := AgentConfig{Server: "ws://" + addr, Token: "tok", Courtroom: "room-1", Seats: []wire.Seat{{Name: "clerk", Channel: 1}},
+		SpoolDir: filepath.Join(dir, "spool"), MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Logger: testLogger(t)}
+	done := make(chan error, 1)
+	go func() { done <- RunAgent(context.Background(), cfg, rep) }()
+	time.Sleep(time.Second)
+	ln2, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("port %s taken meanwhile: %v", addr, err)
+	}
+	hs := &http.Server{Handler: srv.srv.Config.Handler}
+	go hs.Serve(ln2)
+	defer hs.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	_, ss := srv.only()
+	if !slicesEqual(ss.pcm[0], pcm[0]) || len(ss.gaps) != 0 {
+		t.Fatalf("server holds %d samples and %d gaps; want the whole 2 s source", len(ss.pcm[0]), len(ss.gaps))
+	}
+}
