@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
@@ -143,4 +144,88 @@ func TestAgentClockJumps(t *testing.T) {
 		t.Fatalf("hearing time after clock jumps: gaps %v, discontinuities %v, end %d of %d", gaps, breaks, end, h.Samples)
 	}
 	checkArchive(t, data, hearing, h)
+}
+
+// TestAgentRestartAfterClockStep: an agent stops with frames it could not deliver (the server
+// unreachable; the spool keeps them, like after a crash) and starts again on the same spool.
+// With the wall clock stepped back an hour in between, the computed downtime is negative: no
+// gap may be invented and no audio may overlap: the timeline continues at the next sample and
+// the archive equals the source. The control (the real clock, 1.5 s down) records a gap of that
+// length, so the test sees the difference.
+func TestAgentRestartAfterClockStep(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		offset  time.Duration
+		wantGap bool
+	}{{"clock-set-back-1h", -time.Hour, false}, {"control-real-clock", 0, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			data := t.TempDir()
+			srv, err := ingest.New(ingest.DefaultConfig(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			hs := httptest.NewServer(srv.Handler())
+			defer hs.Close()
+			defer srv.Close(context.Background())
+			tok, _, err := srv.Tokens().Add("court-restart")
+			if err != nil {
+				t.Fatal(err)
+			}
+			path, h := generate(t, 2, 4, 112, true)
+			cfg := capture.AgentConfig{Server: "ws://" + freeAddr(t), Token: tok, Courtroom: "court-restart",
+				Seats:    []wire.Seat{{Name: seatNames[0], Channel: 1}, {Name: seatNames[1], Channel: 2}},
+				SpoolDir: filepath.Join(t.TempDir(), "spool"), FrameSamples: 1600, CloseHearing: true,
+				MinBackoff: 50 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, DrainTimeout: 100 * time.Millisecond,
+				Logger: slog.New(slog.DiscardHandler)}
+
+			// First run: nobody listens; stop after 1.5 s with everything still spooled.
+			src, err := capture.OpenReplay(path, true, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+			err = capture.RunAgent(ctx, cfg, src)
+			cancel()
+			if !errors.Is(err, capture.ErrNotDrained) {
+				t.Fatalf("first run: %v, want ErrNotDrained", err)
+			}
+			time.Sleep(1500 * time.Millisecond)
+
+			// Second run: the real server, the clock stepped.
+			src, err = capture.OpenReplay(path, true, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Server = "ws" + strings.TrimPrefix(hs.URL, "http")
+			cfg.Clock = &jumpingClock{start: time.Now(), steps: []clockStep{{after: 0, offset: tc.offset}}}
+			var hearing string
+			cfg.OnHearing = func(id string) { hearing = id }
+			ctx, cancel = context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			if err := capture.RunAgent(ctx, cfg, src); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, 10*time.Second, "the manifest", func() bool {
+				_, err := ingest.ReadManifest(data, hearing)
+				return err == nil
+			})
+			gaps, err := ingest.ReadGaps(data, hearing)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.wantGap {
+				checkArchive(t, data, hearing, h)
+				return
+			}
+			if len(gaps) != 1 {
+				t.Fatalf("control: want one agent-down gap, have %+v", gaps)
+			}
+			sec := float64(gaps[0].Samples) / Rate
+			if sec < 1.3 || sec > 2.5 {
+				t.Fatalf("control: gap of %.2f s for about 1.6 s down", sec)
+			}
+			t.Logf("control: gap %.3f s at sample %d", sec, gaps[0].FirstSample)
+		})
+	}
 }
