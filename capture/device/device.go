@@ -11,6 +11,7 @@ package device
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -92,6 +93,9 @@ type Options struct {
 	BlockFrames int
 	// QueueSeconds of audio the queue holds when the capture loop falls behind (default 2 s).
 	QueueSeconds float64
+	// StallTimeout: a device that delivers nothing for this long has failed (unplugged,
+	// driver hung); Read returns an error so the agent raises device_error (default 3 s).
+	StallTimeout time.Duration
 	Logger       *slog.Logger
 }
 
@@ -99,6 +103,7 @@ type Options struct {
 type Source struct {
 	stream   *portaudio.Stream
 	q        *capture.BlockQueue
+	stall    time.Duration
 	format   capture.Format
 	info     Info
 	log      *slog.Logger
@@ -154,6 +159,9 @@ func open(opts Options) (*Source, error) {
 	if block <= 0 {
 		block = rate / 100
 	}
+	if opts.StallTimeout <= 0 {
+		opts.StallTimeout = 3 * time.Second
+	}
 	qs := opts.QueueSeconds
 	if qs <= 0 {
 		qs = 2
@@ -164,6 +172,7 @@ func open(opts Options) (*Source, error) {
 	}
 	s := &Source{
 		q:      capture.NewBlockQueue(ch, int(qs*float64(rate))),
+		stall:  opts.StallTimeout,
 		format: capture.Format{SampleRate: rate, Channels: ch},
 		info:   Info{Index: dev.Index, Name: dev.Name, HostAPI: api, MaxInputChannels: dev.MaxInputChannels, DefaultSampleRate: dev.DefaultSampleRate},
 		log:    opts.Logger,
@@ -270,8 +279,17 @@ func (s *Source) Format() capture.Format { return s.format }
 // Info describes the open device.
 func (s *Source) Info() Info { return s.info }
 
-// Read returns the next block (see capture.Source).
-func (s *Source) Read(ctx context.Context) (capture.Block, error) { return s.q.Get(ctx) }
+// Read returns the next block (see capture.Source). A device that delivers nothing for
+// StallTimeout is reported as failed.
+func (s *Source) Read(ctx context.Context) (capture.Block, error) {
+	wctx, cancel := context.WithTimeout(ctx, s.stall)
+	defer cancel()
+	b, err := s.q.Get(wctx)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return b, fmt.Errorf("device %d %q delivered no audio for %v (unplugged or hung?)", s.info.Index, s.info.Name, s.stall)
+	}
+	return b, err
+}
 
 // Overflows is the number of callbacks in which portaudio reported an input overflow.
 func (s *Source) Overflows() int64 { return s.overflows.Load() }
