@@ -20,3 +20,8 @@ func (d *Diarizer) Smooth() []float64 {
 	}
 	return out
 }
+
+// Internals returns the own levels p and predicted bleed of the last frame.
+func (d *Diarizer) Internals() (p, bl []float64) {
+	return append([]float64(nil), d.p...), append([]float64(nil), d.bl...)
+}
