@@ -34,7 +34,7 @@ type room struct {
 	gain    []float64
 	noise   float64   // RMS of room noise at each mic (int16 units)
 	noiseDB []float64 // extra room noise at a mic (a fan next to it), dB
-	bursts  []talk  // white-noise bursts (paper, doors) on a seat
+	bursts  []talk    // white-noise bursts (paper, doors) on a seat
 	seed    uint64
 }
 
