@@ -143,11 +143,27 @@ func (e *env) wait(cond string) {
 		}
 		if time.Now().After(deadline) {
 			e.shot("timeout")
-			html, _ := chromedp.Run(e.ctx, chromedp.Evaluate[string](`document.querySelector("main").innerText.slice(0,1500)`))
+			html, _ := chromedp.Run(e.ctx, chromedp.Evaluate[string](`"focus: " + document.activeElement.tagName + "#" + document.activeElement.id + " q=" + (document.querySelector("#q")||{}).value + "\n" + document.querySelector("main").innerText.slice(0,300)`))
 			e.t.Fatalf("timed out waiting for %s; page:\n%s", cond, html)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// pressUntil presses a key until a condition holds (at most 3 tries): on a loaded 2-core
+// machine a synthetic key event now and then reaches the page before a focus change settles.
+func (e *env) pressUntil(k, cond string) {
+	e.t.Helper()
+	for try := 0; try < 3; try++ {
+		e.key(k)
+		for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if ok, err := chromedp.Run(e.ctx, chromedp.Evaluate[bool]("!!("+cond+")")); err == nil && ok {
+				return
+			}
+		}
+		e.t.Logf("key %q did not lead to %s; pressing again", k, cond)
+	}
+	e.wait(cond)
 }
 
 func (e *env) eval(js string, out any) {
@@ -428,12 +444,11 @@ func TestJourney(t *testing.T) {
 	e.wait(`document.querySelectorAll("#dlg[open] #histTable tbody tr").length >= 4`)
 	e.shot("06-history")
 	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button`)))
-	e.wait(`!document.querySelector("#dlg[open]")`)
+	e.wait(fmt.Sprintf(`!document.querySelector("#dlg[open]") && document.activeElement.id === "s-%d"`, segs[3].ID))
 
 	// Search.
 	e.run(chromedp.Focus(chromedp.CSS(sel(segs[0].ID))))
-	e.key("/")
-	e.wait(`document.activeElement.id === "q"`)
+	e.pressUntil("/", `document.activeElement.id === "q"`)
 	e.eval(`document.querySelector("#q").value = ""`, nil) // CDP sends the '/' char event separately
 	e.run(chromedp.SendKeys(chromedp.CSS("#q"), "原告"))
 	e.wait(`document.querySelectorAll("#tx .seg.hit").length >= 2`)
@@ -479,6 +494,7 @@ func TestJourney(t *testing.T) {
 	e.wait(`document.querySelector("#dlg[open] #dPass")`)
 	e.run(chromedp.SendKeys(chromedp.CSS("#dPass"), pw), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
 	e.wait(`document.querySelector("#head [data-status=signed]") && document.querySelector("#verifiedBadge.ok")`)
+	e.wait(`document.querySelector("#signed") && document.querySelector("#signed").textContent.includes("zhangsan")`)
 	var box string
 	e.eval(`document.querySelector("#signed").textContent`, &box)
 	if !strings.Contains(box, "zhangsan") || !strings.Contains(box, "已校验") {

@@ -425,7 +425,7 @@
     $("#head").innerHTML = '<div class="toolbar"><a href="#/hearings">← ' + esc(t("back")) + "</a><h1>" + esc(h.title || h.id) + "</h1>" +
       statusBadge(h.status) + ' <span id="online" class="live-dot"></span>' + (c.edit ? "" : ' <span class="badge">' + esc(t("viewOnly")) + "</span>") +
       '</div><div class="toolbar"><span class="muted">' + esc(h.case_number) + " · " + esc(h.cause) + " · " + esc(h.courtroom) +
-      '</span><span class="spacer"></span>' + b + '</div><div id="signBox"></div>';
+      '</span><span class="spacer"></span>' + b + '</div><div id="signBox">' + (H.signHTML || "") + "</div>";
     renderOnline();
     if (h.status === "signed" || h.status === "finalized") renderSigned();
   }
@@ -438,7 +438,8 @@
     let html = '<div class="signed" id="signed">' + esc(t("version")) + " " + last.number;
     if (last.signed) html += " · " + esc(t("signedBy")) + " <strong>" + esc(last.signer_name || last.signer) + "</strong> · " + esc(t("signedAt")) + " " + esc(fmtTime(last.signed_at));
     html += " · " + (v.verified || (!last.signed && last.hash_ok && v.audit_ok) ? '<span class="badge ok" id="verifiedBadge">' + esc(t("verified")) + "</span>" : '<span class="badge bad" id="verifiedBadge">' + esc(t("notVerified")) + "</span>");
-    $("#signBox").innerHTML = html + "</div>";
+    H.signHTML = html + "</div>";
+    $("#signBox").innerHTML = H.signHTML;
   }
 
   async function lifecycleAct(act) {
@@ -571,12 +572,13 @@
     row.classList.add("conflict");
     H.segs.set(cur.id, cur);
     const tx = row.querySelector(".tx");
-    tx.innerHTML = '<div class="conflictbox" role="alertdialog" aria-labelledby="cf-' + cur.id + '"><h3 id="cf-' + cur.id + '">' + esc(t("conflictTitle")) + " — " +
+    tx.innerHTML = '<div class="conflictbox" tabindex="-1" role="alertdialog" aria-labelledby="cf-' + cur.id + '"><h3 id="cf-' + cur.id + '">' + esc(t("conflictTitle")) + " — " +
       esc(t("conflictBody", { who: cur.updated_by })) + '</h3><div class="cols"><div><strong>' + esc(t("yours")) + '</strong><pre class="mine">' + esc(mine) +
       "</pre></div><div><strong>" + esc(t("theirs")) + '</strong><pre class="theirs">' + esc(cur.text) + "</pre></div></div>" +
       '<button type="button" data-act="keepMine">' + esc(t("keepMine")) + '</button> <button type="button" class="ghost" data-act="takeTheirs">' + esc(t("takeTheirs")) + "</button></div>";
     e.conflict = { mine, cur };
-    tx.querySelector("button").focus();
+    // Focus the box, not a choice: a held or repeated Enter must not pick one by accident.
+    tx.querySelector(".conflictbox").focus();
   }
 
   async function resolveConflict(keepMine) {
