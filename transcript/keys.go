@@ -24,6 +24,11 @@ type Argon2Params struct {
 // DefaultArgon2 follows RFC 9106's second recommended option (t=3, m=64 MiB, p=4).
 var DefaultArgon2 = Argon2Params{Time: 3, Memory: 64 * 1024, Threads: 4}
 
+// sane bounds parameters read from storage, so a damaged hash cannot ask for 4 TiB of memory.
+func (p Argon2Params) sane() bool {
+	return p.Time >= 1 && p.Time <= 64 && p.Threads >= 1 && p.Memory >= 8*uint32(p.Threads) && p.Memory <= 4<<20
+}
+
 // TestArgon2 is a fast setting for tests and benchmarks only.
 var TestArgon2 = Argon2Params{Time: 1, Memory: 1024, Threads: 1}
 
@@ -58,7 +63,7 @@ func CheckPassword(encoded, password string) (bool, error) {
 	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
 	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 || p.Time == 0 || p.Threads == 0 {
+	if err1 != nil || err2 != nil || len(want) == 0 || len(want) > 128 || !p.sane() {
 		return false, errors.New("password hash: malformed")
 	}
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
@@ -107,7 +112,7 @@ func (k SealedKey) Open(password string) (ed25519.PrivateKey, error) {
 		return nil, errors.New("sealed key: malformed")
 	}
 	var p Argon2Params
-	if _, err := fmt.Sscanf(parts[1], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil || p.Time == 0 || p.Threads == 0 {
+	if _, err := fmt.Sscanf(parts[1], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil || !p.sane() {
 		return nil, errors.New("sealed key: bad parameters")
 	}
 	d := base64.RawStdEncoding.DecodeString

@@ -65,8 +65,10 @@ func TestPasswordAndSealedKey(t *testing.T) {
 	if ok, _ := CheckPassword(enc, "correct horsE"); ok {
 		t.Fatal("wrong password accepted")
 	}
-	if _, err := CheckPassword("$argon2id$v=19$m=1,t=0,p=1$AA$AA", "x"); err == nil {
-		t.Fatal("bad parameters accepted")
+	for _, bad := range []string{"$argon2id$v=19$m=1024,t=0,p=1$AAAA$AAAA", "$argon2id$v=19$m=4294967295,t=1,p=1$AAAA$AAAA", "$argon2id$v=19$m=1024,t=1,p=1$AAAA$"} {
+		if _, err := CheckPassword(bad, "x"); err == nil {
+			t.Fatalf("bad hash %q accepted", bad)
+		}
 	}
 	pub, sealed, err := NewJudgeKey("judge-pw", TestArgon2)
 	if err != nil {
