@@ -97,10 +97,15 @@ func (s *Store) CloseHearing(ctx context.Context, actor, id string, audio []tran
 			}
 		}
 	}
+	seen := map[string]bool{}
 	for _, f := range audio {
-		if f.Name == "" || len(f.SHA256) != 64 {
+		if f.Name == "" || len(f.SHA256) != 64 || f.Bytes < 0 {
 			return nil, transcript.Invalidf("audio file %q without a name or SHA-256", f.Name)
 		}
+		if seen[f.Name] {
+			return nil, transcript.Invalidf("audio file %q listed twice", f.Name)
+		}
+		seen[f.Name] = true
 	}
 	return s.transition(ctx, actor, id, "hearing closed", []transcript.HearingStatus{transcript.StatusLive, transcript.StatusRecess}, transcript.StatusClosed,
 		func(t *tx, h *transcript.Hearing) error {
