@@ -458,6 +458,16 @@ func TestJourney(t *testing.T) {
 	e.key("p", chromedp.ModifierAlt)
 	e.wait(fmt.Sprintf(`(window.csLastAudio||"").includes("/api/hearings/%s/audio/judge?start=0&end=2.5")`, hid))
 
+	// Merge the split halves again with Alt+M, and insert a note with Alt+N.
+	e.run(chromedp.Focus(chromedp.CSS(sel(segs[4].ID))))
+	e.key("m", chromedp.ModifierAlt)
+	e.wait(fmt.Sprintf(`document.querySelectorAll("#tx .seg").length === 6 && document.querySelector("%s .tx").textContent.includes("及违约金")`, sel(segs[4].ID)))
+	e.run(chromedp.Focus(chromedp.CSS(sel(segs[4].ID))))
+	e.key("n", chromedp.ModifierAlt)
+	e.wait(`document.querySelector("#dlg[open] #dNote")`)
+	e.run(chromedp.SendKeys(chromedp.CSS("#dNote"), "原告当庭提交证据三份"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.wait(`Array.from(document.querySelectorAll(".note.k-annotation")).some(n => n.textContent.includes("证据三份"))`)
+
 	// Close and finalize: the summary lists the pending utterance.
 	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=close]`)))
 	e.wait(`document.querySelector("#head [data-status=closed]")`)
@@ -471,7 +481,7 @@ func TestJourney(t *testing.T) {
 	// A viewer reads but cannot edit.
 	e.login("viewer")
 	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
-	e.wait(`document.querySelectorAll("#tx .seg").length === 7`)
+	e.wait(`document.querySelectorAll("#tx .seg").length === 6`)
 	e.run(chromedp.Focus(chromedp.CSS(sel(segs[1].ID))))
 	e.key(kb.Enter)
 	time.Sleep(200 * time.Millisecond)
@@ -512,7 +522,7 @@ func TestJourney(t *testing.T) {
 	if err != nil {
 		t.Fatalf("export does not verify: %v", err)
 	}
-	if rec.Signature.Signer != "zhangsan" || len(rec.Segments) != 7 {
+	if rec.Signature.Signer != "zhangsan" || len(rec.Segments) != 6 {
 		t.Fatalf("export: signer %s, %d segments", rec.Signature.Signer, len(rec.Segments))
 	}
 	bad := bytes.Replace(exp, []byte("事实理由"), []byte("事实理据"), 1)
