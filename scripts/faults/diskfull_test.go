@@ -76,14 +76,16 @@ func metricSum(addr, name, match string) float64 {
 	return sum
 }
 
-func dirBytes(dir string) int64 {
+// spoolBytes is the size of the agent's unacknowledged frames: the spool's segment files,
+// not its local copy (which grows whatever the server does).
+func spoolBytes(dir string) int64 {
 	var n int64
-	filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
+	ms, _ := filepath.Glob(filepath.Join(dir, "seg-*.spool"))
+	for _, m := range ms {
+		if fi, err := os.Stat(m); err == nil {
 			n += fi.Size()
 		}
-		return nil
-	})
+	}
 	return n
 }
 
@@ -117,7 +119,7 @@ func TestServerDiskFull(t *testing.T) {
 	filler := fillDisk(t, data, 192<<10)
 	fullAt := time.Now()
 	eventually(t, 15*time.Second, "/readyz to report the full data directory", func() bool { return readyCode(addr) == 503 })
-	spool0 := dirBytes(spool)
+	spool0 := spoolBytes(spool)
 	archived0, _ := metric(addr, "courtscribe_ingest_archived_bytes_total")
 	for time.Since(fullAt) < full {
 		if ag.exited() {
@@ -125,7 +127,7 @@ func TestServerDiskFull(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	spool1 := dirBytes(spool)
+	spool1 := spoolBytes(spool)
 	storageErrors := metricSum(addr, "courtscribe_ingest_errors_total", "storage")
 	archived, _ := metric(addr, "courtscribe_ingest_archived_bytes_total")
 	t.Logf("disk full for %v: /readyz %d, storage errors counted %v, agent spool %d → %d bytes, archived %v → %v bytes, server alive %v",
