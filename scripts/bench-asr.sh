@@ -94,6 +94,8 @@ cpu=$(awk -F: '/model name/ {gsub(/^ /, "", $2); print $2; exit}' /proc/cpuinfo)
   echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
+  echo "Both sides do the same work: whisper.cpp's own timings show one encode, 18 batched decodes and 5 temperature fallbacks per run for each (the weightless models never pass the entropy check). On a machine shared with other work the wall times of identical runs spread widely (look at the per-run lines the script prints); prefer the CPU columns there, and rerun on a quiet machine for the wall-time ratio."
+  echo
   echo "## Worker pool"
   echo
   echo "A generated ${HEARING_SEC} s hearing (utterances of 2–8 s cut from jfk.wav, three seats, 1 s pauses) replayed in real time: each utterance is submitted when it ends; latency is from then to its final text (p50/p95). Backlog: the same utterances all at once; RTF = backlog time / audio time (below 1 keeps up); utterances per minute of backlog. Model for-tests-ggml-tiny.bin; threads per worker = $THREADS / workers."
