@@ -19,7 +19,7 @@ import (
 type Resampler struct {
 	l, m   int
 	taps   int         // taps per phase (K)
-	phases [][]float32 // phases[p][j] multiplies x[base-j]
+	phases [][]float32 // phases[p][i] multiplies x[base-(taps-1)+i] (coefficients reversed)
 	hist   [][]float32 // per channel: the last taps-1 input samples
 	in     int64       // input frames consumed so far (including skipped ones)
 	out    int64       // output frames produced so far
@@ -83,7 +83,7 @@ func NewResampler(inRate, outRate, channels int) (*Resampler, error) {
 	for p := 0; p < r.l; p++ {
 		ph := make([]float32, k)
 		for j := 0; j < k; j++ {
-			ph[j] = float32(proto[p+j*r.l])
+			ph[k-1-j] = float32(proto[p+j*r.l])
 		}
 		r.phases[p] = ph
 	}
@@ -145,13 +145,7 @@ func (r *Resampler) Process(in [][]float32, out [][]float32) ([][]float32, error
 			pos := idx * m
 			base := pos/l - start
 			ph := r.phases[pos%l]
-			x := w[base-int64(k)+1 : base+1]
-			// x[k-1-j] is x[base-j]
-			var acc float32
-			for j, h := range ph {
-				acc += h * x[k-1-j]
-			}
-			o = append(o, acc)
+			o = append(o, dot(ph, w[base-int64(k)+1:base+1]))
 		}
 		out[c] = o
 		copy(r.hist[c], w[len(w)-(k-1):])
@@ -180,6 +174,25 @@ func (r *Resampler) Skip(n int64) int64 {
 		clear(r.hist[c])
 	}
 	return g
+}
+
+// dot is the inner product of two equally long slices, four lanes at a time.
+func dot(h, x []float32) float32 {
+	x = x[:len(h)]
+	var a0, a1, a2, a3 float32
+	i := 0
+	for ; i+4 <= len(h); i += 4 {
+		hh := h[i : i+4 : i+4]
+		xx := x[i : i+4 : i+4]
+		a0 += hh[0] * xx[0]
+		a1 += hh[1] * xx[1]
+		a2 += hh[2] * xx[2]
+		a3 += hh[3] * xx[3]
+	}
+	for ; i < len(h); i++ {
+		a0 += h[i] * x[i]
+	}
+	return (a0 + a1) + (a2 + a3)
 }
 
 func gcd(a, b int) int {
