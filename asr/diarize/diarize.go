@@ -199,6 +199,7 @@ type Diarizer struct {
 	fft                *fft
 	gfft               *fft // GCC-PHAT transform
 	gre, gim, cre, cim [gccLen]float64
+	gwin               [histLen]float64 // Hann window of the time-lead check
 	window             [winLen]float64
 	re, im             [winLen]float64
 
@@ -299,6 +300,9 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		z:        make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
 		zs: make([]float64, n), q: make([]float64, n), bl: make([]float64, n), r: make([]float64, n),
 		score: make([]float64, n),
+	}
+	for i := range d.gwin {
+		d.gwin[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/histLen)
 	}
 	var sumW2 float64
 	for i := range d.window {
@@ -588,6 +592,9 @@ func (d *Diarizer) learn() {
 		return
 	}
 	if loud != dom {
+		if d.frame%leadEvery != 0 {
+			return
+		}
 		var ok bool
 		if dom, ok = d.leader(dom, loud); !ok {
 			return
@@ -636,6 +643,7 @@ const (
 	histLen   = 512  // samples kept per channel
 	gccLen    = 1024 // zero-padded transform size (linear lags up to ±512)
 	maxLead   = 240  // samples (15 ms): largest bleed delay considered
+	leadEvery = 1    // frames between time-lead checks (every frame: fewer teach the model worse)
 	leadMin   = 4    // samples (0.25 ms): a smaller lag cannot tell who is nearer
 	leadCorr  = 0.9  // normalized correlation needed to call it one source
 	peakGuard = 8    // samples around the GCC peak that belong to it
@@ -659,8 +667,7 @@ func (d *Diarizer) leader(a, b int) (int, bool) {
 // b hears it later than a — and the plain normalized correlation at that lag.
 func (d *Diarizer) crossLead(a, b *[histLen]float64) (int, float64) {
 	re, im := d.gre[:], d.gim[:]
-	for i := range histLen {
-		w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/histLen)
+	for i, w := range d.gwin {
 		re[i], im[i] = a[i]*w, b[i]*w
 	}
 	clear(re[histLen:])
