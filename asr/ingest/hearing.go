@@ -13,11 +13,12 @@ import (
 )
 
 // AudioListener receives the archived audio of every hearing, for the next stages (the seat
-// diarizer, then transcription). The hearing's writer goroutine calls it after each batch is
-// durable, in sample order, one hearing at a time per writer. Calls must return quickly (copy
-// or enqueue and return; never block on I/O or another hearing, never call back into the
-// Server synchronously, e.g. CloseHearing, which waits for this writer): a slow listener delays
-// acks.
+// diarizer, then transcription). Each open hearing has one delivery goroutine that calls it
+// after each batch is durable, in sample order, so acks never wait for it; it is fed through a
+// queue of Config.ListenerQueue frames, and when that is full (the listener is more than that far
+// behind) the hearing's writer waits, which in turn slows the agents. Calls should still return
+// quickly, and must not call back into the Server synchronously (CloseHearing waits for the
+// delivery to finish).
 // The server does not reuse the pcm slices it passes; a listener may keep them but must not
 // modify them.
 type AudioListener interface {
@@ -31,6 +32,19 @@ type AudioListener interface {
 	Gap(hearing string, first, n int64, reason string)
 	// HearingClosed is called after the manifest is written.
 	HearingClosed(hearing string)
+}
+
+// DefaultListenerQueue is how many frames (audio or gaps) may wait for the listener per
+// hearing (Config.ListenerQueue): with 100 ms frames, about a minute.
+const DefaultListenerQueue = 600
+
+// listenerEvent is one delivery to the AudioListener.
+type listenerEvent struct {
+	gap    bool
+	first  int64
+	n      int64
+	pcm    [][]int16
+	reason string
 }
 
 // ErrClosed is returned for audio sent to a closed hearing.
@@ -71,10 +85,12 @@ type hearing struct {
 	gapCount  int
 	agent     HearingStatus // what the agent last reported (levels, alarms, spool)
 
-	st       *seatStore // owned by run()
-	stop     chan struct{}
-	stopOnce sync.Once
-	stopped  chan struct{}
+	st        *seatStore         // owned by run()
+	events    chan listenerEvent // nil without a listener; closed when run ends
+	delivered chan struct{}      // closed when every event reached the listener
+	stop      chan struct{}
+	stopOnce  sync.Once
+	stopped   chan struct{}
 }
 
 func newHearing(s *Server, dir string, info HearingInfo, st *seatStore) *hearing {
@@ -82,7 +98,25 @@ func newHearing(s *Server, dir string, info HearingInfo, st *seatStore) *hearing
 		log:  s.log.With("hearing", info.Hearing),
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
 		accepted: st.samples, durable: st.samples, lastSeq: st.lastSeq, gapCount: len(st.gapList)}
+	h.delivered = make(chan struct{})
+	if s.listener != nil {
+		h.events = make(chan listenerEvent, s.cfg.ListenerQueue)
+	} else {
+		close(h.delivered)
+	}
 	return h
+}
+
+// deliver feeds the listener in order until the writer stops.
+func (h *hearing) deliver(l AudioListener) {
+	defer close(h.delivered)
+	for ev := range h.events {
+		if ev.gap {
+			l.Gap(h.info.Hearing, ev.first, ev.n, ev.reason)
+		} else {
+			l.Audio(h.info.Hearing, ev.first, ev.pcm)
+		}
+	}
 }
 
 // submitResult says what happened to a frame.
@@ -189,6 +223,11 @@ func (h *hearing) flush(ctx context.Context) error {
 // seat file once and then acknowledges them all.
 func (h *hearing) run() {
 	defer close(h.stopped)
+	defer func() {
+		if h.events != nil {
+			close(h.events)
+		}
+	}()
 	for {
 		select {
 		case <-h.wake:
@@ -289,17 +328,17 @@ func (h *hearing) commit(batch []item) error {
 		m.gaps.Inc()
 		m.gapSamples.Add(float64(g.Samples))
 	}
-	// 4. Downstream listener, in sample order.
-	if l := h.srv.listener; l != nil {
+	// 4. Downstream listener, in sample order, through the delivery queue.
+	if h.events != nil {
 		for _, it := range batch {
 			if it.n == 0 {
 				continue
 			}
-			if it.kind == wire.KindAudio {
-				l.Audio(h.info.Hearing, it.first, it.pcm)
-			} else {
-				l.Gap(h.info.Hearing, it.first, it.n, wire.GapReasonText(it.reason))
+			ev := listenerEvent{first: it.first, n: it.n, pcm: it.pcm}
+			if it.kind != wire.KindAudio {
+				ev.gap, ev.pcm, ev.reason = true, nil, wire.GapReasonText(it.reason)
 			}
+			h.events <- ev
 		}
 	}
 	return nil
@@ -352,6 +391,7 @@ func (h *hearing) shutdown() error {
 	h.mu.Unlock()
 	h.stopOnce.Do(func() { close(h.stop) })
 	<-h.stopped
+	<-h.delivered
 	h.mu.Lock()
 	failed := h.failed
 	h.mu.Unlock()

@@ -55,6 +55,9 @@ type Config struct {
 	IdleTimeout time.Duration
 	// WriteTimeout bounds each message to an agent (default 10 s).
 	WriteTimeout time.Duration
+	// ListenerQueue is how many frames per hearing may wait for the Listener before the
+	// hearing's writer waits for it (default DefaultListenerQueue).
+	ListenerQueue int
 	// TakeoverTimeout is how long a new connection of a session waits for the old one to let go
 	// (default 5 s); after that it gets session_busy.
 	TakeoverTimeout time.Duration
@@ -63,7 +66,7 @@ type Config struct {
 // DefaultConfig returns the defaults for a data directory.
 func DefaultConfig(dataDir string) Config {
 	return Config{DataDir: dataDir, HelloTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
-		WriteTimeout: 10 * time.Second, TakeoverTimeout: 5 * time.Second}
+		WriteTimeout: 10 * time.Second, TakeoverTimeout: 5 * time.Second, ListenerQueue: DefaultListenerQueue}
 }
 
 // Server accepts agents and archives their audio. Create it with New, mount Handler (or
@@ -104,6 +107,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.TakeoverTimeout <= 0 {
 		cfg.TakeoverTimeout = d.TakeoverTimeout
+	}
+	if cfg.ListenerQueue <= 0 {
+		cfg.ListenerQueue = d.ListenerQueue
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -334,11 +340,13 @@ func (s *Server) openHearing(dir string, info HearingInfo) (*hearing, error) {
 	s.mu.Lock()
 	s.hearings[info.Hearing] = h
 	s.mu.Unlock()
-	s.bgWG.Add(1)
-	go func() { defer s.bgWG.Done(); h.run() }()
 	if s.listener != nil {
 		s.listener.HearingOpened(info, st.samples)
+		s.bgWG.Add(1)
+		go func() { defer s.bgWG.Done(); h.deliver(s.listener) }()
 	}
+	s.bgWG.Add(1)
+	go func() { defer s.bgWG.Done(); h.run() }()
 	return h, nil
 }
 

@@ -467,6 +467,7 @@ func TestBacklogBounded(t *testing.T) {
 	g := &gate{open: make(chan struct{})}
 	cfg := DefaultConfig(dir)
 	cfg.Listener = g
+	cfg.ListenerQueue = 2 // a stuck listener soon stalls the writer
 	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -508,4 +509,45 @@ func TestBacklogBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkArchive(t, dir, a.Hearing, fourSeats, pcm)
+}
+
+// TestSlowListenerDoesNotDelayAcks: acks come from durability alone; a listener that is stuck
+// gets everything, in order, once it moves again.
+func TestSlowListenerDoesNotDelayAcks(t *testing.T) {
+	dir := t.TempDir()
+	g := &gate{open: make(chan struct{})}
+	cfg := DefaultConfig(dir)
+	cfg.Listener = g
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer func() {
+		srv.Close(context.Background())
+		hs.Close()
+	}()
+	tok, _, _ := srv.Tokens().Add("room1")
+	pcm := testPCM(4, 16000*4, 11)
+	a := &ingesttest.Agent{URL: "ws" + strings.TrimPrefix(hs.URL, "http") + AgentPath, Token: tok, Courtroom: "room1",
+		Session: "s-slow", Seats: fourSeats, PCM: pcm, Window: 8}
+	if _, err := a.Run(ctxT(t, 20*time.Second)); err != nil { // every frame acked with the listener stuck
+		t.Fatal(err)
+	}
+	close(g.open)
+	eventually(t, 10*time.Second, "listener to catch up", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.next[a.Hearing] == int64(len(pcm[0]))
+	})
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.bad != "" {
+		t.Fatal(g.bad)
+	}
+	for i := range pcm {
+		if pcmHash(g.audio[a.Hearing][i]) != pcmHash(pcm[i]) {
+			t.Fatalf("listener audio of seat %d differs", i)
+		}
+	}
 }

@@ -5,13 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
@@ -94,4 +99,33 @@ func TestLoad(t *testing.T) {
 		"frames": len(lat), "wall_s": wall.Seconds(), "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": pct(1),
 		"steady_p50_ms": pctOf(steady, 0.5), "steady_p99_ms": pctOf(steady, 0.99), "steady_max_ms": pctOf(steady, 1)})
 	fmt.Println("LOAD " + string(out))
+}
+
+// TestLoadServe runs an ingest-only server for scripts/bench-ingest.sh (so the benchmark
+// measures ingest and archive without the later stages the full server mounts). It runs only
+// when COURTSCRIBE_LOAD_SERVE (listen address) and COURTSCRIBE_LOAD_DATA are set, prints
+// "LISTEN <addr>" and serves until SIGTERM/SIGINT.
+func TestLoadServe(t *testing.T) {
+	addr, data := os.Getenv("COURTSCRIBE_LOAD_SERVE"), os.Getenv("COURTSCRIBE_LOAD_DATA")
+	if addr == "" || data == "" {
+		t.Skip("ingest-only server for the benchmark: set COURTSCRIBE_LOAD_SERVE and COURTSCRIBE_LOAD_DATA")
+	}
+	srv, err := ingest.New(ingest.DefaultConfig(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv.Handler()}
+	go hs.Serve(ln)
+	fmt.Println("LISTEN " + ln.Addr().String())
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	<-ctx.Done()
+	hs.Close()
+	if err := srv.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 }
