@@ -138,6 +138,14 @@ func TestServerDiskFull(t *testing.T) {
 	if grow, want := spool1-spool0, int64(full.Seconds()*Rate*2*4/2); grow < want {
 		t.Fatalf("the agent's spool grew %d bytes in %v of full disk, want ≥ %d: it did not keep capturing", grow, full, want)
 	}
+	for _, what := range []string{"no space left", "storage_error", "disk is full", "SQLITE_FULL"} {
+		if _, line, ok := srv.out.first(what); ok {
+			t.Logf("server log, first line with %q: %.400s", what, line)
+		}
+	}
+	if _, line, ok := ag.out.first("storage"); ok {
+		t.Logf("agent log, first line with \"storage\": %.400s", line)
+	}
 	if srv.exited() {
 		t.Fatalf("the server died of a full disk:\n%s", tail(srv.out.String(), 4000))
 	}
