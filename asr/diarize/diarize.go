@@ -18,11 +18,13 @@
 //  2. Bleed: A[j][i], the level on mic j when only seat i talks, relative to mic i (in z units).
 //     It is learned while the hearing runs from frames where one channel clearly dominates, by
 //     tracking a low quantile of z_j/z_i (double talk only pushes the ratio up, so a low quantile
-//     is robust to it).
-//  3. Attribution: the own-speech level of every seat is found by subtracting the bleed that the
-//     other seats' own levels predict (a few nonnegative Jacobi sweeps of z = A·p). A seat is
-//     speaking when its level exceeds the predicted bleed by a margin and the noise floor by a
-//     threshold; several seats may speak at once (overlap).
+//     is robust to it). Where calibrated and raw levels disagree on the loudest channel (a hot
+//     mic, or a mic with extra noise), the time lead of the talker's own microphone (GCC-PHAT,
+//     Knapp and Carter 1976) decides who is talking in a teaching frame.
+//  3. Attribution: the own-speech level of every seat is found by nonnegative least squares on
+//     z = A·p. A seat is speaking when its level exceeds the bleed that the other seats' own
+//     levels predict by a margin and the noise floor by a threshold; several seats may speak at
+//     once (overlap).
 //  4. Turns: a start needs a short run of confirming frames (some of them voiced), an end needs
 //     a hangover of silence; starts are back-dated to the first frame of the run, ends to the
 //     last speaking frame, so the reported times do not carry the decision delays.
