@@ -11,8 +11,8 @@
 // and crosstalk detection in multichannel audio": local speech vs crosstalk vs both) and adds an
 // explicit, online-learned bleed model:
 //
-//  1. Per channel: speech-band (200–4000 Hz) power from an FFT, a noise floor by minimum
-//     statistics (Martin 2001) over ~1.6 s, and the excess over the floor in units of the floor
+//  1. Per channel: speech-band (190–4000 Hz) power from an FFT, a noise floor by minimum
+//     statistics (Martin 2001) over ~3.2 s, and the excess over the floor in units of the floor
 //     (z, "calibrated level"; a mic with +9 dB of gain has its noise raised by the same 9 dB,
 //     so z cancels the gain). Spectral flatness marks voiced frames.
 //  2. Bleed: A[j][i], the level on mic j when only seat i talks, relative to mic i (in z units).
