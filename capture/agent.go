@@ -194,22 +194,37 @@ func RunAgent(ctx context.Context, cfg AgentConfig, src Source) error {
 	src.Close()
 
 	var upErr error
-	select {
-	case upErr = <-upDone:
-	default:
-		if !stopped && !sourceFailed {
-			upErr = <-upDone // the source ended: deliver everything, however long it takes
-		} else {
-			log.Info("agent: delivering the spool before stopping", "unacked_frames", spool.Unacked(), "timeout", cfg.DrainTimeout)
-			t := time.NewTimer(cfg.DrainTimeout)
+	drain := func() {
+		log.Info("agent: delivering the spool before stopping", "unacked_frames", spool.Unacked(), "timeout", cfg.DrainTimeout)
+		t := time.NewTimer(cfg.DrainTimeout)
+		defer t.Stop()
+		poll := time.NewTicker(100 * time.Millisecond)
+		defer poll.Stop()
+		for {
 			select {
 			case upErr = <-upDone:
-				t.Stop()
+				return
+			case <-poll.C:
+				if sourceFailed && spool.Unacked() == 0 {
+					upCancel() // nothing left to deliver; End is not sent for a failed source
+				}
 			case <-t.C:
 				upCancel()
-				upErr = <-upDone
 			}
 		}
+	}
+	if !stopped && !sourceFailed {
+		// The source ended: deliver everything, however long it takes, unless told to stop.
+		select {
+		case upErr = <-upDone:
+		case <-ctx.Done():
+			drain()
+		}
+	} else {
+		drain()
+	}
+	if sourceFailed && errors.Is(upErr, context.Canceled) {
+		upErr = nil
 	}
 	var perm *PermanentError
 	if errors.As(upErr, &perm) {

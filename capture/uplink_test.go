@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -76,5 +77,37 @@ func TestAgentWaitsForServerThatStartsLater(t *testing.T) {
 	_, ss := srv.only()
 	if !slicesEqual(ss.pcm[0], pcm[0]) || len(ss.gaps) != 0 {
 		t.Fatalf("server holds %d samples and %d gaps; want the whole 2 s source", len(ss.pcm[0]), len(ss.gaps))
+	}
+}
+
+// With the server unreachable, a stop request ends the agent after the drain timeout with
+// ErrNotDrained, and the spool keeps every frame for the next start.
+func TestAgentStopWithoutServerKeepsSpool(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "h.wav")
+	writeTestWAV(t, src, 16000, 1, 1)
+	rep, _ := OpenReplay(src, false, nil, 0)
+	cfg := AgentConfig{Server: "ws://" + addr, Token: "tok", Courtroom: "room-1", Seats: []wire.Seat{{Name: "clerk", Channel: 1}},
+		SpoolDir: filepath.Join(dir, "spool"), DrainTimeout: 200 * time.Millisecond, MinBackoff: 20 * time.Millisecond, Logger: testLogger(t)}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = RunAgent(ctx, cfg, rep)
+	if !errors.Is(err, ErrNotDrained) || time.Since(start) > 3*time.Second {
+		t.Fatalf("RunAgent = %v after %v; want ErrNotDrained soon after the stop", err, time.Since(start))
+	}
+	sp, err := OpenSpool(cfg.SpoolDir, SpoolOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	if st := sp.State(); st.Ended || sp.Unacked() != 5 {
+		t.Fatalf("spool after the stop: ended=%v, %d unacked frames (want 5 of 200 ms)", st.Ended, sp.Unacked())
 	}
 }
