@@ -57,7 +57,8 @@ type Uplink struct {
 	url       string
 	spool     *Spool
 	log       *slog.Logger
-	text      chan []byte
+	text      chan []byte // alarms and other messages, in order
+	levels    chan []byte // only the latest levels reading waits
 	hearingMu sync.Mutex
 	hearing   string
 	reported  bool
@@ -78,7 +79,7 @@ func NewUplink(cfg UplinkConfig, spool *Spool) (*Uplink, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Uplink{cfg: cfg, url: u, spool: spool, log: cfg.Logger, text: make(chan []byte, 64), hearing: cfg.Hello.Hearing}, nil
+	return &Uplink{cfg: cfg, url: u, spool: spool, log: cfg.Logger, text: make(chan []byte, 64), levels: make(chan []byte, 1), hearing: cfg.Hello.Hearing}, nil
 }
 
 // AgentURL turns --server into the agent endpoint's URL.
@@ -105,12 +106,28 @@ func AgentURL(server string) (string, error) {
 	return u.String(), nil
 }
 
-// Send queues a text message (Levels, Alarm) for the server. It never blocks: when the queue
-// is full (the server is unreachable) the message is dropped; alarms are logged by the caller.
+// Send queues a text message (Levels, Alarm) for the server. It never blocks. Only the latest
+// Levels reading is kept while the server is unreachable (stale levels are worthless); other
+// messages queue up to 64 and are sent in order on reconnect, then dropped (the caller logs
+// every alarm).
 func (u *Uplink) Send(msg any) {
 	b, err := json.Marshal(msg)
 	if err != nil {
 		return
+	}
+	switch msg.(type) {
+	case wire.Levels, *wire.Levels:
+		for {
+			select {
+			case u.levels <- b:
+				return
+			default:
+			}
+			select {
+			case <-u.levels:
+			default:
+			}
+		}
 	}
 	select {
 	case u.text <- b:
@@ -261,8 +278,12 @@ func (u *Uplink) connect(ctx context.Context) (bool, error) {
 				return true, fmt.Errorf("sending seq %d: %w", seq, err)
 			}
 			sent = seq
-			select { // keep levels flowing during a long catch-up
+			select { // keep alarms and levels flowing during a long catch-up
 			case m := <-u.text:
+				if err := u.writeText(conn, m); err != nil {
+					return true, err
+				}
+			case m := <-u.levels:
 				if err := u.writeText(conn, m); err != nil {
 					return true, err
 				}
@@ -293,6 +314,10 @@ func (u *Uplink) connect(ctx context.Context) (bool, error) {
 		case <-u.spool.Notify():
 		case <-acked:
 		case m := <-u.text:
+			if err := u.writeText(conn, m); err != nil {
+				return true, err
+			}
+		case m := <-u.levels:
 			if err := u.writeText(conn, m); err != nil {
 				return true, err
 			}

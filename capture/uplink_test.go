@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,5 +110,22 @@ func TestAgentStopWithoutServerKeepsSpool(t *testing.T) {
 	defer sp.Close()
 	if st := sp.State(); st.Ended || sp.Unacked() != 5 {
 		t.Fatalf("spool after the stop: ended=%v, %d unacked frames (want 5 of 200 ms)", st.Ended, sp.Unacked())
+	}
+}
+
+func TestUplinkKeepsOnlyLatestLevelsButEveryAlarm(t *testing.T) {
+	u, err := NewUplink(UplinkConfig{Server: "ws://127.0.0.1:1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ {
+		u.Send(wire.Levels{Type: wire.TypeLevels, AtSample: int64(i)})
+		u.Send(wire.Alarm{Type: wire.TypeAlarm, Code: wire.AlarmOverflow, Samples: int64(i)})
+	}
+	if len(u.levels) != 1 || len(u.text) != 10 {
+		t.Fatalf("%d levels and %d other messages queued; want 1 and 10", len(u.levels), len(u.text))
+	}
+	if b := <-u.levels; !strings.Contains(string(b), `"at_sample":9`) {
+		t.Fatalf("queued levels %s, want the latest", b)
 	}
 }
