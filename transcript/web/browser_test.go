@@ -630,3 +630,31 @@ func TestFirstPaint2000(t *testing.T) {
 		t.Errorf("first paint of 2000 segments took %.0f ms at best, over 1 s", best)
 	}
 }
+
+// TestEnglishHearing: an English hearing shows the US court labels and an English UI; the
+// language button switches the UI to Chinese.
+func TestEnglishHearing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	h := transcript.Hearing{ID: "en-1", Title: "Smith v. Jones", CaseNumber: "CV-2026-0042", Language: "en", Clerk: "zhaoliu",
+		Presiding: "zhangsan", ScheduledAt: time.Now(), Courtroom: "Courtroom 4B",
+		Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}, {Seat: "counsel1", Role: "MR. SMITH", Person: "John Smith"}}}
+	if _, err := e.store.CreateHearing(ctx, "admin", h); err != nil {
+		t.Fatal(err)
+	}
+	e.store.Start(ctx, "zhaoliu", "en-1")
+	sg := e.replay("en-1", "counsel1", 0, "Your Honor, we call our first witness.")
+	e.login("viewer")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearings"))
+	e.wait(`document.querySelector("tr[data-hearing='en-1'] [data-status=live]")`)
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/en-1"))
+	e.wait(fmt.Sprintf(`document.querySelector("%s.final")`, sel(sg.ID)))
+	var got []string
+	e.eval(fmt.Sprintf(`[document.querySelector("%s .who").textContent, document.querySelector("%s .st").textContent, document.querySelector("#head [data-status]").textContent, document.documentElement.lang]`, sel(sg.ID), sel(sg.ID)), &got)
+	if !strings.HasPrefix(got[0], "MR. SMITH") || !strings.Contains(got[1], "final") || got[2] != "In session" || got[3] != "en" {
+		t.Fatalf("English hearing shows %q", got)
+	}
+	e.run(chromedp.Click(chromedp.CSS("#langBtn")))
+	e.wait(`document.querySelector("#head [data-status]") && document.querySelector("#head [data-status]").textContent === "庭审中" && document.documentElement.lang === "zh-CN"`)
+	e.shot("10-english-hearing-in-chinese-ui")
+}
