@@ -207,6 +207,8 @@ type Diarizer struct {
 
 	anyActive bool  // some seat was in a turn at the previous frame
 	fill      int   // samples of the current hop received so far
+	origin    int64 // hearing sample index of the first pushed sample (Resume)
+	zeros     [][]int16
 	frame     int64 // index of the next frame
 	closed    bool
 
@@ -338,7 +340,50 @@ func (d *Diarizer) Seats() []string { return append([]string(nil), d.seats...) }
 
 // Now is the hearing time (seconds) of the samples consumed so far.
 func (d *Diarizer) Now() float64 {
-	return (float64(d.frame)*hop + float64(d.fill)) / SampleRate
+	return float64(d.frame*hop+int64(d.fill)+d.origin) / SampleRate
+}
+
+// Resume sets the hearing sample index of the first sample that will be pushed (a hearing
+// reopened after a restart continues at the sample index the archive has reached); all event
+// times are then hearing times. Call it before the first Push.
+func (d *Diarizer) Resume(first int64) error {
+	if d.frame != 0 || d.fill != 0 || d.closed {
+		return errors.New("diarize: Resume after audio was pushed")
+	}
+	if first < 0 {
+		return fmt.Errorf("diarize: negative first sample %d", first)
+	}
+	d.origin = first
+	return nil
+}
+
+// Gap consumes n samples of silence on every seat: a capture gap, which the archive stores as
+// zeros, so that the stream stays aligned with the archive (and with Offline over it). Digital
+// silence is ignored by the noise floor; open turns end after the hangover as usual.
+func (d *Diarizer) Gap(n int64) ([]Event, error) {
+	if d.closed {
+		return nil, errors.New("diarize: Gap after Flush")
+	}
+	if n < 0 {
+		return nil, fmt.Errorf("diarize: negative gap %d", n)
+	}
+	if d.zeros == nil {
+		d.zeros = make([][]int16, d.n)
+		z := make([]int16, SampleRate)
+		for i := range d.zeros {
+			d.zeros[i] = z
+		}
+	}
+	d.events = d.events[:0]
+	for n > 0 {
+		k := min(n, SampleRate)
+		for i := range d.zeros {
+			d.zeros[i] = d.zeros[i][:k]
+		}
+		d.push(d.zeros)
+		n -= k
+	}
+	return d.events, nil
 }
 
 // BleedDB returns the learned coupling matrix in dB: BleedDB()[j][i] is the level on seat j's
@@ -368,6 +413,13 @@ func (d *Diarizer) Push(pcm [][]int16) ([]Event, error) {
 		}
 	}
 	d.events = d.events[:0]
+	d.push(pcm)
+	return d.events, nil
+}
+
+// push consumes equally long channels, appending decided events to d.events.
+func (d *Diarizer) push(pcm [][]int16) {
+	m := len(pcm[0])
 	pos := 0
 	for pos < m {
 		k := min(hop-d.fill, m-pos)
@@ -384,7 +436,6 @@ func (d *Diarizer) Push(pcm [][]int16) ([]Event, error) {
 			d.step()
 		}
 	}
-	return d.events, nil
 }
 
 // Flush ends the stream: a partial last frame is analysed (zero padded) and every open turn is
@@ -824,7 +875,7 @@ func (d *Diarizer) turn(c int, t int64) {
 			ch.runLen = 0
 			d.checkOverlap(c, ch.segStart, t)
 			d.events = append(d.events, Event{Kind: Start, Seat: d.seats[c], SeatIdx: c,
-				Start: frameTime(ch.segStart), Overlap: ch.overlap, Decided: frameTime(t + 1)})
+				Start: d.frameTime(ch.segStart), Overlap: ch.overlap, Decided: d.frameTime(t + 1)})
 			ch.announced = true
 		}
 		return
@@ -873,7 +924,7 @@ func (d *Diarizer) markOverlap(c int) {
 	ch.overlap = true
 	if ch.active && ch.announced {
 		d.events = append(d.events, Event{Kind: Update, Seat: d.seats[c], SeatIdx: c,
-			Start: frameTime(ch.segStart), Overlap: true, Decided: frameTime(d.frame + 1)})
+			Start: d.frameTime(ch.segStart), Overlap: true, Decided: d.frameTime(d.frame + 1)})
 	}
 }
 
@@ -882,13 +933,14 @@ func (d *Diarizer) end(c int) {
 	ch.active = false
 	ch.endStart, ch.endLast, ch.hasEnded = ch.segStart, ch.lastOn, true
 	d.events = append(d.events, Event{Kind: End, Seat: d.seats[c], SeatIdx: c,
-		Start: frameTime(ch.segStart), End: frameTime(ch.lastOn + 1), Overlap: ch.overlap,
-		Decided: frameTime(d.frame + 1)})
+		Start: d.frameTime(ch.segStart), End: d.frameTime(ch.lastOn + 1), Overlap: ch.overlap,
+		Decided: d.frameTime(d.frame + 1)})
 	ch.runLen = 0
 }
 
-// frameTime is the start of frame t in seconds; t/100 is the correctly rounded decimal.
-func frameTime(t int64) float64 { return float64(t) / framesS }
+// frameTime is the hearing time of the start of frame t in seconds (with origin 0 the
+// correctly rounded decimal t/100).
+func (d *Diarizer) frameTime(t int64) float64 { return float64(t*hop+d.origin) / SampleRate }
 
 // flatness is the spectral flatness (geometric over arithmetic mean) of a power spectrum:
 // near 0.56 for white noise, well below for voiced speech. Logarithms are taken of products of

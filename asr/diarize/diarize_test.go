@@ -419,3 +419,58 @@ func TestBleedIsLearned(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeAndGap: a stream that resumes at a later sample index and contains a capture gap
+// gives the same turns, in hearing time, as Offline over the archive (zeros in the gap).
+func TestResumeAndGap(t *testing.T) {
+	rm := room{seats: 2, dur: 10, noise: 20, bleedDB: 10, delayMS: 4, seed: 13,
+		talks: []talk{{seat: 0, start: 0.5, end: 3, f0: 120}, {seat: 1, start: 6.5, end: 9, f0: 210}}}
+	pcm := rm.render(t)
+	gapA, gapB := 4*rate, 5*rate+37 // a 1 s capture gap
+	archive := [][]int16{append([]int16(nil), pcm[0]...), append([]int16(nil), pcm[1]...)}
+	for c := range archive {
+		clear(archive[c][gapA:gapB])
+	}
+	want, err := diarize.Offline(diarize.DefaultConfig(), names(2), archive, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const origin = 16000 * 3600 // the hearing resumed one hour in
+	d, err := diarize.New(diarize.DefaultConfig(), names(2), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Resume(origin); err != nil {
+		t.Fatal(err)
+	}
+	var got []diarize.Segment
+	collect := func(evs []diarize.Event, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.Kind == diarize.End {
+				s := e.Segment()
+				s.Start -= 3600
+				s.End -= 3600
+				got = append(got, s)
+			}
+		}
+	}
+	collect(d.Push([][]int16{pcm[0][:gapA], pcm[1][:gapA]}))
+	collect(d.Gap(int64(gapB - gapA)))
+	collect(d.Push([][]int16{pcm[0][gapB:], pcm[1][gapB:]}))
+	collect(d.Flush(), nil)
+	if len(got) != len(want) || len(want) != 2 {
+		t.Fatalf("resumed stream %+v, offline %+v", got, want)
+	}
+	for i := range got {
+		if math.Abs(got[i].Start-want[i].Start) > 1e-6 || math.Abs(got[i].End-want[i].End) > 1e-6 || got[i].Seat != want[i].Seat {
+			t.Fatalf("resumed stream %+v, offline %+v", got, want)
+		}
+	}
+	if err := d.Resume(5); err == nil {
+		t.Fatal("Resume after audio accepted")
+	}
+}
