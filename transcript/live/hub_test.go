@@ -299,3 +299,23 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestHeadFollowsCommits(t *testing.T) {
+	log := newMemLog()
+	for i := 0; i < 2500; i++ {
+		log.Append("h1")
+	}
+	log.Append("h2")
+	hub := New(Config{PageSize: 1000}, log, nil)
+	defer hub.Close()
+	if h, err := hub.Head(context.Background(), "h1"); err != nil || h != 2500 {
+		t.Fatalf("Head(h1) = %d, %v; want 2500", h, err)
+	}
+	if h, _ := hub.Head(context.Background(), "none"); h != 0 {
+		t.Fatalf("Head of an empty hearing = %d", h)
+	}
+	e := log.Append("h1")
+	if h, _ := hub.Head(context.Background(), "h1"); h != e.ID {
+		t.Fatalf("Head after a commit = %d, want %d", h, e.ID)
+	}
+}
