@@ -56,18 +56,20 @@ ratio() { awk -v o="$1" -v c="$2" 'BEGIN { if (c+0 > 0) printf "%.3f", o/c; else
 declare -a rows
 for model in for-tests-ggml-tiny.bin for-tests-ggml-base.en.bin; do
   [ -f "$TD/$model" ] || continue
-  : >"$WORK/ours.txt"; : >"$WORK/cli.txt"; : >"$WORK/ours-cpu.txt"; : >"$WORK/cli-cpu.txt"
+  : >"$WORK/ours.txt"; : >"$WORK/cli.txt"; : >"$WORK/ours-cpu.txt"; : >"$WORK/cli-cpu.txt"; : >"$WORK/over.txt"
   for ((i = 1; i <= RUNS; i++)); do
     if [ -x "$CLI" ]; then
       { time cli_once "$TD/$model" >>"$WORK/cli.txt"; } 2>"$WORK/t"; cpu_of "$WORK/t" >>"$WORK/cli-cpu.txt"
     fi
     { time ours_once "$TD/$model" >"$WORK/j"; } 2>"$WORK/t"; cpu_of "$WORK/t" >>"$WORK/ours-cpu.txt"
     bench_json "$(cat "$WORK/j")" total_ms >>"$WORK/ours.txt"
+    bench_json "$(cat "$WORK/j")" overhead_ms >>"$WORK/over.txt"
     echo "  $model run $i/$RUNS: whisper-cli $(tail -1 "$WORK/cli.txt" 2>/dev/null || echo -) ms ($(tail -1 "$WORK/cli-cpu.txt" 2>/dev/null || echo -) s CPU), courtscribe $(tail -1 "$WORK/ours.txt") ms ($(tail -1 "$WORK/ours-cpu.txt") s CPU)"
   done
   o=$(median <"$WORK/ours.txt"); c=$(median <"$WORK/cli.txt")
   oc=$(median <"$WORK/ours-cpu.txt"); cc=$(median <"$WORK/cli-cpu.txt")
-  rows+=("| $model | $THREADS | $RUNS | $c | $o | $(ratio "$o" "$c") | $cc | $oc | $(ratio "$oc" "$cc") |")
+  ov=$(median <"$WORK/over.txt")
+  rows+=("| $model | $THREADS | $RUNS | $c | $o | $(ratio "$o" "$c") | $cc | $oc | $(ratio "$oc" "$cc") | $ov ($(awk -v a="$ov" -v b="$o" 'BEGIN { printf "%.2f", 100*a/b }') %) |")
 done
 
 declare -a prow
@@ -90,11 +92,11 @@ cpu=$(awk -F: '/model name/ {gsub(/^ /, "", $2); print $2; exit}' /proc/cpuinfo)
   echo
   echo "Total time of one transcription including model load (whisper-cli's own \"total time\"; courtscribe: model validation + load + WAV read + transcription, measured in-process). Greedy decoding, best-of 5, temperature fallback 0.2, language en, same threads. Runs interleaved; medians. Ratio = courtscribe / whisper-cli (target ≤ 1.05). CPU s = user+sys time of the whole process (bash \`time\`), which other load on the machine disturbs less than wall time."
   echo
-  echo "| model | threads | runs | whisper-cli ms | courtscribe ms | ratio | whisper-cli CPU s | courtscribe CPU s | CPU ratio |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| model | threads | runs | whisper-cli ms | courtscribe ms | ratio | whisper-cli CPU s | courtscribe CPU s | CPU ratio | courtscribe's own ms |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
-  echo "Both sides do the same work: whisper.cpp's own timings show one encode, 18 batched decodes and 5 temperature fallbacks per run for each (the weightless models never pass the entropy check). On a machine shared with other work the wall times of identical runs spread widely (look at the per-run lines the script prints); prefer the CPU columns there, and rerun on a quiet machine for the wall-time ratio."
+  echo "Both sides do the same work: whisper.cpp's own timings show one encode, 18 batched decodes and 5 temperature fallbacks per run for each (the weightless models never pass the entropy check). On a machine shared with other work the wall times of identical runs spread widely (look at the per-run lines the script prints); prefer the CPU columns there, and rerun on a quiet machine for the wall-time ratio. The last column is timed apart and is not disturbed by the noise: courtscribe's own work around whisper.cpp (model validation, WAV decoding, and everything in Transcribe except the whisper_full call), median and share of the total. It bounds what courtscribe adds to whisper.cpp's time."
   echo
   echo "## Worker pool"
   echo

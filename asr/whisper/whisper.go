@@ -51,6 +51,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	wb "github.com/ggerganov/whisper.cpp/bindings/go"
@@ -63,8 +64,9 @@ import (
 const Built = true
 
 type worker struct {
-	ctx   *wb.Context
-	abort *C.int
+	ctx      *wb.Context
+	abort    *C.int
+	lastFull time.Duration // wall time of the last whisper_full call (benchmarks)
 }
 
 // Engine is the whisper.cpp engine: Workers models, each decoding one utterance at a time.
@@ -254,7 +256,9 @@ func (e *Engine) run(ctx context.Context, w *worker, req asr.Request) (asr.Trans
 	stop := context.AfterFunc(ctx, func() { C.cs_set_abort(w.abort, 1) })
 	cctx := (*C.struct_whisper_context)(unsafe.Pointer(w.ctx))
 	cparams := (*C.struct_whisper_full_params)(unsafe.Pointer(&p))
+	t0 := time.Now()
 	rc := C.cs_full(cctx, cparams, prompt, C.float(e.cfg.NoSpeechThreshold), w.abort, (*C.float)(unsafe.Pointer(&samples[0])), C.int(len(samples)))
+	w.lastFull = time.Since(t0)
 	stop()
 	runtime.KeepAlive(samples)
 	if err := ctx.Err(); err != nil {
