@@ -51,6 +51,10 @@ type Config struct {
 	Clock func() time.Time
 	// NoUI leaves the embedded web UI out (API only).
 	NoUI bool
+	// StopRecording, when set, is called after a close request is authorized and before the
+	// record is closed: it stops the agent's recording of the hearing and writes the audio
+	// manifest, so the record's audio hashes cover every sample there will ever be.
+	StopRecording func(ctx context.Context, hearingID string) error
 }
 
 // DefaultConfig returns the defaults.
@@ -270,10 +274,4 @@ func splitTrim(s string) []string {
 		}
 	}
 	return out
-}
-
-func jsonStrict(b []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
 }

@@ -347,3 +347,26 @@ func mustURL(s string) *url.URL {
 	}
 	return u
 }
+
+func TestExportFormats(t *testing.T) {
+	r := newRig(t)
+	r.hearing("h1", 3)
+	c := r.login("viewer")
+	for _, f := range []string{"json", "txt", "srt", "vtt"} {
+		code, b := c.raw("GET", "/api/hearings/h1/export?format="+f, nil, nil)
+		if code != 200 || !strings.Contains(string(b), "现在开庭") {
+			t.Errorf("format %s: %d %.200s", f, code, b)
+		}
+	}
+	if code, _ := c.raw("GET", "/api/hearings/h1/export?format=docx", nil, nil); code != 400 {
+		t.Errorf("unknown format: %d", code)
+	}
+	if code, _ := c.raw("GET", "/api/hearings/h1/export?version=x", nil, nil); code != 400 {
+		t.Errorf("bad version: %d", code)
+	}
+	// Not finalized, not signed: the offline verifier refuses it.
+	_, b := c.raw("GET", "/api/hearings/h1/export", nil, nil)
+	if _, err := VerifyExport(b); err == nil {
+		t.Errorf("unsigned export verifies: %v", err)
+	}
+}

@@ -1,17 +1,21 @@
 package api
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/courtscribe/courtscribe/transcript"
+	"github.com/courtscribe/courtscribe/transcript/export"
 )
 
-// export serves GET /api/hearings/{id}/export?version=N: the canonical record (JSON) of a
-// version, as signed (0 or absent: the latest version, or the current state before
-// finalization). It verifies offline with RecordHash and VerifySignature.
+// export serves GET /api/hearings/{id}/export?version=N&format=F: the record of a version (0
+// or absent: the latest version, or the current state before finalization) as json (the
+// canonical, signable record; it verifies offline with transcript.VerifyRecord), txt (庭审笔录
+// or the US transcript layout), pdf, srt or vtt (transcript/export).
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	h := s.hearing(w, r, transcript.ActionRead)
 	if h == nil {
@@ -22,20 +26,35 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "json"
+	}
+	ctype, ok := exportTypes[format]
+	if !ok {
+		writeError(w, http.StatusBadRequest, "invalid", "format: one of "+strings.Join(export.Formats, ", "))
+		return
+	}
 	rec, err := s.store.Record(r.Context(), h.ID, ver)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
-	b, err := rec.Canonical()
-	if err != nil {
-		s.storeError(w, r, err)
+	var buf bytes.Buffer
+	if err := export.Write(&buf, rec, format, export.Options{}); err != nil {
+		s.log.Error("api: export failed", "hearing", h.ID, "format", format, "err", err)
+		writeError(w, http.StatusInternalServerError, "export", "export failed: "+err.Error())
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-v%d.json"`, h.ID, rec.Version))
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-v%d.%s"`, h.ID, rec.Version, format))
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write(append(b, '\n'))
+	w.Write(buf.Bytes())
+}
+
+var exportTypes = map[string]string{
+	"json": "application/json; charset=utf-8", "txt": "text/plain; charset=utf-8", "pdf": "application/pdf",
+	"srt": "application/x-subrip; charset=utf-8", "vtt": "text/vtt; charset=utf-8",
 }
 
 func (s *Server) versionParam(r *http.Request, h *transcript.Hearing) (int, error) {
@@ -135,19 +154,12 @@ func checkRecord(rec *transcript.Record, c *VersionCheck) string {
 	return ""
 }
 
-// VerifyExport checks an exported record offline: its version hash and, when signed, the
-// signature (against trusted when not nil, otherwise the key the block names).
+// VerifyExport checks an exported JSON record offline (transcript.VerifyRecord: canonical
+// form, version hash, signature against the key the signature names).
 func VerifyExport(b []byte) (*transcript.Record, error) {
-	var rec transcript.Record
-	if err := jsonStrict(b, &rec); err != nil {
+	res, err := transcript.VerifyRecord(b, nil, "")
+	if err != nil {
 		return nil, err
 	}
-	var c VersionCheck
-	if p := checkRecord(&rec, &c); p != "" {
-		return &rec, fmt.Errorf("record does not verify: %s", p)
-	}
-	if !c.Signed {
-		return &rec, fmt.Errorf("record is not signed")
-	}
-	return &rec, nil
+	return res.Record, nil
 }

@@ -574,6 +574,13 @@ func (s *Server) lifecycle(op string) http.HandlerFunc {
 				out, err = s.store.Resume(ctx, actor, h.ID, req.AtMS, req.Reason)
 			}
 		case "close":
+			if s.cfg.StopRecording != nil {
+				if err := s.cfg.StopRecording(ctx, h.ID); err != nil {
+					s.log.Error("stopping the recording before close", "hearing", h.ID, "err", err)
+					writeError(w, http.StatusInternalServerError, "storage", "the recording could not be stopped: "+err.Error())
+					return
+				}
+			}
 			out, err = s.store.CloseHearing(ctx, actor, h.ID, nil)
 		}
 		if err != nil {

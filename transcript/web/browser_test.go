@@ -525,6 +525,19 @@ func TestJourney(t *testing.T) {
 	if rec.Signature.Signer != "zhangsan" || len(rec.Segments) != 6 {
 		t.Fatalf("export: signer %s, %d segments", rec.Signature.Signer, len(rec.Segments))
 	}
+	judge, err := e.store.GetUser(ctx, "zhangsan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The store's offline verifier, against the judge's key from the user directory.
+	if res, err := transcript.VerifyRecord(exp, judge.PublicKey, ""); err != nil || res.Signer != "zhangsan" {
+		t.Fatalf("transcript.VerifyRecord: %v", err)
+	}
+	var href string
+	e.eval(`document.querySelector("#exportLink").getAttribute("href")`, &href)
+	if code, b := jc.do("GET", href, nil, nil); code != 200 || !bytes.Equal(b, exp) {
+		t.Fatalf("the UI's export link %s: %d", href, code)
+	}
 	bad := bytes.Replace(exp, []byte("事实理由"), []byte("事实理据"), 1)
 	if _, err := api.VerifyExport(bad); err == nil {
 		t.Fatal("a tampered export verifies")

@@ -421,7 +421,8 @@
     if (c.lifecycle && (h.status === "live" || h.status === "recess")) b += '<button type="button" class="ghost" data-act="close">' + esc(t("close")) + "</button>";
     if (c.finalize && h.status === "closed") b += '<button type="button" data-act="finalize">' + esc(t("finalize")) + "</button>";
     if (c.sign && h.status === "finalized") b += '<button type="button" data-act="sign">' + esc(t("sign")) + "</button>";
-    b += '<a href="/api/hearings/' + encodeURIComponent(h.id) + '/export" download id="exportLink">' + esc(t("export")) + "</a>";
+    const ex = "/api/hearings/" + encodeURIComponent(h.id) + "/export?format=";
+    b += '<span>' + esc(t("export")) + ': <a href="' + ex + 'json" download id="exportLink">JSON</a> · <a href="' + ex + 'txt" download>TXT</a> · <a href="' + ex + 'pdf" download>PDF</a> · <a href="' + ex + 'srt" download>SRT</a></span>';
     $("#head").innerHTML = '<div class="toolbar"><a href="#/hearings">← ' + esc(t("back")) + "</a><h1>" + esc(h.title || h.id) + "</h1>" +
       statusBadge(h.status) + ' <span id="online" class="live-dot"></span>' + (c.edit ? "" : ' <span class="badge">' + esc(t("viewOnly")) + "</span>") +
       '</div><div class="toolbar"><span class="muted">' + esc(h.case_number) + " · " + esc(h.cause) + " · " + esc(h.courtroom) +
