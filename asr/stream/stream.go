@@ -81,6 +81,7 @@ type Stream struct {
 	mu       sync.Mutex
 	hearings map[string]*hearing
 	segs     map[string][]*utter // hearing \x00 seat → utterances waiting for text
+	external map[string]bool     // hearings whose record someone else closes (the clerk)
 	wg       sync.WaitGroup
 	started  bool
 	stopped  bool
@@ -111,6 +112,7 @@ type msg struct {
 	n      int64
 	pcm    [][]int16
 	reason string
+	done   chan struct{} // closed when a close message has been handled
 }
 
 type hearing struct {
@@ -144,7 +146,7 @@ func New(cfg Config) (*Stream, error) {
 	if err := cfg.Diarize.Validate(); err != nil {
 		return nil, err
 	}
-	return &Stream{cfg: cfg, log: cfg.Logger, hearings: map[string]*hearing{}, segs: map[string][]*utter{}, ctx: context.Background()}, nil
+	return &Stream{cfg: cfg, log: cfg.Logger, hearings: map[string]*hearing{}, segs: map[string][]*utter{}, external: map[string]bool{}, ctx: context.Background()}, nil
 }
 
 // Run serves until ctx is cancelled, then lets every hearing's goroutine finish what it holds.
@@ -215,6 +217,15 @@ func (s *Stream) Gap(hearingID string, first, n int64, reason string) {
 	s.send(hearingID, msg{kind: 1, first: first, n: n, reason: reason})
 }
 
+// ClosingElsewhere says the hearing's record is being closed by someone else (the clerk
+// through the API): when its recording stops, the stream finishes the open turns but leaves the
+// record's lifecycle to them.
+func (s *Stream) ClosingElsewhere(hearingID string) {
+	s.mu.Lock()
+	s.external[hearingID] = true
+	s.mu.Unlock()
+}
+
 // HearingClosed implements ingest.AudioListener.
 func (s *Stream) HearingClosed(hearingID string) {
 	s.mu.Lock()
@@ -224,8 +235,19 @@ func (s *Stream) HearingClosed(hearingID string) {
 	}
 	s.mu.Unlock()
 	if ok {
-		h.in <- msg{kind: 2} // blocks only until the goroutine drains; close is rare
+		s.mu.Lock()
+		external := s.external[hearingID]
+		s.mu.Unlock()
+		done := make(chan struct{})
+		h.in <- msg{kind: 2, done: done} // blocks only until the goroutine drains; close is rare
 		close(h.in)
+		if external {
+			// The clerk's close waits until the last turns are in the record.
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+			}
+		}
 	}
 }
 
@@ -286,6 +308,16 @@ func (s *Stream) serve(ctx context.Context, h *hearing, info ingest.HearingInfo)
 			s.restart(h, m.first+m.n)
 		case 2:
 			s.flush(ctx, h)
+			s.mu.Lock()
+			external := s.external[h.id]
+			delete(s.external, h.id)
+			s.mu.Unlock()
+			if external {
+				if m.done != nil {
+					close(m.done)
+				}
+				return
+			}
 			if _, err := s.cfg.Record.CloseHearing(ctx, ActorSystem, h.id, nil); err != nil {
 				log.Warn("closing the hearing in the record", "err", err)
 			}
@@ -359,6 +391,9 @@ func (s *Stream) Result(r asr.Result) {
 		return // a piece of a split utterance whose siblings are not done yet, or unknown
 	}
 	s.count(func(st *Stats) { st.Results++ })
+	if r.Engine == "" {
+		r.Engine = "policy" // a blip the utterance policy settled without an engine
+	}
 	switch r.Status {
 	case asr.StatusPending:
 		return // the segment is already pending; backfill finishes it

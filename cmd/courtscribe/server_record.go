@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"strings"
 	"sync"
@@ -170,6 +172,15 @@ func (r *serverRecord) mount(ctx context.Context, env *serverEnv) (func(), error
 	acfg.DataDir = r.data
 	acfg.NoUI = r.flags.noUI
 	acfg.AllowedOrigins = r.flags.origins
+	acfg.StopRecording = func(ctx context.Context, id string) error {
+		// The clerk closes the hearing: stop the agent's recording and write the manifest
+		// first, so the record's audio hashes cover every sample.
+		r.stream.ClosingElsewhere(id)
+		if _, err := env.Ingest.CloseHearing(ctx, id); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
 	a := api.New(acfg, r.store, ingestStatus{srv: env.Ingest, engine: r.engineLabel()}, r.log.With("part", "api"))
 	env.Mux.Handle("/", a)
 	r.log.Info("hearing record ready", "db", r.data+"/courtscribe.db", "engine", r.engineLabel())

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/courtscribe/courtscribe/capture/wavfile"
+)
+
+// apiClient is a signed-in user of the JSON API.
+type apiClient struct {
+	t    *testing.T
+	base string
+	hc   *http.Client
+	csrf string
+}
+
+func apiLogin(t *testing.T, base, name, password string) *apiClient {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &apiClient{t: t, base: base, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+	var s struct {
+		CSRF string `json:"csrf"`
+	}
+	if code := c.do("POST", "/api/login", map[string]string{"name": name, "password": password}, &s); code != 200 {
+		t.Fatalf("login %s: %d", name, code)
+	}
+	c.csrf = s.CSRF
+	return c
+}
+
+func (c *apiClient) do(method, path string, body, out any) int {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", c.base)
+	if c.csrf != "" {
+		req.Header.Set("X-CSRF-Token", c.csrf)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(b, out); err != nil {
+			c.t.Fatalf("%s %s: %v in %s", method, path, err, b)
+		}
+	}
+	if resp.StatusCode >= 300 {
+		c.t.Logf("%s %s → %d %s", method, path, resp.StatusCode, b)
+	}
+	return resp.StatusCode
+}
+
+type apiSegment struct {
+	ID       int64  `json:"id"`
+	Seat     string `json:"seat"`
+	StartMS  int64  `json:"start_ms"`
+	EndMS    int64  `json:"end_ms"`
+	Text     string `json:"text"`
+	Status   string `json:"status"`
+	Revision int64  `json:"revision"`
+}
+
+// twoSeatSpeech puts jfk.wav on the judge at 1 s and on the witness at 14 s, with 15 dB bleed.
+func twoSeatSpeech(t *testing.T) [][]int16 {
+	t.Helper()
+	root, _ := filepath.Abs("../..")
+	a, err := wavfile.ReadFile(filepath.Join(root, "..", "shared", "testdata", "jfk.wav"))
+	if err != nil {
+		t.Skipf("SKIP: ../shared/testdata/jfk.wav not available: %v", err)
+	}
+	sp := a.Channels[0]
+	n := 26 * 16000
+	out := [][]int16{make([]int16, n), make([]int16, n)}
+	g := math.Pow(10, -15.0/20)
+	for i, s := range sp {
+		out[0][16000+i] += s
+		out[1][16000+i+30] += int16(float64(s) * g)
+		out[1][14*16000+i] += s
+		out[0][14*16000+i+30] += int16(float64(s) * g)
+	}
+	return out
+}
+
+// TestServerHearingRecordEndToEnd is the product path on real binaries: users from the CLI, a
+// hearing set up through the API, an agent replaying two seats, diarization and a remote engine
+// (an in-test whisper-server at the outer boundary) filling the record, a clerk's edit, close
+// (which stops the recording and writes the manifest), finalize, the judge's signature, and
+// the signed export verified offline with the audio.
+func TestServerHearingRecordEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end with real binaries")
+	}
+	pcm := twoSeatSpeech(t)
+	bin := igBinary(t)
+	data := t.TempDir()
+	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}, {"judge1", "judge"}} {
+		cmd := exec.Command(bin, "users", "add", "--data", data, "--name", u[0], "--role", u[1], "--password-stdin")
+		cmd.Stdin = strings.NewReader("pw-" + u[0] + "\n")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("users add %s: %v\n%s", u[0], err, b)
+		}
+	}
+	var calls atomic.Int64
+	engine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/inference" {
+			http.NotFound(w, r)
+			return
+		}
+		f, _, err := r.FormFile("file")
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		b, _ := io.ReadAll(f)
+		n := calls.Add(1)
+		json.NewEncoder(w).Encode(map[string]any{"text": fmt.Sprintf("utterance %d of %.1f seconds", n, float64(len(b)-44)/32000)})
+	}))
+	defer engine.Close()
+
+	addr := igFreeAddr(t)
+	srv := exec.Command(bin, "server", "--listen", addr, "--data", data, "--asr", "remote", "--asr-url", engine.URL, "--language", "en")
+	out := &syncBuffer{}
+	srv.Stdout, srv.Stderr = out, out
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Process.Signal(syscall.SIGKILL); srv.Wait() }()
+	base := "http://" + addr
+	igEventually(t, 20*time.Second, "server ready", func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+
+	admin := apiLogin(t, base, "admin", "pw-admin")
+	hearing := map[string]any{"id": "case-2026-1", "case_number": "(2026)京0105民初1号", "courtroom": "room-5", "language": "en",
+		"title": "Smith v. Jones", "presiding": "judge1", "clerk": "clerk1",
+		"seats": []map[string]any{{"seat": "judge", "role": "THE COURT"}, {"seat": "witness", "role": "THE WITNESS", "witness": true}}}
+	if code := admin.do("POST", "/api/hearings", hearing, nil); code != 200 && code != 201 {
+		t.Fatalf("create hearing: %d", code)
+	}
+
+	src := filepath.Join(t.TempDir(), "hearing.wav")
+	if err := wavfile.WriteMulti(src, 16000, pcm); err != nil {
+		t.Fatal(err)
+	}
+	token := igToken(t, data, "room-5")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if b, err := exec.CommandContext(ctx, bin, "agent", "--server", "ws://"+addr, "--token", token, "--courtroom", "room-5",
+		"--hearing", "case-2026-1", "--seats", "judge=1,witness=2", "--source", src, "--fast", "--spool", t.TempDir()).CombinedOutput(); err != nil {
+		t.Fatalf("agent: %v\n%s", err, b)
+	}
+
+	clerk := apiLogin(t, base, "clerk1", "pw-clerk1")
+	var segs []apiSegment
+	igEventually(t, 60*time.Second, "both seats transcribed", func() bool {
+		var page struct {
+			Segments []apiSegment `json:"segments"`
+		}
+		clerk.do("GET", "/api/hearings/case-2026-1/segments", nil, &page)
+		segs = page.Segments
+		seats := map[string]bool{}
+		for _, s := range segs {
+			if s.Status != "final" {
+				return false
+			}
+			if strings.HasPrefix(s.Text, "utterance ") {
+				seats[s.Seat] = true
+			}
+		}
+		return seats["judge"] && seats["witness"]
+	})
+	for _, s := range segs {
+		if s.Text == "" && s.EndMS-s.StartMS < 300 {
+			continue // a blip the utterance policy settles without text (docs/asr.md)
+		}
+		if (s.Seat == "judge" && s.StartMS > 13000) || (s.Seat == "witness" && s.StartMS < 13000) {
+			t.Errorf("bleed attributed to the wrong seat: %+v", s)
+		}
+	}
+	// The clerk corrects the first segment; a stale revision is a conflict.
+	var first apiSegment
+	for _, s := range segs {
+		if s.Text != "" {
+			first = s
+			break
+		}
+	}
+	fixed := "And so, my fellow Americans: ask not what your country can do for you."
+	if code := clerk.do("POST", fmt.Sprintf("/api/segments/%d/edit", first.ID), map[string]any{"revision": first.Revision, "text": fixed}, nil); code != 200 {
+		t.Fatalf("edit: %d", code)
+	}
+	if code := clerk.do("POST", fmt.Sprintf("/api/segments/%d/edit", first.ID), map[string]any{"revision": first.Revision, "text": "stale"}, nil); code != http.StatusConflict {
+		t.Fatalf("stale edit: %d, want 409", code)
+	}
+	// Close: the recording stops, the manifest is written, then the record closes.
+	if code := clerk.do("POST", "/api/hearings/case-2026-1/close", map[string]any{}, nil); code != 200 {
+		t.Fatalf("close: %d\n%s", code, out.String())
+	}
+	if _, err := os.Stat(filepath.Join(data, "hearings", "case-2026-1", "manifest.json")); err != nil {
+		t.Fatalf("no audio manifest after close: %v", err)
+	}
+	if code := clerk.do("POST", "/api/hearings/case-2026-1/finalize", map[string]any{}, nil); code != 200 {
+		t.Fatalf("finalize: %d", code)
+	}
+	judge := apiLogin(t, base, "judge1", "pw-judge1")
+	if code := judge.do("POST", "/api/hearings/case-2026-1/sign", map[string]any{"password": "pw-judge1"}, nil); code != 200 {
+		t.Fatalf("sign: %d", code)
+	}
+	srv.Process.Signal(syscall.SIGTERM)
+	srv.Wait()
+
+	exp := filepath.Join(t.TempDir(), "record.json")
+	if b, err := exec.Command(bin, "transcript", "export", "--data", data, "--hearing", "case-2026-1", "--format", "json", "--out", exp).CombinedOutput(); err != nil {
+		t.Fatalf("export: %v\n%s", err, b)
+	}
+	rec, _ := os.ReadFile(exp)
+	if !bytes.Contains(rec, []byte(fixed)) {
+		t.Error("the clerk's correction is not in the signed record")
+	}
+	audio := filepath.Join(data, "hearings", "case-2026-1", "audio")
+	if b, err := exec.Command(bin, "transcript", "verify", exp, "--audio", audio).CombinedOutput(); err != nil {
+		t.Fatalf("verify: %v\n%s", err, b)
+	}
+	if b, err := exec.Command(bin, "transcript", "audit", "--data", data, "--hearing", "case-2026-1").CombinedOutput(); err != nil {
+		t.Fatalf("audit: %v\n%s", err, b)
+	}
+	// One changed sample in the archive: verification with the audio fails.
+	f, _ := os.OpenFile(filepath.Join(audio, "judge.wav"), os.O_RDWR, 0)
+	f.WriteAt([]byte{0x55}, 5000)
+	f.Close()
+	if b, err := exec.Command(bin, "transcript", "verify", exp, "--audio", audio).CombinedOutput(); err == nil {
+		t.Fatalf("verify accepted altered audio:\n%s", b)
+	}
+}
