@@ -2,6 +2,7 @@ package faults
 
 import (
 	"bufio"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -98,6 +99,11 @@ func readyCode(addr string) int {
 	return resp.StatusCode
 }
 
+// bugDroppedSegment names the loss of utterances the record could not store.
+const bugDroppedSegment = "asr/stream (Stream.utterance): when Record.AppendSegment fails (SQLite: database or disk is full) " +
+	"the utterance is logged and dropped; nothing retries it after space returns, so the record has no segment " +
+	"(not even pending) for speech that is in the archive"
+
 // TestServerDiskFull: the server's data directory is a 16 MiB tmpfs filled up mid-hearing.
 // Expected: acknowledgements stop, the agent keeps capturing into its spool, the server says so
 // (/readyz 503, storage errors counted and logged), and after space returns (the filler is
@@ -109,6 +115,7 @@ func TestServerDiskFull(t *testing.T) {
 	seconds := 4 + full.Seconds() + 6
 	addr := freeAddr(t)
 	tok := token(t, data, "court-disk")
+	addUser(t, data, "viewer", "viewer")
 	srv := startServer(t, data, addr)
 	path, h := generate(t, 4, seconds, 121, false)
 	spool := filepath.Join(t.TempDir(), "spool")
@@ -163,5 +170,15 @@ func TestServerDiskFull(t *testing.T) {
 		return err == nil
 	})
 	checkArchive(t, data, hearing, h)
+	segs, err := login(t, addr, "viewer").segments(hearing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	miss := uncovered(h, segs)
+	_, _, sqliteFull := srv.out.first("disk is full")
+	knownBugCheck(t, len(miss) > 0, bugDroppedSegment,
+		fmt.Sprintf("%d of %d spoken turns have no segment in the record (sample ranges %+v; the record reported a full disk: %v); their audio is archived",
+			len(miss), len(h.Turns)-1, miss, sqliteFull))
+	t.Logf("record: %d segments, %d turns without one", len(segs), len(miss))
 	srv.stop(t)
 }

@@ -98,7 +98,7 @@ func TestEngineKilledAndHangingThenBackfilled(t *testing.T) {
 	tok := token(t, data, "court-asr")
 	addUser(t, data, "viewer", "viewer")
 	srv := startServer(t, data, addr, "--asr", "remote", "--asr-url", "http://"+eng.addr, "--backfill-interval", "500ms", "--language", "en")
-	path, _ := generate(t, 3, seconds, 101, false)
+	path, src := generate(t, 3, seconds, 101, false)
 	ag := startProc(t, "agent", nil, agentArgs(addr, tok, "court-asr", 3, path, t.TempDir()+"/spool")...)
 	hearing := hearingOf(t, ag, 20*time.Second)
 	viewer := login(t, addr, "viewer")
@@ -164,5 +164,8 @@ func TestEngineKilledAndHangingThenBackfilled(t *testing.T) {
 		}
 	}
 	t.Logf("%d segments, all with text; %d requests served by the stand-in", tx, eng.served.Load())
+	if miss := uncovered(src, segs); len(miss) > 0 {
+		t.Errorf("%d of %d spoken turns have no segment in the record: %+v", len(miss), len(src.Turns)-1, miss)
+	}
 	srv.stop(t)
 }

@@ -129,6 +129,20 @@ func knownBug(t *testing.T, bug string) {
 	}
 }
 
+// knownBugCheck reports a failed check caused by a known bug in another part: a log line
+// naming the bug, or with COURTSCRIBE_FAULTS_KNOWN_BUGS=1 a test failure.
+func knownBugCheck(t *testing.T, failed bool, bug, detail string) {
+	t.Helper()
+	if !failed {
+		return
+	}
+	if os.Getenv("COURTSCRIBE_FAULTS_KNOWN_BUGS") == "1" {
+		t.Errorf("%s: %s", bug, detail)
+		return
+	}
+	t.Logf("KNOWN BUG, check not enforced (COURTSCRIBE_FAULTS_KNOWN_BUGS=1 enforces it): %s: %s", bug, detail)
+}
+
 // TestAgentMaxBackoffHonoured: `courtscribe agent --max-backoff 200ms` must never wait longer
 // than 200 ms between reconnection attempts while the link is down (the agent logs each wait
 // as "uplink: not connected; retrying ... in=D").

@@ -518,3 +518,26 @@ func generate(t testing.TB, seats int, seconds float64, seed uint64, keep bool) 
 	}
 	return path, h
 }
+
+// uncovered returns the ground-truth turns (except the last) that no live segment of the same
+// seat overlaps: utterances missing from the hearing record.
+func uncovered(h *Hearing, segs []segment) []Turn {
+	var out []Turn
+	for i, tk := range h.Turns {
+		if i == len(h.Turns)-1 || tk.N < Rate/2 {
+			continue
+		}
+		t0, t1 := tk.First*1000/Rate, (tk.First+tk.N)*1000/Rate
+		found := false
+		for _, s := range segs {
+			if !s.Deleted && s.Seat == seatNames[tk.Seat] && s.StartMS < t1 && s.EndMS > t0 {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, tk)
+		}
+	}
+	return out
+}

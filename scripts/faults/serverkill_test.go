@@ -88,6 +88,13 @@ func (e *clerkEditor) check(segs []segment) {
 	}
 }
 
+// bugLostUtterance names the loss of an utterance in progress when the server dies.
+const bugLostUtterance = "asr/stream (Stream.HearingOpened after a restart): the utterance in progress when the server was killed " +
+	"never becomes a segment: the restarted server's diarizer starts fresh at the durable end (the head of the turn, " +
+	"diarized before the kill but not yet ended, is forgotten; the tail is short and falls in the new diarizer's " +
+	"first-second floor calibration) and nothing re-diarizes the archived audio after the last segment, so the record " +
+	"has no segment (not even pending) for speech that is in the archive"
+
 // TestServerKilledMidHearing: the server is SIGKILLed mid-hearing (short form once, long form
 // three times) while a clerk edits segments through the API, and restarted on the same data.
 // Zero samples are lost or doubled, every edit answered 200 before a kill is in the record
@@ -147,6 +154,9 @@ func TestServerKilledMidHearing(t *testing.T) {
 		t.Fatal(err)
 	}
 	ed.check(segs)
+	miss := uncovered(h, segs)
+	knownBugCheck(t, len(miss) > 0, bugLostUtterance,
+		fmt.Sprintf("%d of %d spoken turns have no segment in the record after the kill (sample ranges %+v); their audio is archived", len(miss), len(h.Turns)-1, miss))
 	t.Logf("%d segments, %d edits acknowledged across %d kills", len(segs), ed.acked, kills)
 	srv.stop(t)
 
