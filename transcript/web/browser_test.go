@@ -608,9 +608,12 @@ func TestFirstPaint2000(t *testing.T) {
 	}
 	e.shot("09-hearing-2000-segments")
 	// Typing while segments stream in: type into an editor while 50 segments arrive.
-	e.run(chromedp.Focus(chromedp.CSS("#tx .seg")))
+	// Edit the last segment, at the bottom where new ones arrive: the view must not move.
+	e.eval(`(function(){ const all = document.querySelectorAll("#tx .seg"); all[all.length-1].focus(); return all.length })()`, nil)
 	e.key(kb.Enter)
 	e.wait(`document.activeElement.tagName === "TEXTAREA"`)
+	var top0 float64
+	e.eval(`document.activeElement.getBoundingClientRect().top`, &top0)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -627,6 +630,11 @@ func TestFirstPaint2000(t *testing.T) {
 	typing := time.Since(t0)
 	<-done
 	e.wait(`document.querySelectorAll("#tx .seg").length === 2050`)
+	var top1 float64
+	e.eval(`document.activeElement.getBoundingClientRect().top`, &top1)
+	if top1 != top0 {
+		t.Errorf("the editor moved from y=%.0f to y=%.0f while segments streamed in", top0, top1)
+	}
 	var still string
 	e.eval(`document.activeElement.tagName + ":" + document.activeElement.value`, &still)
 	if !strings.HasSuffix(still, "typing while the hearing streams") || !strings.HasPrefix(still, "TEXTAREA") {
