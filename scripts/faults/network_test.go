@@ -63,6 +63,28 @@ func (r *linkRig) waitConnected(t *testing.T, want bool, within time.Duration) t
 	return time.Since(start)
 }
 
+// checkRecord proves every spoken turn of the source has a segment in the hearing record
+// (the hearing is closed by then, so the diarizer has flushed).
+func (r *linkRig) checkRecord(t *testing.T) {
+	t.Helper()
+	var segs []segment
+	eventually(t, 20*time.Second, "the hearing record to close", func() bool {
+		var h struct {
+			Status string `json:"status"`
+		}
+		if _, err := r.tech.call("GET", "/api/hearings/"+r.hearing, nil, &h); err != nil || h.Status == "live" || h.Status == "recess" {
+			return false
+		}
+		var err error
+		segs, err = r.tech.segments(r.hearing)
+		return err == nil
+	})
+	if miss := uncovered(r.src, segs); len(miss) > 0 {
+		t.Errorf("%d of %d spoken turns have no segment in the record: %+v", len(miss), len(r.src.Turns)-1, miss)
+	}
+	t.Logf("record: %d segments for %d spoken turns", len(segs), len(r.src.Turns))
+}
+
 // TestNetworkCutMidHearing: the link between agent and server goes down mid-hearing (short
 // form 5 s, long form 60 s) while the agent captures at real time. While cut, the server shows
 // the agent disconnected; afterwards connected again; the agent delivers its spool and the
@@ -92,6 +114,7 @@ func TestNetworkCutMidHearing(t *testing.T) {
 
 	r.agent.wait(t, time.Duration(seconds)*time.Second+60*time.Second)
 	checkArchive(t, r.srv.data, r.hearing, r.src)
+	r.checkRecord(t)
 	r.srv.stop(t)
 }
 
@@ -117,6 +140,7 @@ func TestFlappingLink(t *testing.T) {
 	r.agent.wait(t, time.Duration(seconds)*time.Second+60*time.Second)
 	t.Logf("%d cuts", r.link.Cuts())
 	checkArchive(t, r.srv.data, r.hearing, r.src)
+	r.checkRecord(t)
 	r.srv.stop(t)
 }
 
