@@ -5,7 +5,7 @@
 # received) p50/p99, medians over RUNS runs, for a baseline (1 agent) and the target load.
 # Writes docs/bench-ingest.md.
 #
-#   AGENTS=50 SEATS=4 BENCH_SECONDS=20 RUNS=3 scripts/bench-ingest.sh
+#   AGENTS=50 SEATS=4 BENCH_SECONDS=20 RUNS=3 BENCH_SERVER="ingest full ingest-tmpfs" scripts/bench-ingest.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 AGENTS=${AGENTS:-50}
@@ -19,24 +19,42 @@ ulimit -n 8192 2>/dev/null || true
 mkdir -p bin docs
 go build -o bin/courtscribe ./cmd/courtscribe
 go test -c -o bin/ingest-load ./asr/ingest/ingesttest
-rm -rf "$DATA"
-mkdir -p "$DATA"
-log=$DATA/server.log
-bin/courtscribe server --listen 127.0.0.1:0 --data "$DATA" >"$log" 2>&1 &
-srv=$!
+MODES=${BENCH_SERVER:-ingest full}
+srv=""
+stop_server() {
+  if [ -n "$srv" ]; then
+    kill -TERM "$srv" 2>/dev/null && wait "$srv" 2>/dev/null || true
+    srv=""
+  fi
+}
+SHM=/dev/shm/courtscribe-bench-ingest
 cleanup() {
-  kill -TERM "$srv" 2>/dev/null && wait "$srv" 2>/dev/null || true
-  rm -rf "$DATA"
+  stop_server
+  rm -rf "$DATA" "$SHM"
 }
 trap cleanup EXIT
-addr=""
-for _ in $(seq 1 200); do
-  addr=$(grep -o 'msg="server listening" addr=[^ ]*' "$log" | sed 's/.*addr=//' || true)
-  [ -n "$addr" ] && break
-  sleep 0.05
-done
-[ -n "$addr" ] || { echo "bench-ingest: server did not start"; cat "$log"; exit 1; }
-token=$(bin/courtscribe tokens add --data "$DATA" --courtroom bench | tail -n1)
+start_server() { # mode: ingest (ingest and archive only), full (courtscribe server with every
+  # stage), ingest-tmpfs (ingest with the archive in /dev/shm: no disk, isolates CPU from fsync)
+  dir=$DATA
+  [ "$1" = ingest-tmpfs ] && dir=$SHM
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  log=$dir/server.log
+  if [ "$1" = full ]; then
+    bin/courtscribe server --listen 127.0.0.1:0 --data "$dir" >"$log" 2>&1 &
+  else
+    COURTSCRIBE_LOAD_SERVE=127.0.0.1:0 COURTSCRIBE_LOAD_DATA="$dir" bin/ingest-load -test.run '^TestLoadServe$' >"$log" 2>&1 &
+  fi
+  srv=$!
+  addr=""
+  for _ in $(seq 1 200); do
+    addr=$( (grep -o '^LISTEN [^ ]*' "$log" | sed 's/^LISTEN //'; grep -o 'msg="server listening" addr=[^ ]*' "$log" | sed 's/.*addr=//') | head -n1 || true)
+    [ -n "$addr" ] && break
+    sleep 0.05
+  done
+  [ -n "$addr" ] || { echo "bench-ingest: server did not start"; cat "$log"; exit 1; }
+  token=$(bin/courtscribe tokens add --data "$dir" --courtroom bench | tail -n1)
+}
 tck=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14+$15}' "/proc/$srv/stat"; }
 
@@ -62,10 +80,17 @@ run_load() { # label agents run
   tail -n1 "$results"
 }
 
-echo "bench-ingest: server $addr, data $DATA ($(df -T "$DATA" | awk 'NR==2{print $2}')), $(nproc) cores, ${DUR}s per run, $RUNS runs"
-for r in $(seq 1 "$RUNS"); do
-  run_load baseline 1 "$r"
-  run_load target "$AGENTS" "$r"
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+mkdir -p "$DATA"
+echo "bench-ingest: data $DATA ($(df -T "$DATA" | awk 'NR==2{print $2}')), $(nproc) cores, ${DUR}s per run, $RUNS runs, servers: $MODES"
+for mode in $MODES; do
+  start_server "$mode"
+  echo "bench-ingest: $mode server on $addr"
+  for r in $(seq 1 "$RUNS"); do
+    run_load "$mode-baseline" 1 "$r"
+    run_load "$mode-target" "$AGENTS" "$r"
+  done
+  stop_server
 done
 
 median() { sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
@@ -82,14 +107,17 @@ row() { # label
   printf "| %s | %s | %.1f %% | %.3f %% | %.2f ms | %.2f ms | %.2f ms | %.1f ms |\n" "$l" "$ch" "$cpu" "$per" "$p50" "$p99" "$sp99" "$mx"
 }
 table=$(
-  echo "| load | seat channels | server CPU (of one core) | CPU per channel | ack p50 | ack p99 | ack p99 after 3 s | ack max |"
+  echo "| server, load | seat channels | server CPU (of one core) | CPU per channel | ack p50 | ack p99 | ack p99 after 3 s | ack max |"
   echo "|---|---|---|---|---|---|---|---|"
-  row baseline
-  row target
+  for mode in $MODES; do
+    row "$mode-baseline"
+    row "$mode-target"
+  done
 )
 echo
 echo "$table"
-p99t=$(awk '$1=="target"{print $6}' "$results" | median)
+first=${MODES%% *}
+p99t=$(awk -v l="$first-target" '$1==l{print $6}' "$results" | median)
 verdict=$(awk -v p="$p99t" 'BEGIN{ if (p < 50) print "met"; else print "NOT met" }')
 {
   echo "# Ingest benchmark"
@@ -100,6 +128,10 @@ verdict=$(awk -v p="$p99t" 'BEGIN{ if (p < 50) print "met"; else print "NOT met"
   echo "Each agent streams $SEATS seats of 100 ms frames (16 kHz s16le) at real-time pace for ${DUR} s over"
   echo "loopback websockets into one \`courtscribe server\`; every ack is sent only after the frame is"
   echo "fsynced in every seat WAV (group commit per hearing). Baseline: 1 agent; target: $AGENTS agents."
+  echo "Servers: \`ingest\` is the ingest and archive alone (\`asr/ingest\` in its own process, the load"
+  echo "generator's TestLoadServe); \`full\` is \`courtscribe server\` with every stage it mounts (record,"
+  echo "live stream, transcription pool with no engine); \`ingest-tmpfs\` (when run) is the ingest with"
+  echo "its archive in /dev/shm, where fsync costs nothing: it separates CPU from disk."
   echo "Medians over $RUNS runs of each, baseline and target alternating in the same invocation."
   echo "Server CPU is user+system time of the server process over the run's wall time (100 % = one"
   echo "core); ack latency is measured at the agents, from sending a frame to receiving the ack that"
@@ -107,9 +139,9 @@ verdict=$(awk -v p="$p99t" 'BEGIN{ if (p < 50) print "met"; else print "NOT met"
   echo
   echo "$table"
   echo
-  echo "Target (≥ 200 seat channels at real time, ack p99 < 50 ms): **$verdict** (p99 $p99t ms)."
+  echo "Target (≥ 200 seat channels at real time, ack p99 < 50 ms), $first server: **$verdict** (p99 $p99t ms)."
   echo
-  echo "Load on the machine during the runs (other work shares the cores): $(cat /proc/loadavg | cut -d' ' -f1-3)."
+  echo "Load average of the machine (other work shares the cores): $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
   echo
   echo "Raw runs (label, channels, CPU %, CPU % per channel, p50, p99, max ms, frames acked, p99 after 3 s):"
   echo
