@@ -352,6 +352,11 @@ func TestJourney(t *testing.T) {
 	e.wait(`document.querySelector("#alarms li[data-code=clipping]")`)
 	e.shot("03-live-hearing-clerk")
 
+	// Tab order: the list itself is one Tab stop that lands on
+	// the segment last worked on.
+	e.run(chromedp.Focus(chromedp.CSS(sel(segs[1].ID))), chromedp.Focus(chromedp.CSS("#q")), chromedp.Focus(chromedp.CSS("#tx")))
+	e.wait(fmt.Sprintf(`document.activeElement.id === "s-%d"`, segs[1].ID))
+
 	// Edit with the keyboard: focus a segment, arrows, Enter edits, Enter saves.
 	e.run(chromedp.Focus(chromedp.CSS(sel(segs[1].ID))))
 	e.key(kb.ArrowUp)

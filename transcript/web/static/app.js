@@ -700,9 +700,9 @@
     H.items.sort(cmp);
     const rows = H.items.map((it) => it.kind === "s" ? segHTML(it.v) : noteHTML(it.v)).join("");
     $("#main").innerHTML = '<div class="hearing"><div class="hearing-head" id="head"></div>' +
-      '<section class="transcript" id="tx" aria-label="transcript" role="list">' + rows + '<button type="button" class="follow" id="followBtn" hidden></button></section>' +
+      '<section class="transcript" id="tx" tabindex="0" aria-label="' + esc(t("app")) + '" aria-describedby="keyHelp">' + rows + '<button type="button" class="follow" id="followBtn" hidden></button></section>' +
       '<aside class="side"><div class="card"><label for="q">' + esc(t("search")) + '</label><input id="q" type="search" placeholder="' + esc(t("searchHint")) + '"> <span id="hitCount" class="muted" aria-live="polite"></span></div>' +
-      '<div class="card" id="health" aria-live="polite"></div><div class="card kbd"><strong>' + esc(t("keys")) + "</strong><br>" + esc(t("keyHelp")) + "</div></aside></div>";
+      '<div class="card" id="health" aria-live="polite"></div><div class="card kbd" id="keyHelp"><strong>' + esc(t("keys")) + "</strong><br>" + esc(t("keyHelp")) + "</div></aside></div>";
     renderHead();
     const tDOM = performance.now();
     scrollToEnd();
@@ -723,6 +723,14 @@
     });
     tx.addEventListener("dblclick", (e) => { const row = e.target.closest(".seg"); if (row && !H.editing) startEdit(row); });
     tx.addEventListener("keydown", onKey);
+    // Tab reaches the list once; focus then goes to the segment last worked on (arrows move).
+    tx.addEventListener("focusin", (e) => { const r = e.target.closest && e.target.closest(".seg"); if (r) H.lastRow = r; });
+    tx.addEventListener("focus", (e) => {
+      if (e.target !== tx || H.editing) return;
+      const rows = tx.querySelectorAll(".seg");
+      const r = H.lastRow && H.lastRow.isConnected ? H.lastRow : rows[rows.length - 1];
+      if (r) r.focus();
+    });
     $("#head").addEventListener("click", (e) => { const b = e.target.closest("button[data-act]"); if (b) lifecycleAct(b.dataset.act); });
     $("#q").addEventListener("input", (e) => { H.hitIdx = null; search(e.target.value, false); });
     $("#q").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); search(e.target.value, true); } if (e.key === "Escape") { e.target.value = ""; search("", false); const f = tx.querySelector(".seg"); focusRow(H.hits && H.hits[H.hitIdx] || f); } });
