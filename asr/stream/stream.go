@@ -120,10 +120,7 @@ type hearing struct {
 	seats []string
 	in    chan msg
 	d     *diarize.Diarizer
-	// offset is the hearing time of the diarizer's time zero (a hearing reopened after a
-	// server restart continues from its durable end).
-	offset float64
-	next   int64
+	next  int64 // the sample index the next audio must start at
 }
 
 // New makes a Stream. Record and Audio are required.
@@ -188,8 +185,11 @@ func (s *Stream) HearingOpened(info ingest.HearingInfo, next int64) {
 		s.log.Error("diarizer refused the hearing's seats", "hearing", info.Hearing, "err", err)
 		return
 	}
-	h := &hearing{id: info.Hearing, seats: seats, in: make(chan msg, s.cfg.QueueFrames), d: d,
-		offset: float64(next) / asr.SampleRate, next: next}
+	if err := d.Resume(next); err != nil {
+		s.log.Error("diarizer refused the hearing's position", "hearing", info.Hearing, "err", err)
+		return
+	}
+	h := &hearing{id: info.Hearing, seats: seats, in: make(chan msg, s.cfg.QueueFrames), d: d, next: next}
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
@@ -297,15 +297,27 @@ func (s *Stream) serve(ctx context.Context, h *hearing, info ingest.HearingInfo)
 			}
 			s.events(ctx, h, evs)
 		case 1:
-			// A gap: close open turns before it, note it, continue after it.
-			s.flush(ctx, h)
+			// A gap: the diarizer ends the open turns and keeps its bleed model; the record
+			// gets a gap note.
+			if m.first != h.next {
+				s.flush(ctx, h)
+				s.restart(h, m.first)
+			}
+			evs, err := h.d.Gap(m.n)
+			if err != nil {
+				log.Error("diarizer gap", "err", err)
+				s.flush(ctx, h)
+				s.restart(h, m.first+m.n)
+			} else {
+				s.events(ctx, h, evs)
+				h.next += m.n
+			}
 			at := m.first * 1000 / asr.SampleRate
 			end := (m.first + m.n) * 1000 / asr.SampleRate
 			if _, err := s.cfg.Record.AddNote(ctx, ActorSystem, h.id, transcript.Note{Kind: transcript.NoteGap, AtMS: at, EndMS: end,
 				Text: "audio gap: " + m.reason}); err != nil {
 				log.Error("gap note", "err", err)
 			}
-			s.restart(h, m.first+m.n)
 		case 2:
 			s.flush(ctx, h)
 			s.mu.Lock()
@@ -333,7 +345,10 @@ func (s *Stream) restart(h *hearing, at int64) {
 	if err != nil {
 		return
 	}
-	h.d, h.offset, h.next = d, float64(at)/asr.SampleRate, at
+	if err := d.Resume(at); err != nil {
+		return
+	}
+	h.d, h.next = d, at
 }
 
 func (s *Stream) flush(ctx context.Context, h *hearing) {
@@ -345,7 +360,7 @@ func (s *Stream) events(ctx context.Context, h *hearing, evs []diarize.Event) {
 		if e.Kind != diarize.End {
 			continue
 		}
-		s.utterance(ctx, h, asr.Utterance{Hearing: h.id, Seat: e.Seat, Start: e.Start + h.offset, End: e.End + h.offset, Overlap: e.Overlap})
+		s.utterance(ctx, h, asr.Utterance{Hearing: h.id, Seat: e.Seat, Start: e.Start, End: e.End, Overlap: e.Overlap})
 	}
 }
 

@@ -253,3 +253,84 @@ func TestEngineDownLeavesSegmentsPendingThenBackfill(t *testing.T) {
 		}
 	}
 }
+
+// A gap in the middle of a hearing: turns before it end, the record gets a gap note, and turns
+// after it keep hearing time (no shift).
+func TestGapKeepsHearingTime(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	store, err := sqlite.OpenData(ctx, data, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	id := "room3-gap"
+	audio := scene(t)
+	gapAt, gapN := 13*16000, 3*16000
+	for c := range audio {
+		for i := gapAt; i < gapAt+gapN; i++ {
+			audio[c][i] = 0 // the archive holds zeros where the gap is
+		}
+	}
+	adir := filepath.Join(data, "hearings", id, "audio")
+	os.MkdirAll(adir, 0o755)
+	for i, s := range []string{"judge", "witness"} {
+		w, _ := wavfile.Create(filepath.Join(adir, s+".wav"), 16000)
+		w.Write(audio[i])
+		w.Close()
+	}
+	var st *Stream
+	p, _ := pool.New(&echoEngine{}, pool.DefaultConfig(), nil, func(r asr.Result) { st.Result(r) })
+	st, _ = New(Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}})
+	sctx, scancel := context.WithCancel(ctx)
+	defer scancel()
+	go p.Run(sctx)
+	go st.Run(sctx)
+	st.HearingOpened(ingest.HearingInfo{Hearing: id, Courtroom: "room3", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}}, 0)
+	feed := func(from, to int) {
+		for off := from; off < to; off += 1600 {
+			end := min(off+1600, to)
+			st.Audio(id, int64(off), [][]int16{audio[0][off:end], audio[1][off:end]})
+		}
+	}
+	feed(0, gapAt)
+	st.Gap(id, int64(gapAt), int64(gapN), "agent-down")
+	feed(gapAt+gapN, len(audio[0]))
+	st.HearingClosed(id)
+	var segs []transcript.Segment
+	var notes []transcript.Note
+	for i := 0; i < 400; i++ {
+		segs, _ = store.ListSegments(ctx, id, false)
+		notes, _ = store.ListNotes(ctx, id)
+		h, _ := store.GetHearing(ctx, id)
+		final := len(segs) > 0
+		for _, s := range segs {
+			final = final && s.Status == transcript.SegmentFinal
+		}
+		if h != nil && h.Status == transcript.StatusClosed && final {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var gap *transcript.Note
+	for i := range notes {
+		if notes[i].Kind == transcript.NoteGap {
+			gap = &notes[i]
+		}
+	}
+	if gap == nil || gap.AtMS != 13000 || gap.EndMS != 16000 {
+		t.Fatalf("gap note: %+v (notes %+v)", gap, notes)
+	}
+	var witness bool
+	for _, s := range segs {
+		if s.StartMS < 16000 && s.EndMS > 13000 {
+			t.Errorf("a segment reaches into the gap: %+v", s)
+		}
+		if s.Seat == "witness" && s.StartMS >= 16000 && s.EndMS-s.StartMS > 3000 {
+			witness = true
+		}
+	}
+	if !witness {
+		t.Errorf("the witness's speech after the gap is missing: %+v", segs)
+	}
+}
