@@ -55,6 +55,21 @@ start_server() { # mode: ingest (ingest and archive only), full (courtscribe ser
   [ -n "$addr" ] || { echo "bench-ingest: server did not start"; cat "$log"; exit 1; }
   token=$(bin/courtscribe tokens add --data "$dir" --courtroom bench | tail -n1)
 }
+# The server's own ack latency histogram (frame received → durable), bucket upper bounds.
+buckets() {
+  local body
+  exec 3<>"/dev/tcp/${addr%:*}/${addr##*:}"
+  printf 'GET /metrics HTTP/1.0\r\nHost: bench\r\n\r\n' >&3
+  body=$(cat <&3)
+  exec 3<&-
+  echo "$body" | awk '/^courtscribe_ingest_ack_latency_seconds_bucket/ { match($0, /le="[^"]*"/); print substr($0, RSTART+4, RLENGTH-5), $2 }'
+}
+# server_pct before-file after-file p → upper bound in ms of the bucket holding percentile p
+server_pct() {
+  paste -d' ' "$1" "$2" | awk -v p="$3" '{ le[NR]=$1; d[NR]=$4-$2 } END {
+    tot=d[NR]; if (tot <= 0) { print "nan"; exit }
+    for (i=1; i<=NR; i++) if (d[i] >= p*tot) { if (le[i]=="+Inf") print "inf"; else printf "%g\n", le[i]*1000; exit } }'
+}
 tck=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14+$15}' "/proc/$srv/stat"; }
 
@@ -62,13 +77,18 @@ results=$(mktemp)
 run_load() { # label agents run
   local label=$1 n=$2 r=$3
   local c0 t0 c1 t1 line
+  buckets >"$results.b0"
   c0=$(cpu_ticks); t0=$(date +%s.%N)
   line=$(COURTSCRIBE_LOAD_URL="ws://$addr/v1/agent" COURTSCRIBE_LOAD_TOKEN="$token" \
     COURTSCRIBE_LOAD_AGENTS=$n COURTSCRIBE_LOAD_SEATS=$SEATS COURTSCRIBE_LOAD_SECONDS=$DUR \
     COURTSCRIBE_LOAD_RUN="$label$r" bin/ingest-load -test.run '^TestLoad$' -test.count=1 | grep '^LOAD ' | sed 's/^LOAD //')
   c1=$(cpu_ticks); t1=$(date +%s.%N)
-  # label channels cpu_pct_of_one_core cpu_per_channel_pct p50 p99 max frames steady_p99
-  echo "$line" | awk -v label="$label" -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v tck="$tck" '
+  buckets >"$results.b1"
+  local s50 s99
+  s50=$(server_pct "$results.b0" "$results.b1" 0.5)
+  s99=$(server_pct "$results.b0" "$results.b1" 0.99)
+  # label channels cpu_pct_of_one_core cpu_per_channel_pct p50 p99 max frames steady_p99 server_p50_le server_p99_le
+  echo "$line" | awk -v label="$label" -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v tck="$tck" -v s50="$s50" -v s99="$s99" '
     { match($0, /"channels":[0-9]+/); ch=substr($0, RSTART+11, RLENGTH-11)
       match($0, /"p50_ms":[0-9.e+-]+/); p50=substr($0, RSTART+9, RLENGTH-9)
       match($0, /"p99_ms":[0-9.e+-]+/); p99=substr($0, RSTART+9, RLENGTH-9)
@@ -76,7 +96,7 @@ run_load() { # label agents run
       match($0, /"frames":[0-9]+/); fr=substr($0, RSTART+9, RLENGTH-9)
       match($0, /"steady_p99_ms":[0-9.e+-]+/); sp99=substr($0, RSTART+16, RLENGTH-16)
       cpu=(c1-c0)/tck/(t1-t0)*100
-      printf "%s %d %.2f %.4f %.2f %.2f %.2f %d %.2f\n", label, ch, cpu, cpu/ch, p50, p99, mx, fr, sp99 }' >>"$results"
+      printf "%s %d %.2f %.4f %.2f %.2f %.2f %d %.2f %s %s\n", label, ch, cpu, cpu/ch, p50, p99, mx, fr, sp99, s50, s99 }' >>"$results"
   tail -n1 "$results"
 }
 
@@ -104,11 +124,13 @@ row() { # label
   p99=$(awk -v l="$l" '$1==l{print $6}' "$results" | median)
   mx=$(awk -v l="$l" '$1==l{print $7}' "$results" | median)
   sp99=$(awk -v l="$l" '$1==l{print $9}' "$results" | median)
-  printf "| %s | %s | %.1f %% | %.3f %% | %.2f ms | %.2f ms | %.2f ms | %.1f ms |\n" "$l" "$ch" "$cpu" "$per" "$p50" "$p99" "$sp99" "$mx"
+  s50=$(awk -v l="$l" '$1==l{print $10}' "$results" | median)
+  s99=$(awk -v l="$l" '$1==l{print $11}' "$results" | median)
+  printf "| %s | %s | %.1f %% | %.3f %% | %.2f ms | %.2f ms | %.2f ms | %.1f ms | ≤ %s ms | ≤ %s ms |\n" "$l" "$ch" "$cpu" "$per" "$p50" "$p99" "$sp99" "$mx" "$s50" "$s99"
 }
 table=$(
-  echo "| server, load | seat channels | server CPU (of one core) | CPU per channel | ack p50 | ack p99 | ack p99 after 3 s | ack max |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| server, load | seat channels | server CPU (of one core) | CPU per channel | ack p50 | ack p99 | ack p99 after 3 s | ack max | server p50 | server p99 |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for mode in $MODES; do
     row "$mode-baseline"
     row "$mode-target"
@@ -135,7 +157,9 @@ verdict=$(awk -v p="$p99t" 'BEGIN{ if (p < 50) print "met"; else print "NOT met"
   echo "Medians over $RUNS runs of each, baseline and target alternating in the same invocation."
   echo "Server CPU is user+system time of the server process over the run's wall time (100 % = one"
   echo "core); ack latency is measured at the agents, from sending a frame to receiving the ack that"
-  echo "covers it. The load generator runs on the same cores."
+  echo "covers it. The load generator runs on the same cores. \"server p50/p99\" are read from the server's"
+  echo "own histogram courtscribe_ingest_ack_latency_seconds (frame received → fsynced and acked), as the"
+  echo "upper bound of the histogram bucket (1, 2, 5, 10, 20, 50, 100, 200, 500 ms…)."
   echo
   echo "$table"
   echo
@@ -143,11 +167,12 @@ verdict=$(awk -v p="$p99t" 'BEGIN{ if (p < 50) print "met"; else print "NOT met"
   echo
   echo "Load average of the machine (other work shares the cores): $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
   echo
-  echo "Raw runs (label, channels, CPU %, CPU % per channel, p50, p99, max ms, frames acked, p99 after 3 s):"
+  echo "Raw runs (label, channels, CPU %, CPU % per channel, p50, p99, max ms, frames acked, p99 after 3 s,"
+  echo "server p50 and p99 bucket bounds in ms):"
   echo
   echo '```'
   cat "$results"
   echo '```'
 } >"$OUT"
-rm -f "$results"
+rm -f "$results" "$results.b0" "$results.b1"
 echo "bench-ingest: wrote $OUT"
