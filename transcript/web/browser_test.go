@@ -288,7 +288,6 @@ func TestJourney(t *testing.T) {
 
 	// Admin creates the hearing through the form.
 	e.login("admin")
-	e.shot("01-hearing-list-empty")
 	e.run(chromedp.Navigate(e.srv.URL + "/#/new"))
 	e.wait(`document.querySelector("#f-id")`)
 	e.run(
@@ -324,6 +323,8 @@ func TestJourney(t *testing.T) {
 		segs = append(segs, e.replay(hid, l.seat, int64(i)*3000, l.text))
 	}
 	e.login("zhaoliu")
+	e.wait(fmt.Sprintf(`document.querySelector("tr[data-hearing='%s'] .badge.live")`, hid)) // today's list, live badge
+	e.shot("01-hearing-list")
 	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
 	e.wait(`document.querySelectorAll("#tx .seg").length === 2 && window.csLastEvent !== undefined || document.querySelectorAll("#tx .seg").length === 2`)
 	e.wait(`document.querySelector("#online.on")`)

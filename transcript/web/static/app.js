@@ -159,8 +159,8 @@
       html += '<section class="card"><h2>' + esc(room) + "</h2><table><thead><tr><th>" + esc(t("scheduledAt")) + "</th><th>" +
         esc(t("caseNumber")) + "</th><th>" + esc(t("title")) + "</th><th>" + esc(t("status")) + "</th><th></th></tr></thead><tbody>";
       for (const h of hs) {
-        html += '<tr data-hearing="' + esc(h.id) + '"><td>' + esc(fmtTime(h.scheduled_at)) + "</td><td>" + esc(h.case_number) + "</td><td>" +
-          esc(h.title) + "</td><td>" + statusBadge(h.status) + (h.agent_connected ? ' <span class="badge">🎙 ' + esc(t("connected")) + "</span>" : "") +
+        html += '<tr data-hearing="' + esc(h.id) + '"><td>' + esc(fmtTime(h.scheduled_at || h.started_at) || "—") + "</td><td>" + esc(h.case_number) + "</td><td>" +
+          esc(h.title) + "</td><td>" + statusBadge(h.status) + (h.agent_connected ? ' <span class="badge ok">' + esc(t("connected")) + "</span>" : "") +
           '</td><td><a href="#/hearing/' + encodeURIComponent(h.id) + '">' + esc(t("open")) + "</a>" +
           (S.me.role === "admin" ? ' · <a href="#/edit/' + encodeURIComponent(h.id) + '">' + esc(t("edit")) + "</a>" : "") + "</td></tr>";
       }
