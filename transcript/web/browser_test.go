@@ -127,7 +127,9 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) run(actions ...chromedp.Action[chromedp.Void]) {
 	e.t.Helper()
-	if err := chromedp.Do(e.ctx, actions...); err != nil {
+	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second) // a selector that never matches fails, not hangs
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		e.shot("failure")
 		e.t.Fatal(err)
 	}

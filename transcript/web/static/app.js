@@ -87,11 +87,18 @@
     S.hearingLang = "";
   }
 
+  // Each route() call is one generation; a view whose data arrives after the user moved on
+  // must not paint over the newer screen.
+  let routeGen = 0;
+  const stale = (gen) => gen !== routeGen;
+
   async function route() {
     const h = location.hash || "#/hearings";
+    const gen = ++routeGen;
     leaveHearing();
     if (!S.me && h !== "#/login") {
       const r = await api("GET", "/api/session");
+      if (stale(gen)) return;
       if (r.status !== 200) { go("#/login"); return; }
       S.me = r.data; S.csrf = r.data.csrf;
     }
@@ -101,11 +108,11 @@
     main.innerHTML = '<p class="muted">' + esc(t("loading")) + "</p>";
     switch (m[1]) {
       case "login": return viewLogin();
-      case "hearing": return viewHearing(decodeURIComponent(m[2] || ""));
-      case "new": return viewHearingForm(null);
-      case "edit": return viewHearingForm(decodeURIComponent(m[2] || ""));
-      case "agents": return viewAgents();
-      default: return viewHearings();
+      case "hearing": return viewHearing(decodeURIComponent(m[2] || ""), gen);
+      case "new": return viewHearingForm(null, gen);
+      case "edit": return viewHearingForm(decodeURIComponent(m[2] || ""), gen);
+      case "agents": return viewAgents(gen);
+      default: return viewHearings(gen);
     }
   }
 
@@ -137,9 +144,9 @@
     return '<span class="' + cls + '" data-status="' + esc(st) + '">' + esc(t("st_" + st)) + "</span>";
   }
 
-  async function viewHearings() {
+  async function viewHearings(gen) {
     const r = await api("GET", "/api/hearings");
-    if (r.status !== 200) return;
+    if (stale(gen) || r.status !== 200) return;
     const showAll = sessionStorage.getItem("cs.all") === "1";
     const today = new Date().toDateString();
     let list = r.data.filter((h) => showAll || h.status === "live" || h.status === "recess" ||
@@ -171,10 +178,11 @@
   }
 
   // ---- create / edit hearing
-  async function viewHearingForm(id) {
+  async function viewHearingForm(id, gen) {
     let h = { id: "", language: "zh", seats: [{ seat: "judge", role: "审判长", person: "" }, { seat: "plaintiff", role: "原告", person: "" }, { seat: "defendant", role: "被告", person: "" }] };
     if (id) {
       const r = await api("GET", "/api/hearings/" + encodeURIComponent(id));
+      if (stale(gen)) return;
       if (r.status !== 200) { $("#main").innerHTML = '<p class="err">' + esc(t("notFound")) + "</p>"; return; }
       h = r.data;
     }
@@ -235,8 +243,9 @@
   }
 
   // ---- agents (technicians)
-  async function viewAgents() {
+  async function viewAgents(gen) {
     const r = await api("GET", "/api/agents");
+    if (stale(gen)) return;
     if (r.status !== 200) { $("#main").innerHTML = '<p class="err">' + esc((r.data && r.data.error) || t("error")) + "</p>"; return; }
     let html = "<h1>" + esc(t("agents")) + '</h1><table class="card"><thead><tr><th>' + esc(t("courtroom")) + "</th><th>Hearing</th><th>Agent</th><th>" +
       esc(t("status")) + "</th><th>" + esc(t("spool")) + "</th><th>" + esc(t("gaps")) + "</th></tr></thead><tbody>";
@@ -686,9 +695,10 @@
     }
   }
 
-  async function viewHearing(id) {
+  async function viewHearing(id, gen) {
     const t0 = performance.now();
     const r = await api("GET", "/api/hearings/" + encodeURIComponent(id) + "/segments");
+    if (stale(gen)) return;
     if (r.status !== 200) { $("#main").innerHTML = '<p class="err">' + esc((r.data && r.data.error) || t("notFound")) + "</p>"; return; }
     const d = r.data;
     const tFetch = performance.now();
