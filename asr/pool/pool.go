@@ -173,6 +173,11 @@ func (p *Pipeline) ForgetHearing(hearing string) {
 			delete(p.finalized, id)
 		}
 	}
+	for id := range p.lastPartial {
+		if strings.HasPrefix(id, hearing+"\x00") {
+			delete(p.lastPartial, id)
+		}
+	}
 }
 
 // Stats returns the counters.

@@ -78,8 +78,7 @@ type Engine struct {
 	free         chan *worker
 	all          []*worker
 	closeOnce    sync.Once
-	mu           sync.Mutex
-	closed       bool
+	done         chan struct{} // closed by Close: waiting callers give up
 }
 
 var _ asr.Engine = (*Engine)(nil)
@@ -123,7 +122,7 @@ func NewEngine(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, erro
 	if cfg.Quiet {
 		quietOnce.Do(func() { C.cs_quiet() })
 	}
-	e := &Engine{cfg: cfg, log: log, info: info, multilingual: info.Multilingual, free: make(chan *worker, cfg.Workers)}
+	e := &Engine{cfg: cfg, log: log, info: info, multilingual: info.Multilingual, free: make(chan *worker, cfg.Workers), done: make(chan struct{})}
 	for i := 0; i < cfg.Workers; i++ {
 		if err := ctx.Err(); err != nil {
 			e.Close()
@@ -159,9 +158,7 @@ func (e *Engine) Name() string { return "whisper" }
 // Close frees the models once every worker is back; it is safe to call twice.
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
-		e.mu.Lock()
-		e.closed = true
-		e.mu.Unlock()
+		close(e.done)
 		for range e.all {
 			w := <-e.free
 			w.ctx.Whisper_free()
@@ -176,15 +173,17 @@ func (e *Engine) Transcribe(ctx context.Context, req asr.Request) (asr.Transcrip
 	if len(req.PCM) == 0 {
 		return asr.Transcript{}, errors.New("whisper: no audio")
 	}
-	e.mu.Lock()
-	closed := e.closed
-	e.mu.Unlock()
-	if closed {
-		return asr.Transcript{}, fmt.Errorf("whisper: engine closed: %w", asr.ErrUnavailable)
+	closed := fmt.Errorf("whisper: engine closed: %w", asr.ErrUnavailable)
+	select {
+	case <-e.done:
+		return asr.Transcript{}, closed
+	default:
 	}
 	var w *worker
 	select {
 	case w = <-e.free:
+	case <-e.done:
+		return asr.Transcript{}, closed
 	case <-ctx.Done():
 		return asr.Transcript{}, ctx.Err()
 	}
