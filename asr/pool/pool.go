@@ -97,6 +97,7 @@ type Pipeline struct {
 	closed      bool
 	running     bool
 	vocabulary  map[string][]string
+	language    map[string]string
 	committed   map[string]string
 	lastPartial map[string]time.Time // utterance ID → last partial started
 	finalized   map[string]bool      // utterance IDs whose final went out (partials after it are dropped)
@@ -131,6 +132,7 @@ func New(eng asr.Engine, cfg Config, log *slog.Logger, emit func(asr.Result)) (*
 		finals:      make(chan job, cfg.QueueSize),
 		partials:    make(chan job),
 		vocabulary:  map[string][]string{},
+		language:    map[string]string{},
 		committed:   map[string]string{},
 		lastPartial: map[string]time.Time{},
 		finalized:   map[string]bool{},
@@ -143,6 +145,20 @@ func (p *Pipeline) SetVocabulary(hearing string, words []string) {
 	p.mu.Lock()
 	p.vocabulary[hearing] = append([]string(nil), words...)
 	p.mu.Unlock()
+}
+
+// SetLanguage sets the language of a hearing's utterances ("zh", "en" or "auto"), overriding
+// Config.Language for that hearing.
+func (p *Pipeline) SetLanguage(hearing, language string) error {
+	switch language {
+	case "zh", "en", "auto":
+	default:
+		return fmt.Errorf("pool: language %q, want zh, en or auto", language)
+	}
+	p.mu.Lock()
+	p.language[hearing] = language
+	p.mu.Unlock()
+	return nil
 }
 
 // Commit appends text to the hearing's committed text (the prompt carries its tail). The
@@ -167,6 +183,7 @@ func (p *Pipeline) ForgetHearing(hearing string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.vocabulary, hearing)
+	delete(p.language, hearing)
 	delete(p.committed, hearing)
 	for id := range p.finalized {
 		if strings.HasPrefix(id, hearing+"\x00") {
@@ -381,8 +398,12 @@ func (p *Pipeline) runPartial(ctx context.Context, j job) {
 func (p *Pipeline) request(pc policy.Piece, partial bool) asr.Request {
 	p.mu.Lock()
 	prompt := p.cfg.Prompt.Prompt(p.vocabulary[pc.Utterance.Hearing], p.committed[pc.Utterance.Hearing])
+	lang, ok := p.language[pc.Utterance.Hearing]
 	p.mu.Unlock()
-	return asr.Request{Utterance: pc.Utterance, PCM: p.cfg.Policy.Pad(pc.PCM), Language: p.cfg.Language, Prompt: prompt, Partial: partial}
+	if !ok {
+		lang = p.cfg.Language
+	}
+	return asr.Request{Utterance: pc.Utterance, PCM: p.cfg.Policy.Pad(pc.PCM), Language: lang, Prompt: prompt, Partial: partial}
 }
 
 // Transcribe runs one piece through the engine and the guards, outside the queue (backfill

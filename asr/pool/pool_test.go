@@ -415,6 +415,35 @@ func TestPartialAfterFinalIsDropped(t *testing.T) {
 	}
 }
 
+func TestPerHearingLanguage(t *testing.T) {
+	var mu sync.Mutex
+	langs := map[string]string{}
+	eng := &fakeEngine{fn: func(ctx context.Context, req asr.Request) (asr.Transcript, error) {
+		mu.Lock()
+		langs[req.Utterance.Hearing] = req.Language
+		mu.Unlock()
+		return echo(ctx, req)
+	}}
+	p, c, stop := start(t, eng, DefaultConfig())
+	if err := p.SetLanguage("h-en", "en"); err != nil {
+		t.Fatal(err)
+	}
+	if p.SetLanguage("h-fr", "fr") == nil {
+		t.Error("fr accepted")
+	}
+	for _, h := range []string{"h-en", "h-default"} {
+		u := utt("judge", 0, 2)
+		u.Hearing = h
+		_ = p.Submit(u, speech(2))
+	}
+	c.waitFor(t, 2)
+	stop()
+	if langs["h-en"] != "en" || langs["h-default"] != "auto" {
+		t.Errorf("languages %v", langs)
+	}
+	p.ForgetHearing("h-en")
+}
+
 func TestNewRejectsBadConfig(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Workers = 0
