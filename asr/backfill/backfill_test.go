@@ -28,7 +28,12 @@ import (
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if fuzzing() {
+		os.Exit(m.Run()) // the fuzz engine's own goroutines are not ours to check
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // memStore stands in for the transcript store (another package): utterances by ID.
 type memStore struct {
@@ -387,4 +392,14 @@ func FuzzReadRange(f *testing.F) {
 			t.Fatalf("%d samples for %v..%v", len(pcm), start, end)
 		}
 	})
+}
+
+// fuzzing reports whether this test binary runs as a fuzz worker or coordinator.
+func fuzzing() bool {
+	for _, a := range os.Args {
+		if strings.HasPrefix(a, "-test.fuzzworker") || strings.HasPrefix(a, "-test.fuzz=") {
+			return true
+		}
+	}
+	return false
 }

@@ -23,6 +23,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if fuzzing() {
+		os.Exit(m.Run()) // the fuzz engine's own goroutines are not ours to check
+	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -206,4 +209,14 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// fuzzing reports whether this test binary runs as a fuzz worker or coordinator.
+func fuzzing() bool {
+	for _, a := range os.Args {
+		if strings.HasPrefix(a, "-test.fuzzworker") || strings.HasPrefix(a, "-test.fuzz=") {
+			return true
+		}
+	}
+	return false
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,7 +21,12 @@ import (
 	"github.com/courtscribe/courtscribe/asr"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if fuzzing() {
+		os.Exit(m.Run()) // the fuzz engine's own goroutines are not ours to check
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // fakeServer speaks whisper-server's documented protocol (examples/server/server.cpp): POST
 // /inference with a multipart "file" and form fields, verbose_json answers, {"error":...} on
@@ -367,4 +373,14 @@ func FuzzParseVerboseJSON(f *testing.F) {
 		}
 		_ = fmt.Sprint(tr)
 	})
+}
+
+// fuzzing reports whether this test binary runs as a fuzz worker or coordinator.
+func fuzzing() bool {
+	for _, a := range os.Args {
+		if strings.HasPrefix(a, "-test.fuzzworker") || strings.HasPrefix(a, "-test.fuzz=") {
+			return true
+		}
+	}
+	return false
 }

@@ -19,6 +19,9 @@ func TestMain(m *testing.M) {
 		crashChild()
 		return
 	}
+	if fuzzing() {
+		os.Exit(m.Run()) // the fuzz engine's own goroutines are not ours to check
+	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -518,4 +521,14 @@ func TestMigrationsAndPermissions(t *testing.T) {
 	if _, err := OpenData(ctx, dir, testOptions(dir)); err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Fatalf("newer schema: %v", err)
 	}
+}
+
+// fuzzing reports whether this test binary runs as a fuzz worker or coordinator.
+func fuzzing() bool {
+	for _, a := range os.Args {
+		if strings.HasPrefix(a, "-test.fuzzworker") || strings.HasPrefix(a, "-test.fuzz=") {
+			return true
+		}
+	}
+	return false
 }
