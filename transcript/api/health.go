@@ -184,7 +184,9 @@ func (s *Server) healthOf(r *http.Request, h *transcript.Hearing) Health {
 	now := s.cfg.Clock()
 	out := Health{At: now, Alarms: []Alarm{}}
 	if s.status != nil {
-		if a, ok := s.status.HearingHealth(h.ID); ok {
+		a, ok := s.status.HearingHealth(h.ID)
+		out.Engine = a.Engine // the engine is known even before any agent connects
+		if ok {
 			if a.Levels == nil {
 				a.Levels = []SeatLevel{}
 			}
