@@ -12,6 +12,7 @@ pkgs=(
   fonts-noto-cjk           # CJK font embedded in PDF exports
   fonts-droid-fallback fonts-dejavu-core # TrueType CJK + Latin fonts that go-pdf/fpdf can embed in PDF exports
   procps psmisc            # ps/pkill for fault-injection scripts
+  curl jq                  # make run sets up the demo hearing through the API
 )
 missing=()
 for p in "${pkgs[@]}"; do

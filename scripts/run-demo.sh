@@ -5,9 +5,11 @@
 #   2. starts `courtscribe server` with its data under var/demo,
 #   3. creates an agent token for the courtroom "demo",
 #   4. runs `courtscribe agent` replaying the hearing at real time (DEMO_FAST=1: as fast as acks allow),
-#   5. prints where the archive is; the server keeps running until Ctrl-C (DEMO_EXIT=1: stop
+#   5. prints the web UI's address, the demo logins and where the archive is; the server keeps
+#      running until Ctrl-C (DEMO_EXIT=1: stop
 #      after the replay). Ctrl-C stops everything cleanly (agent drains, server syncs).
-# Environment: DEMO_LISTEN (default 127.0.0.1:8080), DEMO_FAST, DEMO_EXIT.
+# Environment: DEMO_LISTEN (default 127.0.0.1:8080), DEMO_FAST, DEMO_EXIT, DEMO_SERVER_ARGS (extra
+# server flags, e.g. "--asr remote --asr-url http://gpu-box:8080" or "--asr whisper --model F").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -72,6 +74,15 @@ if [ ! -s "$wav" ]; then
 fi
 echo "run-demo: hearing $wav ($(soxi -d "$wav"), $(soxi -c "$wav") channels: judge, clerk, prosecutor, defense)"
 
+# ---- demo users (before the server opens the database) ---------------------------------
+# name|role|password — printed at the end; change them for anything but a demo.
+users=("admin|admin|demo-admin" "clerk|clerk|demo-clerk" "judge|judge|demo-judge" "viewer|viewer|demo-viewer")
+for u in "${users[@]}"; do
+  IFS='|' read -r name role pw <<<"$u"
+  # an existing user (a second run) is left as it is
+  printf '%s\n' "$pw" | "$BIN" users add --data "$DATA" --name "$name" --role "$role" --password-stdin >/dev/null 2>&1 || true
+done
+
 # ---- 2. server, 3. token, 4. agent ----------------------------------------------------
 server_pid="" agent_pid=""
 stop_all() {
@@ -96,7 +107,8 @@ trap stop_all INT TERM
 # only this script, which stops the agent first (it drains its spool into the running server)
 # and then the server.
 set -m
-"$BIN" server --listen "$LISTEN" --data "$DATA" 2> >(sed -u 's/^/[server] /' >&2) &
+# shellcheck disable=SC2086
+"$BIN" server --listen "$LISTEN" --data "$DATA" ${DEMO_SERVER_ARGS:-} 2> >(sed -u 's/^/[server] /' >&2) &
 server_pid=$!
 for _ in $(seq 1 100); do
   (exec 3<>"/dev/tcp/${LISTEN%:*}/${LISTEN##*:}") 2>/dev/null && break
@@ -106,14 +118,38 @@ done
 echo "run-demo: server on http://$LISTEN (metrics: http://$LISTEN/metrics)"
 token=$("$BIN" tokens add --data "$DATA" --courtroom demo | tail -n1)
 
+# The clerk's hearing: case data and the seat map in court words, made through the API as an
+# admin would in the UI.
+hearing_id="demo-$(date -u +%Y%m%d-%H%M%S)"
+jar=$(mktemp)
+csrf=$(curl -sf -c "$jar" -H 'Content-Type: application/json' -H "Origin: http://$LISTEN" \
+  -d '{"name":"admin","password":"demo-admin"}' "http://$LISTEN/api/login" | sed -n 's/.*"csrf":"\([^"]*\)".*/\1/p')
+curl -sf -b "$jar" -H 'Content-Type: application/json' -H "Origin: http://$LISTEN" -H "X-CSRF-Token: $csrf" \
+  -d "{\"id\":\"$hearing_id\",\"case_number\":\"（2026）京0105民初1234号\",\"cause\":\"买卖合同纠纷\",
+       \"court\":\"北京市朝阳区人民法院\",\"courtroom\":\"demo\",\"title\":\"原告甲公司诉被告乙公司买卖合同纠纷\",
+       \"language\":\"zh\",\"presiding\":\"judge\",\"clerk\":\"clerk\",
+       \"parties\":[\"原告甲公司的委托诉讼代理人张明\",\"被告乙公司的委托诉讼代理人Mary Smith\"],
+       \"vocabulary\":[\"买卖合同\",\"违约金\",\"送货单\"],
+       \"seats\":[{\"seat\":\"judge\",\"role\":\"审判长\",\"person\":\"王平\"},{\"seat\":\"clerk\",\"role\":\"书记员\",\"person\":\"李静\"},
+                {\"seat\":\"prosecutor\",\"role\":\"原告代理人\",\"person\":\"张明\"},{\"seat\":\"defense\",\"role\":\"被告代理人\",\"person\":\"Mary Smith\"}]}" \
+  "http://$LISTEN/api/hearings" >/dev/null || echo "run-demo: could not create the hearing through the API (the agent will still record)"
+rm -f "$jar"
+
 fast=()
 [ -n "${DEMO_FAST:-}" ] && fast=(--fast)
 rm -rf "$DEMO/agent-spool"
-"$BIN" agent --server "ws://$LISTEN" --token "$token" --courtroom demo \
+"$BIN" agent --server "ws://$LISTEN" --token "$token" --courtroom demo --hearing "$hearing_id" \
   --seats judge=1,clerk=2,prosecutor=3,defense=4 --source "$wav" "${fast[@]}" \
-  --spool "$DEMO/agent-spool" --close-hearing >"$DEMO/agent.out" 2> >(sed -u 's/^/[agent] /' >&2) &
+  --spool "$DEMO/agent-spool" >"$DEMO/agent.out" 2> >(sed -u 's/^/[agent] /' >&2) &
 agent_pid=$!
-echo "run-demo: agent replaying the hearing$([ -n "${DEMO_FAST:-}" ] && echo " (fast)" || echo " at real time"); Ctrl-C stops everything"
+cat <<EOF
+run-demo: agent replaying hearing $hearing_id$([ -n "${DEMO_FAST:-}" ] && echo " (fast)" || echo " at real time"); Ctrl-C stops everything
+
+  web UI:  http://$LISTEN/            (segments appear as people speak)
+  logins:  clerk / demo-clerk     judge / demo-judge     admin / demo-admin     viewer / demo-viewer
+  engine:  ${DEMO_ASR_NOTE:-none — segments stay pending until an engine is configured (server --asr whisper|remote; see README)}
+
+EOF
 set +e
 wait "$agent_pid"
 rc=$?
@@ -124,8 +160,7 @@ if [ "$rc" != 0 ]; then
   echo "run-demo: the agent exited with status $rc"
 fi
 if [ -n "$hearing" ]; then
-  for _ in $(seq 1 50); do [ -f "$DATA/hearings/$hearing/manifest.json" ] && break; sleep 0.1; done
-  echo "run-demo: archive of hearing $hearing:"
+  echo "run-demo: replay done; the clerk closes and finalizes the hearing in the UI. Archive of hearing $hearing:"
   ls -l "$DATA/hearings/$hearing" "$DATA/hearings/$hearing/audio"
 fi
 if [ -n "${DEMO_EXIT:-}" ]; then
