@@ -45,6 +45,7 @@ type Transcriber interface {
 	Submit(u asr.Utterance, pcm []int16) error
 	Commit(hearing, text string)
 	SetVocabulary(hearing string, words []string)
+	SetLanguage(hearing, lang string) error
 	ForgetHearing(hearing string)
 }
 
@@ -275,6 +276,11 @@ func (s *Stream) serve(ctx context.Context, h *hearing, info ingest.HearingInfo)
 	if s.cfg.Transcriber != nil {
 		if hr, err := s.cfg.Record.GetHearing(ctx, h.id); err == nil {
 			s.cfg.Transcriber.SetVocabulary(h.id, hr.Vocabulary)
+			if hr.Language != "" {
+				if err := s.cfg.Transcriber.SetLanguage(h.id, hr.Language); err != nil {
+					log.Warn("hearing language not usable by the engine", "language", hr.Language, "err", err)
+				}
+			}
 		}
 	}
 	for m := range h.in {

@@ -138,6 +138,9 @@ func (r *serverRecord) mount(ctx context.Context, env *serverEnv) (func(), error
 			}
 		}()
 	}
+	if err := r.pool.Register(env.Ingest.Metrics()); err != nil {
+		r.log.Warn("transcription metrics not registered", "err", err)
+	}
 	run("stream", r.stream.Run)
 	run("transcription pool", r.pool.Run)
 	bf := &backfill.Backfiller{Store: &stream.Backlog{Record: r.store}, Audio: backfill.Archive{Dir: r.data},
