@@ -683,6 +683,20 @@ func TestEnglishHearing(t *testing.T) {
 	if !strings.HasPrefix(got[0], "MR. SMITH") || !strings.Contains(got[1], "final") || got[2] != "In session" || got[3] != "en" {
 		t.Fatalf("English hearing shows %q", got)
 	}
+	// A partial engine result looks different from a final one, by text and line style.
+	part, err := e.store.AppendSegment(ctx, "diarizer", "en-1", transcript.NewSegment{Seat: "judge", StartMS: 4000, EndMS: 6000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.SetEngineResult(ctx, "engine:whisper", part.ID, transcript.EngineResult{Text: "Call your", Engine: "whisper"}); err != nil {
+		t.Fatal(err)
+	}
+	e.wait(fmt.Sprintf(`document.querySelector("%s.partial .st") && document.querySelector("%s .st").textContent.includes("partial")`, sel(part.ID), sel(part.ID)))
+	var deco string
+	e.eval(fmt.Sprintf(`getComputedStyle(document.querySelector("%s .tx")).textDecorationStyle + "/" + getComputedStyle(document.querySelector("%s .tx")).fontStyle`, sel(part.ID), sel(sg.ID)), &deco)
+	if deco != "dashed/normal" {
+		t.Fatalf("partial/final styles %q, want dashed underline for partial and upright final text", deco)
+	}
 	e.run(chromedp.Click(chromedp.CSS("#langBtn")))
 	e.wait(`document.querySelector("#head [data-status]") && document.querySelector("#head [data-status]").textContent === "庭审中" && document.documentElement.lang === "zh-CN"`)
 	e.shot("10-english-hearing-in-chinese-ui")
