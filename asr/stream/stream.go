@@ -269,6 +269,9 @@ func (s *Stream) send(id string, m msg) {
 
 func (s *Stream) serve(ctx context.Context, h *hearing, info ingest.HearingInfo) {
 	defer s.wg.Done()
+	// The goroutine ends when its queue is closed (shutdown, close or reopen), after the last
+	// turns are written: record writes must not fail because shutdown has begun.
+	ctx = context.WithoutCancel(ctx)
 	log := s.log.With("hearing", h.id)
 	if err := s.ensureHearing(ctx, info); err != nil {
 		log.Error("cannot open the hearing in the record", "err", err)
