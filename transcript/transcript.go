@@ -182,6 +182,14 @@ type EngineResult struct {
 	Confidence float64
 	Final      bool   // final result; otherwise partial
 	Engine     string // engine name for the history, e.g. "whisper:base"
+	// Extent, when set, changes only the segment's end to EndMS and leaves text and status as
+	// they are: a live segment grows while its speaker talks and takes the diarizer's final end
+	// when the turn is over. EndMS must be after StartMS.
+	Extent bool
+	EndMS  int64
+	// Overlap, with Extent, marks the segment as overlapping another seat's speech (double
+	// talk found while the turn went on); it never clears the flag.
+	Overlap bool
 }
 
 // NoteKind says what a note is.

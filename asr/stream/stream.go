@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,6 +44,7 @@ type Record interface {
 // Transcriber takes finished utterances; *pool.Pipeline is one. Submit must not block.
 type Transcriber interface {
 	Submit(u asr.Utterance, pcm []int16) error
+	Progress(u asr.Utterance, pcm []int16) bool
 	Commit(hearing, text string)
 	SetVocabulary(hearing string, words []string)
 	SetLanguage(hearing, lang string) error
@@ -71,6 +73,10 @@ type Config struct {
 	Logger   *slog.Logger
 	// QueueFrames bounds the audio waiting for one hearing's diarizer (blocks of ~100 ms).
 	QueueFrames int
+	// GrowEvery is how often a segment in progress is extended in the record (default 1 s);
+	// PartialEvery how often its audio so far is offered for a partial result (default 3 s;
+	// the pool starts one only when a worker is idle).
+	GrowEvery, PartialEvery time.Duration
 }
 
 // Stream is an ingest.AudioListener. Create with New, run with Run.
@@ -122,6 +128,16 @@ type hearing struct {
 	in    chan msg
 	d     *diarize.Diarizer
 	next  int64 // the sample index the next audio must start at
+	// open are the turns in progress by seat: their segment is in the record already and
+	// grows while the speaker talks.
+	open map[string]*openTurn
+}
+
+type openTurn struct {
+	seg         int64
+	start       float64
+	grown       float64 // hearing time of the last extension
+	partialSent float64 // hearing time of the last partial offered
 }
 
 // New makes a Stream. Record and Audio are required.
@@ -137,6 +153,12 @@ func New(cfg Config) (*Stream, error) {
 	}
 	if cfg.QueueFrames <= 0 {
 		cfg.QueueFrames = 3000 // five minutes of 100 ms blocks
+	}
+	if cfg.GrowEvery <= 0 {
+		cfg.GrowEvery = time.Second
+	}
+	if cfg.PartialEvery <= 0 {
+		cfg.PartialEvery = 3 * time.Second
 	}
 	if cfg.Diarize == (diarize.Config{}) {
 		cfg.Diarize = diarize.DefaultConfig()
@@ -190,7 +212,7 @@ func (s *Stream) HearingOpened(info ingest.HearingInfo, next int64) {
 		s.log.Error("diarizer refused the hearing's position", "hearing", info.Hearing, "err", err)
 		return
 	}
-	h := &hearing{id: info.Hearing, seats: seats, in: make(chan msg, s.cfg.QueueFrames), d: d, next: next}
+	h := &hearing{id: info.Hearing, seats: seats, in: make(chan msg, s.cfg.QueueFrames), d: d, next: next, open: map[string]*openTurn{}}
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
@@ -305,6 +327,7 @@ func (s *Stream) serve(ctx context.Context, h *hearing, info ingest.HearingInfo)
 				h.next += int64(len(m.pcm[0]))
 			}
 			s.events(ctx, h, evs)
+			s.grow(ctx, h)
 		case 1:
 			// A gap: the diarizer ends the open turns and keeps its bleed model; the record
 			// gets a gap note.
@@ -358,6 +381,7 @@ func (s *Stream) restart(h *hearing, at int64) {
 		return
 	}
 	h.d, h.next = d, at
+	h.open = map[string]*openTurn{}
 }
 
 func (s *Stream) flush(ctx context.Context, h *hearing) {
@@ -366,30 +390,105 @@ func (s *Stream) flush(ctx context.Context, h *hearing) {
 
 func (s *Stream) events(ctx context.Context, h *hearing, evs []diarize.Event) {
 	for _, e := range evs {
-		if e.Kind != diarize.End {
-			continue
+		switch e.Kind {
+		case diarize.Start:
+			s.turnStarted(ctx, h, e)
+		case diarize.End:
+			s.utterance(ctx, h, asr.Utterance{Hearing: h.id, Seat: e.Seat, Start: e.Start, End: e.End, Overlap: e.Overlap})
 		}
-		s.utterance(ctx, h, asr.Utterance{Hearing: h.id, Seat: e.Seat, Start: e.Start, End: e.End, Overlap: e.Overlap})
 	}
 }
+
+// turnStarted puts the turn into the record as soon as the diarizer is sure of it, so the
+// clerk sees a segment appear while the person speaks.
+func (s *Stream) turnStarted(ctx context.Context, h *hearing, e diarize.Event) {
+	end := max(e.Decided, e.Start+0.1)
+	seg, err := s.cfg.Record.AppendSegment(ctx, ActorDiarizer, h.id, transcript.NewSegment{Seat: e.Seat,
+		StartMS: ms(e.Start), EndMS: ms(end), Overlap: e.Overlap})
+	if err != nil {
+		s.count(func(st *Stats) { st.Errors++ })
+		s.log.Error("append segment", "hearing", h.id, "seat", e.Seat, "err", err)
+		return
+	}
+	h.open[e.Seat] = &openTurn{seg: seg.ID, start: e.Start, grown: end, partialSent: e.Start}
+	s.mu.Lock()
+	k := h.id + "\x00" + e.Seat
+	s.segs[k] = append(s.segs[k], &utter{seg: seg.ID, start: e.Start, end: math.Inf(1), pieces: map[int]string{}})
+	s.mu.Unlock()
+}
+
+// grow extends the open turns' segments (never past what the speaker may already have
+// finished: now minus the hangover) and offers long ones for partial text.
+func (s *Stream) grow(ctx context.Context, h *hearing) {
+	if len(h.open) == 0 {
+		return
+	}
+	now := float64(h.next) / asr.SampleRate
+	safe := now - s.cfg.Diarize.HangoverSec
+	for seat, t := range h.open {
+		if safe-t.grown >= s.cfg.GrowEvery.Seconds() {
+			if _, err := s.cfg.Record.SetEngineResult(ctx, ActorDiarizer, t.seg, transcript.EngineResult{Extent: true, EndMS: ms(safe)}); err != nil {
+				s.log.Warn("extending a live segment", "segment", t.seg, "err", err)
+			}
+			t.grown = safe
+		}
+		if s.cfg.Transcriber == nil || now-t.partialSent < s.cfg.PartialEvery.Seconds() {
+			continue
+		}
+		t.partialSent = now
+		u := asr.Utterance{ID: asr.UtteranceID(seat, t.start), Hearing: h.id, Seat: seat, Start: t.start, End: now}
+		if u.Validate() != nil {
+			continue
+		}
+		pcm, err := s.cfg.Audio.Audio(ctx, h.id, seat, u.Start, u.End)
+		if err != nil {
+			continue
+		}
+		s.cfg.Transcriber.Progress(u, pcm)
+	}
+}
+
+func ms(sec float64) int64 { return int64(sec*1000 + 0.5) }
 
 func (s *Stream) utterance(ctx context.Context, h *hearing, u asr.Utterance) {
 	u.ID = asr.UtteranceID(u.Seat, u.Start)
 	if u.Validate() != nil {
 		return
 	}
-	seg, err := s.cfg.Record.AppendSegment(ctx, ActorDiarizer, h.id, transcript.NewSegment{Seat: u.Seat,
-		StartMS: int64(u.Start*1000 + 0.5), EndMS: int64(u.End*1000 + 0.5), Overlap: u.Overlap})
-	if err != nil {
-		s.count(func(st *Stats) { st.Errors++ })
-		s.log.Error("append segment", "hearing", h.id, "seat", u.Seat, "err", err)
-		return
+	var segID int64
+	if t := h.open[u.Seat]; t != nil && math.Abs(t.start-u.Start) < 0.005 {
+		// The turn's segment is in the record since its start: give it its final extent.
+		delete(h.open, u.Seat)
+		segID = t.seg
+		if _, err := s.cfg.Record.SetEngineResult(ctx, ActorDiarizer, segID, transcript.EngineResult{Extent: true, EndMS: ms(u.End), Overlap: u.Overlap}); err != nil {
+			s.log.Warn("final extent of a segment", "segment", segID, "err", err)
+		}
+		s.mu.Lock()
+		for _, e := range s.segs[h.id+"\x00"+u.Seat] {
+			if e.seg == segID {
+				e.end = u.End
+			}
+		}
+		s.mu.Unlock()
+	} else {
+		if t != nil {
+			delete(h.open, u.Seat) // a turn the diarizer ended differently; keep its segment as is
+		}
+		seg, err := s.cfg.Record.AppendSegment(ctx, ActorDiarizer, h.id, transcript.NewSegment{Seat: u.Seat,
+			StartMS: ms(u.Start), EndMS: ms(u.End), Overlap: u.Overlap})
+		if err != nil {
+			s.count(func(st *Stats) { st.Errors++ })
+			s.log.Error("append segment", "hearing", h.id, "seat", u.Seat, "err", err)
+			return
+		}
+		segID = seg.ID
+		s.mu.Lock()
+		k := h.id + "\x00" + u.Seat
+		s.segs[k] = append(s.segs[k], &utter{seg: segID, start: u.Start, end: u.End, pieces: map[int]string{}})
+		s.mu.Unlock()
 	}
 	s.count(func(st *Stats) { st.Utterances++ })
-	s.mu.Lock()
-	k := h.id + "\x00" + u.Seat
-	s.segs[k] = append(s.segs[k], &utter{seg: seg.ID, start: u.Start, end: u.End, pieces: map[int]string{}})
-	s.mu.Unlock()
+	seg := &transcript.Segment{ID: segID}
 	if s.cfg.Transcriber == nil {
 		return
 	}

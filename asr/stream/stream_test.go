@@ -334,3 +334,82 @@ func TestGapKeepsHearingTime(t *testing.T) {
 		t.Errorf("the witness's speech after the gap is missing: %+v", segs)
 	}
 }
+
+// A segment appears in the record while its speaker talks, grows, gets partial text, and
+// becomes one final segment with the diarizer's end when the turn is over.
+func TestSegmentAppearsAndGrowsWhileSpeaking(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	store, err := sqlite.OpenData(ctx, data, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	id := "room4-live"
+	audio := scene(t)
+	adir := filepath.Join(data, "hearings", id, "audio")
+	os.MkdirAll(adir, 0o755)
+	for i, s := range []string{"judge", "witness"} {
+		w, _ := wavfile.Create(filepath.Join(adir, s+".wav"), 16000)
+		w.Write(audio[i])
+		w.Close()
+	}
+	var st *Stream
+	pc := pool.DefaultConfig()
+	pc.PartialInterval = time.Second
+	p, _ := pool.New(&echoEngine{}, pc, nil, func(r asr.Result) { st.Result(r) })
+	st, _ = New(Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}, PartialEvery: time.Second})
+	sctx, scancel := context.WithCancel(ctx)
+	defer scancel()
+	go p.Run(sctx)
+	go st.Run(sctx)
+	st.HearingOpened(ingest.HearingInfo{Hearing: id, Courtroom: "room4", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}}, 0)
+	feed := func(from, to int) {
+		for off := from; off < to; off += 1600 {
+			end := min(off+1600, to)
+			st.Audio(id, int64(off), [][]int16{audio[0][off:end], audio[1][off:end]})
+			time.Sleep(2 * time.Millisecond) // let the idle worker take partials, as in real time
+		}
+	}
+	feed(0, 7*16000) // the judge has been speaking since 1 s
+	var live *transcript.Segment
+	for i := 0; i < 200 && (live == nil || live.Status != transcript.SegmentPartial || live.EndMS < 5000); i++ {
+		segs, _ := store.ListSegments(ctx, id, false)
+		for i := range segs {
+			if segs[i].Seat == "judge" {
+				live = &segs[i]
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if live == nil {
+		t.Fatal("no segment while the judge is still speaking")
+	}
+	if live.StartMS > 1300 || live.EndMS < 5000 || live.EndMS > 7000 {
+		t.Errorf("live segment %d–%d ms: want it to start near 1 s and to have grown to 5–7 s", live.StartMS, live.EndMS)
+	}
+	if live.Status != transcript.SegmentPartial || !strings.Contains(live.Text, "judge spoke") {
+		t.Errorf("no partial text while speaking: %+v", live)
+	}
+	feed(7*16000, len(audio[0]))
+	st.HearingClosed(id)
+	var final *transcript.Segment
+	for i := 0; i < 400; i++ {
+		g, _ := store.GetSegment(ctx, live.ID)
+		if g != nil && g.Status == transcript.SegmentFinal && g.EndMS > 10000 {
+			final = g
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if final == nil {
+		g, _ := store.GetSegment(ctx, live.ID)
+		t.Fatalf("the live segment did not become final with its full extent: %+v", g)
+	}
+	segs, _ := store.ListSegments(ctx, id, false)
+	for _, s := range segs {
+		if s.ID != final.ID && s.Seat == "judge" && s.StartMS < final.EndMS && s.EndMS > final.StartMS {
+			t.Errorf("the turn was recorded twice: %+v and %+v", final, s)
+		}
+	}
+}

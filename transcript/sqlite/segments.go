@@ -176,6 +176,20 @@ func (s *Store) SetEngineResult(ctx context.Context, actor string, id int64, r t
 		if !h.Status.Editable() {
 			return transcript.Statef("hearing %s is %s", h.ID, h.Status)
 		}
+		if r.Extent {
+			if r.EndMS <= g.StartMS {
+				return fmt.Errorf("%w: segment end %d ms is not after its start %d ms", transcript.ErrInvalid, r.EndMS, g.StartMS)
+			}
+			if (r.EndMS == g.EndMS && (!r.Overlap || g.Overlap)) || g.Deleted {
+				out = g
+				return nil
+			}
+			before := *g
+			g.EndMS = r.EndMS
+			g.Overlap = g.Overlap || r.Overlap
+			out = g
+			return t.saveSegment(&before, g, transcript.EventSegmentEngine, actor, "the speaker's turn continues")
+		}
 		if g.Status == transcript.SegmentFinal && !r.Final {
 			out = g // a late partial result; the final one stands
 			return nil
