@@ -70,12 +70,14 @@ func NewUplink(cfg UplinkConfig, spool *Spool) (*Uplink, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 15 * time.Second
+	}
 	if cfg.MinBackoff <= 0 {
 		cfg.MinBackoff = 250 * time.Millisecond
 	}
-	if cfg.MaxBackoff < cfg.MinBackoff {
-		cfg.MaxBackoff = max(15*time.Second, cfg.MinBackoff)
-	}
+	// A maximum below the default minimum is what the technician asked for (--max-backoff).
+	cfg.MinBackoff = min(cfg.MinBackoff, cfg.MaxBackoff)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

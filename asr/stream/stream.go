@@ -38,6 +38,7 @@ type Record interface {
 	AppendSegment(ctx context.Context, actor, hearingID string, s transcript.NewSegment) (*transcript.Segment, error)
 	SetEngineResult(ctx context.Context, actor string, segmentID int64, r transcript.EngineResult) (*transcript.Segment, error)
 	AddNote(ctx context.Context, actor, hearingID string, n transcript.Note) (*transcript.Note, error)
+	ListSegments(ctx context.Context, hearingID string, includeDeleted bool) ([]transcript.Segment, error)
 	CloseHearing(ctx context.Context, actor, hearingID string, audio []transcript.AudioFile) (*transcript.Hearing, error)
 }
 
@@ -131,6 +132,12 @@ type hearing struct {
 	// open are the turns in progress by seat: their segment is in the record already and
 	// grows while the speaker talks.
 	open map[string]*openTurn
+	// recorded is, per seat, the hearing time up to which turns are already in the record
+	// (from before a restart); the catch-up after a restart skips them.
+	recorded map[string]float64
+	// retry holds utterances the record could not take (a full disk); they are tried again
+	// with every block of audio until they are in.
+	retry []asr.Utterance
 }
 
 type openTurn struct {
@@ -212,7 +219,7 @@ func (s *Stream) HearingOpened(info ingest.HearingInfo, next int64) {
 		s.log.Error("diarizer refused the hearing's position", "hearing", info.Hearing, "err", err)
 		return
 	}
-	h := &hearing{id: info.Hearing, seats: seats, in: make(chan msg, s.cfg.QueueFrames), d: d, next: next, open: map[string]*openTurn{}}
+	h := &hearing{id: info.Hearing, seats: seats, in: make(chan msg, s.cfg.QueueFrames), d: d, next: next, open: map[string]*openTurn{}, recorded: map[string]float64{}}
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
@@ -308,6 +315,9 @@ func (s *Stream) serve(ctx context.Context, h *hearing, info ingest.HearingInfo)
 			}
 		}
 	}
+	if h.next > 0 {
+		s.catchUp(ctx, h)
+	}
 	for m := range h.in {
 		switch m.kind {
 		case 0:
@@ -386,10 +396,87 @@ func (s *Stream) restart(h *hearing, at int64) {
 
 func (s *Stream) flush(ctx context.Context, h *hearing) {
 	s.events(ctx, h, h.d.Flush())
+	s.retryFailed(ctx, h)
+}
+
+// catchUp runs after a server restart: the audio archived after the last recorded turn
+// (where a turn in progress was cut off by the crash) is diarized again from the archive, so
+// that turn, too, reaches the record. Turns already recorded are skipped.
+func (s *Stream) catchUp(ctx context.Context, h *hearing) {
+	segs, err := s.cfg.Record.ListSegments(ctx, h.id, true)
+	if err != nil {
+		s.log.Warn("catch-up after restart: cannot read the record", "hearing", h.id, "err", err)
+		return
+	}
+	var last float64
+	for _, g := range segs {
+		end := float64(g.EndMS) / 1000
+		h.recorded[g.Seat] = max(h.recorded[g.Seat], end)
+		last = max(last, end)
+	}
+	now := float64(h.next) / asr.SampleRate
+	// Two seconds before the last recorded end let the noise floors settle; at most ten
+	// minutes are diarized again.
+	from := max(last-2, now-600, 0)
+	// A turn in progress at the crash has a segment that grew up to then: it keeps that
+	// extent and gets its final text now; what the speaker said after it is found below.
+	for _, g := range segs {
+		if g.Deleted || g.Status == transcript.SegmentFinal || float64(g.EndMS)/1000 < from || s.cfg.Transcriber == nil {
+			continue
+		}
+		u := asr.Utterance{ID: SegmentUtteranceID(g.ID), Hearing: h.id, Seat: g.Seat, Start: float64(g.StartMS) / 1000, End: float64(g.EndMS) / 1000, Overlap: g.Overlap}
+		if u.Validate() != nil {
+			continue
+		}
+		if p, err := s.cfg.Audio.Audio(ctx, h.id, g.Seat, u.Start, u.End); err == nil {
+			s.cfg.Transcriber.Submit(u, p)
+		}
+	}
+	first := asr.SampleIndex(from)
+	if first >= h.next {
+		return
+	}
+	pcm := make([][]int16, len(h.seats))
+	for i, seat := range h.seats {
+		p, err := s.cfg.Audio.Audio(ctx, h.id, seat, float64(first)/asr.SampleRate, now)
+		if err != nil || int64(len(p)) != h.next-first {
+			s.log.Warn("catch-up after restart: archive not readable; turns cut by the restart may be missing", "hearing", h.id, "seat", seat, "err", err)
+			return
+		}
+		pcm[i] = p
+	}
+	d, err := diarize.New(s.cfg.Diarize, h.seats, s.log)
+	if err != nil || d.Resume(first) != nil {
+		return
+	}
+	h.d = d
+	n := int(h.next - first)
+	for off := 0; off < n; off += 1600 {
+		end := min(off+1600, n)
+		blk := make([][]int16, len(pcm))
+		for i := range pcm {
+			blk[i] = pcm[i][off:end]
+		}
+		evs, err := d.Push(blk)
+		if err != nil {
+			s.log.Warn("catch-up after restart", "hearing", h.id, "err", err)
+			return
+		}
+		s.events(ctx, h, evs)
+	}
+	s.log.Info("caught up after restart", "hearing", h.id, "from", from, "to", now, "open_turns", len(h.open))
 }
 
 func (s *Stream) events(ctx context.Context, h *hearing, evs []diarize.Event) {
 	for _, e := range evs {
+		if rec := h.recorded[e.Seat]; e.Start < rec-0.01 {
+			// Diarized again after a restart and partly recorded already: only what lies
+			// after the recorded turns becomes a new segment.
+			if e.Kind != diarize.End || e.End < rec+0.3 {
+				continue
+			}
+			e.Start = rec
+		}
 		switch e.Kind {
 		case diarize.Start:
 			s.turnStarted(ctx, h, e)
@@ -419,7 +506,27 @@ func (s *Stream) turnStarted(ctx context.Context, h *hearing, e diarize.Event) {
 
 // grow extends the open turns' segments (never past what the speaker may already have
 // finished: now minus the hangover) and offers long ones for partial text.
+const maxRetry = 100000
+
+// retryFailed tries again the utterances the record refused before.
+func (s *Stream) retryFailed(ctx context.Context, h *hearing) {
+	if len(h.retry) == 0 {
+		return
+	}
+	pending := h.retry
+	h.retry = nil
+	for i, u := range pending {
+		s.utterance(ctx, h, u)
+		if len(h.retry) > 0 { // still refused: keep the rest in order, try later
+			h.retry = append(h.retry, pending[i+1:]...)
+			return
+		}
+	}
+	s.log.Info("the record took every utterance it had refused", "hearing", h.id, "count", len(pending))
+}
+
 func (s *Stream) grow(ctx context.Context, h *hearing) {
+	s.retryFailed(ctx, h)
 	if len(h.open) == 0 {
 		return
 	}
@@ -471,14 +578,19 @@ func (s *Stream) utterance(ctx context.Context, h *hearing, u asr.Utterance) {
 		}
 		s.mu.Unlock()
 	} else {
-		if t != nil {
+		if t != nil && t.start <= u.Start {
 			delete(h.open, u.Seat) // a turn the diarizer ended differently; keep its segment as is
 		}
 		seg, err := s.cfg.Record.AppendSegment(ctx, ActorDiarizer, h.id, transcript.NewSegment{Seat: u.Seat,
 			StartMS: ms(u.Start), EndMS: ms(u.End), Overlap: u.Overlap})
 		if err != nil {
 			s.count(func(st *Stats) { st.Errors++ })
-			s.log.Error("append segment", "hearing", h.id, "seat", u.Seat, "err", err)
+			if len(h.retry) < maxRetry {
+				h.retry = append(h.retry, u)
+				s.log.Error("append segment failed; will retry", "hearing", h.id, "seat", u.Seat, "start", u.Start, "err", err)
+			} else {
+				s.log.Error("append segment failed and the retry list is full: turn only in the archive", "hearing", h.id, "seat", u.Seat, "start", u.Start, "err", err)
+			}
 			return
 		}
 		segID = seg.ID

@@ -413,3 +413,116 @@ func TestSegmentAppearsAndGrowsWhileSpeaking(t *testing.T) {
 		}
 	}
 }
+
+// The server dies while the judge is speaking; after the restart the turn cut by the crash is
+// continued in its segment from the archive and finishes with its full extent and text, once.
+func TestRestartContinuesTheTurnCutByTheCrash(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	id := "room5-crash"
+	audio := scene(t)
+	adir := filepath.Join(data, "hearings", id, "audio")
+	os.MkdirAll(adir, 0o755)
+	for i, s := range []string{"judge", "witness"} {
+		w, _ := wavfile.Create(filepath.Join(adir, s+".wav"), 16000)
+		w.Write(audio[i])
+		w.Close()
+	}
+	info := ingest.HearingInfo{Hearing: id, Courtroom: "room5", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}}
+	feed := func(st *Stream, from, to int) {
+		for off := from; off < to; off += 1600 {
+			end := min(off+1600, to)
+			st.Audio(id, int64(off), [][]int16{audio[0][off:end], audio[1][off:end]})
+		}
+	}
+	start := func(store *sqlite.Store) (*Stream, context.CancelFunc, chan struct{}) {
+		var st *Stream
+		p, _ := pool.New(&echoEngine{}, pool.DefaultConfig(), nil, func(r asr.Result) { st.Result(r) })
+		st, _ = New(Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}})
+		c, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go p.Run(c)
+		go func() { st.Run(c); close(done) }()
+		return st, cancel, done
+	}
+
+	store1, err := sqlite.OpenData(ctx, data, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st1, cancel1, done1 := start(store1)
+	st1.HearingOpened(info, 0)
+	crashAt := 7 * 16000
+	feed(st1, 0, crashAt)
+	var cut *transcript.Segment
+	for i := 0; i < 200 && (cut == nil || cut.EndMS < 5000); i++ {
+		segs, _ := store1.ListSegments(ctx, id, false)
+		for i := range segs {
+			if segs[i].Seat == "judge" {
+				cut = &segs[i]
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if cut == nil {
+		t.Fatal("no live segment before the crash")
+	}
+	store1.Close() // the crash: nothing more reaches the record from the old process
+	cancel1()
+	<-done1
+
+	store2, err := sqlite.OpenData(ctx, data, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store2.Close()
+	st2, cancel2, done2 := start(store2)
+	defer func() { cancel2(); <-done2 }()
+	st2.HearingOpened(info, int64(crashAt))
+	feed(st2, crashAt, len(audio[0]))
+	st2.HearingClosed(id)
+	var segs []transcript.Segment
+	for i := 0; i < 400; i++ {
+		segs, _ = store2.ListSegments(ctx, id, false)
+		h, _ := store2.GetHearing(ctx, id)
+		done := h != nil && h.Status == transcript.StatusClosed
+		for _, s := range segs {
+			done = done && s.Status == transcript.SegmentFinal
+		}
+		if done {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	var judgeSpeech float64
+	var witness bool
+	var cutFinal bool
+	for _, s := range segs {
+		if s.Status != transcript.SegmentFinal {
+			t.Errorf("segment without final text after the restart: %+v", s)
+		}
+		if s.ID == cut.ID {
+			cutFinal = s.Status == transcript.SegmentFinal && strings.Contains(s.Text, "judge spoke")
+		}
+		if s.Seat == "judge" {
+			judgeSpeech += float64(s.EndMS-s.StartMS) / 1000
+			for _, o := range segs {
+				if o.ID != s.ID && o.Seat == "judge" && o.StartMS < s.EndMS && o.EndMS > s.StartMS {
+					t.Errorf("judge's speech recorded twice: %+v and %+v", s, o)
+				}
+			}
+		}
+		if s.Seat == "witness" && s.StartMS > 14000 {
+			witness = true
+		}
+	}
+	if !cutFinal {
+		t.Errorf("the segment cut by the crash did not get its final text: %+v", segs)
+	}
+	if judgeSpeech < 9 {
+		t.Errorf("the judge's turn after the crash is missing: %.1f s of judge speech recorded, want most of 1–12 s (%+v)", judgeSpeech, segs)
+	}
+	if !witness {
+		t.Errorf("the witness after the restart is missing: %+v", segs)
+	}
+}
