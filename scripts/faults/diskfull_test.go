@@ -99,7 +99,8 @@ func readyCode(addr string) int {
 	return resp.StatusCode
 }
 
-// bugDroppedSegment names the loss of utterances the record could not store.
+// bugDroppedSegment names the loss of utterances the record could not store (fixed: the
+// stream retries them until the record takes them).
 const bugDroppedSegment = "asr/stream (Stream.utterance): when Record.AppendSegment fails (SQLite: database or disk is full) " +
 	"the utterance is logged and dropped; nothing retries it after space returns, so the record has no segment " +
 	"(not even pending) for speech that is in the archive"

@@ -2,7 +2,6 @@ package faults
 
 import (
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -108,7 +107,7 @@ func TestNetworkCutMidHearing(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 	r.link.SetDown(false)
-	// The agent's backoff is capped at 15 s whatever --max-backoff says (known bug below).
+	// The agent retries at most every --max-backoff (see TestAgentMaxBackoffHonoured).
 	back := r.waitConnected(t, true, 25*time.Second)
 	t.Logf("link up after %v: the agent was back after %v", cut, back.Round(time.Millisecond))
 
@@ -144,36 +143,19 @@ func TestFlappingLink(t *testing.T) {
 	r.srv.stop(t)
 }
 
-// knownBug skips a test that fails because of a bug in another part, unless
-// COURTSCRIBE_FAULTS_KNOWN_BUGS=1 (then it runs and fails until the bug is fixed).
-func knownBug(t *testing.T, bug string) {
-	t.Helper()
-	if os.Getenv("COURTSCRIBE_FAULTS_KNOWN_BUGS") != "1" {
-		t.Skip("KNOWN BUG (set COURTSCRIBE_FAULTS_KNOWN_BUGS=1 to run): " + bug)
-	}
-}
-
-// knownBugCheck reports a failed check caused by a known bug in another part: a log line
-// naming the bug, or with COURTSCRIBE_FAULTS_KNOWN_BUGS=1 a test failure.
+// knownBugCheck reports a failed check that was once a known bug in another part (fixed
+// since; the name stays in the message so a regression is recognised at once).
 func knownBugCheck(t *testing.T, failed bool, bug, detail string) {
 	t.Helper()
-	if !failed {
-		return
+	if failed {
+		t.Errorf("regression of a fixed bug: %s: %s", bug, detail)
 	}
-	if os.Getenv("COURTSCRIBE_FAULTS_KNOWN_BUGS") == "1" {
-		t.Errorf("%s: %s", bug, detail)
-		return
-	}
-	t.Logf("KNOWN BUG, check not enforced (COURTSCRIBE_FAULTS_KNOWN_BUGS=1 enforces it): %s: %s", bug, detail)
 }
 
 // TestAgentMaxBackoffHonoured: `courtscribe agent --max-backoff 200ms` must never wait longer
 // than 200 ms between reconnection attempts while the link is down (the agent logs each wait
 // as "uplink: not connected; retrying ... in=D").
 func TestAgentMaxBackoffHonoured(t *testing.T) {
-	knownBug(t, "capture/uplink.go NewUplink: a MaxBackoff below the 250 ms default MinBackoff "+
-		"is replaced by 15 s (`if cfg.MaxBackoff < cfg.MinBackoff { cfg.MaxBackoff = max(15*time.Second, cfg.MinBackoff) }`), "+
-		"so --max-backoff 200ms backs off up to 15 s and a 60 s network cut is noticed ~10 s late")
 	t.Parallel()
 	data := t.TempDir()
 	tok := token(t, data, "court-backoff")

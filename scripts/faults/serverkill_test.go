@@ -88,7 +88,8 @@ func (e *clerkEditor) check(segs []segment) {
 	}
 }
 
-// bugLostUtterance names the loss of an utterance in progress when the server dies.
+// bugLostUtterance names the loss of an utterance in progress when the server dies (fixed: the
+// restarted stream diarizes the archive again after the last recorded turn).
 const bugLostUtterance = "asr/stream (Stream.HearingOpened after a restart): the utterance in progress when the server was killed " +
 	"never becomes a segment: the restarted server's diarizer starts fresh at the durable end (the head of the turn, " +
 	"diarized before the kill but not yet ended, is forgotten; the tail is short and falls in the new diarizer's " +
