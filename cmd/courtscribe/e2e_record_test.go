@@ -142,7 +142,7 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	defer engine.Close()
 
 	addr := igFreeAddr(t)
-	srv := exec.Command(bin, "server", "--listen", addr, "--data", data, "--asr", "remote", "--asr-url", engine.URL, "--language", "en")
+	srv := exec.Command(bin, "server", "--listen", addr, "--data", data, "--asr", "remote", "--asr-url", engine.URL, "--language", "en", "--log-level", "debug")
 	out := &syncBuffer{}
 	srv.Stdout, srv.Stderr = out, out
 	if err := srv.Start(); err != nil {
@@ -174,9 +174,10 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	token := igToken(t, data, "room-5")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	if b, err := exec.CommandContext(ctx, bin, "agent", "--server", "ws://"+addr, "--token", token, "--courtroom", "room-5",
-		"--hearing", "case-2026-1", "--seats", "judge=1,witness=2", "--source", src, "--fast", "--spool", t.TempDir()).CombinedOutput(); err != nil {
-		t.Fatalf("agent: %v\n%s", err, b)
+	agentOut, err := exec.CommandContext(ctx, bin, "agent", "--server", "ws://"+addr, "--token", token, "--courtroom", "room-5",
+		"--hearing", "case-2026-1", "--seats", "judge=1,witness=2", "--source", src, "--fast", "--spool", t.TempDir(), "--log-level", "debug").CombinedOutput()
+	if err != nil {
+		t.Fatalf("agent: %v\n%s", err, agentOut)
 	}
 
 	clerk := apiLogin(t, base, "clerk1", "pw-clerk1")
@@ -237,6 +238,12 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	}
 	srv.Process.Signal(syscall.SIGTERM)
 	srv.Wait()
+	// Secrets never reach a log: the agent token and every password used above.
+	for _, secret := range []string{token, "pw-admin", "pw-clerk1", "pw-judge1"} {
+		if strings.Contains(out.String(), secret) || strings.Contains(string(agentOut), secret) {
+			t.Errorf("a secret (%.6s…) appears in the server or agent log", secret)
+		}
+	}
 
 	exp := filepath.Join(t.TempDir(), "record.json")
 	if b, err := exec.Command(bin, "transcript", "export", "--data", data, "--hearing", "case-2026-1", "--format", "json", "--out", exp).CombinedOutput(); err != nil {
