@@ -41,6 +41,41 @@ func testdata(t *testing.T, name string) string {
 	return p
 }
 
+// writeArchive stores the scene as the hearing's seat WAVs, as ingest keeps them durably.
+func writeArchive(t *testing.T, data, id string, audio [][]int16) {
+	t.Helper()
+	adir := filepath.Join(data, "hearings", id, "audio")
+	if err := os.MkdirAll(adir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range []string{"judge", "witness"} {
+		w, err := wavfile.Create(filepath.Join(adir, s+".wav"), 16000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(audio[i])
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// twoSeats is the scene's hearing as ingest announces it.
+func twoSeats(id string) ingest.HearingInfo {
+	return ingest.HearingInfo{Hearing: id, Courtroom: "room", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}}
+}
+
+// feedBlocks delivers audio[from:to] in 100 ms blocks, as ingest does after each fsync.
+func feedBlocks(st *Stream, id string, audio [][]int16, from, to int, pause time.Duration) {
+	for off := from; off < to; off += 1600 {
+		end := min(off+1600, to)
+		st.Audio(id, int64(off), [][]int16{audio[0][off:end], audio[1][off:end]})
+		if pause > 0 {
+			time.Sleep(pause)
+		}
+	}
+}
+
 // echoEngine is the outer boundary: it "transcribes" by naming the seat's audio length.
 type echoEngine struct{ fail bool }
 
@@ -199,13 +234,7 @@ func TestEngineDownLeavesSegmentsPendingThenBackfill(t *testing.T) {
 	defer store.Close()
 	id := "room2-test"
 	audio := scene(t)
-	adir := filepath.Join(data, "hearings", id, "audio")
-	os.MkdirAll(adir, 0o755)
-	for i, s := range []string{"judge", "witness"} {
-		w, _ := wavfile.Create(filepath.Join(adir, s+".wav"), 16000)
-		w.Write(audio[i])
-		w.Close()
-	}
+	writeArchive(t, data, id, audio)
 	eng := &echoEngine{fail: true}
 	var st *Stream
 	p, _ := pool.New(eng, func() pool.Config { c := pool.DefaultConfig(); c.Workers = 1; return c }(), nil, func(r asr.Result) { st.Result(r) })
@@ -214,11 +243,8 @@ func TestEngineDownLeavesSegmentsPendingThenBackfill(t *testing.T) {
 	runDone := make(chan struct{})
 	go func() { p.Run(sctx); close(runDone) }()
 	go st.Run(sctx)
-	st.HearingOpened(ingest.HearingInfo{Hearing: id, Courtroom: "room2", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}}, 0)
-	for off := 0; off < len(audio[0]); off += 1600 {
-		end := min(off+1600, len(audio[0]))
-		st.Audio(id, int64(off), [][]int16{audio[0][off:end], audio[1][off:end]})
-	}
+	st.HearingOpened(twoSeats(id), 0)
+	feedBlocks(st, id, audio, 0, len(audio[0]), 0)
 	st.HearingClosed(id)
 	var pending []transcript.Segment
 	for i := 0; i < 400; i++ {
@@ -272,13 +298,7 @@ func TestGapKeepsHearingTime(t *testing.T) {
 			audio[c][i] = 0 // the archive holds zeros where the gap is
 		}
 	}
-	adir := filepath.Join(data, "hearings", id, "audio")
-	os.MkdirAll(adir, 0o755)
-	for i, s := range []string{"judge", "witness"} {
-		w, _ := wavfile.Create(filepath.Join(adir, s+".wav"), 16000)
-		w.Write(audio[i])
-		w.Close()
-	}
+	writeArchive(t, data, id, audio)
 	var st *Stream
 	p, _ := pool.New(&echoEngine{}, pool.DefaultConfig(), nil, func(r asr.Result) { st.Result(r) })
 	st, _ = New(Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}})
@@ -286,13 +306,8 @@ func TestGapKeepsHearingTime(t *testing.T) {
 	defer scancel()
 	go p.Run(sctx)
 	go st.Run(sctx)
-	st.HearingOpened(ingest.HearingInfo{Hearing: id, Courtroom: "room3", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}}, 0)
-	feed := func(from, to int) {
-		for off := from; off < to; off += 1600 {
-			end := min(off+1600, to)
-			st.Audio(id, int64(off), [][]int16{audio[0][off:end], audio[1][off:end]})
-		}
-	}
+	st.HearingOpened(twoSeats(id), 0)
+	feed := func(from, to int) { feedBlocks(st, id, audio, from, to, 0) }
 	feed(0, gapAt)
 	st.Gap(id, int64(gapAt), int64(gapN), "agent-down")
 	feed(gapAt+gapN, len(audio[0]))
@@ -347,13 +362,7 @@ func TestSegmentAppearsAndGrowsWhileSpeaking(t *testing.T) {
 	defer store.Close()
 	id := "room4-live"
 	audio := scene(t)
-	adir := filepath.Join(data, "hearings", id, "audio")
-	os.MkdirAll(adir, 0o755)
-	for i, s := range []string{"judge", "witness"} {
-		w, _ := wavfile.Create(filepath.Join(adir, s+".wav"), 16000)
-		w.Write(audio[i])
-		w.Close()
-	}
+	writeArchive(t, data, id, audio)
 	var st *Stream
 	pc := pool.DefaultConfig()
 	pc.PartialInterval = time.Second
@@ -363,14 +372,9 @@ func TestSegmentAppearsAndGrowsWhileSpeaking(t *testing.T) {
 	defer scancel()
 	go p.Run(sctx)
 	go st.Run(sctx)
-	st.HearingOpened(ingest.HearingInfo{Hearing: id, Courtroom: "room4", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}}, 0)
-	feed := func(from, to int) {
-		for off := from; off < to; off += 1600 {
-			end := min(off+1600, to)
-			st.Audio(id, int64(off), [][]int16{audio[0][off:end], audio[1][off:end]})
-			time.Sleep(2 * time.Millisecond) // let the idle worker take partials, as in real time
-		}
-	}
+	st.HearingOpened(twoSeats(id), 0)
+	// a short pause per block lets the idle worker take partials, as in real time
+	feed := func(from, to int) { feedBlocks(st, id, audio, from, to, 2*time.Millisecond) }
 	feed(0, 7*16000) // the judge has been speaking since 1 s
 	var live *transcript.Segment
 	for i := 0; i < 200 && (live == nil || live.Status != transcript.SegmentPartial || live.EndMS < 5000); i++ {
@@ -421,20 +425,9 @@ func TestRestartContinuesTheTurnCutByTheCrash(t *testing.T) {
 	data := t.TempDir()
 	id := "room5-crash"
 	audio := scene(t)
-	adir := filepath.Join(data, "hearings", id, "audio")
-	os.MkdirAll(adir, 0o755)
-	for i, s := range []string{"judge", "witness"} {
-		w, _ := wavfile.Create(filepath.Join(adir, s+".wav"), 16000)
-		w.Write(audio[i])
-		w.Close()
-	}
-	info := ingest.HearingInfo{Hearing: id, Courtroom: "room5", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}}
-	feed := func(st *Stream, from, to int) {
-		for off := from; off < to; off += 1600 {
-			end := min(off+1600, to)
-			st.Audio(id, int64(off), [][]int16{audio[0][off:end], audio[1][off:end]})
-		}
-	}
+	writeArchive(t, data, id, audio)
+	info := twoSeats(id)
+	feed := func(st *Stream, from, to int) { feedBlocks(st, id, audio, from, to, 0) }
 	start := func(store *sqlite.Store) (*Stream, context.CancelFunc, chan struct{}) {
 		var st *Stream
 		p, _ := pool.New(&echoEngine{}, pool.DefaultConfig(), nil, func(r asr.Result) { st.Result(r) })
