@@ -181,6 +181,24 @@ func (f *Frame) EncodedSize() int {
 }
 
 func (f *Frame) check() error {
+	if err := f.checkHeader(); err != nil {
+		return err
+	}
+	if f.Kind == KindAudio {
+		if len(f.PCM) != f.Channels {
+			return fmt.Errorf("%w: %d channel slices for %d channels", ErrLength, len(f.PCM), f.Channels)
+		}
+		for i, ch := range f.PCM {
+			if len(ch) != f.Samples {
+				return fmt.Errorf("%w: channel %d has %d samples, header says %d", ErrLength, i, len(ch), f.Samples)
+			}
+		}
+	}
+	return nil
+}
+
+// checkHeader validates the header fields, for encoding and decoding alike.
+func (f *Frame) checkHeader() error {
 	switch f.Kind {
 	case KindAudio, KindGap:
 	default:
@@ -202,16 +220,6 @@ func (f *Frame) check() error {
 	if f.FirstSample < 0 {
 		return ErrSampleIdx
 	}
-	if f.Kind == KindAudio {
-		if len(f.PCM) != f.Channels {
-			return fmt.Errorf("%w: %d channel slices for %d channels", ErrLength, len(f.PCM), f.Channels)
-		}
-		for i, ch := range f.PCM {
-			if len(ch) != f.Samples {
-				return fmt.Errorf("%w: channel %d has %d samples, header says %d", ErrLength, i, len(ch), f.Samples)
-			}
-		}
-	}
 	return nil
 }
 
@@ -232,20 +240,8 @@ func DecodeFrame(b []byte) (*Frame, error) {
 		Samples:     int(binary.LittleEndian.Uint32(b[24:])),
 		WallNanos:   int64(binary.LittleEndian.Uint64(b[28:])),
 	}
-	switch f.Kind {
-	case KindAudio, KindGap:
-	default:
-		return nil, fmt.Errorf("%w: %d", ErrKind, f.Kind)
-	}
-	if f.Channels < 1 || f.Channels > MaxSeats {
-		return nil, fmt.Errorf("%w: %d (1..%d)", ErrChannels, f.Channels, MaxSeats)
-	}
-	maxS := MaxFrameSamples
-	if f.Kind == KindGap {
-		maxS = MaxGapSamples
-	}
-	if f.Samples < 1 || f.Samples > maxS {
-		return nil, fmt.Errorf("%w: %d (1..%d)", ErrSamples, f.Samples, maxS)
+	if err := f.checkHeader(); err != nil {
+		return nil, err
 	}
 	want := HeaderSize
 	if f.Kind == KindAudio {
@@ -258,12 +254,6 @@ func DecodeFrame(b []byte) (*Frame, error) {
 	crc = crc32.Update(crc, castagnoli, b[HeaderSize:])
 	if crc != binary.LittleEndian.Uint32(b[crcOffset:]) {
 		return nil, ErrChecksum
-	}
-	if f.Seq == 0 {
-		return nil, ErrSeq
-	}
-	if f.FirstSample < 0 {
-		return nil, ErrSampleIdx
 	}
 	if f.Kind == KindAudio {
 		p := b[HeaderSize:]
