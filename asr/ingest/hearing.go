@@ -47,6 +47,14 @@ type listenerEvent struct {
 	reason string
 }
 
+// SessionEndListener is an AudioListener that also hears when a hearing's agent ended its
+// session and left without closing the hearing: every frame has been delivered, nothing more
+// comes until an agent reopens the hearing (HearingOpened again). The seat diarizer uses it to
+// end the turns still open at the end of the audio.
+type SessionEndListener interface {
+	SessionEnded(hearing string)
+}
+
 // ErrClosed is returned for audio sent to a closed hearing.
 var ErrClosed = errors.New("hearing is closed")
 

@@ -263,6 +263,11 @@ func (s *Server) unload(h *hearing) {
 	if err := h.shutdown(); err != nil {
 		h.log.Error("closing hearing files", "err", err)
 	}
+	// Every frame has reached the listener (shutdown waits for it); tell it before the hearing
+	// can reopen, so the end of this session comes before the next session's start.
+	if l, ok := s.listener.(SessionEndListener); ok {
+		l.SessionEnded(h.info.Hearing)
+	}
 	s.forget(h)
 	h.log.Debug("hearing files closed after the session ended")
 }

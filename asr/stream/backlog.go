@@ -21,6 +21,9 @@ type PendingRecord interface {
 // a long segment that backfill splits are joined and recorded once, when all are done.
 type Backlog struct {
 	Record PendingRecord
+	// Skip, when set, leaves out segments the live path still owns (Stream.InProgress: a turn
+	// being spoken, whose extent and text are not final yet).
+	Skip func(seg int64) bool
 
 	mu   sync.Mutex
 	open map[string][]*utter // hearing \x00 seat → pending segments handed out
@@ -41,13 +44,18 @@ func (b *Backlog) Pending(ctx context.Context, hearing string) ([]asr.Utterance,
 	}
 	out := make([]asr.Utterance, 0, len(segs))
 	for _, s := range segs {
+		if b.Skip != nil && b.Skip(s.ID) {
+			continue
+		}
 		u := asr.Utterance{ID: SegmentUtteranceID(s.ID), Hearing: s.HearingID, Seat: s.Seat,
 			Start: float64(s.StartMS) / 1000, End: float64(s.EndMS) / 1000, Overlap: s.Overlap}
 		k := s.HearingID + "\x00" + s.Seat
 		known := false
 		for _, o := range b.open[k] {
 			if o.seg == s.ID {
+				// handed out before: the segment may have grown since (a turn in progress)
 				known = true
+				o.start, o.end = u.Start, u.End
 				o.pieces = map[int]string{}
 			}
 		}

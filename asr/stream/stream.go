@@ -90,6 +90,7 @@ type Stream struct {
 	hearings map[string]*hearing
 	segs     map[string][]*utter // hearing \x00 seat → utterances waiting for text
 	external map[string]bool     // hearings whose record someone else closes (the clerk)
+	inTurn   map[int64]bool      // segments of turns still being spoken
 	wg       sync.WaitGroup
 	started  bool
 	stopped  bool
@@ -98,7 +99,10 @@ type Stream struct {
 	stats   Stats
 }
 
-var _ ingest.AudioListener = (*Stream)(nil)
+var (
+	_ ingest.AudioListener      = (*Stream)(nil)
+	_ ingest.SessionEndListener = (*Stream)(nil)
+)
 
 // Stats counts what the stream did (for /metrics and the health panel).
 type Stats struct {
@@ -173,7 +177,7 @@ func New(cfg Config) (*Stream, error) {
 	if err := cfg.Diarize.Validate(); err != nil {
 		return nil, err
 	}
-	return &Stream{cfg: cfg, log: cfg.Logger, hearings: map[string]*hearing{}, segs: map[string][]*utter{}, external: map[string]bool{}, ctx: context.Background()}, nil
+	return &Stream{cfg: cfg, log: cfg.Logger, hearings: map[string]*hearing{}, segs: map[string][]*utter{}, external: map[string]bool{}, inTurn: map[int64]bool{}, ctx: context.Background()}, nil
 }
 
 // Run serves until ctx is cancelled, then lets every hearing's goroutine finish what it holds.
@@ -245,6 +249,19 @@ func (s *Stream) Audio(hearingID string, first int64, pcm [][]int16) {
 // Gap implements ingest.AudioListener.
 func (s *Stream) Gap(hearingID string, first, n int64, reason string) {
 	s.send(hearingID, msg{kind: 1, first: first, n: n, reason: reason})
+}
+
+// SessionEnded implements ingest.SessionEndListener: the agent ended its session without
+// closing the hearing, so no more audio follows for now. The turns still open at the end of
+// the audio are ended and recorded; if an agent reopens the hearing, HearingOpened continues it.
+func (s *Stream) SessionEnded(hearingID string) {
+	s.mu.Lock()
+	h, ok := s.hearings[hearingID]
+	if ok {
+		delete(s.hearings, hearingID)
+		close(h.in) // the hearing's goroutine flushes its open turns and ends
+	}
+	s.mu.Unlock()
 }
 
 // ClosingElsewhere says the hearing's record is being closed by someone else (the clerk
@@ -380,6 +397,24 @@ func (s *Stream) serve(ctx context.Context, h *hearing, info ingest.HearingInfo)
 	}
 	// Shutdown or a reopen: finish the open turns so nothing diarized is lost.
 	s.flush(ctx, h)
+	for _, t := range h.open {
+		s.endTurn(t.seg)
+	}
+}
+
+// endTurn marks a turn's segment as no longer being spoken.
+func (s *Stream) endTurn(seg int64) {
+	s.mu.Lock()
+	delete(s.inTurn, seg)
+	s.mu.Unlock()
+}
+
+// InProgress reports whether the segment belongs to a turn still being spoken: its text
+// comes from the live path when the turn ends, so backfill leaves it alone until then.
+func (s *Stream) InProgress(seg int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inTurn[seg]
 }
 
 func (s *Stream) restart(h *hearing, at int64) {
@@ -391,6 +426,9 @@ func (s *Stream) restart(h *hearing, at int64) {
 		return
 	}
 	h.d, h.next = d, at
+	for _, t := range h.open {
+		s.endTurn(t.seg)
+	}
 	h.open = map[string]*openTurn{}
 }
 
@@ -499,6 +537,7 @@ func (s *Stream) turnStarted(ctx context.Context, h *hearing, e diarize.Event) {
 	}
 	h.open[e.Seat] = &openTurn{seg: seg.ID, start: e.Start, grown: end, partialSent: e.Start}
 	s.mu.Lock()
+	s.inTurn[seg.ID] = true
 	k := h.id + "\x00" + e.Seat
 	s.segs[k] = append(s.segs[k], &utter{seg: seg.ID, start: e.Start, end: math.Inf(1), pieces: map[int]string{}})
 	s.mu.Unlock()
@@ -567,6 +606,7 @@ func (s *Stream) utterance(ctx context.Context, h *hearing, u asr.Utterance) {
 		// The turn's segment is in the record since its start: give it its final extent.
 		delete(h.open, u.Seat)
 		segID = t.seg
+		s.endTurn(segID)
 		if _, err := s.cfg.Record.SetEngineResult(ctx, ActorDiarizer, segID, transcript.EngineResult{Extent: true, EndMS: ms(u.End), Overlap: u.Overlap}); err != nil {
 			s.log.Warn("final extent of a segment", "segment", segID, "err", err)
 		}
@@ -580,6 +620,7 @@ func (s *Stream) utterance(ctx context.Context, h *hearing, u asr.Utterance) {
 	} else {
 		if t != nil && t.start <= u.Start {
 			delete(h.open, u.Seat) // a turn the diarizer ended differently; keep its segment as is
+			s.endTurn(t.seg)
 		}
 		seg, err := s.cfg.Record.AppendSegment(ctx, ActorDiarizer, h.id, transcript.NewSegment{Seat: u.Seat,
 			StartMS: ms(u.Start), EndMS: ms(u.End), Overlap: u.Overlap})

@@ -519,3 +519,73 @@ func TestRestartContinuesTheTurnCutByTheCrash(t *testing.T) {
 		t.Errorf("the witness after the restart is missing: %+v", segs)
 	}
 }
+
+// Backfill leaves a turn still being spoken to the live path: its segment is pending but not
+// final in extent, and transcribing it early would settle a blip of its first 100 ms.
+func TestBacklogSkipsTurnsInProgress(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.OpenData(ctx, t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.CreateHearing(ctx, "system", transcript.Hearing{ID: "h1", Language: "en",
+		Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}}}); err != nil {
+		t.Fatal(err)
+	}
+	store.Start(ctx, "system", "h1")
+	done, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "judge", StartMS: 1000, EndMS: 3000})
+	live, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "judge", StartMS: 4000, EndMS: 4100})
+	b := &Backlog{Record: store, Skip: func(seg int64) bool { return seg == live.ID }}
+	us, err := b.Pending(ctx, "h1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(us) != 1 || us[0].ID != SegmentUtteranceID(done.ID) {
+		t.Fatalf("pending for backfill: %+v; want only segment %d (segment %d is still being spoken)", us, done.ID, live.ID)
+	}
+}
+
+// The agent ends its session while the witness is still speaking (the last audio): the open
+// turn is ended with the audio, transcribed, and no longer held back from backfill.
+func TestSessionEndEndsOpenTurns(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	store, err := sqlite.OpenData(ctx, data, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	id := "room6-end"
+	audio := scene(t)
+	writeArchive(t, data, id, audio)
+	var st *Stream
+	p, _ := pool.New(&echoEngine{}, pool.DefaultConfig(), nil, func(r asr.Result) { st.Result(r) })
+	st, _ = New(Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}})
+	sctx, scancel := context.WithCancel(ctx)
+	defer scancel()
+	go p.Run(sctx)
+	go st.Run(sctx)
+	st.HearingOpened(twoSeats(id), 0)
+	feedBlocks(st, id, audio, 0, 20*16000, 0) // the witness speaks from 15 s to 26 s
+	st.SessionEnded(id)
+	var witness *transcript.Segment
+	for i := 0; i < 400; i++ {
+		segs, _ := store.ListSegments(ctx, id, false)
+		for i := range segs {
+			if segs[i].Seat == "witness" && segs[i].StartMS > 14000 {
+				witness = &segs[i]
+			}
+		}
+		if witness != nil && witness.Status == transcript.SegmentFinal {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if witness == nil || witness.Status != transcript.SegmentFinal || witness.EndMS < 19000 || witness.EndMS > 20100 {
+		t.Fatalf("the witness's open turn at the end of the session: %+v; want it final, ending with the audio at 20 s", witness)
+	}
+	if st.InProgress(witness.ID) {
+		t.Error("the ended turn is still marked in progress (backfill would skip it forever)")
+	}
+}

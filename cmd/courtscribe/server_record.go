@@ -143,7 +143,7 @@ func (r *serverRecord) mount(ctx context.Context, env *serverEnv) (func(), error
 	}
 	run("stream", r.stream.Run)
 	run("transcription pool", r.pool.Run)
-	bf := &backfill.Backfiller{Store: &stream.Backlog{Record: r.store}, Audio: backfill.Archive{Dir: r.data},
+	bf := &backfill.Backfiller{Store: &stream.Backlog{Record: r.store, Skip: r.stream.InProgress}, Audio: backfill.Archive{Dir: r.data},
 		Engine: r.pool, Policy: pool.DefaultConfig().Policy, Log: r.log.With("part", "backfill"),
 		Idle: func() bool { s := r.pool.Stats(); return s.Queued == 0 && s.Busy < int64(s.Workers) }}
 	health := func(ctx context.Context) error {

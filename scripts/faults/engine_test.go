@@ -146,6 +146,16 @@ func TestEngineKilledAndHangingThenBackfilled(t *testing.T) {
 	t.Logf("engine healthy again: %d pending, %d requests hung", p3, eng.hanging.Load())
 
 	ag.wait(t, time.Duration(seconds)*time.Second+60*time.Second)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log (tail):\n%s", tail(srv.out.String(), 12000))
+			if segs, err := viewer.segments(hearing); err == nil {
+				for _, g := range segs {
+					t.Logf("segment %+v", g)
+				}
+			}
+		}
+	})
 	eventually(t, 90*time.Second, "backfill to transcribe every pending segment", func() bool {
 		tx, p := count()
 		return p == 0 && tx > 0
