@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -453,7 +454,11 @@ func TestEndUnloadsAndResumes(t *testing.T) {
 type gate struct {
 	recorder
 	open chan struct{}
+	once sync.Once
 }
+
+// release lets the listener go; safe to call twice, so a failing test still shuts down.
+func (g *gate) release() { g.once.Do(func() { close(g.open) }) }
 
 func (g *gate) Audio(hearing string, first int64, pcm [][]int16) {
 	<-g.open
@@ -474,6 +479,7 @@ func TestBacklogBounded(t *testing.T) {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	defer func() {
+		g.release() // a failed check must not leave the writer waiting on the listener
 		srv.Close(context.Background())
 		hs.Close()
 	}()
@@ -484,7 +490,7 @@ func TestBacklogBounded(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { _, err := a.Run(ctxT(t, 30*time.Second)); done <- err }()
 	var h *hearing
-	eventually(t, 10*time.Second, "backlog to build", func() bool {
+	eventually(t, 60*time.Second, "backlog to build", func() bool {
 		srv.mu.Lock()
 		for _, x := range srv.hearings {
 			h = x
@@ -504,7 +510,7 @@ func TestBacklogBounded(t *testing.T) {
 	if backlog > MaxBacklogSamples+16000 {
 		t.Fatalf("backlog %d samples exceeds the bound %d", backlog, MaxBacklogSamples)
 	}
-	close(g.open)
+	g.release()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -524,6 +530,7 @@ func TestSlowListenerDoesNotDelayAcks(t *testing.T) {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	defer func() {
+		g.release()
 		srv.Close(context.Background())
 		hs.Close()
 	}()
@@ -534,7 +541,7 @@ func TestSlowListenerDoesNotDelayAcks(t *testing.T) {
 	if _, err := a.Run(ctxT(t, 20*time.Second)); err != nil { // every frame acked with the listener stuck
 		t.Fatal(err)
 	}
-	close(g.open)
+	g.release()
 	eventually(t, 10*time.Second, "listener to catch up", func() bool {
 		g.mu.Lock()
 		defer g.mu.Unlock()
