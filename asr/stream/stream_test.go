@@ -76,6 +76,38 @@ func feedBlocks(st *Stream, id string, audio [][]int16, from, to int, pause time
 	}
 }
 
+// openStore opens the hearing record on a real SQLite file in data.
+func openStore(t *testing.T, data string) *sqlite.Store {
+	t.Helper()
+	store, err := sqlite.OpenData(context.Background(), data, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
+// startStream runs a pool around eng and a stream on store (cfg's Record, Transcriber and
+// Audio are filled in); both stop when the test ends.
+func startStream(t *testing.T, store *sqlite.Store, data string, eng asr.Engine, pc pool.Config, cfg Config) *Stream {
+	t.Helper()
+	var st *Stream
+	p, err := pool.New(eng, pc, nil, func(r asr.Result) { st.Result(r) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Record, cfg.Transcriber, cfg.Audio = store, p, backfill.Archive{Dir: data}
+	if st, err = New(cfg); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, 2)
+	go func() { p.Run(ctx); done <- struct{}{} }()
+	go func() { st.Run(ctx); done <- struct{}{} }()
+	t.Cleanup(func() { cancel(); <-done; <-done })
+	return st
+}
+
 // echoEngine is the outer boundary: it "transcribes" by naming the seat's audio length.
 type echoEngine struct{ fail bool }
 
@@ -285,11 +317,7 @@ func TestEngineDownLeavesSegmentsPendingThenBackfill(t *testing.T) {
 func TestGapKeepsHearingTime(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
-	store, err := sqlite.OpenData(ctx, data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t, data)
 	id := "room3-gap"
 	audio := scene(t)
 	gapAt, gapN := 13*16000, 3*16000
@@ -299,13 +327,7 @@ func TestGapKeepsHearingTime(t *testing.T) {
 		}
 	}
 	writeArchive(t, data, id, audio)
-	var st *Stream
-	p, _ := pool.New(&echoEngine{}, pool.DefaultConfig(), nil, func(r asr.Result) { st.Result(r) })
-	st, _ = New(Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}})
-	sctx, scancel := context.WithCancel(ctx)
-	defer scancel()
-	go p.Run(sctx)
-	go st.Run(sctx)
+	st := startStream(t, store, data, &echoEngine{}, pool.DefaultConfig(), Config{})
 	st.HearingOpened(twoSeats(id), 0)
 	feed := func(from, to int) { feedBlocks(st, id, audio, from, to, 0) }
 	feed(0, gapAt)
@@ -355,23 +377,13 @@ func TestGapKeepsHearingTime(t *testing.T) {
 func TestSegmentAppearsAndGrowsWhileSpeaking(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
-	store, err := sqlite.OpenData(ctx, data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t, data)
 	id := "room4-live"
 	audio := scene(t)
 	writeArchive(t, data, id, audio)
-	var st *Stream
 	pc := pool.DefaultConfig()
 	pc.PartialInterval = time.Second
-	p, _ := pool.New(&echoEngine{}, pc, nil, func(r asr.Result) { st.Result(r) })
-	st, _ = New(Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}, PartialEvery: time.Second})
-	sctx, scancel := context.WithCancel(ctx)
-	defer scancel()
-	go p.Run(sctx)
-	go st.Run(sctx)
+	st := startStream(t, store, data, &echoEngine{}, pc, Config{PartialEvery: time.Second})
 	st.HearingOpened(twoSeats(id), 0)
 	// a short pause per block lets the idle worker take partials, as in real time
 	feed := func(from, to int) { feedBlocks(st, id, audio, from, to, 2*time.Millisecond) }
@@ -551,21 +563,11 @@ func TestBacklogSkipsTurnsInProgress(t *testing.T) {
 func TestSessionEndEndsOpenTurns(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
-	store, err := sqlite.OpenData(ctx, data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t, data)
 	id := "room6-end"
 	audio := scene(t)
 	writeArchive(t, data, id, audio)
-	var st *Stream
-	p, _ := pool.New(&echoEngine{}, pool.DefaultConfig(), nil, func(r asr.Result) { st.Result(r) })
-	st, _ = New(Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}})
-	sctx, scancel := context.WithCancel(ctx)
-	defer scancel()
-	go p.Run(sctx)
-	go st.Run(sctx)
+	st := startStream(t, store, data, &echoEngine{}, pool.DefaultConfig(), Config{})
 	st.HearingOpened(twoSeats(id), 0)
 	feedBlocks(st, id, audio, 0, 20*16000, 0) // the witness speaks from 15 s to 26 s
 	st.SessionEnded(id)
