@@ -4,7 +4,7 @@ GO ?= go
 DATA ?= $(CURDIR)/var/demo
 BIN := bin/courtscribe
 PKGS := ./...
-FUZZTIME ?= 10s
+FUZZTIME ?= 10000x
 
 .PHONY: all deps build test vet fmt-check unit device-test whisper-test fuzz-short run bench bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live soak fuzz clean
 
