@@ -10,6 +10,7 @@
 # medians over the windows. Writes docs/bench-agent.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench_lib.sh
 DUR=${BENCH_AGENT_SECONDS:-30}
 WIN=5
 T=$(mktemp -d)
@@ -50,6 +51,7 @@ anon_kb() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
 pss_kb() { awk '/^Pss:/ {print $2; exit}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 
 results=()
+declare -A sum_per sum_rss
 run_case() {
   local name=$1 desc=$2; shift 2
   local spool="$T/spool-$name"
@@ -84,6 +86,7 @@ run_case() {
   local pssmb; pssmb=$(printf '%s\n' "${psss[@]}" | median | awk '{printf "%.1f", $1/1024}')
   local gaps; gaps=$(grep -c 'ALARM overflow' "$T/$name.err" || true)
   echo "bench-agent: $name cpu windows: ${cpus[*]}"
+  sum_per[$name]=$per sum_rss[$name]=$rssmb
   results+=("| $name | $desc | $cpu | $per | $rssmb | $hwmmb | $anonmb | $pssmb | $gaps |")
 }
 
@@ -142,5 +145,13 @@ cpu_model=$(awk -F: '/model name/ {gsub(/^ +/, "", $2); print $2; exit}' /proc/c
   echo "mapping them; the agent's own memory is the anon RSS column, and PSS divides shared pages"
   echo "among the processes that use them."
 } >docs/bench-agent.md
+srows=()
+for c in replay48k device48k; do
+  [ -n "${sum_per[$c]:-}" ] || continue
+  srows+=("agent CPU per channel, $c (8 seats)|${sum_per[$c]} % of a core|< 2 %|${sum_per[baseline]:-n/a} % replaying 16 kHz (no resampling)|$(bench_le "${sum_per[$c]}" 1.999)")
+  srows+=("agent RSS, $c (8 seats)|${sum_rss[$c]} MB|< 40 MB|${sum_rss[baseline]:-n/a} MB replaying 16 kHz|$(bench_le "${sum_rss[$c]}" 39.999)")
+done
+[ -n "$device_note" ] && srows+=("agent, real device capture|$device_note|—|—|n/a")
+bench_summary docs/bench-agent.md "${srows[@]}"
 echo
 cat docs/bench-agent.md

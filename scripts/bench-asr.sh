@@ -8,6 +8,7 @@
 # BENCH_ASR_HEARING_SEC (default 60), COURTSCRIBE_WHISPER_PREFIX (where libwhisper is).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench_lib.sh
 RUNS=${BENCH_ASR_RUNS:-5}
 THREADS=${BENCH_ASR_THREADS:-$(( $(nproc) > 4 ? 4 : $(nproc) ))}
 HEARING_SEC=${BENCH_ASR_HEARING_SEC:-60}
@@ -23,6 +24,7 @@ done
 skip() {
   echo "bench-asr: SKIPPED: $1"
   { echo "# ASR benchmark"; echo; echo "Skipped on $(date -u +%F): $1."; } >"$OUT"
+  bench_summary "$OUT" "whisper engine / whisper-cli total time|skipped: $1|≤ 1.05|—|n/a"
   exit 0
 }
 [ -n "$prefix" ] || skip "libwhisper not found (see docs/models.md)"
@@ -53,7 +55,7 @@ cli_once() {
 TIMEFORMAT='%U %S'
 cpu_of() { awk '{printf "%.2f\n", $1 + $2}' "$1"; }
 ratio() { awk -v o="$1" -v c="$2" 'BEGIN { if (c+0 > 0) printf "%.3f", o/c; else print "n/a" }'; }
-declare -a rows
+declare -a rows summary
 for model in for-tests-ggml-tiny.bin for-tests-ggml-base.en.bin; do
   [ -f "$TD/$model" ] || continue
   : >"$WORK/ours.txt"; : >"$WORK/cli.txt"; : >"$WORK/ours-cpu.txt"; : >"$WORK/cli-cpu.txt"; : >"$WORK/over.txt"
@@ -69,6 +71,8 @@ for model in for-tests-ggml-tiny.bin for-tests-ggml-base.en.bin; do
   o=$(median <"$WORK/ours.txt"); c=$(median <"$WORK/cli.txt")
   oc=$(median <"$WORK/ours-cpu.txt"); cc=$(median <"$WORK/cli-cpu.txt")
   ov=$(median <"$WORK/over.txt")
+  r=$(ratio "$o" "$c")
+  summary+=("whisper engine / whisper-cli total time, ${model#for-tests-ggml-}|$r ($o ms)|≤ 1.05|whisper-cli $c ms|$(bench_le "$r" 1.05)")
   rows+=("| $model | $THREADS | $RUNS | $c | $o | $(ratio "$o" "$c") | $cc | $oc | $(ratio "$oc" "$cc") | $ov ($(awk -v a="$ov" -v b="$o" 'BEGIN { printf "%.2f", 100*a/b }') %) |")
 done
 
@@ -78,6 +82,8 @@ for w in 1 2; do
   j=$(COURTSCRIBE_BENCH_ASR=pool COURTSCRIBE_BENCH_WORKERS=$w COURTSCRIBE_BENCH_MODEL=$TD/for-tests-ggml-tiny.bin \
       COURTSCRIBE_BENCH_WAV=$TD/jfk.wav COURTSCRIBE_BENCH_THREADS=$(( THREADS / w > 0 ? THREADS / w : 1 )) \
       COURTSCRIBE_BENCH_HEARING_SEC=$HEARING_SEC "$WORK/whisper.test" -test.run '^TestBenchASR$' -test.v -test.timeout 30m 2>/dev/null | grep '^BENCH ' | head -1)
+  summary+=("real-time factor, $w worker(s), tiny test model|$(bench_json "$j" rtf)|< 1 (keeps up)|—|$(bench_le "$(bench_json "$j" rtf)" 0.999)")
+  summary+=("utterance end → final text p50 / p95, $w worker(s)|$(bench_json "$j" lat_p50_s) s / $(bench_json "$j" lat_p95_s) s|—|—|—")
   prow+=("| $w | $(bench_json "$j" threads) | $(bench_json "$j" utterances) | $(bench_json "$j" audio_s) | $(bench_json "$j" backlog_s) | $(bench_json "$j" rtf) | $(bench_json "$j" utt_per_min) | $(bench_json "$j" lat_p50_s) | $(bench_json "$j" lat_p95_s) |")
 done
 
@@ -106,4 +112,5 @@ cpu=$(awk -F: '/model name/ {gsub(/^ /, "", $2); print $2; exit}' /proc/cpuinfo)
   echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${prow[@]}"
 } >"$OUT"
+bench_summary "$OUT" "${summary[@]}"
 cat "$OUT"

@@ -8,6 +8,7 @@
 #   AGENTS=50 SEATS=4 BENCH_SECONDS=20 RUNS=3 BENCH_SERVER="ingest full ingest-tmpfs" scripts/bench-ingest.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench_lib.sh
 AGENTS=${AGENTS:-50}
 SEATS=${SEATS:-4}
 DUR=${BENCH_SECONDS:-20}
@@ -174,5 +175,15 @@ verdict=$(awk -v p="$p99t" 'BEGIN{ if (p < 50) print "met"; else print "NOT met"
   cat "$results"
   echo '```'
 } >"$OUT"
+rows=()
+for mode in $MODES; do
+  ch=$(awk -v l="$mode-target" '$1==l{print $2; exit}' "$results")
+  p99=$(awk -v l="$mode-target" '$1==l{print $6}' "$results" | median)
+  bch=$(awk -v l="$mode-baseline" '$1==l{print $2; exit}' "$results")
+  b99=$(awk -v l="$mode-baseline" '$1==l{print $6}' "$results" | median)
+  rows+=("seat channels at real time, $mode server|$ch|≥ 200|$bch (1 agent)|$(bench_ge "$ch" 200)")
+  rows+=("ack p99 at $ch channels, $mode server|$(printf '%.1f' "$p99") ms|< 50 ms|$(printf '%.1f' "$b99") ms at $bch channels|$(bench_le "$p99" 50)")
+done
+bench_summary "$OUT" "${rows[@]}"
 rm -f "$results" "$results.b0" "$results.b1"
 echo "bench-ingest: wrote $OUT"

@@ -5,6 +5,7 @@
 # writes docs/bench-live.md with the medians over the runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench_lib.sh
 RUNS=${RUNS:-3}
 N=${N:-200}
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -29,6 +30,7 @@ for c in subscribers=1 subscribers=200; do
   cm=$(echo "$sel" | awk '{print $5}' | median)
   label=$c; [ "$c" = subscribers=1 ] && label="$c (baseline)"
   table+=$'\n'"| $label | $p50 | $p99 | $mx | $cm |"
+  [ "$c" = subscribers=1 ] && base99=$p99 || top99=$p99
 done
 echo "$table"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
@@ -48,4 +50,5 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   echo "so they compete with the server for the same cores."
   echo "Reproduce: \`make bench-live\` (RUNS and N tune it)."
 } >docs/bench-live.md
+bench_summary docs/bench-live.md "live fan-out p99, $N edits to 200 subscribers of one hearing|$top99 ms|< 100 ms|$base99 ms to 1 subscriber|$(bench_le "$top99" 100)"
 echo "bench-live: wrote docs/bench-live.md"

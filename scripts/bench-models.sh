@@ -9,6 +9,7 @@
 #   RUNS=5 scripts/bench-models.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench_lib.sh
 RUNS=${RUNS:-5}
 OUT=docs/bench-models.md
 tmp=$(mktemp -d)
@@ -80,4 +81,8 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
   cat "$raw"
   echo '```'
 } >"$OUT"
+share=$([ -n "$load" ] && awk -v v="$validate" -v l="$load" 'BEGIN{printf "%.1f", 100*v/l}' || echo n/a)
+bench_summary "$OUT" \
+  "model check before loading (models.Validate), base-size file|$validate ms ($share % of a load)|—|whisper.cpp load ${load:-n/a} ms|—" \
+  "model file SHA-256 (models.FileSHA256)|$sha ms|—|sha256sum $shasum_ms ms|—"
 echo "bench-models: wrote $OUT"

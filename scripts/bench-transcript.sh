@@ -10,6 +10,7 @@
 #   RUNS=5 EDITS=50 scripts/bench-transcript.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench_lib.sh
 RUNS=${RUNS:-5}
 EDITS=${EDITS:-50}
 OUT=docs/bench-transcript.md
@@ -46,9 +47,6 @@ echo "Edit commit latency, 20 concurrent editors, $edits_total edits per run, $R
 echo "$table"
 echo "target p99 < 20 ms: $verdict (median p99 $p99 ms)"
 
-# ---- section 2: live fan-out (transcript/api, transcript/live) --------------------------
-# Reserved for the API / live hub engineer: append its table to $OUT after this line's block.
-
 cat >"$OUT" <<MD
 # Benchmarks: the hearing record
 
@@ -71,7 +69,6 @@ Target: p99 under 20 ms — **$verdict** (median of the per-run p99: $p99 ms).
 
 Numbers from a shared 2-core machine vary a lot with what else runs on it (the load average
 above); compare the two rows of one invocation, not runs on different days.
-
-<!-- section 2: live fan-out benchmark (API engineer) goes below -->
 MD
+bench_summary "$OUT" "edit commit p99, 20 concurrent editors|$p99 ms|< 20 ms|$(field serial p99_ms | median) ms with one fsync per edit|$(bench_le "$p99" 20)"
 echo "wrote $OUT"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench [area...]: runs scripts/bench-<area>.sh for each area (all when none is named).
-# Each area script prints its own table and writes docs/bench-<area>.md; afterwards the tables
-# of every area are gathered into docs/benchmarks.md (one document, printed too).
+# Each area script prints its own tables and writes docs/bench-<area>.md ending in a "## Summary"
+# table (scripts/bench_lib.sh); afterwards those rows are gathered into the one table of
+# docs/benchmarks.md (printed too): every figure next to its target and same-run baseline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 areas=("$@")
@@ -20,18 +21,20 @@ out=docs/benchmarks.md
 {
   echo "# Benchmarks"
   echo
-  echo "Gathered by \`make bench\` on $(date -u +%Y-%m-%d) from docs/bench-*.md ($(nproc) CPUs, $(uname -m));"
-  echo "each area's own page says how it was measured and holds the raw runs. Every figure"
-  echo "stands next to its target and the baseline run in the same invocation."
+  echo "\`make bench\` on $(date -u +%Y-%m-%d), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'))."
+  echo "One row per figure: the result next to its target and, where there is one, the baseline"
+  echo "measured in the same invocation. Each area's page (linked) says how it was measured and keeps"
+  echo "its full tables and raw runs. Areas run this time: ${areas[*]}; an area not rerun keeps its"
+  echo "last figures (the date on its page)."
+  echo
+  echo "| area | measure | result | target | baseline (same invocation) | verdict |"
+  echo "|---|---|---|---|---|---|"
   for f in docs/bench-*.md; do
     a=${f#docs/bench-}; a=${a%.md}
-    echo
-    echo "## $a ([details]($(basename "$f")))"
-    echo
-    # the area's tables and its lines about targets
-    awk '/^\|/ {print; t=1; next} t==1 {print ""; t=0} /[Tt]arget/ && !/^\|/ {print}' "$f"
+    awk -v a="[$a]($(basename "$f"))" '/^## Summary/ {s=1; next} s && /^\| measure \|/ {getline; t=1; next} t && /^\|/ {print "| " a " " $0; next} t {exit}' "$f"
   done
-} > "$out"
+} >"$out"
+echo
 cat "$out"
 if ((${#failed[@]})); then
   echo "bench: failed areas: ${failed[*]}" >&2

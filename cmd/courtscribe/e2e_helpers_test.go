@@ -34,7 +34,8 @@ var (
 	igBinDir  string
 )
 
-// igBinary builds ./cmd/courtscribe once per test process.
+// igBinary builds ./cmd/courtscribe once per test process, with the build tags in
+// COURTSCRIBE_E2E_TAGS (e.g. "whisper") when set.
 func igBinary(t *testing.T) string {
 	t.Helper()
 	igBinOnce.Do(func() {
@@ -43,7 +44,11 @@ func igBinary(t *testing.T) string {
 			return
 		}
 		igBinPath = filepath.Join(igBinDir, "courtscribe")
-		out, err := exec.Command("go", "build", "-o", igBinPath, ".").CombinedOutput()
+		args := []string{"build", "-o", igBinPath}
+		if tags := os.Getenv("COURTSCRIBE_E2E_TAGS"); tags != "" {
+			args = append(args, "-tags", tags)
+		}
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
 			igBinErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
