@@ -108,6 +108,17 @@ func New(cfg Config, store transcript.Store, status StatusSource, log *slog.Logg
 		every = def.Sessions.LoginEvery
 	}
 	s.limiter = auth.NewLimiter(burst, every, cfg.Clock)
+	if p, ok := store.(auth.Persister); ok {
+		// Sessions kept by the store survive a restart: the clerk is not signed out mid-hearing.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		n, err := s.sessions.Restore(ctx, p, log.With("part", "sessions"))
+		cancel()
+		if err != nil {
+			log.Error("api: web sessions could not be restored; users sign in again and sessions stay in memory", "err", err)
+		} else if n > 0 {
+			log.Info("api: web sessions restored", "sessions", n)
+		}
+	}
 	s.routes()
 	return s
 }

@@ -75,6 +75,7 @@ type rig struct {
 	srv    *httptest.Server
 	status *fakeStatus
 	now    *testClock
+	cfg    Config
 }
 
 type testClock struct {
@@ -115,13 +116,34 @@ func newRig(t testing.TB, mutate ...func(*Config)) *rig {
 	fs := &fakeStatus{h: map[string]AgentHealth{}}
 	a := New(cfg, st, fs, quietLog())
 	srv := httptest.NewServer(a)
-	r := &rig{t: t, dir: dir, store: st, api: a, srv: srv, status: fs, now: clk}
+	r := &rig{t: t, dir: dir, store: st, api: a, srv: srv, status: fs, now: clk, cfg: cfg}
 	t.Cleanup(func() {
 		srv.Close()
 		a.Close()
 		st.Close()
 	})
 	return r
+}
+
+// restart stops the API and closes the store, then opens both again on the same data
+// directory, as a server restart does; clients keep their cookie jars (cookies ignore ports).
+func (r *rig) restart() {
+	r.t.Helper()
+	r.srv.Close()
+	r.api.Close()
+	r.store.Close()
+	st, err := sqlite.OpenData(context.Background(), r.dir, sqlite.Options{Logger: quietLog(), DataDir: r.dir, Argon2: &transcript.TestArgon2})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	a := New(r.cfg, st, r.status, quietLog())
+	srv := httptest.NewServer(a)
+	r.store, r.api, r.srv = st, a, srv
+	r.t.Cleanup(func() {
+		srv.Close()
+		a.Close()
+		st.Close()
+	})
 }
 
 // hearing creates a live hearing with the rig's clerk and bench, and n segments with text.

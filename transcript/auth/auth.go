@@ -4,15 +4,21 @@
 // Prevention Cheat Sheet, sent in the X-CSRF-Token header), an Origin check for websocket
 // upgrades (RFC 6455 section 10.2) and a login rate limiter.
 //
-// Sessions live in memory: a server restart logs everyone out, which is acceptable for a
-// courtroom (the clerk logs in again; nothing of the record lives in a session).
+// Sessions live in memory and, when the server gives the manager a Persister (the SQLite
+// store is one), also on disk, so that a server restart — a crash, an upgrade during a recess —
+// does not sign the clerk out mid-hearing. Only the SHA-256 of a session token is stored; the
+// token itself exists only in the browser's cookie.
 package auth
 
 import (
+	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -57,12 +63,44 @@ type Session struct {
 // ErrNoSession means the request carries no valid session.
 var ErrNoSession = errors.New("no valid session")
 
+// StoredSession is a session as a Persister keeps it: the token only as its SHA-256.
+type StoredSession struct {
+	TokenHash string // hex SHA-256 of the cookie value
+	CSRF      string
+	UserID    string
+	Name      string
+	Role      string
+	Created   time.Time
+	Seen      time.Time
+}
+
+// Persister keeps sessions across restarts of the server.
+type Persister interface {
+	SaveSession(ctx context.Context, s StoredSession) error // insert or replace by TokenHash
+	DeleteSessions(ctx context.Context, tokenHashes []string) error
+	DeleteUserSessions(ctx context.Context, userID string) error
+	LoadSessions(ctx context.Context) ([]StoredSession, error)
+}
+
+// SeenEvery is how stale a persisted session's last-use time may get: a session in use is
+// written back at most this often, so restored sessions expire at most this much late.
+const SeenEvery = time.Minute
+
 // Manager holds the sessions. It is safe for concurrent use.
 type Manager struct {
 	cfg   Config
 	now   func() time.Time
 	mu    sync.Mutex
-	byTok map[string]*Session
+	byTok map[string]*Session // by TokenHash
+	saved map[string]time.Time // TokenHash → Seen as last persisted
+	store Persister
+	log   *slog.Logger
+}
+
+// TokenHash is what a Persister stores in place of a session token.
+func TokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
 }
 
 // NewManager returns an empty session manager; now is the clock (time.Now in production).
@@ -83,7 +121,45 @@ func NewManager(cfg Config, now func() time.Time) *Manager {
 	if cfg.LoginEvery <= 0 {
 		cfg.LoginEvery = def.LoginEvery
 	}
-	return &Manager{cfg: cfg, now: now, byTok: map[string]*Session{}}
+	return &Manager{cfg: cfg, now: now, byTok: map[string]*Session{}, saved: map[string]time.Time{}, log: slog.New(slog.DiscardHandler)}
+}
+
+// Restore makes p the manager's Persister and loads the sessions it kept that have not
+// expired (expired ones are deleted). From then on every session is saved on login and
+// deleted on logout or expiry. It returns how many sessions were restored.
+func (m *Manager) Restore(ctx context.Context, p Persister, log *slog.Logger) (int, error) {
+	if log != nil {
+		m.log = log
+	}
+	all, err := p.LoadSessions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := m.now()
+	var gone []string
+	m.mu.Lock()
+	m.store = p
+	for _, st := range all {
+		s := &Session{CSRF: st.CSRF, UserID: st.UserID, Name: st.Name, Role: st.Role, Created: st.Created, Seen: st.Seen}
+		if m.expired(s, now) {
+			gone = append(gone, st.TokenHash)
+			continue
+		}
+		m.byTok[st.TokenHash] = s
+		m.saved[st.TokenHash] = st.Seen
+	}
+	n := len(m.byTok)
+	m.mu.Unlock()
+	if len(gone) > 0 {
+		if err := p.DeleteSessions(ctx, gone); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func stored(hash string, s *Session) StoredSession {
+	return StoredSession{TokenHash: hash, CSRF: s.CSRF, UserID: s.UserID, Name: s.Name, Role: s.Role, Created: s.Created, Seen: s.Seen}
 }
 
 func randomToken() (string, error) {
@@ -106,9 +182,22 @@ func (m *Manager) Create(w http.ResponseWriter, r *http.Request, userID, name, r
 	}
 	now := m.now()
 	s := &Session{Token: tok, CSRF: csrf, UserID: userID, Name: name, Role: role, Created: now, Seen: now}
+	hash := TokenHash(tok)
 	m.mu.Lock()
-	m.sweepLocked(now)
-	m.byTok[tok] = s
+	gone := m.sweepLocked(now)
+	store := m.store
+	m.mu.Unlock()
+	if store != nil {
+		// Saved before the cookie is set: a session the server cannot keep is refused now,
+		// not lost at the next restart.
+		if err := store.SaveSession(r.Context(), stored(hash, s)); err != nil {
+			return nil, err
+		}
+		m.forget(r.Context(), gone)
+	}
+	m.mu.Lock()
+	m.byTok[hash] = s
+	m.saved[hash] = now
 	m.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
 		Name: CookieName, Value: tok, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
@@ -117,11 +206,30 @@ func (m *Manager) Create(w http.ResponseWriter, r *http.Request, userID, name, r
 	return s, nil
 }
 
-func (m *Manager) sweepLocked(now time.Time) {
+// sweepLocked drops expired sessions and returns their hashes (to delete from the store).
+func (m *Manager) sweepLocked(now time.Time) []string {
+	var gone []string
 	for k, s := range m.byTok {
 		if m.expired(s, now) {
 			delete(m.byTok, k)
+			delete(m.saved, k)
+			gone = append(gone, k)
 		}
+	}
+	return gone
+}
+
+// forget deletes sessions from the store; a failure is logged (they expire there anyway:
+// Restore drops expired sessions).
+func (m *Manager) forget(ctx context.Context, hashes []string) {
+	m.mu.Lock()
+	store := m.store
+	m.mu.Unlock()
+	if store == nil || len(hashes) == 0 {
+		return
+	}
+	if err := store.DeleteSessions(context.WithoutCancel(ctx), hashes); err != nil {
+		m.log.Error("auth: deleting ended sessions from the store", "sessions", len(hashes), "err", err)
 	}
 }
 
@@ -136,26 +244,50 @@ func (m *Manager) Get(r *http.Request) (Session, error) {
 		return Session{}, ErrNoSession
 	}
 	now := m.now()
+	hash := TokenHash(c.Value)
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.byTok[c.Value]
+	s, ok := m.byTok[hash]
 	if !ok {
+		m.mu.Unlock()
 		return Session{}, ErrNoSession
 	}
 	if m.expired(s, now) {
-		delete(m.byTok, c.Value)
+		delete(m.byTok, hash)
+		delete(m.saved, hash)
+		m.mu.Unlock()
+		m.forget(r.Context(), []string{hash})
 		return Session{}, ErrNoSession
 	}
 	s.Seen = now
-	return *s, nil
+	out := *s
+	var save *StoredSession
+	if m.store != nil && now.Sub(m.saved[hash]) >= SeenEvery {
+		m.saved[hash] = now
+		st := stored(hash, s)
+		save = &st
+	}
+	store := m.store
+	m.mu.Unlock()
+	if save != nil {
+		if err := store.SaveSession(context.WithoutCancel(r.Context()), *save); err != nil {
+			m.log.Warn("auth: saving a session's last use", "err", err)
+		}
+	}
+	return out, nil
 }
 
 // Destroy ends the request's session (if any) and clears the cookie.
 func (m *Manager) Destroy(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(CookieName); err == nil {
+	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
+		hash := TokenHash(c.Value)
 		m.mu.Lock()
-		delete(m.byTok, c.Value)
+		_, had := m.byTok[hash]
+		delete(m.byTok, hash)
+		delete(m.saved, hash)
 		m.mu.Unlock()
+		if had {
+			m.forget(r.Context(), []string{hash})
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true,
 		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: -1})
@@ -164,10 +296,17 @@ func (m *Manager) Destroy(w http.ResponseWriter, r *http.Request) {
 // DestroyUser ends every session of a user (e.g. after a role change).
 func (m *Manager) DestroyUser(userID string) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	for k, s := range m.byTok {
 		if s.UserID == userID {
 			delete(m.byTok, k)
+			delete(m.saved, k)
+		}
+	}
+	store := m.store
+	m.mu.Unlock()
+	if store != nil {
+		if err := store.DeleteUserSessions(context.Background(), userID); err != nil {
+			m.log.Error("auth: deleting a user's sessions from the store", "user", userID, "err", err)
 		}
 	}
 }

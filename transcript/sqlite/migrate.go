@@ -111,6 +111,18 @@ CREATE TABLE users (
 	created_at    TEXT NOT NULL
 );
 `},
+	{2, "web sessions survive a restart", `
+CREATE TABLE sessions (
+	token_sha256 TEXT PRIMARY KEY,       -- the cookie's token is never stored, only its hash
+	csrf         TEXT NOT NULL,
+	user_id      TEXT NOT NULL,
+	name         TEXT NOT NULL DEFAULT '',
+	role         TEXT NOT NULL,
+	created_at   TEXT NOT NULL,
+	seen_at      TEXT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+`},
 }
 
 func migrate(ctx context.Context, db *sql.DB, clock func() time.Time) error {
