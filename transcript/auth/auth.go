@@ -91,7 +91,7 @@ type Manager struct {
 	cfg   Config
 	now   func() time.Time
 	mu    sync.Mutex
-	byTok map[string]*Session // by TokenHash
+	byTok map[string]*Session  // by TokenHash
 	saved map[string]time.Time // TokenHash → Seen as last persisted
 	store Persister
 	log   *slog.Logger
