@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -63,7 +62,7 @@ func TestBenchEndToEndLatency(t *testing.T) {
 		}
 	}
 	addr := igFreeAddr(t)
-	args := []string{"server", "--listen", addr, "--data", data, "--language", lang}
+	args := []string{"--language", lang}
 	switch {
 	case engine == "instant":
 		var calls atomic.Int64
@@ -81,22 +80,8 @@ func TestBenchEndToEndLatency(t *testing.T) {
 	default:
 		t.Fatalf("COURTSCRIBE_BENCH_E2E_ENGINE=%q: want instant or whisper:MODEL", engine)
 	}
-	srv := exec.Command(bin, args...)
-	srvOut := &syncBuffer{}
-	srv.Stdout, srv.Stderr = srvOut, srvOut
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Process.Signal(syscall.SIGKILL); srv.Wait() }()
+	srv := igStartServer(t, data, addr, args...)
 	base := "http://" + addr
-	igEventually(t, 60*time.Second, "server ready", func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
 
 	admin := apiLogin(t, base, "admin", "pw-admin")
 	var seatMap []map[string]any
@@ -246,7 +231,7 @@ func TestBenchEndToEndLatency(t *testing.T) {
 		}
 	}
 	if len(finals) == 0 {
-		t.Fatalf("no segment reached the screen; server log:\n%s", srvOut.String())
+		t.Fatalf("no segment reached the screen; server log:\n%s", srv.out.String())
 	}
 	fmt.Printf("BENCH e2e engine=%s scene=%s reference=%d segments=%d timed=%d unfinished=%d missed_reference=%d final_p50_ms=%.0f final_p95_ms=%.0f final_max_ms=%.0f first_text_p50_ms=%.0f first_text_p95_ms=%.0f\n",
 		engine, filepath.Base(scenePath), len(truth), len(segs), len(finals), unfinished, missed,

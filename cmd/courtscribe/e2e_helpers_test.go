@@ -103,10 +103,12 @@ type igServer struct {
 	done chan error
 }
 
-func igStartServer(t *testing.T, data, addr string) *igServer {
+// igStartServer starts `courtscribe server` on addr and data, with extra flags, and waits
+// until it is ready; it is killed at the end of the test.
+func igStartServer(t *testing.T, data, addr string, extra ...string) *igServer {
 	t.Helper()
 	s := &igServer{t: t, addr: addr, data: data, out: &syncBuffer{}, done: make(chan error, 1)}
-	s.cmd = exec.Command(igBinary(t), "server", "--listen", addr, "--data", data, "--log-level", "debug")
+	s.cmd = exec.Command(igBinary(t), append([]string{"server", "--listen", addr, "--data", data, "--log-level", "debug"}, extra...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

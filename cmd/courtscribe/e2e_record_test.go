@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -142,23 +141,9 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	defer engine.Close()
 
 	addr := igFreeAddr(t)
-	srv := exec.Command(bin, "server", "--listen", addr, "--data", data, "--asr", "remote", "--asr-url", engine.URL, "--language", "en", "--log-level", "debug")
-	out := &syncBuffer{}
-	srv.Stdout, srv.Stderr = out, out
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Process.Signal(syscall.SIGKILL); srv.Wait() }()
+	srv := igStartServer(t, data, addr, "--asr", "remote", "--asr-url", engine.URL, "--language", "en")
+	out := srv.out
 	base := "http://" + addr
-	igEventually(t, 20*time.Second, "server ready", func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
-
 	admin := apiLogin(t, base, "admin", "pw-admin")
 	hearing := map[string]any{"id": "case-2026-1", "case_number": "(2026)京0105民初1号", "courtroom": "room-5", "language": "en",
 		"title": "Smith v. Jones", "presiding": "judge1", "clerk": "clerk1",
@@ -236,8 +221,7 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	if code := judge.do("POST", "/api/hearings/case-2026-1/sign", map[string]any{"password": "pw-judge1"}, nil); code != 200 {
 		t.Fatalf("sign: %d", code)
 	}
-	srv.Process.Signal(syscall.SIGTERM)
-	srv.Wait()
+	srv.stop()
 	// Secrets never reach a log: the agent token and every password used above.
 	for _, secret := range []string{token, "pw-admin", "pw-clerk1", "pw-judge1"} {
 		if strings.Contains(out.String(), secret) || strings.Contains(string(agentOut), secret) {
