@@ -92,6 +92,8 @@ type hearing struct {
 	owner     *conn
 	gapCount  int
 	agent     HearingStatus // what the agent last reported (levels, alarms, spool)
+	activity  map[string]*SeatActivity
+	actEpoch  time.Time // the ConnectedAt the activity was gathered under
 
 	st        *seatStore         // owned by run()
 	events    chan listenerEvent // nil without a listener; closed when run ends
@@ -429,7 +431,21 @@ type HearingStatus struct {
 	SpoolLimit     int64            `json:"spool_limit,omitempty"`
 	Unacked        int              `json:"unacked_frames"`
 	Alarms         []AlarmEvent     `json:"alarms,omitempty"`
+	// Activity is, per seat, since when the agent's current connection has reported its level
+	// and when it last carried speech: gathered from every level report (about once a
+	// second), whether or not anyone is watching, for the dead-microphone alarm.
+	Activity []SeatActivity `json:"activity,omitempty"`
 }
+
+// SeatActivity is one seat's speech activity over the agent's current connection.
+type SeatActivity struct {
+	Seat         string    `json:"seat"`
+	Since        time.Time `json:"since"`
+	LastSpeechAt time.Time `json:"last_speech_at,omitzero"`
+}
+
+// SpeechDBFS is the level (one second's RMS) above which a seat counts as carrying speech.
+const SpeechDBFS = -45.0
 
 // AlarmEvent is an agent alarm as the server received it.
 type AlarmEvent struct {
@@ -455,6 +471,14 @@ func (h *hearing) status() HearingStatus {
 	hs.DurableSamples, hs.LastSeq, hs.Gaps = h.durable, h.lastSeq, h.gapCount
 	hs.Levels = append([]wire.SeatLevel(nil), hs.Levels...)
 	hs.Alarms = append([]AlarmEvent(nil), hs.Alarms...)
+	hs.Activity = nil
+	if hs.Connected {
+		for _, name := range hs.Seats {
+			if a := h.activity[name]; a != nil {
+				hs.Activity = append(hs.Activity, *a)
+			}
+		}
+	}
 	return hs
 }
 
@@ -466,6 +490,24 @@ func (h *hearing) noteLevels(l *wire.Levels, at time.Time) {
 	defer h.mu.Unlock()
 	h.agent.Levels = l.Seats
 	h.agent.LevelsAt = at
+	if h.activity == nil || !h.actEpoch.Equal(h.agent.ConnectedAt) {
+		// A new connection starts afresh: silence while no agent was connected says nothing
+		// about a microphone.
+		h.activity, h.actEpoch = map[string]*SeatActivity{}, h.agent.ConnectedAt
+	}
+	for _, sl := range l.Seats {
+		a := h.activity[sl.Seat]
+		if a == nil && !slices.Contains(h.info.SeatNames(), sl.Seat) {
+			continue // only the hearing's seats are tracked, whatever an agent reports
+		}
+		if a == nil {
+			a = &SeatActivity{Seat: sl.Seat, Since: at}
+			h.activity[sl.Seat] = a
+		}
+		if sl.RMSdBFS > SpeechDBFS {
+			a.LastSpeechAt = at
+		}
+	}
 	h.agent.SpoolBytes, h.agent.SpoolLimit, h.agent.Unacked = l.SpoolBytes, l.SpoolLimit, l.Unacked
 }
 

@@ -484,7 +484,7 @@ func TestBacklogBounded(t *testing.T) {
 		hs.Close()
 	}()
 	tok, _, _ := srv.Tokens().Add("room1")
-	pcm := testPCM(4, 16000*26, 10)
+	pcm := testPCM(4, 16000*40, 10) // well past the 20 s bound, however much the writer stored before the listener stalled it
 	a := &ingesttest.Agent{URL: "ws" + strings.TrimPrefix(hs.URL, "http") + AgentPath, Token: tok, Courtroom: "room1",
 		Session: "s-backlog", Seats: fourSeats, PCM: pcm, FrameSamples: 16000, Window: 1000}
 	done := make(chan error, 1)

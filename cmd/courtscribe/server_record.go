@@ -243,6 +243,9 @@ func (s ingestStatus) convert(h ingest.HearingStatus) api.AgentHealth {
 	for _, al := range h.Alarms {
 		a.Alarms = append(a.Alarms, api.Alarm{At: al.At, Code: al.Code, Message: al.Message})
 	}
+	for _, ac := range h.Activity {
+		a.Activity = append(a.Activity, api.SeatActivity(ac))
+	}
 	return a
 }
 

@@ -72,7 +72,6 @@ type Server struct {
 	sessions *auth.Manager
 	limiter  *auth.Limiter
 	hub      *live.Hub
-	health   *healthTracker
 	mux      *http.ServeMux
 }
 
@@ -97,7 +96,6 @@ func New(cfg Config, store transcript.Store, status StatusSource, log *slog.Logg
 		cfg: cfg, store: store, status: status, log: log,
 		sessions: auth.NewManager(sc, cfg.Clock),
 		hub:      live.New(cfg.Live, store, log),
-		health:   newHealthTracker(),
 		mux:      http.NewServeMux(),
 	}
 	burst, every := sc.LoginBurst, sc.LoginEvery

@@ -2,8 +2,8 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/courtscribe/courtscribe/transcript"
@@ -26,6 +26,13 @@ type SeatLevel struct {
 	RMSdBFS  float64 `json:"rms_dbfs"`
 	PeakdBFS float64 `json:"peak_dbfs"`
 	Clipped  int     `json:"clipped,omitempty"`
+}
+
+// SeatActivity mirrors asr/ingest.SeatActivity.
+type SeatActivity struct {
+	Seat         string    `json:"seat"`
+	Since        time.Time `json:"since"`
+	LastSpeechAt time.Time `json:"last_speech_at,omitzero"`
 }
 
 // Alarm is an alarm raised by the agent or the server.
@@ -55,6 +62,9 @@ type AgentHealth struct {
 	Unacked     int         `json:"unacked_frames"`
 	Gaps        int         `json:"gaps"`
 	Alarms      []Alarm     `json:"alarms"`
+	// Activity is, per seat, since when the agent's connection has reported its level and when
+	// it last carried speech (gathered by the ingest side from every level report).
+	Activity []SeatActivity `json:"activity,omitempty"`
 	// Engine describes the transcription engine ("whisper:base", "none: backfill later").
 	Engine string `json:"engine,omitempty"`
 }
@@ -72,31 +82,14 @@ type Health struct {
 
 // Thresholds of the server-side alarms.
 const (
-	speechDBFS     = -45.0            // a seat louder than this is speaking
 	deadMicAfter   = 3 * time.Minute  // silent this long while another seat spoke → dead mic
 	staleLevels    = 10 * time.Second // no level report this long from a connected agent
 	spoolHighRatio = 0.5              // spool above this share of its limit
 	spoolHighBytes = 64 << 20         // or above this many bytes when no limit is known
 )
 
-// healthTracker remembers, per hearing and seat, when each seat last spoke, for the dead-mic
-// alarm (a microphone silent for minutes while others speak).
-type healthTracker struct {
-	mu    sync.Mutex
-	seats map[string]map[string]*seatTrack
-}
-
-type seatTrack struct {
-	firstSeen time.Time
-	lastLoud  time.Time
-}
-
-func newHealthTracker() *healthTracker {
-	return &healthTracker{seats: map[string]map[string]*seatTrack{}}
-}
-
 // assess derives the alarms of a hearing from the agent's report at time now.
-func (t *healthTracker) assess(hearing string, a AgentHealth, now time.Time) []Alarm {
+func assess(a AgentHealth, now time.Time) []Alarm {
 	var out []Alarm
 	if !a.Connected {
 		out = append(out, Alarm{At: now, Code: "agent_disconnected", Message: "the courtroom agent is not connected; audio is not reaching the server"})
@@ -115,7 +108,7 @@ func (t *healthTracker) assess(hearing string, a AgentHealth, now time.Time) []A
 			out = append(out, Alarm{At: now, Code: "clipping", Seat: l.Seat, Message: "the microphone is clipping; lower its gain"})
 		}
 	}
-	out = append(out, t.deadMics(hearing, a, now)...)
+	out = append(out, deadMics(a, now)...)
 	for _, al := range a.Alarms { // the agent's own alarms of the last minute
 		if now.Sub(al.At) < time.Minute {
 			out = append(out, al)
@@ -124,48 +117,30 @@ func (t *healthTracker) assess(hearing string, a AgentHealth, now time.Time) []A
 	return out
 }
 
-func (t *healthTracker) deadMics(hearing string, a AgentHealth, now time.Time) []Alarm {
-	if !a.Connected || len(a.Levels) == 0 {
+// deadMics raises dead_mic for a seat silent for deadMicAfter while another seat spoke in the
+// last minute, from the seat activity the ingest side gathers from every level report (so the
+// alarm is right the moment anyone opens the screen, however long nobody looked).
+func deadMics(a AgentHealth, now time.Time) []Alarm {
+	if !a.Connected || len(a.Activity) == 0 {
 		return nil
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	m := t.seats[hearing]
-	if m == nil {
-		m = map[string]*seatTrack{}
-		t.seats[hearing] = m
-	}
 	var lastAnyLoud time.Time
-	for _, l := range a.Levels {
-		st := m[l.Seat]
-		if st == nil {
-			st = &seatTrack{firstSeen: now}
-			m[l.Seat] = st
-		}
-		if l.RMSdBFS > speechDBFS {
-			st.lastLoud = now
+	for _, st := range a.Activity {
+		if st.LastSpeechAt.After(lastAnyLoud) {
+			lastAnyLoud = st.LastSpeechAt
 		}
 	}
-	for _, st := range m {
-		if st.lastLoud.After(lastAnyLoud) {
-			lastAnyLoud = st.lastLoud
-		}
-	}
+	acts := slices.Clone(a.Activity)
+	sort.Slice(acts, func(i, j int) bool { return acts[i].Seat < acts[j].Seat })
 	var out []Alarm
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		st := m[n]
-		quietSince := st.lastLoud
+	for _, st := range acts {
+		quietSince := st.LastSpeechAt
 		if quietSince.IsZero() {
-			quietSince = st.firstSeen
+			quietSince = st.Since
 		}
 		// Others spoke recently, this seat has been silent for minutes.
 		if now.Sub(quietSince) >= deadMicAfter && now.Sub(lastAnyLoud) < time.Minute && lastAnyLoud.After(quietSince) {
-			out = append(out, Alarm{At: now, Code: "dead_mic", Seat: n,
+			out = append(out, Alarm{At: now, Code: "dead_mic", Seat: st.Seat,
 				Message: "silent for " + now.Sub(quietSince).Round(time.Minute).String() + " while others speak; check the microphone"})
 		}
 	}
@@ -192,7 +167,7 @@ func (s *Server) healthOf(r *http.Request, h *transcript.Hearing) Health {
 			}
 			out.Known, out.Agent, out.Engine = true, &a, a.Engine
 			if h.Status == transcript.StatusLive || h.Status == transcript.StatusRecess {
-				out.Alarms = append(out.Alarms, s.health.assess(h.ID, a, now)...)
+				out.Alarms = append(out.Alarms, assess(a, now)...)
 			}
 		}
 	}
