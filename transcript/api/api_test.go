@@ -230,7 +230,7 @@ func TestHealthAlarms(t *testing.T) {
 			plaintiffSpoke = now
 		}
 		return AgentHealth{Hearing: "h1", Connected: true, LevelsAt: now, Engine: "whisper:base",
-			Levels: []SeatLevel{{Seat: "judge", RMSdBFS: judge, PeakdBFS: judge + 10}, {Seat: "plaintiff", RMSdBFS: plaintiff, PeakdBFS: -0.0, Clipped: clipped}},
+			Levels:   []SeatLevel{{Seat: "judge", RMSdBFS: judge, PeakdBFS: judge + 10}, {Seat: "plaintiff", RMSdBFS: plaintiff, PeakdBFS: -0.0, Clipped: clipped}},
 			Activity: []SeatActivity{{Seat: "judge", Since: start, LastSpeechAt: judgeSpoke}, {Seat: "plaintiff", Since: start, LastSpeechAt: plaintiffSpoke}}}
 	}
 	codes := func() map[string]string {
