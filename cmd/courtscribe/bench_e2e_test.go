@@ -233,6 +233,16 @@ func TestBenchEndToEndLatency(t *testing.T) {
 	if len(finals) == 0 {
 		t.Fatalf("no segment reached the screen; server log:\n%s", srv.out.String())
 	}
+	// What the engine did: finals, partials (offered while a worker was idle), empty results.
+	if resp, err := http.Get(base + "/metrics"); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "courtscribe_asr_results_total") || strings.HasPrefix(l, "courtscribe_asr_submitted_total") {
+				t.Log(l)
+			}
+		}
+	}
 	fmt.Printf("BENCH e2e engine=%s scene=%s reference=%d segments=%d timed=%d unfinished=%d missed_reference=%d final_p50_ms=%.0f final_p95_ms=%.0f final_max_ms=%.0f first_text_p50_ms=%.0f first_text_p95_ms=%.0f\n",
 		engine, filepath.Base(scenePath), len(truth), len(segs), len(finals), unfinished, missed,
 		pct(finals, 50), pct(finals, 95), pct(finals, 100), pct(firsts, 50), pct(firsts, 95))
