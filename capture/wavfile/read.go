@@ -129,8 +129,15 @@ func WriteMulti(path string, rate int, chans [][]int16) error {
 	return f.Close()
 }
 
-// prescan walks the RIFF chunks with bounds checks before go-audio/wav sees the file, so a
-// hostile size field cannot make the decoder allocate or seek without limit.
+// maxMetaChunk bounds a chunk other than data (LIST, bext, …): the decoder may read such a
+// chunk into memory.
+const maxMetaChunk = 16 << 20
+
+// prescan walks every RIFF chunk with bounds checks before go-audio/wav sees the file, so a
+// hostile size field cannot make the decoder allocate or seek without limit: each chunk must
+// fit in the file (only the data chunk may run past the end: a recording cut short), one fmt
+// chunk before the data, and no metadata chunk over maxMetaChunk — also after the data chunk,
+// where the decoder reads too.
 func prescan(r io.ReadSeeker) error {
 	size, err := r.Seek(0, io.SeekEnd)
 	if err != nil {
@@ -147,7 +154,7 @@ func prescan(r io.ReadSeeker) error {
 		return errors.New("not a valid WAV: no RIFF/WAVE header")
 	}
 	pos := int64(12)
-	var fmtOK bool
+	var fmtOK, dataOK bool
 	for pos+8 <= size {
 		var ch [8]byte
 		if _, err := r.Seek(pos, io.SeekStart); err != nil {
@@ -160,6 +167,9 @@ func prescan(r io.ReadSeeker) error {
 		n := int64(binary.LittleEndian.Uint32(ch[4:]))
 		switch id {
 		case "fmt ":
+			if fmtOK {
+				return fmt.Errorf("not a valid WAV: a second fmt chunk at byte %d", pos)
+			}
 			if n < 16 || n > 1024 || pos+8+n > size {
 				return fmt.Errorf("not a valid WAV: fmt chunk of %d bytes", n)
 			}
@@ -168,14 +178,27 @@ func prescan(r io.ReadSeeker) error {
 			if !fmtOK {
 				return errors.New("not a valid WAV: data chunk before fmt chunk")
 			}
-			_, err := r.Seek(0, io.SeekStart)
-			return err
+			if dataOK {
+				return fmt.Errorf("not a valid WAV: a second data chunk at byte %d", pos)
+			}
+			dataOK = true
+			if pos+8+n > size { // cut short: the samples that are there are read
+				pos = size
+				continue
+			}
 		default:
+			if n > maxMetaChunk {
+				return fmt.Errorf("not a valid WAV: chunk %q of %d bytes is larger than %d", id, n, maxMetaChunk)
+			}
 			if pos+8+n > size {
 				return fmt.Errorf("not a valid WAV: chunk %q of %d bytes runs past the end of the file", id, n)
 			}
 		}
 		pos += 8 + n + n&1
 	}
-	return errors.New("not a valid WAV: no data chunk")
+	if !dataOK {
+		return errors.New("not a valid WAV: no data chunk")
+	}
+	_, err = r.Seek(0, io.SeekStart)
+	return err
 }

@@ -2,8 +2,11 @@ package wavfile
 
 import (
 	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -112,4 +115,55 @@ func FuzzRead(f *testing.F) {
 		}
 		_, _ = Read(bytes.NewReader(b))
 	})
+}
+
+// A 100-byte file whose second fmt chunk, after the data, claims 808 MB made go-audio/wav
+// allocate 1.6 GB (found by FuzzRead; the input is in testdata/fuzz/FuzzRead/a876adb9a002eb05).
+// Every chunk is now checked, after the data chunk too, and a bad file costs no more memory
+// than a good one.
+func TestHostileChunkAfterDataCostsNoMemory(t *testing.T) {
+	valid := func() *bytes.Buffer {
+		var b bytes.Buffer
+		b.Write(header(16000, 2))
+		b.Write([]byte{1, 0, 2, 0})
+		return &b
+	}
+	for name, tail := range map[string]string{
+		"second fmt chunk, 808 MB": "fmt 0000" + strings.Repeat("0", 20),
+		"LIST chunk of 4 GB":       "LIST\xff\xff\xff\xff" + strings.Repeat("x", 20),
+		"second data chunk":        "data\x02\x00\x00\x00\x01\x00",
+	} {
+		b := valid()
+		b.WriteString(tail)
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		_, err := Read(bytes.NewReader(b.Bytes()))
+		runtime.ReadMemStats(&m1)
+		if err == nil {
+			t.Errorf("%s: read without an error", name)
+		}
+		if d := m1.TotalAlloc - m0.TotalAlloc; d > 16<<20 {
+			t.Errorf("%s: %d bytes allocated for a %d-byte file", name, d, b.Len())
+		}
+	}
+	// The fuzzer's own input: its first fmt chunk is not PCM, so the decoder goes on reading.
+	found := []byte("RIFF0000WAVEfmt \x10\x00\x00\x0000000000\x00\x00\x00\x000000data\x04\x00\x00\x000000fmt 00000000000000000000")
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	_, err := Read(bytes.NewReader(found))
+	runtime.ReadMemStats(&m1)
+	if d := m1.TotalAlloc - m0.TotalAlloc; err == nil || d > 16<<20 {
+		t.Errorf("the fuzzer's input: %d bytes allocated for %d bytes of file (err %v)", d, len(found), err)
+	}
+	// Metadata after the data chunk that fits is fine; so is a data chunk cut short.
+	b := valid()
+	b.WriteString("LIST\x04\x00\x00\x00INFO")
+	if a, err := Read(bytes.NewReader(b.Bytes())); err != nil || a.Frames() != 2 {
+		t.Fatalf("LIST after data: %v", err)
+	}
+	cut := valid().Bytes()
+	binary.LittleEndian.PutUint32(cut[40:], 1000) // data claims 1000 bytes, 4 are there
+	if a, err := Read(bytes.NewReader(cut)); err != nil || a.Frames() != 2 {
+		t.Fatalf("data cut short: %v", err)
+	}
 }
