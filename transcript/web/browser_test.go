@@ -380,6 +380,9 @@ func TestJourney(t *testing.T) {
 	// the segment last worked on.
 	e.run(chromedp.Focus(chromedp.CSS(sel(segs[1].ID))), chromedp.Focus(chromedp.CSS("#q")), chromedp.Focus(chromedp.CSS("#tx")))
 	e.wait(fmt.Sprintf(`document.activeElement.id === "s-%d"`, segs[1].ID))
+	// Shift+Tab leaves the list again: its own tab stop must not hand focus straight back.
+	e.key(kb.Tab, chromedp.ModifierShift)
+	e.wait(`document.activeElement.closest("#head") && document.activeElement.tagName === "A"`)
 
 	// Edit with the keyboard: focus a segment, arrows, Enter edits, Enter saves.
 	e.run(chromedp.Focus(chromedp.CSS(sel(segs[1].ID))))

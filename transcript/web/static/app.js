@@ -756,6 +756,14 @@
     if (!H) return;
     const inText = e.target.tagName === "TEXTAREA";
     const row = curRow();
+    if (e.key === "Tab" && e.shiftKey) {
+      // Shift+Tab from inside the list would land on the list's own tab stop, which hands focus
+      // straight back to a segment: a keyboard trap. Skip that stop for this one key press.
+      const tx = $("#tx");
+      tx.tabIndex = -1;
+      setTimeout(() => { tx.tabIndex = 0; });
+      return;
+    }
     if (inText && H.editing) {
       if (e.key === "Enter" && !e.shiftKey && !e.altKey) { e.preventDefault(); saveEdit(); return; }
       if (e.key === "Escape") { e.preventDefault(); endEdit(); return; }
