@@ -55,6 +55,9 @@ type rig struct {
 	store *sqlite.Store
 	srv   *httptest.Server
 	arts  string
+
+	holdMu sync.Mutex
+	holds  map[string]chan struct{} // see holdAnswer
 }
 
 // env is a rig driven by chromium through chromedp.
@@ -99,18 +102,59 @@ func newRig(t *testing.T) *rig {
 	cfg.Sessions = auth.Config{LoginBurst: 1000, LoginEvery: time.Millisecond}
 	status := &statusFake{h: map[string]api.AgentHealth{}}
 	a := api.New(cfg, st, status, log)
-	srv := httptest.NewServer(a)
+	r := &rig{t: t, dir: dir, store: st, holds: map[string]chan struct{}{}}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		hold := r.takeHold(req.URL.Path)
+		if hold == nil {
+			a.ServeHTTP(w, req)
+			return
+		}
+		rec := httptest.NewRecorder()
+		a.ServeHTTP(rec, req)
+		<-hold
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
 	status.h["h-2026-001"] = api.AgentHealth{Hearing: "h-2026-001", Connected: true, LevelsAt: time.Now().Add(time.Hour), Engine: "whisper:base",
 		Levels:     []api.SeatLevel{{Seat: "judge", RMSdBFS: -22, PeakdBFS: -8}, {Seat: "plaintiff", RMSdBFS: -35, PeakdBFS: -20}, {Seat: "defendant", RMSdBFS: -30, PeakdBFS: 0, Clipped: 4}},
 		SpoolBytes: 4096}
-	arts := filepath.Join(repoRoot(t), "test-artifacts", "ui")
-	os.MkdirAll(arts, 0o755)
+	r.arts = filepath.Join(repoRoot(t), "test-artifacts", "ui")
+	os.MkdirAll(r.arts, 0o755)
 	t.Cleanup(func() {
-		srv.Close()
+		r.srv.Close()
 		a.Close()
 		st.Close()
 	})
-	return &rig{t: t, dir: dir, store: st, srv: srv, arts: arts}
+	return r
+}
+
+// holdAnswer makes the next request whose path ends in suffix run as usual (its change is
+// committed and goes out on the live feed) but holds its answer back until release: the
+// browser sees the live event first and the answer late, as over a slow network.
+func (r *rig) holdAnswer(suffix string) (release func()) {
+	ch := make(chan struct{})
+	r.holdMu.Lock()
+	r.holds[suffix] = ch
+	r.holdMu.Unlock()
+	var once sync.Once
+	release = func() { once.Do(func() { close(ch) }) }
+	r.t.Cleanup(release) // before the server closes: it waits for the held request
+	return release
+}
+
+func (r *rig) takeHold(path string) chan struct{} {
+	r.holdMu.Lock()
+	defer r.holdMu.Unlock()
+	for suffix, ch := range r.holds {
+		if strings.HasSuffix(path, suffix) {
+			delete(r.holds, suffix)
+			return ch
+		}
+	}
+	return nil
 }
 
 // saveShot writes a PNG to the artifacts folder and, with CS_UPDATE_SCREENSHOTS=1, to

@@ -306,7 +306,11 @@ func TestFirefoxJourney(t *testing.T) {
 		t.Fatal("Esc saved the text")
 	}
 
-	// Relabel segs[2] (defendant) to the plaintiff's seat with Alt+R.
+	// Relabel segs[2] (defendant) to the plaintiff's seat with Alt+R. The answer is held back
+	// (a slow network): the live feed shows the new seat, the clerk moves on and opens the
+	// next editor, and only then does the answer arrive. It must not pull focus out of the
+	// editor (it did: keys typed next went to the relabelled row).
+	release := e.holdAnswer("/relabel")
 	e.focus(sel(segs[2].ID))
 	e.key("r", keyAlt)
 	e.wait(`document.querySelector("#dlg[open] #dSeat") && document.activeElement.id === "dSeat"`)
@@ -317,11 +321,21 @@ func TestFirefoxJourney(t *testing.T) {
 	if got := segText(t, e.store, segs[2].ID); got.Seat != "plaintiff" {
 		t.Fatalf("relabel: seat %s", got.Seat)
 	}
-
-	// Split segs[4] with Alt+S at a caret moved with the arrow keys: before "及违约金。".
 	e.focus(sel(segs[4].ID))
 	e.key(keyEnter)
-	e.wait(`document.activeElement.tagName === "TEXTAREA"`)
+	inEditor := fmt.Sprintf(`document.activeElement.tagName === "TEXTAREA" && document.activeElement.closest("#s-%d")`, segs[4].ID)
+	e.wait(inEditor)
+	e.eval(`document.querySelector("#toast").classList.remove("show")`, nil)
+	release()
+	e.wait(`document.querySelector("#toast.show")`) // the answer was handled: relabel's last step
+	var stillIn bool
+	e.eval("!!("+inEditor+")", &stillIn)
+	if !stillIn {
+		e.shot("focus-stolen")
+		t.Fatal("the late relabel answer pulled focus out of the editor the clerk had moved to")
+	}
+
+	// Split segs[4] with Alt+S at a caret moved with the arrow keys: before "及违约金。".
 	e.do(e.m.keys(nil, keyLeft, keyLeft, keyLeft, keyLeft, keyLeft))
 	e.wait(`document.activeElement.selectionStart === document.activeElement.value.indexOf("及")`)
 	e.key("s", keyAlt)
