@@ -9,6 +9,7 @@ pkgs=(
   pulseaudio pulseaudio-utils alsa-utils libasound2-plugins # a virtual audio device for the real capture test
   espeak-ng sox            # synthetic hearings for tests, benchmarks and make run
   chromium                 # end-to-end UI tests in a real headless browser
+  firefox-esr              # the same UI journey in headless Firefox (through its Marionette protocol)
   fonts-noto-cjk           # CJK font embedded in PDF exports
   fonts-droid-fallback fonts-dejavu-core # TrueType CJK + Latin fonts that go-pdf/fpdf can embed in PDF exports
   procps psmisc            # ps/pkill for fault-injection scripts

@@ -47,13 +47,23 @@ func (f *statusFake) HearingHealth(id string) (api.AgentHealth, bool) {
 }
 func (f *statusFake) Agents() []api.AgentHealth { return nil }
 
-type env struct {
+// rig is the server side every browser test runs against: the real API on the real SQLite
+// store with the four users, a fake agent status, and the screenshot folder.
+type rig struct {
 	t     *testing.T
 	dir   string
 	store *sqlite.Store
 	srv   *httptest.Server
-	ctx   context.Context
 	arts  string
+
+	holdMu sync.Mutex
+	holds  map[string]chan struct{} // see holdAnswer
+}
+
+// env is a rig driven by chromium through chromedp.
+type env struct {
+	*rig
+	ctx context.Context
 }
 
 func repoRoot(t *testing.T) string {
@@ -70,10 +80,8 @@ func repoRoot(t *testing.T) string {
 	}
 }
 
-func newEnv(t *testing.T) *env {
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skip("!!! SKIPPING the browser tests: " + chromium + " is missing; install it with `apt-get install -y chromium` (scripts/deps.sh does) !!!")
-	}
+// newRig starts the API server on a fresh store; t.Cleanup stops it.
+func newRig(t *testing.T) *rig {
 	dir := t.TempDir()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -94,11 +102,78 @@ func newEnv(t *testing.T) *env {
 	cfg.Sessions = auth.Config{LoginBurst: 1000, LoginEvery: time.Millisecond}
 	status := &statusFake{h: map[string]api.AgentHealth{}}
 	a := api.New(cfg, st, status, log)
-	srv := httptest.NewServer(a)
+	r := &rig{t: t, dir: dir, store: st, holds: map[string]chan struct{}{}}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		hold := r.takeHold(req.URL.Path)
+		if hold == nil {
+			a.ServeHTTP(w, req)
+			return
+		}
+		rec := httptest.NewRecorder()
+		a.ServeHTTP(rec, req)
+		<-hold
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
 	status.h["h-2026-001"] = api.AgentHealth{Hearing: "h-2026-001", Connected: true, LevelsAt: time.Now().Add(time.Hour), Engine: "whisper:base",
 		Levels:     []api.SeatLevel{{Seat: "judge", RMSdBFS: -22, PeakdBFS: -8}, {Seat: "plaintiff", RMSdBFS: -35, PeakdBFS: -20}, {Seat: "defendant", RMSdBFS: -30, PeakdBFS: 0, Clipped: 4}},
 		SpoolBytes: 4096}
+	r.arts = filepath.Join(repoRoot(t), "test-artifacts", "ui")
+	os.MkdirAll(r.arts, 0o755)
+	t.Cleanup(func() {
+		r.srv.Close()
+		a.Close()
+		st.Close()
+	})
+	return r
+}
 
+// holdAnswer makes the next request whose path ends in suffix run as usual (its change is
+// committed and goes out on the live feed) but holds its answer back until release: the
+// browser sees the live event first and the answer late, as over a slow network.
+func (r *rig) holdAnswer(suffix string) (release func()) {
+	ch := make(chan struct{})
+	r.holdMu.Lock()
+	r.holds[suffix] = ch
+	r.holdMu.Unlock()
+	var once sync.Once
+	release = func() { once.Do(func() { close(ch) }) }
+	r.t.Cleanup(release) // before the server closes: it waits for the held request
+	return release
+}
+
+func (r *rig) takeHold(path string) chan struct{} {
+	r.holdMu.Lock()
+	defer r.holdMu.Unlock()
+	for suffix, ch := range r.holds {
+		if strings.HasSuffix(path, suffix) {
+			delete(r.holds, suffix)
+			return ch
+		}
+	}
+	return nil
+}
+
+// saveShot writes a PNG to the artifacts folder and, with CS_UPDATE_SCREENSHOTS=1, to
+// docs/screenshots.
+func (r *rig) saveShot(name string, png []byte) {
+	os.WriteFile(filepath.Join(r.arts, name+".png"), png, 0o644)
+	if os.Getenv("CS_UPDATE_SCREENSHOTS") == "1" {
+		d := filepath.Join(repoRoot(r.t), "docs", "screenshots")
+		os.MkdirAll(d, 0o755)
+		os.WriteFile(filepath.Join(d, name+".png"), png, 0o644)
+	}
+}
+
+func newEnv(t *testing.T) *env {
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skip("!!! SKIPPING the browser tests: " + chromium + " is missing; install it with `apt-get install -y chromium` (scripts/deps.sh does) !!!")
+	}
+	r := newRig(t)
+	ctx := context.Background()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
@@ -112,17 +187,12 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("starting chromium: %v", err)
 	}
 	tctx, cancelT := context.WithTimeout(bctx, 4*time.Minute)
-	arts := filepath.Join(repoRoot(t), "test-artifacts", "ui")
-	os.MkdirAll(arts, 0o755)
-	t.Cleanup(func() {
+	t.Cleanup(func() { // runs before the rig's cleanup: the browser goes first
 		cancelT()
 		cancelB()
 		cancelA()
-		srv.Close()
-		a.Close()
-		st.Close()
 	})
-	return &env{t: t, dir: dir, store: st, srv: srv, ctx: tctx, arts: arts}
+	return &env{rig: r, ctx: tctx}
 }
 
 func (e *env) run(actions ...chromedp.Action[chromedp.Void]) {
@@ -183,12 +253,7 @@ func (e *env) eval(js string, out any) {
 
 func (e *env) shot(name string) {
 	if b, err := chromedp.Run(e.ctx, chromedp.CaptureScreenshot()); err == nil {
-		os.WriteFile(filepath.Join(e.arts, name+".png"), b, 0o644)
-		if os.Getenv("CS_UPDATE_SCREENSHOTS") == "1" {
-			d := filepath.Join(repoRoot(e.t), "docs", "screenshots")
-			os.MkdirAll(d, 0o755)
-			os.WriteFile(filepath.Join(d, name+".png"), b, 0o644)
-		}
+		e.saveShot(name, b)
 	}
 }
 
@@ -211,7 +276,7 @@ func (e *env) key(k string, mods ...chromedp.Modifier) {
 }
 
 // replay appends a segment the way the pipeline does.
-func (e *env) replay(hearing, seat string, startMS int64, text string) *transcript.Segment {
+func (e *rig) replay(hearing, seat string, startMS int64, text string) *transcript.Segment {
 	e.t.Helper()
 	ctx := context.Background()
 	sg, err := e.store.AppendSegment(ctx, "diarizer", hearing, transcript.NewSegment{Seat: seat, StartMS: startMS, EndMS: startMS + 2500})
@@ -238,7 +303,7 @@ type apiClient struct {
 	csrf string
 }
 
-func (e *env) apiLogin(name string) *apiClient {
+func (e *rig) apiLogin(name string) *apiClient {
 	jar, _ := cookiejar.New(nil)
 	c := &apiClient{hc: &http.Client{Jar: jar}, base: e.srv.URL}
 	var s struct{ CSRF string }
@@ -359,6 +424,9 @@ func TestJourney(t *testing.T) {
 	// the segment last worked on.
 	e.run(chromedp.Focus(chromedp.CSS(sel(segs[1].ID))), chromedp.Focus(chromedp.CSS("#q")), chromedp.Focus(chromedp.CSS("#tx")))
 	e.wait(fmt.Sprintf(`document.activeElement.id === "s-%d"`, segs[1].ID))
+	// Shift+Tab leaves the list again: its own tab stop must not hand focus straight back.
+	e.key(kb.Tab, chromedp.ModifierShift)
+	e.wait(`document.activeElement.closest("#head") && document.activeElement.tagName === "A"`)
 
 	// Edit with the keyboard: focus a segment, arrows, Enter edits, Enter saves.
 	e.run(chromedp.Focus(chromedp.CSS(sel(segs[1].ID))))
@@ -553,18 +621,16 @@ func TestJourney(t *testing.T) {
 	os.WriteFile(filepath.Join(e.arts, "export.json"), exp, 0o644)
 }
 
-// TestFirstPaint2000 measures the first paint of a hearing with 2,000 segments.
-func TestFirstPaint2000(t *testing.T) {
-	e := newEnv(t)
+// bigHearing creates a live hearing of n final segments, 4 s apart.
+func (e *rig) bigHearing(hid string, n int) {
+	e.t.Helper()
 	ctx := context.Background()
-	const hid = "big"
-	h := transcript.Hearing{ID: hid, Title: "2000 segments", Language: "zh", Clerk: "zhaoliu", Presiding: "zhangsan", ScheduledAt: time.Now(),
+	h := transcript.Hearing{ID: hid, Title: fmt.Sprintf("%d segments", n), Language: "zh", Clerk: "zhaoliu", Presiding: "zhangsan", ScheduledAt: time.Now(),
 		Seats: []transcript.Seat{{Seat: "judge", Role: "审判长"}, {Seat: "plaintiff", Role: "原告"}, {Seat: "defendant", Role: "被告"}}}
 	if _, err := e.store.CreateHearing(ctx, "admin", h); err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
 	e.store.Start(ctx, "zhaoliu", hid)
-	const n = 2000
 	seats := []string{"judge", "plaintiff", "defendant"}
 	var wg sync.WaitGroup
 	work := make(chan int)
@@ -578,7 +644,7 @@ func TestFirstPaint2000(t *testing.T) {
 					_, err = e.store.SetEngineResult(ctx, "engine:x", sg.ID, transcript.EngineResult{Text: fmt.Sprintf("第%d段：本院依法公开开庭审理了原告与被告买卖合同纠纷一案，双方当事人均到庭参加诉讼。", i), Final: true, Engine: "x"})
 				}
 				if err != nil {
-					t.Error(err)
+					e.t.Error(err)
 				}
 			}
 		}()
@@ -588,6 +654,15 @@ func TestFirstPaint2000(t *testing.T) {
 	}
 	close(work)
 	wg.Wait()
+}
+
+// TestFirstPaint2000 measures the first paint of a hearing with 2,000 segments.
+func TestFirstPaint2000(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const hid = "big"
+	const n = 2000
+	e.bigHearing(hid, n)
 	e.login("zhaoliu")
 	var results []string
 	best := 1e9

@@ -522,6 +522,13 @@
     return n;
   }
   function focusRow(el) { if (el) { el.focus(); el.scrollIntoView({ block: "nearest" }); } }
+  // After a request, focus moves only if it is still where the action left it (on `from`, inside
+  // it, or nowhere): an answer that arrives after the clerk moved on to another segment or
+  // started typing in another editor must not pull focus away from there.
+  function focusRowFrom(el, from) {
+    const a = document.activeElement;
+    if (!a || a === document.body || (from && from.contains(a))) focusRow(el);
+  }
 
   function startEdit(row, caretEnd) {
     if (!H.can.edit || H.editing) return;
@@ -545,10 +552,11 @@
     const row = document.getElementById("s-" + e.id);
     if (!row) return;
     if (!sg || sg.deleted) { removeItem("s", e.id); return; }
+    const a = document.activeElement, here = !a || a === document.body || row.contains(a); // see focusRowFrom
     row.className = segClass(sg);
     row.dataset.rev = sg.revision;
     row.innerHTML = segInner(sg);
-    row.focus();
+    if (here) row.focus();
   }
 
   function showRemoteChange(sg, actor) {
@@ -609,12 +617,12 @@
   async function splitAtCaret() {
     const e = H.editing;
     if (!e) return;
-    const ta = e.row.querySelector("textarea");
+    const ta = e.row.querySelector("textarea"), from = e.row;
     const caret = runeOffset(ta.value, ta.selectionStart);
     let base = e.base;
     if (ta.value !== base.text) { base = await saveEdit(); if (!base) return; } else endEdit();
     const r = await api("POST", "/api/segments/" + base.id + "/split", { revision: base.revision, offset: caret });
-    if (r.status === 200) { applySegment(r.data.segment, S.me.name); applySegment(r.data.second, S.me.name); toast(t("saved")); focusRow(document.getElementById("s-" + r.data.second.id)); }
+    if (r.status === 200) { applySegment(r.data.segment, S.me.name); applySegment(r.data.second, S.me.name); toast(t("saved")); focusRowFrom(document.getElementById("s-" + r.data.second.id), from); }
     else report(r);
   }
 
@@ -624,7 +632,7 @@
     if (!sg || !nx) return;
     const next = H.segs.get(+nx.dataset.id);
     const r = await api("POST", "/api/segments/" + sg.id + "/merge", { revision: sg.revision, next_revision: next.revision });
-    if (r.status === 200) { applySegment(r.data.segment, S.me.name); applySegment(Object.assign({}, next, { deleted: true, revision: next.revision + 1 }), S.me.name); focusRow(document.getElementById("s-" + sg.id)); toast(t("saved")); }
+    if (r.status === 200) { applySegment(r.data.segment, S.me.name); applySegment(Object.assign({}, next, { deleted: true, revision: next.revision + 1 }), S.me.name); focusRowFrom(document.getElementById("s-" + sg.id), row); toast(t("saved")); }
     else report(r);
   }
 
@@ -638,7 +646,7 @@
     if (seat === sg.seat) { focusRow(row); return; }
     const r = await api("POST", "/api/segments/" + sg.id + "/relabel", { revision: sg.revision, seat });
     if (r.status === 200) { applySegment(r.data.segment, S.me.name); toast(t("saved")); } else report(r);
-    focusRow(document.getElementById("s-" + sg.id));
+    focusRowFrom(document.getElementById("s-" + sg.id), row);
   }
 
   async function addNote(row) {
@@ -648,7 +656,7 @@
     if (v !== "ok") return;
     const r = await api("POST", "/api/hearings/" + encodeURIComponent(H.id) + "/notes", { at_ms: sg ? sg.end_ms : lastMS(), segment_id: sg ? sg.id : 0, text: $("#dNote").value });
     report(r);
-    if (row) focusRow(row);
+    if (row) focusRowFrom(row, row);
   }
 
   async function history(row) {
@@ -756,6 +764,14 @@
     if (!H) return;
     const inText = e.target.tagName === "TEXTAREA";
     const row = curRow();
+    if (e.key === "Tab" && e.shiftKey) {
+      // Shift+Tab from inside the list would land on the list's own tab stop, which hands focus
+      // straight back to a segment: a keyboard trap. Skip that stop for this one key press.
+      const tx = $("#tx");
+      tx.tabIndex = -1;
+      setTimeout(() => { tx.tabIndex = 0; });
+      return;
+    }
     if (inText && H.editing) {
       if (e.key === "Enter" && !e.shiftKey && !e.altKey) { e.preventDefault(); saveEdit(); return; }
       if (e.key === "Escape") { e.preventDefault(); endEdit(); return; }
@@ -764,7 +780,7 @@
       if (e.altKey && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
         e.preventDefault();
         const dir = e.key === "ArrowDown" ? 1 : -1, from = H.editing.row;
-        saveEdit().then((ok) => { if (ok) focusRow(rowAt(from, dir)); });
+        saveEdit().then((ok) => { if (ok) focusRowFrom(rowAt(from, dir), from); });
       }
       return;
     }
