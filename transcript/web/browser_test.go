@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -665,7 +666,7 @@ func TestFirstPaint2000(t *testing.T) {
 	e.bigHearing(hid, n)
 	e.login("zhaoliu")
 	var results []string
-	best := 1e9
+	var paints []float64
 	c := e.apiLogin("zhaoliu") // the first read of a hearing scans its history once for the live head
 	c.do("GET", "/api/hearings/"+hid+"/segments", nil, nil)
 	for run := 0; run < 3; run++ {
@@ -683,12 +684,9 @@ func TestFirstPaint2000(t *testing.T) {
 		e.eval(`window.csFirstPaint`, &fp)
 		results = append(results, fmt.Sprintf("run %d: %.0f ms from navigation start (data request %.0f ms, DOM %.0f ms, layout and paint %.0f ms)",
 			run+1, fp.SinceNavigation, fp.Fetch, fp.DOM, fp.Layout))
-		if raceOn {
-			best = min(best, fp.SinceNavigation-fp.Fetch) // the browser's part; the server runs under -race
-		} else {
-			best = min(best, fp.SinceNavigation)
-		}
+		paints = append(paints, fp.SinceNavigation)
 	}
+	benchLine("chromium", paints)
 	e.shot("09-hearing-2000-segments")
 	// Typing while segments stream in: type into an editor while 50 segments arrive.
 	// Edit the last segment, at the bottom where new ones arrive: the view must not move.
@@ -727,12 +725,19 @@ func TestFirstPaint2000(t *testing.T) {
 		strings.Join(results, "; "), typing.Round(time.Millisecond))
 	t.Log(msg)
 	os.WriteFile(filepath.Join(e.arts, "first-paint.txt"), []byte(msg+"\n"), 0o644)
-	// The best of three runs: the CI machine runs other packages' tests at the same time, and
-	// the page's own cost is what this measures. Under -race the server's data request is
-	// several times slower than in production, so only the browser's share is held to 1 s.
-	if best > 1000 {
-		t.Errorf("first paint of 2000 segments took %.0f ms at best, over 1 s", best)
+	// How fast is a benchmark's question (make bench-ui, target < 1 s), not this test's: under
+	// -race and beside other packages' tests the time says little.
+}
+
+// benchLine prints the first-paint runs of one browser in the form scripts/bench-ui.sh reads.
+func benchLine(browser string, ms []float64) {
+	s := slices.Clone(ms)
+	slices.Sort(s)
+	runs := make([]string, len(ms))
+	for i, v := range ms {
+		runs[i] = fmt.Sprintf("%.0f", v)
 	}
+	fmt.Printf("BENCH firstpaint browser=%s segments=2000 median_ms=%.0f runs_ms=%s race=%v\n", browser, s[len(s)/2], strings.Join(runs, ","), raceOn)
 }
 
 // TestEnglishHearing: an English hearing shows the US court labels and an English UI; the
