@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // SampleRate is the rate of all audio inside the system.
@@ -142,3 +143,20 @@ func (None) Close() error { return nil }
 
 // Health implements HealthChecker: None is never up.
 func (None) Health(context.Context) error { return ErrNoEngine }
+
+// CleanText makes an engine's text fit for the record: invalid UTF-8 (a token boundary can
+// split a character) becomes U+FFFD, and NUL and other control characters but tab and newline
+// are dropped, so no engine can produce a result the hearing record must refuse, which would
+// leave the utterance pending for ever.
+func CleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' {
+			return r
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -107,6 +107,6 @@ func (b *Backlog) Complete(ctx context.Context, r asr.Result) error {
 		engine = "backfill"
 	}
 	_, err := b.Record.SetEngineResult(ctx, "engine:"+engine, u.seg, transcript.EngineResult{
-		Text: strings.Join(parts, " "), Confidence: r.Confidence, Final: true, Engine: engine})
+		Text: asr.CleanText(strings.Join(parts, " ")), Confidence: r.Confidence, Final: true, Engine: engine})
 	return err
 }

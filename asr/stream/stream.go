@@ -666,6 +666,7 @@ func (s *Stream) Result(r asr.Result) {
 	if !ok {
 		return // a piece of a split utterance whose siblings are not done yet, or unknown
 	}
+	text = asr.CleanText(text)
 	s.count(func(st *Stats) { st.Results++ })
 	if r.Engine == "" {
 		r.Engine = "policy" // a blip the utterance policy settled without an engine

@@ -108,8 +108,12 @@ func startStream(t *testing.T, store *sqlite.Store, data string, eng asr.Engine,
 	return st
 }
 
-// echoEngine is the outer boundary: it "transcribes" by naming the seat's audio length.
-type echoEngine struct{ fail bool }
+// echoEngine is the outer boundary: it "transcribes" by naming the seat's audio length
+// (followed by suffix, when set).
+type echoEngine struct {
+	fail   bool
+	suffix string
+}
 
 func (e *echoEngine) Name() string { return "echo" }
 func (e *echoEngine) Close() error { return nil }
@@ -117,7 +121,7 @@ func (e *echoEngine) Transcribe(ctx context.Context, r asr.Request) (asr.Transcr
 	if e.fail {
 		return asr.Transcript{}, asr.ErrUnavailable
 	}
-	return asr.Transcript{Text: fmt.Sprintf("%s spoke %.1f s", r.Utterance.Seat, float64(len(r.PCM))/16000), NoSpeechProb: -1}, nil
+	return asr.Transcript{Text: fmt.Sprintf("%s spoke %.1f s", r.Utterance.Seat, float64(len(r.PCM))/16000) + e.suffix, NoSpeechProb: -1}, nil
 }
 
 // scene puts speech on judge at 1 s and on witness at 15 s, each bleeding 15 dB into the other mic.
@@ -589,5 +593,40 @@ func TestSessionEndEndsOpenTurns(t *testing.T) {
 	}
 	if st.InProgress(witness.ID) {
 		t.Error("the ended turn is still marked in progress (backfill would skip it forever)")
+	}
+}
+
+// An engine's text that the record would refuse (NUL, broken UTF-8) is cleaned on the way in,
+// so the utterance ends with text instead of staying pending for ever.
+func TestEngineTextTheRecordWouldRefuseIsCleaned(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	store := openStore(t, data)
+	id := "room7-clean"
+	audio := scene(t)
+	writeArchive(t, data, id, audio)
+	st := startStream(t, store, data, &echoEngine{suffix: " \x00ok\xe4\xb8"}, pool.DefaultConfig(), Config{})
+	st.HearingOpened(twoSeats(id), 0)
+	feedBlocks(st, id, audio, 0, len(audio[0]), 0)
+	st.SessionEnded(id)
+	var segs []transcript.Segment
+	for i := 0; i < 400; i++ {
+		segs, _ = store.ListSegments(ctx, id, false)
+		done := len(segs) > 0
+		for _, sg := range segs {
+			done = done && sg.Status == transcript.SegmentFinal
+		}
+		if done {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if len(segs) == 0 {
+		t.Fatal("no segments")
+	}
+	for _, sg := range segs {
+		if sg.Status != transcript.SegmentFinal || !strings.HasSuffix(sg.Text, " ok\uFFFD") {
+			t.Fatalf("segment %+v: want final with the cleaned text", sg)
+		}
 	}
 }
