@@ -138,12 +138,27 @@ cpu_model=$(awk -F: '/model name/ {gsub(/^ +/, "", $2); print $2; exit}' /proc/c
   echo "The baseline (16 kHz source) shows the cost without resampling; the difference to"
   echo "replay48k is the 48 → 16 kHz polyphase resampler for 8 channels."
   echo
-  echo "RSS counts file-backed pages: the binary's text (the one courtscribe binary, server parts"
-  echo "included) and, for the device case, the shared libraries that ALSA's configuration loads"
-  echo "when portaudio enumerates devices (Debian's libasound2-plugins pull in libavcodec, x265,"
-  echo "librsvg… for the a52/lavrate plugins). Those pages are shared with every other process"
-  echo "mapping them; the agent's own memory is the anon RSS column, and PSS divides shared pages"
-  echo "among the processes that use them."
+  echo "RSS counts file-backed pages: the binary's text and read-only data (the one courtscribe"
+  echo "binary, server parts included: ~16.6 MB of it is mapped, as the kernel maps large page-cache"
+  echo "folios of it whole), shared libraries and, for the device case, PulseAudio's shared-memory"
+  echo "pool through which the recorded audio arrives (1–3 MB). Those pages are shared with other"
+  echo "processes mapping them; the agent's own memory is the anon RSS column, and PSS divides"
+  echo "shared pages among the processes that use them (here the server runs the same binary)."
+  echo
+  echo "Device case: portaudio's Pa_Initialize (ALSA host API) opens every PCM that ALSA's"
+  echo "configuration defines to list the devices, and alsa-lib loads each PCM type's plugin module"
+  echo "for that: with Debian's libasound2-plugins a52 (libavcodec, x265, aom, rsvg, …), jack, oss,"
+  echo "speex, upmix, vdownmix, usb_stream and pulse, and keeps them all loaded (~11 MB of the"
+  echo "agent's RSS with their relocated data). The agent frees ALSA's configuration right after"
+  echo "that enumeration, so ALSA unloads every module no open PCM holds (capture/device"
+  echo "initializeForCapture; the device list is unchanged), and opening the stream loads only the"
+  echo "chosen device's plugin. The enumeration still leaves behind the libraries that cannot be"
+  echo "unloaded (x265, glib/gio/gobject: ~2.8 MB) and pages of resident libraries touched while"
+  echo "their symbols were resolved; the peak RSS column includes it (the agent's first half second)."
+  echo "The agent also runs with GOGC=50 unless GOGC is set: its live heap is ~1 MB, so the heap goal"
+  echo "is 2 MB instead of 4 MB (~1.7 MB less anon memory, about one collection a second), which"
+  echo "lowers the replay cases too. Before both changes (commit 00f7645, 2026-11-25) the three cases"
+  echo "measured 27.0 / 26.9 / 48.3 MB RSS, anon 7.0 / 6.9 / 10.5 MB, PSS 16.4 / 16.3 / 34.5 MB."
 } >docs/bench-agent.md
 srows=()
 for c in replay48k device48k; do

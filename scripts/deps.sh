@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(
   pkg-config gcc
   portaudio19-dev          # capture: portaudio headers and library
+  libasound2-dev           # capture/device calls alsa-lib directly (to unload unused ALSA plugins)
   pulseaudio pulseaudio-utils alsa-utils libasound2-plugins # a virtual audio device for the real capture test
   espeak-ng sox            # synthetic hearings for tests, benchmarks and make run
   chromium                 # end-to-end UI tests in a real headless browser

@@ -54,6 +54,6 @@ if [ -z "$ok" ]; then
   skip "PulseAudio did not start: ${reason:-no log}"
 fi
 echo "device-test: PulseAudio up (pid $pa_pid), null sink $SINK with 8 channels"
-COURTSCRIBE_TEST_SINK=$SINK go test -tags devicetest -count=1 -timeout 5m -v -run '^TestRealCapture$' ./capture/device/ 2>&1 |
+COURTSCRIBE_TEST_SINK=$SINK go test -tags devicetest -count=1 -timeout 5m -v -run '^(TestRealCapture|TestOpenByIndexAndName)$' ./capture/device/ 2>&1 |
   grep -v "^ALSA lib\|^Cannot connect\|^jack server\|^JackShm" || { echo "device-test: FAILED"; exit 1; }
 echo "device-test: passed"

@@ -36,18 +36,58 @@ type Info struct {
 	Default           bool    `json:"default,omitempty"`
 }
 
-var paMu sync.Mutex // portaudio's Initialize/Terminate are reference counted but not thread safe
+var (
+	paMu    sync.Mutex // portaudio's Initialize/Terminate are reference counted but not thread safe
+	paUsers int        // Initialize calls not yet matched by Terminate (guarded by paMu)
+)
 
 func initialize() error {
 	paMu.Lock()
 	defer paMu.Unlock()
-	return portaudio.Initialize()
+	return initializeLocked()
+}
+
+func initializeLocked() error {
+	if err := portaudio.Initialize(); err != nil {
+		return err
+	}
+	paUsers++
+	return nil
+}
+
+// initializeForCapture initialises portaudio for a capture stream and then lets ALSA unload
+// the plugin modules that portaudio's device enumeration loaded.
+//
+// Pa_Initialize (ALSA host API, portaudio 19.6) opens every PCM that ALSA's configuration
+// defines to probe its channels and rates, and alsa-lib dlopens each PCM type's plugin
+// module on the way: with Debian's libasound2-plugins that is a52 (libavcodec and through it
+// x265, aom, rsvg, …), jack, oss, speex, upmix, vdownmix, usb_stream, pulse. alsa-lib keeps
+// every module in its cache until its global configuration is freed, which portaudio only
+// does in Pa_Terminate, so a capturing agent kept them all mapped (~11 MB of its RSS with
+// their relocated data) for code it never calls again. Freeing the configuration (snd_config_update_free_global, what Pa_Terminate
+// calls) right after the enumeration dlcloses every module no open PCM holds; portaudio's
+// device list is already built and is not affected, so indices and names stay those of
+// `courtscribe devices`. Opening the stream then reloads the configuration and loads only
+// the chosen device's plugin. Done only when this is the process's sole portaudio user, so
+// no PCM of another stream is open while the configuration is freed.
+func initializeForCapture() error {
+	paMu.Lock()
+	defer paMu.Unlock()
+	if err := initializeLocked(); err != nil {
+		return err
+	}
+	if paUsers == 1 {
+		releaseALSAPlugins()
+	}
+	return nil
 }
 
 func terminate() {
 	paMu.Lock()
 	defer paMu.Unlock()
-	_ = portaudio.Terminate()
+	if err := portaudio.Terminate(); err == nil {
+		paUsers--
+	}
 }
 
 // List returns the input devices portaudio sees (devices with at least one input channel).
@@ -124,7 +164,7 @@ func Open(opts Options) (*Source, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := initialize(); err != nil {
+	if err := initializeForCapture(); err != nil {
 		return nil, fmt.Errorf("portaudio: %w", err)
 	}
 	s, err := open(opts)

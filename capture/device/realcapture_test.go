@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +96,10 @@ func TestRealCapture(t *testing.T) {
 	src, err := Open(Options{Device: "pulse", Channels: channels, SampleRate: rate, Logger: log})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The agent keeps only the plugin of the device it captures from (see initializeForCapture).
+	if mods := mappedALSAModules(t); !slices.Equal(mods, []string{"libasound_module_pcm_pulse.so"}) {
+		t.Errorf("capturing from pulse, mapped ALSA plugin modules: %v; want only libasound_module_pcm_pulse.so", mods)
 	}
 	seats := make([]wire.Seat, channels)
 	for c := range seats {
@@ -208,4 +214,44 @@ func ncc(a, b []float64, lag int) float64 {
 		return 0
 	}
 	return ab / math.Sqrt(aa*bb)
+}
+
+// TestOpenByIndexAndName: every input device that List shows (what `courtscribe devices`
+// prints) opens by its index and by its exact name as that same device, although the capture
+// path unloads ALSA's plugin modules between the enumeration and opening the stream.
+func TestOpenByIndexAndName(t *testing.T) {
+	if os.Getenv("PULSE_SERVER") == "" {
+		t.Skip("no PulseAudio test server (run scripts/device-test.sh)")
+	}
+	devs, err := List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range devs {
+		names = append(names, d.Name)
+	}
+	for _, want := range []string{"pulse", "default"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("List has no %q device: %q", want, names)
+		}
+	}
+	for _, d := range devs {
+		for _, sel := range []string{strconv.Itoa(d.Index), d.Name} {
+			src, err := Open(Options{Device: sel, Channels: 1})
+			if err != nil {
+				t.Errorf("Open(%q): %v", sel, err)
+				continue
+			}
+			if got := src.Info(); got.Index != d.Index || got.Name != d.Name {
+				t.Errorf("Open(%q) opened %d %q, want %d %q", sel, got.Index, got.Name, d.Index, d.Name)
+			}
+			if _, err := src.Read(context.Background()); err != nil {
+				t.Errorf("Open(%q): reading: %v", sel, err)
+			}
+			if err := src.Close(); err != nil {
+				t.Errorf("Open(%q): close: %v", sel, err)
+			}
+		}
+	}
 }

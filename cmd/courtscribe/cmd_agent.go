@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -43,6 +44,7 @@ every sample is acknowledged (exit 0); if the server cannot be reached within --
 the agent exits 3 and the spool keeps the rest for the next start.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			setAgentGCPercent()
 			log := newLogger(os.Stderr).With("part", "agent")
 			seatMap, err := wire.ParseSeats(seats)
 			if err != nil {
@@ -124,4 +126,19 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 	cmd.MarkFlagRequired("courtroom")
 	cmd.MarkFlagRequired("seats")
 	return cmd
+}
+
+// agentGCPercent is the agent's GOGC unless the environment sets one. The agent's live heap
+// is about 1 MB and it allocates about 1 MB/s (audio blocks and frames); with Go's default of
+// 100 the heap grows to the 4 MB minimum goal before each collection, with 50 to 2 MB. That
+// is ~1.7 MB less resident memory (docs/bench-agent.md) for about one collection a second
+// instead of one every 2.5 s: measured with 8 channels at 48 kHz, about 0.6 % of a core more
+// (0.08 % per channel, against the 2 % per channel target).
+const agentGCPercent = 50
+
+// setAgentGCPercent applies agentGCPercent unless GOGC is set in the environment.
+func setAgentGCPercent() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(agentGCPercent)
+	}
 }
