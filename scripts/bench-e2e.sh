@@ -39,7 +39,7 @@ run_case() { # name engine [tags]
     lines+=("$line")
   done
   local v
-  v() { printf '%s\n' "${lines[@]}" | { grep -oE "$1=[0-9.]+" || true; } | cut -d= -f2 | sort -n |
+  v() { printf '%s\n' "${lines[@]}" | { grep -oE "$1=-?[0-9.]+" || true; } | cut -d= -f2 | sort -g |
     awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "n/a"}'; }
   local p50 p95 mx f50 f95 timed miss
   p50=$(v final_p50_ms) p95=$(v final_p95_ms) mx=$(v final_max_ms) f50=$(v first_text_p50_ms) f95=$(v first_text_p95_ms)
@@ -96,7 +96,9 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   echo
   echo "The weightless test model decodes garbage and falls back through every temperature, so its"
   echo "compute per utterance is an upper bound for a real tiny model of the same size. \"First text\""
-  echo "is the first non-empty text drawn for the segment (a partial, when the engine sends one)."
+  echo "is the first non-empty text drawn for the segment (a partial, when the engine sends one), counted"
+  echo "from the end of speech: negative when text appears while the speaker is still talking. The"
+  echo "weightless test model's text is empty, so the whisper case has no first text to time."
   echo "Reproduce: \`make bench-e2e\` (BENCH_E2E_SCENE, BENCH_E2E_LANG, BENCH_E2E_RUNS tune it)."
 } >"$OUT"
 if [ -n "$W50" ]; then
