@@ -61,6 +61,32 @@ type rig struct {
 	holds  map[string]chan struct{} // see holdAnswer
 }
 
+// journeyLines is what the journeys' agent replay says, in order.
+var journeyLines = []struct{ seat, text string }{
+	{"judge", "现在开庭。核对当事人身份。"}, {"plaintiff", "原告张某，委托诉讼代理人李四。"}, {"defendant", "被告李某到庭。"},
+	{"judge", "原告陈述诉讼请求。"}, {"plaintiff", "请求判令被告支付货款十万元及违约金。"},
+}
+
+// startJourneyHearing checks the hearing the admin created in the form, starts it as the
+// agent replay does and replays the first two lines; it returns the lines and those segments.
+func (r *rig) startJourneyHearing(hid string) ([]struct{ seat, text string }, []*transcript.Segment) {
+	r.t.Helper()
+	ctx := context.Background()
+	h, err := r.store.GetHearing(ctx, hid)
+	if err != nil || h.Clerk != "zhaoliu" || h.Presiding != "zhangsan" || len(h.Seats) != 3 || h.Seats[1].Person != "李四" ||
+		h.CaseNumber != "（2026）京0105民初1234号" || h.Title != "张某诉李某买卖合同纠纷案" {
+		r.t.Fatalf("created hearing: %+v, %v", h, err)
+	}
+	if _, err := r.store.Start(ctx, "zhaoliu", hid); err != nil {
+		r.t.Fatal(err)
+	}
+	var segs []*transcript.Segment
+	for i, l := range journeyLines[:2] {
+		segs = append(segs, r.replay(hid, l.seat, int64(i)*3000, l.text))
+	}
+	return journeyLines, segs
+}
+
 // env is a rig driven by chromium through chromedp.
 type env struct {
 	*rig
@@ -372,24 +398,10 @@ func TestJourney(t *testing.T) {
 	e.shot("02-create-hearing")
 	e.run(chromedp.Click(chromedp.CSS("#hf button[type=submit]")))
 	e.wait(`location.hash.startsWith("#/hearing/")`)
-	h, err := e.store.GetHearing(ctx, hid)
-	if err != nil || h.Clerk != "zhaoliu" || h.Presiding != "zhangsan" || len(h.Seats) != 3 || h.Seats[1].Person != "李四" || h.CaseNumber != "（2026）京0105民初1234号" {
-		t.Fatalf("created hearing: %+v, %v", h, err)
-	}
 	e.logout()
 
 	// The clerk opens the hearing; the agent replay starts it and speech arrives.
-	if _, err := e.store.Start(ctx, "zhaoliu", hid); err != nil {
-		t.Fatal(err)
-	}
-	lines := []struct{ seat, text string }{
-		{"judge", "现在开庭。核对当事人身份。"}, {"plaintiff", "原告张某，委托诉讼代理人李四。"}, {"defendant", "被告李某到庭。"},
-		{"judge", "原告陈述诉讼请求。"}, {"plaintiff", "请求判令被告支付货款十万元及违约金。"},
-	}
-	var segs []*transcript.Segment
-	for i, l := range lines[:2] {
-		segs = append(segs, e.replay(hid, l.seat, int64(i)*3000, l.text))
-	}
+	lines, segs := e.startJourneyHearing(hid)
 	e.login("zhaoliu")
 	e.wait(fmt.Sprintf(`document.querySelector("tr[data-hearing='%s'] .badge.live")`, hid)) // today's list, live badge
 	e.shot("01-hearing-list")

@@ -222,24 +222,10 @@ func TestFirefoxJourney(t *testing.T) {
 	e.fieldsInside("hearing form")
 	e.do(e.m.click("#hf button[type=submit]"))
 	e.wait(`location.hash.startsWith("#/hearing/")`)
-	h, err := e.store.GetHearing(ctx, hid)
-	if err != nil || h.Clerk != "zhaoliu" || h.Presiding != "zhangsan" || len(h.Seats) != 3 || h.Seats[1].Person != "李四" || h.CaseNumber != "（2026）京0105民初1234号" || h.Title != "张某诉李某买卖合同纠纷案" {
-		t.Fatalf("created hearing: %+v, %v", h, err)
-	}
 	e.logout()
 
 	// The agent replay starts the hearing and speech arrives.
-	if _, err := e.store.Start(ctx, "zhaoliu", hid); err != nil {
-		t.Fatal(err)
-	}
-	lines := []struct{ seat, text string }{
-		{"judge", "现在开庭。核对当事人身份。"}, {"plaintiff", "原告张某，委托诉讼代理人李四。"}, {"defendant", "被告李某到庭。"},
-		{"judge", "原告陈述诉讼请求。"}, {"plaintiff", "请求判令被告支付货款十万元及违约金。"},
-	}
-	var segs []*transcript.Segment
-	for i, l := range lines[:2] {
-		segs = append(segs, e.replay(hid, l.seat, int64(i)*3000, l.text))
-	}
+	lines, segs := e.startJourneyHearing(hid)
 
 	// The clerk's list shows the hearing live; the clerk opens it with a click.
 	e.login("zhaoliu")
