@@ -76,6 +76,23 @@ func feedBlocks(st *Stream, id string, audio [][]int16, from, to int, pause time
 	}
 }
 
+// poll checks cond every pause until it holds or tries run out.
+func poll(tries int, pause time.Duration, cond func() bool) {
+	for i := 0; i < tries && !cond(); i++ {
+		time.Sleep(pause)
+	}
+}
+
+// allFinal reports whether there are segments and every one of them is final.
+func allFinal(segs []transcript.Segment) bool {
+	for _, s := range segs {
+		if s.Status != transcript.SegmentFinal {
+			return false
+		}
+	}
+	return len(segs) > 0
+}
+
 // openStore opens the hearing record on a real SQLite file in data.
 func openStore(t *testing.T, data string) *sqlite.Store {
 	t.Helper()
@@ -340,19 +357,12 @@ func TestGapKeepsHearingTime(t *testing.T) {
 	st.HearingClosed(id)
 	var segs []transcript.Segment
 	var notes []transcript.Note
-	for i := 0; i < 400; i++ {
+	poll(400, 50*time.Millisecond, func() bool {
 		segs, _ = store.ListSegments(ctx, id, false)
 		notes, _ = store.ListNotes(ctx, id)
 		h, _ := store.GetHearing(ctx, id)
-		final := len(segs) > 0
-		for _, s := range segs {
-			final = final && s.Status == transcript.SegmentFinal
-		}
-		if h != nil && h.Status == transcript.StatusClosed && final {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return h != nil && h.Status == transcript.StatusClosed && allFinal(segs)
+	})
 	var gap *transcript.Note
 	for i := range notes {
 		if notes[i].Kind == transcript.NoteGap {
@@ -491,18 +501,11 @@ func TestRestartContinuesTheTurnCutByTheCrash(t *testing.T) {
 	feed(st2, crashAt, len(audio[0]))
 	st2.HearingClosed(id)
 	var segs []transcript.Segment
-	for i := 0; i < 400; i++ {
+	poll(400, 25*time.Millisecond, func() bool {
 		segs, _ = store2.ListSegments(ctx, id, false)
 		h, _ := store2.GetHearing(ctx, id)
-		done := h != nil && h.Status == transcript.StatusClosed
-		for _, s := range segs {
-			done = done && s.Status == transcript.SegmentFinal
-		}
-		if done {
-			break
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+		return h != nil && h.Status == transcript.StatusClosed && allFinal(segs)
+	})
 	var judgeSpeech float64
 	var witness bool
 	var cutFinal bool
@@ -576,18 +579,15 @@ func TestSessionEndEndsOpenTurns(t *testing.T) {
 	feedBlocks(st, id, audio, 0, 20*16000, 0) // the witness speaks from 15 s to 26 s
 	st.SessionEnded(id)
 	var witness *transcript.Segment
-	for i := 0; i < 400; i++ {
+	poll(400, 25*time.Millisecond, func() bool {
 		segs, _ := store.ListSegments(ctx, id, false)
 		for i := range segs {
 			if segs[i].Seat == "witness" && segs[i].StartMS > 14000 {
 				witness = &segs[i]
 			}
 		}
-		if witness != nil && witness.Status == transcript.SegmentFinal {
-			break
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+		return witness != nil && witness.Status == transcript.SegmentFinal
+	})
 	if witness == nil || witness.Status != transcript.SegmentFinal || witness.EndMS < 19000 || witness.EndMS > 20100 {
 		t.Fatalf("the witness's open turn at the end of the session: %+v; want it final, ending with the audio at 20 s", witness)
 	}
@@ -610,17 +610,10 @@ func TestEngineTextTheRecordWouldRefuseIsCleaned(t *testing.T) {
 	feedBlocks(st, id, audio, 0, len(audio[0]), 0)
 	st.SessionEnded(id)
 	var segs []transcript.Segment
-	for i := 0; i < 400; i++ {
+	poll(400, 25*time.Millisecond, func() bool {
 		segs, _ = store.ListSegments(ctx, id, false)
-		done := len(segs) > 0
-		for _, sg := range segs {
-			done = done && sg.Status == transcript.SegmentFinal
-		}
-		if done {
-			break
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+		return allFinal(segs)
+	})
 	if len(segs) == 0 {
 		t.Fatal("no segments")
 	}

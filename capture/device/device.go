@@ -64,8 +64,9 @@ func initializeLocked() error {
 // x265, aom, rsvg, …), jack, oss, speex, upmix, vdownmix, usb_stream, pulse. alsa-lib keeps
 // every module in its cache until its global configuration is freed, which portaudio only
 // does in Pa_Terminate, so a capturing agent kept them all mapped (~11 MB of its RSS with
-// their relocated data) for code it never calls again. Freeing the configuration (snd_config_update_free_global, what Pa_Terminate
-// calls) right after the enumeration dlcloses every module no open PCM holds; portaudio's
+// their relocated data) for code it never calls again. Freeing the configuration
+// (snd_config_update_free_global, what Pa_Terminate calls) right after the enumeration
+// dlcloses every module no open PCM holds; portaudio's
 // device list is already built and is not affected, so indices and names stay those of
 // `courtscribe devices`. Opening the stream then reloads the configuration and loads only
 // the chosen device's plugin. Done only when this is the process's sole portaudio user, so

@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-	"slices"
-	"sort"
 	"time"
 
 	"github.com/courtscribe/courtscribe/transcript"
@@ -130,10 +128,8 @@ func deadMics(a AgentHealth, now time.Time) []Alarm {
 			lastAnyLoud = st.LastSpeechAt
 		}
 	}
-	acts := slices.Clone(a.Activity)
-	sort.Slice(acts, func(i, j int) bool { return acts[i].Seat < acts[j].Seat })
 	var out []Alarm
-	for _, st := range acts {
+	for _, st := range a.Activity { // in seat-map order, as the ingest side lists them
 		quietSince := st.LastSpeechAt
 		if quietSince.IsZero() {
 			quietSince = st.Since

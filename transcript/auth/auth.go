@@ -58,6 +58,7 @@ type Session struct {
 	Role    string
 	Created time.Time
 	Seen    time.Time
+	saved   time.Time // Seen as last written to the Persister
 }
 
 // ErrNoSession means the request carries no valid session.
@@ -91,8 +92,7 @@ type Manager struct {
 	cfg   Config
 	now   func() time.Time
 	mu    sync.Mutex
-	byTok map[string]*Session  // by TokenHash
-	saved map[string]time.Time // TokenHash → Seen as last persisted
+	byTok map[string]*Session // by TokenHash
 	store Persister
 	log   *slog.Logger
 }
@@ -121,7 +121,7 @@ func NewManager(cfg Config, now func() time.Time) *Manager {
 	if cfg.LoginEvery <= 0 {
 		cfg.LoginEvery = def.LoginEvery
 	}
-	return &Manager{cfg: cfg, now: now, byTok: map[string]*Session{}, saved: map[string]time.Time{}, log: slog.New(slog.DiscardHandler)}
+	return &Manager{cfg: cfg, now: now, byTok: map[string]*Session{}, log: slog.New(slog.DiscardHandler)}
 }
 
 // Restore makes p the manager's Persister and loads the sessions it kept that have not
@@ -140,13 +140,12 @@ func (m *Manager) Restore(ctx context.Context, p Persister, log *slog.Logger) (i
 	m.mu.Lock()
 	m.store = p
 	for _, st := range all {
-		s := &Session{CSRF: st.CSRF, UserID: st.UserID, Name: st.Name, Role: st.Role, Created: st.Created, Seen: st.Seen}
+		s := &Session{CSRF: st.CSRF, UserID: st.UserID, Name: st.Name, Role: st.Role, Created: st.Created, Seen: st.Seen, saved: st.Seen}
 		if m.expired(s, now) {
 			gone = append(gone, st.TokenHash)
 			continue
 		}
 		m.byTok[st.TokenHash] = s
-		m.saved[st.TokenHash] = st.Seen
 	}
 	n := len(m.byTok)
 	m.mu.Unlock()
@@ -181,7 +180,7 @@ func (m *Manager) Create(w http.ResponseWriter, r *http.Request, userID, name, r
 		return nil, err
 	}
 	now := m.now()
-	s := &Session{Token: tok, CSRF: csrf, UserID: userID, Name: name, Role: role, Created: now, Seen: now}
+	s := &Session{Token: tok, CSRF: csrf, UserID: userID, Name: name, Role: role, Created: now, Seen: now, saved: now}
 	hash := TokenHash(tok)
 	m.mu.Lock()
 	gone := m.sweepLocked(now)
@@ -197,7 +196,6 @@ func (m *Manager) Create(w http.ResponseWriter, r *http.Request, userID, name, r
 	}
 	m.mu.Lock()
 	m.byTok[hash] = s
-	m.saved[hash] = now
 	m.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
 		Name: CookieName, Value: tok, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
@@ -212,7 +210,6 @@ func (m *Manager) sweepLocked(now time.Time) []string {
 	for k, s := range m.byTok {
 		if m.expired(s, now) {
 			delete(m.byTok, k)
-			delete(m.saved, k)
 			gone = append(gone, k)
 		}
 	}
@@ -253,7 +250,6 @@ func (m *Manager) Get(r *http.Request) (Session, error) {
 	}
 	if m.expired(s, now) {
 		delete(m.byTok, hash)
-		delete(m.saved, hash)
 		m.mu.Unlock()
 		m.forget(r.Context(), []string{hash})
 		return Session{}, ErrNoSession
@@ -261,8 +257,8 @@ func (m *Manager) Get(r *http.Request) (Session, error) {
 	s.Seen = now
 	out := *s
 	var save *StoredSession
-	if m.store != nil && now.Sub(m.saved[hash]) >= SeenEvery {
-		m.saved[hash] = now
+	if m.store != nil && now.Sub(s.saved) >= SeenEvery {
+		s.saved = now
 		st := stored(hash, s)
 		save = &st
 	}
@@ -283,7 +279,6 @@ func (m *Manager) Destroy(w http.ResponseWriter, r *http.Request) {
 		m.mu.Lock()
 		_, had := m.byTok[hash]
 		delete(m.byTok, hash)
-		delete(m.saved, hash)
 		m.mu.Unlock()
 		if had {
 			m.forget(r.Context(), []string{hash})
@@ -299,7 +294,6 @@ func (m *Manager) DestroyUser(userID string) {
 	for k, s := range m.byTok {
 		if s.UserID == userID {
 			delete(m.byTok, k)
-			delete(m.saved, k)
 		}
 	}
 	store := m.store
