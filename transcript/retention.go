@@ -53,11 +53,16 @@ func (p RetentionPolicy) Due(h *Hearing, now time.Time) bool {
 }
 
 // ParseRetention parses entries "COURT=DURATION" ("*=DURATION" or "default=DURATION" for every
-// other court). A duration is a number with d (days), y (365 days) or a Go duration ("720h");
+// other court); an entry may hold several, separated by ',' (so a court name has no ','). A
+// duration is a number with d (days), y (365 days) or a Go duration ("720h");
 // "forever" or "0" keeps hearings forever.
 func ParseRetention(entries []string) (RetentionPolicy, error) {
 	p := RetentionPolicy{Courts: map[string]time.Duration{}}
+	var split []string
 	for _, e := range entries {
+		split = append(split, strings.Split(e, ",")...)
+	}
+	for _, e := range split {
 		e = strings.TrimSpace(e)
 		if e == "" {
 			continue
