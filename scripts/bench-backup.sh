@@ -81,6 +81,11 @@ Medians: first backup **$first s** ($(mb "$fw") MB written, $rate MB/s), increme
 ($(mb "$iw") MB written: the record only), baseline $cp s (first backup / baseline = $ratio).
 Extrapolated to a full 6-hour day ($full_gb GB): first backup about **$full_first s**; the
 incremental backup does not grow with the audio (it stats the files and copies the record).
+
+This machine is shared (see the load average at the start): runs vary, the baseline by more
+than the backup; compare the columns of one run. The first backup is not slower than a plain
+copy: SHA-256 takes less CPU time than the disk takes to write the bytes, so the disk is the
+limit.
 MD
 bench_summary "$OUT" \
   "first backup, $COURTROOMS courtrooms × 6 seats × $MINUTES min ($(gb "$audio") GB)|$first s ($(mb "$fw") MB written; 6 h day ≈ $full_first s)|—|copy + fsync without hashing $cp s|—" \
