@@ -185,13 +185,26 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	if out, code := run("transcript", "verify", exp, "--audio", filepath.Join(full, "hearings", id)); code != 0 || !strings.Contains(out, "audio: 2 files match") {
 		t.Fatalf("verify against the restored audio: exit %d\n%s", code, out)
 	}
-	// The restored server starts.
+	// The restored server starts; its background scrub (--scrub-interval) finds a damaged WAV
+	// by itself and names it in /metrics.
 	addr2 := igFreeAddr(t)
-	srv2 := igStartServer(t, full, addr2)
+	srv2 := igStartServer(t, full, addr2, "--scrub-interval", "200ms", "--scrub-rate-mb", "4")
+	if !strings.Contains(metrics(t, "http://"+addr2), "courtscribe_integrity_mismatches 0") {
+		t.Fatal("integrity metric missing or not zero on a clean restore")
+	}
+	f, err := os.OpenFile(filepath.Join(full, "hearings", id, "audio", "judge.wav"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt([]byte{0x11}, 2000)
+	f.Close()
+	igEventually(t, 20*time.Second, "the background scrub's alarm", func() bool {
+		return strings.Contains(metrics(t, "http://"+addr2), `file="hearings/`+id+`/audio/judge.wav"`)
+	})
 	srv2.stop()
 
 	// Damage: a flipped byte in the signed hearing's WAV, a deleted segment row.
-	f, err := os.OpenFile(filepath.Join(data, "hearings", id, "audio", "witness.wav"), os.O_RDWR, 0)
+	f, err = os.OpenFile(filepath.Join(data, "hearings", id, "audio", "witness.wav"), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,6 +259,56 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 		t.Fatalf("backup into the data directory: exit %d\n%s", code, out)
 	}
 	srv.stop()
+}
+
+func metrics(t *testing.T, base string) string {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// TestBackupRefusesWithoutSpace: a destination on a real 4 MiB tmpfs is refused before anything
+// is written, with the space the backup needs in the message (needs root to mount; skipped
+// otherwise).
+func TestBackupRefusesWithoutSpace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end with real binaries")
+	}
+	bin := igBinary(t)
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("SKIP: cannot mount a small tmpfs (%v: %s)", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+	data := t.TempDir()
+	cmd := exec.Command(bin, "users", "add", "--data", data, "--name", "admin", "--role", "admin", "--password-stdin")
+	cmd.Stdin = strings.NewReader("pw-admin-1\n")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("users add: %v\n%s", err, b)
+	}
+	dir := filepath.Join(data, "hearings", "big", "audio")
+	os.MkdirAll(dir, 0o755)
+	w, err := wavfile.Create(filepath.Join(dir, "judge.wav"), 16000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(igPCM(1, 4_000_000, 9)[0]) // 8 MB
+	w.Close()
+	dest := filepath.Join(mnt, "backup")
+	out, err := exec.Command(bin, "backup", "--data", data, "--to", dest).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "not enough free space") || !strings.Contains(string(out), "needs") {
+		t.Fatalf("backup onto a 4 MiB disk: %v\n%s", err, out)
+	}
+	if es, _ := os.ReadDir(filepath.Join(dest, "objects")); len(es) != 0 {
+		t.Fatalf("objects written before the refusal: %v", es)
+	}
+	if es, _ := os.ReadDir(filepath.Join(dest, "snapshots")); len(es) != 0 {
+		t.Fatalf("snapshots written before the refusal: %v", es)
+	}
 }
 
 // dbEvents reads every event row of a data directory's record.
