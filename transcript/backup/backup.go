@@ -394,18 +394,18 @@ func scan(data, dest string, prev *Manifest) ([]item, map[string]bool, error) {
 			prevFiles[prev.Files[i].Path] = &prev.Files[i]
 		}
 	}
-	manifests := map[string]map[string]string{} // hearing → rel path → sha256
-	expected := func(rel string) (sum string, closed bool) {
+	manifests := map[string]map[string]ingest.ManifestFileEntry{} // hearing → path in the hearing → entry
+	expected := func(rel string) (e ingest.ManifestFileEntry, closed bool) {
 		parts := strings.Split(rel, "/")
 		if len(parts) != 4 || parts[0] != ingest.HearingsDir || parts[2] != ingest.AudioDir {
-			return "", false
+			return e, false
 		}
 		m, ok := manifests[parts[1]]
 		if !ok {
-			m = map[string]string{}
+			m = map[string]ingest.ManifestFileEntry{}
 			if man, err := ingest.ReadManifest(data, parts[1]); err == nil {
 				for _, f := range man.Files {
-					m[f.Path] = f.SHA256
+					m[f.Path] = f
 				}
 			} else {
 				m = nil // no manifest yet: the hearing is being recorded
@@ -413,7 +413,7 @@ func scan(data, dest string, prev *Manifest) ([]item, map[string]bool, error) {
 			manifests[parts[1]] = m
 		}
 		if m == nil {
-			return "", false
+			return e, false
 		}
 		return m[parts[2]+"/"+parts[3]], true
 	}
@@ -444,12 +444,14 @@ func scan(data, dest string, prev *Manifest) ([]item, map[string]bool, error) {
 		}
 		it := item{rel: rel, info: info}
 		isWAV := strings.HasSuffix(rel, ".wav")
-		sum, closed := expected(rel)
+		me, closed := expected(rel)
 		switch {
-		case closed && sum != "":
-			it.expected = sum
-			if objectExists(dest, sum) {
-				it.reuse = &File{SHA256: sum, Bytes: info.Size()}
+		case closed && me.SHA256 != "":
+			it.expected = me.SHA256
+			if objectExists(dest, me.SHA256) {
+				// The good copy is in the destination: its size is the manifest's, whatever
+				// happened to the file on this disk since (the scrub's business).
+				it.reuse = &File{SHA256: me.SHA256, Bytes: me.Bytes}
 			}
 		case isWAV && !closed && strings.HasPrefix(rel, ingest.HearingsDir+"/"):
 			it.live = true

@@ -531,3 +531,37 @@ func TestParseRetention(t *testing.T) {
 		}
 	}
 }
+
+// TestBackupKeepsGoodCopies: audio damaged on the server after a backup does not displace the
+// good copy (the next snapshot still restores the original), and audio already damaged at its
+// first backup is stored but reported, by name.
+func TestBackupKeepsGoodCopies(t *testing.T) {
+	r := newRig(t)
+	dest := filepath.Join(t.TempDir(), "backup")
+	r.backup(t, dest)
+	wav := filepath.Join(r.data, ingest.HearingsDir, "closed", ingest.AudioDir, "judge.wav")
+	if err := os.Truncate(wav, 50000); err != nil {
+		t.Fatal(err)
+	}
+	m := r.backup(t, dest)
+	if len(m.Problems) != 0 {
+		t.Fatalf("problems %v", m.Problems)
+	}
+	to, _ := restoreAndVerify(t, dest)
+	a, err := wavfile.ReadFile(filepath.Join(to, ingest.HearingsDir, "closed", ingest.AudioDir, "judge.wav"))
+	if err != nil || !equalPCM(a.Channels[0], r.pcm["closed/judge"]) {
+		t.Fatalf("restored judge.wav is not the original: %v", err)
+	}
+
+	r2 := newRig(t)
+	f, _ := os.OpenFile(filepath.Join(r2.data, ingest.HearingsDir, "signed", ingest.AudioDir, "judge.wav"), os.O_RDWR, 0)
+	f.WriteAt([]byte{1, 2, 3}, 1000)
+	f.Close()
+	m2, err := Backup(context.Background(), Config{DataDir: r2.data, Dest: filepath.Join(t.TempDir(), "b2"), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m2.Problems) != 1 || !strings.Contains(m2.Problems[0], "hearings/signed/audio/judge.wav") {
+		t.Fatalf("problems %v", m2.Problems)
+	}
+}

@@ -2,8 +2,10 @@ package backup
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/courtscribe/courtscribe/transcript"
@@ -31,26 +33,40 @@ func FuzzParseRetention(f *testing.F) {
 	})
 }
 
-// FuzzSnapshotManifest: a snapshot manifest (as an attacker with write access to the backup
-// disk could leave it) is read or refused; restoring from it never writes outside the target
-// data directory.
+// FuzzSnapshotManifest: the file list of a snapshot manifest (as anyone with write access to
+// the backup disk could leave it) is read or refused; restoring from it never creates or writes
+// anything outside the target data directory.
 func FuzzSnapshotManifest(f *testing.F) {
-	f.Add([]byte(`{"format":"courtscribe.backup/1","snapshot":"s1","created":"2026-01-01T00:00:00Z","finished":"2026-01-01T00:00:00Z",
-"database":{"path":"courtscribe.db","sha256":"00","bytes":0,"mode":384,"mtime_ns":0},"files":[{"path":"../x","sha256":"` +
-		"0000000000000000000000000000000000000000000000000000000000000000" + `","bytes":1,"mode":420,"mtime_ns":0}],"hearings":[],"admin_chain":{"events":0,"head":""},"total_bytes":0,"new_bytes":0}`))
-	f.Add([]byte(`{}`))
+	zero := "0000000000000000000000000000000000000000000000000000000000000000"
+	f.Add([]byte(`[{"path":"../x","sha256":"` + zero + `","bytes":1,"mode":420,"mtime_ns":0}]`))
+	f.Add([]byte(`[{"path":"hearings/h/audio/a.wav","sha256":"` + zero + `","bytes":1,"mode":2541,"mtime_ns":-1}]`))
+	f.Add([]byte(`[{"path":"/etc/x","sha256":"` + zero + `","bytes":0,"mode":0,"mtime_ns":0}]`))
+	f.Add([]byte(`[{"path":"a/./../../b","sha256":"` + zero + `","bytes":0,"mode":0,"mtime_ns":0}]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		var files []File
+		if json.Unmarshal(b, &files) != nil {
+			return
+		}
 		root := t.TempDir()
 		dest := filepath.Join(root, "dest")
-		os.MkdirAll(filepath.Join(dest, SnapshotsDir, "s1"), 0o755)
-		os.WriteFile(filepath.Join(dest, SnapshotsDir, "s1", ManifestName), b, 0o644)
-		os.WriteFile(filepath.Join(dest, SnapshotsDir, "s1", DBName), nil, 0o644)
-		m, err := ReadManifest(dest, "s1")
-		if err != nil {
+		snap := filepath.Join(dest, SnapshotsDir, "s1")
+		os.MkdirAll(snap, 0o755)
+		os.WriteFile(filepath.Join(snap, DBName), nil, 0o644)
+		m := Manifest{Format: Format, Snapshot: "s1", Files: files,
+			Database: File{Path: DBName, SHA256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", Mode: 0o600}}
+		for _, f := range files {
+			if len(f.SHA256) == 64 && !strings.ContainsAny(f.SHA256, "/.") {
+				os.MkdirAll(filepath.Dir(ObjectPath(dest, f.SHA256)), 0o755)
+				os.WriteFile(ObjectPath(dest, f.SHA256), []byte("x"), 0o644)
+			}
+		}
+		mb, _ := json.Marshal(m)
+		os.WriteFile(filepath.Join(snap, ManifestName), mb, 0o644)
+		if _, err := ReadManifest(dest, "s1"); err != nil {
 			return
 		}
 		to := filepath.Join(root, "to")
-		Restore(context.Background(), RestoreConfig{From: dest, DataDir: to, Snapshot: m.Snapshot, Logger: quiet})
+		Restore(context.Background(), RestoreConfig{From: dest, DataDir: to, Logger: quiet})
 		es, _ := os.ReadDir(root)
 		for _, e := range es {
 			if e.Name() != "dest" && e.Name() != "to" {
