@@ -184,6 +184,8 @@ func (r *serverRecord) mount(ctx context.Context, env *serverEnv) (func(), error
 		}
 		return nil
 	}
+	acfg.DeleteHearing = r.deleteHearing
+	acfg.Integrity = r.startIntegrity(env, run)
 	a := api.New(acfg, r.store, ingestStatus{srv: env.Ingest, engine: r.engineLabel()}, r.log.With("part", "api"))
 	env.Mux.Handle("/", a)
 	r.log.Info("hearing record ready", "db", r.data+"/courtscribe.db", "engine", r.engineLabel())

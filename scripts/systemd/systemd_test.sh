@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 if command -v systemd-analyze >/dev/null; then
-  for u in *.service; do systemd-analyze verify --man=no "$u" 2>&1 | grep -v "Command .* is not executable\|not found\|Failed to" || true; done
+  for u in *.service *.timer; do systemd-analyze verify --man=no "$u" 2>&1 | grep -v "Command .* is not executable\|not found\|Failed to" || true; done
 fi

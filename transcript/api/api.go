@@ -55,6 +55,10 @@ type Config struct {
 	// record is closed: it stops the agent's recording of the hearing and writes the audio
 	// manifest, so the record's audio hashes cover every sample there will ever be.
 	StopRecording func(ctx context.Context, hearingID string) error
+	// DeleteHearing, when set, serves DELETE /api/hearings/{id} (admins; see integrity.go).
+	DeleteHearing DeleteHearingFunc
+	// Integrity, when set, adds the last scrub's alarms to a hearing's health panel.
+	Integrity IntegrityFunc
 }
 
 // DefaultConfig returns the defaults.

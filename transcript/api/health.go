@@ -170,6 +170,7 @@ func (s *Server) healthOf(r *http.Request, h *transcript.Hearing) Health {
 	if !out.Known && h.Status == transcript.StatusLive {
 		out.Alarms = append(out.Alarms, Alarm{At: now, Code: "agent_disconnected", Message: "no courtroom agent has connected for this hearing"})
 	}
+	out.Alarms = append(out.Alarms, s.integrityAlarms(h.ID)...)
 	if p, err := s.store.PendingSegments(r.Context(), h.ID, 1000); err == nil {
 		out.Backlog = len(p)
 	}

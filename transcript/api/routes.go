@@ -24,6 +24,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/hearings", accessSession, s.createHearing)
 	s.handle("GET /api/hearings/{id}", accessSession, s.getHearing)
 	s.handle("PATCH /api/hearings/{id}", accessSession, s.updateHearing)
+	s.handle("DELETE /api/hearings/{id}", accessSession, s.deleteHearing)
 	s.handle("GET /api/hearings/{id}/segments", accessSession, s.listSegments)
 	s.handle("GET /api/hearings/{id}/live", accessSession, s.liveFeed)
 	s.handle("GET /api/hearings/{id}/health", accessSession, s.hearingHealth)

@@ -1,0 +1,197 @@
+package backup
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// syncDir fsyncs a directory so that a rename or a new name in it is durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// writeFileAtomic writes b to path through a synced temporary file and a rename.
+func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, mode)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+func writeJSONAtomic(path string, v any, mode os.FileMode) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(b, '\n'), mode)
+}
+
+// readJSONStrict decodes one JSON object, refusing unknown fields and trailing data.
+func readJSONStrict(path string, v any, limit int64) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(io.LimitReader(f, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: trailing data after the JSON object", path)
+	}
+	return nil
+}
+
+// hashingWriter writes to w and hashes what it writes.
+type hashingWriter struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func (hw *hashingWriter) Write(p []byte) (int, error) {
+	n, err := hw.w.Write(p)
+	hw.h.Write(p[:n])
+	hw.n += int64(n)
+	return n, err
+}
+
+// copyToTemp copies r into a new synced temporary file in dir and returns its name, SHA-256
+// and size. The caller renames or removes it.
+func copyToTemp(dir string, r io.Reader, mode os.FileMode) (tmp, sum string, n int64, err error) {
+	f, err := os.CreateTemp(dir, ".tmp-")
+	if err != nil {
+		return "", "", 0, err
+	}
+	tmp = f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	hw := &hashingWriter{w: f, h: sha256.New()}
+	buf := make([]byte, 1<<20)
+	if _, err = io.CopyBuffer(hw, r, buf); err != nil {
+		return "", "", 0, err
+	}
+	if err = f.Sync(); err != nil {
+		return "", "", 0, err
+	}
+	if err = f.Chmod(mode); err != nil {
+		return "", "", 0, err
+	}
+	if err = f.Close(); err != nil {
+		return "", "", 0, err
+	}
+	return tmp, hex.EncodeToString(hw.h.Sum(nil)), hw.n, nil
+}
+
+// hashFile returns the SHA-256 and size of a file.
+func hashFile(path string, r func(io.Reader) io.Reader) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	var src io.Reader = f
+	if r != nil {
+		src = r(f)
+	}
+	n, err := io.CopyBuffer(h, src, make([]byte, 1<<20))
+	if err != nil {
+		return "", n, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// realPath resolves symlinks of the longest existing prefix of an absolute path.
+func realPath(p string) (string, error) {
+	p, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	rest := ""
+	for {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(r, rest), nil
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return filepath.Join(p, rest), nil
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+		p = parent
+	}
+}
+
+// inside reports whether path is dir or below it (both cleaned, absolute).
+func inside(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// statFree returns the bytes available to an unprivileged writer on dir's file system.
+func statFree(dir string) (uint64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, err
+	}
+	return st.Bavail * uint64(st.Bsize), nil
+}
+
+// lockDir takes an exclusive lock on dir/.lock, or fails at once when another process holds it.
+func lockDir(dir string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s is locked by another backup or restore (%w)", dir, err)
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}
+
+// validRel reports whether a manifest path is a clean relative path that stays inside the
+// directory it is joined to.
+func validRel(p string) bool {
+	if p == "" || strings.Contains(p, "\\") || strings.HasPrefix(p, "/") {
+		return false
+	}
+	c := filepath.ToSlash(filepath.Clean(filepath.FromSlash(p)))
+	return c == p && c != "." && c != ".." && !strings.HasPrefix(c, "../")
+}
