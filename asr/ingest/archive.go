@@ -108,6 +108,15 @@ func ReadManifest(dataDir, hearing string) (*Manifest, error) {
 	return &m, nil
 }
 
+// ReadHearingInfo reads a hearing's hearing.json.
+func ReadHearingInfo(dataDir, hearing string) (*HearingInfo, error) {
+	var info HearingInfo
+	if err := readJSON(filepath.Join(dataDir, HearingsDir, hearing, HearingFile), &info); err != nil {
+		return nil, err
+	}
+	return &info, nil
+}
+
 // ReadGaps reads a hearing's gap records.
 func ReadGaps(dataDir, hearing string) ([]GapRecord, error) {
 	gaps, _, err := readGaps(filepath.Join(dataDir, HearingsDir, hearing, GapsFile))

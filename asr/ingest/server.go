@@ -61,7 +61,25 @@ type Config struct {
 	// TakeoverTimeout is how long a new connection of a session waits for the old one to let go
 	// (default 5 s); after that it gets session_busy.
 	TakeoverTimeout time.Duration
+	// Admission, when set, is asked at every hello whether the authenticated courtroom may
+	// record into the hearing (the record owns hearings' courtrooms and lifecycle).
+	Admission Admission
 }
+
+// Admission decides whether an agent authenticated for a courtroom may record into a hearing.
+// The token has already been checked against the courtroom; AdmitHearing checks the hearing:
+// it returns nil, an error wrapping ErrForeignHearing (the hearing belongs to another
+// courtroom), an error wrapping ErrNotRecording (the hearing's lifecycle does not take audio:
+// closed, finalized, signed), or another error when it cannot tell (the agent retries).
+type Admission interface {
+	AdmitHearing(ctx context.Context, courtroom, hearing string) error
+}
+
+// Refusals an Admission returns (wrapped, with the reason in words).
+var (
+	ErrForeignHearing = errors.New("hearing belongs to another courtroom")
+	ErrNotRecording   = errors.New("hearing does not take audio")
+)
 
 // DefaultConfig returns the defaults for a data directory.
 func DefaultConfig(dataDir string) Config {
@@ -362,7 +380,7 @@ func helloError(code, format string, args ...any) *wire.Error {
 
 // openSession maps a validated, authenticated hello to its open hearing, creating the session
 // and the hearing on first contact.
-func (s *Server) openSession(hello *wire.Hello) (*hearing, *wire.Error) {
+func (s *Server) openSession(ctx context.Context, hello *wire.Hello) (*hearing, *wire.Error) {
 	s.closeMu.Lock() // no hearing closes while a session opens
 	defer s.closeMu.Unlock()
 	data := s.cfg.DataDir
@@ -391,6 +409,9 @@ func (s *Server) openSession(hello *wire.Hello) (*hearing, *wire.Error) {
 	}
 
 	id := rec.Hearing
+	if werr := s.admit(ctx, hello.Courtroom, id); werr != nil {
+		return nil, werr
+	}
 	s.mu.Lock()
 	h := s.hearings[id]
 	s.mu.Unlock()
@@ -451,6 +472,27 @@ func (s *Server) openSession(hello *wire.Hello) (*hearing, *wire.Error) {
 		return nil, helloError(wire.CodeStorage, "cannot open hearing %s", id)
 	}
 	return h, nil
+}
+
+// admit asks the Admission (if any) whether courtroom may record into hearing id.
+func (s *Server) admit(ctx context.Context, courtroom, id string) *wire.Error {
+	if s.cfg.Admission == nil {
+		return nil
+	}
+	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := s.cfg.Admission.AdmitHearing(actx, courtroom, id)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrForeignHearing):
+		return helloError(wire.CodeUnauthorized, "courtroom %s may not record hearing %s: %v", courtroom, id, err)
+	case errors.Is(err, ErrNotRecording):
+		return helloError(wire.CodeClosed, "hearing %s takes no audio: %v", id, err)
+	default:
+		s.log.Error("cannot check the hearing in the record", "hearing", id, "err", err)
+		return helloError(wire.CodeStorage, "cannot check hearing %s in the record", id)
+	}
 }
 
 // newHearingID names a hearing <courtroom>-YYYYMMDD-HHMMSS (UTC), with -2, -3… if taken.
@@ -591,7 +633,7 @@ func (c *conn) serve(ctx context.Context, token string) *wire.Error {
 	if !okTok {
 		return helloError(wire.CodeUnauthorized, "token missing, revoked or not valid for courtroom %s", hello.Courtroom)
 	}
-	h, werr := s.openSession(hello)
+	h, werr := s.openSession(ctx, hello)
 	if werr != nil {
 		return werr
 	}
