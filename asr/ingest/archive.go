@@ -24,7 +24,8 @@ import (
 //	DIR/sessions/<session>.json            session → hearing (SessionRecord)
 //	DIR/hearings/<id>/hearing.json          HearingInfo
 //	DIR/hearings/<id>/audio/<seat>.wav      16 kHz 16-bit mono, sample index = hearing time
-//	DIR/hearings/<id>/gaps.jsonl            one GapRecord per line (gaps are zeros in the WAVs)
+//	DIR/hearings/<id>/gaps.jsonl            one GapRecord per line (gaps read as zeros in the WAVs;
+//	                                        on disk they are holes of a sparse file)
 //	DIR/hearings/<id>/state.json            last durable seq (internal, for Welcome)
 //	DIR/hearings/<id>/manifest.json         written when the hearing is closed (Manifest)
 const (
