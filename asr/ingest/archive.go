@@ -24,7 +24,8 @@ import (
 //	DIR/sessions/<session>.json            session → hearing (SessionRecord)
 //	DIR/hearings/<id>/hearing.json          HearingInfo
 //	DIR/hearings/<id>/audio/<seat>.wav      16 kHz 16-bit mono, sample index = hearing time
-//	DIR/hearings/<id>/gaps.jsonl            one GapRecord per line (gaps are zeros in the WAVs)
+//	DIR/hearings/<id>/gaps.jsonl            one GapRecord per line (gaps read as zeros in the WAVs;
+//	                                        on disk they are holes of a sparse file)
 //	DIR/hearings/<id>/state.json            last durable seq (internal, for Welcome)
 //	DIR/hearings/<id>/manifest.json         written when the hearing is closed (Manifest)
 const (
@@ -106,6 +107,15 @@ func ReadManifest(dataDir, hearing string) (*Manifest, error) {
 		return nil, err
 	}
 	return &m, nil
+}
+
+// ReadHearingInfo reads a hearing's hearing.json.
+func ReadHearingInfo(dataDir, hearing string) (*HearingInfo, error) {
+	var info HearingInfo
+	if err := readJSON(filepath.Join(dataDir, HearingsDir, hearing, HearingFile), &info); err != nil {
+		return nil, err
+	}
+	return &info, nil
 }
 
 // ReadGaps reads a hearing's gap records.

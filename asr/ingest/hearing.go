@@ -85,6 +85,7 @@ type hearing struct {
 	wake      chan struct{} // cap 1
 	accepted  int64         // end of every sample queued or stored
 	durable   int64
+	storedAt  time.Time // when audio was last stored (state file's time after a restart)
 	lastSeq   uint64
 	closed    bool  // no new audio
 	unloading bool  // files closing after the session ended; new connections retry
@@ -151,12 +152,20 @@ func (h *hearing) submit(c *conn, f *wire.Frame, recv time.Time) (submitResult, 
 	if f.Channels != len(h.info.Seats) {
 		return 0, &wire.Error{Type: wire.TypeError, Code: wire.CodeBadFrame, Message: fmt.Sprintf("frame seq %d has %d channels, the hearing has %d seats", f.Seq, f.Channels, len(h.info.Seats))}
 	}
+	if f.End() > h.srv.cfg.MaxSeatSamples {
+		return 0, &wire.Error{Type: wire.TypeError, Code: wire.CodeTooLarge, Message: fmt.Sprintf("frame seq %d ends at sample %d, past the seat file limit of %d samples (%.1f h): close this hearing and record on in a new one", f.Seq, f.End(), h.srv.cfg.MaxSeatSamples, float64(h.srv.cfg.MaxSeatSamples)/wire.SampleRate/3600)}
+	}
 	if f.FirstSample > h.accepted {
 		return 0, &wire.Error{Type: wire.TypeError, Code: wire.CodeOutOfOrder, Message: fmt.Sprintf("frame seq %d starts at sample %d but the server holds samples up to %d: frames must be contiguous", f.Seq, f.FirstSample, h.accepted)}
 	}
 	it := item{c: c, seq: f.Seq, kind: f.Kind, reason: f.Reason, wall: f.WallNanos, recv: recv}
 	res := duplicate
 	if end := f.End(); end > h.accepted {
+		if f.Kind == wire.KindGap {
+			if werr := c.checkGap(f.Seq, end-h.accepted, recv); werr != nil {
+				return 0, werr
+			}
+		}
 		skip := h.accepted - f.FirstSample
 		it.first, it.n = h.accepted, end-h.accepted
 		if f.Kind == wire.KindAudio {
@@ -174,6 +183,25 @@ func (h *hearing) submit(c *conn, f *wire.Frame, recv time.Time) (submitResult, 
 	default:
 	}
 	return res, nil
+}
+
+// checkGap bounds a gap to what the agent can really have missed: one gap at most MaxGap,
+// and the gaps of the connection together at most the wall time since the hearing's audio was
+// last stored (a hearing without audio: since the connection began, plus FirstGap) plus
+// GapSlack. A gap in the archive costs no disk (it is a hole), but it is hearing time the
+// record, the diarizer and every reader have to go through. n is the gap's new samples.
+func (c *conn) checkGap(seq uint64, n int64, now time.Time) *wire.Error {
+	cfg := c.s.cfg
+	sec := func(samples int64) float64 { return float64(samples) / wire.SampleRate }
+	if maxN := int64(cfg.MaxGap.Seconds() * wire.SampleRate); n > maxN {
+		return &wire.Error{Type: wire.TypeError, Code: wire.CodeBadFrame, Message: fmt.Sprintf("gap frame seq %d claims %.1f s; one gap may be at most %s (start a new hearing after a longer outage)", seq, sec(n), cfg.MaxGap)}
+	}
+	allow := int64((now.Sub(c.gapFrom) + c.gapSlack).Seconds() * wire.SampleRate)
+	if c.gapUsed+n > allow {
+		return &wire.Error{Type: wire.TypeError, Code: wire.CodeBadFrame, Message: fmt.Sprintf("gap frame seq %d claims %.1f s (%.1f s of gaps before it on this connection), more than the agent can have missed: %.1f s since the hearing's audio was last stored, plus %s", seq, sec(n), sec(c.gapUsed), now.Sub(c.gapFrom).Seconds(), c.gapSlack)}
+	}
+	c.gapUsed += n
+	return nil
 }
 
 // MaxBacklogSamples bounds the audio a hearing holds in memory waiting for the disk (20 s):
@@ -282,7 +310,11 @@ func (h *hearing) commit(batch []item) error {
 			return fmt.Errorf("gap log: %w", err)
 		}
 	}
-	// 2. Audio (and zeros for gaps) to every seat, one fsync per seat file.
+	// 2. Audio (and gaps, as holes) to every seat, one fsync per seat file, if the disk keeps
+	// its reserve for the record afterwards.
+	if err := h.srv.checkReserve(batch, len(st.writers)); err != nil {
+		return err
+	}
 	var written int64
 	var lastSeq uint64
 	for _, it := range batch {
@@ -320,6 +352,9 @@ func (h *hearing) commit(batch []item) error {
 	now := h.srv.now()
 	h.mu.Lock()
 	h.durable = st.samples
+	if written > 0 {
+		h.storedAt = now
+	}
 	h.lastSeq = st.lastSeq
 	h.gapCount += len(gaps)
 	h.mu.Unlock()
@@ -388,7 +423,11 @@ func (h *hearing) fail(batch []item, err error) {
 		}
 	}
 	if owner != nil {
-		owner.abort(&wire.Error{Type: wire.TypeError, Code: wire.CodeStorage, Message: "archive write failed"})
+		msg := "archive write failed"
+		if errors.Is(err, ErrDiskReserve) {
+			msg = err.Error()
+		}
+		owner.abort(&wire.Error{Type: wire.TypeError, Code: wire.CodeStorage, Message: msg})
 	}
 	h.st.closeFiles()
 	h.srv.forget(h)

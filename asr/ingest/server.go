@@ -32,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
@@ -61,12 +62,53 @@ type Config struct {
 	// TakeoverTimeout is how long a new connection of a session waits for the old one to let go
 	// (default 5 s); after that it gets session_busy.
 	TakeoverTimeout time.Duration
+	// MaxGap bounds one gap an agent reports (default DefaultMaxGap). Besides, the gaps of one
+	// connection never add up to more than the wall time the agent can have missed: since the
+	// hearing's audio was last stored (or, for a hearing without audio, FirstGap) plus GapSlack.
+	MaxGap time.Duration
+	// FirstGap is the gap allowance of a hearing that has no stored audio yet (default
+	// DefaultFirstGap).
+	FirstGap time.Duration
+	// MaxSeatSamples caps each seat file (default wavfile.MaxSamples, the WAV limit of ~37 h).
+	MaxSeatSamples int64
+	// DiskReserve is how many bytes of the data directory's file system audio leaves free for
+	// the hearing record (SQLite: edits, sign-ins, signatures): below it audio is refused
+	// (storage_error, the agent keeps it in its spool) and /readyz says so. 0 means the
+	// default, DefaultDiskReserve but at most an eighth of the file system; negative: none.
+	DiskReserve int64
+	// Admission, when set, is asked at every hello whether the authenticated courtroom may
+	// record into the hearing (the record owns hearings' courtrooms and lifecycle).
+	Admission Admission
 }
+
+// Admission decides whether an agent authenticated for a courtroom may record into a hearing.
+// The token has already been checked against the courtroom; AdmitHearing checks the hearing:
+// it returns nil, an error wrapping ErrForeignHearing (the hearing belongs to another
+// courtroom), an error wrapping ErrNotRecording (the hearing's lifecycle does not take audio:
+// closed, finalized, signed), or another error when it cannot tell (the agent retries).
+type Admission interface {
+	AdmitHearing(ctx context.Context, courtroom, hearing string) error
+}
+
+// Refusals an Admission returns (wrapped, with the reason in words).
+var (
+	ErrForeignHearing = errors.New("hearing belongs to another courtroom")
+	ErrNotRecording   = errors.New("hearing does not take audio")
+)
+
+// Gap and disk defaults (Config).
+const (
+	DefaultMaxGap      = 12 * time.Hour
+	DefaultFirstGap    = 5 * time.Minute
+	GapSlack           = 2 * time.Minute
+	DefaultDiskReserve = 256 << 20
+)
 
 // DefaultConfig returns the defaults for a data directory.
 func DefaultConfig(dataDir string) Config {
 	return Config{DataDir: dataDir, HelloTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
-		WriteTimeout: 10 * time.Second, TakeoverTimeout: 5 * time.Second, ListenerQueue: DefaultListenerQueue}
+		WriteTimeout: 10 * time.Second, TakeoverTimeout: 5 * time.Second, ListenerQueue: DefaultListenerQueue,
+		MaxGap: DefaultMaxGap, FirstGap: DefaultFirstGap, MaxSeatSamples: wavfile.MaxSamples}
 }
 
 // Server accepts agents and archives their audio. Create it with New, mount Handler (or
@@ -110,6 +152,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.ListenerQueue <= 0 {
 		cfg.ListenerQueue = d.ListenerQueue
+	}
+	if cfg.MaxGap <= 0 {
+		cfg.MaxGap = d.MaxGap
+	}
+	if cfg.FirstGap <= 0 {
+		cfg.FirstGap = d.FirstGap
+	}
+	if cfg.MaxSeatSamples <= 0 || cfg.MaxSeatSamples > wavfile.MaxSamples {
+		cfg.MaxSeatSamples = wavfile.MaxSamples
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -175,6 +226,10 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	os.Remove(probe)
+	if free, reserve, err := s.diskRoom(); err == nil && free < reserve {
+		http.Error(w, fmt.Sprintf("audio refused: %d bytes free, %d kept for the hearing record", free, reserve), http.StatusServiceUnavailable)
+		return
+	}
 	fmt.Fprintln(w, "ready")
 }
 
@@ -341,6 +396,9 @@ func (s *Server) openHearing(dir string, info HearingInfo) (*hearing, error) {
 		return nil, fmt.Errorf("hearing %s: open archive: %w", info.Hearing, err)
 	}
 	h := newHearing(s, dir, info, st)
+	if fi, err := os.Stat(filepath.Join(dir, StateFile)); err == nil && st.samples > 0 {
+		h.storedAt = fi.ModTime() // the last commit before the restart
+	}
 	if truncated > 0 {
 		h.log.Warn("recovered hearing: seats aligned to the shortest (unacknowledged tail dropped)", "dropped_samples", truncated, "next_sample", st.samples)
 	}
@@ -364,7 +422,7 @@ func helloError(code, format string, args ...any) *wire.Error {
 
 // openSession maps a validated, authenticated hello to its open hearing, creating the session
 // and the hearing on first contact.
-func (s *Server) openSession(hello *wire.Hello) (*hearing, *wire.Error) {
+func (s *Server) openSession(ctx context.Context, hello *wire.Hello) (*hearing, *wire.Error) {
 	s.closeMu.Lock() // no hearing closes while a session opens
 	defer s.closeMu.Unlock()
 	data := s.cfg.DataDir
@@ -393,6 +451,9 @@ func (s *Server) openSession(hello *wire.Hello) (*hearing, *wire.Error) {
 	}
 
 	id := rec.Hearing
+	if werr := s.admit(ctx, hello.Courtroom, id); werr != nil {
+		return nil, werr
+	}
 	s.mu.Lock()
 	h := s.hearings[id]
 	s.mu.Unlock()
@@ -455,6 +516,27 @@ func (s *Server) openSession(hello *wire.Hello) (*hearing, *wire.Error) {
 	return h, nil
 }
 
+// admit asks the Admission (if any) whether courtroom may record into hearing id.
+func (s *Server) admit(ctx context.Context, courtroom, id string) *wire.Error {
+	if s.cfg.Admission == nil {
+		return nil
+	}
+	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := s.cfg.Admission.AdmitHearing(actx, courtroom, id)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrForeignHearing):
+		return helloError(wire.CodeUnauthorized, "courtroom %s may not record hearing %s: %v", courtroom, id, err)
+	case errors.Is(err, ErrNotRecording):
+		return helloError(wire.CodeClosed, "hearing %s takes no audio: %v", id, err)
+	default:
+		s.log.Error("cannot check the hearing in the record", "hearing", id, "err", err)
+		return helloError(wire.CodeStorage, "cannot check hearing %s in the record", id)
+	}
+}
+
 // newHearingID names a hearing <courtroom>-YYYYMMDD-HHMMSS (UTC), with -2, -3… if taken.
 func (s *Server) newHearingID(courtroom string) string {
 	base := courtroom + "-" + s.now().UTC().Format("20060102-150405")
@@ -502,6 +584,9 @@ type conn struct {
 	aborted   chan struct{} // closed by abort
 	lastSeq   uint64        // reader only
 	ended     bool          // reader only: the agent sent End
+	gapFrom   time.Time     // reader only: gaps are measured against the wall time since then
+	gapSlack  time.Duration // reader only: allowance on top of that
+	gapUsed   int64         // reader only: gap samples accepted on this connection
 }
 
 func bearer(r *http.Request) string {
@@ -593,7 +678,7 @@ func (c *conn) serve(ctx context.Context, token string) *wire.Error {
 	if !okTok {
 		return helloError(wire.CodeUnauthorized, "token missing, revoked or not valid for courtroom %s", hello.Courtroom)
 	}
-	h, werr := s.openSession(hello)
+	h, werr := s.openSession(ctx, hello)
 	if werr != nil {
 		return werr
 	}
@@ -602,6 +687,13 @@ func (c *conn) serve(ctx context.Context, token string) *wire.Error {
 	}
 	c.h = h
 	c.log = c.log.With("hearing", h.info.Hearing)
+	h.mu.Lock()
+	if h.durable > 0 && !h.storedAt.IsZero() {
+		c.gapFrom, c.gapSlack = h.storedAt, GapSlack
+	} else {
+		c.gapFrom, c.gapSlack = s.now(), s.cfg.FirstGap
+	}
+	h.mu.Unlock()
 	s.metrics.connected.Inc()
 	defer func() {
 		h.detach(c)

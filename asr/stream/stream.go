@@ -771,12 +771,46 @@ func (s *Stream) ensureHearing(ctx context.Context, info ingest.HearingInfo) err
 	} else if err != nil {
 		return err
 	}
+	if h.Courtroom != info.Courtroom {
+		// Never start another courtroom's hearing (the handshake refuses such an agent).
+		return fmt.Errorf("%w: hearing %s is scheduled for courtroom %q, the audio comes from %q", ingest.ErrForeignHearing, h.ID, h.Courtroom, info.Courtroom)
+	}
 	if h.Status == transcript.StatusScheduled {
 		if _, err := s.cfg.Record.Start(ctx, ActorSystem, info.Hearing); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// AdmitHearing implements ingest.Admission: an agent of courtroom may record into a hearing
+// the record does not know yet (the stream creates it in that courtroom), or into a hearing of
+// the same courtroom that is scheduled, live or in recess. A hearing of another courtroom, or
+// one that is closed, finalized or signed, is refused with the reason.
+func (s *Stream) AdmitHearing(ctx context.Context, courtroom, id string) error {
+	h, err := s.cfg.Record.GetHearing(ctx, id)
+	if errors.Is(err, transcript.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return admits(h, courtroom)
+}
+
+func admits(h *transcript.Hearing, courtroom string) error {
+	if h.Courtroom != courtroom {
+		where := "courtroom " + h.Courtroom
+		if h.Courtroom == "" {
+			where = "no courtroom (set the hearing's courtroom before recording)"
+		}
+		return fmt.Errorf("%w: hearing %s is scheduled for %s", ingest.ErrForeignHearing, h.ID, where)
+	}
+	switch h.Status {
+	case transcript.StatusScheduled, transcript.StatusLive, transcript.StatusRecess:
+		return nil
+	}
+	return fmt.Errorf("%w: hearing %s is %s", ingest.ErrNotRecording, h.ID, h.Status)
 }
 
 // DefaultRole gives a seat name its role label in court words when the hearing was not set up

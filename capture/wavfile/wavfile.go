@@ -24,6 +24,14 @@ import (
 // HeaderSize is the size of the canonical header this package writes.
 const HeaderSize = 44
 
+// MaxSamples is the most samples a canonical WAV can hold: the RIFF size field (36 + data
+// bytes) is 32 bits, about 37.3 hours at 16 kHz. Writing past it is ErrTooLong (the header
+// would wrap and lie about the file).
+const MaxSamples = (1<<32 - 1 - 36) / 2
+
+// ErrTooLong is returned for writes that would take a file past MaxSamples.
+var ErrTooLong = errors.New("wavfile: the file would exceed the WAV size limit (about 37 hours at 16 kHz)")
+
 // Writer appends samples to a mono 16-bit WAV file. It is not safe for concurrent use.
 type Writer struct {
 	f       *os.File
@@ -141,6 +149,9 @@ func (w *Writer) Write(pcm []int16) error {
 	if w.closed {
 		return errors.New("wavfile: write after close")
 	}
+	if int64(len(pcm)) > MaxSamples-w.samples {
+		return ErrTooLong
+	}
 	if cap(w.scratch) < 2*len(pcm) {
 		w.scratch = make([]byte, 2*len(pcm))
 	}
@@ -155,20 +166,37 @@ func (w *Writer) Write(pcm []int16) error {
 	return nil
 }
 
+// sparseSilence is the shortest silence written as a hole rather than as zero bytes.
+const sparseSilence = 4096
+
 // WriteSilence appends n zero samples (used for explicit gaps, which are also recorded apart).
+// A long silence is not written: the file is extended past it, which leaves a hole that reads
+// back as zeros (POSIX ftruncate) but takes no disk space on file systems with sparse files
+// (ext4, xfs, btrfs, tmpfs). The file's bytes, its hash and every reader are the same as if
+// the zeros had been written.
 func (w *Writer) WriteSilence(n int64) error {
-	zero := make([]int16, 4096)
-	for n > 0 {
-		k := int64(len(zero))
-		if n < k {
-			k = n
-		}
-		if err := w.Write(zero[:k]); err != nil {
+	if w.closed {
+		return errors.New("wavfile: write after close")
+	}
+	if n < 0 || n > MaxSamples-w.samples {
+		return ErrTooLong
+	}
+	if n >= sparseSilence {
+		if err := w.bw.Flush(); err != nil {
 			return err
 		}
-		n -= k
+		end := HeaderSize + 2*(w.samples+n)
+		if err := w.f.Truncate(end); err != nil {
+			return err
+		}
+		if _, err := w.f.Seek(end, io.SeekStart); err != nil {
+			return err
+		}
+		w.samples += n
+		return nil
 	}
-	return nil
+	zero := make([]int16, n)
+	return w.Write(zero)
 }
 
 // Flush writes buffered samples and the header to the OS without fsync.

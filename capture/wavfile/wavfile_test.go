@@ -3,10 +3,12 @@ package wavfile
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -165,5 +167,114 @@ func TestHostileChunkAfterDataCostsNoMemory(t *testing.T) {
 	binary.LittleEndian.PutUint32(cut[40:], 1000) // data claims 1000 bytes, 4 are there
 	if a, err := Read(bytes.NewReader(cut)); err != nil || a.Frames() != 2 {
 		t.Fatalf("data cut short: %v", err)
+	}
+}
+
+// diskBytes is what a file really occupies on disk (allocated blocks), not its length.
+func diskBytes(t *testing.T, path string) int64 {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Blocks * 512
+}
+
+// Issue 11 item 2: a long gap was written as zeros sample by sample and filled the disk. A
+// gap is now a hole in the file: it reads back as zeros (the file, its hash and every
+// reader are unchanged) but occupies no disk.
+func TestWriteSilenceLeavesAHole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seat.wav")
+	w, err := Create(path, 16000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := []int16{1, -2, 3, -4, 5}
+	const gap = 16000 * 60 * 5 // 5 minutes: 9.6 MB of zeros
+	if err := w.Write(head); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteSilence(gap); err != nil {
+		t.Fatal(err)
+	}
+	tail := []int16{7, 8, 9}
+	if err := w.Write(tail); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := int64(HeaderSize + 2*(len(head)+gap+len(tail)))
+	if st.Size() != want {
+		t.Fatalf("file is %d bytes, want %d", st.Size(), want)
+	}
+	if used := diskBytes(t, path); used > 1<<20 {
+		t.Fatalf("a %d-sample gap occupies %d bytes on disk; want a hole (under 1 MiB)", gap, used)
+	}
+	// Sample-exact: reading back gives the samples, the zeros and the tail in place.
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	a, err := Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := a.Channels[0]
+	if len(got) != len(head)+gap+len(tail) {
+		t.Fatalf("read %d samples", len(got))
+	}
+	for i, s := range head {
+		if got[i] != s {
+			t.Fatalf("sample %d = %d, want %d", i, got[i], s)
+		}
+	}
+	for i := len(head); i < len(head)+gap; i++ {
+		if got[i] != 0 {
+			t.Fatalf("gap sample %d = %d, want 0", i, got[i])
+		}
+	}
+	for i, s := range tail {
+		if got[len(head)+gap+i] != s {
+			t.Fatalf("tail sample %d = %d, want %d", i, got[len(head)+gap+i], s)
+		}
+	}
+	// Reopened after the gap (a restart), writing goes on at the end.
+	w, err = Open(path, 16000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Samples() != int64(len(head)+gap+len(tail)) {
+		t.Fatalf("reopened with %d samples", w.Samples())
+	}
+	w.Close()
+}
+
+func TestWriteBeyondWAVLimitIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seat.wav")
+	w, err := Create(path, 16000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.WriteSilence(MaxSamples - 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write([]int16{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write([]int16{3}); !errors.Is(err, ErrTooLong) {
+		t.Fatalf("write past the WAV size limit: %v, want ErrTooLong", err)
+	}
+	if err := w.WriteSilence(1); !errors.Is(err, ErrTooLong) {
+		t.Fatalf("gap past the WAV size limit: %v, want ErrTooLong", err)
+	}
+	if w.Samples() != MaxSamples {
+		t.Fatalf("samples %d, want %d", w.Samples(), int64(MaxSamples))
 	}
 }

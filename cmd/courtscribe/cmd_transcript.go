@@ -33,18 +33,20 @@ func newTranscriptCmd() *cobra.Command {
 		Short: "The hearing record: audit the history, verify a signed export, export a hearing",
 	}
 	cmd.AddCommand(newTranscriptAuditCmd(), newTranscriptVerifyCmd(), newTranscriptExportCmd())
+	cmd.AddCommand(newTranscriptHeadCmd(), newTranscriptKeysCmd())
 	return cmd
 }
 
 func newTranscriptAuditCmd() *cobra.Command {
-	var data, hearing string
+	var data, hearing, expect string
 	var all bool
 	c := &cobra.Command{
 		Use:   "audit",
 		Short: "Verify a hearing's hash chain, its rows against its history, and its versions' hashes and signatures",
 		Long: "Exits 0 when the record is intact, 3 when something was altered outside courtscribe (the first\n" +
 			"broken event is named), 1 on other errors. --hearing \"\" audits the chain of user administration;\n" +
-			"--all audits every hearing and the user chain.",
+			"--all audits every hearing and the user chain. --expect-head SEQ:HASH (as `transcript head` or an\n" +
+			"export printed it) must still be in the hearing's chain: a rewritten chain or a deleted tail fails.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !all && !cmd.Flags().Changed("hearing") {
@@ -66,12 +68,32 @@ func newTranscriptAuditCmd() *cobra.Command {
 					ids = append(ids, h.ID)
 				}
 			}
+			var want transcript.ChainHead
+			if expect != "" {
+				if all {
+					return fmt.Errorf("audit: --expect-head needs one --hearing, not --all")
+				}
+				if want, err = transcript.ParseChainHead(expect); err != nil {
+					return err
+				}
+			}
 			out := cmd.OutOrStdout()
 			var first *transcript.AuditProblem
 			for _, id := range ids {
 				rep, err := s.AuditHearing(cmd.Context(), id)
 				if err != nil {
 					return err
+				}
+				if expect != "" {
+					found, cur, err := s.FindHead(cmd.Context(), id, want)
+					if err != nil {
+						return err
+					}
+					if !found {
+						rep.Problems = append(rep.Problems, transcript.AuditProblem{Message: fmt.Sprintf("the published head %s is not in the chain (now %s): the chain was rewritten or its tail removed", want, cur)})
+					} else {
+						fmt.Fprintf(out, "published head %s is in the chain (now %s)\n", want, cur)
+					}
 				}
 				fmt.Fprintf(out, "hearing %q: %d events, %d segments, %d notes, %d versions checked; head %s\n",
 					rep.HearingID, rep.Events, rep.Segments, rep.Notes, rep.Versions, rep.Head)
@@ -95,17 +117,20 @@ func newTranscriptAuditCmd() *cobra.Command {
 	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
 	c.Flags().StringVar(&hearing, "hearing", "", "hearing id")
 	c.Flags().BoolVar(&all, "all", false, "audit every hearing and the user chain")
+	c.Flags().StringVar(&expect, "expect-head", "", "a published chain head SEQ:HASH (or HASH) the chain must still hold")
 	return c
 }
 
 func newTranscriptVerifyCmd() *cobra.Command {
-	var pubkey, audio string
+	var pubkey, keyFile, audio string
 	c := &cobra.Command{
 		Use:   "verify FILE.json",
 		Short: "Verify a signed record export offline: canonical form, version hash, Ed25519 signature, audio hashes",
 		Long: "Exits 0 when the record verifies, 3 when it does not (the reason is printed), 1 on other errors.\n" +
-			"--pubkey FILE holds the judge's public key (base64, as `users pubkey` prints it); without it the\n" +
-			"key named in the signature block is used, which proves integrity but not who signed.\n" +
+			"--pubkey FILE holds the judge's public key (base64, as `users pubkey` prints it); --keys FILE is a\n" +
+			"trusted key file (`transcript keys` prints one: NAME KEY per line) in which the signer's key must be\n" +
+			"listed under the signer's name. Without either, the key named in the signature block proves the\n" +
+			"record intact, but not who signed: the output says SIGNER UNVERIFIED and gives the key's fingerprint.\n" +
 			"--audio DIR is the hearing directory (DATA/hearings/ID) or its audio/ folder.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -123,18 +148,41 @@ func newTranscriptVerifyCmd() *cobra.Command {
 					return fmt.Errorf("%s: %w", pubkey, err)
 				}
 			}
+			var keys transcript.KeyHistory
+			if keyFile != "" {
+				kb, err := os.ReadFile(keyFile)
+				if err != nil {
+					return err
+				}
+				if keys, err = transcript.ParseKeyFile(kb); err != nil {
+					return fmt.Errorf("%s: %w", keyFile, err)
+				}
+			}
 			res, err := transcript.VerifyRecord(b, trusted, audio)
+			if err == nil && keys != nil {
+				if verr := keys.Vouch(res.Record.Signature); verr != nil {
+					err = fmt.Errorf("signature: %w (trusted key file %s)", verr, keyFile)
+				}
+			}
 			out := cmd.OutOrStdout()
 			if err != nil {
 				fmt.Fprintln(out, "verify: FAILED:", err)
 				return &exitError{code: 3, err: fmt.Errorf("verification failed: %w", err)}
 			}
 			r := res.Record
-			fmt.Fprintf(out, "verify: OK\nhearing %s (%s), version %d\nversion hash %s\nsigned by %s at %s, key %s\n",
-				r.Hearing.ID, r.Hearing.CaseNumber, r.Version, res.VersionHash, res.Signer, r.Signature.SignedAt.Format("2006-01-02T15:04:05Z07:00"), r.Signature.PublicKey)
-			if pubkey == "" {
-				fmt.Fprintln(out, "note: no --pubkey given; the signer's key was taken from the file itself")
+			pub, _ := transcript.ParsePublicKey(r.Signature.PublicKey)
+			fp := transcript.KeyFingerprint(pub)
+			when := r.Signature.SignedAt.Format("2006-01-02T15:04:05Z07:00")
+			if pubkey == "" && keyFile == "" {
+				fmt.Fprintf(out, "verify: INTACT, SIGNER UNVERIFIED\nhearing %s (%s), version %d\nversion hash %s\n"+
+					"signature valid for key %s, which claims to be %s's (at %s); this key is NOT vouched for:\n"+
+					"give --pubkey FILE or --keys FILE (from `courtscribe transcript keys`) to check who signed\n",
+					r.Hearing.ID, r.Hearing.CaseNumber, r.Version, res.VersionHash, fp, res.Signer, when)
+			} else {
+				fmt.Fprintf(out, "verify: OK\nhearing %s (%s), version %d\nversion hash %s\nsigned by %s at %s, key %s (%s), a trusted key\n",
+					r.Hearing.ID, r.Hearing.CaseNumber, r.Version, res.VersionHash, res.Signer, when, fp, r.Signature.PublicKey)
 			}
+			fmt.Fprintf(out, "audit chain head at this version %s\n", r.AuditHead)
 			if audio != "" {
 				fmt.Fprintf(out, "audio: %d files match their SHA-256\n", res.AudioFiles)
 			}
@@ -142,6 +190,7 @@ func newTranscriptVerifyCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&pubkey, "pubkey", "", "file with the judge's trusted public key (base64)")
+	c.Flags().StringVar(&keyFile, "keys", "", "trusted key file: NAME KEY lines (`transcript keys` prints it)")
 	c.Flags().StringVar(&audio, "audio", "", "hearing directory whose audio files to check")
 	return c
 }

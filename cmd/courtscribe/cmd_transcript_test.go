@@ -148,3 +148,92 @@ func TestTranscriptCLIAuditExportVerify(t *testing.T) {
 		t.Fatal("audit of a missing database passed")
 	}
 }
+
+// Issue 11 item 3, on the command line: verify without a trusted key says the signer is
+// unverified (with the key's fingerprint); --keys from `transcript keys` vouches; a head
+// published with `transcript head` catches a deleted tail of an unsigned hearing even when
+// the attacker also removed the head log beside the database.
+func TestTranscriptHeadKeysAndUnverifiedSigner(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	if out, err := runCLI(t, "judge-password\n", "users", "add", "--data", data, "--name", "zhangsan", "--role", "judge"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	s, err := sqlite.OpenData(ctx, data, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []error
+	add := func(_ any, err error) { steps = append(steps, err) }
+	h := transcript.Hearing{ID: "h1", Courtroom: "第一法庭", Language: "zh", Presiding: "zhangsan", Clerk: "zhaoliu",
+		Seats: []transcript.Seat{{Seat: "judge", Role: "审判长"}}}
+	add(s.CreateHearing(ctx, "root", h))
+	add(s.Start(ctx, "zhaoliu", "h1"))
+	add(s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: 0, EndMS: 1000}))
+	add(s.CloseHearing(ctx, "zhaoliu", "h1", nil))
+	add(s.Finalize(ctx, "zhaoliu", "h1"))
+	add(s.Sign(ctx, "zhangsan", "judge-password", "h1"))
+	h.ID = "h2"
+	add(s.CreateHearing(ctx, "root", h))
+	add(s.Start(ctx, "zhaoliu", "h2"))
+	var segs []*transcript.Segment
+	for i := range 3 {
+		g, err := s.AppendSegment(ctx, "diarizer", "h2", transcript.NewSegment{Seat: "judge", StartMS: int64(i) * 2000, EndMS: int64(i)*2000 + 1000})
+		add(g, err)
+		segs = append(segs, g)
+	}
+	s.Close()
+	if err := errors.Join(steps...); err != nil {
+		t.Fatal(err)
+	}
+
+	recFile := filepath.Join(t.TempDir(), "h1.json")
+	if out, err := runCLI(t, "", "transcript", "export", "--data", data, "--hearing", "h1", "--out", recFile); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	out, err := runCLI(t, "", "transcript", "verify", recFile)
+	if err != nil || strings.Contains(out, "verify: OK") || !strings.Contains(out, "SIGNER UNVERIFIED") || !strings.Contains(out, "SHA256:") {
+		t.Fatalf("verify without a trusted key: %v\n%s", err, out)
+	}
+	keys, err := runCLI(t, "", "transcript", "keys", "--data", data)
+	if err != nil || !strings.Contains(keys, "\nzhangsan ") {
+		t.Fatalf("keys: %v\n%s", err, keys)
+	}
+	keyFile := filepath.Join(t.TempDir(), "keys.txt")
+	os.WriteFile(keyFile, []byte(keys), 0o644)
+	if out, err := runCLI(t, "", "transcript", "verify", recFile, "--keys", keyFile); err != nil || !strings.Contains(out, "verify: OK") {
+		t.Fatalf("verify --keys: %v\n%s", err, out)
+	}
+	// A key file that does not list zhangsan's key: refused.
+	other := filepath.Join(t.TempDir(), "other.txt")
+	os.WriteFile(other, []byte("zhangsan AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"), 0o644)
+	if out, err := runCLI(t, "", "transcript", "verify", recFile, "--keys", other); exitCode(err) != 3 || !strings.Contains(out, "not a key registered for zhangsan") {
+		t.Fatalf("verify with a key file without the signer's key: %d\n%s", exitCode(err), out)
+	}
+
+	// Publish h2's head, then delete its tail (last segment and its events) and the head log.
+	out, err = runCLI(t, "", "transcript", "head", "--data", data, "--hearing", "h2")
+	if err != nil || !strings.Contains(out, "head ") {
+		t.Fatalf("head: %v\n%s", err, out)
+	}
+	head := strings.TrimSpace(out[strings.LastIndex(out, " ")+1:])
+	if out, err := runCLI(t, "", "transcript", "audit", "--data", data, "--hearing", "h2", "--expect-head", head); err != nil || !strings.Contains(out, "is in the chain") {
+		t.Fatalf("audit --expect-head on the genuine chain: %v\n%s", err, out)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "courtscribe.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := segs[len(segs)-1].ID
+	db.Exec(`DELETE FROM events WHERE segment_id=?`, last)
+	db.Exec(`DELETE FROM segments WHERE id=?`, last)
+	db.Close()
+	os.RemoveAll(filepath.Join(data, sqlite.HeadsDir))
+	if out, err := runCLI(t, "", "transcript", "audit", "--data", data, "--hearing", "h2"); err != nil {
+		t.Fatalf("this test expects the database alone to look intact after the tail and head log went: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, "", "transcript", "audit", "--data", data, "--hearing", "h2", "--expect-head", head)
+	if exitCode(err) != 3 || !strings.Contains(out, "not in the chain") {
+		t.Fatalf("deleted tail with the published head: code %d\n%s", exitCode(err), out)
+	}
+}

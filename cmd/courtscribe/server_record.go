@@ -61,6 +61,7 @@ func init() {
 			return err
 		}
 		cfg.Listener = rec.stream
+		cfg.Admission = rec.stream // an agent records only its own courtroom's open hearings
 		return nil
 	})
 	addServerMount(func(ctx context.Context, env *serverEnv) (func(), error) {

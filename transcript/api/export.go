@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -115,6 +116,16 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
+	// Signatures count only with a key registered for their signer (the store's key history).
+	var keys transcript.KeyHistory
+	if kh, ok := s.store.(interface {
+		KeyHistory(context.Context) (transcript.KeyHistory, error)
+	}); ok {
+		if keys, err = kh.KeyHistory(ctx); err != nil {
+			s.storeError(w, r, err)
+			return
+		}
+	}
 	for _, v := range vs {
 		c := VersionCheck{Number: v.Number, Hash: v.Hash}
 		rec, err := s.store.Record(ctx, h.ID, v.Number)
@@ -123,7 +134,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 			out.Versions = append(out.Versions, c)
 			continue
 		}
-		c.Problem = checkRecord(rec, &c)
+		c.Problem = checkRecord(rec, &c, keys)
 		out.Versions = append(out.Versions, c)
 	}
 	if n := len(out.Versions); n > 0 {
@@ -133,8 +144,9 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// checkRecord verifies a record the way an offline verifier does and fills c.
-func checkRecord(rec *transcript.Record, c *VersionCheck) string {
+// checkRecord verifies a record the way an offline verifier does and fills c; the signature
+// must be made with a key registered for its signer (keys; nil vouches for none).
+func checkRecord(rec *transcript.Record, c *VersionCheck, keys transcript.KeyHistory) string {
 	hash, err := transcript.RecordHash(rec)
 	if err != nil {
 		return err.Error()
@@ -147,7 +159,7 @@ func checkRecord(rec *transcript.Record, c *VersionCheck) string {
 		return ""
 	}
 	c.Signed, c.Signer, c.SignerName, c.SignedAt = true, rec.Signature.Signer, rec.Signature.SignerName, rec.Signature.SignedAt
-	if err := transcript.VerifySignature(rec.Signature, hash, nil); err != nil {
+	if err := transcript.VerifyPinned(rec.Signature, hash, keys); err != nil {
 		return err.Error()
 	}
 	c.SignatureOK = true

@@ -201,3 +201,24 @@ func FuzzWrap(f *testing.F) {
 		}
 	})
 }
+
+// Issue 11 item 3: the audit chain head is printed in the text exports (drafts too), so it is
+// published outside the database and `transcript audit --expect-head` can check it later.
+func TestTextExportsPrintTheChainHead(t *testing.T) {
+	head := "0123456789abcdef0123456789abcdef" + "fedcba9876543210fedcba9876543210"
+	for _, r := range []*transcript.Record{zhRecord(), enRecord()} {
+		for _, draft := range []bool{false, true} {
+			r.AuditHead = head
+			if draft {
+				r.Version, r.VersionHash, r.Signature = 0, "", nil
+			}
+			var b bytes.Buffer
+			if err := Write(&b, r, "txt", Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), head) && !(strings.Contains(b.String(), head[:32]) && strings.Contains(b.String(), head[32:])) {
+				t.Errorf("%s export (draft %v) does not print the chain head", r.Hearing.Language, draft)
+			}
+		}
+	}
+}

@@ -106,6 +106,13 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 			cert = append(cert, "  "+h[:min(32, len(h))])
 		}
 	}
+	if r.AuditHead != "" {
+		// Published outside the database: `transcript audit --expect-head` checks it later.
+		cert = append(cert, "Audit chain head, SHA-256:")
+		for h := r.AuditHead; h != ""; h = h[min(32, len(h)):] {
+			cert = append(cert, "  "+h[:min(32, len(h))])
+		}
+	}
 	if s := r.Signature; s != nil {
 		cert = append(cert, "", "Signed electronically (Ed25519) by "+sigName(s), "on "+s.SignedAt.In(loc).Format("January 2, 2006 15:04 MST"), "Public key: "+s.PublicKey)
 	} else {

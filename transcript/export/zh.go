@@ -95,6 +95,10 @@ func zhLines(r *transcript.Record, opt Options) []string {
 	if r.Version > 0 {
 		add("", fmt.Sprintf("版本：第%d版　版本哈希：%s", r.Version, r.VersionHash))
 	}
+	if r.AuditHead != "" {
+		// Published outside the database: `transcript audit --expect-head` checks it later.
+		add("审计链头：" + r.AuditHead)
+	}
 	if s := r.Signature; s != nil {
 		add(fmt.Sprintf("电子签名：%s　%s　Ed25519 公钥：%s", sigName(s), zhTime(s.SignedAt, loc), s.PublicKey))
 	}

@@ -12,6 +12,11 @@ import (
 // AuditHearing implements transcript.Lifecycle. It reads in one read transaction so the
 // picture is consistent while writers go on.
 func (s *Store) AuditHearing(ctx context.Context, id string) (*transcript.AuditReport, error) {
+	// The published heads first: each belongs to a commit the read transaction below sees.
+	published, err := s.readHeadLog(id)
+	if err != nil {
+		return nil, fmt.Errorf("head log: %w", err)
+	}
 	rtx, err := s.rdb.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -45,6 +50,11 @@ func (s *Store) AuditHearing(ctx context.Context, id string) (*transcript.AuditR
 			break
 		}
 		prev = e.Hash
+	}
+	if len(rep.Problems) == 0 {
+		if p := checkHeadLog(evs, published); p != nil {
+			add(*p)
+		}
 	}
 	rep.Events = len(evs)
 	if len(evs) > 0 {
@@ -144,6 +154,21 @@ func (s *Store) AuditHearing(ctx context.Context, id string) (*transcript.AuditR
 		return nil, err
 	}
 	rep.Versions = len(svs)
+	var keys transcript.KeyHistory
+	if len(svs) > 0 {
+		// Signatures are pinned to the keys the users chain registered for their signers; a
+		// broken users chain vouches for nothing.
+		uevs, err := queryEvents(ctx, rtx, `hearing_id='' ORDER BY seq`)
+		if err != nil {
+			return nil, err
+		}
+		if p := brokenLink(uevs); p != nil {
+			add(transcript.AuditProblem{Message: "the users chain is broken (" + p.String() + "): signing keys cannot be vouched for"})
+		} else if p := checkHeadLog(uevs, mustHeads(s.readHeadLog(""))); p != nil {
+			add(transcript.AuditProblem{Message: "users chain: " + p.String() + "; signing keys cannot be vouched for"})
+		}
+		keys = transcript.KeyHistoryFromEvents(uevs)
+	}
 	for _, v := range svs {
 		var r transcript.Record
 		if err := json.Unmarshal([]byte(v.record), &r); err != nil {
@@ -167,7 +192,7 @@ func (s *Store) AuditHearing(ctx context.Context, id string) (*transcript.AuditR
 			add(transcript.AuditProblem{Version: v.Number, Message: "version hash differs from the one recorded in the history"})
 		}
 		if v.Signature != nil {
-			if err := transcript.VerifySignature(v.Signature, v.Hash, nil); err != nil {
+			if err := transcript.VerifyPinned(v.Signature, v.Hash, keys); err != nil {
 				add(transcript.AuditProblem{Version: v.Number, Message: err.Error()})
 			}
 			se := signs[v.Number]
@@ -179,6 +204,27 @@ func (s *Store) AuditHearing(ctx context.Context, id string) (*transcript.AuditR
 		}
 	}
 	return rep, nil
+}
+
+// brokenLink returns the first broken link of a chain (nil when intact).
+func brokenLink(evs []transcript.Event) *transcript.AuditProblem {
+	prev := ""
+	for i := range evs {
+		e := &evs[i]
+		if e.Seq != int64(i+1) || e.PrevHash != prev || transcript.EventHash(e) != e.Hash {
+			return &transcript.AuditProblem{EventID: e.ID, EventSeq: e.Seq, Message: "broken link"}
+		}
+		prev = e.Hash
+	}
+	return nil
+}
+
+// mustHeads drops a head log that cannot be read (its absence is not a finding).
+func mustHeads(l []headLine, err error) []headLine {
+	if err != nil {
+		return nil
+	}
+	return l
 }
 
 // auditUsers compares every user row (role, disabled, public key) with the last snapshot of

@@ -332,6 +332,7 @@ func (s *Store) commit(batch []*writeReq) {
 		fail(fmt.Errorf("transcript: commit: %w", err))
 		return
 	}
+	s.publishHeads(t.heads, transcript.EventTime(t.now))
 	s.notify(events)
 	for i, r := range batch {
 		r.resp <- results[i]
