@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -198,6 +199,50 @@ func FuzzWrap(f *testing.F) {
 					t.Fatalf("line %q wider than %d", l, width)
 				}
 			}
+		}
+	})
+}
+
+// Characters outside the Basic Multilingual Plane (emoji, rare CJK name characters such as 𠮷)
+// crashed fpdf, so the hearing's PDF could never be produced again (issue 11, item 4).
+func TestPDFNonBMP(t *testing.T) {
+	if _, _, _, err := FindFonts(); err != nil {
+		t.Skipf("PDF export needs TrueType fonts: %v", err)
+	}
+	for _, r := range []*transcript.Record{zhRecord(), enRecord()} {
+		r.Segments[0].Text = "𠮷野家 🙂 ok \U0010FFFF \uFFFF \x00"
+		r.Hearing.Title = "𠮷田 v. 🙂"
+		r.Hearing.Seats[0].Person = "𠮷"
+		var b bytes.Buffer
+		if err := PDF(&b, r, Options{}); err != nil {
+			t.Fatalf("%s: %v", r.Hearing.Language, err)
+		}
+		if !bytes.HasPrefix(b.Bytes(), []byte("%PDF-")) {
+			t.Fatalf("%s: not a PDF", r.Hearing.Language)
+		}
+	}
+}
+
+// FuzzPDF sets arbitrary runes in every free-text field of both layouts: a PDF or an error,
+// never a panic. The CJK font is DejaVu Sans here (fpdf parses a 4 MB CJK font on every call,
+// which makes the fuzzer crawl); fpdf's rune handling, which crashed, is the same for any font.
+func FuzzPDF(f *testing.F) {
+	_, latin, _, err := FindFonts()
+	if err != nil {
+		f.Skipf("PDF export needs TrueType fonts: %v", err)
+	}
+	f.Add("𠮷", "🙂 emoji", false)
+	f.Add("\x00\uFFFF\U0010FFFF", "\f\n\r", true)
+	f.Fuzz(func(t *testing.T, a, b string, zh bool) {
+		r := enRecord()
+		if zh {
+			r = zhRecord()
+		}
+		r.Hearing.Title, r.Hearing.Court = a, b
+		r.Hearing.Seats[0].Person, r.Hearing.Seats[1].Role = a, b
+		r.Segments[0].Text, r.Segments[1].Text = a+b, b+a
+		if err := PDF(io.Discard, r, Options{FontPath: latin}); err != nil {
+			t.Fatalf("PDF: %v", err)
 		}
 	})
 }
