@@ -500,6 +500,24 @@ type conn struct {
 	aborted   chan struct{} // closed by abort
 	lastSeq   uint64        // reader only
 	ended     bool          // reader only: the agent sent End
+	alarmLog  logBudget     // reader only: alarms logged per minute
+}
+
+// logBudget lets at most logBudgetPerMinute lines through per minute, so an alarm flood cannot
+// flood the log (every alarm is still counted in /metrics and kept in the hearing's status).
+type logBudget struct {
+	window time.Time
+	n      int
+}
+
+const logBudgetPerMinute = 30
+
+func (b *logBudget) allow(now time.Time) bool {
+	if now.Sub(b.window) >= time.Minute || now.Before(b.window) {
+		b.window, b.n = now, 0
+	}
+	b.n++
+	return b.n <= logBudgetPerMinute
 }
 
 func bearer(r *http.Request) string {
@@ -675,9 +693,11 @@ func (c *conn) readLoop(ctx context.Context) *wire.Error {
 			case *wire.Levels:
 				h.noteLevels(m, now)
 			case *wire.Alarm:
-				c.log.Warn("agent alarm", "code", m.Code, "message", m.Message, "samples", m.Samples)
+				if c.alarmLog.allow(now) {
+					c.log.Warn("agent alarm", "code", truncUTF8(m.Code, 64), "message", truncUTF8(m.Message, wire.MaxAlarmMessage), "samples", m.Samples)
+				}
 				h.noteAlarm(m, now)
-				s.metrics.alarms.WithLabelValues(m.Code).Inc()
+				s.metrics.alarms.WithLabelValues(wire.AlarmLabel(m.Code)).Inc()
 			case *wire.End:
 				// Finish even if the agent hangs up right after End.
 				ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
