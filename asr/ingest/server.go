@@ -117,8 +117,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	for _, sub := range []string{"", SessionsDir, HearingsDir} {
-		if err := os.MkdirAll(filepath.Join(cfg.DataDir, sub), 0o755); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("ingest: data directory: %w", err)
+	}
+	for _, sub := range []string{SessionsDir, HearingsDir} {
+		if err := privateDir(filepath.Join(cfg.DataDir, sub)); err != nil {
 			return nil, fmt.Errorf("ingest: data directory: %w", err)
 		}
 	}
@@ -168,7 +171,7 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	probe := filepath.Join(s.cfg.DataDir, ".ready-probe")
-	if err := os.WriteFile(probe, []byte("ok"), 0o644); err != nil {
+	if err := os.WriteFile(probe, []byte("ok"), 0o600); err != nil {
 		http.Error(w, "data directory not writable: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
@@ -426,7 +429,7 @@ func (s *Server) openSession(hello *wire.Hello) (*hearing, *wire.Error) {
 	case errors.Is(err, os.ErrNotExist):
 		info = HearingInfo{Hearing: id, Courtroom: hello.Courtroom, Session: hello.Session, Seats: hello.Seats,
 			SampleRate: wire.SampleRate, Created: s.now().UTC()}
-		if err := os.MkdirAll(filepath.Join(dir, AudioDir), 0o755); err != nil {
+		if err := privateDir(filepath.Join(dir, AudioDir)); err != nil {
 			s.log.Error("cannot create hearing", "hearing", id, "err", err)
 			return nil, helloError(wire.CodeStorage, "cannot create hearing %s", id)
 		}

@@ -164,11 +164,20 @@ func hashToken(tok string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// privateDir makes dir and its missing parents 0700 and tightens dir itself to 0700 whatever the
+// umask and whatever an older version left: the archive is the court's record.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
+}
+
 // writeFileAtomic writes b to a temporary file beside path, fsyncs it, renames it over path and
 // fsyncs the directory, so readers see the old or the new content, never a torn file.
 func writeFileAtomic(path string, b []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")

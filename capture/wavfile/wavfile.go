@@ -37,8 +37,12 @@ type Writer struct {
 
 // Create makes a new, empty WAV at path (failing if it exists) and syncs it.
 func Create(path string, sampleRate int) (*Writer, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil { // recorded audio is private whatever the umask
+		f.Close()
 		return nil, err
 	}
 	w := &Writer{f: f, bw: bufio.NewWriterSize(f, 64<<10), rate: sampleRate}
@@ -65,6 +69,10 @@ func Open(path string, sampleRate int) (*Writer, error) {
 	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil { // a file an older version left world-readable
+		f.Close()
 		return nil, err
 	}
 	if _, err := f.Seek(0, io.SeekEnd); err != nil {
