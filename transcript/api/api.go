@@ -70,7 +70,8 @@ type Server struct {
 	status   StatusSource
 	log      *slog.Logger
 	sessions *auth.Manager
-	limiter  *auth.Limiter
+	limiter  *auth.Limiter // signing attempts per judge
+	logins   *auth.LoginGuard
 	hub      *live.Hub
 	mux      *http.ServeMux
 }
@@ -106,6 +107,7 @@ func New(cfg Config, store transcript.Store, status StatusSource, log *slog.Logg
 		every = def.Sessions.LoginEvery
 	}
 	s.limiter = auth.NewLimiter(burst, every, cfg.Clock)
+	s.logins = auth.NewLoginGuard(auth.Config{LoginBurst: burst, LoginEvery: every}, cfg.Clock)
 	if p, ok := store.(auth.Persister); ok {
 		// Sessions kept by the store survive a restart: the clerk is not signed out mid-hearing.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -256,6 +258,16 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// sourceKey is the rate-limit key of a client address: the address itself for IPv4, its /64
+// for IPv6 (one client holds a whole /64).
+func sourceKey(ip string) string {
+	a := net.ParseIP(ip)
+	if a == nil || a.To4() != nil {
+		return ip
+	}
+	return a.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 func clientIP(r *http.Request) string {

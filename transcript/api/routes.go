@@ -76,7 +76,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !s.decode(w, r, &req) {
 		return
 	}
-	if ok, wait := s.limiter.Allow("ip:"+clientIP(r), "user:"+strings.ToLower(req.Name)); !ok {
+	source, account := sourceKey(clientIP(r)), strings.ToLower(req.Name)
+	if ok, wait := s.logins.Allow(source, account); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many sign-in attempts; wait and try again")
 		return
@@ -87,10 +88,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.store.Authenticate(r.Context(), req.Name, req.Password)
 	if err != nil {
+		s.logins.Failed(source, account)
 		s.log.Info("api: sign-in refused", "user", req.Name, "remote", clientIP(r))
 		writeError(w, http.StatusUnauthorized, "bad_login", "wrong user name or password")
 		return
 	}
+	s.logins.Succeeded(source, account)
 	s.sessions.Destroy(w, r) // no session fixation: a new token on every sign-in
 	sess, err := s.sessions.Create(w, r, u.Name, u.DisplayName, string(u.Role))
 	if err != nil {

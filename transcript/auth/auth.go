@@ -38,8 +38,12 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxAge ends a session this long after login whatever its use.
 	MaxAge time.Duration
-	// LoginBurst failed-or-not login attempts are allowed at once per client address and per
-	// user name; afterwards one attempt per LoginEvery.
+	// LoginBurst failed sign-ins are allowed at once per (client address, user name); after
+	// that one per LoginEvery. A client address may try 6×LoginBurst sign-ins at once, then one
+	// per LoginEvery/6, whatever the names (bounds spraying one password over many users). A
+	// user name takes 6×LoginBurst failures from all addresses together, then one per
+	// LoginEvery/2; when that is spent only addresses that signed in as that user before may
+	// try it (so guessing from elsewhere cannot lock the user out of the known desk).
 	LoginBurst int
 	LoginEvery time.Duration
 }
