@@ -61,12 +61,17 @@ type Config struct {
 	// TakeoverTimeout is how long a new connection of a session waits for the old one to let go
 	// (default 5 s); after that it gets session_busy.
 	TakeoverTimeout time.Duration
+	// TokenRecheck is how often the token file is looked at for revocations while agents are
+	// connected (default 500 ms; a look is a stat, the file is read only when it changed). A
+	// connection whose token was revoked is closed with unauthorized.
+	TokenRecheck time.Duration
 }
 
 // DefaultConfig returns the defaults for a data directory.
 func DefaultConfig(dataDir string) Config {
 	return Config{DataDir: dataDir, HelloTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
-		WriteTimeout: 10 * time.Second, TakeoverTimeout: 5 * time.Second, ListenerQueue: DefaultListenerQueue}
+		WriteTimeout: 10 * time.Second, TakeoverTimeout: 5 * time.Second, ListenerQueue: DefaultListenerQueue,
+		TokenRecheck: 500 * time.Millisecond}
 }
 
 // Server accepts agents and archives their audio. Create it with New, mount Handler (or
@@ -85,6 +90,8 @@ type Server struct {
 	conns    map[*conn]struct{}
 	closing  bool
 	closeMu  sync.Mutex // serialises hearing closes
+
+	stopWatch chan struct{} // closed by Close: ends the token watcher
 
 	connWG sync.WaitGroup // connection handlers
 	bgWG   sync.WaitGroup // hearing writers and helper goroutines
@@ -108,6 +115,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TakeoverTimeout <= 0 {
 		cfg.TakeoverTimeout = d.TakeoverTimeout
 	}
+	if cfg.TokenRecheck <= 0 {
+		cfg.TokenRecheck = d.TokenRecheck
+	}
 	if cfg.ListenerQueue <= 0 {
 		cfg.ListenerQueue = d.ListenerQueue
 	}
@@ -129,7 +139,10 @@ func New(cfg Config) (*Server, error) {
 		tokens:   OpenTokens(cfg.DataDir, cfg.Now),
 		metrics:  newMetrics(),
 		hearings: map[string]*hearing{}, conns: map[*conn]struct{}{},
-		upgrader: websocket.Upgrader{ReadBufferSize: 64 << 10, WriteBufferSize: 4 << 10}}
+		upgrader:  websocket.Upgrader{ReadBufferSize: 64 << 10, WriteBufferSize: 4 << 10},
+		stopWatch: make(chan struct{})}
+	s.bgWG.Add(1)
+	go func() { defer s.bgWG.Done(); s.watchTokens() }()
 	s.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "courtscribe_ingest_hearings_open", Help: "Hearings with open archive files."},
 		func() float64 { s.mu.Lock(); defer s.mu.Unlock(); return float64(len(s.hearings)) }))
@@ -207,6 +220,9 @@ func (s *Server) Status() Status {
 // resume after a restart. It is safe to call twice.
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
+	if !s.closing {
+		close(s.stopWatch)
+	}
 	s.closing = true
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
@@ -504,6 +520,44 @@ type conn struct {
 	lastSeq   uint64        // reader only
 	ended     bool          // reader only: the agent sent End
 	alarmLog  logBudget     // reader only: alarms logged per minute
+	tokenSum  string        // SHA-256 of the agent's token once authenticated (under s.mu)
+}
+
+// watchTokens closes the connections whose token was revoked (by this process or by the
+// tokens command in another one), within cfg.TokenRecheck of the token file changing.
+func (s *Server) watchTokens() {
+	tick := time.NewTicker(s.cfg.TokenRecheck)
+	defer tick.Stop()
+	lastSize, lastMod := s.tokens.stamp()
+	for {
+		select {
+		case <-s.stopWatch:
+			return
+		case <-tick.C:
+		}
+		size, mod := s.tokens.stamp()
+		if size == lastSize && mod.Equal(lastMod) {
+			continue
+		}
+		f, err := s.tokens.load()
+		if err != nil {
+			s.log.Error("token file unreadable; connected agents keep their connections", "err", err)
+			continue
+		}
+		lastSize, lastMod = size, mod
+		var revoked []*conn
+		s.mu.Lock()
+		for c := range s.conns {
+			if c.tokenSum != "" && !f.valid(c.tokenSum, c.hello.Courtroom) {
+				revoked = append(revoked, c)
+			}
+		}
+		s.mu.Unlock()
+		for _, c := range revoked {
+			s.metrics.errors.WithLabelValues(wire.CodeUnauthorized).Inc()
+			c.abort(helloError(wire.CodeUnauthorized, "token revoked"))
+		}
+	}
 }
 
 // logBudget lets at most logBudgetPerMinute lines through per minute, so an alarm flood cannot
@@ -611,6 +665,13 @@ func (c *conn) serve(ctx context.Context, token string) *wire.Error {
 	}
 	if !okTok {
 		return helloError(wire.CodeUnauthorized, "token missing, revoked or not valid for courtroom %s", hello.Courtroom)
+	}
+	s.mu.Lock()
+	c.tokenSum = hashToken(token) // from now on the token watcher may end the connection
+	s.mu.Unlock()
+	// A revocation between the check above and the line before is caught here.
+	if ok, err := s.tokens.Authenticate(token, hello.Courtroom); err == nil && !ok {
+		return helloError(wire.CodeUnauthorized, "token revoked")
 	}
 	h, werr := s.openSession(hello)
 	if werr != nil {

@@ -148,7 +148,12 @@ func (t *Tokens) Authenticate(token, courtroom string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	want := []byte(hashToken(token))
+	return f.valid(hashToken(token), courtroom), nil
+}
+
+// valid reports whether the token with SHA-256 sum (hex) is an unrevoked token of courtroom.
+func (f *tokenFile) valid(sum, courtroom string) bool {
+	want := []byte(sum)
 	ok := 0
 	for _, r := range f.Tokens {
 		match := subtle.ConstantTimeCompare([]byte(r.SHA256), want)
@@ -156,7 +161,17 @@ func (t *Tokens) Authenticate(token, courtroom string) (bool, error) {
 			ok |= match
 		}
 	}
-	return ok == 1, nil
+	return ok == 1
+}
+
+// stamp identifies a version of the token file cheaply (size and modification time; the file
+// is replaced by rename, so a change also changes the inode's time).
+func (t *Tokens) stamp() (int64, time.Time) {
+	st, err := os.Stat(t.path)
+	if err != nil {
+		return -1, time.Time{}
+	}
+	return st.Size(), st.ModTime()
 }
 
 func hashToken(tok string) string {
