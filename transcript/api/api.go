@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/courtscribe/courtscribe/transcript"
@@ -47,6 +48,10 @@ type Config struct {
 	Sessions auth.Config
 	// Live tunes the websocket hub.
 	Live live.Config
+	// SessionRecheck is how often open live feeds are checked against their session (logout,
+	// expiry, the account disabled or its password changed, also by another process); default
+	// 1 s. A feed whose session ended is closed.
+	SessionRecheck time.Duration
 	// Clock is the time source (default time.Now).
 	Clock func() time.Time
 	// NoUI leaves the embedded web UI out (API only).
@@ -74,7 +79,22 @@ type Server struct {
 	logins   *auth.LoginGuard
 	hub      *live.Hub
 	mux      *http.ServeMux
+
+	liveMu    sync.Mutex
+	liveFeeds map[*liveFeed]struct{}
+	stop      chan struct{}
+	stopOnce  sync.Once
+	done      chan struct{}
 }
+
+// liveFeed is one open live websocket and the session it belongs to.
+type liveFeed struct {
+	hash, user string
+	end        context.CancelCauseFunc
+}
+
+// errSessionEnded is what a live feed is told when its session ends.
+var errSessionEnded = errors.New("your session ended (signed out, expired, password changed or account disabled); sign in again")
 
 // New builds the handler. status may be nil (no capture agents known: the health panel shows
 // only the engine backlog).
@@ -119,12 +139,70 @@ func New(cfg Config, store transcript.Store, status StatusSource, log *slog.Logg
 			log.Info("api: web sessions restored", "sessions", n)
 		}
 	}
+	if cfg.SessionRecheck <= 0 {
+		cfg.SessionRecheck = time.Second
+		s.cfg.SessionRecheck = cfg.SessionRecheck
+	}
+	s.liveFeeds, s.stop, s.done = map[*liveFeed]struct{}{}, make(chan struct{}), make(chan struct{})
+	go s.watchSessions()
 	s.routes()
 	return s
 }
 
 // Close stops the live hub (open websockets end). Safe to call twice.
-func (s *Server) Close() { s.hub.Close() }
+func (s *Server) Close() {
+	s.stopOnce.Do(func() { close(s.stop); <-s.done })
+	s.hub.Close()
+}
+
+// watchSessions ends live feeds whose session ended, every cfg.SessionRecheck: sessions another
+// process removed (a password change, a disabled account) are dropped first.
+func (s *Server) watchSessions() {
+	defer close(s.done)
+	tick := time.NewTicker(s.cfg.SessionRecheck)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-tick.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := s.sessions.Sync(ctx); err != nil {
+			s.log.Warn("api: sessions could not be compared with the store", "err", err)
+		}
+		s.liveMu.Lock()
+		feeds := make([]*liveFeed, 0, len(s.liveFeeds))
+		for f := range s.liveFeeds {
+			feeds = append(feeds, f)
+		}
+		s.liveMu.Unlock()
+		users := map[string]bool{} // user name → may still read
+		for _, f := range feeds {
+			ok, seen := users[f.user]
+			if !seen {
+				u, err := s.store.GetUser(ctx, f.user)
+				ok = (err == nil && !u.Disabled) || (err != nil && !errors.Is(err, transcript.ErrNotFound))
+				users[f.user] = ok
+			}
+			if !ok || !s.sessions.Alive(f.hash) {
+				f.end(errSessionEnded)
+			}
+		}
+		cancel()
+	}
+}
+
+// endLive ends the live feeds of the session with the given TokenHash.
+func (s *Server) endLive(hash string) {
+	s.liveMu.Lock()
+	defer s.liveMu.Unlock()
+	for f := range s.liveFeeds {
+		if f.hash == hash {
+			f.end(errSessionEnded)
+		}
+	}
+}
 
 // Hub is the live hub (for benchmarks and the server's metrics).
 func (s *Server) Hub() *live.Hub { return s.hub }

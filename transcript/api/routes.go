@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
+	"github.com/courtscribe/courtscribe/transcript/auth"
 	"github.com/courtscribe/courtscribe/transcript/web"
 )
 
@@ -106,6 +108,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	s.sessions.Destroy(w, r)
+	s.endLive(auth.RequestHash(r))
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
@@ -445,7 +448,18 @@ func (s *Server) liveFeed(w http.ResponseWriter, r *http.Request) {
 		}
 		after = n
 	}
-	s.hub.Serve(w, r, h.ID, after, s.checkOrigin)
+	ctx, end := context.WithCancelCause(r.Context())
+	defer end(nil)
+	f := &liveFeed{hash: auth.RequestHash(r), user: userOf(r).user.Name, end: end}
+	s.liveMu.Lock()
+	s.liveFeeds[f] = struct{}{}
+	s.liveMu.Unlock()
+	defer func() {
+		s.liveMu.Lock()
+		delete(s.liveFeeds, f)
+		s.liveMu.Unlock()
+	}()
+	s.hub.Serve(w, r.WithContext(ctx), h.ID, after, s.checkOrigin)
 }
 
 func (s *Server) summary(w http.ResponseWriter, r *http.Request) {

@@ -63,6 +63,7 @@ type Session struct {
 	Created time.Time
 	Seen    time.Time
 	saved   time.Time // Seen as last written to the Persister
+	gen     uint64    // Manager.gen when it was added (see Sync)
 }
 
 // ErrNoSession means the request carries no valid session.
@@ -87,6 +88,13 @@ type Persister interface {
 	LoadSessions(ctx context.Context) ([]StoredSession, error)
 }
 
+// SessionToucher is a Persister that can update a kept session's last use without inserting
+// it again (so a session another process deleted, after a password change, is not brought
+// back by the server's next write of its last use).
+type SessionToucher interface {
+	TouchSession(ctx context.Context, tokenHash string, seen time.Time) error
+}
+
 // SeenEvery is how stale a persisted session's last-use time may get: a session in use is
 // written back at most this often, so restored sessions expire at most this much late.
 const SeenEvery = time.Minute
@@ -99,6 +107,7 @@ type Manager struct {
 	byTok map[string]*Session // by TokenHash
 	store Persister
 	log   *slog.Logger
+	gen   uint64 // counts sessions added to byTok
 }
 
 // TokenHash is what a Persister stores in place of a session token.
@@ -199,6 +208,8 @@ func (m *Manager) Create(w http.ResponseWriter, r *http.Request, userID, name, r
 		m.forget(r.Context(), gone)
 	}
 	m.mu.Lock()
+	m.gen++
+	s.gen = m.gen
 	m.byTok[hash] = s
 	m.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
@@ -269,11 +280,70 @@ func (m *Manager) Get(r *http.Request) (Session, error) {
 	store := m.store
 	m.mu.Unlock()
 	if save != nil {
-		if err := store.SaveSession(context.WithoutCancel(r.Context()), *save); err != nil {
+		var err error
+		if t, ok := store.(SessionToucher); ok {
+			err = t.TouchSession(context.WithoutCancel(r.Context()), save.TokenHash, save.Seen)
+		} else {
+			err = store.SaveSession(context.WithoutCancel(r.Context()), *save)
+		}
+		if err != nil {
 			m.log.Warn("auth: saving a session's last use", "err", err)
 		}
 	}
 	return out, nil
+}
+
+// RequestHash is the TokenHash of the request's session cookie, or "" without one.
+func RequestHash(r *http.Request) string {
+	c, err := r.Cookie(CookieName)
+	if err != nil || c.Value == "" {
+		return ""
+	}
+	return TokenHash(c.Value)
+}
+
+// Alive reports whether the session with the given TokenHash exists and has not expired. It
+// does not count as a use (an open live feed does not keep a session alive by itself).
+func (m *Manager) Alive(hash string) bool {
+	now := m.now()
+	m.mu.Lock()
+	s, ok := m.byTok[hash]
+	if ok && m.expired(s, now) {
+		delete(m.byTok, hash)
+		ok = false
+		defer m.forget(context.Background(), []string{hash})
+	}
+	m.mu.Unlock()
+	return ok
+}
+
+// Sync drops the sessions the Persister no longer holds: another process (courtscribe users
+// passwd, disable) deleted them. A session is saved before it is added, so one added before
+// the read is in what the read returns unless it was deleted. Without a Persister it does
+// nothing.
+func (m *Manager) Sync(ctx context.Context) error {
+	m.mu.Lock()
+	store, gen := m.store, m.gen
+	m.mu.Unlock()
+	if store == nil {
+		return nil
+	}
+	all, err := store.LoadSessions(ctx)
+	if err != nil {
+		return err
+	}
+	kept := make(map[string]bool, len(all))
+	for _, st := range all {
+		kept[st.TokenHash] = true
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, s := range m.byTok {
+		if !kept[k] && s.gen <= gen {
+			delete(m.byTok, k)
+		}
+	}
+	return nil
 }
 
 // Destroy ends the request's session (if any) and clears the cookie.

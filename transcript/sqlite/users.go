@@ -175,6 +175,11 @@ func (s *Store) SetPassword(ctx context.Context, actor, name, oldPassword, newPa
 		if _, err := t.ExecContext(t.ctx, `UPDATE users SET password_hash=?, sealed_key=? WHERE name=?`, hash, string(resealed), name); err != nil {
 			return err
 		}
+		// A new password ends every web session of the user (a running server drops them from
+		// memory at its next session sync).
+		if _, err := t.ExecContext(t.ctx, `DELETE FROM sessions WHERE user_id=?`, name); err != nil {
+			return err
+		}
 		u, err := getUser(t.ctx, t, name)
 		if err != nil {
 			return err
@@ -193,6 +198,11 @@ func (s *Store) SetDisabled(ctx context.Context, actor, name string, disabled bo
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("user %s: %w", name, transcript.ErrNotFound)
+		}
+		if disabled {
+			if _, err := t.ExecContext(t.ctx, `DELETE FROM sessions WHERE user_id=?`, name); err != nil {
+				return err
+			}
 		}
 		u, err := getUser(t.ctx, t, name)
 		if err != nil {
