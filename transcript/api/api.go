@@ -52,6 +52,11 @@ type Config struct {
 	// expiry, the account disabled or its password changed, also by another process); default
 	// 1 s. A feed whose session ended is closed.
 	SessionRecheck time.Duration
+	// TrustedProxies are reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+	// believed: the client address (sign-in buckets, logs) is the right-most forwarded address
+	// that is not itself a trusted proxy, and X-Forwarded-Proto: https marks the session
+	// cookie Secure. From any other address those headers are ignored.
+	TrustedProxies []*net.IPNet
 	// Clock is the time source (default time.Now).
 	Clock func() time.Time
 	// NoUI leaves the embedded web UI out (API only).
@@ -213,6 +218,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
+	if client, https, ok := auth.Forwarded(r, s.cfg.TrustedProxies); ok {
+		r = auth.WithForwarded(r, client, https)
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -348,13 +356,7 @@ func sourceKey(ip string) string {
 	return a.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+func clientIP(r *http.Request) string { return auth.ClientIP(r) }
 
 func pathInt(r *http.Request, name string) (int64, bool) {
 	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)

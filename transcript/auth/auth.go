@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -213,7 +214,7 @@ func (m *Manager) Create(w http.ResponseWriter, r *http.Request, userID, name, r
 	m.byTok[hash] = s
 	m.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: tok, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+		Name: CookieName, Value: tok, Path: "/", HttpOnly: true, Secure: IsSecure(r),
 		SameSite: http.SameSiteStrictMode, MaxAge: int(m.cfg.MaxAge / time.Second),
 	})
 	return s, nil
@@ -359,7 +360,7 @@ func (m *Manager) Destroy(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+		Secure: IsSecure(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }
 
 // DestroyUser ends every session of a user (e.g. after a role change).
@@ -408,4 +409,84 @@ func SameOrigin(r *http.Request, allowed []string, allowMissing bool) bool {
 		return false
 	}
 	return strings.EqualFold(u.Host, r.Host)
+}
+
+// forwarded is what a trusted reverse proxy said about the client (see WithForwarded).
+type forwarded struct {
+	client string
+	https  bool
+}
+
+type forwardedKey struct{}
+
+// WithForwarded records, for a request that came through a trusted reverse proxy, the client's
+// address and whether the client spoke HTTPS to the proxy.
+func WithForwarded(r *http.Request, client string, https bool) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), forwardedKey{}, forwarded{client: client, https: https}))
+}
+
+// IsSecure reports whether the client's connection is HTTPS: TLS here, or a trusted proxy said
+// so. Session cookies are Secure then.
+func IsSecure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	f, ok := r.Context().Value(forwardedKey{}).(forwarded)
+	return ok && f.https
+}
+
+// ClientIP is the client's address: what a trusted proxy said, else the peer address.
+func ClientIP(r *http.Request) string {
+	if f, ok := r.Context().Value(forwardedKey{}).(forwarded); ok && f.client != "" {
+		return f.client
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// Forwarded works out the client behind trusted proxies: when the peer of r is in trusted, the
+// client is the right-most X-Forwarded-For address that is not itself trusted (entries to its
+// left are the client's own claims), and https is X-Forwarded-Proto from that proxy. ok is
+// false when the peer is not a trusted proxy (the headers are ignored then).
+func Forwarded(r *http.Request, trusted []*net.IPNet) (client string, https, ok bool) {
+	if len(trusted) == 0 {
+		return "", false, false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	in := func(ip net.IP) bool {
+		for _, n := range trusted {
+			if n.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	}
+	peer := net.ParseIP(host)
+	if peer == nil || !in(peer) {
+		return "", false, false
+	}
+	client = peer.String()
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		ip := net.ParseIP(strings.TrimSpace(hops[i]))
+		if ip == nil {
+			break // a malformed hop: trust nothing further left
+		}
+		client = ip.String()
+		if !in(ip) {
+			break
+		}
+	}
+	proto := r.Header.Values("X-Forwarded-Proto")
+	https = len(proto) > 0 && strings.EqualFold(strings.TrimSpace(proto[len(proto)-1]), "https")
+	return client, https, true
 }
