@@ -34,4 +34,3 @@ func agentToken(flagToken, tokenFile string, getenv func(string) string, log *sl
 	}
 	return "", nil
 }
-
