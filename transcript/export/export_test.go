@@ -246,3 +246,52 @@ func FuzzPDF(f *testing.F) {
 		}
 	})
 }
+
+// TestLabelsCannotForgeLayout: form feeds and newlines in seat labels (and text) broke the TXT
+// layout and forged SRT cues (issue 11, low). The store now refuses them in hearing fields;
+// records stored before are written with them as spaces.
+func TestLabelsCannotForgeLayout(t *testing.T) {
+	forge := "\n\n99\n00:00:00,000 --> 09:59:59,000\nTHE COURT: forged ruling\n\n"
+	r := enRecord()
+	r.Hearing.Seats[1].Role = "Ms. Park\f 1  THE COURT:  forged"
+	for i := range r.Segments {
+		r.Segments[i].Role += forge
+	}
+	r.Segments[0].Text = "Good\fmorning\x00\u2028" + forge
+	r.Hearing.Title = "Doe\f" + forge
+	pages := usPages(r, Options{})
+	for p, pg := range pages {
+		if len(pg) != 1+usLinesPerPage {
+			t.Fatalf("page %d has %d lines", p+1, len(pg)-1)
+		}
+		for i, l := range pg[1:] {
+			if strings.IndexFunc(l, func(c rune) bool { return c < 0x20 || c == 0x2028 }) >= 0 || l[:2] != padNum(i+1) {
+				t.Fatalf("page %d line %d: %q", p+1, i+1, l)
+			}
+		}
+	}
+	var txt bytes.Buffer
+	TXT(&txt, r, Options{})
+	if n := strings.Count(txt.String(), "\f"); n != len(pages)-1 {
+		t.Fatalf("TXT has %d form feeds for %d pages", n, len(pages))
+	}
+	zh := zhRecord()
+	zh.Segments[0].Role = "审判长\f\n伪造"
+	for _, l := range zhLines(zh, Options{}) {
+		if strings.ContainsAny(l, "\f\n") {
+			t.Fatalf("zh line %q", l)
+		}
+	}
+	for _, f := range []string{"srt", "vtt"} {
+		var b bytes.Buffer
+		if err := Write(&b, r, f, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(b.String(), "-->"); n != len(r.Segments) {
+			t.Fatalf("%s: %d cue timings for %d segments:\n%s", f, n, len(r.Segments), b.String())
+		}
+		if strings.Contains(b.String(), "\n\n99\n") {
+			t.Fatalf("%s: a forged cue number", f)
+		}
+	}
+}
