@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
@@ -19,15 +18,7 @@ func (s *Store) dummyHash() string {
 	return s.dummy
 }
 
-func checkPassword(pw string) error {
-	if utf8.RuneCountInString(pw) < transcript.MinPasswordLen {
-		return transcript.Invalidf("password shorter than %d characters", transcript.MinPasswordLen)
-	}
-	if len(pw) > 1024 {
-		return transcript.Invalidf("password longer than 1024 bytes")
-	}
-	return nil
-}
+func checkPassword(user, pw string) error { return transcript.CheckPasswordStrength(user, pw) }
 
 // CreateUser implements transcript.Users.
 func (s *Store) CreateUser(ctx context.Context, actor, name string, role transcript.Role, password string) (*transcript.User, error) {
@@ -37,7 +28,7 @@ func (s *Store) CreateUser(ctx context.Context, actor, name string, role transcr
 	if !role.Valid() {
 		return nil, transcript.Invalidf("role %q: one of admin, technician, clerk, judge, viewer", role)
 	}
-	if err := checkPassword(password); err != nil {
+	if err := checkPassword(name, password); err != nil {
 		return nil, err
 	}
 	hash, err := transcript.HashPassword(password, s.argon)
@@ -139,7 +130,7 @@ func (s *Store) Authenticate(ctx context.Context, name, password string) (*trans
 
 // SetPassword implements transcript.Users.
 func (s *Store) SetPassword(ctx context.Context, actor, name, oldPassword, newPassword string) error {
-	if err := checkPassword(newPassword); err != nil {
+	if err := checkPassword(name, newPassword); err != nil {
 		return err
 	}
 	var sealed string
