@@ -315,6 +315,14 @@ func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusForbidden, "forbidden", err.Error())
 	case errors.Is(err, context.Canceled):
 		writeError(w, 499, "canceled", "request canceled")
+	case errors.Is(err, transcript.ErrStorageFull):
+		s.log.Error("api: the record's disk is full; edits are refused until space is freed", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusInsufficientStorage, "storage_full", "the server's disk is full: nothing was saved; tell the technician and try again when space is freed")
+	case errors.Is(err, transcript.ErrStorageUnavailable):
+		s.log.Error("api: the record's storage failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusServiceUnavailable, "storage_unavailable", "the server cannot write the record (storage error): nothing was saved; tell the technician")
 	default:
 		s.log.Error("api: store error", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "internal error; see the server log")
