@@ -295,3 +295,34 @@ func TestLabelsCannotForgeLayout(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTextLayouts puts arbitrary text in seat labels, names and segment text: the US layout
+// keeps 25 numbered lines a page with no control character, and SRT and VTT keep one cue
+// per segment.
+func FuzzTextLayouts(f *testing.F) {
+	f.Add("THE COURT\f 1  forged", "\n\n9\n00:00:00,000 --> 00:00:01,000\nx\n\n", "a\u2028b")
+	f.Fuzz(func(t *testing.T, role, person, text string) {
+		r := enRecord()
+		r.Hearing.Seats[0].Role, r.Hearing.Seats[0].Person, r.Hearing.Title = role, person, text
+		r.Segments[0].Role, r.Segments[0].Text, r.Segments[1].Text = role, text, person
+		for p, pg := range usPages(r, Options{}) {
+			if len(pg) != 1+usLinesPerPage {
+				t.Fatalf("page %d has %d lines", p+1, len(pg)-1)
+			}
+			for i, l := range pg[1:] {
+				if strings.IndexFunc(l, breaking) >= 0 || !strings.HasPrefix(l, padNum(i+1)) {
+					t.Fatalf("page %d line %d: %q", p+1, i+1, l)
+				}
+			}
+		}
+		for _, fm := range []string{"srt", "vtt"} {
+			var b bytes.Buffer
+			if err := Write(&b, r, fm, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(b.String(), "-->"); n != len(r.Segments) {
+				t.Fatalf("%s: %d cue timings for %d segments", fm, n, len(r.Segments))
+			}
+		}
+	})
+}
