@@ -88,7 +88,7 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 			if err != nil {
 				return err
 			}
-			token, err := agentToken(token, tokenFile, os.Getenv, log)
+			token, err := agentToken(token, tokenFile, os.Args[1:], log)
 			if err != nil {
 				return err
 			}
