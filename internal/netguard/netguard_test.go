@@ -212,3 +212,44 @@ func TestIdleAndSlowBodyClosed(t *testing.T) {
 		t.Errorf("%d connections still counted for the source", n)
 	}
 }
+
+// TestLongHandlerKeepsItsContext: a handler that runs past ReadTimeout (a PDF export of a long
+// hearing, a hearing close waiting for its agent) keeps its request context. A guard, not a
+// finding: net/http lifts the read deadline before its background read, so the read timeout
+// bounds the request and its body only; this test keeps it that way.
+func TestLongHandlerKeepsItsContext(t *testing.T) {
+	cfg := Config{ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(r.Body)
+		select {
+		case <-r.Context().Done():
+			http.Error(w, "context cancelled", 500)
+		case <-time.After(time.Second):
+			io.WriteString(w, "done")
+		}
+	})
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := Server(mux, cfg)
+	go hs.Serve(Listen(raw, cfg))
+	defer hs.Close()
+	for _, body := range []string{"", `{"a":1}`} {
+		var resp *http.Response
+		if body == "" {
+			resp, err = http.Get("http://" + raw.Addr().String() + "/slow")
+		} else {
+			resp, err = http.Post("http://"+raw.Addr().String()+"/slow", "application/json", strings.NewReader(body))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("body %q: a handler longer than the read timeout got %d %s", body, resp.StatusCode, b)
+		}
+	}
+}
