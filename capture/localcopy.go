@@ -2,7 +2,6 @@ package capture
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -23,7 +22,7 @@ type LocalCopy struct {
 // OpenLocalCopy opens or resumes the per-seat WAVs in dir and aligns each to the timeline
 // position at (padding with silence or cutting audio the spool never held).
 func OpenLocalCopy(dir string, seats []wire.Seat, at int64, syncEvery time.Duration) (*LocalCopy, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := privateDir(dir); err != nil {
 		return nil, fmt.Errorf("local copy: %w", err)
 	}
 	l := &LocalCopy{dir: dir, every: syncEvery}

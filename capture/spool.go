@@ -133,7 +133,7 @@ func OpenSpool(dir string, opts SpoolOptions) (*Spool, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := privateDir(dir); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	s := &Spool{dir: dir, opts: opts, log: opts.Logger, nextSeq: 1, notify: make(chan struct{}, 1)}
@@ -487,8 +487,12 @@ func (s *Spool) writeLocked(f *wire.Frame) error {
 
 func (s *Spool) newSegmentLocked(first uint64) (*segment, error) {
 	p := filepath.Join(s.dir, fmt.Sprintf("%s%020d%s", segPrefix, first, segSuffix))
-	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	if _, err := f.Write([]byte(spoolMagic)); err != nil {
@@ -671,10 +675,23 @@ func (s *Spool) saveStateLocked() error {
 	return writeFileAtomic(filepath.Join(s.dir, stateFile), b)
 }
 
+// privateDir makes dir and its missing parents 0700 and tightens dir itself to 0700 whatever
+// the umask and whatever an older version left: spool and local copy hold the hearing's audio.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
+}
+
 func writeFileAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
 		return err
 	}
 	if _, err := f.Write(b); err != nil {

@@ -142,7 +142,7 @@ func writeJSONAtomic(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(b, '\n'), 0o644)
+	return writeFileAtomic(path, append(b, '\n'), 0o600)
 }
 
 // readGaps parses gaps.jsonl; a torn or invalid trailing line (a crash while appending) is
@@ -199,7 +199,7 @@ func openStore(dir string, info HearingInfo) (st *seatStore, truncated int64, er
 			st.closeFiles()
 		}
 	}()
-	if err := os.MkdirAll(filepath.Join(dir, AudioDir), 0o755); err != nil {
+	if err := privateDir(filepath.Join(dir, AudioDir)); err != nil {
 		return nil, 0, err
 	}
 	minN := int64(-1)
@@ -250,12 +250,15 @@ func openStore(dir string, info HearingInfo) (st *seatStore, truncated int64, er
 			b, _ := json.Marshal(g)
 			buf.Write(append(b, '\n'))
 		}
-		if err := writeFileAtomic(gpath, buf.Bytes(), 0o644); err != nil {
+		if err := writeFileAtomic(gpath, buf.Bytes(), 0o600); err != nil {
 			return nil, 0, err
 		}
 	}
 	st.gapList = kept
-	if st.gaps, err = os.OpenFile(gpath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err != nil {
+	if st.gaps, err = os.OpenFile(gpath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
+		return nil, 0, err
+	}
+	if err := st.gaps.Chmod(0o600); err != nil {
 		return nil, 0, err
 	}
 
@@ -266,7 +269,10 @@ func openStore(dir string, info HearingInfo) (st *seatStore, truncated int64, er
 	if b, err := os.ReadFile(spath); err == nil && json.Unmarshal(bytes.TrimSpace(b), &s) == nil && s.NextSample <= minN {
 		st.lastSeq = s.LastSeq
 	}
-	if st.state, err = os.OpenFile(spath, os.O_RDWR|os.O_CREATE, 0o644); err != nil {
+	if st.state, err = os.OpenFile(spath, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		return nil, 0, err
+	}
+	if err := st.state.Chmod(0o600); err != nil {
 		return nil, 0, err
 	}
 	return st, truncated, nil

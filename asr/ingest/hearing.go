@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
@@ -553,7 +554,13 @@ func (h *hearing) noteLevels(l *wire.Levels, at time.Time) {
 func (h *hearing) noteAlarm(a *wire.Alarm, at time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.agent.Alarms = append(h.agent.Alarms, AlarmEvent{At: at, Code: a.Code, Message: a.Message, Samples: a.Samples})
+	// Code and message are the agent's claims: keep a known code (or "other" with the code
+	// quoted in the message) and a bounded message.
+	code, msg := wire.AlarmLabel(a.Code), a.Message
+	if code != a.Code {
+		msg = fmt.Sprintf("code %.64q: %s", a.Code, msg)
+	}
+	h.agent.Alarms = append(h.agent.Alarms, AlarmEvent{At: at, Code: code, Message: truncUTF8(msg, wire.MaxAlarmMessage), Samples: a.Samples})
 	if n := len(h.agent.Alarms); n > maxAlarms {
 		h.agent.Alarms = slices.Clone(h.agent.Alarms[n-maxAlarms:])
 	}
@@ -563,4 +570,15 @@ func (h *hearing) noteFrame(at time.Time) {
 	h.mu.Lock()
 	h.agent.LastFrameAt = at
 	h.mu.Unlock()
+}
+
+// truncUTF8 cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

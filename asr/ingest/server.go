@@ -79,6 +79,10 @@ type Config struct {
 	// Admission, when set, is asked at every hello whether the authenticated courtroom may
 	// record into the hearing (the record owns hearings' courtrooms and lifecycle).
 	Admission Admission
+	// TokenRecheck is how often the token file is looked at for revocations while agents are
+	// connected (default 500 ms; a look is a stat, the file is read only when it changed). A
+	// connection whose token was revoked is closed with unauthorized.
+	TokenRecheck time.Duration
 }
 
 // Admission decides whether an agent authenticated for a courtroom may record into a hearing.
@@ -108,7 +112,8 @@ const (
 func DefaultConfig(dataDir string) Config {
 	return Config{DataDir: dataDir, HelloTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
 		WriteTimeout: 10 * time.Second, TakeoverTimeout: 5 * time.Second, ListenerQueue: DefaultListenerQueue,
-		MaxGap: DefaultMaxGap, FirstGap: DefaultFirstGap, MaxSeatSamples: wavfile.MaxSamples}
+		MaxGap: DefaultMaxGap, FirstGap: DefaultFirstGap, MaxSeatSamples: wavfile.MaxSamples,
+		TokenRecheck: 500 * time.Millisecond}
 }
 
 // Server accepts agents and archives their audio. Create it with New, mount Handler (or
@@ -127,6 +132,8 @@ type Server struct {
 	conns    map[*conn]struct{}
 	closing  bool
 	closeMu  sync.Mutex // serialises hearing closes
+
+	stopWatch chan struct{} // closed by Close: ends the token watcher
 
 	connWG sync.WaitGroup // connection handlers
 	bgWG   sync.WaitGroup // hearing writers and helper goroutines
@@ -150,6 +157,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TakeoverTimeout <= 0 {
 		cfg.TakeoverTimeout = d.TakeoverTimeout
 	}
+	if cfg.TokenRecheck <= 0 {
+		cfg.TokenRecheck = d.TokenRecheck
+	}
 	if cfg.ListenerQueue <= 0 {
 		cfg.ListenerQueue = d.ListenerQueue
 	}
@@ -168,8 +178,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	for _, sub := range []string{"", SessionsDir, HearingsDir} {
-		if err := os.MkdirAll(filepath.Join(cfg.DataDir, sub), 0o755); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("ingest: data directory: %w", err)
+	}
+	for _, sub := range []string{SessionsDir, HearingsDir} {
+		if err := privateDir(filepath.Join(cfg.DataDir, sub)); err != nil {
 			return nil, fmt.Errorf("ingest: data directory: %w", err)
 		}
 	}
@@ -177,7 +190,10 @@ func New(cfg Config) (*Server, error) {
 		tokens:   OpenTokens(cfg.DataDir, cfg.Now),
 		metrics:  newMetrics(),
 		hearings: map[string]*hearing{}, conns: map[*conn]struct{}{},
-		upgrader: websocket.Upgrader{ReadBufferSize: 64 << 10, WriteBufferSize: 4 << 10}}
+		upgrader:  websocket.Upgrader{ReadBufferSize: 64 << 10, WriteBufferSize: 4 << 10},
+		stopWatch: make(chan struct{})}
+	s.bgWG.Add(1)
+	go func() { defer s.bgWG.Done(); s.watchTokens() }()
 	s.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "courtscribe_ingest_hearings_open", Help: "Hearings with open archive files."},
 		func() float64 { s.mu.Lock(); defer s.mu.Unlock(); return float64(len(s.hearings)) }))
@@ -221,7 +237,7 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	probe := filepath.Join(s.cfg.DataDir, ".ready-probe")
-	if err := os.WriteFile(probe, []byte("ok"), 0o644); err != nil {
+	if err := os.WriteFile(probe, []byte("ok"), 0o600); err != nil {
 		http.Error(w, "data directory not writable: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
@@ -261,6 +277,9 @@ func (s *Server) Status() Status {
 // resume after a restart. It is safe to call twice.
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
+	if !s.closing {
+		close(s.stopWatch)
+	}
 	s.closing = true
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
@@ -489,7 +508,7 @@ func (s *Server) openSession(ctx context.Context, hello *wire.Hello) (*hearing, 
 	case errors.Is(err, os.ErrNotExist):
 		info = HearingInfo{Hearing: id, Courtroom: hello.Courtroom, Session: hello.Session, Seats: hello.Seats,
 			SampleRate: wire.SampleRate, Created: s.now().UTC()}
-		if err := os.MkdirAll(filepath.Join(dir, AudioDir), 0o755); err != nil {
+		if err := privateDir(filepath.Join(dir, AudioDir)); err != nil {
 			s.log.Error("cannot create hearing", "hearing", id, "err", err)
 			return nil, helloError(wire.CodeStorage, "cannot create hearing %s", id)
 		}
@@ -587,6 +606,62 @@ type conn struct {
 	gapFrom   time.Time     // reader only: gaps are measured against the wall time since then
 	gapSlack  time.Duration // reader only: allowance on top of that
 	gapUsed   int64         // reader only: gap samples accepted on this connection
+	alarmLog  logBudget     // reader only: alarms logged per minute
+	tokenSum  string        // SHA-256 of the agent's token once authenticated (under s.mu)
+}
+
+// watchTokens closes the connections whose token was revoked (by this process or by the
+// tokens command in another one), within cfg.TokenRecheck of the token file changing.
+func (s *Server) watchTokens() {
+	tick := time.NewTicker(s.cfg.TokenRecheck)
+	defer tick.Stop()
+	lastSize, lastMod := s.tokens.stamp()
+	for {
+		select {
+		case <-s.stopWatch:
+			return
+		case <-tick.C:
+		}
+		size, mod := s.tokens.stamp()
+		if size == lastSize && mod.Equal(lastMod) {
+			continue
+		}
+		f, err := s.tokens.load()
+		if err != nil {
+			s.log.Error("token file unreadable; connected agents keep their connections", "err", err)
+			continue
+		}
+		lastSize, lastMod = size, mod
+		var revoked []*conn
+		s.mu.Lock()
+		for c := range s.conns {
+			if c.tokenSum != "" && !f.valid(c.tokenSum, c.hello.Courtroom) {
+				revoked = append(revoked, c)
+			}
+		}
+		s.mu.Unlock()
+		for _, c := range revoked {
+			s.metrics.errors.WithLabelValues(wire.CodeUnauthorized).Inc()
+			c.abort(helloError(wire.CodeUnauthorized, "token revoked"))
+		}
+	}
+}
+
+// logBudget lets at most logBudgetPerMinute lines through per minute, so an alarm flood cannot
+// flood the log (every alarm is still counted in /metrics and kept in the hearing's status).
+type logBudget struct {
+	window time.Time
+	n      int
+}
+
+const logBudgetPerMinute = 30
+
+func (b *logBudget) allow(now time.Time) bool {
+	if now.Sub(b.window) >= time.Minute || now.Before(b.window) {
+		b.window, b.n = now, 0
+	}
+	b.n++
+	return b.n <= logBudgetPerMinute
 }
 
 func bearer(r *http.Request) string {
@@ -677,6 +752,13 @@ func (c *conn) serve(ctx context.Context, token string) *wire.Error {
 	}
 	if !okTok {
 		return helloError(wire.CodeUnauthorized, "token missing, revoked or not valid for courtroom %s", hello.Courtroom)
+	}
+	s.mu.Lock()
+	c.tokenSum = hashToken(token) // from now on the token watcher may end the connection
+	s.mu.Unlock()
+	// A revocation between the check above and the line before is caught here.
+	if ok, err := s.tokens.Authenticate(token, hello.Courtroom); err == nil && !ok {
+		return helloError(wire.CodeUnauthorized, "token revoked")
 	}
 	h, werr := s.openSession(ctx, hello)
 	if werr != nil {
@@ -769,9 +851,11 @@ func (c *conn) readLoop(ctx context.Context) *wire.Error {
 			case *wire.Levels:
 				h.noteLevels(m, now)
 			case *wire.Alarm:
-				c.log.Warn("agent alarm", "code", m.Code, "message", m.Message, "samples", m.Samples)
+				if c.alarmLog.allow(now) {
+					c.log.Warn("agent alarm", "code", truncUTF8(m.Code, 64), "message", truncUTF8(m.Message, wire.MaxAlarmMessage), "samples", m.Samples)
+				}
 				h.noteAlarm(m, now)
-				s.metrics.alarms.WithLabelValues(m.Code).Inc()
+				s.metrics.alarms.WithLabelValues(wire.AlarmLabel(m.Code)).Inc()
 			case *wire.End:
 				// Finish even if the agent hangs up right after End.
 				ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)

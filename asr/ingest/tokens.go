@@ -148,7 +148,12 @@ func (t *Tokens) Authenticate(token, courtroom string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	want := []byte(hashToken(token))
+	return f.valid(hashToken(token), courtroom), nil
+}
+
+// valid reports whether the token with SHA-256 sum (hex) is an unrevoked token of courtroom.
+func (f *tokenFile) valid(sum, courtroom string) bool {
+	want := []byte(sum)
 	ok := 0
 	for _, r := range f.Tokens {
 		match := subtle.ConstantTimeCompare([]byte(r.SHA256), want)
@@ -156,7 +161,17 @@ func (t *Tokens) Authenticate(token, courtroom string) (bool, error) {
 			ok |= match
 		}
 	}
-	return ok == 1, nil
+	return ok == 1
+}
+
+// stamp identifies a version of the token file cheaply (size and modification time; the file
+// is replaced by rename, so a change also changes the inode's time).
+func (t *Tokens) stamp() (int64, time.Time) {
+	st, err := os.Stat(t.path)
+	if err != nil {
+		return -1, time.Time{}
+	}
+	return st.Size(), st.ModTime()
 }
 
 func hashToken(tok string) string {
@@ -164,11 +179,20 @@ func hashToken(tok string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// privateDir makes dir and its missing parents 0700 and tightens dir itself to 0700 whatever the
+// umask and whatever an older version left: the archive is the court's record.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
+}
+
 // writeFileAtomic writes b to a temporary file beside path, fsyncs it, renames it over path and
 // fsyncs the directory, so readers see the old or the new content, never a torn file.
 func writeFileAtomic(path string, b []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")

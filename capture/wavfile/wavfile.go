@@ -45,8 +45,12 @@ type Writer struct {
 
 // Create makes a new, empty WAV at path (failing if it exists) and syncs it.
 func Create(path string, sampleRate int) (*Writer, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil { // recorded audio is private whatever the umask
+		f.Close()
 		return nil, err
 	}
 	w := &Writer{f: f, bw: bufio.NewWriterSize(f, 64<<10), rate: sampleRate}
@@ -73,6 +77,10 @@ func Open(path string, sampleRate int) (*Writer, error) {
 	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil { // a file an older version left world-readable
+		f.Close()
 		return nil, err
 	}
 	if _, err := f.Seek(0, io.SeekEnd); err != nil {
@@ -239,11 +247,22 @@ func (w *Writer) Close() error {
 	return err
 }
 
+// maxRIFF is the largest size a 32-bit RIFF field can state; a seat passes it after about
+// 37 h at 16 kHz.
+const maxRIFF = 0xFFFFFFFF
+
 func header(rate int, samples int64) []byte {
-	data := uint32(samples * 2)
+	// Past the 32-bit limit both sizes say 0xFFFFFFFF, the customary "to the end of the file"
+	// (the sizes used to wrap, so a 40 h file claimed 2.7 h). Readers here take the length
+	// from the file size; RF64 would need a ds64 chunk the 44-byte header has no room for.
+	data, riff := uint32(maxRIFF), uint32(maxRIFF)
+	if samples*2 <= maxRIFF-36 {
+		data = uint32(samples * 2)
+		riff = 36 + data
+	}
 	h := make([]byte, HeaderSize)
 	copy(h[0:], "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], 36+data)
+	binary.LittleEndian.PutUint32(h[4:], riff)
 	copy(h[8:], "WAVE")
 	copy(h[12:], "fmt ")
 	binary.LittleEndian.PutUint32(h[16:], 16)

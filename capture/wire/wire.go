@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -377,6 +378,25 @@ const (
 	AlarmDeviceError = "device_error"
 	AlarmDiskError   = "disk_error"
 )
+
+// AlarmCodes are the codes an agent may raise. The server counts any other code as
+// AlarmOther: a code is the agent's claim, and a metric label per made-up code is unbounded
+// memory.
+var AlarmCodes = []string{AlarmSpoolFull, AlarmSpoolHigh, AlarmOverflow, AlarmDeviceError, AlarmDiskError}
+
+// AlarmOther is the label of an alarm code outside AlarmCodes.
+const AlarmOther = "other"
+
+// AlarmLabel returns code if it is one of AlarmCodes, else AlarmOther.
+func AlarmLabel(code string) string {
+	if slices.Contains(AlarmCodes, code) {
+		return code
+	}
+	return AlarmOther
+}
+
+// MaxAlarmMessage is how many bytes of an alarm's message the server keeps.
+const MaxAlarmMessage = 512
 
 // Alarm is a loud, explicit problem report from the agent.
 type Alarm struct {

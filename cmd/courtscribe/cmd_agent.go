@@ -19,6 +19,7 @@ func init() { addCommand(newAgentCmd) }
 func newAgentCmd() *cobra.Command {
 	var (
 		server, token, courtroom, hearing, seats string
+		tokenFile                                string
 		dev, source, spool, localCopy            string
 		fast, closeHearing                       bool
 		spoolLimitMB                             int64
@@ -87,6 +88,10 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 			if err != nil {
 				return err
 			}
+			token, err := agentToken(token, tokenFile, os.Args[1:], log)
+			if err != nil {
+				return err
+			}
 			cfg := capture.AgentConfig{
 				TLS:    tlsCfg,
 				Server: server, Token: token, Courtroom: courtroom, Hearing: hearing, Seats: seatMap,
@@ -105,7 +110,8 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&server, "server", "ws://127.0.0.1:8080", "server address (ws://HOST:PORT or wss://; the agent dials "+capture.AgentPath+")")
-	f.StringVar(&token, "token", "", "agent token of the courtroom (courtscribe tokens add)")
+	f.StringVar(&token, "token", "", "agent token of the courtroom (courtscribe tokens add); visible in ps: prefer --token-file or $"+TokenEnv)
+	f.StringVar(&tokenFile, "token-file", "", "file (mode 0600) whose first line is the agent token")
 	f.StringVar(&courtroom, "courtroom", "", "courtroom name (required)")
 	f.StringVar(&hearing, "hearing", "", "hearing id to record into (default: the server names one)")
 	f.StringVar(&seats, "seats", "", "seat map, name=channel (1-based input channel), e.g. judge=1,clerk=2,witness=3 (required)")

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/internal/netguard"
 )
 
 func init() { addCommand(newServerCmd) }
@@ -110,16 +111,29 @@ func runServer(ctx context.Context, log *slog.Logger, listen, data string, idle,
 			cleanups = append(cleanups, c)
 		}
 	}
+	gcfg, err := srvGuard.config(log)
+	if err != nil {
+		return err
+	}
+	mpol, err := srvGuard.metrics(listen, log)
+	if err != nil {
+		return err
+	}
+	stopMetrics, err := mpol.serveSeparate(srv.Metrics(), gcfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
 	}
-	ln, handler, err := applyServerTLS(ln, mux, srvTLS)
+	ln, handler, err := applyServerTLS(netguard.Listen(ln, gcfg), mpol.gate(mux), srvTLS)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	hs := netguard.Server(handler, gcfg)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("server listening", "addr", ln.Addr().String(), "data", data, "agent_path", ingest.AgentPath)

@@ -63,7 +63,7 @@ func newTokensCmd() *cobra.Command {
 
 	revoke := &cobra.Command{
 		Use:   "revoke ID...",
-		Short: "Revoke tokens by id; a running server refuses them at the next connection attempt",
+		Short: "Revoke tokens by id; a running server closes their connections within a second and refuses them from then on",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ts := ingest.OpenTokens(data, nil)

@@ -128,6 +128,10 @@ func openServerRecord(ctx context.Context, data string, log *slog.Logger, fl rec
 // mount starts the record's goroutines and mounts the API and UI. cleanup stops them after the
 // listener has stopped and ingest has drained.
 func (r *serverRecord) mount(ctx context.Context, env *serverEnv) (func(), error) {
+	trusted, err := parseCIDRs(srvGuard.trusted)
+	if err != nil {
+		return nil, err
+	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	run := func(name string, f func(context.Context) error) {
@@ -176,6 +180,7 @@ func (r *serverRecord) mount(ctx context.Context, env *serverEnv) (func(), error
 	acfg.DataDir = r.data
 	acfg.NoUI = r.flags.noUI
 	acfg.AllowedOrigins = r.flags.origins
+	acfg.TrustedProxies = trusted
 	acfg.StopRecording = func(ctx context.Context, id string) error {
 		// The clerk closes the hearing: stop the agent's recording and write the manifest
 		// first, so the record's audio hashes cover every sample.

@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/courtscribe/courtscribe/transcript"
@@ -47,6 +48,15 @@ type Config struct {
 	Sessions auth.Config
 	// Live tunes the websocket hub.
 	Live live.Config
+	// SessionRecheck is how often open live feeds are checked against their session (logout,
+	// expiry, the account disabled or its password changed, also by another process); default
+	// 1 s. A feed whose session ended is closed.
+	SessionRecheck time.Duration
+	// TrustedProxies are reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+	// believed: the client address (sign-in buckets, logs) is the right-most forwarded address
+	// that is not itself a trusted proxy, and X-Forwarded-Proto: https marks the session
+	// cookie Secure. From any other address those headers are ignored.
+	TrustedProxies []*net.IPNet
 	// Clock is the time source (default time.Now).
 	Clock func() time.Time
 	// NoUI leaves the embedded web UI out (API only).
@@ -74,10 +84,26 @@ type Server struct {
 	status   StatusSource
 	log      *slog.Logger
 	sessions *auth.Manager
-	limiter  *auth.Limiter
+	limiter  *auth.Limiter // signing attempts per judge
+	logins   *auth.LoginGuard
 	hub      *live.Hub
 	mux      *http.ServeMux
+
+	liveMu    sync.Mutex
+	liveFeeds map[*liveFeed]struct{}
+	stop      chan struct{}
+	stopOnce  sync.Once
+	done      chan struct{}
 }
+
+// liveFeed is one open live websocket and the session it belongs to.
+type liveFeed struct {
+	hash, user string
+	end        context.CancelCauseFunc
+}
+
+// errSessionEnded is what a live feed is told when its session ends.
+var errSessionEnded = errors.New("your session ended (signed out, expired, password changed or account disabled); sign in again")
 
 // New builds the handler. status may be nil (no capture agents known: the health panel shows
 // only the engine backlog).
@@ -110,6 +136,7 @@ func New(cfg Config, store transcript.Store, status StatusSource, log *slog.Logg
 		every = def.Sessions.LoginEvery
 	}
 	s.limiter = auth.NewLimiter(burst, every, cfg.Clock)
+	s.logins = auth.NewLoginGuard(auth.Config{LoginBurst: burst, LoginEvery: every}, cfg.Clock)
 	if p, ok := store.(auth.Persister); ok {
 		// Sessions kept by the store survive a restart: the clerk is not signed out mid-hearing.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -121,12 +148,70 @@ func New(cfg Config, store transcript.Store, status StatusSource, log *slog.Logg
 			log.Info("api: web sessions restored", "sessions", n)
 		}
 	}
+	if cfg.SessionRecheck <= 0 {
+		cfg.SessionRecheck = time.Second
+		s.cfg.SessionRecheck = cfg.SessionRecheck
+	}
+	s.liveFeeds, s.stop, s.done = map[*liveFeed]struct{}{}, make(chan struct{}), make(chan struct{})
+	go s.watchSessions()
 	s.routes()
 	return s
 }
 
 // Close stops the live hub (open websockets end). Safe to call twice.
-func (s *Server) Close() { s.hub.Close() }
+func (s *Server) Close() {
+	s.stopOnce.Do(func() { close(s.stop); <-s.done })
+	s.hub.Close()
+}
+
+// watchSessions ends live feeds whose session ended, every cfg.SessionRecheck: sessions another
+// process removed (a password change, a disabled account) are dropped first.
+func (s *Server) watchSessions() {
+	defer close(s.done)
+	tick := time.NewTicker(s.cfg.SessionRecheck)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-tick.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := s.sessions.Sync(ctx); err != nil {
+			s.log.Warn("api: sessions could not be compared with the store", "err", err)
+		}
+		s.liveMu.Lock()
+		feeds := make([]*liveFeed, 0, len(s.liveFeeds))
+		for f := range s.liveFeeds {
+			feeds = append(feeds, f)
+		}
+		s.liveMu.Unlock()
+		users := map[string]bool{} // user name → may still read
+		for _, f := range feeds {
+			ok, seen := users[f.user]
+			if !seen {
+				u, err := s.store.GetUser(ctx, f.user)
+				ok = (err == nil && !u.Disabled) || (err != nil && !errors.Is(err, transcript.ErrNotFound))
+				users[f.user] = ok
+			}
+			if !ok || !s.sessions.Alive(f.hash) {
+				f.end(errSessionEnded)
+			}
+		}
+		cancel()
+	}
+}
+
+// endLive ends the live feeds of the session with the given TokenHash.
+func (s *Server) endLive(hash string) {
+	s.liveMu.Lock()
+	defer s.liveMu.Unlock()
+	for f := range s.liveFeeds {
+		if f.hash == hash {
+			f.end(errSessionEnded)
+		}
+	}
+}
 
 // Hub is the live hub (for benchmarks and the server's metrics).
 func (s *Server) Hub() *live.Hub { return s.hub }
@@ -137,6 +222,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
+	if client, https, ok := auth.Forwarded(r, s.cfg.TrustedProxies); ok {
+		r = auth.WithForwarded(r, client, https)
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -231,6 +319,14 @@ func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusForbidden, "forbidden", err.Error())
 	case errors.Is(err, context.Canceled):
 		writeError(w, 499, "canceled", "request canceled")
+	case errors.Is(err, transcript.ErrStorageFull):
+		s.log.Error("api: the record's disk is full; edits are refused until space is freed", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusInsufficientStorage, "storage_full", "the server's disk is full: nothing was saved; tell the technician and try again when space is freed")
+	case errors.Is(err, transcript.ErrStorageUnavailable):
+		s.log.Error("api: the record's storage failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusServiceUnavailable, "storage_unavailable", "the server cannot write the record (storage error): nothing was saved; tell the technician")
 	default:
 		s.log.Error("api: store error", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "internal error; see the server log")
@@ -262,13 +358,17 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// sourceKey is the rate-limit key of a client address: the address itself for IPv4, its /64
+// for IPv6 (one client holds a whole /64).
+func sourceKey(ip string) string {
+	a := net.ParseIP(ip)
+	if a == nil || a.To4() != nil {
+		return ip
 	}
-	return host
+	return a.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
+
+func clientIP(r *http.Request) string { return auth.ClientIP(r) }
 
 func pathInt(r *http.Request, name string) (int64, bool) {
 	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)

@@ -64,7 +64,10 @@ func parseWAV(r io.ReaderAt, fileSize int64) (pcmLayout, error) {
 			}
 			l.dataOff = body
 			avail := fileSize - body
-			if size > 0 && size < avail {
+			// A declared size caps a finished file, unless it cannot be right: 0xFFFFFFFF
+			// ("to the end") or a file past the 32-bit limit, whose size field wrapped
+			// (a 40 h seat used to claim 2.7 h).
+			if size > 0 && size < avail && size != 0xFFFFFFFF && avail <= 0xFFFFFFFF {
 				avail = size
 			}
 			l.dataSize = avail &^ 1
@@ -93,6 +96,10 @@ func wavHeader(rate int, n int64) []byte {
 	return b
 }
 
+// maxHearingSeconds bounds start and end (a year of hearing time): sample offsets computed from
+// them stay far inside int64 (a huge start used to overflow into a 200 with an empty body).
+const maxHearingSeconds = 366 * 24 * 3600
+
 func parseSeconds(s string) (float64, bool) {
 	v, err := strconv.ParseFloat(s, 64)
 	return v, err == nil && !math.IsNaN(v) && !math.IsInf(v, 0) && v >= 0
@@ -117,8 +124,8 @@ func (s *Server) audio(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	start, ok1 := parseSeconds(q.Get("start"))
 	end, ok2 := parseSeconds(q.Get("end"))
-	if !ok1 || !ok2 || end <= start {
-		writeError(w, http.StatusBadRequest, "invalid", "start and end are seconds, 0 ≤ start < end")
+	if !ok1 || !ok2 || end <= start || end > maxHearingSeconds {
+		writeError(w, http.StatusBadRequest, "invalid", fmt.Sprintf("start and end are seconds, 0 ≤ start < end ≤ %d", maxHearingSeconds))
 		return
 	}
 	if end-start > s.cfg.MaxAudioSeconds {

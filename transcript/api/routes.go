@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
+	"github.com/courtscribe/courtscribe/transcript/auth"
 	"github.com/courtscribe/courtscribe/transcript/web"
 )
 
@@ -77,7 +79,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !s.decode(w, r, &req) {
 		return
 	}
-	if ok, wait := s.limiter.Allow("ip:"+clientIP(r), "user:"+strings.ToLower(req.Name)); !ok {
+	source, account := sourceKey(clientIP(r)), strings.ToLower(req.Name)
+	if ok, wait := s.logins.Allow(source, account); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many sign-in attempts; wait and try again")
 		return
@@ -88,10 +91,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.store.Authenticate(r.Context(), req.Name, req.Password)
 	if err != nil {
+		s.logins.Failed(source, account)
 		s.log.Info("api: sign-in refused", "user", req.Name, "remote", clientIP(r))
 		writeError(w, http.StatusUnauthorized, "bad_login", "wrong user name or password")
 		return
 	}
+	s.logins.Succeeded(source, account)
 	s.sessions.Destroy(w, r) // no session fixation: a new token on every sign-in
 	sess, err := s.sessions.Create(w, r, u.Name, u.DisplayName, string(u.Role))
 	if err != nil {
@@ -104,6 +109,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	s.sessions.Destroy(w, r)
+	s.endLive(auth.RequestHash(r))
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
@@ -443,7 +449,18 @@ func (s *Server) liveFeed(w http.ResponseWriter, r *http.Request) {
 		}
 		after = n
 	}
-	s.hub.Serve(w, r, h.ID, after, s.checkOrigin)
+	ctx, end := context.WithCancelCause(r.Context())
+	defer end(nil)
+	f := &liveFeed{hash: auth.RequestHash(r), user: userOf(r).user.Name, end: end}
+	s.liveMu.Lock()
+	s.liveFeeds[f] = struct{}{}
+	s.liveMu.Unlock()
+	defer func() {
+		s.liveMu.Lock()
+		delete(s.liveFeeds, f)
+		s.liveMu.Unlock()
+	}()
+	s.hub.Serve(w, r.WithContext(ctx), h.ID, after, s.checkOrigin)
 }
 
 func (s *Server) summary(w http.ResponseWriter, r *http.Request) {

@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,8 +39,12 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxAge ends a session this long after login whatever its use.
 	MaxAge time.Duration
-	// LoginBurst failed-or-not login attempts are allowed at once per client address and per
-	// user name; afterwards one attempt per LoginEvery.
+	// LoginBurst failed sign-ins are allowed at once per (client address, user name); after
+	// that one per LoginEvery. A client address may try 6×LoginBurst sign-ins at once, then one
+	// per LoginEvery/6, whatever the names (bounds spraying one password over many users). A
+	// user name takes 6×LoginBurst failures from all addresses together, then one per
+	// LoginEvery/2; when that is spent only addresses that signed in as that user before may
+	// try it (so guessing from elsewhere cannot lock the user out of the known desk).
 	LoginBurst int
 	LoginEvery time.Duration
 }
@@ -59,6 +64,7 @@ type Session struct {
 	Created time.Time
 	Seen    time.Time
 	saved   time.Time // Seen as last written to the Persister
+	gen     uint64    // Manager.gen when it was added (see Sync)
 }
 
 // ErrNoSession means the request carries no valid session.
@@ -83,6 +89,13 @@ type Persister interface {
 	LoadSessions(ctx context.Context) ([]StoredSession, error)
 }
 
+// SessionToucher is a Persister that can update a kept session's last use without inserting
+// it again (so a session another process deleted, after a password change, is not brought
+// back by the server's next write of its last use).
+type SessionToucher interface {
+	TouchSession(ctx context.Context, tokenHash string, seen time.Time) error
+}
+
 // SeenEvery is how stale a persisted session's last-use time may get: a session in use is
 // written back at most this often, so restored sessions expire at most this much late.
 const SeenEvery = time.Minute
@@ -95,6 +108,7 @@ type Manager struct {
 	byTok map[string]*Session // by TokenHash
 	store Persister
 	log   *slog.Logger
+	gen   uint64 // counts sessions added to byTok
 }
 
 // TokenHash is what a Persister stores in place of a session token.
@@ -195,10 +209,12 @@ func (m *Manager) Create(w http.ResponseWriter, r *http.Request, userID, name, r
 		m.forget(r.Context(), gone)
 	}
 	m.mu.Lock()
+	m.gen++
+	s.gen = m.gen
 	m.byTok[hash] = s
 	m.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: tok, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+		Name: CookieName, Value: tok, Path: "/", HttpOnly: true, Secure: IsSecure(r),
 		SameSite: http.SameSiteStrictMode, MaxAge: int(m.cfg.MaxAge / time.Second),
 	})
 	return s, nil
@@ -265,11 +281,70 @@ func (m *Manager) Get(r *http.Request) (Session, error) {
 	store := m.store
 	m.mu.Unlock()
 	if save != nil {
-		if err := store.SaveSession(context.WithoutCancel(r.Context()), *save); err != nil {
+		var err error
+		if t, ok := store.(SessionToucher); ok {
+			err = t.TouchSession(context.WithoutCancel(r.Context()), save.TokenHash, save.Seen)
+		} else {
+			err = store.SaveSession(context.WithoutCancel(r.Context()), *save)
+		}
+		if err != nil {
 			m.log.Warn("auth: saving a session's last use", "err", err)
 		}
 	}
 	return out, nil
+}
+
+// RequestHash is the TokenHash of the request's session cookie, or "" without one.
+func RequestHash(r *http.Request) string {
+	c, err := r.Cookie(CookieName)
+	if err != nil || c.Value == "" {
+		return ""
+	}
+	return TokenHash(c.Value)
+}
+
+// Alive reports whether the session with the given TokenHash exists and has not expired. It
+// does not count as a use (an open live feed does not keep a session alive by itself).
+func (m *Manager) Alive(hash string) bool {
+	now := m.now()
+	m.mu.Lock()
+	s, ok := m.byTok[hash]
+	if ok && m.expired(s, now) {
+		delete(m.byTok, hash)
+		ok = false
+		defer m.forget(context.Background(), []string{hash})
+	}
+	m.mu.Unlock()
+	return ok
+}
+
+// Sync drops the sessions the Persister no longer holds: another process (courtscribe users
+// passwd, disable) deleted them. A session is saved before it is added, so one added before
+// the read is in what the read returns unless it was deleted. Without a Persister it does
+// nothing.
+func (m *Manager) Sync(ctx context.Context) error {
+	m.mu.Lock()
+	store, gen := m.store, m.gen
+	m.mu.Unlock()
+	if store == nil {
+		return nil
+	}
+	all, err := store.LoadSessions(ctx)
+	if err != nil {
+		return err
+	}
+	kept := make(map[string]bool, len(all))
+	for _, st := range all {
+		kept[st.TokenHash] = true
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, s := range m.byTok {
+		if !kept[k] && s.gen <= gen {
+			delete(m.byTok, k)
+		}
+	}
+	return nil
 }
 
 // Destroy ends the request's session (if any) and clears the cookie.
@@ -285,7 +360,7 @@ func (m *Manager) Destroy(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+		Secure: IsSecure(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }
 
 // DestroyUser ends every session of a user (e.g. after a role change).
@@ -334,4 +409,84 @@ func SameOrigin(r *http.Request, allowed []string, allowMissing bool) bool {
 		return false
 	}
 	return strings.EqualFold(u.Host, r.Host)
+}
+
+// forwarded is what a trusted reverse proxy said about the client (see WithForwarded).
+type forwarded struct {
+	client string
+	https  bool
+}
+
+type forwardedKey struct{}
+
+// WithForwarded records, for a request that came through a trusted reverse proxy, the client's
+// address and whether the client spoke HTTPS to the proxy.
+func WithForwarded(r *http.Request, client string, https bool) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), forwardedKey{}, forwarded{client: client, https: https}))
+}
+
+// IsSecure reports whether the client's connection is HTTPS: TLS here, or a trusted proxy said
+// so. Session cookies are Secure then.
+func IsSecure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	f, ok := r.Context().Value(forwardedKey{}).(forwarded)
+	return ok && f.https
+}
+
+// ClientIP is the client's address: what a trusted proxy said, else the peer address.
+func ClientIP(r *http.Request) string {
+	if f, ok := r.Context().Value(forwardedKey{}).(forwarded); ok && f.client != "" {
+		return f.client
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// Forwarded works out the client behind trusted proxies: when the peer of r is in trusted, the
+// client is the right-most X-Forwarded-For address that is not itself trusted (entries to its
+// left are the client's own claims), and https is X-Forwarded-Proto from that proxy. ok is
+// false when the peer is not a trusted proxy (the headers are ignored then).
+func Forwarded(r *http.Request, trusted []*net.IPNet) (client string, https, ok bool) {
+	if len(trusted) == 0 {
+		return "", false, false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	in := func(ip net.IP) bool {
+		for _, n := range trusted {
+			if n.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	}
+	peer := net.ParseIP(host)
+	if peer == nil || !in(peer) {
+		return "", false, false
+	}
+	client = peer.String()
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		ip := net.ParseIP(strings.TrimSpace(hops[i]))
+		if ip == nil {
+			break // a malformed hop: trust nothing further left
+		}
+		client = ip.String()
+		if !in(ip) {
+			break
+		}
+	}
+	proto := r.Header.Values("X-Forwarded-Proto")
+	https = len(proto) > 0 && strings.EqualFold(strings.TrimSpace(proto[len(proto)-1]), "https")
+	return client, https, true
 }

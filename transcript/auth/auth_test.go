@@ -2,8 +2,10 @@ package auth
 
 import (
 	"crypto/tls"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -152,4 +154,40 @@ func TestLimiter(t *testing.T) {
 	if ok, _ := l.Allow("ip:1", "user:li"); ok {
 		t.Fatal("more than one token refilled in one period")
 	}
+}
+
+// FuzzForwarded: any X-Forwarded-For/Proto from any peer never panics; only a trusted peer is
+// believed, and the client it names is an address.
+func FuzzForwarded(f *testing.F) {
+	f.Add("127.0.0.1:5000", "203.0.113.7, 10.0.0.2", "https")
+	f.Add("[::1]:1", "::ffff:1.2.3.4,,garbage", "HTTPS,http")
+	f.Add("10.9.9.9:1", "1.1.1.1", "https")
+	_, lo, _ := net.ParseCIDR("127.0.0.0/8")
+	_, v6, _ := net.ParseCIDR("::1/128")
+	_, ten, _ := net.ParseCIDR("10.0.0.0/24")
+	trusted := []*net.IPNet{lo, v6, ten}
+	f.Fuzz(func(t *testing.T, remote, xff, proto string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		r.Header.Set("X-Forwarded-For", xff)
+		r.Header.Set("X-Forwarded-Proto", proto)
+		client, https, ok := Forwarded(r, trusted)
+		host, _, err := net.SplitHostPort(remote)
+		if err != nil {
+			host = remote
+		}
+		peer := net.ParseIP(host)
+		if ok != (peer != nil && (lo.Contains(peer) || v6.Contains(peer) || ten.Contains(peer))) {
+			t.Fatalf("peer %q: believed=%v", remote, ok)
+		}
+		if !ok && (client != "" || https) {
+			t.Fatalf("untrusted peer yielded %q %v", client, https)
+		}
+		if ok && net.ParseIP(client) == nil {
+			t.Fatalf("client %q is not an address", client)
+		}
+		if ok && https != strings.EqualFold(strings.TrimSpace(proto), "https") && !strings.Contains(proto, ",") {
+			t.Fatalf("proto %q gave https=%v", proto, https)
+		}
+	})
 }

@@ -103,15 +103,17 @@ func stamp(ms int64, sep string) string {
 
 // SRT writes SubRip subtitles, one cue per segment, "Role: text".
 func SRT(w io.Writer, r *transcript.Record) error {
+	r = printable(r)
 	bw := bufio.NewWriter(w)
 	for i, s := range r.Segments {
-		fmt.Fprintf(bw, "%d\n%s --> %s\n%s: %s\n\n", i+1, stamp(s.StartMS, ","), stamp(s.EndMS, ","), s.Role, cueText(s.Text))
+		fmt.Fprintf(bw, "%d\n%s --> %s\n%s: %s\n\n", i+1, stamp(s.StartMS, ","), stamp(s.EndMS, ","), cueText(s.Role), cueText(s.Text))
 	}
 	return bw.Flush()
 }
 
 // VTT writes WebVTT subtitles with voice spans.
 func VTT(w io.Writer, r *transcript.Record) error {
+	r = printable(r)
 	bw := bufio.NewWriter(w)
 	bw.WriteString("WEBVTT\n\n")
 	for _, s := range r.Segments {

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,4 +222,127 @@ func TestTextExportsPrintTheChainHead(t *testing.T) {
 			}
 		}
 	}
+}
+// Characters outside the Basic Multilingual Plane (emoji, rare CJK name characters such as 𠮷)
+// crashed fpdf, so the hearing's PDF could never be produced again (issue 11, item 4).
+func TestPDFNonBMP(t *testing.T) {
+	if _, _, _, err := FindFonts(); err != nil {
+		t.Skipf("PDF export needs TrueType fonts: %v", err)
+	}
+	for _, r := range []*transcript.Record{zhRecord(), enRecord()} {
+		r.Segments[0].Text = "𠮷野家 🙂 ok \U0010FFFF \uFFFF \x00"
+		r.Hearing.Title = "𠮷田 v. 🙂"
+		r.Hearing.Seats[0].Person = "𠮷"
+		var b bytes.Buffer
+		if err := PDF(&b, r, Options{}); err != nil {
+			t.Fatalf("%s: %v", r.Hearing.Language, err)
+		}
+		if !bytes.HasPrefix(b.Bytes(), []byte("%PDF-")) {
+			t.Fatalf("%s: not a PDF", r.Hearing.Language)
+		}
+	}
+}
+
+// FuzzPDF sets arbitrary runes in every free-text field of both layouts: a PDF or an error,
+// never a panic. The CJK font is DejaVu Sans here (fpdf parses a 4 MB CJK font on every call,
+// which makes the fuzzer crawl); fpdf's rune handling, which crashed, is the same for any font.
+func FuzzPDF(f *testing.F) {
+	_, latin, _, err := FindFonts()
+	if err != nil {
+		f.Skipf("PDF export needs TrueType fonts: %v", err)
+	}
+	f.Add("𠮷", "🙂 emoji", false)
+	f.Add("\x00\uFFFF\U0010FFFF", "\f\n\r", true)
+	f.Fuzz(func(t *testing.T, a, b string, zh bool) {
+		r := enRecord()
+		if zh {
+			r = zhRecord()
+		}
+		r.Hearing.Title, r.Hearing.Court = a, b
+		r.Hearing.Seats[0].Person, r.Hearing.Seats[1].Role = a, b
+		r.Segments[0].Text, r.Segments[1].Text = a+b, b+a
+		if err := PDF(io.Discard, r, Options{FontPath: latin}); err != nil {
+			t.Fatalf("PDF: %v", err)
+		}
+	})
+}
+
+// TestLabelsCannotForgeLayout: form feeds and newlines in seat labels (and text) broke the TXT
+// layout and forged SRT cues (issue 11, low). The store now refuses them in hearing fields;
+// records stored before are written with them as spaces.
+func TestLabelsCannotForgeLayout(t *testing.T) {
+	forge := "\n\n99\n00:00:00,000 --> 09:59:59,000\nTHE COURT: forged ruling\n\n"
+	r := enRecord()
+	r.Hearing.Seats[1].Role = "Ms. Park\f 1  THE COURT:  forged"
+	for i := range r.Segments {
+		r.Segments[i].Role += forge
+	}
+	r.Segments[0].Text = "Good\fmorning\x00\u2028" + forge
+	r.Hearing.Title = "Doe\f" + forge
+	pages := usPages(r, Options{})
+	for p, pg := range pages {
+		if len(pg) != 1+usLinesPerPage {
+			t.Fatalf("page %d has %d lines", p+1, len(pg)-1)
+		}
+		for i, l := range pg[1:] {
+			if strings.IndexFunc(l, func(c rune) bool { return c < 0x20 || c == 0x2028 }) >= 0 || l[:2] != padNum(i+1) {
+				t.Fatalf("page %d line %d: %q", p+1, i+1, l)
+			}
+		}
+	}
+	var txt bytes.Buffer
+	TXT(&txt, r, Options{})
+	if n := strings.Count(txt.String(), "\f"); n != len(pages)-1 {
+		t.Fatalf("TXT has %d form feeds for %d pages", n, len(pages))
+	}
+	zh := zhRecord()
+	zh.Segments[0].Role = "审判长\f\n伪造"
+	for _, l := range zhLines(zh, Options{}) {
+		if strings.ContainsAny(l, "\f\n") {
+			t.Fatalf("zh line %q", l)
+		}
+	}
+	for _, f := range []string{"srt", "vtt"} {
+		var b bytes.Buffer
+		if err := Write(&b, r, f, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(b.String(), "-->"); n != len(r.Segments) {
+			t.Fatalf("%s: %d cue timings for %d segments:\n%s", f, n, len(r.Segments), b.String())
+		}
+		if strings.Contains(b.String(), "\n\n99\n") {
+			t.Fatalf("%s: a forged cue number", f)
+		}
+	}
+}
+
+// FuzzTextLayouts puts arbitrary text in seat labels, names and segment text: the US layout
+// keeps 25 numbered lines a page with no control character, and SRT and VTT keep one cue
+// per segment.
+func FuzzTextLayouts(f *testing.F) {
+	f.Add("THE COURT\f 1  forged", "\n\n9\n00:00:00,000 --> 00:00:01,000\nx\n\n", "a\u2028b")
+	f.Fuzz(func(t *testing.T, role, person, text string) {
+		r := enRecord()
+		r.Hearing.Seats[0].Role, r.Hearing.Seats[0].Person, r.Hearing.Title = role, person, text
+		r.Segments[0].Role, r.Segments[0].Text, r.Segments[1].Text = role, text, person
+		for p, pg := range usPages(r, Options{}) {
+			if len(pg) != 1+usLinesPerPage {
+				t.Fatalf("page %d has %d lines", p+1, len(pg)-1)
+			}
+			for i, l := range pg[1:] {
+				if strings.IndexFunc(l, breaking) >= 0 || !strings.HasPrefix(l, padNum(i+1)) {
+					t.Fatalf("page %d line %d: %q", p+1, i+1, l)
+				}
+			}
+		}
+		for _, fm := range []string{"srt", "vtt"} {
+			var b bytes.Buffer
+			if err := Write(&b, r, fm, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(b.String(), "-->"); n != len(r.Segments) {
+				t.Fatalf("%s: %d cue timings for %d segments", fm, n, len(r.Segments))
+			}
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/go-pdf/fpdf"
@@ -59,13 +60,42 @@ func FindFonts() (cjk, latin, mono string, err error) {
 // punctuation, full-width forms); everything else is set in the Latin font.
 func cjkRune(r rune) bool { return r >= 0x2E80 }
 
+// pdfSafe replaces what fpdf cannot set: a rune outside the Basic Multilingual Plane (emoji,
+// rare CJK name characters such as U+20BB7) made fpdf panic, so such a rune is written as
+// "[U+20BB7]" (readable and recoverable; the JSON export keeps the rune itself), and control
+// characters and noncharacters become U+FFFD.
+func pdfSafe(s string) string {
+	clean := true
+	for _, r := range s {
+		if r > 0xFFFF || r < 0x20 || r == 0x7F || r == 0xFFFE || r == 0xFFFF || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r > 0xFFFF:
+			fmt.Fprintf(&b, "[U+%X]", r)
+		case r < 0x20 || r == 0x7F || r == 0xFFFE || r == 0xFFFF:
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // runs splits text into runs of the same font.
 func runs(s string) (out []struct {
 	cjk  bool
 	text string
 }) {
-	for _, r := range s {
-		c := cjkRune(r)
+	for _, r := range pdfSafe(s) {
+		c := cjkRune(r) && r != utf8.RuneError
 		if n := len(out); n > 0 && out[n-1].cjk == c {
 			out[n-1].text += string(r)
 			continue
@@ -143,8 +173,8 @@ func PDF(w io.Writer, r *transcript.Record, opt Options) error {
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetCreationDate(time.Unix(0, 0).UTC())
 	f.SetModificationDate(time.Unix(0, 0).UTC())
-	f.SetTitle(r.Hearing.Title, true)
-	f.SetSubject(fmt.Sprintf("%s version %d %s", r.Hearing.CaseNumber, r.Version, r.VersionHash), true)
+	f.SetTitle(pdfSafe(r.Hearing.Title), true)
+	f.SetSubject(pdfSafe(fmt.Sprintf("%s version %d %s", r.Hearing.CaseNumber, r.Version, r.VersionHash)), true)
 	f.SetCreator("courtscribe", true)
 	f.AddUTF8FontFromBytes("cjk", "", cjk)
 	f.AddUTF8FontFromBytes("latin", "", latin)

@@ -17,6 +17,7 @@ const (
 
 // usPages renders the record as pages of exactly 25 numbered lines.
 func usPages(r *transcript.Record, opt Options) [][]string {
+	r = printable(r)
 	h := &r.Hearing
 	loc := opt.loc("en")
 	var body []string

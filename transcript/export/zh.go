@@ -18,6 +18,7 @@ func zhTime(t time.Time, loc *time.Location) string {
 
 // zhLines renders the 庭审笔录 (法庭审理笔录) layout.
 func zhLines(r *transcript.Record, opt Options) []string {
+	r = printable(r)
 	h := &r.Hearing
 	loc := opt.loc("zh")
 	var l []string

@@ -83,6 +83,15 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, hearingID string, af
 	for {
 		msgs, err := sub.Next(ctx)
 		if err != nil {
+			if cause := context.Cause(r.Context()); cause != nil && !errors.Is(cause, context.Canceled) {
+				// The caller ended the feed on purpose (the session ended): say so, and do not
+				// invite a resume.
+				conn.SetWriteDeadline(time.Now().Add(writeWait))
+				conn.WriteJSON(Frame{Type: "error", Error: cause.Error()})
+				conn.WriteControl(websocket.CloseMessage,
+					websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "session ended"), time.Now().Add(writeWait))
+				return
+			}
 			if !errors.Is(err, context.Canceled) {
 				conn.SetWriteDeadline(time.Now().Add(writeWait))
 				conn.WriteJSON(Frame{Type: "error", Error: err.Error(), Cursor: sub.Cursor()})

@@ -148,7 +148,9 @@ func (s *Store) Close() error {
 		close(s.stop)
 		<-s.done
 		for _, st := range s.stmts {
-			st.Close()
+			if st != nil { // nil: first seen in a transaction that failed, never prepared
+				st.Close()
+			}
 		}
 		err = errors.Join(s.rdb.Close(), s.wdb.Close())
 	})
@@ -228,11 +230,11 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 	}
 	select {
 	case err := <-r.resp:
-		return err
+		return storageError(err)
 	case <-s.done: // the writer stopped; the request may have slipped in after its drain
 		select {
 		case err := <-r.resp:
-			return err
+			return storageError(err)
 		default:
 			return errClosed
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/courtscribe/courtscribe/capture/wire"
@@ -19,6 +20,10 @@ const (
 	maxText  = 64 << 10
 )
 
+// lineBreaking reports whether r has no place in a one-line field: control characters (NUL,
+// tab, newline, form feed, C1 controls) and the Unicode line and paragraph separators.
+func lineBreaking(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+
 func checkHearing(h *transcript.Hearing) error {
 	if !wire.ValidID(h.ID) {
 		return transcript.Invalidf("hearing id %q: letters, digits, '.', '_', '-' only", h.ID)
@@ -29,6 +34,18 @@ func checkHearing(h *transcript.Hearing) error {
 	for _, f := range []string{h.CaseNumber, h.Cause, h.Court, h.Courtroom, h.Title, h.Presiding, h.Clerk} {
 		if len(f) > maxField || !utf8.ValidString(f) {
 			return transcript.Invalidf("a hearing field is too long or not UTF-8")
+		}
+	}
+	// Every hearing field is one line: a NUL, a form feed or a newline in a seat label broke
+	// the TXT layout and forged SRT cues.
+	lines := append([]string{h.CaseNumber, h.Cause, h.Court, h.Courtroom, h.Title, h.Presiding, h.Clerk}, h.Judges...)
+	lines = append(append(lines, h.Parties...), h.Vocabulary...)
+	for _, st := range h.Seats {
+		lines = append(lines, st.Role, st.Person)
+	}
+	for _, f := range lines {
+		if i := strings.IndexFunc(f, lineBreaking); i >= 0 {
+			return transcript.Invalidf("hearing field %q contains the control character %U", f[:i], []rune(f[i:])[0])
 		}
 	}
 	seen := map[string]bool{}

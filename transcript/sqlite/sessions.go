@@ -27,6 +27,15 @@ func (s *Store) SaveSession(ctx context.Context, ss auth.StoredSession) error {
 	})
 }
 
+// TouchSession implements auth.SessionToucher: it updates the last use of a kept session and
+// never inserts one.
+func (s *Store) TouchSession(ctx context.Context, hash string, seen time.Time) error {
+	return s.write(ctx, func(t *tx) error {
+		_, err := t.ExecContext(t.ctx, `UPDATE sessions SET seen_at=? WHERE token_sha256=?`, seen.UTC().Format(time.RFC3339Nano), hash)
+		return err
+	})
+}
+
 // DeleteSessions implements auth.Persister.
 func (s *Store) DeleteSessions(ctx context.Context, hashes []string) error {
 	if len(hashes) == 0 {

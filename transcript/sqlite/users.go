@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
@@ -19,15 +18,7 @@ func (s *Store) dummyHash() string {
 	return s.dummy
 }
 
-func checkPassword(pw string) error {
-	if utf8.RuneCountInString(pw) < transcript.MinPasswordLen {
-		return transcript.Invalidf("password shorter than %d characters", transcript.MinPasswordLen)
-	}
-	if len(pw) > 1024 {
-		return transcript.Invalidf("password longer than 1024 bytes")
-	}
-	return nil
-}
+func checkPassword(user, pw string) error { return transcript.CheckPasswordStrength(user, pw) }
 
 // CreateUser implements transcript.Users.
 func (s *Store) CreateUser(ctx context.Context, actor, name string, role transcript.Role, password string) (*transcript.User, error) {
@@ -37,7 +28,7 @@ func (s *Store) CreateUser(ctx context.Context, actor, name string, role transcr
 	if !role.Valid() {
 		return nil, transcript.Invalidf("role %q: one of admin, technician, clerk, judge, viewer", role)
 	}
-	if err := checkPassword(password); err != nil {
+	if err := checkPassword(name, password); err != nil {
 		return nil, err
 	}
 	hash, err := transcript.HashPassword(password, s.argon)
@@ -139,7 +130,7 @@ func (s *Store) Authenticate(ctx context.Context, name, password string) (*trans
 
 // SetPassword implements transcript.Users.
 func (s *Store) SetPassword(ctx context.Context, actor, name, oldPassword, newPassword string) error {
-	if err := checkPassword(newPassword); err != nil {
+	if err := checkPassword(name, newPassword); err != nil {
 		return err
 	}
 	var sealed string
@@ -175,6 +166,11 @@ func (s *Store) SetPassword(ctx context.Context, actor, name, oldPassword, newPa
 		if _, err := t.ExecContext(t.ctx, `UPDATE users SET password_hash=?, sealed_key=? WHERE name=?`, hash, string(resealed), name); err != nil {
 			return err
 		}
+		// A new password ends every web session of the user (a running server drops them from
+		// memory at its next session sync).
+		if _, err := t.ExecContext(t.ctx, `DELETE FROM sessions WHERE user_id=?`, name); err != nil {
+			return err
+		}
 		u, err := getUser(t.ctx, t, name)
 		if err != nil {
 			return err
@@ -193,6 +189,11 @@ func (s *Store) SetDisabled(ctx context.Context, actor, name string, disabled bo
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("user %s: %w", name, transcript.ErrNotFound)
+		}
+		if disabled {
+			if _, err := t.ExecContext(t.ctx, `DELETE FROM sessions WHERE user_id=?`, name); err != nil {
+				return err
+			}
 		}
 		u, err := getUser(t.ctx, t, name)
 		if err != nil {
