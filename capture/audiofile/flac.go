@@ -178,8 +178,8 @@ func (n *flacNative) ReadInt16(dst []int16) (int, error) {
 	return got, err
 }
 
-// Seek decodes from the start up to the frame (rare: an agent restarting mid-replay).
-func (n *flacNative) Seek(fr int64) error {
+// SeekFrame decodes from the start up to the frame (rare: an agent restarting mid-replay).
+func (n *flacNative) SeekFrame(fr int64) error {
 	if err := n.open(); err != nil {
 		return err
 	}

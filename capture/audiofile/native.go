@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
@@ -47,8 +48,8 @@ type Native interface {
 	ReadFloat(dst [][]float32) (int, error)
 	// ReadInt16 fills up to len(dst)/channels interleaved 16-bit frames; io.EOF at the end.
 	ReadInt16(dst []int16) (int, error)
-	// Seek positions the decoder at a frame (clamped to the file).
-	Seek(frame int64) error
+	// SeekFrame positions the decoder at a frame (clamped to the file).
+	SeekFrame(frame int64) error
 	Close() error
 }
 
@@ -94,7 +95,7 @@ func OpenNative(path string) (Native, error) {
 		d, err := wavfile.NewDecoder(f)
 		if err != nil {
 			f.Close()
-			return nil, &FileError{Path: path, What: err.Error(), Hint: "convert it with: sox IN -b 16 OUT.wav (" + Supported + ")"}
+			return nil, &FileError{Path: path, What: err.Error(), Hint: "convert it with: sox IN -b 16 -r 16000 OUT.wav (" + Supported + ")"}
 		}
 		return &wavNative{f: f, d: d, path: path}, nil
 	case "FLAC":
@@ -112,7 +113,7 @@ func OpenNative(path string) (Native, error) {
 		return nil, &FileError{Path: path, What: "not an audio file courtscribe recognises", Hint: Supported}
 	default:
 		f.Close()
-		return nil, &FileError{Path: path, What: "a " + kind + " file", Hint: "convert it to FLAC or WAV first, e.g. ffmpeg -i IN OUT.flac (" + Supported + ")"}
+		return nil, &FileError{Path: path, What: article(kind) + kind + " file", Hint: "convert it to FLAC or WAV first, e.g. ffmpeg -i IN OUT.flac (" + Supported + ")"}
 	}
 }
 
@@ -179,5 +180,12 @@ func (w *wavNative) ReadInt16(dst []int16) (int, error) {
 	return n, err
 }
 
-func (w *wavNative) Seek(fr int64) error { return w.d.Seek(fr) }
-func (w *wavNative) Close() error        { return w.f.Close() }
+func (w *wavNative) SeekFrame(fr int64) error { return w.d.SeekFrame(fr) }
+func (w *wavNative) Close() error             { return w.f.Close() }
+
+func article(s string) string {
+	if s != "" && strings.ContainsRune("AEFHILMNORSX", rune(s[0])) { // "an MP3", "an Ogg", "an AIFF"
+		return "an "
+	}
+	return "a "
+}

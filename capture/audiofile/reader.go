@@ -48,11 +48,11 @@ func Open(path string) (*Reader, error) { return open([]string{path}, false) }
 // OpenSeats opens one mono file per seat (in seat order).
 func OpenSeats(paths []string) (*Reader, error) { return open(paths, true) }
 
-func open(paths []string, mono bool) (r *Reader, err error) {
+func open(paths []string, mono bool) (_ *Reader, err error) {
 	if len(paths) == 0 {
 		return nil, errors.New("audiofile: no input files")
 	}
-	r = &Reader{}
+	r := &Reader{}
 	defer func() {
 		if err != nil {
 			r.Close()

@@ -195,7 +195,7 @@ func NewDecoder(r io.ReadSeeker) (*Decoder, error) {
 		return nil, errors.New("not a valid WAV: no data chunk")
 	}
 	d.br = bufio.NewReaderSize(r, 64<<10)
-	if err := d.Seek(0); err != nil {
+	if err := d.SeekFrame(0); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -279,8 +279,8 @@ func (d *Decoder) Truncated() bool { return d.truncated }
 // Declared is the number of frames the header declares.
 func (d *Decoder) Declared() int64 { return d.declared }
 
-// Seek positions the decoder at frame fr (clamped to the file).
-func (d *Decoder) Seek(fr int64) error {
+// SeekFrame positions the decoder at frame fr (clamped to the file).
+func (d *Decoder) SeekFrame(fr int64) error {
 	fr = max(0, min(fr, d.frames))
 	if _, err := d.r.Seek(d.dataOff+fr*int64(d.align), io.SeekStart); err != nil {
 		return err
