@@ -26,9 +26,9 @@ func newDiarizeCmd() *cobra.Command {
 		seats     []string
 		seatFiles []string
 		asJSON    bool
-		method   string
-		hangover float64
-		margin   float64
+		method    string
+		hangover  float64
+		margin    float64
 	)
 	def := diarize.DefaultConfig()
 	cmd := &cobra.Command{

@@ -27,13 +27,13 @@ func init() { addCommand(newTranscribeCmd) }
 type transcribeFlags struct {
 	seats     []string
 	seatFiles []string
-	asrKind  string
-	model    string
-	urls     []string
-	language string
-	workers  int
-	threads  int
-	json     bool
+	asrKind   string
+	model     string
+	urls      []string
+	language  string
+	workers   int
+	threads   int
+	json      bool
 }
 
 func newTranscribeCmd() *cobra.Command {
