@@ -184,6 +184,7 @@ func (r *serverRecord) mount(ctx context.Context, env *serverEnv) (func(), error
 		}
 		return nil
 	}
+	acfg.Importer = serverImporter{rec: r, ing: env.Ingest}
 	a := api.New(acfg, r.store, ingestStatus{srv: env.Ingest, engine: r.engineLabel()}, r.log.With("part", "api"))
 	env.Mux.Handle("/", a)
 	r.log.Info("hearing record ready", "db", r.data+"/courtscribe.db", "engine", r.engineLabel())

@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/courtscribe/courtscribe/transcript"
@@ -55,6 +56,10 @@ type Config struct {
 	// record is closed: it stops the agent's recording of the hearing and writes the audio
 	// manifest, so the record's audio hashes cover every sample there will ever be.
 	StopRecording func(ctx context.Context, hearingID string) error
+	// Importer, when set, takes recordings of past hearings uploaded by an administrator
+	// (see import.go); MaxImportBytes bounds one upload (default DefaultMaxImportBytes).
+	Importer       Importer
+	MaxImportBytes int64
 }
 
 // DefaultConfig returns the defaults.
@@ -73,6 +78,11 @@ type Server struct {
 	limiter  *auth.Limiter
 	hub      *live.Hub
 	mux      *http.ServeMux
+
+	imports      *importState
+	importCtx    context.Context
+	importCancel context.CancelFunc
+	importWG     sync.WaitGroup
 }
 
 // New builds the handler. status may be nil (no capture agents known: the health panel shows
@@ -117,12 +127,18 @@ func New(cfg Config, store transcript.Store, status StatusSource, log *slog.Logg
 			log.Info("api: web sessions restored", "sessions", n)
 		}
 	}
+	s.importCtx, s.importCancel = context.WithCancel(context.Background())
 	s.routes()
 	return s
 }
 
-// Close stops the live hub (open websockets end). Safe to call twice.
-func (s *Server) Close() { s.hub.Close() }
+// Close stops the live hub (open websockets end) and any import still running. Safe to call
+// twice.
+func (s *Server) Close() {
+	s.hub.Close()
+	s.importCancel()
+	s.importWG.Wait()
+}
 
 // Hub is the live hub (for benchmarks and the server's metrics).
 func (s *Server) Hub() *live.Hub { return s.hub }
