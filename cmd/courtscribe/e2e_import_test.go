@@ -127,7 +127,11 @@ func TestServerImportUploadEndToEnd(t *testing.T) {
 	if code := admin.do("POST", uploads+"/"+up.ID+"/commit", nil, nil); code != http.StatusConflict {
 		t.Fatalf("commit of an incomplete upload: %d", code)
 	}
-	// Resume: ask the server what it has, send the rest from there.
+	// The server restarts mid-upload; resume: ask it what it has, send the rest from there.
+	srv.stop()
+	srv = igStartServer(t, data, addr, "--asr", "remote", "--asr-url", engine.URL, "--language", "en")
+	admin = apiLogin(t, base, "admin", "pw-admin")
+	clerk = apiLogin(t, base, "clerk1", "pw-clerk1")
 	var st apiUpload
 	if code := admin.do("GET", uploads+"/"+up.ID, nil, &st); code != 200 || st.Files[0].Received != int64(chunk) {
 		t.Fatalf("upload status: %d %+v", code, st)
