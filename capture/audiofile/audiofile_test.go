@@ -1,6 +1,7 @@
 package audiofile
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/capture"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
 
@@ -399,4 +401,65 @@ func FuzzOpenNative(f *testing.F) {
 			t.Fatalf("%d bytes: still decoding after 5 s", len(b))
 		}
 	})
+}
+
+// The agent's --source: a 48 kHz 24-bit FLAC plays through capture.Replay at its own rate,
+// every frame once, and a restart seeks to a timeline position.
+func TestReplayOfFLAC(t *testing.T) {
+	needSox(t)
+	dir := t.TempDir()
+	ref, _ := reference(t, dir, 2, 16000)
+	p := filepath.Join(dir, "room.flac")
+	sox(t, ref, "-r", "48000", "-b", "24", p)
+	open := func() *capture.Replay {
+		n, err := OpenNative(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info := n.Info()
+		r, err := capture.NewReplay(n, capture.Format{SampleRate: info.SampleRate, Channels: info.Channels}, info.Frames, false, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := open()
+	var frames int
+	var first []int16
+	for {
+		b, err := r.Read(context.Background())
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = append([]int16(nil), b.Data...)
+		}
+		frames += b.Frames
+	}
+	r.Close()
+	if r.Format().SampleRate != 48000 || frames != 48000 {
+		t.Fatalf("played %d frames at %d Hz, want 48000 at 48000", frames, r.Format().SampleRate)
+	}
+	if len(first) != 2*960 {
+		t.Fatalf("first block of %d samples, want 20 ms of 2 channels", len(first))
+	}
+	r = open()
+	defer r.Close()
+	if err := r.SeekTimeline(8000); err != nil { // 0.5 s
+		t.Fatal(err)
+	}
+	left := 0
+	for {
+		b, err := r.Read(context.Background())
+		if err != nil {
+			break
+		}
+		left += b.Frames
+	}
+	if left != 24000 {
+		t.Fatalf("after seeking to 0.5 s, %d frames left, want 24000", left)
+	}
 }
