@@ -88,6 +88,9 @@ func (s *Server) Import(ctx context.Context, opt ImportOptions, src ImportSource
 	}
 	s.log.Info("import started", "hearing", opt.Hearing, "courtroom", opt.Courtroom, "session", hello.Session, "seats", seatsText(opt.Seats))
 	if err := s.importFrames(ctx, h, opt, src); err != nil {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		_ = h.flush(fctx) // what was handed over is kept: say how much
+		cancel()
 		h.mu.Lock()
 		durable := h.durable
 		h.mu.Unlock()
