@@ -29,8 +29,9 @@ done
 sox -M "$T"/c{1,2,3,4,5}.wav "$T/pattern.wav"
 sox "$T/pattern.wav" "$T/m2.wav" repeat 9
 sox "$T/pattern.wav" "$T/m30.wav" repeat 149
-sox "$T/m2.wav" -r 48000 -b 24 "$T/m2.flac"
-sox "$T/m30.wav" -r 48000 -b 24 "$T/m30.flac"
+sox "$T/pattern.wav" -r 48000 -b 24 "$T/pattern48.flac"
+sox "$T/pattern48.flac" "$T/m2.flac" repeat 9
+sox "$T/pattern48.flac" "$T/m30.flac" repeat 149
 
 # measure NAME CMD...: median peak RSS (MB) and wall time (s) over RUNS runs.
 declare -A RSS WALL
