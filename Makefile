@@ -53,6 +53,9 @@ bench: deps build
 
 bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live bench-e2e bench-ui bench-backup: deps build
 	@scripts/bench.sh $(patsubst bench-%,%,$@)
+.PHONY: bench-audioin
+bench-audioin: deps build
+	@scripts/bench.sh audioin
 
 soak: deps build
 	@scripts/soak.sh

@@ -1,9 +1,7 @@
 package capture
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -11,20 +9,20 @@ import (
 	"sync"
 	"time"
 
+	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
-// Replay is a Source that plays a 16-bit PCM WAV of any channel count and rate, streaming it
+// Replay is a Source that plays a recording of any channel count and rate, streaming it
 // from disk (memory does not grow with the file). Paced, it delivers each block when its
 // last frame is due at real-time pace, like a device would; unpaced it delivers as fast as it
 // is read (the agent's spool and the server's acks then set the pace).
 type Replay struct {
-	f       *os.File
-	r       *bufio.Reader
+	dec     FrameDecoder
 	format  Format
-	dataOff int64
-	frames  int64 // frames in the file
+	frames  int64 // frames in the file, -1 when the file does not say
 	pos     int64 // next frame
+	eof     bool
 	block   int
 	paced   bool
 	clock   Clock
@@ -32,21 +30,49 @@ type Replay struct {
 	t0      time.Time // wall time of frame startPos
 	start   int64
 	buf     []int16
-	raw     []byte
 	closed  chan struct{}
 	once    sync.Once
 }
 
-// OpenReplay opens a WAV for replay. blockFrames ≤ 0 means 20 ms blocks.
+// FrameDecoder is what a Replay plays: a file decoded at its own rate into interleaved 16-bit
+// frames (capture/audiofile opens WAV, RF64 and FLAC files as one).
+type FrameDecoder interface {
+	// ReadInt16 fills up to len(dst)/channels frames; io.EOF at the end.
+	ReadInt16(dst []int16) (int, error)
+	// SeekFrame positions the decoder at a frame.
+	SeekFrame(frame int64) error
+	Close() error
+}
+
+// OpenReplay opens a WAV (any format capture/wavfile decodes) for replay. blockFrames ≤ 0
+// means 20 ms blocks. A data chunk cut short (a crashed writer) plays what is there.
 func OpenReplay(path string, paced bool, clock Clock, blockFrames int) (*Replay, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	format, off, n, err := parseWAVHeader(f)
+	d, err := wavfile.NewDecoder(f)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	wf := d.Format()
+	return NewReplay(&wavDecoder{d, f}, Format{SampleRate: wf.SampleRate, Channels: wf.Channels}, d.Frames(), paced, clock, blockFrames)
+}
+
+type wavDecoder struct {
+	*wavfile.Decoder
+	f *os.File
+}
+
+func (w *wavDecoder) Close() error { return w.f.Close() }
+
+// NewReplay plays dec, whose samples have the given format; frames is its length (-1 when
+// unknown: it plays to the decoder's end). The Replay owns dec and closes it.
+func NewReplay(dec FrameDecoder, format Format, frames int64, paced bool, clock Clock, blockFrames int) (*Replay, error) {
+	if format.Channels < 1 || format.SampleRate < 1000 {
+		dec.Close()
+		return nil, fmt.Errorf("replay: format %+v", format)
 	}
 	if blockFrames <= 0 {
 		blockFrames = format.SampleRate / 50
@@ -54,100 +80,33 @@ func OpenReplay(path string, paced bool, clock Clock, blockFrames int) (*Replay,
 	if clock == nil {
 		clock = SystemClock{}
 	}
-	r := &Replay{f: f, format: format, dataOff: off, frames: n, block: blockFrames, paced: paced, clock: clock,
+	r := &Replay{dec: dec, format: format, frames: frames, block: blockFrames, paced: paced, clock: clock,
 		closed: make(chan struct{})}
 	if err := r.seekFrame(0); err != nil {
-		f.Close()
+		dec.Close()
 		return nil, err
 	}
 	return r, nil
 }
 
-// parseWAVHeader walks the RIFF chunks (bounds-checked) and returns the PCM format, the
-// offset of the data and the number of whole frames in it.
-func parseWAVHeader(f io.ReadSeeker) (Format, int64, int64, error) {
-	size, err := f.Seek(0, io.SeekEnd)
-	if err != nil {
-		return Format{}, 0, 0, err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return Format{}, 0, 0, err
-	}
-	var h [12]byte
-	if _, err := io.ReadFull(f, h[:]); err != nil || string(h[0:4]) != "RIFF" || string(h[8:12]) != "WAVE" {
-		return Format{}, 0, 0, errors.New("not a RIFF/WAVE file")
-	}
-	var fm Format
-	pos := int64(12)
-	for pos+8 <= size {
-		if _, err := f.Seek(pos, io.SeekStart); err != nil {
-			return Format{}, 0, 0, err
-		}
-		var ch [8]byte
-		if _, err := io.ReadFull(f, ch[:]); err != nil {
-			return Format{}, 0, 0, fmt.Errorf("truncated chunk header at byte %d", pos)
-		}
-		id, n := string(ch[:4]), int64(binary.LittleEndian.Uint32(ch[4:]))
-		switch id {
-		case "fmt ":
-			if n < 16 || n > 1024 || pos+8+n > size {
-				return Format{}, 0, 0, fmt.Errorf("fmt chunk of %d bytes", n)
-			}
-			var b [16]byte
-			if _, err := io.ReadFull(f, b[:]); err != nil {
-				return Format{}, 0, 0, err
-			}
-			tag := binary.LittleEndian.Uint16(b[0:])
-			fm.Channels = int(binary.LittleEndian.Uint16(b[2:]))
-			fm.SampleRate = int(binary.LittleEndian.Uint32(b[4:]))
-			bits := binary.LittleEndian.Uint16(b[14:])
-			if tag != 1 && tag != 0xFFFE {
-				return Format{}, 0, 0, fmt.Errorf("WAV format tag %#x is not PCM", tag)
-			}
-			if bits != 16 {
-				return Format{}, 0, 0, fmt.Errorf("WAV has %d-bit samples; only 16-bit PCM is supported", bits)
-			}
-			if fm.Channels < 1 || fm.Channels > 64 {
-				return Format{}, 0, 0, fmt.Errorf("WAV has %d channels", fm.Channels)
-			}
-			if fm.SampleRate < 1000 || fm.SampleRate > 384000 {
-				return Format{}, 0, 0, fmt.Errorf("WAV sample rate %d out of range", fm.SampleRate)
-			}
-		case "data":
-			if fm.Channels == 0 {
-				return Format{}, 0, 0, errors.New("data chunk before fmt chunk")
-			}
-			n = min(n, size-pos-8) // a crashed writer may leave a short data chunk
-			return fm, pos + 8, n / int64(2*fm.Channels), nil
-		default:
-			if pos+8+n > size {
-				return Format{}, 0, 0, fmt.Errorf("chunk %q runs past the end of the file", id)
-			}
-		}
-		pos += 8 + n + n&1
-	}
-	return Format{}, 0, 0, errors.New("no data chunk")
-}
-
 func (r *Replay) seekFrame(fr int64) error {
-	fr = max(0, min(fr, r.frames))
-	if _, err := r.f.Seek(r.dataOff+fr*int64(2*r.format.Channels), io.SeekStart); err != nil {
+	fr = max(0, fr)
+	if r.frames >= 0 {
+		fr = min(fr, r.frames)
+	}
+	if err := r.dec.SeekFrame(fr); err != nil {
 		return err
 	}
-	if r.r == nil {
-		r.r = bufio.NewReaderSize(r.f, 64<<10)
-	} else {
-		r.r.Reset(r.f)
-	}
 	r.pos = fr
+	r.eof = r.frames >= 0 && fr >= r.frames
 	r.started = false
 	return nil
 }
 
-// Format is the WAV's format.
+// Format is the recording's format.
 func (r *Replay) Format() Format { return r.format }
 
-// Frames is the length of the WAV in frames.
+// Frames is the length of the recording in frames (-1: unknown).
 func (r *Replay) Frames() int64 { return r.frames }
 
 // Paced reports whether the replay runs at real-time pace.
@@ -168,7 +127,7 @@ func (r *Replay) Read(ctx context.Context) (Block, error) {
 	if err := ctx.Err(); err != nil {
 		return Block{}, err
 	}
-	if r.pos >= r.frames {
+	if r.eof {
 		return Block{}, io.EOF
 	}
 	if !r.started {
@@ -176,7 +135,10 @@ func (r *Replay) Read(ctx context.Context) (Block, error) {
 		r.t0 = r.clock.Now()
 		r.start = r.pos
 	}
-	n := int(min(int64(r.block), r.frames-r.pos))
+	n := r.block
+	if r.frames >= 0 {
+		n = int(min(int64(n), r.frames-r.pos))
+	}
 	wall := r.t0.Add(framesDur(r.pos-r.start, r.format.SampleRate))
 	if r.paced {
 		due := r.t0.Add(framesDur(r.pos+int64(n)-r.start, r.format.SampleRate))
@@ -194,19 +156,33 @@ func (r *Replay) Read(ctx context.Context) (Block, error) {
 		}
 	}
 	ns := n * r.format.Channels
-	if cap(r.raw) < 2*ns {
-		r.raw = make([]byte, 2*ns)
+	if cap(r.buf) < ns {
 		r.buf = make([]int16, ns)
 	}
-	raw := r.raw[:2*ns]
-	if _, err := io.ReadFull(r.r, raw); err != nil {
-		return Block{}, fmt.Errorf("replay: reading frame %d: %w", r.pos, err)
+	got := 0
+	for got < n {
+		k, err := r.dec.ReadInt16(r.buf[got*r.format.Channels : ns])
+		got += k
+		if errors.Is(err, io.EOF) {
+			r.eof = true
+			break
+		}
+		if err != nil {
+			return Block{}, fmt.Errorf("replay: reading frame %d: %w", r.pos+int64(got), err)
+		}
+		if k == 0 {
+			return Block{}, fmt.Errorf("replay: no progress at frame %d", r.pos+int64(got))
+		}
 	}
-	buf := r.buf[:ns]
-	for i := range buf {
-		buf[i] = int16(binary.LittleEndian.Uint16(raw[2*i:]))
+	if got == 0 {
+		return Block{}, io.EOF
 	}
+	n = got
+	buf := r.buf[:n*r.format.Channels]
 	r.pos += int64(n)
+	if r.frames >= 0 && r.pos >= r.frames {
+		r.eof = true
+	}
 	return Block{Data: buf, Frames: n, Wall: wall}, nil
 }
 
@@ -215,7 +191,7 @@ func (r *Replay) Close() error {
 	var err error
 	r.once.Do(func() {
 		close(r.closed)
-		err = r.f.Close()
+		err = r.dec.Close()
 	})
 	return err
 }

@@ -80,7 +80,7 @@ func TestReplayRejectsBadFiles(t *testing.T) {
 	for name, b := range map[string][]byte{
 		"empty":   nil,
 		"notriff": []byte("hello world, not a wav file at all"),
-		"8bit":    wav8bit(),
+		"mp3":     wavMP3(),
 	} {
 		p := filepath.Join(dir, name+".wav")
 		os.WriteFile(p, b, 0o644)
@@ -96,6 +96,13 @@ func wav8bit() []byte {
 	return buf.Bytes()
 }
 
+// wavMP3 is a WAV whose samples are MP3 frames (format tag 0x55): not PCM.
+func wavMP3() []byte {
+	b := wav8bit()
+	b[20] = 0x55
+	return b
+}
+
 func slicesEqual(a, b []int16) bool {
 	if len(a) != len(b) {
 		return false
@@ -108,7 +115,7 @@ func slicesEqual(a, b []int16) bool {
 	return true
 }
 
-func FuzzParseWAVHeader(f *testing.F) {
+func FuzzReplay(f *testing.F) {
 	dir := f.TempDir()
 	p := filepath.Join(dir, "seed.wav")
 	if err := wavfile.WriteMulti(p, 16000, [][]int16{{1, 2, 3}, {4, 5, 6}}); err == nil {
@@ -117,12 +124,32 @@ func FuzzParseWAVHeader(f *testing.F) {
 	}
 	f.Add(wav8bit())
 	f.Fuzz(func(t *testing.T, b []byte) {
-		fm, off, n, err := parseWAVHeader(bytes.NewReader(b))
+		if len(b) > 1<<16 {
+			return
+		}
+		p := filepath.Join(dir, "in.wav")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := OpenReplay(p, false, nil, 7)
 		if err != nil {
 			return
 		}
-		if fm.Channels < 1 || fm.SampleRate < 1000 || off > int64(len(b)) || n < 0 || off+n*int64(2*fm.Channels) > int64(len(b)) {
-			t.Fatalf("accepted %+v data at %d, %d frames, in %d bytes", fm, off, n, len(b))
+		defer r.Close()
+		fm := r.Format()
+		if fm.Channels < 1 || fm.SampleRate < 1000 || r.Frames() < 0 || r.Frames()*int64(fm.Channels) > int64(len(b)) {
+			t.Fatalf("accepted %+v with %d frames in %d bytes", fm, r.Frames(), len(b))
+		}
+		var n int64
+		for {
+			blk, err := r.Read(context.Background())
+			if err != nil {
+				break
+			}
+			n += int64(blk.Frames)
+		}
+		if n != r.Frames() {
+			t.Fatalf("played %d of %d frames", n, r.Frames())
 		}
 	})
 }

@@ -15,6 +15,7 @@ pkgs=(
   fonts-droid-fallback fonts-dejavu-core # TrueType CJK + Latin fonts that go-pdf/fpdf can embed in PDF exports
   procps psmisc            # ps/pkill for fault-injection scripts
   curl jq                  # make run sets up the demo hearing through the API
+  time                     # /usr/bin/time: peak RSS in scripts/bench-audioin.sh
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -831,3 +831,17 @@ func DefaultRole(seat, lang string) string {
 	}
 	return strings.ToUpper(seat)
 }
+
+// Queued is how many blocks wait for a hearing's diarizer (0 when it is not open). An import,
+// which can deliver audio faster than real time, waits on it instead of overflowing the queue.
+func (s *Stream) Queued(hearingID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.hearings[hearingID]; ok {
+		return len(h.in)
+	}
+	return 0
+}
+
+// QueueFrames is the capacity of each hearing's diarizer queue.
+func (s *Stream) QueueFrames() int { return s.cfg.QueueFrames }

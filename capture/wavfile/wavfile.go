@@ -8,8 +8,9 @@
 // from the real data length and positions the writer at the end, so writing resumes where the
 // durable data ends.
 //
-// Reading uses github.com/go-audio/wav (see Read), which is also what the tests use to prove
-// the files are valid WAVs.
+// Reading: Decoder streams any WAV other tools write (8/16/24/32-bit PCM, 32/64-bit float,
+// WAVE_FORMAT_EXTENSIBLE, RF64 for files over 4 GiB), checking every header size against the
+// file; Read loads a whole file through it.
 package wavfile
 
 import (

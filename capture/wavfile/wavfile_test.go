@@ -278,3 +278,52 @@ func TestWriteBeyondWAVLimitIsRefused(t *testing.T) {
 		t.Fatalf("samples %d, want %d", w.Samples(), int64(MaxSamples))
 	}
 }
+
+// FuzzDecoder: any bytes give a Decoder or an error, and decoding what the header promises
+// never panics nor reads past the file.
+func FuzzDecoder(f *testing.F) {
+	var buf bytes.Buffer
+	buf.Write(header(16000, 2))
+	buf.Write([]byte{1, 0, 2, 0})
+	f.Add(buf.Bytes())
+	ext := []byte("RIFF\x00\x00\x00\x00WAVEfmt \x28\x00\x00\x00\xfe\xff\x02\x00\x80\x3e\x00\x00\x00\xee\x02\x00\x06\x00\x18\x00\x16\x00\x18\x00\x03\x00\x00\x00\x01\x00\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71data\x06\x00\x00\x00\x01\x02\x03\x04\x05\x06")
+	f.Add(ext)
+	f.Add([]byte("RF64\xff\xff\xff\xffWAVEds64\x1c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00fmt \x10\x00\x00\x00\x03\x00\x01\x00\x80\x3e\x00\x00\x00\xfa\x00\x00\x04\x00\x20\x00data\xff\xff\xff\xff\x00\x00\x80\x3f"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 1<<16 {
+			return
+		}
+		d, err := NewDecoder(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		fm := d.Format()
+		if fm.Channels < 1 || fm.Channels > MaxChannels || d.Frames()*int64(fm.Channels*fm.Bits/8) > int64(len(b)) {
+			t.Fatalf("format %+v with %d frames from %d bytes", fm, d.Frames(), len(b))
+		}
+		fl := make([][]float32, fm.Channels)
+		for c := range fl {
+			fl[c] = make([]float32, 7)
+		}
+		var n int64
+		for {
+			k, err := d.ReadFloat(fl)
+			n += int64(k)
+			if err != nil || k == 0 {
+				break
+			}
+			for c := range fl {
+				for _, v := range fl[c][:k] {
+					if v < -1 || v > 1 || v != v {
+						t.Fatalf("sample %v out of range", v)
+					}
+				}
+			}
+		}
+		if n != d.Frames() {
+			t.Fatalf("read %d frames of %d", n, d.Frames())
+		}
+		_ = d.SeekFrame(d.Frames() / 2)
+		_, _ = d.ReadInt16(make([]int16, 3*fm.Channels))
+	})
+}

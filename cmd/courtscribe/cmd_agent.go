@@ -66,7 +66,7 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 			}
 			var src capture.Source
 			if source != "" {
-				r, err := capture.OpenReplay(source, !fast, nil, 0)
+				r, err := openReplaySource(source, !fast)
 				if err != nil {
 					return err
 				}
@@ -116,7 +116,7 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 	f.StringVar(&hearing, "hearing", "", "hearing id to record into (default: the server names one)")
 	f.StringVar(&seats, "seats", "", "seat map, name=channel (1-based input channel), e.g. judge=1,clerk=2,witness=3 (required)")
 	f.StringVar(&dev, "device", "", "portaudio input device: index, name (or unique part of it) or 'default' (see courtscribe devices)")
-	f.StringVar(&source, "source", "", "replay this multichannel 16-bit WAV instead of a device")
+	f.StringVar(&source, "source", "", "replay this recording instead of a device: WAV/RF64 (8–32-bit PCM or float, any rate 8–192 kHz) or FLAC, one channel per input channel")
 	f.BoolVar(&fast, "fast", false, "with --source: replay as fast as the spool and acks allow instead of at real-time pace")
 	f.StringVar(&spool, "spool", capture.DefaultSpoolDir, "spool directory (unacknowledged frames, session state; survives crashes)")
 	f.Int64Var(&spoolLimitMB, "spool-limit-mb", capture.DefaultSpoolLimit>>20, "hard limit of unacknowledged audio in the spool, MiB (alarm spool_high at 80%, spool_full at 100%)")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -14,6 +15,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize"
 	"github.com/courtscribe/courtscribe/asr/diarize/baseline"
 	"github.com/courtscribe/courtscribe/asr/diarize/der"
+	"github.com/courtscribe/courtscribe/capture/audiofile"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
 
@@ -21,27 +23,30 @@ func init() { addCommand(newDiarizeCmd) }
 
 func newDiarizeCmd() *cobra.Command {
 	var (
-		seats    []string
-		asJSON   bool
-		method   string
-		hangover float64
-		margin   float64
+		seats     []string
+		seatFiles []string
+		asJSON    bool
+		method    string
+		hangover  float64
+		margin    float64
 	)
 	def := diarize.DefaultConfig()
 	cmd := &cobra.Command{
-		Use:   "diarize FILE.wav",
+		Use:   "diarize FILE | --seat-file NAME=FILE...",
 		Short: "Attribute speech in a multichannel hearing recording to seats (channel i = i-th seat)",
-		Long: "Runs the seat diarizer offline over a 16 kHz, 16-bit WAV with one channel per seat and\n" +
-			"prints the seat turns: a table, or with --json exactly\n" +
+		Long: "Runs the seat diarizer offline over a recording with one channel per seat (or one mono file\n" +
+			"per seat with --seat-file) and prints the seat turns: a table, or with --json exactly\n" +
 			`{"segments":[{"seat":"a","start":1.23,"end":4.56,"overlap":false},...]}` + "\n" +
 			"Times are seconds from the start of the file; overlap marks turns that intersect another\n" +
-			"seat's turn (double talk). --method energy|loudest runs the benchmark's naive baselines.",
-		Args: cobra.ExactArgs(1),
+			"seat's turn (double talk). --method energy|loudest runs the benchmark's naive baselines.\n" +
+			"Reads WAV/RF64 (8/16/24/32-bit PCM or float, plain or extensible) and FLAC at any rate from\n" +
+			"8 to 192 kHz (resampled to 16 kHz), streaming: memory does not grow with the recording.",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg := diarize.DefaultConfig()
 			cfg.HangoverSec = hangover
 			cfg.BleedMarginDB = margin
-			segs, err := diarizeFile(cmd, args[0], seats, method, cfg)
+			segs, err := diarizeFile(cmd, args, seats, seatFiles, method, cfg)
 			if err != nil {
 				return err
 			}
@@ -53,6 +58,7 @@ func newDiarizeCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringSliceVar(&seats, "seats", nil, "seat names in channel order, e.g. judge,clerk,prosecutor,defense,witness (default seat1..seatN)")
+	seatFileFlag(f, &seatFiles)
 	f.BoolVar(&asJSON, "json", false, `print {"segments":[...]} instead of a table`)
 	f.StringVar(&method, "method", "courtscribe", "courtscribe (the seat diarizer), or a baseline: energy (per-channel VAD), loudest (loudest channel wins)")
 	f.Float64Var(&hangover, "hangover", def.HangoverSec, "seconds of silence that end a turn (shorter pauses are bridged)")
@@ -61,37 +67,68 @@ func newDiarizeCmd() *cobra.Command {
 	return cmd
 }
 
-// diarizeFile reads a WAV and runs the chosen method over it.
-func diarizeFile(cmd *cobra.Command, path string, seats []string, method string, cfg diarize.Config) ([]diarize.Segment, error) {
-	a, err := wavfile.ReadFile(path)
+// diarizeFile reads a recording and runs the chosen method over it. The seat diarizer gets the
+// audio one block at a time; the naive baselines (benchmark references) take it whole.
+func diarizeFile(cmd *cobra.Command, args, seats, seatFiles []string, method string, cfg diarize.Config) ([]diarize.Segment, error) {
+	switch method {
+	case "courtscribe", "", "energy", "loudest":
+	default:
+		return nil, fmt.Errorf("unknown --method %q (courtscribe, energy, loudest)", method)
+	}
+	r, seats, err := hearingAudio(args, seats, seatFiles, true)
 	if err != nil {
 		return nil, err
 	}
-	if a.SampleRate != diarize.SampleRate {
-		return nil, fmt.Errorf("%s: sample rate %d Hz; the diarizer needs %d Hz (convert with: sox %s -r 16000 out.wav)",
-			path, a.SampleRate, diarize.SampleRate, path)
+	defer r.Close()
+	prog := newProgress(cmd.ErrOrStderr(), "diarizing", r.Frames())
+	if method == "energy" || method == "loudest" {
+		pcm := make([][]int16, r.Channels())
+		err := forEachBlock(r, prog, func(b [][]int16, _ int64) error {
+			for c := range b {
+				pcm[c] = append(pcm[c], b[c]...)
+			}
+			if len(pcm[0]) > wavfile.MaxReadSamples {
+				return fmt.Errorf("the %s baseline holds the recording in memory: at most %d hours", method, wavfile.MaxReadSamples/diarize.SampleRate/3600)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if method == "energy" {
+			return baseline.Energy(seats, pcm), nil
+		}
+		return baseline.Loudest(seats, pcm), nil
 	}
-	if len(seats) == 0 {
-		for i := range a.Channels {
-			seats = append(seats, fmt.Sprintf("seat%d", i+1))
+	return diarizeStream(r, seats, cfg, prog, newLogger(cmd.ErrOrStderr()))
+}
+
+// diarizeStream runs the seat diarizer over a recording block by block and returns its turns
+// sorted by start: the same segments as diarize.Offline over the whole recording.
+func diarizeStream(r *audiofile.Reader, seats []string, cfg diarize.Config, prog *progress, log *slog.Logger) ([]diarize.Segment, error) {
+	d, err := diarize.New(cfg, seats, log)
+	if err != nil {
+		return nil, err
+	}
+	var segs []diarize.Segment
+	collect := func(evs []diarize.Event) {
+		for _, e := range evs {
+			if e.Kind == diarize.End {
+				segs = append(segs, e.Segment())
+			}
 		}
 	}
-	if len(seats) != len(a.Channels) {
-		return nil, fmt.Errorf("%s has %d channels but %d seats were named (--seats gives one name per channel, in order)",
-			path, len(a.Channels), len(seats))
+	err = forEachBlock(r, prog, func(b [][]int16, _ int64) error {
+		evs, err := d.Push(b)
+		collect(evs)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	for i, s := range seats {
-		seats[i] = strings.TrimSpace(s)
-	}
-	switch method {
-	case "courtscribe", "":
-		return diarize.Offline(cfg, seats, a.Channels, newLogger(cmd.ErrOrStderr()))
-	case "energy":
-		return baseline.Energy(seats, a.Channels), nil
-	case "loudest":
-		return baseline.Loudest(seats, a.Channels), nil
-	}
-	return nil, fmt.Errorf("unknown --method %q (courtscribe, energy, loudest)", method)
+	collect(d.Flush())
+	diarize.SortSegments(segs)
+	return segs, nil
 }
 
 type segmentsDoc struct {

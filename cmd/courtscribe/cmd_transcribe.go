@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,39 +19,48 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/asr/whisper"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/audiofile"
 )
 
 func init() { addCommand(newTranscribeCmd) }
 
 type transcribeFlags struct {
-	seats    []string
-	asrKind  string
-	model    string
-	urls     []string
-	language string
-	workers  int
-	threads  int
-	json     bool
+	seats     []string
+	seatFiles []string
+	asrKind   string
+	model     string
+	urls      []string
+	language  string
+	workers   int
+	threads   int
+	json      bool
 }
 
 func newTranscribeCmd() *cobra.Command {
 	var fl transcribeFlags
 	cmd := &cobra.Command{
-		Use:   "transcribe FILE.wav --seats a,b,...",
+		Use:   "transcribe FILE --seats a,b,... | --seat-file NAME=FILE...",
 		Short: "Transcribe a recorded hearing offline: diarize by seat, then run the same pipeline as the server",
-		Long: `transcribe reads a 16 kHz WAV with one channel per seat (in --seats order), finds each
-seat's utterances with the seat diarizer, and transcribes them with the same utterance policy,
-guards and worker pool as the server. Utterances the engine cannot take are listed as pending.
+		Long: `transcribe reads a recording with one channel per seat (in --seats order), or one mono file
+per seat (--seat-file NAME=FILE), finds each seat's utterances with the seat diarizer, and
+transcribes them with the same utterance policy, guards and worker pool as the server.
+Utterances the engine cannot take are listed as pending. It reads WAV/RF64 (8/16/24/32-bit PCM
+or float) and FLAC at any rate from 8 to 192 kHz, streaming: the file is read twice (diarize,
+then cut the utterances), and memory does not grow with the recording.
 
 With --json it prints {"segments":[{"seat","start","end","text","confidence","status"}]}.`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTranscribe(cmd.Context(), args[0], fl, cmd.OutOrStdout(), newLogger(os.Stderr))
+			path := ""
+			if len(args) == 1 {
+				path = args[0]
+			}
+			return runTranscribe(cmd.Context(), path, fl, cmd.OutOrStdout(), newLogger(os.Stderr))
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&fl.seats, "seats", nil, "seat names, one per WAV channel, in channel order (e.g. judge,clerk,plaintiff,defendant)")
+	f.StringSliceVar(&fl.seats, "seats", nil, "seat names, one per channel, in channel order (e.g. judge,clerk,plaintiff,defendant)")
+	seatFileFlag(f, &fl.seatFiles)
 	f.StringVar(&fl.asrKind, "asr", "whisper", "transcription engine: whisper, remote or none")
 	f.StringVar(&fl.model, "model", "", "ggml Whisper model file for --asr whisper")
 	f.StringSliceVar(&fl.urls, "asr-url", nil, "whisper-server or OpenAI-compatible URL(s) for --asr remote")
@@ -58,7 +68,6 @@ With --json it prints {"segments":[{"seat","start","end","text","confidence","st
 	f.IntVar(&fl.workers, "workers", 1, "transcription workers (each owns a model and context)")
 	f.IntVar(&fl.threads, "threads", 0, "threads per whisper worker (0: CPUs / workers)")
 	f.BoolVar(&fl.json, "json", false, "print JSON")
-	_ = cmd.MarkFlagRequired("seats")
 	return cmd
 }
 
@@ -73,9 +82,13 @@ type transcribedSegment struct {
 	Flags      []string `json:"flags,omitempty"`
 }
 
-// diarizeOffline is the one-line adapter to the seat diarizer.
-func diarizeOffline(seats []string, pcm [][]int16, log *slog.Logger) ([]diarize.Segment, error) {
-	return diarize.Offline(diarize.DefaultConfig(), seats, pcm, log)
+// openTranscribeAudio opens the recording named by path or --seat-file.
+func openTranscribeAudio(path string, fl transcribeFlags) (*audiofile.Reader, []string, error) {
+	var args []string
+	if path != "" {
+		args = []string{path}
+	}
+	return hearingAudio(args, slices.Clone(fl.seats), fl.seatFiles, false)
 }
 
 func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.Writer, log *slog.Logger) error {
@@ -87,37 +100,44 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 	if fl.asrKind == "whisper" && !whisper.Built {
 		return whisper.ErrNotBuilt
 	}
-	if len(fl.seats) == 0 {
-		return fmt.Errorf("--seats is required (one name per WAV channel)")
+	if len(fl.seats) == 0 && len(fl.seatFiles) == 0 {
+		return fmt.Errorf("--seats is required (one name per channel), or give --seat-file NAME=FILE per seat")
 	}
-	a, err := wavfile.ReadFile(path)
+	r, seats, err := openTranscribeAudio(path, fl)
 	if err != nil {
 		return err
 	}
-	if a.SampleRate != asr.SampleRate {
-		return fmt.Errorf("%s: %d Hz; courtscribe works at 16 kHz (convert with: sox IN -r 16000 OUT)", path, a.SampleRate)
-	}
-	if len(a.Channels) != len(fl.seats) {
-		return fmt.Errorf("%s has %d channels but --seats names %d seats", path, len(a.Channels), len(fl.seats))
-	}
-	segs, err := diarizeOffline(fl.seats, a.Channels, log.With("part", "diarize"))
+	segs, err := diarizeStream(r, seats, diarize.DefaultConfig(), newProgress(os.Stderr, "diarizing", r.Frames()), log.With("part", "diarize"))
+	r.Close()
 	if err != nil {
 		return fmt.Errorf("diarizing: %w", err)
 	}
+	fl.seats = seats
 	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.urls, workers: fl.workers, language: fl.language, threads: fl.threads}, log)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
-	results, err := transcribeUtterances(ctx, eng, fl, segs, a.Channels, log)
+	// Second pass: cut the utterances out of the recording as it streams by.
+	r, _, err = openTranscribeAudio(path, fl)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	results, err := transcribeUtterances(ctx, eng, fl, segs, r, log)
 	if err != nil {
 		return err
 	}
 	return printTranscript(out, results, fl.json)
 }
 
-// transcribeUtterances runs the diarizer's turns through the blip rule and the pool.
-func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlags, segs []diarize.Segment, pcm [][]int16, log *slog.Logger) ([]asr.Result, error) {
+// transcribeQueue bounds the utterances (and their audio) waiting for a worker: the reader
+// waits for room instead of holding the recording's speech in memory.
+const transcribeQueue = 16
+
+// transcribeUtterances runs the diarizer's turns through the blip rule and the pool, cutting
+// each utterance's audio out of r as the recording streams by.
+func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlags, segs []diarize.Segment, r *audiofile.Reader, log *slog.Logger) ([]asr.Result, error) {
 	seatIdx := map[string]int{}
 	for i, s := range fl.seats {
 		seatIdx[s] = i
@@ -132,7 +152,7 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 	cfg.Workers = max(fl.workers, 1)
 	cfg.Language = fl.language
 	cfg.PartialInterval = 0
-	cfg.QueueSize = len(us) + 1
+	cfg.QueueSize = transcribeQueue
 	cfg.DrainTimeout = 24 * time.Hour // offline: finish everything that was queued
 	kept, skipped := cfg.Policy.MergeBlips(us)
 	var mu sync.Mutex
@@ -152,18 +172,69 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- p.Run(runCtx) }()
-	for _, u := range kept {
-		ch := pcm[seatIdx[u.Seat]]
-		s0, s1 := asr.SampleIndex(u.Start), min(asr.SampleIndex(u.End), int64(len(ch)))
-		if s0 >= s1 {
-			continue
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].Start < kept[j].Start })
+	type cut struct {
+		u      asr.Utterance
+		ch     int
+		s0, s1 int64
+		pcm    []int16
+	}
+	var open []*cut
+	next := 0
+	submit := func(c *cut) error {
+		for p.Stats().Queued >= transcribeQueue-1 { // wait for room: never drop, never hoard
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
 		}
-		if err := p.Submit(u, ch[s0:s1]); err != nil {
-			log.Warn("utterance skipped", "utterance", u.ID, "err", err)
+		if len(c.pcm) == 0 {
+			return nil
+		}
+		if err := p.Submit(c.u, c.pcm); err != nil {
+			log.Warn("utterance skipped", "utterance", c.u.ID, "err", err)
+		}
+		return nil
+	}
+	err = forEachBlock(r, newProgress(os.Stderr, "transcribing", r.Frames()), func(b [][]int16, b0 int64) error {
+		b1 := b0 + int64(len(b[0]))
+		for next < len(kept) && asr.SampleIndex(kept[next].Start) < b1 {
+			u := kept[next]
+			next++
+			s0, s1 := asr.SampleIndex(u.Start), asr.SampleIndex(u.End)
+			if s0 >= s1 {
+				continue
+			}
+			open = append(open, &cut{u: u, ch: seatIdx[u.Seat], s0: s0, s1: s1, pcm: make([]int16, 0, s1-s0)})
+		}
+		keep := open[:0]
+		for _, c := range open {
+			lo, hi := max(c.s0, b0), min(c.s1, b1)
+			if lo < hi {
+				c.pcm = append(c.pcm, b[c.ch][lo-b0:hi-b0]...)
+			}
+			if c.s1 <= b1 {
+				if err := submit(c); err != nil {
+					return err
+				}
+				continue
+			}
+			keep = append(keep, c)
+		}
+		open = keep
+		return nil
+	})
+	for _, c := range open { // turns that run past the end of the audio: what there is
+		if err == nil {
+			err = submit(c)
 		}
 	}
 	stop() // drains the queue, then returns
-	if err := <-done; err != nil {
+	if rerr := <-done; err == nil {
+		err = rerr
+	}
+	if err != nil {
 		return nil, err
 	}
 	sort.SliceStable(results, func(i, j int) bool {

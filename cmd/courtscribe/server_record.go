@@ -192,6 +192,7 @@ func (r *serverRecord) mount(ctx context.Context, env *serverEnv) (func(), error
 	}
 	acfg.DeleteHearing = r.deleteHearing
 	acfg.Integrity = r.startIntegrity(env, run)
+	acfg.Importer = serverImporter{rec: r, ing: env.Ingest}
 	a := api.New(acfg, r.store, ingestStatus{srv: env.Ingest, engine: r.engineLabel()}, r.log.With("part", "api"))
 	env.Mux.Handle("/", a)
 	r.log.Info("hearing record ready", "db", r.data+"/courtscribe.db", "engine", r.engineLabel())

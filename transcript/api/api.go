@@ -69,6 +69,10 @@ type Config struct {
 	DeleteHearing DeleteHearingFunc
 	// Integrity, when set, adds the last scrub's alarms to a hearing's health panel.
 	Integrity IntegrityFunc
+	// Importer, when set, takes recordings of past hearings uploaded by an administrator
+	// (see import.go); MaxImportBytes bounds one upload (default DefaultMaxImportBytes).
+	Importer       Importer
+	MaxImportBytes int64
 }
 
 // DefaultConfig returns the defaults.
@@ -94,6 +98,10 @@ type Server struct {
 	stop      chan struct{}
 	stopOnce  sync.Once
 	done      chan struct{}
+	imports      *importState
+	importCtx    context.Context
+	importCancel context.CancelFunc
+	importWG     sync.WaitGroup
 }
 
 // liveFeed is one open live websocket and the session it belongs to.
@@ -154,14 +162,18 @@ func New(cfg Config, store transcript.Store, status StatusSource, log *slog.Logg
 	}
 	s.liveFeeds, s.stop, s.done = map[*liveFeed]struct{}{}, make(chan struct{}), make(chan struct{})
 	go s.watchSessions()
+	s.importCtx, s.importCancel = context.WithCancel(context.Background())
 	s.routes()
 	return s
 }
 
-// Close stops the live hub (open websockets end). Safe to call twice.
+// Close stops the live hub (open websockets end) and any import still running. Safe to call
+// twice.
 func (s *Server) Close() {
 	s.stopOnce.Do(func() { close(s.stop); <-s.done })
 	s.hub.Close()
+	s.importCancel()
+	s.importWG.Wait()
 }
 
 // watchSessions ends live feeds whose session ended, every cfg.SessionRecheck: sessions another

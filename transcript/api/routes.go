@@ -51,6 +51,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/segments/{sid}/split", accessSession, s.segmentOp("split"))
 	s.handle("POST /api/segments/{sid}/merge", accessSession, s.segmentOp("merge"))
 	s.handle("POST /api/segments/{sid}/delete", accessSession, s.segmentOp("delete"))
+	s.importRoutes()
 
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")

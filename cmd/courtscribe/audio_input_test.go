@@ -1,0 +1,47 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// The progress line is for terminals only: into a buffer (a pipe, a log) nothing is written.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	var b bytes.Buffer
+	p := newProgress(&b, "diarizing", 3600*16000)
+	if p != nil {
+		t.Fatal("a progress line for a non-terminal writer")
+	}
+	p.update(100) // nil-safe
+	p.done()
+	if b.Len() != 0 {
+		t.Fatalf("wrote %q", b.String())
+	}
+	if got := mmss(16000 * 3725); got != "1:02:05" {
+		t.Fatalf("mmss = %q", got)
+	}
+	if got := mmss(16000 * 95); got != "1:35" {
+		t.Fatalf("mmss = %q", got)
+	}
+}
+
+// --seat-file mistakes are one clear line each.
+func TestSeatFileFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args, seats, files []string
+		want               string
+	}{
+		{nil, nil, []string{"judge"}, "want NAME=FILE"},
+		{nil, nil, []string{"judge=a.wav", "judge=b.wav"}, "given twice"},
+		{nil, []string{"judge", "clerk"}, []string{"judge=a.wav", "witness=b.wav"}, `no --seat-file clerk=FILE`},
+		{nil, []string{"judge"}, []string{"judge=a.wav", "clerk=b.wav"}, "names 1 seats but 2 --seat-file"},
+		{[]string{"x.wav"}, nil, []string{"judge=a.wav"}, "not both"},
+		{nil, []string{"judge"}, nil, "give the recording"},
+	} {
+		_, _, err := hearingAudio(tc.args, tc.seats, tc.files, false)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v %v %v: %v, want %q", tc.args, tc.seats, tc.files, err, tc.want)
+		}
+	}
+}
