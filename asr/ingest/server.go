@@ -61,6 +61,9 @@ type Config struct {
 	// TakeoverTimeout is how long a new connection of a session waits for the old one to let go
 	// (default 5 s); after that it gets session_busy.
 	TakeoverTimeout time.Duration
+	// ReadyInfo, when set, adds lines after "ready" on /readyz (the transcription engine and
+	// how it runs).
+	ReadyInfo func() string
 }
 
 // DefaultConfig returns the defaults for a data directory.
@@ -174,6 +177,11 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	}
 	os.Remove(probe)
 	fmt.Fprintln(w, "ready")
+	if s.cfg.ReadyInfo != nil {
+		if info := strings.TrimSpace(s.cfg.ReadyInfo()); info != "" {
+			fmt.Fprintln(w, info)
+		}
+	}
 }
 
 // Status returns the live state of every open hearing, sorted by courtroom and hearing.

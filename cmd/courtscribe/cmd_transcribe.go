@@ -32,6 +32,7 @@ type transcribeFlags struct {
 	workers  int
 	threads  int
 	json     bool
+	gpu      gpuFlags
 }
 
 func newTranscribeCmd() *cobra.Command {
@@ -55,8 +56,9 @@ With --json it prints {"segments":[{"seat","start","end","text","confidence","st
 	f.StringVar(&fl.model, "model", "", "ggml Whisper model file for --asr whisper")
 	f.StringSliceVar(&fl.urls, "asr-url", nil, "whisper-server or OpenAI-compatible URL(s) for --asr remote")
 	f.StringVar(&fl.language, "language", "auto", "language: zh, en or auto")
-	f.IntVar(&fl.workers, "workers", 1, "transcription workers (each owns a model and context)")
+	f.IntVar(&fl.workers, "workers", 1, "transcription workers (one decoding state each, all sharing one loaded model)")
 	f.IntVar(&fl.threads, "threads", 0, "threads per whisper worker (0: CPUs / workers)")
+	addGPUFlags(f, &fl.gpu)
 	f.BoolVar(&fl.json, "json", false, "print JSON")
 	_ = cmd.MarkFlagRequired("seats")
 	return cmd
@@ -104,7 +106,7 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 	if err != nil {
 		return fmt.Errorf("diarizing: %w", err)
 	}
-	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.urls, workers: fl.workers, language: fl.language, threads: fl.threads}, log)
+	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.urls, workers: fl.workers, language: fl.language, threads: fl.threads, gpu: fl.gpu}, log)
 	if err != nil {
 		return err
 	}
