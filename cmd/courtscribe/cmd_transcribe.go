@@ -92,10 +92,12 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 	if len(fl.seats) == 0 {
 		return fmt.Errorf("--seats is required (one name per WAV channel)")
 	}
+	t0 := time.Now()
 	a, err := wavfile.ReadFile(path)
 	if err != nil {
 		return err
 	}
+	tRead := time.Now()
 	if a.SampleRate != asr.SampleRate {
 		return fmt.Errorf("%s: %d Hz; courtscribe works at 16 kHz (convert with: sox IN -r 16000 OUT)", path, a.SampleRate)
 	}
@@ -106,15 +108,25 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 	if err != nil {
 		return fmt.Errorf("diarizing: %w", err)
 	}
+	tDiarize := time.Now()
 	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.urls, workers: fl.workers, language: fl.language, threads: fl.threads, gpu: fl.gpu}, log)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
+	tLoad := time.Now()
 	results, err := transcribeUtterances(ctx, eng, fl, segs, a.Channels, log)
 	if err != nil {
 		return err
 	}
+	tASR := time.Now()
+	// where the time went (docs/asr.md compares it with whisper-cli)
+	encodes := -1
+	if e, ok := eng.(interface{ Encodes() int }); ok {
+		encodes = e.Encodes()
+	}
+	log.Info("transcribe timings", "read_ms", ms(tRead.Sub(t0)), "diarize_ms", ms(tDiarize.Sub(tRead)),
+		"engine_load_ms", ms(tLoad.Sub(tDiarize)), "transcribe_ms", ms(tASR.Sub(tLoad)), "utterances", len(segs), "encoder_passes", encodes)
 	return printTranscript(out, results, fl.json)
 }
 
@@ -212,3 +224,5 @@ func hms(sec float64) string {
 	d := time.Duration(sec * float64(time.Second))
 	return fmt.Sprintf("%02d:%02d:%05.2f", int(d.Hours()), int(d.Minutes())%60, sec-float64(int(d.Minutes())*60))
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

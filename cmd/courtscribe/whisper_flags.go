@@ -16,6 +16,7 @@ type gpuFlags struct {
 	device    int
 	flashAttn bool
 	audioCtx  string
+	bestOf    int
 }
 
 func addGPUFlags(f *pflag.FlagSet, g *gpuFlags) {
@@ -24,6 +25,7 @@ func addGPUFlags(f *pflag.FlagSet, g *gpuFlags) {
 	f.BoolVar(&g.noGPU, "no-gpu", false, "decode on the CPU even when libwhisper has a GPU backend (overrides --gpu)")
 	f.IntVar(&g.device, "gpu-device", d.GPUDevice, "which GPU whisper.cpp uses (0: the first)")
 	f.BoolVar(&g.flashAttn, "flash-attn", d.FlashAttn, "flash attention in whisper.cpp (--flash-attn=false turns it off)")
+	f.IntVar(&g.bestOf, "best-of", 0, "candidates greedy decoding samples when whisper.cpp falls back to a higher temperature (0: whisper.cpp's default, 5; whisper-cli -bo)")
 	f.StringVar(&g.audioCtx, "audio-ctx", d.AudioCtx, "encoder window per utterance: full (30 s, as Whisper was trained) or fit (sized to the utterance; less work, see docs/asr.md)")
 }
 
@@ -31,6 +33,10 @@ func (g gpuFlags) apply(cfg *whisper.Config) error {
 	if g.device < 0 || g.device > 255 {
 		return fmt.Errorf("--gpu-device %d: want 0..255", g.device)
 	}
+	if g.bestOf < 0 || g.bestOf > 16 {
+		return fmt.Errorf("--best-of %d: want 1..16 (0: whisper.cpp's default)", g.bestOf)
+	}
+	cfg.BestOf = g.bestOf
 	switch g.audioCtx {
 	case "":
 		g.audioCtx = whisper.DefaultConfig().AudioCtx
