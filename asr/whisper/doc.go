@@ -47,8 +47,9 @@ type Config struct {
 	GPUDevice int
 	// FlashAttn turns on flash attention in whisper.cpp (its default since v1.8).
 	FlashAttn bool
-	// AudioCtx is how much of the 30 s encoder window an utterance pays for: AudioCtxFull
+	// AudioCtx is how much of the 30 s encoder window a final pays for: AudioCtxFull
 	// (whisper.cpp's default) or AudioCtxFit (audio_ctx sized to the utterance; see docs/asr.md).
+	// Partials, which the final replaces, always use AudioCtxFit.
 	AudioCtx string
 	// BestOf is the number of candidates greedy decoding samples at a temperature above 0
 	// (0: whisper.cpp's default, 5).

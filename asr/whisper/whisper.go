@@ -5,6 +5,7 @@ package whisper
 /*
 #cgo LDFLAGS: -lwhisper -lggml -lggml-base -lggml-cpu -lm -lstdc++
 #cgo linux LDFLAGS: -fopenmp
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -118,6 +119,17 @@ static int cs_full(struct whisper_context * ctx, struct whisper_state * st, stru
 	if (best_of > 0) q.greedy.best_of = best_of;
 	q.audio_ctx = audio_ctx;
 	return whisper_full_with_state(ctx, st, q, samples, n);
+}
+
+// cs_logits_hash is an FNV-1a hash of the last decode step's logits in a state (tests compare
+// states with it: the weightless test models decode no text, but their logits differ by audio).
+static uint64_t cs_logits_hash(struct whisper_context * c, struct whisper_state * st) {
+	const float * l = whisper_get_logits_from_state(st);
+	uint64_t h = 1469598103934665603ULL;
+	if (l == NULL) return 0;
+	const unsigned char * b = (const unsigned char *) l;
+	for (size_t i = 0; i < (size_t) whisper_n_vocab(c) * sizeof(float); i++) { h ^= b[i]; h *= 1099511628211ULL; }
+	return h;
 }
 
 static const char * cs_lang(struct whisper_state * st) {
@@ -490,7 +502,7 @@ func (e *Engine) run(ctx context.Context, w *worker, req asr.Request) (asr.Trans
 		samples = append(samples, make([]float32, n-len(samples))...)
 	}
 	audioCtx := 0
-	if e.cfg.AudioCtx == AudioCtxFit {
+	if e.cfg.AudioCtx == AudioCtxFit || req.Partial { // a partial is replaced by the final: always the cheap window
 		audioCtx = AudioCtxFor(len(samples))
 	}
 	var prompt *C.char
@@ -518,6 +530,9 @@ func (e *Engine) run(ctx context.Context, w *worker, req asr.Request) (asr.Trans
 
 // encodes is the number of encoder passes a worker has run (one per 30 s window).
 func (w *worker) encodes() int { return int(C.cs_encodes(w.flags)) }
+
+// logitsHash identifies the logits of the worker's last decode step.
+func (w *worker) logitsHash() uint64 { return uint64(C.cs_logits_hash(w.ctx, w.state)) }
 
 // Encodes is the number of encoder passes all workers have run since the engine started.
 func (e *Engine) Encodes() int {

@@ -126,7 +126,8 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 		encodes = e.Encodes()
 	}
 	log.Info("transcribe timings", "read_ms", ms(tRead.Sub(t0)), "diarize_ms", ms(tDiarize.Sub(tRead)),
-		"engine_load_ms", ms(tLoad.Sub(tDiarize)), "transcribe_ms", ms(tASR.Sub(tLoad)), "utterances", len(segs), "encoder_passes", encodes)
+		"engine_load_ms", ms(tLoad.Sub(tDiarize)), "transcribe_ms", ms(tASR.Sub(tLoad)), "utterances", len(segs), "encoder_passes", encodes,
+		"audio_s", float64(len(a.Channels[0]))/asr.SampleRate)
 	return printTranscript(out, results, fl.json)
 }
 
