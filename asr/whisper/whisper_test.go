@@ -276,8 +276,7 @@ func deterministic(t testing.TB, model string, workers int, perWorker bool) *Eng
 	cfg := DefaultConfig()
 	cfg.Model = model
 	cfg.Workers, cfg.Threads, cfg.ModelPerWorker = workers, 1, perWorker
-	cfg.TemperatureInc = -1    // no sampling at higher temperatures: the same audio gives the same text
-	cfg.AudioCtx = AudioCtxFit // a fifth of the encoder work; the states are used the same way
+	cfg.TemperatureInc = -1 // no sampling at higher temperatures: the same audio gives the same text
 	e, err := NewEngine(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
