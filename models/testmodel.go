@@ -139,3 +139,68 @@ func melFilterBank(nMels, nBins int) []float32 {
 	}
 	return out
 }
+
+// WriteRandomModel writes a complete model of hp (float16, ftype 1) whose weights are
+// pseudo-random from seed: layer norms 1, biases 0, every other weight small and random. Unlike
+// a header-only model its output depends on the audio (the text is still meaningless), so tests
+// can tell one decode from another. A tiny model is about 75 MB.
+func WriteRandomModel(w io.Writer, hp HParams, seed uint64) error {
+	if hp.Ftype != 1 {
+		return fmt.Errorf("random model: %w: ftype %d, only 1 (f16) is written", ErrInvalid, hp.Ftype)
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	if err := WriteTestModel(bw, hp, nil); err != nil {
+		return err
+	}
+	le := binary.LittleEndian
+	x := seed | 1
+	next := func() uint64 { // xorshift64
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		return x
+	}
+	var b [4]byte
+	var err error
+	forEachTensor(&hp, typeF16, typeF16, func(name string, s tensorSpec) {
+		dims := shape(s.ne)
+		if name == "encoder.conv1.bias" || name == "encoder.conv2.bias" {
+			dims = s.ne[:2] // stored as (1, n_audio_state)
+		}
+		for _, v := range []int32{int32(len(dims)), int32(len(name)), int32(s.typ)} {
+			le.PutUint32(b[:], uint32(v))
+			bw.Write(b[:])
+		}
+		n := int64(1)
+		for _, d := range dims {
+			le.PutUint32(b[:], uint32(d))
+			bw.Write(b[:])
+			n *= d
+		}
+		bw.WriteString(name)
+		norm := strings.HasSuffix(name, "ln.weight") || strings.HasSuffix(name, "ln_post.weight")
+		bias := strings.HasSuffix(name, ".bias")
+		for i := int64(0); i < n; i++ {
+			if s.typ == typeF32 {
+				v := float32(0)
+				switch {
+				case norm:
+					v = 1
+				case !bias:
+					v = float32(int64(next()%2001)-1000) / 20000 // ±0.05
+				}
+				le.PutUint32(b[:], math.Float32bits(v))
+				bw.Write(b[:])
+				continue
+			}
+			// f16: random sign and mantissa, exponent 2^-10..2^-5 (magnitudes up to ~0.06)
+			r := next()
+			h := uint16(r&0x8000) | uint16(5+(r>>16)%6)<<10 | uint16(r>>32)&0x3ff
+			bw.Write([]byte{byte(h), byte(h >> 8)})
+		}
+	})
+	if err = bw.Flush(); err != nil {
+		return fmt.Errorf("random model: %w", err)
+	}
+	return nil
+}

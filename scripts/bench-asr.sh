@@ -2,7 +2,9 @@
 # make bench-asr: courtscribe's whisper engine against whisper.cpp's own whisper-cli (same
 # model, audio, threads and decoding settings; medians of interleaved runs), then pool
 # throughput, real-time factor and end-of-utterance → final-text latency with 1 and 2 workers
-# on a generated hearing replayed in real time. Prints a table and writes docs/bench-asr.md.
+# on a generated hearing replayed in real time; `courtscribe transcribe` against whisper-cli -bo 1;
+# RSS and throughput of 1/2/4 workers sharing one model against one model each; audio_ctx full
+# against fit at 1, 4 and 12 courtrooms. Prints a table and writes docs/bench-asr.md.
 #
 # Environment: BENCH_ASR_RUNS (default 5), BENCH_ASR_THREADS (default: CPU count, at most 4),
 # BENCH_ASR_HEARING_SEC (default 60), COURTSCRIBE_WHISPER_PREFIX (where libwhisper is).
@@ -33,8 +35,9 @@ lib=$(dirname "$(compgen -G "$prefix/lib*/libwhisper.so*" | head -1)")
 export CGO_ENABLED=1 CGO_CFLAGS="-I$prefix/include" CGO_LDFLAGS="-L$lib" LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 CLI=$prefix/bin/whisper-cli
 
-echo "bench-asr: building the engine benchmark (libwhisper in $prefix)"
+echo "bench-asr: building the engine benchmark and the whisper-tagged binary (libwhisper in $prefix)"
 go test -c -tags whisper -o "$WORK/whisper.test" ./asr/whisper
+go build -tags whisper -o "$WORK/courtscribe" ./cmd/courtscribe
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "n/a"; exit} if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 bench_json() { grep -o '"'"$2"'":[-0-9.e]*' <<<"$1" | cut -d: -f2; }
@@ -87,6 +90,71 @@ for w in 1 2; do
   prow+=("| $w | $(bench_json "$j" threads) | $(bench_json "$j" utterances) | $(bench_json "$j" audio_s) | $(bench_json "$j" backlog_s) | $(bench_json "$j" rtf) | $(bench_json "$j" utt_per_min) | $(bench_json "$j" lat_p50_s) | $(bench_json "$j" lat_p95_s) |")
 done
 
+# `courtscribe transcribe` of jfk.wav against `whisper-cli -bs 1 -bo 1` (issue 14): wall and CPU
+# time of the whole process, 7 interleaved runs, medians; courtscribe with its default best-of 5
+# and with --best-of 1 (what -bo 1 decodes), and its own timings line (read, diarize, load, ASR).
+TRUNS=${BENCH_ASR_TRANSCRIBE_RUNS:-7}
+declare -a trow
+if [ -x "$CLI" ]; then
+  TIMEFORMAT='%R %U %S'
+  for f in cli cs5 cs1; do : >"$WORK/t-$f.wall"; : >"$WORK/t-$f.cpu"; done
+  : >"$WORK/t-timings"
+  for ((i = 1; i <= TRUNS; i++)); do
+    { time "$CLI" -m "$TD/for-tests-ggml-tiny.bin" -f "$TD/jfk.wav" -t "$THREADS" -bs 1 -bo 1 -l en >/dev/null 2>&1; } 2>"$WORK/t"
+    awk '{print $1*1000 >> "'"$WORK/t-cli.wall"'"; printf "%.2f\n", $2+$3 >> "'"$WORK/t-cli.cpu"'"}' "$WORK/t"
+    for bo in 5 1; do
+      { time "$WORK/courtscribe" transcribe "$TD/jfk.wav" --seats judge --model "$TD/for-tests-ggml-tiny.bin" --threads "$THREADS" \
+          --language en --best-of "$bo" >/dev/null 2>"$WORK/t-log"; } 2>"$WORK/t"
+      awk '{print $1*1000 >> "'"$WORK/t-cs$bo.wall"'"; printf "%.2f\n", $2+$3 >> "'"$WORK/t-cs$bo.cpu"'"}' "$WORK/t"
+      [ "$bo" = 5 ] && grep 'transcribe timings' "$WORK/t-log" >>"$WORK/t-timings"
+    done
+    echo "  transcribe run $i/$TRUNS: whisper-cli -bo 1 $(tail -1 "$WORK/t-cli.wall") ms, courtscribe $(tail -1 "$WORK/t-cs5.wall") ms (best-of 1: $(tail -1 "$WORK/t-cs1.wall") ms)"
+  done
+  tm() { grep -o "$1=[0-9.]*" "$WORK/t-timings" | cut -d= -f2 | median; }
+  cw=$(median <"$WORK/t-cli.wall"); cc=$(median <"$WORK/t-cli.cpu")
+  for bo in 5 1; do
+    ow=$(median <"$WORK/t-cs$bo.wall"); oc=$(median <"$WORK/t-cs$bo.cpu")
+    trow+=("| courtscribe transcribe --best-of $bo | $ow | $(ratio "$ow" "$cw") | $oc | $(ratio "$oc" "$cc") |")
+  done
+  trow=("| whisper-cli -bs 1 -bo 1 | $cw | 1 | $cc | 1 |" "${trow[@]}")
+  ttim="read $(tm read_ms) ms, diarize $(tm diarize_ms) ms, engine load $(tm engine_load_ms) ms, transcription $(tm transcribe_ms) ms, $(tm utterances) utterance(s), $(tm encoder_passes) encoder pass(es)"
+  summary+=("courtscribe transcribe / whisper-cli -bo 1 wall, jfk.wav (best-of 5 / best-of 1)|$(ratio "$(median <"$WORK/t-cs5.wall")" "$cw") / $(ratio "$(median <"$WORK/t-cs1.wall")" "$cw")|—|whisper-cli $cw ms|—")
+  summary+=("courtscribe transcribe / whisper-cli -bo 1 CPU, jfk.wav (best-of 5 / best-of 1)|$(ratio "$(median <"$WORK/t-cs5.cpu")" "$cc") / $(ratio "$(median <"$WORK/t-cs1.cpu")" "$cc")|—|whisper-cli $cc s|—")
+fi
+
+# One model, many workers: a header-only base model (models.WriteTestModel, 147 MB of f16
+# weights allocated and computed on), 1/2/4 workers, shared model against one per worker (the
+# layout before), each in a fresh process; RSS after two utterances per worker.
+declare -a wrow
+for w in 1 2 4; do
+  for layout in per-worker shared; do
+    j=$(COURTSCRIBE_BENCH_ASR=workers COURTSCRIBE_BENCH_LAYOUT=$layout COURTSCRIBE_BENCH_WORKERS=$w COURTSCRIBE_BENCH_MODEL=header-only:base \
+        COURTSCRIBE_BENCH_WAV=$TD/jfk.wav COURTSCRIBE_BENCH_THREADS=$(( THREADS / w > 0 ? THREADS / w : 1 )) \
+        "$WORK/whisper.test" -test.run '^TestBenchASR$' -test.v -test.timeout 30m 2>/dev/null | grep '^BENCH ' | head -1)
+    echo "  workers: $w $layout: $j"
+    wrow+=("| $w | $layout | $(bench_json "$j" models_loaded) | $(bench_json "$j" load_ms) | $(bench_json "$j" rss_loaded_mb) | $(bench_json "$j" rss_peak_mb) | $(bench_json "$j" utterances) | $(bench_json "$j" busy_s) | $(bench_json "$j" utt_per_min) | $(bench_json "$j" cpu_s) |")
+    eval "peak_${layout//-/_}_$w=$(bench_json "$j" rss_peak_mb)"
+  done
+  eval 'summary+=("peak RSS, '"$w"' workers, header-only base: shared model / model per worker|$peak_shared_'"$w"' MB|below the baseline|$peak_per_worker_'"$w"' MB|$(bench_le "$peak_shared_'"$w"'" "$peak_per_worker_'"$w"'")")'
+done
+
+# Encoder window per utterance: N courtrooms' generated hearings replayed at once through one
+# pool of 2 workers, audio_ctx full (today's behaviour, the baseline) against fit, same run.
+CSEC=${BENCH_ASR_COURT_SEC:-30}
+declare -a crow
+for rooms in 1 4 12; do
+  for mode in full fit; do
+    j=$(COURTSCRIBE_BENCH_ASR=courtrooms COURTSCRIBE_BENCH_AUDIO_CTX=$mode COURTSCRIBE_BENCH_COURTROOMS=$rooms COURTSCRIBE_BENCH_WORKERS=2 \
+        COURTSCRIBE_BENCH_MODEL=$TD/for-tests-ggml-tiny.bin COURTSCRIBE_BENCH_WAV=$TD/jfk.wav COURTSCRIBE_BENCH_THREADS=$(( THREADS / 2 > 0 ? THREADS / 2 : 1 )) \
+        COURTSCRIBE_BENCH_HEARING_SEC=$CSEC "$WORK/whisper.test" -test.run '^TestBenchASR$' -test.v -test.timeout 60m 2>/dev/null | grep '^BENCH ' | head -1)
+    echo "  courtrooms: $rooms $mode: $j"
+    crow+=("| $rooms | $mode | $(bench_json "$j" utterances) | $(bench_json "$j" audio_s) | $(bench_json "$j" cpu_s) | $(bench_json "$j" rtf_cpu) | $(bench_json "$j" drain_s) | $(bench_json "$j" lat_p50_s) | $(bench_json "$j" lat_p95_s) | $(bench_json "$j" encodes_per_utt) |")
+    eval "rtf_$mode=$(bench_json "$j" rtf_cpu) p95_$mode=$(bench_json "$j" lat_p95_s)"
+  done
+  summary+=("CPU real-time factor, $rooms courtroom(s), audio-ctx fit|$rtf_fit|below full|full: $rtf_full|$(bench_le "$rtf_fit" "$rtf_full")")
+  summary+=("utterance end → final p95, $rooms courtroom(s), audio-ctx fit|$p95_fit s|below full|full: $p95_full s|$(bench_le "$p95_fit" "$p95_full")")
+done
+
 cpu=$(awk -F: '/model name/ {gsub(/^ /, "", $2); print $2; exit}' /proc/cpuinfo)
 {
   echo "# ASR benchmark"
@@ -111,6 +179,32 @@ cpu=$(awk -F: '/model name/ {gsub(/^ /, "", $2); print $2; exit}' /proc/cpuinfo)
   echo "| workers | threads each | utterances | audio s | backlog s | RTF | utt/min | latency p50 s | latency p95 s |"
   echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${prow[@]}"
+  if [ ${#trow[@]} -gt 0 ]; then
+    echo
+    echo "## courtscribe transcribe against whisper-cli -bs 1 -bo 1"
+    echo
+    echo "Whole process, jfk.wav, for-tests-ggml-tiny.bin, $THREADS threads, language en, temperature fallback 0.2; $TRUNS interleaved runs, medians. Wall ms and CPU s (user+sys) with the ratio to whisper-cli. courtscribe's own timings (median of its \"transcribe timings\" log line, best-of 5): $ttim."
+    echo
+    echo "| command | wall ms | wall ratio | CPU s | CPU ratio |"
+    echo "|---|---|---|---|---|"
+    printf '%s\n' "${trow[@]}"
+  fi
+  echo
+  echo "## One model, many workers"
+  echo
+  echo "A header-only base model (\`models.WriteTestModel\` with base's hyper-parameters: whisper.cpp allocates and computes on 147 MB of f16 weights), each configuration in a fresh process: load, then two 5 s utterances per worker at once. RSS after loading and peak RSS (VmHWM) after decoding; threads per worker = $THREADS / workers. *per-worker* is the layout before issue 14 (\`Config.ModelPerWorker\`), *shared* is one whisper_context with a whisper_state per worker."
+  echo
+  echo "| workers | layout | models loaded | load ms | RSS loaded MB | peak RSS MB | utterances | busy s | utt/min | CPU s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${wrow[@]}"
+  echo
+  echo "## Encoder window per utterance (audio_ctx)"
+  echo
+  echo "1, 4 and 12 courtrooms, each a generated ${CSEC} s hearing (utterances of 2–8 s from jfk.wav, three seats, 1 s pauses, courtrooms shifted by 0.41 s), replayed at once in real time through one pool of 2 workers with $(( THREADS / 2 > 0 ? THREADS / 2 : 1 )) thread(s) each, tiny test model. *full* is today's 30 s window per utterance (the baseline), *fit* sizes audio_ctx to the utterance. CPU RTF = process CPU seconds / seconds of speech; drain = how long after the hearings ended the last final came; latency from an utterance's end to its final text; encoder passes per utterance."
+  echo
+  echo "| courtrooms | audio-ctx | utterances | speech s | CPU s | CPU RTF | drain s | latency p50 s | latency p95 s | encoder passes/utt |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${crow[@]}"
 } >"$OUT"
 bench_summary "$OUT" "${summary[@]}"
 cat "$OUT"

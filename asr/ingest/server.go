@@ -83,6 +83,9 @@ type Config struct {
 	// connected (default 500 ms; a look is a stat, the file is read only when it changed). A
 	// connection whose token was revoked is closed with unauthorized.
 	TokenRecheck time.Duration
+	// ReadyInfo, when set, adds lines after "ready" on /readyz (the transcription engine and
+	// how it runs).
+	ReadyInfo func() string
 }
 
 // Admission decides whether an agent authenticated for a courtroom may record into a hearing.
@@ -247,6 +250,11 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ready")
+	if s.cfg.ReadyInfo != nil {
+		if info := strings.TrimSpace(s.cfg.ReadyInfo()); info != "" {
+			fmt.Fprintln(w, info)
+		}
+	}
 }
 
 // Status returns the live state of every open hearing, sorted by courtroom and hearing.

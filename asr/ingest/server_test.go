@@ -566,3 +566,24 @@ func TestSlowListenerDoesNotDelayAcks(t *testing.T) {
 		}
 	}
 }
+
+// /readyz names the transcription engine and how it runs when the server has one.
+func TestReadyzEngineInfo(t *testing.T) {
+	cfg := DefaultConfig(t.TempDir())
+	cfg.ReadyInfo = func() string { return "engine: whisper base · GPU CUDA0\nwhisper system: CUDA : ARCHS = 900" }
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer func() { srv.Close(context.Background()); hs.Close() }()
+	resp, err := http.Get(hs.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "ready\nengine: whisper base · GPU CUDA0\nwhisper system: CUDA : ARCHS = 900\n" {
+		t.Errorf("/readyz: %d %q", resp.StatusCode, b)
+	}
+}

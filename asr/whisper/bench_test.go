@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -48,12 +51,24 @@ func envInt(name string, def int) int {
 //	COURTSCRIBE_BENCH_ASR=pool: replay a generated hearing in real time through the pool with
 //	  COURTSCRIBE_BENCH_WORKERS workers; reports the real-time factor and the time from each
 //	  utterance's end to its final text.
+//	COURTSCRIBE_BENCH_ASR=workers: load COURTSCRIBE_BENCH_WORKERS workers (one model shared, or
+//	  one per worker with COURTSCRIBE_BENCH_LAYOUT=per-worker), decode two utterances per
+//	  worker at once; reports RSS after loading and the peak, and utterances per minute.
+//	COURTSCRIBE_BENCH_ASR=courtrooms: COURTSCRIBE_BENCH_COURTROOMS generated hearings replayed
+//	  at once in real time through one pool, with COURTSCRIBE_BENCH_AUDIO_CTX=full or fit;
+//	  reports the real-time factor, latency p50/p95 and encoder passes.
+//
+// COURTSCRIBE_BENCH_MODEL=header-only:NAME writes a header-only model of that published size
+// (models.WriteTestModel) to a temporary directory and uses it.
 func TestBenchASR(t *testing.T) {
 	mode := os.Getenv("COURTSCRIBE_BENCH_ASR")
 	if mode == "" {
 		t.Skip("benchmark helper for scripts/bench-asr.sh (set COURTSCRIBE_BENCH_ASR)")
 	}
 	model := os.Getenv("COURTSCRIBE_BENCH_MODEL")
+	if name, ok := strings.CutPrefix(model, "header-only:"); ok {
+		model = headerOnlyModel(t, name)
+	}
 	wavPath := os.Getenv("COURTSCRIBE_BENCH_WAV")
 	threads := envInt("COURTSCRIBE_BENCH_THREADS", 2)
 	switch mode {
@@ -93,6 +108,10 @@ func TestBenchASR(t *testing.T) {
 		fmt.Printf("BENCH %s\n", out)
 	case "pool":
 		benchPool(t, model, wavPath, threads)
+	case "workers":
+		benchWorkers(t, model, wavPath, threads)
+	case "courtrooms":
+		benchCourtrooms(t, model, wavPath, threads)
 	default:
 		t.Fatalf("unknown mode %q", mode)
 	}
@@ -203,4 +222,206 @@ func benchPool(t *testing.T, model, wavPath string, threads int) {
 		"utt_per_min": math.Round(float64(len(us))/busySec*60*10) / 10,
 		"lat_p50_s":   q(0.5), "lat_p95_s": q(0.95)})
 	fmt.Printf("BENCH %s\n", out)
+}
+
+// headerOnlyModel writes a header-only model with the hyper-parameters of a published one.
+func headerOnlyModel(t testing.TB, name string) string {
+	hp, ok := models.KnownHParams(name)
+	if !ok {
+		t.Fatalf("no published model %q", name)
+	}
+	p := filepath.Join(t.TempDir(), "header-only-"+name+".bin")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.WriteTestModel(f, hp, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// rssMB reads the process's resident set (VmRSS) and its peak (VmHWM) in MB.
+func rssMB(t testing.TB) (rss, peak float64) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skipf("no /proc/self/status: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		v, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = v / 1024
+		case "VmHWM:":
+			peak = v / 1024
+		}
+	}
+	return math.Round(rss*10) / 10, math.Round(peak*10) / 10
+}
+
+// benchWorkers: memory and throughput of N workers, sharing one model or one model each.
+func benchWorkers(t *testing.T, model, wavPath string, threads int) {
+	workers := envInt("COURTSCRIBE_BENCH_WORKERS", 1)
+	a, err := wavfile.ReadFile(wavPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rss0, _ := rssMB(t)
+	cpu0 := cpuSeconds()
+	cfg := DefaultConfig()
+	cfg.Model, cfg.Workers, cfg.Threads, cfg.Language = model, workers, threads, "en"
+	cfg.ModelPerWorker = os.Getenv("COURTSCRIBE_BENCH_LAYOUT") == "per-worker"
+	t0 := time.Now()
+	e, err := NewEngine(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := time.Since(t0)
+	defer e.Close()
+	rssLoaded, _ := rssMB(t)
+	speech := a.Channels[0]
+	n := 2 * workers
+	t1 := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pcm := speech[(i*16000)%(len(speech)-5*16000):][:5*16000]
+			if _, err := e.Transcribe(context.Background(), asr.Request{PCM: pcm, Language: "en"}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	busy := time.Since(t1)
+	rss, peak := rssMB(t)
+	layout := "shared"
+	if cfg.ModelPerWorker {
+		layout = "per-worker"
+	}
+	out, _ := json.Marshal(map[string]any{"mode": "workers", "layout": layout, "workers": workers, "threads": threads,
+		"models_loaded": e.contexts, "load_ms": ms(load), "rss_start_mb": rss0, "rss_loaded_mb": rssLoaded, "rss_after_mb": rss,
+		"rss_peak_mb": peak, "utterances": n, "cpu_s": math.Round((cpuSeconds()-cpu0)*100) / 100, "busy_s": math.Round(busy.Seconds()*100) / 100,
+		"utt_per_min": math.Round(float64(n)/busy.Seconds()*60*10) / 10, "encodes": e.Encodes()})
+	fmt.Printf("BENCH %s\n", out)
+}
+
+// benchCourtrooms replays C generated hearings at once in real time through one pool (the
+// server's layout): utterances of 2..8 s from the speech file over three seats with 1 s pauses,
+// each courtroom's schedule shifted a little so they do not end in lockstep.
+func benchCourtrooms(t *testing.T, model, wavPath string, threads int) {
+	rooms := envInt("COURTSCRIBE_BENCH_COURTROOMS", 1)
+	workers := envInt("COURTSCRIBE_BENCH_WORKERS", 1)
+	hearingSec := float64(envInt("COURTSCRIBE_BENCH_HEARING_SEC", 60))
+	a, err := wavfile.ReadFile(wavPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	speech := a.Channels[0]
+	cfg := DefaultConfig()
+	cfg.Model, cfg.Workers, cfg.Threads, cfg.Language = model, workers, threads, "en"
+	cfg.AudioCtx = os.Getenv("COURTSCRIBE_BENCH_AUDIO_CTX")
+	e, err := NewEngine(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	type utt struct {
+		u   asr.Utterance
+		pcm []int16
+	}
+	var us []utt
+	for r := 0; r < rooms; r++ {
+		pos, k := 1.0+0.41*float64(r), r
+		for {
+			dur := 2 + float64((k*37)%7) // 2..8 s
+			if pos+dur > hearingSec {
+				break
+			}
+			n := int(dur * asr.SampleRate)
+			off := (k * 24000) % (len(speech) - n)
+			seat := []string{"judge", "plaintiff", "defendant"}[k%3]
+			us = append(us, utt{asr.Utterance{Hearing: fmt.Sprintf("room%d", r), Seat: seat, Start: pos, End: pos + dur}, speech[off : off+n]})
+			pos += dur + 1
+			k++
+		}
+	}
+	sort.Slice(us, func(i, j int) bool { return us[i].u.End < us[j].u.End })
+	var mu sync.Mutex
+	submitted := map[string]time.Time{}
+	var lat []float64
+	var audioSec float64
+	pcfg := pool.DefaultConfig()
+	pcfg.Workers, pcfg.Language, pcfg.PartialInterval, pcfg.QueueSize = workers, "en", 0, len(us)+1
+	pcfg.Timeout = time.Hour
+	pending := 0
+	p, err := pool.New(e, pcfg, nil, func(r asr.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Status == asr.StatusPending {
+			pending++
+		}
+		if s, ok := submitted[r.Utterance.Hearing+"/"+r.Utterance.ID]; ok {
+			lat = append(lat, time.Since(s).Seconds())
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+	cpu0 := cpuSeconds()
+	start := time.Now()
+	for _, x := range us {
+		time.Sleep(time.Until(start.Add(time.Duration(x.u.End * float64(time.Second)))))
+		x.u.ID = asr.UtteranceID(x.u.Seat, x.u.Start)
+		mu.Lock()
+		submitted[x.u.Hearing+"/"+x.u.ID] = time.Now()
+		mu.Unlock()
+		audioSec += x.u.Duration()
+		if err := p.Submit(x.u, x.pcm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		mu.Lock()
+		n := len(lat)
+		mu.Unlock()
+		if n >= len(us) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	wall := time.Since(start).Seconds()
+	cancel()
+	<-done
+	sort.Float64s(lat)
+	q := func(p float64) float64 { return math.Round(lat[int(math.Ceil(p*float64(len(lat))))-1]*1000) / 1000 }
+	cpu := cpuSeconds() - cpu0
+	out, _ := json.Marshal(map[string]any{"mode": "courtrooms", "audio_ctx": e.cfg.AudioCtx, "courtrooms": rooms, "workers": workers,
+		"threads": threads, "utterances": len(us), "audio_s": math.Round(audioSec*10) / 10, "replay_wall_s": math.Round(wall*10) / 10,
+		"hearing_s": hearingSec, "drain_s": math.Round((wall-us[len(us)-1].u.End)*100) / 100,
+		"cpu_s": math.Round(cpu*100) / 100, "rtf_cpu": math.Round(cpu/audioSec*1000) / 1000,
+		"lat_p50_s": q(0.5), "lat_p95_s": q(0.95), "lat_max_s": q(1), "pending": pending,
+		"encodes_per_utt": math.Round(float64(e.Encodes())/float64(len(us))*100) / 100})
+	fmt.Printf("BENCH %s\n", out)
+}
+
+// cpuSeconds is the process's user+system CPU time: on a machine shared with other work it is
+// a steadier measure of the engine's work than wall time.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return math.NaN()
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

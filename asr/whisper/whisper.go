@@ -5,41 +5,137 @@ package whisper
 /*
 #cgo LDFLAGS: -lwhisper -lggml -lggml-base -lggml-cpu -lm -lstdc++
 #cgo linux LDFLAGS: -fopenmp
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
 #include <whisper.h>
+#include <ggml-backend.h>
 
-static bool cs_abort(void * ud) { return __atomic_load_n((int *) ud, __ATOMIC_RELAXED) != 0; }
+// cs_flags is one worker's shared memory with whisper.cpp's callbacks: the abort flag the Go
+// side sets when the context ends, and the number of encoder passes (one per 30 s window).
+typedef struct { int abort; int encodes; } cs_flags;
+
+static bool cs_abort(void * ud) { return __atomic_load_n(&((cs_flags *) ud)->abort, __ATOMIC_RELAXED) != 0; }
 static bool cs_encoder_begin(struct whisper_context * c, struct whisper_state * s, void * ud) {
-	return __atomic_load_n((int *) ud, __ATOMIC_RELAXED) == 0;
+	cs_flags * f = (cs_flags *) ud;
+	__atomic_add_fetch(&f->encodes, 1, __ATOMIC_RELAXED);
+	return __atomic_load_n(&f->abort, __ATOMIC_RELAXED) == 0;
 }
-static void cs_log_discard(enum ggml_log_level level, const char * text, void * ud) {}
-static void cs_quiet(void) { whisper_log_set(cs_log_discard, NULL); }
-static void cs_set_abort(int * flag, int v) { __atomic_store_n(flag, v, __ATOMIC_RELAXED); }
+// whisper.cpp's log: passed to stderr unless quiet, and captured while the engine loads a model
+// (the lines that say which backend and which context parameters whisper.cpp took).
+#include <pthread.h>
+static pthread_mutex_t cs_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static int cs_log_quiet = 0, cs_log_capturing = 0;
+static char cs_log_buf[32768];
+static size_t cs_log_len = 0;
+static void cs_log(enum ggml_log_level level, const char * text, void * ud) {
+	pthread_mutex_lock(&cs_log_mu);
+	if (cs_log_capturing && text != NULL) {
+		size_t n = strlen(text);
+		if (n > sizeof(cs_log_buf) - 1 - cs_log_len) n = sizeof(cs_log_buf) - 1 - cs_log_len;
+		memcpy(cs_log_buf + cs_log_len, text, n);
+		cs_log_len += n;
+		cs_log_buf[cs_log_len] = 0;
+	}
+	int quiet = cs_log_quiet;
+	pthread_mutex_unlock(&cs_log_mu);
+	if (!quiet && text != NULL) fputs(text, stderr);
+}
+static void cs_log_install(int quiet) {
+	pthread_mutex_lock(&cs_log_mu);
+	cs_log_quiet = quiet;
+	pthread_mutex_unlock(&cs_log_mu);
+	whisper_log_set(cs_log, NULL);
+}
+static void cs_log_capture(int on) {
+	pthread_mutex_lock(&cs_log_mu);
+	cs_log_capturing = on;
+	if (on) { cs_log_len = 0; cs_log_buf[0] = 0; }
+	pthread_mutex_unlock(&cs_log_mu);
+}
+// cs_log_take copies the captured text into out (at most n-1 bytes) and returns its length.
+static size_t cs_log_take(char * out, size_t n) {
+	pthread_mutex_lock(&cs_log_mu);
+	size_t k = cs_log_len < n - 1 ? cs_log_len : n - 1;
+	memcpy(out, cs_log_buf, k);
+	out[k] = 0;
+	pthread_mutex_unlock(&cs_log_mu);
+	return k;
+}
+static void cs_set_abort(cs_flags * f, int v) { __atomic_store_n(&f->abort, v, __ATOMIC_RELAXED); }
+static int cs_encodes(cs_flags * f) { return __atomic_load_n(&f->encodes, __ATOMIC_RELAXED); }
 
-// whisper_full with the bindings' params, minus the bindings' Go callbacks (whose registry is an
-// unlocked global map), plus an abort flag, the prompt and no_speech_thold.
-static int cs_full(struct whisper_context * ctx, struct whisper_full_params * p, const char * prompt,
-                   float no_speech_thold, int * abort_flag, const float * samples, int n) {
+// cs_load loads the model once, without a state: each worker makes its own (whisper_init_state).
+static struct whisper_context * cs_load(const char * path, bool use_gpu, int gpu_device, bool flash_attn) {
+	struct whisper_context_params cp = whisper_context_default_params();
+	cp.use_gpu = use_gpu;
+	cp.gpu_device = gpu_device;
+	cp.flash_attn = flash_attn;
+	return whisper_init_from_file_with_params_no_state(path, cp);
+}
+
+// cs_gpu describes the GPU device whisper.cpp would pick for gpu_device (the n-th GPU device of
+// the ggml backends, as whisper_backend_init_gpu counts them), or returns 0 when there is none.
+static int cs_gpu(int gpu_device, char * out, size_t n) {
+	int k = 0;
+	for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+		ggml_backend_dev_t d = ggml_backend_dev_get(i);
+		enum ggml_backend_dev_type t = ggml_backend_dev_type(d);
+		if (t != GGML_BACKEND_DEVICE_TYPE_GPU && t != GGML_BACKEND_DEVICE_TYPE_IGPU) continue;
+		if (k++ == gpu_device) {
+			snprintf(out, n, "%s (%s)", ggml_backend_dev_name(d), ggml_backend_dev_description(d));
+			return k;
+		}
+	}
+	return 0;
+}
+static int cs_gpu_count(void) {
+	int k = 0;
+	for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+		enum ggml_backend_dev_type t = ggml_backend_dev_type(ggml_backend_dev_get(i));
+		if (t == GGML_BACKEND_DEVICE_TYPE_GPU || t == GGML_BACKEND_DEVICE_TYPE_IGPU) k++;
+	}
+	return k;
+}
+
+// whisper_full_with_state with the bindings' params, minus the bindings' Go callbacks (whose
+// registry is an unlocked global map), plus the abort flag, the prompt, no_speech_thold, best_of
+// and audio_ctx.
+static int cs_full(struct whisper_context * ctx, struct whisper_state * st, struct whisper_full_params * p,
+                   const char * prompt, float no_speech_thold, int best_of, int audio_ctx,
+                   cs_flags * flags, const float * samples, int n) {
 	struct whisper_full_params q = *p;
 	q.new_segment_callback = NULL;
 	q.new_segment_callback_user_data = NULL;
 	q.progress_callback = NULL;
 	q.progress_callback_user_data = NULL;
 	q.encoder_begin_callback = cs_encoder_begin;
-	q.encoder_begin_callback_user_data = abort_flag;
+	q.encoder_begin_callback_user_data = flags;
 	q.abort_callback = cs_abort;
-	q.abort_callback_user_data = abort_flag;
+	q.abort_callback_user_data = flags;
 	q.initial_prompt = prompt;
 	q.no_speech_thold = no_speech_thold;
-	return whisper_full(ctx, q, samples, n);
+	if (best_of > 0) q.greedy.best_of = best_of;
+	q.audio_ctx = audio_ctx;
+	return whisper_full_with_state(ctx, st, q, samples, n);
 }
 
-static float cs_encode_ms(struct whisper_context * ctx) {
-	struct whisper_timings * t = whisper_get_timings(ctx);
-	return t == NULL ? -1 : t->encode_ms;
+// cs_logits_hash is an FNV-1a hash of the last decode step's logits in a state (tests compare
+// states with it: the weightless test models decode no text, but their logits differ by audio).
+static uint64_t cs_logits_hash(struct whisper_context * c, struct whisper_state * st) {
+	const float * l = whisper_get_logits_from_state(st);
+	uint64_t h = 1469598103934665603ULL;
+	if (l == NULL) return 0;
+	const unsigned char * b = (const unsigned char *) l;
+	for (size_t i = 0; i < (size_t) whisper_n_vocab(c) * sizeof(float); i++) { h ^= b[i]; h *= 1099511628211ULL; }
+	return h;
 }
 
-static float cs_no_speech(struct whisper_context * ctx, int i) { return whisper_full_get_segment_no_speech_prob(ctx, i); }
+static const char * cs_lang(struct whisper_state * st) {
+	const char * s = whisper_lang_str(whisper_full_lang_id_from_state(st));
+	return s == NULL ? "" : s;
+}
 */
 import "C"
 
@@ -51,6 +147,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -63,18 +160,29 @@ import (
 // Built reports whether this binary has the whisper engine.
 const Built = true
 
+// worker is one decoding slot: its own whisper_state on the engine's model (or, with
+// Config.ModelPerWorker, on a model of its own).
 type worker struct {
-	ctx      *wb.Context
-	abort    *C.int
+	ctx      *C.struct_whisper_context // the engine's model, or the worker's own
+	own      bool                      // ctx belongs to this worker (ModelPerWorker)
+	state    *C.struct_whisper_state
+	flags    *C.cs_flags
 	lastFull time.Duration // wall time of the last whisper_full call (benchmarks)
+	lastCtx  int           // audio_ctx of the last call (0: the model's full 1500)
 }
 
-// Engine is the whisper.cpp engine: Workers models, each decoding one utterance at a time.
+// Engine is the whisper.cpp engine: one model (whisper_context) and Workers states, each
+// decoding one utterance at a time.
 type Engine struct {
 	cfg          Config
 	log          *slog.Logger
 	info         *models.Info
 	multilingual bool
+	model        *C.struct_whisper_context // shared by the workers; nil with ModelPerWorker
+	contexts     int                       // models loaded (1, or Workers with ModelPerWorker)
+	gpu          string                    // the GPU device whisper.cpp uses, "" for none
+	loadLog      string                    // whisper.cpp's log while loading (context params, backends)
+	backendLine  string                    // whisper.cpp's own line on the GPU backend ("no GPU found", "using CUDA0 backend")
 	free         chan *worker
 	all          []*worker
 	closeOnce    sync.Once
@@ -83,10 +191,16 @@ type Engine struct {
 
 var _ asr.Engine = (*Engine)(nil)
 
-var quietOnce sync.Once
+// logMu serialises model loading, whose whisper.cpp log the engine captures (the log callback
+// is process-wide).
+var logMu sync.Mutex
 
-// New validates the model file, loads it once per worker and logs the CPU features whisper.cpp
-// uses. A model that fails models.Validate is an error before any C code reads it.
+// loaded counts the whisper contexts (models) alive in the process, for tests and benchmarks.
+var loaded atomic.Int64
+
+// New validates the model file, loads it once, makes a whisper_state per worker and logs the
+// backends whisper.cpp uses. A model that fails models.Validate is an error before any C code
+// reads it.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (asr.Engine, error) {
 	return NewEngine(ctx, cfg, log)
 }
@@ -102,8 +216,21 @@ func NewEngine(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, erro
 	if cfg.Workers < 1 || cfg.Workers > 64 {
 		return nil, fmt.Errorf("whisper: %d workers, want 1..64", cfg.Workers)
 	}
+	if cfg.GPUDevice < 0 || cfg.GPUDevice > 255 {
+		return nil, fmt.Errorf("whisper: GPU device %d, want 0..255", cfg.GPUDevice)
+	}
+	if cfg.BestOf < 0 || cfg.BestOf > 16 {
+		return nil, fmt.Errorf("whisper: best-of %d, want 1..16 (0: whisper.cpp's default)", cfg.BestOf)
+	}
 	if cfg.Threads <= 0 {
 		cfg.Threads = max(1, runtime.NumCPU()/cfg.Workers)
+	}
+	switch cfg.AudioCtx {
+	case "":
+		cfg.AudioCtx = AudioCtxFull
+	case AudioCtxFull, AudioCtxFit:
+	default:
+		return nil, fmt.Errorf("whisper: audio context %q, want %s or %s", cfg.AudioCtx, AudioCtxFull, AudioCtxFit)
 	}
 	switch cfg.Language {
 	case "":
@@ -119,35 +246,144 @@ func NewEngine(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, erro
 	if !info.Multilingual && cfg.Language == "zh" {
 		return nil, fmt.Errorf("whisper: model %s (%s) is English-only; language zh needs a multilingual model", cfg.Model, info.Name())
 	}
+	quiet := 0
 	if cfg.Quiet {
-		quietOnce.Do(func() { C.cs_quiet() })
+		quiet = 1
 	}
+	logMu.Lock()
+	C.cs_log_install(C.int(quiet))
+	C.cs_log_capture(1)
+	defer func() {
+		C.cs_log_capture(0)
+		logMu.Unlock()
+	}()
 	e := &Engine{cfg: cfg, log: log, info: info, multilingual: info.Multilingual, free: make(chan *worker, cfg.Workers), done: make(chan struct{})}
+	if cfg.GPU {
+		e.gpu = gpuDevice(cfg.GPUDevice)
+	}
+	if !cfg.ModelPerWorker {
+		if e.model, err = load(cfg); err != nil {
+			return nil, err
+		}
+		e.contexts = 1
+	}
 	for i := 0; i < cfg.Workers; i++ {
 		if err := ctx.Err(); err != nil {
 			e.Close()
 			return nil, err
 		}
-		c := wb.Whisper_init(cfg.Model)
-		if c == nil {
-			e.Close()
-			return nil, fmt.Errorf("whisper: whisper.cpp could not load %s", cfg.Model)
+		w := &worker{ctx: e.model, flags: (*C.cs_flags)(C.calloc(1, C.size_t(unsafe.Sizeof(C.cs_flags{}))))}
+		if cfg.ModelPerWorker {
+			if w.ctx, err = load(cfg); err != nil {
+				C.free(unsafe.Pointer(w.flags))
+				e.Close()
+				return nil, err
+			}
+			w.own = true
+			e.contexts++
 		}
-		w := &worker{ctx: c, abort: (*C.int)(C.calloc(1, C.size_t(unsafe.Sizeof(C.int(0)))))}
+		if w.state = C.whisper_init_state(w.ctx); w.state == nil {
+			w.release()
+			e.Close()
+			return nil, fmt.Errorf("whisper: whisper.cpp could not make a decoding state for worker %d (out of memory?)", i+1)
+		}
 		e.all = append(e.all, w)
 		e.free <- w
 	}
-	log.Info("whisper engine ready", "model", cfg.Model, "type", info.Name(), "workers", cfg.Workers,
-		"threads", cfg.Threads, "language", cfg.Language, "beam", cfg.BeamSize,
-		"system", strings.TrimSpace(wb.Whisper_print_system_info()))
+	e.loadLog = takeLog()
+	if s := logValue(e.loadLog, "whisper_backend_init_gpu:"); s != "" {
+		e.backendLine = s
+	}
+	log.Info("whisper engine ready", "model", cfg.Model, "type", info.Name(), "workers", cfg.Workers, "models_loaded", e.contexts,
+		"threads", cfg.Threads, "language", cfg.Language, "beam", cfg.BeamSize, "gpu", e.gpuLabel(), "flash_attn", cfg.FlashAttn,
+		"audio_ctx", cfg.AudioCtx, "system", SystemInfo())
+	if cfg.GPU && e.gpu == "" {
+		log.Info("whisper: GPU requested but this libwhisper has no GPU backend or sees no GPU; running on the CPU", "gpu_device", cfg.GPUDevice)
+	}
 	if info.HeaderOnly {
 		log.Warn("whisper model has no weights (a test model): its text is meaningless", "model", cfg.Model)
 	}
 	return e, nil
 }
 
-// SystemInfo is whisper.cpp's report of the CPU features and backends it uses.
+func load(cfg Config) (*C.struct_whisper_context, error) {
+	path := C.CString(cfg.Model)
+	defer C.free(unsafe.Pointer(path))
+	c := C.cs_load(path, C.bool(cfg.GPU), C.int(cfg.GPUDevice), C.bool(cfg.FlashAttn))
+	if c == nil {
+		return nil, fmt.Errorf("whisper: whisper.cpp could not load %s", cfg.Model)
+	}
+	loaded.Add(1)
+	return c, nil
+}
+
+func free(c *C.struct_whisper_context) {
+	C.whisper_free(c)
+	loaded.Add(-1)
+}
+
+func (w *worker) release() {
+	if w.state != nil {
+		C.whisper_free_state(w.state)
+		w.state = nil
+	}
+	if w.own && w.ctx != nil {
+		free(w.ctx)
+		w.ctx = nil
+	}
+	C.free(unsafe.Pointer(w.flags))
+}
+
+// gpuDevice names the GPU whisper.cpp picks for device n, "" when it has none (a CPU-only
+// libwhisper, no GPU, or n beyond the GPUs present).
+func gpuDevice(n int) string {
+	var buf [256]C.char
+	if C.cs_gpu(C.int(n), &buf[0], C.size_t(len(buf))) == 0 {
+		return ""
+	}
+	return C.GoString(&buf[0])
+}
+
+func takeLog() string {
+	buf := make([]byte, 32768)
+	n := C.cs_log_take((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)))
+	return string(buf[:n])
+}
+
+// logValue returns what follows key on the last log line containing it.
+func logValue(log, key string) string {
+	v := ""
+	for _, line := range strings.Split(log, "\n") {
+		if i := strings.Index(line, key); i >= 0 {
+			v = strings.TrimSpace(line[i+len(key):])
+		}
+	}
+	return v
+}
+
+// GPUs is the number of GPU devices the linked libwhisper's ggml backends see.
+func GPUs() int { return int(C.cs_gpu_count()) }
+
+// SystemInfo is whisper.cpp's report of the CPU features and backends it was built with
+// (whisper_print_system_info); a CUDA build shows "CUDA : ARCHS = …".
 func SystemInfo() string { return strings.TrimSpace(wb.Whisper_print_system_info()) }
+
+func (e *Engine) gpuLabel() string {
+	switch {
+	case !e.cfg.GPU:
+		return "off (--no-gpu)"
+	case e.gpu == "":
+		return fmt.Sprintf("requested (device %d) but none found: CPU", e.cfg.GPUDevice)
+	}
+	return fmt.Sprintf("device %d: %s", e.cfg.GPUDevice, e.gpu)
+}
+
+// Settings reports how the engine runs, for /readyz and the record health panel.
+func (e *Engine) Settings() Settings {
+	return Settings{Model: e.info.Name(), Workers: e.cfg.Workers, ModelsLoaded: e.contexts, Threads: e.cfg.Threads,
+		GPU: e.cfg.GPU, GPUDevice: e.cfg.GPUDevice, GPUName: e.gpu, FlashAttn: e.cfg.FlashAttn, AudioCtx: e.cfg.AudioCtx,
+		BackendLog: e.backendLine, System: SystemInfo()}
+}
 
 // Info describes the loaded model.
 func (e *Engine) Info() *models.Info { return e.info }
@@ -155,14 +391,16 @@ func (e *Engine) Info() *models.Info { return e.info }
 // Name implements asr.Engine.
 func (e *Engine) Name() string { return "whisper" }
 
-// Close frees the models once every worker is back; it is safe to call twice.
+// Close frees the states and the model once every worker is back; it is safe to call twice.
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
 		close(e.done)
 		for range e.all {
-			w := <-e.free
-			w.ctx.Whisper_free()
-			C.free(unsafe.Pointer(w.abort))
+			(<-e.free).release()
+		}
+		if e.model != nil {
+			free(e.model)
+			e.model = nil
 		}
 	})
 	return nil
@@ -191,12 +429,13 @@ func (e *Engine) Transcribe(ctx context.Context, req asr.Request) (asr.Transcrip
 	return e.run(ctx, w, req)
 }
 
-func (e *Engine) params(w *worker, lang string) (wb.Params, error) {
-	strategy := wb.SAMPLING_GREEDY
+func (e *Engine) params(lang string) (wb.Params, error) {
+	strategy := C.WHISPER_SAMPLING_GREEDY
 	if e.cfg.BeamSize > 1 {
-		strategy = wb.SAMPLING_BEAM_SEARCH
+		strategy = C.WHISPER_SAMPLING_BEAM_SEARCH
 	}
-	p := w.ctx.Whisper_full_default_params(strategy)
+	cp := C.whisper_full_default_params(uint32(strategy))
+	p := *(*wb.Params)(unsafe.Pointer(&cp))
 	p.SetPrintProgress(false)
 	p.SetPrintRealtime(false)
 	p.SetPrintTimestamps(false)
@@ -214,31 +453,47 @@ func (e *Engine) params(w *worker, lang string) (wb.Params, error) {
 	if lang == "" {
 		lang = e.cfg.Language
 	}
-	switch {
-	case !e.multilingual:
+	if !e.multilingual {
 		if lang == "zh" {
 			return p, fmt.Errorf("whisper: the model is English-only; cannot transcribe zh")
 		}
 		lang = "en"
 	}
 	if lang == "auto" {
-		if err := p.SetLanguage(-1); err != nil {
-			return p, err
-		}
-	} else {
-		id := w.ctx.Whisper_lang_id(lang)
-		if id < 0 {
-			return p, fmt.Errorf("whisper: unsupported language %q", lang)
-		}
-		if err := p.SetLanguage(id); err != nil {
-			return p, err
-		}
+		return p, p.SetLanguage(-1)
 	}
-	return p, nil
+	cl := C.CString(lang)
+	id := int(C.whisper_lang_id(cl))
+	C.free(unsafe.Pointer(cl))
+	if id < 0 {
+		return p, fmt.Errorf("whisper: unsupported language %q", lang)
+	}
+	return p, p.SetLanguage(id)
+}
+
+// Model audio frames: the encoder sees 1500 positions for 30 s, 50 a second (one per 320
+// samples after the mel hop of 160 and the stride-2 convolution).
+const (
+	fullAudioCtx   = 1500
+	samplesPerCtx  = asr.SampleRate / 50
+	audioCtxMargin = 64 // ~1.3 s past the end of the audio, so the decoder sees where it stops
+	audioCtxStep   = 64
+)
+
+// AudioCtxFor is the audio_ctx the engine uses for n samples in AudioCtxFit mode: the
+// utterance's frames plus a margin, rounded up to a multiple of 64, at most the model's 1500.
+// 0 means whisper.cpp's default (the full 30 s window).
+func AudioCtxFor(n int) int {
+	c := (n+samplesPerCtx-1)/samplesPerCtx + audioCtxMargin
+	c = (c + audioCtxStep - 1) / audioCtxStep * audioCtxStep
+	if c >= fullAudioCtx {
+		return 0
+	}
+	return c
 }
 
 func (e *Engine) run(ctx context.Context, w *worker, req asr.Request) (asr.Transcript, error) {
-	p, err := e.params(w, req.Language)
+	p, err := e.params(req.Language)
 	if err != nil {
 		return asr.Transcript{}, err
 	}
@@ -246,18 +501,22 @@ func (e *Engine) run(ctx context.Context, w *worker, req asr.Request) (asr.Trans
 	if n := asr.SampleRate * 11 / 10; len(samples) < n { // whisper.cpp skips inputs under 1 s
 		samples = append(samples, make([]float32, n-len(samples))...)
 	}
+	audioCtx := 0
+	if e.cfg.AudioCtx == AudioCtxFit || req.Partial { // a partial is replaced by the final: always the cheap window
+		audioCtx = AudioCtxFor(len(samples))
+	}
 	var prompt *C.char
 	if req.Prompt != "" {
 		prompt = C.CString(req.Prompt)
 		defer C.free(unsafe.Pointer(prompt))
 	}
-	C.cs_set_abort(w.abort, 0)
-	stop := context.AfterFunc(ctx, func() { C.cs_set_abort(w.abort, 1) })
-	cctx := (*C.struct_whisper_context)(unsafe.Pointer(w.ctx))
+	C.cs_set_abort(w.flags, 0)
+	stop := context.AfterFunc(ctx, func() { C.cs_set_abort(w.flags, 1) })
 	cparams := (*C.struct_whisper_full_params)(unsafe.Pointer(&p))
 	t0 := time.Now()
-	rc := C.cs_full(cctx, cparams, prompt, C.float(e.cfg.NoSpeechThreshold), w.abort, (*C.float)(unsafe.Pointer(&samples[0])), C.int(len(samples)))
-	w.lastFull = time.Since(t0)
+	rc := C.cs_full(w.ctx, w.state, cparams, prompt, C.float(e.cfg.NoSpeechThreshold), C.int(e.cfg.BestOf), C.int(audioCtx),
+		w.flags, (*C.float)(unsafe.Pointer(&samples[0])), C.int(len(samples)))
+	w.lastFull, w.lastCtx = time.Since(t0), audioCtx
 	stop()
 	runtime.KeepAlive(samples)
 	if err := ctx.Err(); err != nil {
@@ -269,37 +528,43 @@ func (e *Engine) run(ctx context.Context, w *worker, req asr.Request) (asr.Trans
 	return e.collect(w), nil
 }
 
-// encodeMS is whisper.cpp's accumulated encoder time of a worker (proof of real compute in tests).
-func (w *worker) encodeMS() float64 {
-	return float64(C.cs_encode_ms((*C.struct_whisper_context)(unsafe.Pointer(w.ctx))))
+// encodes is the number of encoder passes a worker has run (one per 30 s window).
+func (w *worker) encodes() int { return int(C.cs_encodes(w.flags)) }
+
+// logitsHash identifies the logits of the worker's last decode step.
+func (w *worker) logitsHash() uint64 { return uint64(C.cs_logits_hash(w.ctx, w.state)) }
+
+// Encodes is the number of encoder passes all workers have run since the engine started.
+func (e *Engine) Encodes() int {
+	n := 0
+	for _, w := range e.all {
+		n += w.encodes()
+	}
+	return n
 }
 
-// collect reads the segments and tokens of the last decode (times relative to the audio).
+// collect reads the segments and tokens of the worker's last decode (times relative to the audio).
 func (e *Engine) collect(w *worker) asr.Transcript {
-	c := w.ctx
-	eot := c.Whisper_token_eot()
-	t := asr.Transcript{NoSpeechProb: -1, Language: wb.Whisper_lang_str(c.Whisper_full_lang_id())}
+	st := w.state
+	eot := C.whisper_token_eot(w.ctx)
+	t := asr.Transcript{NoSpeechProb: -1, Language: C.GoString(C.cs_lang(st))}
 	var texts []string
-	cctx := (*C.struct_whisper_context)(unsafe.Pointer(c))
-	for i := 0; i < c.Whisper_full_n_segments(); i++ {
+	for i := C.int(0); i < C.whisper_full_n_segments_from_state(st); i++ {
 		seg := asr.Segment{
-			Start:        float64(c.Whisper_full_get_segment_t0(i)) / 100,
-			End:          float64(c.Whisper_full_get_segment_t1(i)) / 100,
-			Text:         strings.TrimSpace(c.Whisper_full_get_segment_text(i)),
-			NoSpeechProb: float64(C.cs_no_speech(cctx, C.int(i))),
+			Start:        float64(C.whisper_full_get_segment_t0_from_state(st, i)) / 100,
+			End:          float64(C.whisper_full_get_segment_t1_from_state(st, i)) / 100,
+			Text:         strings.TrimSpace(C.GoString(C.whisper_full_get_segment_text_from_state(st, i))),
+			NoSpeechProb: float64(C.whisper_full_get_segment_no_speech_prob_from_state(st, i)),
 		}
 		t.NoSpeechProb = max(t.NoSpeechProb, seg.NoSpeechProb)
-		for k := 0; k < c.Whisper_full_n_tokens(i); k++ {
-			id := c.Whisper_full_get_token_id(i, k)
-			if id >= eot { // special and timestamp tokens
+		for k := C.int(0); k < C.whisper_full_n_tokens_from_state(st, i); k++ {
+			d := C.whisper_full_get_token_data_from_state(st, i, k)
+			if d.id >= eot { // special and timestamp tokens
 				continue
 			}
-			tk := asr.Token{Text: c.Whisper_full_get_token_text(i, k), P: float64(c.Whisper_full_get_token_p(i, k)), Start: -1, End: -1}
-			if e.cfg.TokenTimestamps {
-				d := c.Whisper_full_get_token_data(i, k)
-				if d.T0() >= 0 && d.T1() >= d.T0() {
-					tk.Start, tk.End = float64(d.T0())/100, float64(d.T1())/100
-				}
+			tk := asr.Token{Text: C.GoString(C.whisper_full_get_token_text_from_state(w.ctx, st, i, k)), P: float64(d.p), Start: -1, End: -1}
+			if e.cfg.TokenTimestamps && d.t0 >= 0 && d.t1 >= d.t0 {
+				tk.Start, tk.End = float64(d.t0)/100, float64(d.t1)/100
 			}
 			seg.Tokens = append(seg.Tokens, tk)
 		}

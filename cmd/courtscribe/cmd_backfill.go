@@ -31,6 +31,7 @@ type backfillFlags struct {
 	workers  int
 	threads  int
 	json     bool
+	gpu      gpuFlags
 }
 
 func newBackfillCmd() *cobra.Command {
@@ -56,6 +57,7 @@ take stay pending (exit status 3); none is dropped.`,
 	f.StringVar(&fl.language, "language", "auto", "language: zh, en or auto")
 	f.IntVar(&fl.workers, "workers", 1, "whisper workers")
 	f.IntVar(&fl.threads, "threads", 0, "threads per whisper worker (0: CPUs / workers)")
+	addGPUFlags(f, &fl.gpu)
 	f.BoolVar(&fl.json, "json", false, "print the report as JSON")
 	_ = cmd.MarkFlagRequired("data")
 	_ = cmd.MarkFlagRequired("hearing")
@@ -79,7 +81,7 @@ func runBackfill(ctx context.Context, fl backfillFlags, out io.Writer, log *slog
 	if _, err := os.Stat(fl.data); err != nil {
 		return fmt.Errorf("--data: %w", err)
 	}
-	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.urls, workers: fl.workers, language: fl.language, threads: fl.threads}, log)
+	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.urls, workers: fl.workers, language: fl.language, threads: fl.threads, gpu: fl.gpu}, log)
 	if err != nil {
 		return err
 	}

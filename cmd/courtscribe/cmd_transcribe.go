@@ -34,6 +34,7 @@ type transcribeFlags struct {
 	workers   int
 	threads   int
 	json      bool
+	gpu       gpuFlags
 }
 
 func newTranscribeCmd() *cobra.Command {
@@ -65,8 +66,9 @@ With --json it prints {"segments":[{"seat","start","end","text","confidence","st
 	f.StringVar(&fl.model, "model", "", "ggml Whisper model file for --asr whisper")
 	f.StringSliceVar(&fl.urls, "asr-url", nil, "whisper-server or OpenAI-compatible URL(s) for --asr remote")
 	f.StringVar(&fl.language, "language", "auto", "language: zh, en or auto")
-	f.IntVar(&fl.workers, "workers", 1, "transcription workers (each owns a model and context)")
+	f.IntVar(&fl.workers, "workers", 1, "transcription workers (one decoding state each, all sharing one loaded model)")
 	f.IntVar(&fl.threads, "threads", 0, "threads per whisper worker (0: CPUs / workers)")
+	addGPUFlags(f, &fl.gpu)
 	f.BoolVar(&fl.json, "json", false, "print JSON")
 	return cmd
 }
@@ -103,6 +105,7 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 	if len(fl.seats) == 0 && len(fl.seatFiles) == 0 {
 		return fmt.Errorf("--seats is required (one name per channel), or give --seat-file NAME=FILE per seat")
 	}
+	t0 := time.Now()
 	r, seats, err := openTranscribeAudio(path, fl)
 	if err != nil {
 		return err
@@ -113,11 +116,13 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 		return fmt.Errorf("diarizing: %w", err)
 	}
 	fl.seats = seats
-	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.urls, workers: fl.workers, language: fl.language, threads: fl.threads}, log)
+	tDiarize := time.Now()
+	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.urls, workers: fl.workers, language: fl.language, threads: fl.threads, gpu: fl.gpu}, log)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
+	tLoad := time.Now()
 	// Second pass: cut the utterances out of the recording as it streams by.
 	r, _, err = openTranscribeAudio(path, fl)
 	if err != nil {
@@ -128,6 +133,15 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 	if err != nil {
 		return err
 	}
+	tASR := time.Now()
+	// where the time went (docs/asr.md compares it with whisper-cli)
+	encodes := -1
+	if e, ok := eng.(interface{ Encodes() int }); ok {
+		encodes = e.Encodes()
+	}
+	log.Info("transcribe timings", "read_and_diarize_ms", ms(tDiarize.Sub(t0)),
+		"engine_load_ms", ms(tLoad.Sub(tDiarize)), "transcribe_ms", ms(tASR.Sub(tLoad)), "utterances", len(segs), "encoder_passes", encodes,
+		"audio_s", float64(r.Frames())/asr.SampleRate)
 	return printTranscript(out, results, fl.json)
 }
 
@@ -281,3 +295,5 @@ func hms(sec float64) string {
 	d := time.Duration(sec * float64(time.Second))
 	return fmt.Sprintf("%02d:%02d:%05.2f", int(d.Hours()), int(d.Minutes())%60, sec-float64(int(d.Minutes())*60))
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -17,6 +17,7 @@ type engineFlags struct {
 	workers  int
 	language string
 	threads  int
+	gpu      gpuFlags
 }
 
 // newEngine builds the server's transcription engine from its flags. A whisper engine in a
@@ -36,6 +37,9 @@ func newEngine(ctx context.Context, fl engineFlags, log *slog.Logger) (asr.Engin
 		}
 		cfg := whisper.DefaultConfig()
 		cfg.Model, cfg.Workers, cfg.Threads = fl.model, max(fl.workers, 1), fl.threads
+		if err := fl.gpu.apply(&cfg); err != nil {
+			return nil, err
+		}
 		if fl.language != "" {
 			cfg.Language = fl.language
 		}

@@ -37,6 +37,7 @@ type recordFlags struct {
 	noUI     bool
 	origins  []string
 	backfill time.Duration
+	gpu      gpuFlags
 }
 
 var srvRecord recordFlags
@@ -46,9 +47,10 @@ func init() {
 		f.StringVar(&srvRecord.asrKind, "asr", "none", "transcription engine: whisper (needs a build with libwhisper), remote, none (record now, backfill later)")
 		f.StringVar(&srvRecord.model, "model", "", "ggml Whisper model file for --asr whisper")
 		f.StringSliceVar(&srvRecord.asrURLs, "asr-url", nil, "whisper-server or OpenAI-compatible base URL(s) for --asr remote (repeat or comma-separate)")
-		f.IntVar(&srvRecord.workers, "workers", 1, "transcription workers (each owns a model and context)")
+		f.IntVar(&srvRecord.workers, "workers", 1, "transcription workers (one decoding state each, all sharing one loaded model)")
 		f.StringVar(&srvRecord.language, "language", "zh", "default hearing language: zh, en or auto")
 		f.IntVar(&srvRecord.threads, "threads", 0, "CPU threads per whisper worker (0: automatic)")
+		addGPUFlags(f, &srvRecord.gpu)
 		f.BoolVar(&srvRecord.noUI, "no-ui", false, "serve the API without the embedded web UI")
 		f.StringSliceVar(&srvRecord.origins, "allowed-origin", nil, "extra browser origins allowed for the API and websockets")
 		f.DurationVar(&srvRecord.backfill, "backfill-interval", 30*time.Second, "how often to look for pending utterances when the engine is up")
@@ -62,6 +64,7 @@ func init() {
 		}
 		cfg.Listener = rec.stream
 		cfg.Admission = rec.stream // an agent records only its own courtroom's open hearings
+		cfg.ReadyInfo = rec.readyInfo
 		return nil
 	})
 	addServerMount(func(ctx context.Context, env *serverEnv) (func(), error) {
@@ -93,7 +96,7 @@ func openServerRecord(ctx context.Context, data string, log *slog.Logger, fl rec
 	if err != nil {
 		return nil, fmt.Errorf("opening the hearing record: %w", err)
 	}
-	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.asrURLs, workers: fl.workers, language: fl.language, threads: fl.threads}, log)
+	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.asrURLs, workers: fl.workers, language: fl.language, threads: fl.threads, gpu: fl.gpu}, log)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -193,7 +196,11 @@ func (r *serverRecord) mount(ctx context.Context, env *serverEnv) (func(), error
 	acfg.DeleteHearing = r.deleteHearing
 	acfg.Integrity = r.startIntegrity(env, run)
 	acfg.Importer = serverImporter{rec: r, ing: env.Ingest}
-	a := api.New(acfg, r.store, ingestStatus{srv: env.Ingest, engine: r.engineLabel()}, r.log.With("part", "api"))
+	st := ingestStatus{srv: env.Ingest, engine: r.engineLabel()}
+	if ws, ok := engineSettings(r.engine); ok {
+		st.system = ws.System
+	}
+	a := api.New(acfg, r.store, st, r.log.With("part", "api"))
 	env.Mux.Handle("/", a)
 	r.log.Info("hearing record ready", "db", r.data+"/courtscribe.db", "engine", r.engineLabel())
 
@@ -211,6 +218,9 @@ func (r *serverRecord) engineLabel() string {
 	case "none":
 		return "none: utterances kept pending for backfill"
 	case "whisper":
+		if ws, ok := engineSettings(r.engine); ok {
+			return engineSummary(ws)
+		}
 		return "whisper:" + r.flags.model
 	case "remote":
 		return "remote:" + strings.Join(r.flags.asrURLs, ",")
@@ -218,10 +228,21 @@ func (r *serverRecord) engineLabel() string {
 	return r.flags.asrKind
 }
 
+// readyInfo is what /readyz says about the engine after "ready": the engine, and for whisper
+// its settings and whisper.cpp's system line (which shows a CUDA build).
+func (r *serverRecord) readyInfo() string {
+	out := "engine: " + r.engineLabel()
+	if ws, ok := engineSettings(r.engine); ok {
+		out += "\nwhisper system: " + ws.System
+	}
+	return out
+}
+
 // ingestStatus adapts the ingest server's live status to the API's record-health panel.
 type ingestStatus struct {
 	srv    *ingest.Server
 	engine string
+	system string // whisper.cpp's system info line, "" for other engines
 }
 
 func (s ingestStatus) HearingHealth(id string) (api.AgentHealth, bool) {
@@ -230,7 +251,7 @@ func (s ingestStatus) HearingHealth(id string) (api.AgentHealth, bool) {
 			return s.convert(h), true
 		}
 	}
-	return api.AgentHealth{Engine: s.engine}, false
+	return api.AgentHealth{Engine: s.engine, EngineSystem: s.system}, false
 }
 
 func (s ingestStatus) Agents() []api.AgentHealth {
@@ -245,7 +266,8 @@ func (s ingestStatus) Agents() []api.AgentHealth {
 func (s ingestStatus) convert(h ingest.HearingStatus) api.AgentHealth {
 	a := api.AgentHealth{Hearing: h.Hearing, Courtroom: h.Courtroom, Session: h.Session, Agent: h.Agent, Remote: h.Remote,
 		Connected: h.Connected, ConnectedAt: h.ConnectedAt, LastFrameAt: h.LastFrameAt, Seats: h.Seats, LevelsAt: h.LevelsAt,
-		SpoolBytes: h.SpoolBytes, SpoolLimit: h.SpoolLimit, Unacked: h.Unacked, Gaps: h.Gaps, Engine: s.engine}
+		SpoolBytes: h.SpoolBytes, SpoolLimit: h.SpoolLimit, Unacked: h.Unacked, Gaps: h.Gaps, Engine: s.engine,
+		EngineSystem: s.system}
 	for _, l := range h.Levels {
 		a.Levels = append(a.Levels, api.SeatLevel{Seat: l.Seat, RMSdBFS: l.RMSdBFS, PeakdBFS: l.PeakdBFS, Clipped: l.Clipped})
 	}

@@ -229,7 +229,7 @@ func TestHealthAlarms(t *testing.T) {
 		if plaintiff > -45 {
 			plaintiffSpoke = now
 		}
-		return AgentHealth{Hearing: "h1", Connected: true, LevelsAt: now, Engine: "whisper:base",
+		return AgentHealth{Hearing: "h1", Connected: true, LevelsAt: now, Engine: "whisper:base", EngineSystem: "WHISPER : COREML = 0 | CUDA : ARCHS = 900",
 			Levels:   []SeatLevel{{Seat: "judge", RMSdBFS: judge, PeakdBFS: judge + 10}, {Seat: "plaintiff", RMSdBFS: plaintiff, PeakdBFS: -0.0, Clipped: clipped}},
 			Activity: []SeatActivity{{Seat: "judge", Since: start, LastSpeechAt: judgeSpoke}, {Seat: "plaintiff", Since: start, LastSpeechAt: plaintiffSpoke}}}
 	}
@@ -241,6 +241,12 @@ func TestHealthAlarms(t *testing.T) {
 			m[a.Code] = a.Seat
 		}
 		return m
+	}
+	r.status.set(levels(-20, -20, 0))
+	var eh Health
+	c.do("GET", "/api/hearings/h1/health", nil, &eh)
+	if eh.Engine != "whisper:base" || eh.EngineSystem != "WHISPER : COREML = 0 | CUDA : ARCHS = 900" {
+		t.Errorf("engine %q, system %q: the panel does not show how the engine runs", eh.Engine, eh.EngineSystem)
 	}
 	// The judge speaks for four minutes; the plaintiff's microphone stays silent. Nobody looks
 	// at the screen until the end: the alarm does not depend on anyone watching.

@@ -65,6 +65,9 @@ type AgentHealth struct {
 	Activity []SeatActivity `json:"activity,omitempty"`
 	// Engine describes the transcription engine ("whisper:base", "none: backfill later").
 	Engine string `json:"engine,omitempty"`
+	// EngineSystem is whisper.cpp's system info line (CPU features, and "CUDA : ARCHS = …" on a
+	// CUDA build); empty for other engines.
+	EngineSystem string `json:"engine_system,omitempty"`
 }
 
 // Health is the record health panel of one hearing.
@@ -74,8 +77,9 @@ type Health struct {
 	Agent  *AgentHealth `json:"agent,omitempty"`
 	Alarms []Alarm      `json:"alarms"` // current problems, loudest first
 	// Backlog is how many utterances wait for the engine (pending segments).
-	Backlog int    `json:"backlog"`
-	Engine  string `json:"engine,omitempty"`
+	Backlog      int    `json:"backlog"`
+	Engine       string `json:"engine,omitempty"`
+	EngineSystem string `json:"engine_system,omitempty"`
 }
 
 // Thresholds of the server-side alarms.
@@ -156,7 +160,7 @@ func (s *Server) healthOf(r *http.Request, h *transcript.Hearing) Health {
 	out := Health{At: now, Alarms: []Alarm{}}
 	if s.status != nil {
 		a, ok := s.status.HearingHealth(h.ID)
-		out.Engine = a.Engine // the engine is known even before any agent connects
+		out.Engine, out.EngineSystem = a.Engine, a.EngineSystem // the engine is known even before any agent connects
 		if ok {
 			if a.Levels == nil {
 				a.Levels = []SeatLevel{}

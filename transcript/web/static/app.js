@@ -522,6 +522,7 @@
     html += '<ul class="alarms" id="alarms">' + (hl.alarms.length ? hl.alarms.map((a) => '<li data-code="' + esc(a.code) + '">' +
       esc((a.seat ? seatOf(a.seat).role + ": " : "") + (window.CS_I18N[lang()]["al_" + a.code] || a.message)) + "</li>").join("") : '<li class="okline">' + esc(t("noAlarms")) + "</li>") + "</ul>";
     html += "<p>" + esc(t("engine")) + ": " + esc(hl.engine || "—") + " · " + esc(t("backlog")) + ': <strong id="backlog">' + hl.backlog + "</strong></p>";
+    if (hl.engine_system) html += '<p class="muted" id="engine-system">' + esc(hl.engine_system) + "</p>";
     const box = $("#health");
     if (!box) return;
     box.innerHTML = html;
