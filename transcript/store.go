@@ -76,8 +76,9 @@ type Segments interface {
 	InsertSegment(ctx context.Context, actor, hearingID string, n InsertedSegment) (*Segment, error)
 	// EditNote changes an annotation's text; DeleteNote strikes it. Both name the note's
 	// revision they were based on (a stale one is ErrConflict) and need a reason.
-	EditNote(ctx context.Context, actor string, noteID, baseRevision int64, text, reason string) (*Note, error)
-	DeleteNote(ctx context.Context, actor string, noteID, baseRevision int64, reason string) (*Note, error)
+	// The note must belong to hearingID (ErrNotFound otherwise).
+	EditNote(ctx context.Context, actor, hearingID string, noteID, baseRevision int64, text, reason string) (*Note, error)
+	DeleteNote(ctx context.Context, actor, hearingID string, noteID, baseRevision int64, reason string) (*Note, error)
 
 	// GetSegment returns one segment (deleted ones too) or ErrNotFound.
 	GetSegment(ctx context.Context, segmentID int64) (*Segment, error)

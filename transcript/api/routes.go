@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/base64"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -40,6 +42,10 @@ func (s *Server) routes() {
 	s.handle("POST /api/hearings/{id}/finalize", accessSession, s.finalize)
 	s.handle("POST /api/hearings/{id}/sign", accessSession, s.sign)
 	s.handle("POST /api/hearings/{id}/correct", accessSession, s.correct)
+	s.handle("GET /api/hearings/{id}/corrections/{cid}/file", accessSession, s.correctionFile)
+	s.handle("POST /api/hearings/{id}/segments", accessSession, s.insertSegment)
+	s.handle("POST /api/hearings/{id}/notes/{nid}/edit", accessSession, s.noteOp("edit"))
+	s.handle("POST /api/hearings/{id}/notes/{nid}/delete", accessSession, s.noteOp("delete"))
 
 	s.handle("GET /api/segments/{sid}", accessSession, s.getSegment)
 	s.handle("GET /api/segments/{sid}/history", accessSession, s.segmentHistory)
@@ -638,6 +644,14 @@ type correctReq struct {
 	SegmentID int64  `json:"segment_id"`
 	Text      string `json:"text"`
 	Reason    string `json:"reason"`
+	// Request is the party's written request this correction answers (optional).
+	Request *struct {
+		Party      string    `json:"party"`
+		Text       string    `json:"text"`
+		ReceivedAt time.Time `json:"received_at,omitzero"`
+		FileName   string    `json:"file_name,omitempty"`
+		FileBase64 string    `json:"file_base64,omitempty"` // the document, within the 1 MiB body
+	} `json:"request,omitempty"`
 }
 
 func (s *Server) correct(w http.ResponseWriter, r *http.Request) {
@@ -649,12 +663,116 @@ func (s *Server) correct(w http.ResponseWriter, r *http.Request) {
 	if !s.decode(w, r, &req) {
 		return
 	}
-	c, v, err := s.store.Correct(r.Context(), userOf(r).user.Name, h.ID, req.SegmentID, req.Text, req.Reason)
+	var cr *transcript.CorrectionRequest
+	var file []byte
+	if q := req.Request; q != nil {
+		cr = &transcript.CorrectionRequest{Party: q.Party, Text: q.Text, ReceivedAt: q.ReceivedAt, FileName: q.FileName}
+		if q.FileBase64 != "" {
+			b, err := base64.StdEncoding.DecodeString(q.FileBase64)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "invalid", "request.file_base64 is not base64")
+				return
+			}
+			file = b
+		}
+	}
+	c, v, err := s.store.CorrectOnRequest(r.Context(), userOf(r).user.Name, h.ID, req.SegmentID, req.Text, req.Reason, cr, file)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"correction": c, "version": v})
+}
+
+func (s *Server) correctionFile(w http.ResponseWriter, r *http.Request) {
+	h := s.hearing(w, r, transcript.ActionRead)
+	if h == nil {
+		return
+	}
+	cid, ok := pathInt(r, "cid")
+	if !ok {
+		writeError(w, http.StatusBadRequest, "invalid", "bad correction id")
+		return
+	}
+	name, data, err := s.store.CorrectionFile(r.Context(), h.ID, cid)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Write(data)
+}
+
+type insertReq struct {
+	Seat    string `json:"seat"`
+	StartMS int64  `json:"start_ms"`
+	EndMS   int64  `json:"end_ms"`
+	Text    string `json:"text"`
+	Reason  string `json:"reason"`
+}
+
+// insertSegment adds an utterance the recording or the diarizer missed.
+func (s *Server) insertSegment(w http.ResponseWriter, r *http.Request) {
+	h := s.hearing(w, r, transcript.ActionEdit)
+	if h == nil {
+		return
+	}
+	var req insertReq
+	if !s.decode(w, r, &req) {
+		return
+	}
+	if !wire.ValidSeatName(req.Seat) || utf8.RuneCountInString(req.Text) > maxSegmentText {
+		writeError(w, http.StatusBadRequest, "invalid", "seat and text (at most 20000 characters) are required")
+		return
+	}
+	sg, err := s.store.InsertSegment(r.Context(), userOf(r).user.Name, h.ID, transcript.InsertedSegment{
+		Seat: req.Seat, StartMS: req.StartMS, EndMS: req.EndMS, Text: req.Text, Reason: req.Reason})
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, segmentChange{Segment: sg})
+}
+
+type noteChangeReq struct {
+	Revision *int64 `json:"revision"`
+	Text     string `json:"text,omitempty"`
+	Reason   string `json:"reason"`
+}
+
+func (s *Server) noteOp(op string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := s.hearing(w, r, transcript.ActionEdit)
+		if h == nil {
+			return
+		}
+		nid, ok := pathInt(r, "nid")
+		if !ok {
+			writeError(w, http.StatusBadRequest, "invalid", "bad note id")
+			return
+		}
+		var req noteChangeReq
+		if !s.decode(w, r, &req) {
+			return
+		}
+		if req.Revision == nil {
+			writeError(w, http.StatusBadRequest, "invalid", "revision (the note's revision the change is based on) is required")
+			return
+		}
+		var n *transcript.Note
+		var err error
+		if op == "edit" {
+			n, err = s.store.EditNote(r.Context(), userOf(r).user.Name, h.ID, nid, *req.Revision, req.Text, req.Reason)
+		} else {
+			n, err = s.store.DeleteNote(r.Context(), userOf(r).user.Name, h.ID, nid, *req.Revision, req.Reason)
+		}
+		if err != nil {
+			s.storeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, n)
+	}
 }
 
 // ---- segments
@@ -796,6 +914,10 @@ func (s *Server) segmentOp(op string) http.HandlerFunc {
 			}
 			out.Segment, err = s.store.Merge(ctx, actor, sg.ID, req.Revision, req.NextRevision)
 		case "delete":
+			if strings.TrimSpace(req.Reason) == "" {
+				writeError(w, http.StatusBadRequest, "invalid", "striking a segment needs a reason")
+				return
+			}
 			out.Segment, err = s.store.Delete(ctx, actor, sg.ID, req.Revision, req.Reason)
 		}
 		if err != nil {

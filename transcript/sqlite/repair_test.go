@@ -66,22 +66,26 @@ func TestClerkRepairs(t *testing.T) {
 
 	// Notes: edit and strike, each with a reason and the revision it was based on.
 	n := must[*transcript.Note](t)(s.AddNote(ctx, "zhaoliu", "h1", transcript.Note{Kind: transcript.NoteAnnotation, AtMS: 4600, Text: "原告提交证据两份"}))
-	if _, err := s.EditNote(ctx, "zhaoliu", n.ID, 0, "原告提交证据三份", ""); !errors.Is(err, transcript.ErrInvalid) {
+	if _, err := s.EditNote(ctx, "zhaoliu", "h1", n.ID, 0, "原告提交证据三份", ""); !errors.Is(err, transcript.ErrInvalid) {
 		t.Fatalf("note edit without a reason: %v", err)
 	}
-	n = must[*transcript.Note](t)(s.EditNote(ctx, "zhaoliu", n.ID, 0, "原告提交证据三份", "份数记错"))
+	n = must[*transcript.Note](t)(s.EditNote(ctx, "zhaoliu", "h1", n.ID, 0, "原告提交证据三份", "份数记错"))
 	if n.Revision != 1 || n.Text != "原告提交证据三份" || n.UpdatedBy != "zhaoliu" {
 		t.Fatalf("edited note %+v", n)
 	}
-	if _, err := s.EditNote(ctx, "zhaoliu", n.ID, 0, "别的", "旧版本"); !errors.Is(err, transcript.ErrConflict) {
+	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h2")))
+	if _, err := s.EditNote(ctx, "zhaoliu", "h2", n.ID, n.Revision, "x", "y"); !errors.Is(err, transcript.ErrNotFound) {
+		t.Fatalf("a note changed through another hearing: %v", err)
+	}
+	if _, err := s.EditNote(ctx, "zhaoliu", "h1", n.ID, 0, "别的", "旧版本"); !errors.Is(err, transcript.ErrConflict) {
 		t.Fatalf("stale note edit: %v", err)
 	}
 	n2 := must[*transcript.Note](t)(s.AddNote(ctx, "zhaoliu", "h1", transcript.Note{Kind: transcript.NoteAnnotation, AtMS: 4700, Text: "记错的备注"}))
-	n2 = must[*transcript.Note](t)(s.DeleteNote(ctx, "zhaoliu", n2.ID, 0, "误记"))
+	n2 = must[*transcript.Note](t)(s.DeleteNote(ctx, "zhaoliu", "h1", n2.ID, 0, "误记"))
 	if !n2.Deleted {
 		t.Fatal("note not struck")
 	}
-	if _, err := s.EditNote(ctx, "zhaoliu", n2.ID, n2.Revision, "x", "y"); !errors.Is(err, transcript.ErrInvalid) {
+	if _, err := s.EditNote(ctx, "zhaoliu", "h1", n2.ID, n2.Revision, "x", "y"); !errors.Is(err, transcript.ErrInvalid) {
 		t.Fatalf("editing a struck note: %v", err)
 	}
 	must[*transcript.Hearing](t)(s.Recess(ctx, "zhaoliu", "h1", 5000, "午休"))
@@ -92,7 +96,7 @@ func TestClerkRepairs(t *testing.T) {
 			recess = x
 		}
 	}
-	if _, err := s.DeleteNote(ctx, "zhaoliu", recess.ID, 0, "x"); !errors.Is(err, transcript.ErrInvalid) {
+	if _, err := s.DeleteNote(ctx, "zhaoliu", "h1", recess.ID, 0, "x"); !errors.Is(err, transcript.ErrInvalid) {
 		t.Fatalf("striking a recess note: %v", err)
 	}
 	must[*transcript.Hearing](t)(s.Resume(ctx, "zhaoliu", "h1", 6000, "继续"))
@@ -106,7 +110,7 @@ func TestClerkRepairs(t *testing.T) {
 	if _, err := s.InsertSegment(ctx, "zhaoliu", "h1", transcript.InsertedSegment{Seat: "judge", StartMS: 1, EndMS: 2, Text: "x", Reason: "y"}); !errors.Is(err, transcript.ErrState) {
 		t.Fatalf("insert after finalizing: %v", err)
 	}
-	if _, err := s.EditNote(ctx, "zhaoliu", n.ID, n.Revision, "x", "y"); !errors.Is(err, transcript.ErrState) {
+	if _, err := s.EditNote(ctx, "zhaoliu", "h1", n.ID, n.Revision, "x", "y"); !errors.Is(err, transcript.ErrState) {
 		t.Fatalf("note edit after finalizing: %v", err)
 	}
 	rec := must[*transcript.Record](t)(s.Record(ctx, "h1", 0))

@@ -485,10 +485,10 @@ func (s *Store) InsertSegment(ctx context.Context, actor, hearingID string, n tr
 }
 
 // changeNote loads an annotation for a change by a person.
-func (t *tx) changeNote(id, base int64) (*transcript.Note, error) {
+func (t *tx) changeNote(hearingID string, id, base int64) (*transcript.Note, error) {
 	n, err := scanNote(t.QueryRowContext(t.ctx, `SELECT `+noteCols+` FROM notes WHERE id=?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("note %d: %w", id, transcript.ErrNotFound)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && n.HearingID != hearingID {
+		return nil, fmt.Errorf("note %d of hearing %s: %w", id, hearingID, transcript.ErrNotFound)
 	}
 	if err != nil {
 		return nil, err
@@ -533,7 +533,7 @@ func noteReason(reason string) (string, error) {
 }
 
 // EditNote implements transcript.Segments.
-func (s *Store) EditNote(ctx context.Context, actor string, id, base int64, text, reason string) (*transcript.Note, error) {
+func (s *Store) EditNote(ctx context.Context, actor, hearingID string, id, base int64, text, reason string) (*transcript.Note, error) {
 	reason, err := noteReason(reason)
 	if err != nil {
 		return nil, err
@@ -546,7 +546,7 @@ func (s *Store) EditNote(ctx context.Context, actor string, id, base int64, text
 	}
 	var out *transcript.Note
 	err = s.write(ctx, func(t *tx) error {
-		n, err := t.changeNote(id, base)
+		n, err := t.changeNote(hearingID, id, base)
 		if err != nil {
 			return err
 		}
@@ -559,14 +559,14 @@ func (s *Store) EditNote(ctx context.Context, actor string, id, base int64, text
 }
 
 // DeleteNote implements transcript.Segments.
-func (s *Store) DeleteNote(ctx context.Context, actor string, id, base int64, reason string) (*transcript.Note, error) {
+func (s *Store) DeleteNote(ctx context.Context, actor, hearingID string, id, base int64, reason string) (*transcript.Note, error) {
 	reason, err := noteReason(reason)
 	if err != nil {
 		return nil, err
 	}
 	var out *transcript.Note
 	err = s.write(ctx, func(t *tx) error {
-		n, err := t.changeNote(id, base)
+		n, err := t.changeNote(hearingID, id, base)
 		if err != nil {
 			return err
 		}
