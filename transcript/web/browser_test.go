@@ -559,6 +559,8 @@ func TestJourney(t *testing.T) {
 
 	// Close and finalize: the summary lists the pending utterance.
 	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=close]`)))
+	e.wait(`document.querySelector("#dlg[open] #closeWarn")`) // irreversible: confirmed first
+	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
 	e.wait(`document.querySelector("#head [data-status=closed]")`)
 	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=finalize]`)))
 	e.wait(fmt.Sprintf(`document.querySelector("#dlg[open] #issues a[data-goto='%d']")`, pending.ID))
