@@ -144,6 +144,8 @@ type Users interface {
 	SetPassword(ctx context.Context, actor, name, oldPassword, newPassword string) error
 	// SetDisabled disables or enables a user. Disabled users cannot authenticate.
 	SetDisabled(ctx context.Context, actor, name string, disabled bool) error
+	// SetDisplayName sets the name a user is printed as in records and headers (chained).
+	SetDisplayName(ctx context.Context, actor, name, displayName string) error
 	// Authenticate checks a password. Wrong name or password → ErrAuth (same error for both).
 	Authenticate(ctx context.Context, name, password string) (*User, error)
 }

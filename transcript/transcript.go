@@ -62,6 +62,10 @@ type Hearing struct {
 	Courtroom  string `json:"courtroom"`
 	Title      string `json:"title"`
 	Language   string `json:"language"` // "zh" or "en"
+	// TimeZone is the court's IANA time zone (e.g. Asia/Shanghai, America/Chicago): every
+	// wall-clock time of the hearing is printed in it. Set from the server's --timezone when
+	// the hearing is created.
+	TimeZone string `json:"time_zone,omitempty"`
 
 	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
 	StartedAt   time.Time `json:"started_at,omitzero"` // first transition to live
@@ -125,6 +129,7 @@ type HearingUpdate struct {
 	Courtroom   *string
 	Title       *string
 	Language    *string
+	TimeZone    *string
 	ScheduledAt *time.Time
 	Presiding   *string
 	Judges      *[]string

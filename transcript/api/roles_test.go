@@ -44,6 +44,7 @@ func TestRoleTable(t *testing.T) {
 			{"GET", "/api/session", nil, all},
 			{"GET", "/api/users", nil, admin},
 			{"POST", "/api/users", map[string]any{"name": "new" + hid, "role": "viewer", "password": testPassword}, admin},
+			{"PATCH", "/api/users/viewer", map[string]any{"display_name": "旁听人"}, admin},
 			{"GET", "/api/agents", nil, only("tech", "admin")},
 			{"GET", "/api/hearings", nil, all},
 			{"POST", "/api/hearings", map[string]any{"id": "new-" + hid, "clerk": "zhaoliu", "presiding": "zhangsan"}, admin},

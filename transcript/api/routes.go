@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/session", accessSession, s.session)
 	s.handle("GET /api/users", accessSession, s.listUsers)
 	s.handle("POST /api/users", accessSession, s.createUser)
+	s.handle("PATCH /api/users/{name}", accessSession, s.updateUser)
 	s.handle("GET /api/agents", accessSession, s.agents)
 
 	s.handle("GET /api/hearings", accessSession, s.listHearings)
@@ -137,9 +138,10 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 type createUserReq struct {
-	Name     string          `json:"name"`
-	Role     transcript.Role `json:"role"`
-	Password string          `json:"password"`
+	Name        string          `json:"name"`
+	Role        transcript.Role `json:"role"`
+	Password    string          `json:"password"`
+	DisplayName string          `json:"display_name,omitempty"`
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
@@ -161,7 +163,44 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
+	if req.DisplayName != "" {
+		if err := s.store.SetDisplayName(r.Context(), p.user.Name, req.Name, req.DisplayName); err != nil {
+			s.storeError(w, r, err)
+			return
+		}
+		u.DisplayName = strings.TrimSpace(req.DisplayName)
+	}
 	writeJSON(w, http.StatusCreated, u)
+}
+
+// updateUser changes the name a user is printed as (admins only).
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
+	p := userOf(r)
+	if !transcript.Can(p.user, transcript.ActionManageUsers, nil) {
+		s.forbid(w, "manage users")
+		return
+	}
+	var req struct {
+		DisplayName *string `json:"display_name"`
+	}
+	if !s.decode(w, r, &req) {
+		return
+	}
+	if req.DisplayName == nil {
+		writeError(w, http.StatusBadRequest, "invalid", "display_name is required")
+		return
+	}
+	name := r.PathValue("name")
+	if err := s.store.SetDisplayName(r.Context(), p.user.Name, name, *req.DisplayName); err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	u, err := s.store.GetUser(r.Context(), name)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
 }
 
 func (s *Server) agents(w http.ResponseWriter, r *http.Request) {
@@ -247,6 +286,7 @@ type hearingBody struct {
 	Courtroom   *string            `json:"courtroom"`
 	Title       *string            `json:"title"`
 	Language    *string            `json:"language"`
+	TimeZone    *string            `json:"time_zone"`
 	ScheduledAt *time.Time         `json:"scheduled_at"`
 	Presiding   *string            `json:"presiding"`
 	Judges      *[]string          `json:"judges"`
@@ -259,6 +299,9 @@ type hearingBody struct {
 func (b *hearingBody) check() string {
 	if b.Language != nil && *b.Language != "zh" && *b.Language != "en" {
 		return "language must be zh or en"
+	}
+	if b.TimeZone != nil && transcript.CheckTimeZone(*b.TimeZone) != nil {
+		return "time_zone must be an IANA zone name such as Asia/Shanghai or America/Chicago"
 	}
 	if b.Seats != nil {
 		seen := map[string]bool{}
@@ -309,6 +352,7 @@ func (s *Server) createHearing(w http.ResponseWriter, r *http.Request) {
 	if h.Language == "" {
 		h.Language = "zh"
 	}
+	h.TimeZone = str(b.TimeZone) // "" takes the server's --timezone
 	if b.ScheduledAt != nil {
 		h.ScheduledAt = *b.ScheduledAt
 	}
@@ -356,7 +400,7 @@ func (s *Server) updateHearing(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := transcript.HearingUpdate{CaseNumber: b.CaseNumber, Cause: b.Cause, Court: b.Court, Courtroom: b.Courtroom,
-		Title: b.Title, Language: b.Language, ScheduledAt: b.ScheduledAt, Presiding: b.Presiding, Judges: b.Judges,
+		Title: b.Title, Language: b.Language, TimeZone: b.TimeZone, ScheduledAt: b.ScheduledAt, Presiding: b.Presiding, Judges: b.Judges,
 		Clerk: b.Clerk, Parties: b.Parties, Seats: b.Seats, Vocabulary: b.Vocabulary}
 	out, err := s.store.UpdateHearing(r.Context(), userOf(r).user.Name, h.ID, u)
 	if err != nil {

@@ -187,7 +187,7 @@ func queryCorrections(ctx context.Context, q querier, id string) ([]transcript.C
 func buildRecord(ctx context.Context, q querier, h *transcript.Hearing) (*transcript.Record, error) {
 	r := &transcript.Record{Schema: transcript.RecordSchema, Version: h.Version,
 		Hearing: transcript.RecordHearing{ID: h.ID, CaseNumber: h.CaseNumber, Cause: h.Cause, Court: h.Court, Courtroom: h.Courtroom,
-			Title: h.Title, Language: h.Language, ScheduledAt: h.ScheduledAt, StartedAt: h.StartedAt, ClosedAt: h.ClosedAt,
+			Title: h.Title, Language: h.Language, TimeZone: h.TimeZone, ScheduledAt: h.ScheduledAt, StartedAt: h.StartedAt, ClosedAt: h.ClosedAt,
 			Presiding: h.Presiding, Judges: nonNil(h.Judges), Clerk: h.Clerk, Parties: nonNil(h.Parties), Seats: h.Seats}}
 	if r.Hearing.Seats == nil {
 		r.Hearing.Seats = []transcript.Seat{}
@@ -223,11 +223,40 @@ func buildRecord(ctx context.Context, q querier, h *transcript.Hearing) (*transc
 	if r.Audio, err = queryAudio(ctx, q, h.ID); err != nil {
 		return nil, err
 	}
+	people := append(h.Bench(), h.Clerk)
+	for _, c := range r.Corrections {
+		people = append(people, c.Author)
+	}
+	if err := addNames(ctx, q, &r.Hearing, people...); err != nil {
+		return nil, err
+	}
 	err = q.QueryRowContext(ctx, `SELECT hash FROM events WHERE hearing_id=? ORDER BY seq DESC LIMIT 1`, h.ID).Scan(&r.AuditHead)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// addNames puts the display names of users into the record's name map.
+func addNames(ctx context.Context, q querier, h *transcript.RecordHearing, users ...string) error {
+	for _, u := range users {
+		if u == "" || h.Names[u] != "" {
+			continue
+		}
+		var name string
+		err := q.QueryRowContext(ctx, `SELECT display_name FROM users WHERE name=?`, u).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && name == "" {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if h.Names == nil {
+			h.Names = map[string]string{}
+		}
+		h.Names[u] = name
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {
@@ -246,6 +275,9 @@ func (t *tx) newVersion(h *transcript.Hearing, actor, reason string) (*transcrip
 		return nil, err
 	}
 	r.FinalizedBy, r.FinalizedAt = actor, t.now
+	if err := addNames(t.ctx, t, &r.Hearing, actor); err != nil {
+		return nil, err
+	}
 	if r.VersionHash, err = transcript.RecordHash(r); err != nil {
 		return nil, err
 	}

@@ -24,10 +24,15 @@
     const p = (n) => String(n).padStart(2, "0");
     return p(Math.floor(s / 3600)) + ":" + p(Math.floor(s / 60) % 60) + ":" + p(s % 60);
   }
-  function fmtTime(iso) {
+  // fmtTime prints a wall-clock time in the court's zone (the hearing's time_zone), not the
+  // browser's: a record is read in the court's local time wherever it is opened.
+  function fmtTime(iso, tz) {
     if (!iso) return "";
     const d = new Date(iso);
-    return isNaN(d) ? "" : d.toLocaleString(lang() === "zh" ? "zh-CN" : "en-US", { hour12: false });
+    if (isNaN(d)) return "";
+    const zone = tz || (H && H.hearing && H.hearing.time_zone) || undefined;
+    try { return d.toLocaleString(lang() === "zh" ? "zh-CN" : "en-US", { hour12: false, timeZone: zone }); }
+    catch (e) { return d.toLocaleString(lang() === "zh" ? "zh-CN" : "en-US", { hour12: false }); }
   }
   function toast(msg) {
     const el = $("#toast");
@@ -190,7 +195,7 @@
       html += '<section class="card"><h2>' + esc(room) + "</h2><table><thead><tr><th>" + esc(t("scheduledAt")) + "</th><th>" +
         esc(t("caseNumber")) + "</th><th>" + esc(t("title")) + "</th><th>" + esc(t("status")) + "</th><th></th></tr></thead><tbody>";
       for (const h of hs) {
-        html += '<tr data-hearing="' + esc(h.id) + '"><td>' + esc(fmtTime(h.scheduled_at || h.started_at) || "—") + "</td><td>" + esc(h.case_number) + "</td><td>" +
+        html += '<tr data-hearing="' + esc(h.id) + '"><td>' + esc(fmtTime(h.scheduled_at || h.started_at, h.time_zone) || "—") + "</td><td>" + esc(h.case_number) + "</td><td>" +
           esc(h.title) + "</td><td>" + statusBadge(h.status) + (h.agent_connected ? ' <span class="badge ok">' + esc(t("connected")) + "</span>" : "") +
           '</td><td><a href="#/hearing/' + encodeURIComponent(h.id) + '">' + esc(t("open")) + "</a>" +
           (S.me.role === "admin" ? ' · <a href="#/edit/' + encodeURIComponent(h.id) + '">' + esc(t("edit")) + "</a>" : "") + "</td></tr>";
@@ -329,7 +334,9 @@
   function wallClock(iso) {
     if (!iso) return "";
     const d = new Date(iso);
-    return isNaN(d) ? "" : d.toLocaleTimeString(lang() === "zh" ? "zh-CN" : "en-US", { hour12: false, timeZone: H && H.hearing.time_zone || undefined });
+    if (isNaN(d)) return "";
+    try { return d.toLocaleTimeString(lang() === "zh" ? "zh-CN" : "en-US", { hour12: false, timeZone: H && H.hearing.time_zone || undefined }); }
+    catch (e) { return d.toLocaleTimeString(); }
   }
   function noteHTML(n) {
     const label = { recess: t("recessNote"), resume: t("resumeNote"), gap: t("gapNote"), annotation: t("annotation") }[n.kind] || n.kind;
@@ -478,6 +485,7 @@
     $("#head").innerHTML = '<div class="toolbar"><a href="#/hearings">← ' + esc(t("back")) + "</a><h1>" + esc(h.title || h.id) + "</h1>" +
       statusBadge(h.status) + ' <span id="online" class="live-dot"></span>' + (c.edit ? "" : ' <span class="badge">' + esc(t("viewOnly")) + "</span>") +
       '</div><div class="toolbar"><span class="muted">' + esc(h.case_number) + " · " + esc(h.cause) + " · " + esc(h.courtroom) +
+      (h.time_zone ? ' · <span id="tz">' + esc(t("timeZone")) + " " + esc(h.time_zone) + "</span>" : "") +
       '</span><span class="spacer"></span>' + b + '</div><div id="signBox">' + (H.signHTML || "") + "</div>";
     renderOnline();
     if (h.status === "signed" || h.status === "finalized") renderSigned();
