@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/courtscribe/courtscribe/transcript"
 )
@@ -67,5 +68,46 @@ func TestRepairEndpoints(t *testing.T) {
 	}
 	if code, _ := c.raw("GET", hp+"/corrections/999/file", nil, nil); code != 404 {
 		t.Fatalf("missing document: %d", code)
+	}
+}
+
+// TestDeadMicrophoneWithin10s: a seat that delivers only digital zeros alarms within 10 s of
+// the connection, whoever else speaks; a stale level report turns into an alarm within 5 s.
+func TestDeadMicrophoneWithin10s(t *testing.T) {
+	r := newRig(t)
+	r.hearing("h1", 0)
+	c := r.login("zhaoliu")
+	start := r.now.Now()
+	codes := func() map[string]string {
+		var hl Health
+		c.do("GET", "/api/hearings/h1/health", nil, &hl)
+		m := map[string]string{}
+		for _, a := range hl.Alarms {
+			m[a.Code] = a.Seat
+		}
+		return m
+	}
+	report := func() {
+		now := r.now.Now()
+		r.status.set(AgentHealth{Hearing: "h1", Connected: true, LevelsAt: now,
+			Levels: []SeatLevel{{Seat: "judge", RMSdBFS: -30, PeakdBFS: -12}, {Seat: "plaintiff", RMSdBFS: -120, PeakdBFS: -120}},
+			Activity: []SeatActivity{{Seat: "judge", Since: start, LastSpeechAt: now, LastSignalAt: now}, {Seat: "plaintiff", Since: start}}})
+	}
+	var raisedAt time.Duration = -1
+	for i := 0; i <= 10; i++ {
+		report()
+		if m := codes(); m["no_signal"] == "plaintiff" && raisedAt < 0 {
+			raisedAt = time.Duration(i) * time.Second
+		} else if m["no_signal"] == "judge" {
+			t.Fatal("a live microphone reported as dead")
+		}
+		r.now.Add(time.Second)
+	}
+	if raisedAt < 0 || raisedAt > 10*time.Second {
+		t.Fatalf("no_signal raised after %v", raisedAt)
+	}
+	r.now.Add(5 * time.Second) // no report since
+	if _, ok := codes()["levels_stale"]; !ok {
+		t.Fatal("a level report 5 s old is not stale")
 	}
 }

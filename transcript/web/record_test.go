@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/courtscribe/courtscribe/transcript"
+	"github.com/courtscribe/courtscribe/transcript/api"
 )
 
 // repairHearing creates and starts a Mandarin civil hearing for the repair tests.
@@ -249,4 +250,112 @@ func TestClerkRepairs(t *testing.T) {
 	if strings.Join(links, ",") != "JSON,TXT,PDF,SRT,VTT" {
 		t.Fatalf("export links %q", links)
 	}
+}
+
+// TestHealthPanelNeverFalseGreen: with the server unreachable the panel turns into "connection
+// lost" within a few seconds (no ✔, grey meters); a microphone delivering digital zeros alarms
+// within 10 s, marks its meter, can sound, and stays listed until acknowledged even after it
+// recovers. The technician's agents page is translated and follows changes live.
+func TestHealthPanelNeverFalseGreen(t *testing.T) {
+	e := newEnv(t)
+	const hid = "h-health"
+	e.repairHearing(hid)
+	e.replay(hid, "judge", 0, "现在开庭。")
+	start := time.Now()
+	good := func(now time.Time, plaintiffSignal time.Time) api.AgentHealth {
+		pl := api.SeatLevel{Seat: "plaintiff", RMSdBFS: -52, PeakdBFS: -40}
+		if plaintiffSignal.Before(now.Add(time.Minute)) {
+			pl = api.SeatLevel{Seat: "plaintiff", RMSdBFS: -120, PeakdBFS: -120} // digital zeros
+		}
+		return api.AgentHealth{Hearing: hid, Courtroom: "第三法庭", Agent: "courtroom-3", Connected: true, LevelsAt: now.Add(time.Hour), Engine: "whisper:base",
+			Seats:  []string{"judge", "plaintiff"},
+			Levels: []api.SeatLevel{{Seat: "judge", RMSdBFS: -24, PeakdBFS: -9}, pl},
+			Activity: []api.SeatActivity{{Seat: "judge", Since: start, LastSpeechAt: now.Add(time.Hour), LastSignalAt: now.Add(time.Hour)},
+				{Seat: "plaintiff", Since: start, LastSignalAt: plaintiffSignal}}}
+	}
+	e.status.set(good(time.Now(), time.Now().Add(time.Hour)))
+	e.login("zhaoliu")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.wait(`document.querySelector("#alarms .okline") && document.querySelector("#health .badge.ok")`)
+
+	// The server goes away: within a few seconds the panel says so and shows nothing green.
+	e.down.Store(true)
+	t0 := time.Now()
+	e.wait(`document.querySelector("#connLost")`)
+	lostAfter := time.Since(t0)
+	var green int
+	e.eval(`document.querySelectorAll("#health .okline, #health .badge.ok").length + document.querySelectorAll("#health .meter:not(.stale)").length`, &green)
+	if green != 0 || lostAfter > 8*time.Second {
+		t.Fatalf("after the server went down: %d green items, connection lost shown after %v", green, lostAfter)
+	}
+	t.Logf("server down → connection lost shown after %v", lostAfter.Round(100*time.Millisecond))
+	e.shot("15-health-connection-lost")
+	e.down.Store(false)
+	e.wait(`!document.querySelector("#connLost") && document.querySelector("#alarms .okline")`)
+
+	// The plaintiff's microphone delivers only digital zeros from now on.
+	e.run(chromedp.Click(chromedp.CSS("#alarmSound")))
+	var beeps0 int
+	e.eval(`window.csBeeps || 0`, &beeps0)
+	dead := time.Now()
+	e.status.set(good(time.Now(), dead))
+	e.wait(`document.querySelector("#alarms li[data-code=no_signal]")`)
+	if d := time.Since(dead); d > 10*time.Second {
+		t.Fatalf("dead microphone alarmed after %v", d)
+	}
+	t.Logf("digital zeros → alarm after %v", time.Since(dead).Round(100*time.Millisecond))
+	e.wait(`document.querySelector(".meter.alarm[data-seat=plaintiff]") && (window.csBeeps || 0) > ` + fmt.Sprint(beeps0))
+	var alarmText string
+	e.eval(`document.querySelector("#alarms li[data-code=no_signal]").textContent`, &alarmText)
+	if !strings.Contains(alarmText, "原告") || !strings.Contains(alarmText, "无信号") {
+		t.Fatalf("alarm text %q", alarmText)
+	}
+	e.shot("16-health-dead-microphone")
+	// The microphone comes back: the alarm stays (marked cleared) until acknowledged.
+	e.status.set(good(time.Now(), time.Now().Add(time.Hour)))
+	e.wait(`document.querySelector("#alarms li[data-code=no_signal].cleared")`)
+	e.run(chromedp.Click(chromedp.CSS(`#alarms li[data-code=no_signal] button[data-ack]`)))
+	e.wait(`!document.querySelector("#alarms li[data-code=no_signal]") && !document.querySelector(".meter.alarm")`)
+	e.logout()
+
+	// The agents page: translated, live.
+	e.login("admin")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/agents"))
+	e.wait(fmt.Sprintf(`document.querySelector("#agentTable tr[data-hearing='%s'] .badge.ok")`, hid))
+	var head string
+	e.eval(`document.documentElement.lang === "zh-CN" || document.querySelector("#langBtn").click() || true`, nil)
+	e.wait(`document.documentElement.lang === "zh-CN" && document.querySelector("#agentTable")`)
+	e.eval(`document.querySelector("#agentTable thead").textContent`, &head)
+	if strings.Contains(head, "Hearing") || strings.Contains(head, "Agent") || !strings.Contains(head, "庭审") || !strings.Contains(head, "采集端") {
+		t.Fatalf("agents page header %q", head)
+	}
+	a := good(time.Now(), time.Now().Add(time.Hour))
+	a.Connected = false
+	e.status.set(a)
+	e.wait(fmt.Sprintf(`document.querySelector("#agentTable tr[data-hearing='%s'] .badge.bad")`, hid))
+	e.shot("17-agents-live")
+}
+
+// TestCourtTimeInTheUI: times print in the court's zone (the hearing's time_zone), not the
+// browser's.
+func TestCourtTimeInTheUI(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	h := transcript.Hearing{ID: "cr-9", Title: "People v. Roe", CaseNumber: "CR-9", Language: "en", Clerk: "zhaoliu", Presiding: "zhangsan",
+		TimeZone: "America/Chicago", ScheduledAt: time.Date(2031, 3, 4, 15, 0, 0, 0, time.UTC), Courtroom: "Courtroom 4B",
+		Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}}}
+	if _, err := e.store.CreateHearing(ctx, "admin", h); err != nil {
+		t.Fatal(err)
+	}
+	e.login("zhaoliu")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearings"))
+	e.run(chromedp.Click(chromedp.CSS("#toggleAll")))
+	e.wait(`document.querySelector("tr[data-hearing='cr-9']")`)
+	var when string
+	e.eval(`document.querySelector("tr[data-hearing='cr-9'] td").textContent`, &when)
+	if !strings.Contains(when, "09:00") {
+		t.Fatalf("scheduled time %q, want 09:00 in America/Chicago", when)
+	}
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/cr-9"))
+	e.wait(`document.querySelector("#tz") && document.querySelector("#tz").textContent.includes("America/Chicago")`)
 }

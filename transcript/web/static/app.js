@@ -113,6 +113,7 @@
       H = null;
     }
     clearInterval(pollTimer);
+    clearInterval(healthTick);
     S.hearingLang = "";
   }
 
@@ -271,19 +272,38 @@
     if (first) first.focus();
   }
 
-  // ---- agents (technicians)
+  // ---- agents (technicians): live (polled every 2 s), in the user's language, with the
+  // same heartbeat as the health panel: a failed poll never leaves a stale green.
   async function viewAgents(gen) {
-    const r = await api("GET", "/api/agents");
-    if (stale(gen)) return;
-    if (r.status !== 200) { $("#main").innerHTML = '<p class="err">' + esc((r.data && r.data.error) || t("error")) + "</p>"; return; }
-    let html = "<h1>" + esc(t("agents")) + '</h1><table class="card"><thead><tr><th>' + esc(t("courtroom")) + "</th><th>Hearing</th><th>Agent</th><th>" +
-      esc(t("status")) + "</th><th>" + esc(t("spool")) + "</th><th>" + esc(t("gaps")) + "</th></tr></thead><tbody>";
-    for (const a of r.data) {
-      html += "<tr><td>" + esc(a.courtroom) + "</td><td>" + esc(a.hearing) + "</td><td>" + esc(a.agent) + " " + esc(a.remote) + "</td><td>" +
-        (a.connected ? '<span class="badge ok">' + esc(t("connected")) + "</span>" : '<span class="badge bad">' + esc(t("disconnected")) + "</span>") +
-        "</td><td>" + esc(Math.round(a.spool_bytes / 1024)) + " KiB</td><td>" + esc(a.gaps) + "</td></tr>";
+    let lastOK = 0, first = true;
+    async function poll() {
+      if (stale(gen)) { clearInterval(pollTimer); return; }
+      const r = await api("GET", "/api/agents");
+      if (stale(gen)) return;
+      if (r.status === 200) { lastOK = Date.now(); render(r.data); }
+      else if (first && r.status !== 0) { $("#main").innerHTML = '<p class="err">' + esc(errText(r)) + "</p>"; clearInterval(pollTimer); }
+      else render(null);
+      first = false;
     }
-    $("#main").innerHTML = html + "</tbody></table>";
+    let shown = [];
+    function render(list) {
+      if (list) shown = list;
+      const lost = !lastOK || Date.now() - lastOK > 5000;
+      let html = "<h1>" + esc(t("agents")) + "</h1>" + (lost ? '<p class="lost" id="connLost" role="alert">' + esc(t("connLost")) + "</p>" : "") +
+        '<table class="card" id="agentTable"><thead><tr><th>' + esc(t("courtroom")) + "</th><th>" + esc(t("hearingCol")) + "</th><th>" + esc(t("agentCol")) + "</th><th>" +
+        esc(t("status")) + "</th><th>" + esc(t("lastReport")) + "</th><th>" + esc(t("spool")) + "</th><th>" + esc(t("gaps")) + "</th></tr></thead><tbody>";
+      for (const a of shown) {
+        const age = a.levels_at ? Math.round((Date.now() - new Date(a.levels_at).getTime()) / 1000) : null;
+        html += '<tr data-hearing="' + esc(a.hearing) + '"><td>' + esc(a.courtroom) + '</td><td><a href="#/hearing/' + encodeURIComponent(a.hearing) + '">' + esc(a.hearing) + "</a></td><td>" + esc(a.agent) + " " + esc(a.remote) + "</td><td>" +
+          (lost ? '<span class="badge">' + esc(t("unknownState")) + "</span>" : a.connected ? '<span class="badge ok">' + esc(t("connected")) + "</span>" : '<span class="badge bad">' + esc(t("disconnected")) + "</span>") +
+          "</td><td>" + (age == null ? "—" : esc(t("secondsAgo", { s: Math.max(0, age) }))) + "</td><td>" + esc(Math.round(a.spool_bytes / 1024)) + " KiB</td><td>" + esc(a.gaps) + "</td></tr>";
+      }
+      if (!shown.length) html += '<tr><td colspan="7" class="muted">' + esc(t("noAgents")) + "</td></tr>";
+      $("#main").innerHTML = html + "</tbody></table>";
+    }
+    await poll();
+    clearInterval(pollTimer);
+    pollTimer = setInterval(() => { poll(); }, 2000);
   }
 
   // ---- dialogs
@@ -550,30 +570,100 @@
   }
 
   // ---- health panel
+  // The panel never shows a stale green: a heartbeat (the last successful poll) older than
+  // HEARTBEAT_MS, or a failed poll, turns it into "connection lost" with grey meters. Alarms
+  // stay listed (and their meter marked) until the clerk acknowledges them, even after the
+  // condition cleared; a new alarm can sound.
+  const HEARTBEAT_MS = 5000;
+  let healthTick = 0;
+
+  function alarmKey(a) { return a.code + "/" + (a.seat || ""); }
+
   async function pollHealth() {
     if (!H) return;
-    const r = await api("GET", "/api/hearings/" + encodeURIComponent(H.id) + "/health");
-    if (!H || r.status !== 200) return;
-    const hl = r.data;
+    const hid = H.id;
+    const r = await api("GET", "/api/hearings/" + encodeURIComponent(hid) + "/health");
+    if (!H || H.id !== hid) return;
+    if (r.status !== 200) { renderHealth(); return; }
+    H.health = r.data;
+    H.healthAt = Date.now();
+    const now = Date.now();
+    const live = new Set();
+    for (const a of r.data.alarms) {
+      const k = alarmKey(a);
+      live.add(k);
+      const known = H.alarms.get(k);
+      if (!known) {
+        H.alarms.set(k, { a, active: true, acked: false, since: now });
+        if (H.sound) beep();
+      } else { known.a = a; known.active = true; }
+    }
+    for (const [k, v] of H.alarms) {
+      if (!live.has(k)) { v.active = false; if (v.acked) H.alarms.delete(k); }
+    }
+    renderHealth();
+  }
+
+  function beep() {
+    try {
+      const ctx = H.audioCtx || (H.audioCtx = new (window.AudioContext || window.webkitAudioContext)());
+      const o = ctx.createOscillator(), g = ctx.createGain();
+      o.frequency.value = 880; g.gain.value = 0.2;
+      o.connect(g); g.connect(ctx.destination);
+      o.start(); o.stop(ctx.currentTime + 0.4);
+      window.csBeeps = (window.csBeeps || 0) + 1;
+    } catch (e) { /* no audio device: the alarm is still shown */ }
+  }
+
+  function alarmText(a) {
+    return (a.seat ? seatOf(a.seat).role + ": " : "") + (window.CS_I18N[lang()]["al_" + a.code] || t("al_other"));
+  }
+
+  function renderHealth() {
+    const box = $("#health");
+    if (!box || !H) return;
+    const lost = !H.healthAt || Date.now() - H.healthAt > HEARTBEAT_MS;
+    const hl = H.health;
     let html = "<h2>" + esc(t("health")) + "</h2>";
-    if (hl.agent) {
-      html += '<p>' + (hl.agent.connected ? '<span class="badge ok">' + esc(t("connected")) + "</span>" : '<span class="badge bad">' + esc(t("disconnected")) + "</span>") + "</p>";
+    if (lost) {
+      html += '<p class="lost" id="connLost" role="alert">' + esc(t("connLost")) + (H.healthAt ? " " + esc(t("lastHeard", { s: Math.round((Date.now() - H.healthAt) / 1000) })) : "") + "</p>";
+    }
+    const marked = new Set();
+    for (const v of H.alarms.values()) if (v.a.seat && !v.acked) marked.add(v.a.seat);
+    if (hl && hl.agent) {
+      html += "<p>" + (lost ? '<span class="badge">' + esc(t("unknownState")) + "</span>" :
+        hl.agent.connected ? '<span class="badge ok">' + esc(t("connected")) + "</span>" : '<span class="badge bad">' + esc(t("disconnected")) + "</span>") + "</p>";
       for (const l of hl.agent.levels || []) {
         const seat = seatOf(l.seat);
         const clip = l.clipped > 0 || l.peak_dbfs >= -0.1;
-        html += '<div class="meter" data-seat="' + esc(l.seat) + '"><span>' + esc(seat.role || l.seat) + '</span><div class="bar' + (clip ? " clip" : "") +
-          '" role="meter" aria-valuemin="-60" aria-valuemax="0" aria-valuenow="' + Math.round(l.rms_dbfs) + '" aria-label="' + esc(seat.role || l.seat) +
-          '"><span data-w="' + Math.max(0, Math.min(100, (l.rms_dbfs + 60) / 60 * 100)).toFixed(0) + '"></span></div><span>' + Math.round(l.rms_dbfs) + " dB" + (clip ? " ⚠CLIP" : "") + "</span></div>";
+        const al = marked.has(l.seat);
+        html += '<div class="meter' + (lost ? " stale" : "") + (al ? " alarm" : "") + '" data-seat="' + esc(l.seat) + '"><span>' + (al ? "⚠ " : "") + esc(seat.role || l.seat) + '</span><div class="bar' + (clip && !lost ? " clip" : "") +
+          '" role="meter" aria-valuemin="-60" aria-valuemax="0" aria-valuenow="' + (lost ? -60 : Math.round(l.rms_dbfs)) + '" aria-label="' + esc(seat.role || l.seat) +
+          '"><span data-w="' + (lost ? 0 : Math.max(0, Math.min(100, (l.rms_dbfs + 60) / 60 * 100)).toFixed(0)) + '"></span></div><span>' + (lost ? "—" : Math.round(l.rms_dbfs) + " dB" + (clip ? " ⚠CLIP" : "")) + "</span></div>";
       }
       html += '<p class="muted">' + esc(t("spool")) + ": " + Math.round((hl.agent.spool_bytes || 0) / 1024) + " KiB · " + esc(t("gaps")) + ": " + (hl.agent.gaps || 0) + "</p>";
-    } else html += '<p class="muted">' + esc(t("agentUnknown")) + "</p>";
-    html += '<ul class="alarms" id="alarms">' + (hl.alarms.length ? hl.alarms.map((a) => '<li data-code="' + esc(a.code) + '">' +
-      esc((a.seat ? seatOf(a.seat).role + ": " : "") + (window.CS_I18N[lang()]["al_" + a.code] || a.message)) + "</li>").join("") : '<li class="okline">' + esc(t("noAlarms")) + "</li>") + "</ul>";
-    html += "<p>" + esc(t("engine")) + ": " + esc(hl.engine || "—") + " · " + esc(t("backlog")) + ': <strong id="backlog">' + hl.backlog + "</strong></p>";
-    const box = $("#health");
-    if (!box) return;
+    } else if (!lost) html += '<p class="muted">' + esc(t("agentUnknown")) + "</p>";
+    const items = Array.from(H.alarms.entries());
+    html += '<ul class="alarms" id="alarms">' + (items.length ? items.map(([k, v]) => '<li data-code="' + esc(v.a.code) + '" data-key="' + esc(k) + '" class="' + (v.active ? "active" : "cleared") + (v.acked ? " acked" : "") + '">' +
+      esc(alarmText(v.a)) + (v.active ? "" : " " + esc(t("alarmCleared"))) + (v.acked ? "" : ' <button type="button" class="ghost mini" data-ack="' + esc(k) + '">' + esc(t("ack")) + "</button>") + "</li>").join("") :
+      lost ? "" : '<li class="okline">' + esc(t("noAlarms")) + "</li>") + "</ul>";
+    html += '<p><label class="inline"><input type="checkbox" id="alarmSound"' + (H.sound ? " checked" : "") + "> " + esc(t("alarmSound")) + "</label></p>";
+    if (hl) html += "<p>" + esc(t("engine")) + ": " + esc(hl.engine || "—") + " · " + esc(t("backlog")) + ': <strong id="backlog">' + hl.backlog + "</strong></p>";
     box.innerHTML = html;
+    box.classList.toggle("lost", lost);
     box.querySelectorAll(".bar > span").forEach((s) => { s.style.width = s.dataset.w + "%"; });
+  }
+
+  function onHealthClick(e) {
+    const b = e.target.closest("button[data-ack]");
+    if (b) {
+      const v = H.alarms.get(b.dataset.ack);
+      if (v) { if (v.active) v.acked = true; else H.alarms.delete(b.dataset.ack); }
+      renderHealth();
+    }
+  }
+  function onHealthChange(e) {
+    if (e.target.id === "alarmSound") { H.sound = e.target.checked; localStorage.setItem("cs.sound", H.sound ? "1" : "0"); if (H.sound) beep(); }
   }
 
   // ---- editing
@@ -946,8 +1036,14 @@
     $("#q").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); search(e.target.value, true); } if (e.key === "Escape") { e.target.value = ""; search("", false); const f = tx.querySelector(".seg"); focusRow(H.hits && H.hits[H.hitIdx] || f); } });
     $("#dlg").addEventListener("click", (e) => { const a = e.target.closest("a[data-goto]"); if (a) { e.preventDefault(); $("#dlg").close(); focusRow(document.getElementById("s-" + a.dataset.goto)); } });
     connect();
+    H.alarms = new Map();
+    H.sound = localStorage.getItem("cs.sound") === "1";
+    $("#health").addEventListener("click", onHealthClick);
+    $("#health").addEventListener("change", onHealthChange);
     pollHealth();
     pollTimer = setInterval(pollHealth, 2000);
+    clearInterval(healthTick);
+    healthTick = setInterval(() => { if (H && (!H.healthAt || Date.now() - H.healthAt > HEARTBEAT_MS)) renderHealth(); }, 1000);
     const last = tx.querySelectorAll(".seg");
     if (last.length) last[last.length - 1].focus({ preventScroll: true });
   }
