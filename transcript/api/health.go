@@ -84,8 +84,8 @@ const (
 	deadMicAfter   = 3 * time.Minute // silent this long while another seat spoke → dead mic
 	noSignalAfter  = 7 * time.Second // only digital zeros this long → no_signal (shown within 10 s at a 2 s poll)
 	staleLevels    = 4 * time.Second // no level report this long from a connected agent (it reports every second)
-	spoolHighRatio = 0.5              // spool above this share of its limit
-	spoolHighBytes = 64 << 20         // or above this many bytes when no limit is known
+	spoolHighRatio = 0.5             // spool above this share of its limit
+	spoolHighBytes = 64 << 20        // or above this many bytes when no limit is known
 )
 
 // assess derives the alarms of a hearing from the agent's report at time now.

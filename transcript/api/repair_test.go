@@ -90,7 +90,7 @@ func TestDeadMicrophoneWithin10s(t *testing.T) {
 	report := func() {
 		now := r.now.Now()
 		r.status.set(AgentHealth{Hearing: "h1", Connected: true, LevelsAt: now,
-			Levels: []SeatLevel{{Seat: "judge", RMSdBFS: -30, PeakdBFS: -12}, {Seat: "plaintiff", RMSdBFS: -120, PeakdBFS: -120}},
+			Levels:   []SeatLevel{{Seat: "judge", RMSdBFS: -30, PeakdBFS: -12}, {Seat: "plaintiff", RMSdBFS: -120, PeakdBFS: -120}},
 			Activity: []SeatActivity{{Seat: "judge", Since: start, LastSpeechAt: now, LastSignalAt: now}, {Seat: "plaintiff", Since: start}}})
 	}
 	var raisedAt time.Duration = -1
