@@ -17,6 +17,10 @@ import (
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
+// DefaultSpoolDir is the agent's spool directory when --spool is not given (relative to the
+// working directory); doctor checks the same place by default.
+const DefaultSpoolDir = "var/agent/spool"
+
 // AgentConfig configures RunAgent. Zero values take the defaults noted.
 type AgentConfig struct {
 	Server       string      // ws://host:port of the courtscribe server

@@ -21,6 +21,14 @@ BIN=$ROOT/bin/courtscribe
 for tool in espeak-ng sox; do
   command -v "$tool" >/dev/null || { echo "run-demo: $tool is missing (make deps installs it)"; exit 1; }
 done
+# The port must be free before anything starts: a second `make run`, or another program on
+# 8080, would otherwise make the server fail after the script had printed its address.
+host=${LISTEN%:*} port=${LISTEN##*:}
+if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+  echo "run-demo: $LISTEN is already in use (another courtscribe, or another program)." >&2
+  echo "run-demo: choose another address, e.g.:  DEMO_LISTEN=127.0.0.1:8090 make run" >&2
+  exit 2
+fi
 if [ ! -x "$BIN" ]; then
   mkdir -p bin && go build -o "$BIN" ./cmd/courtscribe
 fi
@@ -115,6 +123,7 @@ for _ in $(seq 1 100); do
   kill -0 "$server_pid" 2>/dev/null || { echo "run-demo: the server did not start (is $LISTEN taken? set DEMO_LISTEN)"; exit 1; }
   sleep 0.1
 done
+kill -0 "$server_pid" 2>/dev/null || { echo "run-demo: the server exited at start (is $LISTEN taken? set DEMO_LISTEN=127.0.0.1:PORT)" >&2; exit 1; }
 echo "run-demo: server on http://$LISTEN (metrics: http://$LISTEN/metrics)"
 token=$("$BIN" tokens add --data "$DATA" --courtroom demo | tail -n1)
 

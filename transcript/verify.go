@@ -19,6 +19,9 @@ func ParseRecord(b []byte) (*Record, error) {
 	if len(b) > MaxRecordBytes {
 		return nil, fmt.Errorf("record: larger than %d bytes", MaxRecordBytes)
 	}
+	if what := notARecord(b); what != "" {
+		return nil, errNotRecord(what)
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var r Record
@@ -62,6 +65,14 @@ func VerifyRecord(file []byte, trusted ed25519.PublicKey, audioDir string) (*Ver
 	r, err := ParseRecord(file)
 	if err != nil {
 		return nil, err
+	}
+	if r.Signature == nil && r.VersionHash == "" {
+		state := "not finalized"
+		if r.Version > 0 {
+			state = fmt.Sprintf("version %d, not signed", r.Version)
+		}
+		return nil, fmt.Errorf("signature: this is an unsigned draft of hearing %s (%s): it has no version hash or signature to verify yet. "+
+			"The clerk finalizes the hearing and the judge signs it; then export it again with --format json", r.Hearing.ID, state)
 	}
 	hash, err := RecordHash(r)
 	if err != nil {

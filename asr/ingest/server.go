@@ -151,6 +151,7 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+AgentPath, s.serveAgent)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(wire.ServerTimeHeader, s.now().UTC().Format(time.RFC3339Nano))
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
@@ -159,6 +160,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 }
 
 func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set(wire.ServerTimeHeader, s.now().UTC().Format(time.RFC3339Nano))
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	s.mu.Lock()
 	closing := s.closing

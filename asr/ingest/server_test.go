@@ -291,6 +291,14 @@ func TestMetricsHealthStatus(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
 			t.Fatalf("%s: %d %q lacks %q", path, resp.StatusCode, b, want)
 		}
+		if path != "/metrics" {
+			// doctor measures clock skew against this, so it must be the server's clock to
+			// the millisecond, not the Date header's whole seconds.
+			st, err := time.Parse(time.RFC3339Nano, resp.Header.Get(wire.ServerTimeHeader))
+			if err != nil || time.Since(st).Abs() > 2*time.Second || st.Nanosecond() == 0 {
+				t.Fatalf("%s: %s %q: %v", path, wire.ServerTimeHeader, resp.Header.Get(wire.ServerTimeHeader), err)
+			}
+		}
 	}
 	resp, _ := http.Get(r.http.URL + "/metrics")
 	b, _ := io.ReadAll(resp.Body)

@@ -48,7 +48,7 @@ func initialize() error {
 }
 
 func initializeLocked() error {
-	if err := portaudio.Initialize(); err != nil {
+	if err := quietly(portaudio.Initialize); err != nil {
 		return err
 	}
 	paUsers++

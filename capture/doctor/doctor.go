@@ -11,6 +11,8 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -65,7 +67,7 @@ type Config struct {
 	Listen func(ctx context.Context) ([]Level, error)
 	// SpoolDir is where the agent spools and keeps its local copy.
 	SpoolDir string
-	// Server is the agent's --server URL (ws:// or wss://).
+	// Server is the agent's --server URL (ws://, wss://, http:// or https://).
 	Server string
 	Client *http.Client
 	Now    func() time.Time
@@ -199,15 +201,26 @@ func checkDisk(cfg Config) Finding {
 	if cfg.SpoolDir == "" {
 		return Finding{Check: "disk", Status: Skip, Detail: "no spool directory given"}
 	}
-	free, total, err := cfg.statfs(cfg.SpoolDir)
+	// A spool directory that does not exist yet is fine: the agent creates it. Its free
+	// space is that of the nearest folder above it that exists.
+	dir, missing := existingAncestor(cfg.SpoolDir)
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return Finding{Check: "disk", Status: Fail, Detail: fmt.Sprintf("the spool %s cannot be created: %s is a file", cfg.SpoolDir, dir),
+			Fix: "point --spool at a folder (it need not exist yet)"}
+	}
+	free, total, err := cfg.statfs(dir)
 	if err != nil {
-		return Finding{Check: "disk", Status: Fail, Detail: fmt.Sprintf("cannot read free space of %s: %v", cfg.SpoolDir, err),
+		return Finding{Check: "disk", Status: Fail, Detail: fmt.Sprintf("cannot read free space of %s: %v", dir, err),
 			Fix: "create the spool directory and make it writable by the agent"}
 	}
 	seats := max(len(cfg.Seats), 1)
 	perHour := float64(seats) * wire.SampleRate * 2 * 3600 * 2 // spool + local copy
 	hours := float64(free) / perHour
-	detail := fmt.Sprintf("%s free of %s on %s: about %.0f hours of %d seats (spool and local copy)", human(free), human(total), cfg.SpoolDir, hours, seats)
+	where := cfg.SpoolDir
+	if missing {
+		where = fmt.Sprintf("%s (not created yet; the agent creates it on %s)", cfg.SpoolDir, dir)
+	}
+	detail := fmt.Sprintf("%s free of %s on %s: about %.0f hours of %d seats (spool and local copy)", human(free), human(total), where, hours, seats)
 	if free < MinSpoolBytes {
 		return Finding{Check: "disk", Status: Fail, Detail: detail,
 			Fix: "free space or point --spool at a larger disk: a network cut during a hearing needs room to spool"}
@@ -218,23 +231,51 @@ func checkDisk(cfg Config) Finding {
 	return Finding{Check: "disk", Status: OK, Detail: detail}
 }
 
+// existingAncestor returns dir itself when it exists, else the nearest folder above it that
+// exists, and whether dir was missing.
+func existingAncestor(dir string) (string, bool) {
+	d := filepath.Clean(dir)
+	for {
+		if _, err := os.Stat(d); err == nil {
+			return d, d != filepath.Clean(dir)
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return filepath.Clean(dir), false
+		}
+		d = up
+	}
+}
+
+// serverBase turns the agent's --server (ws://, wss://, http:// or https://) into the
+// server's HTTP base URL.
+func serverBase(server string) (string, error) {
+	u, err := url.Parse(server)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("--server %q is not a URL with a host", server)
+	}
+	switch u.Scheme {
+	case "ws", "http":
+		return "http://" + u.Host, nil
+	case "wss", "https":
+		return "https://" + u.Host, nil
+	}
+	return "", fmt.Errorf("--server %q: the scheme must be ws://, wss://, http:// or https://", server)
+}
+
 func checkServer(ctx context.Context, cfg Config) []Finding {
 	if cfg.Server == "" {
 		return []Finding{{Check: "server", Status: Skip, Detail: "no server given"}}
 	}
-	u, err := url.Parse(cfg.Server)
-	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
-		return []Finding{{Check: "server", Status: Fail, Detail: fmt.Sprintf("--server %q is not a ws:// or wss:// URL", cfg.Server),
-			Fix: "use ws://HOST:PORT (or wss:// with TLS)"}}
+	base, err := serverBase(cfg.Server)
+	if err != nil {
+		return []Finding{{Check: "server", Status: Fail, Detail: err.Error(),
+			Fix: "use ws://HOST:PORT (or wss:// with TLS); http:// and https:// work too"}}
 	}
-	scheme := "http"
-	if u.Scheme == "wss" {
-		scheme = "https"
-	}
-	base := scheme + "://" + u.Host
 	sent := cfg.Now()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/readyz", nil)
 	resp, err := cfg.Client.Do(req)
+	received := cfg.Now()
 	if err != nil {
 		fix := "check the network cable, the server address and port, and the firewall"
 		var ne interface{ Timeout() bool }
@@ -244,7 +285,7 @@ func checkServer(ctx context.Context, cfg Config) []Finding {
 		return []Finding{{Check: "server", Status: Fail, Detail: "cannot reach " + base + ": " + err.Error(), Fix: fix}}
 	}
 	resp.Body.Close()
-	rtt := cfg.Now().Sub(sent)
+	rtt := received.Sub(sent)
 	out := []Finding{}
 	if resp.StatusCode != http.StatusOK {
 		out = append(out, Finding{Check: "server", Status: Warn, Detail: fmt.Sprintf("%s/readyz answered %s", base, resp.Status),
@@ -252,20 +293,49 @@ func checkServer(ctx context.Context, cfg Config) []Finding {
 	} else {
 		out = append(out, Finding{Check: "server", Status: OK, Detail: fmt.Sprintf("%s ready (round trip %s)", base, rtt.Round(time.Millisecond))})
 	}
-	if d := resp.Header.Get("Date"); d != "" {
-		st, err := http.ParseTime(d)
-		if err == nil {
-			// The Date header has one-second resolution: allow that and half the round trip.
-			skew := cfg.Now().Add(-rtt / 2).Sub(st)
-			f := Finding{Check: "clock", Status: OK, Detail: fmt.Sprintf("this PC differs from the server by %s", skew.Round(100*time.Millisecond))}
-			if skew > cfg.MaxSkew+time.Second || skew < -(cfg.MaxSkew+time.Second) {
-				f.Status = Warn
-				f.Fix = "synchronise the clock (enable NTP: timedatectl set-ntp true); hearing time is the sample clock, but wall-clock anchors and log times should agree"
-			}
-			out = append(out, f)
-		}
+	if f, ok := clockFinding(resp.Header, sent, received, cfg.MaxSkew); ok {
+		out = append(out, f)
 	}
 	return out
+}
+
+// clockFinding measures this PC's clock against the server's as NTP does: the server read
+// its clock somewhere inside the round trip, so the offset is the server's time minus the
+// midpoint of sent and received, uncertain by half the round trip. The server's
+// X-Courtscribe-Time has nanoseconds; an older server's Date header has whole seconds (the
+// true time lies in [Date, Date+1 s)), which adds half a second of uncertainty. A warning
+// needs the skew to exceed maxSkew beyond the uncertainty.
+func clockFinding(h http.Header, sent, received time.Time, maxSkew time.Duration) (Finding, bool) {
+	rtt := received.Sub(sent)
+	mid := sent.Add(rtt / 2)
+	uncertain := rtt / 2
+	var server time.Time
+	how := "server clock"
+	if v := h.Get(wire.ServerTimeHeader); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return Finding{}, false
+		}
+		server = t
+	} else if d := h.Get("Date"); d != "" {
+		t, err := http.ParseTime(d)
+		if err != nil {
+			return Finding{}, false
+		}
+		server = t.Add(500 * time.Millisecond)
+		uncertain += 500 * time.Millisecond
+		how = "server's Date header, whole seconds"
+	} else {
+		return Finding{}, false
+	}
+	skew := mid.Sub(server) // positive: this PC is ahead
+	f := Finding{Check: "clock", Status: OK,
+		Detail: fmt.Sprintf("this PC differs from the server by %s (±%s, %s)", skew.Round(time.Millisecond), uncertain.Round(time.Millisecond), how)}
+	if abs := max(skew, -skew); abs-uncertain > maxSkew {
+		f.Status = Warn
+		f.Fix = "synchronise the clock (enable NTP: timedatectl set-ntp true); hearing time is the sample clock, but wall-clock anchors and log times should agree"
+	}
+	return f, true
 }
 
 func statfs(path string) (free, total uint64, err error) {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -118,8 +119,86 @@ func TestDiskRealStatfs(t *testing.T) {
 	if f.Status == Skip || !strings.Contains(f.Detail, "free") {
 		t.Fatalf("%+v", f)
 	}
-	f = checkDisk(Config{SpoolDir: "/nonexistent/dir", statfs: statfs})
-	if f.Status != Fail {
+	file := t.TempDir() + "/file"
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f = checkDisk(Config{SpoolDir: file + "/spool", statfs: statfs})
+	if f.Status != Fail || f.Fix == "" {
+		t.Fatalf("%+v", f)
+	}
+}
+
+// TestClockSkewMeasuredLikeNTP: against a server whose clock is this PC's, the doctor says
+// well under 100 ms, not the 0.4–0.9 s that the whole-second Date header alone gave.
+func TestClockSkewMeasuredLikeNTP(t *testing.T) {
+	for _, ahead := range []time.Duration{0, 3 * time.Second} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(20 * time.Millisecond) // the server takes a while to answer
+			w.Header().Set(wire.ServerTimeHeader, time.Now().Add(ahead).UTC().Format(time.RFC3339Nano))
+		}))
+		fs := Run(context.Background(), Config{Server: "ws://" + strings.TrimPrefix(srv.URL, "http://")})
+		srv.Close()
+		f := find(t, fs, "clock")
+		skew := parseSkew(t, f.Detail)
+		if d := skew + ahead; d > 100*time.Millisecond || d < -100*time.Millisecond {
+			t.Errorf("server %s ahead: doctor says this PC differs by %s (%s)", ahead, skew, f.Detail)
+		}
+		if want := map[bool]Status{true: OK, false: Warn}[ahead == 0]; f.Status != want {
+			t.Errorf("server %s ahead: %s, want %s (%+v)", ahead, f.Status, want, f)
+		}
+	}
+}
+
+// parseSkew reads the signed skew from "this PC differs from the server by -3.001s (±…".
+func parseSkew(t *testing.T, detail string) time.Duration {
+	t.Helper()
+	_, rest, ok := strings.Cut(detail, "differs from the server by ")
+	if !ok {
+		t.Fatalf("clock detail %q", detail)
+	}
+	v, _, _ := strings.Cut(rest, " ")
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		t.Fatalf("clock detail %q: %v", detail, err)
+	}
+	return d
+}
+
+// TestClockFromDateHeaderAllowsItsResolution: an older server sends only Date (whole
+// seconds). The same clock must not be reported as skewed.
+func TestClockFromDateHeaderAllowsItsResolution(t *testing.T) {
+	now := time.Date(2026, 12, 4, 9, 0, 0, 900e6, time.UTC) // 0.9 s past the second
+	h := http.Header{"Date": {now.Format(http.TimeFormat)}}
+	f, ok := clockFinding(h, now.Add(-time.Millisecond), now.Add(time.Millisecond), 100*time.Millisecond)
+	if !ok || f.Status != OK || !strings.Contains(f.Detail, "whole seconds") {
+		t.Fatalf("%v %+v", ok, f)
+	}
+}
+
+// TestServerAcceptsHTTPSchemes: --server may be given as http(s) as well as ws(s).
+func TestServerAcceptsHTTPSchemes(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	for _, s := range []string{srv.URL, "ws://" + strings.TrimPrefix(srv.URL, "http://"), srv.URL + "/v1/agent"} {
+		if f := find(t, Run(context.Background(), Config{Server: s}), "server"); f.Status != OK {
+			t.Errorf("--server %s: %+v", s, f)
+		}
+	}
+	for _, s := range []string{"ftp://x", "x:1", "ws://"} {
+		f := find(t, Run(context.Background(), Config{Server: s}), "server")
+		if f.Status != Fail || f.Fix == "" {
+			t.Errorf("--server %s: %+v", s, f)
+		}
+	}
+}
+
+// TestSpoolNotCreatedYetIsFine: the agent creates its spool; doctor measures the disk it will
+// be on and says so.
+func TestSpoolNotCreatedYetIsFine(t *testing.T) {
+	dir := t.TempDir()
+	f := checkDisk(Config{SpoolDir: dir + "/var/agent/spool", statfs: statfs})
+	if f.Status == Fail || !strings.Contains(f.Detail, "not created yet") {
 		t.Fatalf("%+v", f)
 	}
 }

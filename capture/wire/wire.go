@@ -37,6 +37,12 @@ const ProtocolVersion = 1
 // SampleRate is the only sample rate on the wire and in the archive.
 const SampleRate = 16000
 
+// ServerTimeHeader carries the server's clock (RFC 3339 with nanoseconds) on /healthz and
+// /readyz, so an agent's doctor can measure clock skew the way NTP does: the server's time
+// against the midpoint of the request's round trip. The HTTP Date header has whole seconds
+// only, which alone made a PC look 0.4–0.9 s off against its own server.
+const ServerTimeHeader = "X-Courtscribe-Time"
+
 // Encoding is the only sample encoding on the wire: signed 16-bit little endian.
 const Encoding = "s16le"
 

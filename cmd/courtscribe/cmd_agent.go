@@ -112,7 +112,7 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 	f.StringVar(&dev, "device", "", "portaudio input device: index, name (or unique part of it) or 'default' (see courtscribe devices)")
 	f.StringVar(&source, "source", "", "replay this multichannel 16-bit WAV instead of a device")
 	f.BoolVar(&fast, "fast", false, "with --source: replay as fast as the spool and acks allow instead of at real-time pace")
-	f.StringVar(&spool, "spool", "var/agent/spool", "spool directory (unacknowledged frames, session state; survives crashes)")
+	f.StringVar(&spool, "spool", capture.DefaultSpoolDir, "spool directory (unacknowledged frames, session state; survives crashes)")
 	f.Int64Var(&spoolLimitMB, "spool-limit-mb", capture.DefaultSpoolLimit>>20, "hard limit of unacknowledged audio in the spool, MiB (alarm spool_high at 80%, spool_full at 100%)")
 	f.StringVar(&localCopy, "local-copy", "", "directory of the agent's own per-seat WAVs (default SPOOL/local-copy)")
 	f.BoolVar(&closeHearing, "close-hearing", false, "ask the server to close the hearing when capture ends")

@@ -23,6 +23,11 @@ func newDevicesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// What portaudio's host libraries printed while enumerating (ALSA, JACK) is
+			// hidden; one line says what it meant.
+			if n := device.LastNoise().String(); n != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "note: "+n)
+			}
 			out := cmd.OutOrStdout()
 			if asJSON {
 				if devs == nil {

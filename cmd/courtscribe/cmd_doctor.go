@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/courtscribe/courtscribe/capture"
 	"github.com/courtscribe/courtscribe/capture/device"
 	"github.com/courtscribe/courtscribe/capture/doctor"
 	"github.com/courtscribe/courtscribe/capture/wire"
@@ -65,11 +65,22 @@ It exits 1 when a check failed, 0 otherwise (warnings included).`,
 				}
 			}
 			fs := doctor.Run(cmd.Context(), cfg)
+			// What portaudio's host libraries printed while listing devices is hidden; one
+			// line says what it meant.
+			notes := func() []string {
+				if noAudio {
+					return []string{}
+				}
+				if n := device.LastNoise().String(); n != "" {
+					return []string{n}
+				}
+				return []string{}
+			}
 			out := cmd.OutOrStdout()
 			if asJSON {
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(map[string]any{"findings": fs, "worst": doctor.Worst(fs)}); err != nil {
+				if err := enc.Encode(map[string]any{"findings": fs, "worst": doctor.Worst(fs), "notes": notes()}); err != nil {
 					return err
 				}
 			} else {
@@ -79,6 +90,9 @@ It exits 1 when a check failed, 0 otherwise (warnings included).`,
 						fmt.Fprintf(out, "      %-16s → %s\n", "", f.Fix)
 					}
 				}
+				for _, n := range notes() {
+					fmt.Fprintln(out, "note: "+n)
+				}
 			}
 			if doctor.Worst(fs) == doctor.Fail {
 				return &exitError{code: 1, err: fmt.Errorf("doctor: at least one check failed")}
@@ -87,21 +101,14 @@ It exits 1 when a check failed, 0 otherwise (warnings included).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&server, "server", "", "server URL the agent uses (ws://HOST:PORT)")
+	f.StringVar(&server, "server", "", "server URL the agent uses (ws://HOST:PORT, wss://, http:// or https://)")
 	f.StringVar(&dev, "device", "", "input device index or name (default: the default input)")
 	f.StringVar(&seats, "seats", "", "seat map judge=1,clerk=2,... to check channels and levels")
-	f.StringVar(&spool, "spool", defaultSpoolDir(), "spool directory to check for free space")
+	f.StringVar(&spool, "spool", capture.DefaultSpoolDir, "the agent's spool directory, to check its free space (the agent's default; need not exist yet)")
 	f.DurationVar(&listen, "listen", 3*time.Second, "how long to measure microphone levels (0: skip)")
 	f.BoolVar(&asJSON, "json", false, "print the findings as JSON")
 	f.BoolVar(&noAudio, "no-audio", false, "skip the device and level checks (a PC that replays files)")
 	return cmd
-}
-
-func defaultSpoolDir() string {
-	if d, err := os.UserCacheDir(); err == nil {
-		return d
-	}
-	return os.TempDir()
 }
 
 // listenLevels captures from the device for d and measures every seat's channel.

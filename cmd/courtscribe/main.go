@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -35,6 +36,13 @@ func newRootCmd() *cobra.Command {
 		root.AddCommand(f())
 	}
 	return root
+}
+
+// cliMessage is an error as a person at the terminal reads it. The record's errors carry their
+// package's name ("transcript: already exists"), as Go errors do for programs and logs; at the
+// terminal that prefix only confused ("user judge1: transcript: already exists").
+func cliMessage(err error) string {
+	return strings.ReplaceAll(err.Error(), "transcript: ", "")
 }
 
 // exitCoder lets a command choose its exit status (e.g. verification failures).
@@ -66,7 +74,7 @@ func main() {
 	err := newRootCmd().ExecuteContext(ctx)
 	cancel()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "courtscribe:", err)
+		fmt.Fprintln(os.Stderr, "courtscribe:", cliMessage(err))
 		var ec exitCoder
 		if errors.As(err, &ec) {
 			os.Exit(ec.ExitCode())

@@ -174,29 +174,39 @@
     return '<span class="' + cls + '" data-status="' + esc(st) + '">' + esc(t("st_" + st)) + "</span>";
   }
 
+  // The day a hearing belongs to: when it was scheduled, else when it started, else when it
+  // was created. A hearing without a scheduled time (recorded straight from a courtroom) still
+  // has a day, so it never vanishes from the list once it is closed or signed.
+  function hearingDay(h) { return h.scheduled_at || h.started_at || h.created_at || ""; }
+  function localDate(d) { return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10); }
+
   async function viewHearings(gen) {
     const r = await api("GET", "/api/hearings");
     if (stale(gen) || r.status !== 200) return;
     const showAll = sessionStorage.getItem("cs.all") === "1";
-    const today = new Date().toDateString();
+    const todayKey = localDate(new Date());
+    const day = sessionStorage.getItem("cs.day") || todayKey;
     let list = r.data.filter((h) => showAll || h.status === "live" || h.status === "recess" ||
-      (h.scheduled_at && new Date(h.scheduled_at).toDateString() === today));
+      (hearingDay(h) && localDate(new Date(hearingDay(h))) === day));
     const groups = new Map();
-    list.sort((a, b) => String(a.scheduled_at).localeCompare(String(b.scheduled_at)));
+    list.sort((a, b) => String(hearingDay(a)).localeCompare(String(hearingDay(b))));
     for (const h of list) {
       const k = h.courtroom || t("noCourtroom");
       if (!groups.has(k)) groups.set(k, []);
       groups.get(k).push(h);
     }
-    let html = '<div class="toolbar"><h1>' + esc(showAll ? t("all") : t("today")) + "</h1>" +
-      '<button type="button" class="ghost" id="toggleAll">' + esc(showAll ? t("today") : t("all")) + "</button>" +
+    const title = showAll ? t("all") : day === todayKey ? t("today") : t("hearingsOn") + " " + day;
+    let html = '<div class="toolbar"><h1>' + esc(title) + "</h1>" +
+      (showAll ? "" : '<label class="inline">' + esc(t("day")) + ' <input type="date" id="day" value="' + esc(day) + '"></label>' +
+        (day !== todayKey ? '<button type="button" class="ghost" id="toToday">' + esc(t("today")) + "</button>" : "")) +
+      '<button type="button" class="ghost" id="toggleAll">' + esc(showAll ? t("byDay") : t("all")) + "</button>" +
       (S.me.role === "admin" ? '<a href="#/new" id="newHearing">' + esc(t("newHearing")) + "</a>" : "") + "</div>";
     if (!list.length) html += '<p class="muted">' + esc(t("noHearings")) + "</p>";
     for (const [room, hs] of groups) {
       html += '<section class="card"><h2>' + esc(room) + "</h2><table><thead><tr><th>" + esc(t("scheduledAt")) + "</th><th>" +
         esc(t("caseNumber")) + "</th><th>" + esc(t("title")) + "</th><th>" + esc(t("status")) + "</th><th></th></tr></thead><tbody>";
       for (const h of hs) {
-        html += '<tr data-hearing="' + esc(h.id) + '"><td>' + esc(fmtTime(h.scheduled_at || h.started_at, h.time_zone) || "—") + "</td><td>" + esc(h.case_number) + "</td><td>" +
+        html += '<tr data-hearing="' + esc(h.id) + '"><td>' + esc(fmtTime(hearingDay(h), h.time_zone) || "—") + "</td><td>" + esc(h.case_number) + "</td><td>" +
           esc(h.title) + "</td><td>" + statusBadge(h.status) + (h.agent_connected ? ' <span class="badge ok">' + esc(t("connected")) + "</span>" : "") +
           '</td><td><a href="#/hearing/' + encodeURIComponent(h.id) + '">' + esc(t("open")) + "</a>" +
           (S.me.role === "admin" ? ' · <a href="#/edit/' + encodeURIComponent(h.id) + '">' + esc(t("edit")) + "</a>" : "") + "</td></tr>";
@@ -205,6 +215,10 @@
     }
     $("#main").innerHTML = html;
     $("#toggleAll").addEventListener("click", () => { sessionStorage.setItem("cs.all", showAll ? "0" : "1"); route(); });
+    const dayInput = $("#day");
+    if (dayInput) dayInput.addEventListener("change", () => { if (dayInput.value) { sessionStorage.setItem("cs.day", dayInput.value); route(); } });
+    const toToday = $("#toToday");
+    if (toToday) toToday.addEventListener("click", () => { sessionStorage.removeItem("cs.day"); route(); });
   }
 
   // ---- create / edit hearing

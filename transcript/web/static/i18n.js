@@ -4,7 +4,7 @@ window.CS_I18N = {
   zh: {
     app: "庭审笔录", signin: "登录", signout: "退出", user: "用户名", password: "密码",
     badLogin: "用户名或密码错误", rateLimited: "尝试次数过多，请稍后再试",
-    hearings: "庭审列表", today: "今日庭审", all: "全部庭审", newHearing: "新建庭审", edit: "编辑",
+    hearings: "庭审列表", today: "今日庭审", all: "全部庭审", byDay: "按日期", day: "日期", hearingsOn: "庭审", newHearing: "新建庭审", edit: "编辑",
     courtroom: "法庭", noCourtroom: "未指定法庭", status: "状态", live: "直播中", open: "打开",
     st_scheduled: "待开庭", st_live: "庭审中", st_recess: "休庭", st_closed: "已闭庭", st_finalized: "已定稿", st_signed: "已签署",
     caseNumber: "案号", cause: "案由", court: "法院", title: "标题", language: "语言", scheduledAt: "开庭时间",
@@ -59,7 +59,7 @@ window.CS_I18N = {
   en: {
     app: "Court Record", signin: "Sign in", signout: "Sign out", user: "User name", password: "Password",
     badLogin: "Wrong user name or password", rateLimited: "Too many attempts; please wait",
-    hearings: "Hearings", today: "Today's hearings", all: "All hearings", newHearing: "New hearing", edit: "Edit",
+    hearings: "Hearings", today: "Today's hearings", all: "All hearings", byDay: "By day", day: "Day", hearingsOn: "Hearings on", newHearing: "New hearing", edit: "Edit",
     courtroom: "Courtroom", noCourtroom: "No courtroom", status: "Status", live: "LIVE", open: "Open",
     st_scheduled: "Scheduled", st_live: "In session", st_recess: "In recess", st_closed: "Closed", st_finalized: "Finalized", st_signed: "Signed",
     caseNumber: "Case number", cause: "Cause", court: "Court", title: "Title", language: "Language", scheduledAt: "Scheduled at",
