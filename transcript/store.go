@@ -107,8 +107,10 @@ type Lifecycle interface {
 	// Finalize: closed → finalized by the clerk. Freezes the text and stores version 1 with
 	// the hash of the canonical record (RecordHash).
 	Finalize(ctx context.Context, actor, hearingID string) (*Version, error)
-	// Sign: finalized → signed. The judge (on the bench) unlocks the private key with the
-	// password and signs the current version's hash.
+	// Sign: a required signer (a judge of the bench or the hearing's clerk) unlocks the
+	// private key with the password and signs the current version's hash; the hearing becomes
+	// signed when the whole panel and the clerk have signed. A clerk without a key gets one at
+	// the first signature (chained as a user change).
 	Sign(ctx context.Context, judge, password, hearingID string) (*Signature, error)
 	// Correct appends a 补正 to a signed record: the segment's text changes, a Correction is
 	// recorded and a new version (status finalized) awaits its own signature.
@@ -118,6 +120,9 @@ type Lifecycle interface {
 	CorrectOnRequest(ctx context.Context, actor, hearingID string, segmentID int64, text, reason string, req *CorrectionRequest, file []byte) (*Correction, *Version, error)
 	// CorrectionFile returns the document attached to a correction's request (ErrNotFound if none).
 	CorrectionFile(ctx context.Context, hearingID string, correctionID int64) (name string, data []byte, err error)
+	// RecordReview records a party's review of the current finalized version (confirmed, or
+	// refused with a reason); refused once anyone signed that version (ErrState).
+	RecordReview(ctx context.Context, actor, hearingID string, rv PartyReview) (*PartyReview, error)
 	// Versions lists the hearing's versions, oldest first, with their signatures.
 	Versions(ctx context.Context, hearingID string) ([]Version, error)
 	// Record builds the canonical record of a version (0: the current state, unsigned and

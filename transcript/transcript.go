@@ -284,7 +284,8 @@ const (
 	EventNoteEdited      EventKind = "note.edited"       // Before/After the note; Reason says why
 	EventNoteDeleted     EventKind = "note.deleted"      // the note struck (row kept, Deleted); Reason says why
 	EventFinalized       EventKind = "hearing.finalized" // After: the Version
-	EventSigned          EventKind = "hearing.signed"    // After: the Signature
+	EventSigned          EventKind = "hearing.signed"    // After: the Signature (one per signer)
+	EventReviewed        EventKind = "hearing.reviewed"  // After: a PartyReview of the current version
 	EventCorrected       EventKind = "hearing.corrected" // a 补正: Before/After the segment, Reason the reason
 	EventAudio           EventKind = "hearing.audio"     // After: the []AudioFile at closing; Reason: manifest|computed|given
 	EventUserCreated     EventKind = "user.created"      // users chain (HearingID ""): After the User
@@ -325,8 +326,11 @@ type Version struct {
 	Hash      string    `json:"hash"` // hex SHA-256 of the canonical record (RecordHash)
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
-	// Signature is nil until a judge signed this version.
-	Signature *Signature `json:"signature,omitempty"`
+	// Signature is nil until someone signed this version; Cosignatures are the further
+	// signatures (the rest of the panel, the clerk); Reviews the parties' reviews.
+	Signature    *Signature    `json:"signature,omitempty"`
+	Cosignatures []Signature   `json:"cosignatures,omitempty"`
+	Reviews      []PartyReview `json:"reviews,omitempty"`
 }
 
 // Role of a user.

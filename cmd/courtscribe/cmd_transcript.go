@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -132,6 +133,15 @@ func newTranscriptVerifyCmd() *cobra.Command {
 			r := res.Record
 			fmt.Fprintf(out, "verify: OK\nhearing %s (%s), version %d\nversion hash %s\nsigned by %s at %s, key %s\n",
 				r.Hearing.ID, r.Hearing.CaseNumber, r.Version, res.VersionHash, res.Signer, r.Signature.SignedAt.Format("2006-01-02T15:04:05Z07:00"), r.Signature.PublicKey)
+			for _, sg := range r.Cosignatures {
+				fmt.Fprintf(out, "also signed by %s (%s) at %s, key %s\n", sg.Signer, sg.Role, sg.SignedAt.Format("2006-01-02T15:04:05Z07:00"), sg.PublicKey)
+			}
+			for _, rv := range r.Reviews {
+				fmt.Fprintf(out, "party review: %s %s %s\n", rv.Party, rv.Outcome, rv.Reason)
+			}
+			if len(res.Missing) > 0 {
+				fmt.Fprintf(out, "not yet signed by: %s (the record is not complete: a draft until they sign)\n", strings.Join(res.Missing, ", "))
+			}
 			if pubkey == "" {
 				fmt.Fprintln(out, "note: no --pubkey given; the signer's key was taken from the file itself")
 			}

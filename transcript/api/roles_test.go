@@ -24,7 +24,7 @@ func TestRoleTable(t *testing.T) {
 		}
 		return m
 	}
-	clerk, bench, admin := only("zhaoliu"), only("zhangsan", "wangwu"), only("admin")
+	clerk, admin := only("zhaoliu"), only("admin")
 	type ep struct {
 		method, path string
 		body         any
@@ -75,7 +75,8 @@ func TestRoleTable(t *testing.T) {
 			{"POST", hp + "/start", map[string]any{}, clerk},
 			{"POST", hp + "/close", map[string]any{}, clerk},
 			{"POST", hp + "/finalize", map[string]any{}, clerk},
-			{"POST", hp + "/sign", map[string]any{"password": testPassword}, bench},
+			{"POST", hp + "/sign", map[string]any{"password": testPassword}, only("zhangsan", "wangwu", "zhaoliu")},
+			{"POST", hp + "/review", map[string]any{"party": "原告张某", "outcome": "confirmed"}, clerk},
 			{"POST", hp + "/correct", map[string]any{"segment_id": s0.ID, "text": "x", "reason": "y"}, clerk},
 			{"POST", "/api/logout", nil, all},
 		}

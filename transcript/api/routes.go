@@ -42,6 +42,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/hearings/{id}/close", accessSession, s.lifecycle("close"))
 	s.handle("POST /api/hearings/{id}/finalize", accessSession, s.finalize)
 	s.handle("POST /api/hearings/{id}/sign", accessSession, s.sign)
+	s.handle("POST /api/hearings/{id}/review", accessSession, s.review)
 	s.handle("POST /api/hearings/{id}/correct", accessSession, s.correct)
 	s.handle("GET /api/hearings/{id}/corrections/{cid}/file", accessSession, s.correctionFile)
 	s.handle("POST /api/hearings/{id}/segments", accessSession, s.insertSegment)
@@ -682,6 +683,30 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, sig)
+}
+
+type reviewReq struct {
+	Party   string `json:"party"`
+	Outcome string `json:"outcome"` // confirmed | refused
+	Reason  string `json:"reason"`
+}
+
+// review records a party's reading of the finalized record (the clerk records it).
+func (s *Server) review(w http.ResponseWriter, r *http.Request) {
+	h := s.hearing(w, r, transcript.ActionFinalize)
+	if h == nil {
+		return
+	}
+	var req reviewReq
+	if !s.decode(w, r, &req) {
+		return
+	}
+	rv, err := s.store.RecordReview(r.Context(), userOf(r).user.Name, h.ID, transcript.PartyReview{Party: req.Party, Outcome: req.Outcome, Reason: req.Reason})
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rv)
 }
 
 type correctReq struct {

@@ -53,9 +53,22 @@ func (o Options) now() time.Time {
 	return o.Now
 }
 
-// Draft reports whether the record is a draft: not finalized, or a version nobody signed yet.
-// Drafts are marked 草稿 / DRAFT and never carry a certifying sentence.
-func Draft(r *transcript.Record) bool { return r.Version == 0 || r.Signature == nil }
+// Draft reports whether the record is a draft: not finalized, or a version not yet signed by
+// everyone who must sign it (the bench and the clerk). Drafts are marked 草稿 / DRAFT and
+// never carry a certifying sentence.
+func Draft(r *transcript.Record) bool {
+	return r.Version == 0 || r.Signature == nil || len(r.MissingSigners()) > 0
+}
+
+// signerOf returns the signature of a user, if they signed.
+func signerOf(r *transcript.Record, user string) *transcript.Signature {
+	for _, s := range r.Signatures() {
+		if s.Signer == user {
+			return &s
+		}
+	}
+	return nil
+}
 
 // nameOf is how a user of the record is printed: the display name, else the person in the
 // seat with that court role, else the user name (a record made before display names).

@@ -45,6 +45,10 @@ func zhRecord() *transcript.Record {
 	r.VersionHash, _ = transcript.RecordHash(r)
 	r.Signature = &transcript.Signature{Algorithm: "ed25519", Signer: "zhangsan", SignerName: "张三", HearingID: "h-zh", Version: 1,
 		VersionHash: r.VersionHash, SignedAt: ts(5, 0), PublicKey: transcript.EncodePublicKey(make(ed25519.PublicKey, 32)), Value: "AA=="}
+	for _, p := range [][2]string{{"wangwu", "王五"}, {"zhaoliu", "赵六"}} { // the rest of the panel and the clerk
+		r.Cosignatures = append(r.Cosignatures, transcript.Signature{Algorithm: "ed25519", Signer: p[0], SignerName: p[1], HearingID: "h-zh", Version: 1,
+			VersionHash: r.VersionHash, SignedAt: ts(5, 10), PublicKey: transcript.EncodePublicKey(make(ed25519.PublicKey, 32)), Value: "AA=="})
+	}
 	return r
 }
 

@@ -102,6 +102,16 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 		}
 	}
 	add("", "(Proceedings concluded.)")
+	if len(r.Reviews) > 0 {
+		add("", "REVIEW BY THE PARTIES")
+		for _, v := range r.Reviews {
+			if v.Outcome == transcript.ReviewRefused {
+				add(wrap(v.Party+" declined to sign. Reason: "+v.Reason, usWidth, "  ")...)
+			} else {
+				add(wrap(v.Party+" read the transcript and confirmed it.", usWidth, "  ")...)
+			}
+		}
+	}
 
 	pages := paginate(body)
 	// The certificate page.
@@ -118,8 +128,10 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 			cert = append(cert, "  "+h[:min(32, len(h))])
 		}
 	}
-	if s := r.Signature; s != nil {
-		cert = append(cert, "", "Signed electronically (Ed25519) by "+sigName(s), "on "+s.SignedAt.In(loc).Format("January 2, 2006 15:04 MST"), "Public key: "+s.PublicKey)
+	if sigs := r.Signatures(); len(sigs) > 0 {
+		for _, s := range sigs {
+			cert = append(cert, "", "Signed electronically (Ed25519) by "+sigName(&s), "on "+s.SignedAt.In(loc).Format("January 2, 2006 15:04 MST"), "Public key: "+s.PublicKey)
+		}
 	} else {
 		cert = append(cert, "", "", "______________________________", nameOf(r, h.Clerk, ""))
 	}

@@ -105,6 +105,16 @@ func zhLines(r *transcript.Record, opt Options) []string {
 				nameOf(r, c.Author, "书记员"), zhTime(c.CreatedAt, loc)))
 		}
 	}
+	if len(r.Reviews) > 0 {
+		add("", "当事人阅读笔录情况：")
+		for _, v := range r.Reviews {
+			if v.Outcome == transcript.ReviewRefused {
+				add("　　" + v.Party + "：拒绝签名。理由：" + v.Reason + "（" + zhTime(v.At, loc) + "记录）")
+			} else {
+				add("　　" + v.Party + "：以上笔录已阅，无误。（" + zhTime(v.At, loc) + "）")
+			}
+		}
+	}
 	if draft {
 		add("", "（草稿，未经定稿签名）", "")
 	} else {
@@ -112,14 +122,14 @@ func zhLines(r *transcript.Record, opt Options) []string {
 	}
 	add("审判长（签名）：" + signedBy(r, h.Presiding, loc))
 	for i, j := range h.Judges {
-		add("审判员（签名）：" + judgeName(r, i, j))
+		add("审判员（签名）：" + judgeName(r, i, j) + esigned(r, j))
 	}
-	add("书记员（签名）：" + nameOf(r, h.Clerk, "书记员"))
+	add("书记员（签名）：" + nameOf(r, h.Clerk, "书记员") + esigned(r, h.Clerk))
 	if r.Version > 0 {
 		add("", fmt.Sprintf("版本：第%d版　版本哈希：%s", r.Version, r.VersionHash))
 	}
-	if s := r.Signature; s != nil {
-		add(fmt.Sprintf("电子签名：%s　%s　Ed25519 公钥：%s", sigName(s), zhTime(s.SignedAt, loc), s.PublicKey))
+	for _, s := range r.Signatures() {
+		add(fmt.Sprintf("电子签名：%s%s　%s　Ed25519 公钥：%s", zhRole(s.Role), sigName(&s), zhTime(s.SignedAt, loc), s.PublicKey))
 	}
 	return l
 }
@@ -147,17 +157,33 @@ func personNth(r *transcript.Record, role string, n int, fallback string) string
 
 func sigName(s *transcript.Signature) string {
 	if s.SignerName != "" {
-		return s.SignerName + "（" + s.Signer + "）"
+		return s.SignerName // the printed name, never the login
 	}
 	return s.Signer
 }
 
 func signedBy(r *transcript.Record, presiding string, loc *time.Location) string {
 	name := nameOf(r, presiding, "审判长")
-	if r.Signature != nil && r.Signature.Signer == presiding {
-		return name + "（已电子签名）"
+	return name + esigned(r, presiding)
+}
+
+func esigned(r *transcript.Record, user string) string {
+	if signerOf(r, user) != nil {
+		return "（已电子签名）"
 	}
-	return name
+	return ""
+}
+
+func zhRole(role string) string {
+	switch role {
+	case "presiding":
+		return "审判长 "
+	case "judge":
+		return "审判员 "
+	case "clerk":
+		return "书记员 "
+	}
+	return ""
 }
 
 // center pads s to the middle of a line of width columns (CJK characters count two).

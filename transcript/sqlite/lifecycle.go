@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -317,22 +319,37 @@ func (s *Store) Finalize(ctx context.Context, actor, id string) (*transcript.Ver
 }
 
 // Sign implements transcript.Lifecycle.
-func (s *Store) Sign(ctx context.Context, judge, password, id string) (*transcript.Signature, error) {
+func (s *Store) Sign(ctx context.Context, signer, password, id string) (*transcript.Signature, error) {
 	var sealed, display, role string
 	var disabled bool
-	err := s.rdb.QueryRowContext(ctx, `SELECT sealed_key, display_name, role, disabled FROM users WHERE name=?`, judge).Scan(&sealed, &display, &role, &disabled)
+	err := s.rdb.QueryRowContext(ctx, `SELECT sealed_key, display_name, role, disabled FROM users WHERE name=?`, signer).Scan(&sealed, &display, &role, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, transcript.ErrAuth
 	}
 	if err != nil {
 		return nil, err
 	}
-	if disabled || transcript.Role(role) != transcript.RoleJudge || sealed == "" {
-		return nil, fmt.Errorf("%w: %s is not an active judge with a signing key", transcript.ErrDenied, judge)
+	r := transcript.Role(role)
+	if disabled || (r != transcript.RoleJudge && r != transcript.RoleClerk) || (r == transcript.RoleJudge && sealed == "") {
+		return nil, fmt.Errorf("%w: %s is not an active judge or clerk with a signing key", transcript.ErrDenied, signer)
 	}
-	priv, err := transcript.SealedKey(sealed).Open(password) // slow (argon2id): outside the writer
-	if err != nil {
-		return nil, err
+	var priv ed25519.PrivateKey
+	var enrolled transcript.SealedKey // a clerk's first key, made now
+	if sealed != "" {
+		if priv, err = transcript.SealedKey(sealed).Open(password); err != nil { // slow (argon2id): outside the writer
+			return nil, err
+		}
+	} else {
+		if _, err := s.Authenticate(ctx, signer, password); err != nil {
+			return nil, err
+		}
+		var pub ed25519.PublicKey
+		if pub, enrolled, err = transcript.NewJudgeKey(password, s.argon); err != nil {
+			return nil, err
+		}
+		if priv, err = enrolled.Open(password); err != nil || !bytes.Equal(priv.Public().(ed25519.PublicKey), pub) {
+			return nil, fmt.Errorf("sealing the new signing key of %s: %v", signer, err)
+		}
 	}
 	var sig *transcript.Signature
 	err = s.write(ctx, func(t *tx) error {
@@ -343,31 +360,168 @@ func (s *Store) Sign(ctx context.Context, judge, password, id string) (*transcri
 		if h.Status != transcript.StatusFinalized {
 			return transcript.Statef("hearing %s is %s; only a finalized version can be signed", id, h.Status)
 		}
-		if !h.OnBench(judge) {
-			return fmt.Errorf("%w: %s does not sit on the bench of hearing %s", transcript.ErrDenied, judge, id)
+		part := ""
+		switch {
+		case r == transcript.RoleJudge && signer == h.Presiding:
+			part = "presiding"
+		case r == transcript.RoleJudge && h.OnBench(signer):
+			part = "judge"
+		case r == transcript.RoleClerk && signer == h.Clerk:
+			part = "clerk"
+		default:
+			return fmt.Errorf("%w: %s does not sit on the bench of hearing %s and is not its clerk", transcript.ErrDenied, signer, id)
 		}
-		var hash string
-		if err := t.QueryRowContext(t.ctx, `SELECT hash FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).Scan(&hash); err != nil {
+		var hash, cosJSON, revJSON string
+		var first sql.NullString
+		if err := t.QueryRowContext(t.ctx, `SELECT hash, signature, cosignatures, reviews FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).
+			Scan(&hash, &first, &cosJSON, &revJSON); err != nil {
 			return err
 		}
-		sig, err = transcript.NewSignature(priv, judge, display, id, h.Version, hash, t.now)
+		sigs, err := decodeSignatures(first, cosJSON)
 		if err != nil {
 			return err
 		}
-		if _, err := t.ExecContext(t.ctx, `UPDATE versions SET signature=? WHERE hearing_id=? AND number=?`, string(mustJSON(sig)), id, h.Version); err != nil {
+		for _, x := range sigs {
+			if x.Signer == signer {
+				return transcript.Statef("%s already signed version %d of hearing %s", signer, h.Version, id)
+			}
+		}
+		reviews, err := decodeReviews(revJSON)
+		if err != nil {
 			return err
+		}
+		if enrolled != "" { // the clerk's key, registered in the users chain before it signs
+			if _, err := t.ExecContext(t.ctx, `UPDATE users SET public_key=?, sealed_key=? WHERE name=? AND sealed_key=''`,
+				[]byte(priv.Public().(ed25519.PublicKey)), string(enrolled), signer); err != nil {
+				return err
+			}
+			u, err := getUser(t.ctx, t, signer)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(u.PublicKey, priv.Public().(ed25519.PublicKey)) {
+				return fmt.Errorf("%w: the signing key of %s changed meanwhile", transcript.ErrConflict, signer)
+			}
+			if _, err := t.appendEvent(transcript.Event{Kind: transcript.EventUserChanged, Actor: signer, Reason: "signing key created at the first signature", After: mustJSON(u)}); err != nil {
+				return err
+			}
+		}
+		sig, err = transcript.NewRoleSignature(priv, signer, display, part, id, h.Version, hash, transcript.ReviewsHash(reviews), t.now)
+		if err != nil {
+			return err
+		}
+		if !first.Valid {
+			_, err = t.ExecContext(t.ctx, `UPDATE versions SET signature=? WHERE hearing_id=? AND number=?`, string(mustJSON(sig)), id, h.Version)
+		} else {
+			cos := append(sigs[1:], *sig)
+			_, err = t.ExecContext(t.ctx, `UPDATE versions SET cosignatures=? WHERE hearing_id=? AND number=?`, string(mustJSON(cos)), id, h.Version)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventSigned, Actor: signer, After: mustJSON(sig)}); err != nil {
+			return err
+		}
+		signed := map[string]bool{signer: true}
+		for _, x := range sigs {
+			signed[x.Signer] = true
+		}
+		for _, u := range append(h.Bench(), h.Clerk) {
+			if u != "" && !signed[u] {
+				return nil // others still have to sign
+			}
 		}
 		h.Status = transcript.StatusSigned
-		if _, err := t.saveHearing(h, judge, transcript.EventHearingStatus, fmt.Sprintf("version %d signed", h.Version)); err != nil {
-			return err
-		}
-		_, err = t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventSigned, Actor: judge, After: mustJSON(sig)})
+		_, err = t.saveHearing(h, signer, transcript.EventHearingStatus, fmt.Sprintf("version %d signed by the whole panel and the clerk", h.Version))
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return sig, nil
+}
+
+func decodeSignatures(first sql.NullString, cos string) ([]transcript.Signature, error) {
+	var out []transcript.Signature
+	if first.Valid {
+		var s transcript.Signature
+		if err := json.Unmarshal([]byte(first.String), &s); err != nil {
+			return nil, fmt.Errorf("stored signature: %w", err)
+		}
+		out = append(out, s)
+	}
+	if cos != "" {
+		var more []transcript.Signature
+		if err := json.Unmarshal([]byte(cos), &more); err != nil {
+			return nil, fmt.Errorf("stored co-signatures: %w", err)
+		}
+		out = append(out, more...)
+	}
+	return out, nil
+}
+
+func decodeReviews(s string) ([]transcript.PartyReview, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []transcript.PartyReview
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("stored reviews: %w", err)
+	}
+	return out, nil
+}
+
+// RecordReview implements transcript.Lifecycle.
+func (s *Store) RecordReview(ctx context.Context, actor, id string, rv transcript.PartyReview) (*transcript.PartyReview, error) {
+	rv.Party, rv.Reason = strings.TrimSpace(rv.Party), strings.TrimSpace(rv.Reason)
+	if rv.Party == "" {
+		return nil, transcript.Invalidf("a review names the party who read the record")
+	}
+	switch rv.Outcome {
+	case transcript.ReviewConfirmed:
+	case transcript.ReviewRefused:
+		if rv.Reason == "" {
+			return nil, transcript.Invalidf("a refusal to sign is recorded with its reason")
+		}
+	default:
+		return nil, transcript.Invalidf("review outcome %q: confirmed or refused", rv.Outcome)
+	}
+	for _, f := range []string{rv.Party, rv.Reason} {
+		if err := checkText(f); err != nil {
+			return nil, err
+		}
+	}
+	var out *transcript.PartyReview
+	err := s.write(ctx, func(t *tx) error {
+		h, err := getHearing(t.ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if h.Status != transcript.StatusFinalized {
+			return transcript.Statef("hearing %s is %s; parties review a finalized version", id, h.Status)
+		}
+		var first sql.NullString
+		var revJSON string
+		if err := t.QueryRowContext(t.ctx, `SELECT signature, reviews FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).Scan(&first, &revJSON); err != nil {
+			return err
+		}
+		if first.Valid {
+			return transcript.Statef("version %d of hearing %s is already being signed: the parties' review comes before the signatures", h.Version, id)
+		}
+		reviews, err := decodeReviews(revJSON)
+		if err != nil {
+			return err
+		}
+		rv.RecordedBy, rv.At = actor, t.now
+		reviews = append(reviews, rv)
+		if _, err := t.ExecContext(t.ctx, `UPDATE versions SET reviews=? WHERE hearing_id=? AND number=?`, string(mustJSON(reviews)), id, h.Version); err != nil {
+			return err
+		}
+		out = &rv
+		_, err = t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventReviewed, Actor: actor, Reason: rv.Outcome, After: mustJSON(&rv)})
+		return err
+	})
+	return out, err
 }
 
 // Correct implements transcript.Lifecycle.
@@ -490,12 +644,14 @@ func (s *Store) Versions(ctx context.Context, id string) ([]transcript.Version, 
 
 type storedVersion struct {
 	transcript.Version
-	record string
-	sig    sql.NullString
+	record  string
+	sig     sql.NullString
+	cosigs  []transcript.Signature
+	reviews []transcript.PartyReview
 }
 
 func queryStoredVersions(ctx context.Context, q querier, id string) ([]storedVersion, error) {
-	rows, err := q.QueryContext(ctx, `SELECT number, hash, record, created_by, created_at, signature FROM versions WHERE hearing_id=? ORDER BY number`, id)
+	rows, err := q.QueryContext(ctx, `SELECT number, hash, record, created_by, created_at, signature, cosignatures, reviews FROM versions WHERE hearing_id=? ORDER BY number`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -503,9 +659,17 @@ func queryStoredVersions(ctx context.Context, q querier, id string) ([]storedVer
 	var out []storedVersion
 	for rows.Next() {
 		var v storedVersion
-		var at string
-		if err := rows.Scan(&v.Number, &v.Hash, &v.record, &v.CreatedBy, &at, &v.sig); err != nil {
+		var at, cos, rev string
+		if err := rows.Scan(&v.Number, &v.Hash, &v.record, &v.CreatedBy, &at, &v.sig, &cos, &rev); err != nil {
 			return nil, err
+		}
+		all, err := decodeSignatures(sql.NullString{}, cos)
+		if err != nil {
+			return nil, fmt.Errorf("version %d: %w", v.Number, err)
+		}
+		v.cosigs = all
+		if v.reviews, err = decodeReviews(rev); err != nil {
+			return nil, fmt.Errorf("version %d: %w", v.Number, err)
 		}
 		v.HearingID, v.CreatedAt = id, parseTime(at)
 		if v.sig.Valid {
@@ -528,6 +692,7 @@ func queryVersions(ctx context.Context, q querier, id string) ([]transcript.Vers
 	out := make([]transcript.Version, len(sv))
 	for i := range sv {
 		out[i] = sv[i].Version
+		out[i].Cosignatures, out[i].Reviews = sv[i].cosigs, sv[i].reviews
 	}
 	return out, nil
 }
@@ -557,6 +722,8 @@ func (s *Store) Record(ctx context.Context, id string, version int) (*transcript
 			return nil, fmt.Errorf("version %d: stored record: %w", version, err)
 		}
 		r.Signature = v.Signature
+		r.Cosignatures = v.cosigs
+		r.Reviews = v.reviews
 		return &r, nil
 	}
 	return nil, fmt.Errorf("hearing %s version %d: %w", id, version, transcript.ErrNotFound)

@@ -161,3 +161,76 @@ func TestClerkRepairs(t *testing.T) {
 		t.Fatalf("audit: %+v", rep.Problems)
 	}
 }
+
+// TestWholePanelSigns: the parties' reviews are recorded before signing (a refusal with its
+// reason), every judge of the panel and the clerk sign (a clerk without a key gets one at the
+// first signature), the hearing is signed only when all have, and the export verifies offline
+// with every signature covering the reviews.
+func TestWholePanelSigns(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTest(t)
+	must[*transcript.User](t)(s.CreateUser(ctx, "admin", "zhangsan", transcript.RoleJudge, "judge-password"))
+	must[*transcript.User](t)(s.CreateUser(ctx, "admin", "wangwu", transcript.RoleJudge, "judge2-password"))
+	must[*transcript.User](t)(s.CreateUser(ctx, "admin", "zhaoliu", transcript.RoleClerk, "clerk-password"))
+	tamper(t, path, `UPDATE users SET sealed_key='', public_key=NULL WHERE name='zhaoliu'`) // a clerk made before clerks had keys
+	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
+	must[*transcript.Hearing](t)(s.Start(ctx, "zhaoliu", "h1"))
+	g := must[*transcript.Segment](t)(s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: 0, EndMS: 2000}))
+	must[*transcript.Segment](t)(s.EditText(ctx, "zhaoliu", g.ID, g.Revision, "现在开庭。"))
+	must[*transcript.Hearing](t)(s.CloseHearing(ctx, "zhaoliu", "h1", []transcript.AudioFile{}))
+	if _, err := s.RecordReview(ctx, "zhaoliu", "h1", transcript.PartyReview{Party: "原告张某", Outcome: "confirmed"}); !errors.Is(err, transcript.ErrState) {
+		t.Fatalf("review before finalizing: %v", err)
+	}
+	must[*transcript.Version](t)(s.Finalize(ctx, "zhaoliu", "h1"))
+	if _, err := s.RecordReview(ctx, "zhaoliu", "h1", transcript.PartyReview{Party: "被告李某", Outcome: "refused"}); !errors.Is(err, transcript.ErrInvalid) {
+		t.Fatalf("refusal without a reason: %v", err)
+	}
+	must[*transcript.PartyReview](t)(s.RecordReview(ctx, "zhaoliu", "h1", transcript.PartyReview{Party: "原告张某", Outcome: "confirmed"}))
+	must[*transcript.PartyReview](t)(s.RecordReview(ctx, "zhaoliu", "h1", transcript.PartyReview{Party: "被告李某", Outcome: "refused", Reason: "认为第二段记录不全"}))
+
+	sig := must[*transcript.Signature](t)(s.Sign(ctx, "zhangsan", "judge-password", "h1"))
+	if sig.Role != "presiding" || sig.KeyFingerprint == "" || sig.ReviewsHash == "" {
+		t.Fatalf("presiding judge's signature %+v", sig)
+	}
+	if h := must[*transcript.Hearing](t)(s.GetHearing(ctx, "h1")); h.Status != transcript.StatusFinalized {
+		t.Fatalf("signed by one of three: %s", h.Status)
+	}
+	if _, err := s.RecordReview(ctx, "zhaoliu", "h1", transcript.PartyReview{Party: "第三人", Outcome: "confirmed"}); !errors.Is(err, transcript.ErrState) {
+		t.Fatalf("review after a signature: %v", err)
+	}
+	if _, err := s.Sign(ctx, "zhangsan", "judge-password", "h1"); !errors.Is(err, transcript.ErrState) {
+		t.Fatalf("signing twice: %v", err)
+	}
+	must[*transcript.Signature](t)(s.Sign(ctx, "wangwu", "judge2-password", "h1"))
+	if _, err := s.Sign(ctx, "zhaoliu", "wrong-password", "h1"); !errors.Is(err, transcript.ErrAuth) {
+		t.Fatalf("clerk with a wrong password: %v", err)
+	}
+	cs := must[*transcript.Signature](t)(s.Sign(ctx, "zhaoliu", "clerk-password", "h1"))
+	clerk := must[*transcript.User](t)(s.GetUser(ctx, "zhaoliu"))
+	if cs.Role != "clerk" || len(clerk.PublicKey) != 32 || cs.KeyFingerprint != transcript.KeyFingerprint(clerk.PublicKey) {
+		t.Fatalf("clerk's signature %+v, key %x", cs, clerk.PublicKey)
+	}
+	if h := must[*transcript.Hearing](t)(s.GetHearing(ctx, "h1")); h.Status != transcript.StatusSigned {
+		t.Fatalf("signed by all three: %s", h.Status)
+	}
+	rec := must[*transcript.Record](t)(s.Record(ctx, "h1", 0))
+	b, _ := rec.Canonical()
+	res, err := transcript.VerifyRecord(append(b, '\n'), nil, "")
+	if err != nil || strings.Join(res.Signers, ",") != "zhangsan,wangwu,zhaoliu" || len(res.Missing) != 0 || len(rec.Reviews) != 2 {
+		t.Fatalf("verify: %+v %v", res, err)
+	}
+	// A review altered after signing, or a co-signature removed, is found.
+	bad := strings.Replace(string(b), "认为第二段记录不全", "无异议", 1)
+	if _, err := transcript.VerifyRecord([]byte(bad), nil, ""); err == nil {
+		t.Fatal("an altered party review verifies")
+	}
+	r2 := *rec
+	r2.Cosignatures = r2.Cosignatures[:1]
+	b2, _ := r2.Canonical()
+	if res, err := transcript.VerifyRecord(b2, nil, ""); err != nil || len(res.Missing) != 1 || res.Missing[0] != "zhaoliu" {
+		t.Fatalf("a record missing the clerk's signature: %+v %v", res, err)
+	}
+	if rep := must[*transcript.AuditReport](t)(s.AuditHearing(ctx, "h1")); !rep.OK() {
+		t.Fatalf("audit: %+v", rep.Problems)
+	}
+}

@@ -47,7 +47,7 @@ func (s *Store) CreateUser(ctx context.Context, actor, name string, role transcr
 	}
 	u := &transcript.User{Name: name, Role: role}
 	var sealed transcript.SealedKey
-	if role == transcript.RoleJudge {
+	if role == transcript.RoleJudge || role == transcript.RoleClerk { // clerks sign the record too
 		var pub ed25519.PublicKey
 		if pub, sealed, err = transcript.NewJudgeKey(password, s.argon); err != nil {
 			return nil, err

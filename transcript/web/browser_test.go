@@ -623,6 +623,11 @@ func TestJourney(t *testing.T) {
 	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=sign]`)))
 	e.wait(`document.querySelector("#dlg[open] #dPass")`)
 	e.run(chromedp.SendKeys(chromedp.CSS("#dPass"), pw), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	// The clerk signs too (the whole panel and the clerk sign); then the record is signed.
+	e.wait(`document.querySelector("#signed .sig[data-signer=zhangsan]") && document.querySelector("#missing")`)
+	if code, b := e.apiLogin("zhaoliu").do("POST", "/api/hearings/"+hid+"/sign", map[string]any{"password": pw}, nil); code != 200 {
+		t.Fatalf("clerk signs: %d %s", code, b)
+	}
 	e.wait(`document.querySelector("#head [data-status=signed]") && document.querySelector("#verifiedBadge.ok")`)
 	e.wait(`document.querySelector("#signed") && document.querySelector("#signed").textContent.includes("zhangsan")`)
 	var box string

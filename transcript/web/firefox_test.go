@@ -464,6 +464,10 @@ func TestFirefoxJourney(t *testing.T) {
 	e.wait(`document.querySelector("#dlg[open] #dPass")`)
 	e.do(e.m.sendKeys("#dPass", pw))
 	e.do(e.m.click(`#dlgActions button[value=ok]`))
+	e.wait(`document.querySelector("#signed .sig[data-signer=zhangsan]")`)
+	if code, b := e.apiLogin("zhaoliu").do("POST", "/api/hearings/"+hid+"/sign", map[string]any{"password": pw}, nil); code != 200 { // the clerk signs too
+		t.Fatalf("clerk signs: %d %s", code, b)
+	}
 	e.wait(`document.querySelector("#head [data-status=signed]") && document.querySelector("#verifiedBadge.ok") && document.querySelector("#signed").textContent.includes("zhangsan")`)
 	var box string
 	e.eval(`document.querySelector("#signed").textContent`, &box)

@@ -513,6 +513,7 @@
     if (c.lifecycle && (h.status === "live" || h.status === "recess")) b += '<button type="button" class="danger" data-act="close">' + esc(t("close")) + "</button>";
     if (c.correct && (h.status === "finalized" || h.status === "signed")) b += '<button type="button" data-act="correct">' + esc(t("correctBtn")) + "</button>";
     if (c.finalize && h.status === "closed") b += '<button type="button" data-act="finalize">' + esc(t("finalize")) + "</button>";
+    if (c.finalize && h.status === "finalized") b += '<button type="button" class="ghost" data-act="review">' + esc(t("reviewTitle")) + "</button>";
     if (c.sign && h.status === "finalized") b += '<button type="button" data-act="sign">' + esc(t("sign")) + "</button>";
     const ex = "/api/hearings/" + encodeURIComponent(h.id) + "/export?format=";
     b += '<span id="exports">' + esc(t("export")) + ': <a href="' + ex + 'json" download id="exportLink">JSON</a> · <a href="' + ex + 'txt" download>TXT</a> · <a href="' + ex + 'pdf" download>PDF</a> · <a href="' + ex + 'srt" download>SRT</a> · <a href="' + ex + 'vtt" download>VTT</a></span>';
@@ -525,16 +526,70 @@
     if (h.status === "signed" || h.status === "finalized") renderSigned();
   }
 
+  const roleWord = (r) => ({ presiding: t("presidingRole"), judge: t("judgeRole"), clerk: t("clerkRole") }[r] || "");
+
+  // renderSigned shows the version, every signature (who, in which part, when), who still has
+  // to sign, the parties' reviews and the verified badge.
   async function renderSigned() {
     const r = await api("GET", "/api/hearings/" + encodeURIComponent(H.id) + "/verify");
     if (!H || r.status !== 200) return;
     const v = r.data, last = v.versions[v.versions.length - 1];
     if (!last) return;
+    H.verify = last;
     let html = '<div class="signed" id="signed">' + esc(t("version")) + " " + last.number;
-    if (last.signed) html += " · " + esc(t("signedBy")) + " <strong>" + esc(last.signer_name || last.signer) + "</strong> · " + esc(t("signedAt")) + " " + esc(fmtTime(last.signed_at));
-    html += " · " + (v.verified || (!last.signed && last.hash_ok && v.audit_ok) ? '<span class="badge ok" id="verifiedBadge">' + esc(t("verified")) + "</span>" : '<span class="badge bad" id="verifiedBadge">' + esc(t("notVerified")) + "</span>");
+    const sigs = last.signatures || [];
+    if (sigs.length) {
+      html += " · " + esc(t("signedBy")) + " " + sigs.map((x) => '<strong class="sig" data-signer="' + esc(x.signer) + '">' + esc((roleWord(x.role) ? roleWord(x.role) + " " : "") + (x.signer_name || x.signer)) + "</strong>" +
+        (x.ok ? " ✔" : " ✖") + " " + esc(fmtTime(x.signed_at))).join("，");
+      html += " · " + esc(t("signedAt")) + " " + esc(fmtTime(last.signed_at));
+    }
+    if ((last.missing || []).length) html += '<br><span id="missing">' + esc(t("awaiting")) + "：" + esc(last.missing.map((p) => p.name || p.user).join("、")) + "</span>";
+    if ((last.reviews || []).length) html += '<br><span id="reviews">' + esc(t("reviewsLabel")) + "：" + last.reviews.map((x) => esc(x.party) + " " +
+      (x.outcome === "refused" ? esc(t("refused")) + "（" + esc(x.reason) + "）" : esc(t("confirmedRead")))).join("；") + "</span>";
+    const ok = v.audit_ok && last.hash_ok && (sigs.length === 0 || last.signature_ok);
+    html += " · " + (ok ? '<span class="badge ok" id="verifiedBadge">' + esc(t("verified")) + "</span>" : '<span class="badge bad" id="verifiedBadge">' + esc(t("notVerified")) + "</span>");
     H.signHTML = html + "</div>";
     $("#signBox").innerHTML = H.signHTML;
+    // Who has signed no longer gets the sign button; reviews are over once anyone signed.
+    if (sigs.some((x) => x.signer === S.me.name)) { const b = $("#head button[data-act=sign]"); if (b) b.remove(); }
+    if (sigs.length) { const b = $("#head button[data-act=review]"); if (b) b.remove(); }
+  }
+
+  // signDialog shows the judge (or the clerk) what they sign: the formatted document, the case,
+  // the version and its hash; the password unlocks the signing key.
+  async function signDialog() {
+    const id = encodeURIComponent(H.id), h = H.hearing;
+    const vr = await api("GET", "/api/hearings/" + id + "/versions");
+    const ver = vr.status === 200 && vr.data.length ? vr.data[vr.data.length - 1] : null;
+    if (!ver) { say(t("e_state")); return; }
+    let preview = "";
+    try {
+      const res = await fetch("/api/hearings/" + id + "/export?format=txt&version=" + ver.number, { credentials: "same-origin" });
+      preview = res.ok ? await res.text() : "";
+    } catch (e) { preview = ""; }
+    if (!preview) { say(t("e_network")); return; }
+    const v = await dialog(t("signTitle") + " — " + (h.case_number || h.id) + " · " + t("version") + " " + ver.number,
+      '<dl class="signwhat" id="signWhat"><dt>' + esc(t("caseNumber")) + "</dt><dd>" + esc(h.case_number) + "</dd><dt>" + esc(t("title")) + "</dt><dd>" + esc(h.title) +
+      "</dd><dt>" + esc(t("version")) + '</dt><dd id="signVersion">' + ver.number + "</dd><dt>" + esc(t("versionHash")) + '</dt><dd><code id="signHash">' + esc(ver.hash) + "</code></dd></dl>" +
+      '<p class="muted">' + esc(t("previewHelp")) + ' <a href="/api/hearings/' + id + "/export?format=pdf&version=" + ver.number + '" target="_blank" rel="noopener">PDF</a></p>' +
+      '<pre class="preview" id="preview" tabindex="0">' + esc(preview) + "</pre>" +
+      '<label for="dPass">' + esc(t("signPassword")) + '</label><input id="dPass" type="password" autocomplete="current-password" required>',
+      [{ label: t("signConfirm"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
+    if (v !== "ok") return;
+    const r = await api("POST", "/api/hearings/" + id + "/sign", { password: $("#dPass").value });
+    report(r, t("sign"));
+    if (r.status === 200) { refreshHearing(); renderSigned(); }
+  }
+
+  async function reviewDialog() {
+    const v = await dialog(t("reviewTitle"), '<p class="muted">' + esc(t("reviewHelp")) + '</p><label for="rvParty">' + esc(t("party")) + '</label><input id="rvParty" required>' +
+      '<label for="rvOutcome">' + esc(t("reviewOutcome")) + '</label><select id="rvOutcome"><option value="confirmed">' + esc(t("confirmedRead")) + '</option><option value="refused">' + esc(t("refused")) + "</option></select>" +
+      '<label for="rvReason">' + esc(t("reviewReason")) + '</label><input id="rvReason">',
+      [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
+    if (v !== "ok") return;
+    const r = await api("POST", "/api/hearings/" + encodeURIComponent(H.id) + "/review", { party: $("#rvParty").value, outcome: $("#rvOutcome").value, reason: $("#rvReason").value });
+    report(r, t("reviewTitle"));
+    if (r.status === 200) renderSigned();
   }
 
   async function lifecycleAct(act) {
@@ -569,12 +624,9 @@
       if (v !== "ok") return;
       report(await api("POST", "/api/hearings/" + id + "/finalize", {}), t("finalize"));
     } else if (act === "sign") {
-      const v = await dialog(t("signTitle"), '<label for="dPass">' + esc(t("signPassword")) + '</label><input id="dPass" type="password" autocomplete="current-password" required>',
-        [{ label: t("sign"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
-      if (v !== "ok") return;
-      const r = await api("POST", "/api/hearings/" + id + "/sign", { password: $("#dPass").value });
-      report(r, t("sign"));
-      if (r.status === 200) refreshHearing();
+      signDialog();
+    } else if (act === "review") {
+      reviewDialog();
     }
   }
 
