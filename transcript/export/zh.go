@@ -25,7 +25,11 @@ func zhLines(r *transcript.Record, opt Options) []string {
 	add := func(s ...string) { l = append(l, s...) }
 	add(center(h.Court, 40), center("法庭审理笔录", 40))
 	if draft {
-		add(center("【草稿】本笔录尚未定稿并经审判人员签名，仅供核对", 40))
+		if r.Version == 0 {
+			add(center("【草稿】本笔录尚未定稿，仅供核对", 40))
+		} else {
+			add(center("【草稿】本笔录尚未经全部审判人员和书记员签名，仅供核对", 40))
+		}
 	}
 	add("")
 	add("案号："+h.CaseNumber, "案由："+h.Cause)

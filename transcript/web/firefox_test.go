@@ -262,11 +262,11 @@ func TestFirefoxJourney(t *testing.T) {
 	// Shift+Tab leaves it again (no keyboard trap). (After the list, Firefox also stops on the
 	// side panel when it overflows: scroll containers are keyboard-focusable there.)
 	e.focus(sel(segs[1].ID))
-	e.focus(`#head a[href$="format=srt"]`)
+	e.focus(`#head a[href$="format=vtt"]`)
 	e.key(keyTab)
 	e.wait(fmt.Sprintf(`document.activeElement.id === "s-%d"`, segs[1].ID))
 	e.key(keyTab, keyShift)
-	e.wait(`document.activeElement.matches('#head a[href$="format=srt"]')`)
+	e.wait(`document.activeElement.matches('#head a[href$="format=vtt"]')`)
 
 	// Edit with the keyboard only: ↑ selects, Enter edits, typed text, Enter saves.
 	e.focus(sel(segs[1].ID))

@@ -359,3 +359,81 @@ func TestCourtTimeInTheUI(t *testing.T) {
 	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/cr-9"))
 	e.wait(`document.querySelector("#tz") && document.querySelector("#tz").textContent.includes("America/Chicago")`)
 }
+
+// TestSignWhatYouSee: the clerk records the parties' review (a refusal with its reason); the
+// judge's sign dialog names the case, the version and its hash and shows the formatted record
+// before the password; the clerk signs too, and only then is the record signed and no longer
+// a draft. Headers print display names.
+func TestSignWhatYouSee(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const hid = "h-sign"
+	e.repairHearing(hid)
+	if err := e.store.SetDisplayName(ctx, "admin", "zhangsan", "张三"); err != nil {
+		t.Fatal(err)
+	}
+	e.replay(hid, "judge", 0, "现在开庭。")
+	e.replay(hid, "plaintiff", 3000, "请求判令被告支付货款。")
+	if _, err := e.store.CloseHearing(ctx, "zhaoliu", hid, []transcript.AudioFile{}); err != nil {
+		t.Fatal(err)
+	}
+	ver, err := e.store.Finalize(ctx, "zhaoliu", hid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.login("zhaoliu")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.wait(`document.querySelector("#head button[data-act=review]")`)
+	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=review]`)))
+	e.wait(`document.querySelector("#dlg[open] #rvParty")`)
+	e.eval(`document.querySelector("#rvOutcome").value = "refused"`, nil)
+	e.run(chromedp.SendKeys(chromedp.CSS("#rvParty"), "被告李某"), chromedp.SendKeys(chromedp.CSS("#rvReason"), "认为第二段记录不全"),
+		chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.wait(`document.querySelector("#reviews") && document.querySelector("#reviews").textContent.includes("拒绝签名")`)
+	e.logout()
+
+	e.login("zhangsan")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	var who string
+	e.wait(`document.querySelector("#head button[data-act=sign]")`)
+	e.eval(`document.querySelector("#who").textContent`, &who)
+	if !strings.HasPrefix(who, "张三") {
+		t.Fatalf("header shows %q, want the display name", who)
+	}
+	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=sign]`)))
+	e.wait(`document.querySelector("#dlg[open] #preview") && document.querySelector("#dPass")`)
+	var got struct{ Title, Hash, Version, Preview string }
+	e.eval(`({Title: document.querySelector("#dlgTitle").textContent, Hash: document.querySelector("#signHash").textContent,
+		Version: document.querySelector("#signVersion").textContent, Preview: document.querySelector("#preview").textContent})`, &got)
+	if !strings.Contains(got.Title, "（2026）京0105民初77号") || got.Hash != ver.Hash || got.Version != "1" ||
+		!strings.Contains(got.Preview, "法庭审理笔录") || !strings.Contains(got.Preview, "请求判令被告支付货款。") || !strings.Contains(got.Preview, "被告李某：拒绝签名") {
+		t.Fatalf("sign dialog %+v (version hash %s)", got, ver.Hash)
+	}
+	e.shot("18-sign-preview")
+	e.run(chromedp.SendKeys(chromedp.CSS("#dPass"), pw), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.wait(`document.querySelector("#signed .sig[data-signer=zhangsan]") && document.querySelector("#missing") && !document.querySelector("#head button[data-act=sign]")`)
+	if h, _ := e.store.GetHearing(ctx, hid); h.Status != transcript.StatusFinalized {
+		t.Fatalf("signed by the judge alone: %s", h.Status)
+	}
+	e.logout()
+
+	// The clerk signs in the UI as well; now the record is signed and the export is no draft.
+	e.login("zhaoliu")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.wait(`document.querySelector("#head button[data-act=sign]") && !document.querySelector("#head button[data-act=review]")`)
+	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=sign]`)))
+	e.wait(`document.querySelector("#dlg[open] #preview") && document.querySelector("#dPass")`)
+	e.run(chromedp.SendKeys(chromedp.CSS("#dPass"), pw), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.wait(`document.querySelector("#head [data-status=signed]") && document.querySelector("#signed .sig[data-signer=zhaoliu]") && !document.querySelector("#missing") && document.querySelector("#verifiedBadge.ok")`)
+	e.shot("19-signed-by-panel-and-clerk")
+	c := e.apiLogin("viewer")
+	code, txt := c.do("GET", "/api/hearings/"+hid+"/export?format=txt", nil, nil)
+	if code != 200 || strings.Contains(string(txt), "草稿") || !strings.Contains(string(txt), "以上笔录经核对无误") || !strings.Contains(string(txt), "审判长（签名）：张三（已电子签名）") {
+		t.Fatalf("signed export: %d\n%s", code, txt)
+	}
+	_, js := c.do("GET", "/api/hearings/"+hid+"/export?format=json", nil, nil)
+	res, err := transcript.VerifyRecord(js, nil, "")
+	if err != nil || len(res.Signers) != 2 || len(res.Missing) != 0 {
+		t.Fatalf("verify: %+v %v", res, err)
+	}
+}
