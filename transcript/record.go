@@ -105,22 +105,27 @@ func (r *Record) MissingSigners() []string {
 
 // RecordHearing is the hearing header of a record.
 type RecordHearing struct {
-	ID          string    `json:"id"`
-	CaseNumber  string    `json:"case_number"`
-	Cause       string    `json:"cause"`
-	Court       string    `json:"court"`
-	Courtroom   string    `json:"courtroom"`
-	Title       string    `json:"title"`
-	Language    string    `json:"language"`
-	TimeZone    string    `json:"time_zone,omitempty"` // IANA zone the court's times are printed in
-	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
-	StartedAt   time.Time `json:"started_at,omitzero"`
-	ClosedAt    time.Time `json:"closed_at,omitzero"`
-	Presiding   string    `json:"presiding"`
-	Judges      []string  `json:"judges"`
-	Clerk       string    `json:"clerk"`
-	Parties     []string  `json:"parties"`
-	Seats       []Seat    `json:"seats"`
+	ID                 string    `json:"id"`
+	CaseNumber         string    `json:"case_number"`
+	Cause              string    `json:"cause"`
+	Court              string    `json:"court"`
+	Courtroom          string    `json:"courtroom"`
+	Title              string    `json:"title"`
+	Language           string    `json:"language"`
+	TimeZone           string    `json:"time_zone,omitempty"` // IANA zone the court's times are printed in
+	ScheduledAt        time.Time `json:"scheduled_at,omitzero"`
+	StartedAt          time.Time `json:"started_at,omitzero"`
+	ClosedAt           time.Time `json:"closed_at,omitzero"`
+	Presiding          string    `json:"presiding"`
+	Judges             []string  `json:"judges"`
+	Clerk              string    `json:"clerk"`
+	Parties            []string  `json:"parties"`
+	Seats              []Seat    `json:"seats"`
+	PartyList          []Party   `json:"party_list,omitempty"`
+	NotPublic          bool      `json:"not_public,omitempty"`
+	NotPublicReason    string    `json:"not_public_reason,omitempty"`
+	Reporter           string    `json:"reporter,omitempty"`
+	ReporterCredential string    `json:"reporter_credential,omitempty"`
 	// Names maps the user names of the record (bench, clerk, finalizer, correction authors)
 	// to the names they are printed as (users' display names); exports never print logins.
 	Names map[string]string `json:"names,omitempty"`
@@ -150,6 +155,9 @@ type RecordNote struct {
 	EndMS  int64    `json:"end_ms,omitempty"`
 	Text   string   `json:"text"`
 	Author string   `json:"author"`
+	// Seat and Witness of a sworn, examination or exhibit mark.
+	Seat    string `json:"seat,omitempty"`
+	Witness string `json:"witness,omitempty"`
 }
 
 // Signature is a judge's Ed25519 signature over a version. The signed message is the

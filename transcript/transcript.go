@@ -76,6 +76,16 @@ type Hearing struct {
 	Clerk     string   `json:"clerk"`            // user name of the clerk (书记员)
 	// Parties present, free text lines for the record header (当事人及诉讼参加人到庭情况).
 	Parties []string `json:"parties,omitempty"`
+	// PartyList is the structured block of parties and their agents (当事人及其诉讼代理人);
+	// when set, exports print it instead of the free-text Parties lines.
+	PartyList []Party `json:"party_list,omitempty"`
+	// NotPublic marks a hearing held in camera (不公开开庭审理), with the legal reason.
+	NotPublic       bool   `json:"not_public,omitempty"`
+	NotPublicReason string `json:"not_public_reason,omitempty"`
+	// Reporter and ReporterCredential name who certifies a US transcript (the official
+	// reporter or recorder, e.g. "CSR No. 12345"); default the clerk's display name.
+	Reporter           string `json:"reporter,omitempty"`
+	ReporterCredential string `json:"reporter_credential,omitempty"`
 
 	Seats      []Seat   `json:"seats"`
 	Vocabulary []string `json:"vocabulary,omitempty"` // terms for the engine prompt
@@ -121,22 +131,44 @@ func (h *Hearing) SeatByName(seat string) (Seat, bool) {
 	return Seat{}, false
 }
 
+// Party is one party with its agents: {原告, 张某, "男，1980年1月1日出生，住北京市朝阳区", [{委托诉讼代理人, 李四, 北京某律师事务所律师}]}.
+type Party struct {
+	Role    string  `json:"role"` // 原告, 被告, 第三人; Plaintiff, Defendant
+	Name    string  `json:"name"`
+	Details string  `json:"details,omitempty"`
+	Present bool    `json:"present,omitempty"` // appeared in court (到庭)
+	Agents  []Agent `json:"agents,omitempty"`
+}
+
+// Agent is a party's representative: 委托诉讼代理人, 法定代理人; Counsel.
+type Agent struct {
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Details string `json:"details,omitempty"` // firm, bar number
+	Present bool   `json:"present,omitempty"`
+}
+
 // HearingUpdate changes the case data of a hearing. Nil fields are left as they are.
 type HearingUpdate struct {
-	CaseNumber  *string
-	Cause       *string
-	Court       *string
-	Courtroom   *string
-	Title       *string
-	Language    *string
-	TimeZone    *string
-	ScheduledAt *time.Time
-	Presiding   *string
-	Judges      *[]string
-	Clerk       *string
-	Parties     *[]string
-	Seats       *[]Seat
-	Vocabulary  *[]string
+	CaseNumber         *string
+	Cause              *string
+	Court              *string
+	Courtroom          *string
+	Title              *string
+	Language           *string
+	TimeZone           *string
+	ScheduledAt        *time.Time
+	Presiding          *string
+	Judges             *[]string
+	Clerk              *string
+	Parties            *[]string
+	PartyList          *[]Party
+	NotPublic          *bool
+	NotPublicReason    *string
+	Reporter           *string
+	ReporterCredential *string
+	Seats              *[]Seat
+	Vocabulary         *[]string
 }
 
 // SegmentStatus is how far the engine got with a segment.
@@ -206,7 +238,14 @@ const (
 	NoteRecess     NoteKind = "recess"     // 休庭, with reason
 	NoteResume     NoteKind = "resume"     // 继续开庭, with reason
 	NoteGap        NoteKind = "gap"        // audio missing between AtMS and EndMS
+	// Marks the clerk sets for the US transcript layout; never guessed from words.
+	NoteSworn       NoteKind = "sworn"       // Witness (seat) sworn; Text: the witness's name
+	NoteExamination NoteKind = "examination" // Text: direct|cross|redirect|recross|end; Seat: examiner, Witness: witness seat
+	NoteExhibit     NoteKind = "exhibit"     // Text: the exhibit, e.g. "Government Exhibit 1 (photograph) received"
 )
+
+// Examination kinds of a NoteExamination mark.
+var Examinations = []string{"direct", "cross", "redirect", "recross", "end"}
 
 // Note is a marker in the record that is not speech.
 type Note struct {
@@ -216,6 +255,8 @@ type Note struct {
 	AtMS      int64     `json:"at_ms"`
 	EndMS     int64     `json:"end_ms,omitempty"`     // gaps: end of the missing audio
 	SegmentID int64     `json:"segment_id,omitempty"` // annotation attached to a segment
+	Seat      string    `json:"seat,omitempty"`       // examination: the examining counsel's seat
+	Witness   string    `json:"witness,omitempty"`    // sworn, examination, exhibit: the witness's seat
 	Text      string    `json:"text"`                 // the remark or reason
 	Author    string    `json:"author"`
 	CreatedAt time.Time `json:"created_at"`

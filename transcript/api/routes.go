@@ -280,21 +280,26 @@ func (s *Server) listHearings(w http.ResponseWriter, r *http.Request) {
 
 // hearingBody is the editable part of a hearing in create and update requests.
 type hearingBody struct {
-	ID          string             `json:"id"`
-	CaseNumber  *string            `json:"case_number"`
-	Cause       *string            `json:"cause"`
-	Court       *string            `json:"court"`
-	Courtroom   *string            `json:"courtroom"`
-	Title       *string            `json:"title"`
-	Language    *string            `json:"language"`
-	TimeZone    *string            `json:"time_zone"`
-	ScheduledAt *time.Time         `json:"scheduled_at"`
-	Presiding   *string            `json:"presiding"`
-	Judges      *[]string          `json:"judges"`
-	Clerk       *string            `json:"clerk"`
-	Parties     *[]string          `json:"parties"`
-	Seats       *[]transcript.Seat `json:"seats"`
-	Vocabulary  *[]string          `json:"vocabulary"`
+	ID                 string              `json:"id"`
+	CaseNumber         *string             `json:"case_number"`
+	Cause              *string             `json:"cause"`
+	Court              *string             `json:"court"`
+	Courtroom          *string             `json:"courtroom"`
+	Title              *string             `json:"title"`
+	Language           *string             `json:"language"`
+	TimeZone           *string             `json:"time_zone"`
+	ScheduledAt        *time.Time          `json:"scheduled_at"`
+	Presiding          *string             `json:"presiding"`
+	Judges             *[]string           `json:"judges"`
+	Clerk              *string             `json:"clerk"`
+	Parties            *[]string           `json:"parties"`
+	PartyList          *[]transcript.Party `json:"party_list"`
+	NotPublic          *bool               `json:"not_public"`
+	NotPublicReason    *string             `json:"not_public_reason"`
+	Reporter           *string             `json:"reporter"`
+	ReporterCredential *string             `json:"reporter_credential"`
+	Seats              *[]transcript.Seat  `json:"seats"`
+	Vocabulary         *[]string           `json:"vocabulary"`
 }
 
 func (b *hearingBody) check() string {
@@ -363,6 +368,13 @@ func (s *Server) createHearing(w http.ResponseWriter, r *http.Request) {
 	if b.Parties != nil {
 		h.Parties = *b.Parties
 	}
+	if b.PartyList != nil {
+		h.PartyList = *b.PartyList
+	}
+	if b.NotPublic != nil {
+		h.NotPublic = *b.NotPublic
+	}
+	h.NotPublicReason, h.Reporter, h.ReporterCredential = str(b.NotPublicReason), str(b.Reporter), str(b.ReporterCredential)
 	if b.Seats != nil {
 		h.Seats = *b.Seats
 	}
@@ -402,7 +414,8 @@ func (s *Server) updateHearing(w http.ResponseWriter, r *http.Request) {
 	}
 	u := transcript.HearingUpdate{CaseNumber: b.CaseNumber, Cause: b.Cause, Court: b.Court, Courtroom: b.Courtroom,
 		Title: b.Title, Language: b.Language, TimeZone: b.TimeZone, ScheduledAt: b.ScheduledAt, Presiding: b.Presiding, Judges: b.Judges,
-		Clerk: b.Clerk, Parties: b.Parties, Seats: b.Seats, Vocabulary: b.Vocabulary}
+		Clerk: b.Clerk, Parties: b.Parties, Seats: b.Seats, Vocabulary: b.Vocabulary,
+		PartyList: b.PartyList, NotPublic: b.NotPublic, NotPublicReason: b.NotPublicReason, Reporter: b.Reporter, ReporterCredential: b.ReporterCredential}
 	out, err := s.store.UpdateHearing(r.Context(), userOf(r).user.Name, h.ID, u)
 	if err != nil {
 		s.storeError(w, r, err)
@@ -568,6 +581,10 @@ type noteReq struct {
 	AtMS      int64  `json:"at_ms"`
 	SegmentID int64  `json:"segment_id"`
 	Text      string `json:"text"`
+	// Kind is annotation (default) or one of the clerk's marks: sworn, examination, exhibit.
+	Kind    string `json:"kind,omitempty"`
+	Seat    string `json:"seat,omitempty"`
+	Witness string `json:"witness,omitempty"`
 }
 
 func (s *Server) addNote(w http.ResponseWriter, r *http.Request) {
@@ -583,8 +600,17 @@ func (s *Server) addNote(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid", "a note needs text and a time")
 		return
 	}
+	kind := transcript.NoteKind(req.Kind)
+	switch kind {
+	case "":
+		kind = transcript.NoteAnnotation
+	case transcript.NoteAnnotation, transcript.NoteSworn, transcript.NoteExamination, transcript.NoteExhibit:
+	default:
+		writeError(w, http.StatusBadRequest, "invalid", "kind: annotation, sworn, examination or exhibit")
+		return
+	}
 	n, err := s.store.AddNote(r.Context(), userOf(r).user.Name, h.ID,
-		transcript.Note{Kind: transcript.NoteAnnotation, AtMS: req.AtMS, SegmentID: req.SegmentID, Text: req.Text})
+		transcript.Note{Kind: kind, AtMS: req.AtMS, SegmentID: req.SegmentID, Text: req.Text, Seat: req.Seat, Witness: req.Witness})
 	if err != nil {
 		s.storeError(w, r, err)
 		return

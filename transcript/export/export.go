@@ -30,6 +30,8 @@ type Options struct {
 	FontPath string
 	// Now is the export time: the PDF's creation date. Default time.Now().
 	Now time.Time
+	// LinesPerPage of the US transcript layout (10–60; default 25, some states use 32).
+	LinesPerPage int
 }
 
 // locFor is the zone the record's wall-clock times are printed in.
@@ -198,7 +200,7 @@ func items(r *transcript.Record) []item {
 	var out []item
 	si, ni := 0, 0
 	for si < len(r.Segments) || ni < len(r.Notes) {
-		if ni >= len(r.Notes) || si < len(r.Segments) && r.Segments[si].StartMS <= r.Notes[ni].AtMS {
+		if ni >= len(r.Notes) || si < len(r.Segments) && r.Segments[si].StartMS < r.Notes[ni].AtMS { // a note at a segment's start comes first (a mark before the speech it heads)
 			out = append(out, item{at: r.Segments[si].StartMS, seg: &r.Segments[si]})
 			si++
 		} else {

@@ -43,6 +43,18 @@ func zhLines(r *transcript.Record, opt Options) []string {
 	}
 	add("时间：" + zhTime(start, loc) + "至" + zhTime(h.ClosedAt, loc) + zone)
 	add("地点：" + h.Courtroom)
+	way := "公开开庭审理"
+	if h.NotPublic {
+		way = "不公开开庭审理"
+		if h.NotPublicReason != "" {
+			way += "（" + h.NotPublicReason + "）"
+		}
+	}
+	org := "独任审判"
+	if len(h.Judges) > 0 {
+		org = "合议庭"
+	}
+	add("审理方式：" + way + "　审判组织：" + org)
 	add("审判长：" + nameOf(r, h.Presiding, "审判长"))
 	if len(h.Judges) > 0 {
 		names := []string{}
@@ -52,7 +64,23 @@ func zhLines(r *transcript.Record, opt Options) []string {
 		add("审判员：" + strings.Join(names, "、"))
 	}
 	add("书记员：" + nameOf(r, h.Clerk, "书记员"))
-	if len(h.Parties) > 0 {
+	if len(h.PartyList) > 0 {
+		add("当事人及其诉讼代理人：")
+		for _, p := range h.PartyList {
+			line := "　　" + p.Role + "：" + p.Name
+			if p.Details != "" {
+				line += "，" + p.Details
+			}
+			add(line + presence(p.Present) + "。")
+			for _, a := range p.Agents {
+				line := "　　　　" + a.Kind + "：" + a.Name
+				if a.Details != "" {
+					line += "，" + a.Details
+				}
+				add(line + presence(a.Present) + "。")
+			}
+		}
+	} else if len(h.Parties) > 0 {
 		add("到庭人员：")
 		for _, p := range h.Parties {
 			add("　　" + p)
@@ -119,6 +147,13 @@ func zhLines(r *transcript.Record, opt Options) []string {
 			}
 		}
 	}
+	// Room for every party and agent to confirm with their own signature (以上笔录已阅，无误).
+	if signers := partySigners(h); len(signers) > 0 {
+		add("")
+		for _, who := range signers {
+			add(who + "：以上笔录已阅，无误。　签名：＿＿＿＿＿＿　　年　月　日")
+		}
+	}
 	if draft {
 		add("", "（草稿，未经定稿签名）", "")
 	} else {
@@ -169,6 +204,34 @@ func sigName(s *transcript.Signature) string {
 func signedBy(r *transcript.Record, presiding string, loc *time.Location) string {
 	name := nameOf(r, presiding, "审判长")
 	return name + esigned(r, presiding)
+}
+
+func presence(p bool) string {
+	if p {
+		return "，到庭"
+	}
+	return ""
+}
+
+// partySigners lists who signs "以上笔录已阅，无误": each party and agent of the structured
+// block, else the seats whose court word names a party.
+func partySigners(h *transcript.RecordHearing) []string {
+	var out []string
+	for _, p := range h.PartyList {
+		out = append(out, p.Role+p.Name)
+		for _, a := range p.Agents {
+			out = append(out, p.Role+a.Kind+a.Name)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, s := range h.Seats {
+		if strings.ContainsAny(s.Role, "原被第证") && !strings.Contains(s.Role, "审判") && !strings.Contains(s.Role, "书记") {
+			out = append(out, s.Role+s.Person)
+		}
+	}
+	return out
 }
 
 func esigned(r *transcript.Record, user string) string {

@@ -29,7 +29,20 @@ func checkHearing(h *transcript.Hearing) error {
 	if err := transcript.CheckTimeZone(h.TimeZone); err != nil {
 		return err
 	}
-	for _, f := range []string{h.CaseNumber, h.Cause, h.Court, h.Courtroom, h.Title, h.Presiding, h.Clerk} {
+	if len(h.PartyList) > 64 {
+		return transcript.Invalidf("at most 64 parties")
+	}
+	fields := []string{h.CaseNumber, h.Cause, h.Court, h.Courtroom, h.Title, h.Presiding, h.Clerk, h.NotPublicReason, h.Reporter, h.ReporterCredential}
+	for _, p := range h.PartyList {
+		if len(p.Agents) > 16 {
+			return transcript.Invalidf("party %q: at most 16 agents", p.Name)
+		}
+		fields = append(fields, p.Role, p.Name, p.Details)
+		for _, a := range p.Agents {
+			fields = append(fields, a.Kind, a.Name, a.Details)
+		}
+	}
+	for _, f := range fields {
 		if len(f) > maxField || !utf8.ValidString(f) {
 			return transcript.Invalidf("a hearing field is too long or not UTF-8")
 		}
@@ -122,6 +135,15 @@ func (s *Store) UpdateHearing(ctx context.Context, actor, id string, u transcrip
 		if u.Parties != nil {
 			h.Parties = *u.Parties
 		}
+		if u.PartyList != nil {
+			h.PartyList = *u.PartyList
+		}
+		if u.NotPublic != nil {
+			h.NotPublic = *u.NotPublic
+		}
+		set(&h.NotPublicReason, u.NotPublicReason)
+		set(&h.Reporter, u.Reporter)
+		set(&h.ReporterCredential, u.ReporterCredential)
 		if u.Seats != nil {
 			h.Seats = *u.Seats
 		}

@@ -190,7 +190,8 @@ func buildRecord(ctx context.Context, q querier, h *transcript.Hearing) (*transc
 	r := &transcript.Record{Schema: transcript.RecordSchema, Version: h.Version,
 		Hearing: transcript.RecordHearing{ID: h.ID, CaseNumber: h.CaseNumber, Cause: h.Cause, Court: h.Court, Courtroom: h.Courtroom,
 			Title: h.Title, Language: h.Language, TimeZone: h.TimeZone, ScheduledAt: h.ScheduledAt, StartedAt: h.StartedAt, ClosedAt: h.ClosedAt,
-			Presiding: h.Presiding, Judges: nonNil(h.Judges), Clerk: h.Clerk, Parties: nonNil(h.Parties), Seats: h.Seats}}
+			Presiding: h.Presiding, Judges: nonNil(h.Judges), Clerk: h.Clerk, Parties: nonNil(h.Parties), Seats: h.Seats,
+			PartyList: h.PartyList, NotPublic: h.NotPublic, NotPublicReason: h.NotPublicReason, Reporter: h.Reporter, ReporterCredential: h.ReporterCredential}}
 	if r.Hearing.Seats == nil {
 		r.Hearing.Seats = []transcript.Seat{}
 	}
@@ -217,7 +218,7 @@ func buildRecord(ctx context.Context, q querier, h *transcript.Hearing) (*transc
 		if n.Deleted {
 			continue
 		}
-		r.Notes = append(r.Notes, transcript.RecordNote{Kind: n.Kind, AtMS: n.AtMS, EndMS: n.EndMS, Text: n.Text, Author: n.Author})
+		r.Notes = append(r.Notes, transcript.RecordNote{Kind: n.Kind, AtMS: n.AtMS, EndMS: n.EndMS, Text: n.Text, Author: n.Author, Seat: n.Seat, Witness: n.Witness})
 	}
 	if r.Corrections, err = queryCorrections(ctx, q, h.ID); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/courtscribe/courtscribe/capture/wire"
@@ -363,8 +364,23 @@ func (s *Store) Delete(ctx context.Context, actor string, id, base int64, reason
 
 // AddNote implements transcript.Segments.
 func (s *Store) AddNote(ctx context.Context, actor, hearingID string, n transcript.Note) (*transcript.Note, error) {
-	if n.Kind != transcript.NoteAnnotation && n.Kind != transcript.NoteGap {
-		return nil, transcript.Invalidf("note kind %q: annotation or gap (recess and resume go through the lifecycle)", n.Kind)
+	switch n.Kind {
+	case transcript.NoteAnnotation, transcript.NoteGap:
+		n.Seat, n.Witness = "", ""
+	case transcript.NoteSworn, transcript.NoteExhibit:
+		n.Seat = ""
+	case transcript.NoteExamination:
+		if !slices.Contains(transcript.Examinations, n.Text) {
+			return nil, transcript.Invalidf("examination %q: direct, cross, redirect, recross or end", n.Text)
+		}
+	default:
+		return nil, transcript.Invalidf("note kind %q: annotation, gap, sworn, examination or exhibit (recess and resume go through the lifecycle)", n.Kind)
+	}
+	if (n.Kind == transcript.NoteSworn || n.Kind == transcript.NoteExamination && n.Text != "end") && n.Witness == "" {
+		return nil, transcript.Invalidf("a %s mark names the witness's seat", n.Kind)
+	}
+	if n.Kind == transcript.NoteExamination && n.Text != "end" && n.Seat == "" {
+		return nil, transcript.Invalidf("an examination mark names the examining counsel's seat")
 	}
 	if err := checkText(n.Text); err != nil {
 		return nil, err
@@ -380,6 +396,11 @@ func (s *Store) AddNote(ctx context.Context, actor, hearingID string, n transcri
 		}
 		if !h.Status.Editable() {
 			return transcript.Statef("hearing %s is %s", h.ID, h.Status)
+		}
+		for _, seat := range []string{n.Seat, n.Witness} {
+			if _, ok := h.SeatByName(seat); seat != "" && !ok {
+				return transcript.Invalidf("seat %q is not in the seat map of hearing %s", seat, h.ID)
+			}
 		}
 		if n.SegmentID != 0 {
 			g, err := getSegment(t.ctx, t, n.SegmentID)
@@ -398,8 +419,8 @@ func (s *Store) AddNote(ctx context.Context, actor, hearingID string, n transcri
 
 func (t *tx) insertNote(hearingID, actor string, n transcript.Note) (*transcript.Note, error) {
 	n.HearingID, n.Author, n.CreatedAt = hearingID, actor, t.now
-	res, err := t.ExecContext(t.ctx, `INSERT INTO notes(hearing_id, kind, at_ms, end_ms, segment_id, text, author, created_at) VALUES(?,?,?,?,?,?,?,?)`,
-		hearingID, string(n.Kind), n.AtMS, n.EndMS, n.SegmentID, n.Text, n.Author, fmtTime(n.CreatedAt))
+	res, err := t.ExecContext(t.ctx, `INSERT INTO notes(hearing_id, kind, at_ms, end_ms, segment_id, text, author, created_at, seat, witness) VALUES(?,?,?,?,?,?,?,?,?,?)`,
+		hearingID, string(n.Kind), n.AtMS, n.EndMS, n.SegmentID, n.Text, n.Author, fmtTime(n.CreatedAt), n.Seat, n.Witness)
 	if err != nil {
 		return nil, err
 	}
@@ -413,12 +434,12 @@ func (s *Store) ListNotes(ctx context.Context, hearingID string) ([]transcript.N
 	return queryNotes(ctx, s.rdb, hearingID)
 }
 
-const noteCols = `id, hearing_id, kind, at_ms, end_ms, segment_id, text, author, created_at, revision, deleted, updated_by, updated_at`
+const noteCols = `id, hearing_id, kind, at_ms, end_ms, segment_id, text, author, created_at, revision, deleted, updated_by, updated_at, seat, witness`
 
 func scanNote(r scanner) (*transcript.Note, error) {
 	var n transcript.Note
 	var kind, at, upd string
-	if err := r.Scan(&n.ID, &n.HearingID, &kind, &n.AtMS, &n.EndMS, &n.SegmentID, &n.Text, &n.Author, &at, &n.Revision, &n.Deleted, &n.UpdatedBy, &upd); err != nil {
+	if err := r.Scan(&n.ID, &n.HearingID, &kind, &n.AtMS, &n.EndMS, &n.SegmentID, &n.Text, &n.Author, &at, &n.Revision, &n.Deleted, &n.UpdatedBy, &upd, &n.Seat, &n.Witness); err != nil {
 		return nil, err
 	}
 	n.Kind, n.CreatedAt = transcript.NoteKind(kind), parseTime(at)
