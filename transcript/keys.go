@@ -3,8 +3,10 @@ package transcript
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -155,6 +157,26 @@ func NewSignature(priv ed25519.PrivateKey, signer, signerName, hearingID string,
 	}
 	s.Value = base64.StdEncoding.EncodeToString(ed25519.Sign(priv, msg))
 	return s, nil
+}
+
+// NewRoleSignature signs as NewSignature does, naming the signer's role, key fingerprint and
+// the hash of the parties' reviews the signer saw.
+func NewRoleSignature(priv ed25519.PrivateKey, signer, signerName, role, hearingID string, version int, versionHash, reviewsHash string, at time.Time) (*Signature, error) {
+	pub := priv.Public().(ed25519.PublicKey)
+	s := &Signature{Algorithm: "ed25519", Signer: signer, SignerName: signerName, Role: role, KeyFingerprint: KeyFingerprint(pub),
+		ReviewsHash: reviewsHash, HearingID: hearingID, Version: version, VersionHash: versionHash, SignedAt: normTime(at), PublicKey: encodeKey(pub)}
+	msg, err := SignedMessage(s)
+	if err != nil {
+		return nil, err
+	}
+	s.Value = base64.StdEncoding.EncodeToString(ed25519.Sign(priv, msg))
+	return s, nil
+}
+
+// KeyFingerprint is the hex SHA-256 of an Ed25519 public key.
+func KeyFingerprint(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return hex.EncodeToString(sum[:])
 }
 
 func encodeKey(pub []byte) string { return base64.StdEncoding.EncodeToString(pub) }

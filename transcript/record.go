@@ -31,26 +31,108 @@ type Record struct {
 	AuditHead   string     `json:"audit_head"`
 	VersionHash string     `json:"version_hash"`
 	Signature   *Signature `json:"signature,omitempty"`
+	// Cosignatures are the other signatures the procedure requires (the other judges of the
+	// panel, the clerk), each over the same version hash; like Signature, outside the hash.
+	Cosignatures []Signature `json:"cosignatures,omitempty"`
+	// Reviews record the parties' reading of this version (art. 150 CPL): confirmed, or
+	// refused with the reason. Recorded before anyone signs; every signature covers them by
+	// ReviewsHash.
+	Reviews []PartyReview `json:"reviews,omitempty"`
+}
+
+// PartyReview is one party's review of a finalized version, recorded by the clerk.
+type PartyReview struct {
+	Party      string    `json:"party"`            // who read it, as the record names them
+	Outcome    string    `json:"outcome"`          // "confirmed" (以上笔录已阅，无误) or "refused" (拒绝签名)
+	Reason     string    `json:"reason,omitempty"` // why they refused, or what they noted
+	RecordedBy string    `json:"recorded_by"`
+	At         time.Time `json:"at"`
+}
+
+// Review outcomes.
+const (
+	ReviewConfirmed = "confirmed"
+	ReviewRefused   = "refused"
+)
+
+// ReviewsHash is hex SHA-256 of the canonical JSON of the reviews, "" when there are none.
+func ReviewsHash(rs []PartyReview) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	b, _ := canonicalJSON(rs)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Signatures returns every signature of the record, the first one first.
+func (r *Record) Signatures() []Signature {
+	var out []Signature
+	if r.Signature != nil {
+		out = append(out, *r.Signature)
+	}
+	return append(out, r.Cosignatures...)
+}
+
+// RequiredSigners lists who must sign a version: the bench (presiding judge first, then the
+// other judges of a collegial panel) and the clerk.
+func (h *RecordHearing) RequiredSigners() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, u := range append(append([]string{h.Presiding}, h.Judges...), h.Clerk) {
+		if u != "" && !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// MissingSigners lists the required signers who have not signed this version.
+func (r *Record) MissingSigners() []string {
+	signed := map[string]bool{}
+	for _, s := range r.Signatures() {
+		signed[s.Signer] = true
+	}
+	var out []string
+	for _, u := range r.Hearing.RequiredSigners() {
+		if !signed[u] {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // RecordHearing is the hearing header of a record.
 type RecordHearing struct {
-	ID          string    `json:"id"`
-	CaseNumber  string    `json:"case_number"`
-	Cause       string    `json:"cause"`
-	Court       string    `json:"court"`
-	Courtroom   string    `json:"courtroom"`
-	Title       string    `json:"title"`
-	Language    string    `json:"language"`
-	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
-	StartedAt   time.Time `json:"started_at,omitzero"`
-	ClosedAt    time.Time `json:"closed_at,omitzero"`
-	Presiding   string    `json:"presiding"`
-	Judges      []string  `json:"judges"`
-	Clerk       string    `json:"clerk"`
-	Parties     []string  `json:"parties"`
-	Seats       []Seat    `json:"seats"`
+	ID                 string    `json:"id"`
+	CaseNumber         string    `json:"case_number"`
+	Cause              string    `json:"cause"`
+	Court              string    `json:"court"`
+	Courtroom          string    `json:"courtroom"`
+	Title              string    `json:"title"`
+	Language           string    `json:"language"`
+	TimeZone           string    `json:"time_zone,omitempty"` // IANA zone the court's times are printed in
+	ScheduledAt        time.Time `json:"scheduled_at,omitzero"`
+	StartedAt          time.Time `json:"started_at,omitzero"`
+	ClosedAt           time.Time `json:"closed_at,omitzero"`
+	Presiding          string    `json:"presiding"`
+	Judges             []string  `json:"judges"`
+	Clerk              string    `json:"clerk"`
+	Parties            []string  `json:"parties"`
+	Seats              []Seat    `json:"seats"`
+	PartyList          []Party   `json:"party_list,omitempty"`
+	NotPublic          bool      `json:"not_public,omitempty"`
+	NotPublicReason    string    `json:"not_public_reason,omitempty"`
+	Reporter           string    `json:"reporter,omitempty"`
+	ReporterCredential string    `json:"reporter_credential,omitempty"`
+	// Names maps the user names of the record (bench, clerk, finalizer, correction authors)
+	// to the names they are printed as (users' display names); exports never print logins.
+	Names map[string]string `json:"names,omitempty"`
 }
+
+// NameOf returns the printed name of a user of the record: the display name, else "".
+func (h *RecordHearing) NameOf(user string) string { return h.Names[user] }
 
 // RecordSegment is one utterance as the record states it.
 type RecordSegment struct {
@@ -73,21 +155,30 @@ type RecordNote struct {
 	EndMS  int64    `json:"end_ms,omitempty"`
 	Text   string   `json:"text"`
 	Author string   `json:"author"`
+	// Seat and Witness of a sworn, examination or exhibit mark.
+	Seat    string `json:"seat,omitempty"`
+	Witness string `json:"witness,omitempty"`
 }
 
 // Signature is a judge's Ed25519 signature over a version. The signed message is the
 // canonical JSON of the Signature with Value = "" (so it covers the signer, the time, the
 // version, the version hash and the public key).
 type Signature struct {
-	Algorithm   string    `json:"algorithm"` // "ed25519"
-	Signer      string    `json:"signer"`    // user name of the judge
-	SignerName  string    `json:"signer_name,omitempty"`
-	HearingID   string    `json:"hearing_id"`
-	Version     int       `json:"version"`
-	VersionHash string    `json:"version_hash"` // hex
-	SignedAt    time.Time `json:"signed_at"`
-	PublicKey   string    `json:"public_key"` // base64 (std) of the 32-byte key
-	Value       string    `json:"value"`      // base64 (std) of the 64-byte signature
+	Algorithm  string `json:"algorithm"` // "ed25519"
+	Signer     string `json:"signer"`    // user name of the judge
+	SignerName string `json:"signer_name,omitempty"`
+	// Role is the signer's part: "presiding", "judge" or "clerk". KeyFingerprint is the hex
+	// SHA-256 of the public key (the signer's registered key). ReviewsHash covers the parties'
+	// reviews recorded before signing (ReviewsHash of Record.Reviews).
+	Role           string    `json:"role,omitempty"`
+	KeyFingerprint string    `json:"key_fingerprint,omitempty"`
+	ReviewsHash    string    `json:"reviews_hash,omitempty"`
+	HearingID      string    `json:"hearing_id"`
+	Version        int       `json:"version"`
+	VersionHash    string    `json:"version_hash"` // hex
+	SignedAt       time.Time `json:"signed_at"`
+	PublicKey      string    `json:"public_key"` // base64 (std) of the 32-byte key
+	Value          string    `json:"value"`      // base64 (std) of the 64-byte signature
 }
 
 // canonicalJSON encodes v without HTML escaping and without a trailing newline.
@@ -113,6 +204,8 @@ func RecordHash(r *Record) (string, error) {
 	c := *r
 	c.VersionHash = ""
 	c.Signature = nil
+	c.Cosignatures = nil
+	c.Reviews = nil
 	b, err := canonicalJSON(&c)
 	if err != nil {
 		return "", err

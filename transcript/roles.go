@@ -10,7 +10,7 @@ const (
 	ActionLifecycle     Action = "lifecycle"      // start, recess, resume, close (clerk of the hearing)
 	ActionFinalize      Action = "finalize"       // finalize (clerk of the hearing)
 	ActionCorrect       Action = "correct"        // 补正 after signing (clerk of the hearing)
-	ActionSign          Action = "sign"           // sign (judge on the hearing's bench)
+	ActionSign          Action = "sign"           // sign (judge on the hearing's bench, the hearing's clerk)
 	ActionManageHearing Action = "manage_hearing" // create and update hearings (admin)
 	ActionManageUsers   Action = "manage_users"   // add, disable users (admin)
 	ActionManageAgents  Action = "manage_agents"  // capture agents, devices, courtroom tokens (technician)
@@ -35,8 +35,8 @@ func Can(u *User, a Action, h *Hearing) bool {
 		return true
 	case ActionEdit, ActionLifecycle, ActionFinalize, ActionCorrect:
 		return u.Role == RoleClerk && h != nil && h.Clerk == u.Name
-	case ActionSign:
-		return u.Role == RoleJudge && h != nil && h.OnBench(u.Name)
+	case ActionSign: // the whole panel and the clerk sign the record
+		return h != nil && (u.Role == RoleJudge && h.OnBench(u.Name) || u.Role == RoleClerk && h.Clerk == u.Name)
 	case ActionManageHearing, ActionManageUsers:
 		return u.Role == RoleAdmin
 	case ActionManageAgents:

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,13 +16,6 @@ import (
 // hearing "") records every user's public key, so it holds each signer's key history: a key
 // counts from the event that registered it until the event that replaced it. The same check
 // applies to every signer (presiding judge, other judges, a clerk), whatever their role.
-
-// KeyFingerprint names a public key: "SHA256:" and the unpadded base64 of its SHA-256 (the
-// form ssh uses), short enough to read out and compare.
-func KeyFingerprint(pub []byte) string {
-	sum := sha256.Sum256(pub)
-	return "SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:])
-}
 
 // RegisteredKey is one public key registered for a user, in force from From until Until
 // (zero: still in force). Keys from a trusted key file have zero From and Until.

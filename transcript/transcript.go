@@ -62,6 +62,10 @@ type Hearing struct {
 	Courtroom  string `json:"courtroom"`
 	Title      string `json:"title"`
 	Language   string `json:"language"` // "zh" or "en"
+	// TimeZone is the court's IANA time zone (e.g. Asia/Shanghai, America/Chicago): every
+	// wall-clock time of the hearing is printed in it. Set from the server's --timezone when
+	// the hearing is created.
+	TimeZone string `json:"time_zone,omitempty"`
 
 	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
 	StartedAt   time.Time `json:"started_at,omitzero"` // first transition to live
@@ -72,6 +76,16 @@ type Hearing struct {
 	Clerk     string   `json:"clerk"`            // user name of the clerk (书记员)
 	// Parties present, free text lines for the record header (当事人及诉讼参加人到庭情况).
 	Parties []string `json:"parties,omitempty"`
+	// PartyList is the structured block of parties and their agents (当事人及其诉讼代理人);
+	// when set, exports print it instead of the free-text Parties lines.
+	PartyList []Party `json:"party_list,omitempty"`
+	// NotPublic marks a hearing held in camera (不公开开庭审理), with the legal reason.
+	NotPublic       bool   `json:"not_public,omitempty"`
+	NotPublicReason string `json:"not_public_reason,omitempty"`
+	// Reporter and ReporterCredential name who certifies a US transcript (the official
+	// reporter or recorder, e.g. "CSR No. 12345"); default the clerk's display name.
+	Reporter           string `json:"reporter,omitempty"`
+	ReporterCredential string `json:"reporter_credential,omitempty"`
 
 	Seats      []Seat   `json:"seats"`
 	Vocabulary []string `json:"vocabulary,omitempty"` // terms for the engine prompt
@@ -117,21 +131,44 @@ func (h *Hearing) SeatByName(seat string) (Seat, bool) {
 	return Seat{}, false
 }
 
+// Party is one party with its agents: {原告, 张某, "男，1980年1月1日出生，住北京市朝阳区", [{委托诉讼代理人, 李四, 北京某律师事务所律师}]}.
+type Party struct {
+	Role    string  `json:"role"` // 原告, 被告, 第三人; Plaintiff, Defendant
+	Name    string  `json:"name"`
+	Details string  `json:"details,omitempty"`
+	Present bool    `json:"present,omitempty"` // appeared in court (到庭)
+	Agents  []Agent `json:"agents,omitempty"`
+}
+
+// Agent is a party's representative: 委托诉讼代理人, 法定代理人; Counsel.
+type Agent struct {
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Details string `json:"details,omitempty"` // firm, bar number
+	Present bool   `json:"present,omitempty"`
+}
+
 // HearingUpdate changes the case data of a hearing. Nil fields are left as they are.
 type HearingUpdate struct {
-	CaseNumber  *string
-	Cause       *string
-	Court       *string
-	Courtroom   *string
-	Title       *string
-	Language    *string
-	ScheduledAt *time.Time
-	Presiding   *string
-	Judges      *[]string
-	Clerk       *string
-	Parties     *[]string
-	Seats       *[]Seat
-	Vocabulary  *[]string
+	CaseNumber         *string
+	Cause              *string
+	Court              *string
+	Courtroom          *string
+	Title              *string
+	Language           *string
+	TimeZone           *string
+	ScheduledAt        *time.Time
+	Presiding          *string
+	Judges             *[]string
+	Clerk              *string
+	Parties            *[]string
+	PartyList          *[]Party
+	NotPublic          *bool
+	NotPublicReason    *string
+	Reporter           *string
+	ReporterCredential *string
+	Seats              *[]Seat
+	Vocabulary         *[]string
 }
 
 // SegmentStatus is how far the engine got with a segment.
@@ -201,7 +238,14 @@ const (
 	NoteRecess     NoteKind = "recess"     // 休庭, with reason
 	NoteResume     NoteKind = "resume"     // 继续开庭, with reason
 	NoteGap        NoteKind = "gap"        // audio missing between AtMS and EndMS
+	// Marks the clerk sets for the US transcript layout; never guessed from words.
+	NoteSworn       NoteKind = "sworn"       // Witness (seat) sworn; Text: the witness's name
+	NoteExamination NoteKind = "examination" // Text: direct|cross|redirect|recross|end; Seat: examiner, Witness: witness seat
+	NoteExhibit     NoteKind = "exhibit"     // Text: the exhibit, e.g. "Government Exhibit 1 (photograph) received"
 )
+
+// Examination kinds of a NoteExamination mark.
+var Examinations = []string{"direct", "cross", "redirect", "recross", "end"}
 
 // Note is a marker in the record that is not speech.
 type Note struct {
@@ -211,9 +255,38 @@ type Note struct {
 	AtMS      int64     `json:"at_ms"`
 	EndMS     int64     `json:"end_ms,omitempty"`     // gaps: end of the missing audio
 	SegmentID int64     `json:"segment_id,omitempty"` // annotation attached to a segment
+	Seat      string    `json:"seat,omitempty"`       // examination: the examining counsel's seat
+	Witness   string    `json:"witness,omitempty"`    // sworn, examination, exhibit: the witness's seat
 	Text      string    `json:"text"`                 // the remark or reason
 	Author    string    `json:"author"`
 	CreatedAt time.Time `json:"created_at"`
+	// Revision counts changes after the note was added (0: as added); an edit or strike names
+	// the revision it was based on. Deleted marks a struck note (the row and history stay).
+	Revision  int64     `json:"revision,omitempty"`
+	Deleted   bool      `json:"deleted,omitempty"`
+	UpdatedBy string    `json:"updated_by,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// InsertedSegment is an utterance the clerk adds by hand: speech the recording or the
+// diarizer missed. Its text is the clerk's, so it is verified from the start.
+type InsertedSegment struct {
+	Seat    string
+	StartMS int64
+	EndMS   int64
+	Text    string
+	Reason  string // required: why the record gains an utterance nobody transcribed
+}
+
+// CorrectionRequest is a party's written request for a correction (当事人申请补正), attached
+// to the 补正 it led to. Its file, if any, is kept by SHA-256 in the record.
+type CorrectionRequest struct {
+	Party      string    `json:"party"`                // who asked, as the record names them
+	ReceivedAt time.Time `json:"received_at,omitzero"` // when the court received it
+	Text       string    `json:"text"`                 // what the request says
+	FileName   string    `json:"file_name,omitempty"`  // the scanned or submitted document
+	FileSHA256 string    `json:"file_sha256,omitempty"`
+	FileBytes  int64     `json:"file_bytes,omitempty"`
 }
 
 // Correction is a 补正: a change to a signed record, appended, never silent. It produces a new
@@ -227,6 +300,8 @@ type Correction struct {
 	Reason    string    `json:"reason"`
 	Author    string    `json:"author"`
 	CreatedAt time.Time `json:"created_at"`
+	// Request is the party's written request this correction answers, if any.
+	Request *CorrectionRequest `json:"request,omitempty"`
 }
 
 // EventKind names a change in the history.
@@ -245,9 +320,13 @@ const (
 	EventSegmentSplitNew EventKind = "segment.split_new"
 	EventSegmentMerged   EventKind = "segment.merged" // the surviving segment of a merge
 	EventSegmentDeleted  EventKind = "segment.deleted"
+	EventSegmentInserted EventKind = "segment.inserted" // a missed utterance the clerk added; Reason says why
 	EventNoteAdded       EventKind = "note.added"
+	EventNoteEdited      EventKind = "note.edited"       // Before/After the note; Reason says why
+	EventNoteDeleted     EventKind = "note.deleted"      // the note struck (row kept, Deleted); Reason says why
 	EventFinalized       EventKind = "hearing.finalized" // After: the Version
-	EventSigned          EventKind = "hearing.signed"    // After: the Signature
+	EventSigned          EventKind = "hearing.signed"    // After: the Signature (one per signer)
+	EventReviewed        EventKind = "hearing.reviewed"  // After: a PartyReview of the current version
 	EventCorrected       EventKind = "hearing.corrected" // a 补正: Before/After the segment, Reason the reason
 	EventAudio           EventKind = "hearing.audio"     // After: the []AudioFile at closing; Reason: manifest|computed|given
 	EventUserCreated     EventKind = "user.created"      // users chain (HearingID ""): After the User
@@ -288,8 +367,11 @@ type Version struct {
 	Hash      string    `json:"hash"` // hex SHA-256 of the canonical record (RecordHash)
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
-	// Signature is nil until a judge signed this version.
-	Signature *Signature `json:"signature,omitempty"`
+	// Signature is nil until someone signed this version; Cosignatures are the further
+	// signatures (the rest of the panel, the clerk); Reviews the parties' reviews.
+	Signature    *Signature    `json:"signature,omitempty"`
+	Cosignatures []Signature   `json:"cosignatures,omitempty"`
+	Reviews      []PartyReview `json:"reviews,omitempty"`
 }
 
 // Role of a user.

@@ -32,7 +32,7 @@ func TestCanRoleMatrix(t *testing.T) {
 		//            R E L F C S H U A
 		"admin":      "1 0 0 0 0 0 1 1 0",
 		"tech":       "1 0 0 0 0 0 0 0 1",
-		"clerk1":     "1 1 1 1 1 0 0 0 0",
+		"clerk1":     "1 1 1 1 1 1 0 0 0", // the clerk signs the record too
 		"clerk2":     "1 0 0 0 0 0 0 0 0",
 		"judge1":     "1 0 0 0 0 1 0 0 0",
 		"judge2":     "1 0 0 0 0 1 0 0 0",

@@ -54,7 +54,9 @@ type VerifyResult struct {
 	Record      *Record
 	VersionHash string
 	Signer      string
-	AudioFiles  int // audio files whose SHA-256 matched (0 when no audio directory was given)
+	Signers     []string // everyone who signed, the first signer first
+	Missing     []string // required signers (bench, clerk) who have not signed
+	AudioFiles  int      // audio files whose SHA-256 matched (0 when no audio directory was given)
 }
 
 // VerifyRecord verifies a signed record export offline: canonical form, version hash,
@@ -91,7 +93,30 @@ func VerifyRecord(file []byte, trusted ed25519.PublicKey, audioDir string) (*Ver
 	if err := VerifySignature(r.Signature, hash, trusted); err != nil {
 		return nil, err
 	}
+	// Every co-signature (the rest of the panel, the clerk) verifies against its own key, for
+	// this hearing and version; each signature covers the parties' reviews the record carries.
+	rh := ReviewsHash(r.Reviews)
 	res := &VerifyResult{Record: r, VersionHash: hash, Signer: r.Signature.Signer}
+	seen := map[string]bool{}
+	for i, s := range r.Signatures() {
+		if seen[s.Signer] {
+			return nil, fmt.Errorf("signature: %s signed twice", s.Signer)
+		}
+		seen[s.Signer] = true
+		if s.HearingID != r.Hearing.ID || s.Version != r.Version {
+			return nil, fmt.Errorf("signature of %s: made for hearing %s version %d, record is hearing %s version %d", s.Signer, s.HearingID, s.Version, r.Hearing.ID, r.Version)
+		}
+		if i > 0 {
+			if err := VerifySignature(&s, hash, nil); err != nil {
+				return nil, fmt.Errorf("signature of %s: %w", s.Signer, err)
+			}
+		}
+		if s.ReviewsHash != rh {
+			return nil, fmt.Errorf("signature of %s: covers other party reviews than the record carries (added or altered after signing)", s.Signer)
+		}
+		res.Signers = append(res.Signers, s.Signer)
+	}
+	res.Missing = r.MissingSigners()
 	if audioDir != "" {
 		if bad := VerifyAudio(r.Audio, audioDir); len(bad) > 0 {
 			return res, fmt.Errorf("audio: %d of %d files do not match: %s", len(bad), len(r.Audio), bad[0])

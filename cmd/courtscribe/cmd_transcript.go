@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -171,7 +172,7 @@ func newTranscriptVerifyCmd() *cobra.Command {
 			}
 			r := res.Record
 			pub, _ := transcript.ParsePublicKey(r.Signature.PublicKey)
-			fp := transcript.KeyFingerprint(pub)
+			fp := "SHA256:" + transcript.KeyFingerprint(pub) // hex, as in the signature block
 			when := r.Signature.SignedAt.Format("2006-01-02T15:04:05Z07:00")
 			if pubkey == "" && keyFile == "" {
 				fmt.Fprintf(out, "verify: INTACT, SIGNER UNVERIFIED\nhearing %s (%s), version %d\nversion hash %s\n"+
@@ -181,6 +182,15 @@ func newTranscriptVerifyCmd() *cobra.Command {
 			} else {
 				fmt.Fprintf(out, "verify: OK\nhearing %s (%s), version %d\nversion hash %s\nsigned by %s at %s, key %s (%s), a trusted key\n",
 					r.Hearing.ID, r.Hearing.CaseNumber, r.Version, res.VersionHash, res.Signer, when, fp, r.Signature.PublicKey)
+			}
+			for _, sg := range r.Cosignatures {
+				fmt.Fprintf(out, "also signed by %s (%s) at %s, key %s\n", sg.Signer, sg.Role, sg.SignedAt.Format("2006-01-02T15:04:05Z07:00"), sg.PublicKey)
+			}
+			for _, rv := range r.Reviews {
+				fmt.Fprintf(out, "party review: %s %s %s\n", rv.Party, rv.Outcome, rv.Reason)
+			}
+			if len(res.Missing) > 0 {
+				fmt.Fprintf(out, "not yet signed by: %s (the record is not complete: a draft until they sign)\n", strings.Join(res.Missing, ", "))
 			}
 			fmt.Fprintf(out, "audit chain head at this version %s\n", r.AuditHead)
 			if audio != "" {
@@ -196,7 +206,7 @@ func newTranscriptVerifyCmd() *cobra.Command {
 }
 
 func newTranscriptExportCmd() *cobra.Command {
-	var data, hearing, format, out, font string
+	var data, hearing, format, out, font, tz string
 	var version int
 	c := &cobra.Command{
 		Use:   "export",
@@ -212,8 +222,15 @@ func newTranscriptExportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			opt := export.Options{FontPath: font}
+			if tz != "" {
+				if err := transcript.CheckTimeZone(tz); err != nil {
+					return fmt.Errorf("--timezone: %w", err)
+				}
+				opt.Location = transcript.Location(tz)
+			}
 			var buf bytes.Buffer
-			if err := export.Write(&buf, r, format, export.Options{FontPath: font}); err != nil {
+			if err := export.Write(&buf, r, format, opt); err != nil {
 				return err
 			}
 			if out == "" || out == "-" {
@@ -229,6 +246,7 @@ func newTranscriptExportCmd() *cobra.Command {
 	c.Flags().StringVar(&out, "out", "", "output file (default: standard output)")
 	c.Flags().IntVar(&version, "version", 0, "record version (0: the latest version, or the live state before finalization)")
 	c.Flags().StringVar(&font, "font", "", "TrueType CJK font for pdf (default: fonts-droid-fallback)")
+	c.Flags().StringVar(&tz, "timezone", "", "print times in this IANA zone instead of the hearing's own (the zone the server kept with it)")
 	c.MarkFlagRequired("hearing")
 	return c
 }

@@ -221,6 +221,9 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	if code := judge.do("POST", "/api/hearings/case-2026-1/sign", map[string]any{"password": "pw-judge1"}, nil); code != 200 {
 		t.Fatalf("sign: %d", code)
 	}
+	if code := clerk.do("POST", "/api/hearings/case-2026-1/sign", map[string]any{"password": "pw-clerk1"}, nil); code != 200 { // the clerk signs too
+		t.Fatalf("clerk signs: %d", code)
+	}
 	srv.stop()
 	// Secrets never reach a log: the agent token and every password used above.
 	for _, secret := range []string{token, "pw-admin", "pw-clerk1", "pw-judge1"} {

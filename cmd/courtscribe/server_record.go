@@ -38,6 +38,7 @@ type recordFlags struct {
 	origins  []string
 	backfill time.Duration
 	gpu      gpuFlags
+	timezone string // the court's IANA zone, kept with each new hearing
 }
 
 var srvRecord recordFlags
@@ -49,6 +50,7 @@ func init() {
 		f.StringSliceVar(&srvRecord.asrURLs, "asr-url", nil, "whisper-server or OpenAI-compatible base URL(s) for --asr remote (repeat or comma-separate)")
 		f.IntVar(&srvRecord.workers, "workers", 1, "transcription workers (one decoding state each, all sharing one loaded model)")
 		f.StringVar(&srvRecord.language, "language", "zh", "default hearing language: zh, en or auto")
+		f.StringVar(&srvRecord.timezone, "timezone", "", "the court's time zone, an IANA name such as Asia/Shanghai or America/Chicago (default: the system's zone); kept with each new hearing and printed in the UI, the API and exports")
 		f.IntVar(&srvRecord.threads, "threads", 0, "CPU threads per whisper worker (0: automatic)")
 		addGPUFlags(f, &srvRecord.gpu)
 		f.BoolVar(&srvRecord.noUI, "no-ui", false, "serve the API without the embedded web UI")
@@ -92,7 +94,15 @@ func openServerRecord(ctx context.Context, data string, log *slog.Logger, fl rec
 	default:
 		return nil, fmt.Errorf("--language %q: want zh, en or auto", fl.language)
 	}
-	store, err := sqlite.OpenData(ctx, data, sqlite.Options{Logger: log})
+	tz := fl.timezone
+	if tz == "" {
+		tz = transcript.SystemTimeZone()
+	}
+	if err := transcript.CheckTimeZone(tz); err != nil {
+		return nil, fmt.Errorf("--timezone: %w", err)
+	}
+	log.Info("court time zone", "timezone", tz)
+	store, err := sqlite.OpenData(ctx, data, sqlite.Options{Logger: log, TimeZone: tz})
 	if err != nil {
 		return nil, fmt.Errorf("opening the hearing record: %w", err)
 	}

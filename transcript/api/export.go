@@ -42,7 +42,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := export.Write(&buf, rec, format, export.Options{}); err != nil {
+	if err := export.Write(&buf, rec, format, export.Options{Now: s.cfg.Clock()}); err != nil {
 		s.log.Error("api: export failed", "hearing", h.ID, "format", format, "err", err)
 		writeError(w, http.StatusInternalServerError, "export", "export failed: "+err.Error())
 		return
@@ -81,6 +81,28 @@ type VersionCheck struct {
 	SignerName  string    `json:"signer_name,omitempty"`
 	SignedAt    time.Time `json:"signed_at,omitzero"`
 	Problem     string    `json:"problem,omitempty"`
+	// Signatures lists every signature of the version (the panel, the clerk), each checked;
+	// Missing names the required signers who have not signed yet (Signed is false until
+	// nobody is missing). Reviews are the parties' reviews.
+	Signatures []SignatureCheck         `json:"signatures"`
+	Missing    []Person                 `json:"missing"`
+	Reviews    []transcript.PartyReview `json:"reviews"`
+}
+
+// SignatureCheck is one signature of a version.
+type SignatureCheck struct {
+	Signer         string    `json:"signer"`
+	SignerName     string    `json:"signer_name,omitempty"`
+	Role           string    `json:"role,omitempty"`
+	KeyFingerprint string    `json:"key_fingerprint,omitempty"`
+	SignedAt       time.Time `json:"signed_at"`
+	OK             bool      `json:"ok"`
+}
+
+// Person is a user of the record with the name they are printed as.
+type Person struct {
+	User string `json:"user"`
+	Name string `json:"name,omitempty"`
 }
 
 // Verification is the answer of GET /api/hearings/{id}/verify.
@@ -155,15 +177,33 @@ func checkRecord(rec *transcript.Record, c *VersionCheck, keys transcript.KeyHis
 	if !c.HashOK {
 		return "the record's content does not match its version hash"
 	}
+	c.Signatures, c.Missing, c.Reviews = []SignatureCheck{}, []Person{}, rec.Reviews
+	if c.Reviews == nil {
+		c.Reviews = []transcript.PartyReview{}
+	}
+	for _, u := range rec.MissingSigners() {
+		c.Missing = append(c.Missing, Person{User: u, Name: rec.Hearing.NameOf(u)})
+	}
 	if rec.Signature == nil {
 		return ""
 	}
-	c.Signed, c.Signer, c.SignerName, c.SignedAt = true, rec.Signature.Signer, rec.Signature.SignerName, rec.Signature.SignedAt
-	if err := transcript.VerifyPinned(rec.Signature, hash, keys); err != nil {
-		return err.Error()
+	c.Signer, c.SignerName, c.SignedAt = rec.Signature.Signer, rec.Signature.SignerName, rec.Signature.SignedAt
+	rh := transcript.ReviewsHash(rec.Reviews)
+	problem := ""
+	for _, sg := range rec.Signatures() {
+		sc := SignatureCheck{Signer: sg.Signer, SignerName: sg.SignerName, Role: sg.Role, KeyFingerprint: sg.KeyFingerprint, SignedAt: sg.SignedAt}
+		if err := transcript.VerifyPinned(&sg, hash, keys); err != nil {
+			problem = sg.Signer + ": " + err.Error()
+		} else if sg.ReviewsHash != rh {
+			problem = sg.Signer + ": the signature covers other party reviews"
+		} else {
+			sc.OK = true
+		}
+		c.Signatures = append(c.Signatures, sc)
 	}
-	c.SignatureOK = true
-	return ""
+	c.Signed = len(c.Missing) == 0
+	c.SignatureOK = problem == ""
+	return problem
 }
 
 // VerifyExport checks an exported JSON record offline (transcript.VerifyRecord: canonical

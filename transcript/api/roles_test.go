@@ -24,7 +24,7 @@ func TestRoleTable(t *testing.T) {
 		}
 		return m
 	}
-	clerk, bench, admin := only("zhaoliu"), only("zhangsan", "wangwu"), only("admin")
+	clerk, admin := only("zhaoliu"), only("admin")
 	type ep struct {
 		method, path string
 		body         any
@@ -44,6 +44,7 @@ func TestRoleTable(t *testing.T) {
 			{"GET", "/api/session", nil, all},
 			{"GET", "/api/users", nil, admin},
 			{"POST", "/api/users", map[string]any{"name": "new" + hid, "role": "viewer", "password": testPassword}, admin},
+			{"PATCH", "/api/users/viewer", map[string]any{"display_name": "旁听人"}, admin},
 			{"GET", "/api/agents", nil, only("tech", "admin")},
 			{"GET", "/api/hearings", nil, all},
 			{"POST", "/api/hearings", map[string]any{"id": "new-" + hid, "clerk": "zhaoliu", "presiding": "zhangsan"}, admin},
@@ -60,6 +61,10 @@ func TestRoleTable(t *testing.T) {
 			{"GET", seg, nil, all},
 			{"GET", seg + "/history", nil, all},
 			{"POST", hp + "/notes", map[string]any{"at_ms": 100, "text": "注"}, clerk},
+			{"POST", hp + "/notes/1/edit", map[string]any{"revision": 0, "text": "注", "reason": "改"}, clerk},
+			{"POST", hp + "/notes/1/delete", map[string]any{"revision": 0, "reason": "误记"}, clerk},
+			{"POST", hp + "/segments", map[string]any{"seat": "judge", "start_ms": 100, "end_ms": 900, "text": "补记", "reason": "漏记"}, clerk},
+			{"GET", hp + "/corrections/1/file", nil, all},
 			{"POST", seg + "/edit", map[string]any{"revision": s0.Revision, "text": "改了"}, clerk},
 			{"POST", fmt.Sprintf("/api/segments/%d/relabel", s1.ID), map[string]any{"revision": s1.Revision, "seat": "judge"}, clerk},
 			{"POST", fmt.Sprintf("/api/segments/%d/split", segs[2].ID), map[string]any{"revision": segs[2].Revision, "offset": 2}, clerk},
@@ -70,7 +75,8 @@ func TestRoleTable(t *testing.T) {
 			{"POST", hp + "/start", map[string]any{}, clerk},
 			{"POST", hp + "/close", map[string]any{}, clerk},
 			{"POST", hp + "/finalize", map[string]any{}, clerk},
-			{"POST", hp + "/sign", map[string]any{"password": testPassword}, bench},
+			{"POST", hp + "/sign", map[string]any{"password": testPassword}, only("zhangsan", "wangwu", "zhaoliu")},
+			{"POST", hp + "/review", map[string]any{"party": "原告张某", "outcome": "confirmed"}, clerk},
 			{"POST", hp + "/correct", map[string]any{"segment_id": s0.ID, "text": "x", "reason": "y"}, clerk},
 			{"POST", "/api/logout", nil, all},
 		}

@@ -46,6 +46,10 @@ func zhRecord() *transcript.Record {
 	r.VersionHash, _ = transcript.RecordHash(r)
 	r.Signature = &transcript.Signature{Algorithm: "ed25519", Signer: "zhangsan", SignerName: "张三", HearingID: "h-zh", Version: 1,
 		VersionHash: r.VersionHash, SignedAt: ts(5, 0), PublicKey: transcript.EncodePublicKey(make(ed25519.PublicKey, 32)), Value: "AA=="}
+	for _, p := range [][2]string{{"wangwu", "王五"}, {"zhaoliu", "赵六"}} { // the rest of the panel and the clerk
+		r.Cosignatures = append(r.Cosignatures, transcript.Signature{Algorithm: "ed25519", Signer: p[0], SignerName: p[1], HearingID: "h-zh", Version: 1,
+			VersionHash: r.VersionHash, SignedAt: ts(5, 10), PublicKey: transcript.EncodePublicKey(make(ed25519.PublicKey, 32)), Value: "AA=="})
+	}
 	return r
 }
 
@@ -67,12 +71,21 @@ func enRecord() *transcript.Record {
 	add("pros", "Ms. Park", "Alice Park for the United States, Your Honor.")
 	add("def", "Mr. Smith", "Bob Smith for Mr. Doe, who is present.")
 	add("judge", "THE COURT", "Call your first witness.")
+	// The clerk's marks: the witness is sworn, Ms. Park examines (never guessed from words).
+	at := int64(len(r.Segments)) * 4000
+	r.Notes = append(r.Notes, transcript.RecordNote{Kind: transcript.NoteSworn, AtMS: at, Text: "Mary Roe", Witness: "witness", Author: "mjones"},
+		transcript.RecordNote{Kind: transcript.NoteExamination, AtMS: at, Text: "direct", Seat: "pros", Witness: "witness", Author: "mjones"})
 	for i := 0; i < 6; i++ {
 		add("pros", "Ms. Park", "Where were you on the evening of March the first, and who was with you at the time?")
 		add("witness", "The Witness", "I was at home with my sister. We watched the news until about eleven o'clock.")
 	}
 	add("def", "Mr. Smith", "Objection, asked and answered.")
 	add("judge", "THE COURT", "Sustained.")
+	at = int64(len(r.Segments)) * 4000
+	r.Notes = append(r.Notes, transcript.RecordNote{Kind: transcript.NoteExhibit, AtMS: at, Text: "Government Exhibit 1 (photograph) received", Witness: "witness", Author: "mjones"},
+		transcript.RecordNote{Kind: transcript.NoteExamination, AtMS: at, Text: "cross", Seat: "def", Witness: "witness", Author: "mjones"})
+	add("def", "Mr. Smith", "You did not see Mr. Doe that evening, did you?")
+	add("witness", "The Witness", "No.")
 	r.VersionHash, _ = transcript.RecordHash(r)
 	return r
 }
@@ -134,7 +147,9 @@ func TestUSPagesHave25NumberedLines(t *testing.T) {
 	var txt bytes.Buffer
 	TXT(&txt, enRecord(), Options{})
 	s := txt.String()
-	for _, want := range []string{"THE COURT:  Good morning.", "Q.  Where were you", "A.  I was at home", "EXAMINATION BY MS. PARK:", "MR. SMITH:  Objection", "CERTIFICATE"} {
+	for _, want := range []string{"THE COURT:  Good morning.", "Q.  Where were you", "A.  I was at home", "DIRECT EXAMINATION", "BY MS. PARK:",
+		"MR. SMITH:  Objection", "CROSS-EXAMINATION", "BY MR. SMITH:", "Q.  You did not see", "MARY ROE, having been first duly sworn", "APPEARANCES:", "INDEX",
+		"CERTIFICATE"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("US transcript lacks %q", want)
 		}
@@ -223,6 +238,7 @@ func TestTextExportsPrintTheChainHead(t *testing.T) {
 		}
 	}
 }
+
 // Characters outside the Basic Multilingual Plane (emoji, rare CJK name characters such as 𠮷)
 // crashed fpdf, so the hearing's PDF could never be produced again (issue 11, item 4).
 func TestPDFNonBMP(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/courtscribe/courtscribe/transcript"
@@ -170,46 +169,97 @@ func PDF(w io.Writer, r *transcript.Record, opt Options) error {
 	if err != nil {
 		return err
 	}
-	f := fpdf.New("P", "mm", "A4", "")
-	f.SetCreationDate(time.Unix(0, 0).UTC())
-	f.SetModificationDate(time.Unix(0, 0).UTC())
+	zh := r.Hearing.Language == "zh"
+	size := "A4"
+	if !zh {
+		size = "Letter" // US transcripts are on US Letter
+	}
+	f := fpdf.New("P", "mm", size, "")
+	f.SetCreationDate(opt.now())
+	f.SetModificationDate(opt.now())
 	f.SetTitle(pdfSafe(r.Hearing.Title), true)
 	f.SetSubject(pdfSafe(fmt.Sprintf("%s version %d %s", r.Hearing.CaseNumber, r.Version, r.VersionHash)), true)
 	f.SetCreator("courtscribe", true)
 	f.AddUTF8FontFromBytes("cjk", "", cjk)
 	f.AddUTF8FontFromBytes("latin", "", latin)
 	f.AddUTF8FontFromBytes("mono", "", mono)
-	d := &pdfDoc{Fpdf: f, latin: "latin", size: 11.5}
-	if r.Hearing.Language == "zh" {
-		d.SetMargins(25, 20, 20)
-		d.SetAutoPageBreak(true, 20)
+	f.AliasNbPages("{nb}")
+	d := &pdfDoc{Fpdf: f, latin: "latin", size: 14} // 四号: a court size for the 笔录
+	draft := Draft(r)
+	pageW, pageH := f.GetPageSize()
+	h := &r.Hearing
+	f.SetHeaderFuncMode(func() {
+		size, lat := d.size, d.latin
+		if draft { // a large grey 草稿 DRAFT across every page of a draft, under the text
+			f.SetTextColor(200, 200, 200)
+			f.TransformBegin()
+			f.TransformRotate(35, pageW/2, pageH/2)
+			d.size, d.latin = 64, "latin"
+			mark := "草稿 DRAFT"
+			f.SetXY((pageW-d.width(mark))/2, pageH/2-12)
+			d.write(24, mark)
+			f.TransformEnd()
+			f.SetTextColor(0, 0, 0)
+		}
+		if zh { // running header: the case number on every page
+			d.size, d.latin = 10.5, "latin"
+			head := h.CaseNumber + "　" + h.Title + "　庭审笔录"
+			f.SetXY(25, 10)
+			d.write(5, head)
+			f.Line(25, 16, pageW-20, 16)
+		}
+		d.size, d.latin = size, lat
+		f.SetXY(f.GetX(), 22)
+	}, false)
+	if zh {
+		// Every page: the signature lines of the judges and the clerk, and 第 N 页 共 M 页.
+		var sign []string
+		sign = append(sign, "审判长："+nameOf(r, h.Presiding, "审判长")+"＿＿＿＿")
+		for i, j := range h.Judges {
+			sign = append(sign, "审判员："+judgeName(r, i, j)+"＿＿＿＿")
+		}
+		sign = append(sign, "书记员："+nameOf(r, h.Clerk, "书记员")+"＿＿＿＿")
+		f.SetFooterFunc(func() {
+			size := d.size
+			d.size = 10.5
+			f.Line(25, pageH-27, pageW-20, pageH-27)
+			f.SetXY(25, pageH-25)
+			d.write(5, strings.Join(sign, "　"))
+			num := fmt.Sprintf("第 %d 页 共 {nb} 页", f.PageNo())
+			f.SetXY((pageW-d.width(fmt.Sprintf("第 %d 页 共 99 页", f.PageNo())))/2, pageH-17)
+			d.write(5, num)
+			d.size = size
+		})
+		d.SetMargins(25, 22, 20)
+		d.SetAutoPageBreak(true, 30)
 		d.AddPage()
-		pageW, _ := d.GetPageSize()
 		for i, l := range zhLines(r, opt) {
 			switch {
 			case i < 2: // court and title, centered, larger
-				d.size = 16
+				d.size = 18
 				l = strings.TrimSpace(l)
 				d.SetX((pageW - d.width(l)) / 2)
-				d.write(9, l)
-				d.Ln(10)
-				d.size = 11.5
+				d.write(10, l)
+				d.Ln(11)
+				d.size = 14
 			case l == "":
-				d.Ln(3)
+				d.Ln(4)
 			default:
-				d.write(7, l)
-				d.Ln(7.5)
+				d.write(8, l)
+				d.Ln(8.6)
 			}
 		}
 	} else {
 		d.latin, d.size = "mono", 10.5
 		d.SetMargins(15, 20, 10)
 		d.SetAutoPageBreak(false, 0)
-		for _, page := range usPages(r, opt) {
+		pages := usPages(r, opt)
+		step := 9.6 * 25 / float64(len(pages[0])-1) // the numbered lines fill the same height
+		for _, page := range pages {
 			d.AddPage()
 			for i, l := range page {
-				d.SetXY(15, 18+float64(i)*9.6)
-				d.write(8, l)
+				d.SetXY(15, 18+float64(i)*step)
+				d.write(min(8, step), l)
 			}
 		}
 	}

@@ -3,103 +3,227 @@ package export
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
-// US transcript layout: 25 numbered lines per page, text column of usWidth characters.
+// US transcript layout: numbered lines (25 per page unless Options.LinesPerPage says
+// otherwise; some states use 32), a text column of usWidth characters.
 const (
 	usLinesPerPage = 25
 	usWidth        = 56
 )
 
-// usPages renders the record as pages of exactly 25 numbered lines.
+func (o Options) lines() int {
+	if o.LinesPerPage >= 10 && o.LinesPerPage <= 60 {
+		return o.LinesPerPage
+	}
+	return usLinesPerPage
+}
+
+// indexEntry is a line of the witness and exhibit index: the page is found after layout.
+type indexEntry struct {
+	witness, exam string // witness name and DIRECT/CROSS/…, or exhibit text with exam == ""
+	line          int    // line in the body
+}
+
+func upperLabel(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+
+// usPages renders the record as pages of exactly opt.lines() numbered lines: a caption page,
+// the appearances, the index of witnesses and exhibits, the proceedings and the certificate.
+// Q./A., examination headings and "BY MR. …:" come only from the clerk's marks (sworn,
+// examination, exhibit notes), never from the words spoken.
 func usPages(r *transcript.Record, opt Options) [][]string {
 	r = printable(r)
 	h := &r.Hearing
-	loc := opt.loc("en")
-	var body []string
-	add := func(s ...string) { body = append(body, s...) }
-	add(centerW(strings.ToUpper(h.Court), usWidth), "")
-	add(wrap(strings.ToUpper(h.Title), usWidth, "")...)
-	add("Case No. " + h.CaseNumber)
-	if h.Cause != "" {
-		add(wrap(h.Cause, usWidth, "")...)
+	n := opt.lines()
+	loc := opt.locFor(r)
+	draft := Draft(r)
+	seatOf := func(name string) transcript.Seat {
+		st, _ := seatByName(h, name)
+		return st
 	}
-	add("")
-	add(centerW("TRANSCRIPT OF PROCEEDINGS", usWidth))
+	witnessName := map[string]string{}
+	nameOfWitness := func(seat string) string {
+		if w := witnessName[seat]; w != "" {
+			return w
+		}
+		st := seatOf(seat)
+		if st.Person != "" {
+			return upperLabel(st.Person)
+		}
+		return upperLabel(st.Role)
+	}
+
+	// Caption page.
+	var cap []string
+	add := func(dst *[]string, s ...string) { *dst = append(*dst, s...) }
+	add(&cap, "", centerW(upperLabel(h.Court), usWidth), "")
+	add(&cap, wrap(upperLabel(h.Title), usWidth-20, "")...)
+	add(&cap, "", fmt.Sprintf("%*s", usWidth, "Case No. "+h.CaseNumber))
+	if h.Cause != "" {
+		add(&cap, wrap(h.Cause, usWidth, "")...)
+	}
+	add(&cap, "", centerW("TRANSCRIPT OF PROCEEDINGS", usWidth))
+	if draft {
+		add(&cap, centerW("DRAFT - NOT CERTIFIED", usWidth))
+	}
 	start := h.StartedAt
 	if start.IsZero() {
 		start = h.ScheduledAt
 	}
 	if !start.IsZero() {
-		add(centerW(start.In(loc).Format("Monday, January 2, 2006, 3:04 p.m."), usWidth))
+		add(&cap, "", centerW(usTime(start.In(loc)), usWidth), centerW("(time zone "+loc.String()+")", usWidth))
 	}
-	add(centerW(h.Courtroom, usWidth), "")
-	add("BEFORE: " + strings.Join(names(r, h), ", "))
-	add("Court reporter / clerk: " + h.Clerk)
-	for _, p := range h.Parties {
-		add(wrap(p, usWidth, "")...)
+	if h.Courtroom != "" {
+		add(&cap, centerW(h.Courtroom, usWidth))
 	}
-	add("", centerW("* * *", usWidth), "")
+	hon := func(u, role string) string { return strings.TrimPrefix(upperLabel(nameOf(r, u, role)), "HON. ") }
+	add(&cap, "", centerW("BEFORE THE HONORABLE "+hon(h.Presiding, "THE COURT"), usWidth))
+	for _, j := range h.Judges {
+		add(&cap, centerW("THE HONORABLE "+hon(j, ""), usWidth))
+	}
 
-	witness := map[string]bool{}
-	for _, s := range h.Seats {
-		if s.Witness {
-			witness[s.Seat] = true
+	// Appearances.
+	var app []string
+	add(&app, "APPEARANCES:", "")
+	if len(h.PartyList) > 0 {
+		for _, p := range h.PartyList {
+			add(&app, wrap("For the "+p.Role+", "+p.Name+":", usWidth, "    ")...)
+			for _, a := range p.Agents {
+				line := "        " + a.Name
+				if a.Details != "" {
+					line += ", " + a.Details
+				}
+				add(&app, wrap(line, usWidth, "        ")...)
+			}
+			add(&app, "")
 		}
+	} else {
+		for _, p := range h.Parties {
+			add(&app, wrap(p, usWidth, "    ")...)
+		}
+		add(&app, "")
 	}
-	its := items(r)
-	examiner := ""
-	for i, it := range its {
-		if it.note != nil {
-			n := it.note
-			switch n.Kind {
+	rep, cred := reporter(r)
+	add(&app, wrap("Court reporter / recorder: "+rep+credSuffix(cred), usWidth, "    ")...)
+
+	// The proceedings.
+	var body []string
+	var index []indexEntry
+	examiner, witness := "", ""
+	for _, it := range items(r) {
+		if nt := it.note; nt != nil {
+			switch nt.Kind {
 			case transcript.NoteRecess:
-				add(wrap("(Recess: "+n.Text+")", usWidth, "")...)
+				add(&body, wrap("(Recess: "+nt.Text+")", usWidth, "")...)
+				examiner, witness = "", ""
 			case transcript.NoteResume:
-				add(wrap("(Proceedings resumed: "+n.Text+")", usWidth, "")...)
+				add(&body, wrap("(Proceedings resumed: "+nt.Text+")", usWidth, "")...)
 			case transcript.NoteGap:
-				add(fmt.Sprintf("(Audio missing from %s to %s)", clock(n.AtMS), clock(n.EndMS)))
+				add(&body, fmt.Sprintf("(Audio missing from %s to %s)", clock(nt.AtMS), clock(nt.EndMS)))
+			case transcript.NoteSworn:
+				name := upperLabel(nt.Text)
+				if name == "" {
+					name = nameOfWitness(nt.Witness)
+				}
+				witnessName[nt.Witness] = name
+				add(&body, "")
+				add(&body, wrap("     "+name+", having been first duly sworn, testified as follows:", usWidth, "")...)
+			case transcript.NoteExamination:
+				if nt.Text == "end" {
+					examiner, witness = "", ""
+					continue
+				}
+				examiner, witness = nt.Seat, nt.Witness
+				head := map[string]string{"direct": "DIRECT EXAMINATION", "cross": "CROSS-EXAMINATION",
+					"redirect": "REDIRECT EXAMINATION", "recross": "RECROSS-EXAMINATION"}[nt.Text]
+				add(&body, "")
+				index = append(index, indexEntry{witness: nameOfWitness(witness), exam: strings.Title(nt.Text), line: len(body)})
+				add(&body, centerW(head, usWidth), "BY "+upperLabel(seatOf(examiner).Role)+":", "")
+			case transcript.NoteExhibit:
+				index = append(index, indexEntry{witness: nt.Text, line: len(body)})
+				add(&body, wrap("     ("+nt.Text+")", usWidth, "")...)
 			default:
-				add(wrap("("+n.Text+")", usWidth, "")...)
+				add(&body, wrap("("+nt.Text+")", usWidth, "")...)
 			}
 			continue
 		}
-		s := it.seg
-		label := strings.ToUpper(s.Role)
-		qa := ""
+		sg := it.seg
 		switch {
-		case witness[s.Seat]:
-			qa = "A."
-		case label != "THE COURT" && (adjacentWitness(its, i, 1, witness) || s.Seat == examiner && adjacentWitness(its, i, -1, witness)):
-			// The examining counsel: asks right before the witness answers.
-			qa = "Q."
-			if examiner != s.Seat {
-				examiner = s.Seat
-				add("", "EXAMINATION BY "+label+":", "")
-			}
-		}
-		if qa == "" {
-			add(wrap("     "+label+":  "+s.Text, usWidth, "")...)
-		} else {
-			add(wrap("     "+qa+"  "+s.Text, usWidth, "")...)
+		case examiner != "" && sg.Seat == examiner:
+			add(&body, wrap("     Q.  "+sg.Text, usWidth, "")...)
+		case witness != "" && sg.Seat == witness:
+			add(&body, wrap("     A.  "+sg.Text, usWidth, "")...)
+		default:
+			add(&body, wrap("     "+upperLabel(sg.Role)+":  "+sg.Text, usWidth, "")...)
 		}
 	}
 	if len(r.Corrections) > 0 {
-		add("", "CORRECTIONS")
+		add(&body, "", "CORRECTIONS")
 		for _, c := range r.Corrections {
-			add(wrap(fmt.Sprintf("Version %d, segment %d: %q corrected to %q. Reason: %s (%s)", c.Version, c.SegmentID, c.Before, c.After, c.Reason, c.Author), usWidth, "")...)
+			at, role := segmentAt(r, c.SegmentID)
+			req := ""
+			if q := c.Request; q != nil {
+				req = fmt.Sprintf(" On the written request of %s (%s).", q.Party, q.Text)
+			}
+			add(&body, wrap(fmt.Sprintf("Version %d: %s at %s, %q corrected to %q. Reason: %s (%s).%s", c.Version, upperLabel(role), at, c.Before, c.After, c.Reason, nameOf(r, c.Author, ""), req), usWidth, "")...)
 		}
 	}
-	add("", "(Proceedings concluded.)")
+	add(&body, "", "(Proceedings concluded.)")
+	if len(r.Reviews) > 0 {
+		add(&body, "", "REVIEW BY THE PARTIES")
+		for _, v := range r.Reviews {
+			if v.Outcome == transcript.ReviewRefused {
+				add(&body, wrap(v.Party+" declined to sign. Reason: "+v.Reason, usWidth, "  ")...)
+			} else {
+				add(&body, wrap(v.Party+" read the transcript and confirmed it.", usWidth, "  ")...)
+			}
+		}
+	}
 
-	pages := paginate(body)
+	// The index: its length does not depend on the page numbers it shows.
+	capPages, appPages := paginate(cap, n), paginate(app, n)
+	idxLines := func(bodyStart int) []string {
+		l := []string{centerW("INDEX", usWidth), "", "WITNESSES" + strings.Repeat(" ", usWidth-9-4) + "PAGE"}
+		none := true
+		for _, e := range index {
+			if e.exam != "" {
+				none = false
+				l = append(l, dotted("  "+e.witness+" - "+e.exam, bodyStart+e.line/n))
+			}
+		}
+		if none {
+			l = append(l, "  (none)")
+		}
+		l = append(l, "", "EXHIBITS"+strings.Repeat(" ", usWidth-8-4)+"PAGE")
+		none = true
+		for _, e := range index {
+			if e.exam == "" {
+				none = false
+				l = append(l, wrapDotted("  "+e.witness, bodyStart+e.line/n)...)
+			}
+		}
+		if none {
+			l = append(l, "  (none)")
+		}
+		return l
+	}
+	idxCount := len(paginate(idxLines(0), n))
+	bodyStart := len(capPages) + len(appPages) + idxCount + 1
+	pages := append(append(capPages, appPages...), paginate(idxLines(bodyStart), n)...)
+	pages = append(pages, paginate(body, n)...)
+
 	// The certificate page.
-	cert := []string{centerW("CERTIFICATE", usWidth), ""}
-	cert = append(cert, wrap(fmt.Sprintf("I, %s, certify that the foregoing is a correct transcript of the record of proceedings in the above-entitled matter.", h.Clerk), usWidth, "     ")...)
+	cert := []string{centerW("REPORTER'S CERTIFICATE", usWidth), ""}
+	if draft {
+		cert = append(cert, wrap("DRAFT. This transcript has not been finalized and signed by everyone who must sign it. It is not certified and may not be filed or cited as the record.", usWidth, "     ")...)
+	} else {
+		cert = append(cert, wrap(fmt.Sprintf("I, %s%s, certify that the foregoing is a correct transcript of the record of proceedings in the above-entitled matter.", rep, credSuffix(cred)), usWidth, "     ")...)
+	}
 	cert = append(cert, "")
 	if r.Version > 0 {
 		cert = append(cert, fmt.Sprintf("Record version %d, SHA-256:", r.Version))
@@ -114,16 +238,22 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 			cert = append(cert, "  "+h[:min(32, len(h))])
 		}
 	}
-	if s := r.Signature; s != nil {
-		cert = append(cert, "", "Signed electronically (Ed25519) by "+sigName(s), "on "+s.SignedAt.In(loc).Format("January 2, 2006 15:04 MST"), "Public key: "+s.PublicKey)
+	if sigs := r.Signatures(); len(sigs) > 0 {
+		for _, s := range sigs {
+			cert = append(cert, "", "Signed electronically (Ed25519) by "+sigName(&s), "on "+s.SignedAt.In(loc).Format("January 2, 2006 15:04 MST"), "Key SHA-256: "+short(s.KeyFingerprint))
+		}
 	} else {
-		cert = append(cert, "", "", "______________________________", h.Clerk)
+		cert = append(cert, "", "", "______________________________", rep, cred)
 	}
-	pages = append(pages, paginate(cert)...)
-	// Number lines 1–25 and put the page number on top.
+	pages = append(pages, paginate(cert, n)...)
+	// Number the lines and put the page number on top.
 	out := make([][]string, len(pages))
 	for p, lines := range pages {
-		pg := []string{fmt.Sprintf("%*d", usWidth+4, p+1)}
+		top := fmt.Sprintf("%*d", usWidth+4, p+1)
+		if draft {
+			top = "DRAFT - NOT CERTIFIED" + top[len("DRAFT - NOT CERTIFIED"):]
+		}
+		pg := []string{top}
 		for i, l := range lines {
 			pg = append(pg, fmt.Sprintf("%2d  %s", i+1, l))
 		}
@@ -132,27 +262,60 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 	return out
 }
 
-func names(r *transcript.Record, h *transcript.RecordHearing) []string {
-	out := []string{personFor(r, "THE COURT", h.Presiding)}
-	return append(out, h.Judges...)
-}
-
-func adjacentWitness(its []item, i, dir int, witness map[string]bool) bool {
-	for j := i + dir; j >= 0 && j < len(its); j += dir {
-		if its[j].seg == nil {
-			continue
-		}
-		return witness[its[j].seg.Seat]
+func short(fp string) string {
+	if len(fp) > 32 {
+		return fp[:32] + "…"
 	}
-	return false
+	return fp
 }
 
-func paginate(lines []string) [][]string {
+// reporter names who certifies the transcript: the hearing's reporter, else the clerk.
+func reporter(r *transcript.Record) (name, credential string) {
+	name = r.Hearing.Reporter
+	if name == "" {
+		name = nameOf(r, r.Hearing.Clerk, "")
+	}
+	return name, r.Hearing.ReporterCredential
+}
+
+func credSuffix(c string) string {
+	if c == "" {
+		return ""
+	}
+	return ", " + c
+}
+
+func seatByName(h *transcript.RecordHearing, name string) (transcript.Seat, bool) {
+	for _, s := range h.Seats {
+		if s.Seat == name {
+			return s, true
+		}
+	}
+	return transcript.Seat{Seat: name, Role: name}, false
+}
+
+// dotted is an index line with dot leaders to the page number.
+func dotted(left string, page int) string {
+	num := fmt.Sprint(page)
+	dots := usWidth - displayWidth(left) - len(num) - 2
+	if dots < 2 {
+		dots = 2
+	}
+	return left + " " + strings.Repeat(".", dots) + " " + num
+}
+
+func wrapDotted(left string, page int) []string {
+	ls := wrap(left, usWidth-8, "    ")
+	ls[len(ls)-1] = dotted(ls[len(ls)-1], page)
+	return ls
+}
+
+func paginate(lines []string, per int) [][]string {
 	var pages [][]string
 	for len(lines) > 0 {
-		n := min(usLinesPerPage, len(lines))
+		n := min(per, len(lines))
 		p := append([]string(nil), lines[:n]...)
-		for len(p) < usLinesPerPage {
+		for len(p) < per {
 			p = append(p, "")
 		}
 		pages = append(pages, p)
@@ -247,4 +410,13 @@ func splitWords(s string) []string {
 		out = append(out, cur)
 	}
 	return out
+}
+
+// usTime is "Monday, March 2, 2026, 8:00 a.m. CST" (Go's layout has no "a.m.").
+func usTime(t time.Time) string {
+	ampm := "a.m."
+	if t.Hour() >= 12 {
+		ampm = "p.m."
+	}
+	return t.Format("Monday, January 2, 2006, 3:04 ") + ampm + t.Format(" MST")
 }

@@ -69,7 +69,8 @@ func (s *Store) AuditHearing(ctx context.Context, id string) (*transcript.AuditR
 	lastNote := map[int64]*transcript.Event{}
 	var lastHearing, lastAudio *transcript.Event
 	finals := map[int]*transcript.Event{}
-	signs := map[int]*transcript.Event{}
+	signs := map[string]*transcript.Event{} // "version/signer"
+	var reviewed []json.RawMessage
 	for i := range evs {
 		e := &evs[i]
 		switch {
@@ -89,8 +90,10 @@ func (s *Store) AuditHearing(ctx context.Context, id string) (*transcript.AuditR
 		case e.Kind == transcript.EventSigned:
 			var sg transcript.Signature
 			if json.Unmarshal(e.After, &sg) == nil {
-				signs[sg.Version] = e
+				signs[fmt.Sprintf("%d/%s", sg.Version, sg.Signer)] = e
 			}
+		case e.Kind == transcript.EventReviewed:
+			reviewed = append(reviewed, e.After)
 		}
 	}
 	doc, err := hearingDoc(ctx, rtx, id)
@@ -191,17 +194,41 @@ func (s *Store) AuditHearing(ctx context.Context, id string) (*transcript.AuditR
 		if fe == nil || json.Unmarshal(fe.After, &fv) != nil || fv.Hash != v.Hash {
 			add(transcript.AuditProblem{Version: v.Number, Message: "version hash differs from the one recorded in the history"})
 		}
+		var sigs []transcript.Signature
 		if v.Signature != nil {
-			if err := transcript.VerifyPinned(v.Signature, v.Hash, keys); err != nil {
-				add(transcript.AuditProblem{Version: v.Number, Message: err.Error()})
-			}
-			se := signs[v.Number]
-			if se == nil || !bytes.Equal(se.After, mustJSON(v.Signature)) {
-				add(transcript.AuditProblem{Version: v.Number, Message: "signature differs from the one recorded in the history"})
-			}
-		} else if signs[v.Number] != nil {
-			add(transcript.AuditProblem{Version: v.Number, Message: "the history records a signature that the version lacks"})
+			sigs = append(sigs, *v.Signature)
 		}
+		sigs = append(sigs, v.cosigs...)
+		rh := transcript.ReviewsHash(v.reviews)
+		for i := range sigs {
+			sg := &sigs[i]
+			// pinned: the key must be one registered for the signer (issue 11 item 3)
+			if err := transcript.VerifyPinned(sg, v.Hash, keys); err != nil {
+				add(transcript.AuditProblem{Version: v.Number, Message: sg.Signer + ": " + err.Error()})
+			}
+			if sg.ReviewsHash != rh {
+				add(transcript.AuditProblem{Version: v.Number, Message: sg.Signer + ": the signature covers other party reviews than the version holds"})
+			}
+			k := fmt.Sprintf("%d/%s", v.Number, sg.Signer)
+			se := signs[k]
+			if se == nil || !bytes.Equal(se.After, mustJSON(sg)) {
+				add(transcript.AuditProblem{Version: v.Number, Message: "signature of " + sg.Signer + " differs from the one recorded in the history"})
+			}
+			delete(signs, k)
+		}
+		for _, rv := range v.reviews {
+			if len(reviewed) == 0 || !bytes.Equal(reviewed[0], mustJSON(&rv)) {
+				add(transcript.AuditProblem{Version: v.Number, Message: "a party's review differs from the one recorded in the history"})
+			} else {
+				reviewed = reviewed[1:]
+			}
+		}
+	}
+	for k := range signs {
+		add(transcript.AuditProblem{Message: "the history records a signature (" + k + ") that the version lacks"})
+	}
+	if len(reviewed) > 0 {
+		add(transcript.AuditProblem{Message: "the history records a party's review that no version holds"})
 	}
 	return rep, nil
 }

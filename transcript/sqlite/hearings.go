@@ -31,7 +31,23 @@ func checkHearing(h *transcript.Hearing) error {
 	if h.Language != "zh" && h.Language != "en" {
 		return transcript.Invalidf("language %q: zh or en", h.Language)
 	}
-	for _, f := range []string{h.CaseNumber, h.Cause, h.Court, h.Courtroom, h.Title, h.Presiding, h.Clerk} {
+	if err := transcript.CheckTimeZone(h.TimeZone); err != nil {
+		return err
+	}
+	if len(h.PartyList) > 64 {
+		return transcript.Invalidf("at most 64 parties")
+	}
+	fields := []string{h.CaseNumber, h.Cause, h.Court, h.Courtroom, h.Title, h.Presiding, h.Clerk, h.NotPublicReason, h.Reporter, h.ReporterCredential}
+	for _, p := range h.PartyList {
+		if len(p.Agents) > 16 {
+			return transcript.Invalidf("party %q: at most 16 agents", p.Name)
+		}
+		fields = append(fields, p.Role, p.Name, p.Details)
+		for _, a := range p.Agents {
+			fields = append(fields, a.Kind, a.Name, a.Details)
+		}
+	}
+	for _, f := range fields {
 		if len(f) > maxField || !utf8.ValidString(f) {
 			return transcript.Invalidf("a hearing field is too long or not UTF-8")
 		}
@@ -66,6 +82,9 @@ func checkHearing(h *transcript.Hearing) error {
 
 // CreateHearing implements transcript.Hearings.
 func (s *Store) CreateHearing(ctx context.Context, actor string, h transcript.Hearing) (*transcript.Hearing, error) {
+	if h.TimeZone == "" {
+		h.TimeZone = s.tz
+	}
 	if err := checkHearing(&h); err != nil {
 		return nil, err
 	}
@@ -121,6 +140,7 @@ func (s *Store) UpdateHearing(ctx context.Context, actor, id string, u transcrip
 		set(&h.Courtroom, u.Courtroom)
 		set(&h.Title, u.Title)
 		set(&h.Language, u.Language)
+		set(&h.TimeZone, u.TimeZone)
 		set(&h.Presiding, u.Presiding)
 		set(&h.Clerk, u.Clerk)
 		if u.ScheduledAt != nil {
@@ -132,6 +152,15 @@ func (s *Store) UpdateHearing(ctx context.Context, actor, id string, u transcrip
 		if u.Parties != nil {
 			h.Parties = *u.Parties
 		}
+		if u.PartyList != nil {
+			h.PartyList = *u.PartyList
+		}
+		if u.NotPublic != nil {
+			h.NotPublic = *u.NotPublic
+		}
+		set(&h.NotPublicReason, u.NotPublicReason)
+		set(&h.Reporter, u.Reporter)
+		set(&h.ReporterCredential, u.ReporterCredential)
 		if u.Seats != nil {
 			h.Seats = *u.Seats
 		}

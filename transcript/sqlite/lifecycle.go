@@ -1,8 +1,12 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,7 +161,7 @@ func queryAudio(ctx context.Context, q querier, id string) ([]transcript.AudioFi
 }
 
 func queryCorrections(ctx context.Context, q querier, id string) ([]transcript.Correction, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, version, segment_id, before, after, reason, author, created_at FROM corrections WHERE hearing_id=? ORDER BY id`, id)
+	rows, err := q.QueryContext(ctx, `SELECT id, version, segment_id, before, after, reason, author, created_at, request FROM corrections WHERE hearing_id=? ORDER BY id`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -165,11 +169,17 @@ func queryCorrections(ctx context.Context, q querier, id string) ([]transcript.C
 	out := []transcript.Correction{}
 	for rows.Next() {
 		var c transcript.Correction
-		var at string
-		if err := rows.Scan(&c.ID, &c.Version, &c.SegmentID, &c.Before, &c.After, &c.Reason, &c.Author, &at); err != nil {
+		var at, req string
+		if err := rows.Scan(&c.ID, &c.Version, &c.SegmentID, &c.Before, &c.After, &c.Reason, &c.Author, &at, &req); err != nil {
 			return nil, err
 		}
 		c.CreatedAt = parseTime(at)
+		if req != "" {
+			c.Request = &transcript.CorrectionRequest{}
+			if err := json.Unmarshal([]byte(req), c.Request); err != nil {
+				return nil, fmt.Errorf("correction %d: stored request: %w", c.ID, err)
+			}
+		}
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -179,8 +189,9 @@ func queryCorrections(ctx context.Context, q querier, id string) ([]transcript.C
 func buildRecord(ctx context.Context, q querier, h *transcript.Hearing) (*transcript.Record, error) {
 	r := &transcript.Record{Schema: transcript.RecordSchema, Version: h.Version,
 		Hearing: transcript.RecordHearing{ID: h.ID, CaseNumber: h.CaseNumber, Cause: h.Cause, Court: h.Court, Courtroom: h.Courtroom,
-			Title: h.Title, Language: h.Language, ScheduledAt: h.ScheduledAt, StartedAt: h.StartedAt, ClosedAt: h.ClosedAt,
-			Presiding: h.Presiding, Judges: nonNil(h.Judges), Clerk: h.Clerk, Parties: nonNil(h.Parties), Seats: h.Seats}}
+			Title: h.Title, Language: h.Language, TimeZone: h.TimeZone, ScheduledAt: h.ScheduledAt, StartedAt: h.StartedAt, ClosedAt: h.ClosedAt,
+			Presiding: h.Presiding, Judges: nonNil(h.Judges), Clerk: h.Clerk, Parties: nonNil(h.Parties), Seats: h.Seats,
+			PartyList: h.PartyList, NotPublic: h.NotPublic, NotPublicReason: h.NotPublicReason, Reporter: h.Reporter, ReporterCredential: h.ReporterCredential}}
 	if r.Hearing.Seats == nil {
 		r.Hearing.Seats = []transcript.Seat{}
 	}
@@ -204,7 +215,10 @@ func buildRecord(ctx context.Context, q querier, h *transcript.Hearing) (*transc
 	}
 	r.Notes = make([]transcript.RecordNote, 0, len(notes))
 	for _, n := range notes {
-		r.Notes = append(r.Notes, transcript.RecordNote{Kind: n.Kind, AtMS: n.AtMS, EndMS: n.EndMS, Text: n.Text, Author: n.Author})
+		if n.Deleted {
+			continue
+		}
+		r.Notes = append(r.Notes, transcript.RecordNote{Kind: n.Kind, AtMS: n.AtMS, EndMS: n.EndMS, Text: n.Text, Author: n.Author, Seat: n.Seat, Witness: n.Witness})
 	}
 	if r.Corrections, err = queryCorrections(ctx, q, h.ID); err != nil {
 		return nil, err
@@ -212,11 +226,40 @@ func buildRecord(ctx context.Context, q querier, h *transcript.Hearing) (*transc
 	if r.Audio, err = queryAudio(ctx, q, h.ID); err != nil {
 		return nil, err
 	}
+	people := append(h.Bench(), h.Clerk)
+	for _, c := range r.Corrections {
+		people = append(people, c.Author)
+	}
+	if err := addNames(ctx, q, &r.Hearing, people...); err != nil {
+		return nil, err
+	}
 	err = q.QueryRowContext(ctx, `SELECT hash FROM events WHERE hearing_id=? ORDER BY seq DESC LIMIT 1`, h.ID).Scan(&r.AuditHead)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// addNames puts the display names of users into the record's name map.
+func addNames(ctx context.Context, q querier, h *transcript.RecordHearing, users ...string) error {
+	for _, u := range users {
+		if u == "" || h.Names[u] != "" {
+			continue
+		}
+		var name string
+		err := q.QueryRowContext(ctx, `SELECT display_name FROM users WHERE name=?`, u).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && name == "" {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if h.Names == nil {
+			h.Names = map[string]string{}
+		}
+		h.Names[u] = name
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {
@@ -235,6 +278,9 @@ func (t *tx) newVersion(h *transcript.Hearing, actor, reason string) (*transcrip
 		return nil, err
 	}
 	r.FinalizedBy, r.FinalizedAt = actor, t.now
+	if err := addNames(t.ctx, t, &r.Hearing, actor); err != nil {
+		return nil, err
+	}
 	if r.VersionHash, err = transcript.RecordHash(r); err != nil {
 		return nil, err
 	}
@@ -274,22 +320,37 @@ func (s *Store) Finalize(ctx context.Context, actor, id string) (*transcript.Ver
 }
 
 // Sign implements transcript.Lifecycle.
-func (s *Store) Sign(ctx context.Context, judge, password, id string) (*transcript.Signature, error) {
+func (s *Store) Sign(ctx context.Context, signer, password, id string) (*transcript.Signature, error) {
 	var sealed, display, role string
 	var disabled bool
-	err := s.rdb.QueryRowContext(ctx, `SELECT sealed_key, display_name, role, disabled FROM users WHERE name=?`, judge).Scan(&sealed, &display, &role, &disabled)
+	err := s.rdb.QueryRowContext(ctx, `SELECT sealed_key, display_name, role, disabled FROM users WHERE name=?`, signer).Scan(&sealed, &display, &role, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, transcript.ErrAuth
 	}
 	if err != nil {
 		return nil, err
 	}
-	if disabled || transcript.Role(role) != transcript.RoleJudge || sealed == "" {
-		return nil, fmt.Errorf("%w: %s is not an active judge with a signing key", transcript.ErrDenied, judge)
+	r := transcript.Role(role)
+	if disabled || (r != transcript.RoleJudge && r != transcript.RoleClerk) || (r == transcript.RoleJudge && sealed == "") {
+		return nil, fmt.Errorf("%w: %s is not an active judge or clerk with a signing key", transcript.ErrDenied, signer)
 	}
-	priv, err := transcript.SealedKey(sealed).Open(password) // slow (argon2id): outside the writer
-	if err != nil {
-		return nil, err
+	var priv ed25519.PrivateKey
+	var enrolled transcript.SealedKey // a clerk's first key, made now
+	if sealed != "" {
+		if priv, err = transcript.SealedKey(sealed).Open(password); err != nil { // slow (argon2id): outside the writer
+			return nil, err
+		}
+	} else {
+		if _, err := s.Authenticate(ctx, signer, password); err != nil {
+			return nil, err
+		}
+		var pub ed25519.PublicKey
+		if pub, enrolled, err = transcript.NewJudgeKey(password, s.argon); err != nil {
+			return nil, err
+		}
+		if priv, err = enrolled.Open(password); err != nil || !bytes.Equal(priv.Public().(ed25519.PublicKey), pub) {
+			return nil, fmt.Errorf("sealing the new signing key of %s: %v", signer, err)
+		}
 	}
 	var sig *transcript.Signature
 	err = s.write(ctx, func(t *tx) error {
@@ -300,25 +361,79 @@ func (s *Store) Sign(ctx context.Context, judge, password, id string) (*transcri
 		if h.Status != transcript.StatusFinalized {
 			return transcript.Statef("hearing %s is %s; only a finalized version can be signed", id, h.Status)
 		}
-		if !h.OnBench(judge) {
-			return fmt.Errorf("%w: %s does not sit on the bench of hearing %s", transcript.ErrDenied, judge, id)
+		part := ""
+		switch {
+		case r == transcript.RoleJudge && signer == h.Presiding:
+			part = "presiding"
+		case r == transcript.RoleJudge && h.OnBench(signer):
+			part = "judge"
+		case r == transcript.RoleClerk && signer == h.Clerk:
+			part = "clerk"
+		default:
+			return fmt.Errorf("%w: %s does not sit on the bench of hearing %s and is not its clerk", transcript.ErrDenied, signer, id)
 		}
-		var hash string
-		if err := t.QueryRowContext(t.ctx, `SELECT hash FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).Scan(&hash); err != nil {
+		var hash, cosJSON, revJSON string
+		var first sql.NullString
+		if err := t.QueryRowContext(t.ctx, `SELECT hash, signature, cosignatures, reviews FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).
+			Scan(&hash, &first, &cosJSON, &revJSON); err != nil {
 			return err
 		}
-		sig, err = transcript.NewSignature(priv, judge, display, id, h.Version, hash, t.now)
+		sigs, err := decodeSignatures(first, cosJSON)
 		if err != nil {
 			return err
 		}
-		if _, err := t.ExecContext(t.ctx, `UPDATE versions SET signature=? WHERE hearing_id=? AND number=?`, string(mustJSON(sig)), id, h.Version); err != nil {
+		for _, x := range sigs {
+			if x.Signer == signer {
+				return transcript.Statef("%s already signed version %d of hearing %s", signer, h.Version, id)
+			}
+		}
+		reviews, err := decodeReviews(revJSON)
+		if err != nil {
 			return err
+		}
+		if enrolled != "" { // the clerk's key, registered in the users chain before it signs
+			if _, err := t.ExecContext(t.ctx, `UPDATE users SET public_key=?, sealed_key=? WHERE name=? AND sealed_key=''`,
+				[]byte(priv.Public().(ed25519.PublicKey)), string(enrolled), signer); err != nil {
+				return err
+			}
+			u, err := getUser(t.ctx, t, signer)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(u.PublicKey, priv.Public().(ed25519.PublicKey)) {
+				return fmt.Errorf("%w: the signing key of %s changed meanwhile", transcript.ErrConflict, signer)
+			}
+			if _, err := t.appendEvent(transcript.Event{Kind: transcript.EventUserChanged, Actor: signer, Reason: "signing key created at the first signature", After: mustJSON(u)}); err != nil {
+				return err
+			}
+		}
+		sig, err = transcript.NewRoleSignature(priv, signer, display, part, id, h.Version, hash, transcript.ReviewsHash(reviews), t.now)
+		if err != nil {
+			return err
+		}
+		if !first.Valid {
+			_, err = t.ExecContext(t.ctx, `UPDATE versions SET signature=? WHERE hearing_id=? AND number=?`, string(mustJSON(sig)), id, h.Version)
+		} else {
+			cos := append(sigs[1:], *sig)
+			_, err = t.ExecContext(t.ctx, `UPDATE versions SET cosignatures=? WHERE hearing_id=? AND number=?`, string(mustJSON(cos)), id, h.Version)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventSigned, Actor: signer, After: mustJSON(sig)}); err != nil {
+			return err
+		}
+		signed := map[string]bool{signer: true}
+		for _, x := range sigs {
+			signed[x.Signer] = true
+		}
+		for _, u := range append(h.Bench(), h.Clerk) {
+			if u != "" && !signed[u] {
+				return nil // others still have to sign
+			}
 		}
 		h.Status = transcript.StatusSigned
-		if _, err := t.saveHearing(h, judge, transcript.EventHearingStatus, fmt.Sprintf("version %d signed", h.Version)); err != nil {
-			return err
-		}
-		_, err = t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventSigned, Actor: judge, After: mustJSON(sig)})
+		_, err = t.saveHearing(h, signer, transcript.EventHearingStatus, fmt.Sprintf("version %d signed by the whole panel and the clerk", h.Version))
 		return err
 	})
 	if err != nil {
@@ -327,8 +442,130 @@ func (s *Store) Sign(ctx context.Context, judge, password, id string) (*transcri
 	return sig, nil
 }
 
+func decodeSignatures(first sql.NullString, cos string) ([]transcript.Signature, error) {
+	var out []transcript.Signature
+	if first.Valid {
+		var s transcript.Signature
+		if err := json.Unmarshal([]byte(first.String), &s); err != nil {
+			return nil, fmt.Errorf("stored signature: %w", err)
+		}
+		out = append(out, s)
+	}
+	if cos != "" {
+		var more []transcript.Signature
+		if err := json.Unmarshal([]byte(cos), &more); err != nil {
+			return nil, fmt.Errorf("stored co-signatures: %w", err)
+		}
+		out = append(out, more...)
+	}
+	return out, nil
+}
+
+func decodeReviews(s string) ([]transcript.PartyReview, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []transcript.PartyReview
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("stored reviews: %w", err)
+	}
+	return out, nil
+}
+
+// RecordReview implements transcript.Lifecycle.
+func (s *Store) RecordReview(ctx context.Context, actor, id string, rv transcript.PartyReview) (*transcript.PartyReview, error) {
+	rv.Party, rv.Reason = strings.TrimSpace(rv.Party), strings.TrimSpace(rv.Reason)
+	if rv.Party == "" {
+		return nil, transcript.Invalidf("a review names the party who read the record")
+	}
+	switch rv.Outcome {
+	case transcript.ReviewConfirmed:
+	case transcript.ReviewRefused:
+		if rv.Reason == "" {
+			return nil, transcript.Invalidf("a refusal to sign is recorded with its reason")
+		}
+	default:
+		return nil, transcript.Invalidf("review outcome %q: confirmed or refused", rv.Outcome)
+	}
+	for _, f := range []string{rv.Party, rv.Reason} {
+		if err := checkText(f); err != nil {
+			return nil, err
+		}
+	}
+	var out *transcript.PartyReview
+	err := s.write(ctx, func(t *tx) error {
+		h, err := getHearing(t.ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if h.Status != transcript.StatusFinalized {
+			return transcript.Statef("hearing %s is %s; parties review a finalized version", id, h.Status)
+		}
+		var first sql.NullString
+		var revJSON string
+		if err := t.QueryRowContext(t.ctx, `SELECT signature, reviews FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).Scan(&first, &revJSON); err != nil {
+			return err
+		}
+		if first.Valid {
+			return transcript.Statef("version %d of hearing %s is already being signed: the parties' review comes before the signatures", h.Version, id)
+		}
+		reviews, err := decodeReviews(revJSON)
+		if err != nil {
+			return err
+		}
+		rv.RecordedBy, rv.At = actor, t.now
+		reviews = append(reviews, rv)
+		if _, err := t.ExecContext(t.ctx, `UPDATE versions SET reviews=? WHERE hearing_id=? AND number=?`, string(mustJSON(reviews)), id, h.Version); err != nil {
+			return err
+		}
+		out = &rv
+		_, err = t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventReviewed, Actor: actor, Reason: rv.Outcome, After: mustJSON(&rv)})
+		return err
+	})
+	return out, err
+}
+
 // Correct implements transcript.Lifecycle.
 func (s *Store) Correct(ctx context.Context, actor, id string, segmentID int64, text, reason string) (*transcript.Correction, *transcript.Version, error) {
+	return s.CorrectOnRequest(ctx, actor, id, segmentID, text, reason, nil, nil)
+}
+
+// MaxRequestFile bounds a correction request's attached document.
+const MaxRequestFile = 8 << 20
+
+// CorrectOnRequest implements transcript.Lifecycle.
+func (s *Store) CorrectOnRequest(ctx context.Context, actor, id string, segmentID int64, text, reason string, req *transcript.CorrectionRequest, file []byte) (*transcript.Correction, *transcript.Version, error) {
+	var reqJSON string
+	if req != nil {
+		r := *req
+		r.Party, r.Text, r.FileName = strings.TrimSpace(r.Party), strings.TrimSpace(r.Text), strings.TrimSpace(r.FileName)
+		if r.Party == "" || r.Text == "" {
+			return nil, nil, transcript.Invalidf("a party's request needs the party and what it asks")
+		}
+		for _, f := range []string{r.Party, r.Text, r.FileName} {
+			if err := checkText(f); err != nil {
+				return nil, nil, err
+			}
+		}
+		r.FileSHA256, r.FileBytes = "", 0
+		if len(file) > MaxRequestFile {
+			return nil, nil, transcript.Invalidf("the request's document is %d bytes; at most %d", len(file), MaxRequestFile)
+		}
+		if len(file) > 0 {
+			if r.FileName == "" || strings.ContainsAny(r.FileName, "/\\") {
+				return nil, nil, transcript.Invalidf("the request's document needs a plain file name")
+			}
+			sum := sha256.Sum256(file)
+			r.FileSHA256, r.FileBytes = hex.EncodeToString(sum[:]), int64(len(file))
+		} else {
+			r.FileName = ""
+		}
+		r.ReceivedAt = transcript.NormTime(r.ReceivedAt)
+		req = &r
+		reqJSON = string(mustJSON(req))
+	} else {
+		file = nil
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return nil, nil, transcript.Invalidf("a correction needs a reason")
@@ -364,9 +601,9 @@ func (s *Store) Correct(ctx context.Context, actor, id string, segmentID int64, 
 		if err := t.saveSegment(&before, g, transcript.EventCorrected, actor, reason); err != nil {
 			return err
 		}
-		c = &transcript.Correction{Version: h.Version + 1, SegmentID: segmentID, Before: before.Text, After: text, Reason: reason, Author: actor, CreatedAt: t.now}
-		res, err := t.ExecContext(t.ctx, `INSERT INTO corrections(hearing_id, version, segment_id, before, after, reason, author, created_at) VALUES(?,?,?,?,?,?,?,?)`,
-			id, c.Version, c.SegmentID, c.Before, c.After, c.Reason, c.Author, fmtTime(c.CreatedAt))
+		c = &transcript.Correction{Version: h.Version + 1, SegmentID: segmentID, Before: before.Text, After: text, Reason: reason, Author: actor, CreatedAt: t.now, Request: req}
+		res, err := t.ExecContext(t.ctx, `INSERT INTO corrections(hearing_id, version, segment_id, before, after, reason, author, created_at, request, request_file) VALUES(?,?,?,?,?,?,?,?,?,?)`,
+			id, c.Version, c.SegmentID, c.Before, c.After, c.Reason, c.Author, fmtTime(c.CreatedAt), reqJSON, file)
 		if err != nil {
 			return err
 		}
@@ -380,6 +617,24 @@ func (s *Store) Correct(ctx context.Context, actor, id string, segmentID int64, 
 	return c, v, nil
 }
 
+// CorrectionFile implements transcript.Lifecycle.
+func (s *Store) CorrectionFile(ctx context.Context, id string, cid int64) (string, []byte, error) {
+	var req string
+	var file []byte
+	err := s.rdb.QueryRowContext(ctx, `SELECT request, request_file FROM corrections WHERE hearing_id=? AND id=?`, id, cid).Scan(&req, &file)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && len(file) == 0 {
+		return "", nil, fmt.Errorf("correction %d of hearing %s has no attached document: %w", cid, id, transcript.ErrNotFound)
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	var r transcript.CorrectionRequest
+	if err := json.Unmarshal([]byte(req), &r); err != nil {
+		return "", nil, err
+	}
+	return r.FileName, file, nil
+}
+
 // Versions implements transcript.Lifecycle.
 func (s *Store) Versions(ctx context.Context, id string) ([]transcript.Version, error) {
 	if _, err := hearingDoc(ctx, s.rdb, id); err != nil {
@@ -390,12 +645,14 @@ func (s *Store) Versions(ctx context.Context, id string) ([]transcript.Version, 
 
 type storedVersion struct {
 	transcript.Version
-	record string
-	sig    sql.NullString
+	record  string
+	sig     sql.NullString
+	cosigs  []transcript.Signature
+	reviews []transcript.PartyReview
 }
 
 func queryStoredVersions(ctx context.Context, q querier, id string) ([]storedVersion, error) {
-	rows, err := q.QueryContext(ctx, `SELECT number, hash, record, created_by, created_at, signature FROM versions WHERE hearing_id=? ORDER BY number`, id)
+	rows, err := q.QueryContext(ctx, `SELECT number, hash, record, created_by, created_at, signature, cosignatures, reviews FROM versions WHERE hearing_id=? ORDER BY number`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -403,9 +660,17 @@ func queryStoredVersions(ctx context.Context, q querier, id string) ([]storedVer
 	var out []storedVersion
 	for rows.Next() {
 		var v storedVersion
-		var at string
-		if err := rows.Scan(&v.Number, &v.Hash, &v.record, &v.CreatedBy, &at, &v.sig); err != nil {
+		var at, cos, rev string
+		if err := rows.Scan(&v.Number, &v.Hash, &v.record, &v.CreatedBy, &at, &v.sig, &cos, &rev); err != nil {
 			return nil, err
+		}
+		all, err := decodeSignatures(sql.NullString{}, cos)
+		if err != nil {
+			return nil, fmt.Errorf("version %d: %w", v.Number, err)
+		}
+		v.cosigs = all
+		if v.reviews, err = decodeReviews(rev); err != nil {
+			return nil, fmt.Errorf("version %d: %w", v.Number, err)
 		}
 		v.HearingID, v.CreatedAt = id, parseTime(at)
 		if v.sig.Valid {
@@ -428,6 +693,7 @@ func queryVersions(ctx context.Context, q querier, id string) ([]transcript.Vers
 	out := make([]transcript.Version, len(sv))
 	for i := range sv {
 		out[i] = sv[i].Version
+		out[i].Cosignatures, out[i].Reviews = sv[i].cosigs, sv[i].reviews
 	}
 	return out, nil
 }
@@ -457,6 +723,8 @@ func (s *Store) Record(ctx context.Context, id string, version int) (*transcript
 			return nil, fmt.Errorf("version %d: stored record: %w", version, err)
 		}
 		r.Signature = v.Signature
+		r.Cosignatures = v.cosigs
+		r.Reviews = v.reviews
 		return &r, nil
 	}
 	return nil, fmt.Errorf("hearing %s version %d: %w", id, version, transcript.ErrNotFound)

@@ -123,6 +123,18 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions(user_id);
 `},
+	{3, "notes can be edited and struck; corrections carry the party's written request; the whole panel signs; parties' reviews", `
+ALTER TABLE notes ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE notes ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE notes ADD COLUMN updated_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE notes ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE notes ADD COLUMN seat TEXT NOT NULL DEFAULT '';     -- examination marks: the examining counsel's seat
+ALTER TABLE notes ADD COLUMN witness TEXT NOT NULL DEFAULT '';  -- sworn/examination/exhibit marks: the witness's seat
+ALTER TABLE corrections ADD COLUMN request TEXT NOT NULL DEFAULT '';  -- JSON of transcript.CorrectionRequest, '' for none
+ALTER TABLE corrections ADD COLUMN request_file BLOB;                  -- the request's document, by SHA-256 in the record
+ALTER TABLE versions ADD COLUMN cosignatures TEXT NOT NULL DEFAULT '';  -- JSON array of the panel's and clerk's further signatures
+ALTER TABLE versions ADD COLUMN reviews TEXT NOT NULL DEFAULT '';       -- JSON array of the parties' reviews of the version
+`},
 }
 
 func migrate(ctx context.Context, db *sql.DB, clock func() time.Time) error {

@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
@@ -37,7 +39,7 @@ func (s *Store) CreateUser(ctx context.Context, actor, name string, role transcr
 	}
 	u := &transcript.User{Name: name, Role: role}
 	var sealed transcript.SealedKey
-	if role == transcript.RoleJudge {
+	if role == transcript.RoleJudge || role == transcript.RoleClerk { // clerks sign the record too
 		var pub ed25519.PublicKey
 		if pub, sealed, err = transcript.NewJudgeKey(password, s.argon); err != nil {
 			return nil, err
@@ -176,6 +178,29 @@ func (s *Store) SetPassword(ctx context.Context, actor, name, oldPassword, newPa
 			return err
 		}
 		_, err = t.appendEvent(transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: "password changed", After: mustJSON(u)})
+		return err
+	})
+}
+
+// SetDisplayName implements transcript.Users.
+func (s *Store) SetDisplayName(ctx context.Context, actor, name, display string) error {
+	display = strings.TrimSpace(display)
+	if len(display) > 128 || !utf8.ValidString(display) || strings.ContainsAny(display, "\n\r\t") {
+		return transcript.Invalidf("display name: one line of at most 128 bytes")
+	}
+	return s.write(ctx, func(t *tx) error {
+		res, err := t.ExecContext(t.ctx, `UPDATE users SET display_name=? WHERE name=?`, display, name)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("user %s: %w", name, transcript.ErrNotFound)
+		}
+		u, err := getUser(t.ctx, t, name)
+		if err != nil {
+			return err
+		}
+		_, err = t.appendEvent(transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: "display name changed", After: mustJSON(u)})
 		return err
 	})
 }

@@ -262,11 +262,11 @@ func TestFirefoxJourney(t *testing.T) {
 	// Shift+Tab leaves it again (no keyboard trap). (After the list, Firefox also stops on the
 	// side panel when it overflows: scroll containers are keyboard-focusable there.)
 	e.focus(sel(segs[1].ID))
-	e.focus(`#head a[href$="format=srt"]`)
+	e.focus(`#head a[href$="format=vtt"]`)
 	e.key(keyTab)
 	e.wait(fmt.Sprintf(`document.activeElement.id === "s-%d"`, segs[1].ID))
 	e.key(keyTab, keyShift)
-	e.wait(`document.activeElement.matches('#head a[href$="format=srt"]')`)
+	e.wait(`document.activeElement.matches('#head a[href$="format=vtt"]')`)
 
 	// Edit with the keyboard only: ↑ selects, Enter edits, typed text, Enter saves.
 	e.focus(sel(segs[1].ID))
@@ -425,6 +425,8 @@ func TestFirefoxJourney(t *testing.T) {
 
 	// Close and finalize: the summary lists the pending utterance.
 	e.do(e.m.click(`#head button[data-act=close]`))
+	e.wait(`document.querySelector("#dlg[open] #closeWarn")`) // irreversible: confirmed first
+	e.do(e.m.click(`#dlgActions button[value=ok]`))
 	e.wait(`document.querySelector("#head [data-status=closed]")`)
 	e.do(e.m.click(`#head button[data-act=finalize]`))
 	e.wait(fmt.Sprintf(`document.querySelector("#dlg[open] #issues a[data-goto='%d']")`, pending.ID))
@@ -462,6 +464,10 @@ func TestFirefoxJourney(t *testing.T) {
 	e.wait(`document.querySelector("#dlg[open] #dPass")`)
 	e.do(e.m.sendKeys("#dPass", pw))
 	e.do(e.m.click(`#dlgActions button[value=ok]`))
+	e.wait(`document.querySelector("#signed .sig[data-signer=zhangsan]")`)
+	if code, b := e.apiLogin("zhaoliu").do("POST", "/api/hearings/"+hid+"/sign", map[string]any{"password": pw}, nil); code != 200 { // the clerk signs too
+		t.Fatalf("clerk signs: %d %s", code, b)
+	}
 	e.wait(`document.querySelector("#head [data-status=signed]") && document.querySelector("#verifiedBadge.ok") && document.querySelector("#signed").textContent.includes("zhangsan")`)
 	var box string
 	e.eval(`document.querySelector("#signed").textContent`, &box)

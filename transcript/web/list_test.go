@@ -29,6 +29,7 @@ func TestHearingListByDay(t *testing.T) {
 		func() error { _, err := e.store.CloseHearing(ctx, "zhaoliu", signed.ID, nil); return err },
 		func() error { _, err := e.store.Finalize(ctx, "zhaoliu", signed.ID); return err },
 		func() error { _, err := e.store.Sign(ctx, "zhangsan", pw, signed.ID); return err },
+		func() error { _, err := e.store.Sign(ctx, "zhaoliu", pw, signed.ID); return err }, // the clerk signs too
 	} {
 		if err := step(); err != nil {
 			t.Fatal(err)
