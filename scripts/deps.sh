@@ -13,6 +13,7 @@ pkgs=(
   firefox-esr              # the same UI journey in headless Firefox (through its Marionette protocol)
   fonts-noto-cjk           # CJK font embedded in PDF exports
   fonts-droid-fallback fonts-dejavu-core # TrueType CJK + Latin fonts that go-pdf/fpdf can embed in PDF exports
+  poppler-utils # pdftotext/pdftoppm: the export tests read the PDFs back and docs/screenshots show their pages
   procps psmisc            # ps/pkill for fault-injection scripts
   curl jq                  # make run sets up the demo hearing through the API
 )

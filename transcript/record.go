@@ -42,6 +42,7 @@ type RecordHearing struct {
 	Courtroom   string    `json:"courtroom"`
 	Title       string    `json:"title"`
 	Language    string    `json:"language"`
+	TimeZone    string    `json:"time_zone,omitempty"` // IANA zone the court's times are printed in
 	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
 	StartedAt   time.Time `json:"started_at,omitzero"`
 	ClosedAt    time.Time `json:"closed_at,omitzero"`
@@ -50,7 +51,13 @@ type RecordHearing struct {
 	Clerk       string    `json:"clerk"`
 	Parties     []string  `json:"parties"`
 	Seats       []Seat    `json:"seats"`
+	// Names maps the user names of the record (bench, clerk, finalizer, correction authors)
+	// to the names they are printed as (users' display names); exports never print logins.
+	Names map[string]string `json:"names,omitempty"`
 }
+
+// NameOf returns the printed name of a user of the record: the display name, else "".
+func (h *RecordHearing) NameOf(user string) string { return h.Names[user] }
 
 // RecordSegment is one utterance as the record states it.
 type RecordSegment struct {

@@ -71,15 +71,24 @@ type Segments interface {
 	Delete(ctx context.Context, actor string, segmentID, baseRevision int64, reason string) (*Segment, error)
 	// AddNote adds an annotation or gap note. Recess and resume notes come from Lifecycle.
 	AddNote(ctx context.Context, actor, hearingID string, n Note) (*Note, error)
+	// InsertSegment adds an utterance the recording or the diarizer missed, typed by the
+	// clerk with its seat, time and a reason (event segment.inserted). The text is verified.
+	InsertSegment(ctx context.Context, actor, hearingID string, n InsertedSegment) (*Segment, error)
+	// EditNote changes an annotation's text; DeleteNote strikes it. Both name the note's
+	// revision they were based on (a stale one is ErrConflict) and need a reason.
+	// The note must belong to hearingID (ErrNotFound otherwise).
+	EditNote(ctx context.Context, actor, hearingID string, noteID, baseRevision int64, text, reason string) (*Note, error)
+	DeleteNote(ctx context.Context, actor, hearingID string, noteID, baseRevision int64, reason string) (*Note, error)
 
 	// GetSegment returns one segment (deleted ones too) or ErrNotFound.
 	GetSegment(ctx context.Context, segmentID int64) (*Segment, error)
 	// ListSegments returns a hearing's segments ordered by start time, then id.
 	ListSegments(ctx context.Context, hearingID string, includeDeleted bool) ([]Segment, error)
-	// ListNotes returns a hearing's notes ordered by time, then id.
+	// ListNotes returns a hearing's notes ordered by time, then id; struck notes carry
+	// Deleted (the record leaves them out).
 	ListNotes(ctx context.Context, hearingID string) ([]Note, error)
-	// PendingSegments returns segments still waiting for an engine (status pending), oldest
-	// first, of one hearing or of all hearings when hearingID is "". limit ≤ 0 means 1000.
+	// PendingSegments returns segments still waiting for an engine (status pending, and no
+	// person typed or confirmed their text: such a segment is verified), oldest first, of one hearing or of all hearings when hearingID is "". limit ≤ 0 means 1000.
 	PendingSegments(ctx context.Context, hearingID string, limit int) ([]Segment, error)
 }
 
@@ -104,6 +113,11 @@ type Lifecycle interface {
 	// Correct appends a 补正 to a signed record: the segment's text changes, a Correction is
 	// recorded and a new version (status finalized) awaits its own signature.
 	Correct(ctx context.Context, actor, hearingID string, segmentID int64, text, reason string) (*Correction, *Version, error)
+	// CorrectOnRequest is Correct answering a party's written request, which is kept with the
+	// correction (file bytes stored, their SHA-256 and size in the record). req may be nil.
+	CorrectOnRequest(ctx context.Context, actor, hearingID string, segmentID int64, text, reason string, req *CorrectionRequest, file []byte) (*Correction, *Version, error)
+	// CorrectionFile returns the document attached to a correction's request (ErrNotFound if none).
+	CorrectionFile(ctx context.Context, hearingID string, correctionID int64) (name string, data []byte, err error)
 	// Versions lists the hearing's versions, oldest first, with their signatures.
 	Versions(ctx context.Context, hearingID string) ([]Version, error)
 	// Record builds the canonical record of a version (0: the current state, unsigned and
@@ -130,6 +144,8 @@ type Users interface {
 	SetPassword(ctx context.Context, actor, name, oldPassword, newPassword string) error
 	// SetDisabled disables or enables a user. Disabled users cannot authenticate.
 	SetDisabled(ctx context.Context, actor, name string, disabled bool) error
+	// SetDisplayName sets the name a user is printed as in records and headers (chained).
+	SetDisplayName(ctx context.Context, actor, name, displayName string) error
 	// Authenticate checks a password. Wrong name or password → ErrAuth (same error for both).
 	Authenticate(ctx context.Context, name, password string) (*User, error)
 }

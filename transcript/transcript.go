@@ -62,6 +62,10 @@ type Hearing struct {
 	Courtroom  string `json:"courtroom"`
 	Title      string `json:"title"`
 	Language   string `json:"language"` // "zh" or "en"
+	// TimeZone is the court's IANA time zone (e.g. Asia/Shanghai, America/Chicago): every
+	// wall-clock time of the hearing is printed in it. Set from the server's --timezone when
+	// the hearing is created.
+	TimeZone string `json:"time_zone,omitempty"`
 
 	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
 	StartedAt   time.Time `json:"started_at,omitzero"` // first transition to live
@@ -125,6 +129,7 @@ type HearingUpdate struct {
 	Courtroom   *string
 	Title       *string
 	Language    *string
+	TimeZone    *string
 	ScheduledAt *time.Time
 	Presiding   *string
 	Judges      *[]string
@@ -214,6 +219,33 @@ type Note struct {
 	Text      string    `json:"text"`                 // the remark or reason
 	Author    string    `json:"author"`
 	CreatedAt time.Time `json:"created_at"`
+	// Revision counts changes after the note was added (0: as added); an edit or strike names
+	// the revision it was based on. Deleted marks a struck note (the row and history stay).
+	Revision  int64     `json:"revision,omitempty"`
+	Deleted   bool      `json:"deleted,omitempty"`
+	UpdatedBy string    `json:"updated_by,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// InsertedSegment is an utterance the clerk adds by hand: speech the recording or the
+// diarizer missed. Its text is the clerk's, so it is verified from the start.
+type InsertedSegment struct {
+	Seat    string
+	StartMS int64
+	EndMS   int64
+	Text    string
+	Reason  string // required: why the record gains an utterance nobody transcribed
+}
+
+// CorrectionRequest is a party's written request for a correction (当事人申请补正), attached
+// to the 补正 it led to. Its file, if any, is kept by SHA-256 in the record.
+type CorrectionRequest struct {
+	Party      string    `json:"party"`                // who asked, as the record names them
+	ReceivedAt time.Time `json:"received_at,omitzero"` // when the court received it
+	Text       string    `json:"text"`                 // what the request says
+	FileName   string    `json:"file_name,omitempty"`  // the scanned or submitted document
+	FileSHA256 string    `json:"file_sha256,omitempty"`
+	FileBytes  int64     `json:"file_bytes,omitempty"`
 }
 
 // Correction is a 补正: a change to a signed record, appended, never silent. It produces a new
@@ -227,6 +259,8 @@ type Correction struct {
 	Reason    string    `json:"reason"`
 	Author    string    `json:"author"`
 	CreatedAt time.Time `json:"created_at"`
+	// Request is the party's written request this correction answers, if any.
+	Request *CorrectionRequest `json:"request,omitempty"`
 }
 
 // EventKind names a change in the history.
@@ -245,7 +279,10 @@ const (
 	EventSegmentSplitNew EventKind = "segment.split_new"
 	EventSegmentMerged   EventKind = "segment.merged" // the surviving segment of a merge
 	EventSegmentDeleted  EventKind = "segment.deleted"
+	EventSegmentInserted EventKind = "segment.inserted" // a missed utterance the clerk added; Reason says why
 	EventNoteAdded       EventKind = "note.added"
+	EventNoteEdited      EventKind = "note.edited"       // Before/After the note; Reason says why
+	EventNoteDeleted     EventKind = "note.deleted"      // the note struck (row kept, Deleted); Reason says why
 	EventFinalized       EventKind = "hearing.finalized" // After: the Version
 	EventSigned          EventKind = "hearing.signed"    // After: the Signature
 	EventCorrected       EventKind = "hearing.corrected" // a 补正: Before/After the segment, Reason the reason

@@ -51,3 +51,28 @@ func TestSeatActivityFromLevelReports(t *testing.T) {
 		t.Fatalf("disconnected: %+v", hs.Activity)
 	}
 }
+
+// A seat delivering digital zeros (peak at the meter's -120 dBFS floor) has no signal; a quiet
+// but live microphone (room noise) has.
+func TestSeatSignalIsNotDigitalZeros(t *testing.T) {
+	h := &hearing{info: HearingInfo{Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "plaintiff", Channel: 2}}}}
+	h.owner = &conn{}
+	t0 := time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)
+	h.agent.ConnectedAt = t0
+	for i := 0; i < 10; i++ {
+		h.noteLevels(&wire.Levels{Seats: []wire.SeatLevel{{Seat: "judge", RMSdBFS: -70, PeakdBFS: -62}, {Seat: "plaintiff", RMSdBFS: -120, PeakdBFS: -120}}},
+			t0.Add(time.Duration(i)*time.Second))
+	}
+	for _, a := range h.status().Activity {
+		switch a.Seat {
+		case "judge":
+			if !a.LastSignalAt.Equal(t0.Add(9 * time.Second)) {
+				t.Fatalf("quiet live microphone: %+v", a)
+			}
+		case "plaintiff":
+			if !a.LastSignalAt.IsZero() {
+				t.Fatalf("digital zeros counted as signal: %+v", a)
+			}
+		}
+	}
+}

@@ -442,10 +442,17 @@ type SeatActivity struct {
 	Seat         string    `json:"seat"`
 	Since        time.Time `json:"since"`
 	LastSpeechAt time.Time `json:"last_speech_at,omitzero"`
+	// LastSignalAt is when the seat last carried any signal at all (peak above DeadDBFS): a
+	// working microphone always has some noise; exact digital zeros mean a dead input.
+	LastSignalAt time.Time `json:"last_signal_at,omitzero"`
 }
 
 // SpeechDBFS is the level (one second's RMS) above which a seat counts as carrying speech.
 const SpeechDBFS = -45.0
+
+// DeadDBFS is the peak at or below which a level report is digital silence (the meter's floor
+// for all-zero samples is -120 dBFS; even a quiet room's noise through a live preamp is far above).
+const DeadDBFS = -100.0
 
 // AlarmEvent is an agent alarm as the server received it.
 type AlarmEvent struct {
@@ -506,6 +513,9 @@ func (h *hearing) noteLevels(l *wire.Levels, at time.Time) {
 		}
 		if sl.RMSdBFS > SpeechDBFS {
 			a.LastSpeechAt = at
+		}
+		if sl.PeakdBFS > DeadDBFS {
+			a.LastSignalAt = at
 		}
 	}
 	h.agent.SpoolBytes, h.agent.SpoolLimit, h.agent.Unacked = l.SpoolBytes, l.SpoolLimit, l.Unacked

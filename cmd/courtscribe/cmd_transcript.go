@@ -147,7 +147,7 @@ func newTranscriptVerifyCmd() *cobra.Command {
 }
 
 func newTranscriptExportCmd() *cobra.Command {
-	var data, hearing, format, out, font string
+	var data, hearing, format, out, font, tz string
 	var version int
 	c := &cobra.Command{
 		Use:   "export",
@@ -163,8 +163,15 @@ func newTranscriptExportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			opt := export.Options{FontPath: font}
+			if tz != "" {
+				if err := transcript.CheckTimeZone(tz); err != nil {
+					return fmt.Errorf("--timezone: %w", err)
+				}
+				opt.Location = transcript.Location(tz)
+			}
 			var buf bytes.Buffer
-			if err := export.Write(&buf, r, format, export.Options{FontPath: font}); err != nil {
+			if err := export.Write(&buf, r, format, opt); err != nil {
 				return err
 			}
 			if out == "" || out == "-" {
@@ -180,6 +187,7 @@ func newTranscriptExportCmd() *cobra.Command {
 	c.Flags().StringVar(&out, "out", "", "output file (default: standard output)")
 	c.Flags().IntVar(&version, "version", 0, "record version (0: the latest version, or the live state before finalization)")
 	c.Flags().StringVar(&font, "font", "", "TrueType CJK font for pdf (default: fonts-droid-fallback)")
+	c.Flags().StringVar(&tz, "timezone", "", "print times in this IANA zone instead of the hearing's own (the zone the server kept with it)")
 	c.MarkFlagRequired("hearing")
 	return c
 }

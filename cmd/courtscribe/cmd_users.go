@@ -84,7 +84,7 @@ func newUsersCmd() *cobra.Command {
 		return sqlite.OpenData(cmd.Context(), data, sqlite.Options{Logger: newLogger(os.Stderr)})
 	}
 
-	var name, role string
+	var name, role, display string
 	var pwStdin bool
 	add := &cobra.Command{
 		Use:   "add",
@@ -104,6 +104,11 @@ func newUsersCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if display != "" {
+				if err := s.SetDisplayName(cmd.Context(), cliActor(), name, display); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "user %s added with role %s\n", u.Name, u.Role)
 			if len(u.PublicKey) > 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "signing public key: %s\n", transcript.EncodePublicKey(u.PublicKey))
@@ -114,6 +119,7 @@ func newUsersCmd() *cobra.Command {
 	add.Flags().StringVar(&name, "name", "", "user name (letters, digits, '.', '_', '-')")
 	add.Flags().StringVar(&role, "role", "", "admin, technician, clerk, judge or viewer")
 	add.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the password from the first line of stdin")
+	add.Flags().StringVar(&display, "display-name", "", "the name printed in records and headers (张三, Hon. Jane Smith); never the login")
 	add.MarkFlagRequired("name")
 	add.MarkFlagRequired("role")
 
@@ -132,7 +138,7 @@ func newUsersCmd() *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tROLE\tSTATUS\tCREATED\tSIGNING KEY")
+			fmt.Fprintln(tw, "NAME\tDISPLAY NAME\tROLE\tSTATUS\tCREATED\tSIGNING KEY")
 			for _, u := range us {
 				st, key := "active", "-"
 				if u.Disabled {
@@ -141,7 +147,11 @@ func newUsersCmd() *cobra.Command {
 				if len(u.PublicKey) > 0 {
 					key = transcript.EncodePublicKey(u.PublicKey)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, st, u.CreatedAt.Format(time.RFC3339), key)
+				dn := u.DisplayName
+				if dn == "" {
+					dn = "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, dn, u.Role, st, u.CreatedAt.Format(time.RFC3339), key)
 			}
 			return tw.Flush()
 		},
@@ -235,6 +245,28 @@ func newUsersCmd() *cobra.Command {
 	pubkey.Flags().StringVar(&pkName, "name", "", "user name of the judge")
 	pubkey.MarkFlagRequired("name")
 
-	cmd.AddCommand(add, list, passwd, setDisabled("disable", true), setDisabled("enable", false), pubkey)
+	var rnName, rnDisplay string
+	rename := &cobra.Command{
+		Use:   "set-display-name",
+		Short: "Set the name a user is printed as in records, exports and headers (an admin's change, chained)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.SetDisplayName(cmd.Context(), cliActor(), rnName, rnDisplay); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "user %s is printed as %q\n", rnName, rnDisplay)
+			return nil
+		},
+	}
+	rename.Flags().StringVar(&rnName, "name", "", "user name")
+	rename.Flags().StringVar(&rnDisplay, "display-name", "", "the printed name")
+	rename.MarkFlagRequired("name")
+	rename.MarkFlagRequired("display-name")
+	cmd.AddCommand(add, list, passwd, setDisabled("disable", true), setDisabled("enable", false), pubkey, rename)
 	return cmd
 }

@@ -37,6 +37,7 @@ type recordFlags struct {
 	noUI     bool
 	origins  []string
 	backfill time.Duration
+	timezone string // the court's IANA zone, kept with each new hearing
 }
 
 var srvRecord recordFlags
@@ -48,6 +49,7 @@ func init() {
 		f.StringSliceVar(&srvRecord.asrURLs, "asr-url", nil, "whisper-server or OpenAI-compatible base URL(s) for --asr remote (repeat or comma-separate)")
 		f.IntVar(&srvRecord.workers, "workers", 1, "transcription workers (each owns a model and context)")
 		f.StringVar(&srvRecord.language, "language", "zh", "default hearing language: zh, en or auto")
+		f.StringVar(&srvRecord.timezone, "timezone", "", "the court's time zone, an IANA name such as Asia/Shanghai or America/Chicago (default: the system's zone); kept with each new hearing and printed in the UI, the API and exports")
 		f.IntVar(&srvRecord.threads, "threads", 0, "CPU threads per whisper worker (0: automatic)")
 		f.BoolVar(&srvRecord.noUI, "no-ui", false, "serve the API without the embedded web UI")
 		f.StringSliceVar(&srvRecord.origins, "allowed-origin", nil, "extra browser origins allowed for the API and websockets")
@@ -88,7 +90,15 @@ func openServerRecord(ctx context.Context, data string, log *slog.Logger, fl rec
 	default:
 		return nil, fmt.Errorf("--language %q: want zh, en or auto", fl.language)
 	}
-	store, err := sqlite.OpenData(ctx, data, sqlite.Options{Logger: log})
+	tz := fl.timezone
+	if tz == "" {
+		tz = transcript.SystemTimeZone()
+	}
+	if err := transcript.CheckTimeZone(tz); err != nil {
+		return nil, fmt.Errorf("--timezone: %w", err)
+	}
+	log.Info("court time zone", "timezone", tz)
+	store, err := sqlite.OpenData(ctx, data, sqlite.Options{Logger: log, TimeZone: tz})
 	if err != nil {
 		return nil, fmt.Errorf("opening the hearing record: %w", err)
 	}

@@ -217,6 +217,8 @@ func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &ce):
 		cur := ce.Current
 		writeJSON(w, http.StatusConflict, apiError{Error: err.Error(), Code: "conflict", Current: &cur})
+	case errors.Is(err, transcript.ErrConflict): // a note changed meanwhile
+		writeError(w, http.StatusConflict, "conflict", err.Error())
 	case errors.Is(err, transcript.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", err.Error())
 	case errors.Is(err, transcript.ErrExists):

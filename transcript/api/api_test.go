@@ -231,7 +231,7 @@ func TestHealthAlarms(t *testing.T) {
 		}
 		return AgentHealth{Hearing: "h1", Connected: true, LevelsAt: now, Engine: "whisper:base",
 			Levels:   []SeatLevel{{Seat: "judge", RMSdBFS: judge, PeakdBFS: judge + 10}, {Seat: "plaintiff", RMSdBFS: plaintiff, PeakdBFS: -0.0, Clipped: clipped}},
-			Activity: []SeatActivity{{Seat: "judge", Since: start, LastSpeechAt: judgeSpoke}, {Seat: "plaintiff", Since: start, LastSpeechAt: plaintiffSpoke}}}
+			Activity: []SeatActivity{{Seat: "judge", Since: start, LastSpeechAt: judgeSpoke, LastSignalAt: now}, {Seat: "plaintiff", Since: start, LastSpeechAt: plaintiffSpoke, LastSignalAt: now}}}
 	}
 	codes := func() map[string]string {
 		var hl Health
@@ -262,6 +262,7 @@ func TestHealthAlarms(t *testing.T) {
 	}
 	// Everyone silent for five minutes (a recess): no dead-mic alarm, nobody else spoke.
 	r.now.Add(5 * time.Minute)
+	r.status.set(levels(-80, -80, 0))
 	if m := codes(); m["dead_mic"] != "" {
 		t.Fatalf("dead mic in general silence: %v", m)
 	}

@@ -41,7 +41,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := export.Write(&buf, rec, format, export.Options{}); err != nil {
+	if err := export.Write(&buf, rec, format, export.Options{Now: s.cfg.Clock()}); err != nil {
 		s.log.Error("api: export failed", "hearing", h.ID, "format", format, "err", err)
 		writeError(w, http.StatusInternalServerError, "export", "export failed: "+err.Error())
 		return

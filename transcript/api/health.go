@@ -31,6 +31,7 @@ type SeatActivity struct {
 	Seat         string    `json:"seat"`
 	Since        time.Time `json:"since"`
 	LastSpeechAt time.Time `json:"last_speech_at,omitzero"`
+	LastSignalAt time.Time `json:"last_signal_at,omitzero"` // any signal at all (not digital zeros)
 }
 
 // Alarm is an alarm raised by the agent or the server.
@@ -80,10 +81,11 @@ type Health struct {
 
 // Thresholds of the server-side alarms.
 const (
-	deadMicAfter   = 3 * time.Minute  // silent this long while another seat spoke → dead mic
-	staleLevels    = 10 * time.Second // no level report this long from a connected agent
-	spoolHighRatio = 0.5              // spool above this share of its limit
-	spoolHighBytes = 64 << 20         // or above this many bytes when no limit is known
+	deadMicAfter   = 3 * time.Minute // silent this long while another seat spoke → dead mic
+	noSignalAfter  = 7 * time.Second // only digital zeros this long → no_signal (shown within 10 s at a 2 s poll)
+	staleLevels    = 4 * time.Second // no level report this long from a connected agent (it reports every second)
+	spoolHighRatio = 0.5             // spool above this share of its limit
+	spoolHighBytes = 64 << 20        // or above this many bytes when no limit is known
 )
 
 // assess derives the alarms of a hearing from the agent's report at time now.
@@ -106,10 +108,31 @@ func assess(a AgentHealth, now time.Time) []Alarm {
 			out = append(out, Alarm{At: now, Code: "clipping", Seat: l.Seat, Message: "the microphone is clipping; lower its gain"})
 		}
 	}
+	out = append(out, noSignal(a, now)...)
 	out = append(out, deadMics(a, now)...)
 	for _, al := range a.Alarms { // the agent's own alarms of the last minute
 		if now.Sub(al.At) < time.Minute {
 			out = append(out, al)
+		}
+	}
+	return out
+}
+
+// noSignal raises no_signal for a seat that delivered only digital zeros (a dead, unplugged or
+// muted-at-the-driver input) for noSignalAfter, whoever else speaks.
+func noSignal(a AgentHealth, now time.Time) []Alarm {
+	if !a.Connected {
+		return nil
+	}
+	var out []Alarm
+	for _, st := range a.Activity {
+		last := st.LastSignalAt
+		if last.IsZero() {
+			last = st.Since
+		}
+		if now.Sub(last) >= noSignalAfter {
+			out = append(out, Alarm{At: now, Code: "no_signal", Seat: st.Seat,
+				Message: "no signal at all (digital zeros) for " + now.Sub(last).Round(time.Second).String() + "; the microphone or its cable is dead"})
 		}
 	}
 	return out

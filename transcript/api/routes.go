@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/base64"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,6 +20,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/session", accessSession, s.session)
 	s.handle("GET /api/users", accessSession, s.listUsers)
 	s.handle("POST /api/users", accessSession, s.createUser)
+	s.handle("PATCH /api/users/{name}", accessSession, s.updateUser)
 	s.handle("GET /api/agents", accessSession, s.agents)
 
 	s.handle("GET /api/hearings", accessSession, s.listHearings)
@@ -41,6 +44,10 @@ func (s *Server) routes() {
 	s.handle("POST /api/hearings/{id}/finalize", accessSession, s.finalize)
 	s.handle("POST /api/hearings/{id}/sign", accessSession, s.sign)
 	s.handle("POST /api/hearings/{id}/correct", accessSession, s.correct)
+	s.handle("GET /api/hearings/{id}/corrections/{cid}/file", accessSession, s.correctionFile)
+	s.handle("POST /api/hearings/{id}/segments", accessSession, s.insertSegment)
+	s.handle("POST /api/hearings/{id}/notes/{nid}/edit", accessSession, s.noteOp("edit"))
+	s.handle("POST /api/hearings/{id}/notes/{nid}/delete", accessSession, s.noteOp("delete"))
 
 	s.handle("GET /api/segments/{sid}", accessSession, s.getSegment)
 	s.handle("GET /api/segments/{sid}/history", accessSession, s.segmentHistory)
@@ -132,9 +139,10 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 type createUserReq struct {
-	Name     string          `json:"name"`
-	Role     transcript.Role `json:"role"`
-	Password string          `json:"password"`
+	Name        string          `json:"name"`
+	Role        transcript.Role `json:"role"`
+	Password    string          `json:"password"`
+	DisplayName string          `json:"display_name,omitempty"`
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
@@ -156,7 +164,44 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
+	if req.DisplayName != "" {
+		if err := s.store.SetDisplayName(r.Context(), p.user.Name, req.Name, req.DisplayName); err != nil {
+			s.storeError(w, r, err)
+			return
+		}
+		u.DisplayName = strings.TrimSpace(req.DisplayName)
+	}
 	writeJSON(w, http.StatusCreated, u)
+}
+
+// updateUser changes the name a user is printed as (admins only).
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
+	p := userOf(r)
+	if !transcript.Can(p.user, transcript.ActionManageUsers, nil) {
+		s.forbid(w, "manage users")
+		return
+	}
+	var req struct {
+		DisplayName *string `json:"display_name"`
+	}
+	if !s.decode(w, r, &req) {
+		return
+	}
+	if req.DisplayName == nil {
+		writeError(w, http.StatusBadRequest, "invalid", "display_name is required")
+		return
+	}
+	name := r.PathValue("name")
+	if err := s.store.SetDisplayName(r.Context(), p.user.Name, name, *req.DisplayName); err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	u, err := s.store.GetUser(r.Context(), name)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
 }
 
 func (s *Server) agents(w http.ResponseWriter, r *http.Request) {
@@ -242,6 +287,7 @@ type hearingBody struct {
 	Courtroom   *string            `json:"courtroom"`
 	Title       *string            `json:"title"`
 	Language    *string            `json:"language"`
+	TimeZone    *string            `json:"time_zone"`
 	ScheduledAt *time.Time         `json:"scheduled_at"`
 	Presiding   *string            `json:"presiding"`
 	Judges      *[]string          `json:"judges"`
@@ -254,6 +300,9 @@ type hearingBody struct {
 func (b *hearingBody) check() string {
 	if b.Language != nil && *b.Language != "zh" && *b.Language != "en" {
 		return "language must be zh or en"
+	}
+	if b.TimeZone != nil && transcript.CheckTimeZone(*b.TimeZone) != nil {
+		return "time_zone must be an IANA zone name such as Asia/Shanghai or America/Chicago"
 	}
 	if b.Seats != nil {
 		seen := map[string]bool{}
@@ -304,6 +353,7 @@ func (s *Server) createHearing(w http.ResponseWriter, r *http.Request) {
 	if h.Language == "" {
 		h.Language = "zh"
 	}
+	h.TimeZone = str(b.TimeZone) // "" takes the server's --timezone
 	if b.ScheduledAt != nil {
 		h.ScheduledAt = *b.ScheduledAt
 	}
@@ -351,7 +401,7 @@ func (s *Server) updateHearing(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := transcript.HearingUpdate{CaseNumber: b.CaseNumber, Cause: b.Cause, Court: b.Court, Courtroom: b.Courtroom,
-		Title: b.Title, Language: b.Language, ScheduledAt: b.ScheduledAt, Presiding: b.Presiding, Judges: b.Judges,
+		Title: b.Title, Language: b.Language, TimeZone: b.TimeZone, ScheduledAt: b.ScheduledAt, Presiding: b.Presiding, Judges: b.Judges,
 		Clerk: b.Clerk, Parties: b.Parties, Seats: b.Seats, Vocabulary: b.Vocabulary}
 	out, err := s.store.UpdateHearing(r.Context(), userOf(r).user.Name, h.ID, u)
 	if err != nil {
@@ -639,6 +689,14 @@ type correctReq struct {
 	SegmentID int64  `json:"segment_id"`
 	Text      string `json:"text"`
 	Reason    string `json:"reason"`
+	// Request is the party's written request this correction answers (optional).
+	Request *struct {
+		Party      string    `json:"party"`
+		Text       string    `json:"text"`
+		ReceivedAt time.Time `json:"received_at,omitzero"`
+		FileName   string    `json:"file_name,omitempty"`
+		FileBase64 string    `json:"file_base64,omitempty"` // the document, within the 1 MiB body
+	} `json:"request,omitempty"`
 }
 
 func (s *Server) correct(w http.ResponseWriter, r *http.Request) {
@@ -650,12 +708,116 @@ func (s *Server) correct(w http.ResponseWriter, r *http.Request) {
 	if !s.decode(w, r, &req) {
 		return
 	}
-	c, v, err := s.store.Correct(r.Context(), userOf(r).user.Name, h.ID, req.SegmentID, req.Text, req.Reason)
+	var cr *transcript.CorrectionRequest
+	var file []byte
+	if q := req.Request; q != nil {
+		cr = &transcript.CorrectionRequest{Party: q.Party, Text: q.Text, ReceivedAt: q.ReceivedAt, FileName: q.FileName}
+		if q.FileBase64 != "" {
+			b, err := base64.StdEncoding.DecodeString(q.FileBase64)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "invalid", "request.file_base64 is not base64")
+				return
+			}
+			file = b
+		}
+	}
+	c, v, err := s.store.CorrectOnRequest(r.Context(), userOf(r).user.Name, h.ID, req.SegmentID, req.Text, req.Reason, cr, file)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"correction": c, "version": v})
+}
+
+func (s *Server) correctionFile(w http.ResponseWriter, r *http.Request) {
+	h := s.hearing(w, r, transcript.ActionRead)
+	if h == nil {
+		return
+	}
+	cid, ok := pathInt(r, "cid")
+	if !ok {
+		writeError(w, http.StatusBadRequest, "invalid", "bad correction id")
+		return
+	}
+	name, data, err := s.store.CorrectionFile(r.Context(), h.ID, cid)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Write(data)
+}
+
+type insertReq struct {
+	Seat    string `json:"seat"`
+	StartMS int64  `json:"start_ms"`
+	EndMS   int64  `json:"end_ms"`
+	Text    string `json:"text"`
+	Reason  string `json:"reason"`
+}
+
+// insertSegment adds an utterance the recording or the diarizer missed.
+func (s *Server) insertSegment(w http.ResponseWriter, r *http.Request) {
+	h := s.hearing(w, r, transcript.ActionEdit)
+	if h == nil {
+		return
+	}
+	var req insertReq
+	if !s.decode(w, r, &req) {
+		return
+	}
+	if !wire.ValidSeatName(req.Seat) || utf8.RuneCountInString(req.Text) > maxSegmentText {
+		writeError(w, http.StatusBadRequest, "invalid", "seat and text (at most 20000 characters) are required")
+		return
+	}
+	sg, err := s.store.InsertSegment(r.Context(), userOf(r).user.Name, h.ID, transcript.InsertedSegment{
+		Seat: req.Seat, StartMS: req.StartMS, EndMS: req.EndMS, Text: req.Text, Reason: req.Reason})
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, segmentChange{Segment: sg})
+}
+
+type noteChangeReq struct {
+	Revision *int64 `json:"revision"`
+	Text     string `json:"text,omitempty"`
+	Reason   string `json:"reason"`
+}
+
+func (s *Server) noteOp(op string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := s.hearing(w, r, transcript.ActionEdit)
+		if h == nil {
+			return
+		}
+		nid, ok := pathInt(r, "nid")
+		if !ok {
+			writeError(w, http.StatusBadRequest, "invalid", "bad note id")
+			return
+		}
+		var req noteChangeReq
+		if !s.decode(w, r, &req) {
+			return
+		}
+		if req.Revision == nil {
+			writeError(w, http.StatusBadRequest, "invalid", "revision (the note's revision the change is based on) is required")
+			return
+		}
+		var n *transcript.Note
+		var err error
+		if op == "edit" {
+			n, err = s.store.EditNote(r.Context(), userOf(r).user.Name, h.ID, nid, *req.Revision, req.Text, req.Reason)
+		} else {
+			n, err = s.store.DeleteNote(r.Context(), userOf(r).user.Name, h.ID, nid, *req.Revision, req.Reason)
+		}
+		if err != nil {
+			s.storeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, n)
+	}
 }
 
 // ---- segments
@@ -797,6 +959,10 @@ func (s *Server) segmentOp(op string) http.HandlerFunc {
 			}
 			out.Segment, err = s.store.Merge(ctx, actor, sg.ID, req.Revision, req.NextRevision)
 		case "delete":
+			if strings.TrimSpace(req.Reason) == "" {
+				writeError(w, http.StatusBadRequest, "invalid", "striking a segment needs a reason")
+				return
+			}
 			out.Segment, err = s.store.Delete(ctx, actor, sg.ID, req.Revision, req.Reason)
 		}
 		if err != nil {

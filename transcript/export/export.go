@@ -23,20 +23,57 @@ var Formats = []string{"json", "txt", "pdf", "srt", "vtt"}
 
 // Options tune an export. The zero value works.
 type Options struct {
-	// Location for wall-clock times; default China Standard Time (UTC+8) for zh, UTC for en.
+	// Location overrides the record's time zone (hearing.time_zone) for wall-clock times.
+	// Records without a zone print China Standard Time (UTC+8) for zh, UTC for en.
 	Location *time.Location
 	// FontPath is a TrueType font with CJK glyphs for pdf; default FindFont().
 	FontPath string
+	// Now is the export time: the PDF's creation date. Default time.Now().
+	Now time.Time
 }
 
-func (o Options) loc(lang string) *time.Location {
+// locFor is the zone the record's wall-clock times are printed in.
+func (o Options) locFor(r *transcript.Record) *time.Location {
 	if o.Location != nil {
 		return o.Location
 	}
-	if lang == "zh" {
+	if loc := transcript.Location(r.Hearing.TimeZone); loc != nil {
+		return loc
+	}
+	if r.Hearing.Language == "zh" {
 		return time.FixedZone("CST", 8*3600)
 	}
 	return time.UTC
+}
+
+func (o Options) now() time.Time {
+	if o.Now.IsZero() {
+		return time.Now()
+	}
+	return o.Now
+}
+
+// Draft reports whether the record is a draft: not finalized, or a version nobody signed yet.
+// Drafts are marked 草稿 / DRAFT and never carry a certifying sentence.
+func Draft(r *transcript.Record) bool { return r.Version == 0 || r.Signature == nil }
+
+// nameOf is how a user of the record is printed: the display name, else the person in the
+// seat with that court role, else the user name (a record made before display names).
+func nameOf(r *transcript.Record, user, role string) string {
+	if n := r.Hearing.NameOf(user); n != "" {
+		return n
+	}
+	return personFor(r, role, user)
+}
+
+// segmentAt names a segment by its time and speaker (never by its internal id).
+func segmentAt(r *transcript.Record, id int64) (clockAt, role string) {
+	for _, s := range r.Segments {
+		if s.ID == id {
+			return clock(s.StartMS), s.Role
+		}
+	}
+	return "", ""
 }
 
 // Write renders the record in the format.
@@ -114,6 +151,9 @@ func SRT(w io.Writer, r *transcript.Record) error {
 func VTT(w io.Writer, r *transcript.Record) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("WEBVTT\n\n")
+	if Draft(r) {
+		bw.WriteString("NOTE DRAFT / 草稿: not finalized and signed\n\n")
+	}
 	for _, s := range r.Segments {
 		fmt.Fprintf(bw, "%d\n%s --> %s\n<v %s>%s\n\n", s.ID, stamp(s.StartMS, "."), stamp(s.EndMS, "."), vttEscape(s.Role), vttEscape(cueText(s.Text)))
 	}

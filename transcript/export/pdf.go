@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/go-pdf/fpdf"
@@ -141,8 +140,8 @@ func PDF(w io.Writer, r *transcript.Record, opt Options) error {
 		return err
 	}
 	f := fpdf.New("P", "mm", "A4", "")
-	f.SetCreationDate(time.Unix(0, 0).UTC())
-	f.SetModificationDate(time.Unix(0, 0).UTC())
+	f.SetCreationDate(opt.now())
+	f.SetModificationDate(opt.now())
 	f.SetTitle(r.Hearing.Title, true)
 	f.SetSubject(fmt.Sprintf("%s version %d %s", r.Hearing.CaseNumber, r.Version, r.VersionHash), true)
 	f.SetCreator("courtscribe", true)
@@ -150,6 +149,23 @@ func PDF(w io.Writer, r *transcript.Record, opt Options) error {
 	f.AddUTF8FontFromBytes("latin", "", latin)
 	f.AddUTF8FontFromBytes("mono", "", mono)
 	d := &pdfDoc{Fpdf: f, latin: "latin", size: 11.5}
+	if Draft(r) {
+		// Every page of a draft carries a large grey 草稿 DRAFT across it, under the text.
+		f.SetHeaderFuncMode(func() {
+			w, h := f.GetPageSize()
+			size, lat := d.size, d.latin
+			f.SetTextColor(200, 200, 200)
+			f.TransformBegin()
+			f.TransformRotate(35, w/2, h/2)
+			d.size, d.latin = 64, "latin"
+			mark := "草稿 DRAFT"
+			f.SetXY((w-d.width(mark))/2, h/2-12)
+			d.write(24, mark)
+			f.TransformEnd()
+			f.SetTextColor(0, 0, 0)
+			d.size, d.latin = size, lat
+		}, false)
+	}
 	if r.Hearing.Language == "zh" {
 		d.SetMargins(25, 20, 20)
 		d.SetAutoPageBreak(true, 20)

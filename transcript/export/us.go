@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -18,7 +19,8 @@ const (
 // usPages renders the record as pages of exactly 25 numbered lines.
 func usPages(r *transcript.Record, opt Options) [][]string {
 	h := &r.Hearing
-	loc := opt.loc("en")
+	loc := opt.locFor(r)
+	draft := Draft(r)
 	var body []string
 	add := func(s ...string) { body = append(body, s...) }
 	add(centerW(strings.ToUpper(h.Court), usWidth), "")
@@ -34,11 +36,12 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 		start = h.ScheduledAt
 	}
 	if !start.IsZero() {
-		add(centerW(start.In(loc).Format("Monday, January 2, 2006, 3:04 p.m."), usWidth))
+		add(centerW(usTime(start.In(loc)), usWidth))
+		add(centerW("(time zone "+loc.String()+")", usWidth))
 	}
 	add(centerW(h.Courtroom, usWidth), "")
 	add("BEFORE: " + strings.Join(names(r, h), ", "))
-	add("Court reporter / clerk: " + h.Clerk)
+	add("Court reporter / clerk: " + nameOf(r, h.Clerk, ""))
 	for _, p := range h.Parties {
 		add(wrap(p, usWidth, "")...)
 	}
@@ -90,7 +93,12 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 	if len(r.Corrections) > 0 {
 		add("", "CORRECTIONS")
 		for _, c := range r.Corrections {
-			add(wrap(fmt.Sprintf("Version %d, segment %d: %q corrected to %q. Reason: %s (%s)", c.Version, c.SegmentID, c.Before, c.After, c.Reason, c.Author), usWidth, "")...)
+			at, role := segmentAt(r, c.SegmentID)
+			req := ""
+			if q := c.Request; q != nil {
+				req = fmt.Sprintf(" On the written request of %s (%s).", q.Party, q.Text)
+			}
+			add(wrap(fmt.Sprintf("Version %d: %s at %s, %q corrected to %q. Reason: %s (%s).%s", c.Version, strings.ToUpper(role), at, c.Before, c.After, c.Reason, nameOf(r, c.Author, ""), req), usWidth, "")...)
 		}
 	}
 	add("", "(Proceedings concluded.)")
@@ -98,7 +106,11 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 	pages := paginate(body)
 	// The certificate page.
 	cert := []string{centerW("CERTIFICATE", usWidth), ""}
-	cert = append(cert, wrap(fmt.Sprintf("I, %s, certify that the foregoing is a correct transcript of the record of proceedings in the above-entitled matter.", h.Clerk), usWidth, "     ")...)
+	if draft {
+		cert = append(cert, wrap("DRAFT. This transcript has not been finalized and signed. It is not certified and may not be filed or cited as the record.", usWidth, "     ")...)
+	} else {
+		cert = append(cert, wrap(fmt.Sprintf("I, %s, certify that the foregoing is a correct transcript of the record of proceedings in the above-entitled matter.", nameOf(r, h.Clerk, "")), usWidth, "     ")...)
+	}
 	cert = append(cert, "")
 	if r.Version > 0 {
 		cert = append(cert, fmt.Sprintf("Record version %d, SHA-256:", r.Version))
@@ -109,13 +121,17 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 	if s := r.Signature; s != nil {
 		cert = append(cert, "", "Signed electronically (Ed25519) by "+sigName(s), "on "+s.SignedAt.In(loc).Format("January 2, 2006 15:04 MST"), "Public key: "+s.PublicKey)
 	} else {
-		cert = append(cert, "", "", "______________________________", h.Clerk)
+		cert = append(cert, "", "", "______________________________", nameOf(r, h.Clerk, ""))
 	}
 	pages = append(pages, paginate(cert)...)
 	// Number lines 1–25 and put the page number on top.
 	out := make([][]string, len(pages))
 	for p, lines := range pages {
-		pg := []string{fmt.Sprintf("%*d", usWidth+4, p+1)}
+		top := fmt.Sprintf("%*d", usWidth+4, p+1)
+		if draft {
+			top = "DRAFT - NOT CERTIFIED" + top[len("DRAFT - NOT CERTIFIED"):]
+		}
+		pg := []string{top}
 		for i, l := range lines {
 			pg = append(pg, fmt.Sprintf("%2d  %s", i+1, l))
 		}
@@ -124,9 +140,21 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 	return out
 }
 
+// usTime is "Monday, March 2, 2026, 8:00 a.m. CST" (Go's layout has no "a.m.").
+func usTime(t time.Time) string {
+	ampm := "a.m."
+	if t.Hour() >= 12 {
+		ampm = "p.m."
+	}
+	return t.Format("Monday, January 2, 2006, 3:04 ") + ampm + t.Format(" MST")
+}
+
 func names(r *transcript.Record, h *transcript.RecordHearing) []string {
-	out := []string{personFor(r, "THE COURT", h.Presiding)}
-	return append(out, h.Judges...)
+	out := []string{nameOf(r, h.Presiding, "THE COURT")}
+	for _, j := range h.Judges {
+		out = append(out, nameOf(r, j, ""))
+	}
+	return out
 }
 
 func adjacentWitness(its []item, i, dir int, witness map[string]bool) bool {

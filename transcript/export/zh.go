@@ -19,26 +19,35 @@ func zhTime(t time.Time, loc *time.Location) string {
 // zhLines renders the 庭审笔录 (法庭审理笔录) layout.
 func zhLines(r *transcript.Record, opt Options) []string {
 	h := &r.Hearing
-	loc := opt.loc("zh")
+	loc := opt.locFor(r)
+	draft := Draft(r)
 	var l []string
 	add := func(s ...string) { l = append(l, s...) }
-	add(center(h.Court, 40), center("法庭审理笔录", 40), "")
+	add(center(h.Court, 40), center("法庭审理笔录", 40))
+	if draft {
+		add(center("【草稿】本笔录尚未定稿并经审判人员签名，仅供核对", 40))
+	}
+	add("")
 	add("案号："+h.CaseNumber, "案由："+h.Cause)
 	start := h.StartedAt
 	if start.IsZero() {
 		start = h.ScheduledAt
 	}
-	add("时间：" + zhTime(start, loc) + "至" + zhTime(h.ClosedAt, loc))
+	zone := ""
+	if n := loc.String(); n != "Asia/Shanghai" && n != "CST" {
+		zone = "（" + n + "时间）"
+	}
+	add("时间：" + zhTime(start, loc) + "至" + zhTime(h.ClosedAt, loc) + zone)
 	add("地点：" + h.Courtroom)
-	add("审判长：" + personFor(r, "审判长", h.Presiding))
+	add("审判长：" + nameOf(r, h.Presiding, "审判长"))
 	if len(h.Judges) > 0 {
 		names := []string{}
 		for i, j := range h.Judges {
-			names = append(names, personNth(r, "审判员", i, j))
+			names = append(names, judgeName(r, i, j))
 		}
 		add("审判员：" + strings.Join(names, "、"))
 	}
-	add("书记员：" + personFor(r, "书记员", h.Clerk))
+	add("书记员：" + nameOf(r, h.Clerk, "书记员"))
 	if len(h.Parties) > 0 {
 		add("到庭人员：")
 		for _, p := range h.Parties {
@@ -83,15 +92,29 @@ func zhLines(r *transcript.Record, opt Options) []string {
 	if len(r.Corrections) > 0 {
 		add("", "补正记录：")
 		for _, c := range r.Corrections {
-			add(fmt.Sprintf("　　第%d版：第%d段“%s”补正为“%s”。理由：%s（%s，%s）", c.Version, c.SegmentID, c.Before, c.After, c.Reason, c.Author, zhTime(c.CreatedAt, loc)))
+			at, role := segmentAt(r, c.SegmentID)
+			req := ""
+			if q := c.Request; q != nil {
+				req = "依" + q.Party + "的书面申请（" + q.Text
+				if q.FileSHA256 != "" {
+					req += "；申请书" + q.FileName + "，SHA-256 " + q.FileSHA256
+				}
+				req += "），"
+			}
+			add(fmt.Sprintf("　　第%d版：%s将%s %s的发言“%s”补正为“%s”。理由：%s（%s，%s）", c.Version, req, at, role, c.Before, c.After, c.Reason,
+				nameOf(r, c.Author, "书记员"), zhTime(c.CreatedAt, loc)))
 		}
 	}
-	add("", "（以上笔录经核对无误）", "")
+	if draft {
+		add("", "（草稿，未经定稿签名）", "")
+	} else {
+		add("", "（以上笔录经核对无误）", "")
+	}
 	add("审判长（签名）：" + signedBy(r, h.Presiding, loc))
 	for i, j := range h.Judges {
-		add("审判员（签名）：" + personNth(r, "审判员", i, j))
+		add("审判员（签名）：" + judgeName(r, i, j))
 	}
-	add("书记员（签名）：" + personFor(r, "书记员", h.Clerk))
+	add("书记员（签名）：" + nameOf(r, h.Clerk, "书记员"))
 	if r.Version > 0 {
 		add("", fmt.Sprintf("版本：第%d版　版本哈希：%s", r.Version, r.VersionHash))
 	}
@@ -99,6 +122,14 @@ func zhLines(r *transcript.Record, opt Options) []string {
 		add(fmt.Sprintf("电子签名：%s　%s　Ed25519 公钥：%s", sigName(s), zhTime(s.SignedAt, loc), s.PublicKey))
 	}
 	return l
+}
+
+// judgeName is the n-th 审判员 (user name j) as printed.
+func judgeName(r *transcript.Record, n int, j string) string {
+	if name := r.Hearing.NameOf(j); name != "" {
+		return name
+	}
+	return personNth(r, "审判员", n, j)
 }
 
 func personNth(r *transcript.Record, role string, n int, fallback string) string {
@@ -122,7 +153,7 @@ func sigName(s *transcript.Signature) string {
 }
 
 func signedBy(r *transcript.Record, presiding string, loc *time.Location) string {
-	name := personFor(r, "审判长", presiding)
+	name := nameOf(r, presiding, "审判长")
 	if r.Signature != nil && r.Signature.Signer == presiding {
 		return name + "（已电子签名）"
 	}

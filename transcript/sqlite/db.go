@@ -40,6 +40,8 @@ type Options struct {
 	Argon2 *transcript.Argon2Params
 	// MaxBatch caps how many write requests one transaction commits (default 64).
 	MaxBatch int
+	// TimeZone is the court's IANA zone given to hearings created without one (default UTC).
+	TimeZone string
 }
 
 // DefaultOptions returns the defaults.
@@ -60,6 +62,7 @@ type Store struct {
 	done   chan struct{}
 	closed sync.Once
 	maxB   int
+	tz     string // TimeZone for new hearings
 
 	stmts map[string]*sql.Stmt // prepared on the writer connection; writer goroutine only
 
@@ -135,7 +138,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	s := &Store{
 		log: opt.Logger, clock: opt.Clock, data: opt.DataDir, argon: argon,
 		wdb: wdb, rdb: rdb, reqs: make(chan *writeReq, 256), stop: make(chan struct{}), done: make(chan struct{}),
-		maxB: opt.MaxBatch, listeners: map[int]func(transcript.Event){}, stmts: map[string]*sql.Stmt{},
+		maxB: opt.MaxBatch, tz: opt.TimeZone, listeners: map[int]func(transcript.Event){}, stmts: map[string]*sql.Stmt{},
 	}
 	go s.writer()
 	return s, nil

@@ -26,6 +26,9 @@ func checkHearing(h *transcript.Hearing) error {
 	if h.Language != "zh" && h.Language != "en" {
 		return transcript.Invalidf("language %q: zh or en", h.Language)
 	}
+	if err := transcript.CheckTimeZone(h.TimeZone); err != nil {
+		return err
+	}
 	for _, f := range []string{h.CaseNumber, h.Cause, h.Court, h.Courtroom, h.Title, h.Presiding, h.Clerk} {
 		if len(f) > maxField || !utf8.ValidString(f) {
 			return transcript.Invalidf("a hearing field is too long or not UTF-8")
@@ -49,6 +52,9 @@ func checkHearing(h *transcript.Hearing) error {
 
 // CreateHearing implements transcript.Hearings.
 func (s *Store) CreateHearing(ctx context.Context, actor string, h transcript.Hearing) (*transcript.Hearing, error) {
+	if h.TimeZone == "" {
+		h.TimeZone = s.tz
+	}
 	if err := checkHearing(&h); err != nil {
 		return nil, err
 	}
@@ -104,6 +110,7 @@ func (s *Store) UpdateHearing(ctx context.Context, actor, id string, u transcrip
 		set(&h.Courtroom, u.Courtroom)
 		set(&h.Title, u.Title)
 		set(&h.Language, u.Language)
+		set(&h.TimeZone, u.TimeZone)
 		set(&h.Presiding, u.Presiding)
 		set(&h.Clerk, u.Clerk)
 		if u.ScheduledAt != nil {

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,7 +159,7 @@ func queryAudio(ctx context.Context, q querier, id string) ([]transcript.AudioFi
 }
 
 func queryCorrections(ctx context.Context, q querier, id string) ([]transcript.Correction, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, version, segment_id, before, after, reason, author, created_at FROM corrections WHERE hearing_id=? ORDER BY id`, id)
+	rows, err := q.QueryContext(ctx, `SELECT id, version, segment_id, before, after, reason, author, created_at, request FROM corrections WHERE hearing_id=? ORDER BY id`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -165,11 +167,17 @@ func queryCorrections(ctx context.Context, q querier, id string) ([]transcript.C
 	out := []transcript.Correction{}
 	for rows.Next() {
 		var c transcript.Correction
-		var at string
-		if err := rows.Scan(&c.ID, &c.Version, &c.SegmentID, &c.Before, &c.After, &c.Reason, &c.Author, &at); err != nil {
+		var at, req string
+		if err := rows.Scan(&c.ID, &c.Version, &c.SegmentID, &c.Before, &c.After, &c.Reason, &c.Author, &at, &req); err != nil {
 			return nil, err
 		}
 		c.CreatedAt = parseTime(at)
+		if req != "" {
+			c.Request = &transcript.CorrectionRequest{}
+			if err := json.Unmarshal([]byte(req), c.Request); err != nil {
+				return nil, fmt.Errorf("correction %d: stored request: %w", c.ID, err)
+			}
+		}
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -179,7 +187,7 @@ func queryCorrections(ctx context.Context, q querier, id string) ([]transcript.C
 func buildRecord(ctx context.Context, q querier, h *transcript.Hearing) (*transcript.Record, error) {
 	r := &transcript.Record{Schema: transcript.RecordSchema, Version: h.Version,
 		Hearing: transcript.RecordHearing{ID: h.ID, CaseNumber: h.CaseNumber, Cause: h.Cause, Court: h.Court, Courtroom: h.Courtroom,
-			Title: h.Title, Language: h.Language, ScheduledAt: h.ScheduledAt, StartedAt: h.StartedAt, ClosedAt: h.ClosedAt,
+			Title: h.Title, Language: h.Language, TimeZone: h.TimeZone, ScheduledAt: h.ScheduledAt, StartedAt: h.StartedAt, ClosedAt: h.ClosedAt,
 			Presiding: h.Presiding, Judges: nonNil(h.Judges), Clerk: h.Clerk, Parties: nonNil(h.Parties), Seats: h.Seats}}
 	if r.Hearing.Seats == nil {
 		r.Hearing.Seats = []transcript.Seat{}
@@ -204,6 +212,9 @@ func buildRecord(ctx context.Context, q querier, h *transcript.Hearing) (*transc
 	}
 	r.Notes = make([]transcript.RecordNote, 0, len(notes))
 	for _, n := range notes {
+		if n.Deleted {
+			continue
+		}
 		r.Notes = append(r.Notes, transcript.RecordNote{Kind: n.Kind, AtMS: n.AtMS, EndMS: n.EndMS, Text: n.Text, Author: n.Author})
 	}
 	if r.Corrections, err = queryCorrections(ctx, q, h.ID); err != nil {
@@ -212,11 +223,40 @@ func buildRecord(ctx context.Context, q querier, h *transcript.Hearing) (*transc
 	if r.Audio, err = queryAudio(ctx, q, h.ID); err != nil {
 		return nil, err
 	}
+	people := append(h.Bench(), h.Clerk)
+	for _, c := range r.Corrections {
+		people = append(people, c.Author)
+	}
+	if err := addNames(ctx, q, &r.Hearing, people...); err != nil {
+		return nil, err
+	}
 	err = q.QueryRowContext(ctx, `SELECT hash FROM events WHERE hearing_id=? ORDER BY seq DESC LIMIT 1`, h.ID).Scan(&r.AuditHead)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// addNames puts the display names of users into the record's name map.
+func addNames(ctx context.Context, q querier, h *transcript.RecordHearing, users ...string) error {
+	for _, u := range users {
+		if u == "" || h.Names[u] != "" {
+			continue
+		}
+		var name string
+		err := q.QueryRowContext(ctx, `SELECT display_name FROM users WHERE name=?`, u).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && name == "" {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if h.Names == nil {
+			h.Names = map[string]string{}
+		}
+		h.Names[u] = name
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {
@@ -235,6 +275,9 @@ func (t *tx) newVersion(h *transcript.Hearing, actor, reason string) (*transcrip
 		return nil, err
 	}
 	r.FinalizedBy, r.FinalizedAt = actor, t.now
+	if err := addNames(t.ctx, t, &r.Hearing, actor); err != nil {
+		return nil, err
+	}
 	if r.VersionHash, err = transcript.RecordHash(r); err != nil {
 		return nil, err
 	}
@@ -329,6 +372,45 @@ func (s *Store) Sign(ctx context.Context, judge, password, id string) (*transcri
 
 // Correct implements transcript.Lifecycle.
 func (s *Store) Correct(ctx context.Context, actor, id string, segmentID int64, text, reason string) (*transcript.Correction, *transcript.Version, error) {
+	return s.CorrectOnRequest(ctx, actor, id, segmentID, text, reason, nil, nil)
+}
+
+// MaxRequestFile bounds a correction request's attached document.
+const MaxRequestFile = 8 << 20
+
+// CorrectOnRequest implements transcript.Lifecycle.
+func (s *Store) CorrectOnRequest(ctx context.Context, actor, id string, segmentID int64, text, reason string, req *transcript.CorrectionRequest, file []byte) (*transcript.Correction, *transcript.Version, error) {
+	var reqJSON string
+	if req != nil {
+		r := *req
+		r.Party, r.Text, r.FileName = strings.TrimSpace(r.Party), strings.TrimSpace(r.Text), strings.TrimSpace(r.FileName)
+		if r.Party == "" || r.Text == "" {
+			return nil, nil, transcript.Invalidf("a party's request needs the party and what it asks")
+		}
+		for _, f := range []string{r.Party, r.Text, r.FileName} {
+			if err := checkText(f); err != nil {
+				return nil, nil, err
+			}
+		}
+		r.FileSHA256, r.FileBytes = "", 0
+		if len(file) > MaxRequestFile {
+			return nil, nil, transcript.Invalidf("the request's document is %d bytes; at most %d", len(file), MaxRequestFile)
+		}
+		if len(file) > 0 {
+			if r.FileName == "" || strings.ContainsAny(r.FileName, "/\\") {
+				return nil, nil, transcript.Invalidf("the request's document needs a plain file name")
+			}
+			sum := sha256.Sum256(file)
+			r.FileSHA256, r.FileBytes = hex.EncodeToString(sum[:]), int64(len(file))
+		} else {
+			r.FileName = ""
+		}
+		r.ReceivedAt = transcript.NormTime(r.ReceivedAt)
+		req = &r
+		reqJSON = string(mustJSON(req))
+	} else {
+		file = nil
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return nil, nil, transcript.Invalidf("a correction needs a reason")
@@ -364,9 +446,9 @@ func (s *Store) Correct(ctx context.Context, actor, id string, segmentID int64, 
 		if err := t.saveSegment(&before, g, transcript.EventCorrected, actor, reason); err != nil {
 			return err
 		}
-		c = &transcript.Correction{Version: h.Version + 1, SegmentID: segmentID, Before: before.Text, After: text, Reason: reason, Author: actor, CreatedAt: t.now}
-		res, err := t.ExecContext(t.ctx, `INSERT INTO corrections(hearing_id, version, segment_id, before, after, reason, author, created_at) VALUES(?,?,?,?,?,?,?,?)`,
-			id, c.Version, c.SegmentID, c.Before, c.After, c.Reason, c.Author, fmtTime(c.CreatedAt))
+		c = &transcript.Correction{Version: h.Version + 1, SegmentID: segmentID, Before: before.Text, After: text, Reason: reason, Author: actor, CreatedAt: t.now, Request: req}
+		res, err := t.ExecContext(t.ctx, `INSERT INTO corrections(hearing_id, version, segment_id, before, after, reason, author, created_at, request, request_file) VALUES(?,?,?,?,?,?,?,?,?,?)`,
+			id, c.Version, c.SegmentID, c.Before, c.After, c.Reason, c.Author, fmtTime(c.CreatedAt), reqJSON, file)
 		if err != nil {
 			return err
 		}
@@ -378,6 +460,24 @@ func (s *Store) Correct(ctx context.Context, actor, id string, segmentID int64, 
 		return nil, nil, err
 	}
 	return c, v, nil
+}
+
+// CorrectionFile implements transcript.Lifecycle.
+func (s *Store) CorrectionFile(ctx context.Context, id string, cid int64) (string, []byte, error) {
+	var req string
+	var file []byte
+	err := s.rdb.QueryRowContext(ctx, `SELECT request, request_file FROM corrections WHERE hearing_id=? AND id=?`, id, cid).Scan(&req, &file)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && len(file) == 0 {
+		return "", nil, fmt.Errorf("correction %d of hearing %s has no attached document: %w", cid, id, transcript.ErrNotFound)
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	var r transcript.CorrectionRequest
+	if err := json.Unmarshal([]byte(req), &r); err != nil {
+		return "", nil, err
+	}
+	return r.FileName, file, nil
 }
 
 // Versions implements transcript.Lifecycle.

@@ -123,6 +123,14 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions(user_id);
 `},
+	{3, "notes can be edited and struck; corrections carry the party's written request", `
+ALTER TABLE notes ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE notes ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE notes ADD COLUMN updated_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE notes ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE corrections ADD COLUMN request TEXT NOT NULL DEFAULT '';  -- JSON of transcript.CorrectionRequest, '' for none
+ALTER TABLE corrections ADD COLUMN request_file BLOB;                  -- the request's document, by SHA-256 in the record
+`},
 }
 
 func migrate(ctx context.Context, db *sql.DB, clock func() time.Time) error {

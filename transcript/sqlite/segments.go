@@ -72,9 +72,9 @@ func (s *Store) PendingSegments(ctx context.Context, hearingID string, limit int
 		limit = 1000
 	}
 	if hearingID == "" {
-		return querySegments(ctx, s.rdb, `status='pending' AND deleted=0 ORDER BY id LIMIT ?`, limit)
+		return querySegments(ctx, s.rdb, `status='pending' AND deleted=0 AND edited=0 ORDER BY id LIMIT ?`, limit)
 	}
-	return querySegments(ctx, s.rdb, `hearing_id=? AND status='pending' AND deleted=0 ORDER BY id LIMIT ?`, hearingID, limit)
+	return querySegments(ctx, s.rdb, `hearing_id=? AND status='pending' AND deleted=0 AND edited=0 ORDER BY id LIMIT ?`, hearingID, limit)
 }
 
 // insertSegment stores a new segment row and its event.
@@ -413,21 +413,167 @@ func (s *Store) ListNotes(ctx context.Context, hearingID string) ([]transcript.N
 	return queryNotes(ctx, s.rdb, hearingID)
 }
 
+const noteCols = `id, hearing_id, kind, at_ms, end_ms, segment_id, text, author, created_at, revision, deleted, updated_by, updated_at`
+
+func scanNote(r scanner) (*transcript.Note, error) {
+	var n transcript.Note
+	var kind, at, upd string
+	if err := r.Scan(&n.ID, &n.HearingID, &kind, &n.AtMS, &n.EndMS, &n.SegmentID, &n.Text, &n.Author, &at, &n.Revision, &n.Deleted, &n.UpdatedBy, &upd); err != nil {
+		return nil, err
+	}
+	n.Kind, n.CreatedAt = transcript.NoteKind(kind), parseTime(at)
+	if upd != "" {
+		n.UpdatedAt = parseTime(upd)
+	}
+	return &n, nil
+}
+
+// queryNotes returns every note of the hearing, struck ones too (Deleted).
 func queryNotes(ctx context.Context, q querier, hearingID string) ([]transcript.Note, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, hearing_id, kind, at_ms, end_ms, segment_id, text, author, created_at FROM notes WHERE hearing_id=? ORDER BY at_ms, id`, hearingID)
+	rows, err := q.QueryContext(ctx, `SELECT `+noteCols+` FROM notes WHERE hearing_id=? ORDER BY at_ms, id`, hearingID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := []transcript.Note{}
 	for rows.Next() {
-		var n transcript.Note
-		var kind, at string
-		if err := rows.Scan(&n.ID, &n.HearingID, &kind, &n.AtMS, &n.EndMS, &n.SegmentID, &n.Text, &n.Author, &at); err != nil {
+		n, err := scanNote(rows)
+		if err != nil {
 			return nil, err
 		}
-		n.Kind, n.CreatedAt = transcript.NoteKind(kind), parseTime(at)
-		out = append(out, n)
+		out = append(out, *n)
 	}
 	return out, rows.Err()
+}
+
+// InsertSegment implements transcript.Segments.
+func (s *Store) InsertSegment(ctx context.Context, actor, hearingID string, n transcript.InsertedSegment) (*transcript.Segment, error) {
+	n.Reason = strings.TrimSpace(n.Reason)
+	if n.Reason == "" {
+		return nil, transcript.Invalidf("an inserted utterance needs a reason")
+	}
+	if strings.TrimSpace(n.Text) == "" {
+		return nil, transcript.Invalidf("an inserted utterance needs its text")
+	}
+	if err := checkText(n.Text); err != nil {
+		return nil, err
+	}
+	if err := checkText(n.Reason); err != nil {
+		return nil, err
+	}
+	if n.StartMS < 0 || n.EndMS <= n.StartMS {
+		return nil, transcript.Invalidf("utterance time %d–%d ms: the end must be after the start", n.StartMS, n.EndMS)
+	}
+	var out *transcript.Segment
+	err := s.write(ctx, func(t *tx) error {
+		h, err := getHearing(t.ctx, t, hearingID)
+		if err != nil {
+			return err
+		}
+		if !h.Status.Editable() {
+			return transcript.Statef("hearing %s is %s; changes after finalization are corrections", h.ID, h.Status)
+		}
+		if _, ok := h.SeatByName(n.Seat); !ok {
+			return transcript.Invalidf("seat %q is not in the seat map of hearing %s", n.Seat, h.ID)
+		}
+		g := &transcript.Segment{HearingID: hearingID, Seat: n.Seat, StartMS: n.StartMS, EndMS: n.EndMS, Text: n.Text,
+			Status: transcript.SegmentFinal, Revision: 1, Edited: true}
+		out = g
+		return t.insertSegment(g, transcript.EventSegmentInserted, actor, n.Reason)
+	})
+	return out, err
+}
+
+// changeNote loads an annotation for a change by a person.
+func (t *tx) changeNote(hearingID string, id, base int64) (*transcript.Note, error) {
+	n, err := scanNote(t.QueryRowContext(t.ctx, `SELECT `+noteCols+` FROM notes WHERE id=?`, id))
+	if errors.Is(err, sql.ErrNoRows) || err == nil && n.HearingID != hearingID {
+		return nil, fmt.Errorf("note %d of hearing %s: %w", id, hearingID, transcript.ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var status string
+	if err := t.QueryRowContext(t.ctx, `SELECT status FROM hearings WHERE id=?`, n.HearingID).Scan(&status); err != nil {
+		return nil, err
+	}
+	if !transcript.HearingStatus(status).Editable() {
+		return nil, transcript.Statef("hearing %s is %s; changes after finalization are corrections", n.HearingID, status)
+	}
+	if n.Kind != transcript.NoteAnnotation {
+		return nil, transcript.Invalidf("a %s note is part of the hearing's lifecycle or recording; only the clerk's remarks can be changed", n.Kind)
+	}
+	if n.Deleted {
+		return nil, transcript.Invalidf("note %d is struck", id)
+	}
+	if n.Revision != base {
+		return nil, fmt.Errorf("%w: note %d is at revision %d, the change was based on %d", transcript.ErrConflict, id, n.Revision, base)
+	}
+	return n, nil
+}
+
+func (t *tx) saveNote(before, n *transcript.Note, kind transcript.EventKind, actor, reason string) error {
+	n.Revision = before.Revision + 1
+	n.UpdatedBy, n.UpdatedAt = actor, t.now
+	if _, err := t.ExecContext(t.ctx, `UPDATE notes SET text=?, revision=?, deleted=?, updated_by=?, updated_at=? WHERE id=?`,
+		n.Text, n.Revision, n.Deleted, n.UpdatedBy, fmtTime(n.UpdatedAt), n.ID); err != nil {
+		return err
+	}
+	_, err := t.appendEvent(transcript.Event{HearingID: n.HearingID, Kind: kind, NoteID: n.ID, Actor: actor, Reason: reason,
+		Before: mustJSON(before), After: mustJSON(n)})
+	return err
+}
+
+func noteReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return "", transcript.Invalidf("changing a note needs a reason")
+	}
+	return reason, checkText(reason)
+}
+
+// EditNote implements transcript.Segments.
+func (s *Store) EditNote(ctx context.Context, actor, hearingID string, id, base int64, text, reason string) (*transcript.Note, error) {
+	reason, err := noteReason(reason)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(text) == "" {
+		return nil, transcript.Invalidf("a note needs text (strike it instead)")
+	}
+	if err := checkText(text); err != nil {
+		return nil, err
+	}
+	var out *transcript.Note
+	err = s.write(ctx, func(t *tx) error {
+		n, err := t.changeNote(hearingID, id, base)
+		if err != nil {
+			return err
+		}
+		before := *n
+		n.Text = text
+		out = n
+		return t.saveNote(&before, n, transcript.EventNoteEdited, actor, reason)
+	})
+	return out, err
+}
+
+// DeleteNote implements transcript.Segments.
+func (s *Store) DeleteNote(ctx context.Context, actor, hearingID string, id, base int64, reason string) (*transcript.Note, error) {
+	reason, err := noteReason(reason)
+	if err != nil {
+		return nil, err
+	}
+	var out *transcript.Note
+	err = s.write(ctx, func(t *tx) error {
+		n, err := t.changeNote(hearingID, id, base)
+		if err != nil {
+			return err
+		}
+		before := *n
+		n.Deleted = true
+		out = n
+		return t.saveNote(&before, n, transcript.EventNoteDeleted, actor, reason)
+	})
+	return out, err
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/courtscribe/courtscribe/capture/wire"
@@ -180,6 +181,29 @@ func (s *Store) SetPassword(ctx context.Context, actor, name, oldPassword, newPa
 			return err
 		}
 		_, err = t.appendEvent(transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: "password changed", After: mustJSON(u)})
+		return err
+	})
+}
+
+// SetDisplayName implements transcript.Users.
+func (s *Store) SetDisplayName(ctx context.Context, actor, name, display string) error {
+	display = strings.TrimSpace(display)
+	if len(display) > 128 || !utf8.ValidString(display) || strings.ContainsAny(display, "\n\r\t") {
+		return transcript.Invalidf("display name: one line of at most 128 bytes")
+	}
+	return s.write(ctx, func(t *tx) error {
+		res, err := t.ExecContext(t.ctx, `UPDATE users SET display_name=? WHERE name=?`, display, name)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("user %s: %w", name, transcript.ErrNotFound)
+		}
+		u, err := getUser(t.ctx, t, name)
+		if err != nil {
+			return err
+		}
+		_, err = t.appendEvent(transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: "display name changed", After: mustJSON(u)})
 		return err
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,7 +47,22 @@ func (f *statusFake) HearingHealth(id string) (api.AgentHealth, bool) {
 	a, ok := f.h[id]
 	return a, ok
 }
-func (f *statusFake) Agents() []api.AgentHealth { return nil }
+func (f *statusFake) Agents() []api.AgentHealth {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []api.AgentHealth
+	for _, a := range f.h {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b api.AgentHealth) int { return strings.Compare(a.Hearing, b.Hearing) })
+	return out
+}
+
+func (f *statusFake) set(a api.AgentHealth) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.h[a.Hearing] = a
+}
 
 // rig is the server side every browser test runs against: the real API on the real SQLite
 // store with the four users, a fake agent status, and the screenshot folder.
@@ -59,6 +75,9 @@ type rig struct {
 
 	holdMu sync.Mutex
 	holds  map[string]chan struct{} // see holdAnswer
+
+	status *statusFake
+	down   atomic.Bool // the server is "down": every request's connection is dropped
 }
 
 // journeyLines is what the journeys' agent replay says, in order.
@@ -129,8 +148,18 @@ func newRig(t *testing.T) *rig {
 	cfg.Sessions = auth.Config{LoginBurst: 1000, LoginEvery: time.Millisecond}
 	status := &statusFake{h: map[string]api.AgentHealth{}}
 	a := api.New(cfg, st, status, log)
-	r := &rig{t: t, dir: dir, store: st, holds: map[string]chan struct{}{}}
+	r := &rig{t: t, dir: dir, store: st, holds: map[string]chan struct{}{}, status: status}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if r.down.Load() {
+			if hj, ok := w.(http.Hijacker); ok {
+				if c, _, err := hj.Hijack(); err == nil {
+					c.Close()
+					return
+				}
+			}
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
 		hold := r.takeHold(req.URL.Path)
 		if hold == nil {
 			a.ServeHTTP(w, req)
@@ -559,6 +588,8 @@ func TestJourney(t *testing.T) {
 
 	// Close and finalize: the summary lists the pending utterance.
 	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=close]`)))
+	e.wait(`document.querySelector("#dlg[open] #closeWarn")`) // irreversible: confirmed first
+	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
 	e.wait(`document.querySelector("#head [data-status=closed]")`)
 	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=finalize]`)))
 	e.wait(fmt.Sprintf(`document.querySelector("#dlg[open] #issues a[data-goto='%d']")`, pending.ID))

@@ -425,6 +425,8 @@ func TestFirefoxJourney(t *testing.T) {
 
 	// Close and finalize: the summary lists the pending utterance.
 	e.do(e.m.click(`#head button[data-act=close]`))
+	e.wait(`document.querySelector("#dlg[open] #closeWarn")`) // irreversible: confirmed first
+	e.do(e.m.click(`#dlgActions button[value=ok]`))
 	e.wait(`document.querySelector("#head [data-status=closed]")`)
 	e.do(e.m.click(`#head button[data-act=finalize]`))
 	e.wait(fmt.Sprintf(`document.querySelector("#dlg[open] #issues a[data-goto='%d']")`, pending.ID))

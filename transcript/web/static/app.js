@@ -24,10 +24,15 @@
     const p = (n) => String(n).padStart(2, "0");
     return p(Math.floor(s / 3600)) + ":" + p(Math.floor(s / 60) % 60) + ":" + p(s % 60);
   }
-  function fmtTime(iso) {
+  // fmtTime prints a wall-clock time in the court's zone (the hearing's time_zone), not the
+  // browser's: a record is read in the court's local time wherever it is opened.
+  function fmtTime(iso, tz) {
     if (!iso) return "";
     const d = new Date(iso);
-    return isNaN(d) ? "" : d.toLocaleString(lang() === "zh" ? "zh-CN" : "en-US", { hour12: false });
+    if (isNaN(d)) return "";
+    const zone = tz || (H && H.hearing && H.hearing.time_zone) || undefined;
+    try { return d.toLocaleString(lang() === "zh" ? "zh-CN" : "en-US", { hour12: false, timeZone: zone }); }
+    catch (e) { return d.toLocaleString(lang() === "zh" ? "zh-CN" : "en-US", { hour12: false }); }
   }
   function toast(msg) {
     const el = $("#toast");
@@ -35,6 +40,30 @@
     el.classList.add("show");
     clearTimeout(toast.t);
     toast.t = setTimeout(() => el.classList.remove("show"), 2500);
+  }
+  // say shows a message that stays until the clerk closes it (errors, refusals, explanations):
+  // a toast that vanishes after 2.5 s is easily missed while typing.
+  function say(msg, kind) {
+    const box = $("#msg");
+    box.hidden = false;
+    box.className = "msg " + (kind || "bad");
+    box.innerHTML = '<span id="msgText"></span> <button type="button" class="ghost" id="msgClose">' + esc(t("dismiss")) + "</button>";
+    $("#msgText").textContent = msg;
+    $("#msgClose").addEventListener("click", () => { box.hidden = true; });
+  }
+  // errText turns an API answer into a sentence in the clerk's language; the server's own text
+  // (English, with internal ids) is not shown.
+  function errText(r, what) {
+    const code = r.data && r.data.code;
+    const k = { conflict: "e_conflict", state: "e_state", invalid: "e_invalid", bad_json: "e_invalid", forbidden: "e_forbidden",
+      bad_password: "e_password", rate_limited: "e_rate", not_found: "e_notfound", too_large: "e_toolarge", storage: "e_storage" }[code];
+    const base = r.status === 0 ? t("e_network") : k ? t(k) : t("e_server");
+    return (what ? what + "：" : "") + base;
+  }
+  function segName(sg) {
+    const seat = seatOf(sg.seat);
+    const txt = Array.from(sg.text || "").slice(0, 24).join("") + ((sg.text || "").length > 24 ? "…" : "");
+    return hms(sg.start_ms) + " " + (seat.role || seat.seat) + (seat.person ? "（" + seat.person + "）" : "") + (txt ? "「" + txt + "」" : "");
   }
 
   // ---- API
@@ -84,6 +113,7 @@
       H = null;
     }
     clearInterval(pollTimer);
+    clearInterval(healthTick);
     S.hearingLang = "";
   }
 
@@ -176,7 +206,7 @@
       html += '<section class="card"><h2>' + esc(room) + "</h2><table><thead><tr><th>" + esc(t("scheduledAt")) + "</th><th>" +
         esc(t("caseNumber")) + "</th><th>" + esc(t("title")) + "</th><th>" + esc(t("status")) + "</th><th></th></tr></thead><tbody>";
       for (const h of hs) {
-        html += '<tr data-hearing="' + esc(h.id) + '"><td>' + esc(fmtTime(hearingDay(h)) || "—") + "</td><td>" + esc(h.case_number) + "</td><td>" +
+        html += '<tr data-hearing="' + esc(h.id) + '"><td>' + esc(fmtTime(hearingDay(h), h.time_zone) || "—") + "</td><td>" + esc(h.case_number) + "</td><td>" +
           esc(h.title) + "</td><td>" + statusBadge(h.status) + (h.agent_connected ? ' <span class="badge ok">' + esc(t("connected")) + "</span>" : "") +
           '</td><td><a href="#/hearing/' + encodeURIComponent(h.id) + '">' + esc(t("open")) + "</a>" +
           (S.me.role === "admin" ? ' · <a href="#/edit/' + encodeURIComponent(h.id) + '">' + esc(t("edit")) + "</a>" : "") + "</td></tr>";
@@ -256,19 +286,38 @@
     if (first) first.focus();
   }
 
-  // ---- agents (technicians)
+  // ---- agents (technicians): live (polled every 2 s), in the user's language, with the
+  // same heartbeat as the health panel: a failed poll never leaves a stale green.
   async function viewAgents(gen) {
-    const r = await api("GET", "/api/agents");
-    if (stale(gen)) return;
-    if (r.status !== 200) { $("#main").innerHTML = '<p class="err">' + esc((r.data && r.data.error) || t("error")) + "</p>"; return; }
-    let html = "<h1>" + esc(t("agents")) + '</h1><table class="card"><thead><tr><th>' + esc(t("courtroom")) + "</th><th>Hearing</th><th>Agent</th><th>" +
-      esc(t("status")) + "</th><th>" + esc(t("spool")) + "</th><th>" + esc(t("gaps")) + "</th></tr></thead><tbody>";
-    for (const a of r.data) {
-      html += "<tr><td>" + esc(a.courtroom) + "</td><td>" + esc(a.hearing) + "</td><td>" + esc(a.agent) + " " + esc(a.remote) + "</td><td>" +
-        (a.connected ? '<span class="badge ok">' + esc(t("connected")) + "</span>" : '<span class="badge bad">' + esc(t("disconnected")) + "</span>") +
-        "</td><td>" + esc(Math.round(a.spool_bytes / 1024)) + " KiB</td><td>" + esc(a.gaps) + "</td></tr>";
+    let lastOK = 0, first = true;
+    async function poll() {
+      if (stale(gen)) { clearInterval(pollTimer); return; }
+      const r = await api("GET", "/api/agents");
+      if (stale(gen)) return;
+      if (r.status === 200) { lastOK = Date.now(); render(r.data); }
+      else if (first && r.status !== 0) { $("#main").innerHTML = '<p class="err">' + esc(errText(r)) + "</p>"; clearInterval(pollTimer); }
+      else render(null);
+      first = false;
     }
-    $("#main").innerHTML = html + "</tbody></table>";
+    let shown = [];
+    function render(list) {
+      if (list) shown = list;
+      const lost = !lastOK || Date.now() - lastOK > 5000;
+      let html = "<h1>" + esc(t("agents")) + "</h1>" + (lost ? '<p class="lost" id="connLost" role="alert">' + esc(t("connLost")) + "</p>" : "") +
+        '<table class="card" id="agentTable"><thead><tr><th>' + esc(t("courtroom")) + "</th><th>" + esc(t("hearingCol")) + "</th><th>" + esc(t("agentCol")) + "</th><th>" +
+        esc(t("status")) + "</th><th>" + esc(t("lastReport")) + "</th><th>" + esc(t("spool")) + "</th><th>" + esc(t("gaps")) + "</th></tr></thead><tbody>";
+      for (const a of shown) {
+        const age = a.levels_at ? Math.round((Date.now() - new Date(a.levels_at).getTime()) / 1000) : null;
+        html += '<tr data-hearing="' + esc(a.hearing) + '"><td>' + esc(a.courtroom) + '</td><td><a href="#/hearing/' + encodeURIComponent(a.hearing) + '">' + esc(a.hearing) + "</a></td><td>" + esc(a.agent) + " " + esc(a.remote) + "</td><td>" +
+          (lost ? '<span class="badge">' + esc(t("unknownState")) + "</span>" : a.connected ? '<span class="badge ok">' + esc(t("connected")) + "</span>" : '<span class="badge bad">' + esc(t("disconnected")) + "</span>") +
+          "</td><td>" + (age == null ? "—" : esc(t("secondsAgo", { s: Math.max(0, age) }))) + "</td><td>" + esc(Math.round(a.spool_bytes / 1024)) + " KiB</td><td>" + esc(a.gaps) + "</td></tr>";
+      }
+      if (!shown.length) html += '<tr><td colspan="7" class="muted">' + esc(t("noAgents")) + "</td></tr>";
+      $("#main").innerHTML = html + "</tbody></table>";
+    }
+    await poll();
+    clearInterval(pollTimer);
+    pollTimer = setInterval(() => { poll(); }, 2000);
   }
 
   // ---- dialogs
@@ -296,8 +345,7 @@
   }
 
   function statusWord(sg) {
-    let s = t(sg.status);
-    if (sg.edited) s += " · ✎ " + t("edited");
+    let s = sg.edited ? "✔ " + t("verified_seg") : t(sg.status);
     if (sg.overlap) s += " · ⇄ " + t("overlap");
     return s;
   }
@@ -310,16 +358,26 @@
       '</small></div><div class="tx">' + esc(text) + '<span class="st">［' + esc(statusWord(sg)) + "］</span></div>";
   }
 
-  function segClass(sg) { return "seg " + sg.status; }
+  // A text a person typed or confirmed is verified: it no longer looks like it waits for the engine.
+  function segClass(sg) { return "seg " + (sg.edited ? "verified" : sg.status); }
 
   function segHTML(sg) {
     return '<article class="' + segClass(sg) + '" id="s-' + sg.id + '" data-id="' + sg.id + '" data-rev="' + sg.revision + '" tabindex="-1">' + segInner(sg) + "</article>";
   }
 
+  function wallClock(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    if (isNaN(d)) return "";
+    try { return d.toLocaleTimeString(lang() === "zh" ? "zh-CN" : "en-US", { hour12: false, timeZone: H && H.hearing.time_zone || undefined }); }
+    catch (e) { return d.toLocaleTimeString(); }
+  }
   function noteHTML(n) {
     const label = { recess: t("recessNote"), resume: t("resumeNote"), gap: t("gapNote"), annotation: t("annotation") }[n.kind] || n.kind;
-    return '<div class="note k-' + esc(n.kind) + '" id="n-' + n.id + '" data-note="' + n.id + '">' + esc(hms(n.at_ms)) + " " + esc(label) + "：" + esc(n.text) + "</div>";
+    const acts = n.kind === "annotation" && H && H.can.edit && editable() ? ' <button type="button" class="ghost mini" data-nact="edit" aria-label="' + esc(t("editNote")) + '">✎</button><button type="button" class="ghost mini" data-nact="delete" aria-label="' + esc(t("strikeNote")) + '">✖</button>' : "";
+    return '<div class="note k-' + esc(n.kind) + '" id="n-' + n.id + '" data-note="' + n.id + '"><span class="nt">' + esc(hms(n.at_ms)) + '</span> <span class="wall" title="' + esc(t("wallClock")) + '">（' + esc(wallClock(n.created_at)) + "）</span> " + esc(label) + "：" + esc(n.text) + acts + "</div>";
   }
+  function editable() { const st = H && H.hearing.status; return st === "scheduled" || st === "live" || st === "recess" || st === "closed"; }
 
   // Items (segments and notes) are kept sorted by time; key orders notes before segments at
   // the same time and then by id.
@@ -391,8 +449,18 @@
     if (!a) return;
     if (m.kind.startsWith("segment.")) applySegment(a, m.actor);
     else if (m.kind === "note.added") { if (!H.notes.has(a.id)) { H.notes.set(a.id, a); insertItem({ kind: "n", v: a }); } }
+    else if (m.kind === "note.edited" || m.kind === "note.deleted") applyNote(a);
     else if (m.kind === "hearing.status" || m.kind === "hearing.updated" || m.kind === "hearing.created") { H.hearing = Object.assign(H.hearing, a); renderHead(); }
     else if (m.kind === "hearing.finalized" || m.kind === "hearing.signed" || m.kind === "hearing.corrected") refreshHearing();
+  }
+
+  function applyNote(a) {
+    const old = H.notes.get(a.id);
+    if (old && (old.revision || 0) > (a.revision || 0)) return;
+    removeItem("n", a.id);
+    if (a.deleted) { H.notes.delete(a.id); return; }
+    H.notes.set(a.id, a);
+    insertItem({ kind: "n", v: a });
   }
 
   async function refreshHearing() {
@@ -441,14 +509,17 @@
     if (c.lifecycle && h.status === "scheduled") b += '<button type="button" data-act="start">' + esc(t("start")) + "</button>";
     if (c.lifecycle && h.status === "live") b += '<button type="button" data-act="recess">' + esc(t("recess")) + "</button>";
     if (c.lifecycle && h.status === "recess") b += '<button type="button" data-act="resume">' + esc(t("resume")) + "</button>";
-    if (c.lifecycle && (h.status === "live" || h.status === "recess")) b += '<button type="button" class="ghost" data-act="close">' + esc(t("close")) + "</button>";
+    if (c.edit && editable()) b += '<button type="button" class="ghost" data-act="insert">' + esc(t("insertUtt")) + "</button>";
+    if (c.lifecycle && (h.status === "live" || h.status === "recess")) b += '<button type="button" class="danger" data-act="close">' + esc(t("close")) + "</button>";
+    if (c.correct && (h.status === "finalized" || h.status === "signed")) b += '<button type="button" data-act="correct">' + esc(t("correctBtn")) + "</button>";
     if (c.finalize && h.status === "closed") b += '<button type="button" data-act="finalize">' + esc(t("finalize")) + "</button>";
     if (c.sign && h.status === "finalized") b += '<button type="button" data-act="sign">' + esc(t("sign")) + "</button>";
     const ex = "/api/hearings/" + encodeURIComponent(h.id) + "/export?format=";
-    b += '<span>' + esc(t("export")) + ': <a href="' + ex + 'json" download id="exportLink">JSON</a> · <a href="' + ex + 'txt" download>TXT</a> · <a href="' + ex + 'pdf" download>PDF</a> · <a href="' + ex + 'srt" download>SRT</a></span>';
+    b += '<span id="exports">' + esc(t("export")) + ': <a href="' + ex + 'json" download id="exportLink">JSON</a> · <a href="' + ex + 'txt" download>TXT</a> · <a href="' + ex + 'pdf" download>PDF</a> · <a href="' + ex + 'srt" download>SRT</a> · <a href="' + ex + 'vtt" download>VTT</a></span>';
     $("#head").innerHTML = '<div class="toolbar"><a href="#/hearings">← ' + esc(t("back")) + "</a><h1>" + esc(h.title || h.id) + "</h1>" +
       statusBadge(h.status) + ' <span id="online" class="live-dot"></span>' + (c.edit ? "" : ' <span class="badge">' + esc(t("viewOnly")) + "</span>") +
       '</div><div class="toolbar"><span class="muted">' + esc(h.case_number) + " · " + esc(h.cause) + " · " + esc(h.courtroom) +
+      (h.time_zone ? ' · <span id="tz">' + esc(t("timeZone")) + " " + esc(h.time_zone) + "</span>" : "") +
       '</span><span class="spacer"></span>' + b + '</div><div id="signBox">' + (H.signHTML || "") + "</div>";
     renderOnline();
     if (h.status === "signed" || h.status === "finalized") renderSigned();
@@ -473,9 +544,20 @@
         [{ label: t(act), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
       if (v !== "ok") return;
       const r = await api("POST", "/api/hearings/" + id + "/" + act, { at_ms: lastMS(), reason: $("#dReason").value });
-      report(r);
-    } else if (act === "start" || act === "close") {
-      report(await api("POST", "/api/hearings/" + id + "/" + act, {}));
+      report(r, t(act));
+    } else if (act === "start") {
+      report(await api("POST", "/api/hearings/" + id + "/" + act, {}), t("start"));
+    } else if (act === "close") {
+      // Closing stops the recording and cannot be undone: the clerk confirms it.
+      const v = await dialog(t("closeTitle"), '<p id="closeWarn" class="warnbox">' + esc(t("closeWarn")) + "</p>",
+        [{ label: t("closeConfirm"), value: "ok", cls: "danger" }, { label: t("cancel"), value: "", cls: "ghost" }],
+        () => { const c = $("#dlgActions button[value='']"); if (c) c.focus(); });
+      if (v !== "ok") return;
+      report(await api("POST", "/api/hearings/" + id + "/close", {}), t("close"));
+    } else if (act === "insert") {
+      insertUtterance(curRow() || H.lastRow);
+    } else if (act === "correct") {
+      correct(curRow() || H.lastRow);
     } else if (act === "finalize") {
       const r = await api("GET", "/api/hearings/" + id + "/summary");
       if (r.status !== 200) return report(r);
@@ -485,47 +567,117 @@
       const v = await dialog(t("finalizeTitle"), "<h3>" + esc(t("openIssues")) + '</h3><ul id="issues">' + (issues || "<li>" + esc(t("noIssues")) + "</li>") + "</ul>",
         [{ label: t("confirmFinalize"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
       if (v !== "ok") return;
-      report(await api("POST", "/api/hearings/" + id + "/finalize", {}));
+      report(await api("POST", "/api/hearings/" + id + "/finalize", {}), t("finalize"));
     } else if (act === "sign") {
       const v = await dialog(t("signTitle"), '<label for="dPass">' + esc(t("signPassword")) + '</label><input id="dPass" type="password" autocomplete="current-password" required>',
         [{ label: t("sign"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
       if (v !== "ok") return;
       const r = await api("POST", "/api/hearings/" + id + "/sign", { password: $("#dPass").value });
-      report(r);
+      report(r, t("sign"));
       if (r.status === 200) refreshHearing();
     }
   }
 
-  function report(r) {
+  function report(r, what) {
     if (r.status >= 200 && r.status < 300) { toast(t("saved")); return; }
-    toast(t("error") + ": " + ((r.data && r.data.error) || r.status));
+    say(errText(r, what));
   }
 
   // ---- health panel
+  // The panel never shows a stale green: a heartbeat (the last successful poll) older than
+  // HEARTBEAT_MS, or a failed poll, turns it into "connection lost" with grey meters. Alarms
+  // stay listed (and their meter marked) until the clerk acknowledges them, even after the
+  // condition cleared; a new alarm can sound.
+  const HEARTBEAT_MS = 5000;
+  let healthTick = 0;
+
+  function alarmKey(a) { return a.code + "/" + (a.seat || ""); }
+
   async function pollHealth() {
     if (!H) return;
-    const r = await api("GET", "/api/hearings/" + encodeURIComponent(H.id) + "/health");
-    if (!H || r.status !== 200) return;
-    const hl = r.data;
+    const hid = H.id;
+    const r = await api("GET", "/api/hearings/" + encodeURIComponent(hid) + "/health");
+    if (!H || H.id !== hid) return;
+    if (r.status !== 200) { renderHealth(); return; }
+    H.health = r.data;
+    H.healthAt = Date.now();
+    const now = Date.now();
+    const live = new Set();
+    for (const a of r.data.alarms) {
+      const k = alarmKey(a);
+      live.add(k);
+      const known = H.alarms.get(k);
+      if (!known) {
+        H.alarms.set(k, { a, active: true, acked: false, since: now });
+        if (H.sound) beep();
+      } else { known.a = a; known.active = true; }
+    }
+    for (const [k, v] of H.alarms) {
+      if (!live.has(k)) { v.active = false; if (v.acked) H.alarms.delete(k); }
+    }
+    renderHealth();
+  }
+
+  function beep() {
+    try {
+      const ctx = H.audioCtx || (H.audioCtx = new (window.AudioContext || window.webkitAudioContext)());
+      const o = ctx.createOscillator(), g = ctx.createGain();
+      o.frequency.value = 880; g.gain.value = 0.2;
+      o.connect(g); g.connect(ctx.destination);
+      o.start(); o.stop(ctx.currentTime + 0.4);
+      window.csBeeps = (window.csBeeps || 0) + 1;
+    } catch (e) { /* no audio device: the alarm is still shown */ }
+  }
+
+  function alarmText(a) {
+    return (a.seat ? seatOf(a.seat).role + ": " : "") + (window.CS_I18N[lang()]["al_" + a.code] || t("al_other"));
+  }
+
+  function renderHealth() {
+    const box = $("#health");
+    if (!box || !H) return;
+    const lost = !H.healthAt || Date.now() - H.healthAt > HEARTBEAT_MS;
+    const hl = H.health;
     let html = "<h2>" + esc(t("health")) + "</h2>";
-    if (hl.agent) {
-      html += '<p>' + (hl.agent.connected ? '<span class="badge ok">' + esc(t("connected")) + "</span>" : '<span class="badge bad">' + esc(t("disconnected")) + "</span>") + "</p>";
+    if (lost) {
+      html += '<p class="lost" id="connLost" role="alert">' + esc(t("connLost")) + (H.healthAt ? " " + esc(t("lastHeard", { s: Math.round((Date.now() - H.healthAt) / 1000) })) : "") + "</p>";
+    }
+    const marked = new Set();
+    for (const v of H.alarms.values()) if (v.a.seat && !v.acked) marked.add(v.a.seat);
+    if (hl && hl.agent) {
+      html += "<p>" + (lost ? '<span class="badge">' + esc(t("unknownState")) + "</span>" :
+        hl.agent.connected ? '<span class="badge ok">' + esc(t("connected")) + "</span>" : '<span class="badge bad">' + esc(t("disconnected")) + "</span>") + "</p>";
       for (const l of hl.agent.levels || []) {
         const seat = seatOf(l.seat);
         const clip = l.clipped > 0 || l.peak_dbfs >= -0.1;
-        html += '<div class="meter" data-seat="' + esc(l.seat) + '"><span>' + esc(seat.role || l.seat) + '</span><div class="bar' + (clip ? " clip" : "") +
-          '" role="meter" aria-valuemin="-60" aria-valuemax="0" aria-valuenow="' + Math.round(l.rms_dbfs) + '" aria-label="' + esc(seat.role || l.seat) +
-          '"><span data-w="' + Math.max(0, Math.min(100, (l.rms_dbfs + 60) / 60 * 100)).toFixed(0) + '"></span></div><span>' + Math.round(l.rms_dbfs) + " dB" + (clip ? " ⚠CLIP" : "") + "</span></div>";
+        const al = marked.has(l.seat);
+        html += '<div class="meter' + (lost ? " stale" : "") + (al ? " alarm" : "") + '" data-seat="' + esc(l.seat) + '"><span>' + (al ? "⚠ " : "") + esc(seat.role || l.seat) + '</span><div class="bar' + (clip && !lost ? " clip" : "") +
+          '" role="meter" aria-valuemin="-60" aria-valuemax="0" aria-valuenow="' + (lost ? -60 : Math.round(l.rms_dbfs)) + '" aria-label="' + esc(seat.role || l.seat) +
+          '"><span data-w="' + (lost ? 0 : Math.max(0, Math.min(100, (l.rms_dbfs + 60) / 60 * 100)).toFixed(0)) + '"></span></div><span>' + (lost ? "—" : Math.round(l.rms_dbfs) + " dB" + (clip ? " ⚠CLIP" : "")) + "</span></div>";
       }
       html += '<p class="muted">' + esc(t("spool")) + ": " + Math.round((hl.agent.spool_bytes || 0) / 1024) + " KiB · " + esc(t("gaps")) + ": " + (hl.agent.gaps || 0) + "</p>";
-    } else html += '<p class="muted">' + esc(t("agentUnknown")) + "</p>";
-    html += '<ul class="alarms" id="alarms">' + (hl.alarms.length ? hl.alarms.map((a) => '<li data-code="' + esc(a.code) + '">' +
-      esc((a.seat ? seatOf(a.seat).role + ": " : "") + (window.CS_I18N[lang()]["al_" + a.code] || a.message)) + "</li>").join("") : '<li class="okline">' + esc(t("noAlarms")) + "</li>") + "</ul>";
-    html += "<p>" + esc(t("engine")) + ": " + esc(hl.engine || "—") + " · " + esc(t("backlog")) + ': <strong id="backlog">' + hl.backlog + "</strong></p>";
-    const box = $("#health");
-    if (!box) return;
+    } else if (!lost) html += '<p class="muted">' + esc(t("agentUnknown")) + "</p>";
+    const items = Array.from(H.alarms.entries());
+    html += '<ul class="alarms" id="alarms">' + (items.length ? items.map(([k, v]) => '<li data-code="' + esc(v.a.code) + '" data-key="' + esc(k) + '" class="' + (v.active ? "active" : "cleared") + (v.acked ? " acked" : "") + '">' +
+      esc(alarmText(v.a)) + (v.active ? "" : " " + esc(t("alarmCleared"))) + (v.acked ? "" : ' <button type="button" class="ghost mini" data-ack="' + esc(k) + '">' + esc(t("ack")) + "</button>") + "</li>").join("") :
+      lost ? "" : '<li class="okline">' + esc(t("noAlarms")) + "</li>") + "</ul>";
+    html += '<p><label class="inline"><input type="checkbox" id="alarmSound"' + (H.sound ? " checked" : "") + "> " + esc(t("alarmSound")) + "</label></p>";
+    if (hl) html += "<p>" + esc(t("engine")) + ": " + esc(hl.engine || "—") + " · " + esc(t("backlog")) + ': <strong id="backlog">' + hl.backlog + "</strong></p>";
     box.innerHTML = html;
+    box.classList.toggle("lost", lost);
     box.querySelectorAll(".bar > span").forEach((s) => { s.style.width = s.dataset.w + "%"; });
+  }
+
+  function onHealthClick(e) {
+    const b = e.target.closest("button[data-ack]");
+    if (b) {
+      const v = H.alarms.get(b.dataset.ack);
+      if (v) { if (v.active) v.acked = true; else H.alarms.delete(b.dataset.ack); }
+      renderHealth();
+    }
+  }
+  function onHealthChange(e) {
+    if (e.target.id === "alarmSound") { H.sound = e.target.checked; localStorage.setItem("cs.sound", H.sound ? "1" : "0"); if (H.sound) beep(); }
   }
 
   // ---- editing
@@ -545,6 +697,8 @@
   }
 
   function startEdit(row, caretEnd) {
+    // After finalizing the text is frozen: changes are corrections (补正), never edits.
+    if (!editable()) { if (H.can.correct && (H.hearing.status === "finalized" || H.hearing.status === "signed")) correct(row); return; }
     if (!H.can.edit || H.editing) return;
     const sg = H.segs.get(+row.dataset.id);
     if (!sg) return;
@@ -595,7 +749,7 @@
       return r.data.segment;
     }
     if (r.status === 409 && r.data && r.data.current) { showConflict(e, text, r.data.current); return null; }
-    toast(t("saveFailed") + ": " + ((r.data && r.data.error) || r.status));
+    say(errText(r, t("saveFailed")));
     return null;
   }
 
@@ -623,7 +777,7 @@
     e.saving = false;
     if (r.status === 200) { H.segs.set(e.id, r.data.segment); endEdit(r.data.segment); toast(t("saved")); }
     else if (r.status === 409) showConflict(e, e.conflict.mine, r.data.current);
-    else toast(t("saveFailed"));
+    else say(errText(r, t("saveFailed")));
   }
 
   function runeOffset(s, i) { return Array.from(s.slice(0, i)).length; }
@@ -637,7 +791,7 @@
     if (ta.value !== base.text) { base = await saveEdit(); if (!base) return; } else endEdit();
     const r = await api("POST", "/api/segments/" + base.id + "/split", { revision: base.revision, offset: caret });
     if (r.status === 200) { applySegment(r.data.segment, S.me.name); applySegment(r.data.second, S.me.name); toast(t("saved")); focusRowFrom(document.getElementById("s-" + r.data.second.id), from); }
-    else report(r);
+    else report(r, t("split"));
   }
 
   async function mergeNext(row) {
@@ -645,21 +799,29 @@
     const nx = rowAt(row, 1);
     if (!sg || !nx) return;
     const next = H.segs.get(+nx.dataset.id);
+    if (!next) return;
+    if (next.seat !== sg.seat) {
+      // Two seats' words are never joined: say why, and what to do if it is one speaker.
+      const a = seatOf(sg.seat), b = seatOf(next.seat);
+      say(t("mergeSeats", { a: (a.role || a.seat) + (a.person ? "（" + a.person + "）" : ""), b: (b.role || b.seat) + (b.person ? "（" + b.person + "）" : "") }), "info");
+      return;
+    }
     const r = await api("POST", "/api/segments/" + sg.id + "/merge", { revision: sg.revision, next_revision: next.revision });
     if (r.status === 200) { applySegment(r.data.segment, S.me.name); applySegment(Object.assign({}, next, { deleted: true, revision: next.revision + 1 }), S.me.name); focusRowFrom(document.getElementById("s-" + sg.id), row); toast(t("saved")); }
-    else report(r);
+    else report(r, t("merge"));
   }
 
   async function relabel(row) {
     const sg = H.segs.get(+row.dataset.id);
+    if (!sg) return;
     const opts = (H.hearing.seats || []).map((s) => '<option value="' + esc(s.seat) + '"' + (s.seat === sg.seat ? " selected" : "") + ">" + esc(s.role + (s.person ? " · " + s.person : "") + " (" + s.seat + ")") + "</option>").join("");
-    const v = await dialog(t("relabel"), '<label for="dSeat">' + esc(t("seat")) + '</label><select id="dSeat">' + opts + "</select>",
+    const v = await dialog(t("relabel") + " — " + segName(sg), '<p class="muted" id="relabelWhat">' + esc(segName(sg)) + '</p><label for="dSeat">' + esc(t("seat")) + '</label><select id="dSeat">' + opts + "</select>",
       [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
     if (v !== "ok") { focusRow(row); return; }
     const seat = $("#dSeat").value;
     if (seat === sg.seat) { focusRow(row); return; }
     const r = await api("POST", "/api/segments/" + sg.id + "/relabel", { revision: sg.revision, seat });
-    if (r.status === 200) { applySegment(r.data.segment, S.me.name); toast(t("saved")); } else report(r);
+    if (r.status === 200) { applySegment(r.data.segment, S.me.name); toast(t("saved")); } else report(r, t("relabel"));
     focusRowFrom(document.getElementById("s-" + sg.id), row);
   }
 
@@ -669,18 +831,136 @@
       [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
     if (v !== "ok") return;
     const r = await api("POST", "/api/hearings/" + encodeURIComponent(H.id) + "/notes", { at_ms: sg ? sg.end_ms : lastMS(), segment_id: sg ? sg.id : 0, text: $("#dNote").value });
-    report(r);
+    report(r, t("note"));
     if (row) focusRowFrom(row, row);
   }
 
   async function history(row) {
     const r = await api("GET", "/api/segments/" + row.dataset.id + "/history");
     if (r.status !== 200) return report(r);
-    const rows = r.data.map((e) => "<tr><td>" + esc(fmtTime(e.at)) + "</td><td>" + esc(e.actor) + "</td><td>" + esc(e.kind) + (e.reason ? " (" + esc(e.reason) + ")" : "") +
+    const rows = r.data.map((e) => "<tr><td>" + esc(fmtTime(e.at)) + "</td><td>" + esc(actorName(e.actor)) + "</td><td>" + esc(t("k_" + e.kind) !== "k_" + e.kind ? t("k_" + e.kind) : t("k_other")) + esc(histReason(e)) +
       "</td><td>" + esc(e.before ? e.before.text : "") + "</td><td>" + esc(e.after ? (e.after.text || "") + (e.after.seat && e.before && e.after.seat !== e.before.seat ? " [" + e.before.seat + "→" + e.after.seat + "]" : "") : "") + "</td></tr>").join("");
-    await dialog(t("history") + " #" + row.dataset.id, '<table class="hist" id="histTable"><thead><tr><th>' + esc(t("at")) + "</th><th>" + esc(t("actor")) + "</th><th>" + esc(t("change")) +
+    const hsg = H.segs.get(+row.dataset.id);
+    await dialog(t("history") + " — " + (hsg ? segName(hsg) : ""), '<table class="hist" id="histTable"><thead><tr><th>' + esc(t("at")) + "</th><th>" + esc(t("actor")) + "</th><th>" + esc(t("change")) +
       "</th><th>" + esc(t("before")) + "</th><th>" + esc(t("after")) + "</th></tr></thead><tbody>" + rows + "</tbody></table>", [{ label: "OK", value: "ok" }]);
     focusRow(row);
+  }
+
+  // actorName names who made a change in words: people by name, the machine by what it is.
+  function actorName(a) {
+    if (a === "diarizer") return t("a_diarizer");
+    if (a === "system") return t("a_system");
+    if (a.startsWith("engine:")) return t("a_engine");
+    return a;
+  }
+
+  // histReason: the clerk's own reasons are shown as written; the store's technical notes
+  // (which name internal ids) are said in words.
+  function histReason(e) {
+    if (!e.reason) return "";
+    if (/^merged (with|into) segment \d+$/.test(e.reason)) return " (" + t("r_merged") + ")";
+    if (/^split from segment \d+$/.test(e.reason)) return " (" + t("r_split") + ")";
+    if (e.actor.startsWith("engine:") || e.actor === "diarizer" || e.actor === "system") return "";
+    return " (" + e.reason + ")";
+  }
+
+  // ---- repairs: confirm, strike, insert, notes, corrections
+  async function confirmSeg(row) {
+    const sg = H.segs.get(+row.dataset.id);
+    if (!sg || sg.edited || !editable()) return;
+    if (!(sg.text || "").trim()) { say(t("confirmEmpty"), "info"); return; }
+    const r = await api("POST", "/api/segments/" + sg.id + "/edit", { revision: sg.revision, text: sg.text });
+    if (r.status === 200) { applySegment(r.data.segment, S.me.name); toast(t("confirmed")); focusRowFrom(document.getElementById("s-" + sg.id), row); }
+    else report(r, t("confirmSeg"));
+  }
+
+  async function strike(row) {
+    const sg = H.segs.get(+row.dataset.id);
+    if (!sg || !editable()) return;
+    const v = await dialog(t("strikeTitle") + " — " + segName(sg), '<p class="muted">' + esc(t("strikeHelp")) + '</p><label for="dReason">' + esc(t("reason")) + '</label><input id="dReason" required>',
+      [{ label: t("strike"), value: "ok", cls: "danger" }, { label: t("cancel"), value: "", cls: "ghost" }]);
+    if (v !== "ok") { focusRow(row); return; }
+    const next = rowAt(row, 1) || rowAt(row, -1);
+    const r = await api("POST", "/api/segments/" + sg.id + "/delete", { revision: sg.revision, reason: $("#dReason").value });
+    if (r.status === 200) { applySegment(r.data.segment, S.me.name); toast(t("saved")); focusRowFrom(next, row.isConnected ? row : null); }
+    else report(r, t("strike"));
+  }
+
+  function parseClock(s) {
+    const m = String(s).trim().match(/^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:\.(\d{1,3}))?$/);
+    if (!m) return NaN;
+    return ((+(m[1] || 0)) * 3600 + (+m[2]) * 60 + (+m[3])) * 1000 + (m[4] ? +m[4].padEnd(3, "0") : 0);
+  }
+
+  async function insertUtterance(row) {
+    if (!editable()) return;
+    const sg = row ? H.segs.get(+row.dataset.id) : null;
+    const at = sg ? sg.end_ms : lastMS();
+    const opts = (H.hearing.seats || []).map((s) => '<option value="' + esc(s.seat) + '">' + esc(s.role + (s.person ? " · " + s.person : "")) + "</option>").join("");
+    const v = await dialog(t("insertUtt"), '<p class="muted">' + esc(t("insertHelp")) + "</p>" +
+      '<label for="iSeat">' + esc(t("speaker")) + '</label><select id="iSeat">' + opts + "</select>" +
+      '<label for="iStart">' + esc(t("fromClock")) + '</label><input id="iStart" required value="' + esc(hms(at)) + '">' +
+      '<label for="iEnd">' + esc(t("toClock")) + '</label><input id="iEnd" required value="' + esc(hms(at + 2000)) + '">' +
+      '<label for="iText">' + esc(t("uttText")) + '</label><textarea id="iText" rows="3" required></textarea>' +
+      '<label for="iReason">' + esc(t("reason")) + '</label><input id="iReason" required>',
+      [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
+    if (v !== "ok") return;
+    const start = parseClock($("#iStart").value), end = parseClock($("#iEnd").value);
+    if (isNaN(start) || isNaN(end) || end <= start) { say(t("badClock")); return; }
+    const r = await api("POST", "/api/hearings/" + encodeURIComponent(H.id) + "/segments",
+      { seat: $("#iSeat").value, start_ms: start, end_ms: end, text: $("#iText").value, reason: $("#iReason").value });
+    if (r.status === 201) { applySegment(r.data.segment, S.me.name); toast(t("saved")); focusRow(document.getElementById("s-" + r.data.segment.id)); }
+    else report(r, t("insertUtt"));
+  }
+
+  async function noteAct(el, act) {
+    const n = H.notes.get(+el.dataset.note);
+    if (!n || !editable()) return;
+    const body = act === "edit" ? '<label for="dNoteText">' + esc(t("noteText")) + '</label><input id="dNoteText" required value="' + esc(n.text) + '">' : '<p>' + esc(n.text) + "</p>";
+    const v = await dialog((act === "edit" ? t("editNote") : t("strikeNote")) + " — " + hms(n.at_ms), body + '<label for="dReason">' + esc(t("reason")) + '</label><input id="dReason" required>',
+      [{ label: act === "edit" ? t("save") : t("strike"), value: "ok", cls: act === "edit" ? "" : "danger" }, { label: t("cancel"), value: "", cls: "ghost" }]);
+    if (v !== "ok") return;
+    const req = { revision: n.revision || 0, reason: $("#dReason").value };
+    if (act === "edit") req.text = $("#dNoteText").value;
+    const r = await api("POST", "/api/hearings/" + encodeURIComponent(H.id) + "/notes/" + n.id + "/" + act, req);
+    if (r.status === 200) { applyNote(r.data); toast(t("saved")); } else report(r, act === "edit" ? t("editNote") : t("strikeNote"));
+  }
+
+  function readFile(f) {
+    return new Promise((resolve, reject) => {
+      const fr = new FileReader();
+      fr.onload = () => resolve(String(fr.result).replace(/^data:[^,]*,/, ""));
+      fr.onerror = () => reject(fr.error);
+      fr.readAsDataURL(f);
+    });
+  }
+
+  // correct is the 补正 of a finalized or signed record: a new version, with a reason, and
+  // the party's written request when there is one.
+  async function correct(row) {
+    if (!H.can.correct) return;
+    const sg = row ? H.segs.get(+row.dataset.id) : null;
+    if (!sg) { say(t("pickSegment"), "info"); return; }
+    const v = await dialog(t("correctTitle") + " — " + segName(sg), '<p class="muted">' + esc(t("correctHelp")) + "</p>" +
+      '<label for="cText">' + esc(t("correctText")) + '</label><textarea id="cText" rows="3" required>' + esc(sg.text) + "</textarea>" +
+      '<label for="cReason">' + esc(t("reason")) + '</label><input id="cReason" required>' +
+      '<fieldset><legend>' + esc(t("partyRequest")) + '</legend><label for="cParty">' + esc(t("party")) + '</label><input id="cParty">' +
+      '<label for="cReq">' + esc(t("requestText")) + '</label><textarea id="cReq" rows="2"></textarea>' +
+      '<label for="cFile">' + esc(t("requestFile")) + '</label><input id="cFile" type="file"></fieldset>',
+      [{ label: t("correctBtn"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
+    if (v !== "ok") return;
+    const body = { segment_id: sg.id, text: $("#cText").value, reason: $("#cReason").value };
+    const party = $("#cParty").value.trim(), reqText = $("#cReq").value.trim(), f = $("#cFile").files[0];
+    if (party || reqText || f) {
+      body.request = { party, text: reqText };
+      if (f) {
+        if (f.size > 700 * 1024) { say(t("e_toolarge")); return; }
+        body.request.file_name = f.name;
+        body.request.file_base64 = await readFile(f);
+      }
+    }
+    const r = await api("POST", "/api/hearings/" + encodeURIComponent(H.id) + "/correct", body);
+    if (r.status === 200) { toast(t("saved")); refreshHearing(); } else report(r, t("correctBtn"));
   }
 
   let audioEl = null;
@@ -690,7 +970,7 @@
     if (audioEl) audioEl.pause();
     audioEl = new Audio("/api/hearings/" + encodeURIComponent(H.id) + "/audio/" + encodeURIComponent(sg.seat) + "?start=" + (sg.start_ms / 1000) + "&end=" + (sg.end_ms / 1000));
     window.csLastAudio = audioEl.src;
-    audioEl.play().catch(() => toast(t("error") + ": audio"));
+    audioEl.play().catch(() => say(t("e_audio")));
   }
 
   // ---- search
@@ -728,7 +1008,7 @@
     S.hearingLang = d.hearing.language === "en" ? "en" : "zh";
     chrome();
     for (const sg of d.segments) { H.segs.set(sg.id, sg); H.items.push({ kind: "s", v: sg }); }
-    for (const n of d.notes) { H.notes.set(n.id, n); H.items.push({ kind: "n", v: n }); }
+    for (const n of d.notes) { if (n.deleted) continue; H.notes.set(n.id, n); H.items.push({ kind: "n", v: n }); }
     H.items.sort(cmp);
     const rows = H.items.map((it) => it.kind === "s" ? segHTML(it.v) : noteHTML(it.v)).join("");
     $("#main").innerHTML = '<div class="hearing"><div class="hearing-head" id="head"></div>' +
@@ -746,6 +1026,8 @@
     tx.addEventListener("scroll", () => { if (nearBottom()) { H.unseen = 0; showFollow(); } });
     $("#followBtn").addEventListener("click", () => { H.unseen = 0; showFollow(); scrollToEnd(); });
     tx.addEventListener("click", (e) => {
+      const nb = e.target.closest("button[data-nact]");
+      if (nb) { noteAct(nb.closest(".note"), nb.dataset.nact); return; }
       const b = e.target.closest("button[data-act]");
       const row = e.target.closest(".seg");
       if (!b) { if (row && !H.editing) row.focus(); return; }
@@ -768,8 +1050,14 @@
     $("#q").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); search(e.target.value, true); } if (e.key === "Escape") { e.target.value = ""; search("", false); const f = tx.querySelector(".seg"); focusRow(H.hits && H.hits[H.hitIdx] || f); } });
     $("#dlg").addEventListener("click", (e) => { const a = e.target.closest("a[data-goto]"); if (a) { e.preventDefault(); $("#dlg").close(); focusRow(document.getElementById("s-" + a.dataset.goto)); } });
     connect();
+    H.alarms = new Map();
+    H.sound = localStorage.getItem("cs.sound") === "1";
+    $("#health").addEventListener("click", onHealthClick);
+    $("#health").addEventListener("change", onHealthChange);
     pollHealth();
     pollTimer = setInterval(pollHealth, 2000);
+    clearInterval(healthTick);
+    healthTick = setInterval(() => { if (H && (!H.healthAt || Date.now() - H.healthAt > HEARTBEAT_MS)) renderHealth(); }, 1000);
     const last = tx.querySelectorAll(".seg");
     if (last.length) last[last.length - 1].focus({ preventScroll: true });
   }
@@ -812,6 +1100,9 @@
       case "KeyR": relabel(row); break;
       case "KeyN": addNote(row); break;
       case "KeyH": history(row); break;
+      case "KeyC": confirmSeg(row); break;
+      case "KeyD": strike(row); break;
+      case "KeyI": insertUtterance(row); break;
     }
   }
 

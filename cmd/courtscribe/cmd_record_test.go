@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/courtscribe/courtscribe/transcript"
+	"github.com/courtscribe/courtscribe/transcript/sqlite"
+)
+
+// TestExportPrintsCourtTimeAndNames: users carry display names (users add --display-name,
+// set-display-name), a hearing keeps the court's zone from the store (the server's --timezone),
+// and `transcript export` prints the court's local time and names, never logins.
+func TestExportPrintsCourtTimeAndNames(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	if out, err := runCLI(t, "judge-password\n", "users", "add", "--data", data, "--name", "jsmith", "--role", "judge", "--display-name", "Hon. Jane Smyth", "--password-stdin"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := runCLI(t, "", "users", "set-display-name", "--data", data, "--name", "jsmith", "--display-name", "Hon. Jane Smith"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := runCLI(t, "clerk-password\n", "users", "add", "--data", data, "--name", "mjones", "--role", "clerk", "--display-name", "Mary Jones", "--password-stdin"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, _ := runCLI(t, "", "users", "list", "--data", data); !strings.Contains(out, "Hon. Jane Smith") {
+		t.Fatalf("users list:\n%s", out)
+	}
+	s, err := sqlite.OpenData(ctx, data, sqlite.Options{TimeZone: "America/Chicago"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.CreateHearing(ctx, "root", transcript.Hearing{ID: "cr1", CaseNumber: "1:26-cr-7", Language: "en", Presiding: "jsmith", Clerk: "mjones",
+		ScheduledAt: time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC), Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}}})
+	if err != nil || h.TimeZone != "America/Chicago" {
+		t.Fatalf("hearing zone %q: %v", h.TimeZone, err)
+	}
+	s.Close()
+	out, err := runCLI(t, "", "transcript", "export", "--data", data, "--hearing", "cr1", "--format", "txt")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"9:00 a.m. CST", "(time zone America/Chicago)", "BEFORE: Hon. Jane Smith", "Mary Jones", "DRAFT - NOT CERTIFIED"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("export lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "jsmith") || strings.Contains(out, "mjones") {
+		t.Fatalf("export prints logins:\n%s", out)
+	}
+	if out, _ := runCLI(t, "", "transcript", "export", "--data", data, "--hearing", "cr1", "--format", "txt", "--timezone", "America/New_York"); !strings.Contains(out, "10:00 a.m. EST") {
+		t.Fatalf("--timezone override:\n%s", out)
+	}
+	if _, err := runCLI(t, "", "transcript", "export", "--data", data, "--hearing", "cr1", "--format", "txt", "--timezone", "Mars/Olympus"); err == nil {
+		t.Fatal("an unknown zone was accepted")
+	}
+}

@@ -1,0 +1,361 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/courtscribe/courtscribe/transcript"
+	"github.com/courtscribe/courtscribe/transcript/api"
+)
+
+// repairHearing creates and starts a Mandarin civil hearing for the repair tests.
+func (r *rig) repairHearing(hid string) {
+	r.t.Helper()
+	ctx := context.Background()
+	h := transcript.Hearing{ID: hid, CaseNumber: "（2026）京0105民初77号", Cause: "买卖合同纠纷", Court: "北京市朝阳区人民法院",
+		Courtroom: "第三法庭", Title: "张某诉李某买卖合同纠纷案", Language: "zh", Presiding: "zhangsan", Clerk: "zhaoliu",
+		ScheduledAt: time.Now(),
+		Seats: []transcript.Seat{{Seat: "judge", Role: "审判长", Person: "张三"}, {Seat: "plaintiff", Role: "原告", Person: "张某"},
+			{Seat: "defendant", Role: "被告", Person: "李某"}}}
+	if _, err := r.store.CreateHearing(ctx, "admin", h); err != nil {
+		r.t.Fatal(err)
+	}
+	if _, err := r.store.Start(ctx, "zhaoliu", hid); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// TestClerkRepairs walks the clerk's repairs in Chromium: typed and confirmed text is verified
+// (no ⋯, no italics, no 待识别, and the health panel's backlog agrees with /summary), a blip is
+// struck with a reason, a missed utterance is added with seat and time, a cross-seat merge
+// explains itself in a message that stays, notes carry wall-clock time and are edited and
+// struck, closing asks first, and after finalizing Enter opens a 补正 (with the party's
+// written request attached) instead of the editor. The export links include VTT.
+func TestClerkRepairs(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const hid = "h-repair"
+	e.repairHearing(hid)
+	s0 := e.replay(hid, "judge", 0, "现在开庭。")
+	s1 := e.replay(hid, "plaintiff", 3000, "请求判令被告支付货款。")
+	pend := e.replay(hid, "defendant", 6000, "") // waits for the engine
+	blip, err := e.store.AppendSegment(ctx, "diarizer", hid, transcript.NewSegment{Seat: "defendant", StartMS: 9000, EndMS: 9130})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.login("zhaoliu")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.wait(fmt.Sprintf(`document.querySelector("%s.pending") && document.querySelector("#online.on")`, sel(pend.ID)))
+	var backlog string
+	e.wait(`document.querySelector("#backlog") && document.querySelector("#backlog").textContent === "2"`)
+
+	// The clerk types what the defendant said into the pending segment: it is verified.
+	e.run(chromedp.Focus(chromedp.CSS(sel(pend.ID))))
+	e.key(kb.Enter)
+	e.wait(`document.activeElement.tagName === "TEXTAREA"`)
+	e.eval(`document.activeElement.value = "被告李某到庭。"`, nil)
+	e.key(kb.Enter)
+	e.wait(fmt.Sprintf(`document.querySelector("%s.verified") && !document.querySelector("textarea")`, sel(pend.ID)))
+	var look []string
+	e.eval(fmt.Sprintf(`(function(){const r=document.querySelector("%s"), tx=r.querySelector(".tx");
+		return [r.querySelector(".st").textContent, getComputedStyle(tx,"::before").content, getComputedStyle(tx).fontStyle]})()`, sel(pend.ID)), &look)
+	if !strings.Contains(look[0], "已核对") || strings.Contains(look[0], "待识别") || strings.Contains(look[1], "⋯") || look[2] != "normal" {
+		t.Fatalf("typed text looks %q, want verified: no 待识别, no ⋯, upright", look)
+	}
+	// Alt+C confirms the engine's text as heard.
+	e.run(chromedp.Focus(chromedp.CSS(sel(s1.ID))))
+	e.key("c", chromedp.ModifierAlt)
+	e.wait(fmt.Sprintf(`document.querySelector("%s.verified")`, sel(s1.ID)))
+	if g := segText(t, e.store, s1.ID); !g.Edited || g.Text != "请求判令被告支付货款。" {
+		t.Fatalf("confirmed segment %+v", g)
+	}
+	// The panel's backlog and /summary agree: only the blip still waits.
+	e.wait(`document.querySelector("#backlog").textContent === "1"`)
+	e.eval(`document.querySelector("#backlog").textContent`, &backlog)
+	cc := e.apiLogin("zhaoliu")
+	var sum struct{ Pending []int64 }
+	cc.do("GET", "/api/hearings/"+hid+"/summary", nil, &sum)
+	if backlog != fmt.Sprint(len(sum.Pending)) || len(sum.Pending) != 1 || sum.Pending[0] != blip.ID {
+		t.Fatalf("backlog %s, summary pending %v", backlog, sum.Pending)
+	}
+
+	// A cross-seat merge is refused with an explanation that names the people, not ids, and
+	// stays on screen.
+	e.run(chromedp.Focus(chromedp.CSS(sel(s0.ID))))
+	e.key("m", chromedp.ModifierAlt)
+	e.wait(`!document.querySelector("#msg").hidden`)
+	var msg string
+	e.eval(`document.querySelector("#msgText").textContent`, &msg)
+	if !strings.Contains(msg, "审判长（张三）") || !strings.Contains(msg, "原告（张某）") || strings.ContainsAny(msg, "#0123456789") {
+		t.Fatalf("cross-seat merge message %q", msg)
+	}
+	e.shot("11-merge-explained")
+	time.Sleep(3 * time.Second) // longer than the old 2.5 s toast
+	var shown bool
+	e.eval(`!document.querySelector("#msg").hidden`, &shown)
+	if !shown {
+		t.Fatal("the message vanished by itself")
+	}
+	e.run(chromedp.Click(chromedp.CSS("#msgClose")))
+	e.wait(`document.querySelector("#msg").hidden`)
+
+	// The relabel dialog names the segment it changes.
+	e.run(chromedp.Focus(chromedp.CSS(sel(s1.ID))))
+	e.key("r", chromedp.ModifierAlt)
+	e.wait(`document.querySelector("#dlg[open] #dSeat")`)
+	var title string
+	e.eval(`document.querySelector("#dlgTitle").textContent`, &title)
+	if !strings.Contains(title, "00:00:03") || !strings.Contains(title, "原告（张某）") || !strings.Contains(title, "请求判令") {
+		t.Fatalf("relabel dialog title %q", title)
+	}
+	e.key(kb.Escape)
+	e.wait(`!document.querySelector("#dlg[open]")`)
+
+	// Strike the 130 ms blip with a reason.
+	e.run(chromedp.Focus(chromedp.CSS(sel(blip.ID))))
+	e.key("d", chromedp.ModifierAlt)
+	e.wait(`document.querySelector("#dlg[open] #dReason")`)
+	e.run(chromedp.SendKeys(chromedp.CSS("#dReason"), "噪声，非发言"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.wait(fmt.Sprintf(`!document.querySelector("%s")`, sel(blip.ID)))
+	if g := segText(t, e.store, blip.ID); !g.Deleted {
+		t.Fatal("the blip was not struck")
+	}
+	hist, _ := e.store.SegmentHistory(ctx, blip.ID)
+	if last := hist[len(hist)-1]; last.Reason != "噪声，非发言" || last.Actor != "zhaoliu" {
+		t.Fatalf("strike event %+v", last)
+	}
+
+	// Add a missed utterance with seat, time, words and reason.
+	e.run(chromedp.Focus(chromedp.CSS(sel(s1.ID))))
+	e.key("i", chromedp.ModifierAlt)
+	e.wait(`document.querySelector("#dlg[open] #iSeat")`)
+	e.eval(`(function(){document.querySelector("#iSeat").value="defendant"; document.querySelector("#iStart").value="0:00:05.6";
+		document.querySelector("#iEnd").value="0:00:05.9"; return true})()`, nil)
+	e.run(chromedp.SendKeys(chromedp.CSS("#iText"), "同意。"), chromedp.SendKeys(chromedp.CSS("#iReason"), "被告未开麦克风，书记员补记"))
+	e.shot("12-insert-utterance")
+	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.wait(`Array.from(document.querySelectorAll("#tx .seg.verified")).some(r => r.textContent.includes("同意。"))`)
+	segs, _ := e.store.ListSegments(ctx, hid, false)
+	var ins *transcript.Segment
+	for i := range segs {
+		if segs[i].Text == "同意。" {
+			ins = &segs[i]
+		}
+	}
+	if ins == nil || ins.Seat != "defendant" || ins.StartMS != 5600 || ins.EndMS != 5900 {
+		t.Fatalf("inserted utterance %+v", ins)
+	}
+
+	// A note shows the wall-clock time beside the audio clock; it is edited and struck.
+	e.run(chromedp.Focus(chromedp.CSS(sel(s0.ID))))
+	e.key("n", chromedp.ModifierAlt)
+	e.wait(`document.querySelector("#dlg[open] #dNote")`)
+	e.run(chromedp.SendKeys(chromedp.CSS("#dNote"), "原告提交证据两份"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.wait(`Array.from(document.querySelectorAll(".note.k-annotation")).some(n => n.textContent.includes("两份"))`)
+	var wall string
+	e.eval(`document.querySelector(".note.k-annotation .wall").textContent`, &wall)
+	if !strings.Contains(wall, ":") {
+		t.Fatalf("note wall-clock time %q", wall)
+	}
+	e.run(chromedp.Click(chromedp.CSS(`.note.k-annotation button[data-nact=edit]`)))
+	e.wait(`document.querySelector("#dlg[open] #dNoteText")`)
+	e.eval(`document.querySelector("#dNoteText").value = "原告提交证据三份"`, nil)
+	e.run(chromedp.SendKeys(chromedp.CSS("#dReason"), "份数记错"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.wait(`Array.from(document.querySelectorAll(".note.k-annotation")).some(n => n.textContent.includes("三份"))`)
+	e.run(chromedp.Click(chromedp.CSS(`.note.k-annotation button[data-nact=delete]`)))
+	e.wait(`document.querySelector("#dlg[open] #dReason")`)
+	e.run(chromedp.SendKeys(chromedp.CSS("#dReason"), "误记"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.wait(`!document.querySelector(".note.k-annotation")`)
+	notes, _ := e.store.ListNotes(ctx, hid)
+	if len(notes) != 1 || !notes[0].Deleted || notes[0].Text != "原告提交证据三份" || notes[0].Revision != 2 {
+		t.Fatalf("notes after edit and strike: %+v", notes)
+	}
+
+	// An error is said in the clerk's language, without the server's English or ids, and stays.
+	e.run(chromedp.Focus(chromedp.CSS(sel(s0.ID))))
+	e.key("i", chromedp.ModifierAlt)
+	e.wait(`document.querySelector("#dlg[open] #iSeat")`)
+	e.run(chromedp.SendKeys(chromedp.CSS("#iText"), "x"), chromedp.SendKeys(chromedp.CSS("#iReason"), " "))
+	e.eval(`document.querySelector("#iReason").value = " "`, nil)
+	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.wait(`!document.querySelector("#msg").hidden`)
+	e.eval(`document.querySelector("#msgText").textContent`, &msg)
+	if !strings.Contains(msg, "补记发言") || !strings.Contains(msg, "原因") || strings.Contains(msg, "segment") || strings.Contains(msg, "reason") {
+		t.Fatalf("error message %q", msg)
+	}
+	e.run(chromedp.Click(chromedp.CSS("#msgClose")))
+
+	// History speaks in words: no event kinds, no "diarizer".
+	e.run(chromedp.Focus(chromedp.CSS(sel(pend.ID))))
+	e.key("h", chromedp.ModifierAlt)
+	e.wait(`document.querySelectorAll("#dlg[open] #histTable tbody tr").length >= 2`)
+	var histText string
+	e.eval(`document.querySelector("#histTable").textContent + document.querySelector("#dlgTitle").textContent`, &histText)
+	if strings.Contains(histText, "segment.") || strings.Contains(histText, "diarizer") || !strings.Contains(histText, "自动分段") || !strings.Contains(histText, "被告（李某）") {
+		t.Fatalf("history %q", histText)
+	}
+	e.key(kb.Escape)
+	e.wait(`!document.querySelector("#dlg[open]")`)
+
+	// Closing asks first; cancelling keeps the hearing live.
+	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=close]`)))
+	e.wait(`document.querySelector("#dlg[open] #closeWarn")`)
+	e.shot("13-close-confirm")
+	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value='']`)))
+	e.wait(`!document.querySelector("#dlg[open]")`)
+	if h, _ := e.store.GetHearing(ctx, hid); h.Status != transcript.StatusLive {
+		t.Fatalf("cancelled close left the hearing %s", h.Status)
+	}
+	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=close]`)))
+	e.wait(`document.querySelector("#dlg[open] #closeWarn")`)
+	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.wait(`document.querySelector("#head [data-status=closed]")`)
+	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=finalize]`)))
+	e.wait(`document.querySelector("#dlg[open] #issues")`)
+	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.wait(`document.querySelector("#head [data-status=finalized]")`)
+
+	// After finalizing, Enter opens the 补正, never the editor; the party's request is attached.
+	e.run(chromedp.Focus(chromedp.CSS(sel(s1.ID))))
+	e.key(kb.Enter)
+	e.wait(`document.querySelector("#dlg[open] #cText")`)
+	var editors int
+	e.eval(`document.querySelectorAll("#tx textarea").length`, &editors)
+	if editors != 0 {
+		t.Fatal("the editor opened on a finalized record")
+	}
+	doc := filepath.Join(t.TempDir(), "申请书.pdf")
+	os.WriteFile(doc, []byte("%PDF-1.4 原告张某申请补正"), 0o644)
+	e.eval(`document.querySelector("#cText").value = "请求判令被告支付货款十万元。"`, nil)
+	e.run(chromedp.SendKeys(chromedp.CSS("#cReason"), "当事人申请补正"), chromedp.SendKeys(chromedp.CSS("#cParty"), "原告张某"),
+		chromedp.SendKeys(chromedp.CSS("#cReq"), "笔录漏记“十万元”"), chromedp.SetUploadFiles(chromedp.CSS("#cFile"), []string{doc}))
+	e.shot("14-correction-with-request")
+	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.wait(`document.querySelector("#signed") && document.querySelector("#signed").textContent.includes("2")`)
+	rec, err := e.store.Record(ctx, hid, 0)
+	if err != nil || rec.Version != 2 || len(rec.Corrections) != 1 || rec.Corrections[0].Request == nil ||
+		rec.Corrections[0].Request.Party != "原告张某" || rec.Corrections[0].Request.FileName != "申请书.pdf" || rec.Corrections[0].Request.FileBytes == 0 {
+		t.Fatalf("record after the correction: %+v %v", rec, err)
+	}
+	var links []string
+	e.eval(`Array.from(document.querySelectorAll("#exports a")).map(a => a.textContent)`, &links)
+	if strings.Join(links, ",") != "JSON,TXT,PDF,SRT,VTT" {
+		t.Fatalf("export links %q", links)
+	}
+}
+
+// TestHealthPanelNeverFalseGreen: with the server unreachable the panel turns into "connection
+// lost" within a few seconds (no ✔, grey meters); a microphone delivering digital zeros alarms
+// within 10 s, marks its meter, can sound, and stays listed until acknowledged even after it
+// recovers. The technician's agents page is translated and follows changes live.
+func TestHealthPanelNeverFalseGreen(t *testing.T) {
+	e := newEnv(t)
+	const hid = "h-health"
+	e.repairHearing(hid)
+	e.replay(hid, "judge", 0, "现在开庭。")
+	start := time.Now()
+	good := func(now time.Time, plaintiffSignal time.Time) api.AgentHealth {
+		pl := api.SeatLevel{Seat: "plaintiff", RMSdBFS: -52, PeakdBFS: -40}
+		if plaintiffSignal.Before(now.Add(time.Minute)) {
+			pl = api.SeatLevel{Seat: "plaintiff", RMSdBFS: -120, PeakdBFS: -120} // digital zeros
+		}
+		return api.AgentHealth{Hearing: hid, Courtroom: "第三法庭", Agent: "courtroom-3", Connected: true, LevelsAt: now.Add(time.Hour), Engine: "whisper:base",
+			Seats:  []string{"judge", "plaintiff"},
+			Levels: []api.SeatLevel{{Seat: "judge", RMSdBFS: -24, PeakdBFS: -9}, pl},
+			Activity: []api.SeatActivity{{Seat: "judge", Since: start, LastSpeechAt: now.Add(time.Hour), LastSignalAt: now.Add(time.Hour)},
+				{Seat: "plaintiff", Since: start, LastSignalAt: plaintiffSignal}}}
+	}
+	e.status.set(good(time.Now(), time.Now().Add(time.Hour)))
+	e.login("zhaoliu")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.wait(`document.querySelector("#alarms .okline") && document.querySelector("#health .badge.ok")`)
+
+	// The server goes away: within a few seconds the panel says so and shows nothing green.
+	e.down.Store(true)
+	t0 := time.Now()
+	e.wait(`document.querySelector("#connLost")`)
+	lostAfter := time.Since(t0)
+	var green int
+	e.eval(`document.querySelectorAll("#health .okline, #health .badge.ok").length + document.querySelectorAll("#health .meter:not(.stale)").length`, &green)
+	if green != 0 || lostAfter > 8*time.Second {
+		t.Fatalf("after the server went down: %d green items, connection lost shown after %v", green, lostAfter)
+	}
+	t.Logf("server down → connection lost shown after %v", lostAfter.Round(100*time.Millisecond))
+	e.shot("15-health-connection-lost")
+	e.down.Store(false)
+	e.wait(`!document.querySelector("#connLost") && document.querySelector("#alarms .okline")`)
+
+	// The plaintiff's microphone delivers only digital zeros from now on.
+	e.run(chromedp.Click(chromedp.CSS("#alarmSound")))
+	var beeps0 int
+	e.eval(`window.csBeeps || 0`, &beeps0)
+	dead := time.Now()
+	e.status.set(good(time.Now(), dead))
+	e.wait(`document.querySelector("#alarms li[data-code=no_signal]")`)
+	if d := time.Since(dead); d > 10*time.Second {
+		t.Fatalf("dead microphone alarmed after %v", d)
+	}
+	t.Logf("digital zeros → alarm after %v", time.Since(dead).Round(100*time.Millisecond))
+	e.wait(`document.querySelector(".meter.alarm[data-seat=plaintiff]") && (window.csBeeps || 0) > ` + fmt.Sprint(beeps0))
+	var alarmText string
+	e.eval(`document.querySelector("#alarms li[data-code=no_signal]").textContent`, &alarmText)
+	if !strings.Contains(alarmText, "原告") || !strings.Contains(alarmText, "无信号") {
+		t.Fatalf("alarm text %q", alarmText)
+	}
+	e.shot("16-health-dead-microphone")
+	// The microphone comes back: the alarm stays (marked cleared) until acknowledged.
+	e.status.set(good(time.Now(), time.Now().Add(time.Hour)))
+	e.wait(`document.querySelector("#alarms li[data-code=no_signal].cleared")`)
+	e.run(chromedp.Click(chromedp.CSS(`#alarms li[data-code=no_signal] button[data-ack]`)))
+	e.wait(`!document.querySelector("#alarms li[data-code=no_signal]") && !document.querySelector(".meter.alarm")`)
+	e.logout()
+
+	// The agents page: translated, live.
+	e.login("admin")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/agents"))
+	e.wait(fmt.Sprintf(`document.querySelector("#agentTable tr[data-hearing='%s'] .badge.ok")`, hid))
+	var head string
+	e.eval(`document.documentElement.lang === "zh-CN" || document.querySelector("#langBtn").click() || true`, nil)
+	e.wait(`document.documentElement.lang === "zh-CN" && document.querySelector("#agentTable")`)
+	e.eval(`document.querySelector("#agentTable thead").textContent`, &head)
+	if strings.Contains(head, "Hearing") || strings.Contains(head, "Agent") || !strings.Contains(head, "庭审") || !strings.Contains(head, "采集端") {
+		t.Fatalf("agents page header %q", head)
+	}
+	a := good(time.Now(), time.Now().Add(time.Hour))
+	a.Connected = false
+	e.status.set(a)
+	e.wait(fmt.Sprintf(`document.querySelector("#agentTable tr[data-hearing='%s'] .badge.bad")`, hid))
+	e.shot("17-agents-live")
+}
+
+// TestCourtTimeInTheUI: times print in the court's zone (the hearing's time_zone), not the
+// browser's.
+func TestCourtTimeInTheUI(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	h := transcript.Hearing{ID: "cr-9", Title: "People v. Roe", CaseNumber: "CR-9", Language: "en", Clerk: "zhaoliu", Presiding: "zhangsan",
+		TimeZone: "America/Chicago", ScheduledAt: time.Date(2031, 3, 4, 15, 0, 0, 0, time.UTC), Courtroom: "Courtroom 4B",
+		Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}}}
+	if _, err := e.store.CreateHearing(ctx, "admin", h); err != nil {
+		t.Fatal(err)
+	}
+	e.login("zhaoliu")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearings"))
+	e.run(chromedp.Click(chromedp.CSS("#toggleAll")))
+	e.wait(`document.querySelector("tr[data-hearing='cr-9']")`)
+	var when string
+	e.eval(`document.querySelector("tr[data-hearing='cr-9'] td").textContent`, &when)
+	if !strings.Contains(when, "09:00") {
+		t.Fatalf("scheduled time %q, want 09:00 in America/Chicago", when)
+	}
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/cr-9"))
+	e.wait(`document.querySelector("#tz") && document.querySelector("#tz").textContent.includes("America/Chicago")`)
+}
