@@ -40,7 +40,7 @@ import (
 )
 
 // genVersion changes whenever rendering changes, so cached hearings are rebuilt.
-const genVersion = "hearinggen-4"
+const genVersion = "hearinggen-5"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -89,8 +89,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	case "bench":
 		return bench(ctx, files, *outDir, *md, max(*runs, 1), out)
+	case "info":
+		for _, f := range files {
+			if err := info(f, out); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	return fmt.Errorf("unknown subcommand %q (gen, bench)", args[0])
+	return fmt.Errorf("unknown subcommand %q (gen, bench, info)", args[0])
 }
 
 type rendered struct {
@@ -137,9 +144,7 @@ func generate(ctx context.Context, file, outDir string, force bool, log io.Write
 	if err := wavfile.WriteMulti(r.wav, scene.Rate, h.Channels); err != nil {
 		return nil, err
 	}
-	tj, err := json.MarshalIndent(struct {
-		Segments []diarize.Segment `json:"segments"`
-	}{h.Truth}, "", " ")
+	tj, err := json.MarshalIndent(truthFile{h.Truth, h.Events}, "", " ")
 	if err != nil {
 		return nil, err
 	}
@@ -179,10 +184,11 @@ func bench(ctx context.Context, files []string, outDir, md string, runs int, out
 		if err != nil {
 			return err
 		}
-		ref, err := readTruth(r.truth)
+		tf, err := readTruth(r.truth)
 		if err != nil {
 			return err
 		}
+		ref := tf.Segments
 		seats := r.scene.SeatNames()
 		if a.SampleRate != diarize.SampleRate || len(a.Channels) != len(seats) {
 			return fmt.Errorf("%s: %d Hz × %d channels, want 16000 × %d", r.wav, a.SampleRate, len(a.Channels), len(seats))
@@ -239,18 +245,57 @@ func bench(ctx context.Context, files []string, outDir, md string, runs int, out
 	return nil
 }
 
-func readTruth(path string) ([]diarize.Segment, error) {
+// truthFile is the reference of a rendered hearing: the speech segments (the
+// `courtscribe diarize --json` schema) and the non-speech events of a room scene.
+type truthFile struct {
+	Segments []diarize.Segment `json:"segments"`
+	Events   []scene.NonSpeech `json:"events,omitempty"`
+}
+
+func readTruth(path string) (truthFile, error) {
+	var v truthFile
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
-	}
-	var v struct {
-		Segments []diarize.Segment `json:"segments"`
+		return v, err
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return v, fmt.Errorf("%s: %w", path, err)
 	}
-	return v.Segments, nil
+	return v, nil
+}
+
+// info prints a room scene's acoustics: critical distance, the measured RT60 and
+// direct-to-reverberant ratio of every seat's own impulse response, and the crosstalk matrix.
+func info(file string, out io.Writer) error {
+	sc, err := scene.Load(file)
+	if err != nil {
+		return err
+	}
+	if sc.Room == nil {
+		fmt.Fprintf(out, "%s: no room (bleed %v dB, delays %v ms)\n", sc.Name, sc.Bleed, sc.DelayMS)
+		return nil
+	}
+	fmt.Fprintf(out, "%s: room %v m, RT60 %.2f s, critical distance %.2f m\n", sc.Name, sc.Room.Size, sc.Room.RT60, sc.Room.CriticalDistance())
+	irs := sc.IRs()
+	for i, st := range sc.Seats {
+		far := (i + len(sc.Seats)/2) % len(sc.Seats)
+		fmt.Fprintf(out, "  %-12s DRR on own mic %+5.1f dB; on %s's mic %+5.1f dB, RT60 measured there (Schroeder T20) %.2f s\n",
+			st.Name, scene.DRR(irs[i][i]), sc.Seats[far].Name, scene.DRR(irs[i][far]), scene.SchroederRT60(irs[i][far]))
+	}
+	x := sc.CrosstalkDB()
+	fmt.Fprintf(out, "  crosstalk dB (row: talker, column: mic; gains included)\n  %-12s", "")
+	for _, st := range sc.Seats {
+		fmt.Fprintf(out, " %9.9s", st.Name)
+	}
+	fmt.Fprintln(out)
+	for i, st := range sc.Seats {
+		fmt.Fprintf(out, "  %-12s", st.Name)
+		for j := range sc.Seats {
+			fmt.Fprintf(out, " %9.1f", x[i][j])
+		}
+		fmt.Fprintln(out)
+	}
+	return nil
 }
 
 // median runs f runs times and returns the median of the CPU time (user+system) it took: the
