@@ -236,4 +236,3 @@ func cpuTime() time.Duration {
 func rt(dur float64, ch int, d time.Duration) float64 {
 	return dur * float64(ch) / max(d.Seconds(), 1e-9)
 }
-
