@@ -61,6 +61,7 @@ type row struct {
 	res        []result // per method
 	notes      []string
 	switches   int // murmur spans and air-conditioner switchings in the reference
+	dups       *dupResult
 }
 
 // target returns the DER target for a scene: clean scenes ≤ 1 %; in a room, from the
@@ -154,6 +155,13 @@ func bench(ctx context.Context, files []string, outDir, md, summary string, runs
 			}
 			res.murmur, res.ac = der.FalseTurns(ref, hyp, events)
 			rw.res = append(rw.res, res)
+			if len(rw.res) == 1 && len(tf.Lines) > 0 {
+				d, err := duplicates(ctx, seats, a.Channels, hyp, tf.Lines)
+				if err != nil {
+					return fmt.Errorf("duplicates on %s: %w", r.scene.Name, err)
+				}
+				rw.dups = &d
+			}
 		}
 		for _, st := range r.scene.Seats {
 			refT := 0.0
@@ -250,6 +258,14 @@ func printRow(w io.Writer, r row) {
 	for _, n := range r.notes {
 		fmt.Fprintf(w, "  %s\n", n)
 	}
+	if r.dups != nil {
+		fmt.Fprintf(w, "  %s\n", r.dups.text())
+	}
+}
+
+func (d *dupResult) text() string {
+	return fmt.Sprintf("bleed transcribed twice in the record (courtscribe's turns, engine model): %d near-duplicate pairs before the record's check, %d after; %d segments deleted, %d of them the true talker's",
+		d.before, d.after, d.deleted, d.wrong)
 }
 
 func writeMarkdown(path string, rows []row, runs int) error {
@@ -262,7 +278,10 @@ func writeMarkdown(path string, rows []row, runs int) error {
 		"clean scenes; the class of a room scene is computed from its rendered impulse responses, not declared. "+
 		"*Sounds reported as speech*: non-speech sounds of the reference (cough, paper, gavel, door, chair, phone, beep) "+
 		"for which some seat got ≥ %.1f s of speech the reference does not give it, within the sound and %.1f s after "+
-		"(target 0). *Murmur/AC turns*: turns less than half real speech of their seat that start in gallery murmur / within "+
+		"(target 0). *Bleed duplicates*: courtscribe's turns put through a real SQLite record and asr/stream's "+
+		"duplicate check, with an engine model at the outer boundary (a seat's text over [a, b] is the words anyone said in "+
+		"that time, as a real engine transcribes bleed): pairs of near-duplicate segments of different seats overlapping in "+
+		"time, before and after the check. *Murmur/AC turns*: turns less than half real speech of their seat that start in gallery murmur / within "+
 		"%.0f s after the air conditioner's switching ramp (target 0). Speed: channel-seconds of audio per second of CPU "+
 		"time (process user+system time, median of %d runs, one run for hearings over 10 minutes; the machine is shared), "+
 		"every method timed the same way in the same invocation.\n\n",
@@ -289,6 +308,9 @@ func writeMarkdown(path string, rows []row, runs int) error {
 		}
 		for _, n := range r.notes {
 			fmt.Fprintf(&b, "  - %s\n", n)
+		}
+		if r.dups != nil {
+			fmt.Fprintf(&b, "  - %s\n", r.dups.text())
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -320,6 +342,10 @@ func writeSummary(path string, rows []row) error {
 		if x.soundsTotal > 0 {
 			fmt.Fprintf(&b, "sounds reported as ≥ 0.3 s speech, scene %s|%d of %d|0|%s|%s\n", r.name, x.soundsReported, x.soundsTotal,
 				base(r, func(y result) string { return fmt.Sprint(y.soundsReported) }), verdict(x.soundsReported == 0))
+		}
+		if d := r.dups; d != nil && d.before > 0 {
+			fmt.Fprintf(&b, "bleed duplicates in the record, scene %s (engine model)|%d pairs after the check (%d deleted, %d wrongly)|fewer than before|%d pairs before the check|%s\n",
+				r.name, d.after, d.deleted, d.wrong, d.before, verdict(d.after < d.before))
 		}
 		if r.switches > 0 {
 			fmt.Fprintf(&b, "turns made by murmur / AC switching, scene %s|%d / %d|0 / 0|%s|%s\n", r.name, x.murmur, x.ac,

@@ -37,7 +37,7 @@ import (
 )
 
 // genVersion changes whenever rendering changes, so cached hearings are rebuilt.
-const genVersion = "hearinggen-6"
+const genVersion = "hearinggen-7"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -142,7 +142,7 @@ func generate(ctx context.Context, file, outDir string, force bool, log io.Write
 	if err := wavfile.WriteMulti(r.wav, scene.Rate, h.Channels); err != nil {
 		return nil, err
 	}
-	tj, err := json.MarshalIndent(truthFile{h.Truth, h.Events}, "", " ")
+	tj, err := json.MarshalIndent(truthFile{h.Truth, h.Events, h.Lines}, "", " ")
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +162,7 @@ func generate(ctx context.Context, file, outDir string, force bool, log io.Write
 type truthFile struct {
 	Segments []diarize.Segment `json:"segments"`
 	Events   []scene.NonSpeech `json:"events,omitempty"`
+	Lines    []scene.Spoken    `json:"lines,omitempty"`
 }
 
 func readTruth(path string) (truthFile, error) {

@@ -160,6 +160,7 @@ func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 	var speechOrder []cacheKey
 	var items []item
 	var truth []diarize.Segment
+	var lines []Spoken
 	var events []NonSpeech
 	var murmurOn, acOn []float64 // switch times, alternating on/off, as placed
 	cursor := int(s.LeadIn * Rate)
@@ -282,6 +283,7 @@ func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		}
 		items = append(items, item{start: start, pcm: pcm, gain: math.Pow(10, l.LevelDB/20), src: src,
 			key: fmt.Sprintf("seat|%s|%g|%s", st.Name, l.Turn, l.Lean)})
+		lines = append(lines, Spoken{Seat: st.Name, Text: l.Text + l.WAV, Start: round3(float64(start) / Rate), End: round3(float64(start+len(pcm)) / Rate)})
 		for _, r := range refs {
 			truth = append(truth, diarize.Segment{Seat: st.Name,
 				Start: round3(float64(start+r[0]) / Rate), End: round3(float64(start+r[1]) / Rate)})
@@ -387,7 +389,7 @@ func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		}
 		return strings.Compare(a.Kind, b.Kind)
 	})
-	return &Hearing{Seats: s.SeatNames(), Channels: out, Truth: MergeTruth(truth), Events: events}, nil
+	return &Hearing{Seats: s.SeatNames(), Channels: out, Truth: MergeTruth(truth), Events: events, Lines: lines}, nil
 }
 
 func (m *Murmur) level() float64 {

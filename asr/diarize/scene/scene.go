@@ -405,6 +405,16 @@ type Hearing struct {
 	Channels [][]int16
 	Truth    []diarize.Segment
 	Events   []NonSpeech // room scenes: the non-speech sounds, murmur and AC switching
+	Lines    []Spoken    // what was said when (the script's speech lines as placed)
+}
+
+// Spoken is one placed speech line: its seat, its words (for a recording, its file reference)
+// and its extent in the hearing.
+type Spoken struct {
+	Seat  string  `json:"seat"`
+	Text  string  `json:"text"`
+	Start float64 `json:"start"`
+	End   float64 `json:"end"`
 }
 
 // Duration in seconds.
@@ -438,6 +448,7 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		refs  [][2]int // non-silent extents, relative to start
 	}
 	var utts []placed
+	var lines []Spoken
 	cursor := int(s.LeadIn * Rate)
 	prevStart, prevEnd := cursor, cursor
 	split := s.SplitSilence
@@ -479,6 +490,7 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		}
 		start = max(start, 0)
 		utts = append(utts, placed{seat: seatIdx[l.Seat], start: start, pcm: pcm, refs: refs})
+		lines = append(lines, Spoken{Seat: l.Seat, Text: l.Text + l.WAV, Start: round3(float64(start) / Rate), End: round3(float64(start+len(pcm)) / Rate)})
 		cursor = max(cursor, start+len(pcm))
 		if !l.Interject {
 			prevStart, prevEnd = start, start+len(pcm)
@@ -564,7 +576,7 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		}
 		out[j] = ch
 	}
-	return &Hearing{Seats: s.SeatNames(), Channels: out, Truth: truth}, nil
+	return &Hearing{Seats: s.SeatNames(), Channels: out, Truth: truth, Lines: lines}, nil
 }
 
 // MergeTruth merges touching segments of the same seat, sorts, and sets Overlap on segments
