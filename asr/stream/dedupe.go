@@ -18,7 +18,7 @@ import (
 // mics. The record keeps the segment of the seat whose microphone heard the words clearest over
 // its own noise floor (the talker's own mic has the direct sound; a neighbour's has bleed, which
 // is weaker and reverberant, whatever the preamp gains) and deletes the other as a revision
-// whose reason says why, so the clerk sees the decision in the segment's history and can undo it.
+// whose reason says why, so the decision and the deleted text stay in the segment's history.
 
 const (
 	// DuplicateSimilarity is the share of the shorter text (in letters/characters, punctuation
