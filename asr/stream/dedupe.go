@@ -48,10 +48,20 @@ func normText(s string) []rune {
 // characters.
 func TextSimilarity(a, b string) float64 {
 	x, y := normText(a), normText(b)
-	x, y = x[:min(len(x), 2000)], y[:min(len(y), 2000)]
 	if len(x) > len(y) {
 		x, y = y, x
 	}
+	return lcsShare(x, y)
+}
+
+// containedShare is the share of drop's normalised text found, in order, in keep's.
+func containedShare(drop, keep string) float64 {
+	return lcsShare(normText(drop), normText(keep))
+}
+
+// lcsShare is the longest common subsequence of x and y over the length of x.
+func lcsShare(x, y []rune) float64 {
+	x, y = x[:min(len(x), 2000)], y[:min(len(y), 2000)]
 	if len(x) == 0 {
 		return 0
 	}
@@ -145,7 +155,8 @@ func (s *Stream) keeper(ctx context.Context, a, b transcript.Segment) (keep, dro
 
 // dedupe compares a segment that just became final with the other seats' final segments
 // overlapping it and deletes the bleed copy of a near-duplicate pair (see the top of this
-// file). A clerk's edit is never overridden: edited segments are not compared.
+// file), only when the copy's words are all (≥ 80 %) in the kept segment, so no words are lost.
+// A clerk's edit is never overridden: edited segments are not compared.
 func (s *Stream) dedupe(ctx context.Context, seg *transcript.Segment) {
 	if s.cfg.KeepDuplicates || seg == nil || seg.Deleted || seg.Edited || seg.Status != transcript.SegmentFinal {
 		return
@@ -161,6 +172,11 @@ func (s *Stream) dedupe(ctx context.Context, seg *transcript.Segment) {
 			continue
 		}
 		keep, drop, why := s.keeper(ctx, *seg, o)
+		if containedShare(drop.Text, keep.Text) < DuplicateSimilarity {
+			// The clearer seat's text is the shorter one: deleting the other would lose the
+			// words it has beyond the common span. Both stay (the clerk decides).
+			continue
+		}
 		reason := fmt.Sprintf("bleed: the same words as segment %d (seat %s, %.0f%% alike) at the same time; %s",
 			keep.ID, keep.Seat, 100*TextSimilarity(keep.Text, drop.Text), why)
 		if _, err := s.cfg.Record.Delete(ctx, ActorDiarizer, drop.ID, drop.Revision, reason); err != nil {

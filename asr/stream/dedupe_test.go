@@ -138,3 +138,26 @@ func TestEditedSegmentIsNotDeduplicated(t *testing.T) {
 		t.Fatalf("%d segments; the clerk's edited segment must stay and the witness's too", len(segs))
 	}
 }
+
+// The clearer seat's segment is a fragment of the other's: deleting the longer one would lose
+// words, so both stay.
+func TestDuplicateCheckLosesNoWords(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t, t.TempDir())
+	if _, err := store.CreateHearing(ctx, "system", transcript.Hearing{ID: "h1", Language: "en",
+		Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}, {Seat: "witness", Role: "THE WITNESS"}}}); err != nil {
+		t.Fatal(err)
+	}
+	store.Start(ctx, "system", "h1")
+	st, _ := New(Config{Record: store, Audio: roomAudio{}})
+	witness, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "witness", StartMS: 1000, EndMS: 4000})
+	judge, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "judge", StartMS: 500, EndMS: 4500})
+	st.Result(asr.Result{Utterance: asr.Utterance{ID: SegmentUtteranceID(judge.ID), Hearing: "h1", Seat: "judge"},
+		Status: asr.StatusFinal, Text: "Before that, I was at home with my wife watching the news, and then the phone rang twice", Engine: "test"})
+	st.Result(asr.Result{Utterance: asr.Utterance{ID: SegmentUtteranceID(witness.ID), Hearing: "h1", Seat: "witness"},
+		Status: asr.StatusFinal, Text: "at home with my wife watching the news", Engine: "test"})
+	segs, _ := store.ListSegments(ctx, "h1", false)
+	if len(segs) != 2 {
+		t.Fatalf("%d segments; the judge's longer segment holds words the witness's does not", len(segs))
+	}
+}

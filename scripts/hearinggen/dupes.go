@@ -25,26 +25,34 @@ type dupResult struct {
 	before, after, deleted, wrong int
 }
 
-// engineText is the engine model at the outer boundary: transcribing a seat's channel over
-// [a, b] yields the words spoken in that time by whoever spoke them, since bleed carries the
-// talker's words onto every mic the diarizer calls speech. Each reference line contributes the
-// share of its words that falls in [a, b], in order; lines covered less than 15 % are not heard.
-func engineText(lines []scene.Spoken, a, b float64) string {
-	var parts []string
-	for _, l := range lines {
-		d := l.End - l.Start
-		common := math.Min(l.End, b) - math.Max(l.Start, a)
-		if d <= 0 || common/d < 0.15 {
-			continue
+// engineText is the engine model at the outer boundary, for a segment of seat over [a, b]:
+// when the seat's own talker speaks in that time, the engine hears the own voice (the closest,
+// loudest one on that mic) and writes its words; when the segment is bleed only, it writes the
+// words of whoever spoke then, since bleed carries the talker's words onto every mic the
+// diarizer calls speech. Each line contributes the share of its words that falls in [a, b];
+// lines covered less than 15 % are not heard.
+func engineText(lines []scene.Spoken, seat string, a, b float64) string {
+	heard := func(own bool) []string {
+		var parts []string
+		for _, l := range lines {
+			d := l.End - l.Start
+			common := math.Min(l.End, b) - math.Max(l.Start, a)
+			if (l.Seat == seat) != own || d <= 0 || common/d < 0.15 {
+				continue
+			}
+			words := strings.Fields(l.Text)
+			from := int(math.Round((math.Max(l.Start, a) - l.Start) / d * float64(len(words))))
+			to := int(math.Round((math.Min(l.End, b) - l.Start) / d * float64(len(words))))
+			if to > from {
+				parts = append(parts, strings.Join(words[from:min(to, len(words))], " "))
+			}
 		}
-		words := strings.Fields(l.Text)
-		from := int(math.Round((math.Max(l.Start, a) - l.Start) / d * float64(len(words))))
-		to := int(math.Round((math.Min(l.End, b) - l.Start) / d * float64(len(words))))
-		if to > from {
-			parts = append(parts, strings.Join(words[from:min(to, len(words))], " "))
-		}
+		return parts
 	}
-	return strings.Join(parts, " ")
+	if own := heard(true); len(own) > 0 {
+		return strings.Join(own, " ")
+	}
+	return strings.Join(heard(false), " ")
 }
 
 // memAudio serves the rendered channels as the archive would.
@@ -101,7 +109,7 @@ func duplicates(ctx context.Context, seats []string, pcm [][]int16, hyp []diariz
 	var r dupResult
 	var segs []textSeg
 	for _, h := range hyp {
-		if t := engineText(lines, h.Start, h.End); t != "" && h.End > h.Start {
+		if t := engineText(lines, h.Seat, h.Start, h.End); t != "" && h.End > h.Start {
 			segs = append(segs, textSeg{h, t})
 		}
 	}
