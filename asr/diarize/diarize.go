@@ -90,7 +90,7 @@ func DefaultConfig() Config {
 		BleedQuantile:   0.4,
 		LearnMinDB:      20,
 		ConfirmSec:      0.08,
-		MinVoicedFrames: 2,
+		MinVoicedFrames: 4,
 		MaxFlatness:     0.4,
 		HangoverSec:     0.4,
 	}
@@ -203,6 +203,7 @@ type Diarizer struct {
 	gre, gim, cre, cim [gccLen]float64
 	gwin               [histLen]float64 // Hann window of the time-lead check
 	window             [winLen]float64
+	wac                []float64 // Hann autocorrelation for the periodicity
 	re, im             [winLen]float64
 
 	anyActive bool  // some seat was in a turn at the previous frame
@@ -212,17 +213,21 @@ type Diarizer struct {
 	frame     int64 // index of the next frame
 	closed    bool
 
-	ch     []channel
-	bleed  [][]float64 // linear coupling A[j][i]
-	bleedD [][]float64 // the same in dB
-	learnN [][]int
-	z, p   []float64
-	zs, q  []float64
-	r      []float64 // attribution residual
-	bl     []float64 // predicted bleed on each channel
-	pNew   []float64
-	score  []float64
-	events []Event
+	ch        []channel
+	bleed     [][]float64 // linear coupling A[j][i]
+	bleedD    [][]float64 // the same in dB
+	learnN    [][]int
+	z, p      []float64
+	zs, q     []float64
+	r         []float64 // attribution residual
+	bl        []float64 // predicted bleed on each channel
+	pNew      []float64
+	score     []float64
+	sorted    []float64
+	diff      []float64 // diffuse room level seen on each channel
+	tailDecay float64   // per-frame decay of a reverberant tail (power)
+	diffPrior float64
+	events    []Event
 
 	trace func(t int64, z, score []float64) // tests only
 }
@@ -244,8 +249,11 @@ type channel struct {
 	floorSet   bool
 	floorSince int64
 
-	flat float64
-	q1   float64 // own level as a bleed source at the previous frame
+	flat            float64
+	band            float64 // speech-band power of this frame
+	q1              float64 // own level as a bleed source at the previous frame
+	tail            float64 // own level held and decaying as a reverberant tail
+	diffDB, diffLin float64 // learned offset of this channel's diffuse level
 	// level and predicted bleed over the last evidenceFrames frames (sliding sums)
 	zHist, bHist [evidenceFrames]float64
 	zSum, bSum   float64
@@ -303,11 +311,14 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		ch:       make([]channel, n),
 		z:        make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
 		zs: make([]float64, n), q: make([]float64, n), bl: make([]float64, n), r: make([]float64, n),
-		score: make([]float64, n),
+		score: make([]float64, n), sorted: make([]float64, n), diff: make([]float64, n),
+		tailDecay: math.Pow(10, -6.0/(tailRT60*framesS)),
+		diffPrior: math.Pow(10, diffusePriorDB/10.0),
 	}
 	for i := range d.gwin {
 		d.gwin[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/histLen)
 	}
+	d.wac = hannAutocorr(d.gwin[:], pitchLagMax)
 	var sumW2 float64
 	for i := range d.window {
 		w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/winLen)
@@ -331,6 +342,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 	for c := range d.ch {
 		d.ch[c].blockMin = math.Inf(1)
 		d.ch[c].lastOn = -1
+		d.ch[c].diffLin = 1
 	}
 	return d, nil
 }

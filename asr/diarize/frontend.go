@@ -34,6 +34,7 @@ func (d *Diarizer) step() {
 		ch.smooth = (band + ch.b1 + ch.b2) / 3
 		ch.b3, ch.b2, ch.b1 = ch.b2, ch.b1, band
 		ch.flat = flatness(ch.pow[binLo : binHi+1])
+		ch.band = band
 		d.updateFloor(ch, t, band)
 		d.z[c], d.zs[c] = 0, 0
 		if ch.floorSet {

@@ -31,7 +31,7 @@ func (d *Diarizer) turn(c int, t int64) {
 		}
 		ch.runLen++
 		ch.runMiss = 0
-		if ch.flat < d.cfg.MaxFlatness {
+		if d.voiced(c) {
 			ch.runVoiced++
 		}
 		if ch.runLen >= int64(d.confirm) && ch.runVoiced >= d.cfg.MinVoicedFrames {
@@ -105,3 +105,13 @@ func (d *Diarizer) end(c int) {
 // frameTime is the hearing time of the start of frame t in seconds (with origin 0 the
 // correctly rounded decimal t/100).
 func (d *Diarizer) frameTime(t int64) float64 { return float64(t*hop+d.origin) / SampleRate }
+
+// voiced says whether seat c's frame t sounds like voiced speech: periodic at a pitch and not a
+// steady tone.
+func (d *Diarizer) voiced(c int) bool {
+	ch := &d.ch[c]
+	if ch.flat >= d.cfg.MaxFlatness {
+		return false
+	}
+	return tonality(ch.pow[binLo:binHi+1], ch.band) < maxTonality && d.periodicity(c) >= minPeriodicity
+}
