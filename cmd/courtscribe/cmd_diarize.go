@@ -35,7 +35,7 @@ func newDiarizeCmd() *cobra.Command {
 			"prints the seat turns: a table, or with --json exactly\n" +
 			`{"segments":[{"seat":"a","start":1.23,"end":4.56,"overlap":false},...]}` + "\n" +
 			"Times are seconds from the start of the file; overlap marks turns that intersect another\n" +
-			"seat's turn (double talk). --method energy|loudest runs the benchmark's naive baselines.",
+			"seat's turn (double talk). --method energy|loudest|snr|previous runs the benchmark's baselines.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg := diarize.DefaultConfig()
@@ -54,7 +54,7 @@ func newDiarizeCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringSliceVar(&seats, "seats", nil, "seat names in channel order, e.g. judge,clerk,prosecutor,defense,witness (default seat1..seatN)")
 	f.BoolVar(&asJSON, "json", false, `print {"segments":[...]} instead of a table`)
-	f.StringVar(&method, "method", "courtscribe", "courtscribe (the seat diarizer), or a baseline: energy (per-channel VAD), loudest (loudest channel wins)")
+	f.StringVar(&method, "method", "courtscribe", "courtscribe (the seat diarizer), or a baseline: energy (per-channel VAD), loudest (loudest channel wins), snr (highest SNR over its own floor wins), previous (the diarizer before issue 10)")
 	f.Float64Var(&hangover, "hangover", def.HangoverSec, "seconds of silence that end a turn (shorter pauses are bridged)")
 	f.Float64Var(&margin, "bleed-margin-db", def.BleedMarginDB, "own speech must exceed the bleed predicted from the other seats by this many dB")
 	cmd.AddCommand(newDiarizeScoreCmd())
@@ -90,8 +90,12 @@ func diarizeFile(cmd *cobra.Command, path string, seats []string, method string,
 		return baseline.Energy(seats, a.Channels), nil
 	case "loudest":
 		return baseline.Loudest(seats, a.Channels), nil
+	case "snr":
+		return baseline.SNR(seats, a.Channels), nil
+	case "previous":
+		return baseline.Previous(seats, a.Channels)
 	}
-	return nil, fmt.Errorf("unknown --method %q (courtscribe, energy, loudest)", method)
+	return nil, fmt.Errorf("unknown --method %q (courtscribe, energy, loudest, snr, previous)", method)
 }
 
 type segmentsDoc struct {

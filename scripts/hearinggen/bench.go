@@ -65,7 +65,8 @@ type row struct {
 
 // target returns the issue's DER target for a scene: clean scenes ≤ 1 %; in a room, from the
 // measured acoustic crosstalk (no preamp gains) of its nearest pair and its RT60: ≤ 5 % when
-// every pair is ≥ 6 dB apart at RT60 ≤ 0.8 s, ≤ 10 % when the nearest pair is 3–6 dB apart.
+// every pair is ≥ 6 dB apart at RT60 ≤ 0.8 s, ≤ 10 % when the nearest pair is 3–6 dB apart;
+// otherwise the issue states none and the scene is reported for information.
 func target(sc *scene.Scene) (float64, string, string) {
 	if sc.Room == nil {
 		return 1, "clean scene", ""
@@ -90,10 +91,12 @@ func target(sc *scene.Scene) (float64, string, string) {
 	switch {
 	case lo >= 6 && sc.Room.RT60 <= 0.8:
 		return 5, "neighbours ≥ 6 dB, RT60 ≤ 0.8 s", room
-	case lo >= 3:
+	case lo >= 3 && lo < 6:
 		return 10, "neighbours 3–6 dB", room
+	case lo >= 6:
+		return 0, fmt.Sprintf("RT60 %.1f s > 0.8 s: no target in the issue", sc.Room.RT60), room
 	}
-	return 0, "beyond the issue's targets", room
+	return 0, "neighbours < 3 dB: no target in the issue", room
 }
 
 func bench(ctx context.Context, files []string, outDir, md, summary string, runs int, out io.Writer) error {

@@ -37,7 +37,7 @@ import (
 )
 
 // genVersion changes whenever rendering changes, so cached hearings are rebuilt.
-const genVersion = "hearinggen-5"
+const genVersion = "hearinggen-6"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

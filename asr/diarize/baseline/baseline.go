@@ -1,5 +1,5 @@
-// Package baseline holds the two naive seat diarizers the benchmark compares courtscribe's
-// diarizer with, run on the same audio:
+// Package baseline holds the seat diarizers the benchmark compares courtscribe's diarizer with,
+// run on the same audio:
 //
 //   - Energy: each channel on its own, speech when its 10 ms energy exceeds the channel's noise
 //     level (10th percentile of the whole file) by ThresholdDB, with the same hangover. This is
@@ -7,6 +7,9 @@
 //   - Loudest: in every frame, the channel with the highest raw energy (over the last 200 ms)
 //     gets the frame if it is speech by the rule above ("loudest channel wins"): no overlaps, and a hot mic steals its
 //     neighbours' speech.
+//   - SNR: "highest SNR over its own floor wins" (issue 10's 30 lines of numpy): like Loudest,
+//     but each channel is measured above its own running noise floor, which cancels mic gains.
+//   - Previous: the diarizer as it was before issue 10, frozen in package v1.
 package baseline
 
 import (

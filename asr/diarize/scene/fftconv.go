@@ -75,11 +75,11 @@ func spectrum(h []float64, n int) []complex128 {
 	return x
 }
 
-// convolveInto adds (src * h_k) to dst_k at offset for every k, by overlap-add FFT
+// convolveInto adds gain·(src * h_k) to dst_k at offset for every k, by overlap-add FFT
 // convolution: each block of src is transformed once and multiplied with every spectrum H_k
 // (all of size n, impulse responses no longer than m ≤ n/2). The outputs are independent, so
 // they are computed in parallel; the result does not depend on scheduling.
-func convolveInto(dst [][]float64, offset int, src []float64, H [][]complex128, m, n int) {
+func convolveInto(dst [][]float64, offset int, src []float64, gain float64, H [][]complex128, m, n int) {
 	f := getFFT(n)
 	block := n - m + 1
 	X := make([]complex128, n)
@@ -94,7 +94,7 @@ func convolveInto(dst [][]float64, offset int, src []float64, H [][]complex128, 
 			X[i] = 0
 		}
 		for i := b0; i < b1; i++ {
-			X[i-b0] = complex(src[i], 0)
+			X[i-b0] = complex(src[i]*gain, 0)
 			if src[i] != 0 {
 				silent = false
 			}

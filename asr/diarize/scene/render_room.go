@@ -44,7 +44,8 @@ func micOf(st Seat) Mic {
 // item is one placed sound in the room: speech, a non-speech sound, or a murmur phrase.
 type item struct {
 	start int
-	pcm   []float64
+	pcm   []float64 // shared between repetitions of an utterance: never written
+	gain  float64
 	src   Source
 	key   string // impulse-response cache key (the source's placement)
 }
@@ -69,7 +70,7 @@ func (rr *roomRender) spectra(it item) [][]complex128 {
 		h, _ := rr.s.Room.IR(it.src, mic, tailSeed(rr.seed, it.key, fmt.Sprint(m)))
 		out[m] = spectrum(h[:min(len(h), rr.irLen)], rr.fftN)
 	}
-	if len(rr.specs) > 96 { // bound memory: placements rarely repeat beyond a few dozen
+	if len(rr.specs) > 48 { // bound memory: placements rarely repeat beyond a few dozen
 		clear(rr.specs)
 	}
 	rr.specs[it.key] = out
@@ -148,7 +149,14 @@ func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		seat int
 		text string
 	}
-	speech := map[cacheKey][]float64{}
+	// An utterance is synthesized, trimmed and (a recording) gated once, however often the
+	// script repeats it; repetitions share its samples (a 60-minute hearing would otherwise
+	// hold gigabytes of copies).
+	type utterance struct {
+		pcm  []float64
+		refs [][2]int
+	}
+	speech := map[cacheKey]*utterance{}
 	var speechOrder []cacheKey
 	var items []item
 	var truth []diarize.Segment
@@ -214,7 +222,7 @@ func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 					src.Facing = azimuth(rng.Float64() * 360)
 				}
 			}
-			items = append(items, item{start: start, pcm: pcm, src: src, key: fmt.Sprintf("snd|%s|%v|%v", l.Source, src.Pos, src.Facing)})
+			items = append(items, item{start: start, pcm: pcm, gain: 1, src: src, key: fmt.Sprintf("snd|%s|%v|%v", l.Source, src.Pos, src.Facing)})
 			for _, e := range ext {
 				events = append(events, NonSpeech{Kind: l.Sound, Source: l.Source,
 					Start: round3(float64(start+e[0]) / Rate), End: round3(float64(start+e[1]) / Rate)})
@@ -228,41 +236,36 @@ func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		si := seatIdx[l.Seat]
 		st := s.Seats[si]
 		key := cacheKey{si, l.Text + "\x00" + l.WAV}
-		pcm0, ok := speech[key]
+		u, ok := speech[key]
 		if !ok {
+			var pcm []float64
 			var err error
 			if l.WAV != "" {
-				pcm0, err = loadWAV(l.WAV, opt)
+				pcm, err = loadWAV(l.WAV, opt)
 			} else {
-				pcm0, err = speak(ctx, st, l.Text, opt)
+				pcm, err = speak(ctx, st, l.Text, opt)
 			}
 			if err != nil {
 				return nil, fmt.Errorf("scene %s line %d: %w", s.Name, i, err)
 			}
-			normalise(pcm0, -20+st.Level)
-			speech[key] = pcm0
+			normalise(pcm, -20+st.Level)
+			refs := extents(pcm, split, l.WAV != "")
+			if l.WAV != "" {
+				gate(pcm, refs)
+			}
+			if len(refs) == 0 {
+				return nil, fmt.Errorf("scene %s line %d: synthesized utterance is silent", s.Name, i)
+			}
+			a, b := refs[0][0], refs[len(refs)-1][1]
+			for k := range refs {
+				refs[k][0] -= a
+				refs[k][1] -= a
+			}
+			u = &utterance{pcm: pcm[a:b:b], refs: refs}
+			speech[key] = u
 			speechOrder = append(speechOrder, key)
 		}
-		pcm := slices.Clone(pcm0)
-		if l.LevelDB != 0 {
-			k := math.Pow(10, l.LevelDB/20)
-			for x := range pcm {
-				pcm[x] *= k
-			}
-		}
-		refs := extents(pcm, split, l.WAV != "")
-		if l.WAV != "" {
-			gate(pcm, refs)
-		}
-		if len(refs) == 0 {
-			return nil, fmt.Errorf("scene %s line %d: synthesized utterance is silent", s.Name, i)
-		}
-		a, b := refs[0][0], refs[len(refs)-1][1]
-		pcm = pcm[a:b]
-		for k := range refs {
-			refs[k][0] -= a
-			refs[k][1] -= a
-		}
+		pcm, refs := u.pcm, u.refs
 		if l.Offset != nil {
 			start = prevStart + int(*l.Offset*Rate)
 		} else {
@@ -277,7 +280,7 @@ func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 			src.Pos = [3]float64{src.Pos[0] + d[0]*k, src.Pos[1] + d[1]*k, src.Pos[2]}
 			src.Facing = unit([3]float64{d[0], d[1], 0})
 		}
-		items = append(items, item{start: start, pcm: pcm, src: src,
+		items = append(items, item{start: start, pcm: pcm, gain: math.Pow(10, l.LevelDB/20), src: src,
 			key: fmt.Sprintf("seat|%s|%g|%s", st.Name, l.Turn, l.Lean)})
 		for _, r := range refs {
 			truth = append(truth, diarize.Segment{Seat: st.Name,
@@ -294,6 +297,7 @@ func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 	}
 
 	// Gallery murmur: each talker strings the scene's utterances, backwards, with pauses.
+	backwards := map[cacheKey][]float64{}
 	if s.Murmur != nil && len(speechOrder) > 0 {
 		spans := switchSpans(murmurOn, float64(total)/Rate)
 		for _, sp := range spans {
@@ -311,16 +315,21 @@ func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 				t := int((sp[0] + uniform(rng, 0, 2)) * Rate)
 				level := math.Pow(10, (s.Murmur.level()+uniform(rng, -3, 3))/20)
 				for t < int(sp[1]*Rate) {
-					u := speech[speechOrder[rng.IntN(len(speechOrder))]]
-					p := make([]float64, len(u))
-					for x := range u {
-						p[x] = u[len(u)-1-x] * level
+					ck := speechOrder[rng.IntN(len(speechOrder))]
+					p, ok := backwards[ck]
+					if !ok {
+						u := speech[ck].pcm
+						p = make([]float64, len(u))
+						for x := range u {
+							p[x] = u[len(u)-1-x]
+						}
+						backwards[ck] = p
 					}
 					if end := int(sp[1]*Rate) - t; len(p) > end {
-						p = p[:end]
+						p = slices.Clone(p[:end])
 						fade(p, 0.2)
 					}
-					items = append(items, item{start: t, pcm: p, src: src, key: key})
+					items = append(items, item{start: t, pcm: p, gain: level, src: src, key: key})
 					t += len(p) + int(uniform(rng, 0.2, 2.0)*Rate)
 				}
 			}
@@ -347,15 +356,15 @@ func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 	base := 0
 	flush := func(upto int) {
 		upto = min(upto, total)
-		if upto <= base {
-			return
+		for upto > base {
+			step := min(upto-base, capacity)
+			for j := range n {
+				fin.finish(j, base, wet[j][:step], out[j][base:base+step])
+				copy(wet[j], wet[j][step:])
+				clear(wet[j][capacity-step:])
+			}
+			base += step
 		}
-		for j := range n {
-			fin.finish(j, base, wet[j][:upto-base], out[j][base:upto])
-			copy(wet[j], wet[j][upto-base:])
-			clear(wet[j][capacity-(upto-base):])
-		}
-		base = upto
 	}
 	for _, it := range items {
 		if err := ctx.Err(); err != nil {
@@ -364,7 +373,7 @@ func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		if it.start+len(it.pcm)+rr.irLen-base > capacity {
 			flush(it.start)
 		}
-		convolveInto(wet, it.start-base, it.pcm, rr.spectra(it), rr.irLen, rr.fftN)
+		convolveInto(wet, it.start-base, it.pcm, it.gain, rr.spectra(it), rr.irLen, rr.fftN)
 	}
 	for base < total {
 		flush(base + capacity/2)

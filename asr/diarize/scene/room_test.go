@@ -127,7 +127,7 @@ func TestFFTConvolutionEqualsDirect(t *testing.T) {
 	const m = 300
 	n := fftSizeFor(m)
 	dst := [][]float64{make([]float64, 6000), make([]float64, 6000)}
-	convolveInto(dst, 200, x, [][]complex128{spectrum(h1, n), spectrum(h2, n)}, m, n)
+	convolveInto(dst, 200, x, 1, [][]complex128{spectrum(h1, n), spectrum(h2, n)}, m, n)
 	for k, h := range [][]float64{h1, h2} {
 		for i := 0; i < 6000; i += 7 {
 			var want float64

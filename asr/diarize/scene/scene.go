@@ -243,8 +243,27 @@ func (s *Scene) Validate() error {
 			return fmt.Errorf("scene %s: line %d: %w", s.Name, i, err)
 		}
 	}
-	if len(s.flatScript(nil)) > 20000 {
-		return fmt.Errorf("scene %s: more than 20000 lines after repeating blocks", s.Name)
+	lines := 0
+	for _, l := range s.Script {
+		if l.Block != "" {
+			lines += max(l.Times, 1) * len(s.Blocks[l.Block])
+		} else {
+			lines++
+		}
+		if lines > 20000 {
+			return fmt.Errorf("scene %s: more than 20000 lines after repeating blocks", s.Name)
+		}
+	}
+	if !(s.LeadIn >= 0 && s.LeadIn <= 600 && s.Tail >= 0 && s.Tail <= 600) {
+		return fmt.Errorf("scene %s: lead_in and tail 0..600 s", s.Name)
+	}
+	if s.Murmur != nil && math.Abs(s.Murmur.LevelDB) > 30 {
+		return fmt.Errorf("scene %s: murmur level_db within ±30 dB", s.Name)
+	}
+	for _, st := range s.Seats {
+		if math.Abs(st.Level) > 30 || math.Abs(st.GainDB) > 30 || math.Abs(st.NoiseDB) > 40 || st.MicDist < 0 || st.MicDist > 3 {
+			return fmt.Errorf("scene %s: seat %s: level_db, gain_db within ±30 dB, noise_db ±40 dB, mic_dist 0..3 m", s.Name, st.Name)
+		}
 	}
 	if s.NoiseDBFS >= 0 {
 		return fmt.Errorf("scene %s: noise_dbfs must be negative", s.Name)
@@ -466,6 +485,9 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		}
 	}
 	total := cursor + int(s.Tail*Rate)
+	if total > 4*3600*Rate {
+		return nil, fmt.Errorf("scene %s: %.0f s is longer than four hours", s.Name, float64(total)/Rate)
+	}
 
 	// Dry speech per seat.
 	dry := make([][]float64, n)
