@@ -262,6 +262,7 @@ type channel struct {
 	active             bool
 	announced          bool // the Start of the current turn was emitted
 	resume             int
+	resumeVoiced       int
 	runStart, runLen   int64
 	runVoiced, runMiss int
 	segStart, lastOn   int64

@@ -11,8 +11,16 @@ func (d *Diarizer) turn(c int, t int64) {
 		case s > d.offLin:
 			// Speech again after a pause: it continues the turn only once it holds for half
 			// the confirmation time, so a stray frame of bleed does not stretch the turn.
+			// It must be voiced too: a gavel, a chair or paper right after a turn does not
+			// stretch it.
+			if ch.resume == 0 {
+				ch.resumeVoiced = 0
+			}
 			ch.resume++
-			if ch.resume >= max(1, d.confirm/2) {
+			if d.voiced(c) {
+				ch.resumeVoiced++
+			}
+			if ch.resume >= max(1, d.confirm/2) && ch.resumeVoiced >= (d.cfg.MinVoicedFrames+1)/2 {
 				prev := ch.lastOn
 				ch.lastOn, ch.resume = t, 0
 				d.checkOverlap(c, prev+1, t)
