@@ -90,7 +90,7 @@ func DefaultConfig() Config {
 		BleedQuantile:   0.4,
 		LearnMinDB:      20,
 		ConfirmSec:      0.08,
-		MinVoicedFrames: 2,
+		MinVoicedFrames: 4,
 		MaxFlatness:     0.4,
 		HangoverSec:     0.4,
 	}
@@ -203,6 +203,7 @@ type Diarizer struct {
 	gre, gim, cre, cim [gccLen]float64
 	gwin               [histLen]float64 // Hann window of the time-lead check
 	window             [winLen]float64
+	wac                []float64 // Hann autocorrelation for the periodicity
 	re, im             [winLen]float64
 
 	anyActive bool  // some seat was in a turn at the previous frame
@@ -212,17 +213,21 @@ type Diarizer struct {
 	frame     int64 // index of the next frame
 	closed    bool
 
-	ch     []channel
-	bleed  [][]float64 // linear coupling A[j][i]
-	bleedD [][]float64 // the same in dB
-	learnN [][]int
-	z, p   []float64
-	zs, q  []float64
-	r      []float64 // attribution residual
-	bl     []float64 // predicted bleed on each channel
-	pNew   []float64
-	score  []float64
-	events []Event
+	ch        []channel
+	bleed     [][]float64 // linear coupling A[j][i]
+	bleedD    [][]float64 // the same in dB
+	learnN    [][]int
+	z, p      []float64
+	zs, q     []float64
+	r         []float64 // attribution residual
+	bl        []float64 // predicted bleed on each channel
+	pNew      []float64
+	score     []float64
+	sorted    []float64
+	diff      []float64 // diffuse room level seen on each channel
+	tailDecay float64   // per-frame decay of a reverberant tail (power)
+	diffPrior float64
+	events    []Event
 
 	trace func(t int64, z, score []float64) // tests only
 }
@@ -244,8 +249,11 @@ type channel struct {
 	floorSet   bool
 	floorSince int64
 
-	flat float64
-	q1   float64 // own level as a bleed source at the previous frame
+	flat            float64
+	band            float64 // speech-band power of this frame
+	q1              float64 // own level as a bleed source at the previous frame
+	tail            float64 // own level held and decaying as a reverberant tail
+	diffDB, diffLin float64 // learned offset of this channel's diffuse level
 	// level and predicted bleed over the last evidenceFrames frames (sliding sums)
 	zHist, bHist [evidenceFrames]float64
 	zSum, bSum   float64
@@ -254,6 +262,7 @@ type channel struct {
 	active             bool
 	announced          bool // the Start of the current turn was emitted
 	resume             int
+	resumeVoiced       int
 	runStart, runLen   int64
 	runVoiced, runMiss int
 	segStart, lastOn   int64
@@ -303,11 +312,14 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		ch:       make([]channel, n),
 		z:        make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
 		zs: make([]float64, n), q: make([]float64, n), bl: make([]float64, n), r: make([]float64, n),
-		score: make([]float64, n),
+		score: make([]float64, n), sorted: make([]float64, n), diff: make([]float64, n),
+		tailDecay: math.Pow(10, -6.0/(tailRT60*framesS)),
+		diffPrior: math.Pow(10, diffusePriorDB/10.0),
 	}
 	for i := range d.gwin {
 		d.gwin[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/histLen)
 	}
+	d.wac = hannAutocorr(d.gwin[:], pitchLagMax)
 	var sumW2 float64
 	for i := range d.window {
 		w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/winLen)
@@ -331,6 +343,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 	for c := range d.ch {
 		d.ch[c].blockMin = math.Inf(1)
 		d.ch[c].lastOn = -1
+		d.ch[c].diffLin = 1
 	}
 	return d, nil
 }
@@ -483,481 +496,4 @@ func Offline(cfg Config, seats []string, pcm [][]int16, log *slog.Logger) ([]Seg
 	collect(d.Flush())
 	SortSegments(segs)
 	return segs, nil
-}
-
-// step analyses one complete hop on every channel and advances the turn state.
-func (d *Diarizer) step() {
-	t := d.frame
-	for c := range d.ch {
-		h := &d.ch[c].hist
-		copy(h[:histLen-hop], h[hop:])
-		copy(h[histLen-hop:], d.ch[c].win[winLen-hop:])
-	}
-	for c := 0; c < d.n; c += 2 {
-		d.analysePair(c, min(c+1, d.n-1))
-	}
-	for c := range d.ch {
-		ch := &d.ch[c]
-		var band float64
-		for k := binLo; k <= binHi; k++ {
-			band += ch.pow[k]
-		}
-		band += digitalSilence // quantisation-level floor, keeps digital silence finite
-		if t <= 1 {            // frame 0's window is partly the zero history before the stream
-			ch.b1, ch.b2, ch.b3 = band, band, band
-		}
-		// A 30 ms boxcar evens out the aliasing of short bursts against the 10 ms hop and,
-		// unlike a recursive average, leaves no long tail after a turn ends. As a source of
-		// bleed a channel is measured over one more frame (40 ms), so that it covers everything
-		// a neighbour's 30 ms can have received from it up to 10 ms later.
-		src := (band + ch.b1 + ch.b2 + ch.b3) / 3
-		ch.smooth = (band + ch.b1 + ch.b2) / 3
-		ch.b3, ch.b2, ch.b1 = ch.b2, ch.b1, band
-		ch.flat = flatness(ch.pow[binLo : binHi+1])
-		d.updateFloor(ch, t, band)
-		d.z[c], d.zs[c] = 0, 0
-		if ch.floorSet {
-			d.z[c] = max(ch.smooth-ch.floor, 0) / ch.floor
-			d.zs[c] = max(src-ch.floor, 0) / ch.floor
-		}
-	}
-	d.learn()
-	d.attribute()
-	for c := range d.ch {
-		ch := &d.ch[c]
-		k := int(t % evidenceFrames)
-		ch.zSum += d.z[c] - ch.zHist[k]
-		ch.bSum += d.bl[c] - ch.bHist[k]
-		ch.zHist[k], ch.bHist[k] = d.z[c], d.bl[c]
-	}
-	if d.trace != nil {
-		d.trace(t, d.z, d.score)
-	}
-	d.anyActive = false
-	for c := range d.ch {
-		d.turn(c, t)
-		d.anyActive = d.anyActive || d.ch[c].active
-	}
-	for c := range d.ch {
-		copy(d.ch[c].win[:winLen-hop], d.ch[c].win[hop:])
-	}
-	d.fill = 0
-	d.frame++
-}
-
-// analysePair transforms two channels with one complex FFT (a in the real part, b in the
-// imaginary part) and separates their power spectra.
-func (d *Diarizer) analysePair(a, b int) {
-	wa, wb := &d.ch[a].win, &d.ch[b].win
-	for i := range winLen {
-		d.re[i] = wa[i] * d.window[i]
-		d.im[i] = wb[i] * d.window[i]
-	}
-	d.fft.transform(d.re[:], d.im[:])
-	pa, pb := &d.ch[a].pow, &d.ch[b].pow
-	for k := range nBins {
-		nk := (winLen - k) & (winLen - 1)
-		zr, zi, nr, ni := d.re[k], d.im[k], d.re[nk], d.im[nk]
-		sr, si := zr+nr, zi-ni
-		dr, di := zr-nr, zi+ni
-		pa[k] = (sr*sr + si*si) / 4
-		if b != a {
-			pb[k] = (dr*dr + di*di) / 4
-		}
-	}
-}
-
-// Noise floor: minimum statistics (Martin 2001) — the minimum of the smoothed band power over
-// 8 blocks of 40 frames (3.2 s), with a bias correction for taking the minimum of a fluctuating
-// estimate. The floor follows a lower minimum at once, but rises towards a higher one slowly
-// while anyone speaks or the channel carries voiced sound (long answers have few pauses, and the
-// minimum over a few seconds of continuous speech is speech), and quickly while the room is
-// quiet and the channel carries noise-like sound (a fan switched on).
-const (
-	digitalSilence = 0.1 * (binHi - binLo + 1) // band power of ±0.3 LSB of white noise
-	floorBlock     = 40
-	floorCalibrate = framesS            // frames of signal during which the floor follows up and down
-	floorBias      = 1.6                // ≈ +2 dB
-	floorRiseSlow  = 0.2 / 10 / framesS // 0.2 dB/s, as a power ratio exponent (log10 units)
-	floorRiseFast  = 3.0 / 10 / framesS // 3 dB/s
-)
-
-func (d *Diarizer) updateFloor(ch *channel, t int64, band float64) {
-	if band < 30*digitalSilence { // below ~1.5 LSB RMS in the band
-		// Digital silence (a file that starts with zeros, a muted input) says nothing about
-		// the room: keep the floor, or wait for real signal to set it.
-		if !ch.floorSet {
-			ch.floor = digitalSilence * floorBias
-		}
-		return
-	}
-	if t == 0 || !ch.floorSet {
-		ch.floor, ch.floorSet, ch.floorSince = band*floorBias, true, t
-		ch.smooth, ch.b1, ch.b2, ch.b3 = band, band, band, band
-		ch.blockMin = math.Inf(1)
-		return
-	}
-	ch.blockMin = min(ch.blockMin, ch.smooth)
-	ch.blockN++
-	cur := ch.blockMin
-	for i := range ch.minsN {
-		cur = min(cur, ch.mins[i])
-	}
-	target := cur * floorBias
-	switch {
-	case target <= ch.floor || t-ch.floorSince < floorCalibrate:
-		// Below the floor, or in the first second of signal (calibration), follow at once.
-		ch.floor = target
-	case ch.flat >= d.cfg.MaxFlatness && !d.anyActive:
-		ch.floor = min(target, ch.floor*d.riseFast)
-	default:
-		ch.floor = min(target, ch.floor*d.riseSlow)
-	}
-	if ch.blockN == floorBlock {
-		ch.mins[ch.minsI] = ch.blockMin
-		ch.minsI = (ch.minsI + 1) % len(ch.mins)
-		ch.minsN = min(ch.minsN+1, len(ch.mins))
-		ch.blockMin, ch.blockN = math.Inf(1), 0
-	}
-}
-
-// learnDominance: a teaching frame's dominant channel must exceed every other by 2 dB, so a
-// frame in which a neighbour's mic happens to read as loud as the talker's does not teach.
-const learnDominance = 0.63
-
-// learn updates the bleed model from a frame in which one channel clearly dominates.
-func (d *Diarizer) learn() {
-	if d.n < 2 {
-		return
-	}
-	dom, second, loud := 0, 0.0, 0
-	for c := 1; c < d.n; c++ {
-		if d.z[c] > d.z[dom] {
-			dom, second = c, d.z[dom]
-		} else {
-			second = max(second, d.z[c])
-		}
-		if d.ch[c].smooth > d.ch[loud].smooth {
-			loud = c
-		}
-	}
-	if d.z[dom] < d.learnMin {
-		return
-	}
-	if loud != dom {
-		if d.frame%leadEvery != 0 {
-			return
-		}
-		var ok bool
-		if dom, ok = d.leader(dom, loud); !ok {
-			return
-		}
-	} else if second > d.z[dom]*learnDominance {
-		return
-	}
-	zi := d.z[dom]
-	if zi < 10 {
-		return
-	}
-	q := d.cfg.BleedQuantile
-	for j := range d.n {
-		if j == dom {
-			continue
-		}
-		obs := 10 * math.Log10(max(d.z[j], zi*1e-4)/max(d.zs[dom], zi))
-		eta := 1.0
-		if d.learnN[j][dom] > 200 {
-			eta = 0.25
-		}
-		d.learnN[j][dom]++
-		cur := d.bleedD[j][dom]
-		if obs < cur {
-			cur -= eta * (1 - q)
-		} else {
-			cur += eta * q
-		}
-		cur = min(max(cur, -40), 20)
-		d.bleedD[j][dom] = cur
-		d.bleed[j][dom] = math.Pow(10, cur/10)
-	}
-}
-
-// Time lead. A talker's own microphone hears them first; every other microphone hears a copy
-// some milliseconds later. When the loudest channel in calibrated level is not the loudest in
-// raw level (a hot mic, or a mic with extra noise such as a fan next to it: level calibration
-// alone cannot tell which), the generalized cross-correlation with phase transform (GCC-PHAT, Knapp & Carter 1976) of the
-// last 32 ms, restricted to the speech band, names the channel that leads — the talker — even
-// where the talker's mic reads quieter (a fan raising its noise floor). PHAT whitening keeps the
-// pitch periodicity of voiced speech from producing false peaks. A weak plain correlation at
-// that lag says the channels do not carry one source (double talk, noise): the frame teaches
-// nothing. Wrigley et al. (2005) found cross-correlation among the best crosstalk features;
-// here it only picks the source of teaching frames.
-const (
-	histLen   = 512  // samples kept per channel
-	gccLen    = 1024 // zero-padded transform size (linear lags up to ±512)
-	maxLead   = 240  // samples (15 ms): largest bleed delay considered
-	leadEvery = 1    // frames between time-lead checks (every frame: fewer teach the model worse)
-	leadMin   = 4    // samples (0.25 ms): a smaller lag cannot tell who is nearer
-	leadCorr  = 0.9  // normalized correlation needed to call it one source
-	peakGuard = 8    // samples around the GCC peak that belong to it
-	peakClear = 1.5  // the GCC peak must exceed any other lag's value by this factor
-)
-
-// leader settles which of channels a and b carries the talker by the time lead of its
-// microphone; false when it cannot tell (weak correlation: not one source, or lag too small).
-func (d *Diarizer) leader(a, b int) (int, bool) {
-	lag, corr := d.crossLead(&d.ch[a].hist, &d.ch[b].hist)
-	switch {
-	case corr < leadCorr || (lag > -leadMin && lag < leadMin):
-		return 0, false
-	case lag < 0: // b hears it before a does
-		return b, true
-	}
-	return a, true
-}
-
-// crossLead returns the lag L (samples, |L| ≤ maxLead) at which b best matches a — L > 0 means
-// b hears it later than a — and the plain normalized correlation at that lag.
-func (d *Diarizer) crossLead(a, b *[histLen]float64) (int, float64) {
-	re, im := d.gre[:], d.gim[:]
-	for i, w := range d.gwin {
-		re[i], im[i] = a[i]*w, b[i]*w
-	}
-	clear(re[histLen:])
-	clear(im[histLen:])
-	d.gfft.transform(re, im)
-	// Cross-spectrum conj(A)·B, PHAT-weighted, speech band only (both halves, Hermitian).
-	lo, hi := gccLen*200/SampleRate, gccLen*4000/SampleRate
-	for k := range gccLen {
-		d.cre[k], d.cim[k] = 0, 0
-	}
-	for k := lo; k <= hi; k++ {
-		nk := gccLen - k
-		zr, zi, nr, ni := re[k], im[k], re[nk], im[nk]
-		ar, ai := (zr+nr)/2, (zi-ni)/2 // A[k]
-		br, bi := (zi+ni)/2, (nr-zr)/2 // B[k] = (Z[k] - conj(Z[N-k]))/(2i)
-		gr, gi := ar*br+ai*bi, ar*bi-ai*br
-		m := math.Hypot(gr, gi)
-		if m == 0 {
-			continue
-		}
-		gr, gi = gr/m, gi/m
-		d.cre[k], d.cim[k] = gr, gi
-		d.cre[nk], d.cim[nk] = gr, -gi
-	}
-	// Inverse transform via the forward one: ifft(x) = conj(fft(conj(x)))/N; only the real
-	// part is needed and its sign is unaffected by the conjugations.
-	for k := range gccLen {
-		d.cim[k] = -d.cim[k]
-	}
-	d.gfft.transform(d.cre[:], d.cim[:])
-	best, lag := math.Inf(-1), 0
-	for l := -maxLead; l <= maxLead; l++ {
-		if v := d.cre[(l+gccLen)%gccLen]; v > best {
-			best, lag = v, l
-		}
-	}
-	// A strongly periodic (voiced) sound correlates almost as well one pitch period away: the
-	// peak must stand clear of every other lag, or the frame cannot tell who leads.
-	for l := -maxLead; l <= maxLead; l++ {
-		if (l < lag-peakGuard || l > lag+peakGuard) && d.cre[(l+gccLen)%gccLen] > best/peakClear {
-			return 0, 0
-		}
-	}
-	var s, ea, eb float64
-	for i := max(0, -lag); i < min(histLen, histLen-lag); i++ {
-		x, y := a[i], b[i+lag]
-		s += x * y
-		ea += x * x
-		eb += y * y
-	}
-	if ea == 0 || eb == 0 {
-		return 0, 0
-	}
-	return lag, s / math.Sqrt(ea*eb)
-}
-
-// attribute estimates every seat's own level p by nonnegative least squares on z = A·p
-// (projected Gauss-Seidel on the normal equations, a few sweeps from p = 0) and scores own
-// speech as level minus margin × predicted bleed. Least squares, unlike peeling the loudest
-// channel first, finds the talker whose coupling explains all the microphones together, also
-// when that talker's own channel is not the loudest (a noisy mic). A seat's level as a bleed
-// source, q, is its own level widened to the 40 ms source measure (and to the previous frame),
-// which covers bleed delays up to ~20 ms.
-func (d *Diarizer) attribute() {
-	n := d.n
-	clear(d.p)
-	copy(d.r, d.z) // residual z − A·p
-	for range nnlsSweeps {
-		for i := range n {
-			var num, den float64
-			for j := range n {
-				a := 1.0
-				if j != i {
-					a = d.bleed[j][i]
-				}
-				num += a * d.r[j]
-				den += a * a
-			}
-			np := max(0, d.p[i]+num/den)
-			if dp := np - d.p[i]; dp != 0 {
-				for j := range n {
-					a := 1.0
-					if j != i {
-						a = d.bleed[j][i]
-					}
-					d.r[j] -= a * dp
-				}
-				d.p[i] = np
-			}
-		}
-	}
-	for i := range n {
-		own := 0.0
-		if d.z[i] > 0 {
-			own = d.p[i] * d.zs[i] / d.z[i]
-		}
-		d.q[i] = max(own, d.ch[i].q1)
-		d.ch[i].q1 = own
-	}
-	for c := range n {
-		var b float64
-		row := d.bleed[c]
-		for i := range n {
-			if i != c {
-				b += row[i] * d.q[i]
-			}
-		}
-		d.score[c] = d.z[c] - d.margin*b
-		d.bl[c] = b
-	}
-}
-
-// nnlsSweeps: Gauss-Seidel sweeps of the attribution (enough for the few seats of a courtroom).
-const nnlsSweeps = 8
-
-// turn advances seat c's start/end state machine at frame t.
-func (d *Diarizer) turn(c int, t int64) {
-	ch := &d.ch[c]
-	s := d.score[c]
-	if ch.active {
-		switch {
-		case s > d.offLin && t-ch.lastOn <= resumeGap:
-			ch.lastOn, ch.resume = t, 0
-		case s > d.offLin:
-			// Speech again after a pause: it continues the turn only once it holds for half
-			// the confirmation time, so a stray frame of bleed does not stretch the turn.
-			ch.resume++
-			if ch.resume >= max(1, d.confirm/2) {
-				prev := ch.lastOn
-				ch.lastOn, ch.resume = t, 0
-				d.checkOverlap(c, prev+1, t)
-			}
-		default:
-			ch.resume = 0
-			if t-ch.lastOn >= int64(d.hang) {
-				d.end(c)
-			}
-		}
-		return
-	}
-	if s > d.onLin && ch.zSum > d.margin*ch.bSum {
-		if ch.runLen == 0 {
-			ch.runStart, ch.runVoiced = t, 0
-		}
-		ch.runLen++
-		ch.runMiss = 0
-		if ch.flat < d.cfg.MaxFlatness {
-			ch.runVoiced++
-		}
-		if ch.runLen >= int64(d.confirm) && ch.runVoiced >= d.cfg.MinVoicedFrames {
-			ch.active, ch.segStart, ch.lastOn, ch.overlap, ch.announced = true, ch.runStart, t, false, false
-			ch.runLen = 0
-			d.checkOverlap(c, ch.segStart, t)
-			d.events = append(d.events, Event{Kind: Start, Seat: d.seats[c], SeatIdx: c,
-				Start: d.frameTime(ch.segStart), Overlap: ch.overlap, Decided: d.frameTime(t + 1)})
-			ch.announced = true
-		}
-		return
-	}
-	if ch.runLen > 0 {
-		ch.runMiss++
-		if ch.runMiss > 2 {
-			ch.runLen = 0
-		}
-	}
-}
-
-// evidenceFrames: a turn starts only if, summed over the last 80 ms, the channel's level also
-// exceeds the predicted bleed by the margin. Frame by frame the level of a delayed bleed copy
-// swings several dB around its mean (a 30 ms burst falls differently into the 16 ms windows of
-// two microphones); over 80 ms it settles at the coupling.
-const evidenceFrames = 8
-
-// resumeGap: within a turn, speech frames at most this many frames apart are continuous.
-const resumeGap = 5
-
-// checkOverlap marks seat c and every seat whose turn intersects frames [a, b] as overlapping.
-func (d *Diarizer) checkOverlap(c int, a, b int64) {
-	for o := range d.ch {
-		if o == c {
-			continue
-		}
-		oc := &d.ch[o]
-		switch {
-		case oc.active && oc.segStart <= b && a <= oc.lastOn:
-			d.markOverlap(o)
-			d.markOverlap(c)
-		case !oc.active && oc.hasEnded && oc.endStart <= b && a <= oc.endLast:
-			d.markOverlap(c)
-		}
-	}
-}
-
-// markOverlap flags seat c's current turn as overlapping; a turn whose Start was already
-// reported gets an Update event, so a live view can mark the double talk at once.
-func (d *Diarizer) markOverlap(c int) {
-	ch := &d.ch[c]
-	if ch.overlap {
-		return
-	}
-	ch.overlap = true
-	if ch.active && ch.announced {
-		d.events = append(d.events, Event{Kind: Update, Seat: d.seats[c], SeatIdx: c,
-			Start: d.frameTime(ch.segStart), Overlap: true, Decided: d.frameTime(d.frame + 1)})
-	}
-}
-
-func (d *Diarizer) end(c int) {
-	ch := &d.ch[c]
-	ch.active = false
-	ch.endStart, ch.endLast, ch.hasEnded = ch.segStart, ch.lastOn, true
-	d.events = append(d.events, Event{Kind: End, Seat: d.seats[c], SeatIdx: c,
-		Start: d.frameTime(ch.segStart), End: d.frameTime(ch.lastOn + 1), Overlap: ch.overlap,
-		Decided: d.frameTime(d.frame + 1)})
-	ch.runLen = 0
-}
-
-// frameTime is the hearing time of the start of frame t in seconds (with origin 0 the
-// correctly rounded decimal t/100).
-func (d *Diarizer) frameTime(t int64) float64 { return float64(t*hop+d.origin) / SampleRate }
-
-// flatness is the spectral flatness (geometric over arithmetic mean) of a power spectrum:
-// near 0.56 for white noise, well below for voiced speech. Logarithms are taken of products of
-// eight bins (bounded well inside float64 range), which keeps it cheap.
-func flatness(p []float64) float64 {
-	var sl, s float64
-	prod := 1.0
-	for i, v := range p {
-		v = min(max(v, 1e-3), 1e30)
-		prod *= v
-		s += v
-		if i&7 == 7 {
-			sl += math.Log(prod)
-			prod = 1
-		}
-	}
-	sl += math.Log(prod)
-	n := float64(len(p))
-	return math.Exp(sl/n) / (s / n)
 }

@@ -25,3 +25,17 @@ func (d *Diarizer) Smooth() []float64 {
 func (d *Diarizer) Internals() (p, bl []float64) {
 	return append([]float64(nil), d.p...), append([]float64(nil), d.bl...)
 }
+
+// Voicing pushes x through a one-seat diarizer and returns the last frame's periodicity and
+// tonality (the voicing measures a turn start uses).
+func Voicing(x []int16) (per, ton float64) {
+	d, err := New(DefaultConfig(), []string{"a"}, nil)
+	if err != nil {
+		panic(err)
+	}
+	if _, err := d.Push([][]int16{x}); err != nil {
+		panic(err)
+	}
+	ch := &d.ch[0]
+	return d.periodicity(0), tonality(ch.pow[binLo:binHi+1], ch.band)
+}

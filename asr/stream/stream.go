@@ -40,6 +40,7 @@ type Record interface {
 	AddNote(ctx context.Context, actor, hearingID string, n transcript.Note) (*transcript.Note, error)
 	ListSegments(ctx context.Context, hearingID string, includeDeleted bool) ([]transcript.Segment, error)
 	CloseHearing(ctx context.Context, actor, hearingID string, audio []transcript.AudioFile) (*transcript.Hearing, error)
+	Delete(ctx context.Context, actor string, segmentID, baseRevision int64, reason string) (*transcript.Segment, error)
 }
 
 // Transcriber takes finished utterances; *pool.Pipeline is one. Submit must not block.
@@ -78,6 +79,8 @@ type Config struct {
 	// PartialEvery how often its audio so far is offered for a partial result (default 3 s;
 	// the pool starts one only when a worker is idle).
 	GrowEvery, PartialEvery time.Duration
+	// KeepDuplicates turns off the bleed-duplicate check (dedupe.go), to measure without it.
+	KeepDuplicates bool
 }
 
 // Stream is an ingest.AudioListener. Create with New, run with Run.
@@ -110,6 +113,7 @@ type Stats struct {
 	Results    int64 `json:"results"`
 	Dropped    int64 `json:"dropped_blocks"`
 	Errors     int64 `json:"errors"`
+	Duplicates int64 `json:"bleed_duplicates_deleted"`
 }
 
 type utter struct {
@@ -681,10 +685,14 @@ func (s *Stream) Result(r asr.Result) {
 		return
 	}
 	final := piece >= total
-	if _, err := s.cfg.Record.SetEngineResult(ctx, "engine:"+r.Engine, segID, transcript.EngineResult{Text: text, Confidence: r.Confidence, Final: final, Engine: r.Engine}); err != nil {
+	seg, err := s.cfg.Record.SetEngineResult(ctx, "engine:"+r.Engine, segID, transcript.EngineResult{Text: text, Confidence: r.Confidence, Final: final, Engine: r.Engine})
+	if err != nil {
 		s.count(func(st *Stats) { st.Errors++ })
 		s.log.Error("engine result", "segment", segID, "err", err)
 		return
+	}
+	if final {
+		s.dedupe(ctx, seg)
 	}
 	if final && s.cfg.Transcriber != nil && text != "" {
 		s.cfg.Transcriber.Commit(r.Utterance.Hearing, text)

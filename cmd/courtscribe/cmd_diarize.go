@@ -38,7 +38,7 @@ func newDiarizeCmd() *cobra.Command {
 			"per seat with --seat-file) and prints the seat turns: a table, or with --json exactly\n" +
 			`{"segments":[{"seat":"a","start":1.23,"end":4.56,"overlap":false},...]}` + "\n" +
 			"Times are seconds from the start of the file; overlap marks turns that intersect another\n" +
-			"seat's turn (double talk). --method energy|loudest runs the benchmark's naive baselines.\n" +
+			"seat's turn (double talk). --method energy|loudest|snr|previous runs the benchmark's baselines.\n" +
 			"Reads WAV/RF64 (8/16/24/32-bit PCM or float, plain or extensible) and FLAC at any rate from\n" +
 			"8 to 192 kHz (resampled to 16 kHz), streaming: memory does not grow with the recording.",
 		Args: cobra.MaximumNArgs(1),
@@ -60,7 +60,7 @@ func newDiarizeCmd() *cobra.Command {
 	f.StringSliceVar(&seats, "seats", nil, "seat names in channel order, e.g. judge,clerk,prosecutor,defense,witness (default seat1..seatN)")
 	seatFileFlag(f, &seatFiles)
 	f.BoolVar(&asJSON, "json", false, `print {"segments":[...]} instead of a table`)
-	f.StringVar(&method, "method", "courtscribe", "courtscribe (the seat diarizer), or a baseline: energy (per-channel VAD), loudest (loudest channel wins)")
+	f.StringVar(&method, "method", "courtscribe", "courtscribe (the seat diarizer), or a baseline: energy (per-channel VAD), loudest (loudest channel wins), snr (highest SNR over its own floor wins), previous (the diarizer before issue 10)")
 	f.Float64Var(&hangover, "hangover", def.HangoverSec, "seconds of silence that end a turn (shorter pauses are bridged)")
 	f.Float64Var(&margin, "bleed-margin-db", def.BleedMarginDB, "own speech must exceed the bleed predicted from the other seats by this many dB")
 	cmd.AddCommand(newDiarizeScoreCmd())
@@ -71,9 +71,9 @@ func newDiarizeCmd() *cobra.Command {
 // audio one block at a time; the naive baselines (benchmark references) take it whole.
 func diarizeFile(cmd *cobra.Command, args, seats, seatFiles []string, method string, cfg diarize.Config) ([]diarize.Segment, error) {
 	switch method {
-	case "courtscribe", "", "energy", "loudest":
+	case "courtscribe", "", "energy", "loudest", "snr", "previous":
 	default:
-		return nil, fmt.Errorf("unknown --method %q (courtscribe, energy, loudest)", method)
+		return nil, fmt.Errorf("unknown --method %q (courtscribe, energy, loudest, snr, previous)", method)
 	}
 	r, seats, err := hearingAudio(args, seats, seatFiles, true)
 	if err != nil {
@@ -81,7 +81,7 @@ func diarizeFile(cmd *cobra.Command, args, seats, seatFiles []string, method str
 	}
 	defer r.Close()
 	prog := newProgress(cmd.ErrOrStderr(), "diarizing", r.Frames())
-	if method == "energy" || method == "loudest" {
+	if method != "courtscribe" && method != "" {
 		pcm := make([][]int16, r.Channels())
 		err := forEachBlock(r, prog, func(b [][]int16, _ int64) error {
 			for c := range b {
@@ -95,8 +95,13 @@ func diarizeFile(cmd *cobra.Command, args, seats, seatFiles []string, method str
 		if err != nil {
 			return nil, err
 		}
-		if method == "energy" {
+		switch method {
+		case "energy":
 			return baseline.Energy(seats, pcm), nil
+		case "snr":
+			return baseline.SNR(seats, pcm), nil
+		case "previous":
+			return baseline.Previous(seats, pcm)
 		}
 		return baseline.Loudest(seats, pcm), nil
 	}

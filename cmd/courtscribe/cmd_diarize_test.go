@@ -186,6 +186,12 @@ func TestDiarizeTableAndScore(t *testing.T) {
 	if !strings.HasPrefix(out, "DER 0.00%") {
 		t.Fatalf("scoring a file against itself: %s", out)
 	}
+	for _, m := range []string{"snr", "previous", "energy", "loudest"} {
+		out, err := runDiarizeCLI(t, "diarize", "--seats", "judge,clerk", "--method", m, wav)
+		if err != nil || !strings.Contains(out, "judge") {
+			t.Fatalf("--method %s: %v\n%s", m, err, out)
+		}
+	}
 }
 
 func TestDiarizeBadInput(t *testing.T) {

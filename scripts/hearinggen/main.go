@@ -25,7 +25,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -33,14 +32,12 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/baseline"
-	"github.com/courtscribe/courtscribe/asr/diarize/der"
 	"github.com/courtscribe/courtscribe/asr/diarize/scene"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
 
 // genVersion changes whenever rendering changes, so cached hearings are rebuilt.
-const genVersion = "hearinggen-4"
+const genVersion = "hearinggen-7"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -60,6 +57,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	outDir := fs.String("out", "var/hearings", "folder for rendered hearings (cache)")
 	force := fs.Bool("force", false, "render even when the cache is current")
 	md := fs.String("md", "", "bench: also write the table as Markdown to this file")
+	summary := fs.String("summary", "", "bench: write the summary rows (measure|result|target|baseline|verdict) to this file")
 	runs := fs.Int("runs", 5, "bench: timing runs per method (the median is reported)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -88,9 +86,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return nil
 	case "bench":
-		return bench(ctx, files, *outDir, *md, max(*runs, 1), out)
+		return bench(ctx, files, *outDir, *md, *summary, max(*runs, 1), out)
+	case "info":
+		for _, f := range files {
+			if err := info(f, out); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	return fmt.Errorf("unknown subcommand %q (gen, bench)", args[0])
+	return fmt.Errorf("unknown subcommand %q (gen, bench, info)", args[0])
 }
 
 type rendered struct {
@@ -137,9 +142,7 @@ func generate(ctx context.Context, file, outDir string, force bool, log io.Write
 	if err := wavfile.WriteMulti(r.wav, scene.Rate, h.Channels); err != nil {
 		return nil, err
 	}
-	tj, err := json.MarshalIndent(struct {
-		Segments []diarize.Segment `json:"segments"`
-	}{h.Truth}, "", " ")
+	tj, err := json.MarshalIndent(truthFile{h.Truth, h.Events, h.Lines}, "", " ")
 	if err != nil {
 		return nil, err
 	}
@@ -154,103 +157,58 @@ func generate(ctx context.Context, file, outDir string, force bool, log io.Write
 	return r, nil
 }
 
-type row struct {
-	name, desc       string
-	seats            int
-	dur              float64
-	cs, energy, loud der.Result
-	csNoCollar       der.Result
-	csSpeed          float64 // multiples of real time, per channel
-	enSpeed, ldSpeed float64
-	notes            []string
+// truthFile is the reference of a rendered hearing: the speech segments (the
+// `courtscribe diarize --json` schema) and the non-speech events of a room scene.
+type truthFile struct {
+	Segments []diarize.Segment `json:"segments"`
+	Events   []scene.NonSpeech `json:"events,omitempty"`
+	Lines    []scene.Spoken    `json:"lines,omitempty"`
 }
 
-func bench(ctx context.Context, files []string, outDir, md string, runs int, out io.Writer) error {
-	var rows []row
-	for _, f := range files {
-		r, err := generate(ctx, f, outDir, false, out)
-		if err != nil {
-			return err
-		}
-		if r == nil {
-			continue
-		}
-		a, err := wavfile.ReadFile(r.wav)
-		if err != nil {
-			return err
-		}
-		ref, err := readTruth(r.truth)
-		if err != nil {
-			return err
-		}
-		seats := r.scene.SeatNames()
-		if a.SampleRate != diarize.SampleRate || len(a.Channels) != len(seats) {
-			return fmt.Errorf("%s: %d Hz × %d channels, want 16000 × %d", r.wav, a.SampleRate, len(a.Channels), len(seats))
-		}
-		dur := float64(a.Frames()) / float64(a.SampleRate)
-		cfg := diarize.DefaultConfig()
-		var hyp []diarize.Segment
-		csT := median(runs, func() {
-			hyp, err = diarize.Offline(cfg, seats, a.Channels, nil)
-		})
-		if err != nil {
-			return err
-		}
-		var en, ld []diarize.Segment
-		enT := median(runs, func() { en = baseline.Energy(seats, a.Channels) })
-		ldT := median(runs, func() { ld = baseline.Loudest(seats, a.Channels) })
-		o := der.DefaultOptions()
-		rw := row{name: r.scene.Name, desc: r.scene.Description, seats: len(seats), dur: dur,
-			cs: der.Score(ref, hyp, o), energy: der.Score(ref, en, o), loud: der.Score(ref, ld, o),
-			csNoCollar: der.Score(ref, hyp, der.Options{Frame: 0.01, Collar: -1}),
-			csSpeed:    rt(dur, len(seats), csT), enSpeed: rt(dur, len(seats), enT), ldSpeed: rt(dur, len(seats), ldT)}
-		for _, st := range r.scene.Seats {
-			s := rw.cs.Seats[st.Name]
-			if s == nil {
-				s = &der.Seat{}
-			}
-			refT := 0.0
-			for _, x := range ref {
-				if x.Seat == st.Name {
-					refT += x.End - x.Start
-				}
-			}
-			bl := func(res der.Result) float64 {
-				if v := res.Seats[st.Name]; v != nil {
-					return v.FalseAlarm
-				}
-				return 0
-			}
-			if refT == 0 {
-				rw.notes = append(rw.notes, fmt.Sprintf("silent seat %s: %.2f s speech given (energy VAD %.1f s, loudest %.1f s)",
-					st.Name, s.FalseAlarm, bl(rw.energy), bl(rw.loud)))
-			}
-			if st.GainDB > 0 {
-				rw.notes = append(rw.notes, fmt.Sprintf("hot mic %s (+%g dB): %.2f s of others' speech taken (energy VAD %.1f s, loudest %.1f s)",
-					st.Name, st.GainDB, s.FalseAlarm, bl(rw.energy), bl(rw.loud)))
-			}
-		}
-		rows = append(rows, rw)
-		printRow(out, rw)
-	}
-	if md != "" {
-		return writeMarkdown(md, rows, runs)
-	}
-	return nil
-}
-
-func readTruth(path string) ([]diarize.Segment, error) {
+func readTruth(path string) (truthFile, error) {
+	var v truthFile
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
-	}
-	var v struct {
-		Segments []diarize.Segment `json:"segments"`
+		return v, err
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return v, fmt.Errorf("%s: %w", path, err)
 	}
-	return v.Segments, nil
+	return v, nil
+}
+
+// info prints a room scene's acoustics: critical distance, the measured RT60 and
+// direct-to-reverberant ratio of every seat's own impulse response, and the crosstalk matrix.
+func info(file string, out io.Writer) error {
+	sc, err := scene.Load(file)
+	if err != nil {
+		return err
+	}
+	if sc.Room == nil {
+		fmt.Fprintf(out, "%s: no room (bleed %v dB, delays %v ms)\n", sc.Name, sc.Bleed, sc.DelayMS)
+		return nil
+	}
+	fmt.Fprintf(out, "%s: room %v m, RT60 %.2f s, critical distance %.2f m\n", sc.Name, sc.Room.Size, sc.Room.RT60, sc.Room.CriticalDistance())
+	irs := sc.IRs()
+	for i, st := range sc.Seats {
+		far := (i + len(sc.Seats)/2) % len(sc.Seats)
+		fmt.Fprintf(out, "  %-12s DRR on own mic %+5.1f dB; on %s's mic %+5.1f dB, RT60 measured there (Schroeder T20) %.2f s\n",
+			st.Name, scene.DRR(irs[i][i]), sc.Seats[far].Name, scene.DRR(irs[i][far]), scene.SchroederRT60(irs[i][far]))
+	}
+	x := sc.CrosstalkDB()
+	fmt.Fprintf(out, "  crosstalk dB (row: talker, column: mic; gains included)\n  %-12s", "")
+	for _, st := range sc.Seats {
+		fmt.Fprintf(out, " %9.9s", st.Name)
+	}
+	fmt.Fprintln(out)
+	for i, st := range sc.Seats {
+		fmt.Fprintf(out, "  %-12s", st.Name)
+		for j := range sc.Seats {
+			fmt.Fprintf(out, " %9.1f", x[i][j])
+		}
+		fmt.Fprintln(out)
+	}
+	return nil
 }
 
 // median runs f runs times and returns the median of the CPU time (user+system) it took: the
@@ -278,49 +236,4 @@ func cpuTime() time.Duration {
 // rt is the speed in multiples of real time per channel: channel-seconds of audio per second.
 func rt(dur float64, ch int, d time.Duration) float64 {
 	return dur * float64(ch) / max(d.Seconds(), 1e-9)
-}
-
-func pct(r der.Result) string {
-	return fmt.Sprintf("%.2f%% (%.1f/%.1f/%.1f)", 100*r.DER, 100*r.Missed/max(r.Reference, 1e-9),
-		100*r.FalseAlarm/max(r.Reference, 1e-9), 100*r.Confusion/max(r.Reference, 1e-9))
-}
-
-func printRow(w io.Writer, r row) {
-	fmt.Fprintf(w, "\n%s: %d seats, %.1f s\n", r.name, r.seats, r.dur)
-	fmt.Fprintf(w, "  %-22s %-28s %s\n", "method", "DER (miss/FA/conf %)", "speed (x real time per channel)")
-	fmt.Fprintf(w, "  %-22s %-28s %.0f\n", "courtscribe", pct(r.cs), r.csSpeed)
-	fmt.Fprintf(w, "  %-22s %-28s\n", "courtscribe, no collar", pct(r.csNoCollar))
-	fmt.Fprintf(w, "  %-22s %-28s %.0f\n", "baseline energy VAD", pct(r.energy), r.enSpeed)
-	fmt.Fprintf(w, "  %-22s %-28s %.0f\n", "baseline loudest wins", pct(r.loud), r.ldSpeed)
-	for _, n := range r.notes {
-		fmt.Fprintf(w, "  %s\n", n)
-	}
-}
-
-func writeMarkdown(path string, rows []row, runs int) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Seat diarization benchmark\n\n")
-	fmt.Fprintf(&b, "Generated by `make bench-diarize` (scripts/bench-diarize.sh → scripts/hearinggen bench) on %s, "+
-		"%d CPU cores (GOMAXPROCS %d), %s/%s. DER = missed + false alarm + seat confusion over scored reference speech, "+
-		"10 ms frames, fixed seat mapping, 0.25 s collar (docs/diarize.md). Speed: channel-seconds of audio per "+
-		"second of CPU time (process user+system time, median of %d runs; the machine is shared, so CPU time rather "+
-		"than wall time; the baselines timed the same way in the same invocation).\n\n",
-		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runs)
-	fmt.Fprintf(&b, "| scene | seats | audio s | courtscribe DER (miss/FA/conf %%) | same, no collar | energy VAD DER | loudest-wins DER | courtscribe ×RT/ch | energy ×RT/ch | loudest ×RT/ch |\n")
-	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %d | %.1f | %s | %s | %s | %s | %.0f | %.0f | %.0f |\n", r.name, r.seats, r.dur,
-			pct(r.cs), pct(r.csNoCollar), pct(r.energy), pct(r.loud), r.csSpeed, r.enSpeed, r.ldSpeed)
-	}
-	b.WriteString("\n")
-	for _, r := range rows {
-		fmt.Fprintf(&b, "- **%s**: %s\n", r.name, r.desc)
-		for _, n := range r.notes {
-			fmt.Fprintf(&b, "  - %s\n", n)
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

@@ -1,5 +1,5 @@
-// Package baseline holds the two naive seat diarizers the benchmark compares courtscribe's
-// diarizer with, run on the same audio:
+// Package baseline holds the seat diarizers the benchmark compares courtscribe's diarizer with,
+// run on the same audio:
 //
 //   - Energy: each channel on its own, speech when its 10 ms energy exceeds the channel's noise
 //     level (10th percentile of the whole file) by ThresholdDB, with the same hangover. This is
@@ -7,6 +7,9 @@
 //   - Loudest: in every frame, the channel with the highest raw energy (over the last 200 ms)
 //     gets the frame if it is speech by the rule above ("loudest channel wins"): no overlaps, and a hot mic steals its
 //     neighbours' speech.
+//   - SNR: "highest SNR over its own floor wins" (issue 10's 30 lines of numpy): like Loudest,
+//     but each channel is measured above its own running noise floor, which cancels mic gains.
+//   - Previous: the diarizer as it was before issue 10, frozen in package v1.
 package baseline
 
 import (
@@ -135,4 +138,73 @@ func markOverlaps(s []diarize.Segment) {
 			}
 		}
 	}
+}
+
+// SNRWindowFrames is the span (±5 s) over which SNR takes a channel's noise floor.
+const SNRWindowFrames = 500
+
+// SNR runs "highest SNR over its own floor wins": each channel's floor is the minimum of its
+// 200 ms power over the surrounding ±5 s (so it follows an air conditioner switching on), and in
+// every frame the channel whose 200 ms power stands highest above its own floor gets the frame
+// if that excess is at least ThresholdDB. The floor cancels a mic's preamp gain (a hot mic's
+// noise is as hot as its speech), which loudest-wins cannot; it still has no notion of
+// reverberation or of double talk.
+func SNR(seats []string, pcm [][]int16) []diarize.Segment {
+	en, _ := frameEnergy(pcm)
+	if len(en) == 0 {
+		return nil
+	}
+	nf := len(en[0])
+	const span = 20
+	snr := make([][]float64, len(en))
+	for c := range en {
+		sm := make([]float64, nf)
+		var acc float64
+		for f := range nf {
+			acc += math.Pow(10, en[c][f]/10)
+			if f >= span {
+				acc -= math.Pow(10, en[c][f-span]/10)
+			}
+			sm[f] = 10 * math.Log10(max(acc, 0)/float64(min(f+1, span))+1)
+		}
+		floor := slidingMin(sm, SNRWindowFrames)
+		snr[c] = make([]float64, nf)
+		for f := range nf {
+			snr[c][f] = sm[f] - floor[f]
+		}
+	}
+	own := make([][]bool, len(en))
+	for c := range own {
+		own[c] = make([]bool, nf)
+	}
+	for f := range nf {
+		best := 0
+		for c := range en {
+			if snr[c][f] > snr[best][f] {
+				best = c
+			}
+		}
+		own[best][f] = snr[best][f] >= ThresholdDB
+	}
+	return toSegments(seats, own)
+}
+
+// slidingMin returns, for every index, the minimum of x over [i−w, i+w] (monotonic deque).
+func slidingMin(x []float64, w int) []float64 {
+	out := make([]float64, len(x))
+	var dq []int // indices with increasing values
+	next := 0
+	for i := range x {
+		for ; next < len(x) && next <= i+w; next++ {
+			for len(dq) > 0 && x[dq[len(dq)-1]] >= x[next] {
+				dq = dq[:len(dq)-1]
+			}
+			dq = append(dq, next)
+		}
+		for dq[0] < i-w {
+			dq = dq[1:]
+		}
+		out[i] = x[dq[0]]
+	}
+	return out
 }

@@ -48,6 +48,32 @@ type Scene struct {
 	// SplitSilence: a pause at least this long inside an utterance splits its reference
 	// segment (default 0.5 s), as a human annotator would.
 	SplitSilence float64 `json:"split_silence,omitempty"`
+
+	// Room, when set, replaces the bleed_db/delay_ms/pairs model by acoustics (room.go): every
+	// seat needs a position, and the scene may place non-speech sounds, gallery murmur and an
+	// air conditioner.
+	Room *Room `json:"room,omitempty"`
+	// Sources names positions of non-speech sounds and gallery talkers ("door", "gallery1").
+	Sources map[string][3]float64 `json:"sources,omitempty"`
+	// Murmur: the gallery talkers (switched on and off by "murmur_on"/"murmur_off" lines).
+	Murmur *Murmur `json:"murmur,omitempty"`
+	// ACDB raises the room noise floor by this much while the air conditioner runs (lines
+	// "ac_on"/"ac_off"; default 12 dB).
+	ACDB float64 `json:"ac_db,omitempty"`
+	// Blocks are named lists of lines that script lines repeat ({"block": "exam", "times": 3});
+	// repeated gaps are varied ±30 % so that the repetitions do not line up.
+	Blocks map[string][]Line `json:"blocks,omitempty"`
+}
+
+// Murmur describes the gallery: Talkers people talking quietly at the Sources positions
+// (cycled), each LevelDB relative to a seat's speech at the reference distance (default −6 dB;
+// they are metres away, so the microphones hear them much lower and mostly reverberant). Their
+// speech is the scene's own utterances played backwards: voiced and speech-like, but no line
+// of the record.
+type Murmur struct {
+	Talkers int      `json:"talkers"`
+	LevelDB float64  `json:"level_db,omitempty"`
+	Sources []string `json:"sources"`
 }
 
 // Seat is one microphone position and the voice of the person sitting there.
@@ -60,6 +86,13 @@ type Seat struct {
 	GainDB float64 `json:"gain_db,omitempty"`  // microphone preamp gain (hot mic: +9)
 	// NoiseDB raises the room noise at this mic only (a projector fan next to the seat).
 	NoiseDB float64 `json:"noise_db,omitempty"`
+	// Room scenes: Pos is the talker's mouth (metres), Facing the direction the talker faces
+	// (degrees in the horizontal plane, 0 = +x, 90 = +y), Mic the microphone position (default
+	// MicDist in front of the mouth and 0.15 m lower); the mic is aimed at the mouth.
+	Pos     *[3]float64 `json:"pos,omitempty"`
+	Facing  float64     `json:"facing,omitempty"`
+	Mic     *[3]float64 `json:"mic,omitempty"`
+	MicDist float64     `json:"mic_dist,omitempty"` // default 0.4 m
 }
 
 // Pair overrides the bleed from one seat into another seat's microphone.
@@ -80,6 +113,26 @@ type Line struct {
 	// Interject: the line is placed by Offset into the previous line (an objection shouted
 	// into an answer) and the next line follows the previous line, not the interjection.
 	Interject bool `json:"interject,omitempty"`
+
+	// Room scenes only. Exactly one of Text, WAV, Sound, Event, Pause, Block per line.
+	// Sound is a non-speech sound (SoundKinds) at Source (a seat or a key of Sources).
+	Sound  string `json:"sound,omitempty"`
+	Source string `json:"source,omitempty"`
+	// Event switches the room: "ac_on", "ac_off", "murmur_on", "murmur_off". It takes no
+	// time: the next line is placed as if the event were not there.
+	Event string `json:"event,omitempty"`
+	// Pause is silence in the script (a recess): the next line starts Pause seconds later.
+	Pause float64 `json:"pause,omitempty"`
+	// Block repeats Scene.Blocks[Block] Times times (default once).
+	Block string `json:"block,omitempty"`
+	Times int    `json:"times,omitempty"`
+	// LevelDB changes this line's level (a soft answer −6, an objection +6).
+	LevelDB float64 `json:"level_db,omitempty"`
+	// Turn: the talker faces this many degrees away from their usual direction for this line
+	// (180: turned to the gallery; their own mic loses 8–10 dB of direct sound).
+	Turn float64 `json:"turn,omitempty"`
+	// Lean: the talker leans 0.3 m toward this seat's microphone and speaks toward it.
+	Lean string `json:"lean,omitempty"`
 }
 
 // Load reads a scene file strictly (unknown keys are errors).
@@ -135,21 +188,185 @@ func (s *Scene) Validate() error {
 			return fmt.Errorf("scene %s: bad pair %s→%s", s.Name, p.From, p.To)
 		}
 	}
+	if s.Room != nil {
+		if err := s.Room.validate(); err != nil {
+			return fmt.Errorf("scene %s: %w", s.Name, err)
+		}
+		for _, st := range s.Seats {
+			if st.Pos == nil {
+				return fmt.Errorf("scene %s: seat %s has no pos (a room scene places every seat)", s.Name, st.Name)
+			}
+			mic := micOf(st)
+			if !s.Room.inside(*st.Pos) || !s.Room.inside(mic.Pos) {
+				return fmt.Errorf("scene %s: seat %s or its mic is outside the room", s.Name, st.Name)
+			}
+			if d := dist(*st.Pos, mic.Pos); d < 0.05 || d > 3 {
+				return fmt.Errorf("scene %s: seat %s mic %.2f m from the mouth (0.05..3)", s.Name, st.Name, d)
+			}
+		}
+		for name, p := range s.Sources {
+			if idx[name] {
+				return fmt.Errorf("scene %s: source %q has a seat's name", s.Name, name)
+			}
+			if !s.Room.inside(p) {
+				return fmt.Errorf("scene %s: source %s is outside the room", s.Name, name)
+			}
+		}
+		if m := s.Murmur; m != nil {
+			if m.Talkers < 1 || m.Talkers > 32 || len(m.Sources) == 0 {
+				return fmt.Errorf("scene %s: murmur needs 1..32 talkers and sources", s.Name)
+			}
+			for _, src := range m.Sources {
+				if _, ok := s.Sources[src]; !ok {
+					return fmt.Errorf("scene %s: murmur source %q is not in sources", s.Name, src)
+				}
+			}
+		}
+		if s.ACDB < 0 || s.ACDB > 30 {
+			return fmt.Errorf("scene %s: ac_db %g (0..30)", s.Name, s.ACDB)
+		}
+	} else if len(s.Sources) > 0 || s.Murmur != nil || s.ACDB != 0 || len(s.Blocks) > 0 {
+		return fmt.Errorf("scene %s: sources, murmur, ac_db and blocks need a room", s.Name)
+	}
+	for name, bl := range s.Blocks {
+		for i, l := range bl {
+			if l.Block != "" {
+				return fmt.Errorf("scene %s: block %s line %d: blocks do not nest", s.Name, name, i)
+			}
+			if err := s.validLine(l, idx); err != nil {
+				return fmt.Errorf("scene %s: block %s line %d: %w", s.Name, name, i, err)
+			}
+		}
+	}
 	for i, l := range s.Script {
-		if !idx[l.Seat] {
-			return fmt.Errorf("scene %s: line %d: unknown seat %q", s.Name, i, l.Seat)
+		if err := s.validLine(l, idx); err != nil {
+			return fmt.Errorf("scene %s: line %d: %w", s.Name, i, err)
 		}
-		if l.Interject && l.Offset == nil {
-			return fmt.Errorf("scene %s: line %d: an interjection needs an offset", s.Name, i)
+	}
+	lines := 0
+	for _, l := range s.Script {
+		if l.Block != "" {
+			lines += max(l.Times, 1) * len(s.Blocks[l.Block])
+		} else {
+			lines++
 		}
-		if (l.Text == "") == (l.WAV == "") {
-			return fmt.Errorf("scene %s: line %d: give exactly one of text and wav", s.Name, i)
+		if lines > 20000 {
+			return fmt.Errorf("scene %s: more than 20000 lines after repeating blocks", s.Name)
+		}
+	}
+	if !(s.LeadIn >= 0 && s.LeadIn <= 600 && s.Tail >= 0 && s.Tail <= 600) {
+		return fmt.Errorf("scene %s: lead_in and tail 0..600 s", s.Name)
+	}
+	if s.Murmur != nil && math.Abs(s.Murmur.LevelDB) > 30 {
+		return fmt.Errorf("scene %s: murmur level_db within ±30 dB", s.Name)
+	}
+	for _, st := range s.Seats {
+		if math.Abs(st.Level) > 30 || math.Abs(st.GainDB) > 30 || math.Abs(st.NoiseDB) > 40 || st.MicDist < 0 || st.MicDist > 3 {
+			return fmt.Errorf("scene %s: seat %s: level_db, gain_db within ±30 dB, noise_db ±40 dB, mic_dist 0..3 m", s.Name, st.Name)
 		}
 	}
 	if s.NoiseDBFS >= 0 {
 		return fmt.Errorf("scene %s: noise_dbfs must be negative", s.Name)
 	}
 	return nil
+}
+
+func (s *Scene) validLine(l Line, idx map[string]bool) error {
+	kinds := 0
+	for _, set := range []bool{l.Text != "", l.WAV != "", l.Sound != "", l.Event != "", l.Pause != 0, l.Block != ""} {
+		if set {
+			kinds++
+		}
+	}
+	if kinds != 1 {
+		return errors.New("give exactly one of text, wav, sound, event, pause and block")
+	}
+	if l.Interject && l.Offset == nil {
+		return errors.New("an interjection needs an offset")
+	}
+	if l.Text != "" || l.WAV != "" {
+		if !idx[l.Seat] {
+			return fmt.Errorf("unknown seat %q", l.Seat)
+		}
+	} else if l.Seat != "" {
+		return errors.New("only speech has a seat (a sound has a source)")
+	}
+	if s.Room == nil && kinds == 1 && l.Text == "" && l.WAV == "" {
+		return errors.New("sounds, events, pauses and blocks need a room")
+	}
+	if s.Room == nil && (l.Turn != 0 || l.Lean != "" || l.LevelDB != 0) {
+		return errors.New("turn, lean and level_db need a room")
+	}
+	if l.Lean != "" && (!idx[l.Lean] || l.Lean == l.Seat) {
+		return fmt.Errorf("lean toward %q: not another seat", l.Lean)
+	}
+	if math.Abs(l.Turn) > 360 || math.Abs(l.LevelDB) > 30 {
+		return errors.New("turn within ±360°, level_db within ±30 dB")
+	}
+	if l.Sound != "" {
+		if !validSound(l.Sound) {
+			return fmt.Errorf("unknown sound %q (%v)", l.Sound, SoundKinds)
+		}
+		if _, ok := s.Sources[l.Source]; !ok && !idx[l.Source] {
+			return fmt.Errorf("sound source %q is neither a seat nor a source", l.Source)
+		}
+	} else if l.Source != "" {
+		return errors.New("only a sound has a source")
+	}
+	switch l.Event {
+	case "", "ac_on", "ac_off", "murmur_on", "murmur_off":
+	default:
+		return fmt.Errorf("unknown event %q (ac_on, ac_off, murmur_on, murmur_off)", l.Event)
+	}
+	if (l.Event == "murmur_on" || l.Event == "murmur_off") && s.Murmur == nil {
+		return errors.New("murmur events need the scene's murmur")
+	}
+	if l.Pause < 0 || l.Pause > 7200 || math.IsNaN(l.Pause) {
+		return errors.New("pause 0..7200 s")
+	}
+	if l.Block != "" {
+		if _, ok := s.Blocks[l.Block]; !ok {
+			return fmt.Errorf("unknown block %q", l.Block)
+		}
+		if l.Times < 0 || l.Times > 1000 {
+			return fmt.Errorf("times %d (0..1000)", l.Times)
+		}
+	} else if l.Times != 0 {
+		return errors.New("times belongs to a block line")
+	}
+	for _, v := range []float64{l.Gap, l.Turn, l.LevelDB, l.Pause} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return errors.New("a number is not finite")
+		}
+	}
+	if math.Abs(l.Gap) > 600 || (l.Offset != nil && (math.IsNaN(*l.Offset) || math.Abs(*l.Offset) > 600)) {
+		return errors.New("gap and offset within ±600 s")
+	}
+	return nil
+}
+
+// flatScript expands blocks. jitter, when not nil, varies the gaps of repeated lines ±30 %.
+func (s *Scene) flatScript(jitter *rand.Rand) []Line {
+	var out []Line
+	for _, l := range s.Script {
+		if l.Block == "" {
+			out = append(out, l)
+			continue
+		}
+		times := max(l.Times, 1)
+		for r := range times {
+			for k, b := range s.Blocks[l.Block] {
+				if k == 0 {
+					b.Gap += l.Gap
+				}
+				if jitter != nil && r > 0 && b.Gap > 0 {
+					b.Gap *= 0.7 + 0.6*jitter.Float64()
+				}
+				out = append(out, b)
+			}
+		}
+	}
+	return out
 }
 
 // SeatNames returns the seat names in channel order.
@@ -163,7 +380,7 @@ func (s *Scene) SeatNames() []string {
 
 // UsesTestdata reports whether the scene needs files from the shared test data folder.
 func (s *Scene) UsesTestdata() bool {
-	for _, l := range s.Script {
+	for _, l := range s.flatScript(nil) {
 		if strings.HasPrefix(l.WAV, "testdata:") {
 			return true
 		}
@@ -187,6 +404,17 @@ type Hearing struct {
 	Seats    []string
 	Channels [][]int16
 	Truth    []diarize.Segment
+	Events   []NonSpeech // room scenes: the non-speech sounds, murmur and AC switching
+	Lines    []Spoken    // what was said when (the script's speech lines as placed)
+}
+
+// Spoken is one placed speech line: its seat, its words (for a recording, its file reference)
+// and its extent in the hearing.
+type Spoken struct {
+	Seat  string  `json:"seat"`
+	Text  string  `json:"text"`
+	Start float64 `json:"start"`
+	End   float64 `json:"end"`
 }
 
 // Duration in seconds.
@@ -201,6 +429,9 @@ func (h *Hearing) Duration() float64 {
 func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
+	}
+	if s.Room != nil {
+		return renderRoom(ctx, s, opt)
 	}
 	n := len(s.Seats)
 	seatIdx := map[string]int{}
@@ -217,6 +448,7 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		refs  [][2]int // non-silent extents, relative to start
 	}
 	var utts []placed
+	var lines []Spoken
 	cursor := int(s.LeadIn * Rate)
 	prevStart, prevEnd := cursor, cursor
 	split := s.SplitSilence
@@ -258,12 +490,16 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		}
 		start = max(start, 0)
 		utts = append(utts, placed{seat: seatIdx[l.Seat], start: start, pcm: pcm, refs: refs})
+		lines = append(lines, Spoken{Seat: l.Seat, Text: l.Text + l.WAV, Start: round3(float64(start) / Rate), End: round3(float64(start+len(pcm)) / Rate)})
 		cursor = max(cursor, start+len(pcm))
 		if !l.Interject {
 			prevStart, prevEnd = start, start+len(pcm)
 		}
 	}
 	total := cursor + int(s.Tail*Rate)
+	if total > 4*3600*Rate {
+		return nil, fmt.Errorf("scene %s: %.0f s is longer than four hours", s.Name, float64(total)/Rate)
+	}
 
 	// Dry speech per seat.
 	dry := make([][]float64, n)
@@ -340,7 +576,7 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		}
 		out[j] = ch
 	}
-	return &Hearing{Seats: s.SeatNames(), Channels: out, Truth: truth}, nil
+	return &Hearing{Seats: s.SeatNames(), Channels: out, Truth: truth, Lines: lines}, nil
 }
 
 // MergeTruth merges touching segments of the same seat, sorts, and sets Overlap on segments

@@ -1,0 +1,148 @@
+package diarize
+
+import (
+	"math"
+	"slices"
+)
+
+// attribute estimates every seat's own level p by nonnegative least squares on z = A·p
+// (projected Gauss-Seidel on the normal equations, a few sweeps from p = 0) and scores own
+// speech as level minus margin × predicted bleed. Least squares, unlike peeling the loudest
+// channel first, finds the talker whose coupling explains all the microphones together, also
+// when that talker's own channel is not the loudest (a noisy mic). A seat's level as a bleed
+// source, q, is its own level widened to the 40 ms source measure (and to the previous frame),
+// which covers bleed delays up to ~20 ms.
+func (d *Diarizer) attribute() {
+	n := d.n
+	clear(d.p)
+	copy(d.r, d.z) // residual z − A·p
+	for range nnlsSweeps {
+		for i := range n {
+			var num, den float64
+			for j := range n {
+				a := 1.0
+				if j != i {
+					a = d.bleed[j][i]
+				}
+				num += a * d.r[j]
+				den += a * a
+			}
+			np := max(0, d.p[i]+num/den)
+			if dp := np - d.p[i]; dp != 0 {
+				for j := range n {
+					a := 1.0
+					if j != i {
+						a = d.bleed[j][i]
+					}
+					d.r[j] -= a * dp
+				}
+				d.p[i] = np
+			}
+		}
+	}
+	for i := range n {
+		own := 0.0
+		if d.z[i] > 0 {
+			own = d.p[i] * d.zs[i] / d.z[i]
+		}
+		ch := &d.ch[i]
+		if ch.active {
+			ch.tail = max(own, ch.tail*d.tailDecay)
+		} else {
+			ch.tail = own // a seat not in a turn leaves no tail: spurious levels are not held
+		}
+		d.q[i] = max(own, ch.q1, ch.tail)
+		ch.q1 = own
+	}
+	d.diffuseLevels()
+	for c := range n {
+		var b float64
+		row := d.bleed[c]
+		for i := range n {
+			if i != c {
+				b += row[i] * d.q[i]
+			}
+		}
+		b = max(b, d.diff[c])
+		d.score[c] = d.z[c] - d.margin*b
+		d.bl[c] = b
+	}
+}
+
+// nnlsSweeps: Gauss-Seidel sweeps of the attribution (enough for the few seats of a courtroom).
+const nnlsSweeps = 8
+
+// Reverberation. In a reverberant courtroom every voice leaves a diffuse tail that lasts about
+// RT60 on every microphone; while the talker's own mic falls back to the tail after each
+// syllable, its neighbours' mics read about the same level — a per-frame level ratio then says
+// the neighbours talk. Two terms keep the tail out of the attribution:
+//
+//   - Diffuse level: in a diffuse field (a reverberant tail, gallery murmur, an air
+//     conditioner) every microphone reads about the same calibrated level — its noise floor
+//     was raised by the same room and the same preamp — whereas a talker's direct sound raises
+//     only their own mic and a near neighbour. Each channel's diffuse level is the median of
+//     the other channels' levels, and a channel's own speech must exceed it by the bleed
+//     margin like any bleed. A channel with a much noisier floor than the others (a fan next
+//     to it) reads a diffuse sound lower by that excess: beyond diffusePriorDB the others'
+//     levels are scaled down by all of it. Each channel's offset from the median is also learned on
+//     diffuse frames (the room well above its floor, no channel standing out), which corrects
+//     a hot mic or a mic that faces the gallery.
+//   - Tail hold: each seat's own level as a bleed source decays no faster than a reverberant
+//     tail (60 dB per tailRT60), so the coupling predicts the tail of a voice on the
+//     neighbours' mics after the voice stops (the tail starts below the direct bleed, the
+//     coupling includes the direct bleed).
+const (
+	tailRT60           = 1.0  // s: the longest reverberation assumed (courtrooms: 0.5–1.0 s)
+	diffusePriorDB     = 10   // dB: floor excess beyond which the diffuse level is scaled down
+	diffuseLearnMin    = 3.0  // diffuse level 6 dB above the floor in a frame that teaches the offsets
+	diffuseLearnSpread = 2.5  // and no channel 4 dB above the lowest diffuse level
+	diffuseStep        = 0.1  // dB per teaching frame (a median tracker)
+	diffuseMaxDB       = 20.0 // bound of a learned offset
+)
+
+// diffuseLevels sets d.diff[c], the diffuse level expected on channel c in calibrated units.
+func (d *Diarizer) diffuseLevels() {
+	if d.n < 3 { // with two seats the median of the others is the other talker
+		clear(d.diff)
+		return
+	}
+	lo, hi := math.Inf(1), 0.0
+	for c := range d.n {
+		k := 0
+		fc := d.ch[c].floor
+		for j := range d.n {
+			if j != c {
+				v := d.z[j]
+				if r := d.ch[j].floor / fc; r*d.diffPrior < 1 {
+					v *= r // a much noisier channel reads a diffuse sound lower by its excess
+				}
+				d.sorted[k] = v
+				k++
+			}
+		}
+		s := d.sorted[:k]
+		slices.Sort(s)
+		d.diff[c] = s[(k-1)/2]
+		lo, hi = min(lo, d.diff[c]), max(hi, d.z[c])
+	}
+	active := 0
+	for c := range d.ch {
+		if d.ch[c].active {
+			active++
+		}
+	}
+	// Double talk is not diffuse: with two talkers every channel is raised too.
+	learn := lo >= diffuseLearnMin && hi <= lo*diffuseLearnSpread && active <= 1
+	for c := range d.n {
+		ch := &d.ch[c]
+		if learn {
+			if obs := 10 * math.Log10(max(d.z[c], 1e-9)/d.diff[c]); obs > ch.diffDB {
+				ch.diffDB = min(ch.diffDB+diffuseStep, diffuseMaxDB)
+			} else {
+				ch.diffDB = max(ch.diffDB-diffuseStep, -diffuseMaxDB)
+			}
+			ch.diffLin = math.Pow(10, ch.diffDB/10)
+		}
+		d.diff[c] *= ch.diffLin
+	}
+}

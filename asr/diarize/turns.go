@@ -1,0 +1,125 @@
+package diarize
+
+// turn advances seat c's start/end state machine at frame t.
+func (d *Diarizer) turn(c int, t int64) {
+	ch := &d.ch[c]
+	s := d.score[c]
+	if ch.active {
+		switch {
+		case s > d.offLin && t-ch.lastOn <= resumeGap:
+			ch.lastOn, ch.resume = t, 0
+		case s > d.offLin:
+			// Speech again after a pause: it continues the turn only once it holds for half
+			// the confirmation time, so a stray frame of bleed does not stretch the turn.
+			// It must be voiced too: a gavel, a chair or paper right after a turn does not
+			// stretch it.
+			if ch.resume == 0 {
+				ch.resumeVoiced = 0
+			}
+			ch.resume++
+			if d.voiced(c) {
+				ch.resumeVoiced++
+			}
+			if ch.resume >= max(1, d.confirm/2) && ch.resumeVoiced >= (d.cfg.MinVoicedFrames+1)/2 {
+				prev := ch.lastOn
+				ch.lastOn, ch.resume = t, 0
+				d.checkOverlap(c, prev+1, t)
+			}
+		default:
+			ch.resume = 0
+			if t-ch.lastOn >= int64(d.hang) {
+				d.end(c)
+			}
+		}
+		return
+	}
+	if s > d.onLin && ch.zSum > d.margin*ch.bSum {
+		if ch.runLen == 0 {
+			ch.runStart, ch.runVoiced = t, 0
+		}
+		ch.runLen++
+		ch.runMiss = 0
+		if d.voiced(c) {
+			ch.runVoiced++
+		}
+		if ch.runLen >= int64(d.confirm) && ch.runVoiced >= d.cfg.MinVoicedFrames {
+			ch.active, ch.segStart, ch.lastOn, ch.overlap, ch.announced = true, ch.runStart, t, false, false
+			ch.runLen = 0
+			d.checkOverlap(c, ch.segStart, t)
+			d.events = append(d.events, Event{Kind: Start, Seat: d.seats[c], SeatIdx: c,
+				Start: d.frameTime(ch.segStart), Overlap: ch.overlap, Decided: d.frameTime(t + 1)})
+			ch.announced = true
+		}
+		return
+	}
+	if ch.runLen > 0 {
+		ch.runMiss++
+		if ch.runMiss > 2 {
+			ch.runLen = 0
+		}
+	}
+}
+
+// evidenceFrames: a turn starts only if, summed over the last 80 ms, the channel's level also
+// exceeds the predicted bleed by the margin. Frame by frame the level of a delayed bleed copy
+// swings several dB around its mean (a 30 ms burst falls differently into the 16 ms windows of
+// two microphones); over 80 ms it settles at the coupling.
+const evidenceFrames = 8
+
+// resumeGap: within a turn, speech frames at most this many frames apart are continuous.
+const resumeGap = 5
+
+// checkOverlap marks seat c and every seat whose turn intersects frames [a, b] as overlapping.
+func (d *Diarizer) checkOverlap(c int, a, b int64) {
+	for o := range d.ch {
+		if o == c {
+			continue
+		}
+		oc := &d.ch[o]
+		switch {
+		case oc.active && oc.segStart <= b && a <= oc.lastOn:
+			d.markOverlap(o)
+			d.markOverlap(c)
+		case !oc.active && oc.hasEnded && oc.endStart <= b && a <= oc.endLast:
+			d.markOverlap(c)
+		}
+	}
+}
+
+// markOverlap flags seat c's current turn as overlapping; a turn whose Start was already
+// reported gets an Update event, so a live view can mark the double talk at once.
+func (d *Diarizer) markOverlap(c int) {
+	ch := &d.ch[c]
+	if ch.overlap {
+		return
+	}
+	ch.overlap = true
+	if ch.active && ch.announced {
+		d.events = append(d.events, Event{Kind: Update, Seat: d.seats[c], SeatIdx: c,
+			Start: d.frameTime(ch.segStart), Overlap: true, Decided: d.frameTime(d.frame + 1)})
+	}
+}
+
+func (d *Diarizer) end(c int) {
+	ch := &d.ch[c]
+	ch.active = false
+	ch.endStart, ch.endLast, ch.hasEnded = ch.segStart, ch.lastOn, true
+	d.events = append(d.events, Event{Kind: End, Seat: d.seats[c], SeatIdx: c,
+		Start: d.frameTime(ch.segStart), End: d.frameTime(ch.lastOn + 1), Overlap: ch.overlap,
+		Decided: d.frameTime(d.frame + 1)})
+	ch.runLen = 0
+}
+
+// frameTime is the hearing time of the start of frame t in seconds (with origin 0 the
+// correctly rounded decimal t/100).
+func (d *Diarizer) frameTime(t int64) float64 { return float64(t*hop+d.origin) / SampleRate }
+
+// voiced says whether seat c's frame t sounds like voiced speech: periodic at a pitch and not a
+// steady tone.
+func (d *Diarizer) voiced(c int) bool {
+	ch := &d.ch[c]
+	if ch.flat >= d.cfg.MaxFlatness {
+		return false
+	}
+	return tonality(ch.pow[binLo:binHi+1], ch.band) < maxTonality && d.periodicity(c) >= minPeriodicity
+}

@@ -1,0 +1,88 @@
+package diarize
+
+import "math"
+
+// Voicing: speech is voiced — periodic at a pitch of 70–500 Hz with several harmonics — while a
+// cough, paper, a chair, a door and a gavel are not (noise, impacts, inharmonic resonances),
+// and a beep or a phone is periodic but a single or double tone. Both measures are computed
+// only for a channel that is about to start a turn, so they cost nothing while nobody talks.
+
+// periodicity returns the peak of the normalized autocorrelation of channel c's last 32 ms,
+// band-limited to 100–2000 Hz, over pitch lags of 2–14 ms, corrected for the analysis window.
+// Voiced speech reads 0.5–0.95, noise and impacts 0.1–0.4.
+func (d *Diarizer) periodicity(c int) float64 {
+	h := &d.ch[c].hist
+	re, im := d.gre[:], d.gim[:]
+	for i, w := range d.gwin {
+		re[i], im[i] = h[i]*w, 0
+	}
+	clear(re[histLen:])
+	clear(im[histLen:])
+	d.gfft.transform(re, im)
+	lo, hi := gccLen*100/SampleRate, gccLen*2000/SampleRate
+	clear(d.cre[:])
+	clear(d.cim[:])
+	for k := lo; k <= hi; k++ {
+		p := re[k]*re[k] + im[k]*im[k]
+		d.cre[k], d.cre[gccLen-k] = p, p
+	}
+	d.gfft.transform(d.cre[:], d.cim[:]) // real, even input: the forward transform is the inverse ×N
+	r0 := d.cre[0]
+	if r0 <= 0 {
+		return 0
+	}
+	best := 0.0
+	for l := pitchLagMin; l <= pitchLagMax; l++ {
+		if v := d.cre[l] / (r0 * d.wac[l]); v > best {
+			best = v
+		}
+	}
+	return min(best, 1)
+}
+
+// tonality is the share of the speech band's power in its two strongest 3-bin peaks of the
+// 16 ms spectrum: near 1 for a steady tone or two (a beep, a phone, a gavel's ring), lower for
+// the many harmonics and formants of speech.
+func tonality(p []float64, band float64) float64 {
+	var t1, t2 float64
+	for k := 1; k+1 < len(p); k++ {
+		if p[k] < p[k-1] || p[k] < p[k+1] {
+			continue
+		}
+		switch v := p[k-1] + p[k] + p[k+1]; {
+		case v > t1:
+			t1, t2 = v, t1
+		case v > t2:
+			t2 = v
+		}
+	}
+	return (t1 + t2) / max(band, 1e-9)
+}
+
+// A voiced frame: periodicity ≥ 0.7 and tonality < 0.85. Measured on the candidate frames of
+// two reverberant scenes, voiced speech passes in 45–70 % of its frames, paper in 0 %, coughs in
+// 0–14 %, chairs 8–22 %, a gavel 12–20 %, a beep 5 %; a turn needs 4 voiced frames of 8.
+const (
+	pitchLagMin    = 32  // 2 ms: 500 Hz
+	pitchLagMax    = 228 // 14 ms: 70 Hz
+	minPeriodicity = 0.7
+	maxTonality    = 0.85
+)
+
+// hannAutocorr returns the normalized autocorrelation of the Hann window of length n at lags
+// 0..m: the bias that a windowed signal's autocorrelation carries.
+func hannAutocorr(w []float64, m int) []float64 {
+	out := make([]float64, m+1)
+	var e float64
+	for _, v := range w {
+		e += v * v
+	}
+	for l := 0; l <= m; l++ {
+		var s float64
+		for i := 0; i+l < len(w); i++ {
+			s += w[i] * w[i+l]
+		}
+		out[l] = math.Max(s/e, 1e-3)
+	}
+	return out
+}

@@ -1,0 +1,194 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"unicode"
+
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+// A second line of defence against bleed (issue 10): when the diarizer reports a seat's
+// neighbour as speaking during the seat's turn, the engine transcribes the same words twice,
+// once on each seat. When a final result arrives, the stream compares it with the other seats'
+// final segments that overlap it in time; near-duplicate texts are one utterance heard on two
+// mics. The record keeps the segment of the seat whose microphone heard the words clearest over
+// its own noise floor (the talker's own mic has the direct sound; a neighbour's has bleed, which
+// is weaker and reverberant, whatever the preamp gains) and deletes the other as a revision
+// whose reason says why, so the decision and the deleted text stay in the segment's history.
+
+const (
+	// DuplicateSimilarity is the share of the shorter text (in letters/characters, punctuation
+	// and case ignored) that must appear, in order, in the longer one.
+	DuplicateSimilarity = 0.8
+	// MinDuplicateRunes: shorter texts ("yes", "对") are not compared; two people may well
+	// say them at once.
+	MinDuplicateRunes = 6
+	// MinDuplicateOverlap is the share of the shorter segment that must overlap the other.
+	MinDuplicateOverlap = 0.5
+)
+
+// normText keeps letters and digits, lower-cased.
+func normText(s string) []rune {
+	var out []rune
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			out = append(out, unicode.ToLower(r))
+		}
+	}
+	return out
+}
+
+// TextSimilarity is the length of the longest common subsequence of the normalised texts over
+// the length of the shorter one (1: the shorter text is contained, in order, in the longer;
+// bleed transcribed from a fragment of an utterance gives such a text). Texts are cut to 2000
+// characters.
+func TextSimilarity(a, b string) float64 {
+	x, y := normText(a), normText(b)
+	if len(x) > len(y) {
+		x, y = y, x
+	}
+	return lcsShare(x, y)
+}
+
+// containedShare is the share of drop's normalised text found, in order, in keep's.
+func containedShare(drop, keep string) float64 {
+	return lcsShare(normText(drop), normText(keep))
+}
+
+// lcsShare is the longest common subsequence of x and y over the length of x.
+func lcsShare(x, y []rune) float64 {
+	x, y = x[:min(len(x), 2000)], y[:min(len(y), 2000)]
+	if len(x) == 0 {
+		return 0
+	}
+	prev, cur := make([]int, len(y)+1), make([]int, len(y)+1)
+	for i := 1; i <= len(x); i++ {
+		for j := 1; j <= len(y); j++ {
+			switch {
+			case x[i-1] == y[j-1]:
+				cur[j] = prev[j-1] + 1
+			case prev[j] >= cur[j-1]:
+				cur[j] = prev[j]
+			default:
+				cur[j] = cur[j-1]
+			}
+		}
+		prev, cur = cur, prev
+	}
+	return float64(prev[len(y)]) / float64(len(x))
+}
+
+// NearDuplicate reports whether two engine texts are the same words (see TextSimilarity).
+func NearDuplicate(a, b string) bool {
+	if min(len(normText(a)), len(normText(b))) < MinDuplicateRunes {
+		return false
+	}
+	return TextSimilarity(a, b) >= DuplicateSimilarity
+}
+
+// overlapShare is the part of the shorter segment that the two have in common.
+func overlapShare(a, b transcript.Segment) float64 {
+	common := min(a.EndMS, b.EndMS) - max(a.StartMS, b.StartMS)
+	shorter := min(a.EndMS-a.StartMS, b.EndMS-b.StartMS)
+	if common <= 0 || shorter <= 0 {
+		return 0
+	}
+	return float64(common) / float64(shorter)
+}
+
+// clarity returns a seat's level over the span [a, b] seconds above its own noise floor in
+// dB: the mean power of 10 ms frames in the span over the 10th percentile of the frames in the
+// span and the 3 s before it.
+func clarity(pcm []int16, lead int) float64 {
+	const hop = 160
+	var en []float64
+	for i := 0; i+hop <= len(pcm); i += hop {
+		var e float64
+		for _, v := range pcm[i : i+hop] {
+			e += float64(v) * float64(v)
+		}
+		en = append(en, e/hop+1)
+	}
+	if len(en) == 0 {
+		return 0
+	}
+	sorted := slices.Clone(en)
+	slices.Sort(sorted)
+	floor := sorted[len(sorted)/10]
+	var sum float64
+	n := 0
+	for i := min(lead/hop, len(en)-1); i < len(en); i++ {
+		sum += en[i]
+		n++
+	}
+	return 10 * math.Log10(sum/float64(n)/floor)
+}
+
+// keeper decides which of two duplicate segments is the talker's: the seat that heard the
+// common span clearest over its own floor, or, without the audio, the longer segment.
+func (s *Stream) keeper(ctx context.Context, a, b transcript.Segment) (keep, drop transcript.Segment, why string) {
+	from := float64(max(a.StartMS, b.StartMS)) / 1000
+	to := float64(min(a.EndMS, b.EndMS)) / 1000
+	ctxStart := max(from-3, 0)
+	lead := int((from - ctxStart) * 16000)
+	if s.cfg.Audio != nil {
+		pa, errA := s.cfg.Audio.Audio(ctx, a.HearingID, a.Seat, ctxStart, to)
+		pb, errB := s.cfg.Audio.Audio(ctx, b.HearingID, b.Seat, ctxStart, to)
+		if errA == nil && errB == nil && len(pa) > lead && len(pb) > lead {
+			ca, cb := clarity(pa, lead), clarity(pb, lead)
+			if cb > ca {
+				a, b, ca, cb = b, a, cb, ca
+			}
+			return a, b, fmt.Sprintf("seat %s heard the common %.1f s %.1f dB clearer over its noise floor than seat %s",
+				a.Seat, to-from, ca-cb, b.Seat)
+		}
+	}
+	if b.EndMS-b.StartMS > a.EndMS-a.StartMS {
+		a, b = b, a
+	}
+	return a, b, fmt.Sprintf("no audio to compare; the longer segment (seat %s) is kept", a.Seat)
+}
+
+// dedupe compares a segment that just became final with the other seats' final segments
+// overlapping it and deletes the bleed copy of a near-duplicate pair (see the top of this
+// file), only when the copy's words are all (≥ 80 %) in the kept segment, so no words are lost.
+// A clerk's edit is never overridden: edited segments are not compared.
+func (s *Stream) dedupe(ctx context.Context, seg *transcript.Segment) {
+	if s.cfg.KeepDuplicates || seg == nil || seg.Deleted || seg.Edited || seg.Status != transcript.SegmentFinal {
+		return
+	}
+	all, err := s.cfg.Record.ListSegments(ctx, seg.HearingID, false)
+	if err != nil {
+		s.log.Warn("duplicate check", "segment", seg.ID, "err", err)
+		return
+	}
+	for _, o := range all {
+		if o.ID == seg.ID || o.Seat == seg.Seat || o.Deleted || o.Edited || o.Status != transcript.SegmentFinal ||
+			overlapShare(*seg, o) < MinDuplicateOverlap || !NearDuplicate(seg.Text, o.Text) {
+			continue
+		}
+		keep, drop, why := s.keeper(ctx, *seg, o)
+		if containedShare(drop.Text, keep.Text) < DuplicateSimilarity {
+			// The clearer seat's text is the shorter one: deleting the other would lose the
+			// words it has beyond the common span. Both stay (the clerk decides).
+			continue
+		}
+		reason := fmt.Sprintf("bleed: the same words as segment %d (seat %s, %.0f%% alike) at the same time; %s",
+			keep.ID, keep.Seat, 100*TextSimilarity(keep.Text, drop.Text), why)
+		if _, err := s.cfg.Record.Delete(ctx, ActorDiarizer, drop.ID, drop.Revision, reason); err != nil {
+			if !errors.Is(err, transcript.ErrConflict) { // changed meanwhile (a clerk, or the other copy's check)
+				s.log.Warn("duplicate delete", "segment", drop.ID, "err", err)
+			}
+			return
+		}
+		s.count(func(st *Stats) { st.Duplicates++ })
+		s.log.Info("bleed duplicate deleted", "segment", drop.ID, "seat", drop.Seat, "kept", keep.ID, "reason", reason)
+		if drop.ID == seg.ID {
+			return
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package stream
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+func TestTextSimilarity(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		dup  bool
+	}{
+		{"Where were you on the night of March third?", "where were you on the night of march third", true},
+		{"Where were you on the night of March third?", "you on the night of March", true}, // bleed of a fragment
+		{"Where were you on the night of March third?", "Where were you on the night of Mar 3rd?", true},
+		{"Where were you on the night of March third?", "Objection, hearsay.", false},
+		{"你那天晚上几点离开家的？", "那天晚上几点离开家", true},
+		{"你那天晚上几点离开家的？", "我不记得了。", false},
+		{"Yes.", "Yes.", false}, // too short to call a duplicate: two people may say it at once
+		{"", "anything at all", false},
+	} {
+		if got := NearDuplicate(c.a, c.b); got != c.dup {
+			t.Errorf("NearDuplicate(%q, %q) = %v (similarity %.2f)", c.a, c.b, got, TextSimilarity(c.a, c.b))
+		}
+	}
+}
+
+// roomAudio is the archive's audio of a bleed duplicate: the witness speaks from 1 s to 4 s on
+// its own (low-gain) mic; the judge's hot mic, +12 dB, hears the same speech 10 dB down and
+// delayed, plus its own hotter noise. Raw level says the judge; level over each mic's own floor
+// says the witness.
+type roomAudio struct{}
+
+func (roomAudio) Audio(_ context.Context, _, seat string, start, end float64) ([]int16, error) {
+	r := rand.New(rand.NewPCG(1, uint64(len(seat))))
+	gain, bleed, delay := 1.0, 1.0, 0
+	if seat == "judge" {
+		gain, bleed, delay = math.Pow(10, 12.0/20), math.Pow(10, -10.0/20), 80
+	}
+	n := int((end - start) * 16000)
+	out := make([]int16, n)
+	for i := range n {
+		t := start + float64(i-delay)/16000
+		v := 30 * r.NormFloat64()
+		if t >= 1 && t < 4 {
+			v += bleed * 3000 * math.Sin(2*math.Pi*180*t) * (0.6 + 0.4*math.Sin(2*math.Pi*4*t))
+		}
+		out[i] = int16(max(-32768, min(32767, gain*v)))
+	}
+	return out, nil
+}
+
+func TestBleedDuplicateIsDeletedWithItsReason(t *testing.T) {
+	for _, keepBoth := range []bool{false, true} {
+		ctx := context.Background()
+		store := openStore(t, t.TempDir())
+		if _, err := store.CreateHearing(ctx, "system", transcript.Hearing{ID: "h1", Language: "en",
+			Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}, {Seat: "witness", Role: "THE WITNESS"}, {Seat: "clerk", Role: "THE CLERK"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Start(ctx, "system", "h1"); err != nil {
+			t.Fatal(err)
+		}
+		st, err := New(Config{Record: store, Audio: roomAudio{}, KeepDuplicates: keepBoth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		witness, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "witness", StartMS: 1000, EndMS: 4000, Overlap: true})
+		judge, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "judge", StartMS: 1300, EndMS: 3900, Overlap: true})
+		clerk, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "clerk", StartMS: 2000, EndMS: 3000, Overlap: true})
+		final := func(seg *transcript.Segment, text string) {
+			st.Result(asr.Result{Utterance: asr.Utterance{ID: SegmentUtteranceID(seg.ID), Hearing: "h1", Seat: seg.Seat},
+				Status: asr.StatusFinal, Text: text, Engine: "test"})
+		}
+		final(witness, "I was at home with my wife, watching the news until about eleven.")
+		final(clerk, "Could the witness repeat the date, please?") // real double talk: different words
+		final(judge, "at home with my wife watching the news until about eleven")
+		segs, err := store.ListSegments(ctx, "h1", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seats []string
+		for _, s := range segs {
+			seats = append(seats, s.Seat)
+		}
+		if keepBoth {
+			if len(segs) != 3 {
+				t.Fatalf("with the check off, every segment stays: %v", seats)
+			}
+			continue
+		}
+		if len(segs) != 2 || segs[0].Seat != "witness" || segs[1].Seat != "clerk" {
+			t.Fatalf("record keeps %v; want the witness's words on the witness and the clerk's own line", seats)
+		}
+		hist, err := store.SegmentHistory(ctx, judge.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := hist[len(hist)-1]
+		if last.Kind != transcript.EventSegmentDeleted || last.Actor != ActorDiarizer ||
+			!strings.Contains(last.Reason, "bleed") || !strings.Contains(last.Reason, "seat witness heard") {
+			t.Fatalf("the deletion's revision: %s by %s, reason %q", last.Kind, last.Actor, last.Reason)
+		}
+		if got := st.Stats().Duplicates; got != 1 {
+			t.Fatalf("stats count %d duplicates", got)
+		}
+	}
+}
+
+// A clerk's edit is never overridden by the duplicate check.
+func TestEditedSegmentIsNotDeduplicated(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t, t.TempDir())
+	if _, err := store.CreateHearing(ctx, "system", transcript.Hearing{ID: "h1", Language: "en",
+		Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}, {Seat: "witness", Role: "THE WITNESS"}}}); err != nil {
+		t.Fatal(err)
+	}
+	store.Start(ctx, "system", "h1")
+	st, _ := New(Config{Record: store, Audio: roomAudio{}})
+	witness, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "witness", StartMS: 1000, EndMS: 4000})
+	judge, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "judge", StartMS: 1300, EndMS: 3900})
+	st.Result(asr.Result{Utterance: asr.Utterance{ID: SegmentUtteranceID(judge.ID), Hearing: "h1", Seat: "judge"},
+		Status: asr.StatusFinal, Text: "at home with my wife watching the news", Engine: "test"})
+	g, _ := store.GetSegment(ctx, judge.ID)
+	if _, err := store.EditText(ctx, "clerk1", judge.ID, g.Revision, "at home with my wife watching the news"); err != nil {
+		t.Fatal(err)
+	}
+	st.Result(asr.Result{Utterance: asr.Utterance{ID: SegmentUtteranceID(witness.ID), Hearing: "h1", Seat: "witness"},
+		Status: asr.StatusFinal, Text: "I was at home with my wife, watching the news.", Engine: "test"})
+	segs, _ := store.ListSegments(ctx, "h1", false)
+	if len(segs) != 2 {
+		t.Fatalf("%d segments; the clerk's edited segment must stay and the witness's too", len(segs))
+	}
+}
+
+// The clearer seat's segment is a fragment of the other's: deleting the longer one would lose
+// words, so both stay.
+func TestDuplicateCheckLosesNoWords(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t, t.TempDir())
+	if _, err := store.CreateHearing(ctx, "system", transcript.Hearing{ID: "h1", Language: "en",
+		Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}, {Seat: "witness", Role: "THE WITNESS"}}}); err != nil {
+		t.Fatal(err)
+	}
+	store.Start(ctx, "system", "h1")
+	st, _ := New(Config{Record: store, Audio: roomAudio{}})
+	witness, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "witness", StartMS: 1000, EndMS: 4000})
+	judge, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "judge", StartMS: 500, EndMS: 4500})
+	st.Result(asr.Result{Utterance: asr.Utterance{ID: SegmentUtteranceID(judge.ID), Hearing: "h1", Seat: "judge"},
+		Status: asr.StatusFinal, Text: "Before that, I was at home with my wife watching the news, and then the phone rang twice", Engine: "test"})
+	st.Result(asr.Result{Utterance: asr.Utterance{ID: SegmentUtteranceID(witness.ID), Hearing: "h1", Seat: "witness"},
+		Status: asr.StatusFinal, Text: "at home with my wife watching the news", Engine: "test"})
+	segs, _ := store.ListSegments(ctx, "h1", false)
+	if len(segs) != 2 {
+		t.Fatalf("%d segments; the judge's longer segment holds words the witness's does not", len(segs))
+	}
+}
