@@ -90,7 +90,7 @@ func DefaultConfig() Config {
 		BleedQuantile:   0.4,
 		LearnMinDB:      20,
 		ConfirmSec:      0.08,
-		MinVoicedFrames: 4,
+		MinVoicedFrames: 3,
 		MaxFlatness:     0.4,
 		HangoverSec:     0.4,
 	}
