@@ -531,7 +531,9 @@ func TestRestartContinuesTheTurnCutByTheCrash(t *testing.T) {
 	if !cutFinal {
 		t.Errorf("the segment cut by the crash did not get its final text: %+v", segs)
 	}
-	if judgeSpeech < 9 {
+	// 11 s were spoken; the diarizer's voicing gate may split the synthetic voice at its
+	// unvoiced stretches (about 2 s of it), so "most" is 8 s. A turn lost to the crash leaves 5 s.
+	if judgeSpeech < 8 {
 		t.Errorf("the judge's turn after the crash is missing: %.1f s of judge speech recorded, want most of 1–12 s (%+v)", judgeSpeech, segs)
 	}
 	if !witness {
