@@ -132,6 +132,10 @@ func TestImportArchivesSampleExactAndTranscribes(t *testing.T) {
 		t.Fatal(err)
 	}
 	seats := map[string]bool{}
+	all, _ := st.ListSegments(ctx, fl.hearing, true)
+	for _, s := range all {
+		t.Logf("segment %s %d-%d deleted=%v %q by %s", s.Seat, s.StartMS, s.EndMS, s.Deleted, s.Text, s.UpdatedBy)
+	}
 	for _, s := range segs {
 		if s.Status != transcript.SegmentFinal {
 			t.Errorf("segment %+v is not final", s)

@@ -42,7 +42,7 @@ func TestExportPrintsCourtTimeAndNames(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for _, want := range []string{"9:00 a.m. CST", "(time zone America/Chicago)", "BEFORE: Hon. Jane Smith", "Mary Jones", "DRAFT - NOT CERTIFIED"} {
+	for _, want := range []string{"9:00 a.m. CST", "(time zone America/Chicago)", "BEFORE THE HONORABLE JANE SMITH", "Mary Jones", "DRAFT - NOT CERTIFIED"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("export lacks %q:\n%s", want, out)
 		}

@@ -208,6 +208,11 @@ func TestIdleAndSlowBodyClosed(t *testing.T) {
 	if d := time.Since(t0); d > 3*time.Second {
 		t.Errorf("slow body closed after %v", d)
 	}
+	// The client sees the close before the server's side has finished closing: poll.
+	deadline := time.Now().Add(3 * time.Second)
+	for s.ln.Open(net.ParseIP("127.0.0.4")) != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if n := s.ln.Open(net.ParseIP("127.0.0.4")); n != 0 {
 		t.Errorf("%d connections still counted for the source", n)
 	}

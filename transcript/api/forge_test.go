@@ -29,8 +29,10 @@ func TestVerifyBadgeNeedsTheJudgesRegisteredKey(t *testing.T) {
 	if _, err := r.store.Finalize(ctx, "zhaoliu", "h1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.store.Sign(ctx, "zhangsan", testPassword, "h1"); err != nil {
-		t.Fatal(err)
+	for _, u := range []string{"zhangsan", "wangwu", "zhaoliu"} { // the bench and the clerk sign (issue 13)
+		if _, err := r.store.Sign(ctx, u, testPassword, "h1"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	judge := r.login("zhangsan")
 	var v Verification

@@ -138,8 +138,11 @@ func (r *rig) hearing(t *testing.T, id, court string, closed, signed bool) {
 	if _, err := r.store.Finalize(ctx, "clerk1", id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.store.Sign(ctx, "judge1", "pw-judge1", id); err != nil {
-		t.Fatal(err)
+	// the whole bench and the clerk sign (issue 13)
+	for _, u := range []string{"judge1", "clerk1"} {
+		if _, err := r.store.Sign(ctx, u, "pw-"+u, id); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
