@@ -75,6 +75,9 @@ var ggmlTypes = map[ggmlType]typeTraits{
 	34: {"tq1_0", 256, 54},
 	35: {"tq2_0", 256, 66},
 	39: {"mxfp4", 32, 17},
+	40: {"nvfp4", 64, 36}, // ggml since whisper.cpp v1.9 (libwhisper 1.9.3 has 40–42)
+	41: {"q1_0", 128, 18},
+	42: {"q2_0", 64, 18},
 }
 
 func (t ggmlType) String() string {
