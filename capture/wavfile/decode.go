@@ -163,6 +163,10 @@ func NewDecoder(r io.ReadSeeker) (*Decoder, error) {
 				// A streaming writer (sox to a pipe, a recorder that died before it closed the
 				// file) leaves a placeholder size: the samples run to the end of the file.
 				n, end = avail, true
+			case d.format.Container == "WAV" && avail > 0xFFFFFFFF && n == avail&0xFFFFFFFF:
+				// A file past 4 GiB whose 32-bit size wrapped (courtscribe before RF64 wrote
+				// a 40 h seat as 2.7 h): the size agrees with the file modulo 2^32.
+				n, end = avail, true
 			case n > avail:
 				d.declared = n / int64(d.align)
 				d.truncated = true
@@ -289,6 +293,13 @@ func (d *Decoder) SeekFrame(fr int64) error {
 	d.pos = fr
 	return nil
 }
+
+// DataOffset is the byte offset of the first sample in the file; frame i starts at
+// DataOffset() + i*BlockAlign().
+func (d *Decoder) DataOffset() int64 { return d.dataOff }
+
+// BlockAlign is the size of one frame in bytes.
+func (d *Decoder) BlockAlign() int { return d.align }
 
 // Pos is the next frame to be read.
 func (d *Decoder) Pos() int64 { return d.pos }

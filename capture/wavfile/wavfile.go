@@ -22,20 +22,33 @@ import (
 	"os"
 )
 
-// HeaderSize is the size of the canonical header this package writes.
-const HeaderSize = 44
+// HeaderSize is the size of the header this package writes for a new file: RIFF/WAVE, a
+// 36-byte JUNK chunk reserved for the RF64 ds64 chunk (EBU Tech 3306, ITU-R BS.2088), the
+// 16-byte PCM fmt chunk and the data chunk header.
+const HeaderSize = 80
 
-// MaxSamples is the most samples a canonical WAV can hold: the RIFF size field (36 + data
-// bytes) is 32 bits, about 37.3 hours at 16 kHz. Writing past it is ErrTooLong (the header
-// would wrap and lie about the file).
+// LegacyHeaderSize is the canonical 44-byte header of files written by earlier versions
+// (RIFF, fmt, data, no reserve). Such files are still opened, appended to and read, up to
+// MaxSamples: they have no room for a ds64 chunk.
+const LegacyHeaderSize = 44
+
+// MaxSamples is the most samples a plain WAV can hold: the RIFF size field (36 + data bytes)
+// is 32 bits, about 37.3 hours at 16 kHz. A legacy file (44-byte header) cannot grow past it:
+// writing more is ErrTooLong (the header would wrap and lie about the file).
 const MaxSamples = (1<<32 - 1 - 36) / 2
 
-// ErrTooLong is returned for writes that would take a file past MaxSamples.
-var ErrTooLong = errors.New("wavfile: the file would exceed the WAV size limit (about 37 hours at 16 kHz)")
+// MaxSamplesRF64 is the most samples a file with the JUNK reserve takes: past the 4 GiB RIFF
+// limit it turns into RF64, whose 64-bit sizes have no practical limit. The bound only keeps
+// sample arithmetic far from overflow (2^40 samples are about 2 years at 16 kHz).
+const MaxSamplesRF64 = 1 << 40
+
+// ErrTooLong is returned for writes that would take a file past its limit (Limit).
+var ErrTooLong = errors.New("wavfile: the file would exceed the WAV size limit (about 37 hours at 16 kHz for a file without the RF64 reserve)")
 
 // Writer appends samples to a mono 16-bit WAV file. It is not safe for concurrent use.
 type Writer struct {
 	f       *os.File
+	hdr     int64 // header size: HeaderSize, or LegacyHeaderSize for an older file
 	bw      *bufio.Writer
 	rate    int
 	samples int64 // samples in the file, durable or buffered
@@ -54,8 +67,8 @@ func Create(path string, sampleRate int) (*Writer, error) {
 		f.Close()
 		return nil, err
 	}
-	w := &Writer{f: f, bw: bufio.NewWriterSize(f, 64<<10), rate: sampleRate}
-	if _, err := f.Write(header(sampleRate, 0)); err != nil {
+	w := &Writer{f: f, bw: bufio.NewWriterSize(f, 64<<10), rate: sampleRate, hdr: HeaderSize}
+	if _, err := f.Write(header(HeaderSize, sampleRate, 0)); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -72,7 +85,7 @@ func Open(path string, sampleRate int) (*Writer, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return Create(path, sampleRate)
 	}
-	n, err := Repair(path, sampleRate)
+	n, hdr, err := repair(path, sampleRate)
 	if err != nil {
 		return nil, err
 	}
@@ -88,51 +101,59 @@ func Open(path string, sampleRate int) (*Writer, error) {
 		f.Close()
 		return nil, err
 	}
-	return &Writer{f: f, bw: bufio.NewWriterSize(f, 64<<10), rate: sampleRate, samples: n, synced: n}, nil
+	return &Writer{f: f, bw: bufio.NewWriterSize(f, 64<<10), rate: sampleRate, hdr: hdr, samples: n, synced: n}, nil
 }
 
 // Repair makes the WAV at path consistent and returns its sample count: a file shorter than a
 // header gets a fresh header, a torn half-sample at the end is cut off, and the header sizes
-// are rewritten from the data length. A file whose header is not ours (different format or
-// rate) is an error and is left untouched.
+// are rewritten from the data length (RF64 past 4 GiB for a file with the JUNK reserve). A
+// file whose header is not ours (different layout, format or rate) is an error and is left
+// untouched.
 func Repair(path string, sampleRate int) (int64, error) {
+	n, _, err := repair(path, sampleRate)
+	return n, err
+}
+
+func repair(path string, sampleRate int) (int64, int64, error) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	size := st.Size()
-	if size < HeaderSize {
+	var h [HeaderSize]byte
+	k, err := f.ReadAt(h[:], 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return 0, 0, err
+	}
+	hdr, err := layout(h[:k], sampleRate)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	if hdr == 0 || size < hdr {
 		// Crashed while writing the first header: nothing durable yet.
 		if err := f.Truncate(0); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		if _, err := f.WriteAt(header(sampleRate, 0), 0); err != nil {
-			return 0, err
+		if _, err := f.WriteAt(header(HeaderSize, sampleRate, 0), 0); err != nil {
+			return 0, 0, err
 		}
-		return 0, f.Sync()
+		return 0, HeaderSize, f.Sync()
 	}
-	var h [HeaderSize]byte
-	if _, err := f.ReadAt(h[:], 0); err != nil {
-		return 0, err
-	}
-	if err := checkHeader(h[:], sampleRate); err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
-	}
-	data := (size - HeaderSize) &^ 1
-	if HeaderSize+data != size {
-		if err := f.Truncate(HeaderSize + data); err != nil {
-			return 0, err
+	data := (size - hdr) &^ 1
+	if hdr+data != size {
+		if err := f.Truncate(hdr + data); err != nil {
+			return 0, 0, err
 		}
 	}
-	if _, err := f.WriteAt(header(sampleRate, data/2)[:HeaderSize], 0); err != nil {
-		return 0, err
+	if _, err := f.WriteAt(header(hdr, sampleRate, data/2), 0); err != nil {
+		return 0, 0, err
 	}
-	return data / 2, f.Sync()
+	return data / 2, hdr, f.Sync()
 }
 
 // Truncate cuts the file to n samples (used to align seats after a crash), then syncs.
@@ -143,10 +164,10 @@ func (w *Writer) Truncate(n int64) error {
 	if n > w.samples {
 		return fmt.Errorf("truncate to %d samples: file has only %d", n, w.samples)
 	}
-	if err := w.f.Truncate(HeaderSize + 2*n); err != nil {
+	if err := w.f.Truncate(w.hdr + 2*n); err != nil {
 		return err
 	}
-	if _, err := w.f.Seek(HeaderSize+2*n, io.SeekStart); err != nil {
+	if _, err := w.f.Seek(w.hdr+2*n, io.SeekStart); err != nil {
 		return err
 	}
 	w.samples = n
@@ -158,7 +179,7 @@ func (w *Writer) Write(pcm []int16) error {
 	if w.closed {
 		return errors.New("wavfile: write after close")
 	}
-	if int64(len(pcm)) > MaxSamples-w.samples {
+	if int64(len(pcm)) > w.Limit()-w.samples {
 		return ErrTooLong
 	}
 	if cap(w.scratch) < 2*len(pcm) {
@@ -187,14 +208,14 @@ func (w *Writer) WriteSilence(n int64) error {
 	if w.closed {
 		return errors.New("wavfile: write after close")
 	}
-	if n < 0 || n > MaxSamples-w.samples {
+	if n < 0 || n > w.Limit()-w.samples {
 		return ErrTooLong
 	}
 	if n >= sparseSilence {
 		if err := w.bw.Flush(); err != nil {
 			return err
 		}
-		end := HeaderSize + 2*(w.samples+n)
+		end := w.hdr + 2*(w.samples+n)
 		if err := w.f.Truncate(end); err != nil {
 			return err
 		}
@@ -213,7 +234,7 @@ func (w *Writer) Flush() error {
 	if err := w.bw.Flush(); err != nil {
 		return err
 	}
-	_, err := w.f.WriteAt(header(w.rate, w.samples)[:HeaderSize], 0)
+	_, err := w.f.WriteAt(header(w.hdr, w.rate, w.samples), 0)
 	return err
 }
 
@@ -228,6 +249,18 @@ func (w *Writer) Sync() error {
 	w.synced = w.samples
 	return nil
 }
+
+// Limit is the most samples this file can hold: MaxSamplesRF64 for a file with the RF64
+// reserve, MaxSamples for a legacy file (44-byte header) written by an earlier version.
+func (w *Writer) Limit() int64 {
+	if w.hdr == LegacyHeaderSize {
+		return MaxSamples
+	}
+	return MaxSamplesRF64
+}
+
+// DataOffset is where the samples start in the file (the header size).
+func (w *Writer) DataOffset() int64 { return w.hdr }
 
 // Samples is the number of samples written (durable or not).
 func (w *Writer) Samples() int64 { return w.samples }
@@ -252,41 +285,95 @@ func (w *Writer) Close() error {
 // 37 h at 16 kHz.
 const maxRIFF = 0xFFFFFFFF
 
-func header(rate int, samples int64) []byte {
-	// Past the 32-bit limit both sizes say 0xFFFFFFFF, the customary "to the end of the file"
-	// (the sizes used to wrap, so a 40 h file claimed 2.7 h). Readers here take the length
-	// from the file size; RF64 would need a ds64 chunk the 44-byte header has no room for.
-	data, riff := uint32(maxRIFF), uint32(maxRIFF)
-	if samples*2 <= maxRIFF-36 {
-		data = uint32(samples * 2)
-		riff = 36 + data
-	}
-	h := make([]byte, HeaderSize)
+// header is the header of a file of the given layout (HeaderSize or LegacyHeaderSize) holding
+// samples 16-bit mono samples.
+//
+// HeaderSize (EBU Tech 3306 §2, ITU-R BS.2088): while the RIFF size fits 32 bits the file is a
+// plain WAV whose first chunk is "JUNK" (28 zero bytes, skipped by every reader); past that the
+// id becomes "RF64", the JUNK chunk becomes "ds64" with the 64-bit RIFF size, data size and
+// sample count, and the 32-bit RIFF and data sizes say 0xFFFFFFFF ("see ds64").
+//
+// LegacyHeaderSize: past the 32-bit limit both sizes say 0xFFFFFFFF, the customary "to the end
+// of the file" (only a file that was already that long when this version opened it; the
+// sizes used to wrap, so a 40 h file claimed 2.7 h).
+func header(hdr int64, rate int, samples int64) []byte {
+	data := samples * 2
+	h := make([]byte, hdr)
 	copy(h[0:], "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], riff)
 	copy(h[8:], "WAVE")
-	copy(h[12:], "fmt ")
-	binary.LittleEndian.PutUint32(h[16:], 16)
-	binary.LittleEndian.PutUint16(h[20:], 1) // PCM
-	binary.LittleEndian.PutUint16(h[22:], 1) // mono
-	binary.LittleEndian.PutUint32(h[24:], uint32(rate))
-	binary.LittleEndian.PutUint32(h[28:], uint32(rate*2))
-	binary.LittleEndian.PutUint16(h[32:], 2)
-	binary.LittleEndian.PutUint16(h[34:], 16)
-	copy(h[36:], "data")
-	binary.LittleEndian.PutUint32(h[40:], data)
+	p := 12
+	riff := hdr - 8 + data
+	if hdr == HeaderSize {
+		if riff <= maxRIFF {
+			copy(h[12:], "JUNK")
+			binary.LittleEndian.PutUint32(h[16:], 28)
+		} else {
+			copy(h[0:], "RF64")
+			copy(h[12:], "ds64")
+			binary.LittleEndian.PutUint32(h[16:], 28)
+			binary.LittleEndian.PutUint64(h[20:], uint64(riff))
+			binary.LittleEndian.PutUint64(h[28:], uint64(data))
+			binary.LittleEndian.PutUint64(h[36:], uint64(samples))
+			binary.LittleEndian.PutUint32(h[44:], 0) // no table
+		}
+		p = 48
+	}
+	copy(h[p:], "fmt ")
+	binary.LittleEndian.PutUint32(h[p+4:], 16)
+	binary.LittleEndian.PutUint16(h[p+8:], 1)  // PCM
+	binary.LittleEndian.PutUint16(h[p+10:], 1) // mono
+	binary.LittleEndian.PutUint32(h[p+12:], uint32(rate))
+	binary.LittleEndian.PutUint32(h[p+16:], uint32(rate*2))
+	binary.LittleEndian.PutUint16(h[p+20:], 2)
+	binary.LittleEndian.PutUint16(h[p+22:], 16)
+	copy(h[p+24:], "data")
+	if riff <= maxRIFF {
+		binary.LittleEndian.PutUint32(h[4:], uint32(riff))
+		binary.LittleEndian.PutUint32(h[p+28:], uint32(data))
+	} else {
+		binary.LittleEndian.PutUint32(h[4:], maxRIFF)
+		binary.LittleEndian.PutUint32(h[p+28:], maxRIFF)
+	}
 	return h
 }
 
-func checkHeader(h []byte, rate int) error {
-	if string(h[0:4]) != "RIFF" || string(h[8:12]) != "WAVE" || string(h[12:16]) != "fmt " || string(h[36:40]) != "data" {
-		return errors.New("not a canonical WAV header written by courtscribe")
+// layout recognises the header of a file this package wrote and returns its size
+// (HeaderSize or LegacyHeaderSize), or 0 for a file too short to hold its header (a crash
+// while the first header was written: nothing durable yet).
+func layout(h []byte, rate int) (int64, error) {
+	if len(h) < LegacyHeaderSize {
+		return 0, nil
 	}
-	if binary.LittleEndian.Uint16(h[20:]) != 1 || binary.LittleEndian.Uint16(h[22:]) != 1 ||
-		binary.LittleEndian.Uint16(h[34:]) != 16 {
+	switch string(h[12:16]) {
+	case "fmt ":
+		return LegacyHeaderSize, checkHeader(h[:LegacyHeaderSize], 12, rate)
+	case "JUNK", "ds64":
+		if len(h) < HeaderSize {
+			return 0, nil
+		}
+		return HeaderSize, checkHeader(h[:HeaderSize], 48, rate)
+	}
+	return 0, errors.New("not a WAV header written by courtscribe")
+}
+
+func checkHeader(h []byte, p int, rate int) error {
+	riffID, junk := string(h[0:4]), string(h[12:16])
+	ok := string(h[8:12]) == "WAVE" && string(h[p:p+4]) == "fmt " && string(h[p+24:p+28]) == "data"
+	switch {
+	case p == 12:
+		ok = ok && riffID == "RIFF"
+	default:
+		ok = ok && ((riffID == "RIFF" && junk == "JUNK") || (riffID == "RF64" && junk == "ds64")) &&
+			binary.LittleEndian.Uint32(h[16:]) == 28
+	}
+	if !ok {
+		return errors.New("not a WAV header written by courtscribe")
+	}
+	if binary.LittleEndian.Uint32(h[p+4:]) != 16 || binary.LittleEndian.Uint16(h[p+8:]) != 1 ||
+		binary.LittleEndian.Uint16(h[p+10:]) != 1 || binary.LittleEndian.Uint16(h[p+22:]) != 16 {
 		return errors.New("WAV is not 16-bit mono PCM")
 	}
-	if got := binary.LittleEndian.Uint32(h[24:]); got != uint32(rate) {
+	if got := binary.LittleEndian.Uint32(h[p+12:]); got != uint32(rate) {
 		return fmt.Errorf("WAV sample rate %d, want %d", got, rate)
 	}
 	return nil

@@ -107,10 +107,12 @@ func TestMultiRoundTrip(t *testing.T) {
 
 func FuzzRead(f *testing.F) {
 	var buf bytes.Buffer
-	buf.Write(header(16000, 2))
+	buf.Write(header(HeaderSize, 16000, 2))
 	buf.Write([]byte{1, 0, 2, 0})
 	f.Add(buf.Bytes())
 	f.Add([]byte("RIFF\x00\x00\x00\x00WAVE"))
+	f.Add(append(header(LegacyHeaderSize, 16000, 2), 1, 0, 2, 0))
+	f.Add(append(header(HeaderSize, 16000, MaxSamples+1)[:HeaderSize], 1, 0, 2, 0)) // RF64 claiming more than present
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) > 1<<16 {
 			return
@@ -126,7 +128,7 @@ func FuzzRead(f *testing.F) {
 func TestHostileChunkAfterDataCostsNoMemory(t *testing.T) {
 	valid := func() *bytes.Buffer {
 		var b bytes.Buffer
-		b.Write(header(16000, 2))
+		b.Write(header(HeaderSize, 16000, 2))
 		b.Write([]byte{1, 0, 2, 0})
 		return &b
 	}
@@ -255,9 +257,14 @@ func TestWriteSilenceLeavesAHole(t *testing.T) {
 	w.Close()
 }
 
+// A legacy file (44-byte header, no RF64 reserve) is capped at the WAV limit; a new file is
+// not (TestRF64Past4GiB).
 func TestWriteBeyondWAVLimitIsRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "seat.wav")
-	w, err := Create(path, 16000)
+	if err := os.WriteFile(path, header(LegacyHeaderSize, 16000, 0), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Open(path, 16000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,11 +290,15 @@ func TestWriteBeyondWAVLimitIsRefused(t *testing.T) {
 // never panics nor reads past the file.
 func FuzzDecoder(f *testing.F) {
 	var buf bytes.Buffer
-	buf.Write(header(16000, 2))
+	buf.Write(header(HeaderSize, 16000, 2))
 	buf.Write([]byte{1, 0, 2, 0})
 	f.Add(buf.Bytes())
 	ext := []byte("RIFF\x00\x00\x00\x00WAVEfmt \x28\x00\x00\x00\xfe\xff\x02\x00\x80\x3e\x00\x00\x00\xee\x02\x00\x06\x00\x18\x00\x16\x00\x18\x00\x03\x00\x00\x00\x01\x00\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71data\x06\x00\x00\x00\x01\x02\x03\x04\x05\x06")
 	f.Add(ext)
+	f.Add(append(header(LegacyHeaderSize, 16000, 2), 1, 0, 2, 0))
+	// The archive's RF64 header (ds64 sizes past 4 GiB) over a short file: truncated, read to
+	// the end of what is there.
+	f.Add(append(header(HeaderSize, 16000, hours40), 1, 0, 2, 0, 3, 0))
 	f.Add([]byte("RF64\xff\xff\xff\xffWAVEds64\x1c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00fmt \x10\x00\x00\x00\x03\x00\x01\x00\x80\x3e\x00\x00\x00\xfa\x00\x00\x04\x00\x20\x00data\xff\xff\xff\xff\x00\x00\x80\x3f"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) > 1<<16 {
