@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
 
 // AudioSource gives a seat's audio for a span of hearing time (16 kHz mono).
@@ -52,10 +53,17 @@ func (a Archive) Audio(ctx context.Context, hearing, seat string, start, end flo
 // maxRange bounds one read (10 minutes); utterances are far shorter.
 const maxRange = 10 * 60 * asr.SampleRate
 
-// ReadRange reads samples start..end (hearing seconds) of a 16 kHz mono 16-bit PCM WAV. The
-// RIFF chunks are walked to find "fmt " and "data"; the data length is taken from the file
-// size (the header of a file being written may lag behind). A range past the end is an error.
-func ReadRange(r io.ReaderAt, start, end float64) ([]int16, error) {
+// ReadSeekerAt is what ReadRange reads from (*os.File, *bytes.Reader).
+type ReadSeekerAt interface {
+	io.ReaderAt
+	io.ReadSeeker
+}
+
+// ReadRange reads samples start..end (hearing seconds) of a 16 kHz mono 16-bit PCM WAV: a plain
+// WAV, the archive's RF64 past 4 GiB, or a file an earlier version left past 4 GiB. The header
+// is parsed by wavfile's Decoder; the samples are read from the file as it is (the header of a
+// file being written may lag behind). A range past the end is an error.
+func ReadRange(r ReadSeekerAt, start, end float64) ([]int16, error) {
 	if !(start >= 0 && end > start && end-start <= maxRange/asr.SampleRate && end < 1e7) { // NaN fails too
 		return nil, fmt.Errorf("archive: bad range %.3f..%.3f s", start, end)
 	}
@@ -63,41 +71,14 @@ func ReadRange(r io.ReaderAt, start, end float64) ([]int16, error) {
 	if s1 <= s0 {
 		return nil, fmt.Errorf("archive: bad range %.3f..%.3f s", start, end)
 	}
-	var hdr [12]byte
-	if _, err := r.ReadAt(hdr[:], 0); err != nil || string(hdr[0:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
-		return nil, errors.New("archive: not a RIFF/WAVE file")
+	d, err := wavfile.NewDecoder(r)
+	if err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
 	}
-	pos := int64(12)
-	fmtOK := false
-	var dataOff int64 = -1
-	for i := 0; i < 64 && dataOff < 0; i++ {
-		var ch [8]byte
-		if _, err := r.ReadAt(ch[:], pos); err != nil {
-			return nil, errors.New("archive: WAV has no data chunk")
-		}
-		size := int64(binary.LittleEndian.Uint32(ch[4:]))
-		switch string(ch[0:4]) {
-		case "fmt ":
-			var fm [16]byte
-			if size < 16 {
-				return nil, errors.New("archive: short fmt chunk")
-			}
-			if _, err := r.ReadAt(fm[:], pos+8); err != nil {
-				return nil, errors.New("archive: short fmt chunk")
-			}
-			format, ch, rate, bits := binary.LittleEndian.Uint16(fm[0:]), binary.LittleEndian.Uint16(fm[2:]), binary.LittleEndian.Uint32(fm[4:]), binary.LittleEndian.Uint16(fm[14:])
-			if format != 1 || ch != 1 || rate != asr.SampleRate || bits != 16 {
-				return nil, fmt.Errorf("archive: WAV is format %d, %d channels, %d Hz, %d bit; want PCM mono 16 kHz 16 bit", format, ch, rate, bits)
-			}
-			fmtOK = true
-		case "data":
-			dataOff = pos + 8
-		}
-		pos += 8 + size + size&1
+	if f := d.Format(); f.Float || f.Bits != 16 || f.Channels != 1 || f.SampleRate != asr.SampleRate {
+		return nil, fmt.Errorf("archive: WAV is %s; want PCM mono 16 kHz 16 bit", f)
 	}
-	if !fmtOK || dataOff < 0 {
-		return nil, errors.New("archive: WAV lacks fmt or data chunk")
-	}
+	dataOff := d.DataOffset()
 	n := s1 - s0
 	var last [1]byte
 	if _, err := r.ReadAt(last[:], dataOff+2*s1-1); err != nil { // before allocating the range

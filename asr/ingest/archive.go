@@ -186,6 +186,7 @@ type seatStore struct {
 	gaps    *os.File
 	state   *os.File
 	samples int64 // durable, aligned sample count of every seat
+	limit   int64 // the most samples every seat file can hold (wavfile.Writer.Limit)
 	lastSeq uint64
 	gapList []GapRecord
 }
@@ -203,12 +204,14 @@ func openStore(dir string, info HearingInfo) (st *seatStore, truncated int64, er
 		return nil, 0, err
 	}
 	minN := int64(-1)
+	st.limit = wavfile.MaxSamplesRF64
 	for _, seat := range info.Seats {
 		w, err := wavfile.Open(filepath.Join(dir, AudioDir, seat.Name+".wav"), wire.SampleRate)
 		if err != nil {
 			return nil, 0, fmt.Errorf("open seat %s: %w", seat.Name, err)
 		}
 		st.writers = append(st.writers, w)
+		st.limit = min(st.limit, w.Limit())
 		if n := w.Samples(); minN < 0 || n < minN {
 			minN = n
 		}
@@ -342,13 +345,22 @@ func buildManifest(dir string, info HearingInfo, gaps []GapRecord, closed time.T
 		if err != nil {
 			return nil, err
 		}
+		d, err := wavfile.NewDecoder(f) // where the samples start: RF64 reserve or legacy header
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("seat %s: %w", seat.Name, err)
+		}
+		off := d.DataOffset()
 		h := sha256.New()
-		n, err := io.Copy(h, f)
+		var n int64
+		if _, err = f.Seek(0, io.SeekStart); err == nil {
+			n, err = io.Copy(h, f)
+		}
 		f.Close()
 		if err != nil {
 			return nil, err
 		}
-		samples := (n - wavfile.HeaderSize) / 2
+		samples := (n - off) / 2
 		m.Files = append(m.Files, ManifestFileEntry{Seat: seat.Name, Path: rel, SHA256: hex.EncodeToString(h.Sum(nil)),
 			Bytes: n, Samples: samples, DurationSeconds: float64(samples) / wire.SampleRate})
 		m.Samples = samples

@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
+	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
@@ -262,7 +263,7 @@ func TestOversizedMessage(t *testing.T) {
 	eventually(t, 5*time.Second, "too_large counted", func() bool {
 		return strings.Contains(metricsText(t, r), `courtscribe_ingest_errors_total{code="message_too_large"} 1`)
 	})
-	if b := seatBytes(t, r.dir, w.Hearing); len(b) != 2*44 {
+	if b := seatBytes(t, r.dir, w.Hearing); len(b) != 2*wavfile.HeaderSize {
 		t.Fatalf("oversized message wrote %d bytes", len(b))
 	}
 }

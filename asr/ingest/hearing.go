@@ -98,6 +98,7 @@ type hearing struct {
 	actEpoch  time.Time // the ConnectedAt the activity was gathered under
 
 	st        *seatStore         // owned by run()
+	fileLimit int64              // the most samples every seat file can hold (set once)
 	events    chan listenerEvent // nil without a listener; closed when run ends
 	delivered chan struct{}      // closed when every event reached the listener
 	stop      chan struct{}
@@ -109,7 +110,7 @@ func newHearing(s *Server, dir string, info HearingInfo, st *seatStore) *hearing
 	h := &hearing{info: info, dir: dir, srv: s, st: st,
 		log:  s.log.With("hearing", info.Hearing),
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
-		accepted: st.samples, durable: st.samples, lastSeq: st.lastSeq, gapCount: len(st.gapList)}
+		accepted: st.samples, durable: st.samples, lastSeq: st.lastSeq, gapCount: len(st.gapList), fileLimit: st.limit}
 	h.delivered = make(chan struct{})
 	if s.listener != nil {
 		h.events = make(chan listenerEvent, s.cfg.ListenerQueue)
@@ -153,8 +154,12 @@ func (h *hearing) submit(c *conn, f *wire.Frame, recv time.Time) (submitResult, 
 	if f.Channels != len(h.info.Seats) {
 		return 0, &wire.Error{Type: wire.TypeError, Code: wire.CodeBadFrame, Message: fmt.Sprintf("frame seq %d has %d channels, the hearing has %d seats", f.Seq, f.Channels, len(h.info.Seats))}
 	}
-	if f.End() > h.srv.cfg.MaxSeatSamples {
-		return 0, &wire.Error{Type: wire.TypeError, Code: wire.CodeTooLarge, Message: fmt.Sprintf("frame seq %d ends at sample %d, past the seat file limit of %d samples (%.1f h): close this hearing and record on in a new one", f.Seq, f.End(), h.srv.cfg.MaxSeatSamples, float64(h.srv.cfg.MaxSeatSamples)/wire.SampleRate/3600)}
+	if limit := min(h.srv.cfg.MaxSeatSamples, h.fileLimit); f.End() > limit {
+		why := ""
+		if h.fileLimit < h.srv.cfg.MaxSeatSamples {
+			why = ", the WAV limit of a seat file created by an earlier version without the RF64 reserve"
+		}
+		return 0, &wire.Error{Type: wire.TypeError, Code: wire.CodeTooLarge, Message: fmt.Sprintf("frame seq %d ends at sample %d, past the seat file limit of %d samples (%.1f h%s): close this hearing and record on in a new one", f.Seq, f.End(), limit, float64(limit)/wire.SampleRate/3600, why)}
 	}
 	if f.FirstSample > h.accepted {
 		return 0, &wire.Error{Type: wire.TypeError, Code: wire.CodeOutOfOrder, Message: fmt.Sprintf("frame seq %d starts at sample %d but the server holds samples up to %d: frames must be contiguous", f.Seq, f.FirstSample, h.accepted)}

@@ -69,7 +69,10 @@ type Config struct {
 	// FirstGap is the gap allowance of a hearing that has no stored audio yet (default
 	// DefaultFirstGap).
 	FirstGap time.Duration
-	// MaxSeatSamples caps each seat file (default wavfile.MaxSamples, the WAV limit of ~37 h).
+	// MaxSeatSamples caps each seat file (default DefaultMaxSeatSamples, 7 days of hearing
+	// time; gaps in it are holes). New seat files turn into RF64 past 4 GiB (~37 h); a seat
+	// file an earlier version created without the RF64 reserve stays capped at the WAV limit
+	// (wavfile.MaxSamples), whatever this says.
 	MaxSeatSamples int64
 	// DiskReserve is how many bytes of the data directory's file system audio leaves free for
 	// the hearing record (SQLite: edits, sign-ins, signatures): below it audio is refused
@@ -109,13 +112,16 @@ const (
 	DefaultFirstGap    = 5 * time.Minute
 	GapSlack           = 2 * time.Minute
 	DefaultDiskReserve = 256 << 20
+	// DefaultMaxSeatSamples is 7 days of hearing time per seat file (19 GB of real audio at
+	// most; gaps take no disk).
+	DefaultMaxSeatSamples = 7 * 24 * 3600 * wire.SampleRate
 )
 
 // DefaultConfig returns the defaults for a data directory.
 func DefaultConfig(dataDir string) Config {
 	return Config{DataDir: dataDir, HelloTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
 		WriteTimeout: 10 * time.Second, TakeoverTimeout: 5 * time.Second, ListenerQueue: DefaultListenerQueue,
-		MaxGap: DefaultMaxGap, FirstGap: DefaultFirstGap, MaxSeatSamples: wavfile.MaxSamples,
+		MaxGap: DefaultMaxGap, FirstGap: DefaultFirstGap, MaxSeatSamples: DefaultMaxSeatSamples,
 		TokenRecheck: 500 * time.Millisecond}
 }
 
@@ -172,9 +178,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.FirstGap <= 0 {
 		cfg.FirstGap = d.FirstGap
 	}
-	if cfg.MaxSeatSamples <= 0 || cfg.MaxSeatSamples > wavfile.MaxSamples {
-		cfg.MaxSeatSamples = wavfile.MaxSamples
+	if cfg.MaxSeatSamples <= 0 {
+		cfg.MaxSeatSamples = d.MaxSeatSamples
 	}
+	cfg.MaxSeatSamples = min(cfg.MaxSeatSamples, wavfile.MaxSamplesRF64)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -15,6 +15,7 @@ package wavfile
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -377,4 +378,37 @@ func checkHeader(h []byte, p int, rate int) error {
 		return fmt.Errorf("WAV sample rate %d, want %d", got, rate)
 	}
 	return nil
+}
+
+// Snapshot reads a seat file that may be being appended to as a consistent file: its header
+// (plain WAV, or RF64 past 4 GiB) with the sizes of the whole samples present now, then those
+// samples; n is the byte count. ok is false for a file that is not one this package wrote
+// (or not yet a whole header): the caller copies it as it is. f's offset is left anywhere.
+func Snapshot(f *os.File) (r io.Reader, n int64, ok bool, err error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, false, err
+	}
+	var h [HeaderSize]byte
+	k, err := f.ReadAt(h[:], 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, 0, false, err
+	}
+	if k < LegacyHeaderSize {
+		return nil, 0, false, nil
+	}
+	p := 12
+	if s := string(h[12:16]); s == "JUNK" || s == "ds64" {
+		p = 48
+	}
+	if k < p+32 {
+		return nil, 0, false, nil
+	}
+	rate := int(binary.LittleEndian.Uint32(h[p+12:]))
+	hdr, err := layout(h[:k], rate)
+	if err != nil || hdr == 0 || st.Size() < hdr {
+		return nil, 0, false, nil
+	}
+	data := (st.Size() - hdr) &^ 1
+	return io.MultiReader(bytes.NewReader(header(hdr, rate, data/2)), io.NewSectionReader(f, hdr, data)), hdr + data, true, nil
 }

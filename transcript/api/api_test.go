@@ -435,3 +435,81 @@ func TestAudioRangeFromLiveArchiveFile(t *testing.T) {
 		t.Fatalf("served %d Hz, %d frames, first sample %d", a.SampleRate, a.Frames(), a.Channels[0][0])
 	}
 }
+
+// TestAudioRangeAt30And40Hours (issue 11, low: "the API refuses audio past 2.7 h"): a 40 h
+// seat file, RF64 past 4 GiB as the archive writes it (the gaps are holes), is served through
+// the real HTTP API sample-exact at 30 h and at its very end; a range past the end is 416.
+func TestAudioRangeAt30And40Hours(t *testing.T) {
+	r := newRig(t)
+	r.hearing("h1", 1)
+	path := r.dir + "/hearings/h1/audio/plaintiff.wav"
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const at30, at40 = 30 * 3600 * 16000, 40 * 3600 * 16000
+	mark := func(n int, base int16) []int16 {
+		p := make([]int16, n)
+		for i := range p {
+			p[i] = base + int16(i)
+		}
+		return p
+	}
+	w, err := wavfile.Create(path, 16000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []func() error{
+		func() error { return w.Write(mark(16000, 1)) },
+		func() error { return w.WriteSilence(at30 - 16000) },
+		func() error { return w.Write(mark(16000, -20000)) }, // 30:00:00 – 30:00:01
+		func() error { return w.WriteSilence(at40 - 16000 - w.Samples()) },
+		func() error { return w.Write(mark(16000, 5000)) }, // the last second: 39:59:59 – 40:00:00
+		w.Close,
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			t.Skipf("no sparse 4.6 GB file here: %v", err)
+		}
+	}
+	var hdr [4]byte
+	if f, err := os.Open(path); err == nil {
+		f.ReadAt(hdr[:], 0)
+		f.Close()
+	}
+	if string(hdr[:]) != "RF64" {
+		t.Fatalf("the 40 h archive file is %q, want RF64", hdr)
+	}
+	c := r.login("zhaoliu")
+	get := func(start, end string) (int, []int16) {
+		t.Helper()
+		code, b := c.raw("GET", "/api/hearings/h1/audio/plaintiff?start="+start+"&end="+end, nil, nil)
+		if code != 200 {
+			return code, nil
+		}
+		a, err := wavfile.Read(bytes.NewReader(b))
+		if err != nil || a.SampleRate != 16000 {
+			t.Fatalf("served range %s–%s is not a 16 kHz WAV: %v", start, end, err)
+		}
+		return code, a.Channels[0]
+	}
+	check := func(start, end string, want []int16) {
+		t.Helper()
+		code, got := get(start, end)
+		if code != 200 || len(got) != len(want) {
+			t.Fatalf("%s–%s s: %d, %d samples, want %d", start, end, code, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s–%s s: sample %d = %d, want %d", start, end, i, got[i], want[i])
+			}
+		}
+	}
+	check("0", "0.5", mark(8000, 1))
+	check("108000", "108001", mark(16000, -20000))                                     // 30 h
+	check("107999.5", "108000.25", append(make([]int16, 8000), mark(4000, -20000)...)) // across the hole's end
+	check("143999", "144000", mark(16000, 5000))                                       // the last second of 40 h
+	check("143999.5", "144010", mark(16000, 5000)[8000:])                              // clipped at the end
+	if code, _ := get("144000", "144001"); code != http.StatusRequestedRangeNotSatisfiable {
+		t.Fatalf("a range after the end of a 40 h file: %d, want 416", code)
+	}
+}

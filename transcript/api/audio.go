@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
 )
@@ -22,60 +22,21 @@ type pcmLayout struct {
 	dataSize int64 // bytes of samples available now (a live file grows)
 }
 
-// parseWAV finds the data chunk of a 16-bit mono PCM WAV (RIFF, Microsoft 1991). The data
-// chunk's declared size may lag behind a file still being written, so the available size is
-// what the file holds, capped by a nonzero declared size of a finished file.
+// parseWAV finds the samples of a 16-bit mono PCM archive file with wavfile's Decoder: a plain
+// WAV, the archive's RF64 past 4 GiB (sizes from its ds64 chunk), or a file an earlier version
+// left past 4 GiB (0xFFFFFFFF or wrapped sizes: to the end of the file). The declared size may
+// lag behind a file still being written; then what it declares is served (as before), and a
+// header that says 0 is read to the end of the file.
 func parseWAV(r io.ReaderAt, fileSize int64) (pcmLayout, error) {
-	var hdr [12]byte
-	if _, err := r.ReadAt(hdr[:], 0); err != nil {
-		return pcmLayout{}, errors.New("not a WAV file")
+	d, err := wavfile.NewDecoder(io.NewSectionReader(r, 0, fileSize))
+	if err != nil {
+		return pcmLayout{}, err
 	}
-	if string(hdr[0:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
-		return pcmLayout{}, errors.New("not a RIFF/WAVE file")
+	f := d.Format()
+	if f.Float || f.Bits != 16 || f.ValidBits != 16 || f.Channels != 1 {
+		return pcmLayout{}, fmt.Errorf("unsupported WAV (%s)", f)
 	}
-	var l pcmLayout
-	gotFmt := false
-	off := int64(12)
-	for i := 0; i < 64 && off+8 <= fileSize; i++ {
-		var ch [8]byte
-		if _, err := r.ReadAt(ch[:], off); err != nil {
-			return pcmLayout{}, err
-		}
-		size := int64(binary.LittleEndian.Uint32(ch[4:8]))
-		body := off + 8
-		switch string(ch[0:4]) {
-		case "fmt ":
-			if size < 16 {
-				return pcmLayout{}, errors.New("short fmt chunk")
-			}
-			var f [16]byte
-			if _, err := r.ReadAt(f[:], body); err != nil {
-				return pcmLayout{}, err
-			}
-			format, chans := binary.LittleEndian.Uint16(f[0:2]), binary.LittleEndian.Uint16(f[2:4])
-			rate, bits := binary.LittleEndian.Uint32(f[4:8]), binary.LittleEndian.Uint16(f[14:16])
-			if format != 1 || chans != 1 || bits != 16 || rate < 1000 || rate > 384000 {
-				return pcmLayout{}, fmt.Errorf("unsupported WAV (format %d, %d channels, %d bits)", format, chans, bits)
-			}
-			l.rate, gotFmt = int(rate), true
-		case "data":
-			if !gotFmt {
-				return pcmLayout{}, errors.New("WAV data before fmt")
-			}
-			l.dataOff = body
-			avail := fileSize - body
-			// A declared size caps a finished file, unless it cannot be right: 0xFFFFFFFF
-			// ("to the end") or a file past the 32-bit limit, whose size field wrapped
-			// (a 40 h seat used to claim 2.7 h).
-			if size > 0 && size < avail && size != 0xFFFFFFFF && avail <= 0xFFFFFFFF {
-				avail = size
-			}
-			l.dataSize = avail &^ 1
-			return l, nil
-		}
-		off = body + size + size&1
-	}
-	return pcmLayout{}, errors.New("WAV has no data chunk")
+	return pcmLayout{rate: f.SampleRate, dataOff: d.DataOffset(), dataSize: d.Frames() * 2}, nil
 }
 
 // wavHeader is a canonical 44-byte header for n bytes of 16-bit mono PCM.

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/transcript"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
@@ -521,35 +522,23 @@ func storeObject(dest, src string, live bool, dirs map[string]bool) (sum string,
 	return sum, n, n, nil
 }
 
-// wavPrefix reads a WAV that is being appended to as a consistent file: its canonical header
-// with the sizes of the whole samples present now, then those samples. A file that is not a
-// canonical WAV is copied as it is.
+// wavPrefix reads a WAV that is being appended to as a consistent file: its header (plain
+// WAV, RF64 past 4 GiB, or the 44-byte header of an earlier version) with the sizes of the
+// whole samples present now, then those samples (wavfile.Snapshot). A file that is not a seat
+// file is copied as it is.
 func wavPrefix(f *os.File) (io.Reader, error) {
+	r, _, ok, err := wavfile.Snapshot(f)
+	if err != nil || ok {
+		return r, err
+	}
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	var h [44]byte
-	if st.Size() < 44 {
-		return io.LimitReader(f, st.Size()), nil
-	}
-	if _, err := io.ReadFull(f, h[:]); err != nil {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	if string(h[0:4]) != "RIFF" || string(h[8:12]) != "WAVE" || string(h[36:40]) != "data" {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, err
-		}
-		return io.LimitReader(f, st.Size()), nil
-	}
-	data := (st.Size() - 44) &^ 1
-	putLE32(h[4:], uint32(36+data))
-	putLE32(h[40:], uint32(data))
-	return io.MultiReader(strings.NewReader(string(h[:])), io.LimitReader(f, data)), nil
-}
-
-func putLE32(b []byte, v uint32) {
-	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	return io.LimitReader(f, st.Size()), nil
 }
 
 // vacuumInto writes a consistent copy of the database at src to dst (SQLite's VACUUM INTO

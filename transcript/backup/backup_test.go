@@ -254,7 +254,7 @@ func TestBackupRestoreRoundTripAndIncremental(t *testing.T) {
 	w.Write(make([]int16, 1600))
 	w.Close()
 	m3 := r.backup(t, dest)
-	if got := countObjects(t, dest); got != objs+1 || m3.NewBytes != m3.Database.Bytes+48000*2+3200+44 {
+	if got := countObjects(t, dest); got != objs+1 || m3.NewBytes != m3.Database.Bytes+48000*2+3200+wavfile.HeaderSize {
 		t.Fatalf("after live audio grew: objects %d → %d, wrote %d (record %d)", objs, got, m3.NewBytes, m3.Database.Bytes)
 	}
 	snaps, _ := Snapshots(dest)
