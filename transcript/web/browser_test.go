@@ -78,6 +78,7 @@ type rig struct {
 
 	status *statusFake
 	down   atomic.Bool // the server is "down": every request's connection is dropped
+	lives  atomic.Int64 // live feed (websocket) requests seen
 }
 
 // journeyLines is what the journeys' agent replay says, in order.
@@ -159,6 +160,9 @@ func newRig(t *testing.T) *rig {
 			}
 			w.WriteHeader(http.StatusBadGateway)
 			return
+		}
+		if strings.HasSuffix(req.URL.Path, "/live") {
+			r.lives.Add(1)
 		}
 		hold := r.takeHold(req.URL.Path)
 		if hold == nil {

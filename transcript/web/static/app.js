@@ -152,7 +152,13 @@
     $("#main").innerHTML = '<form class="card login" id="loginForm"><h1>' + esc(t("app")) + "</h1>" +
       '<label for="lu">' + esc(t("user")) + '</label><input id="lu" name="name" autocomplete="username" required>' +
       '<label for="lp">' + esc(t("password")) + '</label><input id="lp" name="password" type="password" autocomplete="current-password" required>' +
+      '<p id="loginNote" class="err" role="alert" hidden></p>' +
       '<p id="loginErr" class="err" role="alert" hidden></p><button type="submit">' + esc(t("signin")) + "</button></form>";
+    if (S.loginNotice) {
+      $("#loginNote").textContent = S.loginNotice;
+      $("#loginNote").hidden = false;
+      S.loginNotice = "";
+    }
     $("#lu").focus();
     $("#loginForm").addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -482,11 +488,32 @@
         window.csLastEvent = H.cursor;
       } else if (f.type === "caught_up") { H.caughtUp = true; }
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (!H || H.closed || H.ws !== ws) return;
+      // 1008 (policy violation): the server ended the feed because the session ended (signed
+      // out elsewhere, account disabled, password changed, expired). Retrying cannot help.
+      if (ev.code === 1008) { sessionEnded(); return; }
       H.online = false; renderOnline();
-      H.reconnect = setTimeout(connect, 1000);
+      H.reconnect = setTimeout(async () => {
+        if (!H || H.closed || H.ws !== ws) return;
+        // A close that lost its 1008 (a proxy, a dropped link) must not become a reconnect
+        // storm either: a session the server no longer knows is the same ending.
+        let r = null;
+        try { r = await fetch("/api/session", { credentials: "same-origin" }); } catch (e) { r = null; }
+        if (!H || H.closed || H.ws !== ws) return;
+        if (r && r.status === 401) { sessionEnded(); return; }
+        connect();
+      }, 1000);
     };
+  }
+
+  // sessionEnded stops the live feed for good and goes to the sign-in screen with the reason,
+  // in the language the user was reading.
+  function sessionEnded() {
+    S.loginNotice = t("sessionEnded");
+    if (H) { H.closed = true; clearTimeout(H.reconnect); }
+    S.me = null;
+    go("#/login");
   }
 
   function renderOnline() {
