@@ -77,7 +77,7 @@ type rig struct {
 	holds  map[string]chan struct{} // see holdAnswer
 
 	status *statusFake
-	down   atomic.Bool // the server is "down": every request's connection is dropped
+	down   atomic.Bool  // the server is "down": every request's connection is dropped
 	lives  atomic.Int64 // live feed (websocket) requests seen
 }
 
