@@ -29,6 +29,8 @@ import (
 	"net"
 	"os"
 	"sync"
+
+	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
 
 // Rate is the system's sample rate (16 kHz).
@@ -225,9 +227,11 @@ func HashPCM(pcm []int16) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// HashSeatWAV streams a mono 16-bit WAV (an archived seat) and returns the SHA-256 of its PCM
-// and its length in samples. The data chunk must fill the file exactly as its header says: a
-// header that disagrees with the data is an error, not a guess.
+// HashSeatWAV streams a mono 16-bit WAV (an archived seat: plain WAV, or RF64 past 4 GiB) and
+// returns the SHA-256 of its PCM and its length in samples. The header is parsed by wavfile's
+// Decoder; the data chunk must fill the file exactly as the header says (its 32-bit size, or
+// the ds64 size of an RF64 file): a header that disagrees with the data is an error, not a
+// guess.
 func HashSeatWAV(path string) (string, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -238,54 +242,37 @@ func HashSeatWAV(path string) (string, int64, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	r := bufio.NewReaderSize(f, 1<<20)
-	var hdr [12]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[0:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
-		return "", 0, fmt.Errorf("%s: not a RIFF/WAVE file", path)
+	d, err := wavfile.NewDecoder(f)
+	if err != nil {
+		return "", 0, fmt.Errorf("%s: %w", path, err)
 	}
-	off := int64(12)
-	channels, bits := 0, 0
-	for {
-		var ch [8]byte
-		if _, err := io.ReadFull(r, ch[:]); err != nil {
-			return "", 0, fmt.Errorf("%s: no data chunk", path)
-		}
-		off += 8
-		size := int64(binary.LittleEndian.Uint32(ch[4:]))
-		switch string(ch[0:4]) {
-		case "fmt ":
-			if size < 16 || size > 1024 {
-				return "", 0, fmt.Errorf("%s: fmt chunk of %d bytes", path, size)
-			}
-			b := make([]byte, size+size%2)
-			if _, err := io.ReadFull(r, b); err != nil {
-				return "", 0, fmt.Errorf("%s: %w", path, err)
-			}
-			channels, bits = int(binary.LittleEndian.Uint16(b[2:])), int(binary.LittleEndian.Uint16(b[14:]))
-			off += int64(len(b))
-		case "data":
-			if channels != 1 || bits != 16 {
-				return "", 0, fmt.Errorf("%s: %d channels of %d bits, want mono 16-bit", path, channels, bits)
-			}
-			if rest := st.Size() - off; rest != size {
-				return "", 0, fmt.Errorf("%s: header says %d data bytes, the file holds %d", path, size, rest)
-			}
-			h := sha256.New()
-			n, err := io.Copy(h, r)
-			if err != nil {
-				return "", 0, fmt.Errorf("%s: %w", path, err)
-			}
-			if n != size || n%2 != 0 {
-				return "", 0, fmt.Errorf("%s: %d data bytes read, want %d", path, n, size)
-			}
-			return hex.EncodeToString(h.Sum(nil)), n / 2, nil
-		default:
-			if _, err := r.Discard(int(size + size%2)); err != nil {
-				return "", 0, fmt.Errorf("%s: %w", path, err)
-			}
-			off += size + size%2
-		}
+	fm := d.Format()
+	if fm.Channels != 1 || fm.Bits != 16 || fm.Float {
+		return "", 0, fmt.Errorf("%s: %d channels of %d bits, want mono 16-bit", path, fm.Channels, fm.Bits)
 	}
+	var raw [4]byte
+	if _, err := f.ReadAt(raw[:], d.DataOffset()-4); err != nil {
+		return "", 0, fmt.Errorf("%s: %w", path, err)
+	}
+	size := int64(binary.LittleEndian.Uint32(raw[:]))
+	if fm.Container == "RF64" && size == 0xFFFFFFFF {
+		size = 2 * d.Declared()
+	}
+	if rest := st.Size() - d.DataOffset(); rest != size || d.Truncated() || d.Declared() != d.Frames() {
+		return "", 0, fmt.Errorf("%s: header says %d data bytes, the file holds %d", path, size, rest)
+	}
+	if _, err := f.Seek(d.DataOffset(), io.SeekStart); err != nil {
+		return "", 0, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(bufio.NewReaderSize(f, 1<<20), size))
+	if err != nil {
+		return "", 0, fmt.Errorf("%s: %w", path, err)
+	}
+	if n != size || n%2 != 0 {
+		return "", 0, fmt.Errorf("%s: %d data bytes read, want %d", path, n, size)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n / 2, nil
 }
 
 // Link is a loopback TCP forwarder between agents and a server that can cut every connection

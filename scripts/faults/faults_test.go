@@ -1,6 +1,9 @@
 package faults
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
@@ -104,6 +107,13 @@ func FuzzHashSeatWAV(f *testing.F) {
 	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEfmt \xff\xff\xff\xff"))
 	f.Add([]byte{})
 	dir := f.TempDir()
+	// A seat file as the archive writes it now (80-byte header with the RF64 reserve).
+	if w, err := wavfile.Create(filepath.Join(dir, "seed.wav"), Rate); err == nil {
+		w.Write([]int16{1, 2})
+		w.Close()
+		b, _ := os.ReadFile(filepath.Join(dir, "seed.wav"))
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := filepath.Join(dir, "in.wav")
 		if err := os.WriteFile(p, b, 0o644); err != nil {
@@ -111,4 +121,45 @@ func FuzzHashSeatWAV(f *testing.F) {
 		}
 		HashSeatWAV(p)
 	})
+}
+
+// TestHashSeatWAVRF64: the suite's archive check reads a 40 h RF64 seat file (sparse) and a
+// legacy 44-byte header file, and refuses an RF64 file whose ds64 size disagrees with it.
+func TestHashSeatWAVRF64(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "seat.wav")
+	w, err := wavfile.Create(path, Rate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 40 * 3600 * Rate
+	if err := w.WriteSilence(n); err != nil {
+		t.Skipf("no sparse 4.6 GB file here: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The hash of 2n zero bytes, fed in 1 MiB pieces.
+	h := sha256.New()
+	block := make([]byte, 1<<20)
+	for left := int64(2 * n); left > 0; left -= int64(len(block)) {
+		h.Write(block[:min(int64(len(block)), left)])
+	}
+	sum, got, err := HashSeatWAV(path)
+	if err != nil || got != n || sum != hex.EncodeToString(h.Sum(nil)) {
+		t.Fatalf("40 h RF64 seat: %s, %d samples, %v", sum, got, err)
+	}
+	f, _ := os.OpenFile(path, os.O_WRONLY, 0)
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], 2*n+2)
+	f.WriteAt(b[:], 28) // ds64 data size two bytes more than the file holds
+	f.Close()
+	if _, _, err := HashSeatWAV(path); err == nil {
+		t.Fatal("an RF64 file shorter than its ds64 size was accepted")
+	}
+	legacy := filepath.Join(dir, "legacy.wav")
+	os.WriteFile(legacy, append(wavHeader(1, 2), 7, 0, 8, 0), 0o600)
+	if sum, got, err := HashSeatWAV(legacy); err != nil || got != 2 || sum != HashPCM([]int16{7, 8}) {
+		t.Fatalf("legacy seat: %s, %d, %v", sum, got, err)
+	}
 }
