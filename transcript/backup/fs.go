@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -88,6 +89,49 @@ func (hw *hashingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// sparseWriter writes to a new file, leaving holes for long runs of zeros: the gaps in a seat
+// file (holes in the archive, issue 11) stay holes in its backup copy and in a restored file,
+// so a 40 h seat with a night's recess does not take its apparent size on the backup disk.
+// The file's bytes are the same as if the zeros had been written.
+type sparseWriter struct {
+	f   *os.File
+	off int64 // bytes written or skipped
+	end int64 // bytes really written (the file's size before finish)
+}
+
+// sparseBlock is the granularity of holes: a block of zeros this long is skipped.
+const sparseBlock = 64 << 10
+
+var zeroBlock [sparseBlock]byte
+
+func (w *sparseWriter) Write(p []byte) (int, error) {
+	done := 0
+	for done < len(p) {
+		q := p[done:min(len(p), done+sparseBlock)]
+		if len(q) == sparseBlock && bytes.Equal(q, zeroBlock[:]) {
+			w.off += int64(len(q))
+			done += len(q)
+			continue
+		}
+		n, err := w.f.WriteAt(q, w.off)
+		w.off += int64(n)
+		w.end = w.off
+		done += n
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// finish extends the file over a hole at its end.
+func (w *sparseWriter) finish() error {
+	if w.off > w.end {
+		return w.f.Truncate(w.off)
+	}
+	return nil
+}
+
 // copyToTemp copies r into a new synced temporary file in dir and returns its name, SHA-256
 // and size. The caller renames or removes it.
 func copyToTemp(dir string, r io.Reader, mode os.FileMode) (tmp, sum string, n int64, err error) {
@@ -102,9 +146,14 @@ func copyToTemp(dir string, r io.Reader, mode os.FileMode) (tmp, sum string, n i
 			os.Remove(tmp)
 		}
 	}()
-	hw := &hashingWriter{w: f, h: sha256.New()}
+	sw := &sparseWriter{f: f}
+	hw := &hashingWriter{w: sw, h: sha256.New()}
 	buf := make([]byte, 1<<20)
-	if _, err = io.CopyBuffer(hw, r, buf); err != nil {
+	// struct{io.Reader} hides an *os.File's WriteTo, which would copy in 32 KiB pieces.
+	if _, err = io.CopyBuffer(hw, struct{ io.Reader }{r}, buf); err != nil {
+		return "", "", 0, err
+	}
+	if err = sw.finish(); err != nil {
 		return "", "", 0, err
 	}
 	if err = f.Sync(); err != nil {

@@ -2,10 +2,13 @@ package backup
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/courtscribe/courtscribe/capture/wavfile"
@@ -57,5 +60,64 @@ func TestLivePrefixOfRF64SeatFile(t *testing.T) {
 	// of holes here.
 	if _, size, ok, err := wavfile.Snapshot(f); err != nil || !ok || size != wavfile.HeaderSize+2*n {
 		t.Fatalf("snapshot of %d bytes (%v, %v), want %d", size, ok, err, wavfile.HeaderSize+2*n)
+	}
+}
+
+// TestCopyKeepsHoles: a seat file's gaps are holes in the archive; its backup object and a
+// restored copy keep them (same bytes and SHA-256, little disk), instead of writing the zeros.
+func TestCopyKeepsHoles(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "judge.wav")
+	w, err := wavfile.Create(p, 16000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]int16{1, 2, 3})
+	w.WriteSilence(30 * 60 * 16000) // a 30 min recess: 57.6 MB of zeros as a hole
+	w.Write([]int16{4, 5, 6})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256(src)
+	blocks := func(path string) int64 {
+		var st syscall.Stat_t
+		if err := syscall.Stat(path, &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Blocks * 512
+	}
+	if blocks(p) > 1<<20 {
+		t.Skipf("this file system keeps no holes (%d bytes on disk)", blocks(p))
+	}
+	f, _ := os.Open(p)
+	defer f.Close()
+	tmp, sum, n, err := copyToTemp(dir, f, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(tmp)
+	if sum != hex.EncodeToString(want[:]) || n != int64(len(src)) || !bytes.Equal(got, src) {
+		t.Fatalf("copy differs: %d of %d bytes, sum %s", n, len(src), sum)
+	}
+	if used := blocks(tmp); used > 1<<20 {
+		t.Fatalf("a copy of a %d-byte file with a 30 min hole takes %d bytes on disk", len(src), used)
+	}
+	t.Logf("30 min gap: %d bytes, source %d and copy %d bytes on disk", len(src), blocks(p), blocks(tmp))
+	// A file that ends in a hole keeps its length.
+	q := filepath.Join(dir, "tail.wav")
+	w, _ = wavfile.Create(q, 16000)
+	w.Write([]int16{9})
+	w.WriteSilence(10 * 60 * 16000)
+	w.Close()
+	g, _ := os.Open(q)
+	defer g.Close()
+	tmp2, _, n2, err := copyToTemp(dir, g, 0o600)
+	st, _ := os.Stat(tmp2)
+	if err != nil || st.Size() != n2 || n2 != wavfile.HeaderSize+2*(1+10*60*16000) {
+		t.Fatalf("copy of a file ending in a hole: %v, %d bytes, n %d", err, st.Size(), n2)
 	}
 }
