@@ -200,6 +200,9 @@ func TestAudioRange(t *testing.T) {
 func FuzzParseWAV(f *testing.F) {
 	f.Add(append(wavHeader(16000, 4), 1, 2, 3, 4))
 	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEdata\xff\xff\xff\xff"))
+	// The archive's RF64 form (ds64 sizes, 32-bit sizes 0xFFFFFFFF), 16-bit mono, 2 samples.
+	f.Add([]byte("RF64\xff\xff\xff\xffWAVEds64\x1c\x00\x00\x00\x4c\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+		"fmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\x3e\x00\x00\x00\x7d\x00\x00\x02\x00\x10\x00data\xff\xff\xff\xff\x01\x00\x02\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		l, err := parseWAV(strings.NewReader(string(b)), int64(len(b)))
 		if err == nil && (l.dataOff < 12 || l.dataOff+l.dataSize > int64(len(b)) || l.dataSize < 0) {
@@ -511,5 +514,15 @@ func TestAudioRangeAt30And40Hours(t *testing.T) {
 	check("143999.5", "144010", mark(16000, 5000)[8000:])                              // clipped at the end
 	if code, _ := get("144000", "144001"); code != http.StatusRequestedRangeNotSatisfiable {
 		t.Fatalf("a range after the end of a 40 h file: %d, want 416", code)
+	}
+}
+
+// The RF64 seed of FuzzParseWAV is what the archive writes: parseWAV finds its 2 samples.
+func TestParseWAVRF64Seed(t *testing.T) {
+	b := []byte("RF64\xff\xff\xff\xffWAVEds64\x1c\x00\x00\x00\x4c\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+		"fmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\x3e\x00\x00\x00\x7d\x00\x00\x02\x00\x10\x00data\xff\xff\xff\xff\x01\x00\x02\x00")
+	l, err := parseWAV(strings.NewReader(string(b)), int64(len(b)))
+	if err != nil || l.rate != 16000 || l.dataOff != 80 || l.dataSize != 4 {
+		t.Fatalf("layout %+v, %v", l, err)
 	}
 }
