@@ -1,9 +1,12 @@
 // Package wavfile writes 16 kHz, 16-bit mono WAV files that stay valid across a crash.
 //
-// A Writer keeps a canonical 44-byte RIFF/WAVE header (WAVE PCM, see the Microsoft
-// "Multimedia Programming Interface and Data Specifications 1.0", 1991) followed by raw
-// samples. Sync writes the samples, rewrites the two size fields of the header and fsyncs, so
-// after Sync returns the file on disk is a complete, valid WAV of everything written so far.
+// A Writer keeps an 80-byte RIFF/WAVE header (WAVE PCM, see the Microsoft "Multimedia
+// Programming Interface and Data Specifications 1.0", 1991) with a JUNK chunk reserved for
+// RF64 (EBU Tech 3306): past 4 GiB of samples the header becomes RF64 with a ds64 chunk. Raw
+// samples follow. Sync writes the samples, rewrites the header's sizes and fsyncs, so after
+// Sync returns the file on disk is a complete, valid WAV (or RF64) of everything written so
+// far. Files of earlier versions (44-byte header, no reserve) are still appended to, up to
+// the plain WAV limit.
 // Open repairs a file left by a crash: it drops a torn trailing half-sample, rewrites the header
 // from the real data length and positions the writer at the end, so writing resumes where the
 // durable data ends.
