@@ -70,4 +70,17 @@ func TestRevokedSessionGoesToSignIn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+
+	// Signing out with the button also ends the feed with 1008; that is no "session ended"
+	// notice.
+	e.login("zhaoliu")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/zh-1"))
+	e.wait(fmt.Sprintf(`document.querySelector("%s") && document.querySelector("#online.on")`, sel(sg.ID)))
+	e.logout()
+	time.Sleep(1500 * time.Millisecond)
+	var hidden bool
+	e.eval(`document.querySelector("#loginForm") && document.querySelector("#loginNote").hidden`, &hidden)
+	if !hidden {
+		t.Fatal("the sign-in screen after the user's own sign-out says the session ended")
+	}
 }

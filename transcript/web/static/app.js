@@ -1189,7 +1189,10 @@
   // ---- boot
   document.addEventListener("DOMContentLoaded", () => {
     $("#langBtn").addEventListener("click", () => { S.lang = lang() === "zh" ? "en" : "zh"; localStorage.setItem("cs.lang", S.lang); route(); });
-    $("#logoutBtn").addEventListener("click", async () => { await api("POST", "/api/logout", {}); S.me = null; go("#/login"); });
+    $("#logoutBtn").addEventListener("click", async () => {
+      leaveHearing(); // our own sign-out ends the live feed too (1008): not a "session ended" notice
+      await api("POST", "/api/logout", {}); S.me = null; go("#/login");
+    });
     document.addEventListener("keydown", (e) => {
       const tag = e.target.tagName;
       if (e.key === "/" && H && !e.defaultPrevented && tag !== "INPUT" && tag !== "TEXTAREA" && tag !== "SELECT" && !$("#dlg").open) {
