@@ -79,7 +79,9 @@
     let data = null;
     const ct = res.headers.get("Content-Type") || "";
     if (ct.startsWith("application/json")) { try { data = await res.json(); } catch (e) { data = null; } }
-    if (res.status === 401 && path !== "/api/login") { S.me = null; go("#/login"); }
+    // A late 401 (a request of the page just left) while the sign-in form is up must not draw
+    // it again: that would wipe what the user is typing.
+    if (res.status === 401 && path !== "/api/login") { S.me = null; if (location.hash !== "#/login") go("#/login"); }
     return { status: res.status, data };
   }
 
