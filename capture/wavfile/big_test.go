@@ -273,3 +273,55 @@ func slicesEqual(a, b []int16) bool {
 	}
 	return true
 }
+
+// TestSnapshot: the consistent copy of a live seat file (backups) for each layout: a new file
+// (RIFF + JUNK), a legacy 44-byte file, each with a torn half-sample at the end; a foreign
+// file is not ours.
+func TestSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	newer := filepath.Join(dir, "new.wav")
+	w, err := Create(newer, 16000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]int16{1, 2, 3})
+	w.Flush() // header says 3 samples
+	w.Write([]int16{4})
+	w.bw.Flush() // a fourth on disk, header not yet rewritten
+	legacy := filepath.Join(dir, "legacy.wav")
+	os.WriteFile(legacy, append(header(LegacyHeaderSize, 16000, 1), 1, 0, 2, 0, 3, 0, 4, 0), 0o600) // header lags
+	for _, c := range []struct {
+		path string
+		hdr  int64
+	}{{newer, HeaderSize}, {legacy, LegacyHeaderSize}} {
+		af, _ := os.OpenFile(c.path, os.O_WRONLY|os.O_APPEND, 0)
+		af.Write([]byte{9}) // torn
+		af.Close()
+		f, err := os.Open(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, n, ok, err := Snapshot(f)
+		if err != nil || !ok || n != c.hdr+8 {
+			t.Fatalf("%s: %d bytes, ok %v, %v", c.path, n, ok, err)
+		}
+		b, _ := io.ReadAll(r)
+		f.Close()
+		want := append(header(c.hdr, 16000, 4), 1, 0, 2, 0, 3, 0, 4, 0)
+		if string(b) != string(want) {
+			t.Fatalf("%s: snapshot\n%q\nwant\n%q", c.path, b, want)
+		}
+		d, err := NewDecoder(strings.NewReader(string(b)))
+		if err != nil || d.Frames() != 4 {
+			t.Fatalf("%s: snapshot decodes to %d frames: %v", c.path, d.Frames(), err)
+		}
+	}
+	w.Close()
+	foreign := filepath.Join(dir, "x.wav")
+	os.WriteFile(foreign, []byte(strings.Repeat("junk", 30)), 0o600)
+	f, _ := os.Open(foreign)
+	defer f.Close()
+	if _, _, ok, err := Snapshot(f); ok || err != nil {
+		t.Fatalf("foreign file: ok %v, %v", ok, err)
+	}
+}
