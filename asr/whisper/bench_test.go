@@ -106,6 +106,8 @@ func TestBenchASR(t *testing.T) {
 		out, _ := json.Marshal(map[string]any{"mode": "engine", "total_ms": ms(t2.Sub(t0)), "load_ms": ms(t1.Sub(t0)),
 			"process_ms": ms(t2.Sub(t1)), "whisper_full_ms": ms(full), "overhead_ms": ms(overhead)})
 		fmt.Printf("BENCH %s\n", out)
+	case "backfill":
+		benchBackfill(t, model, wavPath, threads)
 	case "pool":
 		benchPool(t, model, wavPath, threads)
 	case "workers":
@@ -522,4 +524,54 @@ func benchPacked(t *testing.T, e *Engine, rooms, workers, threads int, hearingSe
 		"lat_p50_s": q(0.5), "lat_p95_s": q(0.95), "lat_max_s": q(1), "windows": windows,
 		"encodes_per_utt": math.Round(float64(e.Encodes())/float64(total)*100) / 100})
 	fmt.Printf("BENCH %s\n", out)
+}
+
+// benchBackfill decodes one pending 60 s hearing (13 utterances of 2..8 s from the speech
+// file, as backfill finds them) three ways on one worker: one by one with the full window,
+// one by one with audio_ctx fitted, and packed (full window per packed decode).
+func benchBackfill(t *testing.T, model, wavPath string, threads int) {
+	a, err := wavfile.ReadFile(wavPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	speech := a.Channels[0]
+	var reqs []asr.Request
+	audio := 0.0
+	for k := 0; k < 13; k++ {
+		n := (2 + (k*37)%7) * asr.SampleRate
+		off := (k * 24000) % (len(speech) - n)
+		reqs = append(reqs, asr.Request{PCM: speech[off : off+n], Language: "en"})
+		audio += float64(n) / asr.SampleRate
+	}
+	for _, mode := range []string{"full", "fit", "pack"} {
+		cfg := DefaultConfig()
+		cfg.Model, cfg.Workers, cfg.Threads, cfg.Language = model, 1, threads, "en"
+		cfg.AudioCtx = AudioCtxFull
+		if mode == "fit" {
+			cfg.AudioCtx = AudioCtxFit
+		}
+		e, err := NewEngine(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cpu0, t0 := cpuSeconds(), time.Now()
+		var st PackStats
+		if mode == "pack" {
+			if _, st, err = e.TranscribePacked(context.Background(), reqs); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			for _, r := range reqs {
+				if _, err := e.Transcribe(context.Background(), r); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		wall, cpu := time.Since(t0).Seconds(), cpuSeconds()-cpu0
+		out, _ := json.Marshal(map[string]any{"mode": "backfill", "decode": mode, "threads": threads, "utterances": len(reqs),
+			"audio_s": audio, "wall_s": math.Round(wall*100) / 100, "cpu_s": math.Round(cpu*100) / 100,
+			"rtf_cpu": math.Round(cpu/audio*1000) / 1000, "encodes": e.Encodes(), "windows": st.Windows, "fallbacks": st.Fallbacks})
+		fmt.Printf("BENCH %s\n", out)
+		e.Close()
+	}
 }
