@@ -106,6 +106,8 @@ func TestBenchASR(t *testing.T) {
 		out, _ := json.Marshal(map[string]any{"mode": "engine", "total_ms": ms(t2.Sub(t0)), "load_ms": ms(t1.Sub(t0)),
 			"process_ms": ms(t2.Sub(t1)), "whisper_full_ms": ms(full), "overhead_ms": ms(overhead)})
 		fmt.Printf("BENCH %s\n", out)
+	case "backfill":
+		benchBackfill(t, model, wavPath, threads)
 	case "pool":
 		benchPool(t, model, wavPath, threads)
 	case "workers":
@@ -355,6 +357,14 @@ func benchCourtrooms(t *testing.T, model, wavPath string, threads int) {
 		}
 	}
 	sort.Slice(us, func(i, j int) bool { return us[i].u.End < us[j].u.End })
+	if os.Getenv("COURTSCRIBE_BENCH_PACK") == "1" {
+		benchPacked(t, e, rooms, workers, threads, hearingSec, len(us), func(yield func(asr.Utterance, []int16)) {
+			for _, x := range us {
+				yield(x.u, x.pcm)
+			}
+		})
+		return
+	}
 	var mu sync.Mutex
 	submitted := map[string]time.Time{}
 	var lat []float64
@@ -424,4 +434,144 @@ func cpuSeconds() float64 {
 		return math.NaN()
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// benchPacked replays the same schedule with packing: each worker takes everything queued for
+// one hearing (the oldest waiting first) and decodes it with TranscribePacked.
+func benchPacked(t *testing.T, e *Engine, rooms, workers, threads int, hearingSec float64, total int, each func(func(asr.Utterance, []int16))) {
+	type job struct {
+		req asr.Request
+		sub time.Time
+		end float64
+	}
+	var (
+		mu       sync.Mutex
+		cond     = sync.NewCond(&mu)
+		queue    = map[string][]job{}
+		order    []string // hearings in the order their oldest job arrived
+		lat      []float64
+		audioSec float64
+		windows  int
+		finished bool
+		lastEnd  float64
+	)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				for len(order) == 0 && !finished {
+					cond.Wait()
+				}
+				if len(order) == 0 {
+					mu.Unlock()
+					return
+				}
+				h := order[0]
+				order = order[1:]
+				jobs := queue[h]
+				delete(queue, h)
+				mu.Unlock()
+				reqs := make([]asr.Request, len(jobs))
+				for i, j := range jobs {
+					reqs[i] = j.req
+				}
+				if _, st, err := e.TranscribePacked(context.Background(), reqs); err != nil {
+					t.Error(err)
+				} else {
+					mu.Lock()
+					windows += st.Windows
+					for _, j := range jobs {
+						lat = append(lat, time.Since(j.sub).Seconds())
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	cpu0 := cpuSeconds()
+	start := time.Now()
+	each(func(u asr.Utterance, pcm []int16) {
+		time.Sleep(time.Until(start.Add(time.Duration(u.End * float64(time.Second)))))
+		mu.Lock()
+		if _, ok := queue[u.Hearing]; !ok {
+			order = append(order, u.Hearing)
+		}
+		queue[u.Hearing] = append(queue[u.Hearing], job{asr.Request{PCM: pcm, Language: "en"}, time.Now(), u.End})
+		audioSec += u.Duration()
+		lastEnd = u.End
+		cond.Signal()
+		mu.Unlock()
+	})
+	mu.Lock()
+	finished = true
+	cond.Broadcast()
+	mu.Unlock()
+	wg.Wait()
+	wall := time.Since(start).Seconds()
+	if len(lat) != total {
+		t.Fatalf("%d results for %d utterances", len(lat), total)
+	}
+	sort.Float64s(lat)
+	q := func(p float64) float64 { return math.Round(lat[int(math.Ceil(p*float64(len(lat))))-1]*1000) / 1000 }
+	cpu := cpuSeconds() - cpu0
+	out, _ := json.Marshal(map[string]any{"mode": "courtrooms", "audio_ctx": "pack+" + e.cfg.AudioCtx, "courtrooms": rooms, "workers": workers,
+		"threads": threads, "utterances": total, "audio_s": math.Round(audioSec*10) / 10, "replay_wall_s": math.Round(wall*10) / 10,
+		"hearing_s": hearingSec, "drain_s": math.Round((wall-lastEnd)*100) / 100,
+		"cpu_s": math.Round(cpu*100) / 100, "rtf_cpu": math.Round(cpu/audioSec*1000) / 1000,
+		"lat_p50_s": q(0.5), "lat_p95_s": q(0.95), "lat_max_s": q(1), "windows": windows,
+		"encodes_per_utt": math.Round(float64(e.Encodes())/float64(total)*100) / 100})
+	fmt.Printf("BENCH %s\n", out)
+}
+
+// benchBackfill decodes one pending 60 s hearing (13 utterances of 2..8 s from the speech
+// file, as backfill finds them) three ways on one worker: one by one with the full window,
+// one by one with audio_ctx fitted, and packed (full window per packed decode).
+func benchBackfill(t *testing.T, model, wavPath string, threads int) {
+	a, err := wavfile.ReadFile(wavPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	speech := a.Channels[0]
+	var reqs []asr.Request
+	audio := 0.0
+	for k := 0; k < 13; k++ {
+		n := (2 + (k*37)%7) * asr.SampleRate
+		off := (k * 24000) % (len(speech) - n)
+		reqs = append(reqs, asr.Request{PCM: speech[off : off+n], Language: "en"})
+		audio += float64(n) / asr.SampleRate
+	}
+	for _, mode := range []string{"full", "fit", "pack"} {
+		cfg := DefaultConfig()
+		cfg.Model, cfg.Workers, cfg.Threads, cfg.Language = model, 1, threads, "en"
+		cfg.AudioCtx = AudioCtxFull
+		if mode == "fit" {
+			cfg.AudioCtx = AudioCtxFit
+		}
+		e, err := NewEngine(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cpu0, t0 := cpuSeconds(), time.Now()
+		var st PackStats
+		if mode == "pack" {
+			if _, st, err = e.TranscribePacked(context.Background(), reqs); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			for _, r := range reqs {
+				if _, err := e.Transcribe(context.Background(), r); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		wall, cpu := time.Since(t0).Seconds(), cpuSeconds()-cpu0
+		out, _ := json.Marshal(map[string]any{"mode": "backfill", "decode": mode, "threads": threads, "utterances": len(reqs),
+			"audio_s": audio, "wall_s": math.Round(wall*100) / 100, "cpu_s": math.Round(cpu*100) / 100,
+			"rtf_cpu": math.Round(cpu/audio*1000) / 1000, "encodes": e.Encodes(), "windows": st.Windows, "fallbacks": st.Fallbacks})
+		fmt.Printf("BENCH %s\n", out)
+		e.Close()
+	}
 }

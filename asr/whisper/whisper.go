@@ -493,10 +493,6 @@ func AudioCtxFor(n int) int {
 }
 
 func (e *Engine) run(ctx context.Context, w *worker, req asr.Request) (asr.Transcript, error) {
-	p, err := e.params(req.Language)
-	if err != nil {
-		return asr.Transcript{}, err
-	}
 	samples := asr.Float32(req.PCM)
 	if n := asr.SampleRate * 11 / 10; len(samples) < n { // whisper.cpp skips inputs under 1 s
 		samples = append(samples, make([]float32, n-len(samples))...)
@@ -505,9 +501,20 @@ func (e *Engine) run(ctx context.Context, w *worker, req asr.Request) (asr.Trans
 	if e.cfg.AudioCtx == AudioCtxFit || req.Partial { // a partial is replaced by the final: always the cheap window
 		audioCtx = AudioCtxFor(len(samples))
 	}
+	return e.decode(ctx, w, req.Language, req.Prompt, samples, audioCtx, e.cfg.TokenTimestamps)
+}
+
+// decode runs whisper_full on samples with the worker's state; tokenTimes asks for token
+// timestamps whatever the configuration (packing needs them to split the text back).
+func (e *Engine) decode(ctx context.Context, w *worker, lang, promptText string, samples []float32, audioCtx int, tokenTimes bool) (asr.Transcript, error) {
+	p, err := e.params(lang)
+	if err != nil {
+		return asr.Transcript{}, err
+	}
+	p.SetTokenTimestamps(tokenTimes)
 	var prompt *C.char
-	if req.Prompt != "" {
-		prompt = C.CString(req.Prompt)
+	if promptText != "" {
+		prompt = C.CString(promptText)
 		defer C.free(unsafe.Pointer(prompt))
 	}
 	C.cs_set_abort(w.flags, 0)
@@ -525,7 +532,7 @@ func (e *Engine) run(ctx context.Context, w *worker, req asr.Request) (asr.Trans
 	if rc != 0 {
 		return asr.Transcript{}, fmt.Errorf("whisper: whisper_full failed (%d)", int(rc))
 	}
-	return e.collect(w), nil
+	return e.collect(w, tokenTimes), nil
 }
 
 // encodes is the number of encoder passes a worker has run (one per 30 s window).
@@ -544,7 +551,7 @@ func (e *Engine) Encodes() int {
 }
 
 // collect reads the segments and tokens of the worker's last decode (times relative to the audio).
-func (e *Engine) collect(w *worker) asr.Transcript {
+func (e *Engine) collect(w *worker, tokenTimes bool) asr.Transcript {
 	st := w.state
 	eot := C.whisper_token_eot(w.ctx)
 	t := asr.Transcript{NoSpeechProb: -1, Language: C.GoString(C.cs_lang(st))}
@@ -563,7 +570,7 @@ func (e *Engine) collect(w *worker) asr.Transcript {
 				continue
 			}
 			tk := asr.Token{Text: C.GoString(C.whisper_full_get_token_text_from_state(w.ctx, st, i, k)), P: float64(d.p), Start: -1, End: -1}
-			if e.cfg.TokenTimestamps && d.t0 >= 0 && d.t1 >= d.t0 {
+			if tokenTimes && d.t0 >= 0 && d.t1 >= d.t0 {
 				tk.Start, tk.End = float64(d.t0)/100, float64(d.t1)/100
 			}
 			seg.Tokens = append(seg.Tokens, tk)
@@ -575,4 +582,107 @@ func (e *Engine) collect(w *worker) asr.Transcript {
 	}
 	t.Text = asr.JoinText(texts)
 	return t
+}
+
+// PackStats says what a TranscribePacked call did.
+type PackStats struct {
+	Windows   int // packed decodes (one encoder window each, or more with temperature fallback)
+	Packed    int // utterances answered from a packed decode
+	Single    int // utterances decoded on their own: alone in their window, longer than it, or another language
+	Fallbacks int // utterances whose text could not be attributed and were decoded again on their own
+	// Alone lists the utterances (by index) decoded on their own, for any of those reasons.
+	Alone []int
+}
+
+// TranscribePacked transcribes finals (or backfill) of one hearing, in queue order, packing
+// consecutive utterances into windows of at most PackWindowSamples with PackGapSamples of
+// silence between them (docs/asr.md, "Packing utterances"). It returns one transcript per
+// request, in order, with times relative to each utterance. An utterance longer than the
+// window, one in another language than its neighbours, and one whose text SplitPacked cannot
+// attribute are decoded on their own. The packed window carries no prompt (each utterance's
+// prompt belongs to it alone).
+func (e *Engine) TranscribePacked(ctx context.Context, reqs []asr.Request) ([]asr.Transcript, PackStats, error) {
+	var st PackStats
+	out := make([]asr.Transcript, len(reqs))
+	one := func(i int) error {
+		t, err := e.Transcribe(ctx, reqs[i])
+		out[i] = t
+		st.Single++
+		st.Alone = append(st.Alone, i)
+		return err
+	}
+	lengths := make([]int, len(reqs))
+	for i, r := range reqs {
+		lengths[i] = len(r.PCM)
+	}
+	groups, _ := PackPlan(lengths, PackWindowSamples, PackGapSamples)
+	for _, g := range groups {
+		// Split the group where the language changes: one decode has one language.
+		for len(g) > 0 {
+			k := 1
+			for k < len(g) && reqs[g[k]].Language == reqs[g[0]].Language {
+				k++
+			}
+			part := g[:k]
+			g = g[k:]
+			if len(part) == 1 {
+				if err := one(part[0]); err != nil {
+					return nil, st, err
+				}
+				continue
+			}
+			utts := make([][]float32, len(part))
+			for j, i := range part {
+				utts[j] = asr.Float32(reqs[i].PCM)
+			}
+			window, spans := PackAudio(utts, PackGapSamples)
+			audioCtx := 0 // the packed window is mostly speech: full window unless --audio-ctx fit
+			if e.cfg.AudioCtx == AudioCtxFit {
+				audioCtx = AudioCtxFor(len(window))
+			}
+			t, err := e.withWorker(ctx, func(w *worker) (asr.Transcript, error) {
+				return e.decode(ctx, w, reqs[part[0]].Language, "", window, audioCtx, true)
+			})
+			if err != nil {
+				return nil, st, err
+			}
+			st.Windows++
+			split, ambiguous := SplitPacked(t, spans, 0.2)
+			for j, i := range part {
+				if ambiguous[j] {
+					st.Fallbacks++
+					st.Single--
+					if err := one(i); err != nil {
+						return nil, st, err
+					}
+					continue
+				}
+				if !e.cfg.TokenTimestamps {
+					for s := range split[j].Segments {
+						for k := range split[j].Segments[s].Tokens {
+							split[j].Segments[s].Tokens[k].Start, split[j].Segments[s].Tokens[k].End = -1, -1
+						}
+					}
+				}
+				out[i] = split[j]
+				st.Packed++
+			}
+		}
+	}
+	return out, st, nil
+}
+
+// withWorker runs fn on a free worker.
+func (e *Engine) withWorker(ctx context.Context, fn func(*worker) (asr.Transcript, error)) (asr.Transcript, error) {
+	closed := fmt.Errorf("whisper: engine closed: %w", asr.ErrUnavailable)
+	var w *worker
+	select {
+	case w = <-e.free:
+	case <-e.done:
+		return asr.Transcript{}, closed
+	case <-ctx.Done():
+		return asr.Transcript{}, ctx.Err()
+	}
+	defer func() { e.free <- w }()
+	return fn(w)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/capture"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // audioBlock is how many 16 kHz frames the offline commands read at a time (1 s).
@@ -50,6 +52,11 @@ func hearingAudio(args, seats, seatFiles []string, defaultSeats bool) (*audiofil
 			names = append(names, name)
 		}
 		if len(seats) > 0 {
+			for _, n := range names {
+				if !slices.Contains(seats, n) {
+					return nil, nil, fmt.Errorf("--seat-file %s=%s: no seat %q in --seats (%s)", n, paths[n], n, strings.Join(seats, ", "))
+				}
+			}
 			if len(seats) != len(names) {
 				return nil, nil, fmt.Errorf("--seats names %d seats but %d --seat-file were given", len(seats), len(names))
 			}
@@ -108,6 +115,94 @@ func openReplaySource(path string, paced bool) (*capture.Replay, error) {
 	info := n.Info()
 	return capture.NewReplay(n, capture.Format{SampleRate: info.SampleRate, Channels: info.Channels}, info.Frames, paced, nil, 0)
 }
+
+// openSeatFilesSource opens the agent's --seat-file replay: one mono file per seat, read through
+// the same audiofile.Reader as diarize, transcribe and import (resampled to 16 kHz with the
+// agent's resampler, shorter files padded with silence to the longest, files more than
+// audiofile.MaxSeatSkewSeconds apart refused). seats is the agent's --seats (may be empty:
+// then the seats are the --seat-file names in the order given); its channel numbers are
+// replaced by the seat files' order, which is the replay's channel order.
+func openSeatFilesSource(seatFiles []string, seats []wire.Seat, paced bool) (*capture.Replay, []wire.Seat, error) {
+	names := make([]string, len(seats))
+	for i, s := range seats {
+		names[i] = s.Name
+	}
+	r, names, err := hearingAudio(nil, names, seatFiles, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	paths := make([]string, 0, len(r.Inputs()))
+	for _, in := range r.Inputs() {
+		paths = append(paths, in.Path)
+	}
+	out := make([]wire.Seat, len(names))
+	for i, n := range names {
+		out[i] = wire.Seat{Name: n, Channel: i + 1}
+	}
+	d := &seatFilesDecoder{r: r, paths: paths}
+	rep, err := capture.NewReplay(d, capture.Format{SampleRate: audiofile.Rate, Channels: r.Channels()}, r.Frames(), paced, nil, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rep, out, nil
+}
+
+// seatFilesDecoder plays an audiofile.Reader (16 kHz seat channels) as a capture.FrameDecoder.
+// The resampler carries state, so a seek (the agent resuming a session) reopens the files and
+// reads forward to the frame: the frames come out identical to an unbroken replay.
+type seatFilesDecoder struct {
+	r     *audiofile.Reader
+	paths []string
+	buf   [][]int16
+}
+
+func (d *seatFilesDecoder) ReadInt16(dst []int16) (int, error) {
+	ch := d.r.Channels()
+	want := len(dst) / ch
+	if want == 0 {
+		return 0, nil
+	}
+	if len(d.buf) != ch || cap(d.buf[0]) < want {
+		d.buf = make([][]int16, ch)
+		for c := range d.buf {
+			d.buf[c] = make([]int16, want)
+		}
+	}
+	for c := range d.buf {
+		d.buf[c] = d.buf[c][:want]
+	}
+	n, err := d.r.Read(d.buf)
+	for i := range n {
+		for c := range ch {
+			dst[i*ch+c] = d.buf[c][i]
+		}
+	}
+	return n, err
+}
+
+func (d *seatFilesDecoder) SeekFrame(frame int64) error {
+	if frame < d.r.Pos() {
+		r, err := audiofile.OpenSeats(d.paths)
+		if err != nil {
+			return err
+		}
+		d.r.Close()
+		d.r = r
+	}
+	skip := make([]int16, audioBlock*d.r.Channels())
+	for d.r.Pos() < frame {
+		n := min(int64(audioBlock), frame-d.r.Pos())
+		if _, err := d.ReadInt16(skip[:n*int64(d.r.Channels())]); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *seatFilesDecoder) Close() error { return d.r.Close() }
 
 // progress prints a progress line on stderr while a long recording is read, when stderr is a
 // terminal: "reading: 12:30 of 29:00 (43%)".

@@ -34,8 +34,9 @@ func TestSeatFileFlagErrors(t *testing.T) {
 	}{
 		{nil, nil, []string{"judge"}, "want NAME=FILE"},
 		{nil, nil, []string{"judge=a.wav", "judge=b.wav"}, "given twice"},
-		{nil, []string{"judge", "clerk"}, []string{"judge=a.wav", "witness=b.wav"}, `no --seat-file clerk=FILE`},
-		{nil, []string{"judge"}, []string{"judge=a.wav", "clerk=b.wav"}, "names 1 seats but 2 --seat-file"},
+		{nil, []string{"judge", "clerk"}, []string{"judge=a.wav", "witness=b.wav"}, `no seat "witness" in --seats (judge, clerk)`},
+		{nil, []string{"judge"}, []string{"judge=a.wav", "clerk=b.wav"}, `no seat "clerk" in --seats (judge)`},
+		{nil, []string{"judge", "clerk", "witness"}, []string{"judge=a.wav", "clerk=b.wav"}, "names 3 seats but 2 --seat-file"},
 		{[]string{"x.wav"}, nil, []string{"judge=a.wav"}, "not both"},
 		{nil, []string{"judge"}, nil, "give the recording"},
 	} {

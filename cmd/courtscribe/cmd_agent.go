@@ -26,12 +26,15 @@ func newAgentCmd() *cobra.Command {
 		sampleRate, channels, frameMS            int
 		levelEvery, drain, maxBackoff            time.Duration
 		tlsFl                                    tlsClientFlags
+		seatFiles                                []string
 	)
 	cmd := &cobra.Command{
 		Use:   "agent",
 		Short: "Capture the courtroom's seat microphones (or replay a WAV) and stream them to the server",
 		Long: `agent records one input channel per seat from a portaudio device (--device) or replays a
-multichannel WAV (--source, at real-time pace, or as fast as acknowledgements allow with --fast),
+multichannel recording (--source) or one mono recording per seat (--seat-file judge=j.wav
+--seat-file clerk=c.flac …, shorter files padded with silence to the longest, files more than
+1 s apart in length refused), at real-time pace or as fast as acknowledgements allow (--fast),
 resamples to 16 kHz, keeps every frame in a crash-safe spool (--spool) until the server has
 acknowledged it, writes its own per-seat WAVs (--local-copy), and streams to the server's
 /v1/agent endpoint, reconnecting for as long as it runs.
@@ -47,15 +50,24 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			setAgentGCPercent()
 			log := newLogger(os.Stderr).With("part", "agent")
-			seatMap, err := wire.ParseSeats(seats)
-			if err != nil {
-				return fmt.Errorf("--seats: %w", err)
+			var seatMap []wire.Seat
+			if seats != "" || len(seatFiles) == 0 {
+				var err error
+				if seatMap, err = wire.ParseSeats(seats); err != nil {
+					return fmt.Errorf("--seats: %w", err)
+				}
 			}
-			if (dev == "") == (source == "") {
-				return errors.New("give exactly one of --device and --source")
+			inputs := 0
+			for _, given := range []bool{dev != "", source != "", len(seatFiles) > 0} {
+				if given {
+					inputs++
+				}
 			}
-			if fast && source == "" {
-				return errors.New("--fast applies to --source only")
+			if inputs != 1 {
+				return errors.New("give exactly one of --device, --source and --seat-file")
+			}
+			if fast && dev != "" {
+				return errors.New("--fast applies to --source and --seat-file only")
 			}
 			if spool == "" {
 				return errors.New("--spool is required")
@@ -65,7 +77,13 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 				maxCh = max(maxCh, s.Channel)
 			}
 			var src capture.Source
-			if source != "" {
+			if len(seatFiles) > 0 {
+				r, sm, err := openSeatFilesSource(seatFiles, seatMap, !fast)
+				if err != nil {
+					return err
+				}
+				src, seatMap = r, sm
+			} else if source != "" {
 				r, err := openReplaySource(source, !fast)
 				if err != nil {
 					return err
@@ -114,10 +132,11 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 	f.StringVar(&tokenFile, "token-file", "", "file (mode 0600) whose first line is the agent token")
 	f.StringVar(&courtroom, "courtroom", "", "courtroom name (required)")
 	f.StringVar(&hearing, "hearing", "", "hearing id to record into (default: the server names one)")
-	f.StringVar(&seats, "seats", "", "seat map, name=channel (1-based input channel), e.g. judge=1,clerk=2,witness=3 (required)")
+	f.StringVar(&seats, "seats", "", "seat map, name=channel (1-based input channel), e.g. judge=1,clerk=2,witness=3 (required unless --seat-file names the seats; with --seat-file the channel is the seat file's)")
 	f.StringVar(&dev, "device", "", "portaudio input device: index, name (or unique part of it) or 'default' (see courtscribe devices)")
 	f.StringVar(&source, "source", "", "replay this recording instead of a device: WAV/RF64 (8–32-bit PCM or float, any rate 8–192 kHz) or FLAC, one channel per input channel")
-	f.BoolVar(&fast, "fast", false, "with --source: replay as fast as the spool and acks allow instead of at real-time pace")
+	seatFileFlag(f, &seatFiles)
+	f.BoolVar(&fast, "fast", false, "with --source or --seat-file: replay as fast as the spool and acks allow instead of at real-time pace")
 	f.StringVar(&spool, "spool", capture.DefaultSpoolDir, "spool directory (unacknowledged frames, session state; survives crashes)")
 	f.Int64Var(&spoolLimitMB, "spool-limit-mb", capture.DefaultSpoolLimit>>20, "hard limit of unacknowledged audio in the spool, MiB (alarm spool_high at 80%, spool_full at 100%)")
 	f.StringVar(&localCopy, "local-copy", "", "directory of the agent's own per-seat WAVs (default SPOOL/local-copy)")
@@ -130,7 +149,6 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 	f.DurationVar(&maxBackoff, "max-backoff", 15*time.Second, "longest wait between reconnection attempts")
 	tlsFl.add(f)
 	cmd.MarkFlagRequired("courtroom")
-	cmd.MarkFlagRequired("seats")
 	return cmd
 }
 
