@@ -17,6 +17,7 @@ pkgs=(
   procps psmisc            # ps/pkill for fault-injection scripts
   curl jq                  # make run sets up the demo hearing through the API
   time                     # /usr/bin/time: peak RSS in scripts/bench-audioin.sh
+  postgresql               # internal/pgtest starts a private cluster (initdb in a temp dir) for the PostgreSQL store tests
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -32,6 +33,13 @@ fi
 # Optional: a packaged libwhisper where the distribution has one.
 if ! pkg-config --exists whisper 2>/dev/null && apt-cache show libwhisper-dev >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -qq libwhisper-dev >/dev/null || true
+fi
+# Debian's postgresql package creates and starts a "main" cluster; the tests never use it
+# (internal/pgtest starts its own), so stop it where it runs.
+if command -v pg_lsclusters >/dev/null 2>&1; then
+  pg_lsclusters -h 2>/dev/null | awk '$4=="online"{print $1, $2}' | while read -r v c; do
+    ${SUDO:-} pg_ctlcluster "$v" "$c" stop || true
+  done
 fi
 go mod download
 echo "deps: ok"
