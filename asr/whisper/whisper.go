@@ -411,22 +411,7 @@ func (e *Engine) Transcribe(ctx context.Context, req asr.Request) (asr.Transcrip
 	if len(req.PCM) == 0 {
 		return asr.Transcript{}, errors.New("whisper: no audio")
 	}
-	closed := fmt.Errorf("whisper: engine closed: %w", asr.ErrUnavailable)
-	select {
-	case <-e.done:
-		return asr.Transcript{}, closed
-	default:
-	}
-	var w *worker
-	select {
-	case w = <-e.free:
-	case <-e.done:
-		return asr.Transcript{}, closed
-	case <-ctx.Done():
-		return asr.Transcript{}, ctx.Err()
-	}
-	defer func() { e.free <- w }()
-	return e.run(ctx, w, req)
+	return e.withWorker(ctx, func(w *worker) (asr.Transcript, error) { return e.run(ctx, w, req) })
 }
 
 func (e *Engine) params(lang string) (wb.Params, error) {
@@ -672,9 +657,14 @@ func (e *Engine) TranscribePacked(ctx context.Context, reqs []asr.Request) ([]as
 	return out, st, nil
 }
 
-// withWorker runs fn on a free worker.
+// withWorker runs fn on a free worker; a closed engine refuses before waiting for one.
 func (e *Engine) withWorker(ctx context.Context, fn func(*worker) (asr.Transcript, error)) (asr.Transcript, error) {
 	closed := fmt.Errorf("whisper: engine closed: %w", asr.ErrUnavailable)
+	select {
+	case <-e.done:
+		return asr.Transcript{}, closed
+	default:
+	}
 	var w *worker
 	select {
 	case w = <-e.free:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -96,13 +97,13 @@ func TestRF64Past4GiB(t *testing.T) {
 		d.Frames() != hours40 || d.Declared() != hours40 || d.Truncated() || d.DataOffset() != HeaderSize {
 		t.Fatalf("decoded %v, %d frames (declared %d), data at %d", fm, d.Frames(), d.Declared(), d.DataOffset())
 	}
-	if got := readFrames(t, d, 0, len(head)); !slicesEqual(got, head) {
+	if got := readFrames(t, d, 0, len(head)); !slices.Equal(got, head) {
 		t.Fatalf("first samples %v, want %v", got, head)
 	}
-	if got := readFrames(t, d, hours40-int64(len(tail)), len(tail)); !slicesEqual(got, tail) {
+	if got := readFrames(t, d, hours40-int64(len(tail)), len(tail)); !slices.Equal(got, tail) {
 		t.Fatalf("last samples %v, want %v", got, tail)
 	}
-	if got := readFrames(t, d, 30*3600*16000, 3); !slicesEqual(got, []int16{0, 0, 0}) {
+	if got := readFrames(t, d, 30*3600*16000, 3); !slices.Equal(got, []int16{0, 0, 0}) {
 		t.Fatalf("the hole at 30 h reads %v", got)
 	}
 	if _, err := d.ReadInt16(make([]int16, 1)); err != nil {
@@ -131,7 +132,7 @@ func TestRF64Past4GiB(t *testing.T) {
 	if err != nil || d.Frames() != hours40+1 {
 		t.Fatalf("after one more sample: %v, %d frames", err, d.Frames())
 	}
-	if got := readFrames(t, d, hours40-1, 2); !slicesEqual(got, []int16{9, 42}) {
+	if got := readFrames(t, d, hours40-1, 2); !slices.Equal(got, []int16{9, 42}) {
 		t.Fatalf("last samples %v", got)
 	}
 
@@ -222,7 +223,7 @@ func TestLegacyFileStopsAtWAVLimit(t *testing.T) {
 	if err != nil || d.Frames() != hours40 || d.DataOffset() != LegacyHeaderSize {
 		t.Fatalf("legacy 40 h file: %v, %d frames", err, d.Frames())
 	}
-	if got := readFrames(t, d, 0, 3); !slicesEqual(got, []int16{1, 2, 3}) {
+	if got := readFrames(t, d, 0, 3); !slices.Equal(got, []int16{1, 2, 3}) {
 		t.Fatalf("first samples %v", got)
 	}
 	// A header that wrapped (written before the fix: 40 h claimed 2.7 h) is read to the end.
@@ -260,18 +261,6 @@ func TestSoxReadsRF64(t *testing.T) {
 			t.Fatalf("soxi lacks %q:\n%s", want, out)
 		}
 	}
-}
-
-func slicesEqual(a, b []int16) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestSnapshot: the consistent copy of a live seat file (backups) for each layout: a new file
