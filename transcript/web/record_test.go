@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/api"
+	"github.com/courtscribe/courtscribe/transcript/export"
 )
 
 // repairHearing creates and starts a Mandarin civil hearing for the repair tests.
@@ -245,10 +247,19 @@ func TestClerkRepairs(t *testing.T) {
 		rec.Corrections[0].Request.Party != "原告张某" || rec.Corrections[0].Request.FileName != "申请书.pdf" || rec.Corrections[0].Request.FileBytes == 0 {
 		t.Fatalf("record after the correction: %+v %v", rec, err)
 	}
+	// The UI offers every format the CLI's export writes, and each link serves that format.
 	var links []string
-	e.eval(`Array.from(document.querySelectorAll("#exports a")).map(a => a.textContent)`, &links)
-	if strings.Join(links, ",") != "JSON,TXT,PDF,SRT,VTT" {
-		t.Fatalf("export links %q", links)
+	e.eval(`Array.from(document.querySelectorAll("#exports a")).map(a => a.dataset.format)`, &links)
+	if !slices.Equal(links, export.Formats) {
+		t.Fatalf("export links %q, the CLI exports %q", links, export.Formats)
+	}
+	for _, f := range links {
+		var href string
+		e.eval(`document.querySelector("#exports a[data-format=`+f+`]").getAttribute("href")`, &href)
+		code, b := cc.do("GET", href, nil, nil)
+		if code != 200 || len(b) == 0 {
+			t.Fatalf("export link %s: %d, %d bytes", href, code, len(b))
+		}
 	}
 }
 
@@ -279,12 +290,17 @@ func TestHealthPanelNeverFalseGreen(t *testing.T) {
 	e.wait(`document.querySelector("#alarms .okline") && document.querySelector("#health .badge.ok")`)
 
 	// The server goes away: within a few seconds the panel says so and shows nothing green.
-	e.down.Store(true)
+	// Times are taken with the page's clock (the same machine's), when the page changed, not
+	// when this test's polling noticed: on a loaded machine the test's own round trips through
+	// the DevTools protocol took seconds and made the bound flaky.
 	t0 := time.Now()
+	e.down.Store(true)
 	e.wait(`document.querySelector("#connLost")`)
-	lostAfter := time.Since(t0)
+	var lostAt int64
+	e.eval(`window.csLostAt`, &lostAt)
+	lostAfter := time.UnixMilli(lostAt).Sub(t0)
 	var green int
-	e.eval(`document.querySelectorAll("#health .okline, #health .badge.ok").length + document.querySelectorAll("#health .meter:not(.stale)").length`, &green)
+	e.eval(`document.querySelectorAll("#health .okline, #health .badge.ok, #online.on").length + document.querySelectorAll("#health .meter:not(.stale)").length`, &green)
 	if green != 0 || lostAfter > 8*time.Second {
 		t.Fatalf("after the server went down: %d green items, connection lost shown after %v", green, lostAfter)
 	}
@@ -300,10 +316,12 @@ func TestHealthPanelNeverFalseGreen(t *testing.T) {
 	dead := time.Now()
 	e.status.set(good(time.Now(), dead))
 	e.wait(`document.querySelector("#alarms li[data-code=no_signal]")`)
-	if d := time.Since(dead); d > 10*time.Second {
+	var alarmAt int64
+	e.eval(`window.csAlarmAt["no_signal/plaintiff"]`, &alarmAt)
+	if d := time.UnixMilli(alarmAt).Sub(dead); d > 10*time.Second || d < 0 {
 		t.Fatalf("dead microphone alarmed after %v", d)
 	}
-	t.Logf("digital zeros → alarm after %v", time.Since(dead).Round(100*time.Millisecond))
+	t.Logf("digital zeros → alarm after %v", time.UnixMilli(alarmAt).Sub(dead).Round(100*time.Millisecond))
 	e.wait(`document.querySelector(".meter.alarm[data-seat=plaintiff]") && (window.csBeeps || 0) > ` + fmt.Sprint(beeps0))
 	var alarmText string
 	e.eval(`document.querySelector("#alarms li[data-code=no_signal]").textContent`, &alarmText)
@@ -334,6 +352,38 @@ func TestHealthPanelNeverFalseGreen(t *testing.T) {
 	e.status.set(a)
 	e.wait(fmt.Sprintf(`document.querySelector("#agentTable tr[data-hearing='%s'] .badge.bad")`, hid))
 	e.shot("17-agents-live")
+}
+
+// TestLiveDotTurnsLostWhenTheServerStops: the header's "实时" dot is green only while the
+// server answers. The server stops answering but the browser's websocket stays open (a hung
+// process or a cut network sends no close frame): within a few seconds the dot says the
+// connection is lost, with nothing green; when the server answers again it is live again.
+func TestLiveDotTurnsLostWhenTheServerStops(t *testing.T) {
+	e := newEnv(t)
+	const hid = "h-dot"
+	e.repairHearing(hid)
+	e.replay(hid, "judge", 0, "现在开庭。")
+	e.login("zhaoliu")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.wait(`document.querySelector("#online.on") && document.querySelector("#online").textContent === "实时"`)
+	t0 := time.Now()
+	e.down.Store(true)
+	e.wait(`document.querySelector("#online.off")`)
+	var dot struct {
+		Text   string
+		LostAt int64
+	}
+	e.eval(`({Text: document.querySelector("#online").textContent, LostAt: window.csLostAt})`, &dot)
+	if dot.Text != "连接中断" {
+		t.Fatalf("live dot says %q with the server down, want 连接中断", dot.Text)
+	}
+	if d := time.UnixMilli(dot.LostAt).Sub(t0); dot.LostAt == 0 || d > 8*time.Second {
+		t.Fatalf("live dot lost after %v (page clock), want within a few seconds", d)
+	}
+	t.Logf("server stopped → live dot lost after %v", time.UnixMilli(dot.LostAt).Sub(t0).Round(100*time.Millisecond))
+	e.shot("20-live-dot-lost")
+	e.down.Store(false)
+	e.wait(`document.querySelector("#online.on") && !document.querySelector("#connLost")`)
 }
 
 // TestCourtTimeInTheUI: times print in the court's zone (the hearing's time_zone), not the

@@ -489,11 +489,16 @@
     };
   }
 
+  // renderOnline: the live dot is green only while the feed is open and the server answered
+  // within the health panel's heartbeat. A socket can stay "open" for minutes after the server
+  // or the network died (no close frame, no RST), so the open socket alone is no proof.
   function renderOnline() {
     const el = $("#online");
     if (!el || !H) return;
-    el.className = "live-dot " + (H.online ? "on" : "off");
-    el.textContent = H.online ? t("online") : t("reconnecting");
+    const beat = H.healthAt && Date.now() - H.healthAt <= HEARTBEAT_MS;
+    const on = H.online && beat;
+    el.className = "live-dot " + (on ? "on" : "off");
+    el.textContent = on ? t("online") : H.online && H.healthAt ? t("liveLost") : t("reconnecting");
   }
 
   function lastMS() {
@@ -516,7 +521,7 @@
     if (c.finalize && h.status === "finalized") b += '<button type="button" class="ghost" data-act="review">' + esc(t("reviewTitle")) + "</button>";
     if (c.sign && h.status === "finalized") b += '<button type="button" data-act="sign">' + esc(t("sign")) + "</button>";
     const ex = "/api/hearings/" + encodeURIComponent(h.id) + "/export?format=";
-    b += '<span id="exports">' + esc(t("export")) + ': <a href="' + ex + 'json" download id="exportLink">JSON</a> · <a href="' + ex + 'txt" download>TXT</a> · <a href="' + ex + 'pdf" download>PDF</a> · <a href="' + ex + 'srt" download>SRT</a> · <a href="' + ex + 'vtt" download>VTT</a></span>';
+    b += '<span id="exports">' + esc(t("export")) + ": " + EXPORT_FORMATS.map((f) => '<a href="' + ex + f + '" download data-format="' + f + '"' + (f === "json" ? ' id="exportLink"' : "") + ">" + f.toUpperCase() + "</a>").join(" · ") + "</span>";
     $("#head").innerHTML = '<div class="toolbar"><a href="#/hearings">← ' + esc(t("back")) + "</a><h1>" + esc(h.title || h.id) + "</h1>" +
       statusBadge(h.status) + ' <span id="online" class="live-dot"></span>' + (c.edit ? "" : ' <span class="badge">' + esc(t("viewOnly")) + "</span>") +
       '</div><div class="toolbar"><span class="muted">' + esc(h.case_number) + " · " + esc(h.cause) + " · " + esc(h.courtroom) +
@@ -525,6 +530,10 @@
     renderOnline();
     if (h.status === "signed" || h.status === "finalized") renderSigned();
   }
+
+  // Every format `courtscribe transcript export` writes (transcript/export.Formats; a browser
+  // test holds the two lists equal).
+  const EXPORT_FORMATS = ["json", "txt", "pdf", "srt", "vtt"];
 
   const roleWord = (r) => ({ presiding: t("presidingRole"), judge: t("judgeRole"), clerk: t("clerkRole") }[r] || "");
 
@@ -653,6 +662,7 @@
     if (r.status !== 200) { renderHealth(); return; }
     H.health = r.data;
     H.healthAt = Date.now();
+    renderOnline();
     const now = Date.now();
     const live = new Set();
     for (const a of r.data.alarms) {
@@ -661,6 +671,7 @@
       const known = H.alarms.get(k);
       if (!known) {
         H.alarms.set(k, { a, active: true, acked: false, since: now });
+        (window.csAlarmAt = window.csAlarmAt || {})[k] = now; // for the tests: when the page first knew
         if (H.sound) beep();
       } else { known.a = a; known.active = true; }
     }
@@ -690,7 +701,7 @@
     if (!box || !H) return;
     const lost = !H.healthAt || Date.now() - H.healthAt > HEARTBEAT_MS;
     const hl = H.health;
-    let html = "<h2>" + esc(t("health")) + "</h2>";
+    let html = "";
     if (lost) {
       html += '<p class="lost" id="connLost" role="alert">' + esc(t("connLost")) + (H.healthAt ? " " + esc(t("lastHeard", { s: Math.round((Date.now() - H.healthAt) / 1000) })) : "") + "</p>";
     }
@@ -710,15 +721,31 @@
       html += '<p class="muted">' + esc(t("spool")) + ": " + Math.round((hl.agent.spool_bytes || 0) / 1024) + " KiB · " + esc(t("gaps")) + ": " + (hl.agent.gaps || 0) + "</p>";
     } else if (!lost) html += '<p class="muted">' + esc(t("agentUnknown")) + "</p>";
     const items = Array.from(H.alarms.entries());
-    html += '<ul class="alarms" id="alarms">' + (items.length ? items.map(([k, v]) => '<li data-code="' + esc(v.a.code) + '" data-key="' + esc(k) + '" class="' + (v.active ? "active" : "cleared") + (v.acked ? " acked" : "") + '">' +
+    const top = html;
+    html = '<ul class="alarms" id="alarms">' + (items.length ? items.map(([k, v]) => '<li data-code="' + esc(v.a.code) + '" data-key="' + esc(k) + '" class="' + (v.active ? "active" : "cleared") + (v.acked ? " acked" : "") + '">' +
       esc(alarmText(v.a)) + (v.active ? "" : " " + esc(t("alarmCleared"))) + (v.acked ? "" : ' <button type="button" class="ghost mini" data-ack="' + esc(k) + '">' + esc(t("ack")) + "</button>") + "</li>").join("") :
       lost ? "" : '<li class="okline">' + esc(t("noAlarms")) + "</li>") + "</ul>";
     html += '<p><label class="inline"><input type="checkbox" id="alarmSound"' + (H.sound ? " checked" : "") + "> " + esc(t("alarmSound")) + "</label></p>";
+    const alarms = html;
+    html = "";
     if (hl) html += "<p>" + esc(t("engine")) + ": " + esc(hl.engine || "—") + " · " + esc(t("backlog")) + ': <strong id="backlog">' + hl.backlog + "</strong></p>";
     if (hl && hl.engine_system) html += '<p class="muted" id="engine-system">' + esc(hl.engine_system) + "</p>";
-    box.innerHTML = html;
+    // Each part is replaced only when it changed: a poll every 2 s that rebuilt the whole panel
+    // replaced the Acknowledge button and the sound checkbox under the clerk's pointer, so a
+    // click whose press and release straddled a poll was lost.
+    if (!box.querySelector("#hTop")) box.innerHTML = "<h2>" + esc(t("health")) + '</h2><div id="hTop"></div><div id="hAlarms"></div><div id="hEngine"></div>';
+    if (setHTML($("#hTop", box), top)) box.querySelectorAll(".bar > span").forEach((s) => { s.style.width = s.dataset.w + "%"; });
+    setHTML($("#hAlarms", box), alarms);
+    setHTML($("#hEngine", box), html);
     box.classList.toggle("lost", lost);
-    box.querySelectorAll(".bar > span").forEach((s) => { s.style.width = s.dataset.w + "%"; });
+    window.csLostAt = lost ? window.csLostAt || Date.now() : 0; // for the tests: when "lost" was first shown
+  }
+  // setHTML replaces an element's content only when the markup differs; it reports whether it did.
+  function setHTML(el, html) {
+    if (el.csHTML === html) return false;
+    el.innerHTML = html;
+    el.csHTML = html;
+    return true;
   }
 
   function onHealthClick(e) {
@@ -870,9 +897,9 @@
     const opts = (H.hearing.seats || []).map((s) => '<option value="' + esc(s.seat) + '"' + (s.seat === sg.seat ? " selected" : "") + ">" + esc(s.role + (s.person ? " · " + s.person : "") + " (" + s.seat + ")") + "</option>").join("");
     const v = await dialog(t("relabel") + " — " + segName(sg), '<p class="muted" id="relabelWhat">' + esc(segName(sg)) + '</p><label for="dSeat">' + esc(t("seat")) + '</label><select id="dSeat">' + opts + "</select>",
       [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
-    if (v !== "ok") { focusRow(row); return; }
+    if (v !== "ok") { focusRowFrom(row, row); return; }
     const seat = $("#dSeat").value;
-    if (seat === sg.seat) { focusRow(row); return; }
+    if (seat === sg.seat) { focusRowFrom(row, row); return; }
     const r = await api("POST", "/api/segments/" + sg.id + "/relabel", { revision: sg.revision, seat });
     if (r.status === 200) { applySegment(r.data.segment, S.me.name); toast(t("saved")); } else report(r, t("relabel"));
     focusRowFrom(document.getElementById("s-" + sg.id), row);
@@ -896,7 +923,7 @@
     const hsg = H.segs.get(+row.dataset.id);
     await dialog(t("history") + " — " + (hsg ? segName(hsg) : ""), '<table class="hist" id="histTable"><thead><tr><th>' + esc(t("at")) + "</th><th>" + esc(t("actor")) + "</th><th>" + esc(t("change")) +
       "</th><th>" + esc(t("before")) + "</th><th>" + esc(t("after")) + "</th></tr></thead><tbody>" + rows + "</tbody></table>", [{ label: "OK", value: "ok" }]);
-    focusRow(row);
+    focusRowFrom(row, row);
   }
 
   // actorName names who made a change in words: people by name, the machine by what it is.
@@ -932,7 +959,7 @@
     if (!sg || !editable()) return;
     const v = await dialog(t("strikeTitle") + " — " + segName(sg), '<p class="muted">' + esc(t("strikeHelp")) + '</p><label for="dReason">' + esc(t("reason")) + '</label><input id="dReason" required>',
       [{ label: t("strike"), value: "ok", cls: "danger" }, { label: t("cancel"), value: "", cls: "ghost" }]);
-    if (v !== "ok") { focusRow(row); return; }
+    if (v !== "ok") { focusRowFrom(row, row); return; }
     const next = rowAt(row, 1) || rowAt(row, -1);
     const r = await api("POST", "/api/segments/" + sg.id + "/delete", { revision: sg.revision, reason: $("#dReason").value });
     if (r.status === 200) { applySegment(r.data.segment, S.me.name); toast(t("saved")); focusRowFrom(next, row.isConnected ? row : null); }
@@ -958,11 +985,12 @@
       '<label for="iReason">' + esc(t("reason")) + '</label><input id="iReason" required>',
       [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
     if (v !== "ok") return;
+    const back = document.activeElement; // where focus went when the dialog closed
     const start = parseClock($("#iStart").value), end = parseClock($("#iEnd").value);
     if (isNaN(start) || isNaN(end) || end <= start) { say(t("badClock")); return; }
     const r = await api("POST", "/api/hearings/" + encodeURIComponent(H.id) + "/segments",
       { seat: $("#iSeat").value, start_ms: start, end_ms: end, text: $("#iText").value, reason: $("#iReason").value });
-    if (r.status === 201) { applySegment(r.data.segment, S.me.name); toast(t("saved")); focusRow(document.getElementById("s-" + r.data.segment.id)); }
+    if (r.status === 201) { applySegment(r.data.segment, S.me.name); toast(t("saved")); focusRowFrom(document.getElementById("s-" + r.data.segment.id), back); }
     else report(r, t("insertUtt"));
   }
 
@@ -1110,7 +1138,7 @@
     pollHealth();
     pollTimer = setInterval(pollHealth, 2000);
     clearInterval(healthTick);
-    healthTick = setInterval(() => { if (H && (!H.healthAt || Date.now() - H.healthAt > HEARTBEAT_MS)) renderHealth(); }, 1000);
+    healthTick = setInterval(() => { if (H && (!H.healthAt || Date.now() - H.healthAt > HEARTBEAT_MS)) { renderHealth(); renderOnline(); } }, 1000);
     const last = tx.querySelectorAll(".seg");
     if (last.length) last[last.length - 1].focus({ preventScroll: true });
   }
