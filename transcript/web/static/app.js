@@ -239,6 +239,8 @@
       '<div><label for="f-language">' + esc(t("language")) + '</label><select id="f-language" name="language"><option value="zh"' + (h.language === "zh" ? " selected" : "") + ">" + esc(t("zhLang")) +
       '</option><option value="en"' + (h.language === "en" ? " selected" : "") + ">" + esc(t("enLang")) + "</option></select></div>" +
       f("scheduled_at", "scheduledAt", sched, "datetime-local") + f("presiding", "presiding", h.presiding) +
+      '<div><fieldset id="f-bench"><legend>' + esc(t("bench")) + '</legend><label class="inline"><input type="radio" name="bench" id="f-panel" value="panel"' + ((h.judges || []).length ? " checked" : "") + "> " + esc(t("benchPanel")) +
+      '</label><br><label class="inline"><input type="radio" name="bench" id="f-single" value="single"' + ((h.judges || []).length ? "" : " checked") + "> " + esc(t("benchSingle")) + "</label></fieldset></div>" +
       f("judges", "judges", (h.judges || []).join(", ")) + f("clerk", "clerk", h.clerk) + ta("parties", "parties", h.parties) +
       ta("vocabulary", "vocabulary", h.vocabulary) + "</div><h2>" + esc(t("seats")) + '</h2><table id="seatTable"><thead><tr><th>' + esc(t("seat")) +
       "</th><th>" + esc(t("role")) + "</th><th>" + esc(t("person")) + "</th><th>" + esc(t("witness")) + '</th><th></th></tr></thead><tbody></tbody></table>' +
@@ -259,6 +261,11 @@
       tb.appendChild(tr);
     }
     (h.seats || []).forEach(addSeat);
+    // 合议庭 or 独任: a single judge has no other judges on the bench.
+    const benchShow = () => { $("#f-judges").parentElement.hidden = $("#f-single").checked; };
+    $("#f-panel").addEventListener("change", benchShow);
+    $("#f-single").addEventListener("change", benchShow);
+    benchShow();
     $("#addSeat").addEventListener("click", () => addSeat({ seat: "", role: "", person: "" }));
     $("#hf").addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -267,7 +274,7 @@
       const body = {
         case_number: v("case_number"), cause: v("cause"), court: v("court"), courtroom: v("courtroom"), title: v("title"),
         language: v("language"), presiding: v("presiding"), clerk: v("clerk"),
-        judges: v("judges").split(/[,，]/).map((x) => x.trim()).filter(Boolean), parties: lines("parties"), vocabulary: lines("vocabulary"),
+        judges: $("#f-single").checked ? [] : v("judges").split(/[,，]/).map((x) => x.trim()).filter(Boolean), parties: lines("parties"), vocabulary: lines("vocabulary"),
         seats: Array.from(tb.querySelectorAll("tr")).map((tr) => ({
           seat: tr.querySelector(".s-seat").value.trim(), role: tr.querySelector(".s-role").value.trim(),
           person: tr.querySelector(".s-person").value.trim(), witness: tr.querySelector(".s-witness").checked,
@@ -373,9 +380,22 @@
     catch (e) { return d.toLocaleTimeString(); }
   }
   function noteHTML(n) {
+    if (n.kind === "sworn" || n.kind === "examination" || n.kind === "exhibit") return markHTML(n);
     const label = { recess: t("recessNote"), resume: t("resumeNote"), gap: t("gapNote"), annotation: t("annotation") }[n.kind] || n.kind;
     const acts = n.kind === "annotation" && H && H.can.edit && editable() ? ' <button type="button" class="ghost mini" data-nact="edit" aria-label="' + esc(t("editNote")) + '">✎</button><button type="button" class="ghost mini" data-nact="delete" aria-label="' + esc(t("strikeNote")) + '">✖</button>' : "";
     return '<div class="note k-' + esc(n.kind) + '" id="n-' + n.id + '" data-note="' + n.id + '"><span class="nt">' + esc(hms(n.at_ms)) + '</span> <span class="wall" title="' + esc(t("wallClock")) + '">（' + esc(wallClock(n.created_at)) + "）</span> " + esc(label) + "：" + esc(n.text) + acts + "</div>";
+  }
+  // markHTML shows a clerk's mark for the US layout (sworn witness, examination, exhibit) in
+  // the words the transcript will print.
+  function markHTML(n) {
+    const zh = lang() === "zh", colon = zh ? "：" : ": ";
+    const who = (seat) => { const s = seatOf(seat); return (s.role || s.seat) + (s.person ? (zh ? "（" + s.person + "）" : " (" + s.person + ")") : ""); };
+    let text;
+    if (n.kind === "sworn") text = t("m_sworn") + colon + (n.text || who(n.witness));
+    else if (n.kind === "exhibit") text = t("m_exhibit") + colon + n.text;
+    else if (n.text === "end") text = t("m_examEnd");
+    else text = t("x_" + n.text) + " · " + t("m_by") + " " + who(n.seat) + " · " + t("m_witness") + " " + who(n.witness);
+    return '<div class="note mark k-' + esc(n.kind) + '" id="n-' + n.id + '" data-note="' + n.id + '"><span class="nt">' + esc(hms(n.at_ms)) + '</span> <span class="wall" title="' + esc(t("wallClock")) + '">（' + esc(wallClock(n.created_at)) + "）</span> " + esc(text) + "</div>";
   }
   function editable() { const st = H && H.hearing.status; return st === "scheduled" || st === "live" || st === "recess" || st === "closed"; }
 
@@ -514,7 +534,9 @@
     if (c.lifecycle && h.status === "scheduled") b += '<button type="button" data-act="start">' + esc(t("start")) + "</button>";
     if (c.lifecycle && h.status === "live") b += '<button type="button" data-act="recess">' + esc(t("recess")) + "</button>";
     if (c.lifecycle && h.status === "recess") b += '<button type="button" data-act="resume">' + esc(t("resume")) + "</button>";
-    if (c.edit && editable()) b += '<button type="button" class="ghost" data-act="insert">' + esc(t("insertUtt")) + "</button>";
+    if (c.edit && editable()) b += '<button type="button" class="ghost" data-act="insert">' + esc(t("insertUtt")) + "</button>" +
+      '<button type="button" class="ghost" data-act="marks">' + esc(t("marksBtn")) + "</button>";
+    if ((c.edit || c.manage) && editable()) b += '<button type="button" class="ghost" data-act="header">' + esc(t("headerBtn")) + "</button>";
     if (c.lifecycle && (h.status === "live" || h.status === "recess")) b += '<button type="button" class="danger" data-act="close">' + esc(t("close")) + "</button>";
     if (c.correct && (h.status === "finalized" || h.status === "signed")) b += '<button type="button" data-act="correct">' + esc(t("correctBtn")) + "</button>";
     if (c.finalize && h.status === "closed") b += '<button type="button" data-act="finalize">' + esc(t("finalize")) + "</button>";
@@ -620,6 +642,10 @@
       report(await api("POST", "/api/hearings/" + id + "/close", {}), t("close"));
     } else if (act === "insert") {
       insertUtterance(curRow() || H.lastRow);
+    } else if (act === "marks") {
+      markDialog(curRow() || H.lastRow);
+    } else if (act === "header") {
+      headerDialog();
     } else if (act === "correct") {
       correct(curRow() || H.lastRow);
     } else if (act === "finalize") {
@@ -994,6 +1020,121 @@
     else report(r, t("insertUtt"));
   }
 
+  // markDialog: the clerk's marks for the US transcript: an examination begins (DIRECT, CROSS,
+  // REDIRECT, RECROSS; by which counsel, of which witness) or ends, a witness is sworn, an
+  // exhibit is marked, offered or received. Q./A. and the headings come only from these marks.
+  // The mark goes before the selected utterance (or after the last one).
+  async function markDialog(row) {
+    if (!editable()) return;
+    const sg = row ? H.segs.get(+row.dataset.id) : null;
+    const at = sg ? sg.start_ms : lastMS();
+    const seats = H.hearing.seats || [];
+    const opt = (list, sel) => list.map((s) => '<option value="' + esc(s.seat) + '"' + (s.seat === sel ? " selected" : "") + ">" + esc(s.role + (s.person ? " · " + s.person : "")) + "</option>").join("");
+    const wit = seats.filter((s) => s.witness), counsel = seats.filter((s) => !s.witness);
+    const v = await dialog(t("marksBtn") + (sg ? " — " + segName(sg) : ""), '<p class="muted">' + esc(t("marksHelp")) + "</p>" +
+      '<label for="mKind">' + esc(t("markKind")) + '</label><select id="mKind"><option value="examination">' + esc(t("m_examination")) + '</option><option value="sworn">' + esc(t("m_sworn")) +
+      '</option><option value="exhibit">' + esc(t("m_exhibit")) + "</option></select>" +
+      '<label for="mAt">' + esc(t("fromClock")) + '</label><input id="mAt" required value="' + esc(hms(at)) + '">' +
+      '<fieldset id="mfExam"><label for="mExam">' + esc(t("m_examType")) + '</label><select id="mExam">' +
+      ["direct", "cross", "redirect", "recross", "end"].map((x) => '<option value="' + x + '">' + esc(x === "end" ? t("m_examEnd") : t("x_" + x)) + "</option>").join("") + "</select>" +
+      '<label for="mBy">' + esc(t("m_by")) + '</label><select id="mBy">' + opt(counsel.length ? counsel : seats) + "</select></fieldset>" +
+      '<fieldset id="mfWitness"><label for="mWitness">' + esc(t("m_witness")) + '</label><select id="mWitness"><option value=""></option>' + opt(wit.length ? wit : seats, wit.length ? wit[0].seat : "") + "</select>" +
+      '<div id="mfSworn"><label for="mName">' + esc(t("m_witnessName")) + '</label><input id="mName"></div></fieldset>' +
+      '<fieldset id="mfExhibit"><label for="mExhibit">' + esc(t("m_exhibitId")) + '</label><input id="mExhibit" placeholder="Government Exhibit 1">' +
+      '<label for="mDesc">' + esc(t("m_exhibitDesc")) + '</label><input id="mDesc">' +
+      '<label for="mStatus">' + esc(t("m_exhibitStatus")) + '</label><select id="mStatus"><option value="marked for identification">' + esc(t("m_marked")) +
+      '</option><option value="offered">' + esc(t("m_offered")) + '</option><option value="received">' + esc(t("m_received")) + '</option><option value="refused">' + esc(t("m_refusedEx")) + "</option></select></fieldset>",
+      [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }],
+      (d) => {
+        const show = () => {
+          const k = $("#mKind").value, end = $("#mExam").value === "end";
+          $("#mfExam").hidden = k !== "examination";
+          $("#mfWitness").hidden = k === "examination" && end;
+          $("#mfSworn").hidden = k !== "sworn";
+          $("#mfExhibit").hidden = k !== "exhibit";
+          $("#mBy").disabled = end;
+        };
+        $("#mKind").addEventListener("change", show);
+        $("#mExam").addEventListener("change", show);
+        $("#mWitness").addEventListener("change", () => { const s = seatOf($("#mWitness").value); if (!$("#mName").value && s.person) $("#mName").value = s.person; });
+        show();
+      });
+    if (v !== "ok") { if (row) focusRowFrom(row, row); return; }
+    const atMS = parseClock($("#mAt").value);
+    if (isNaN(atMS)) { say(t("badClock")); return; }
+    const kind = $("#mKind").value, body = { kind, at_ms: atMS };
+    if (kind === "examination") {
+      body.text = $("#mExam").value;
+      if (body.text !== "end") { body.seat = $("#mBy").value; body.witness = $("#mWitness").value; }
+    } else if (kind === "sworn") {
+      body.witness = $("#mWitness").value;
+      body.text = $("#mName").value.trim() || seatOf(body.witness).person || "";
+    } else {
+      body.witness = $("#mWitness").value;
+      const id = $("#mExhibit").value.trim(), desc = $("#mDesc").value.trim();
+      body.text = id ? id + (desc ? " (" + desc + ")" : "") + " " + $("#mStatus").value : "";
+    }
+    const r = await api("POST", "/api/hearings/" + encodeURIComponent(H.id) + "/notes", body);
+    if (r.status === 201) { applyNote(r.data); toast(t("saved")); } else report(r, t("marksBtn"));
+  }
+
+  // headerDialog: the record's header as the clerk takes it down in court: 公开/不公开 (with
+  // the reason), the parties and their agents (who appeared), and the reporter's or recorder's
+  // name and credential for the US certificate. 合议庭/独任 follows the bench the admin set.
+  async function headerDialog() {
+    const h = H.hearing;
+    const panel = (h.judges || []).length > 0;
+    const rows = [];
+    for (const p of h.party_list || []) {
+      rows.push({ type: "party", role: p.role, name: p.name, details: p.details || "", present: !!p.present });
+      for (const a of p.agents || []) rows.push({ type: "agent", role: a.kind, name: a.name, details: a.details || "", present: !!a.present });
+    }
+    const v = await dialog(t("headerBtn"), '<fieldset><legend>' + esc(t("h_way")) + "</legend>" +
+      '<label class="inline"><input type="radio" name="hPublic" id="hPublic" value="1"' + (h.not_public ? "" : " checked") + "> " + esc(t("h_public")) + "</label> " +
+      '<label class="inline"><input type="radio" name="hPublic" id="hNotPublic" value="0"' + (h.not_public ? " checked" : "") + "> " + esc(t("h_notPublic")) + "</label>" +
+      '<label for="hReason">' + esc(t("h_notPublicReason")) + '</label><input id="hReason" value="' + esc(h.not_public_reason || "") + '"></fieldset>' +
+      '<p id="hOrg">' + esc(t("h_org")) + "：" + esc(panel ? t("h_panel") : t("h_single")) + ' <span class="muted">' + esc(t("h_orgHelp")) + "</span></p>" +
+      '<fieldset><legend>' + esc(t("h_parties")) + '</legend><table id="partyTable"><thead><tr><th>' + esc(t("h_rowType")) + "</th><th>" + esc(t("role")) + "</th><th>" + esc(t("person")) +
+      "</th><th>" + esc(t("h_details")) + "</th><th>" + esc(t("h_present")) + '</th><th></th></tr></thead><tbody></tbody></table>' +
+      '<button type="button" class="ghost" id="addParty">' + esc(t("h_addParty")) + '</button> <button type="button" class="ghost" id="addAgent">' + esc(t("h_addAgent")) + "</button></fieldset>" +
+      '<fieldset><legend>' + esc(t("h_reporter")) + '</legend><label for="hRep">' + esc(t("h_reporterName")) + '</label><input id="hRep" value="' + esc(h.reporter || "") + '">' +
+      '<label for="hCred">' + esc(t("h_credential")) + '</label><input id="hCred" placeholder="CSR No. 12345" value="' + esc(h.reporter_credential || "") + '"></fieldset>',
+      [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }],
+      () => {
+        const tb = $("#partyTable tbody");
+        let n = 0;
+        const add = (r) => {
+          n++;
+          const tr = document.createElement("tr");
+          tr.dataset.type = r.type;
+          tr.innerHTML = "<td>" + esc(r.type === "party" ? t("h_party") : "↳ " + t("h_agent")) + '</td><td><input class="p-role" aria-label="' + esc(t("role") + " " + n) + '" value="' + esc(r.role) +
+            '" placeholder="' + esc(r.type === "party" ? t("h_rolePH") : t("h_kindPH")) + '"></td><td><input class="p-name" aria-label="' + esc(t("person") + " " + n) + '" value="' + esc(r.name) + '"></td>' +
+            '<td><input class="p-details" aria-label="' + esc(t("h_details") + " " + n) + '" value="' + esc(r.details) + '"></td><td><input type="checkbox" class="p-present" aria-label="' + esc(t("h_present") + " " + n) + '"' +
+            (r.present ? " checked" : "") + '></td><td><button type="button" class="ghost mini p-del">' + esc(t("remove")) + "</button></td>";
+          tr.querySelector(".p-del").addEventListener("click", () => tr.remove());
+          tb.appendChild(tr);
+        };
+        rows.forEach(add);
+        $("#addParty").addEventListener("click", () => add({ type: "party", role: "", name: "", details: "", present: true }));
+        $("#addAgent").addEventListener("click", () => add({ type: "agent", role: "", name: "", details: "", present: true }));
+      });
+    if (v !== "ok") return;
+    const list = [];
+    for (const tr of document.querySelectorAll("#partyTable tbody tr")) {
+      const x = { name: tr.querySelector(".p-name").value.trim(), details: tr.querySelector(".p-details").value.trim(), present: tr.querySelector(".p-present").checked };
+      const role = tr.querySelector(".p-role").value.trim();
+      if (!x.name && !role) continue;
+      if (tr.dataset.type === "party") list.push(Object.assign({ role, agents: [] }, x));
+      else if (!list.length) { say(t("h_agentFirst")); return; }
+      else list[list.length - 1].agents.push(Object.assign({ kind: role }, x));
+    }
+    const notPublic = $("#hNotPublic").checked;
+    const body = { not_public: notPublic, not_public_reason: notPublic ? $("#hReason").value.trim() : "", party_list: list,
+      reporter: $("#hRep").value.trim(), reporter_credential: $("#hCred").value.trim() };
+    const r = await api("PATCH", "/api/hearings/" + encodeURIComponent(H.id), body);
+    if (r.status === 200) { H.hearing = Object.assign(H.hearing, r.data); renderHead(); toast(t("saved")); } else report(r, t("headerBtn"));
+  }
+
   async function noteAct(el, act) {
     const n = H.notes.get(+el.dataset.note);
     if (!n || !editable()) return;
@@ -1184,6 +1325,7 @@
       case "KeyC": confirmSeg(row); break;
       case "KeyD": strike(row); break;
       case "KeyI": insertUtterance(row); break;
+      case "KeyK": markDialog(row); break;
     }
   }
 
