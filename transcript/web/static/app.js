@@ -95,7 +95,8 @@
     nav.innerHTML = "";
     if (S.me) {
       nav.innerHTML = '<a href="#/hearings">' + esc(t("hearings")) + "</a>" +
-        (S.me.role === "technician" || S.me.role === "admin" ? ' · <a href="#/agents">' + esc(t("agents")) + "</a>" : "");
+        (S.me.role === "technician" || S.me.role === "admin" ? ' · <a href="#/agents">' + esc(t("agents")) + "</a>" : "") +
+        (S.me.role === "admin" ? ' · <a href="#/users" id="usersLink">' + esc(t("users")) + "</a>" : "");
       $("#who").textContent = (S.me.display_name || S.me.name) + " · " + S.me.role;
       $("#logoutBtn").hidden = false;
       $("#logoutBtn").textContent = t("signout");
@@ -142,6 +143,7 @@
       case "new": return viewHearingForm(null, gen);
       case "edit": return viewHearingForm(decodeURIComponent(m[2] || ""), gen);
       case "agents": return viewAgents(gen);
+      case "users": return viewUsers(gen);
       default: return viewHearings(gen);
     }
   }
@@ -291,6 +293,45 @@
     });
     const first = $("#hf input");
     if (first) first.focus();
+  }
+
+  // ---- users (admin): who may sign in, in which role, and the name every export and header
+  // prints for them (never the login). Each change is a request to the API, which records it
+  // on the administration chain with the admin's name.
+  async function viewUsers(gen) {
+    const r = await api("GET", "/api/users");
+    if (stale(gen)) return;
+    if (r.status !== 200) { $("#main").innerHTML = '<p class="err">' + esc(errText(r)) + "</p>"; return; }
+    const roles = ["admin", "clerk", "judge", "technician", "viewer"];
+    let html = "<h1>" + esc(t("users")) + '</h1><p class="muted">' + esc(t("usersHelp")) + '</p><table class="card" id="userTable"><thead><tr><th>' + esc(t("user")) + "</th><th>" +
+      esc(t("roleCol")) + "</th><th>" + esc(t("displayName")) + "</th><th>" + esc(t("status")) + "</th></tr></thead><tbody>";
+    for (const u of r.data) {
+      html += '<tr data-user="' + esc(u.name) + '"><td>' + esc(u.name) + "</td><td>" + esc(t("r_" + u.role)) + '</td><td><form class="dn"><input aria-label="' + esc(t("displayName") + " " + u.name) +
+        '" class="dn-input" value="' + esc(u.display_name || "") + '" maxlength="60"> <button type="submit" class="ghost mini">' + esc(t("save")) + '</button> <span class="dn-state muted" aria-live="polite">' +
+        (u.display_name ? "" : esc(t("noDisplayName"))) + "</span></form></td><td>" + (u.disabled ? '<span class="badge bad">' + esc(t("disabled")) + "</span>" : "") + "</td></tr>";
+    }
+    html += '</tbody></table><form class="card" id="newUser"><h2>' + esc(t("addUser")) + '</h2><div class="form-grid">' +
+      '<div><label for="nu-name">' + esc(t("user")) + '</label><input id="nu-name" required autocomplete="off"></div>' +
+      '<div><label for="nu-display">' + esc(t("displayName")) + '</label><input id="nu-display"></div>' +
+      '<div><label for="nu-role">' + esc(t("roleCol")) + '</label><select id="nu-role">' + roles.map((x) => '<option value="' + x + '"' + (x === "clerk" ? " selected" : "") + ">" + esc(t("r_" + x)) + "</option>").join("") + "</select></div>" +
+      '<div><label for="nu-pass">' + esc(t("password")) + '</label><input id="nu-pass" type="password" autocomplete="new-password" required></div></div>' +
+      '<p><button type="submit">' + esc(t("addUser")) + "</button></p></form>";
+    $("#main").innerHTML = html;
+    $("#userTable").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const tr = e.target.closest("tr[data-user]");
+      const st = tr.querySelector(".dn-state");
+      const res = await api("PATCH", "/api/users/" + encodeURIComponent(tr.dataset.user), { display_name: tr.querySelector(".dn-input").value });
+      if (stale(gen)) return;
+      if (res.status === 200) { st.textContent = t("saved"); tr.querySelector(".dn-input").value = res.data.display_name || ""; if (S.me && res.data.name === S.me.name) { S.me.display_name = res.data.display_name; chrome(); } }
+      else st.textContent = errText(res);
+    });
+    $("#newUser").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const res = await api("POST", "/api/users", { name: $("#nu-name").value.trim(), role: $("#nu-role").value, password: $("#nu-pass").value, display_name: $("#nu-display").value.trim() });
+      if (stale(gen)) return;
+      if (res.status === 201) { toast(t("saved")); route(); } else say(errText(res, t("addUser")));
+    });
   }
 
   // ---- agents (technicians): live (polled every 2 s), in the user's language, with the
