@@ -56,6 +56,7 @@ func TestRoleTable(t *testing.T) {
 			{"GET", hp + "/segments", nil, all},
 			{"GET", hp + "/live", nil, all},
 			{"GET", hp + "/health", nil, all},
+			{"POST", hp + "/alarms/ack", map[string]any{"code": "no_signal", "seat": "plaintiff", "since": "2026-01-01T00:00:00Z"}, only("zhaoliu", "tech", "admin")},
 			{"GET", hp + "/summary", nil, all},
 			{"GET", hp + "/versions", nil, all},
 			{"GET", hp + "/export", nil, all},

@@ -33,6 +33,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/hearings/{id}/segments", accessSession, s.listSegments)
 	s.handle("GET /api/hearings/{id}/live", accessSession, s.liveFeed)
 	s.handle("GET /api/hearings/{id}/health", accessSession, s.hearingHealth)
+	s.handle("POST /api/hearings/{id}/alarms/ack", accessSession, s.ackAlarm)
 	s.handle("GET /api/hearings/{id}/summary", accessSession, s.summary)
 	s.handle("GET /api/hearings/{id}/versions", accessSession, s.versions)
 	s.handle("GET /api/hearings/{id}/export", accessSession, s.export)

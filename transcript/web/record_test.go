@@ -487,3 +487,79 @@ func TestSignWhatYouSee(t *testing.T) {
 		t.Fatalf("verify: %+v %v", res, err)
 	}
 }
+
+// TestAlarmAcknowledgedForEveryone: the clerk acknowledges a dead microphone; the
+// acknowledgement is kept on the server, so after a reload, and in the technician's browser,
+// the alarm shows acknowledged by the clerk (by name) with no button and an unmarked meter.
+// The microphone recovers and dies again: a new alarm, unacknowledged, marked. The clerk
+// acknowledges that one from another window (the API): the technician's open page shows it
+// without a reload.
+func TestAlarmAcknowledgedForEveryone(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const hid = "h-ack"
+	e.repairHearing(hid)
+	e.replay(hid, "judge", 0, "现在开庭。")
+	if _, err := e.store.CreateUser(ctx, "admin", "tech", transcript.RoleTechnician, pw); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SetDisplayName(ctx, "admin", "zhaoliu", "赵六"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	report := func(lastSignal time.Time) {
+		now := time.Now()
+		e.status.set(api.AgentHealth{Hearing: hid, Courtroom: "第三法庭", Agent: "courtroom-3", Connected: true, LevelsAt: now.Add(time.Hour),
+			Seats:  []string{"judge", "plaintiff"},
+			Levels: []api.SeatLevel{{Seat: "judge", RMSdBFS: -24, PeakdBFS: -9}, {Seat: "plaintiff", RMSdBFS: -120, PeakdBFS: -120}},
+			Activity: []api.SeatActivity{{Seat: "judge", Since: start, LastSpeechAt: now.Add(time.Hour), LastSignalAt: now.Add(time.Hour)},
+				{Seat: "plaintiff", Since: start, LastSignalAt: lastSignal}}})
+	}
+	report(time.Now().Add(time.Hour))
+	e.login("zhaoliu")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.wait(`document.querySelector("#alarms .okline")`)
+	report(time.Now().Add(-time.Minute)) // digital zeros for a minute already
+	const alarm = `#alarms li[data-code=no_signal]`
+	e.wait(`document.querySelector("` + alarm + ` button[data-ack]") && document.querySelector(".meter.alarm[data-seat=plaintiff]")`)
+	e.run(chromedp.Click(chromedp.CSS(alarm + ` button[data-ack]`)))
+	acked := `document.querySelector("` + alarm + `.acked .ackby") && document.querySelector("` + alarm + ` .ackby").textContent.includes("赵六") &&
+		!document.querySelector("` + alarm + ` button[data-ack]") && !document.querySelector(".meter.alarm")`
+	e.wait(acked)
+	e.shot("25-alarm-acknowledged")
+	acks, err := e.store.AlarmAcks(ctx, hid)
+	if err != nil || len(acks) != 1 || acks[0].By != "zhaoliu" || acks[0].Code != "no_signal" || acks[0].Seat != "plaintiff" {
+		t.Fatalf("acks in the store: %+v %v", acks, err)
+	}
+	// A reload keeps it acknowledged.
+	e.run(chromedp.Reload())
+	e.wait(acked)
+	e.logout()
+	// So does the technician's browser.
+	e.login("tech")
+	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.wait(acked)
+
+	// Recovery forgets the acknowledged alarm; dying again alarms again.
+	report(time.Now().Add(time.Hour))
+	e.wait(`!document.querySelector("` + alarm + `") && document.querySelector("#alarms .okline")`)
+	report(time.Now().Add(-time.Minute))
+	e.wait(`document.querySelector("` + alarm + ` button[data-ack]") && !document.querySelector("` + alarm + ` .ackby") && document.querySelector(".meter.alarm[data-seat=plaintiff]")`)
+	// The clerk acknowledges it in another window; the technician's page follows live.
+	cc := e.apiLogin("zhaoliu")
+	var hl api.Health
+	cc.do("GET", "/api/hearings/"+hid+"/health", nil, &hl)
+	var since time.Time
+	for _, p := range hl.Panel {
+		if p.Code == "no_signal" {
+			since = p.Since
+		}
+	}
+	if code, b := cc.do("POST", "/api/hearings/"+hid+"/alarms/ack", map[string]any{"code": "no_signal", "seat": "plaintiff", "since": since}, nil); code != 200 {
+		t.Fatalf("ack from the other window: %d %s", code, b)
+	}
+	e.wait(acked)
+	if acks, _ := e.store.AlarmAcks(ctx, hid); len(acks) != 2 || acks[0].Since.Equal(acks[1].Since) {
+		t.Fatalf("two episodes acknowledged: %+v", acks)
+	}
+}

@@ -513,6 +513,7 @@
     else if (m.kind === "note.edited" || m.kind === "note.deleted") applyNote(a);
     else if (m.kind === "hearing.status" || m.kind === "hearing.updated" || m.kind === "hearing.created") { H.hearing = Object.assign(H.hearing, a); renderHead(); }
     else if (m.kind === "hearing.finalized" || m.kind === "hearing.signed" || m.kind === "hearing.corrected") refreshHearing();
+    else if (m.kind === "alarm.acknowledged") pollHealth();
   }
 
   function applyNote(a) {
@@ -731,6 +732,7 @@
     H.healthAt = Date.now();
     renderOnline();
     const now = Date.now();
+    if (Array.isArray(r.data.panel)) { serverAlarms(r.data.panel, now); renderHealth(); return; }
     const live = new Set();
     for (const a of r.data.alarms) {
       const k = alarmKey(a);
@@ -746,6 +748,23 @@
       if (!live.has(k)) { v.active = false; if (v.acked) H.alarms.delete(k); }
     }
     renderHealth();
+  }
+
+  // serverAlarms takes the panel's alarms as the server keeps them: each episode with its
+  // acknowledgement, shared by every browser (a reload or another clerk sees who acknowledged
+  // it). A new unacknowledged episode sounds once in this page.
+  function serverAlarms(panel, now) {
+    const m = new Map();
+    for (const p of panel) {
+      const ep = p.key + "@" + p.since;
+      if (!p.ack && !H.heard.has(ep)) {
+        H.heard.add(ep);
+        (window.csAlarmAt = window.csAlarmAt || {})[p.key] = now; // for the tests: when the page first knew
+        if (H.sound) beep();
+      }
+      m.set(p.key, { a: p, active: p.active, acked: !!p.ack, ack: p.ack, server: true });
+    }
+    H.alarms = m;
   }
 
   function beep() {
@@ -790,7 +809,8 @@
     const items = Array.from(H.alarms.entries());
     const top = html;
     html = '<ul class="alarms" id="alarms">' + (items.length ? items.map(([k, v]) => '<li data-code="' + esc(v.a.code) + '" data-key="' + esc(k) + '" class="' + (v.active ? "active" : "cleared") + (v.acked ? " acked" : "") + '">' +
-      esc(alarmText(v.a)) + (v.active ? "" : " " + esc(t("alarmCleared"))) + (v.acked ? "" : ' <button type="button" class="ghost mini" data-ack="' + esc(k) + '">' + esc(t("ack")) + "</button>") + "</li>").join("") :
+      esc(alarmText(v.a)) + (v.active ? "" : " " + esc(t("alarmCleared"))) +
+      (v.ack ? ' <span class="ackby">' + esc(t("ackedBy", { who: v.a.ack_name || v.ack.by, at: wallClock(v.ack.at) })) + "</span>" : "") + (v.acked ? "" : ' <button type="button" class="ghost mini" data-ack="' + esc(k) + '">' + esc(t("ack")) + "</button>") + "</li>").join("") :
       lost ? "" : '<li class="okline">' + esc(t("noAlarms")) + "</li>") + "</ul>";
     html += '<p><label class="inline"><input type="checkbox" id="alarmSound"' + (H.sound ? " checked" : "") + "> " + esc(t("alarmSound")) + "</label></p>";
     const alarms = html;
@@ -815,8 +835,20 @@
     return true;
   }
 
-  function onHealthClick(e) {
+  async function onHealthClick(e) {
     const b = e.target.closest("button[data-ack]");
+    if (b && H.alarms.get(b.dataset.ack) && H.alarms.get(b.dataset.ack).server) {
+      // Kept on the server (audited): everyone sees who acknowledged which alarm, and when.
+      const k = b.dataset.ack, v = H.alarms.get(k), hid = H.id;
+      const r = await api("POST", "/api/hearings/" + encodeURIComponent(hid) + "/alarms/ack", { code: v.a.code, seat: v.a.seat || "", since: v.a.since });
+      if (!H || H.id !== hid) return;
+      if (r.status === 200) {
+        const cur = H.alarms.get(k);
+        if (cur && cur.a.since === v.a.since) { if (cur.active) { cur.acked = true; cur.ack = r.data.ack; cur.a = Object.assign({}, cur.a, { ack: r.data.ack, ack_name: r.data.ack_name }); } else H.alarms.delete(k); }
+        renderHealth();
+      } else say(errText(r, t("ack")));
+      return;
+    }
     if (b) {
       const v = H.alarms.get(b.dataset.ack);
       if (v) { if (v.active) v.acked = true; else H.alarms.delete(b.dataset.ack); }
@@ -1314,6 +1346,7 @@
     $("#dlg").addEventListener("click", (e) => { const a = e.target.closest("a[data-goto]"); if (a) { e.preventDefault(); $("#dlg").close(); focusRow(document.getElementById("s-" + a.dataset.goto)); } });
     connect();
     H.alarms = new Map();
+    H.heard = new Set();
     H.sound = localStorage.getItem("cs.sound") === "1";
     $("#health").addEventListener("click", onHealthClick);
     $("#health").addEventListener("change", onHealthChange);
