@@ -107,6 +107,20 @@ func TestClerkMarksUSTranscript(t *testing.T) {
 		e.eval(`document.querySelector("#mDesc").value = "photograph"`, nil)
 		e.setField("#mStatus", "received")
 	})
+	// A mark set by mistake is struck, with a reason (and set anew if need be).
+	mark(q2.ID, func() {
+		e.setField("#mKind", "exhibit")
+		e.eval(`document.querySelector("#mExhibit").value = "Defense Exhibit A"`, nil)
+		e.setField("#mStatus", "offered")
+	})
+	e.wait(`document.querySelectorAll(".note.mark").length === 6`)
+	var wrong string
+	e.eval(`Array.from(document.querySelectorAll(".note.k-exhibit")).find(n => n.textContent.includes("Defense Exhibit A")).id`, &wrong)
+	e.run(chromedp.Click(chromedp.CSS(`#` + wrong + ` button[data-nact=delete]`)))
+	e.wait(`document.querySelector("#dlg[open] #dReason")`)
+	var strikeWhat string
+	e.eval(`document.querySelector("#dlgBody").textContent`, &strikeWhat)
+	e.run(chromedp.SendKeys(chromedp.CSS("#dReason"), "marked by mistake"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
 	e.wait(`document.querySelectorAll(".note.mark").length === 5`)
 	var shown string
 	e.eval(`Array.from(document.querySelectorAll(".note.mark")).map(n => n.textContent).join("\n")`, &shown)
@@ -148,7 +162,7 @@ func TestClerkMarksUSTranscript(t *testing.T) {
 			t.Fatalf("US transcript lacks %q:\n%s", want, txt)
 		}
 	}
-	if strings.Contains(txt, "Q.  Objection") {
+	if strings.Contains(txt, "Q.  Objection") || strings.Contains(txt, "Defense Exhibit A") {
 		t.Fatalf("the objection was printed as a question:\n%s", txt)
 	}
 	// Every mark is the clerk's, on the hearing's audit trail.
@@ -157,6 +171,12 @@ func TestClerkMarksUSTranscript(t *testing.T) {
 	for _, n := range notes {
 		if n.Author != "zhaoliu" {
 			t.Fatalf("mark by %q: %+v", n.Author, n)
+		}
+		if n.Deleted {
+			if n.Text != "Defense Exhibit A offered" || n.UpdatedBy != "zhaoliu" || !strings.Contains(strikeWhat, "Defense Exhibit A") {
+				t.Fatalf("struck mark %+v (dialog said %q)", n, strikeWhat)
+			}
+			continue
 		}
 		kinds[n.Kind]++
 	}

@@ -369,14 +369,32 @@
   }
 
   // ---- dialogs
+  // dialog opens the one modal dialog and resolves with the button's value ("" when cancelled).
+  // A dialog's close event is dispatched after the dialog closed, as a separate task: a clerk
+  // who presses Esc and at once a key that opens the next dialog (Esc, Alt+D) opened the new
+  // dialog before the old close event ran, and that stale event then resolved the new dialog
+  // as cancelled, leaving it open with buttons that did nothing. Now a new dialog settles the
+  // previous call (cancelled), and a close event that arrives while the dialog is open again
+  // is ignored.
+  let dlgSettle = null;
   function dialog(title, bodyHTML, actions, init) {
     const d = $("#dlg");
+    if (dlgSettle) dlgSettle("");
     $("#dlgTitle").textContent = title;
     $("#dlgBody").innerHTML = bodyHTML;
     $("#dlgActions").innerHTML = actions.map((a) => '<button value="' + esc(a.value) + '" class="' + esc(a.cls || "") + '"' +
       (a.value === "" ? ' formnovalidate type="submit"' : "") + ">" + esc(a.label) + "</button>").join("");
     return new Promise((resolve) => {
-      const done = () => { d.removeEventListener("close", done); resolve(d.returnValue); };
+      let settled = false;
+      const settle = (v) => {
+        if (settled) return;
+        settled = true;
+        d.removeEventListener("close", done);
+        if (dlgSettle === settle) dlgSettle = null;
+        resolve(v);
+      };
+      const done = () => { if (!d.open) settle(d.returnValue); };
+      dlgSettle = settle;
       d.addEventListener("close", done);
       d.returnValue = "";
       d.showModal();
@@ -429,6 +447,10 @@
   // markHTML shows a clerk's mark for the US layout (sworn witness, examination, exhibit) in
   // the words the transcript will print.
   function markHTML(n) {
+    const acts = H && H.can.edit && editable() ? ' <button type="button" class="ghost mini" data-nact="delete" aria-label="' + esc(t("strikeMark")) + '">✖</button>' : "";
+    return '<div class="note mark k-' + esc(n.kind) + '" id="n-' + n.id + '" data-note="' + n.id + '"><span class="nt">' + esc(hms(n.at_ms)) + '</span> <span class="wall" title="' + esc(t("wallClock")) + '">（' + esc(wallClock(n.created_at)) + "）</span> " + esc(markText(n)) + acts + "</div>";
+  }
+  function markText(n) {
     const zh = lang() === "zh", colon = zh ? "：" : ": ";
     const who = (seat) => { const s = seatOf(seat); return (s.role || s.seat) + (s.person ? (zh ? "（" + s.person + "）" : " (" + s.person + ")") : ""); };
     let text;
@@ -436,7 +458,7 @@
     else if (n.kind === "exhibit") text = t("m_exhibit") + colon + n.text;
     else if (n.text === "end") text = t("m_examEnd");
     else text = t("x_" + n.text) + " · " + t("m_by") + " " + who(n.seat) + " · " + t("m_witness") + " " + who(n.witness);
-    return '<div class="note mark k-' + esc(n.kind) + '" id="n-' + n.id + '" data-note="' + n.id + '"><span class="nt">' + esc(hms(n.at_ms)) + '</span> <span class="wall" title="' + esc(t("wallClock")) + '">（' + esc(wallClock(n.created_at)) + "）</span> " + esc(text) + "</div>";
+    return text;
   }
   function editable() { const st = H && H.hearing.status; return st === "scheduled" || st === "live" || st === "recess" || st === "closed"; }
 
@@ -1211,8 +1233,9 @@
   async function noteAct(el, act) {
     const n = H.notes.get(+el.dataset.note);
     if (!n || !editable()) return;
-    const body = act === "edit" ? '<label for="dNoteText">' + esc(t("noteText")) + '</label><input id="dNoteText" required value="' + esc(n.text) + '">' : '<p>' + esc(n.text) + "</p>";
-    const v = await dialog((act === "edit" ? t("editNote") : t("strikeNote")) + " — " + hms(n.at_ms), body + '<label for="dReason">' + esc(t("reason")) + '</label><input id="dReason" required>',
+    const mark = n.kind === "sworn" || n.kind === "examination" || n.kind === "exhibit";
+    const body = act === "edit" ? '<label for="dNoteText">' + esc(t("noteText")) + '</label><input id="dNoteText" required value="' + esc(n.text) + '">' : '<p>' + esc(mark ? markText(n) : n.text) + "</p>";
+    const v = await dialog((act === "edit" ? t("editNote") : mark ? t("strikeMark") : t("strikeNote")) + " — " + hms(n.at_ms), body + '<label for="dReason">' + esc(t("reason")) + '</label><input id="dReason" required>',
       [{ label: act === "edit" ? t("save") : t("strike"), value: "ok", cls: act === "edit" ? "" : "danger" }, { label: t("cancel"), value: "", cls: "ghost" }]);
     if (v !== "ok") return;
     const req = { revision: n.revision || 0, reason: $("#dReason").value };
