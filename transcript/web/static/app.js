@@ -1188,7 +1188,7 @@
       '<label class="inline"><input type="radio" name="hPublic" id="hPublic" value="1"' + (h.not_public ? "" : " checked") + "> " + esc(t("h_public")) + "</label> " +
       '<label class="inline"><input type="radio" name="hPublic" id="hNotPublic" value="0"' + (h.not_public ? " checked" : "") + "> " + esc(t("h_notPublic")) + "</label>" +
       '<label for="hReason">' + esc(t("h_notPublicReason")) + '</label><input id="hReason" value="' + esc(h.not_public_reason || "") + '"></fieldset>' +
-      '<p id="hOrg">' + esc(t("h_org")) + "：" + esc(panel ? t("h_panel") : t("h_single")) + ' <span class="muted">' + esc(t("h_orgHelp")) + "</span></p>" +
+      '<p id="hOrg">' + esc(t("h_org")) + (lang() === "zh" ? "：" : ": ") + esc(panel ? t("h_panel") : t("h_single")) + ' <span class="muted">' + esc(t("h_orgHelp")) + "</span></p>" +
       '<fieldset><legend>' + esc(t("h_parties")) + '</legend><table id="partyTable"><thead><tr><th>' + esc(t("h_rowType")) + "</th><th>" + esc(t("role")) + "</th><th>" + esc(t("person")) +
       "</th><th>" + esc(t("h_details")) + "</th><th>" + esc(t("h_present")) + '</th><th></th></tr></thead><tbody></tbody></table>' +
       '<button type="button" class="ghost" id="addParty">' + esc(t("h_addParty")) + '</button> <button type="button" class="ghost" id="addAgent">' + esc(t("h_addAgent")) + "</button></fieldset>" +
