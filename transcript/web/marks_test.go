@@ -107,13 +107,21 @@ func TestClerkMarksUSTranscript(t *testing.T) {
 		e.eval(`document.querySelector("#mDesc").value = "photograph"`, nil)
 		e.setField("#mStatus", "received")
 	})
-	// A mark set by mistake is struck, with a reason (and set anew if need be).
-	mark(q2.ID, func() {
-		e.setField("#mKind", "exhibit")
-		e.eval(`document.querySelector("#mExhibit").value = "Defense Exhibit A"`, nil)
-		e.setField("#mStatus", "offered")
-	})
-	e.wait(`document.querySelectorAll(".note.mark").length === 6`)
+	// A mark set by mistake is struck, with a reason (and set anew if need be). The clerk
+	// saves it and at once presses Alt+K again, in one script so the order is certain: the next
+	// dialog opens before the saved one's close event ran, which used to drop the saved mark
+	// (the stale close event resolved the new dialog and the new one cancelled the old).
+	e.run(chromedp.Focus(chromedp.CSS(sel(q2.ID))))
+	e.key("k", chromedp.ModifierAlt)
+	e.wait(`document.querySelector("#dlg[open] #mKind")`)
+	e.setField("#mKind", "exhibit")
+	e.eval(`document.querySelector("#mExhibit").value = "Defense Exhibit A"`, nil)
+	e.setField("#mStatus", "offered")
+	e.eval(fmt.Sprintf(`(function(){document.querySelector("#dlgActions button[value=ok]").click(); const r=document.querySelector("%s"); r.focus();
+		r.dispatchEvent(new KeyboardEvent("keydown", {key: "k", code: "KeyK", altKey: true, bubbles: true, cancelable: true})); return true})()`, sel(q2.ID)), nil)
+	e.wait(`document.querySelectorAll(".note.mark").length === 6 && document.querySelector("#dlg[open] #mKind") && document.querySelector("#mExhibit").value === ""`)
+	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value='']`)))
+	e.wait(`!document.querySelector("#dlg[open]")`)
 	var wrong string
 	e.eval(`Array.from(document.querySelectorAll(".note.k-exhibit")).find(n => n.textContent.includes("Defense Exhibit A")).id`, &wrong)
 	e.run(chromedp.Click(chromedp.CSS(`#` + wrong + ` button[data-nact=delete]`)))
