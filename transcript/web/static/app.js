@@ -501,6 +501,9 @@
   function applySegment(sg, actor) {
     const old = H.segs.get(sg.id);
     if (old && sg.revision < old.revision) return; // an older snapshot arriving late
+    // The same revision again (an answer and its live event): the row already shows it, and
+    // re-rendering would swap its ▶ button under the pointer.
+    if (old && sg.revision === old.revision && !sg.deleted && !(H.editing && H.editing.id === sg.id) && document.getElementById("s-" + sg.id)) return;
     if (H.editing && H.editing.id === sg.id) {
       H.segs.set(sg.id, sg);
       // Someone else (another user, or this clerk in another window) changed it meanwhile.
@@ -547,6 +550,10 @@
   function applyNote(a) {
     const old = H.notes.get(a.id);
     if (old && (old.revision || 0) > (a.revision || 0)) return;
+    // The same revision again (the request's answer and the live event both bring it): keep the
+    // row as it is. Re-rendering it swapped its ✎/✖ buttons under the pointer, so a click
+    // whose press and release straddled the second copy was lost.
+    if (old && (old.revision || 0) === (a.revision || 0) && !a.deleted && document.getElementById("n-" + a.id)) return;
     removeItem("n", a.id);
     if (a.deleted) { H.notes.delete(a.id); return; }
     H.notes.set(a.id, a);
