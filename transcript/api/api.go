@@ -102,6 +102,8 @@ type Server struct {
 	importCtx    context.Context
 	importCancel context.CancelFunc
 	importWG     sync.WaitGroup
+
+	alarms alarmTracker // episodes of the health panel's alarms, for acknowledgements
 }
 
 // liveFeed is one open live websocket and the session it belongs to.

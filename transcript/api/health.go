@@ -77,6 +77,9 @@ type Health struct {
 	Known  bool         `json:"agent_known"`
 	Agent  *AgentHealth `json:"agent,omitempty"`
 	Alarms []Alarm      `json:"alarms"` // current problems, loudest first
+	// Panel is Alarms as episodes, with cleared ones still unacknowledged and who
+	// acknowledged what (alarmTracker); the UI lists this.
+	Panel []AlarmState `json:"panel"`
 	// Backlog is how many utterances wait for the engine (pending segments).
 	Backlog      int    `json:"backlog"`
 	Engine       string `json:"engine,omitempty"`
@@ -198,6 +201,8 @@ func (s *Server) healthOf(r *http.Request, h *transcript.Hearing) Health {
 		out.Alarms = append(out.Alarms, Alarm{At: now, Code: "agent_disconnected", Message: "no courtroom agent has connected for this hearing"})
 	}
 	out.Alarms = append(out.Alarms, s.integrityAlarms(h.ID)...)
+	out.Panel = s.alarms.observe(h.ID, out.Alarms, now)
+	s.nameAcks(r.Context(), out.Panel)
 	if p, err := s.store.PendingSegments(r.Context(), h.ID, 1000); err == nil {
 		out.Backlog = len(p)
 	}

@@ -33,6 +33,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/hearings/{id}/segments", accessSession, s.listSegments)
 	s.handle("GET /api/hearings/{id}/live", accessSession, s.liveFeed)
 	s.handle("GET /api/hearings/{id}/health", accessSession, s.hearingHealth)
+	s.handle("POST /api/hearings/{id}/alarms/ack", accessSession, s.ackAlarm)
 	s.handle("GET /api/hearings/{id}/summary", accessSession, s.summary)
 	s.handle("GET /api/hearings/{id}/versions", accessSession, s.versions)
 	s.handle("GET /api/hearings/{id}/export", accessSession, s.export)
@@ -310,6 +311,13 @@ type hearingBody struct {
 	Vocabulary         *[]string           `json:"vocabulary"`
 }
 
+// headerOnly reports whether the body changes only the record header fields a clerk keeps.
+func (b *hearingBody) headerOnly() bool {
+	return b.ID == "" && b.CaseNumber == nil && b.Cause == nil && b.Court == nil && b.Courtroom == nil && b.Title == nil &&
+		b.Language == nil && b.TimeZone == nil && b.ScheduledAt == nil && b.Presiding == nil && b.Judges == nil &&
+		b.Clerk == nil && b.Seats == nil && b.Vocabulary == nil
+}
+
 func (b *hearingBody) check() string {
 	if b.Language != nil && *b.Language != "zh" && *b.Language != "en" {
 		return "language must be zh or en"
@@ -403,13 +411,27 @@ func (s *Server) getHearing(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// updateHearing changes a hearing's case data. The admin may change every field; the
+// hearing's clerk only the record's header (the parties and their agents, 公开/不公开 with
+// its reason, the reporter's name and credential), which the clerk takes down in court. The
+// bench, and with it 合议庭/独任 and who signs, stays the admin's.
 func (s *Server) updateHearing(w http.ResponseWriter, r *http.Request) {
-	h := s.hearing(w, r, transcript.ActionManageHearing)
+	h := s.hearing(w, r, transcript.ActionRead)
 	if h == nil {
+		return
+	}
+	me := userOf(r).user
+	admin := transcript.Can(me, transcript.ActionManageHearing, h)
+	if !admin && !transcript.Can(me, transcript.ActionEdit, h) {
+		s.forbid(w, "manage this hearing")
 		return
 	}
 	var b hearingBody
 	if !s.decode(w, r, &b) {
+		return
+	}
+	if !admin && !b.headerOnly() {
+		s.forbid(w, "change this hearing's case data or bench (the clerk may change the parties, 不公开 and the reporter)")
 		return
 	}
 	if b.ID != "" && b.ID != h.ID {

@@ -505,8 +505,10 @@ func (s *Store) InsertSegment(ctx context.Context, actor, hearingID string, n tr
 	return out, err
 }
 
-// changeNote loads an annotation for a change by a person.
-func (t *tx) changeNote(hearingID string, id, base int64) (*transcript.Note, error) {
+// changeNote loads an annotation for a change by a person; with strike, also one of the
+// clerk's marks (sworn, examination, exhibit): a mark set by mistake is struck and set anew,
+// never rewritten.
+func (t *tx) changeNote(hearingID string, id, base int64, strike bool) (*transcript.Note, error) {
 	n, err := scanNote(t.QueryRowContext(t.ctx, `SELECT `+noteCols+` FROM notes WHERE id=?`, id))
 	if errors.Is(err, sql.ErrNoRows) || err == nil && n.HearingID != hearingID {
 		return nil, fmt.Errorf("note %d of hearing %s: %w", id, hearingID, transcript.ErrNotFound)
@@ -521,7 +523,8 @@ func (t *tx) changeNote(hearingID string, id, base int64) (*transcript.Note, err
 	if !transcript.HearingStatus(status).Editable() {
 		return nil, transcript.Statef("hearing %s is %s; changes after finalization are corrections", n.HearingID, status)
 	}
-	if n.Kind != transcript.NoteAnnotation {
+	mark := n.Kind == transcript.NoteSworn || n.Kind == transcript.NoteExamination || n.Kind == transcript.NoteExhibit
+	if n.Kind != transcript.NoteAnnotation && !(strike && mark) {
 		return nil, transcript.Invalidf("a %s note is part of the hearing's lifecycle or recording; only the clerk's remarks can be changed", n.Kind)
 	}
 	if n.Deleted {
@@ -567,7 +570,7 @@ func (s *Store) EditNote(ctx context.Context, actor, hearingID string, id, base 
 	}
 	var out *transcript.Note
 	err = s.write(ctx, func(t *tx) error {
-		n, err := t.changeNote(hearingID, id, base)
+		n, err := t.changeNote(hearingID, id, base, false)
 		if err != nil {
 			return err
 		}
@@ -587,7 +590,7 @@ func (s *Store) DeleteNote(ctx context.Context, actor, hearingID string, id, bas
 	}
 	var out *transcript.Note
 	err = s.write(ctx, func(t *tx) error {
-		n, err := t.changeNote(hearingID, id, base)
+		n, err := t.changeNote(hearingID, id, base, true)
 		if err != nil {
 			return err
 		}

@@ -97,7 +97,8 @@
     nav.innerHTML = "";
     if (S.me) {
       nav.innerHTML = '<a href="#/hearings">' + esc(t("hearings")) + "</a>" +
-        (S.me.role === "technician" || S.me.role === "admin" ? ' · <a href="#/agents">' + esc(t("agents")) + "</a>" : "");
+        (S.me.role === "technician" || S.me.role === "admin" ? ' · <a href="#/agents">' + esc(t("agents")) + "</a>" : "") +
+        (S.me.role === "admin" ? ' · <a href="#/users" id="usersLink">' + esc(t("users")) + "</a>" : "");
       $("#who").textContent = (S.me.display_name || S.me.name) + " · " + S.me.role;
       $("#logoutBtn").hidden = false;
       $("#logoutBtn").textContent = t("signout");
@@ -144,6 +145,7 @@
       case "new": return viewHearingForm(null, gen);
       case "edit": return viewHearingForm(decodeURIComponent(m[2] || ""), gen);
       case "agents": return viewAgents(gen);
+      case "users": return viewUsers(gen);
       default: return viewHearings(gen);
     }
   }
@@ -247,6 +249,8 @@
       '<div><label for="f-language">' + esc(t("language")) + '</label><select id="f-language" name="language"><option value="zh"' + (h.language === "zh" ? " selected" : "") + ">" + esc(t("zhLang")) +
       '</option><option value="en"' + (h.language === "en" ? " selected" : "") + ">" + esc(t("enLang")) + "</option></select></div>" +
       f("scheduled_at", "scheduledAt", sched, "datetime-local") + f("presiding", "presiding", h.presiding) +
+      '<div><fieldset id="f-bench"><legend>' + esc(t("bench")) + '</legend><label class="inline"><input type="radio" name="bench" id="f-panel" value="panel"' + ((h.judges || []).length ? " checked" : "") + "> " + esc(t("benchPanel")) +
+      '</label><br><label class="inline"><input type="radio" name="bench" id="f-single" value="single"' + ((h.judges || []).length ? "" : " checked") + "> " + esc(t("benchSingle")) + "</label></fieldset></div>" +
       f("judges", "judges", (h.judges || []).join(", ")) + f("clerk", "clerk", h.clerk) + ta("parties", "parties", h.parties) +
       ta("vocabulary", "vocabulary", h.vocabulary) + "</div><h2>" + esc(t("seats")) + '</h2><table id="seatTable"><thead><tr><th>' + esc(t("seat")) +
       "</th><th>" + esc(t("role")) + "</th><th>" + esc(t("person")) + "</th><th>" + esc(t("witness")) + '</th><th></th></tr></thead><tbody></tbody></table>' +
@@ -267,6 +271,11 @@
       tb.appendChild(tr);
     }
     (h.seats || []).forEach(addSeat);
+    // 合议庭 or 独任: a single judge has no other judges on the bench.
+    const benchShow = () => { $("#f-judges").parentElement.hidden = $("#f-single").checked; };
+    $("#f-panel").addEventListener("change", benchShow);
+    $("#f-single").addEventListener("change", benchShow);
+    benchShow();
     $("#addSeat").addEventListener("click", () => addSeat({ seat: "", role: "", person: "" }));
     $("#hf").addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -275,7 +284,7 @@
       const body = {
         case_number: v("case_number"), cause: v("cause"), court: v("court"), courtroom: v("courtroom"), title: v("title"),
         language: v("language"), presiding: v("presiding"), clerk: v("clerk"),
-        judges: v("judges").split(/[,，]/).map((x) => x.trim()).filter(Boolean), parties: lines("parties"), vocabulary: lines("vocabulary"),
+        judges: $("#f-single").checked ? [] : v("judges").split(/[,，]/).map((x) => x.trim()).filter(Boolean), parties: lines("parties"), vocabulary: lines("vocabulary"),
         seats: Array.from(tb.querySelectorAll("tr")).map((tr) => ({
           seat: tr.querySelector(".s-seat").value.trim(), role: tr.querySelector(".s-role").value.trim(),
           person: tr.querySelector(".s-person").value.trim(), witness: tr.querySelector(".s-witness").checked,
@@ -292,6 +301,45 @@
     });
     const first = $("#hf input");
     if (first) first.focus();
+  }
+
+  // ---- users (admin): who may sign in, in which role, and the name every export and header
+  // prints for them (never the login). Each change is a request to the API, which records it
+  // on the administration chain with the admin's name.
+  async function viewUsers(gen) {
+    const r = await api("GET", "/api/users");
+    if (stale(gen)) return;
+    if (r.status !== 200) { $("#main").innerHTML = '<p class="err">' + esc(errText(r)) + "</p>"; return; }
+    const roles = ["admin", "clerk", "judge", "technician", "viewer"];
+    let html = "<h1>" + esc(t("users")) + '</h1><p class="muted">' + esc(t("usersHelp")) + '</p><table class="card" id="userTable"><thead><tr><th>' + esc(t("user")) + "</th><th>" +
+      esc(t("roleCol")) + "</th><th>" + esc(t("displayName")) + "</th><th>" + esc(t("status")) + "</th></tr></thead><tbody>";
+    for (const u of r.data) {
+      html += '<tr data-user="' + esc(u.name) + '"><td>' + esc(u.name) + "</td><td>" + esc(t("r_" + u.role)) + '</td><td><form class="dn"><input aria-label="' + esc(t("displayName") + " " + u.name) +
+        '" class="dn-input" value="' + esc(u.display_name || "") + '" maxlength="60"> <button type="submit" class="ghost mini">' + esc(t("save")) + '</button> <span class="dn-state muted" aria-live="polite">' +
+        (u.display_name ? "" : esc(t("noDisplayName"))) + "</span></form></td><td>" + (u.disabled ? '<span class="badge bad">' + esc(t("disabled")) + "</span>" : "") + "</td></tr>";
+    }
+    html += '</tbody></table><form class="card" id="newUser"><h2>' + esc(t("addUser")) + '</h2><div class="form-grid">' +
+      '<div><label for="nu-name">' + esc(t("user")) + '</label><input id="nu-name" required autocomplete="off"></div>' +
+      '<div><label for="nu-display">' + esc(t("displayName")) + '</label><input id="nu-display"></div>' +
+      '<div><label for="nu-role">' + esc(t("roleCol")) + '</label><select id="nu-role">' + roles.map((x) => '<option value="' + x + '"' + (x === "clerk" ? " selected" : "") + ">" + esc(t("r_" + x)) + "</option>").join("") + "</select></div>" +
+      '<div><label for="nu-pass">' + esc(t("password")) + '</label><input id="nu-pass" type="password" autocomplete="new-password" required></div></div>' +
+      '<p><button type="submit">' + esc(t("addUser")) + "</button></p></form>";
+    $("#main").innerHTML = html;
+    $("#userTable").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const tr = e.target.closest("tr[data-user]");
+      const st = tr.querySelector(".dn-state");
+      const res = await api("PATCH", "/api/users/" + encodeURIComponent(tr.dataset.user), { display_name: tr.querySelector(".dn-input").value });
+      if (stale(gen)) return;
+      if (res.status === 200) { st.textContent = t("saved"); tr.querySelector(".dn-input").value = res.data.display_name || ""; if (S.me && res.data.name === S.me.name) { S.me.display_name = res.data.display_name; chrome(); } }
+      else st.textContent = errText(res);
+    });
+    $("#newUser").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const res = await api("POST", "/api/users", { name: $("#nu-name").value.trim(), role: $("#nu-role").value, password: $("#nu-pass").value, display_name: $("#nu-display").value.trim() });
+      if (stale(gen)) return;
+      if (res.status === 201) { toast(t("saved")); route(); } else say(errText(res, t("addUser")));
+    });
   }
 
   // ---- agents (technicians): live (polled every 2 s), in the user's language, with the
@@ -329,20 +377,44 @@
   }
 
   // ---- dialogs
+  // dialog opens the one modal dialog and resolves with the button's value ("" when cancelled).
+  // A dialog's close event is dispatched after the dialog closed, as a task of its own: a clerk
+  // who closes one dialog and at once opens the next (Esc then Alt+D, or OK then Alt+K) opened
+  // the new dialog before the old close event ran, and that stale event then resolved the new
+  // dialog as cancelled, leaving it open with buttons that did nothing. Now a new dialog first
+  // settles the previous call with what it was closed with, and opens one task later, after the
+  // previous caller has read its fields and after the stale close event; a close event that
+  // arrives while the dialog is open again is ignored.
+  let dlgSettle = null;
   function dialog(title, bodyHTML, actions, init) {
     const d = $("#dlg");
-    $("#dlgTitle").textContent = title;
-    $("#dlgBody").innerHTML = bodyHTML;
-    $("#dlgActions").innerHTML = actions.map((a) => '<button value="' + esc(a.value) + '" class="' + esc(a.cls || "") + '"' +
-      (a.value === "" ? ' formnovalidate type="submit"' : "") + ">" + esc(a.label) + "</button>").join("");
+    const prev = dlgSettle;
+    dlgSettle = null;
     return new Promise((resolve) => {
-      const done = () => { d.removeEventListener("close", done); resolve(d.returnValue); };
-      d.addEventListener("close", done);
-      d.returnValue = "";
-      d.showModal();
-      if (init) init(d);
-      const f = d.querySelector("input, textarea, select");
-      if (f) f.focus();
+      const open = () => {
+        if (d.open) d.close();
+        $("#dlgTitle").textContent = title;
+        $("#dlgBody").innerHTML = bodyHTML;
+        $("#dlgActions").innerHTML = actions.map((a) => '<button value="' + esc(a.value) + '" class="' + esc(a.cls || "") + '"' +
+          (a.value === "" ? ' formnovalidate type="submit"' : "") + ">" + esc(a.label) + "</button>").join("");
+        let settled = false;
+        const settle = (v) => {
+          if (settled) return;
+          settled = true;
+          d.removeEventListener("close", done);
+          if (dlgSettle === settle) dlgSettle = null;
+          resolve(v);
+        };
+        const done = () => { if (!d.open) settle(d.returnValue); };
+        dlgSettle = settle;
+        d.addEventListener("close", done);
+        d.returnValue = "";
+        d.showModal();
+        if (init) init(d);
+        const f = d.querySelector("input, textarea, select");
+        if (f) f.focus();
+      };
+      if (prev) { prev(d.open ? "" : d.returnValue); setTimeout(open, 0); } else open();
     });
   }
 
@@ -381,9 +453,26 @@
     catch (e) { return d.toLocaleTimeString(); }
   }
   function noteHTML(n) {
+    if (n.kind === "sworn" || n.kind === "examination" || n.kind === "exhibit") return markHTML(n);
     const label = { recess: t("recessNote"), resume: t("resumeNote"), gap: t("gapNote"), annotation: t("annotation") }[n.kind] || n.kind;
     const acts = n.kind === "annotation" && H && H.can.edit && editable() ? ' <button type="button" class="ghost mini" data-nact="edit" aria-label="' + esc(t("editNote")) + '">✎</button><button type="button" class="ghost mini" data-nact="delete" aria-label="' + esc(t("strikeNote")) + '">✖</button>' : "";
     return '<div class="note k-' + esc(n.kind) + '" id="n-' + n.id + '" data-note="' + n.id + '"><span class="nt">' + esc(hms(n.at_ms)) + '</span> <span class="wall" title="' + esc(t("wallClock")) + '">（' + esc(wallClock(n.created_at)) + "）</span> " + esc(label) + "：" + esc(n.text) + acts + "</div>";
+  }
+  // markHTML shows a clerk's mark for the US layout (sworn witness, examination, exhibit) in
+  // the words the transcript will print.
+  function markHTML(n) {
+    const acts = H && H.can.edit && editable() ? ' <button type="button" class="ghost mini" data-nact="delete" aria-label="' + esc(t("strikeMark")) + '">✖</button>' : "";
+    return '<div class="note mark k-' + esc(n.kind) + '" id="n-' + n.id + '" data-note="' + n.id + '"><span class="nt">' + esc(hms(n.at_ms)) + '</span> <span class="wall" title="' + esc(t("wallClock")) + '">（' + esc(wallClock(n.created_at)) + "）</span> " + esc(markText(n)) + acts + "</div>";
+  }
+  function markText(n) {
+    const zh = lang() === "zh", colon = zh ? "：" : ": ";
+    const who = (seat) => { const s = seatOf(seat); return (s.role || s.seat) + (s.person ? (zh ? "（" + s.person + "）" : " (" + s.person + ")") : ""); };
+    let text;
+    if (n.kind === "sworn") text = t("m_sworn") + colon + (n.text || who(n.witness));
+    else if (n.kind === "exhibit") text = t("m_exhibit") + colon + n.text;
+    else if (n.text === "end") text = t("m_examEnd");
+    else text = t("x_" + n.text) + " · " + t("m_by") + " " + who(n.seat) + " · " + t("m_witness") + " " + who(n.witness);
+    return text;
   }
   function editable() { const st = H && H.hearing.status; return st === "scheduled" || st === "live" || st === "recess" || st === "closed"; }
 
@@ -420,6 +509,9 @@
   function applySegment(sg, actor) {
     const old = H.segs.get(sg.id);
     if (old && sg.revision < old.revision) return; // an older snapshot arriving late
+    // The same revision again (an answer and its live event): the row already shows it, and
+    // re-rendering would swap its ▶ button under the pointer.
+    if (old && sg.revision === old.revision && !sg.deleted && !(H.editing && H.editing.id === sg.id) && document.getElementById("s-" + sg.id)) return;
     if (H.editing && H.editing.id === sg.id) {
       H.segs.set(sg.id, sg);
       // Someone else (another user, or this clerk in another window) changed it meanwhile.
@@ -460,11 +552,16 @@
     else if (m.kind === "note.edited" || m.kind === "note.deleted") applyNote(a);
     else if (m.kind === "hearing.status" || m.kind === "hearing.updated" || m.kind === "hearing.created") { H.hearing = Object.assign(H.hearing, a); renderHead(); }
     else if (m.kind === "hearing.finalized" || m.kind === "hearing.signed" || m.kind === "hearing.corrected") refreshHearing();
+    else if (m.kind === "alarm.acknowledged") pollHealth();
   }
 
   function applyNote(a) {
     const old = H.notes.get(a.id);
     if (old && (old.revision || 0) > (a.revision || 0)) return;
+    // The same revision again (the request's answer and the live event both bring it): keep the
+    // row as it is. Re-rendering it swapped its ✎/✖ buttons under the pointer, so a click
+    // whose press and release straddled the second copy was lost.
+    if (old && (old.revision || 0) === (a.revision || 0) && !a.deleted && document.getElementById("n-" + a.id)) return;
     removeItem("n", a.id);
     if (a.deleted) { H.notes.delete(a.id); return; }
     H.notes.set(a.id, a);
@@ -518,11 +615,16 @@
     go("#/login");
   }
 
+  // renderOnline: the live dot is green only while the feed is open and the server answered
+  // within the health panel's heartbeat. A socket can stay "open" for minutes after the server
+  // or the network died (no close frame, no RST), so the open socket alone is no proof.
   function renderOnline() {
     const el = $("#online");
     if (!el || !H) return;
-    el.className = "live-dot " + (H.online ? "on" : "off");
-    el.textContent = H.online ? t("online") : t("reconnecting");
+    const beat = H.healthAt && Date.now() - H.healthAt <= HEARTBEAT_MS;
+    const on = H.online && beat;
+    el.className = "live-dot " + (on ? "on" : "off");
+    el.textContent = on ? t("online") : H.online && H.healthAt ? t("liveLost") : t("reconnecting");
   }
 
   function lastMS() {
@@ -538,14 +640,16 @@
     if (c.lifecycle && h.status === "scheduled") b += '<button type="button" data-act="start">' + esc(t("start")) + "</button>";
     if (c.lifecycle && h.status === "live") b += '<button type="button" data-act="recess">' + esc(t("recess")) + "</button>";
     if (c.lifecycle && h.status === "recess") b += '<button type="button" data-act="resume">' + esc(t("resume")) + "</button>";
-    if (c.edit && editable()) b += '<button type="button" class="ghost" data-act="insert">' + esc(t("insertUtt")) + "</button>";
+    if (c.edit && editable()) b += '<button type="button" class="ghost" data-act="insert">' + esc(t("insertUtt")) + "</button>" +
+      '<button type="button" class="ghost" data-act="marks">' + esc(t("marksBtn")) + "</button>";
+    if ((c.edit || c.manage) && editable()) b += '<button type="button" class="ghost" data-act="header">' + esc(t("headerBtn")) + "</button>";
     if (c.lifecycle && (h.status === "live" || h.status === "recess")) b += '<button type="button" class="danger" data-act="close">' + esc(t("close")) + "</button>";
     if (c.correct && (h.status === "finalized" || h.status === "signed")) b += '<button type="button" data-act="correct">' + esc(t("correctBtn")) + "</button>";
     if (c.finalize && h.status === "closed") b += '<button type="button" data-act="finalize">' + esc(t("finalize")) + "</button>";
     if (c.finalize && h.status === "finalized") b += '<button type="button" class="ghost" data-act="review">' + esc(t("reviewTitle")) + "</button>";
     if (c.sign && h.status === "finalized") b += '<button type="button" data-act="sign">' + esc(t("sign")) + "</button>";
     const ex = "/api/hearings/" + encodeURIComponent(h.id) + "/export?format=";
-    b += '<span id="exports">' + esc(t("export")) + ': <a href="' + ex + 'json" download id="exportLink">JSON</a> · <a href="' + ex + 'txt" download>TXT</a> · <a href="' + ex + 'pdf" download>PDF</a> · <a href="' + ex + 'srt" download>SRT</a> · <a href="' + ex + 'vtt" download>VTT</a></span>';
+    b += '<span id="exports">' + esc(t("export")) + ": " + EXPORT_FORMATS.map((f) => '<a href="' + ex + f + '" download data-format="' + f + '"' + (f === "json" ? ' id="exportLink"' : "") + ">" + f.toUpperCase() + "</a>").join(" · ") + "</span>";
     $("#head").innerHTML = '<div class="toolbar"><a href="#/hearings">← ' + esc(t("back")) + "</a><h1>" + esc(h.title || h.id) + "</h1>" +
       statusBadge(h.status) + ' <span id="online" class="live-dot"></span>' + (c.edit ? "" : ' <span class="badge">' + esc(t("viewOnly")) + "</span>") +
       '</div><div class="toolbar"><span class="muted">' + esc(h.case_number) + " · " + esc(h.cause) + " · " + esc(h.courtroom) +
@@ -554,6 +658,10 @@
     renderOnline();
     if (h.status === "signed" || h.status === "finalized") renderSigned();
   }
+
+  // Every format `courtscribe transcript export` writes (transcript/export.Formats; a browser
+  // test holds the two lists equal).
+  const EXPORT_FORMATS = ["json", "txt", "pdf", "srt", "vtt"];
 
   const roleWord = (r) => ({ presiding: t("presidingRole"), judge: t("judgeRole"), clerk: t("clerkRole") }[r] || "");
 
@@ -640,6 +748,10 @@
       report(await api("POST", "/api/hearings/" + id + "/close", {}), t("close"));
     } else if (act === "insert") {
       insertUtterance(curRow() || H.lastRow);
+    } else if (act === "marks") {
+      markDialog(curRow() || H.lastRow);
+    } else if (act === "header") {
+      headerDialog();
     } else if (act === "correct") {
       correct(curRow() || H.lastRow);
     } else if (act === "finalize") {
@@ -682,7 +794,9 @@
     if (r.status !== 200) { renderHealth(); return; }
     H.health = r.data;
     H.healthAt = Date.now();
+    renderOnline();
     const now = Date.now();
+    if (Array.isArray(r.data.panel)) { serverAlarms(r.data.panel, now); renderHealth(); return; }
     const live = new Set();
     for (const a of r.data.alarms) {
       const k = alarmKey(a);
@@ -690,6 +804,7 @@
       const known = H.alarms.get(k);
       if (!known) {
         H.alarms.set(k, { a, active: true, acked: false, since: now });
+        (window.csAlarmAt = window.csAlarmAt || {})[k] = now; // for the tests: when the page first knew
         if (H.sound) beep();
       } else { known.a = a; known.active = true; }
     }
@@ -697,6 +812,23 @@
       if (!live.has(k)) { v.active = false; if (v.acked) H.alarms.delete(k); }
     }
     renderHealth();
+  }
+
+  // serverAlarms takes the panel's alarms as the server keeps them: each episode with its
+  // acknowledgement, shared by every browser (a reload or another clerk sees who acknowledged
+  // it). A new unacknowledged episode sounds once in this page.
+  function serverAlarms(panel, now) {
+    const m = new Map();
+    for (const p of panel) {
+      const ep = p.key + "@" + p.since;
+      if (!p.ack && !H.heard.has(ep)) {
+        H.heard.add(ep);
+        (window.csAlarmAt = window.csAlarmAt || {})[p.key] = now; // for the tests: when the page first knew
+        if (H.sound) beep();
+      }
+      m.set(p.key, { a: p, active: p.active, acked: !!p.ack, ack: p.ack, server: true });
+    }
+    H.alarms = m;
   }
 
   function beep() {
@@ -719,7 +851,7 @@
     if (!box || !H) return;
     const lost = !H.healthAt || Date.now() - H.healthAt > HEARTBEAT_MS;
     const hl = H.health;
-    let html = "<h2>" + esc(t("health")) + "</h2>";
+    let html = "";
     if (lost) {
       html += '<p class="lost" id="connLost" role="alert">' + esc(t("connLost")) + (H.healthAt ? " " + esc(t("lastHeard", { s: Math.round((Date.now() - H.healthAt) / 1000) })) : "") + "</p>";
     }
@@ -739,19 +871,48 @@
       html += '<p class="muted">' + esc(t("spool")) + ": " + Math.round((hl.agent.spool_bytes || 0) / 1024) + " KiB · " + esc(t("gaps")) + ": " + (hl.agent.gaps || 0) + "</p>";
     } else if (!lost) html += '<p class="muted">' + esc(t("agentUnknown")) + "</p>";
     const items = Array.from(H.alarms.entries());
-    html += '<ul class="alarms" id="alarms">' + (items.length ? items.map(([k, v]) => '<li data-code="' + esc(v.a.code) + '" data-key="' + esc(k) + '" class="' + (v.active ? "active" : "cleared") + (v.acked ? " acked" : "") + '">' +
-      esc(alarmText(v.a)) + (v.active ? "" : " " + esc(t("alarmCleared"))) + (v.acked ? "" : ' <button type="button" class="ghost mini" data-ack="' + esc(k) + '">' + esc(t("ack")) + "</button>") + "</li>").join("") :
+    const top = html;
+    html = '<ul class="alarms" id="alarms">' + (items.length ? items.map(([k, v]) => '<li data-code="' + esc(v.a.code) + '" data-key="' + esc(k) + '" class="' + (v.active ? "active" : "cleared") + (v.acked ? " acked" : "") + '">' +
+      esc(alarmText(v.a)) + (v.active ? "" : " " + esc(t("alarmCleared"))) +
+      (v.ack ? ' <span class="ackby">' + esc(t("ackedBy", { who: v.a.ack_name || v.ack.by, at: wallClock(v.ack.at) })) + "</span>" : "") + (v.acked ? "" : ' <button type="button" class="ghost mini" data-ack="' + esc(k) + '">' + esc(t("ack")) + "</button>") + "</li>").join("") :
       lost ? "" : '<li class="okline">' + esc(t("noAlarms")) + "</li>") + "</ul>";
     html += '<p><label class="inline"><input type="checkbox" id="alarmSound"' + (H.sound ? " checked" : "") + "> " + esc(t("alarmSound")) + "</label></p>";
+    const alarms = html;
+    html = "";
     if (hl) html += "<p>" + esc(t("engine")) + ": " + esc(hl.engine || "—") + " · " + esc(t("backlog")) + ': <strong id="backlog">' + hl.backlog + "</strong></p>";
     if (hl && hl.engine_system) html += '<p class="muted" id="engine-system">' + esc(hl.engine_system) + "</p>";
-    box.innerHTML = html;
+    // Each part is replaced only when it changed: a poll every 2 s that rebuilt the whole panel
+    // replaced the Acknowledge button and the sound checkbox under the clerk's pointer, so a
+    // click whose press and release straddled a poll was lost.
+    if (!box.querySelector("#hTop")) box.innerHTML = "<h2>" + esc(t("health")) + '</h2><div id="hTop"></div><div id="hAlarms"></div><div id="hEngine"></div>';
+    if (setHTML($("#hTop", box), top)) box.querySelectorAll(".bar > span").forEach((s) => { s.style.width = s.dataset.w + "%"; });
+    setHTML($("#hAlarms", box), alarms);
+    setHTML($("#hEngine", box), html);
     box.classList.toggle("lost", lost);
-    box.querySelectorAll(".bar > span").forEach((s) => { s.style.width = s.dataset.w + "%"; });
+    window.csLostAt = lost ? window.csLostAt || Date.now() : 0; // for the tests: when "lost" was first shown
+  }
+  // setHTML replaces an element's content only when the markup differs; it reports whether it did.
+  function setHTML(el, html) {
+    if (el.csHTML === html) return false;
+    el.innerHTML = html;
+    el.csHTML = html;
+    return true;
   }
 
-  function onHealthClick(e) {
+  async function onHealthClick(e) {
     const b = e.target.closest("button[data-ack]");
+    if (b && H.alarms.get(b.dataset.ack) && H.alarms.get(b.dataset.ack).server) {
+      // Kept on the server (audited): everyone sees who acknowledged which alarm, and when.
+      const k = b.dataset.ack, v = H.alarms.get(k), hid = H.id;
+      const r = await api("POST", "/api/hearings/" + encodeURIComponent(hid) + "/alarms/ack", { code: v.a.code, seat: v.a.seat || "", since: v.a.since });
+      if (!H || H.id !== hid) return;
+      if (r.status === 200) {
+        const cur = H.alarms.get(k);
+        if (cur && cur.a.since === v.a.since) { if (cur.active) { cur.acked = true; cur.ack = r.data.ack; cur.a = Object.assign({}, cur.a, { ack: r.data.ack, ack_name: r.data.ack_name }); } else H.alarms.delete(k); }
+        renderHealth();
+      } else say(errText(r, t("ack")));
+      return;
+    }
     if (b) {
       const v = H.alarms.get(b.dataset.ack);
       if (v) { if (v.active) v.acked = true; else H.alarms.delete(b.dataset.ack); }
@@ -899,9 +1060,9 @@
     const opts = (H.hearing.seats || []).map((s) => '<option value="' + esc(s.seat) + '"' + (s.seat === sg.seat ? " selected" : "") + ">" + esc(s.role + (s.person ? " · " + s.person : "") + " (" + s.seat + ")") + "</option>").join("");
     const v = await dialog(t("relabel") + " — " + segName(sg), '<p class="muted" id="relabelWhat">' + esc(segName(sg)) + '</p><label for="dSeat">' + esc(t("seat")) + '</label><select id="dSeat">' + opts + "</select>",
       [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
-    if (v !== "ok") { focusRow(row); return; }
+    if (v !== "ok") { focusRowFrom(row, row); return; }
     const seat = $("#dSeat").value;
-    if (seat === sg.seat) { focusRow(row); return; }
+    if (seat === sg.seat) { focusRowFrom(row, row); return; }
     const r = await api("POST", "/api/segments/" + sg.id + "/relabel", { revision: sg.revision, seat });
     if (r.status === 200) { applySegment(r.data.segment, S.me.name); toast(t("saved")); } else report(r, t("relabel"));
     focusRowFrom(document.getElementById("s-" + sg.id), row);
@@ -925,7 +1086,7 @@
     const hsg = H.segs.get(+row.dataset.id);
     await dialog(t("history") + " — " + (hsg ? segName(hsg) : ""), '<table class="hist" id="histTable"><thead><tr><th>' + esc(t("at")) + "</th><th>" + esc(t("actor")) + "</th><th>" + esc(t("change")) +
       "</th><th>" + esc(t("before")) + "</th><th>" + esc(t("after")) + "</th></tr></thead><tbody>" + rows + "</tbody></table>", [{ label: "OK", value: "ok" }]);
-    focusRow(row);
+    focusRowFrom(row, row);
   }
 
   // actorName names who made a change in words: people by name, the machine by what it is.
@@ -961,7 +1122,7 @@
     if (!sg || !editable()) return;
     const v = await dialog(t("strikeTitle") + " — " + segName(sg), '<p class="muted">' + esc(t("strikeHelp")) + '</p><label for="dReason">' + esc(t("reason")) + '</label><input id="dReason" required>',
       [{ label: t("strike"), value: "ok", cls: "danger" }, { label: t("cancel"), value: "", cls: "ghost" }]);
-    if (v !== "ok") { focusRow(row); return; }
+    if (v !== "ok") { focusRowFrom(row, row); return; }
     const next = rowAt(row, 1) || rowAt(row, -1);
     const r = await api("POST", "/api/segments/" + sg.id + "/delete", { revision: sg.revision, reason: $("#dReason").value });
     if (r.status === 200) { applySegment(r.data.segment, S.me.name); toast(t("saved")); focusRowFrom(next, row.isConnected ? row : null); }
@@ -987,19 +1148,136 @@
       '<label for="iReason">' + esc(t("reason")) + '</label><input id="iReason" required>',
       [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
     if (v !== "ok") return;
+    const back = document.activeElement; // where focus went when the dialog closed
     const start = parseClock($("#iStart").value), end = parseClock($("#iEnd").value);
     if (isNaN(start) || isNaN(end) || end <= start) { say(t("badClock")); return; }
     const r = await api("POST", "/api/hearings/" + encodeURIComponent(H.id) + "/segments",
       { seat: $("#iSeat").value, start_ms: start, end_ms: end, text: $("#iText").value, reason: $("#iReason").value });
-    if (r.status === 201) { applySegment(r.data.segment, S.me.name); toast(t("saved")); focusRow(document.getElementById("s-" + r.data.segment.id)); }
+    if (r.status === 201) { applySegment(r.data.segment, S.me.name); toast(t("saved")); focusRowFrom(document.getElementById("s-" + r.data.segment.id), back); }
     else report(r, t("insertUtt"));
+  }
+
+  // markDialog: the clerk's marks for the US transcript: an examination begins (DIRECT, CROSS,
+  // REDIRECT, RECROSS; by which counsel, of which witness) or ends, a witness is sworn, an
+  // exhibit is marked, offered or received. Q./A. and the headings come only from these marks.
+  // The mark goes before the selected utterance (or after the last one).
+  async function markDialog(row) {
+    if (!editable()) return;
+    const sg = row ? H.segs.get(+row.dataset.id) : null;
+    const at = sg ? sg.start_ms : lastMS();
+    const seats = H.hearing.seats || [];
+    const opt = (list, sel) => list.map((s) => '<option value="' + esc(s.seat) + '"' + (s.seat === sel ? " selected" : "") + ">" + esc(s.role + (s.person ? " · " + s.person : "")) + "</option>").join("");
+    const wit = seats.filter((s) => s.witness), counsel = seats.filter((s) => !s.witness);
+    const v = await dialog(t("marksBtn") + (sg ? " — " + segName(sg) : ""), '<p class="muted">' + esc(t("marksHelp")) + "</p>" +
+      '<label for="mKind">' + esc(t("markKind")) + '</label><select id="mKind"><option value="examination">' + esc(t("m_examination")) + '</option><option value="sworn">' + esc(t("m_sworn")) +
+      '</option><option value="exhibit">' + esc(t("m_exhibit")) + "</option></select>" +
+      '<label for="mAt">' + esc(t("fromClock")) + '</label><input id="mAt" required value="' + esc(hms(at)) + '">' +
+      '<fieldset id="mfExam"><label for="mExam">' + esc(t("m_examType")) + '</label><select id="mExam">' +
+      ["direct", "cross", "redirect", "recross", "end"].map((x) => '<option value="' + x + '">' + esc(x === "end" ? t("m_examEnd") : t("x_" + x)) + "</option>").join("") + "</select>" +
+      '<label for="mBy">' + esc(t("m_by")) + '</label><select id="mBy">' + opt(counsel.length ? counsel : seats) + "</select></fieldset>" +
+      '<fieldset id="mfWitness"><label for="mWitness">' + esc(t("m_witness")) + '</label><select id="mWitness"><option value=""></option>' + opt(wit.length ? wit : seats, wit.length ? wit[0].seat : "") + "</select>" +
+      '<div id="mfSworn"><label for="mName">' + esc(t("m_witnessName")) + '</label><input id="mName"></div></fieldset>' +
+      '<fieldset id="mfExhibit"><label for="mExhibit">' + esc(t("m_exhibitId")) + '</label><input id="mExhibit" placeholder="Government Exhibit 1">' +
+      '<label for="mDesc">' + esc(t("m_exhibitDesc")) + '</label><input id="mDesc">' +
+      '<label for="mStatus">' + esc(t("m_exhibitStatus")) + '</label><select id="mStatus"><option value="marked for identification">' + esc(t("m_marked")) +
+      '</option><option value="offered">' + esc(t("m_offered")) + '</option><option value="received">' + esc(t("m_received")) + '</option><option value="refused">' + esc(t("m_refusedEx")) + "</option></select></fieldset>",
+      [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }],
+      (d) => {
+        const show = () => {
+          const k = $("#mKind").value, end = $("#mExam").value === "end";
+          $("#mfExam").hidden = k !== "examination";
+          $("#mfWitness").hidden = k === "examination" && end;
+          $("#mfSworn").hidden = k !== "sworn";
+          $("#mfExhibit").hidden = k !== "exhibit";
+          $("#mBy").disabled = end;
+        };
+        $("#mKind").addEventListener("change", show);
+        $("#mExam").addEventListener("change", show);
+        $("#mWitness").addEventListener("change", () => { const s = seatOf($("#mWitness").value); if (!$("#mName").value && s.person) $("#mName").value = s.person; });
+        show();
+      });
+    if (v !== "ok") { if (row) focusRowFrom(row, row); return; }
+    const atMS = parseClock($("#mAt").value);
+    if (isNaN(atMS)) { say(t("badClock")); return; }
+    const kind = $("#mKind").value, body = { kind, at_ms: atMS };
+    if (kind === "examination") {
+      body.text = $("#mExam").value;
+      if (body.text !== "end") { body.seat = $("#mBy").value; body.witness = $("#mWitness").value; }
+    } else if (kind === "sworn") {
+      body.witness = $("#mWitness").value;
+      body.text = $("#mName").value.trim() || seatOf(body.witness).person || "";
+    } else {
+      body.witness = $("#mWitness").value;
+      const id = $("#mExhibit").value.trim(), desc = $("#mDesc").value.trim();
+      body.text = id ? id + (desc ? " (" + desc + ")" : "") + " " + $("#mStatus").value : "";
+    }
+    const r = await api("POST", "/api/hearings/" + encodeURIComponent(H.id) + "/notes", body);
+    if (r.status === 201) { applyNote(r.data); toast(t("saved")); } else report(r, t("marksBtn"));
+  }
+
+  // headerDialog: the record's header as the clerk takes it down in court: 公开/不公开 (with
+  // the reason), the parties and their agents (who appeared), and the reporter's or recorder's
+  // name and credential for the US certificate. 合议庭/独任 follows the bench the admin set.
+  async function headerDialog() {
+    const h = H.hearing;
+    const panel = (h.judges || []).length > 0;
+    const rows = [];
+    for (const p of h.party_list || []) {
+      rows.push({ type: "party", role: p.role, name: p.name, details: p.details || "", present: !!p.present });
+      for (const a of p.agents || []) rows.push({ type: "agent", role: a.kind, name: a.name, details: a.details || "", present: !!a.present });
+    }
+    const v = await dialog(t("headerBtn"), '<fieldset><legend>' + esc(t("h_way")) + "</legend>" +
+      '<label class="inline"><input type="radio" name="hPublic" id="hPublic" value="1"' + (h.not_public ? "" : " checked") + "> " + esc(t("h_public")) + "</label> " +
+      '<label class="inline"><input type="radio" name="hPublic" id="hNotPublic" value="0"' + (h.not_public ? " checked" : "") + "> " + esc(t("h_notPublic")) + "</label>" +
+      '<label for="hReason">' + esc(t("h_notPublicReason")) + '</label><input id="hReason" value="' + esc(h.not_public_reason || "") + '"></fieldset>' +
+      '<p id="hOrg">' + esc(t("h_org")) + (lang() === "zh" ? "：" : ": ") + esc(panel ? t("h_panel") : t("h_single")) + ' <span class="muted">' + esc(t("h_orgHelp")) + "</span></p>" +
+      '<fieldset><legend>' + esc(t("h_parties")) + '</legend><table id="partyTable"><thead><tr><th>' + esc(t("h_rowType")) + "</th><th>" + esc(t("role")) + "</th><th>" + esc(t("person")) +
+      "</th><th>" + esc(t("h_details")) + "</th><th>" + esc(t("h_present")) + '</th><th></th></tr></thead><tbody></tbody></table>' +
+      '<button type="button" class="ghost" id="addParty">' + esc(t("h_addParty")) + '</button> <button type="button" class="ghost" id="addAgent">' + esc(t("h_addAgent")) + "</button></fieldset>" +
+      '<fieldset><legend>' + esc(t("h_reporter")) + '</legend><label for="hRep">' + esc(t("h_reporterName")) + '</label><input id="hRep" value="' + esc(h.reporter || "") + '">' +
+      '<label for="hCred">' + esc(t("h_credential")) + '</label><input id="hCred" placeholder="CSR No. 12345" value="' + esc(h.reporter_credential || "") + '"></fieldset>',
+      [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }],
+      () => {
+        const tb = $("#partyTable tbody");
+        let n = 0;
+        const add = (r) => {
+          n++;
+          const tr = document.createElement("tr");
+          tr.dataset.type = r.type;
+          tr.innerHTML = "<td>" + esc(r.type === "party" ? t("h_party") : "↳ " + t("h_agent")) + '</td><td><input class="p-role" aria-label="' + esc(t("role") + " " + n) + '" value="' + esc(r.role) +
+            '" placeholder="' + esc(r.type === "party" ? t("h_rolePH") : t("h_kindPH")) + '"></td><td><input class="p-name" aria-label="' + esc(t("person") + " " + n) + '" value="' + esc(r.name) + '"></td>' +
+            '<td><input class="p-details" aria-label="' + esc(t("h_details") + " " + n) + '" value="' + esc(r.details) + '"></td><td><input type="checkbox" class="p-present" aria-label="' + esc(t("h_present") + " " + n) + '"' +
+            (r.present ? " checked" : "") + '></td><td><button type="button" class="ghost mini p-del">' + esc(t("remove")) + "</button></td>";
+          tr.querySelector(".p-del").addEventListener("click", () => tr.remove());
+          tb.appendChild(tr);
+        };
+        rows.forEach(add);
+        $("#addParty").addEventListener("click", () => add({ type: "party", role: "", name: "", details: "", present: true }));
+        $("#addAgent").addEventListener("click", () => add({ type: "agent", role: "", name: "", details: "", present: true }));
+      });
+    if (v !== "ok") return;
+    const list = [];
+    for (const tr of document.querySelectorAll("#partyTable tbody tr")) {
+      const x = { name: tr.querySelector(".p-name").value.trim(), details: tr.querySelector(".p-details").value.trim(), present: tr.querySelector(".p-present").checked };
+      const role = tr.querySelector(".p-role").value.trim();
+      if (!x.name && !role) continue;
+      if (tr.dataset.type === "party") list.push(Object.assign({ role, agents: [] }, x));
+      else if (!list.length) { say(t("h_agentFirst")); return; }
+      else list[list.length - 1].agents.push(Object.assign({ kind: role }, x));
+    }
+    const notPublic = $("#hNotPublic").checked;
+    const body = { not_public: notPublic, not_public_reason: notPublic ? $("#hReason").value.trim() : "", party_list: list,
+      reporter: $("#hRep").value.trim(), reporter_credential: $("#hCred").value.trim() };
+    const r = await api("PATCH", "/api/hearings/" + encodeURIComponent(H.id), body);
+    if (r.status === 200) { H.hearing = Object.assign(H.hearing, r.data); renderHead(); toast(t("saved")); } else report(r, t("headerBtn"));
   }
 
   async function noteAct(el, act) {
     const n = H.notes.get(+el.dataset.note);
     if (!n || !editable()) return;
-    const body = act === "edit" ? '<label for="dNoteText">' + esc(t("noteText")) + '</label><input id="dNoteText" required value="' + esc(n.text) + '">' : '<p>' + esc(n.text) + "</p>";
-    const v = await dialog((act === "edit" ? t("editNote") : t("strikeNote")) + " — " + hms(n.at_ms), body + '<label for="dReason">' + esc(t("reason")) + '</label><input id="dReason" required>',
+    const mark = n.kind === "sworn" || n.kind === "examination" || n.kind === "exhibit";
+    const body = act === "edit" ? '<label for="dNoteText">' + esc(t("noteText")) + '</label><input id="dNoteText" required value="' + esc(n.text) + '">' : '<p>' + esc(mark ? markText(n) : n.text) + "</p>";
+    const v = await dialog((act === "edit" ? t("editNote") : mark ? t("strikeMark") : t("strikeNote")) + " — " + hms(n.at_ms), body + '<label for="dReason">' + esc(t("reason")) + '</label><input id="dReason" required>',
       [{ label: act === "edit" ? t("save") : t("strike"), value: "ok", cls: act === "edit" ? "" : "danger" }, { label: t("cancel"), value: "", cls: "ghost" }]);
     if (v !== "ok") return;
     const req = { revision: n.revision || 0, reason: $("#dReason").value };
@@ -1133,13 +1411,14 @@
     $("#dlg").addEventListener("click", (e) => { const a = e.target.closest("a[data-goto]"); if (a) { e.preventDefault(); $("#dlg").close(); focusRow(document.getElementById("s-" + a.dataset.goto)); } });
     connect();
     H.alarms = new Map();
+    H.heard = new Set();
     H.sound = localStorage.getItem("cs.sound") === "1";
     $("#health").addEventListener("click", onHealthClick);
     $("#health").addEventListener("change", onHealthChange);
     pollHealth();
     pollTimer = setInterval(pollHealth, 2000);
     clearInterval(healthTick);
-    healthTick = setInterval(() => { if (H && (!H.healthAt || Date.now() - H.healthAt > HEARTBEAT_MS)) renderHealth(); }, 1000);
+    healthTick = setInterval(() => { if (H && (!H.healthAt || Date.now() - H.healthAt > HEARTBEAT_MS)) { renderHealth(); renderOnline(); } }, 1000);
     const last = tx.querySelectorAll(".seg");
     if (last.length) last[last.length - 1].focus({ preventScroll: true });
   }
@@ -1185,6 +1464,7 @@
       case "KeyC": confirmSeg(row); break;
       case "KeyD": strike(row); break;
       case "KeyI": insertUtterance(row); break;
+      case "KeyK": markDialog(row); break;
     }
   }
 
