@@ -17,7 +17,7 @@ func (s *Store) AuditHearing(ctx context.Context, id string) (*transcript.AuditR
 	if err != nil {
 		return nil, fmt.Errorf("head log: %w", err)
 	}
-	rtx, err := s.rdb.BeginTx(ctx, nil)
+	rtx, err := s.rdb.BeginRead(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,8 @@ type Store struct {
 	data   string
 	argon  transcript.Argon2Params
 	wdb    *sql.DB // one connection: the writer
-	rdb    *sql.DB // readers
+	rdb    *rdb    // readers
+	dl     dialect
 	reqs   chan *writeReq
 	stop   chan struct{}
 	done   chan struct{}
@@ -121,7 +122,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
-	if err := migrate(ctx, wdb, opt.Clock); err != nil {
+	if err := migrate(ctx, wdb, dialect{}, opt.Clock); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("transcript store %s: %w", path, err)
 	}
@@ -135,13 +136,18 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	rdb.SetMaxOpenConns(4)
+	return newStore(wdb, rdb, dialect{}, opt, argon), nil
+}
+
+// newStore starts the writer of an opened, migrated database.
+func newStore(wdb, rdbPool *sql.DB, d dialect, opt Options, argon transcript.Argon2Params) *Store {
 	s := &Store{
-		log: opt.Logger, clock: opt.Clock, data: opt.DataDir, argon: argon,
-		wdb: wdb, rdb: rdb, reqs: make(chan *writeReq, 256), stop: make(chan struct{}), done: make(chan struct{}),
+		log: opt.Logger, clock: opt.Clock, data: opt.DataDir, argon: argon, dl: d,
+		wdb: wdb, rdb: &rdb{DB: rdbPool, d: d}, reqs: make(chan *writeReq, 256), stop: make(chan struct{}), done: make(chan struct{}),
 		maxB: opt.MaxBatch, tz: opt.TimeZone, listeners: map[int]func(transcript.Event){}, stmts: map[string]*sql.Stmt{},
 	}
 	go s.writer()
-	return s, nil
+	return s
 }
 
 // Close stops the writer (after the requests already queued) and closes the database.
@@ -292,6 +298,15 @@ func (s *Store) commit(batch []*writeReq) {
 		fail(fmt.Errorf("transcript: begin: %w", err))
 		return
 	}
+	if s.dl.pg {
+		// Writers on other store instances (replicas) share the database: the chain heads
+		// and revisions read below must be the ones this transaction commits on.
+		if _, err := sqlTx.ExecContext(ctx, pgWriteLock); err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("transcript: write lock: %w", err))
+			return
+		}
+	}
 	t := &tx{Tx: sqlTx, s: s, ctx: ctx, now: transcript.NormTime(s.clock()), heads: map[string]head{}}
 	results := make([]error, len(batch))
 	var events []transcript.Event
@@ -349,6 +364,9 @@ func (s *Store) commit(batch []*writeReq) {
 // (preparing is a third of the CPU time of an edit otherwise). A statement seen for the first
 // time runs unprepared and is prepared after the commit, when the connection is free.
 func (t *tx) stmt(q string) *sql.Stmt {
+	if t.s.dl.pg {
+		return nil // pgx keeps its own statement cache per connection
+	}
 	st, ok := t.s.stmts[q]
 	if !ok {
 		t.s.stmts[q] = nil // prepare after the commit
@@ -380,7 +398,7 @@ func (t *tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 	if st := t.stmt(q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
-	return t.Tx.ExecContext(ctx, q, args...)
+	return t.Tx.ExecContext(ctx, t.s.dl.q(q), t.s.dl.args(args)...)
 }
 
 // QueryContext runs a query in the transaction.
@@ -388,7 +406,7 @@ func (t *tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 	if st := t.stmt(q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return t.Tx.QueryContext(ctx, q, args...)
+	return t.Tx.QueryContext(ctx, t.s.dl.q(q), t.s.dl.args(args)...)
 }
 
 // QueryRowContext runs a one-row query in the transaction.
@@ -396,7 +414,21 @@ func (t *tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 	if st := t.stmt(q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return t.Tx.QueryRowContext(ctx, q, args...)
+	return t.Tx.QueryRowContext(ctx, t.s.dl.q(q), t.s.dl.args(args)...)
+}
+
+// insertID runs an INSERT into a table with an id column and returns the new row's id.
+func (t *tx) insertID(q string, args ...any) (int64, error) {
+	if t.s.dl.pg {
+		var id int64
+		err := t.QueryRowContext(t.ctx, q+` RETURNING id`, args...).Scan(&id)
+		return id, err
+	}
+	res, err := t.ExecContext(t.ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // runRequest runs one request; a bug that panics fails that request, not the writer.
@@ -422,13 +454,13 @@ func (t *tx) appendEvent(e transcript.Event) (transcript.Event, error) {
 	e.PrevHash = h.hash
 	e.At = t.now
 	e.Hash = transcript.EventHash(&e)
-	res, err := t.ExecContext(t.ctx, `INSERT INTO events(hearing_id, seq, kind, segment_id, note_id, actor, at, reason, before, after, prev_hash, hash)
+	id, err := t.insertID(`INSERT INTO events(hearing_id, seq, kind, segment_id, note_id, actor, at, reason, before, after, prev_hash, hash)
 		VALUES(?,?,?,?,?,?,?,?,?,?,?,?)`, e.HearingID, e.Seq, string(e.Kind), e.SegmentID, e.NoteID, e.Actor,
 		transcript.EventTime(e.At), e.Reason, nullBytes(e.Before), nullBytes(e.After), e.PrevHash, e.Hash)
 	if err != nil {
 		return e, err
 	}
-	e.ID, _ = res.LastInsertId()
+	e.ID = id
 	t.heads[e.HearingID] = head{seq: e.Seq, hash: e.Hash}
 	t.events = append(t.events, e)
 	return e, nil

@@ -602,12 +602,12 @@ func (s *Store) CorrectOnRequest(ctx context.Context, actor, id string, segmentI
 			return err
 		}
 		c = &transcript.Correction{Version: h.Version + 1, SegmentID: segmentID, Before: before.Text, After: text, Reason: reason, Author: actor, CreatedAt: t.now, Request: req}
-		res, err := t.ExecContext(t.ctx, `INSERT INTO corrections(hearing_id, version, segment_id, before, after, reason, author, created_at, request, request_file) VALUES(?,?,?,?,?,?,?,?,?,?)`,
+		cid, err := t.insertID(`INSERT INTO corrections(hearing_id, version, segment_id, before, after, reason, author, created_at, request, request_file) VALUES(?,?,?,?,?,?,?,?,?,?)`,
 			id, c.Version, c.SegmentID, c.Before, c.After, c.Reason, c.Author, fmtTime(c.CreatedAt), reqJSON, file)
 		if err != nil {
 			return err
 		}
-		c.ID, _ = res.LastInsertId()
+		c.ID = cid
 		v, err = t.newVersion(h, actor, fmt.Sprintf("correction (补正) of segment %d: %s", segmentID, reason))
 		return err
 	})

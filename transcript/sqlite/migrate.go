@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"regexp"
 	"time"
 )
 
@@ -137,36 +138,76 @@ ALTER TABLE versions ADD COLUMN reviews TEXT NOT NULL DEFAULT '';       -- JSON 
 `},
 }
 
-func migrate(ctx context.Context, db *sql.DB, clock func() time.Time) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
-		return err
+// pgSchema translates a migration of the SQLite schema into PostgreSQL's: 64-bit integers,
+// BIGSERIAL ids, BYTEA blobs, and text compared byte by byte (COLLATE "C", SQLite's BINARY)
+// so that every ORDER BY sorts as it does on SQLite.
+func pgSchema(q string) string {
+	for _, r := range []struct{ re, to string }{
+		{`\bINTEGER PRIMARY KEY AUTOINCREMENT\b`, `BIGSERIAL PRIMARY KEY`},
+		{`\bINTEGER\b`, `BIGINT`},
+		{`\bREAL\b`, `DOUBLE PRECISION`},
+		{`\bBLOB\b`, `BYTEA`},
+		{`\bTEXT\b`, `TEXT COLLATE "C"`},
+	} {
+		q = regexp.MustCompile(r.re).ReplaceAllString(q, r.to)
 	}
-	var cur int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version),0) FROM schema_migrations`).Scan(&cur); err != nil {
-		return err
-	}
-	if latest := migrations[len(migrations)-1].version; cur > latest {
-		return fmt.Errorf("database schema version %d is newer than this program's %d", cur, latest)
-	}
-	for _, m := range migrations {
-		if m.version <= cur {
-			continue
-		}
+	return q
+}
+
+// pgMigrateLock serializes migrations of replicas that start together (an advisory lock
+// key of its own, "csmg").
+const pgMigrateLock = `SELECT pg_advisory_xact_lock(1668509031)`
+
+func migrate(ctx context.Context, db *sql.DB, d dialect, clock func() time.Time) error {
+	// Each step runs in its own transaction; on PostgreSQL under an advisory lock, and the
+	// current version is read inside it, so two replicas starting at once apply each step once.
+	step := func(fn func(tx *sql.Tx, cur int) error) error {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		defer tx.Rollback()
+		if d.pg {
+			if _, err := tx.ExecContext(ctx, pgMigrateLock); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version,name,applied_at) VALUES(?,?,?)`,
-			m.version, m.name, clock().UTC().Format(time.RFC3339)); err != nil {
-			tx.Rollback()
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 			return err
 		}
-		if err := tx.Commit(); err != nil {
+		var cur int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version),0) FROM schema_migrations`).Scan(&cur); err != nil {
+			return err
+		}
+		if latest := migrations[len(migrations)-1].version; cur > latest {
+			return fmt.Errorf("database schema version %d is newer than this program's %d", cur, latest)
+		}
+		if err := fn(tx, cur); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+	if err := step(func(*sql.Tx, int) error { return nil }); err != nil {
+		return err
+	}
+	for _, m := range migrations {
+		err := step(func(tx *sql.Tx, cur int) error {
+			if m.version <= cur {
+				return nil
+			}
+			q := m.sql
+			if d.pg {
+				q = pgSchema(q)
+			}
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+			_, err := tx.ExecContext(ctx, d.q(`INSERT INTO schema_migrations(version,name,applied_at) VALUES(?,?,?)`),
+				m.version, m.name, clock().UTC().Format(time.RFC3339))
+			return err
+		})
+		if err != nil {
 			return err
 		}
 	}

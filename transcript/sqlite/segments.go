@@ -81,13 +81,13 @@ func (s *Store) PendingSegments(ctx context.Context, hearingID string, limit int
 // insertSegment stores a new segment row and its event.
 func (t *tx) insertSegment(g *transcript.Segment, kind transcript.EventKind, actor, reason string) error {
 	g.UpdatedAt, g.UpdatedBy = t.now, actor
-	res, err := t.ExecContext(t.ctx, `INSERT INTO segments(hearing_id, seat, start_ms, end_ms, engine_text, text, confidence, status, revision, overlap, deleted, edited, updated_by, updated_at)
+	id, err := t.insertID(`INSERT INTO segments(hearing_id, seat, start_ms, end_ms, engine_text, text, confidence, status, revision, overlap, deleted, edited, updated_by, updated_at)
 		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, g.HearingID, g.Seat, g.StartMS, g.EndMS, g.EngineText, g.Text, g.Confidence,
 		string(g.Status), g.Revision, g.Overlap, g.Deleted, g.Edited, g.UpdatedBy, fmtTime(g.UpdatedAt))
 	if err != nil {
 		return err
 	}
-	g.ID, _ = res.LastInsertId()
+	g.ID = id
 	_, err = t.appendEvent(transcript.Event{HearingID: g.HearingID, Kind: kind, SegmentID: g.ID, Actor: actor, Reason: reason, After: mustJSON(g)})
 	return err
 }
@@ -419,12 +419,12 @@ func (s *Store) AddNote(ctx context.Context, actor, hearingID string, n transcri
 
 func (t *tx) insertNote(hearingID, actor string, n transcript.Note) (*transcript.Note, error) {
 	n.HearingID, n.Author, n.CreatedAt = hearingID, actor, t.now
-	res, err := t.ExecContext(t.ctx, `INSERT INTO notes(hearing_id, kind, at_ms, end_ms, segment_id, text, author, created_at, seat, witness) VALUES(?,?,?,?,?,?,?,?,?,?)`,
+	id, err := t.insertID(`INSERT INTO notes(hearing_id, kind, at_ms, end_ms, segment_id, text, author, created_at, seat, witness) VALUES(?,?,?,?,?,?,?,?,?,?)`,
 		hearingID, string(n.Kind), n.AtMS, n.EndMS, n.SegmentID, n.Text, n.Author, fmtTime(n.CreatedAt), n.Seat, n.Witness)
 	if err != nil {
 		return nil, err
 	}
-	n.ID, _ = res.LastInsertId()
+	n.ID = id
 	_, err = t.appendEvent(transcript.Event{HearingID: hearingID, Kind: transcript.EventNoteAdded, NoteID: n.ID, SegmentID: 0, Actor: actor, After: mustJSON(&n)})
 	return &n, err
 }

@@ -31,6 +31,9 @@ func storageError(err error) error {
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 		return fmt.Errorf("%w: %w", transcript.ErrStorageFull, err)
 	}
+	if perr := pgStorageError(err); perr != err {
+		return perr
+	}
 	var se *msqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {

@@ -1,0 +1,117 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+// PostgreSQL: the same store on a PostgreSQL database (github.com/jackc/pgx/v5), for a
+// central site where several courtscribe servers share one record.
+//
+// What differs from SQLite: the queries are rebound (dialect.go); ids come from BIGSERIAL
+// columns through RETURNING; the schema is the SQLite one translated (pgSchema). Each store
+// still commits through its own single writer connection with group commit, and every write
+// transaction first takes one transaction-scoped advisory lock, so that writers on several
+// store instances (replicas on one database) commit one after the other: each sees the chain
+// heads and revisions the previous one committed, a hash chain stays one linear chain, and
+// event ids grow in commit order (which EventsSince relies on). This serializes all writes of
+// the site; per-hearing locks are the next step when measurements ask for it. Audits read in a
+// REPEATABLE READ transaction (one snapshot).
+
+// pgWriteLock is the advisory lock every write transaction takes ("cswr").
+const pgWriteLock = `SELECT pg_advisory_xact_lock(1668511602)`
+
+// IsPostgresURL reports whether db names a PostgreSQL database (postgres:// or postgresql://).
+func IsPostgresURL(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// OpenPostgres opens the store on the PostgreSQL database at url (postgres://…), applying
+// the migrations. opt.DataDir is still used for the audio of CloseHearing and the head log.
+func OpenPostgres(ctx context.Context, url string, opt Options) (*Store, error) {
+	if !IsPostgresURL(url) {
+		return nil, fmt.Errorf("transcript store: %q is not a postgres:// URL", url)
+	}
+	d := DefaultOptions()
+	if opt.Logger == nil {
+		opt.Logger = d.Logger
+	}
+	if opt.Clock == nil {
+		opt.Clock = d.Clock
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = d.MaxBatch
+	}
+	argon := transcript.DefaultArgon2
+	if opt.Argon2 != nil {
+		argon = *opt.Argon2
+	}
+	dl := dialect{pg: true}
+	wdb, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	if err := wdb.PingContext(ctx); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("transcript store %s: %w", redact(url), storageError(err))
+	}
+	if err := migrate(ctx, wdb, dl, opt.Clock); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("transcript store %s: %w", redact(url), err)
+	}
+	rdb, err := sql.Open("pgx", url)
+	if err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	rdb.SetMaxOpenConns(8)
+	return newStore(wdb, rdb, dl, opt, argon), nil
+}
+
+// redact hides a password in a connection URL for messages.
+func redact(url string) string {
+	at := strings.LastIndexByte(url, '@')
+	scheme := strings.Index(url, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return url
+	}
+	userinfo := url[scheme+3 : at]
+	if i := strings.IndexByte(userinfo, ':'); i >= 0 {
+		return url[:scheme+3] + userinfo[:i] + ":***" + url[at:]
+	}
+	return url
+}
+
+// pgStorageError maps PostgreSQL's failures of the machine onto the store's storage errors:
+// a full disk (SQLSTATE 53100) and lost or refused connections, a shut-down server, a
+// read-only standby.
+func pgStorageError(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "53100":
+			return fmt.Errorf("%w: %w", transcript.ErrStorageFull, err)
+		case strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "57P"), pe.Code == "25006", pe.Code == "53300":
+			return fmt.Errorf("%w: %w", transcript.ErrStorageUnavailable, err)
+		}
+		return err
+	}
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ne) || errors.As(err, &ce) || errors.Is(err, driver.ErrBadConn) {
+		return fmt.Errorf("%w: %w", transcript.ErrStorageUnavailable, err)
+	}
+	return err
+}
