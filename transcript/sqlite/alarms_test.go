@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,8 +12,11 @@ import (
 // TestAlarmAcksOnTheChain: an acknowledgement records who acknowledged which alarm episode
 // and when, as an event on the hearing's hash chain (the audit stays clean, a reopened store
 // still has it); bad input and unknown hearings are refused.
-func TestAlarmAcksOnTheChain(t *testing.T) {
-	s, path := openTest(t)
+func TestAlarmAcksOnTheChain(t *testing.T) { testAlarmAcksOnTheChain(t, sqliteDB) }
+
+func testAlarmAcksOnTheChain(t *testing.T, newDB backend) {
+	d := newDB(t)
+	s := d.open(t)
 	ctx := context.Background()
 	if _, err := s.CreateHearing(ctx, "admin", zhHearing("h1")); err != nil {
 		t.Fatal(err)
@@ -45,7 +47,7 @@ func TestAlarmAcksOnTheChain(t *testing.T) {
 		t.Fatalf("audit: %+v %v", rep, err)
 	}
 	s.Close()
-	s2, err := OpenData(ctx, filepath.Dir(path), testOptions(filepath.Dir(path)))
+	s2, err := d.openStore(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

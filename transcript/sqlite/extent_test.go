@@ -10,9 +10,11 @@ import (
 
 // A live segment grows while its speaker talks; text and status stay, the history has every
 // step and the audit chain holds.
-func TestSegmentExtentGrowsLiveSegment(t *testing.T) {
+func TestSegmentExtentGrowsLiveSegment(t *testing.T) { testSegmentExtentGrowsLiveSegment(t, sqliteDB) }
+
+func testSegmentExtentGrowsLiveSegment(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openOn(t, newDB)
 	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h-extent")))
 	must[*transcript.Hearing](t)(s.Start(ctx, "system", "h-extent"))
 	g := must[*transcript.Segment](t)(s.AppendSegment(ctx, "diarizer", "h-extent", transcript.NewSegment{Seat: "judge", StartMS: 1000, EndMS: 1100}))

@@ -12,8 +12,12 @@ import (
 // and newlines in seat labels broke the TXT layout and forged SRT cues (issue 11, low). Every
 // hearing field is one line of text: control characters are refused, on create and update.
 func TestHearingFieldsRefuseControlCharacters(t *testing.T) {
+	testHearingFieldsRefuseControlCharacters(t, sqliteDB)
+}
+
+func testHearingFieldsRefuseControlCharacters(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openOn(t, newDB)
 	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
 	for name, mutate := range map[string]func(h *transcript.Hearing){
 		"NUL in title":            func(h *transcript.Hearing) { h.Title = "a\x00b" },

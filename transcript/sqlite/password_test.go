@@ -11,9 +11,11 @@ import (
 // TestWeakPasswordsRefused: "password" was accepted as a password (issue 11, low). Common
 // passwords (also with digits or symbols added at the end), the user's own name, one repeated
 // character and keyboard or digit runs are refused on create and on change.
-func TestWeakPasswordsRefused(t *testing.T) {
+func TestWeakPasswordsRefused(t *testing.T) { testWeakPasswordsRefused(t, sqliteDB) }
+
+func testWeakPasswordsRefused(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openOn(t, newDB)
 	for _, pw := range []string{"password", "Password1!", "PASSWORD123", "12345678", "87654321", "qwertyuiop", "iloveyou",
 		"aaaaaaaaaa", "zhaoliu123", "ZhaoLiu2026", "courtscribe", "letmein99", "abcdefgh", "1q2w3e4r5t", "short"} {
 		if _, err := s.CreateUser(ctx, "admin", "zhaoliu", transcript.RoleClerk, pw); !errors.Is(err, transcript.ErrInvalid) {

@@ -15,9 +15,11 @@ import (
 // utterance is inserted with seat, time and reason, a blip is struck, notes are edited and
 // struck — each an appended, chained revision with its reason — and the record leaves out what
 // was struck. After finalizing, a 补正 carries the party's written request and its document.
-func TestClerkRepairs(t *testing.T) {
+func TestClerkRepairs(t *testing.T) { testClerkRepairs(t, sqliteDB) }
+
+func testClerkRepairs(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openOn(t, newDB)
 	must[*transcript.User](t)(s.CreateUser(ctx, "admin", "zhangsan", transcript.RoleJudge, "judge-password"))
 	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
 	must[*transcript.Hearing](t)(s.Start(ctx, "zhaoliu", "h1"))
@@ -166,9 +168,11 @@ func TestClerkRepairs(t *testing.T) {
 // reason), every judge of the panel and the clerk sign (a clerk without a key gets one at the
 // first signature), the hearing is signed only when all have, and the export verifies offline
 // with every signature covering the reviews.
-func TestWholePanelSigns(t *testing.T) {
+func TestWholePanelSigns(t *testing.T) { testWholePanelSigns(t, sqliteDB) }
+
+func testWholePanelSigns(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	s, path := openTest(t)
+	s, path := openOn(t, newDB)
 	must[*transcript.User](t)(s.CreateUser(ctx, "admin", "zhangsan", transcript.RoleJudge, "judge-password"))
 	must[*transcript.User](t)(s.CreateUser(ctx, "admin", "wangwu", transcript.RoleJudge, "judge2-password"))
 	must[*transcript.User](t)(s.CreateUser(ctx, "admin", "zhaoliu", transcript.RoleClerk, "clerk-password"))

@@ -69,3 +69,49 @@ func must[T any](t testing.TB) func(T, error) T {
 		return v
 	}
 }
+
+// testDB is a database tests open stores on: an SQLite file in dir, or the PostgreSQL
+// database at url with dir as the data directory (audio, head logs).
+type testDB struct {
+	dir, url string
+}
+
+// backend makes a fresh, empty database for a test.
+type backend func(t testing.TB) testDB
+
+// sqliteDB is the SQLite backend: a file in a temporary directory.
+func sqliteDB(t testing.TB) testDB { return testDB{dir: t.TempDir()} }
+
+// path names the database for tamper: the SQLite file, or the postgres:// URL.
+func (d testDB) path() string {
+	if d.url != "" {
+		return d.url
+	}
+	return filepath.Join(d.dir, "courtscribe.db")
+}
+
+// openStore opens a store on the database; the caller closes it.
+func (d testDB) openStore(ctx context.Context) (*Store, error) {
+	if d.url != "" {
+		return OpenPostgres(ctx, d.url, testOptions(d.dir))
+	}
+	return OpenData(ctx, d.dir, testOptions(d.dir))
+}
+
+// open opens a store closed when the test ends.
+func (d testDB) open(t testing.TB) *Store {
+	t.Helper()
+	s, err := d.openStore(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// openOn opens a store on a fresh database of the backend, like openTest.
+func openOn(t testing.TB, newDB backend) (*Store, string) {
+	t.Helper()
+	d := newDB(t)
+	return d.open(t), d.path()
+}

@@ -12,10 +12,12 @@ import (
 	"github.com/courtscribe/courtscribe/transcript/auth"
 )
 
-func TestSessionsRoundTripAndReopen(t *testing.T) {
+func TestSessionsRoundTripAndReopen(t *testing.T) { testSessionsRoundTripAndReopen(t, sqliteDB) }
+
+func testSessionsRoundTripAndReopen(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	s, err := OpenData(ctx, dir, testOptions(dir))
+	d := newDB(t)
+	s, err := d.openStore(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +43,7 @@ func TestSessionsRoundTripAndReopen(t *testing.T) {
 	}
 	s.Close()
 
-	s, err = OpenData(ctx, dir, testOptions(dir))
+	s, err = d.openStore(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -25,9 +26,11 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-func TestSegmentEditsAndConflicts(t *testing.T) {
+func TestSegmentEditsAndConflicts(t *testing.T) { testSegmentEditsAndConflicts(t, sqliteDB) }
+
+func testSegmentEditsAndConflicts(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openOn(t, newDB)
 	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
 	if _, err := s.CreateHearing(ctx, "admin", zhHearing("h1")); !errors.Is(err, transcript.ErrExists) {
 		t.Fatalf("duplicate hearing: %v", err)
@@ -126,9 +129,11 @@ func TestSegmentEditsAndConflicts(t *testing.T) {
 	}
 }
 
-func TestEventsSinceAndSubscribe(t *testing.T) {
+func TestEventsSinceAndSubscribe(t *testing.T) { testEventsSinceAndSubscribe(t, sqliteDB) }
+
+func testEventsSinceAndSubscribe(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openOn(t, newDB)
 	var mu sync.Mutex
 	var got []transcript.Event
 	cancel := s.Subscribe(func(e transcript.Event) { mu.Lock(); got = append(got, e); mu.Unlock() })
@@ -159,9 +164,11 @@ func TestEventsSinceAndSubscribe(t *testing.T) {
 	}
 }
 
-func TestConcurrentEditors(t *testing.T) {
+func TestConcurrentEditors(t *testing.T) { testConcurrentEditors(t, sqliteDB) }
+
+func testConcurrentEditors(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openOn(t, newDB)
 	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
 	g := must[*transcript.Segment](t)(s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: 0, EndMS: 100}))
 	// 20 editors race on one segment, each retrying on conflict: every edit lands exactly once.
@@ -208,10 +215,16 @@ func TestConcurrentEditors(t *testing.T) {
 	}
 }
 
-// tamper opens the database file directly, like the sqlite3 CLI would, and runs q.
+// tamper opens the database directly, like the sqlite3 CLI (or psql) would, and runs q.
 func tamper(t *testing.T, path, q string, args ...any) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	driver, dsn := "sqlite", "file:"+path+"?_pragma=busy_timeout(5000)"
+	if IsPostgresURL(path) { // psql, then
+		// PostgreSQL's replace works on text, the event columns are BYTEA.
+		q = regexp.MustCompile(`replace\(after,('[^']*'),('[^']*')\)`).ReplaceAllString(q, `convert_to(replace(convert_from(after,'UTF8'),$1,$2),'UTF8')`)
+		driver, dsn, q = "pgx", path, rebind(q)
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +238,9 @@ func tamper(t *testing.T, path, q string, args ...any) {
 	}
 }
 
-func TestAuditDetectsDirectEdits(t *testing.T) {
+func TestAuditDetectsDirectEdits(t *testing.T) { testAuditDetectsDirectEdits(t, sqliteDB) }
+
+func testAuditDetectsDirectEdits(t *testing.T, newDB backend) {
 	ctx := context.Background()
 	cases := []struct {
 		name, q string
@@ -242,7 +257,7 @@ func TestAuditDetectsDirectEdits(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, path := openTest(t)
+			s, path := openOn(t, newDB)
 			must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
 			must[*transcript.Hearing](t)(s.Start(ctx, "zhaoliu", "h1"))
 			g := must[*transcript.Segment](t)(s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: 0, EndMS: 100}))
@@ -265,10 +280,13 @@ func TestAuditDetectsDirectEdits(t *testing.T) {
 	}
 }
 
-func TestLifecycleSignCorrect(t *testing.T) {
+func TestLifecycleSignCorrect(t *testing.T) { testLifecycleSignCorrect(t, sqliteDB) }
+
+func testLifecycleSignCorrect(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	s, err := OpenData(ctx, dir, testOptions(dir))
+	d := newDB(t)
+	dir := d.dir
+	s, err := d.openStore(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,16 +376,18 @@ func TestLifecycleSignCorrect(t *testing.T) {
 		t.Fatalf("audit: %+v", rep)
 	}
 	// Tampering with a stored version or its signature is found.
-	tamper(t, filepath.Join(dir, "courtscribe.db"), `UPDATE versions SET record=replace(record,'现在开庭。','现在休庭。') WHERE number=1`)
+	tamper(t, d.path(), `UPDATE versions SET record=replace(record,'现在开庭。','现在休庭。') WHERE number=1`)
 	rep = must[*transcript.AuditReport](t)(s.AuditHearing(ctx, "h1"))
 	if rep.OK() || !strings.Contains(rep.Problems[0].String(), "version 1") {
 		t.Fatalf("version tamper: %+v", rep.Problems)
 	}
 }
 
-func TestUsers(t *testing.T) {
+func TestUsers(t *testing.T) { testUsers(t, sqliteDB) }
+
+func testUsers(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	s, path := openTest(t)
+	s, path := openOn(t, newDB)
 	if _, err := s.CreateUser(ctx, "root", "a b", transcript.RoleAdmin, "long-enough"); !errors.Is(err, transcript.ErrInvalid) {
 		t.Fatalf("bad name: %v", err)
 	}
@@ -423,9 +443,11 @@ func TestUsers(t *testing.T) {
 	}
 }
 
-func TestHearingsUpdateAndList(t *testing.T) {
+func TestHearingsUpdateAndList(t *testing.T) { testHearingsUpdateAndList(t, sqliteDB) }
+
+func testHearingsUpdateAndList(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openOn(t, newDB)
 	if _, err := s.CreateHearing(ctx, "admin", transcript.Hearing{ID: "bad id", Language: "zh"}); !errors.Is(err, transcript.ErrInvalid) {
 		t.Fatalf("bad id: %v", err)
 	}
@@ -460,9 +482,11 @@ func TestHearingsUpdateAndList(t *testing.T) {
 	}
 }
 
-func TestCloseRacesWithWrites(t *testing.T) {
+func TestCloseRacesWithWrites(t *testing.T) { testCloseRacesWithWrites(t, sqliteDB) }
+
+func testCloseRacesWithWrites(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openOn(t, newDB)
 	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {

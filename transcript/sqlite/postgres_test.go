@@ -1,0 +1,179 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/courtscribe/courtscribe/internal/pgtest"
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+// TestPostgres runs the conformance suite on PostgreSQL: one private cluster (skipped with
+// a message where PostgreSQL is not installed), a fresh database per test.
+func TestPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("PostgreSQL suite skipped in -short mode")
+	}
+	c := pgtest.Start(t)
+	var n atomic.Int64
+	newDB := func(t testing.TB) testDB {
+		name := fmt.Sprintf("cs_%d", n.Add(1))
+		return testDB{dir: t.TempDir(), url: c.CreateDB(t, name)}
+	}
+	for _, ct := range conformance {
+		t.Run(ct.name, func(t *testing.T) { ct.fn(t, newDB) })
+	}
+	t.Run("Migrations", func(t *testing.T) { testPostgresMigrations(t, newDB) })
+	t.Run("TwoWritersOneChain", func(t *testing.T) { testTwoWritersOneChain(t, newDB) })
+}
+
+func TestRebind(t *testing.T) {
+	for in, want := range map[string]string{
+		`SELECT a FROM t WHERE x=? AND y=?`:            `SELECT a FROM t WHERE x=$1 AND y=$2`,
+		`SELECT '?' , "a?b" FROM t WHERE x=?`:          `SELECT '?' , "a?b" FROM t WHERE x=$1`,
+		"SELECT 1 -- what?\nFROM t WHERE x IN (?,?,?)": "SELECT 1 -- what?\nFROM t WHERE x IN ($1,$2,$3)",
+		`no placeholders`:                              `no placeholders`,
+	} {
+		if got := rebind(in); got != want {
+			t.Errorf("rebind(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// testPostgresMigrations: opening again applies nothing twice, two stores opening one new
+// database together both succeed, and a database from a newer program is refused.
+func testPostgresMigrations(t *testing.T, newDB backend) {
+	ctx := context.Background()
+	d := newDB(t)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			s, err := d.openStore(ctx)
+			if err == nil {
+				err = s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("opening together: %v", err)
+		}
+	}
+	s := d.open(t)
+	s.Close()
+	db, err := sql.Open("pgx", d.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var count, max int
+	if err := db.QueryRow(`SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&count, &max); err != nil {
+		t.Fatal(err)
+	}
+	if latest := migrations[len(migrations)-1].version; count != len(migrations) || max != latest {
+		t.Fatalf("schema_migrations: %d rows up to %d, want %d up to %d", count, max, len(migrations), latest)
+	}
+	if _, err := db.Exec(`INSERT INTO schema_migrations(version,name,applied_at) VALUES(999,'from the future','')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.openStore(ctx); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("a newer schema was not refused: %v", err)
+	}
+}
+
+// testTwoWritersOneChain hammers one hearing from two stores on one database (two pools,
+// standing in for two replicas), then checks what `transcript audit` checks: the chain is one
+// linear chain, the rows equal the history; and no acknowledged edit was lost (each segment's
+// revision counts every edit that succeeded on either store), and event ids follow the chain.
+func testTwoWritersOneChain(t *testing.T, newDB backend) {
+	ctx := context.Background()
+	d := newDB(t)
+	a := d.open(t)
+	b := testDB{dir: t.TempDir(), url: d.url}.open(t) // the second replica has its own disk
+	must[*transcript.Hearing](t)(a.CreateHearing(ctx, "admin", zhHearing("h1")))
+	must[*transcript.Hearing](t)(b.Start(ctx, "zhaoliu", "h1"))
+	const nseg, editors, each = 6, 4, 20
+	var segs []int64
+	for i := range nseg {
+		s := []*Store{a, b}[i%2]
+		g := must[*transcript.Segment](t)(s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: int64(i) * 1000, EndMS: int64(i)*1000 + 900}))
+		segs = append(segs, g.ID)
+	}
+	var edits [nseg]atomic.Int64
+	var notes, conflicts atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*editors)
+	for r, s := range []*Store{a, b} {
+		for e := range editors {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for k := range each {
+					if k%5 == 4 {
+						if _, err := s.AddNote(ctx, "zhaoliu", "h1", transcript.Note{Kind: transcript.NoteAnnotation, AtMS: int64(k), Text: fmt.Sprintf("replica %d editor %d note %d", r, e, k)}); err != nil {
+							errs <- err
+							return
+						}
+						notes.Add(1)
+						continue
+					}
+					i := (r*7 + e*3 + k) % nseg
+					g, err := s.GetSegment(ctx, segs[i])
+					if err != nil {
+						errs <- err
+						return
+					}
+					base := g.Revision
+					for {
+						_, err := s.EditText(ctx, "zhaoliu", segs[i], base, fmt.Sprintf("replica %d editor %d edit %d", r, e, k))
+						var ce *transcript.ConflictError
+						if errors.As(err, &ce) {
+							conflicts.Add(1)
+							base = ce.Current.Revision
+							continue
+						}
+						if err != nil {
+							errs <- err
+							return
+						}
+						edits[i].Add(1)
+						break
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var total int64
+	for i, id := range segs {
+		g := must[*transcript.Segment](t)(a.GetSegment(ctx, id))
+		if want := 1 + edits[i].Load(); g.Revision != want {
+			t.Errorf("segment %d at revision %d, but %d edits were acknowledged on top of revision 1: an edit was lost", id, g.Revision, want-1)
+		}
+		total += edits[i].Load()
+	}
+	for _, s := range []*Store{a, b} {
+		rep := must[*transcript.AuditReport](t)(s.AuditHearing(ctx, "h1"))
+		if want := 2 + nseg + int(total) + int(notes.Load()); !rep.OK() || rep.Events != want {
+			t.Fatalf("audit: %d events (want %d), problems %+v", rep.Events, want, rep.Problems)
+		}
+	}
+	evs := must[[]transcript.Event](t)(b.EventsSince(ctx, "h1", 0, 10000))
+	for i, e := range evs {
+		if e.Seq != int64(i+1) {
+			t.Fatalf("event id order and chain order differ at id %d: seq %d, want %d", e.ID, e.Seq, i+1)
+		}
+	}
+	t.Logf("%d edits and %d notes from two stores, %d conflicts retried; one chain of %d events", total, notes.Load(), conflicts.Load(), len(evs))
+}
