@@ -23,6 +23,7 @@ func init() { addCommand(newBackfillCmd) }
 
 type backfillFlags struct {
 	data     string
+	db       string
 	hearing  string
 	asrKind  string
 	model    string
@@ -50,6 +51,7 @@ take stay pending (exit status 3); none is dropped.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&fl.data, "data", "", "data directory of the server (holds courtscribe.db and hearings/)")
+	addDBFlag(f, &fl.db)
 	f.StringVar(&fl.hearing, "hearing", "", "hearing ID")
 	f.StringVar(&fl.asrKind, "asr", "whisper", "transcription engine: whisper or remote")
 	f.StringVar(&fl.model, "model", "", "ggml Whisper model file for --asr whisper")
@@ -86,7 +88,7 @@ func runBackfill(ctx context.Context, fl backfillFlags, out io.Writer, log *slog
 		return err
 	}
 	defer eng.Close()
-	store, err := sqlite.OpenData(ctx, fl.data, sqlite.Options{Logger: log})
+	store, err := openStore(ctx, fl.db, fl.data, sqlite.Options{Logger: log})
 	if err != nil {
 		return fmt.Errorf("opening the hearing record: %w", err)
 	}

@@ -32,6 +32,7 @@ func init() { addCommand(newImportCmd) }
 
 type importFlags struct {
 	data      string
+	db        string
 	courtroom string
 	hearing   string
 	seats     []string
@@ -72,6 +73,7 @@ another courtroom is refused. Run it with the server stopped, or upload through 
 	}
 	f := cmd.Flags()
 	f.StringVar(&fl.data, "data", "", "data directory of the server (holds courtscribe.db and hearings/)")
+	addDBFlag(f, &fl.db)
 	f.StringVar(&fl.courtroom, "courtroom", "", "courtroom the hearing was held in")
 	f.StringVar(&fl.hearing, "hearing", "", "hearing ID to import into")
 	f.StringSliceVar(&fl.seats, "seats", nil, "seat names in channel order (e.g. judge,clerk,plaintiff,defendant); with --seat-file: the order of the seats")
@@ -162,7 +164,7 @@ func runImport(ctx context.Context, fl importFlags, args []string, out io.Writer
 		rr, _, err := hearingAudio(args, slices.Clone(fl.seats), fl.seatFiles, false)
 		return rr, err
 	}
-	rec, err := openServerRecord(ctx, fl.data, log, recordFlags{asrKind: fl.asrKind, model: fl.model, asrURLs: fl.urls,
+	rec, err := openServerRecord(ctx, fl.data, log, recordFlags{db: fl.db, asrKind: fl.asrKind, model: fl.model, asrURLs: fl.urls,
 		workers: fl.workers, language: fl.language, threads: fl.threads})
 	if err != nil {
 		return err

@@ -39,7 +39,7 @@ func newTranscriptCmd() *cobra.Command {
 }
 
 func newTranscriptAuditCmd() *cobra.Command {
-	var data, hearing, expect string
+	var data, db, hearing, expect string
 	var all bool
 	c := &cobra.Command{
 		Use:   "audit",
@@ -53,7 +53,7 @@ func newTranscriptAuditCmd() *cobra.Command {
 			if !all && !cmd.Flags().Changed("hearing") {
 				return fmt.Errorf("audit: --hearing ID or --all")
 			}
-			s, err := openRecordStore(cmd.Context(), data)
+			s, err := openExistingRecord(cmd.Context(), db, data)
 			if err != nil {
 				return err
 			}
@@ -116,6 +116,7 @@ func newTranscriptAuditCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
+	addDBFlag(c.Flags(), &db)
 	c.Flags().StringVar(&hearing, "hearing", "", "hearing id")
 	c.Flags().BoolVar(&all, "all", false, "audit every hearing and the user chain")
 	c.Flags().StringVar(&expect, "expect-head", "", "a published chain head SEQ:HASH (or HASH) the chain must still hold")
@@ -206,14 +207,14 @@ func newTranscriptVerifyCmd() *cobra.Command {
 }
 
 func newTranscriptExportCmd() *cobra.Command {
-	var data, hearing, format, out, font, tz string
+	var data, db, hearing, format, out, font, tz string
 	var version int
 	c := &cobra.Command{
 		Use:   "export",
 		Short: "Export a hearing: json (canonical, signed), txt (庭审笔录 / US transcript), pdf, srt, vtt",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := openRecordStore(cmd.Context(), data)
+			s, err := openExistingRecord(cmd.Context(), db, data)
 			if err != nil {
 				return err
 			}
@@ -241,6 +242,7 @@ func newTranscriptExportCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
+	addDBFlag(c.Flags(), &db)
 	c.Flags().StringVar(&hearing, "hearing", "", "hearing id")
 	c.Flags().StringVar(&format, "format", "json", "json, txt, pdf, srt or vtt")
 	c.Flags().StringVar(&out, "out", "", "output file (default: standard output)")

@@ -14,7 +14,7 @@ import (
 // registered keys, a trusted key file for `transcript verify --keys`).
 
 func newTranscriptHeadCmd() *cobra.Command {
-	var data, hearing string
+	var data, db, hearing string
 	c := &cobra.Command{
 		Use:   "head",
 		Short: "Print a hearing's audit chain head (SEQ:HASH) to publish outside the database",
@@ -28,7 +28,7 @@ func newTranscriptHeadCmd() *cobra.Command {
 			if !cmd.Flags().Changed("hearing") {
 				return fmt.Errorf("head: --hearing ID")
 			}
-			s, err := openRecordStore(cmd.Context(), data)
+			s, err := openExistingRecord(cmd.Context(), db, data)
 			if err != nil {
 				return err
 			}
@@ -45,18 +45,19 @@ func newTranscriptHeadCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
+	addDBFlag(c.Flags(), &db)
 	c.Flags().StringVar(&hearing, "hearing", "", "hearing id")
 	return c
 }
 
 func newTranscriptKeysCmd() *cobra.Command {
-	var data string
+	var data, db string
 	c := &cobra.Command{
 		Use:   "keys",
 		Short: "Print every user's registered signing keys as a trusted key file for `transcript verify --keys`",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := openRecordStore(cmd.Context(), data)
+			s, err := openExistingRecord(cmd.Context(), db, data)
 			if err != nil {
 				return err
 			}
@@ -92,5 +93,6 @@ func newTranscriptKeysCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
+	addDBFlag(c.Flags(), &db)
 	return c
 }

@@ -74,14 +74,15 @@ func (p *passwordReader) read(prompt string, confirm bool) (string, error) {
 }
 
 func newUsersCmd() *cobra.Command {
-	var data string
+	var data, db string
 	cmd := &cobra.Command{
 		Use:   "users",
 		Short: "Manage users and roles (admin, technician, clerk, judge, viewer); the first admin is made here",
 	}
 	cmd.PersistentFlags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
+	addDBFlag(cmd.PersistentFlags(), &db)
 	open := func(cmd *cobra.Command) (*sqlite.Store, error) {
-		return sqlite.OpenData(cmd.Context(), data, sqlite.Options{Logger: newLogger(os.Stderr)})
+		return openStore(cmd.Context(), db, data, sqlite.Options{Logger: newLogger(os.Stderr)})
 	}
 
 	var name, role, display string

@@ -39,6 +39,7 @@ type recordFlags struct {
 	backfill time.Duration
 	gpu      gpuFlags
 	timezone string // the court's IANA zone, kept with each new hearing
+	db       string // --db: the record's database (see record_db.go); "" is SQLite under --data
 }
 
 var srvRecord recordFlags
@@ -102,7 +103,7 @@ func openServerRecord(ctx context.Context, data string, log *slog.Logger, fl rec
 		return nil, fmt.Errorf("--timezone: %w", err)
 	}
 	log.Info("court time zone", "timezone", tz)
-	store, err := sqlite.OpenData(ctx, data, sqlite.Options{Logger: log, TimeZone: tz})
+	store, err := openStore(ctx, fl.db, data, sqlite.Options{Logger: log, TimeZone: tz})
 	if err != nil {
 		return nil, fmt.Errorf("opening the hearing record: %w", err)
 	}
@@ -212,7 +213,7 @@ func (r *serverRecord) mount(ctx context.Context, env *serverEnv) (func(), error
 	}
 	a := api.New(acfg, r.store, st, r.log.With("part", "api"))
 	env.Mux.Handle("/", a)
-	r.log.Info("hearing record ready", "db", r.data+"/courtscribe.db", "engine", r.engineLabel())
+	r.log.Info("hearing record ready", "db", describeDB(r.flags.db, r.data), "engine", r.engineLabel())
 
 	return func() {
 		a.Close()
