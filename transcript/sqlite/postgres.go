@@ -65,11 +65,11 @@ func OpenPostgres(ctx context.Context, url string, opt Options) (*Store, error) 
 	wdb.SetMaxIdleConns(1)
 	if err := wdb.PingContext(ctx); err != nil {
 		wdb.Close()
-		return nil, fmt.Errorf("transcript store %s: %w", redact(url), storageError(err))
+		return nil, fmt.Errorf("transcript store %s: %w", RedactURL(url), storageError(err))
 	}
 	if err := migrate(ctx, wdb, dl, opt.Clock); err != nil {
 		wdb.Close()
-		return nil, fmt.Errorf("transcript store %s: %w", redact(url), err)
+		return nil, fmt.Errorf("transcript store %s: %w", RedactURL(url), err)
 	}
 	rdb, err := sql.Open("pgx", url)
 	if err != nil {
@@ -80,8 +80,8 @@ func OpenPostgres(ctx context.Context, url string, opt Options) (*Store, error) 
 	return newStore(wdb, rdb, dl, opt, argon), nil
 }
 
-// redact hides a password in a connection URL for messages.
-func redact(url string) string {
+// RedactURL hides the password of a connection URL, for messages and logs.
+func RedactURL(url string) string {
 	at := strings.LastIndexByte(url, '@')
 	scheme := strings.Index(url, "://")
 	if at < 0 || scheme < 0 || at < scheme {

@@ -30,6 +30,7 @@ func TestPostgres(t *testing.T) {
 		t.Run(ct.name, func(t *testing.T) { ct.fn(t, newDB) })
 	}
 	t.Run("Migrations", func(t *testing.T) { testPostgresMigrations(t, newDB) })
+	t.Run("CopyRecord", func(t *testing.T) { testCopyRecord(t, newDB) })
 	t.Run("TwoWritersOneChain", func(t *testing.T) { testTwoWritersOneChain(t, newDB) })
 }
 
