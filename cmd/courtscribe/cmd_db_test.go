@@ -81,10 +81,10 @@ func TestDBMigrateToPostgresAndAudit(t *testing.T) {
 	if err != nil || !strings.Contains(out, "verify: OK") || !strings.Contains(out, "1 files match") {
 		t.Fatalf("offline verify of the copy's export: %v\n%s", err, out)
 	}
-	if out, err := runCLI(t, "", "users", "list", "--db", url); err != nil || !strings.Contains(out, "zhangsan") {
+	if out, err := runCLI(t, "", "users", "list", "--db", url, "--data", data); err != nil || !strings.Contains(out, "zhangsan") {
 		t.Fatalf("users list on the copy: %v\n%s", err, out)
 	}
-	if out, err := runCLI(t, "other-password\n", "users", "add", "--db", url, "--name", "qianqi", "--role", "clerk", "--password-stdin"); err != nil {
+	if out, err := runCLI(t, "other-password\n", "users", "add", "--db", url, "--data", data, "--name", "qianqi", "--role", "clerk", "--password-stdin"); err != nil {
 		t.Fatalf("users add on PostgreSQL: %v\n%s", err, out)
 	}
 

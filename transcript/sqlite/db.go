@@ -51,19 +51,21 @@ func DefaultOptions() Options {
 
 // Store is a transcript.Store on one SQLite file.
 type Store struct {
-	log    *slog.Logger
-	clock  func() time.Time
-	data   string
-	argon  transcript.Argon2Params
-	wdb    *sql.DB // one connection: the writer
-	rdb    *rdb    // readers
-	dl     dialect
-	reqs   chan *writeReq
-	stop   chan struct{}
-	done   chan struct{}
-	closed sync.Once
-	maxB   int
-	tz     string // TimeZone for new hearings
+	log   *slog.Logger
+	clock func() time.Time
+	data  string
+	// headDir holds the head logs (see heads.go); "" publishes none.
+	headDir string
+	argon   transcript.Argon2Params
+	wdb     *sql.DB // one connection: the writer
+	rdb     *rdb    // readers
+	dl      dialect
+	reqs    chan *writeReq
+	stop    chan struct{}
+	done    chan struct{}
+	closed  sync.Once
+	maxB    int
+	tz      string // TimeZone for new hearings
 
 	stmts map[string]*sql.Stmt // prepared on the writer connection; writer goroutine only
 
@@ -145,6 +147,9 @@ func newStore(wdb, rdbPool *sql.DB, d dialect, opt Options, argon transcript.Arg
 		log: opt.Logger, clock: opt.Clock, data: opt.DataDir, argon: argon, dl: d,
 		wdb: wdb, rdb: &rdb{DB: rdbPool, d: d}, reqs: make(chan *writeReq, 256), stop: make(chan struct{}), done: make(chan struct{}),
 		maxB: opt.MaxBatch, tz: opt.TimeZone, listeners: map[int]func(transcript.Event){}, stmts: map[string]*sql.Stmt{},
+	}
+	if s.data != "" {
+		s.headDir = filepath.Join(s.data, HeadsDir)
 	}
 	go s.writer()
 	return s

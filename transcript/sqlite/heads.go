@@ -23,7 +23,9 @@ import (
 // lag the database (harmless), never lead it. Exports and `transcript head` publish the head
 // farther away.
 
-// HeadsDir is the head log directory inside the data directory.
+// HeadsDir is the head log directory inside the data directory. A store on PostgreSQL keeps
+// its log in a subdirectory named after the database (pgHeadDir): one data directory may see
+// several databases (a migration, tests), and each database's chains are their own.
 const HeadsDir = "heads"
 
 // headLine is one line of a head log.
@@ -40,15 +42,15 @@ func (s *Store) headLogPath(hearing string) string {
 	if hearing != "" {
 		name = "hearing-" + hearing + ".log"
 	}
-	return filepath.Join(s.data, HeadsDir, name)
+	return filepath.Join(s.headDir, name)
 }
 
 // publishHeads appends the heads a commit advanced. Failures are logged: the commit stands.
 func (s *Store) publishHeads(heads map[string]head, at string) {
-	if s.data == "" || len(heads) == 0 {
+	if s.headDir == "" || len(heads) == 0 {
 		return
 	}
-	if err := os.MkdirAll(filepath.Join(s.data, HeadsDir), 0o700); err != nil {
+	if err := os.MkdirAll(s.headDir, 0o700); err != nil {
 		s.log.Error("head log: cannot create its directory", "err", err)
 		return
 	}
@@ -70,7 +72,7 @@ func (s *Store) publishHeads(heads map[string]head, at string) {
 // readHeadLog returns the published heads of a chain (none when there is no log); a torn
 // last line (a crash while appending) is skipped.
 func (s *Store) readHeadLog(hearing string) ([]headLine, error) {
-	if s.data == "" {
+	if s.headDir == "" {
 		return nil, nil
 	}
 	f, err := os.Open(s.headLogPath(hearing))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -77,7 +78,38 @@ func OpenPostgres(ctx context.Context, url string, opt Options) (*Store, error) 
 		return nil, err
 	}
 	rdb.SetMaxOpenConns(8)
-	return newStore(wdb, rdb, dl, opt, argon), nil
+	if opt.DataDir == "" {
+		return newStore(wdb, rdb, dl, opt, argon), nil
+	}
+	heads, err := pgHeadDir(ctx, wdb, opt.DataDir)
+	if err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("transcript store %s: %w", RedactURL(url), err)
+	}
+	s := newStore(wdb, rdb, dl, opt, argon)
+	s.headDir = heads
+	return s, nil
+}
+
+// pgHeadDir names the head log directory of a PostgreSQL database under the data directory:
+// DATA/heads/pg-<cluster system identifier>-<database name>, so that the published heads of one
+// database are never compared with another's chains: a copy made with db migrate or into
+// another cluster starts its own log, while a promoted standby keeps the identifier and the log.
+func pgHeadDir(ctx context.Context, db *sql.DB, dataDir string) (string, error) {
+	var sysid int64
+	var name string
+	err := db.QueryRowContext(ctx, `SELECT (SELECT system_identifier FROM pg_control_system()), current_database()`).Scan(&sysid, &name)
+	if err != nil {
+		return "", fmt.Errorf("naming the head log: %w", err)
+	}
+	safe := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
+			return r
+		}
+		return '_'
+	}, name)
+	return filepath.Join(dataDir, HeadsDir, fmt.Sprintf("pg-%d-%s", uint64(sysid), safe)), nil
 }
 
 // RedactURL hides the password of a connection URL, for messages and logs.

@@ -30,6 +30,7 @@ func TestPostgres(t *testing.T) {
 		t.Run(ct.name, func(t *testing.T) { ct.fn(t, newDB) })
 	}
 	t.Run("Migrations", func(t *testing.T) { testPostgresMigrations(t, newDB) })
+	t.Run("HeadLog", func(t *testing.T) { testPostgresHeadLog(t, newDB) })
 	t.Run("CopyRecord", func(t *testing.T) { testCopyRecord(t, newDB) })
 	t.Run("TwoWritersOneChain", func(t *testing.T) { testTwoWritersOneChain(t, newDB) })
 }
@@ -177,4 +178,29 @@ func testTwoWritersOneChain(t *testing.T, newDB backend) {
 		}
 	}
 	t.Logf("%d edits and %d notes from two stores, %d conflicts retried; one chain of %d events", total, notes.Load(), conflicts.Load(), len(evs))
+}
+
+// testPostgresHeadLog: the head log of a PostgreSQL store catches a deleted tail, and is kept
+// per database, so two databases used with one data directory never cross-check their chains.
+func testPostgresHeadLog(t *testing.T, newDB backend) {
+	ctx := context.Background()
+	d := newDB(t)
+	other := newDB(t)
+	other.dir = d.dir
+	for _, db := range []testDB{d, other} {
+		s := db.open(t)
+		must[*transcript.User](t)(s.CreateUser(ctx, "admin", "zhangsan", transcript.RoleJudge, "judge-password"))
+		must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
+		must[*transcript.Hearing](t)(s.Start(ctx, "zhaoliu", "h1"))
+	}
+	s := d.open(t)
+	for _, id := range []string{"", "h1"} {
+		if rep := must[*transcript.AuditReport](t)(s.AuditHearing(ctx, id)); !rep.OK() {
+			t.Fatalf("chain %q of one of two databases on one data directory: %v", id, rep.Problems)
+		}
+	}
+	tamper(t, d.path(), `DELETE FROM events WHERE hearing_id='h1' AND seq=2`)
+	if rep := must[*transcript.AuditReport](t)(s.AuditHearing(ctx, "h1")); rep.OK() || !hasProblem(rep, "head log") {
+		t.Fatalf("deleted tail on PostgreSQL not caught by the head log: %+v", rep.Problems)
+	}
 }
