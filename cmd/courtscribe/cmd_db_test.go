@@ -63,6 +63,9 @@ func TestDBMigrateToPostgresAndAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if out, err := runCLI(t, "", "transcript", "audit", "--db", url, "--data", data, "--all"); err == nil || !strings.Contains(err.Error(), "no hearing record") {
+		t.Fatalf("audit of an empty database: %v\n%s", err, out)
+	}
 	out, err := runCLI(t, "", "db", "migrate", "--from", "sqlite:"+data, "--to", url, "--data", data)
 	if err != nil || !strings.Contains(out, "3 chains copied") || !strings.Contains(out, "every one audits") {
 		t.Fatalf("db migrate: %v\n%s", err, out)

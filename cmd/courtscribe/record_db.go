@@ -62,17 +62,24 @@ func openStore(ctx context.Context, db, dataDir string, opt sqlite.Options) (*sq
 	return sqlite.OpenData(ctx, where, opt)
 }
 
-// openExistingRecord opens an existing hearing record for the transcript tools: an SQLite record that
-// does not exist is refused (a typo in --data must not look like an empty, intact record).
+// openExistingRecord opens an existing hearing record for the transcript tools: a record that
+// does not exist (no SQLite file, or a PostgreSQL database without the schema) is refused; a
+// typo must not look like an empty, intact record.
 func openExistingRecord(ctx context.Context, db, dataDir string) (*sqlite.Store, error) {
 	pg, where, err := recordDB(db, dataDir)
 	if err != nil {
 		return nil, err
 	}
-	if !pg {
-		if _, err := os.Stat(filepath.Join(where, "courtscribe.db")); err != nil {
-			return nil, fmt.Errorf("no hearing record in %s: %w", where, err)
+	if pg {
+		ok, err := sqlite.PostgresHasRecord(ctx, where)
+		if err != nil {
+			return nil, err
 		}
+		if !ok {
+			return nil, fmt.Errorf("no hearing record in %s (the database has no courtscribe schema)", sqlite.RedactURL(where))
+		}
+	} else if _, err := os.Stat(filepath.Join(where, "courtscribe.db")); err != nil {
+		return nil, fmt.Errorf("no hearing record in %s: %w", where, err)
 	}
 	return openStore(ctx, db, dataDir, sqlite.Options{Logger: newLogger(os.Stderr)})
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
@@ -64,7 +65,7 @@ func OpenPostgres(ctx context.Context, url string, opt Options) (*Store, error) 
 	}
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
-	if err := wdb.PingContext(ctx); err != nil {
+	if err := ping(ctx, wdb); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("transcript store %s: %w", RedactURL(url), storageError(err))
 	}
@@ -110,6 +111,34 @@ func pgHeadDir(ctx context.Context, db *sql.DB, dataDir string) (string, error) 
 		return '_'
 	}, name)
 	return filepath.Join(dataDir, HeadsDir, fmt.Sprintf("pg-%d-%s", uint64(sysid), safe)), nil
+}
+
+// ping checks that the database answers, within 30 s when ctx has no deadline (an unreachable
+// host must not hang a server's start for the system's TCP timeout).
+func ping(ctx context.Context, db *sql.DB) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+	}
+	return db.PingContext(ctx)
+}
+
+// PostgresHasRecord reports whether the database at url holds a hearing record (its schema
+// was created), without creating anything: the read-only tools refuse an empty database
+// rather than report it as an intact, empty record.
+func PostgresHasRecord(ctx context.Context, url string) (bool, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	if err := ping(ctx, db); err != nil {
+		return false, fmt.Errorf("%s: %w", RedactURL(url), storageError(err))
+	}
+	var ok bool
+	err = db.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL AND to_regclass('events') IS NOT NULL`).Scan(&ok)
+	return ok, err
 }
 
 // RedactURL hides the password of a connection URL, for messages and logs.
