@@ -13,8 +13,8 @@ import (
 // Every change names its actor: a user name for people, "diarizer", "engine:NAME" or "system".
 // Methods are safe for concurrent use. Close must be safe to call twice.
 //
-// The SQLite implementation is transcript/sqlite; a PostgreSQL one can follow behind the same
-// interface.
+// The implementation is transcript/sqlite, on an SQLite file or on PostgreSQL (one store,
+// two SQL dialects: sqlite.OpenData, sqlite.OpenPostgres).
 type Store interface {
 	Hearings
 	Segments

@@ -9,6 +9,9 @@
 // commit): each request runs inside its own SAVEPOINT, so a request that fails (a conflict)
 // rolls back alone, and one fsync serves all requests of the batch. This keeps the edit commit
 // latency low with many concurrent editors on one file.
+//
+// The same store runs on PostgreSQL (OpenPostgres; postgres.go and dialect.go say what
+// differs), for a central site where several servers share one record.
 package sqlite
 
 import (
