@@ -24,4 +24,5 @@ var conformance = []struct {
 	{"SegmentExtentGrowsLiveSegment", testSegmentExtentGrowsLiveSegment},
 	{"HearingFieldsRefuseControlCharacters", testHearingFieldsRefuseControlCharacters},
 	{"WeakPasswordsRefused", testWeakPasswordsRefused},
+	{"Administration", testAdministration},
 }
