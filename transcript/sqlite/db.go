@@ -301,19 +301,15 @@ func (s *Store) commit(batch []*writeReq) {
 			r.resp <- err
 		}
 	}
-	sqlTx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		fail(fmt.Errorf("transcript: begin: %w", err))
-		return
+	sqlTx, err := s.begin(ctx)
+	if err != nil && s.dl.pg && errors.Is(pgStorageError(err), transcript.ErrStorageUnavailable) {
+		// The database dropped the connection (a restart, a failover) before any request ran:
+		// nothing is committed, so one more try on a fresh connection is safe.
+		sqlTx, err = s.begin(ctx)
 	}
-	if s.dl.pg {
-		// Writers on other store instances (replicas) share the database: the chain heads
-		// and revisions read below must be the ones this transaction commits on.
-		if _, err := sqlTx.ExecContext(ctx, pgWriteLock); err != nil {
-			sqlTx.Rollback()
-			fail(fmt.Errorf("transcript: write lock: %w", err))
-			return
-		}
+	if err != nil {
+		fail(err)
+		return
 	}
 	t := &tx{Tx: sqlTx, s: s, ctx: ctx, now: transcript.NormTime(s.clock()), heads: map[string]head{}}
 	results := make([]error, len(batch))
@@ -366,6 +362,23 @@ func (s *Store) commit(batch []*writeReq) {
 		r.resp <- results[i]
 	}
 	s.prepareWanted()
+}
+
+// begin starts the writer's transaction; on PostgreSQL it first takes the write lock: writers
+// on other store instances (replicas) share the database, and the chain heads and revisions a
+// request reads must be the ones its transaction commits on.
+func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
+	sqlTx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("transcript: begin: %w", err)
+	}
+	if s.dl.pg {
+		if _, err := sqlTx.ExecContext(ctx, pgWriteLock); err != nil {
+			sqlTx.Rollback()
+			return nil, fmt.Errorf("transcript: write lock: %w", err)
+		}
+	}
+	return sqlTx, nil
 }
 
 // stmt returns the transaction's form of a statement prepared on the writer connection

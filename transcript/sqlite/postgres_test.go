@@ -31,6 +31,7 @@ func TestPostgres(t *testing.T) {
 	}
 	t.Run("Migrations", func(t *testing.T) { testPostgresMigrations(t, newDB) })
 	t.Run("HeadLog", func(t *testing.T) { testPostgresHeadLog(t, newDB) })
+	t.Run("ConnectionLoss", func(t *testing.T) { testPostgresConnectionLoss(t, newDB) })
 	t.Run("CopyRecord", func(t *testing.T) { testCopyRecord(t, newDB) })
 	t.Run("TwoWritersOneChain", func(t *testing.T) { testTwoWritersOneChain(t, newDB) })
 }
@@ -202,5 +203,36 @@ func testPostgresHeadLog(t *testing.T, newDB backend) {
 	tamper(t, d.path(), `DELETE FROM events WHERE hearing_id='h1' AND seq=2`)
 	if rep := must[*transcript.AuditReport](t)(s.AuditHearing(ctx, "h1")); rep.OK() || !hasProblem(rep, "head log") {
 		t.Fatalf("deleted tail on PostgreSQL not caught by the head log: %+v", rep.Problems)
+	}
+}
+
+// testPostgresConnectionLoss: when the database drops the store's connections (a restart, a
+// failover), the next write goes through on a fresh connection (the writer retries a batch once
+// when the connection was lost before any request ran), a read fails at most with
+// ErrStorageUnavailable (the API's 503), and the record audits clean.
+func testPostgresConnectionLoss(t *testing.T, newDB backend) {
+	ctx := context.Background()
+	d := newDB(t)
+	s := d.open(t)
+	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
+	must[*transcript.Hearing](t)(s.Start(ctx, "zhaoliu", "h1"))
+	g := must[*transcript.Segment](t)(s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: 0, EndMS: 900}))
+	admin, err := sql.Open("pgx", d.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var killed int
+	if err := admin.QueryRow(`SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname=current_database() AND pid<>pg_backend_pid()`).Scan(&killed); err != nil || killed == 0 {
+		t.Fatalf("terminating the store's connections: %d %v", killed, err)
+	}
+	if _, err := s.EditText(ctx, "zhaoliu", g.ID, g.Revision, "现在开庭。"); err != nil {
+		t.Fatalf("the write after a dropped connection: %v", err)
+	}
+	if _, err := s.GetSegment(ctx, g.ID); err != nil && !errors.Is(err, transcript.ErrStorageUnavailable) {
+		t.Fatalf("a read after the connection was lost: %v", err)
+	}
+	if rep := must[*transcript.AuditReport](t)(s.AuditHearing(ctx, "h1")); !rep.OK() || rep.Events != 4 {
+		t.Fatalf("audit: %d events %v", rep.Events, rep.Problems)
 	}
 }
