@@ -48,9 +48,22 @@ func version(binDir string) int {
 	return n
 }
 
+// Options change the private cluster. The zero value is what tests want.
+type Options struct {
+	// Durable keeps fsync on (benchmarks that compare commit latency with SQLite's
+	// synchronous=FULL); tests run with fsync=off.
+	Durable bool
+}
+
 // Start starts a private cluster and registers its removal with t.Cleanup.
 // It skips the test with a clear message where PostgreSQL is not installed.
 func Start(t testing.TB) *Cluster {
+	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, o Options) *Cluster {
 	t.Helper()
 	bin, err := BinDir()
 	if err != nil {
@@ -94,7 +107,11 @@ func Start(t testing.TB) *Cluster {
 		t.Fatalf("pgtest: initdb: %v\n%s", err, out)
 	}
 	c.Port = freePort(t)
-	opts := fmt.Sprintf("-k %s -p %d -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", c.SockDir, c.Port)
+	fsync := "off"
+	if o.Durable {
+		fsync = "on"
+	}
+	opts := fmt.Sprintf("-k %s -p %d -c listen_addresses=127.0.0.1 -c fsync=%s -c max_connections=200", c.SockDir, c.Port, fsync)
 	if out, err := run("pg_ctl", "-D", c.Dir, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start"); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "log"))
 		t.Fatalf("pgtest: pg_ctl start: %v\n%s\n%s", err, out, log)

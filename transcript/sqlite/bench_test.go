@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/internal/pgtest"
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -17,16 +18,33 @@ import (
 // times (each edit based on the revision the previous one returned), on a fresh real SQLite
 // file, and returns every edit's commit latency.
 func editLatencies(t testing.TB, editors, edits, maxBatch int) []time.Duration {
+	return editLatenciesOn(t, testDB{dir: t.TempDir()}, 1, editors, edits, maxBatch)
+}
+
+// editLatenciesOn is editLatencies on any database, through `stores` store instances (two
+// or more on PostgreSQL: replicas), the editors spread over them.
+func editLatenciesOn(t testing.TB, db testDB, stores, editors, edits, maxBatch int) []time.Duration {
 	ctx := context.Background()
-	dir := t.TempDir()
-	opt := testOptions(dir)
-	opt.Clock = time.Now
-	opt.MaxBatch = maxBatch
-	s, err := OpenData(ctx, dir, opt)
-	if err != nil {
-		t.Fatal(err)
+	var ss []*Store
+	for range stores {
+		opt := testOptions(db.dir)
+		opt.Clock = time.Now
+		opt.MaxBatch = maxBatch
+		var s *Store
+		var err error
+		if db.url != "" {
+			s, err = OpenPostgres(ctx, db.url, opt)
+		} else {
+			s, err = OpenData(ctx, db.dir, opt)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		ss = append(ss, s)
 	}
-	defer s.Close()
+	s := ss[0]
+	var err error
 	if _, err := s.CreateHearing(ctx, "admin", zhHearing("bench")); err != nil {
 		t.Fatal(err)
 	}
@@ -44,6 +62,7 @@ func editLatencies(t testing.TB, editors, edits, maxBatch int) []time.Duration {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			s := ss[e%len(ss)]
 			g := segs[e]
 			<-start
 			for i := 0; i < edits; i++ {
@@ -135,4 +154,41 @@ func BenchmarkEditCommit(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestEditCommitLatencyPostgres compares the edit commit latency of SQLite with PostgreSQL
+// (fsync on) through one and two store instances (two replicas' writers on one database). It
+// runs only with COURTSCRIBE_BENCH_PG=RUNS and prints one line per run and store:
+//
+//	BENCH store=sqlite|pg|pg-2 run=N editors=20 edits=E p50_ms=… p99_ms=… max_ms=… edits_per_s=…
+func TestEditCommitLatencyPostgres(t *testing.T) {
+	runs, _ := strconv.Atoi(os.Getenv("COURTSCRIBE_BENCH_PG"))
+	if runs <= 0 {
+		t.Skip("benchmark: set COURTSCRIBE_BENCH_PG=RUNS")
+	}
+	c := pgtest.StartWith(t, pgtest.Options{Durable: true})
+	editors, edits := 20, 50
+	if v, _ := strconv.Atoi(os.Getenv("COURTSCRIBE_BENCH_EDITS")); v > 0 {
+		edits = v
+	}
+	n := 0
+	for r := 1; r <= runs; r++ {
+		for _, m := range []struct {
+			name   string
+			pg     bool
+			stores int
+		}{{"sqlite", false, 1}, {"pg", true, 1}, {"pg-2", true, 2}} {
+			db := testDB{dir: t.TempDir()}
+			if m.pg {
+				n++
+				db.url = c.CreateDB(t, fmt.Sprintf("bench_%d", n))
+			}
+			t0 := time.Now()
+			l := editLatenciesOn(t, db, m.stores, editors, edits, 0)
+			el := time.Since(t0)
+			ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) }
+			fmt.Printf("BENCH store=%s run=%d editors=%d edits=%d p50_ms=%s p99_ms=%s max_ms=%s edits_per_s=%.0f\n",
+				m.name, r, editors, len(l), ms(pct(l, 0.5)), ms(pct(l, 0.99)), ms(l[len(l)-1]), float64(len(l))/el.Seconds())
+		}
+	}
 }
