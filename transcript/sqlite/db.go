@@ -52,7 +52,7 @@ func DefaultOptions() Options {
 	return Options{Logger: slog.Default(), Clock: time.Now, MaxBatch: 64}
 }
 
-// Store is a transcript.Store on one SQLite file.
+// Store is a transcript.Store on one SQLite file or one PostgreSQL database.
 type Store struct {
 	log   *slog.Logger
 	clock func() time.Time
