@@ -1,7 +1,8 @@
+// api.js: the client of the JSON API.
 import { go } from "./router.js";
 import { S } from "./state.js";
 
-// api.js: the client of the JSON API. Every call sends the session cookie and, on unsafe
+// api sends a request to the API. Every call sends the session cookie and, on unsafe
 // methods, the CSRF header; it never throws: a network failure is { status: 0 }. A 401 (the
 // session ended) sends the page to the sign-in screen.
 export async function api(method, path, body) {

@@ -1,3 +1,5 @@
+// live.js: the open hearing's live feed (/api/hearings/ID/live): events in order after the
+// cursor, reconnects, and the end of the feed when the session ends.
 import { api } from "./api.js";
 import { go } from "./router.js";
 import { H, S } from "./state.js";

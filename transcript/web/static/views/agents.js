@@ -1,3 +1,4 @@
+// views/agents.js: the technicians' agents page (#/agents).
 import { api } from "../api.js";
 import { html, render } from "../html.js";
 import { stale } from "../router.js";
@@ -5,7 +6,7 @@ import { timers } from "../state.js";
 import { errText, t } from "../strings.js";
 import { $ } from "../ui.js";
 
-// ---- agents (technicians): live (polled every 2 s), in the user's language, with the
+// agents (technicians): live (polled every 2 s), in the user's language, with the
 // same heartbeat as the health panel: a failed poll never leaves a stale green.
 export async function viewAgents(gen) {
   let lastOK = 0, first = true;

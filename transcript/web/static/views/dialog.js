@@ -1,7 +1,8 @@
+// views/dialog.js: the page's one modal dialog.
 import { html, render } from "../html.js";
 import { $ } from "../ui.js";
 
-// ---- dialogs
+// dialogs
 // dialog opens the one modal dialog (body is markup made with html``) and resolves with the button's value ("" when cancelled).
 // A dialog's close event is dispatched after the dialog closed, as a task of its own: a clerk
 // who closes one dialog and at once opens the next (Esc then Alt+D, or OK then Alt+K) opened

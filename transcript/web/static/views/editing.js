@@ -1,3 +1,5 @@
+// views/editing.js: editing a segment in place: the editor, saving, conflicts with another
+// user's change, split and merge, and where focus goes after each.
 import { api } from "../api.js";
 import { html, render } from "../html.js";
 import { H, S } from "../state.js";
@@ -6,7 +8,6 @@ import { report, say, toast } from "../ui.js";
 import { correct } from "./repairs.js";
 import { applySegment, editable, removeItem, seatOf, segClass, segInner } from "./transcript.js";
 
-// ---- editing
 export function curRow() { const a = document.activeElement; return a && a.closest ? a.closest(".seg") : null; }
 export function rowAt(el, dir) {
   let n = dir > 0 ? el.nextElementSibling : el.previousElementSibling;

@@ -1,3 +1,5 @@
+// views/head.js: the hearing screen's head: title and status, the live dot, the actions the
+// user may take in this status, the export links and the signatures box.
 import { api } from "../api.js";
 import { html, render } from "../html.js";
 import { H, S } from "../state.js";

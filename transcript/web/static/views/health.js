@@ -1,3 +1,4 @@
+// views/health.js: the hearing screen's health panel (agent, meters, alarms, engine).
 import { api } from "../api.js";
 import { html, markupString, render } from "../html.js";
 import { CS_I18N } from "../i18n.js";
@@ -7,7 +8,7 @@ import { $, say } from "../ui.js";
 import { renderOnline } from "./head.js";
 import { seatOf } from "./transcript.js";
 
-// ---- health panel
+// health panel
 // The panel never shows a stale green: a heartbeat (the last successful poll) older than
 // HEARTBEAT_MS, or a failed poll, turns it into "connection lost" with grey meters. Alarms
 // stay listed (and their meter marked) until the clerk acknowledges them, even after the

@@ -1,3 +1,4 @@
+// views/hearing.js: the hearing screen (#/hearing/ID): its layout, keyboard and playback.
 import { api } from "../api.js";
 import { html, render } from "../html.js";
 import { connect } from "../live.js";

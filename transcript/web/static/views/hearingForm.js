@@ -1,10 +1,10 @@
+// views/hearingForm.js: creating and editing a hearing (#/new, #/edit/ID; admin).
 import { api } from "../api.js";
 import { html, render } from "../html.js";
 import { go, stale } from "../router.js";
 import { t } from "../strings.js";
 import { $, toast } from "../ui.js";
 
-// ---- create / edit hearing
 export async function viewHearingForm(id, gen) {
   let h = { id: "", language: "zh", seats: [{ seat: "judge", role: "审判长", person: "" }, { seat: "plaintiff", role: "原告", person: "" }, { seat: "defendant", role: "被告", person: "" }] };
   if (id) {

@@ -1,3 +1,4 @@
+// views/hearings.js: the hearing list (#/hearings), by day and courtroom.
 import { api } from "../api.js";
 import { html, render } from "../html.js";
 import { route, stale } from "../router.js";
@@ -5,7 +6,6 @@ import { S } from "../state.js";
 import { fmtTime, t } from "../strings.js";
 import { $ } from "../ui.js";
 
-// ---- hearing list
 export function statusBadge(st) {
   const cls = st === "live" ? "badge live" : st === "signed" ? "badge ok" : "badge";
   return html`<span class="${cls}" data-status="${st}">${t("st_" + st)}</span>`;

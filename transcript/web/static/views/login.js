@@ -1,3 +1,4 @@
+// views/login.js: the sign-in screen (#/login).
 import { api } from "../api.js";
 import { html, render } from "../html.js";
 import { chrome, go } from "../router.js";
@@ -5,7 +6,6 @@ import { S } from "../state.js";
 import { t } from "../strings.js";
 import { $ } from "../ui.js";
 
-// ---- login
 export function viewLogin() {
   S.me = null; chrome();
   render($("#main"), [

@@ -1,3 +1,5 @@
+// views/repairs.js: the clerk's repairs of the record: relabel, notes, history, confirm,
+// strike, insert, court marks, the record header and corrections (补正).
 import { api } from "../api.js";
 import { html, render } from "../html.js";
 import { refreshHearing } from "../live.js";
@@ -65,7 +67,6 @@ export function histReason(e) {
   return " (" + e.reason + ")";
 }
 
-// ---- repairs: confirm, strike, insert, notes, corrections
 export async function confirmSeg(row) {
   const sg = H.segs.get(+row.dataset.id);
   if (!sg || sg.edited || !editable()) return;

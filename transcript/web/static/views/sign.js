@@ -1,3 +1,5 @@
+// views/sign.js: the two dialogs of a finalized record: the judge's (or the clerk's)
+// signature and a party's review.
 import { api } from "../api.js";
 import { html } from "../html.js";
 import { refreshHearing } from "../live.js";
@@ -6,9 +8,6 @@ import { t } from "../strings.js";
 import { $, report, say } from "../ui.js";
 import { dialog } from "./dialog.js";
 import { renderSigned } from "./head.js";
-
-// sign.js: the two dialogs of a finalized record: the judge's (or the clerk's) signature and a
-// party's review.
 
 // signDialog shows the judge (or the clerk) what they sign: the formatted document, the case,
 // the version and its hash; the password unlocks the signing key.

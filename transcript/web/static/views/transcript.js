@@ -1,3 +1,5 @@
+// views/transcript.js: the transcript list: segment and note rows in time order, applying a
+// changed segment or note, following the live end, search.
 import { fragment, html, render } from "../html.js";
 import { H } from "../state.js";
 import { hms, lang, t, wallClock } from "../strings.js";
@@ -10,7 +12,6 @@ export function segName(sg) {
   return hms(sg.start_ms) + " " + (seat.role || seat.seat) + (seat.person ? "（" + seat.person + "）" : "") + (txt ? "「" + txt + "」" : "");
 }
 
-// ---- the live hearing
 export function seatOf(name) {
   const s = (H.hearing.seats || []).find((x) => x.seat === name);
   return s || { seat: name, role: name, person: "" };
@@ -144,7 +145,6 @@ export function lastMS() {
   return ms;
 }
 
-// ---- search
 export function search(q, jump) {
   const list = $("#tx");
   list.querySelectorAll(".seg.hit").forEach((el) => el.classList.remove("hit", "cur"));

@@ -1,3 +1,4 @@
+// views/users.js: the admin's users page (#/users).
 import { api } from "../api.js";
 import { html, render } from "../html.js";
 import { chrome, route, stale } from "../router.js";
@@ -5,7 +6,7 @@ import { S } from "../state.js";
 import { errText, t } from "../strings.js";
 import { $, say, toast } from "../ui.js";
 
-// ---- users (admin): who may sign in, in which role, and the name every export and header
+// users (admin): who may sign in, in which role, and the name every export and header
 // prints for them (never the login). Each change is a request to the API, which records it
 // on the administration chain with the admin's name.
 export async function viewUsers(gen) {
