@@ -104,7 +104,11 @@ export function renderHealth() {
     top.push(html`<p class="muted">${t("spool")}: ${Math.round((hl.agent.spool_bytes || 0) / 1024)} KiB · ${t("gaps")}: ${hl.agent.gaps || 0}</p>`);
   } else if (!lost) top.push(html`<p class="muted">${t("agentUnknown")}</p>`);
   const items = Array.from(H.alarms.entries());
-  const alarm = ([k, v]) => html`<li data-code="${v.a.code}" data-key="${k}" class="${v.active ? "active" : "cleared"}${v.acked ? " acked" : ""}">${alarmText(v.a)}${v.active ? "" : " " + t("alarmCleared")}${v.ack ? html` <span class="ackby">${t("ackedBy", { who: v.a.ack_name || v.ack.by, at: wallClock(v.ack.at) })}</span>` : ""}${v.acked ? "" : html` <button type="button" class="ghost mini" data-ack="${k}">${t("ack")}</button>`}</li>`;
+  const alarm = ([k, v]) => {
+    const ackBy = v.ack ? html` <span class="ackby">${t("ackedBy", { who: v.a.ack_name || v.ack.by, at: wallClock(v.ack.at) })}</span>` : "";
+    const ackBtn = v.acked ? "" : html` <button type="button" class="ghost mini" data-ack="${k}">${t("ack")}</button>`;
+    return html`<li data-code="${v.a.code}" data-key="${k}" class="${v.active ? "active" : "cleared"}${v.acked ? " acked" : ""}">${alarmText(v.a)}${v.active ? "" : " " + t("alarmCleared")}${ackBy}${ackBtn}</li>`;
+  };
   const alarms = html`<ul class="alarms" id="alarms">${items.length ? items.map(alarm) : lost ? "" : html`<li class="okline">${t("noAlarms")}</li>`}</ul><p><label class="inline"><input type="checkbox" id="alarmSound"${H.sound ? html` checked` : ""}> ${t("alarmSound")}</label></p>`;
   const engine = [];
   if (hl) engine.push(html`<p>${t("engine")}: ${hl.engine || "—"} · ${t("backlog")}: <strong id="backlog">${hl.backlog}</strong></p>`);

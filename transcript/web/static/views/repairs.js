@@ -99,7 +99,14 @@ export async function insertUtterance(row) {
   const sg = row ? H.segs.get(+row.dataset.id) : null;
   const at = sg ? sg.end_ms : lastMS();
   const opts = (H.hearing.seats || []).map((s) => html`<option value="${s.seat}">${s.role + (s.person ? " · " + s.person : "")}</option>`);
-  const v = await dialog(t("insertUtt"), html`<p class="muted">${t("insertHelp")}</p><label for="iSeat">${t("speaker")}</label><select id="iSeat">${opts}</select><label for="iStart">${t("fromClock")}</label><input id="iStart" required value="${hms(at)}"><label for="iEnd">${t("toClock")}</label><input id="iEnd" required value="${hms(at + 2000)}"><label for="iText">${t("uttText")}</label><textarea id="iText" rows="3" required></textarea><label for="iReason">${t("reason")}</label><input id="iReason" required>`,
+  const v = await dialog(t("insertUtt"), html`${[
+      html`<p class="muted">${t("insertHelp")}</p>`,
+      html`<label for="iSeat">${t("speaker")}</label><select id="iSeat">${opts}</select>`,
+      html`<label for="iStart">${t("fromClock")}</label><input id="iStart" required value="${hms(at)}">`,
+      html`<label for="iEnd">${t("toClock")}</label><input id="iEnd" required value="${hms(at + 2000)}">`,
+      html`<label for="iText">${t("uttText")}</label><textarea id="iText" rows="3" required></textarea>`,
+      html`<label for="iReason">${t("reason")}</label><input id="iReason" required>`,
+    ]}`,
     [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
   if (v !== "ok") return;
   const back = document.activeElement; // where focus went when the dialog closed
@@ -123,7 +130,22 @@ export async function markDialog(row) {
   const opt = (list, sel) => list.map((s) => html`<option value="${s.seat}"${s.seat === sel ? html` selected` : ""}>${s.role + (s.person ? " · " + s.person : "")}</option>`);
   const wit = seats.filter((s) => s.witness), counsel = seats.filter((s) => !s.witness);
   const examOpts = ["direct", "cross", "redirect", "recross", "end"].map((x) => html`<option value="${x}">${x === "end" ? t("m_examEnd") : t("x_" + x)}</option>`);
-  const v = await dialog(t("marksBtn") + (sg ? " — " + segName(sg) : ""), html`<p class="muted">${t("marksHelp")}</p><label for="mKind">${t("markKind")}</label><select id="mKind"><option value="examination">${t("m_examination")}</option><option value="sworn">${t("m_sworn")}</option><option value="exhibit">${t("m_exhibit")}</option></select><label for="mAt">${t("fromClock")}</label><input id="mAt" required value="${hms(at)}"><fieldset id="mfExam"><label for="mExam">${t("m_examType")}</label><select id="mExam">${examOpts}</select><label for="mBy">${t("m_by")}</label><select id="mBy">${opt(counsel.length ? counsel : seats)}</select></fieldset><fieldset id="mfWitness"><label for="mWitness">${t("m_witness")}</label><select id="mWitness"><option value=""></option>${opt(wit.length ? wit : seats, wit.length ? wit[0].seat : "")}</select><div id="mfSworn"><label for="mName">${t("m_witnessName")}</label><input id="mName"></div></fieldset><fieldset id="mfExhibit"><label for="mExhibit">${t("m_exhibitId")}</label><input id="mExhibit" placeholder="Government Exhibit 1"><label for="mDesc">${t("m_exhibitDesc")}</label><input id="mDesc"><label for="mStatus">${t("m_exhibitStatus")}</label><select id="mStatus"><option value="marked for identification">${t("m_marked")}</option><option value="offered">${t("m_offered")}</option><option value="received">${t("m_received")}</option><option value="refused">${t("m_refusedEx")}</option></select></fieldset>`,
+  const v = await dialog(t("marksBtn") + (sg ? " — " + segName(sg) : ""), html`${[
+      html`<p class="muted">${t("marksHelp")}</p>`,
+      html`<label for="mKind">${t("markKind")}</label><select id="mKind"><option value="examination">${t("m_examination")}</option><option value="sworn">${t("m_sworn")}</option><option value="exhibit">${t("m_exhibit")}</option></select>`,
+      html`<label for="mAt">${t("fromClock")}</label><input id="mAt" required value="${hms(at)}">`,
+      html`<fieldset id="mfExam">`,
+      html`<label for="mExam">${t("m_examType")}</label><select id="mExam">${examOpts}</select>`,
+      html`<label for="mBy">${t("m_by")}</label><select id="mBy">${opt(counsel.length ? counsel : seats)}</select></fieldset>`,
+      html`<fieldset id="mfWitness">`,
+      html`<label for="mWitness">${t("m_witness")}</label><select id="mWitness"><option value=""></option>${opt(wit.length ? wit : seats, wit.length ? wit[0].seat : "")}</select>`,
+      html`<div id="mfSworn">`,
+      html`<label for="mName">${t("m_witnessName")}</label><input id="mName"></div></fieldset>`,
+      html`<fieldset id="mfExhibit">`,
+      html`<label for="mExhibit">${t("m_exhibitId")}</label><input id="mExhibit" placeholder="Government Exhibit 1">`,
+      html`<label for="mDesc">${t("m_exhibitDesc")}</label><input id="mDesc">`,
+      html`<label for="mStatus">${t("m_exhibitStatus")}</label><select id="mStatus"><option value="marked for identification">${t("m_marked")}</option><option value="offered">${t("m_offered")}</option><option value="received">${t("m_received")}</option><option value="refused">${t("m_refusedEx")}</option></select></fieldset>`,
+    ]}`,
     [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }],
     (d) => {
       const show = () => {
@@ -169,7 +191,17 @@ export async function headerDialog() {
     rows.push({ type: "party", role: p.role, name: p.name, details: p.details || "", present: !!p.present });
     for (const a of p.agents || []) rows.push({ type: "agent", role: a.kind, name: a.name, details: a.details || "", present: !!a.present });
   }
-  const v = await dialog(t("headerBtn"), html`<fieldset><legend>${t("h_way")}</legend><label class="inline"><input type="radio" name="hPublic" id="hPublic" value="1"${(h.not_public ? "" : html` checked`)}> ${t("h_public")}</label> <label class="inline"><input type="radio" name="hPublic" id="hNotPublic" value="0"${(h.not_public ? html` checked` : "")}> ${t("h_notPublic")}</label><label for="hReason">${t("h_notPublicReason")}</label><input id="hReason" value="${h.not_public_reason || ""}"></fieldset><p id="hOrg">${t("h_org")}${(lang() === "zh" ? "：" : ": ")}${panel ? t("h_panel") : t("h_single")} <span class="muted">${t("h_orgHelp")}</span></p><fieldset><legend>${t("h_parties")}</legend><table id="partyTable"><thead><tr><th>${t("h_rowType")}</th><th>${t("role")}</th><th>${t("person")}</th><th>${t("h_details")}</th><th>${t("h_present")}</th><th></th></tr></thead><tbody></tbody></table><button type="button" class="ghost" id="addParty">${t("h_addParty")}</button> <button type="button" class="ghost" id="addAgent">${t("h_addAgent")}</button></fieldset><fieldset><legend>${t("h_reporter")}</legend><label for="hRep">${t("h_reporterName")}</label><input id="hRep" value="${h.reporter || ""}"><label for="hCred">${t("h_credential")}</label><input id="hCred" placeholder="CSR No. 12345" value="${h.reporter_credential || ""}"></fieldset>`,
+  const v = await dialog(t("headerBtn"), html`${[
+      html`<fieldset><legend>${t("h_way")}</legend><label class="inline"><input type="radio" name="hPublic" id="hPublic" value="1"${h.not_public ? "" : html` checked`}> ${t("h_public")}</label> `,
+      html`<label class="inline"><input type="radio" name="hPublic" id="hNotPublic" value="0"${h.not_public ? html` checked` : ""}> ${t("h_notPublic")}</label>`,
+      html`<label for="hReason">${t("h_notPublicReason")}</label><input id="hReason" value="${h.not_public_reason || ""}"></fieldset>`,
+      html`<p id="hOrg">${t("h_org")}${lang() === "zh" ? "：" : ": "}${panel ? t("h_panel") : t("h_single")} <span class="muted">${t("h_orgHelp")}</span></p>`,
+      html`<fieldset><legend>${t("h_parties")}</legend><table id="partyTable"><thead><tr><th>${t("h_rowType")}</th><th>${t("role")}</th><th>${t("person")}</th><th>${t("h_details")}</th><th>${t("h_present")}</th><th></th></tr></thead><tbody></tbody></table>`,
+      html`<button type="button" class="ghost" id="addParty">${t("h_addParty")}</button> <button type="button" class="ghost" id="addAgent">${t("h_addAgent")}</button></fieldset>`,
+      html`<fieldset><legend>${t("h_reporter")}</legend>`,
+      html`<label for="hRep">${t("h_reporterName")}</label><input id="hRep" value="${h.reporter || ""}">`,
+      html`<label for="hCred">${t("h_credential")}</label><input id="hCred" placeholder="CSR No. 12345" value="${h.reporter_credential || ""}"></fieldset>`,
+    ]}`,
     [{ label: t("save"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }],
     () => {
       const tb = $("#partyTable tbody");
@@ -178,7 +210,11 @@ export async function headerDialog() {
         n++;
         const tr = document.createElement("tr");
         tr.dataset.type = r.type;
-        render(tr, html`<td>${r.type === "party" ? t("h_party") : "↳ " + t("h_agent")}</td><td><input class="p-role" aria-label="${t("role") + " " + n}" value="${r.role}" placeholder="${r.type === "party" ? t("h_rolePH") : t("h_kindPH")}"></td><td><input class="p-name" aria-label="${t("person") + " " + n}" value="${r.name}"></td><td><input class="p-details" aria-label="${t("h_details") + " " + n}" value="${r.details}"></td><td><input type="checkbox" class="p-present" aria-label="${t("h_present") + " " + n}"${(r.present ? html` checked` : "")}></td><td><button type="button" class="ghost mini p-del">${t("remove")}</button></td>`);
+        render(tr, [
+          html`<td>${r.type === "party" ? t("h_party") : "↳ " + t("h_agent")}</td><td><input class="p-role" aria-label="${t("role") + " " + n}" value="${r.role}" placeholder="${r.type === "party" ? t("h_rolePH") : t("h_kindPH")}"></td>`,
+          html`<td><input class="p-name" aria-label="${t("person") + " " + n}" value="${r.name}"></td><td><input class="p-details" aria-label="${t("h_details") + " " + n}" value="${r.details}"></td>`,
+          html`<td><input type="checkbox" class="p-present" aria-label="${t("h_present") + " " + n}"${r.present ? html` checked` : ""}></td><td><button type="button" class="ghost mini p-del">${t("remove")}</button></td>`,
+        ]);
         tr.querySelector(".p-del").addEventListener("click", () => tr.remove());
         tb.appendChild(tr);
       };
@@ -232,7 +268,15 @@ export async function correct(row) {
   if (!H.can.correct) return;
   const sg = row ? H.segs.get(+row.dataset.id) : null;
   if (!sg) { say(t("pickSegment"), "info"); return; }
-  const v = await dialog(t("correctTitle") + " — " + segName(sg), html`<p class="muted">${t("correctHelp")}</p><label for="cText">${t("correctText")}</label><textarea id="cText" rows="3" required>${sg.text}</textarea><label for="cReason">${t("reason")}</label><input id="cReason" required><fieldset><legend>${t("partyRequest")}</legend><label for="cParty">${t("party")}</label><input id="cParty"><label for="cReq">${t("requestText")}</label><textarea id="cReq" rows="2"></textarea><label for="cFile">${t("requestFile")}</label><input id="cFile" type="file"></fieldset>`,
+  const v = await dialog(t("correctTitle") + " — " + segName(sg), html`${[
+      html`<p class="muted">${t("correctHelp")}</p>`,
+      html`<label for="cText">${t("correctText")}</label><textarea id="cText" rows="3" required>${sg.text}</textarea>`,
+      html`<label for="cReason">${t("reason")}</label><input id="cReason" required>`,
+      html`<fieldset><legend>${t("partyRequest")}</legend>`,
+      html`<label for="cParty">${t("party")}</label><input id="cParty">`,
+      html`<label for="cReq">${t("requestText")}</label><textarea id="cReq" rows="2"></textarea>`,
+      html`<label for="cFile">${t("requestFile")}</label><input id="cFile" type="file"></fieldset>`,
+    ]}`,
     [{ label: t("correctBtn"), value: "ok" }, { label: t("cancel"), value: "", cls: "ghost" }]);
   if (v !== "ok") return;
   const body = { segment_id: sg.id, text: $("#cText").value, reason: $("#cReason").value };
