@@ -2,7 +2,10 @@ package web
 
 import (
 	"io"
+	"io/fs"
 	"net/http/httptest"
+	"path"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -10,11 +13,12 @@ import (
 func TestHandlerServesTheAppWithCSP(t *testing.T) {
 	h := Handler()
 	for _, tc := range []struct{ path, want string }{
-		{"/", "<script src=\"app.js\""},
-		{"/app.js", "use strict"},
-		{"/i18n.js", "CS_I18N"},
+		{"/", `<script type="module" src="app.js"`},
+		{"/app.js", `from "./router.js"`},
+		{"/i18n.js", "export const CS_I18N"},
+		{"/views/hearing.js", "export async function viewHearing"},
 		{"/app.css", "content-visibility"},
-		{"/some/deep/link", "<script src=\"app.js\""}, // unknown paths get the app
+		{"/some/deep/link", `<script type="module" src="app.js"`}, // unknown paths get the app
 	} {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest("GET", tc.path, nil))
@@ -71,5 +75,74 @@ func TestI18nKeysMatch(t *testing.T) {
 		if !kz[k] {
 			t.Errorf("key %q has no Chinese text", k)
 		}
+	}
+}
+
+// Every module is served with a JavaScript MIME type (a browser refuses a module script of any
+// other type), and every relative import names a module that is embedded.
+func TestModulesServedAsJavaScript(t *testing.T) {
+	h := Handler()
+	importRE := regexp.MustCompile(`(?m)^import [^;]* from "(\.[^"]+)";`)
+	n := 0
+	err := fs.WalkDir(Files(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
+			return err
+		}
+		n++
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/"+p, nil))
+		if ct := w.Header().Get("Content-Type"); w.Code != 200 || !strings.HasPrefix(ct, "text/javascript") {
+			t.Errorf("%s: %d, Content-Type %q", p, w.Code, ct)
+		}
+		b, err := fs.ReadFile(Files(), p)
+		if err != nil {
+			return err
+		}
+		for _, m := range importRE.FindAllStringSubmatch(string(b), -1) {
+			dep := path.Join(path.Dir(p), m[1])
+			if _, err := fs.Stat(Files(), dep); err != nil {
+				t.Errorf("%s imports %s: %v", p, m[1], err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 10 {
+		t.Fatalf("found only %d modules", n)
+	}
+}
+
+// Markup is made only by html.js, which escapes every value by default: no other file writes
+// innerHTML or outerHTML, calls insertAdjacentHTML or document.write, or keeps an esc() of its
+// own. A new view that builds HTML from strings fails here.
+func TestNoInnerHTMLOutsideTheHTMLHelper(t *testing.T) {
+	banned := regexp.MustCompile(`\.innerHTML\b|\.outerHTML\s*=|insertAdjacentHTML|document\.write|function esc\(|\besc\(`)
+	n := 0
+	err := fs.WalkDir(Files(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
+			return err
+		}
+		b, err := fs.ReadFile(Files(), p)
+		if err != nil {
+			return err
+		}
+		if p == "html.js" {
+			n = strings.Count(string(b), ".innerHTML")
+			return nil
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if banned.MatchString(line) {
+				t.Errorf("%s:%d writes markup without html.js: %s", p, i+1, strings.TrimSpace(line))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("html.js writes no innerHTML: the test no longer looks at the right file")
 	}
 }

@@ -1,6 +1,11 @@
 // courtscribe UI strings: zh-CN (default for Chinese hearings) and English.
-"use strict";
-window.CS_I18N = {
+import { sessionEnded } from "./live.js";
+import { lang, wallClock } from "./strings.js";
+import { play } from "./views/hearing.js";
+import { confirmSeg, history, relabel, strike } from "./views/repairs.js";
+import { search } from "./views/transcript.js";
+
+export const CS_I18N = {
   zh: {
     app: "庭审笔录", signin: "登录", signout: "退出", user: "用户名", password: "密码",
     badLogin: "用户名或密码错误", rateLimited: "尝试次数过多，请稍后再试",
