@@ -298,6 +298,24 @@ func (e *env) pressUntil(k, cond string) {
 	e.wait(cond)
 }
 
+// clickUntil clicks the element a selector names, from inside the page so it is the element
+// there now, until a condition holds (at most 3 tries): a live update may re-render a row
+// between finding a button and a mouse click reaching it, and that click then lands on nothing.
+func (e *env) clickUntil(css, cond string) {
+	e.t.Helper()
+	q, _ := json.Marshal(css)
+	for try := 0; try < 3; try++ {
+		e.eval(fmt.Sprintf(`(function(){const b=document.querySelector(%s); if (b) b.click(); return !!b})()`, q), nil)
+		for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if ok, err := chromedp.Run(e.ctx, chromedp.Evaluate[bool]("!!("+cond+")")); err == nil && ok {
+				return
+			}
+		}
+		e.t.Logf("click on %s did not lead to %s; clicking again", css, cond)
+	}
+	e.wait(cond)
+}
+
 func (e *env) eval(js string, out any) {
 	e.t.Helper()
 	v, err := chromedp.Run(e.ctx, chromedp.Evaluate[string]("JSON.stringify(("+js+")) ?? 'null'"))

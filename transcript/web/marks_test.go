@@ -124,8 +124,7 @@ func TestClerkMarksUSTranscript(t *testing.T) {
 	e.wait(`!document.querySelector("#dlg[open]")`)
 	var wrong string
 	e.eval(`Array.from(document.querySelectorAll(".note.k-exhibit")).find(n => n.textContent.includes("Defense Exhibit A")).id`, &wrong)
-	e.run(chromedp.Click(chromedp.CSS(`#` + wrong + ` button[data-nact=delete]`)))
-	e.wait(`document.querySelector("#dlg[open] #dReason")`)
+	e.clickUntil(`#`+wrong+` button[data-nact=delete]`, `document.querySelector("#dlg[open] #dReason")`)
 	var strikeWhat string
 	e.eval(`document.querySelector("#dlgBody").textContent`, &strikeWhat)
 	e.run(chromedp.SendKeys(chromedp.CSS("#dReason"), "marked by mistake"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))

@@ -169,13 +169,11 @@ func TestClerkRepairs(t *testing.T) {
 	if !strings.Contains(wall, ":") {
 		t.Fatalf("note wall-clock time %q", wall)
 	}
-	e.run(chromedp.Click(chromedp.CSS(`.note.k-annotation button[data-nact=edit]`)))
-	e.wait(`document.querySelector("#dlg[open] #dNoteText")`)
+	e.clickUntil(`.note.k-annotation button[data-nact=edit]`, `document.querySelector("#dlg[open] #dNoteText")`)
 	e.eval(`document.querySelector("#dNoteText").value = "原告提交证据三份"`, nil)
 	e.run(chromedp.SendKeys(chromedp.CSS("#dReason"), "份数记错"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
 	e.wait(`Array.from(document.querySelectorAll(".note.k-annotation")).some(n => n.textContent.includes("三份"))`)
-	e.run(chromedp.Click(chromedp.CSS(`.note.k-annotation button[data-nact=delete]`)))
-	e.wait(`document.querySelector("#dlg[open] #dReason")`)
+	e.clickUntil(`.note.k-annotation button[data-nact=delete]`, `document.querySelector("#dlg[open] #dReason")`)
 	e.run(chromedp.SendKeys(chromedp.CSS("#dReason"), "误记"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
 	e.wait(`!document.querySelector(".note.k-annotation")`)
 	notes, _ := e.store.ListNotes(ctx, hid)
