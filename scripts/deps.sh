@@ -11,8 +11,9 @@ pkgs=(
   espeak-ng sox            # synthetic hearings for tests, benchmarks and make run
   chromium                 # end-to-end UI tests in a real headless browser
   firefox-esr              # the same UI journey in headless Firefox (through its Marionette protocol)
-  fonts-noto-cjk           # CJK font embedded in PDF exports
-  fonts-droid-fallback fonts-dejavu-core # TrueType CJK + Latin fonts that go-pdf/fpdf can embed in PDF exports
+  fonts-noto-cjk           # CJK fonts for the browser UI (OpenType/CFF: go-pdf/fpdf cannot embed them)
+  fonts-arphic-uming       # AR PL UMing: the serif (Ming/Song) CJK font of the 庭审笔录 PDF (TrueType in a .ttc; export/ttc.go copies face 0 out)
+  fonts-droid-fallback fonts-dejavu-core # TrueType CJK fallback + Latin (DejaVu Sans/Serif/Mono) fonts that go-pdf/fpdf can embed in PDF exports
   poppler-utils # pdftotext/pdftoppm: the export tests read the PDFs back and docs/screenshots show their pages
   procps psmisc            # ps/pkill for fault-injection scripts
   curl jq                  # make run sets up the demo hearing through the API
