@@ -57,3 +57,38 @@ func TestExportPrintsCourtTimeAndNames(t *testing.T) {
 		t.Fatal("an unknown zone was accepted")
 	}
 }
+
+// TestExportLinesPerPage: `transcript export --lines-per-page N` sets the US transcript's
+// numbered lines per page; out of range is an error that names the flag and the range.
+func TestExportLinesPerPage(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	s, err := sqlite.OpenData(ctx, data, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateHearing(ctx, "root", transcript.Hearing{ID: "cr1", CaseNumber: "1:26-cr-7", Language: "en", Presiding: "jsmith", Clerk: "mjones",
+		ScheduledAt: time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC), Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	numbered := func(out string) int { // numbered lines on the first page
+		first := strings.Split(out, "\f\n")[0]
+		return len(strings.Split(strings.TrimRight(first, "\n"), "\n")) - 1
+	}
+	for _, c := range []struct {
+		args []string
+		want int
+	}{{nil, 25}, {[]string{"--lines-per-page", "32"}, 32}, {[]string{"--lines-per-page", "10"}, 10}} {
+		out, err := runCLI(t, "", append([]string{"transcript", "export", "--data", data, "--hearing", "cr1", "--format", "txt"}, c.args...)...)
+		if err != nil || numbered(out) != c.want {
+			t.Fatalf("%v: %v, %d numbered lines, want %d:\n%s", c.args, err, numbered(out), c.want, out)
+		}
+	}
+	for _, bad := range []string{"9", "61", "0"} {
+		_, err := runCLI(t, "", "transcript", "export", "--data", data, "--hearing", "cr1", "--format", "txt", "--lines-per-page", bad)
+		if err == nil || !strings.Contains(err.Error(), "--lines-per-page") || !strings.Contains(err.Error(), "between 10 and 60") {
+			t.Fatalf("--lines-per-page %s: %v", bad, err)
+		}
+	}
+}

@@ -208,7 +208,7 @@ func newTranscriptVerifyCmd() *cobra.Command {
 
 func newTranscriptExportCmd() *cobra.Command {
 	var data, db, hearing, format, out, font, tz string
-	var version int
+	var version, linesPerPage int
 	c := &cobra.Command{
 		Use:   "export",
 		Short: "Export a hearing: json (canonical, signed), txt (庭审笔录 / US transcript), pdf, srt, vtt",
@@ -223,7 +223,10 @@ func newTranscriptExportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opt := export.Options{FontPath: font}
+			if err := export.CheckLinesPerPage(linesPerPage); err != nil {
+				return fmt.Errorf("--lines-per-page: %w", err)
+			}
+			opt := export.Options{FontPath: font, LinesPerPage: linesPerPage}
 			if tz != "" {
 				if err := transcript.CheckTimeZone(tz); err != nil {
 					return fmt.Errorf("--timezone: %w", err)
@@ -233,6 +236,15 @@ func newTranscriptExportCmd() *cobra.Command {
 			var buf bytes.Buffer
 			if err := export.Write(&buf, r, format, opt); err != nil {
 				return err
+			}
+			if format == "pdf" { // say which CJK font the PDF embeds (UMing, or the sans fallback)
+				if f, latin, err := export.PDFFonts(opt); err == nil {
+					kind := "sans; install fonts-arphic-uming for the serif 笔录"
+					if f.Serif {
+						kind = "serif"
+					}
+					fmt.Fprintf(cmd.ErrOrStderr(), "pdf: CJK font %s (%s) from %s, Latin %s\n", f.Name, kind, f.Path, filepath.Base(latin))
+				}
 			}
 			if out == "" || out == "-" {
 				_, err := io.Copy(cmd.OutOrStdout(), &buf)
@@ -247,7 +259,8 @@ func newTranscriptExportCmd() *cobra.Command {
 	c.Flags().StringVar(&format, "format", "json", "json, txt, pdf, srt or vtt")
 	c.Flags().StringVar(&out, "out", "", "output file (default: standard output)")
 	c.Flags().IntVar(&version, "version", 0, "record version (0: the latest version, or the live state before finalization)")
-	c.Flags().StringVar(&font, "font", "", "TrueType CJK font for pdf (default: fonts-droid-fallback)")
+	c.Flags().StringVar(&font, "font", "", "TrueType CJK font (.ttf, or face 0 of a .ttc) for pdf (default: AR PL UMing from fonts-arphic-uming, else fonts-droid-fallback)")
+	c.Flags().IntVar(&linesPerPage, "lines-per-page", export.DefaultLinesPerPage, fmt.Sprintf("numbered lines per page of the US transcript layout (%d–%d; some states use 32)", export.MinLinesPerPage, export.MaxLinesPerPage))
 	c.Flags().StringVar(&tz, "timezone", "", "print times in this IANA zone instead of the hearing's own (the zone the server kept with it)")
 	c.MarkFlagRequired("hearing")
 	return c

@@ -18,6 +18,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 
+	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/auth"
 	"github.com/courtscribe/courtscribe/transcript/live"
 )
@@ -524,5 +525,49 @@ func TestParseWAVRF64Seed(t *testing.T) {
 	l, err := parseWAV(strings.NewReader(string(b)), int64(len(b)))
 	if err != nil || l.rate != 16000 || l.dataOff != 80 || l.dataSize != 4 {
 		t.Fatalf("layout %+v, %v", l, err)
+	}
+}
+
+// TestExportLinesPerPage: lines_per_page sets the US transcript's numbered lines per page
+// (25 by default, 32 in some states); a value the layout cannot take is a 400 that says the
+// range, not a silent default.
+func TestExportLinesPerPage(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	if _, err := r.store.CreateHearing(ctx, "admin", transcript.Hearing{ID: "us1", CaseNumber: "1:26-cr-7", Title: "United States v. Doe",
+		Language: "en", Presiding: "zhangsan", Clerk: "zhaoliu", ScheduledAt: time.Now(),
+		Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}, {Seat: "plaintiff", Role: "Ms. Park"}, {Seat: "defendant", Role: "Mr. Smith"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.store.Start(ctx, "zhaoliu", "us1"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 60; i++ {
+		r.appendSegment("us1", []string{"judge", "plaintiff", "defendant"}[i%3], int64(i)*3000, int64(i)*3000+2500, "Counsel, please state your appearances for the record.")
+	}
+	c := r.login("viewer")
+	maxLine := func(q string) (int, int) { // the highest line number on any page, and the page count
+		code, b := c.raw("GET", "/api/hearings/us1/export?format=txt"+q, nil, nil)
+		if code != 200 {
+			t.Fatalf("%s: %d %s", q, code, b)
+		}
+		pages := strings.Split(string(b), "\f\n")
+		most := 0
+		for _, p := range pages {
+			lines := strings.Split(strings.TrimRight(p, "\n"), "\n")
+			most = max(most, len(lines)-1) // the first line is the page number
+		}
+		return most, len(pages)
+	}
+	def, defPages := maxLine("")
+	l32, pages32 := maxLine("&lines_per_page=32")
+	if def != 25 || l32 != 32 || pages32 >= defPages {
+		t.Fatalf("lines per page: default %d (%d pages), 32 → %d (%d pages)", def, defPages, l32, pages32)
+	}
+	for _, bad := range []string{"9", "61", "0", "-3", "x", "25.5"} {
+		code, b := c.raw("GET", "/api/hearings/us1/export?format=txt&lines_per_page="+bad, nil, nil)
+		if code != 400 || !strings.Contains(string(b), "lines_per_page") || !strings.Contains(string(b), "10 to 60") {
+			t.Errorf("lines_per_page=%s: %d %s", bad, code, b)
+		}
 	}
 }

@@ -13,10 +13,12 @@ import (
 	"github.com/courtscribe/courtscribe/transcript/export"
 )
 
-// export serves GET /api/hearings/{id}/export?version=N&format=F: the record of a version (0
+// export serves GET /api/hearings/{id}/export?version=N&format=F[&lines_per_page=L]: the record of a version (0
 // or absent: the latest version, or the current state before finalization) as json (the
 // canonical, signable record; it verifies offline with transcript.VerifyRecord), txt (庭审笔录
-// or the US transcript layout), pdf, srt or vtt (transcript/export).
+// or the US transcript layout), pdf, srt or vtt (transcript/export). lines_per_page sets the US
+// transcript's numbered lines per page (export.MinLinesPerPage–MaxLinesPerPage, default 25);
+// anything else is a 400.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	h := s.hearing(w, r, transcript.ActionRead)
 	if h == nil {
@@ -36,13 +38,26 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid", "format: one of "+strings.Join(export.Formats, ", "))
 		return
 	}
+	opt := export.Options{Now: s.cfg.Clock()}
+	if v := r.URL.Query().Get("lines_per_page"); v != "" { // the US transcript layout's
+		n, err := strconv.Atoi(v)
+		if err == nil {
+			err = export.CheckLinesPerPage(n)
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalid", fmt.Sprintf("lines_per_page: a number of lines from %d to %d (default %d), not %q",
+				export.MinLinesPerPage, export.MaxLinesPerPage, export.DefaultLinesPerPage, v))
+			return
+		}
+		opt.LinesPerPage = n
+	}
 	rec, err := s.store.Record(r.Context(), h.ID, ver)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
 	var buf bytes.Buffer
-	if err := export.Write(&buf, rec, format, export.Options{Now: s.cfg.Clock()}); err != nil {
+	if err := export.Write(&buf, rec, format, opt); err != nil {
 		s.log.Error("api: export failed", "hearing", h.ID, "format", format, "err", err)
 		writeError(w, http.StatusInternalServerError, "export", "export failed: "+err.Error())
 		return

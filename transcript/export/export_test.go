@@ -132,7 +132,7 @@ func TestUSPagesHave25NumberedLines(t *testing.T) {
 		t.Fatalf("%d pages, want body pages and a certificate page", len(pages))
 	}
 	for p, pg := range pages {
-		if len(pg) != 1+usLinesPerPage {
+		if len(pg) != 1+DefaultLinesPerPage {
 			t.Fatalf("page %d has %d lines", p+1, len(pg)-1)
 		}
 		for i, l := range pg[1:] {
@@ -297,7 +297,7 @@ func TestLabelsCannotForgeLayout(t *testing.T) {
 	r.Hearing.Title = "Doe\f" + forge
 	pages := usPages(r, Options{})
 	for p, pg := range pages {
-		if len(pg) != 1+usLinesPerPage {
+		if len(pg) != 1+DefaultLinesPerPage {
 			t.Fatalf("page %d has %d lines", p+1, len(pg)-1)
 		}
 		for i, l := range pg[1:] {
@@ -342,7 +342,7 @@ func FuzzTextLayouts(f *testing.F) {
 		r.Hearing.Seats[0].Role, r.Hearing.Seats[0].Person, r.Hearing.Title = role, person, text
 		r.Segments[0].Role, r.Segments[0].Text, r.Segments[1].Text = role, text, person
 		for p, pg := range usPages(r, Options{}) {
-			if len(pg) != 1+usLinesPerPage {
+			if len(pg) != 1+DefaultLinesPerPage {
 				t.Fatalf("page %d has %d lines", p+1, len(pg)-1)
 			}
 			for i, l := range pg[1:] {

@@ -10,18 +10,29 @@ import (
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
-// US transcript layout: numbered lines (25 per page unless Options.LinesPerPage says
+// US transcript layout: numbered lines (DefaultLinesPerPage unless Options.LinesPerPage says
 // otherwise; some states use 32), a text column of usWidth characters.
 const (
-	usLinesPerPage = 25
-	usWidth        = 56
+	DefaultLinesPerPage = 25
+	MinLinesPerPage     = 10 // fewer leaves no room for the index heading and a witness
+	MaxLinesPerPage     = 60 // more no longer fits US Letter at a readable size
+	usWidth             = 56
 )
 
+// CheckLinesPerPage says what is wrong with a lines-per-page setting (Options.LinesPerPage
+// left zero is the default; a value someone set must be in range).
+func CheckLinesPerPage(n int) error {
+	if n >= MinLinesPerPage && n <= MaxLinesPerPage {
+		return nil
+	}
+	return fmt.Errorf("lines per page must be between %d and %d (default %d), not %d", MinLinesPerPage, MaxLinesPerPage, DefaultLinesPerPage, n)
+}
+
 func (o Options) lines() int {
-	if o.LinesPerPage >= 10 && o.LinesPerPage <= 60 {
+	if o.LinesPerPage >= MinLinesPerPage && o.LinesPerPage <= MaxLinesPerPage {
 		return o.LinesPerPage
 	}
-	return usLinesPerPage
+	return DefaultLinesPerPage
 }
 
 // indexEntry is a line of the witness and exhibit index: the page is found after layout.
