@@ -73,12 +73,51 @@ func signerOf(r *transcript.Record, user string) *transcript.Signature {
 }
 
 // nameOf is how a user of the record is printed: the display name, else the person in the
-// seat with that court role, else the user name (a record made before display names).
+// seat with that court role (a record made before display names), else "(name not set)" —
+// never the login.
 func nameOf(r *transcript.Record, user, role string) string {
-	if n := r.Hearing.NameOf(user); n != "" {
+	if n := oneLine(r.Hearing.NameOf(user)); n != "" {
 		return n
 	}
-	return personFor(r, role, user)
+	if role != "" {
+		if p := personFor(r, role, ""); p != "" {
+			return p
+		}
+	}
+	return unnamed(r)
+}
+
+// unnamed stands for a person whose display name is not set (an admin sets it: users
+// set-display-name), printed instead of their login.
+func unnamed(r *transcript.Record) string {
+	if r.Hearing.Language == "zh" {
+		return "（姓名未设置）"
+	}
+	return "(name not set)"
+}
+
+// presidingName is the presiding judge as the 笔录 prints them: the display name, else the
+// person of the bench's seat (labelled 审判长, or 审判员 for a judge sitting alone).
+func presidingName(r *transcript.Record) string {
+	h := &r.Hearing
+	if n := oneLine(h.NameOf(h.Presiding)); n != "" {
+		return n
+	}
+	for _, role := range []string{benchTitle(h), "审判长"} {
+		if p := personFor(r, role, ""); p != "" {
+			return p
+		}
+	}
+	return unnamed(r)
+}
+
+// benchTitle is the presiding judge's title in the 笔录: 审判长 of a 合议庭 (collegial panel);
+// a judge sitting alone (独任审判) is 审判员.
+func benchTitle(h *transcript.RecordHearing) string {
+	if len(h.Judges) > 0 {
+		return "审判长"
+	}
+	return "审判员"
 }
 
 // segmentAt names a segment by its time and speaker (never by its internal id).
@@ -153,14 +192,43 @@ func stamp(ms int64, sep string) string {
 	return fmt.Sprintf("%02d:%02d:%02d%s%03d", ms/3600000, ms/60000%60, ms/1000%60, sep, ms%1000)
 }
 
-// SRT writes SubRip subtitles, one cue per segment, "Role: text".
+// SRT writes SubRip subtitles, one cue per segment, "Role: text". A draft starts with a cue
+// that says so and stays on screen from the first segment to the last (draftCue).
 func SRT(w io.Writer, r *transcript.Record) error {
 	r = printable(r)
 	bw := bufio.NewWriter(w)
-	for i, s := range r.Segments {
-		fmt.Fprintf(bw, "%d\n%s --> %s\n%s: %s\n\n", i+1, stamp(s.StartMS, ","), stamp(s.EndMS, ","), cueText(s.Role), cueText(s.Text))
+	n := 0
+	if Draft(r) {
+		n++
+		from, to := span(r)
+		fmt.Fprintf(bw, "%d\n%s --> %s\n%s\n\n", n, stamp(from, ","), stamp(to, ","), draftCue(r))
+	}
+	for _, s := range r.Segments {
+		n++
+		fmt.Fprintf(bw, "%d\n%s --> %s\n%s: %s\n\n", n, stamp(s.StartMS, ","), stamp(s.EndMS, ","), cueText(s.Role), cueText(s.Text))
 	}
 	return bw.Flush()
+}
+
+// draftCue is the subtitle of a draft: players show it above the speech for the whole
+// record, so a draft played beside the audio never passes for the signed record.
+func draftCue(r *transcript.Record) string {
+	if r.Hearing.Language == "zh" {
+		return "【草稿 DRAFT】本笔录尚未定稿签名，仅供核对"
+	}
+	return "DRAFT - NOT CERTIFIED: not finalized and signed"
+}
+
+// span is the time from the first segment's start to the last one's end (at least a second).
+func span(r *transcript.Record) (from, to int64) {
+	if len(r.Segments) == 0 {
+		return 0, 1000
+	}
+	from, to = r.Segments[0].StartMS, r.Segments[0].EndMS
+	for _, s := range r.Segments {
+		from, to = min(from, s.StartMS), max(to, s.EndMS)
+	}
+	return max(from, 0), max(to, from+1000)
 }
 
 // VTT writes WebVTT subtitles with voice spans.
@@ -168,8 +236,10 @@ func VTT(w io.Writer, r *transcript.Record) error {
 	r = printable(r)
 	bw := bufio.NewWriter(w)
 	bw.WriteString("WEBVTT\n\n")
-	if Draft(r) {
+	if Draft(r) { // a comment for whoever opens the file, and a cue on top of the picture for whoever plays it
 		bw.WriteString("NOTE DRAFT / 草稿: not finalized and signed\n\n")
+		from, to := span(r)
+		fmt.Fprintf(bw, "draft\n%s --> %s line:0 position:50%% align:center\n%s\n\n", stamp(from, "."), stamp(to, "."), vttEscape(draftCue(r)))
 	}
 	for _, s := range r.Segments {
 		fmt.Fprintf(bw, "%d\n%s --> %s\n<v %s>%s\n\n", s.ID, stamp(s.StartMS, "."), stamp(s.EndMS, "."), vttEscape(s.Role), vttEscape(cueText(s.Text)))

@@ -323,8 +323,8 @@ func TestLabelsCannotForgeLayout(t *testing.T) {
 		if err := Write(&b, r, f, Options{}); err != nil {
 			t.Fatal(err)
 		}
-		if n := strings.Count(b.String(), "-->"); n != len(r.Segments) {
-			t.Fatalf("%s: %d cue timings for %d segments:\n%s", f, n, len(r.Segments), b.String())
+		if n := strings.Count(b.String(), "-->"); n != len(r.Segments)+1 { // and the draft cue
+			t.Fatalf("%s: %d cue timings for %d segments and the draft cue:\n%s", f, n, len(r.Segments), b.String())
 		}
 		if strings.Contains(b.String(), "\n\n99\n") {
 			t.Fatalf("%s: a forged cue number", f)
@@ -334,7 +334,7 @@ func TestLabelsCannotForgeLayout(t *testing.T) {
 
 // FuzzTextLayouts puts arbitrary text in seat labels, names and segment text: the US layout
 // keeps 25 numbered lines a page with no control character, and SRT and VTT keep one cue
-// per segment.
+// per segment (after the draft cue: enRecord is not signed).
 func FuzzTextLayouts(f *testing.F) {
 	f.Add("THE COURT\f 1  forged", "\n\n9\n00:00:00,000 --> 00:00:01,000\nx\n\n", "a\u2028b")
 	f.Fuzz(func(t *testing.T, role, person, text string) {
@@ -356,8 +356,8 @@ func FuzzTextLayouts(f *testing.F) {
 			if err := Write(&b, r, fm, Options{}); err != nil {
 				t.Fatal(err)
 			}
-			if n := strings.Count(b.String(), "-->"); n != len(r.Segments) {
-				t.Fatalf("%s: %d cue timings for %d segments", fm, n, len(r.Segments))
+			if n := strings.Count(b.String(), "-->"); n != len(r.Segments)+1 { // and the draft cue
+				t.Fatalf("%s: %d cue timings for %d segments and the draft cue", fm, n, len(r.Segments))
 			}
 		}
 	})

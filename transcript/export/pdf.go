@@ -344,7 +344,8 @@ func renderPDF(r *transcript.Record, opt Options, fonts *pdfFonts, total int) *p
 	if zh {
 		// Every page: the signature lines of the judges and the clerk, and 第 N 页 共 M 页.
 		var sign []string
-		sign = append(sign, "审判长："+nameOf(r, h.Presiding, "审判长")+"＿＿＿＿")
+		bench := benchTitle(h)
+		sign = append(sign, bench+"："+presidingName(r)+"＿＿＿＿")
 		for i, j := range h.Judges {
 			sign = append(sign, "审判员："+judgeName(r, i, j)+"＿＿＿＿")
 		}

@@ -28,6 +28,9 @@ func breaking(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r =
 // texts are one line each (see oneLine). The store refuses such characters in hearing fields;
 // this keeps records stored before, and any text, from forging the layout. The JSON export
 // is the canonical record and is not changed.
+//
+// A Chinese hearing with a judge sitting alone (独任审判: no other judges) has no 审判长: the
+// judge is 审判员, so a seat labelled 审判长 (the hearing form's default) prints as 审判员.
 func printable(r *transcript.Record) *transcript.Record {
 	c := *r
 	h := &c.Hearing
@@ -37,12 +40,19 @@ func printable(r *transcript.Record) *transcript.Record {
 	h.Judges = mapLines(h.Judges)
 	h.Parties = mapLines(h.Parties)
 	h.Seats = append([]transcript.Seat(nil), h.Seats...)
+	role := func(s string) string {
+		s = oneLine(s)
+		if s == "审判长" && h.Language == "zh" && len(h.Judges) == 0 {
+			return "审判员"
+		}
+		return s
+	}
 	for i := range h.Seats {
-		h.Seats[i].Role, h.Seats[i].Person = oneLine(h.Seats[i].Role), oneLine(h.Seats[i].Person)
+		h.Seats[i].Role, h.Seats[i].Person = role(h.Seats[i].Role), oneLine(h.Seats[i].Person)
 	}
 	c.Segments = append([]transcript.RecordSegment(nil), r.Segments...)
 	for i := range c.Segments {
-		c.Segments[i].Role, c.Segments[i].Text = oneLine(c.Segments[i].Role), oneLine(c.Segments[i].Text)
+		c.Segments[i].Role, c.Segments[i].Text = role(c.Segments[i].Role), oneLine(c.Segments[i].Text)
 	}
 	c.Notes = append([]transcript.RecordNote(nil), r.Notes...)
 	for i := range c.Notes {

@@ -251,7 +251,7 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 	}
 	if sigs := r.Signatures(); len(sigs) > 0 {
 		for _, s := range sigs {
-			cert = append(cert, "", "Signed electronically (Ed25519) by "+sigName(&s), "on "+s.SignedAt.In(loc).Format("January 2, 2006 15:04 MST"), "Key SHA-256: "+short(s.KeyFingerprint))
+			cert = append(cert, "", "Signed electronically (Ed25519) by "+sigName(r, &s), "on "+s.SignedAt.In(loc).Format("January 2, 2006 15:04 MST"), "Key SHA-256: "+short(s.KeyFingerprint))
 		}
 	} else {
 		cert = append(cert, "", "", "______________________________", rep, cred)

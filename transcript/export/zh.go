@@ -56,7 +56,8 @@ func zhLines(r *transcript.Record, opt Options) []string {
 		org = "合议庭"
 	}
 	add("审理方式：" + way + "　审判组织：" + org)
-	add("审判长：" + nameOf(r, h.Presiding, "审判长"))
+	bench := benchTitle(h)
+	add(bench + "：" + presidingName(r))
 	if len(h.Judges) > 0 {
 		names := []string{}
 		for i, j := range h.Judges {
@@ -160,7 +161,7 @@ func zhLines(r *transcript.Record, opt Options) []string {
 	} else {
 		add("", "（以上笔录经核对无误）", "")
 	}
-	add("审判长（签名）：" + signedBy(r, h.Presiding, loc))
+	add(bench + "（签名）：" + presidingName(r) + esigned(r, h.Presiding))
 	for i, j := range h.Judges {
 		add("审判员（签名）：" + judgeName(r, i, j) + esigned(r, j))
 	}
@@ -173,20 +174,23 @@ func zhLines(r *transcript.Record, opt Options) []string {
 		add("审计链头：" + r.AuditHead)
 	}
 	for _, s := range r.Signatures() {
-		add(fmt.Sprintf("电子签名：%s%s　%s　Ed25519 公钥：%s", zhRole(s.Role), sigName(&s), zhTime(s.SignedAt, loc), s.PublicKey))
+		add(fmt.Sprintf("电子签名：%s%s　%s　Ed25519 公钥：%s", zhRole(h, s.Role), sigName(r, &s), zhTime(s.SignedAt, loc), s.PublicKey))
 	}
 	return l
 }
 
 // judgeName is the n-th 审判员 (user name j) as printed.
 func judgeName(r *transcript.Record, n int, j string) string {
-	if name := r.Hearing.NameOf(j); name != "" {
+	if name := oneLine(r.Hearing.NameOf(j)); name != "" {
 		return name
 	}
-	return personNth(r, "审判员", n, j)
+	if p := personNth(r, "审判员", n); p != "" {
+		return p
+	}
+	return unnamed(r)
 }
 
-func personNth(r *transcript.Record, role string, n int, fallback string) string {
+func personNth(r *transcript.Record, role string, n int) string {
 	i := 0
 	for _, s := range r.Hearing.Seats {
 		if s.Role == role && s.Person != "" {
@@ -196,19 +200,16 @@ func personNth(r *transcript.Record, role string, n int, fallback string) string
 			i++
 		}
 	}
-	return fallback
+	return ""
 }
 
-func sigName(s *transcript.Signature) string {
+// sigName is how a signer is printed: the name the signature carries, else the record's
+// display name, never the login.
+func sigName(r *transcript.Record, s *transcript.Signature) string {
 	if s.SignerName != "" {
-		return s.SignerName // the printed name, never the login
+		return oneLine(s.SignerName)
 	}
-	return s.Signer
-}
-
-func signedBy(r *transcript.Record, presiding string, loc *time.Location) string {
-	name := nameOf(r, presiding, "审判长")
-	return name + esigned(r, presiding)
+	return nameOf(r, s.Signer, "")
 }
 
 func presence(p bool) string {
@@ -246,10 +247,10 @@ func esigned(r *transcript.Record, user string) string {
 	return ""
 }
 
-func zhRole(role string) string {
+func zhRole(h *transcript.RecordHearing, role string) string {
 	switch role {
 	case "presiding":
-		return "审判长 "
+		return benchTitle(h) + " "
 	case "judge":
 		return "审判员 "
 	case "clerk":

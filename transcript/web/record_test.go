@@ -478,7 +478,7 @@ func TestSignWhatYouSee(t *testing.T) {
 	e.shot("19-signed-by-panel-and-clerk")
 	c := e.apiLogin("viewer")
 	code, txt := c.do("GET", "/api/hearings/"+hid+"/export?format=txt", nil, nil)
-	if code != 200 || strings.Contains(string(txt), "草稿") || !strings.Contains(string(txt), "以上笔录经核对无误") || !strings.Contains(string(txt), "审判长（签名）：张三（已电子签名）") {
+	if code != 200 || strings.Contains(string(txt), "草稿") || !strings.Contains(string(txt), "以上笔录经核对无误") || !strings.Contains(string(txt), "审判员（签名）：张三（已电子签名）") /* sitting alone: 审判员 */ {
 		t.Fatalf("signed export: %d\n%s", code, txt)
 	}
 	_, js := c.do("GET", "/api/hearings/"+hid+"/export?format=json", nil, nil)
