@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"fmt"
 	"regexp"
 	"strings"
@@ -157,5 +158,54 @@ func TestSoleJudgeIsShenpanyuan(t *testing.T) {
 	}
 	if s := txt(t, zhRecord(), Options{}); !strings.Contains(s, "审判长：张三") || !strings.Contains(s, "审判组织：合议庭") {
 		t.Fatalf("a panel's 笔录 lost its 审判长:\n%s", s)
+	}
+}
+
+// TestUSCertificateNamesTheReporterAndTheirKey: the reporter's certificate of a signed
+// transcript names the recorder by real name and credential and prints, on their signature
+// line, the SHA-256 fingerprint of the key their signature carries (the key `transcript
+// verify` checks), whole; the judge's signature follows with its own key.
+func TestUSCertificateNamesTheReporterAndTheirKey(t *testing.T) {
+	r := enRecord()
+	r.Hearing.Reporter, r.Hearing.ReporterCredential = "Mary Jones", "RPR, CSR No. 12345"
+	judgeKey, _, _ := ed25519.GenerateKey(nil)
+	clerkKey, _, _ := ed25519.GenerateKey(nil)
+	r.Signature = &transcript.Signature{Algorithm: "ed25519", Signer: "jsmith", SignerName: "Hon. Jane Smith", Role: "presiding", Version: 2,
+		VersionHash: r.VersionHash, SignedAt: ts(16, 0), PublicKey: transcript.EncodePublicKey(judgeKey)}
+	r.Cosignatures = []transcript.Signature{{Algorithm: "ed25519", Signer: "mjones", SignerName: "Mary Jones", Role: "clerk", Version: 2,
+		VersionHash: r.VersionHash, SignedAt: ts(16, 5), PublicKey: transcript.EncodePublicKey(clerkKey), KeyFingerprint: "forged"}}
+	clerkFP, judgeFP := transcript.KeyFingerprint(clerkKey), transcript.KeyFingerprint(judgeKey)
+	pages := strings.Split(txt(t, r, Options{}), "\f\n")
+	cert := pages[len(pages)-1]
+	if !strings.Contains(cert, "REPORTER'S CERTIFICATE") {
+		t.Fatalf("last page:\n%s", cert)
+	}
+	var body []string // the text column of the numbered lines
+	for _, l := range strings.Split(cert, "\n")[1:] {
+		if len(l) > 4 {
+			body = append(body, l[4:])
+		} else {
+			body = append(body, "")
+		}
+	}
+	at := -1
+	for i, l := range body {
+		if l == "/s/ Mary Jones" {
+			at = i
+		}
+	}
+	if at < 0 || at+6 >= len(body) || body[at+2] != "Mary Jones, RPR, CSR No. 12345" || body[at+3] != "Court reporter / recorder" ||
+		body[at+5] != "Key SHA-256: "+clerkFP[:32] || strings.TrimSpace(body[at+6]) != clerkFP[32:] {
+		t.Fatalf("the reporter's signature line (clerk key %s):\n%s", clerkFP, cert)
+	}
+	if strings.Contains(cert, "forged") || !strings.Contains(cert, "Signed electronically (Ed25519) by Hon. Jane Smith") || !strings.Contains(cert, judgeFP[:32]) {
+		t.Fatalf("the judge's signature (key %s):\n%s", judgeFP, cert)
+	}
+	if !strings.Contains(cert, "I, Mary Jones, RPR, CSR No. 12345, certify") {
+		t.Fatalf("certificate text:\n%s", cert)
+	}
+	text, _ := pdfText(t, r, Options{})
+	if !strings.Contains(text, "/s/ Mary Jones") || !strings.Contains(text, clerkFP[:32]) || !strings.Contains(text, clerkFP[32:]) {
+		t.Fatalf("PDF certificate lacks the reporter's key %s:\n%s", clerkFP, text[max(0, len(text)-2500):])
 	}
 }

@@ -231,9 +231,9 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 	// The certificate page.
 	cert := []string{centerW("REPORTER'S CERTIFICATE", usWidth), ""}
 	if draft {
-		cert = append(cert, wrap("DRAFT. This transcript has not been finalized and signed by everyone who must sign it. It is not certified and may not be filed or cited as the record.", usWidth, "     ")...)
+		cert = append(cert, wrap("     DRAFT. This transcript has not been finalized and signed by everyone who must sign it. It is not certified and may not be filed or cited as the record.", usWidth, "")...)
 	} else {
-		cert = append(cert, wrap(fmt.Sprintf("I, %s%s, certify that the foregoing is a correct transcript of the record of proceedings in the above-entitled matter.", rep, credSuffix(cred)), usWidth, "     ")...)
+		cert = append(cert, wrap(fmt.Sprintf("     I, %s%s, certify that the foregoing is a correct transcript of the record of proceedings in the above-entitled matter.", rep, credSuffix(cred)), usWidth, "")...)
 	}
 	cert = append(cert, "")
 	if r.Version > 0 {
@@ -249,12 +249,33 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 			cert = append(cert, "  "+h[:min(32, len(h))])
 		}
 	}
-	if sigs := r.Signatures(); len(sigs) > 0 {
-		for _, s := range sigs {
-			cert = append(cert, "", "Signed electronically (Ed25519) by "+sigName(r, &s), "on "+s.SignedAt.In(loc).Format("January 2, 2006 15:04 MST"), "Key SHA-256: "+short(s.KeyFingerprint))
+	// The reporter's signature line: the real name and credential, and when the recorder (the
+	// clerk) has signed, the fingerprint of the key that signed, so the printed page ties the
+	// certificate to the signature `transcript verify` checks.
+	when := func(s *transcript.Signature) string { return s.SignedAt.In(loc).Format("January 2, 2006 15:04 MST") }
+	repSig := reporterSignature(r)
+	cert = append(cert, "", "")
+	if repSig != nil {
+		cert = append(cert, "/s/ "+rep)
+	}
+	cert = append(cert, "______________________________")
+	cert = append(cert, wrap(rep+credSuffix(cred), usWidth, "  ")...)
+	cert = append(cert, "Court reporter / recorder")
+	if repSig != nil {
+		if n := sigName(r, repSig); n != rep {
+			cert = append(cert, wrap("Signed for the record by "+n, usWidth, "  ")...)
 		}
+		cert = append(cert, "Signed electronically (Ed25519) "+when(repSig))
+		cert = append(cert, fingerprintLines("Key SHA-256: ", keyFingerprint(repSig))...)
 	} else {
-		cert = append(cert, "", "", "______________________________", rep, cred)
+		cert = append(cert, "(not yet signed)")
+	}
+	for _, sg := range r.Signatures() {
+		if repSig != nil && sg.Signer == repSig.Signer {
+			continue
+		}
+		cert = append(cert, "", "Signed electronically (Ed25519) by "+sigName(r, &sg), "on "+when(&sg))
+		cert = append(cert, fingerprintLines("Key SHA-256: ", keyFingerprint(&sg))...)
 	}
 	pages = append(pages, paginate(cert, n)...)
 	// Number the lines and put the page number on top.
@@ -273,11 +294,43 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 	return out
 }
 
-func short(fp string) string {
-	if len(fp) > 32 {
-		return fp[:32] + "…"
+// reporterSignature is the signature of whoever certifies the transcript: the clerk (the
+// recorder), by user name, else by role.
+func reporterSignature(r *transcript.Record) *transcript.Signature {
+	sigs := r.Signatures()
+	for i := range sigs {
+		if r.Hearing.Clerk != "" && sigs[i].Signer == r.Hearing.Clerk {
+			return &sigs[i]
+		}
 	}
-	return fp
+	for i := range sigs {
+		if sigs[i].Role == "clerk" {
+			return &sigs[i]
+		}
+	}
+	return nil
+}
+
+// keyFingerprint is the hex SHA-256 of the key a signature carries (computed from the public
+// key the signature covers; the key_fingerprint field where the key does not parse).
+func keyFingerprint(s *transcript.Signature) string {
+	if pub, err := transcript.ParsePublicKey(s.PublicKey); err == nil {
+		return transcript.KeyFingerprint(pub)
+	}
+	if s.KeyFingerprint != "" {
+		return s.KeyFingerprint
+	}
+	return "(none)"
+}
+
+// fingerprintLines prints a fingerprint whole, 32 hex digits a line, the second aligned under
+// the first.
+func fingerprintLines(label, fp string) []string {
+	out := []string{label + fp[:min(32, len(fp))]}
+	for fp = fp[min(32, len(fp)):]; fp != ""; fp = fp[min(32, len(fp)):] {
+		out = append(out, strings.Repeat(" ", len(label))+fp[:min(32, len(fp))])
+	}
+	return out
 }
 
 // reporter names who certifies the transcript: the hearing's reporter, else the clerk.
