@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"os/exec"
@@ -252,10 +253,26 @@ func TestCourtPDFPages(t *testing.T) {
 	}
 	if os.Getenv("CS_UPDATE_SCREENSHOTS") == "1" {
 		dir, _ := filepath.Abs(filepath.Join("..", "..", "docs", "screenshots"))
-		signed := enRecord()
+		signed := enRecord() // signed by the judge and the recorder: the certificate shows their keys
 		signed.Hearing.Reporter, signed.Hearing.ReporterCredential = "Mary Jones", "RPR, CSR No. 12345"
+		signed.Hearing.TimeZone = "America/New_York"
 		signed.Hearing.PartyList = []transcript.Party{{Role: "United States", Name: "", Agents: []transcript.Agent{{Name: "Alice Park, Assistant United States Attorney"}}},
 			{Role: "Defendant", Name: "John Doe", Agents: []transcript.Agent{{Name: "Bob Smith, Esq."}}}}
+		signed.VersionHash, _ = transcript.RecordHash(signed)
+		for i, who := range [][3]string{{"jsmith", "Hon. Jane Smith", "presiding"}, {"mjones", "Mary Jones", "clerk"}} {
+			pub := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{byte(i + 1)}, 32)).Public().(ed25519.PublicKey)
+			sg := transcript.Signature{Algorithm: "ed25519", Signer: who[0], SignerName: who[1], Role: who[2], HearingID: "h-en", Version: 2,
+				VersionHash: signed.VersionHash, SignedAt: ts(16, 5*i), PublicKey: transcript.EncodePublicKey(pub), KeyFingerprint: transcript.KeyFingerprint(pub)}
+			if i == 0 {
+				signed.Signature = &sg
+			} else {
+				signed.Cosignatures = append(signed.Cosignatures, sg)
+			}
+		}
+		old, _ := filepath.Glob(filepath.Join(dir, "export-*.png"))
+		for _, p := range old {
+			os.Remove(p)
+		}
 		for name, r := range map[string]*transcript.Record{"export-zh-biliu": long, "export-us-transcript": signed} {
 			var pb bytes.Buffer
 			if err := PDF(&pb, r, Options{}); err != nil {
@@ -263,7 +280,7 @@ func TestCourtPDFPages(t *testing.T) {
 			}
 			p := filepath.Join(t.TempDir(), "x.pdf")
 			os.WriteFile(p, pb.Bytes(), 0o644)
-			if out, err := exec.Command("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "4", p, filepath.Join(dir, name)).CombinedOutput(); err != nil {
+			if out, err := exec.Command("pdftoppm", "-png", "-r", "60", p, filepath.Join(dir, name)).CombinedOutput(); err != nil { // every page
 				t.Fatalf("pdftoppm: %v %s", err, out)
 			}
 		}

@@ -209,3 +209,20 @@ func TestUSCertificateNamesTheReporterAndTheirKey(t *testing.T) {
 		t.Fatalf("PDF certificate lacks the reporter's key %s:\n%s", clerkFP, text[max(0, len(text)-2500):])
 	}
 }
+
+// TestPDFLinesPerPage: the US transcript PDF numbers as many lines a page as asked, within
+// the page; the settings outside 10–60 are refused by CheckLinesPerPage.
+func TestPDFLinesPerPage(t *testing.T) {
+	for _, n := range []int{10, 32, 60} {
+		text, _ := pdfText(t, enRecord(), Options{LinesPerPage: n})
+		first := strings.Split(text, "\f")[0]
+		if !regexp.MustCompile(fmt.Sprintf(`(?m)^\s*%d\s`, n)).MatchString(first) || regexp.MustCompile(fmt.Sprintf(`(?m)^\s*%d\s`, n+1)).MatchString(first) {
+			t.Fatalf("%d lines per page, first page:\n%s", n, first)
+		}
+	}
+	for n, ok := range map[int]bool{9: false, 10: true, 25: true, 60: true, 61: false, 0: false, -1: false} {
+		if err := CheckLinesPerPage(n); (err == nil) != ok {
+			t.Errorf("CheckLinesPerPage(%d) = %v", n, err)
+		}
+	}
+}
