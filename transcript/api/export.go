@@ -62,6 +62,11 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "export", "export failed: "+err.Error())
 		return
 	}
+	if format == "pdf" {
+		if f, _, err := export.PDFFonts(opt); err == nil {
+			s.log.Debug("api: pdf export", "hearing", h.ID, "cjk_font", f.Name, "serif", f.Serif, "path", f.Path)
+		}
+	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-v%d.%s"`, h.ID, rec.Version, format))
 	w.Header().Set("Cache-Control", "no-store")
