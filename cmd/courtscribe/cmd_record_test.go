@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/courtscribe/courtscribe/transcript"
+	"github.com/courtscribe/courtscribe/transcript/export"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
 
@@ -83,6 +85,13 @@ func TestExportLinesPerPage(t *testing.T) {
 		out, err := runCLI(t, "", append([]string{"transcript", "export", "--data", data, "--hearing", "cr1", "--format", "txt"}, c.args...)...)
 		if err != nil || numbered(out) != c.want {
 			t.Fatalf("%v: %v, %d numbered lines, want %d:\n%s", c.args, err, numbered(out), c.want, out)
+		}
+	}
+	// A PDF export says which CJK font it embedded (the serif UMing, or the sans fallback).
+	if f, _, err := export.PDFFonts(export.Options{}); err == nil {
+		out, err := runCLI(t, "", "transcript", "export", "--data", data, "--hearing", "cr1", "--format", "pdf", "--lines-per-page", "32", "--out", filepath.Join(data, "t.pdf"))
+		if err != nil || !strings.Contains(out, "pdf: CJK font "+f.Name) {
+			t.Fatalf("pdf export: %v\n%s", err, out)
 		}
 	}
 	for _, bad := range []string{"9", "61", "0"} {
