@@ -259,3 +259,51 @@ func FuzzExtractTTC(f *testing.F) {
 		}
 	})
 }
+
+// TestPDFConcurrentExportsShareTheFont: exports running at once share the cached font bytes
+// (the server exports for several users); under -race this shows fpdf only reads them, and
+// every export is whole. With PDF's 第 N 页 共 M 页 pass, each export lays out twice.
+func TestPDFConcurrentExportsShareTheFont(t *testing.T) {
+	if _, _, err := PDFFonts(Options{}); err != nil {
+		t.Skipf("PDF export needs TrueType fonts: %v", err)
+	}
+	at := ts(9, 0)
+	var want bytes.Buffer
+	if err := PDF(&want, zhRecord(), Options{Now: at}); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 3)
+	outs := make([][]byte, 3)
+	for i := range outs {
+		go func() {
+			var b bytes.Buffer
+			err := PDF(&b, zhRecord(), Options{Now: at})
+			outs[i] = b.Bytes()
+			errs <- err
+		}()
+	}
+	for range outs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// fpdf writes the font dictionary in map order, so compare sizes and the text read back.
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("!!! SKIPPING the comparison: pdftotext is missing; install poppler-utils !!!")
+	}
+	text := func(b []byte) string {
+		p := filepath.Join(t.TempDir(), "x.pdf")
+		os.WriteFile(p, b, 0o644)
+		out, err := exec.Command("pdftotext", "-layout", p, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	lone := text(want.Bytes())
+	for i, o := range outs {
+		if len(o) != want.Len() || text(o) != lone {
+			t.Fatalf("export %d differs from a lone export (%d vs %d bytes)", i, len(o), want.Len())
+		}
+	}
+}
