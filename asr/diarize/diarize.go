@@ -238,6 +238,7 @@ type channel struct {
 	pow  [nBins]float64
 
 	smooth     float64 // band power averaged over the last three frames
+	src        float64 // band power averaged over the last four frames (as a bleed source)
 	b1, b2, b3 float64 // band power of the three previous frames
 	// minimum statistics
 	blockMin   float64
@@ -248,6 +249,13 @@ type channel struct {
 	floor      float64
 	floorSet   bool
 	floorSince int64
+	// gated microphones (floor.go)
+	zeroRun  int     // consecutive digitally silent frames
+	open     int64   // frames of signal since the last closed gate
+	gated    bool    // closed before its floor was known: the floor needs a quiet stretch
+	lowMin   float64 // running low level of a gated channel (a slowly rising minimum)
+	quietN   int     // consecutive quiet noise-like frames of a gated channel
+	quietMin float64 // their minimum
 
 	flat            float64
 	band            float64 // speech-band power of this frame
@@ -342,6 +350,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 	}
 	for c := range d.ch {
 		d.ch[c].blockMin = math.Inf(1)
+		d.ch[c].lowMin = math.Inf(1)
 		d.ch[c].lastOn = -1
 		d.ch[c].diffLin = 1
 	}

@@ -36,11 +36,13 @@ func (d *Diarizer) step() {
 		ch.flat = flatness(ch.pow[binLo : binHi+1])
 		ch.band = band
 		d.updateFloor(ch, t, band)
-		d.z[c], d.zs[c] = 0, 0
-		if ch.floorSet {
-			d.z[c] = max(ch.smooth-ch.floor, 0) / ch.floor
-			d.zs[c] = max(src-ch.floor, 0) / ch.floor
-		}
+		ch.src = src
+	}
+	d.refFloors()
+	for c := range d.ch {
+		ch := &d.ch[c]
+		d.z[c] = max(ch.smooth-ch.floor, 0) / ch.floor
+		d.zs[c] = max(ch.src-ch.floor, 0) / ch.floor
 	}
 	d.learn()
 	d.attribute()
