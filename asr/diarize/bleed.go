@@ -6,6 +6,10 @@ import "math"
 // frame in which a neighbour's mic happens to read as loud as the talker's does not teach.
 const learnDominance = 0.63
 
+// gatedLearnMin: on a channel without a real floor of its own (a gated mic, floor.go) bleed
+// teaches the model only where it stands 5 dB clear of the reference floor.
+const gatedLearnMin = 2.0
+
 // learn updates the bleed model from a frame in which one channel clearly dominates.
 func (d *Diarizer) learn() {
 	if d.n < 2 {
@@ -43,6 +47,12 @@ func (d *Diarizer) learn() {
 	q := d.cfg.BleedQuantile
 	for j := range d.n {
 		if j == dom {
+			continue
+		}
+		if !d.ch[j].floorSet && d.z[j] < gatedLearnMin {
+			// A gated channel's level is measured against a borrowed floor, not its own
+			// noise: near that floor the ratio says nothing about the coupling, and counting
+			// it would learn the coupling several dB low.
 			continue
 		}
 		obs := 10 * math.Log10(max(d.z[j], zi*1e-4)/max(d.zs[dom], zi))

@@ -197,6 +197,7 @@ type Diarizer struct {
 	onLin, offLin, margin, learnMin float64
 	confirm, hang                   int
 	riseSlow, riseFast              float64
+	startDiff                       float64 // startDiffuseDB as a power ratio
 
 	fft                *fft
 	gfft               *fft // GCC-PHAT transform
@@ -207,6 +208,7 @@ type Diarizer struct {
 	re, im             [winLen]float64
 
 	anyActive bool  // some seat was in a turn at the previous frame
+	live      int   // channels carrying signal (not digital silence) in this frame
 	fill      int   // samples of the current hop received so far
 	origin    int64 // hearing sample index of the first pushed sample (Resume)
 	zeros     [][]int16
@@ -238,6 +240,7 @@ type channel struct {
 	pow  [nBins]float64
 
 	smooth     float64 // band power averaged over the last three frames
+	src        float64 // band power averaged over the last four frames (as a bleed source)
 	b1, b2, b3 float64 // band power of the three previous frames
 	// minimum statistics
 	blockMin   float64
@@ -248,6 +251,13 @@ type channel struct {
 	floor      float64
 	floorSet   bool
 	floorSince int64
+	// gated microphones (floor.go)
+	zeroRun  int     // consecutive digitally silent frames
+	open     int64   // frames of signal since the last closed gate
+	gated    bool    // closed before its floor was known: the floor needs a quiet stretch
+	lowMin   float64 // running low level of a gated channel (a slowly rising minimum)
+	quietN   int     // consecutive quiet noise-like frames of a gated channel
+	quietMin float64 // their minimum
 
 	flat            float64
 	band            float64 // speech-band power of this frame
@@ -257,6 +267,8 @@ type channel struct {
 	// level and predicted bleed over the last evidenceFrames frames (sliding sums)
 	zHist, bHist [evidenceFrames]float64
 	zSum, bSum   float64
+	dHist        [evidenceFrames]float64 // diffuse room level over the same frames
+	dSum         float64
 
 	// turn state
 	active             bool
@@ -299,18 +311,19 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 	n := len(seats)
 	d := &Diarizer{
 		cfg: cfg, log: log, seats: append([]string(nil), seats...), n: n,
-		onLin:    math.Pow(10, cfg.OnThresholdDB/10) - 1,
-		offLin:   math.Pow(10, cfg.OffThresholdDB/10) - 1,
-		margin:   math.Pow(10, cfg.BleedMarginDB/10),
-		learnMin: math.Pow(10, cfg.LearnMinDB/10),
-		confirm:  max(1, int(math.Round(cfg.ConfirmSec*framesS))),
-		hang:     max(1, int(math.Round(cfg.HangoverSec*framesS))),
-		riseSlow: math.Pow(10, floorRiseSlow),
-		riseFast: math.Pow(10, floorRiseFast),
-		fft:      newFFT(winLen),
-		gfft:     newFFT(gccLen),
-		ch:       make([]channel, n),
-		z:        make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
+		onLin:     math.Pow(10, cfg.OnThresholdDB/10) - 1,
+		offLin:    math.Pow(10, cfg.OffThresholdDB/10) - 1,
+		margin:    math.Pow(10, cfg.BleedMarginDB/10),
+		learnMin:  math.Pow(10, cfg.LearnMinDB/10),
+		confirm:   max(1, int(math.Round(cfg.ConfirmSec*framesS))),
+		hang:      max(1, int(math.Round(cfg.HangoverSec*framesS))),
+		riseSlow:  math.Pow(10, floorRiseSlow),
+		riseFast:  math.Pow(10, floorRiseFast),
+		startDiff: math.Pow(10, startDiffuseDB/10),
+		fft:       newFFT(winLen),
+		gfft:      newFFT(gccLen),
+		ch:        make([]channel, n),
+		z:         make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
 		zs: make([]float64, n), q: make([]float64, n), bl: make([]float64, n), r: make([]float64, n),
 		score: make([]float64, n), sorted: make([]float64, n), diff: make([]float64, n),
 		tailDecay: math.Pow(10, -6.0/(tailRT60*framesS)),
@@ -342,6 +355,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 	}
 	for c := range d.ch {
 		d.ch[c].blockMin = math.Inf(1)
+		d.ch[c].lowMin = math.Inf(1)
 		d.ch[c].lastOn = -1
 		d.ch[c].diffLin = 1
 	}

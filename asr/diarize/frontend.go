@@ -8,6 +8,7 @@ import "math"
 // step analyses one complete hop on every channel and advances the turn state.
 func (d *Diarizer) step() {
 	t := d.frame
+	d.live = 0
 	for c := range d.ch {
 		h := &d.ch[c].hist
 		copy(h[:histLen-hop], h[hop:])
@@ -36,11 +37,16 @@ func (d *Diarizer) step() {
 		ch.flat = flatness(ch.pow[binLo : binHi+1])
 		ch.band = band
 		d.updateFloor(ch, t, band)
-		d.z[c], d.zs[c] = 0, 0
-		if ch.floorSet {
-			d.z[c] = max(ch.smooth-ch.floor, 0) / ch.floor
-			d.zs[c] = max(src-ch.floor, 0) / ch.floor
+		ch.src = src
+		if ch.zeroRun == 0 {
+			d.live++
 		}
+	}
+	d.refFloors()
+	for c := range d.ch {
+		ch := &d.ch[c]
+		d.z[c] = max(ch.smooth-ch.floor, 0) / ch.floor
+		d.zs[c] = max(ch.src-ch.floor, 0) / ch.floor
 	}
 	d.learn()
 	d.attribute()
@@ -50,6 +56,8 @@ func (d *Diarizer) step() {
 		ch.zSum += d.z[c] - ch.zHist[k]
 		ch.bSum += d.bl[c] - ch.bHist[k]
 		ch.zHist[k], ch.bHist[k] = d.z[c], d.bl[c]
+		ch.dSum += d.diff[c] - ch.dHist[k]
+		ch.dHist[k] = d.diff[c]
 	}
 	if d.trace != nil {
 		d.trace(t, d.z, d.score)

@@ -78,3 +78,45 @@ func TestVoicingMeasures(t *testing.T) {
 		t.Errorf("1 kHz tone: tonality %.2f, want ≥ 0.85", ton)
 	}
 }
+
+// TestRoomSoundNearOneMicStartsNoTurn: with five live mics, a voice in the gallery (a
+// reverberant, diffuse sound: it reaches every mic at about the same level) sits 5 dB nearer
+// the judge's mic than the median. It starts no turn — the 3 dB bleed margin over the diffuse
+// level let it — while the seats' own talkers still start theirs within 120 ms.
+func TestRoomSoundNearOneMicStartsNoTurn(t *testing.T) {
+	rm := room{seats: 5, dur: 12, noise: 20, bleedDB: 14, delayMS: 4, seed: 31,
+		talks: []talk{{seat: 2, start: 1, end: 3.5, f0: 120}, {seat: 0, start: 8.5, end: 11, f0: 110}}}
+	pcm := rm.render(t)
+	r := rand.New(rand.NewPCG(31, 1))
+	gal := speech(int(3*rate), 190, r)
+	var e float64
+	for _, v := range gal {
+		e += v * v
+	}
+	k := 1000 / math.Sqrt(e/float64(len(gal))) // about -30 dBFS on the mics
+	levelDB := []float64{5, 0, -0.5, 0.5, -1}
+	delay := []int{30, 70, 52, 90, 64} // samples: the gallery is metres away
+	at := int(4.5 * rate)
+	for c := range pcm {
+		g := k * math.Pow(10, levelDB[c]/20)
+		for i, v := range gal {
+			j := at + delay[c] + i
+			pcm[c][j] = int16(max(-32768, min(32767, float64(pcm[c][j])+g*v)))
+		}
+	}
+	segs := offline(t, rm, pcm)
+	for _, s := range segs {
+		if s.End > 4.5 && s.Start < 7.6 {
+			t.Errorf("the gallery voice started a turn: %+v", s)
+		}
+	}
+	for _, tk := range truth(rm) {
+		found := false
+		for _, s := range segs {
+			found = found || s.Seat == tk.Seat && math.Abs(s.Start-tk.Start) <= 0.12
+		}
+		if !found {
+			t.Errorf("%s's turn at %.2f not found: %+v", tk.Seat, tk.Start, segs)
+		}
+	}
+}

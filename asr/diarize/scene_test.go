@@ -23,21 +23,25 @@ func TestScenes(t *testing.T) {
 			t.Skipf("%s not installed (scripts/deps.sh installs it): %v", bin, err)
 		}
 	}
+	// The limits are what the scenes achieve, with a little room for another espeak-ng build
+	// (2026-12-05: clean scenes 0.00–0.99 %, shortened under -race 0.00–1.50 %; room-zh-criminal
+	// 0.07 % (0.34 %), room-en-trial 2.92 % (2.79 %); no sound reported as speech; the hot judge
+	// mic of room-en-trial 0.15 s). The issue's targets are 1 % (clean) and 5 % (these rooms).
 	cases := []struct {
 		file      string
 		target    float64
 		raceLines int // script lines kept under -race
 	}{
-		{"mandarin-civil.json", 0.03, 9},
-		{"english-criminal.json", 0.03, 7},
-		{"hard-room.json", 0.06, 14},
-		{"jfk-real.json", 0.03, 8},
-		{"fan-room.json", 0.03, 7}, // beyond the brief: a fan raises one mic's noise by 14 dB
-		// Reverberant rooms (issue 10): RT60 0.7 and 0.8 s, neighbours ≥ 6 dB: ≤ 5 %, and no
-		// cough, paper, gavel, door, chair, phone or beep reported as ≥ 0.3 s of speech.
-		// The previous diarizer scored 280–330 % on them. Not under -short (rendering).
-		{"room-zh-criminal.json", 0.05, 20},
-		{"room-en-trial.json", 0.05, 16},
+		{"mandarin-civil.json", 0.005, 9},
+		{"english-criminal.json", 0.02, 7},
+		{"hard-room.json", 0.005, 14},
+		{"jfk-real.json", 0.005, 8},
+		{"fan-room.json", 0.02, 7}, // beyond the brief: a fan raises one mic's noise by 14 dB
+		// Reverberant rooms (issue 10): RT60 0.7 and 0.8 s, neighbours ≥ 6 dB: ≤ 5 % in the
+		// issue, and no cough, paper, gavel, door, chair, phone or beep reported as ≥ 0.3 s of
+		// speech. The previous diarizer scored 280–330 % on them. Not under -short (rendering).
+		{"room-zh-criminal.json", 0.01, 20},
+		{"room-en-trial.json", 0.04, 16},
 	}
 	td := scene.FindTestdata(".")
 	for _, c := range cases {
@@ -86,8 +90,8 @@ func TestScenes(t *testing.T) {
 			for _, e := range h.Events {
 				evs = append(evs, der.Event{Kind: e.Kind, Start: e.Start, End: e.End})
 			}
-			// Known limit (docs/diarize.md): a gavel struck at the bench rings periodically on
-			// the judge's mic and may pass as voiced; one sound per scene is tolerated.
+			// None of these scenes' sounds is reported as speech any more (a gavel struck at the
+			// bench, which rings periodically on the judge's mic, used to pass as voiced).
 			reported := 0
 			for kind, n := range der.FalseSpeechOnSounds(h.Truth, hyp, evs) {
 				reported += n.Reported
@@ -95,8 +99,8 @@ func TestScenes(t *testing.T) {
 					t.Logf("%d of %d %s sounds reported as ≥ %.1f s of speech", n.Reported, n.Total, kind, der.MinFalseSpeech)
 				}
 			}
-			if reported > 1 {
-				t.Errorf("%d non-speech sounds reported as speech (at most 1)", reported)
+			if reported > 0 {
+				t.Errorf("%d non-speech sounds reported as speech", reported)
 			}
 			for _, st := range sc.Seats {
 				s := res.Seats[st.Name]
@@ -106,9 +110,12 @@ func TestScenes(t *testing.T) {
 				if s.Reference == 0 && s.FalseAlarm > 0.5 {
 					t.Errorf("silent seat %s was given %.2f s of speech", st.Name, s.FalseAlarm)
 				}
+				if st.GainDB > 0 {
+					t.Logf("hot mic %s (+%.0f dB): %.2f s of false speech", st.Name, st.GainDB, s.FalseAlarm)
+				}
 				hotMax := 0.25
 				if sc.Room != nil {
-					hotMax = 1.5 // the gavel lands on the bench mic (see above)
+					hotMax = 0.5 // the bench mic also hears the gavel and the bench's reverberation
 				}
 				if st.GainDB > 0 && s.FalseAlarm > hotMax {
 					t.Errorf("hot mic %s took %.2f s of other seats' speech", st.Name, s.FalseAlarm)

@@ -33,7 +33,7 @@ func (d *Diarizer) turn(c int, t int64) {
 		}
 		return
 	}
-	if s > d.onLin && ch.zSum > d.margin*ch.bSum {
+	if s > d.onLin && ch.zSum > d.margin*ch.bSum && (d.live < startDiffuseSeats || ch.zSum > d.startDiff*ch.dSum) {
 		if ch.runLen == 0 {
 			ch.runStart, ch.runVoiced = t, 0
 		}
@@ -65,6 +65,20 @@ func (d *Diarizer) turn(c int, t int64) {
 // swings several dB around its mean (a 30 ms burst falls differently into the 16 ms windows of
 // two microphones); over 80 ms it settles at the coupling.
 const evidenceFrames = 8
+
+// A start in a room with startDiffuseSeats or more live mics (carrying signal, not digital
+// silence) also needs the level, summed over the last 80 ms, startDiffuseDB above the diffuse
+// room level (attribute.go). With that many mics the median of the others is a good measure of
+// the room — a reverberant tail, a neighbour's bleed smeared by the room, a sound in the
+// gallery reach them all — and a talker's direct sound stands well clear of it on their own
+// mic, while a mic that happens to sit 3–6 dB nearer a room sound than the median does not
+// (the 3 dB bleed margin alone let it start a turn). With fewer mics the median is one or two
+// neighbours, one of whom may be talking, so the margin alone applies. The condition is checked
+// over the same 80 ms as the start confirmation, so it adds no start latency when it holds.
+const (
+	startDiffuseDB    = 7.0
+	startDiffuseSeats = 4
+)
 
 // resumeGap: within a turn, speech frames at most this many frames apart are continuous.
 const resumeGap = 5
