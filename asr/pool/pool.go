@@ -542,20 +542,38 @@ func (p *Pipeline) emitResult(r asr.Result) {
 // seconds: the batches TranscribeMany hands a packing engine. A piece longer than the window
 // is a batch of its own; window <= 0 makes every piece its own batch.
 func Batches(pcs []policy.Piece, window float64) [][]policy.Piece {
+	lengths := make([]int, len(pcs))
+	for i, pc := range pcs {
+		lengths[i] = len(pc.PCM)
+	}
 	var out [][]policy.Piece
-	var cur []policy.Piece
+	for _, g := range batchIndex(pcs, lengths, window) {
+		b := make([]policy.Piece, len(g))
+		for j, i := range g {
+			b[j] = pcs[i]
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// batchIndex is Batches by index, over the given sample counts (TranscribeMany passes the
+// lengths after padding, which is what the engine lays out).
+func batchIndex(pcs []policy.Piece, lengths []int, window float64) [][]int {
+	var out [][]int
+	var cur []int
 	used := 0.0
-	for _, pc := range pcs {
-		d := float64(len(pc.PCM)) / asr.SampleRate
+	for i, pc := range pcs {
+		d := float64(lengths[i]) / asr.SampleRate
 		need := d
 		if len(cur) > 0 {
 			need += asr.PackGapSeconds
 		}
-		if len(cur) > 0 && (pc.Utterance.Hearing != cur[0].Utterance.Hearing || used+need > window) {
+		if len(cur) > 0 && (pc.Utterance.Hearing != pcs[cur[0]].Utterance.Hearing || used+need > window) {
 			out = append(out, cur)
 			cur, used, need = nil, 0, d
 		}
-		cur = append(cur, pc)
+		cur = append(cur, i)
 		used += need
 	}
 	if len(cur) > 0 {
@@ -581,10 +599,18 @@ func (p *Pipeline) TranscribeMany(ctx context.Context, pcs []policy.Piece, windo
 		}
 		return out
 	}
-	for _, b := range Batches(pcs, window) {
-		if len(b) == 1 {
-			out = append(out, p.Transcribe(ctx, b[0]))
+	lengths := make([]int, len(pcs))
+	for i, pc := range pcs {
+		lengths[i] = len(p.cfg.Policy.Pad(pc.PCM)) // what the engine is given
+	}
+	for _, g := range batchIndex(pcs, lengths, window) {
+		if len(g) == 1 {
+			out = append(out, p.Transcribe(ctx, pcs[g[0]]))
 			continue
+		}
+		b := make([]policy.Piece, len(g))
+		for j, i := range g {
+			b[j] = pcs[i]
 		}
 		out = append(out, p.transcribeBatch(ctx, pk, b)...)
 	}
