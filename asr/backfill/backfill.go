@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
@@ -49,6 +50,9 @@ type Backfiller struct {
 	// "Packing utterances"). 0 means asr.PackWindowSeconds; negative transcribes one utterance
 	// at a time.
 	BatchSeconds float64
+	// Workers is how many batches are transcribed at once (the pool's workers; 0 or 1: one).
+	// Results are still recorded in time order.
+	Workers int
 }
 
 // window is the batch length in seconds, 0 for one at a time.
@@ -148,8 +152,9 @@ func (b *Backfiller) Run(ctx context.Context, hearing string) (Report, error) {
 }
 
 // runBatched is Run with batches: consecutive pending utterances up to the window go to the
-// engine in one TranscribeMany call; their results are recorded in time order, and at the first
-// one the engine could not take the run stops with that utterance and the rest pending.
+// engine in one TranscribeMany call (Workers batches at once); their results are recorded in
+// time order, and at the first one the engine could not take the run stops with that
+// utterance and the rest pending.
 func (b *Backfiller) runBatched(ctx context.Context, hearing string, pending []asr.Utterance, many ManyTranscriber, rep Report, log *slog.Logger) (Report, error) {
 	window := b.window()
 	type item struct {
@@ -157,13 +162,14 @@ func (b *Backfiller) runBatched(ctx context.Context, hearing string, pending []a
 		pieces int
 		blip   *asr.Result // settled by the policy, recorded in its turn
 	}
-	for i := 0; i < len(pending); {
-		if err := b.waitIdle(ctx); err != nil {
-			rep.Remaining = len(pending) - i
-			return rep, err
-		}
-		var items []item
-		var pcs []policy.Piece
+	type batch struct {
+		items []item
+		pcs   []policy.Piece
+		rs    []asr.Result
+	}
+	// gather takes the next batch from pending[i:], counting what cannot be read as failed.
+	gather := func(i int) (batch, int) {
+		var bt batch
 		used := 0.0
 		for ; i < len(pending); i++ {
 			u := pending[i]
@@ -179,10 +185,10 @@ func (b *Backfiller) runBatched(ctx context.Context, hearing string, pending []a
 				continue
 			}
 			need := u.Duration()
-			if len(items) > 0 {
+			if len(bt.items) > 0 {
 				need += asr.PackGapSeconds
 			}
-			if len(items) > 0 && used+need > window {
+			if len(bt.items) > 0 && used+need > window {
 				break // the next batch starts here
 			}
 			pcm, err := b.Audio.Audio(ctx, hearing, u.Seat, u.Start, u.End)
@@ -192,54 +198,77 @@ func (b *Backfiller) runBatched(ctx context.Context, hearing string, pending []a
 				continue
 			}
 			if b.Policy.IsBlip(u) {
-				items = append(items, item{idx: i, blip: &asr.Result{Utterance: u, Status: asr.StatusEmpty,
+				bt.items = append(bt.items, item{idx: i, blip: &asr.Result{Utterance: u, Status: asr.StatusEmpty,
 					Flags: []string{fmt.Sprintf("blip: %.2f s shorter than %.2f s, not transcribed", u.Duration(), b.Policy.MinUtterance.Seconds())}}})
 				continue
 			}
 			split := b.Policy.Split(u, pcm)
-			items = append(items, item{idx: i, pieces: len(split)})
-			pcs = append(pcs, split...)
+			bt.items = append(bt.items, item{idx: i, pieces: len(split)})
+			bt.pcs = append(bt.pcs, split...)
 			used += need
 		}
-		if len(items) == 0 {
-			continue
+		return bt, i
+	}
+	workers := max(b.Workers, 1)
+	for i := 0; i < len(pending); {
+		if err := b.waitIdle(ctx); err != nil {
+			rep.Remaining = len(pending) - i
+			return rep, err
 		}
-		var rs []asr.Result
-		if len(pcs) > 0 {
-			rs = many.TranscribeMany(ctx, pcs, window)
+		var round []*batch
+		for len(round) < workers && i < len(pending) {
+			var bt batch
+			bt, i = gather(i)
+			if len(bt.items) > 0 {
+				round = append(round, &bt)
+			}
 		}
-		if len(rs) != len(pcs) { // a broken Transcriber: leave the batch pending rather than guess
-			rep.Remaining = len(pending) - items[0].idx
-			return rep, fmt.Errorf("backfill: %d results for %d pieces", len(rs), len(pcs))
-		}
-		k := 0
-		for _, it := range items {
-			if it.blip != nil {
-				if err := b.Store.Complete(ctx, *it.blip); err != nil {
-					return rep, fmt.Errorf("backfill: recording %s: %w", it.blip.Utterance.ID, err)
-				}
-				rep.Completed++
+		var wg sync.WaitGroup
+		for _, bt := range round {
+			if len(bt.pcs) == 0 {
 				continue
 			}
-			for _, r := range rs[k : k+it.pieces] {
-				if r.Status == asr.StatusPending {
-					rep.Remaining = len(pending) - it.idx
-					if ctx.Err() != nil {
-						return rep, ctx.Err()
-					}
-					log.Info("backfill paused: engine unavailable", "hearing", hearing, "remaining", rep.Remaining, "err", r.Error)
-					return rep, ErrStillUnavailable
-				}
-				if err := b.Store.Complete(ctx, r); err != nil {
-					return rep, fmt.Errorf("backfill: recording %s: %w", r.Utterance.ID, err)
-				}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				bt.rs = many.TranscribeMany(ctx, bt.pcs, window)
+			}()
+		}
+		wg.Wait()
+		for _, bt := range round {
+			if len(bt.rs) != len(bt.pcs) { // a broken Transcriber: leave the batch pending rather than guess
+				rep.Remaining = len(pending) - bt.items[0].idx
+				return rep, fmt.Errorf("backfill: %d results for %d pieces", len(bt.rs), len(bt.pcs))
 			}
-			k += it.pieces
-			rep.Completed++
+			k := 0
+			for _, it := range bt.items {
+				if it.blip != nil {
+					if err := b.Store.Complete(ctx, *it.blip); err != nil {
+						return rep, fmt.Errorf("backfill: recording %s: %w", it.blip.Utterance.ID, err)
+					}
+					rep.Completed++
+					continue
+				}
+				for _, r := range bt.rs[k : k+it.pieces] {
+					if r.Status == asr.StatusPending {
+						rep.Remaining = len(pending) - it.idx
+						if ctx.Err() != nil {
+							return rep, ctx.Err()
+						}
+						log.Info("backfill paused: engine unavailable", "hearing", hearing, "remaining", rep.Remaining, "err", r.Error)
+						return rep, ErrStillUnavailable
+					}
+					if err := b.Store.Complete(ctx, r); err != nil {
+						return rep, fmt.Errorf("backfill: recording %s: %w", r.Utterance.ID, err)
+					}
+				}
+				k += it.pieces
+				rep.Completed++
+			}
 		}
 	}
 	if rep.Pending > 0 {
-		log.Info("backfill done", "hearing", hearing, "completed", rep.Completed, "failed", rep.Failed, "batch_seconds", window)
+		log.Info("backfill done", "hearing", hearing, "completed", rep.Completed, "failed", rep.Failed, "batch_seconds", window, "workers", workers)
 	}
 	return rep, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"testing"
 
@@ -96,26 +97,32 @@ func TestBackfillPacks(t *testing.T) {
 	dir := t.TempDir()
 	us, _ := hearing(t, dir, 8) // 2 s utterances
 	for _, tc := range []struct {
-		batch float64
-		want  string
+		batch   float64
+		want    string
+		workers int
 	}{
-		{0, "[8]"},      // default 28 s: 8×2 s + 7×0.75 s = 21.25 s
-		{10, "[3 3 2]"}, // 3×2 s + 2×0.75 s = 7.5 s; a fourth would make 10.25 s
-		{-1, "[]"},      // one by one
-		{1, "[]"},       // every utterance longer than the window: alone, so one by one
-		{asr.PackWindowSeconds, "[8]"},
+		{0, "[8]", 0},      // default 28 s: 8×2 s + 7×0.75 s = 21.25 s
+		{10, "[3 3 2]", 0}, // 3×2 s + 2×0.75 s = 7.5 s; a fourth would make 10.25 s
+		{-1, "[]", 0},      // one by one
+		{1, "[]", 0},       // every utterance longer than the window: alone, so one by one
+		{asr.PackWindowSeconds, "[8]", 0},
+		{10, "[2 3 3]", 2}, // two batches at once, recorded in time order
 	} {
 		eng := &packer{}
 		store := newMemStore()
 		allPending(store, us)
 		p, stop := runPool(t, eng, store)
-		b := &Backfiller{Store: store, Audio: Archive{Dir: dir}, Engine: p, Policy: policy.DefaultConfig(), BatchSeconds: tc.batch}
+		b := &Backfiller{Store: store, Audio: Archive{Dir: dir}, Engine: p, Policy: policy.DefaultConfig(), BatchSeconds: tc.batch, Workers: tc.workers}
 		rep, err := b.Run(context.Background(), "h1")
 		stop()
 		if err != nil || rep.Completed != 8 || rep.Remaining != 0 || rep.Failed != 0 {
 			t.Fatalf("batch %v s: %+v %v", tc.batch, rep, err)
 		}
-		if got := fmt.Sprint(eng.packed()); got != tc.want {
+		got := eng.packed()
+		if tc.workers > 1 {
+			sort.Ints(got)
+		}
+		if got := fmt.Sprint(got); got != tc.want {
 			t.Errorf("batch %v s: packed calls of %s utterances, want %s", tc.batch, got, tc.want)
 		}
 		checkAllTranscribed(t, store, us)

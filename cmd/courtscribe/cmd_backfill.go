@@ -102,7 +102,7 @@ func runBackfill(ctx context.Context, fl backfillFlags, out io.Writer, log *slog
 		return err
 	}
 	b := &backfill.Backfiller{Store: &stream.Backlog{Record: store}, Audio: backfill.Archive{Dir: fl.data},
-		Engine: p, Policy: cfg.Policy, Log: log.With("part", "backfill"), BatchSeconds: batchWindow(fl.batch)}
+		Engine: p, Policy: cfg.Policy, Log: log.With("part", "backfill"), BatchSeconds: batchWindow(fl.batch), Workers: fl.workers}
 	rep, runErr := b.Run(ctx, fl.hearing)
 	if fl.json {
 		enc := json.NewEncoder(out)

@@ -117,6 +117,9 @@ type importJob struct {
 	// BatchSeconds is backfill.Backfiller.BatchSeconds of the import's transcription (0: the
 	// default packing window, negative: one utterance at a time).
 	BatchSeconds float64
+	// Workers is how many batches are transcribed at once (the CLI: --workers; the API import
+	// leaves the server's workers to live hearings and uses one).
+	Workers int
 	// open opens the recording as 16 kHz seat channels (called twice: check, then import).
 	open func() (*audiofile.Reader, error)
 }
@@ -157,7 +160,7 @@ func runImport(ctx context.Context, fl importFlags, args []string, out io.Writer
 		return err
 	}
 	job := importJob{Courtroom: fl.courtroom, Hearing: fl.hearing, Seats: seats, Title: fl.title, Language: fl.language, Actor: "import",
-		BatchSeconds: batchWindow(fl.batch)}
+		BatchSeconds: batchWindow(fl.batch), Workers: fl.workers}
 	for i, in := range r.Inputs() {
 		f := importedFile{Name: filepath.Base(in.Path), Format: in.Format, Seconds: in.Seconds(), path: in.Path}
 		if len(fl.seatFiles) > 0 {
@@ -353,7 +356,7 @@ func (r *serverRecord) importHearing(ctx context.Context, ing *ingest.Server, jo
 	// the server's backfill.
 	if r.flags.asrKind != "none" {
 		b := &backfill.Backfiller{Store: &stream.Backlog{Record: r.store}, Audio: backfill.Archive{Dir: r.data},
-			Engine: r.pool, Policy: pool.DefaultConfig().Policy, Log: r.log.With("part", "import"), BatchSeconds: job.BatchSeconds,
+			Engine: r.pool, Policy: pool.DefaultConfig().Policy, Log: r.log.With("part", "import"), BatchSeconds: job.BatchSeconds, Workers: job.Workers,
 			Idle: func() bool { s := r.pool.Stats(); return s.Queued == 0 && s.Busy < int64(s.Workers) }}
 		brep, err := b.Run(ctx, job.Hearing)
 		if err != nil && !errors.Is(err, asr.ErrUnavailable) {
