@@ -174,7 +174,9 @@ const (
 // Packer is implemented by engines that can pack utterances into one decode (the whisper
 // engine). TranscribePacked returns one transcript per request, in order, with times relative
 // to each request's audio, like Transcribe; an error means none of them is usable. The
-// requests are of one hearing and carry no prompt of their own in a packed window.
+// requests are consecutive utterances of one hearing; a request's Prompt is for the engine to
+// use where it decodes that request alone (a packed window holds several utterances and
+// carries no prompt: the whisper engine decodes it without one).
 type Packer interface {
 	TranscribePacked(ctx context.Context, reqs []Request) ([]Transcript, PackStats, error)
 }

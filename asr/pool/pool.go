@@ -585,9 +585,9 @@ func batchIndex(pcs []policy.Piece, lengths []int, window float64) [][]int {
 // TranscribeMany transcribes pieces outside the queue, like Transcribe, and returns one result
 // per piece in the same order (backfill, import and the offline command use it). When the
 // engine is an asr.Packer and window > 0, consecutive pieces of one hearing are grouped by
-// Batches and each batch of two or more is decoded with one TranscribePacked call (no prompt:
-// a packed window holds several utterances); the guards then judge each piece on its own
-// audio. A batch whose packed call fails, or answers with the wrong number of transcripts, is
+// Batches and each batch of two or more is decoded with one TranscribePacked call (each
+// request keeps the hearing's prompt, for an utterance the engine ends up decoding alone; a
+// packed window carries none); the guards then judge each piece on its own audio. A batch whose packed call fails, or answers with the wrong number of transcripts, is
 // transcribed again one piece at a time, so no piece is lost to a failed batch. Otherwise each
 // piece goes through Transcribe.
 func (p *Pipeline) TranscribeMany(ctx context.Context, pcs []policy.Piece, window float64) []asr.Result {
@@ -620,8 +620,7 @@ func (p *Pipeline) TranscribeMany(ctx context.Context, pcs []policy.Piece, windo
 func (p *Pipeline) transcribeBatch(ctx context.Context, pk asr.Packer, b []policy.Piece) []asr.Result {
 	reqs := make([]asr.Request, len(b))
 	for i, pc := range b {
-		reqs[i] = p.request(pc, false)
-		reqs[i].Prompt = ""
+		reqs[i] = p.request(pc, false) // the prompt serves a request the engine decodes alone
 	}
 	// one Timeout per piece: the packed call may fall back to single decodes inside
 	tctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout*time.Duration(len(b)))
