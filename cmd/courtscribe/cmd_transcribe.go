@@ -244,6 +244,7 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 	}
 	var batch []*cut
 	used := 0.0
+	sent := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -254,6 +255,7 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 			return ctx.Err()
 		}
 		batch, used = nil, 0
+		sent++
 		return nil
 	}
 	var open []*cut
@@ -320,6 +322,7 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 	if err != nil {
 		return nil, err
 	}
+	log.Info("transcribe batches", "batches", sent, "utterances", len(kept), "batch_seconds", fl.batch, "packing", isPacker(eng))
 	sort.SliceStable(results, func(i, j int) bool {
 		if results[i].Utterance.Start != results[j].Utterance.Start {
 			return results[i].Utterance.Start < results[j].Utterance.Start
@@ -328,6 +331,8 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 	})
 	return results, nil
 }
+
+func isPacker(eng asr.Engine) bool { _, ok := eng.(asr.Packer); return ok }
 
 func printTranscript(out io.Writer, results []asr.Result, asJSON bool) error {
 	segs := make([]transcribedSegment, 0, len(results))
