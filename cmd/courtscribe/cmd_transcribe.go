@@ -218,6 +218,10 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 	// window when the engine can (docs/asr.md, "Packing utterances") and otherwise transcribes
 	// it one utterance at a time. The channel bounds what waits for a worker: the reader waits
 	// for room instead of holding the recording's speech in memory.
+	window := fl.batch
+	if !isPacker(eng) {
+		window = 0 // nothing to pack: one utterance a batch keeps every worker busy
+	}
 	batches := make(chan []*cut, max(transcribeQueue/4, cfg.Workers))
 	wctx, cancelWork := context.WithCancel(ctx)
 	defer cancelWork()
@@ -236,7 +240,7 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 					}
 					pcs = append(pcs, cfg.Policy.Split(c.u, c.pcm)...)
 				}
-				for _, r := range p.TranscribeMany(wctx, pcs, fl.batch) {
+				for _, r := range p.TranscribeMany(wctx, pcs, window) {
 					add(r)
 				}
 			}
@@ -268,7 +272,7 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 		if len(batch) > 0 {
 			need += asr.PackGapSeconds
 		}
-		if len(batch) > 0 && used+need > fl.batch {
+		if len(batch) > 0 && used+need > window {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -322,7 +326,7 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 	if err != nil {
 		return nil, err
 	}
-	log.Info("transcribe batches", "batches", sent, "utterances", len(kept), "batch_seconds", fl.batch, "packing", isPacker(eng))
+	log.Info("transcribe batches", "batches", sent, "utterances", len(kept), "batch_seconds", window, "packing", isPacker(eng))
 	sort.SliceStable(results, func(i, j int) bool {
 		if results[i].Utterance.Start != results[j].Utterance.Start {
 			return results[i].Utterance.Start < results[j].Utterance.Start
