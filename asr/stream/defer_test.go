@@ -68,6 +68,13 @@ func TestDeferredHearingIsPackedByBackfill(t *testing.T) {
 	if n := eng.single.Load() + eng.packed.Load(); n != 0 {
 		t.Fatalf("the engine was called %d times for a deferred hearing", n)
 	}
+	st.mu.Lock()
+	for k, l := range st.segs {
+		if strings.HasPrefix(k, id+"\x00") && len(l) > 0 {
+			t.Errorf("%d segments of %q still wait for engine text that will not come", len(l), k)
+		}
+	}
+	st.mu.Unlock()
 	st.Defer(id, false)
 
 	p, _ := pool.New(eng, pool.DefaultConfig(), nil, func(asr.Result) {})

@@ -435,6 +435,23 @@ func (s *Stream) Deferred(hearingID string) bool {
 	return s.deferred[hearingID]
 }
 
+// forgetSeg drops the entry that waits for the engine's text of a segment.
+func (s *Stream) forgetSeg(hearingID, seat string, seg int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := hearingID + "\x00" + seat
+	list := s.segs[k]
+	for i, u := range list {
+		if u.seg == seg {
+			s.segs[k] = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(s.segs[k]) == 0 {
+		delete(s.segs, k)
+	}
+}
+
 // InProgress reports whether the segment belongs to a turn still being spoken: its text
 // comes from the live path when the turn ends, so backfill leaves it alone until then.
 func (s *Stream) InProgress(seg int64) bool {
@@ -668,7 +685,11 @@ func (s *Stream) utterance(ctx context.Context, h *hearing, u asr.Utterance) {
 	}
 	s.count(func(st *Stats) { st.Utterances++ })
 	seg := &transcript.Segment{ID: segID}
-	if s.cfg.Transcriber == nil || s.Deferred(h.id) {
+	if s.cfg.Transcriber == nil {
+		return
+	}
+	if s.Deferred(h.id) {
+		s.forgetSeg(h.id, u.Seat, segID) // no engine result will come to resolve it
 		return
 	}
 	pcm, err := s.cfg.Audio.Audio(ctx, h.id, u.Seat, u.Start, u.End)
