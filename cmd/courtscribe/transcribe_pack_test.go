@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/asr/diarize"
+	"github.com/courtscribe/courtscribe/transcript"
 )
 
 // packingEngine stands in for the whisper engine's packing (asr.Packer) without libwhisper: it
@@ -17,12 +19,16 @@ import (
 type packingEngine struct {
 	mu      sync.Mutex
 	batches [][]string
+	singles int
 	fail    bool
 }
 
 func (e *packingEngine) Name() string { return "packing" }
 func (e *packingEngine) Close() error { return nil }
 func (e *packingEngine) Transcribe(_ context.Context, req asr.Request) (asr.Transcript, error) {
+	e.mu.Lock()
+	e.singles++
+	e.mu.Unlock()
 	text := fmt.Sprintf("alone %s %.0f", req.Utterance.Seat, req.Utterance.Start)
 	return asr.Transcript{Text: text, NoSpeechProb: -1, Segments: []asr.Segment{{Start: 0, End: 1, Text: text, NoSpeechProb: -1}}}, nil
 }
@@ -101,6 +107,43 @@ func TestTranscribePacksUtterances(t *testing.T) {
 			if want := fmt.Sprintf("%s %s %.0f", prefix, s.Seat, s.Start); res.Text != want || res.Status != asr.StatusFinal {
 				t.Errorf("batch %v s: result %d %q %s, want %q final", tc.batch, i, res.Text, res.Status, want)
 			}
+		}
+	}
+}
+
+// TestImportPacksUtterances: `import` records the hearing's utterances without handing them to
+// the engine while it archives and diarizes, then transcribes them in packed batches; every
+// segment ends final with its packed text.
+func TestImportPacksUtterances(t *testing.T) {
+	path := twoSeatHearing(t)
+	data := t.TempDir()
+	eng := &packingEngine{}
+	testEngine = func() asr.Engine { return eng }
+	t.Cleanup(func() { testEngine = nil })
+	fl := importFlags{data: data, courtroom: "room-3", hearing: "2019-civil-18", seats: []string{"judge", "clerk"},
+		asrKind: "test", language: "en", workers: 1, batch: asr.PackWindowSeconds}
+	rep, err := runImportJSON(t, fl, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Segments < 2 || rep.Pending != 0 {
+		t.Fatalf("report %+v: want ≥ 2 transcribed segments, none pending", rep)
+	}
+	eng.mu.Lock()
+	batches, singles := eng.batches, eng.singles
+	eng.mu.Unlock()
+	if len(batches) != 1 || len(batches[0]) != rep.Segments || singles != 0 {
+		t.Fatalf("packed calls %v and %d single calls for %d segments: want one packed batch of all (15 s of audio)", batches, singles, rep.Segments)
+	}
+	st := openRecord(t, data)
+	defer st.Close()
+	segs, err := st.ListSegments(context.Background(), fl.hearing, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range segs {
+		if want := fmt.Sprintf("packed %s ", s.Seat); s.Status != transcript.SegmentFinal || !strings.HasPrefix(s.Text, want) {
+			t.Errorf("segment %+v: want final %q…", s, want)
 		}
 	}
 }
