@@ -160,3 +160,33 @@ func CleanText(s string) string {
 		return r
 	}, s)
 }
+
+// Packing (docs/asr.md, "Packing utterances"): an engine that can transcribe several
+// consecutive utterances of one hearing in one decode implements Packer. The caller
+// (pool.Pipeline.TranscribeMany) groups utterances into batches of at most PackWindowSeconds
+// of audio, PackGapSeconds of silence between neighbours, and falls back to one Transcribe
+// per utterance when the engine is not a Packer or a packed call fails.
+const (
+	PackWindowSeconds = 28.0 // a little under whisper's 30 s window, so the decoder sees the end
+	PackGapSeconds    = 0.75 // silence between two packed utterances
+)
+
+// Packer is implemented by engines that can pack utterances into one decode (the whisper
+// engine). TranscribePacked returns one transcript per request, in order, with times relative
+// to each request's audio, like Transcribe; an error means none of them is usable. The
+// requests are consecutive utterances of one hearing; a request's Prompt is for the engine to
+// use where it decodes that request alone (a packed window holds several utterances and
+// carries no prompt: the whisper engine decodes it without one).
+type Packer interface {
+	TranscribePacked(ctx context.Context, reqs []Request) ([]Transcript, PackStats, error)
+}
+
+// PackStats says what a TranscribePacked call did.
+type PackStats struct {
+	Windows   int // packed decodes (one encoder window each, or more with temperature fallback)
+	Packed    int // utterances answered from a packed decode
+	Single    int // utterances decoded on their own: alone in their window, longer than it, or another language
+	Fallbacks int // utterances whose text could not be attributed and were decoded again on their own
+	// Alone lists the utterances (by index) decoded on their own, for any of those reasons.
+	Alone []int
+}

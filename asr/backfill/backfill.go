@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
@@ -25,6 +26,14 @@ type Transcriber interface {
 	Transcribe(ctx context.Context, pc policy.Piece) asr.Result
 }
 
+// ManyTranscriber also runs several pieces at once, packing consecutive pieces of one hearing
+// into windows of at most window seconds when the engine can (asr.Packer), one result per
+// piece in order; *pool.Pipeline is one.
+type ManyTranscriber interface {
+	Transcriber
+	TranscribeMany(ctx context.Context, pcs []policy.Piece, window float64) []asr.Result
+}
+
 // Backfiller transcribes pending utterances.
 type Backfiller struct {
 	Store  asr.PendingStore
@@ -32,9 +41,29 @@ type Backfiller struct {
 	Engine Transcriber
 	Policy policy.Config
 	Log    *slog.Logger
-	// Idle, when set, is polled before each utterance; backfill waits while it is false so
-	// live transcription keeps priority.
+	// Idle, when set, is polled before each utterance (each batch when packing); backfill
+	// waits while it is false so live transcription keeps priority.
 	Idle func() bool
+	// BatchSeconds is how much audio backfill hands the engine at once (consecutive pending
+	// utterances, asr.PackGapSeconds of silence between them) when Engine is a
+	// ManyTranscriber: a packing engine decodes such a batch in one window (docs/asr.md,
+	// "Packing utterances"). 0 means asr.PackWindowSeconds; negative transcribes one utterance
+	// at a time.
+	BatchSeconds float64
+	// Workers is how many batches are transcribed at once (the pool's workers; 0 or 1: one).
+	// Results are still recorded in time order.
+	Workers int
+}
+
+// window is the batch length in seconds, 0 for one at a time.
+func (b *Backfiller) window() float64 {
+	switch {
+	case b.BatchSeconds < 0:
+		return 0
+	case b.BatchSeconds == 0:
+		return asr.PackWindowSeconds
+	}
+	return b.BatchSeconds
 }
 
 // Report counts what a run did.
@@ -63,6 +92,9 @@ func (b *Backfiller) Run(ctx context.Context, hearing string) (Report, error) {
 	}
 	rep.Pending = len(pending)
 	sort.SliceStable(pending, func(i, j int) bool { return pending[i].Start < pending[j].Start })
+	if many, ok := b.Engine.(ManyTranscriber); ok && b.window() > 0 {
+		return b.runBatched(ctx, hearing, pending, many, rep, log)
+	}
 	for i, u := range pending {
 		if err := b.waitIdle(ctx); err != nil {
 			rep.Remaining = len(pending) - i
@@ -115,6 +147,128 @@ func (b *Backfiller) Run(ctx context.Context, hearing string) (Report, error) {
 	}
 	if rep.Pending > 0 {
 		log.Info("backfill done", "hearing", hearing, "completed", rep.Completed, "failed", rep.Failed)
+	}
+	return rep, nil
+}
+
+// runBatched is Run with batches: consecutive pending utterances up to the window go to the
+// engine in one TranscribeMany call (Workers batches at once); their results are recorded in
+// time order, and at the first one the engine could not take the run stops with that
+// utterance and the rest pending.
+func (b *Backfiller) runBatched(ctx context.Context, hearing string, pending []asr.Utterance, many ManyTranscriber, rep Report, log *slog.Logger) (Report, error) {
+	window := b.window()
+	type item struct {
+		idx    int // in pending
+		pieces int
+		blip   *asr.Result // settled by the policy, recorded in its turn
+	}
+	type batch struct {
+		items []item
+		pcs   []policy.Piece
+		rs    []asr.Result
+	}
+	// gather takes the next batch from pending[i:], counting what cannot be read as failed.
+	gather := func(i int) (batch, int) {
+		var bt batch
+		used := 0.0
+		for ; i < len(pending); i++ {
+			u := pending[i]
+			if u.Hearing == "" {
+				u.Hearing = hearing
+			}
+			if u.ID == "" {
+				u.ID = asr.UtteranceID(u.Seat, u.Start)
+			}
+			if err := u.Validate(); err != nil {
+				log.Warn("backfill: bad pending utterance left as is", "utterance", u.ID, "err", err)
+				rep.Failed++
+				continue
+			}
+			need := u.Duration()
+			if len(bt.items) > 0 {
+				need += asr.PackGapSeconds
+			}
+			if len(bt.items) > 0 && used+need > window {
+				break // the next batch starts here
+			}
+			pcm, err := b.Audio.Audio(ctx, hearing, u.Seat, u.Start, u.End)
+			if err != nil {
+				log.Warn("backfill: no audio for pending utterance", "utterance", u.ID, "err", err)
+				rep.Failed++
+				continue
+			}
+			if b.Policy.IsBlip(u) {
+				bt.items = append(bt.items, item{idx: i, blip: &asr.Result{Utterance: u, Status: asr.StatusEmpty,
+					Flags: []string{fmt.Sprintf("blip: %.2f s shorter than %.2f s, not transcribed", u.Duration(), b.Policy.MinUtterance.Seconds())}}})
+				continue
+			}
+			split := b.Policy.Split(u, pcm)
+			bt.items = append(bt.items, item{idx: i, pieces: len(split)})
+			bt.pcs = append(bt.pcs, split...)
+			used += need
+		}
+		return bt, i
+	}
+	workers := max(b.Workers, 1)
+	for i := 0; i < len(pending); {
+		if err := b.waitIdle(ctx); err != nil {
+			rep.Remaining = len(pending) - i
+			return rep, err
+		}
+		var round []*batch
+		for len(round) < workers && i < len(pending) {
+			var bt batch
+			bt, i = gather(i)
+			if len(bt.items) > 0 {
+				round = append(round, &bt)
+			}
+		}
+		var wg sync.WaitGroup
+		for _, bt := range round {
+			if len(bt.pcs) == 0 {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				bt.rs = many.TranscribeMany(ctx, bt.pcs, window)
+			}()
+		}
+		wg.Wait()
+		for _, bt := range round {
+			if len(bt.rs) != len(bt.pcs) { // a broken Transcriber: leave the batch pending rather than guess
+				rep.Remaining = len(pending) - bt.items[0].idx
+				return rep, fmt.Errorf("backfill: %d results for %d pieces", len(bt.rs), len(bt.pcs))
+			}
+			k := 0
+			for _, it := range bt.items {
+				if it.blip != nil {
+					if err := b.Store.Complete(ctx, *it.blip); err != nil {
+						return rep, fmt.Errorf("backfill: recording %s: %w", it.blip.Utterance.ID, err)
+					}
+					rep.Completed++
+					continue
+				}
+				for _, r := range bt.rs[k : k+it.pieces] {
+					if r.Status == asr.StatusPending {
+						rep.Remaining = len(pending) - it.idx
+						if ctx.Err() != nil {
+							return rep, ctx.Err()
+						}
+						log.Info("backfill paused: engine unavailable", "hearing", hearing, "remaining", rep.Remaining, "err", r.Error)
+						return rep, ErrStillUnavailable
+					}
+					if err := b.Store.Complete(ctx, r); err != nil {
+						return rep, fmt.Errorf("backfill: recording %s: %w", r.Utterance.ID, err)
+					}
+				}
+				k += it.pieces
+				rep.Completed++
+			}
+		}
+	}
+	if rep.Pending > 0 {
+		log.Info("backfill done", "hearing", hearing, "completed", rep.Completed, "failed", rep.Failed, "batch_seconds", window, "workers", workers)
 	}
 	return rep, nil
 }

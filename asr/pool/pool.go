@@ -536,3 +536,117 @@ func (p *Pipeline) emitResult(r asr.Result) {
 	}
 	p.emit(r)
 }
+
+// Batches groups pieces into runs of consecutive pieces of one hearing whose audio, laid out
+// one after another with asr.PackGapSeconds of silence between neighbours, fits in window
+// seconds: the batches TranscribeMany hands a packing engine. A piece longer than the window
+// is a batch of its own; window <= 0 makes every piece its own batch.
+func Batches(pcs []policy.Piece, window float64) [][]policy.Piece {
+	lengths := make([]int, len(pcs))
+	for i, pc := range pcs {
+		lengths[i] = len(pc.PCM)
+	}
+	var out [][]policy.Piece
+	for _, g := range batchIndex(pcs, lengths, window) {
+		b := make([]policy.Piece, len(g))
+		for j, i := range g {
+			b[j] = pcs[i]
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// batchIndex is Batches by index, over the given sample counts (TranscribeMany passes the
+// lengths after padding, which is what the engine lays out).
+func batchIndex(pcs []policy.Piece, lengths []int, window float64) [][]int {
+	var out [][]int
+	var cur []int
+	used := 0.0
+	for i, pc := range pcs {
+		d := float64(lengths[i]) / asr.SampleRate
+		need := d
+		if len(cur) > 0 {
+			need += asr.PackGapSeconds
+		}
+		if len(cur) > 0 && (pc.Utterance.Hearing != pcs[cur[0]].Utterance.Hearing || used+need > window) {
+			out = append(out, cur)
+			cur, used, need = nil, 0, d
+		}
+		cur = append(cur, i)
+		used += need
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// TranscribeMany transcribes pieces outside the queue, like Transcribe, and returns one result
+// per piece in the same order (backfill, import and the offline command use it). When the
+// engine is an asr.Packer and window > 0, consecutive pieces of one hearing are grouped by
+// Batches and each batch of two or more is decoded with one TranscribePacked call (each
+// request keeps the hearing's prompt, for an utterance the engine ends up decoding alone; a
+// packed window carries none); the guards then judge each piece on its own audio. A batch whose packed call fails, or answers with the wrong number of transcripts, is
+// transcribed again one piece at a time, so no piece is lost to a failed batch. Otherwise each
+// piece goes through Transcribe.
+func (p *Pipeline) TranscribeMany(ctx context.Context, pcs []policy.Piece, window float64) []asr.Result {
+	out := make([]asr.Result, 0, len(pcs))
+	pk, ok := p.eng.(asr.Packer)
+	if !ok || window <= 0 {
+		for _, pc := range pcs {
+			out = append(out, p.Transcribe(ctx, pc))
+		}
+		return out
+	}
+	lengths := make([]int, len(pcs))
+	for i, pc := range pcs {
+		lengths[i] = len(p.cfg.Policy.Pad(pc.PCM)) // what the engine is given
+	}
+	for _, g := range batchIndex(pcs, lengths, window) {
+		if len(g) == 1 {
+			out = append(out, p.Transcribe(ctx, pcs[g[0]]))
+			continue
+		}
+		b := make([]policy.Piece, len(g))
+		for j, i := range g {
+			b[j] = pcs[i]
+		}
+		out = append(out, p.transcribeBatch(ctx, pk, b)...)
+	}
+	return out
+}
+
+func (p *Pipeline) transcribeBatch(ctx context.Context, pk asr.Packer, b []policy.Piece) []asr.Result {
+	reqs := make([]asr.Request, len(b))
+	for i, pc := range b {
+		reqs[i] = p.request(pc, false) // the prompt serves a request the engine decodes alone
+	}
+	// one Timeout per piece: the packed call may fall back to single decodes inside
+	tctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout*time.Duration(len(b)))
+	ts, st, err := pk.TranscribePacked(tctx, reqs)
+	cancel()
+	if err == nil && len(ts) != len(b) {
+		err = fmt.Errorf("engine returned %d transcripts for %d utterances", len(ts), len(b))
+	}
+	if err != nil {
+		p.log.Warn("packed batch failed; transcribing its utterances one by one", "utterances", len(b),
+			"first", b[0].Utterance.ID, "err", err)
+		out := make([]asr.Result, len(b))
+		for i, pc := range b {
+			out[i] = p.Transcribe(ctx, pc)
+		}
+		return out
+	}
+	p.log.Debug("packed batch", "utterances", len(b), "windows", st.Windows, "packed", st.Packed,
+		"single", st.Single, "fallbacks", st.Fallbacks)
+	out := make([]asr.Result, len(b))
+	for i, pc := range b {
+		r := p.result(pc, ts[i])
+		if r.Status == asr.StatusFinal {
+			p.Commit(pc.Utterance.Hearing, r.Text)
+		}
+		out[i] = r
+	}
+	return out
+}

@@ -94,6 +94,7 @@ type Stream struct {
 	segs     map[string][]*utter // hearing \x00 seat → utterances waiting for text
 	external map[string]bool     // hearings whose record someone else closes (the clerk)
 	inTurn   map[int64]bool      // segments of turns still being spoken
+	deferred map[string]bool     // hearings whose utterances stay pending for a packed backfill (Defer)
 	wg       sync.WaitGroup
 	started  bool
 	stopped  bool
@@ -181,7 +182,7 @@ func New(cfg Config) (*Stream, error) {
 	if err := cfg.Diarize.Validate(); err != nil {
 		return nil, err
 	}
-	return &Stream{cfg: cfg, log: cfg.Logger, hearings: map[string]*hearing{}, segs: map[string][]*utter{}, external: map[string]bool{}, inTurn: map[int64]bool{}, ctx: context.Background()}, nil
+	return &Stream{cfg: cfg, log: cfg.Logger, hearings: map[string]*hearing{}, segs: map[string][]*utter{}, external: map[string]bool{}, inTurn: map[int64]bool{}, deferred: map[string]bool{}, ctx: context.Background()}, nil
 }
 
 // Run serves until ctx is cancelled, then lets every hearing's goroutine finish what it holds.
@@ -413,6 +414,44 @@ func (s *Stream) endTurn(seg int64) {
 	s.mu.Unlock()
 }
 
+// Defer keeps a hearing's utterances pending instead of handing them to the Transcriber (no
+// finals, no partials) while on is true: an import of a past recording records its segments
+// this way, then transcribes them with a packed backfill (docs/asr.md, "Packing utterances").
+func (s *Stream) Defer(hearingID string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if on {
+		s.deferred[hearingID] = true
+	} else {
+		delete(s.deferred, hearingID)
+	}
+}
+
+// Deferred reports whether Defer holds the hearing's utterances back (the server's backfill
+// leaves such a hearing to whoever deferred it).
+func (s *Stream) Deferred(hearingID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deferred[hearingID]
+}
+
+// forgetSeg drops the entry that waits for the engine's text of a segment.
+func (s *Stream) forgetSeg(hearingID, seat string, seg int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := hearingID + "\x00" + seat
+	list := s.segs[k]
+	for i, u := range list {
+		if u.seg == seg {
+			s.segs[k] = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(s.segs[k]) == 0 {
+		delete(s.segs, k)
+	}
+}
+
 // InProgress reports whether the segment belongs to a turn still being spoken: its text
 // comes from the live path when the turn ends, so backfill leaves it alone until then.
 func (s *Stream) InProgress(seg int64) bool {
@@ -582,7 +621,7 @@ func (s *Stream) grow(ctx context.Context, h *hearing) {
 			}
 			t.grown = safe
 		}
-		if s.cfg.Transcriber == nil || now-t.partialSent < s.cfg.PartialEvery.Seconds() {
+		if s.cfg.Transcriber == nil || now-t.partialSent < s.cfg.PartialEvery.Seconds() || s.Deferred(h.id) {
 			continue
 		}
 		t.partialSent = now
@@ -647,6 +686,10 @@ func (s *Stream) utterance(ctx context.Context, h *hearing, u asr.Utterance) {
 	s.count(func(st *Stats) { st.Utterances++ })
 	seg := &transcript.Segment{ID: segID}
 	if s.cfg.Transcriber == nil {
+		return
+	}
+	if s.Deferred(h.id) {
+		s.forgetSeg(h.id, u.Seat, segID) // no engine result will come to resolve it
 		return
 	}
 	pcm, err := s.cfg.Audio.Audio(ctx, h.id, u.Seat, u.Start, u.End)

@@ -569,15 +569,10 @@ func (e *Engine) collect(w *worker, tokenTimes bool) asr.Transcript {
 	return t
 }
 
-// PackStats says what a TranscribePacked call did.
-type PackStats struct {
-	Windows   int // packed decodes (one encoder window each, or more with temperature fallback)
-	Packed    int // utterances answered from a packed decode
-	Single    int // utterances decoded on their own: alone in their window, longer than it, or another language
-	Fallbacks int // utterances whose text could not be attributed and were decoded again on their own
-	// Alone lists the utterances (by index) decoded on their own, for any of those reasons.
-	Alone []int
-}
+// PackStats says what a TranscribePacked call did (asr.PackStats: the engine is an asr.Packer).
+type PackStats = asr.PackStats
+
+var _ asr.Packer = (*Engine)(nil)
 
 // TranscribePacked transcribes finals (or backfill) of one hearing, in queue order, packing
 // consecutive utterances into windows of at most PackWindowSamples with PackGapSamples of

@@ -33,6 +33,7 @@ type backfillFlags struct {
 	threads  int
 	json     bool
 	gpu      gpuFlags
+	batch    float64
 }
 
 func newBackfillCmd() *cobra.Command {
@@ -60,6 +61,7 @@ take stay pending (exit status 3); none is dropped.`,
 	f.IntVar(&fl.workers, "workers", 1, "whisper workers")
 	f.IntVar(&fl.threads, "threads", 0, "threads per whisper worker (0: CPUs / workers)")
 	addGPUFlags(f, &fl.gpu)
+	batchFlag(f, &fl.batch)
 	f.BoolVar(&fl.json, "json", false, "print the report as JSON")
 	_ = cmd.MarkFlagRequired("data")
 	_ = cmd.MarkFlagRequired("hearing")
@@ -100,7 +102,7 @@ func runBackfill(ctx context.Context, fl backfillFlags, out io.Writer, log *slog
 		return err
 	}
 	b := &backfill.Backfiller{Store: &stream.Backlog{Record: store}, Audio: backfill.Archive{Dir: fl.data},
-		Engine: p, Policy: cfg.Policy, Log: log.With("part", "backfill")}
+		Engine: p, Policy: cfg.Policy, Log: log.With("part", "backfill"), BatchSeconds: batchWindow(fl.batch), Workers: fl.workers}
 	rep, runErr := b.Run(ctx, fl.hearing)
 	if fl.json {
 		enc := json.NewEncoder(out)

@@ -45,6 +45,7 @@ type importFlags struct {
 	workers   int
 	threads   int
 	json      bool
+	batch     float64
 }
 
 func newImportCmd() *cobra.Command {
@@ -85,6 +86,7 @@ another courtroom is refused. Run it with the server stopped, or upload through 
 	f.StringVar(&fl.language, "language", "zh", "language of the hearing: zh, en or auto")
 	f.IntVar(&fl.workers, "workers", 1, "transcription workers")
 	f.IntVar(&fl.threads, "threads", 0, "threads per whisper worker (0: CPUs / workers)")
+	batchFlag(f, &fl.batch)
 	f.BoolVar(&fl.json, "json", false, "print the report as JSON")
 	_ = cmd.MarkFlagRequired("data")
 	_ = cmd.MarkFlagRequired("courtroom")
@@ -112,6 +114,12 @@ type importJob struct {
 	Language  string
 	Actor     string
 	Files     []importedFile
+	// BatchSeconds is backfill.Backfiller.BatchSeconds of the import's transcription (0: the
+	// default packing window, negative: one utterance at a time).
+	BatchSeconds float64
+	// Workers is how many batches are transcribed at once (the CLI: --workers; the API import
+	// leaves the server's workers to live hearings and uses one).
+	Workers int
 	// open opens the recording as 16 kHz seat channels (called twice: check, then import).
 	open func() (*audiofile.Reader, error)
 }
@@ -151,7 +159,8 @@ func runImport(ctx context.Context, fl importFlags, args []string, out io.Writer
 	if err != nil {
 		return err
 	}
-	job := importJob{Courtroom: fl.courtroom, Hearing: fl.hearing, Seats: seats, Title: fl.title, Language: fl.language, Actor: "import"}
+	job := importJob{Courtroom: fl.courtroom, Hearing: fl.hearing, Seats: seats, Title: fl.title, Language: fl.language, Actor: "import",
+		BatchSeconds: batchWindow(fl.batch), Workers: fl.workers}
 	for i, in := range r.Inputs() {
 		f := importedFile{Name: filepath.Base(in.Path), Format: in.Format, Seconds: in.Seconds(), path: in.Path}
 		if len(fl.seatFiles) > 0 {
@@ -191,17 +200,6 @@ func runImport(ctx context.Context, fl importFlags, args []string, out io.Writer
 	rep, err := rec.importHearing(ctx, ing, job, os.Stderr)
 	if err != nil {
 		return err
-	}
-	if fl.asrKind != "none" && rep.Pending > 0 {
-		// Utterances the engine did not take while the import ran: backfill them now.
-		b := &backfill.Backfiller{Store: &stream.Backlog{Record: rec.store}, Audio: backfill.Archive{Dir: fl.data},
-			Engine: rec.pool, Policy: pool.DefaultConfig().Policy, Log: log.With("part", "backfill")}
-		if _, err := b.Run(ctx, job.Hearing); err != nil && !errors.Is(err, asr.ErrUnavailable) {
-			return err
-		}
-		if rep.Segments, rep.Pending, err = countSegments(ctx, rec.store, job.Hearing); err != nil {
-			return err
-		}
 	}
 	if fl.json {
 		enc := json.NewEncoder(out)
@@ -306,7 +304,12 @@ func (r *serverRecord) importHearing(ctx context.Context, ing *ingest.Server, jo
 		return nil, fmt.Errorf("noting the originals in hearing %s: %w", job.Hearing, err)
 	}
 
-	// 4. The audio, as an agent would send it; the stream diarizes and transcribes behind it.
+	// 4. The audio, as an agent would send it; the stream diarizes it behind it and records each
+	// utterance pending (Defer): step 6 transcribes them in packed batches, as a backfill.
+	if r.flags.asrKind != "none" {
+		r.stream.Defer(job.Hearing, true)
+		defer r.stream.Defer(job.Hearing, false)
+	}
 	src, err = job.open()
 	if err != nil {
 		return nil, err
@@ -346,6 +349,20 @@ func (r *serverRecord) importHearing(ctx context.Context, ing *ingest.Server, jo
 			return nil, ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+	// 6. Transcription: the pending utterances in time order, consecutive ones packed into one
+	// decoding window when the engine can (docs/asr.md, "Packing utterances"); live hearings
+	// on the same server keep priority (Idle). What the engine cannot take stays pending for
+	// the server's backfill.
+	if r.flags.asrKind != "none" {
+		b := &backfill.Backfiller{Store: &stream.Backlog{Record: r.store}, Audio: backfill.Archive{Dir: r.data},
+			Engine: r.pool, Policy: pool.DefaultConfig().Policy, Log: r.log.With("part", "import"), BatchSeconds: job.BatchSeconds, Workers: job.Workers,
+			Idle: func() bool { s := r.pool.Stats(); return s.Queued == 0 && s.Busy < int64(s.Workers) }}
+		brep, err := b.Run(ctx, job.Hearing)
+		if err != nil && !errors.Is(err, asr.ErrUnavailable) {
+			return nil, err
+		}
+		r.log.Info("imported hearing transcribed", "hearing", job.Hearing, "completed", brep.Completed, "remaining", brep.Remaining, "failed", brep.Failed)
 	}
 	rep := &importReport{Hearing: job.Hearing, Courtroom: job.Courtroom, Seats: job.Seats, Seconds: m.DurationSeconds,
 		Files: job.Files, Archive: m.Files, Engine: r.engineLabel()}

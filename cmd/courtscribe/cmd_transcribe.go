@@ -14,9 +14,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/asr/diarize"
+	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/asr/whisper"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
@@ -35,6 +37,7 @@ type transcribeFlags struct {
 	threads   int
 	json      bool
 	gpu       gpuFlags
+	batch     float64
 }
 
 func newTranscribeCmd() *cobra.Command {
@@ -69,8 +72,25 @@ With --json it prints {"segments":[{"seat","start","end","text","confidence","st
 	f.IntVar(&fl.workers, "workers", 1, "transcription workers (one decoding state each, all sharing one loaded model)")
 	f.IntVar(&fl.threads, "threads", 0, "threads per whisper worker (0: CPUs / workers)")
 	addGPUFlags(f, &fl.gpu)
+	batchFlag(f, &fl.batch)
 	f.BoolVar(&fl.json, "json", false, "print JSON")
 	return cmd
+}
+
+// batchFlag is --batch-seconds of the commands that transcribe past audio (transcribe, import,
+// backfill): consecutive utterances go to the engine in batches of about that much audio, and
+// an engine that can pack them (whisper) decodes a batch in one window (docs/asr.md, "Packing
+// utterances").
+func batchFlag(f *pflag.FlagSet, v *float64) {
+	f.Float64Var(v, "batch-seconds", asr.PackWindowSeconds, "pack consecutive utterances into one decoding window of up to this many seconds (whisper; 0: one utterance at a time)")
+}
+
+// batchWindow maps --batch-seconds onto backfill.Backfiller.BatchSeconds (0 there means the default).
+func batchWindow(sec float64) float64 {
+	if sec <= 0 {
+		return -1
+	}
+	return sec
 }
 
 // transcribedSegment is one line of `courtscribe transcribe --json`.
@@ -175,17 +195,17 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 		results = append(results, asr.Result{Utterance: u, Status: asr.StatusEmpty,
 			Flags: []string{fmt.Sprintf("blip: %.2f s, not transcribed", u.Duration())}})
 	}
-	p, err := pool.New(eng, cfg, log.With("part", "asr"), func(r asr.Result) {
+	add := func(r asr.Result) {
 		mu.Lock()
 		results = append(results, r)
 		mu.Unlock()
-	})
+	}
+	// The pool's queue is not used: its workers' job is done by the batch workers below,
+	// through TranscribeMany (same policy, prompt, guards and timeouts).
+	p, err := pool.New(eng, cfg, log.With("part", "asr"), add)
 	if err != nil {
 		return nil, err
 	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- p.Run(runCtx) }()
 	sort.SliceStable(kept, func(i, j int) bool { return kept[i].Start < kept[j].Start })
 	type cut struct {
 		u      asr.Utterance
@@ -193,22 +213,73 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 		s0, s1 int64
 		pcm    []int16
 	}
+	// Finished utterances are gathered, in time order, into batches of up to --batch-seconds of
+	// audio; each worker hands a batch to TranscribeMany, which packs it into one decoding
+	// window when the engine can (docs/asr.md, "Packing utterances") and otherwise transcribes
+	// it one utterance at a time. The channel bounds what waits for a worker: the reader waits
+	// for room instead of holding the recording's speech in memory.
+	window := fl.batch
+	if !isPacker(eng) {
+		window = 0 // nothing to pack: one utterance a batch keeps every worker busy
+	}
+	batches := make(chan []*cut, max(transcribeQueue/4, cfg.Workers))
+	wctx, cancelWork := context.WithCancel(ctx)
+	defer cancelWork()
+	var wg sync.WaitGroup
+	for i := 0; i < cfg.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				var pcs []policy.Piece
+				for _, c := range b {
+					if cfg.Policy.IsBlip(c.u) {
+						add(asr.Result{Utterance: c.u, Status: asr.StatusEmpty,
+							Flags: []string{fmt.Sprintf("blip: %.2f s shorter than %.2f s, not transcribed", c.u.Duration(), cfg.Policy.MinUtterance.Seconds())}})
+						continue
+					}
+					pcs = append(pcs, cfg.Policy.Split(c.u, c.pcm)...)
+				}
+				for _, r := range p.TranscribeMany(wctx, pcs, window) {
+					add(r)
+				}
+			}
+		}()
+	}
+	var batch []*cut
+	used := 0.0
+	sent := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		select {
+		case batches <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		batch, used = nil, 0
+		sent++
+		return nil
+	}
 	var open []*cut
 	next := 0
 	submit := func(c *cut) error {
-		for p.Stats().Queued >= transcribeQueue-1 { // wait for room: never drop, never hoard
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
 		if len(c.pcm) == 0 {
 			return nil
 		}
-		if err := p.Submit(c.u, c.pcm); err != nil {
-			log.Warn("utterance skipped", "utterance", c.u.ID, "err", err)
+		need := c.u.Duration()
+		if len(batch) > 0 {
+			need += asr.PackGapSeconds
 		}
+		if len(batch) > 0 && used+need > window {
+			if err := flush(); err != nil {
+				return err
+			}
+			need = c.u.Duration()
+		}
+		batch = append(batch, c)
+		used += need
 		return nil
 	}
 	err = forEachBlock(r, newProgress(os.Stderr, "transcribing", r.Frames()), func(b [][]int16, b0 int64) error {
@@ -244,13 +315,18 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 			err = submit(c)
 		}
 	}
-	stop() // drains the queue, then returns
-	if rerr := <-done; err == nil {
-		err = rerr
+	if err == nil {
+		err = flush()
 	}
+	if err != nil {
+		cancelWork()
+	}
+	close(batches)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
+	log.Info("transcribe batches", "batches", sent, "utterances", len(kept), "batch_seconds", window, "packing", isPacker(eng))
 	sort.SliceStable(results, func(i, j int) bool {
 		if results[i].Utterance.Start != results[j].Utterance.Start {
 			return results[i].Utterance.Start < results[j].Utterance.Start
@@ -259,6 +335,8 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 	})
 	return results, nil
 }
+
+func isPacker(eng asr.Engine) bool { _, ok := eng.(asr.Packer); return ok }
 
 func printTranscript(out io.Writer, results []asr.Result, asJSON bool) error {
 	segs := make([]transcribedSegment, 0, len(results))

@@ -23,8 +23,16 @@ type engineFlags struct {
 // newEngine builds the server's transcription engine from its flags. A whisper engine in a
 // binary built without libwhisper, a missing model or a corrupt model file is an error here,
 // before the server accepts any audio.
+// testEngine, set by tests only, makes the engine of kind "test": a stand-in that needs
+// neither libwhisper nor a server (e.g. one that packs, to test import's packed backfill).
+var testEngine func() asr.Engine
+
 func newEngine(ctx context.Context, fl engineFlags, log *slog.Logger) (asr.Engine, error) {
 	switch fl.kind {
+	case "test":
+		if testEngine != nil {
+			return testEngine(), nil
+		}
 	case "none", "":
 		return asr.None{}, nil
 	case "remote":

@@ -181,6 +181,9 @@ func (r *serverRecord) mount(ctx context.Context, env *serverEnv) (func(), error
 		for _, s := range segs {
 			if !seen[s.HearingID] {
 				seen[s.HearingID] = true
+				if r.stream.Deferred(s.HearingID) {
+					continue // an import in progress transcribes it itself, in packed batches
+				}
 				out = append(out, s.HearingID)
 			}
 		}
