@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/internal/atomicfile"
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -398,7 +399,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // WriteReport stores the report as DATA/scrub.json (atomically).
 func WriteReport(dataDir string, r *Report) error {
-	return writeJSONAtomic(filepath.Join(dataDir, ReportFile), r, 0o640)
+	return atomicfile.WriteJSON(filepath.Join(dataDir, ReportFile), r, 0o640)
 }
 
 // ReadReport reads DATA/scrub.json; a missing file is (nil, nil).
