@@ -158,7 +158,7 @@ func TestHashSeatWAVRF64(t *testing.T) {
 		t.Fatal("an RF64 file shorter than its ds64 size was accepted")
 	}
 	legacy := filepath.Join(dir, "legacy.wav")
-	os.WriteFile(legacy, append(wavHeader(1, 2), 7, 0, 8, 0), 0o600)
+	os.WriteFile(legacy, append(wavfile.PCMHeader(Rate, 1, 4), 7, 0, 8, 0), 0o600)
 	if sum, got, err := HashSeatWAV(legacy); err != nil || got != 2 || sum != HashPCM([]int16{7, 8}) {
 		t.Fatalf("legacy seat: %s, %d, %v", sum, got, err)
 	}
