@@ -197,17 +197,6 @@ func voice(n int, f0 float64, rng *rand.Rand) []int16 {
 
 func formant(f, c float64) float64 { d := (f - c) / 150; return math.Exp(-d * d) }
 
-// HashPCM is the SHA-256 (hex) of samples as signed 16-bit little-endian.
-func HashPCM(pcm []int16) string {
-	h := sha256.New()
-	b := make([]byte, 2*len(pcm))
-	for i, s := range pcm {
-		binary.LittleEndian.PutUint16(b[2*i:], uint16(s))
-	}
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 // HashSeatWAV streams a mono 16-bit WAV (an archived seat: plain WAV, or RF64 past 4 GiB) and
 // returns the SHA-256 of its PCM and its length in samples. The header is parsed by wavfile's
 // Decoder; the data chunk must fill the file exactly as the header says (its 32-bit size, or
