@@ -1,33 +1,17 @@
 package asr
 
 import (
-	"encoding/binary"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
 
 // EncodeWAV returns pcm as a canonical 16 kHz mono 16-bit WAV file (RIFF/WAVE PCM), the form
 // whisper.cpp's server and OpenAI-compatible servers accept.
 func EncodeWAV(pcm []int16) []byte {
-	data := 2 * len(pcm)
-	b := make([]byte, 44+data)
-	copy(b[0:], "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+data))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], 1)
-	binary.LittleEndian.PutUint32(b[24:], SampleRate)
-	binary.LittleEndian.PutUint32(b[28:], 2*SampleRate)
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(data))
-	for i, s := range pcm {
-		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(s))
-	}
-	return b
+	return wavfile.EncodePCM(SampleRate, 1, pcm)
 }
 
 // Float32 converts 16-bit PCM to the [-1, 1) floats whisper.cpp takes.

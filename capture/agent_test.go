@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -298,7 +299,7 @@ func TestAgentSpoolLimitAlarmsAndGap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slicesEqual(local.Channels[0], pcm[0]) {
+	if !slices.Equal(local.Channels[0], pcm[0]) {
 		t.Fatal("the local copy must keep all the audio, including what did not fit the spool")
 	}
 }

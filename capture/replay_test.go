@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -41,7 +42,7 @@ func TestReplayReadsAndSeeks(t *testing.T) {
 		}
 	}
 	for c := range got {
-		if !slicesEqual(got[c], pcm[c]) {
+		if !slices.Equal(got[c], pcm[c]) {
 			t.Fatalf("channel %d differs from the file", c)
 		}
 	}
@@ -101,18 +102,6 @@ func wavMP3() []byte {
 	b := wav8bit()
 	b[20] = 0x55
 	return b
-}
-
-func slicesEqual(a, b []int16) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func FuzzReplay(f *testing.F) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/atomicfile"
 )
 
 // The spool keeps every encoded frame on disk until the server acknowledges it, so neither a
@@ -503,7 +504,7 @@ func (s *Spool) newSegmentLocked(first uint64) (*segment, error) {
 		f.Close()
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	if err := syncDir(s.dir); err != nil {
+	if err := atomicfile.SyncDir(s.dir); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -672,7 +673,7 @@ func (s *Spool) saveStateLocked() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(s.dir, stateFile), b)
+	return atomicfile.WriteFile(filepath.Join(s.dir, stateFile), b, 0o600)
 }
 
 // privateDir makes dir and its missing parents 0700 and tightens dir itself to 0700 whatever
@@ -682,42 +683,6 @@ func privateDir(dir string) error {
 		return err
 	}
 	return os.Chmod(dir, 0o700)
-}
-
-func writeFileAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // samplesDur is the duration of n samples at 16 kHz.

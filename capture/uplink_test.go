@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func TestAgentWaitsForServerThatStartsLater(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, ss := srv.only()
-	if !slicesEqual(ss.pcm[0], pcm[0]) || len(ss.gaps) != 0 {
+	if !slices.Equal(ss.pcm[0], pcm[0]) || len(ss.gaps) != 0 {
 		t.Fatalf("server holds %d samples and %d gaps; want the whole 2 s source", len(ss.pcm[0]), len(ss.gaps))
 	}
 }

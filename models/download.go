@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/courtscribe/courtscribe/internal/ctxio"
 )
 
 // ErrNoHash is returned by Download for a model whose SHA-256 is not known, unless
@@ -178,7 +180,7 @@ func (d *transfer) resumeFrom(n int64) error {
 	if _, err := d.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	if _, err := io.Copy(d.hash, &ctxReader{d.ctx, io.LimitReader(d.f, n)}); err != nil {
+	if _, err := io.Copy(d.hash, ctxio.NewReader(d.ctx, io.LimitReader(d.f, n))); err != nil {
 		return err
 	}
 	d.done = n
@@ -312,19 +314,6 @@ func parseContentRange(s string) (start, size int64, ok bool) {
 	return start, size, true
 }
 
-// ctxReader stops a long read (hashing gigabytes) when the context ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // FileSHA256 returns the lower-case hex SHA-256 of the file at path.
 func FileSHA256(ctx context.Context, path string) (string, error) {
 	f, err := os.Open(path)
@@ -333,7 +322,7 @@ func FileSHA256(ctx context.Context, path string) (string, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, &ctxReader{ctx, f}); err != nil {
+	if _, err := io.Copy(h, ctxio.NewReader(ctx, f)); err != nil {
 		return "", fmt.Errorf("hashing %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

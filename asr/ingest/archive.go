@@ -17,6 +17,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/atomicfile"
 )
 
 // Archive layout inside the data directory (a contract other parts read):
@@ -225,7 +226,7 @@ func openStore(dir string, info HearingInfo) (st *seatStore, truncated int64, er
 		}
 	}
 	st.samples = minN
-	if err := syncDir(filepath.Join(dir, AudioDir)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Join(dir, AudioDir)); err != nil {
 		return nil, 0, err
 	}
 

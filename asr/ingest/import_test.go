@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // sliceSource is an ImportSource over PCM in memory that fails after failAt frames (0: never).
@@ -52,7 +54,7 @@ func TestImportArchivesLikeAnAgent(t *testing.T) {
 	r.rec.mu.Lock()
 	got, bad, closed := r.rec.audio["past-1"], r.rec.bad, r.rec.closed
 	r.rec.mu.Unlock()
-	if bad != "" || len(closed) != 1 || pcmHash(got[0]) != pcmHash(pcm[0]) || pcmHash(got[1]) != pcmHash(pcm[1]) {
+	if bad != "" || len(closed) != 1 || testrig.HashPCM(got[0]) != testrig.HashPCM(pcm[0]) || testrig.HashPCM(got[1]) != testrig.HashPCM(pcm[1]) {
 		t.Fatalf("listener: %q, closed %v, %d samples", bad, closed, len(got[0]))
 	}
 	_, err = r.srv.Import(context.Background(), ImportOptions{Courtroom: "room1", Hearing: "past-1", Seats: seats}, &sliceSource{pcm: pcm})

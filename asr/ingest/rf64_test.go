@@ -147,18 +147,4 @@ func TestLegacySeatFileRefusedAtWAVLimit(t *testing.T) {
 }
 
 // legacyHeader is the 44-byte header of an empty 16-bit mono WAV, as earlier versions wrote it.
-func legacyHeader(rate int) []byte {
-	b := make([]byte, wavfile.LegacyHeaderSize)
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], 36)
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], 1)
-	binary.LittleEndian.PutUint32(b[24:], uint32(rate))
-	binary.LittleEndian.PutUint32(b[28:], uint32(2*rate))
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	return b
-}
+func legacyHeader(rate int) []byte { return wavfile.PCMHeader(rate, 1, 0) }

@@ -2,9 +2,6 @@ package ingest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"log/slog"
 	"math/rand/v2"
 	"net/http/httptest"
@@ -20,6 +17,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 func TestMain(m *testing.M) {
@@ -109,16 +107,6 @@ func (r *rig) agent(session string, pcm [][]int16) *ingesttest.Agent {
 		Seats: fourSeats[:len(pcm)], PCM: pcm, FrameSamples: 1600, Window: 16}
 }
 
-func pcmHash(pcm []int16) string {
-	h := sha256.New()
-	b := make([]byte, 2*len(pcm))
-	for i, s := range pcm {
-		binary.LittleEndian.PutUint16(b[2*i:], uint16(s))
-	}
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 // checkArchive proves every seat WAV holds exactly want (sample-exact, via SHA-256 of PCM).
 func checkArchive(t *testing.T, dataDir, hearing string, seats []wire.Seat, want [][]int16) {
 	t.Helper()
@@ -131,7 +119,7 @@ func checkArchive(t *testing.T, dataDir, hearing string, seats []wire.Seat, want
 			t.Fatalf("seat %s: %d Hz %d channels", s.Name, a.SampleRate, len(a.Channels))
 		}
 		got := a.Channels[0]
-		if len(got) != len(want[i]) || pcmHash(got) != pcmHash(want[i]) {
+		if len(got) != len(want[i]) || testrig.HashPCM(got) != testrig.HashPCM(want[i]) {
 			first := -1
 			for k := 0; k < min(len(got), len(want[i])); k++ {
 				if got[k] != want[i][k] {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 func ctxT(t *testing.T, d time.Duration) context.Context {
@@ -88,7 +89,7 @@ func TestStreamCloseManifest(t *testing.T) {
 		t.Fatalf("listener: %s", bad)
 	}
 	for i := range want {
-		if pcmHash(got[i]) != pcmHash(want[i]) {
+		if testrig.HashPCM(got[i]) != testrig.HashPCM(want[i]) {
 			t.Fatalf("listener audio of seat %d differs", i)
 		}
 	}
@@ -561,7 +562,7 @@ func TestSlowListenerDoesNotDelayAcks(t *testing.T) {
 		t.Fatal(g.bad)
 	}
 	for i := range pcm {
-		if pcmHash(g.audio[a.Hearing][i]) != pcmHash(pcm[i]) {
+		if testrig.HashPCM(g.audio[a.Hearing][i]) != testrig.HashPCM(pcm[i]) {
 			t.Fatalf("listener audio of seat %d differs", i)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/atomicfile"
 )
 
 // TokenFile is the name of the agent token file inside the data directory.
@@ -188,48 +189,11 @@ func privateDir(dir string) error {
 	return os.Chmod(dir, 0o700)
 }
 
-// writeFileAtomic writes b to a temporary file beside path, fsyncs it, renames it over path and
-// fsyncs the directory, so readers see the old or the new content, never a torn file.
+// writeFileAtomic makes path's directory (0700) if it is missing and replaces path through
+// atomicfile: readers see the old or the new content, never a torn file.
 func writeFileAtomic(path string, b []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return atomicfile.WriteFile(path, b, perm)
 }

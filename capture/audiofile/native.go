@@ -122,7 +122,7 @@ func OpenNative(path string) (Native, error) {
 func Sniff(b []byte) string {
 	has := func(off int, s string) bool { return len(b) >= off+len(s) && string(b[off:off+len(s)]) == s }
 	switch {
-	case (has(0, "RIFF") || has(0, "RF64") || has(0, "BW64")) && has(8, "WAVE"):
+	case wavfile.IsWAV(b):
 		return "WAV"
 	case has(0, "RIFF") && has(8, "AVI "):
 		return "AVI video"

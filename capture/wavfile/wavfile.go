@@ -322,15 +322,7 @@ func header(hdr int64, rate int, samples int64) []byte {
 		}
 		p = 48
 	}
-	copy(h[p:], "fmt ")
-	binary.LittleEndian.PutUint32(h[p+4:], 16)
-	binary.LittleEndian.PutUint16(h[p+8:], 1)  // PCM
-	binary.LittleEndian.PutUint16(h[p+10:], 1) // mono
-	binary.LittleEndian.PutUint32(h[p+12:], uint32(rate))
-	binary.LittleEndian.PutUint32(h[p+16:], uint32(rate*2))
-	binary.LittleEndian.PutUint16(h[p+20:], 2)
-	binary.LittleEndian.PutUint16(h[p+22:], 16)
-	copy(h[p+24:], "data")
+	putFmtData(h, p, rate, 1)
 	if riff <= maxRIFF {
 		binary.LittleEndian.PutUint32(h[4:], uint32(riff))
 		binary.LittleEndian.PutUint32(h[p+28:], uint32(data))

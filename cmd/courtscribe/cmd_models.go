@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/courtscribe/courtscribe/models"
+	"github.com/courtscribe/courtscribe/transcript/backup"
 )
 
 func init() { addCommand(newModelsCmd) }
@@ -52,7 +53,7 @@ func newModelsCmd() *cobra.Command {
 				} else if _, err := os.Stat(filepath.Join(listDir, e.File()+".part")); err == nil {
 					have = "partial"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, humanBytes(e.Size), e.Weights, lang, sum, have)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, backup.Size(e.Size), e.Weights, lang, sum, have)
 			}
 			return tw.Flush()
 		},
@@ -147,18 +148,6 @@ func oneLine(err error) error {
 	return errors.New(strings.Join(strings.Fields(s), " "))
 }
 
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
 // progressBar draws download progress on a terminal (one line redrawn at most 5 times a
 // second) or, when the output is not a terminal, prints a line every 10 %.
 type progressBar struct {
@@ -207,14 +196,14 @@ func (p *progressBar) line(t time.Time) string {
 	const width = 30
 	rate := ""
 	if el := t.Sub(p.start).Seconds(); el > 0 {
-		rate = fmt.Sprintf(" %s/s", humanBytes(int64(float64(p.done)/el)))
+		rate = fmt.Sprintf(" %s/s", backup.Size(int64(float64(p.done)/el)))
 	}
 	if p.total <= 0 {
-		return fmt.Sprintf("%s %s%s", p.name, humanBytes(p.done), rate)
+		return fmt.Sprintf("%s %s%s", p.name, backup.Size(p.done), rate)
 	}
 	fill := int(p.done * width / p.total)
 	return fmt.Sprintf("%s [%s%s] %5.1f%% %s / %s%s", p.name, strings.Repeat("=", fill), strings.Repeat(" ", width-fill),
-		100*float64(p.done)/float64(p.total), humanBytes(p.done), humanBytes(p.total), rate)
+		100*float64(p.done)/float64(p.total), backup.Size(p.done), backup.Size(p.total), rate)
 }
 
 // finish ends the terminal line.

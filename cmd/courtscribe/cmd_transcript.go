@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/courtscribe/courtscribe/internal/atomicfile"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/export"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
@@ -250,7 +251,8 @@ func newTranscriptExportCmd() *cobra.Command {
 				_, err := io.Copy(cmd.OutOrStdout(), &buf)
 				return err
 			}
-			return writeFileAtomic(out, buf.Bytes())
+			// 0666 before the umask, like os.Create.
+			return atomicfile.WriteFile(out, buf.Bytes(), 0o666)
 		},
 	}
 	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
@@ -264,26 +266,6 @@ func newTranscriptExportCmd() *cobra.Command {
 	c.Flags().StringVar(&tz, "timezone", "", "print times in this IANA zone instead of the hearing's own (the zone the server kept with it)")
 	c.MarkFlagRequired("hearing")
 	return c
-}
-
-func writeFileAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 var errNoPassword = errors.New("no password given")

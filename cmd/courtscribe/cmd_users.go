@@ -84,6 +84,17 @@ func newUsersCmd() *cobra.Command {
 	open := func(cmd *cobra.Command) (*sqlite.Store, error) {
 		return openStore(cmd.Context(), db, data, sqlite.Options{Logger: newLogger(os.Stderr)})
 	}
+	// withStore runs run with the store open, and closes it after.
+	withStore := func(run func(cmd *cobra.Command, s *sqlite.Store) error) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, _ []string) error {
+			s, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			return run(cmd, s)
+		}
+	}
 
 	var name, role, display string
 	var pwStdin bool
@@ -128,12 +139,7 @@ func newUsersCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List users",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
 			us, err := s.ListUsers(cmd.Context())
 			if err != nil {
 				return err
@@ -155,7 +161,7 @@ func newUsersCmd() *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, dn, u.Role, st, u.CreatedAt.Format(time.RFC3339), key)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 
 	var pwName string
@@ -165,12 +171,7 @@ func newUsersCmd() *cobra.Command {
 		Short: "Set a user's password (a judge's old password is needed to re-encrypt the signing key)",
 		Long:  "From stdin: for judges the old password on the first line and the new one on the second; for others the new one.",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
 			u, err := s.GetUser(cmd.Context(), pwName)
 			if err != nil {
 				return err
@@ -191,7 +192,7 @@ func newUsersCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed\n", pwName)
 			return nil
-		},
+		}),
 	}
 	passwd.Flags().StringVar(&pwName, "name", "", "user name")
 	passwd.Flags().BoolVar(&pwStdin2, "password-stdin", false, "read passwords from stdin, one per line")
@@ -203,18 +204,13 @@ func newUsersCmd() *cobra.Command {
 			Use:   use,
 			Short: use + " a user",
 			Args:  cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				s, err := open(cmd)
-				if err != nil {
-					return err
-				}
-				defer s.Close()
+			RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
 				if err := s.SetDisabled(cmd.Context(), cliActor(), n, disabled); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "user %s %sd\n", n, use)
 				return nil
-			},
+			}),
 		}
 		c.Flags().StringVar(&n, "name", "", "user name")
 		c.MarkFlagRequired("name")
@@ -226,12 +222,7 @@ func newUsersCmd() *cobra.Command {
 		Use:   "pubkey",
 		Short: "Print a judge's public signing key (base64), for `transcript verify --pubkey`",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
 			u, err := s.GetUser(cmd.Context(), pkName)
 			if err != nil {
 				return err
@@ -241,7 +232,7 @@ func newUsersCmd() *cobra.Command {
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), transcript.EncodePublicKey(u.PublicKey))
 			return nil
-		},
+		}),
 	}
 	pubkey.Flags().StringVar(&pkName, "name", "", "user name of the judge")
 	pubkey.MarkFlagRequired("name")
@@ -251,18 +242,13 @@ func newUsersCmd() *cobra.Command {
 		Use:   "set-display-name",
 		Short: "Set the name a user is printed as in records, exports and headers (an admin's change, chained)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
 			if err := s.SetDisplayName(cmd.Context(), cliActor(), rnName, rnDisplay); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "user %s is printed as %q\n", rnName, rnDisplay)
 			return nil
-		},
+		}),
 	}
 	rename.Flags().StringVar(&rnName, "name", "", "user name")
 	rename.Flags().StringVar(&rnDisplay, "display-name", "", "the printed name")

@@ -12,6 +12,7 @@ import (
 	"github.com/courtscribe/courtscribe/capture/audiofile"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // igReadAll reads every 16 kHz seat channel of a Reader: what diarize, transcribe and import
@@ -61,7 +62,7 @@ func TestE2EAgentSeatFiles(t *testing.T) {
 	}
 	want := igReadAll(t, ref)
 	ref.Close()
-	if igHash(want[0]) != igHash(judge) {
+	if testrig.HashPCM(want[0]) != testrig.HashPCM(judge) {
 		t.Fatal("reference reader changed the 16 kHz judge file")
 	}
 	if len(want[1]) != len(judge) {
@@ -154,7 +155,7 @@ func TestSeatFilesDecoderSeek(t *testing.T) {
 	}
 	for _, at := range []int64{1, 12345, 47999} {
 		got := readFrom(at)
-		if igHash(got) != igHash(all[2*at:]) {
+		if testrig.HashPCM(got) != testrig.HashPCM(all[2*at:]) {
 			t.Fatalf("after seek to %d the frames differ", at)
 		}
 	}

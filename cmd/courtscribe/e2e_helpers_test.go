@@ -6,9 +6,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -25,6 +22,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 var (
@@ -186,15 +184,6 @@ func igPCM(seats, samples int, seed uint64) [][]int16 {
 	return out
 }
 
-func igHash(pcm []int16) string {
-	b := make([]byte, 2*len(pcm))
-	for i, s := range pcm {
-		binary.LittleEndian.PutUint16(b[2*i:], uint16(s))
-	}
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
-}
-
 // igReadSeat reads one archived seat WAV.
 func igReadSeat(t *testing.T, data, hearing, seat string) []int16 {
 	t.Helper()
@@ -213,9 +202,9 @@ func igCheckExact(t *testing.T, data, hearing string, seats []wire.Seat, want []
 	t.Helper()
 	for i, s := range seats {
 		got := igReadSeat(t, data, hearing, s.Name)
-		if len(got) != len(want[i]) || igHash(got) != igHash(want[i]) {
+		if len(got) != len(want[i]) || testrig.HashPCM(got) != testrig.HashPCM(want[i]) {
 			t.Fatalf("seat %s: archive %d samples (sha %s…), source %d samples (sha %s…)", s.Name,
-				len(got), igHash(got)[:12], len(want[i]), igHash(want[i])[:12])
+				len(got), testrig.HashPCM(got)[:12], len(want[i]), testrig.HashPCM(want[i])[:12])
 		}
 	}
 }

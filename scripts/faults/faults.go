@@ -89,7 +89,7 @@ func GenerateHearing(path string, seats int, samples int64, seed uint64, keep bo
 	}
 	defer f.Close()
 	bw := bufio.NewWriterSize(f, 1<<20)
-	if _, err := bw.Write(wavHeader(seats, samples)); err != nil {
+	if _, err := bw.Write(wavfile.PCMHeader(Rate, seats, samples*int64(seats)*2)); err != nil {
 		return nil, err
 	}
 	hs := make([]hash.Hash, seats)
@@ -196,36 +196,6 @@ func voice(n int, f0 float64, rng *rand.Rand) []int16 {
 }
 
 func formant(f, c float64) float64 { d := (f - c) / 150; return math.Exp(-d * d) }
-
-// wavHeader is a canonical 44-byte PCM header for seats channels of 16-bit audio at Rate.
-func wavHeader(channels int, samples int64) []byte {
-	data := uint32(min(samples*int64(channels)*2, math.MaxUint32-36))
-	b := make([]byte, 44)
-	copy(b[0:], "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], 36+data)
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], uint16(channels))
-	binary.LittleEndian.PutUint32(b[24:], Rate)
-	binary.LittleEndian.PutUint32(b[28:], uint32(Rate*2*channels))
-	binary.LittleEndian.PutUint16(b[32:], uint16(2*channels))
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], data)
-	return b
-}
-
-// HashPCM is the SHA-256 (hex) of samples as signed 16-bit little-endian.
-func HashPCM(pcm []int16) string {
-	h := sha256.New()
-	b := make([]byte, 2*len(pcm))
-	for i, s := range pcm {
-		binary.LittleEndian.PutUint16(b[2*i:], uint16(s))
-	}
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
-}
 
 // HashSeatWAV streams a mono 16-bit WAV (an archived seat: plain WAV, or RF64 past 4 GiB) and
 // returns the SHA-256 of its PCM and its length in samples. The header is parsed by wavfile's

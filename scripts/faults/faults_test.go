@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // TestGenerateHearingRoundTrip: the generated WAV reads back (go-audio, through
@@ -28,7 +29,7 @@ func TestGenerateHearingRoundTrip(t *testing.T) {
 		t.Fatalf("read back %d Hz, %d channels, %d samples", a.SampleRate, len(a.Channels), len(a.Channels[0]))
 	}
 	for s := range 3 {
-		if got := HashPCM(a.Channels[s]); got != h.Hashes[s] || got != HashPCM(h.PCM[s]) {
+		if got := testrig.HashPCM(a.Channels[s]); got != h.Hashes[s] || got != testrig.HashPCM(h.PCM[s]) {
 			t.Fatalf("seat %d: file hash %s, reported %s", s, got, h.Hashes[s])
 		}
 	}
@@ -75,7 +76,7 @@ func TestHashSeatWAV(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum, n, err := HashSeatWAV(path)
-	if err != nil || n != int64(len(pcm)) || sum != HashPCM(pcm) {
+	if err != nil || n != int64(len(pcm)) || sum != testrig.HashPCM(pcm) {
 		t.Fatalf("hash %s n %d err %v", sum, n, err)
 	}
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
@@ -158,8 +159,8 @@ func TestHashSeatWAVRF64(t *testing.T) {
 		t.Fatal("an RF64 file shorter than its ds64 size was accepted")
 	}
 	legacy := filepath.Join(dir, "legacy.wav")
-	os.WriteFile(legacy, append(wavHeader(1, 2), 7, 0, 8, 0), 0o600)
-	if sum, got, err := HashSeatWAV(legacy); err != nil || got != 2 || sum != HashPCM([]int16{7, 8}) {
+	os.WriteFile(legacy, append(wavfile.PCMHeader(Rate, 1, 4), 7, 0, 8, 0), 0o600)
+	if sum, got, err := HashSeatWAV(legacy); err != nil || got != 2 || sum != testrig.HashPCM([]int16{7, 8}) {
 		t.Fatalf("legacy seat: %s, %d, %v", sum, got, err)
 	}
 }

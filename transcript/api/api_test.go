@@ -199,7 +199,7 @@ func TestAudioRange(t *testing.T) {
 }
 
 func FuzzParseWAV(f *testing.F) {
-	f.Add(append(wavHeader(16000, 4), 1, 2, 3, 4))
+	f.Add(append(wavfile.PCMHeader(16000, 1, 4), 1, 2, 3, 4))
 	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEdata\xff\xff\xff\xff"))
 	// The archive's RF64 form (ds64 sizes, 32-bit sizes 0xFFFFFFFF), 16-bit mono, 2 samples.
 	f.Add([]byte("RF64\xff\xff\xff\xffWAVEds64\x1c\x00\x00\x00\x4c\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -37,24 +36,6 @@ func parseWAV(r io.ReaderAt, fileSize int64) (pcmLayout, error) {
 		return pcmLayout{}, fmt.Errorf("unsupported WAV (%s)", f)
 	}
 	return pcmLayout{rate: f.SampleRate, dataOff: d.DataOffset(), dataSize: d.Frames() * 2}, nil
-}
-
-// wavHeader is a canonical 44-byte header for n bytes of 16-bit mono PCM.
-func wavHeader(rate int, n int64) []byte {
-	b := make([]byte, 44)
-	copy(b[0:], "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+n))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], 1)
-	binary.LittleEndian.PutUint32(b[24:], uint32(rate))
-	binary.LittleEndian.PutUint32(b[28:], uint32(rate*2))
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(n))
-	return b
 }
 
 // maxHearingSeconds bounds start and end (a year of hearing time): sample offsets computed from
@@ -128,10 +109,10 @@ func (s *Server) audio(w http.ResponseWriter, r *http.Request) {
 	}
 	n := to - from
 	w.Header().Set("Content-Type", "audio/wav")
-	w.Header().Set("Content-Length", strconv.FormatInt(44+n, 10))
+	w.Header().Set("Content-Length", strconv.FormatInt(wavfile.PCMHeaderSize+n, 10))
 	w.Header().Set("Cache-Control", "private, max-age=60")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s-%.3f-%.3f.wav"`, h.ID, seat, start, end))
 	w.WriteHeader(http.StatusOK)
-	w.Write(wavHeader(l.rate, n))
+	w.Write(wavfile.PCMHeader(l.rate, 1, n))
 	io.Copy(w, io.NewSectionReader(f, l.dataOff+from, n))
 }

@@ -20,6 +20,7 @@ import (
 	"unicode"
 
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/atomicfile"
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -306,11 +307,7 @@ func (u *upload) save(dir string) error {
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(dir, "upload.json.tmp")
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, "upload.json"))
+	return atomicfile.WriteFile(filepath.Join(dir, "upload.json"), b, 0o600)
 }
 
 // view is a copy safe to encode (with u.mu held, or before u is shared).

@@ -37,6 +37,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/atomicfile"
 	"github.com/courtscribe/courtscribe/transcript"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
@@ -330,7 +331,7 @@ func Backup(ctx context.Context, cfg Config) (*Manifest, error) {
 		}
 	}
 	for d := range objDirs {
-		if err := syncDir(d); err != nil {
+		if err := atomicfile.SyncDir(d); err != nil {
 			return nil, err
 		}
 	}
@@ -339,17 +340,17 @@ func Backup(ctx context.Context, cfg Config) (*Manifest, error) {
 	}
 	m.TotalBytes += m.Database.Bytes
 	m.Finished = cfg.Clock().UTC()
-	if err := writeJSONAtomic(filepath.Join(partial, ManifestName), m, 0o640); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(partial, ManifestName), m, 0o640); err != nil {
 		return nil, err
 	}
 	final := filepath.Join(dest, SnapshotsDir, name)
 	if err := os.Rename(partial, final); err != nil {
 		return nil, err
 	}
-	if err := syncDir(filepath.Join(dest, SnapshotsDir)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Join(dest, SnapshotsDir)); err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(dest, LatestFile), []byte(name+"\n"), 0o640); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dest, LatestFile), []byte(name+"\n"), 0o640); err != nil {
 		return nil, err
 	}
 	cfg.Logger.Info("backup complete", "snapshot", name, "files", len(m.Files), "hearings", len(m.Hearings),

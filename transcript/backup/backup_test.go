@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -229,7 +230,7 @@ func TestBackupRestoreRoundTripAndIncremental(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !equalPCM(a.Channels[0], want) {
+		if !slices.Equal(a.Channels[0], want) {
 			t.Fatalf("%s: restored samples differ", key)
 		}
 	}
@@ -265,18 +266,6 @@ func TestBackupRestoreRoundTripAndIncremental(t *testing.T) {
 	if _, err := Restore(ctx, RestoreConfig{From: dest, DataDir: r.data, Logger: quiet}); err == nil {
 		t.Fatal("restore over a data directory in use was accepted")
 	}
-}
-
-func equalPCM(a, b []int16) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestBackupRefusesDestinationInsideData(t *testing.T) {
@@ -552,7 +541,7 @@ func TestBackupKeepsGoodCopies(t *testing.T) {
 	}
 	to, _ := restoreAndVerify(t, dest)
 	a, err := wavfile.ReadFile(filepath.Join(to, ingest.HearingsDir, "closed", ingest.AudioDir, "judge.wav"))
-	if err != nil || !equalPCM(a.Channels[0], r.pcm["closed/judge"]) {
+	if err != nil || !slices.Equal(a.Channels[0], r.pcm["closed/judge"]) {
 		t.Fatalf("restored judge.wav is not the original: %v", err)
 	}
 

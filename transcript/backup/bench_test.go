@@ -13,6 +13,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/atomicfile"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -159,7 +160,7 @@ func genCourtDay(t *testing.T, data string, rooms, minutes int) int64 {
 			man.Files = append(man.Files, ingest.ManifestFileEntry{Seat: seat, Path: "audio/" + seat + ".wav", SHA256: sum, Bytes: n,
 				Samples: int64(minutes) * 60 * 16000, DurationSeconds: float64(minutes * 60)})
 		}
-		if err := writeJSONAtomic(filepath.Join(dir, ingest.ManifestFile), man, 0o644); err != nil {
+		if err := atomicfile.WriteJSON(filepath.Join(dir, ingest.ManifestFile), man, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.CloseHearing(ctx, "clerk1", id, nil); err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/internal/atomicfile"
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -131,7 +132,7 @@ func Restore(ctx context.Context, cfg RestoreConfig) (*Manifest, error) {
 		}
 	}
 	for d := range dirs {
-		if err := syncDir(d); err != nil {
+		if err := atomicfile.SyncDir(d); err != nil {
 			return nil, err
 		}
 	}
@@ -312,7 +313,7 @@ func RestoreHearing(ctx context.Context, cfg RestoreConfig, hearing string) ([]R
 		if err := restoreFile(ObjectPath(cfg.From, f.SHA256), dst, f); err != nil {
 			return out, m.Snapshot, fmt.Errorf("restore: %s: %w", f.Path, err)
 		}
-		if err := syncDir(filepath.Dir(dst)); err != nil {
+		if err := atomicfile.SyncDir(filepath.Dir(dst)); err != nil {
 			return out, m.Snapshot, err
 		}
 		cfg.Logger.Info("restore: repaired from the backup", "file", f.Path, "snapshot", m.Snapshot)

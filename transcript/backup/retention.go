@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/internal/atomicfile"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -46,7 +47,7 @@ func RemoveArchive(dataDir, id string) error {
 	if err := os.Rename(dir, aside); err != nil {
 		return err
 	}
-	if err := syncDir(filepath.Dir(dir)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(dir)); err != nil {
 		return err
 	}
 	return os.RemoveAll(aside)

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/internal/atomicfile"
+	"github.com/courtscribe/courtscribe/internal/ctxio"
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -347,21 +349,9 @@ type throttle struct {
 
 func (t *throttle) reader(r io.Reader) io.Reader {
 	if t.rate <= 0 {
-		return &ctxReader{ctx: t.ctx, r: r}
+		return ctxio.NewReader(t.ctx, r)
 	}
 	return &throttledReader{t: t, r: r}
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 type throttledReader struct {
@@ -398,7 +388,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // WriteReport stores the report as DATA/scrub.json (atomically).
 func WriteReport(dataDir string, r *Report) error {
-	return writeJSONAtomic(filepath.Join(dataDir, ReportFile), r, 0o640)
+	return atomicfile.WriteJSON(filepath.Join(dataDir, ReportFile), r, 0o640)
 }
 
 // ReadReport reads DATA/scrub.json; a missing file is (nil, nil).
