@@ -35,6 +35,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("CopyRecord", func(t *testing.T) { testCopyRecord(t, newDB) })
 	t.Run("TwoWritersOneChain", func(t *testing.T) { testTwoWritersOneChain(t, newDB) })
 	t.Run("FanOut", func(t *testing.T) { testPostgresFanOut(t, newDB) })
+	t.Run("SharedSessions", func(t *testing.T) { testPostgresSharedSessions(t, newDB) })
 	t.Run("FanOutLatency", func(t *testing.T) { testPostgresFanOutLatency(t, newDB) })
 }
 
