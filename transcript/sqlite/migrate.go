@@ -144,6 +144,13 @@ CREATE TABLE login_buckets (
 );
 CREATE INDEX login_buckets_last ON login_buckets(last_ns);
 `},
+	{5, "ingest ownership leases: one replica writes a hearing's audio at a time", `
+CREATE TABLE ingest_leases (
+	hearing_id TEXT PRIMARY KEY,
+	owner      TEXT NOT NULL,        -- the replica that writes the hearing's audio
+	expires_ns INTEGER NOT NULL      -- Unix nanoseconds; another replica may take it after this
+);
+`},
 }
 
 // pgSchema translates a migration of the SQLite schema into PostgreSQL's: 64-bit integers,

@@ -36,6 +36,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("TwoWritersOneChain", func(t *testing.T) { testTwoWritersOneChain(t, newDB) })
 	t.Run("FanOut", func(t *testing.T) { testPostgresFanOut(t, newDB) })
 	t.Run("SharedSessions", func(t *testing.T) { testPostgresSharedSessions(t, newDB) })
+	t.Run("IngestLease", func(t *testing.T) { testIngestLease(t, newDB) })
 	t.Run("FanOutLatency", func(t *testing.T) { testPostgresFanOutLatency(t, newDB) })
 }
 

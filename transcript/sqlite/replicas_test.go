@@ -86,3 +86,38 @@ func testPostgresSharedSessions(t *testing.T, newDB backend) {
 		t.Fatal("a desk known through replica B is refused by replica A")
 	}
 }
+
+// testIngestLease: a hearing's lease goes to the first replica, is renewed by it, refused to
+// another while it runs, taken by the other once expired, and released only by its holder.
+func testIngestLease(t *testing.T, newDB backend) {
+	ctx := context.Background()
+	d := newDB(t)
+	a := d.open(t)
+	b := testDB{dir: t.TempDir(), url: d.url}.open(t)
+	l := must[Lease](t)(a.TakeLease(ctx, "h1", "replica-a", 300*time.Millisecond))
+	if l.Owner != "replica-a" {
+		t.Fatalf("first take: %+v", l)
+	}
+	if l := must[Lease](t)(b.TakeLease(ctx, "h1", "replica-b", time.Second)); l.Owner != "replica-a" {
+		t.Fatalf("a running lease was taken: %+v", l)
+	}
+	if l := must[Lease](t)(a.TakeLease(ctx, "h1", "replica-a", 300*time.Millisecond)); l.Owner != "replica-a" {
+		t.Fatalf("renewal: %+v", l)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if l := must[Lease](t)(b.TakeLease(ctx, "h1", "replica-b", time.Second)); l.Owner != "replica-b" {
+		t.Fatalf("an expired lease was not taken over: %+v", l)
+	}
+	if err := a.ReleaseLease(ctx, "h1", "replica-a"); err != nil {
+		t.Fatal(err)
+	}
+	if l := must[Lease](t)(a.TakeLease(ctx, "h1", "replica-a", time.Second)); l.Owner != "replica-b" {
+		t.Fatalf("a release by the old owner freed the new owner's lease: %+v", l)
+	}
+	if err := b.ReleaseLease(ctx, "h1", "replica-b"); err != nil {
+		t.Fatal(err)
+	}
+	if l := must[Lease](t)(a.TakeLease(ctx, "h1", "replica-a", time.Second)); l.Owner != "replica-a" {
+		t.Fatalf("a released lease was not free: %+v", l)
+	}
+}
