@@ -30,10 +30,10 @@ func TestScaleReplicas(t *testing.T) {
 	}
 	c := pgtest.StartWith(t, pgtest.Options{Durable: true})
 	for i, cfg := range []struct {
-		name   string
-		pg     bool
-		stores int
-	}{{"SQLite, one server", false, 1}, {"PostgreSQL, 1 replica", true, 1}, {"PostgreSQL, 2 replicas", true, 2}, {"PostgreSQL, 3 replicas", true, 3}} {
+		name, slug string
+		pg         bool
+		stores     int
+	}{{"SQLite, one server", "sqlite", false, 1}, {"PostgreSQL, 1 replica", "pg1", true, 1}, {"PostgreSQL, 2 replicas", "pg2", true, 2}, {"PostgreSQL, 3 replicas", "pg3", true, 3}} {
 		d := testDB{dir: t.TempDir()}
 		if cfg.pg {
 			d.url = c.CreateDB(t, fmt.Sprintf("scale_%d", i))
@@ -41,6 +41,8 @@ func TestScaleReplicas(t *testing.T) {
 		commit, fan := scaleRun(t, d, cfg.stores, edits)
 		t.Logf("%-24s edit commit p50 %6.1f ms p99 %6.1f ms | live fan-out p50 %6.1f ms p99 %6.1f ms (%d edits, %d deliveries)",
 			cfg.name, scalePct(commit, .5), scalePct(commit, .99), scalePct(fan, .5), scalePct(fan, .99), len(commit), len(fan))
+		fmt.Printf("BENCH config=%s commit_p50=%.1f commit_p99=%.1f fan_p50=%.1f fan_p99=%.1f edits=%d deliveries=%d\n", cfg.slug,
+			scalePct(commit, .5), scalePct(commit, .99), scalePct(fan, .5), scalePct(fan, .99), len(commit), len(fan))
 	}
 }
 
