@@ -60,7 +60,6 @@ type pgFeed struct {
 	last    map[string]int64 // hearing → last seq delivered to the listeners
 	startID int64            // events up to this id were committed before the feed started
 	maxID   int64            // highest event id delivered
-	hook    func(feedNote)   // tests: called after a remote notification was handled
 	stop    chan struct{}    // closes the listening goroutine
 	done    chan struct{}    // closed when it ended
 	ready   chan struct{}    // closed once LISTEN is in place the first time
@@ -219,9 +218,6 @@ func (f *pgFeed) listen() error {
 			if err := f.remote(ctx, h, seq); err != nil {
 				return err
 			}
-		}
-		if f.hook != nil {
-			f.hook(note)
 		}
 	}
 }
