@@ -6,7 +6,7 @@ BIN := bin/courtscribe
 PKGS := ./...
 FUZZTIME ?= 10000x
 
-.PHONY: all deps build test vet fmt-check unit device-test whisper-test fuzz-short run bench bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live bench-e2e bench-ui bench-backup soak fuzz clean
+.PHONY: all deps build test vet fmt-check unit device-test whisper-test fuzz-short run bench bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live bench-e2e bench-ui bench-backup bench-scale soak fuzz clean
 
 all: build
 
@@ -51,7 +51,7 @@ run: deps build
 bench: deps build
 	@scripts/bench.sh
 
-bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live bench-e2e bench-ui bench-backup: deps build
+bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live bench-e2e bench-ui bench-backup bench-scale: deps build
 	@scripts/bench.sh $(patsubst bench-%,%,$@)
 .PHONY: bench-audioin
 bench-audioin: deps build

@@ -25,6 +25,8 @@ const AgentPath = "/v1/agent"
 // UplinkConfig configures the connection to the server.
 type UplinkConfig struct {
 	// Server is ws://host:port or wss://host:port; AgentPath is added when it has no path.
+	// Several servers (replicas of one site), comma-separated, are tried in turn: when the
+	// connection fails or ends, the uplink moves on to the next.
 	Server string
 	Token  string
 	// Hello is sent on every connection (the session id stays the same across reconnects).
@@ -54,7 +56,8 @@ var errSessionDone = errors.New("session delivered")
 // acknowledged seq the server reports in Welcome.
 type Uplink struct {
 	cfg       UplinkConfig
-	url       string
+	urls      []string // the servers, tried in turn
+	cur       int      // index of the server in use; Run's goroutine only
 	spool     *Spool
 	log       *slog.Logger
 	text      chan []byte // alarms and other messages, in order
@@ -66,9 +69,19 @@ type Uplink struct {
 
 // NewUplink makes an uplink for the spool.
 func NewUplink(cfg UplinkConfig, spool *Spool) (*Uplink, error) {
-	u, err := AgentURL(cfg.Server)
-	if err != nil {
-		return nil, err
+	var urls []string
+	for _, srv := range strings.Split(cfg.Server, ",") {
+		if srv = strings.TrimSpace(srv); srv == "" {
+			continue
+		}
+		u, err := AgentURL(srv)
+		if err != nil {
+			return nil, err
+		}
+		urls = append(urls, u)
+	}
+	if len(urls) == 0 {
+		return nil, fmt.Errorf("no server address")
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 15 * time.Second
@@ -81,7 +94,7 @@ func NewUplink(cfg UplinkConfig, spool *Spool) (*Uplink, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Uplink{cfg: cfg, url: u, spool: spool, log: cfg.Logger, text: make(chan []byte, 64), levels: make(chan []byte, 1), hearing: cfg.Hello.Hearing}, nil
+	return &Uplink{cfg: cfg, urls: urls, spool: spool, log: cfg.Logger, text: make(chan []byte, 64), levels: make(chan []byte, 1), hearing: cfg.Hello.Hearing}, nil
 }
 
 // AgentURL turns --server into the agent endpoint's URL.
@@ -165,6 +178,20 @@ func (u *Uplink) Run(ctx context.Context) error {
 			backoff = u.cfg.MinBackoff
 			attempt = 1
 		}
+		var we *wire.Error
+		if errors.As(err, &we) && we.Code == wire.CodeNotOwner {
+			// Another replica holds the hearing until its lease runs out (seconds): ask often.
+			backoff = min(backoff, time.Second)
+		}
+		if len(u.urls) > 1 {
+			// The next server (a replica of the same site). Straight away after the first
+			// failure of a round; once every server failed, after the back-off.
+			u.cur = (u.cur + 1) % len(u.urls)
+			if welcomed || attempt%len(u.urls) != 0 {
+				u.log.Info("uplink: trying the next server", "server", u.urls[u.cur], "err", err)
+				continue
+			}
+		}
 		d := jitter(backoff)
 		lvl := slog.LevelWarn
 		if attempt > 1 && attempt%10 != 0 {
@@ -199,15 +226,16 @@ func (u *Uplink) connect(ctx context.Context) (bool, error) {
 	hdr := http.Header{}
 	hdr.Set("Authorization", "Bearer "+u.cfg.Token)
 	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment, TLSClientConfig: u.cfg.TLS}
-	conn, resp, err := dialer.DialContext(ctx, u.url, hdr)
+	addr := u.urls[u.cur]
+	conn, resp, err := dialer.DialContext(ctx, addr, hdr)
 	if err != nil {
 		if resp != nil {
 			if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 				return false, &PermanentError{fmt.Errorf("server refused the token for courtroom %s (HTTP %d)", u.cfg.Hello.Courtroom, resp.StatusCode)}
 			}
-			return false, fmt.Errorf("dial %s: %w (HTTP %d)", u.url, err, resp.StatusCode)
+			return false, fmt.Errorf("dial %s: %w (HTTP %d)", addr, err, resp.StatusCode)
 		}
-		return false, fmt.Errorf("dial %s: %w", u.url, err)
+		return false, fmt.Errorf("dial %s: %w", addr, err)
 	}
 	defer conn.Close()
 	conn.SetReadLimit(1 << 20)
@@ -248,7 +276,7 @@ func (u *Uplink) connect(ctx context.Context) (bool, error) {
 	if err := u.spool.Ack(welcome.LastSeq); err != nil {
 		return true, &PermanentError{fmt.Errorf("server holds frames this agent never spooled: %w", err)}
 	}
-	u.log.Info("uplink: connected", "server", u.url, "hearing", welcome.Hearing, "session", hello.Session,
+	u.log.Info("uplink: connected", "server", addr, "hearing", welcome.Hearing, "session", hello.Session,
 		"server_last_seq", welcome.LastSeq, "next_sample", welcome.NextSample, "unacked_frames", u.spool.Unacked())
 
 	readErr := make(chan error, 1)

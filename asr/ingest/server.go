@@ -104,6 +104,8 @@ type Admission interface {
 var (
 	ErrForeignHearing = errors.New("hearing belongs to another courtroom")
 	ErrNotRecording   = errors.New("hearing does not take audio")
+	// ErrNotOwner: another server replica holds the hearing's ingest lease (the error names it).
+	ErrNotOwner = errors.New("another server replica records this hearing")
 )
 
 // Gap and disk defaults (Config).
@@ -363,6 +365,26 @@ func (s *Server) unload(h *hearing) {
 	h.log.Debug("hearing files closed after the session ended")
 }
 
+// Unload closes the files of an open hearing that has no agent connected (written and synced
+// first), so that its next hello reopens it from the archive. Replicas sharing the archive call
+// it when they stop owning a hearing: another replica may append to its files meanwhile. It
+// reports whether the hearing was open and idle.
+func (s *Server) Unload(id string) bool {
+	s.mu.Lock()
+	h := s.hearings[id]
+	s.mu.Unlock()
+	if h == nil {
+		return false
+	}
+	h.mu.Lock()
+	idle := h.owner == nil && !h.closed && !h.unloading
+	h.mu.Unlock()
+	if idle {
+		s.unload(h)
+	}
+	return idle
+}
+
 // CloseHearing finalizes a hearing's audio: it disconnects its agent (hearing_closed), writes
 // and fsyncs what is queued, closes the files and writes manifest.json. Closing a closed
 // hearing returns its manifest.
@@ -565,6 +587,8 @@ func (s *Server) admit(ctx context.Context, courtroom, id string) *wire.Error {
 		return helloError(wire.CodeUnauthorized, "courtroom %s may not record hearing %s: %v", courtroom, id, err)
 	case errors.Is(err, ErrNotRecording):
 		return helloError(wire.CodeClosed, "hearing %s takes no audio: %v", id, err)
+	case errors.Is(err, ErrNotOwner):
+		return helloError(wire.CodeNotOwner, "%v", err)
 	default:
 		s.log.Error("cannot check the hearing in the record", "hearing", id, "err", err)
 		return helloError(wire.CodeStorage, "cannot check hearing %s in the record", id)

@@ -341,6 +341,9 @@ const (
 	CodeStorage      = "storage_error"
 	CodeClosed       = "hearing_closed"
 	CodeBusy         = "session_busy"
+	// CodeNotOwner: another server replica writes this hearing's audio (its ingest lease runs);
+	// the message names it. The agent tries its next --server, or this one again later.
+	CodeNotOwner = "not_owner"
 )
 
 // Error is the server's explanation before it closes the connection.

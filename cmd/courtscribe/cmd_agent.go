@@ -127,7 +127,7 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&server, "server", "ws://127.0.0.1:8080", "server address (ws://HOST:PORT or wss://; the agent dials "+capture.AgentPath+")")
+	f.StringVar(&server, "server", "ws://127.0.0.1:8080", "server address (ws://HOST:PORT or wss://; the agent dials "+capture.AgentPath+"); several replicas of one site comma-separated, tried in turn when one fails")
 	f.StringVar(&token, "token", "", "agent token of the courtroom (courtscribe tokens add); visible in ps: prefer --token-file or $"+TokenEnv)
 	f.StringVar(&tokenFile, "token-file", "", "file (mode 0600) whose first line is the agent token")
 	f.StringVar(&courtroom, "courtroom", "", "courtroom name (required)")

@@ -65,6 +65,7 @@ func init() {
 		if err != nil {
 			return err
 		}
+		replicaRecord = rec // server_replica.go: ingest leases on PostgreSQL
 		cfg.Listener = rec.stream
 		cfg.Admission = rec.stream // an agent records only its own courtroom's open hearings
 		cfg.ReadyInfo = rec.readyInfo

@@ -147,6 +147,12 @@ func New(cfg Config, store transcript.Store, status StatusSource, log *slog.Logg
 	}
 	s.limiter = auth.NewLimiter(burst, every, cfg.Clock)
 	s.logins = auth.NewLoginGuard(auth.Config{LoginBurst: burst, LoginEvery: every}, cfg.Clock)
+	if p, ok := store.(interface{ LoginBuckets() auth.Buckets }); ok {
+		if b := p.LoginBuckets(); b != nil {
+			// Replicas on one database count sign-in failures together (PostgreSQL).
+			s.logins.Share(b, log.With("part", "logins"))
+		}
+	}
 	if p, ok := store.(auth.Persister); ok {
 		// Sessions kept by the store survive a restart: the clerk is not signed out mid-hearing.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

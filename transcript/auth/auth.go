@@ -96,6 +96,13 @@ type SessionToucher interface {
 	TouchSession(ctx context.Context, tokenHash string, seen time.Time) error
 }
 
+// SessionLoader is a Persister that can read one kept session by its TokenHash. Replicas of a
+// server share one store: a session created on one is found on another at its first request
+// there (Get looks it up when it is not in memory).
+type SessionLoader interface {
+	LoadSession(ctx context.Context, tokenHash string) (StoredSession, bool, error)
+}
+
 // SeenEvery is how stale a persisted session's last-use time may get: a session in use is
 // written back at most this often, so restored sessions expire at most this much late.
 const SeenEvery = time.Minute
@@ -261,8 +268,12 @@ func (m *Manager) Get(r *http.Request) (Session, error) {
 	m.mu.Lock()
 	s, ok := m.byTok[hash]
 	if !ok {
+		store := m.store
 		m.mu.Unlock()
-		return Session{}, ErrNoSession
+		if s = m.loadShared(r.Context(), store, hash, now); s == nil {
+			return Session{}, ErrNoSession
+		}
+		m.mu.Lock()
 	}
 	if m.expired(s, now) {
 		delete(m.byTok, hash)
@@ -292,6 +303,36 @@ func (m *Manager) Get(r *http.Request) (Session, error) {
 		}
 	}
 	return out, nil
+}
+
+// loadShared looks a session up in the store (another replica created it) and keeps it in
+// memory from then on; nil when the store has none (or cannot say) or it expired.
+func (m *Manager) loadShared(ctx context.Context, store Persister, hash string, now time.Time) *Session {
+	l, ok := store.(SessionLoader)
+	if !ok {
+		return nil
+	}
+	st, found, err := l.LoadSession(ctx, hash)
+	if err != nil {
+		m.log.Warn("auth: looking a session up in the store", "err", err)
+		return nil
+	}
+	if !found {
+		return nil
+	}
+	s := &Session{CSRF: st.CSRF, UserID: st.UserID, Name: st.Name, Role: st.Role, Created: st.Created, Seen: st.Seen, saved: st.Seen}
+	if m.expired(s, now) {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cur, ok := m.byTok[hash]; ok {
+		return cur // loaded meanwhile by another request
+	}
+	m.gen++
+	s.gen = m.gen
+	m.byTok[hash] = s
+	return s
 }
 
 // RequestHash is the TokenHash of the request's session cookie, or "" without one.

@@ -1,9 +1,28 @@
 package auth
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
+
+// Bucket is one token bucket as a Buckets store keeps it. Found is false for a key the store
+// had no row for (fn then sees a full bucket's defaults: Tokens and Last as given).
+type Bucket struct {
+	Key    string
+	Tokens float64
+	Last   time.Time
+	Found  bool
+}
+
+// Buckets keeps token buckets outside the process, in a database that replicas of the server
+// share, so that sign-in failures count across replicas. UpdateBuckets reads the buckets of
+// keys, lets fn change them, and stores them, atomically with respect to every other
+// UpdateBuckets on the same database (another replica's included).
+type Buckets interface {
+	UpdateBuckets(ctx context.Context, keys []string, fn func(b []Bucket)) error
+}
 
 // Limiter is a token bucket per key (client address, user name): Burst attempts at once, then
 // one per Every. It bounds password guessing at the login form. Safe for concurrent use.
@@ -13,6 +32,58 @@ type Limiter struct {
 	now   func() time.Time
 	mu    sync.Mutex
 	keys  map[string]*bucket
+
+	shared Buckets // when set, the buckets live there (see Share); keys are prefixed
+	prefix string
+	log    *slog.Logger
+}
+
+// Share keeps the limiter's buckets in b under keys prefixed with prefix. When b fails (the
+// database is unreachable) the limiter falls back to its in-memory buckets.
+func (l *Limiter) Share(b Buckets, prefix string, log *slog.Logger) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	l.mu.Lock()
+	l.shared, l.prefix, l.log = b, prefix, log
+	l.mu.Unlock()
+}
+
+// sharedUpdate runs fn on the shared buckets of keys (filled up to now); false when there are
+// none or the store failed.
+func (l *Limiter) sharedUpdate(keys []string, fn func(bs []*bucket)) bool {
+	l.mu.Lock()
+	sh, prefix, log := l.shared, l.prefix, l.log
+	l.mu.Unlock()
+	if sh == nil {
+		return false
+	}
+	now := l.now()
+	pk := make([]string, len(keys))
+	for i, k := range keys {
+		pk[i] = prefix + k
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := sh.UpdateBuckets(ctx, pk, func(stored []Bucket) {
+		bs := make([]*bucket, len(stored))
+		for i := range stored {
+			b := &bucket{tokens: l.burst, last: now}
+			if stored[i].Found {
+				b = &bucket{tokens: stored[i].Tokens, last: stored[i].Last}
+			}
+			bs[i] = b
+		}
+		fn(bs)
+		for i, b := range bs {
+			stored[i].Tokens, stored[i].Last = b.tokens, b.last
+		}
+	})
+	if err != nil {
+		log.Warn("auth: shared sign-in limits unavailable; counting in this process", "err", err)
+		return false
+	}
+	return true
 }
 
 type bucket struct {
@@ -37,11 +108,15 @@ func NewLimiter(burst int, every time.Duration, now func() time.Time) *Limiter {
 // Allow takes one token from every key's bucket; it reports false (and takes nothing) when any
 // of them is empty, with the time after which a retry may succeed.
 func (l *Limiter) Allow(keys ...string) (bool, time.Duration) {
+	var ok bool
+	var wait time.Duration
+	if l.sharedUpdate(keys, func(bs []*bucket) { ok, wait = l.allow(bs, l.now()) }) {
+		return ok, wait
+	}
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.gcLocked(now)
-	var wait time.Duration
 	bs := make([]*bucket, 0, len(keys))
 	for _, k := range keys {
 		b, ok := l.keys[k]
@@ -49,6 +124,15 @@ func (l *Limiter) Allow(keys ...string) (bool, time.Duration) {
 			b = &bucket{tokens: l.burst, last: now}
 			l.keys[k] = b
 		}
+		bs = append(bs, b)
+	}
+	return l.allow(bs, now)
+}
+
+// allow is Allow on the given buckets.
+func (l *Limiter) allow(bs []*bucket, now time.Time) (bool, time.Duration) {
+	var wait time.Duration
+	for _, b := range bs {
 		t := l.fill(b, now)
 		b.tokens, b.last = t, now
 		if t < 1 {
@@ -57,7 +141,6 @@ func (l *Limiter) Allow(keys ...string) (bool, time.Duration) {
 				wait = w
 			}
 		}
-		bs = append(bs, b)
 	}
 	if wait > 0 {
 		return false, wait
@@ -70,10 +153,20 @@ func (l *Limiter) Allow(keys ...string) (bool, time.Duration) {
 
 // Check reports whether every key's bucket holds a token, without taking any.
 func (l *Limiter) Check(keys ...string) (bool, time.Duration) {
+	var wait time.Duration
+	if l.sharedUpdate(keys, func(bs []*bucket) {
+		now := l.now()
+		for _, b := range bs {
+			if t := l.fill(b, now); t < 1 {
+				wait = max(wait, time.Duration((1-t)*float64(l.every)))
+			}
+		}
+	}) {
+		return wait == 0, wait
+	}
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var wait time.Duration
 	for _, k := range keys {
 		b, ok := l.keys[k]
 		if !ok {
@@ -89,6 +182,14 @@ func (l *Limiter) Check(keys ...string) (bool, time.Duration) {
 // Take takes one token from every key's bucket (down to zero), allowed or not: a failure
 // that already happened is counted.
 func (l *Limiter) Take(keys ...string) {
+	if l.sharedUpdate(keys, func(bs []*bucket) {
+		now := l.now()
+		for _, b := range bs {
+			b.tokens, b.last = max(l.fill(b, now)-1, 0), now
+		}
+	}) {
+		return
+	}
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -130,6 +231,47 @@ type LoginGuard struct {
 	now                   func() time.Time
 	mu                    sync.Mutex
 	known                 map[string]time.Time // source + "\x00" + user → last successful sign-in
+	shared                Buckets              // known desks shared by replicas (see Share)
+	log                   *slog.Logger
+}
+
+// Share keeps the guard's buckets and known desks in b, a database the server's replicas
+// share, so that failures count across replicas and a desk known to one is known to all.
+func (g *LoginGuard) Share(b Buckets, log *slog.Logger) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	g.source.Share(b, "login-source\x00", log)
+	g.pair.Share(b, "login-pair\x00", log)
+	g.account.Share(b, "login-account\x00", log)
+	g.mu.Lock()
+	g.shared, g.log = b, log
+	g.mu.Unlock()
+}
+
+// sharedDesk reads (set false) or records (set true) a known desk in the shared buckets; ok
+// false when there are none or they failed.
+func (g *LoginGuard) sharedDesk(key string, set bool) (known, ok bool) {
+	g.mu.Lock()
+	sh, log := g.shared, g.log
+	g.mu.Unlock()
+	if sh == nil {
+		return false, false
+	}
+	now := g.now()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := sh.UpdateBuckets(ctx, []string{"login-desk\x00" + key}, func(bs []Bucket) {
+		known = bs[0].Found && now.Sub(bs[0].Last) <= knownFor
+		if set {
+			bs[0].Last = now
+		}
+	})
+	if err != nil {
+		log.Warn("auth: shared known desks unavailable; using this process's", "err", err)
+		return false, false
+	}
+	return known, true
 }
 
 // knownFor is how long a successful sign-in makes its source a known desk for that user.
@@ -179,6 +321,7 @@ func (g *LoginGuard) Failed(source, user string) {
 
 // Succeeded makes source a known desk for user.
 func (g *LoginGuard) Succeeded(source, user string) {
+	g.sharedDesk(source+"\x00"+user, true) // and in memory, should the store fail later
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -193,6 +336,9 @@ func (g *LoginGuard) Succeeded(source, user string) {
 }
 
 func (g *LoginGuard) knownDesk(source, user string) bool {
+	if known, ok := g.sharedDesk(source+"\x00"+user, false); ok {
+		return known
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	at, ok := g.known[source+"\x00"+user]

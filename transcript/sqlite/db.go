@@ -78,6 +78,13 @@ type Store struct {
 	lmu       sync.Mutex
 	listeners map[int]func(transcript.Event)
 	nextL     int
+
+	// PostgreSQL: the live feed across replicas (pgfeed.go).
+	pgURL    string
+	origin   string // this store's id in the feed's notifications
+	feedOnce sync.Once
+	feedMu   sync.Mutex
+	feed     *pgFeed
 }
 
 var _ transcript.Store = (*Store)(nil)
@@ -162,6 +169,7 @@ func newStore(wdb, rdbPool *sql.DB, d dialect, opt Options, argon transcript.Arg
 func (s *Store) Close() error {
 	var err error
 	s.closed.Do(func() {
+		s.stopFeed()
 		close(s.stop)
 		<-s.done
 		for _, st := range s.stmts {
@@ -174,8 +182,13 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Subscribe registers a listener for committed events.
+// Subscribe registers a listener for committed events. On PostgreSQL the listener also gets
+// the events other stores on the database (replicas) commit, each hearing's in chain order
+// (see pgfeed.go).
 func (s *Store) Subscribe(l func(transcript.Event)) (cancel func()) {
+	if s.dl.pg && s.pgURL != "" {
+		s.startFeed()
+	}
 	s.lmu.Lock()
 	id := s.nextL
 	s.nextL++
@@ -189,6 +202,21 @@ func (s *Store) Subscribe(l func(transcript.Event)) (cancel func()) {
 }
 
 func (s *Store) notify(evs []transcript.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	s.feedMu.Lock()
+	f := s.feed
+	s.feedMu.Unlock()
+	if f != nil {
+		f.local(evs)
+		return
+	}
+	s.callListeners(evs)
+}
+
+// callListeners hands committed events to the listeners, in order.
+func (s *Store) callListeners(evs []transcript.Event) {
 	if len(evs) == 0 {
 		return
 	}
@@ -351,6 +379,13 @@ func (s *Store) commit(batch []*writeReq) {
 			return
 		}
 		events = append(events, t.events...)
+	}
+	if s.dl.pg && len(events) > 0 {
+		if err := s.feedNotify(ctx, sqlTx, events); err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("transcript: notify: %w", err))
+			return
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		fail(fmt.Errorf("transcript: commit: %w", err))

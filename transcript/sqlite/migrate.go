@@ -136,6 +136,21 @@ ALTER TABLE corrections ADD COLUMN request_file BLOB;                  -- the re
 ALTER TABLE versions ADD COLUMN cosignatures TEXT NOT NULL DEFAULT '';  -- JSON array of the panel's and clerk's further signatures
 ALTER TABLE versions ADD COLUMN reviews TEXT NOT NULL DEFAULT '';       -- JSON array of the parties' reviews of the version
 `},
+	{4, "sign-in limits shared by replicas", `
+CREATE TABLE login_buckets (
+	key     TEXT PRIMARY KEY,    -- SHA-256 of limiter and key: source address, source and user, user, known desk
+	tokens  REAL NOT NULL,
+	last_ns INTEGER NOT NULL     -- Unix nanoseconds of the bucket's last update
+);
+CREATE INDEX login_buckets_last ON login_buckets(last_ns);
+`},
+	{5, "ingest ownership leases: one replica writes a hearing's audio at a time", `
+CREATE TABLE ingest_leases (
+	hearing_id TEXT PRIMARY KEY,
+	owner      TEXT NOT NULL,        -- the replica that writes the hearing's audio
+	expires_ns INTEGER NOT NULL      -- Unix nanoseconds; another replica may take it after this
+);
+`},
 }
 
 // pgSchema translates a migration of the SQLite schema into PostgreSQL's: 64-bit integers,

@@ -80,7 +80,9 @@ func OpenPostgres(ctx context.Context, url string, opt Options) (*Store, error) 
 	}
 	rdb.SetMaxOpenConns(8)
 	if opt.DataDir == "" {
-		return newStore(wdb, rdb, dl, opt, argon), nil
+		s := newStore(wdb, rdb, dl, opt, argon)
+		s.pgURL, s.origin = url, newFeedOrigin()
+		return s, nil
 	}
 	heads, err := pgHeadDir(ctx, wdb, opt.DataDir)
 	if err != nil {
@@ -90,6 +92,7 @@ func OpenPostgres(ctx context.Context, url string, opt Options) (*Store, error) 
 	}
 	s := newStore(wdb, rdb, dl, opt, argon)
 	s.headDir = heads
+	s.pgURL, s.origin = url, newFeedOrigin()
 	return s, nil
 }
 

@@ -34,6 +34,10 @@ func TestPostgres(t *testing.T) {
 	t.Run("ConnectionLoss", func(t *testing.T) { testPostgresConnectionLoss(t, newDB) })
 	t.Run("CopyRecord", func(t *testing.T) { testCopyRecord(t, newDB) })
 	t.Run("TwoWritersOneChain", func(t *testing.T) { testTwoWritersOneChain(t, newDB) })
+	t.Run("FanOut", func(t *testing.T) { testPostgresFanOut(t, newDB) })
+	t.Run("SharedSessions", func(t *testing.T) { testPostgresSharedSessions(t, newDB) })
+	t.Run("IngestLease", func(t *testing.T) { testIngestLease(t, newDB) })
+	t.Run("FanOutLatency", func(t *testing.T) { testPostgresFanOutLatency(t, newDB) })
 }
 
 func TestRebind(t *testing.T) {

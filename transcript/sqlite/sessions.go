@@ -65,9 +65,24 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 	})
 }
 
+var _ auth.SessionLoader = (*Store)(nil)
+
+// LoadSession implements auth.SessionLoader: replicas find the sessions other replicas created.
+func (s *Store) LoadSession(ctx context.Context, hash string) (auth.StoredSession, bool, error) {
+	all, err := s.loadSessions(ctx, ` WHERE token_sha256=?`, hash)
+	if err != nil || len(all) == 0 {
+		return auth.StoredSession{}, false, err
+	}
+	return all[0], true, nil
+}
+
 // LoadSessions implements auth.Persister.
 func (s *Store) LoadSessions(ctx context.Context) ([]auth.StoredSession, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT token_sha256, csrf, user_id, name, role, created_at, seen_at FROM sessions`)
+	return s.loadSessions(ctx, "")
+}
+
+func (s *Store) loadSessions(ctx context.Context, where string, args ...any) ([]auth.StoredSession, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT token_sha256, csrf, user_id, name, role, created_at, seen_at FROM sessions`+where, args...)
 	if err != nil {
 		return nil, err
 	}

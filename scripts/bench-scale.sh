@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# make bench-scale: a central site against one courthouse server (issue 15). Writes
+# docs/bench-scale.md.
+#
+# Section 1 (transcript/sqlite TestScaleReplicas): 100 hearings, 20 clerks editing (EDITS edits
+# each, every edit waiting for its commit), 200 viewers following through live hubs; SQLite (one
+# store) against PostgreSQL (private cluster on loopback, fsync on) with 1, 2 and 3 store
+# replicas, clerks and viewers spread over them. Edit commit p50/p99 and live fan-out p50/p99
+# (edit call → the viewer's hub hands the event out, on any replica).
+# Section 2 (cmd/courtscribe TestReplicasIngestFailover): two server replicas sharing the
+# archive, the real agent with both URLs, replica A killed with SIGKILL mid-hearing: failover
+# time and samples lost.
+#
+#   EDITS=50 scripts/bench-scale.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/bench_lib.sh
+EDITS=${EDITS:-50}
+OUT=docs/bench-scale.md
+mkdir -p bin docs
+host="$(nproc) CPU cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start, $(go version | awk '{print $3}')"
+
+go test -c -o bin/transcript-sqlite.test ./transcript/sqlite
+raw=$(mktemp)
+trap 'rm -f "$raw"' EXIT
+(cd transcript/sqlite && COURTSCRIBE_BENCH_SCALE=$EDITS ../../bin/transcript-sqlite.test -test.run '^TestScaleReplicas$' -test.count=1) | grep '^BENCH ' >"$raw"
+field() { grep "config=$1 " "$raw" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
+table="| configuration | edit commit p50 (ms) | edit commit p99 (ms) | live fan-out p50 (ms) | live fan-out p99 (ms) |
+|---|---|---|---|---|"
+for c in sqlite pg1 pg2 pg3; do
+  case $c in sqlite) l="SQLite, one server (baseline)" ;; pg1) l="PostgreSQL, 1 replica" ;; pg2) l="PostgreSQL, 2 replicas" ;; pg3) l="PostgreSQL, 3 replicas" ;; esac
+  table+="
+| $l | $(field $c commit_p50) | $(field $c commit_p99) | $(field $c fan_p50) | $(field $c fan_p99) |"
+done
+
+fo=$(go test -count=1 -v -run '^TestReplicasIngestFailover$' ./cmd/courtscribe 2>&1 | grep 'killed mid-hearing' || true)
+failover=$(sed -n 's/.*replica B \([0-9.]*\)\(m\?s\) later.*/\1 \2/p' <<<"$fo" | awk '{print ($2=="ms") ? $1/1000 : $1}')
+lost=n/a
+grep -q '0 samples lost' <<<"$fo" && lost=0
+
+{
+  echo "# Scale: PostgreSQL replicas against one SQLite server"
+  echo
+  echo "\`make bench-scale\` on $(date -u +%Y-%m-%d), $host. 100 hearings, 20 clerks × $EDITS edits, 200 viewers."
+  echo
+  echo "$table"
+  echo
+  echo "Replica killed with SIGKILL mid-hearing (--ingest-lease 2s): agent on the other replica after ${failover:-n/a} s; samples lost: $lost."
+} >"$OUT"
+bench_summary "$OUT" \
+  "edit commit p99, PostgreSQL 2 replicas (ms)|$(field pg2 commit_p99)|—|SQLite $(field sqlite commit_p99)|n/a" \
+  "live fan-out p99, PostgreSQL 2 replicas (ms)|$(field pg2 fan_p99)|—|SQLite $(field sqlite fan_p99)|n/a" \
+  "live fan-out p99, PostgreSQL 3 replicas (ms)|$(field pg3 fan_p99)|—|SQLite $(field sqlite fan_p99)|n/a" \
+  "replica failover, agent reconnected (s)|${failover:-n/a}|≤ lease + 1 s (3)||$(bench_le "${failover:-n/a}" 3)" \
+  "samples lost in a replica failover|$lost|0||$(bench_le "$lost" 0)"
+cat "$OUT"
