@@ -445,6 +445,17 @@ func TestJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#f-clerk"), "zhaoliu"),
 		chromedp.SendKeys(chromedp.CSS("#f-vocabulary"), "违约金"),
 	)
+	// A new hearing is 独任 by default: its judge seat and presiding field say 审判员; a panel
+	// makes the judge seat 审判长, and back.
+	var roles []string
+	e.eval(`[document.querySelector("label[for=f-presiding]").textContent, document.querySelector("#seatTable .s-role").value]`, &roles)
+	if len(roles) != 2 || (roles[0] != "审判员" && roles[0] != "Judge") || roles[1] != "审判员" {
+		t.Fatalf("a new single-judge hearing's presiding label and judge seat: %q", roles)
+	}
+	e.run(chromedp.Click(chromedp.CSS("#f-panel")))
+	e.wait(`document.querySelector("#seatTable .s-role").value === "审判长" && ["审判长", "Presiding judge"].includes(document.querySelector("label[for=f-presiding]").textContent)`)
+	e.run(chromedp.Click(chromedp.CSS("#f-single")))
+	e.wait(`document.querySelector("#seatTable .s-role").value === "审判员" && ["审判员", "Judge"].includes(document.querySelector("label[for=f-presiding]").textContent)`)
 	e.eval(`(function(){const i=document.querySelectorAll("#seatTable .s-person");i[0].value="张三";i[1].value="李四";i[2].value="李某";return true})()`, nil)
 	e.shot("02-create-hearing")
 	e.run(chromedp.Click(chromedp.CSS("#hf button[type=submit]")))

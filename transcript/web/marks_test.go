@@ -172,6 +172,23 @@ func TestClerkMarksUSTranscript(t *testing.T) {
 	if strings.Contains(txt, "Q.  Objection") || strings.Contains(txt, "Defense Exhibit A") {
 		t.Fatalf("the objection was printed as a question:\n%s", txt)
 	}
+	// Lines per page: 25 unless the clerk picks another rule (some states use 32); the TXT and
+	// PDF links follow the choice at once and the export numbers that many lines a page.
+	if strings.Contains(txt, "\n26\n") || !strings.Contains(txt, "\n25\n") {
+		t.Fatalf("the default US transcript does not number 25 lines a page:\n%s", txt)
+	}
+	e.setField("#lpp", "32")
+	e.wait(`document.querySelector("#exports a[data-format=pdf]").getAttribute("href").endsWith("&lines_per_page=32")`)
+	if txt32 := e.exportTXT("viewer"); !strings.Contains(txt32, "\n32\n") || strings.Contains(txt32, "\n33\n") {
+		t.Fatalf("US transcript at 32 lines a page:\n%s", txt32)
+	}
+	var jsonHref string
+	e.eval(`document.querySelector("#exports a[data-format=json]").getAttribute("href")`, &jsonHref)
+	if strings.Contains(jsonHref, "lines_per_page") {
+		t.Fatalf("the JSON record is not paged, yet its link is %q", jsonHref)
+	}
+	e.setField("#lpp", "25")
+	e.wait(`!document.querySelector("#exports a[data-format=txt]").getAttribute("href").includes("lines_per_page")`)
 	// Every mark is the clerk's, on the hearing's audit trail.
 	notes, _ := e.store.ListNotes(ctx, hid)
 	kinds := map[transcript.NoteKind]int{}
@@ -266,8 +283,10 @@ func TestRecordHeaderZh(t *testing.T) {
 	e.login("admin")
 	e.run(chromedp.Navigate(e.srv.URL + "/#/edit/" + hid))
 	e.wait(`document.querySelector("#f-single:checked") && document.querySelector("#f-judges").parentElement.hidden`)
+	// A single judge is 审判员 (the presiding field says so); a panel's presiding judge 审判长.
+	e.wait(`["审判员", "Judge"].includes(document.querySelector("label[for=f-presiding]").textContent)`)
 	e.run(chromedp.Click(chromedp.CSS("#f-panel")))
-	e.wait(`!document.querySelector("#f-judges").parentElement.hidden`)
+	e.wait(`!document.querySelector("#f-judges").parentElement.hidden && ["审判长", "Presiding judge"].includes(document.querySelector("label[for=f-presiding]").textContent)`)
 	e.run(chromedp.SendKeys(chromedp.CSS("#f-judges"), "wangwu"), chromedp.Click(chromedp.CSS(`#hf button[type=submit]`)))
 	e.wait(`location.hash === "#/hearing/` + hid + `"`)
 	waitHearing(func(h *transcript.Hearing) bool { return len(h.Judges) == 1 && h.Judges[0] == "wangwu" && h.NotPublic })

@@ -7,6 +7,7 @@ import { H, S, setHearing, timers } from "../state.js";
 import { t } from "../strings.js";
 import { $, say } from "../ui.js";
 import { curRow, endEdit, focusRow, focusRowFrom, mergeNext, resolveConflict, rowAt, saveEdit, splitAtCaret, startEdit } from "./editing.js";
+import { onExportsChange } from "./exports.js";
 import { lifecycleAct, renderHead, renderOnline } from "./head.js";
 import { HEARTBEAT_MS, onHealthChange, onHealthClick, pollHealth, renderHealth } from "./health.js";
 import { addNote, confirmSeg, history, insertUtterance, markDialog, noteAct, relabel, strike } from "./repairs.js";
@@ -73,6 +74,7 @@ export async function viewHearing(id, gen) {
     if (r) r.focus();
   });
   $("#head").addEventListener("click", (e) => { const b = e.target.closest("button[data-act]"); if (b) lifecycleAct(b.dataset.act); });
+  $("#head").addEventListener("change", (e) => onExportsChange(e, H.hearing));
   $("#q").addEventListener("input", (e) => { H.hitIdx = null; search(e.target.value, false); });
   $("#q").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); search(e.target.value, true); } if (e.key === "Escape") { e.target.value = ""; search("", false); const f = tx.querySelector(".seg"); focusRow(H.hits && H.hits[H.hitIdx] || f); } });
   $("#dlg").addEventListener("click", (e) => { const a = e.target.closest("a[data-goto]"); if (a) { e.preventDefault(); $("#dlg").close(); focusRow(document.getElementById("s-" + a.dataset.goto)); } });

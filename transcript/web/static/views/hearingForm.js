@@ -6,7 +6,7 @@ import { t } from "../strings.js";
 import { $, toast } from "../ui.js";
 
 export async function viewHearingForm(id, gen) {
-  let h = { id: "", language: "zh", seats: [{ seat: "judge", role: "审判长", person: "" }, { seat: "plaintiff", role: "原告", person: "" }, { seat: "defendant", role: "被告", person: "" }] };
+  let h = { id: "", language: "zh", seats: [{ seat: "judge", role: "审判员", person: "" }, { seat: "plaintiff", role: "原告", person: "" }, { seat: "defendant", role: "被告", person: "" }] };
   if (id) {
     const r = await api("GET", "/api/hearings/" + encodeURIComponent(id));
     if (stale(gen)) return;
@@ -48,10 +48,22 @@ export async function viewHearingForm(id, gen) {
     tb.appendChild(tr);
   }
   (h.seats || []).forEach(addSeat);
-  // 合议庭 or 独任: a single judge has no other judges on the bench.
-  const benchShow = () => { $("#f-judges").parentElement.hidden = $("#f-single").checked; };
-  $("#f-panel").addEventListener("change", benchShow);
-  $("#f-single").addEventListener("change", benchShow);
+  // 合议庭 or 独任: a single judge has no other judges on the bench, and is 审判员, not 审判长
+  // (the presiding field's label and the judge seat's role follow the choice).
+  const benchShow = () => {
+    const single = $("#f-single").checked;
+    $("#f-judges").parentElement.hidden = single;
+    $("label[for=f-presiding]").textContent = t(single ? "presidingSingle" : "presiding");
+  };
+  const benchRoles = () => {
+    const single = $("#f-single").checked;
+    for (const tr of tb.querySelectorAll("tr")) {
+      const role = tr.querySelector(".s-role"), seat = tr.querySelector(".s-seat").value.trim();
+      if (single && role.value.trim() === "审判长") role.value = "审判员";
+      else if (!single && seat === "judge" && role.value.trim() === "审判员") role.value = "审判长";
+    }
+  };
+  for (const el of [$("#f-panel"), $("#f-single")]) el.addEventListener("change", () => { benchShow(); benchRoles(); });
   benchShow();
   $("#addSeat").addEventListener("click", () => addSeat({ seat: "", role: "", person: "" }));
   $("#hf").addEventListener("submit", async (e) => {
