@@ -92,17 +92,19 @@ func parseKeep(s string) (time.Duration, error) {
 	if s == "forever" || s == "0" {
 		return 0, nil
 	}
-	mult := time.Duration(0)
+	// At most 200 years either way: records are kept for decades, and time.Duration ends at
+	// about 292 years (1000y used to wrap round to a negative keep period).
+	mult, most := time.Duration(0), 0
 	switch {
 	case strings.HasSuffix(s, "d"):
-		mult = 24 * time.Hour
+		mult, most = 24*time.Hour, 200*365
 	case strings.HasSuffix(s, "y"):
-		mult = 365 * 24 * time.Hour
+		mult, most = 365*24*time.Hour, 200
 	}
 	if mult != 0 {
 		n, err := strconv.Atoi(s[:len(s)-1])
-		if err != nil || n < 1 || n > 200*365 {
-			return 0, fmt.Errorf("duration %q: a whole number of days or years", s)
+		if err != nil || n < 1 || n > most {
+			return 0, fmt.Errorf("duration %q: a whole number of days or years, at most 200 years", s)
 		}
 		return time.Duration(n) * mult, nil
 	}

@@ -517,7 +517,7 @@ func TestParseRetention(t *testing.T) {
 	if p.KeepFor("Court A") != 10*365*24*time.Hour || p.KeepFor("other") != 3650*24*time.Hour || p.KeepFor("Court=B") != 720*time.Hour || p.KeepFor("Y") != 2*365*24*time.Hour {
 		t.Fatalf("%+v", p)
 	}
-	for _, bad := range []string{"nocourt", "A=", "A=-1d", "A=xy", "A=1d\x00"} {
+	for _, bad := range []string{"nocourt", "A=", "A=-1d", "A=xy", "A=1d\x00", "A=1000y", "A=201y", "A=73001d"} {
 		if _, err := transcript.ParseRetention([]string{bad}); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
