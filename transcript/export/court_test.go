@@ -147,6 +147,20 @@ func TestPDFCreationDateIsExportTime(t *testing.T) {
 	}
 }
 
+// TestPDFReproducible: the same record exported at the same moment is the same file, byte for
+// byte, in both layouts (a court may file the PDF's hash).
+func TestPDFReproducible(t *testing.T) {
+	at := time.Date(2026, 12, 4, 18, 30, 0, 0, time.UTC)
+	for _, r := range []*transcript.Record{zhRecord(), enRecord()} {
+		_, first := pdfText(t, r, Options{Now: at})
+		for i := 0; i < 4; i++ {
+			if _, again := pdfText(t, r, Options{Now: at}); !bytes.Equal(first, again) {
+				t.Fatalf("%s record: export %d differs from the first (%d vs %d bytes)", r.Hearing.Language, i+2, len(again), len(first))
+			}
+		}
+	}
+}
+
 // TestPartyReviewsPrinted: the parties' reviews appear in both layouts.
 func TestPartyReviewsPrinted(t *testing.T) {
 	zh := zhRecord()

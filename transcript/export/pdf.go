@@ -303,6 +303,9 @@ func renderPDF(r *transcript.Record, opt Options, fonts *pdfFonts, total int) *p
 		size = "Letter" // US transcripts are on US Letter
 	}
 	f := fpdf.New("P", "mm", size, "")
+	// Fonts in a fixed order in the file: the same record exported at the same time gives the
+	// same bytes (fpdf otherwise walks a map), so a filed PDF can be checked by its hash.
+	f.SetCatalogSort(true)
 	cjkFamily := fontFamily(fonts.cjk.Name)
 	f.SetCreationDate(opt.now())
 	f.SetModificationDate(opt.now())
