@@ -37,6 +37,8 @@ fo=$(go test -count=1 -v -run '^TestReplicasIngestFailover$' ./cmd/courtscribe 2
 failover=$(sed -n 's/.*replica B \([0-9.]*\)\(m\?s\) later.*/\1 \2/p' <<<"$fo" | awk '{print ($2=="ms") ? $1/1000 : $1}')
 lost=n/a
 grep -q '0 samples lost' <<<"$fo" && lost=0
+edits_lost=$(sed -n 's/.*acknowledged edits lost: \([0-9]*\) of \([0-9]*\).*/\1/p' <<<"$fo")
+edits_acked=$(sed -n 's/.*acknowledged edits lost: \([0-9]*\) of \([0-9]*\).*/\2/p' <<<"$fo")
 
 {
   echo "# Scale: PostgreSQL replicas against one SQLite server"
@@ -45,12 +47,13 @@ grep -q '0 samples lost' <<<"$fo" && lost=0
   echo
   echo "$table"
   echo
-  echo "Replica killed with SIGKILL mid-hearing (--ingest-lease 2s): agent on the other replica after ${failover:-n/a} s; samples lost: $lost."
+  echo "Replica killed with SIGKILL mid-hearing (--ingest-lease 2s): agent on the other replica after ${failover:-n/a} s; samples lost: $lost; a clerk adding notes through the killed replica until it died: acknowledged edits lost ${edits_lost:-n/a} of ${edits_acked:-n/a} (read back through the other replica, which also served the hearing's audio from the shared archive while it did not own it)."
 } >"$OUT"
 bench_summary "$OUT" \
   "edit commit p99, PostgreSQL 2 replicas (ms)|$(field pg2 commit_p99)|—|SQLite $(field sqlite commit_p99)|n/a" \
   "live fan-out p99, PostgreSQL 2 replicas (ms)|$(field pg2 fan_p99)|—|SQLite $(field sqlite fan_p99)|n/a" \
   "live fan-out p99, PostgreSQL 3 replicas (ms)|$(field pg3 fan_p99)|—|SQLite $(field sqlite fan_p99)|n/a" \
   "replica failover, agent reconnected (s)|${failover:-n/a}|≤ lease + 1 s (3)||$(bench_le "${failover:-n/a}" 3)" \
-  "samples lost in a replica failover|$lost|0||$(bench_le "$lost" 0)"
+  "samples lost in a replica failover|$lost|0||$(bench_le "$lost" 0)" \
+  "acknowledged edits lost in a replica failover|${edits_lost:-n/a}|0||$(bench_le "${edits_lost:-n/a}" 0)"
 cat "$OUT"

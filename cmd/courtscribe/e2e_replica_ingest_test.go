@@ -1,8 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +24,9 @@ import (
 // hearing's ingest lease; A is killed with SIGKILL mid-hearing; B refuses the agent (not_owner,
 // naming A) until A's lease expired, then takes it; the archive is the source sample-exact with
 // no gap (0 samples lost). The failover time (kill → the agent connected to B) is logged.
+// While A owns the hearing, B serves its audio ranges from the shared archive. A clerk keeps
+// adding notes through A until A dies: every note A acknowledged (201) is in the record as B
+// serves it afterwards (acknowledged edits lost: 0).
 func TestReplicasIngestFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end with real binaries")
@@ -33,6 +45,14 @@ func TestReplicasIngestFailover(t *testing.T) {
 			"--replica-name", name, "--ingest-lease", lease.String()))
 	}
 	a, b := srvs[0], srvs[1]
+	bin := igBinary(t)
+	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}} {
+		cmd := exec.Command(bin, "users", "add", "--db", dbURL, "--data", t.TempDir(), "--name", u[0], "--role", u[1], "--password-stdin")
+		cmd.Stdin = strings.NewReader("pw-" + u[0] + "\n")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("users add %s: %v\n%s", u[0], err, out)
+		}
+	}
 	pcm := igPCM(4, 16000*7, 17)
 	src := igSourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+a.addr+",ws://"+b.addr, "--token", tok, "--courtroom", "court-7",
@@ -40,9 +60,63 @@ func TestReplicasIngestFailover(t *testing.T) {
 	igEventually(t, 10*time.Second, "the agent connected to replica A", func() bool {
 		return strings.Contains(ag.out.String(), "uplink: connected") && strings.Contains(a.out.String(), "took the hearing's ingest lease")
 	})
-	time.Sleep(2 * time.Second)
+	h := igOnlyHearing(t, data)
+	admin := apiLogin(t, "http://"+b.addr, "admin", "pw-admin")
+	if code := admin.do("PATCH", "/api/hearings/"+h, map[string]any{"clerk": "clerk1"}, nil); code != 200 {
+		t.Fatalf("assign the clerk: %d", code)
+	}
+	clerkA := apiLogin(t, "http://"+a.addr, "clerk1", "pw-clerk1")
+	clerkB := &apiClient{t: t, base: "http://" + b.addr, hc: clerkA.hc, csrf: clerkA.csrf} // A's session, on B
+
+	// B, which does not own the hearing, serves a range of its audio from the shared archive.
+	time.Sleep(1500 * time.Millisecond)
+	seat := igSeats[1].Name
+	got := igAudioRange(t, clerkB, h, seat, 0.5, 1.0)
+	if want := pcm[1][8000:16000]; !slices.Equal(got, want) {
+		t.Fatalf("replica B served %d samples of %s 0.5–1.0 s that differ from the source (%d samples)", len(got), seat, len(want))
+	}
+
+	// The clerk adds notes through A, one after another, until A is killed.
+	var (
+		mu    sync.Mutex
+		acked []string
+		stop  = make(chan struct{})
+		done  = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		for k := 1; ; k++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			text := fmt.Sprintf("书记员备注第%d条", k)
+			body, _ := json.Marshal(map[string]any{"kind": "annotation", "at_ms": 1000 + k, "text": text})
+			req, _ := http.NewRequest("POST", clerkA.base+"/api/hearings/"+h+"/notes", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Origin", clerkA.base)
+			req.Header.Set("X-CSRF-Token", clerkA.csrf)
+			resp, err := clerkA.hc.Do(req)
+			if err != nil {
+				time.Sleep(20 * time.Millisecond) // A is gone: nothing acknowledged
+				continue
+			}
+			_, rerr := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusCreated && rerr == nil {
+				mu.Lock()
+				acked = append(acked, text)
+				mu.Unlock()
+			}
+		}
+	}()
+	time.Sleep(1 * time.Second)
 	a.kill()
 	killed := time.Now()
+	time.Sleep(500 * time.Millisecond)
+	close(stop)
+	<-done
 	var failover time.Duration
 	igEventually(t, 15*time.Second, "the agent connected to replica B", func() bool {
 		for _, l := range strings.Split(ag.out.String(), "\n") {
@@ -58,7 +132,28 @@ func TestReplicasIngestFailover(t *testing.T) {
 	if !strings.Contains(out, "not_owner") || !strings.Contains(out, "replica-a") {
 		t.Errorf("replica B did not refuse the agent while replica A's lease ran (not_owner naming replica-a):\n%s", out)
 	}
-	h := igOnlyHearing(t, data)
+	var rec struct {
+		Notes []struct {
+			Text string `json:"text"`
+		} `json:"notes"`
+	}
+	if code := clerkB.do("GET", "/api/hearings/"+h+"/segments", nil, &rec); code != 200 {
+		t.Fatalf("the record on replica B: %d", code)
+	}
+	have := map[string]bool{}
+	for _, n := range rec.Notes {
+		have[n.Text] = true
+	}
+	lostEdits := 0
+	for _, text := range acked {
+		if !have[text] {
+			lostEdits++
+			t.Errorf("note %q was acknowledged by replica A and is not in the record", text)
+		}
+	}
+	if len(acked) < 5 {
+		t.Fatalf("only %d notes acknowledged before the kill: the check proves nothing", len(acked))
+	}
 	gaps, err := ingest.ReadGaps(data, h)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +162,26 @@ func TestReplicasIngestFailover(t *testing.T) {
 		t.Fatalf("gaps after the failover: %+v", gaps)
 	}
 	igCheckExact(t, data, h, igSeats, pcm)
-	t.Logf("replica A killed mid-hearing: agent connected to replica B %v later (lease %v); archive sample-exact, 0 samples lost, no gap",
-		failover.Round(time.Millisecond), lease)
+	t.Logf("replica A killed mid-hearing: agent connected to replica B %v later (lease %v); archive sample-exact, 0 samples lost, no gap; acknowledged edits lost: %d of %d",
+		failover.Round(time.Millisecond), lease, lostEdits, len(acked))
 	b.stop()
+}
+
+// igAudioRange fetches seat's audio from start to end seconds through the API and returns its
+// samples (the answer is a 44-byte PCM WAV header and 16-bit little-endian samples).
+func igAudioRange(t *testing.T, c *apiClient, hearing, seat string, start, end float64) []int16 {
+	t.Helper()
+	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/hearings/%s/audio/%s?start=%g&end=%g", c.base, hearing, seat, start, end), nil)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || len(b) < 44 {
+		t.Fatalf("audio %s %g–%g s: %d %q", seat, start, end, resp.StatusCode, b[:min(len(b), 200)])
+	}
+	out := make([]int16, (len(b)-44)/2)
+	binary.Read(bytes.NewReader(b[44:]), binary.LittleEndian, out)
+	return out
 }
