@@ -285,6 +285,19 @@ func (w *Writer) Close() error {
 	return err
 }
 
+// Abandon closes the file without writing anything more: samples still buffered are dropped
+// and the header is left as it is. It is for a writer that lost the right to write the file
+// (another server replica took the hearing while this one was stalled): flushing would put
+// stale samples and a stale size over what the new owner wrote. Samples already made durable
+// by Sync stay. Close after Abandon does nothing.
+func (w *Writer) Abandon() error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	return w.f.Close()
+}
+
 // maxRIFF is the largest size a 32-bit RIFF field can state; a seat passes it after about
 // 37 h at 16 kHz.
 const maxRIFF = 0xFFFFFFFF

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -337,4 +338,57 @@ func FuzzDecoder(f *testing.F) {
 		_ = d.SeekFrame(d.Frames() / 2)
 		_, _ = d.ReadInt16(make([]int16, 3*fm.Channels))
 	})
+}
+
+// TestAbandonLeavesTheNewOwnersFile: a writer that lost the file to another (a stalled server
+// replica whose hearing another replica took) drops its buffered samples and leaves the header
+// alone when abandoned; closing it instead would overwrite the new owner's samples and size.
+func TestAbandonLeavesTheNewOwnersFile(t *testing.T) {
+	for _, abandon := range []bool{true, false} {
+		p := filepath.Join(t.TempDir(), "judge.wav")
+		old, err := Create(p, 16000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := old.Write([]int16{1, 2, 3, 4}); err != nil {
+			t.Fatal(err)
+		}
+		if err := old.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		owner, err := Open(p, 16000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := owner.Write([]int16{5, 6, 7, 8, 9, 10}); err != nil {
+			t.Fatal(err)
+		}
+		if err := owner.Close(); err != nil {
+			t.Fatal(err)
+		}
+		old.Write([]int16{-5, -6}) // the stalled writer wakes with samples in hand
+		if abandon {
+			err = old.Abandon()
+		} else {
+			err = old.Close()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := old.Close(); err != nil {
+			t.Fatalf("Close after Abandon: %v", err)
+		}
+		a, err := ReadFile(p)
+		var got []int16
+		if err == nil {
+			got = a.Channels[0]
+		}
+		exact := slices.Equal(got, []int16{1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+		if abandon && !exact {
+			t.Fatalf("after Abandon the file holds %v (%v), want the new owner's 1…10", got, err)
+		}
+		if !abandon && exact {
+			t.Fatal("Close of the stalled writer left the file intact: the test no longer shows what Abandon prevents")
+		}
+	}
 }
