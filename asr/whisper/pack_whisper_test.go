@@ -19,12 +19,13 @@ import (
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
 
-// TestTranscribePacked: five short utterances and one longer than the window come back as six
+// TestTranscribePacked: six short utterances and one longer than the window come back as seven
 // transcripts in order, every time inside its own utterance; the short ones cost one encoder
 // window plus one per utterance that fell back, the long one is decoded on its own.
 func TestTranscribePacked(t *testing.T) {
 	e := deterministic(t, randomTiny(t), 1, false)
-	utts := testUtterances(t, 5)
+	e.cfg.TokenTimestamps = false // the packed decode needs token times; they must not leak out
+	utts := testUtterances(t, 6)  // 22 s, one window
 	long := make([]int16, PackWindowSamples+16000)
 	copy(long, jfk(t))
 	var reqs []asr.Request
@@ -42,13 +43,15 @@ func TestTranscribePacked(t *testing.T) {
 	}
 	passes := e.Encodes() - before
 	t.Logf("stats %+v, %d encoder passes", st, passes)
-	if st.Windows != 1 || st.Packed+st.Fallbacks != 5 || st.Single != 1 {
-		t.Errorf("stats %+v: want one window for the five short utterances and the long one alone", st)
+	if st.Windows != 1 || st.Packed+st.Fallbacks != len(utts) || st.Single != 1 {
+		t.Errorf("stats %+v: want one window for the %d short utterances and the long one alone", st, len(utts))
 	}
-	if passes != st.Windows+st.Fallbacks+st.Single {
-		t.Errorf("%d encoder passes, want %d (one per window and per utterance decoded alone)", passes, st.Windows+st.Fallbacks+st.Single)
+	// Each decode encodes at least once, and again where whisper.cpp seeks on inside its
+	// input (its last segment ended early): with random weights the 29 s one often does.
+	if decodes := st.Windows + st.Fallbacks + st.Single; passes < decodes || passes >= len(reqs) {
+		t.Errorf("%d encoder passes for %d decodes of %d utterances: want at least one per decode, and fewer than one per utterance", passes, decodes, len(reqs))
 	}
-	if len(st.Alone) == 0 || st.Alone[len(st.Alone)-1] != 5 {
+	if len(st.Alone) == 0 || st.Alone[len(st.Alone)-1] != len(utts) {
 		t.Errorf("decoded alone %v: the utterance longer than the window must be", st.Alone)
 	}
 	alone := map[int]bool{}
@@ -57,9 +60,13 @@ func TestTranscribePacked(t *testing.T) {
 	}
 	// Packed results carry times inside their own utterance (a one-by-one decode is whisper's
 	// own answer, which with random weights may run past the audio: not packing's concern).
+	tokens := 0
 	for i, tr := range out {
 		if alone[i] {
 			continue
+		}
+		for _, s := range tr.Segments {
+			tokens += len(s.Tokens)
 		}
 		dur := float64(len(reqs[i].PCM)) / 16000
 		for _, s := range tr.Segments {
@@ -72,6 +79,9 @@ func TestTranscribePacked(t *testing.T) {
 				}
 			}
 		}
+	}
+	if tokens == 0 {
+		t.Error("the packed utterances hold no tokens: the checks above saw nothing")
 	}
 }
 
