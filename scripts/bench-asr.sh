@@ -176,7 +176,8 @@ for rooms in 1 4 12; do
 done
 
 # Backfill of one pending 60 s hearing (13 utterances of 2–8 s), one worker: one by one with
-# the full window (what backfill did before), one by one with audio_ctx fitted, and packed.
+# the full window (what backfill did before), one by one with audio_ctx fitted, packed by the
+# engine call, and packed through pool.Pipeline.TranscribeMany (the path backfill takes).
 BTHREADS=$(( THREADS < 2 ? THREADS : 2 ))
 declare -a brow
 while read -r j; do
@@ -186,7 +187,8 @@ while read -r j; do
   case $d in
     full) label="full, one by one"; f=–; bfull=$(bench_json "$j" cpu_s) ;;
     fit) label="fit, one by one"; f=– ;;
-    pack) label="packed (full window)"; f=$(bench_json "$j" fallbacks); bpack=$(bench_json "$j" cpu_s); bpackenc=$(bench_json "$j" encodes) ;;
+    pack) label="packed (full window), engine call"; f=$(bench_json "$j" fallbacks); bpack=$(bench_json "$j" cpu_s); bpackenc=$(bench_json "$j" encodes) ;;
+    many) label="packed, through \`TranscribeMany\` (what backfill runs)"; f=– ;;
   esac
   brow+=("| $label | $(bench_json "$j" cpu_s) | $(bench_json "$j" rtf_cpu) | $(bench_json "$j" wall_s) | $(bench_json "$j" encodes) | $f |")
 done < <(COURTSCRIBE_BENCH_ASR=backfill COURTSCRIBE_BENCH_MODEL=$TD/for-tests-ggml-tiny.bin COURTSCRIBE_BENCH_WAV=$TD/jfk.wav COURTSCRIBE_BENCH_THREADS=$BTHREADS \
@@ -252,7 +254,7 @@ cpu=$(awk -F: '/model name/ {gsub(/^ /, "", $2); print $2; exit}' /proc/cpuinfo)
   echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${packrow[@]}"
   echo
-  echo "Backfill of one pending 60 s hearing (13 utterances of 2–8 s from jfk.wav), one worker with $BTHREADS thread(s), \`COURTSCRIBE_BENCH_ASR=backfill\`. *packed* is what backfill, \`import\` and \`transcribe\` now do through \`pool.Pipeline.TranscribeMany\` (batches of up to 28 s of one hearing, each one \`TranscribePacked\` call):"
+  echo "Backfill of one pending 60 s hearing (13 utterances of 2–8 s from jfk.wav), one worker with $BTHREADS thread(s), \`COURTSCRIBE_BENCH_ASR=backfill\`. *engine call* is \`TranscribePacked\` on the 13 requests; *through TranscribeMany* is what backfill, \`import\` and \`transcribe\` run (\`pool.Pipeline.TranscribeMany\`: padding, batches of up to 28 s of one hearing, each one \`TranscribePacked\` call, guards; it does not report its fallbacks):"
   echo
   echo "| decode | CPU s | CPU RTF | wall s | encoder passes | fallbacks |"
   echo "|---|---|---|---|---|---|"

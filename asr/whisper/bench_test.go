@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/models"
@@ -527,8 +528,10 @@ func benchPacked(t *testing.T, e *Engine, rooms, workers, threads int, hearingSe
 }
 
 // benchBackfill decodes one pending 60 s hearing (13 utterances of 2..8 s from the speech
-// file, as backfill finds them) three ways on one worker: one by one with the full window,
-// one by one with audio_ctx fitted, and packed (full window per packed decode).
+// file, as backfill finds them) four ways on one worker: one by one with the full window,
+// one by one with audio_ctx fitted, packed by the engine call (full window per packed decode),
+// and packed through the wired path backfill takes (pool.Pipeline.TranscribeMany: padding,
+// batches, guards and prompts around the same engine call).
 func benchBackfill(t *testing.T, model, wavPath string, threads int) {
 	a, err := wavfile.ReadFile(wavPath)
 	if err != nil {
@@ -543,7 +546,16 @@ func benchBackfill(t *testing.T, model, wavPath string, threads int) {
 		reqs = append(reqs, asr.Request{PCM: speech[off : off+n], Language: "en"})
 		audio += float64(n) / asr.SampleRate
 	}
-	for _, mode := range []string{"full", "fit", "pack"} {
+	var pcs []policy.Piece
+	at := 1.0
+	for k, r := range reqs {
+		u := asr.Utterance{Hearing: "bench", Seat: []string{"judge", "prosecutor", "witness"}[k%3], Start: at}
+		u.End = at + float64(len(r.PCM))/asr.SampleRate
+		u.ID = asr.UtteranceID(u.Seat, u.Start)
+		pcs = append(pcs, policy.Piece{Utterance: u, PCM: r.PCM, Index: 1, Count: 1})
+		at = u.End + 1
+	}
+	for _, mode := range []string{"full", "fit", "pack", "many"} {
 		cfg := DefaultConfig()
 		cfg.Model, cfg.Workers, cfg.Threads, cfg.Language = model, 1, threads, "en"
 		cfg.AudioCtx = AudioCtxFull
@@ -556,11 +568,26 @@ func benchBackfill(t *testing.T, model, wavPath string, threads int) {
 		}
 		cpu0, t0 := cpuSeconds(), time.Now()
 		var st PackStats
-		if mode == "pack" {
+		switch mode {
+		case "pack":
 			if _, st, err = e.TranscribePacked(context.Background(), reqs); err != nil {
 				t.Fatal(err)
 			}
-		} else {
+		case "many":
+			pcfg := pool.DefaultConfig()
+			pcfg.Language = "en"
+			p, err := pool.New(e, pcfg, nil, func(asr.Result) {})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range p.TranscribeMany(context.Background(), pcs, asr.PackWindowSeconds) {
+				if r.Status == asr.StatusPending {
+					t.Fatalf("%s left pending: %s", r.Utterance.ID, r.Error)
+				}
+			}
+			st.Windows = len(pool.Batches(pcs, asr.PackWindowSeconds))
+			st.Fallbacks = -1 // TranscribeMany does not report them
+		default:
 			for _, r := range reqs {
 				if _, err := e.Transcribe(context.Background(), r); err != nil {
 					t.Fatal(err)
