@@ -276,6 +276,7 @@ type channel struct {
 	resume             int
 	resumeVoiced       int
 	runStart, runLen   int64
+	runVoicedAt        int64 // the first voiced frame of the run
 	runVoiced, runMiss int
 	segStart, lastOn   int64
 	overlap            bool
