@@ -198,6 +198,7 @@ type Diarizer struct {
 	confirm, hang                   int
 	riseSlow, riseFast              float64
 	startDiff                       float64 // startDiffuseDB as a power ratio
+	startNb                         float64 // -startNeighbourDB as a power ratio
 
 	fft                *fft
 	gfft               *fft // GCC-PHAT transform
@@ -277,6 +278,7 @@ type channel struct {
 	resumeVoiced       int
 	runStart, runLen   int64
 	runVoicedAt        int64 // the first voiced frame of the run
+	runLed             int   // frames of the run a neighbour led, less those it led (turns.go)
 	runVoiced, runMiss int
 	segStart, lastOn   int64
 	overlap            bool
@@ -321,6 +323,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		riseSlow:  math.Pow(10, floorRiseSlow),
 		riseFast:  math.Pow(10, floorRiseFast),
 		startDiff: math.Pow(10, startDiffuseDB/10),
+		startNb:   math.Pow(10, -startNeighbourDB/10),
 		fft:       newFFT(winLen),
 		gfft:      newFFT(gccLen),
 		ch:        make([]channel, n),
