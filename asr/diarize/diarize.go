@@ -202,6 +202,10 @@ type Diarizer struct {
 
 	fft                *fft
 	gfft               *fft // GCC-PHAT transform
+	lfft               *fft // periodicity of a low voice
+	lre, lim           [lowFFTLen]float64
+	lwin               [lowHistLen]float64
+	lwac               []float64
 	gre, gim, cre, cim [gccLen]float64
 	gwin               [histLen]float64 // Hann window of the time-lead check
 	window             [winLen]float64
@@ -238,7 +242,9 @@ type Diarizer struct {
 type channel struct {
 	win  [winLen]float64  // [0:winLen-hop] history, [winLen-hop:] current hop
 	hist [histLen]float64 // the last 32 ms, for the time-lead check
-	pow  [nBins]float64
+	// the last 48 ms, for the periodicity of a low voice (voicing.go)
+	lowHist [lowHistLen]float64
+	pow     [nBins]float64
 
 	smooth     float64 // band power averaged over the last three frames
 	src        float64 // band power averaged over the last four frames (as a bleed source)
@@ -326,6 +332,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		startNb:   math.Pow(10, -startNeighbourDB/10),
 		fft:       newFFT(winLen),
 		gfft:      newFFT(gccLen),
+		lfft:      newFFT(lowFFTLen),
 		ch:        make([]channel, n),
 		z:         make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
 		zs: make([]float64, n), q: make([]float64, n), bl: make([]float64, n), r: make([]float64, n),
@@ -337,6 +344,10 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		d.gwin[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/histLen)
 	}
 	d.wac = hannAutocorr(d.gwin[:], pitchLagMax)
+	for i := range d.lwin {
+		d.lwin[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/lowHistLen)
+	}
+	d.lwac = hannAutocorr(d.lwin[:], lowLagMax)
 	var sumW2 float64
 	for i := range d.window {
 		w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/winLen)
