@@ -282,6 +282,7 @@ type channel struct {
 	announced          bool // the Start of the current turn was emitted
 	resume             int
 	resumeVoiced       int
+	resumeSharp        bool // the resumed sound began with an impact (turns.go)
 	runStart, runLen   int64
 	runVoicedAt        int64 // the first voiced frame of the run
 	runLed             int   // frames of the run a neighbour led, less those it led (turns.go)

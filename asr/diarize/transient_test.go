@@ -1,6 +1,7 @@
 package diarize
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -57,5 +58,41 @@ func TestRustleBeforeSpeechNotBackdated(t *testing.T) {
 	}
 	if s := segs[0]; s.Start < 2.8-float64(startLead)/framesS-0.01 || s.Start > 2.85 || s.End < 3.7 {
 		t.Errorf("turn %.2f–%.2f, the voice is 2.80–3.80", s.Start, s.End)
+	}
+}
+
+// strike: a gavel — an impact, then a ring of two inharmonic partials decaying over ~0.15 s,
+// with a brief harmonic blip where the ring happens to read periodic.
+func strike(n int, blips []float64, r *rand.Rand) []int16 {
+	x := make([]int16, n)
+	v := voice(n, r)
+	for i := range x {
+		t := float64(i) / SampleRate
+		a := 6000 * math.Exp(-t/0.15)
+		s := a * (math.Sin(2*math.Pi*910*t) + 0.6*math.Sin(2*math.Pi*1470*t))
+		if i < SampleRate/200 { // 5 ms of impact
+			s += 8000 * r.NormFloat64()
+		}
+		x[i] = int16(max(-32768, min(32767, math.Round(s+20*r.NormFloat64()))))
+	}
+	for _, b := range blips {
+		i0 := int(b * SampleRate)
+		for i := i0; i < min(i0+SampleRate/50, n); i++ {
+			x[i] = v[i]
+		}
+	}
+	return x
+}
+
+func TestGavelAfterSpeechDoesNotResumeTurn(t *testing.T) {
+	// The judge's last word ends at 3.0 s; the gavel falls 0.35 s later, inside the hangover.
+	r := rand.New(rand.NewPCG(15, 16))
+	segs := oneSeatSegments(t, noise(2*SampleRate, 20, r), voice(SampleRate, r),
+		noise(SampleRate*35/100, 20, r), strike(SampleRate/2, []float64{0.25}, r), noise(2*SampleRate, 20, r))
+	if len(segs) != 1 {
+		t.Fatalf("want the judge's one turn, got %+v", segs)
+	}
+	if s := segs[0]; s.Start > 2.05 || s.End < 2.95 || s.End > 3.1 {
+		t.Errorf("turn %.2f–%.2f, the judge spoke 2.00–3.00 (the gavel at 3.35 is no speech)", s.Start, s.End)
 	}
 }

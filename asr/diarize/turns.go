@@ -15,12 +15,13 @@ func (d *Diarizer) turn(c int, t int64) {
 			// stretch it.
 			if ch.resume == 0 {
 				ch.resumeVoiced = 0
+				ch.resumeSharp = ch.band > ch.b2*resumeSharpRise
 			}
 			ch.resume++
 			if d.voiced(c) {
 				ch.resumeVoiced++
 			}
-			if ch.resume >= max(1, d.confirm/2) && ch.resumeVoiced >= (d.cfg.MinVoicedFrames+1)/2 {
+			if ch.resume >= max(1, d.confirm/2) && ch.resumeVoiced >= (d.cfg.MinVoicedFrames+1)/2 && (!ch.resumeSharp || ch.resumeVoiced*resumeVoicedShare >= ch.resume) {
 				prev := ch.lastOn
 				ch.lastOn, ch.resume = t, 0
 				d.checkOverlap(c, prev+1, t)
@@ -149,6 +150,19 @@ func (d *Diarizer) neighbourLead(c int) int {
 	}
 	return 0
 }
+
+// A resume that begins with an impact — the band power rising resumeSharpRise in one frame, a
+// gavel struck, a hand on the table — also needs one voiced frame in every resumeVoicedShare of
+// its frames. A gavel's ring reads periodic (and mostly tonal) for a frame or two: struck
+// 0.4 s after the judge's last word it resumed the turn and was reported as the judge's speech
+// (room-zh-hall; the judge's gavel on a re-seeded room-en-counsel). Speech resumed after a
+// pause rarely starts that abruptly in a room (the pause holds the reverberation); without
+// the impact condition the share split a turn of real recorded speech (the witness of
+// room-en-trial, DER 2.83 → 3.17 %).
+const (
+	resumeSharpRise   = 1000.0 // 30 dB
+	resumeVoicedShare = 6
+)
 
 // resumeGap: within a turn, speech frames at most this many frames apart are continuous.
 const resumeGap = 5
