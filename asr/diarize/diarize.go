@@ -198,9 +198,14 @@ type Diarizer struct {
 	confirm, hang                   int
 	riseSlow, riseFast              float64
 	startDiff                       float64 // startDiffuseDB as a power ratio
+	startNb                         float64 // -startNeighbourDB as a power ratio
 
 	fft                *fft
 	gfft               *fft // GCC-PHAT transform
+	lfft               *fft // periodicity of a low voice
+	lre, lim           [lowFFTLen]float64
+	lwin               [lowHistLen]float64
+	lwac               []float64
 	gre, gim, cre, cim [gccLen]float64
 	gwin               [histLen]float64 // Hann window of the time-lead check
 	window             [winLen]float64
@@ -237,7 +242,9 @@ type Diarizer struct {
 type channel struct {
 	win  [winLen]float64  // [0:winLen-hop] history, [winLen-hop:] current hop
 	hist [histLen]float64 // the last 32 ms, for the time-lead check
-	pow  [nBins]float64
+	// the last 48 ms, for the periodicity of a low voice (voicing.go)
+	lowHist [lowHistLen]float64
+	pow     [nBins]float64
 
 	smooth     float64 // band power averaged over the last three frames
 	src        float64 // band power averaged over the last four frames (as a bleed source)
@@ -275,7 +282,10 @@ type channel struct {
 	announced          bool // the Start of the current turn was emitted
 	resume             int
 	resumeVoiced       int
+	resumeSharp        bool // the resumed sound began with an impact (turns.go)
 	runStart, runLen   int64
+	runVoicedAt        int64 // the first voiced frame of the run
+	runLed             int   // frames of the run a neighbour led, less those it led (turns.go)
 	runVoiced, runMiss int
 	segStart, lastOn   int64
 	overlap            bool
@@ -320,8 +330,10 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		riseSlow:  math.Pow(10, floorRiseSlow),
 		riseFast:  math.Pow(10, floorRiseFast),
 		startDiff: math.Pow(10, startDiffuseDB/10),
+		startNb:   math.Pow(10, -startNeighbourDB/10),
 		fft:       newFFT(winLen),
 		gfft:      newFFT(gccLen),
+		lfft:      newFFT(lowFFTLen),
 		ch:        make([]channel, n),
 		z:         make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
 		zs: make([]float64, n), q: make([]float64, n), bl: make([]float64, n), r: make([]float64, n),
@@ -333,6 +345,10 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		d.gwin[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/histLen)
 	}
 	d.wac = hannAutocorr(d.gwin[:], pitchLagMax)
+	for i := range d.lwin {
+		d.lwin[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/lowHistLen)
+	}
+	d.lwac = hannAutocorr(d.lwin[:], lowLagMax)
 	var sumW2 float64
 	for i := range d.window {
 		w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/winLen)

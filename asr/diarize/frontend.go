@@ -13,6 +13,9 @@ func (d *Diarizer) step() {
 		h := &d.ch[c].hist
 		copy(h[:histLen-hop], h[hop:])
 		copy(h[histLen-hop:], d.ch[c].win[winLen-hop:])
+		l := &d.ch[c].lowHist
+		copy(l[:lowHistLen-hop], l[hop:])
+		copy(l[lowHistLen-hop:], d.ch[c].win[winLen-hop:])
 	}
 	for c := 0; c < d.n; c += 2 {
 		d.analysePair(c, min(c+1, d.n-1))

@@ -25,8 +25,9 @@ func TestScenes(t *testing.T) {
 	}
 	// The limits are what the scenes achieve, with a little room for another espeak-ng build
 	// (2026-12-05: clean scenes 0.00–0.99 %, shortened under -race 0.00–1.50 %; room-zh-criminal
-	// 0.07 % (0.34 %), room-en-trial 2.92 % (2.79 %); no sound reported as speech; the hot judge
-	// mic of room-en-trial 0.15 s). The issue's targets are 1 % (clean) and 5 % (these rooms).
+	// 0.07 % (0.34 %); no sound reported as speech; the hot judge mic of room-en-trial 0.15 s;
+	// 2026-12-06: room-en-trial 2.83 %, room-zh-panel 0.76 % with none of its chairs reported).
+	// The issue's targets are 1 % (clean), 5 % (these rooms) and 10 % (the panel).
 	cases := []struct {
 		file      string
 		target    float64
@@ -41,7 +42,10 @@ func TestScenes(t *testing.T) {
 		// issue, and no cough, paper, gavel, door, chair, phone or beep reported as ≥ 0.3 s of
 		// speech. The previous diarizer scored 280–330 % on them. Not under -short (rendering).
 		{"room-zh-criminal.json", 0.01, 20},
-		{"room-en-trial.json", 0.04, 16},
+		{"room-en-trial.json", 0.035, 16},
+		// Three judges 0.6 m apart (neighbours 3–6 dB): ≤ 10 % in the issue; a chair dragged on
+		// the bench used to be reported as a judge's speech.
+		{"room-zh-panel.json", 0.02, 16},
 	}
 	td := scene.FindTestdata(".")
 	for _, c := range cases {

@@ -3,6 +3,7 @@
 //
 //	go run ./scripts/hearinggen gen   [-scenes DIR] [-out DIR] [-force] [scene.json...]
 //	go run ./scripts/hearinggen bench [-scenes DIR] [-out DIR] [-md FILE] [-runs N]
+//	go run ./scripts/hearinggen latency [-scenes DIR] [-out DIR] [scene.json...]
 //
 // gen writes, per scene, OUT/<name>.wav (one channel per seat, 16 kHz) and
 // OUT/<name>.truth.json (reference segments, the `courtscribe diarize --json` schema); a scene
@@ -50,7 +51,7 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: hearinggen gen|bench [flags]")
+		return errors.New("usage: hearinggen gen|bench|latency|info [flags]")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	scenes := fs.String("scenes", "scripts/scenes", "folder of scene JSON files")
@@ -87,6 +88,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	case "bench":
 		return bench(ctx, files, *outDir, *md, *summary, max(*runs, 1), out)
+	case "latency":
+		return latency(ctx, files, *outDir, out)
 	case "info":
 		for _, f := range files {
 			if err := info(f, out); err != nil {
@@ -95,7 +98,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown subcommand %q (gen, bench, info)", args[0])
+	return fmt.Errorf("unknown subcommand %q (gen, bench, latency, info)", args[0])
 }
 
 type rendered struct {
