@@ -25,6 +25,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/whisper"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -155,7 +156,7 @@ func runImport(ctx context.Context, fl importFlags, args []string, out io.Writer
 	if len(fl.seats) == 0 && len(fl.seatFiles) == 0 {
 		return errors.New("--seats is required (one name per channel), or give --seat-file NAME=FILE per seat")
 	}
-	r, seats, err := hearingAudio(args, slices.Clone(fl.seats), fl.seatFiles, false)
+	r, seats, err := recording.Open(args, slices.Clone(fl.seats), fl.seatFiles, false)
 	if err != nil {
 		return err
 	}
@@ -170,7 +171,7 @@ func runImport(ctx context.Context, fl importFlags, args []string, out io.Writer
 	}
 	r.Close()
 	job.open = func() (*audiofile.Reader, error) {
-		rr, _, err := hearingAudio(args, slices.Clone(fl.seats), fl.seatFiles, false)
+		rr, _, err := recording.Open(args, slices.Clone(fl.seats), fl.seatFiles, false)
 		return rr, err
 	}
 	rec, err := openServerRecord(ctx, fl.data, log, recordFlags{db: fl.db, asrKind: fl.asrKind, model: fl.model, asrURLs: fl.urls,
@@ -270,7 +271,7 @@ func (r *serverRecord) importHearing(ctx context.Context, ing *ingest.Server, jo
 		return nil, err
 	}
 	var frames int64
-	err = forEachBlock(src, newProgress(progressTo, "checking", src.Frames()), func(b [][]int16, _ int64) error {
+	err = recording.ForEachBlock(src, recording.NewProgress(progressTo, "checking", src.Frames()), func(b [][]int16, _ int64) error {
 		frames += int64(len(b[0]))
 		return ctx.Err()
 	})
@@ -315,9 +316,9 @@ func (r *serverRecord) importHearing(ctx context.Context, ing *ingest.Server, jo
 		return nil, err
 	}
 	defer src.Close()
-	prog := newProgress(progressTo, "importing", src.Frames())
+	prog := recording.NewProgress(progressTo, "importing", src.Frames())
 	wait := func(ctx context.Context) error {
-		prog.update(src.Pos())
+		prog.Update(src.Pos())
 		for r.stream.Queued(job.Hearing) > r.stream.QueueFrames()/4 || r.pool.Stats().Queued > 8 {
 			select {
 			case <-ctx.Done():
@@ -328,7 +329,7 @@ func (r *serverRecord) importHearing(ctx context.Context, ing *ingest.Server, jo
 		return nil
 	}
 	m, err := ing.Import(ctx, ingest.ImportOptions{Courtroom: job.Courtroom, Hearing: job.Hearing, Seats: seatMap, Wait: wait}, src)
-	prog.done()
+	prog.Done()
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/asr/whisper"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
 )
 
 func init() { addCommand(newTranscribeCmd) }
@@ -110,7 +111,7 @@ func openTranscribeAudio(path string, fl transcribeFlags) (*audiofile.Reader, []
 	if path != "" {
 		args = []string{path}
 	}
-	return hearingAudio(args, slices.Clone(fl.seats), fl.seatFiles, false)
+	return recording.Open(args, slices.Clone(fl.seats), fl.seatFiles, false)
 }
 
 func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.Writer, log *slog.Logger) error {
@@ -130,7 +131,7 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 	if err != nil {
 		return err
 	}
-	segs, err := diarizeStream(r, seats, diarize.DefaultConfig(), newProgress(os.Stderr, "diarizing", r.Frames()), log.With("part", "diarize"))
+	segs, err := diarizeStream(r, seats, diarize.DefaultConfig(), recording.NewProgress(os.Stderr, "diarizing", r.Frames()), log.With("part", "diarize"))
 	r.Close()
 	if err != nil {
 		return fmt.Errorf("diarizing: %w", err)
@@ -282,7 +283,7 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 		used += need
 		return nil
 	}
-	err = forEachBlock(r, newProgress(os.Stderr, "transcribing", r.Frames()), func(b [][]int16, b0 int64) error {
+	err = recording.ForEachBlock(r, recording.NewProgress(os.Stderr, "transcribing", r.Frames()), func(b [][]int16, b0 int64) error {
 		b1 := b0 + int64(len(b[0]))
 		for next < len(kept) && asr.SampleIndex(kept[next].Start) < b1 {
 			u := kept[next]

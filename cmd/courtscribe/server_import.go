@@ -7,6 +7,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
 	"github.com/courtscribe/courtscribe/transcript/api"
 )
 
@@ -29,7 +30,7 @@ func (si serverImporter) Import(ctx context.Context, req api.ImportRequest) (*ap
 		}
 	}
 	open := func() (*audiofile.Reader, []string, error) {
-		return hearingAudio(args, slices.Clone(req.Seats), seatFiles, false)
+		return recording.Open(args, slices.Clone(req.Seats), seatFiles, false)
 	}
 	r, seats, err := open()
 	if err != nil {
