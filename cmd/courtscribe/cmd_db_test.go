@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 	"github.com/courtscribe/courtscribe/internal/pgtest"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
@@ -95,7 +96,7 @@ func TestDBMigrateToPostgresAndAudit(t *testing.T) {
 	// hearing at once; the chain stays one chain.
 	var reps []*sqlite.Store
 	for range 2 {
-		r, err := openStore(ctx, url, t.TempDir(), sqlite.Options{})
+		r, err := server.OpenStore(ctx, url, t.TempDir(), sqlite.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -54,12 +55,12 @@ func sha256File(t *testing.T, p string) string {
 	return hex.EncodeToString(s[:])
 }
 
-func runImportJSON(t *testing.T, fl importFlags, args ...string) (importReport, error) {
+func runImportJSON(t *testing.T, fl importFlags, args ...string) (server.ImportReport, error) {
 	t.Helper()
 	var out bytes.Buffer
 	fl.json = true
 	err := runImport(context.Background(), fl, args, &out, slog.New(slog.DiscardHandler))
-	var rep importReport
+	var rep server.ImportReport
 	if err == nil {
 		if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil {
 			t.Fatalf("%v: %s", jerr, out.String())

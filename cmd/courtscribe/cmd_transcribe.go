@@ -23,6 +23,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/whisper"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 )
 
 func init() { addCommand(newTranscribeCmd) }
@@ -37,7 +38,7 @@ type transcribeFlags struct {
 	workers   int
 	threads   int
 	json      bool
-	gpu       gpuFlags
+	gpu       server.GPUConfig
 	batch     float64
 }
 
@@ -138,7 +139,7 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 	}
 	fl.seats = seats
 	tDiarize := time.Now()
-	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.urls, workers: fl.workers, language: fl.language, threads: fl.threads, gpu: fl.gpu}, log)
+	eng, err := server.NewEngine(ctx, server.EngineConfig{Kind: fl.asrKind, Model: fl.model, URLs: fl.urls, Workers: fl.workers, Language: fl.language, Threads: fl.threads, GPU: fl.gpu}, log)
 	if err != nil {
 		return err
 	}
