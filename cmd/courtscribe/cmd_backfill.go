@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/asr/stream"
@@ -102,7 +103,7 @@ func runBackfill(ctx context.Context, fl backfillFlags, out io.Writer, log *slog
 	if err != nil {
 		return err
 	}
-	b := &backfill.Backfiller{Store: &stream.Backlog{Record: store}, Audio: backfill.Archive{Dir: fl.data},
+	b := &backfill.Backfiller{Store: &stream.Backlog{Record: store}, Audio: archive.Archive{Dir: fl.data},
 		Engine: p, Policy: cfg.Policy, Log: log.With("part", "backfill"), BatchSeconds: batchWindow(fl.batch), Workers: fl.workers}
 	rep, runErr := b.Run(ctx, fl.hearing)
 	if fl.json {

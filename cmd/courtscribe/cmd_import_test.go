@@ -18,7 +18,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 	"github.com/courtscribe/courtscribe/transcript"
@@ -98,7 +98,7 @@ func TestImportArchivesSampleExactAndTranscribes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := ingest.ReadManifest(data, fl.hearing)
+	m, err := archive.ReadManifest(data, fl.hearing)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestImportArchivesSampleExactAndTranscribes(t *testing.T) {
 		t.Fatalf("manifest %+v", m)
 	}
 	for i, seat := range []string{"judge", "clerk"} {
-		p := filepath.Join(data, ingest.HearingsDir, fl.hearing, ingest.AudioDir, seat+".wav")
+		p := filepath.Join(archive.HearingDir(data, fl.hearing), archive.AudioDir, seat+".wav")
 		a, err := wavfile.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
@@ -241,7 +241,7 @@ func TestImportRefusals(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error containing %q", tc.hearing, err, tc.want)
 		}
-		if _, err := os.Stat(filepath.Join(data, ingest.HearingsDir, tc.hearing)); err == nil {
+		if _, err := os.Stat(archive.HearingDir(data, tc.hearing)); err == nil {
 			t.Errorf("%s: a refused import left audio in the archive", tc.hearing)
 		}
 	}

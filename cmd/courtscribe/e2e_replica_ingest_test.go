@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/internal/pgtest"
 )
 
@@ -59,7 +59,7 @@ func TestReplicasIngestFailover(t *testing.T) {
 		t.Errorf("replica B did not refuse the agent while replica A's lease ran (not_owner naming replica-a):\n%s", out)
 	}
 	h := igOnlyHearing(t, data)
-	gaps, err := ingest.ReadGaps(data, h)
+	gaps, err := archive.ReadGaps(data, h)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/asr/pool"
@@ -62,15 +63,15 @@ type ImportJob struct {
 
 // ImportReport is what an import did.
 type ImportReport struct {
-	Hearing   string                     `json:"hearing"`
-	Courtroom string                     `json:"courtroom"`
-	Seats     []string                   `json:"seats"`
-	Seconds   float64                    `json:"seconds"`
-	Files     []ImportedFile             `json:"files"`
-	Archive   []ingest.ManifestFileEntry `json:"archive"`
-	Segments  int                        `json:"segments"`
-	Pending   int                        `json:"pending"`
-	Engine    string                     `json:"engine"`
+	Hearing   string                      `json:"hearing"`
+	Courtroom string                      `json:"courtroom"`
+	Seats     []string                    `json:"seats"`
+	Seconds   float64                     `json:"seconds"`
+	Files     []ImportedFile              `json:"files"`
+	Archive   []archive.ManifestFileEntry `json:"archive"`
+	Segments  int                         `json:"segments"`
+	Pending   int                         `json:"pending"`
+	Engine    string                      `json:"engine"`
 }
 
 // Import imports one recording into the hearing record under data with the server stopped:
@@ -174,7 +175,7 @@ func (r *Record) importHearing(ctx context.Context, ing *ingest.Server, job Impo
 			return nil, fmt.Errorf("%w: hearing %s already has %d segments", ingest.ErrImportRefused, job.Hearing, len(segs))
 		}
 	}
-	if _, err := os.Stat(filepath.Join(r.data, ingest.HearingsDir, job.Hearing, ingest.HearingFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(archive.HearingDir(r.data, job.Hearing), archive.HearingFile)); err == nil {
 		return nil, fmt.Errorf("%w: hearing %s already has audio in the archive", ingest.ErrImportRefused, job.Hearing)
 	}
 	seatMap := make([]wire.Seat, len(job.Seats))
@@ -279,7 +280,7 @@ func (r *Record) importHearing(ctx context.Context, ing *ingest.Server, job Impo
 	// on the same server keep priority (Idle). What the engine cannot take stays pending for
 	// the server's backfill.
 	if r.cfg.ASR != "none" {
-		b := &backfill.Backfiller{Store: &stream.Backlog{Record: r.store}, Audio: backfill.Archive{Dir: r.data},
+		b := &backfill.Backfiller{Store: &stream.Backlog{Record: r.store}, Audio: archive.Archive{Dir: r.data},
 			Engine: r.pool, Policy: pool.DefaultConfig().Policy, Log: r.log.With("part", "import"), BatchSeconds: job.BatchSeconds, Workers: job.Workers,
 			Idle: r.backfillIdle}
 		brep, err := b.Run(ctx, job.Hearing)

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/backfill"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/asr/stream"
@@ -123,7 +123,7 @@ func OpenRecord(ctx context.Context, data string, log *slog.Logger, fl RecordCon
 	if lang == "auto" {
 		lang = "zh"
 	}
-	st, err := stream.New(stream.Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}, Language: lang, Logger: log.With("part", "stream")})
+	st, err := stream.New(stream.Config{Record: store, Transcriber: p, Audio: archive.Archive{Dir: data}, Language: lang, Logger: log.With("part", "stream")})
 	if err != nil {
 		store.Close()
 		eng.Close()

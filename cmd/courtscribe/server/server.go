@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/asr/pool"
@@ -105,7 +106,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	live.run("stream", rec.stream.Run)
 	live.run("transcription pool", rec.pool.Run)
 	if rec.cfg.ASR != "none" {
-		bf := &backfill.Backfiller{Store: &stream.Backlog{Record: rec.store, Skip: rec.stream.InProgress}, Audio: backfill.Archive{Dir: rec.data},
+		bf := &backfill.Backfiller{Store: &stream.Backlog{Record: rec.store, Skip: rec.stream.InProgress}, Audio: archive.Archive{Dir: rec.data},
 			Engine: rec.pool, Policy: pool.DefaultConfig().Policy, Log: rec.log.With("part", "backfill"), Idle: rec.backfillIdle}
 		live.run("backfill", backfill.NewWatcher(bf, rec.pendingHearings, rec.engineHealth, rec.cfg.BackfillInterval).Run)
 	}
