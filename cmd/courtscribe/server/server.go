@@ -91,6 +91,14 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if err != nil {
 		return err
 	}
+	ingClosed := false // closed by the shutdown below; a step failing before it closes it here
+	defer func() {
+		if !ingClosed {
+			cctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+			defer cancel()
+			ing.Close(cctx)
+		}
+	}()
 	mux := http.NewServeMux()
 	ing.Register(mux)
 
@@ -168,6 +176,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	case err := <-errc:
 		cctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
 		defer cancel()
+		ingClosed = true
 		return errors.Join(fmt.Errorf("http server: %w", err), ing.Close(cctx))
 	case <-ctx.Done():
 	}
@@ -175,6 +184,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	cctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
 	defer cancel()
 	herr := hs.Shutdown(cctx)
+	ingClosed = true
 	ierr := ing.Close(cctx)
 	<-errc
 	if err := errors.Join(herr, ierr); err != nil {
