@@ -41,6 +41,13 @@ const (
 // HearingDir is DIR/hearings/<hearing>. hearing is not checked; see SeatPath.
 func HearingDir(dataDir, hearing string) string { return filepath.Join(dataDir, HearingsDir, hearing) }
 
+// Rel names a file of a hearing relative to the data directory in slash form, as backups and
+// scrub reports name files: Rel("h1", "audio/judge.wav") is "hearings/h1/audio/judge.wav";
+// Rel("h1") is the hearing's directory. The names are joined as they are, not cleaned.
+func Rel(hearing string, names ...string) string {
+	return strings.Join(append([]string{HearingsDir, hearing}, names...), "/")
+}
+
 // SeatFile is a seat's WAV relative to its hearing's directory (audio/<seat>.wav), as the
 // manifest names it.
 func SeatFile(seat string) string { return AudioDir + "/" + seat + ".wav" }

@@ -47,6 +47,9 @@ func TestHearingGaps(t *testing.T) {
 	if p, err := SeatPath("D", "h1", "judge"); err != nil || p != filepath.Join("D", HearingsDir, "h1", AudioDir, "judge.wav") {
 		t.Errorf("SeatPath: %q %v", p, err)
 	}
+	if r := Rel("h1", SeatFile("judge")); r != "hearings/h1/audio/judge.wav" {
+		t.Errorf("Rel: %q", r)
+	}
 	for _, bad := range [][2]string{{"..", "judge"}, {"h1", "a/b"}, {"", "judge"}, {"h1", "."}} {
 		if _, err := SeatPath("D", bad[0], bad[1]); err == nil {
 			t.Errorf("SeatPath(%q, %q) accepted", bad[0], bad[1])

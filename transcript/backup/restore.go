@@ -289,7 +289,7 @@ func RestoreHearing(ctx context.Context, cfg RestoreConfig, hearing string) ([]R
 			return nil, "", fmt.Errorf("restore: no snapshot in %s holds the complete audio of hearing %s", cfg.From, hearing)
 		}
 	}
-	prefix := archive.HearingsDir + "/" + hearing + "/"
+	prefix := archive.Rel(hearing) + "/"
 	var out []Repair
 	for _, f := range m.Files {
 		if !strings.HasPrefix(f.Path, prefix) {

@@ -165,17 +165,17 @@ func Scrub(ctx context.Context, cfg ScrubConfig) (*Report, error) {
 		case merr == nil:
 		case errors.Is(merr, fs.ErrNotExist):
 			if len(recAudio) > 0 {
-				add(Finding{Hearing: id, File: filepath.ToSlash(filepath.Join(archive.HearingsDir, id, archive.ManifestFile)), Kind: FindingMissing,
+				add(Finding{Hearing: id, File: archive.Rel(id, archive.ManifestFile), Kind: FindingMissing,
 					Message: "the audio manifest is missing, but the record lists archived audio"})
 			}
 			continue
 		default:
-			add(Finding{Hearing: id, File: filepath.ToSlash(filepath.Join(archive.HearingsDir, id, archive.ManifestFile)), Kind: FindingAudio,
+			add(Finding{Hearing: id, File: archive.Rel(id, archive.ManifestFile), Kind: FindingAudio,
 				Message: "the audio manifest cannot be read: " + merr.Error()})
 			continue
 		}
 		for _, f := range man.Files {
-			rel := archive.HearingsDir + "/" + id + "/" + f.Path
+			rel := archive.Rel(id, f.Path)
 			if !validRel(f.Path) {
 				add(Finding{Hearing: id, File: rel, Kind: FindingAudio, Message: "the audio manifest names a path outside the hearing"})
 				continue
@@ -188,7 +188,7 @@ func Scrub(ctx context.Context, cfg ScrubConfig) (*Report, error) {
 			jobs = append(jobs, job{hearing: id, rel: rel, sha: f.SHA256, bytes: f.Bytes})
 		}
 		for name := range recAudio {
-			add(Finding{Hearing: id, File: archive.HearingsDir + "/" + id + "/" + name, Kind: FindingAudio, Message: "the record lists this file, the audio manifest does not"})
+			add(Finding{Hearing: id, File: archive.Rel(id, name), Kind: FindingAudio, Message: "the record lists this file, the audio manifest does not"})
 		}
 	}
 	type result struct {
