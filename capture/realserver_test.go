@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
@@ -57,7 +58,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 
 func archived(t *testing.T, dataDir, hearing, seat string) []int16 {
 	t.Helper()
-	a, err := wavfile.ReadFile(filepath.Join(dataDir, ingest.HearingsDir, hearing, ingest.AudioDir, seat+".wav"))
+	a, err := wavfile.ReadFile(filepath.Join(archive.HearingDir(dataDir, hearing), archive.AudioDir, seat+".wav"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestAgentRealServerThroughCutLink(t *testing.T) {
 			}
 		}
 	}
-	if gaps, _ := ingest.ReadGaps(data, h); len(gaps) != 0 {
+	if gaps, _ := archive.ReadGaps(data, h); len(gaps) != 0 {
 		t.Fatalf("cuts of the link must not become gaps: %+v", gaps)
 	}
 }
@@ -181,7 +182,7 @@ func TestAgentProcessSIGKILLResume(t *testing.T) {
 	}
 	hearing := strings.TrimPrefix(out.Text(), "hearing: ")
 	waitFor(t, 10*time.Second, "2 s of audio in the archive", func() bool {
-		st, err := os.Stat(filepath.Join(data, ingest.HearingsDir, hearing, ingest.AudioDir, "judge.wav"))
+		st, err := os.Stat(filepath.Join(archive.HearingDir(data, hearing), archive.AudioDir, "judge.wav"))
 		return err == nil && st.Size() > 44+2*32000
 	})
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
@@ -200,7 +201,7 @@ func TestAgentProcessSIGKILLResume(t *testing.T) {
 	}
 	down := restarted.Sub(killed)
 
-	gaps, err := ingest.ReadGaps(data, hearing)
+	gaps, err := archive.ReadGaps(data, hearing)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/courtscribe/courtscribe/asr/archive"
 )
 
 // LoadAudio returns the audio files of a hearing directory (DATA/hearings/ID). It reads the
@@ -20,12 +22,12 @@ import (
 // audio/*.wav itself. source says which ("manifest" or "computed"). No directory or no files
 // gives an empty list, not an error: a hearing may have been recorded elsewhere.
 func LoadAudio(hearingDir string) (files []AudioFile, source string, err error) {
-	b, err := os.ReadFile(filepath.Join(hearingDir, "manifest.json"))
+	b, err := os.ReadFile(filepath.Join(hearingDir, archive.ManifestFile))
 	switch {
 	case err == nil:
 		files, err := parseManifest(b)
 		if err != nil {
-			return nil, "", fmt.Errorf("%s: %w", filepath.Join(hearingDir, "manifest.json"), err)
+			return nil, "", fmt.Errorf("%s: %w", filepath.Join(hearingDir, archive.ManifestFile), err)
 		}
 		return files, "manifest", nil
 	case !errors.Is(err, fs.ErrNotExist):
@@ -37,7 +39,7 @@ func LoadAudio(hearingDir string) (files []AudioFile, source string, err error) 
 
 // HashAudioDir hashes DIR/audio/*.wav, names relative to DIR, sorted by name.
 func HashAudioDir(dir string) ([]AudioFile, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, "audio", "*.wav"))
+	paths, err := filepath.Glob(filepath.Join(dir, archive.AudioDir, "*.wav"))
 	if err != nil {
 		return nil, err
 	}
@@ -143,45 +145,12 @@ func VerifyAudio(files []AudioFile, hearingDir string) []string {
 }
 
 // LoadGaps returns the audio gaps the ingest server recorded for a hearing directory as gap
-// notes (AtMS/EndMS in hearing time, Text the reason): from manifest.json's "gaps" when
-// present, else from gaps.jsonl (one {"first_sample","samples","reason"} per line). A hearing
-// without either has no gaps.
+// notes (AtMS/EndMS in hearing time, Text the reason): the manifest's gaps when the hearing is
+// closed, else the gap log's, read by asr/archive (archive.HearingGaps). A hearing without
+// either has no gaps.
 func LoadGaps(hearingDir string) ([]Note, error) {
-	type gap struct {
-		FirstSample int64  `json:"first_sample"`
-		Samples     int64  `json:"samples"`
-		Reason      string `json:"reason"`
-	}
-	var gaps []gap
-	b, err := os.ReadFile(filepath.Join(hearingDir, "manifest.json"))
-	switch {
-	case err == nil:
-		var m struct {
-			Gaps []gap `json:"gaps"`
-		}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("audio manifest: %w", err)
-		}
-		gaps = m.Gaps
-	case errors.Is(err, fs.ErrNotExist):
-		b, err := os.ReadFile(filepath.Join(hearingDir, "gaps.jsonl"))
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		for i, line := range strings.Split(string(b), "\n") {
-			if strings.TrimSpace(line) == "" {
-				continue
-			}
-			var g gap
-			if err := json.Unmarshal([]byte(line), &g); err != nil {
-				return nil, fmt.Errorf("gaps.jsonl line %d: %w", i+1, err)
-			}
-			gaps = append(gaps, g)
-		}
-	default:
+	gaps, err := archive.HearingGaps(hearingDir)
+	if err != nil || gaps == nil {
 		return nil, err
 	}
 	out := make([]Note, 0, len(gaps))

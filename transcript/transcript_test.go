@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/courtscribe/courtscribe/asr/archive"
 )
 
 func TestCanRoleMatrix(t *testing.T) {
@@ -101,8 +103,8 @@ func signedRecord(t testing.TB, audioDir string) ([]byte, ed25519.PublicKey) {
 		Segments: []RecordSegment{{ID: 1, Seat: "judge", Role: "审判长", StartMS: 0, EndMS: 1500, Text: "现在开庭。<b>&", Revision: 3}},
 		Notes:    []RecordNote{}, Corrections: []Correction{}, Audio: []AudioFile{}, AuditHead: strings.Repeat("ab", 32)}
 	if audioDir != "" {
-		os.MkdirAll(filepath.Join(audioDir, "audio"), 0o755)
-		p := filepath.Join(audioDir, "audio", "judge.wav")
+		os.MkdirAll(filepath.Join(audioDir, archive.AudioDir), 0o755)
+		p := filepath.Join(audioDir, archive.AudioDir, "judge.wav")
 		os.WriteFile(p, []byte("RIFF....WAVE"), 0o644)
 		f, _ := HashFile(p)
 		f.Name = "audio/judge.wav"
@@ -151,7 +153,7 @@ func TestVerifyRecordRoundTripAndEveryByte(t *testing.T) {
 		t.Fatalf("other key: %v", err)
 	}
 	// Audio changed after signing.
-	os.WriteFile(filepath.Join(dir, "audio", "judge.wav"), []byte("RIFF....WAVF"), 0o644)
+	os.WriteFile(filepath.Join(dir, archive.AudioDir, "judge.wav"), []byte("RIFF....WAVF"), 0o644)
 	if _, err := VerifyRecord(file, pub, dir); err == nil || !strings.Contains(err.Error(), "audio") {
 		t.Fatalf("audio change: %v", err)
 	}
@@ -194,9 +196,9 @@ func TestEventHashChainsAndCoversFields(t *testing.T) {
 
 func TestLoadAudioManifestAndComputed(t *testing.T) {
 	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "audio"), 0o755)
-	os.WriteFile(filepath.Join(dir, "audio", "b.wav"), []byte("bb"), 0o644)
-	os.WriteFile(filepath.Join(dir, "audio", "a.wav"), []byte("a"), 0o644)
+	os.MkdirAll(filepath.Join(dir, archive.AudioDir), 0o755)
+	os.WriteFile(filepath.Join(dir, archive.AudioDir, "b.wav"), []byte("bb"), 0o644)
+	os.WriteFile(filepath.Join(dir, archive.AudioDir, "a.wav"), []byte("a"), 0o644)
 	files, src, err := LoadAudio(dir)
 	if err != nil || src != "computed" || len(files) != 2 || files[0].Name != "audio/a.wav" || files[1].Bytes != 2 {
 		t.Fatalf("%v %s %+v", err, src, files)
@@ -205,7 +207,7 @@ func TestLoadAudioManifestAndComputed(t *testing.T) {
 		t.Fatalf("gaps without a manifest or gaps.jsonl: %v %v", gaps, err)
 	}
 	m := `{"hearing":"h1","files":[{"name":"judge.wav","sha256":"` + strings.Repeat("A", 64) + `","bytes":10}],"gaps":[{"first_sample":32000,"samples":16,"reason":"agent_down"}]}`
-	os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(m), 0o644)
+	os.WriteFile(filepath.Join(dir, archive.ManifestFile), []byte(m), 0o644)
 	files, src, err = LoadAudio(dir)
 	if err != nil || src != "manifest" || len(files) != 1 || files[0].Name != "audio/judge.wav" || files[0].SHA256 != strings.Repeat("a", 64) {
 		t.Fatalf("%v %s %+v", err, src, files)
@@ -214,7 +216,7 @@ func TestLoadAudioManifestAndComputed(t *testing.T) {
 	if err != nil || len(gaps) != 1 || gaps[0].AtMS != 2000 || gaps[0].EndMS != 2001 || gaps[0].Kind != NoteGap {
 		t.Fatalf("gaps from the manifest: %+v %v", gaps, err)
 	}
-	os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"files":[{"name":"x.wav"}]}`), 0o644)
+	os.WriteFile(filepath.Join(dir, archive.ManifestFile), []byte(`{"files":[{"name":"x.wav"}]}`), 0o644)
 	if _, _, err := LoadAudio(dir); err == nil {
 		t.Fatal("manifest without hashes accepted")
 	}

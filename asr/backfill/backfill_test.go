@@ -22,6 +22,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/asr/remote"
@@ -80,7 +81,7 @@ func (m *memStore) all() []asr.Result {
 // hearing writes a two-seat archive with utterances of tone every 4 s and returns them.
 func hearing(t *testing.T, dir string, n int) ([]asr.Utterance, map[string][]int16) {
 	t.Helper()
-	audio := filepath.Join(dir, "hearings", "h1", "audio")
+	audio := filepath.Join(archive.HearingDir(dir, "h1"), archive.AudioDir)
 	if err := os.MkdirAll(audio, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +219,7 @@ func TestEngineKilledMidHearingIsBackfilled(t *testing.T) {
 		t.Fatalf("%d pending, want 5", len(pend))
 	}
 
-	b := &Backfiller{Store: store, Audio: Archive{Dir: dir}, Engine: p, Policy: policy.DefaultConfig(), Idle: func() bool { return p.Stats().Busy == 0 }}
+	b := &Backfiller{Store: store, Audio: archive.Archive{Dir: dir}, Engine: p, Policy: policy.DefaultConfig(), Idle: func() bool { return p.Stats().Busy == 0 }}
 	rep, err := b.Run(context.Background(), "h1")
 	if !errors.Is(err, ErrStillUnavailable) || rep.Remaining != 5 || rep.Completed != 0 {
 		t.Fatalf("run while down: %+v %v", rep, err)
@@ -273,7 +274,7 @@ func (s *whisperServer) start() {
 			return
 		}
 		b, _ := io.ReadAll(f)
-		pcm, err := ReadRange(bytes.NewReader(b), 0, float64(len(b)-44)/2/asr.SampleRate)
+		pcm, err := archive.ReadRange(bytes.NewReader(b), 0, float64(len(b)-44)/2/asr.SampleRate)
 		if err != nil {
 			io.WriteString(w, `{"error":"failed to read WAV file"}`)
 			return
@@ -326,7 +327,7 @@ func TestRemoteServerDownAndUpIsBackfilled(t *testing.T) {
 			t.Errorf("pending reason %q", r.Error)
 		}
 	}
-	b := &Backfiller{Store: store, Audio: Archive{Dir: dir}, Engine: p, Policy: policy.DefaultConfig()}
+	b := &Backfiller{Store: store, Audio: archive.Archive{Dir: dir}, Engine: p, Policy: policy.DefaultConfig()}
 	w := NewWatcher(b, func(context.Context) ([]string, error) { return []string{"h1"}, nil }, eng.Health, 20*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -342,7 +343,7 @@ func TestRemoteServerDownAndUpIsBackfilled(t *testing.T) {
 func TestArchiveReadRange(t *testing.T) {
 	dir := t.TempDir()
 	_, seats := hearing(t, dir, 3)
-	a := Archive{Dir: dir}
+	a := archive.Archive{Dir: dir}
 	got, err := a.Audio(context.Background(), "h1", "clerk", 5, 7)
 	if err != nil {
 		t.Fatal(err)
@@ -366,7 +367,7 @@ func TestArchiveReadRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(stereo)
-	if _, err := ReadRange(bytes.NewReader(b), 0, 0.5); err == nil || !strings.Contains(err.Error(), "2 channels") {
+	if _, err := archive.ReadRange(bytes.NewReader(b), 0, 0.5); err == nil || !strings.Contains(err.Error(), "2 channels") {
 		t.Errorf("stereo: %v", err)
 	}
 }
@@ -383,17 +384,6 @@ func equal16(a, b []int16) bool {
 	return true
 }
 
-func FuzzReadRange(f *testing.F) {
-	f.Add(asr.EncodeWAV(make([]int16, 2000)), 0.01, 0.05)
-	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEfmt \xff\xff\xff\xff"), 0.0, 1.0)
-	f.Fuzz(func(t *testing.T, b []byte, start, end float64) {
-		pcm, err := ReadRange(bytes.NewReader(b), start, end)
-		if err == nil && int64(len(pcm)) != asr.SampleIndex(end)-asr.SampleIndex(start) {
-			t.Fatalf("%d samples for %v..%v", len(pcm), start, end)
-		}
-	})
-}
-
 // fuzzing reports whether this test binary runs as a fuzz worker or coordinator.
 func fuzzing() bool {
 	for _, a := range os.Args {
@@ -402,37 +392,4 @@ func fuzzing() bool {
 		}
 	}
 	return false
-}
-
-// TestReadRangeRF64At40Hours: the archive's seat file turns into RF64 past 4 GiB (issue 11);
-// backfill reads a range at 40 h of such a (sparse) file sample-exact.
-func TestReadRangeRF64At40Hours(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "judge.wav")
-	w, err := wavfile.Create(p, 16000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const at40 = 40 * 3600 * 16000
-	tail := []int16{11, -12, 13, -14}
-	if err := w.WriteSilence(at40 - int64(len(tail))); err != nil {
-		t.Skipf("no sparse 4.6 GB file here: %v", err)
-	}
-	if err := w.Write(tail); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	got, err := ReadRange(f, float64(at40-4)/16000, 144000)
-	if err != nil || !equal16(got, tail) {
-		t.Fatalf("last samples of a 40 h RF64 file: %v, %v", got, err)
-	}
-	if _, err := ReadRange(f, 144000, 144001); err == nil {
-		t.Fatal("a range past the end of the file was read")
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/whisper"
 )
@@ -112,7 +113,7 @@ func TestBackfillPacks(t *testing.T) {
 		store := newMemStore()
 		allPending(store, us)
 		p, stop := runPool(t, eng, store)
-		b := &Backfiller{Store: store, Audio: Archive{Dir: dir}, Engine: p, Policy: policy.DefaultConfig(), BatchSeconds: tc.batch, Workers: tc.workers}
+		b := &Backfiller{Store: store, Audio: archive.Archive{Dir: dir}, Engine: p, Policy: policy.DefaultConfig(), BatchSeconds: tc.batch, Workers: tc.workers}
 		rep, err := b.Run(context.Background(), "h1")
 		stop()
 		if err != nil || rep.Completed != 8 || rep.Remaining != 0 || rep.Failed != 0 {
@@ -139,7 +140,7 @@ func TestBackfillPackedBatchFails(t *testing.T) {
 	allPending(store, us)
 	p, stop := runPool(t, eng, store)
 	defer stop()
-	b := &Backfiller{Store: store, Audio: Archive{Dir: dir}, Engine: p, Policy: policy.DefaultConfig(), BatchSeconds: 10}
+	b := &Backfiller{Store: store, Audio: archive.Archive{Dir: dir}, Engine: p, Policy: policy.DefaultConfig(), BatchSeconds: 10}
 	rep, err := b.Run(context.Background(), "h1")
 	if err != nil || rep.Completed != 8 {
 		t.Fatalf("%+v %v", rep, err)

@@ -4,13 +4,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Seat activity is gathered from every level report, watched or not; a new connection starts
 // afresh; only the hearing's own seats are tracked.
 func TestSeatActivityFromLevelReports(t *testing.T) {
-	h := &hearing{info: HearingInfo{Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "plaintiff", Channel: 2}}}}
+	h := &hearing{info: archive.HearingInfo{Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "plaintiff", Channel: 2}}}}
 	h.owner = &conn{}
 	t0 := time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)
 	h.agent.ConnectedAt = t0
@@ -55,7 +56,7 @@ func TestSeatActivityFromLevelReports(t *testing.T) {
 // A seat delivering digital zeros (peak at the meter's -120 dBFS floor) has no signal; a quiet
 // but live microphone (room noise) has.
 func TestSeatSignalIsNotDigitalZeros(t *testing.T) {
-	h := &hearing{info: HearingInfo{Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "plaintiff", Channel: 2}}}}
+	h := &hearing{info: archive.HearingInfo{Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "plaintiff", Channel: 2}}}}
 	h.owner = &conn{}
 	t0 := time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)
 	h.agent.ConnectedAt = t0

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,51 +11,16 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/atomicfile"
 )
 
-// Archive layout inside the data directory (a contract other parts read):
-//
-//	DIR/sessions/<session>.json            session → hearing (SessionRecord)
-//	DIR/hearings/<id>/hearing.json          HearingInfo
-//	DIR/hearings/<id>/audio/<seat>.wav      16 kHz 16-bit mono, sample index = hearing time
-//	DIR/hearings/<id>/gaps.jsonl            one GapRecord per line (gaps read as zeros in the WAVs;
-//	                                        on disk they are holes of a sparse file)
-//	DIR/hearings/<id>/state.json            last durable seq (internal, for Welcome)
-//	DIR/hearings/<id>/manifest.json         written when the hearing is closed (Manifest)
-const (
-	SessionsDir  = "sessions"
-	HearingsDir  = "hearings"
-	AudioDir     = "audio"
-	HearingFile  = "hearing.json"
-	GapsFile     = "gaps.jsonl"
-	StateFile    = "state.json"
-	ManifestFile = "manifest.json"
-)
-
-// HearingInfo is DIR/hearings/<id>/hearing.json.
-type HearingInfo struct {
-	Hearing    string      `json:"hearing"`
-	Courtroom  string      `json:"courtroom"`
-	Session    string      `json:"session"`
-	Seats      []wire.Seat `json:"seats"`
-	SampleRate int         `json:"sample_rate"`
-	Created    time.Time   `json:"created"`
-}
-
-// SeatNames returns the seat names in channel order.
-func (h HearingInfo) SeatNames() []string {
-	out := make([]string, len(h.Seats))
-	for i, s := range h.Seats {
-		out[i] = s.Name
-	}
-	return out
-}
+// The archive's layout, its records (hearing.json, gaps.jsonl, manifest.json) and their
+// readers are asr/archive's: ingest writes them, everyone reads them through that package.
 
 // SessionRecord is DIR/sessions/<session>.json: the stable mapping of an agent session to its
 // hearing.
@@ -66,63 +30,6 @@ type SessionRecord struct {
 	Hearing   string      `json:"hearing"`
 	Seats     []wire.Seat `json:"seats"`
 	Created   time.Time   `json:"created"`
-}
-
-// GapRecord is one line of gaps.jsonl: Samples samples from FirstSample on were not captured
-// and are zeros in every seat's WAV.
-type GapRecord struct {
-	FirstSample int64     `json:"first_sample"`
-	Samples     int64     `json:"samples"`
-	Reason      string    `json:"reason"`
-	Wall        time.Time `json:"wall,omitzero"`
-}
-
-// ManifestFileEntry describes one archived seat WAV.
-type ManifestFileEntry struct {
-	Seat            string  `json:"seat"`
-	Path            string  `json:"path"` // relative to the hearing directory
-	SHA256          string  `json:"sha256"`
-	Bytes           int64   `json:"bytes"`
-	Samples         int64   `json:"samples"`
-	DurationSeconds float64 `json:"duration_seconds"`
-}
-
-// Manifest is DIR/hearings/<id>/manifest.json, written once when the hearing closes.
-type Manifest struct {
-	Hearing         string              `json:"hearing"`
-	Courtroom       string              `json:"courtroom"`
-	Session         string              `json:"session"`
-	SampleRate      int                 `json:"sample_rate"`
-	Created         time.Time           `json:"created"`
-	Closed          time.Time           `json:"closed"`
-	Samples         int64               `json:"samples"`
-	DurationSeconds float64             `json:"duration_seconds"`
-	Files           []ManifestFileEntry `json:"files"`
-	Gaps            []GapRecord         `json:"gaps"`
-}
-
-// ReadManifest reads a closed hearing's manifest.
-func ReadManifest(dataDir, hearing string) (*Manifest, error) {
-	var m Manifest
-	if err := readJSON(filepath.Join(dataDir, HearingsDir, hearing, ManifestFile), &m); err != nil {
-		return nil, err
-	}
-	return &m, nil
-}
-
-// ReadHearingInfo reads a hearing's hearing.json.
-func ReadHearingInfo(dataDir, hearing string) (*HearingInfo, error) {
-	var info HearingInfo
-	if err := readJSON(filepath.Join(dataDir, HearingsDir, hearing, HearingFile), &info); err != nil {
-		return nil, err
-	}
-	return &info, nil
-}
-
-// ReadGaps reads a hearing's gap records.
-func ReadGaps(dataDir, hearing string) ([]GapRecord, error) {
-	gaps, _, err := readGaps(filepath.Join(dataDir, HearingsDir, hearing, GapsFile))
-	return gaps, err
 }
 
 func readJSON(path string, v any) error {
@@ -146,38 +53,6 @@ func writeJSONAtomic(path string, v any) error {
 	return writeFileAtomic(path, append(b, '\n'), 0o600)
 }
 
-// readGaps parses gaps.jsonl; a torn or invalid trailing line (a crash while appending) is
-// dropped and reported through clean=false.
-func readGaps(path string) (gaps []GapRecord, clean bool, err error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, true, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	defer f.Close()
-	clean = true
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 4096), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		var g GapRecord
-		if json.Unmarshal([]byte(line), &g) != nil || g.FirstSample < 0 || g.Samples < 1 {
-			clean = false
-			continue
-		}
-		gaps = append(gaps, g)
-	}
-	if err := sc.Err(); err != nil {
-		return gaps, false, err
-	}
-	return gaps, clean, nil
-}
-
 // seatStore holds the open files of one hearing: one wavfile.Writer per seat, the gap log and
 // the state file. It belongs to the hearing's writer goroutine (or to open/close while that
 // goroutine does not run).
@@ -189,25 +64,25 @@ type seatStore struct {
 	samples int64 // durable, aligned sample count of every seat
 	limit   int64 // the most samples every seat file can hold (wavfile.Writer.Limit)
 	lastSeq uint64
-	gapList []GapRecord
+	gapList []archive.GapRecord
 }
 
 // openStore opens (creating or repairing) the files of a hearing and aligns every seat to the
 // shortest one: samples beyond it were never acknowledged.
-func openStore(dir string, info HearingInfo) (st *seatStore, truncated int64, err error) {
+func openStore(dir string, info archive.HearingInfo) (st *seatStore, truncated int64, err error) {
 	st = &seatStore{dir: dir}
 	defer func() {
 		if err != nil {
 			st.closeFiles()
 		}
 	}()
-	if err := privateDir(filepath.Join(dir, AudioDir)); err != nil {
+	if err := privateDir(filepath.Join(dir, archive.AudioDir)); err != nil {
 		return nil, 0, err
 	}
 	minN := int64(-1)
 	st.limit = wavfile.MaxSamplesRF64
 	for _, seat := range info.Seats {
-		w, err := wavfile.Open(filepath.Join(dir, AudioDir, seat.Name+".wav"), wire.SampleRate)
+		w, err := wavfile.Open(filepath.Join(dir, filepath.FromSlash(archive.SeatFile(seat.Name))), wire.SampleRate)
 		if err != nil {
 			return nil, 0, fmt.Errorf("open seat %s: %w", seat.Name, err)
 		}
@@ -226,17 +101,17 @@ func openStore(dir string, info HearingInfo) (st *seatStore, truncated int64, er
 		}
 	}
 	st.samples = minN
-	if err := atomicfile.SyncDir(filepath.Join(dir, AudioDir)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Join(dir, archive.AudioDir)); err != nil {
 		return nil, 0, err
 	}
 
 	// Gaps: keep records inside the durable audio, clip one that runs past it.
-	gpath := filepath.Join(dir, GapsFile)
-	gaps, clean, err := readGaps(gpath)
+	gpath := filepath.Join(dir, archive.GapsFile)
+	gaps, clean, err := archive.ReadGapsFile(gpath)
 	if err != nil {
 		return nil, 0, err
 	}
-	var kept []GapRecord
+	var kept []archive.GapRecord
 	for _, g := range gaps {
 		if g.FirstSample >= minN {
 			clean = false
@@ -268,7 +143,7 @@ func openStore(dir string, info HearingInfo) (st *seatStore, truncated int64, er
 
 	// State: the last durable seq. It is written after the audio is synced, so it never claims
 	// more than the WAVs hold; a missing or torn state only makes the agent resend more.
-	spath := filepath.Join(dir, StateFile)
+	spath := filepath.Join(dir, archive.StateFile)
 	var s stateRecord
 	if b, err := os.ReadFile(spath); err == nil && json.Unmarshal(bytes.TrimSpace(b), &s) == nil && s.NextSample <= minN {
 		st.lastSeq = s.LastSeq
@@ -302,7 +177,7 @@ func (st *seatStore) writeState() error {
 
 // appendGaps writes gap records and fsyncs the gap log. It runs before the zeros are written
 // to the WAVs so that a durable gap in the audio always has its record.
-func (st *seatStore) appendGaps(gs []GapRecord) error {
+func (st *seatStore) appendGaps(gs []archive.GapRecord) error {
 	var buf bytes.Buffer
 	for _, g := range gs {
 		b, _ := json.Marshal(g)
@@ -334,14 +209,14 @@ func (st *seatStore) closeFiles() error {
 }
 
 // buildManifest hashes every seat file (after closeFiles) and describes the hearing.
-func buildManifest(dir string, info HearingInfo, gaps []GapRecord, closed time.Time) (*Manifest, error) {
-	m := &Manifest{Hearing: info.Hearing, Courtroom: info.Courtroom, Session: info.Session,
+func buildManifest(dir string, info archive.HearingInfo, gaps []archive.GapRecord, closed time.Time) (*archive.Manifest, error) {
+	m := &archive.Manifest{Hearing: info.Hearing, Courtroom: info.Courtroom, Session: info.Session,
 		SampleRate: wire.SampleRate, Created: info.Created, Closed: closed.UTC(), Gaps: slices.Clone(gaps)}
 	if m.Gaps == nil {
-		m.Gaps = []GapRecord{}
+		m.Gaps = []archive.GapRecord{}
 	}
 	for _, seat := range info.Seats {
-		rel := filepath.ToSlash(filepath.Join(AudioDir, seat.Name+".wav"))
+		rel := archive.SeatFile(seat.Name)
 		f, err := os.Open(filepath.Join(dir, rel))
 		if err != nil {
 			return nil, err
@@ -362,7 +237,7 @@ func buildManifest(dir string, info HearingInfo, gaps []GapRecord, closed time.T
 			return nil, err
 		}
 		samples := (n - off) / 2
-		m.Files = append(m.Files, ManifestFileEntry{Seat: seat.Name, Path: rel, SHA256: hex.EncodeToString(h.Sum(nil)),
+		m.Files = append(m.Files, archive.ManifestFileEntry{Seat: seat.Name, Path: rel, SHA256: hex.EncodeToString(h.Sum(nil)),
 			Bytes: n, Samples: samples, DurationSeconds: float64(samples) / wire.SampleRate})
 		m.Samples = samples
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
@@ -26,7 +27,7 @@ func goodHello(session string) wire.Hello {
 }
 
 func hearingDirs(t *testing.T, dir string) []string {
-	es, err := os.ReadDir(filepath.Join(dir, HearingsDir))
+	es, err := os.ReadDir(filepath.Join(dir, archive.HearingsDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestBadHello(t *testing.T) {
 	if d := hearingDirs(t, r.dir); len(d) != 0 {
 		t.Fatalf("refused hellos created hearings %v", d)
 	}
-	if es, _ := os.ReadDir(filepath.Join(r.dir, SessionsDir)); len(es) != 0 {
+	if es, _ := os.ReadDir(filepath.Join(r.dir, archive.SessionsDir)); len(es) != 0 {
 		t.Fatalf("refused hellos created sessions")
 	}
 }
@@ -186,7 +187,7 @@ func TestBadFrames(t *testing.T) {
 	if !bytes.Equal(seatBytes(t, r.dir, w.Hearing), before) {
 		t.Fatal("seat map mismatch changed the archive")
 	}
-	if _, err := os.Stat(filepath.Join(r.dir, HearingsDir, w.Hearing, AudioDir, "witness.wav")); err == nil {
+	if _, err := os.Stat(filepath.Join(archive.HearingDir(r.dir, w.Hearing), archive.AudioDir, "witness.wav")); err == nil {
 		t.Fatal("seat map mismatch created a seat file")
 	}
 	// Another session cannot write into this hearing.
@@ -235,7 +236,7 @@ func expectError(t *testing.T, ws *websocket.Conn, code string) {
 func seatBytes(t *testing.T, dir, hearing string) []byte {
 	var all []byte
 	for _, s := range []string{"judge", "clerk"} {
-		b, err := os.ReadFile(filepath.Join(dir, HearingsDir, hearing, AudioDir, s+".wav"))
+		b, err := os.ReadFile(filepath.Join(archive.HearingDir(dir, hearing), archive.AudioDir, s+".wav"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
@@ -64,7 +65,7 @@ func TestHostileGapIsRefusedAndCostsNoDisk(t *testing.T) {
 	ws, w := r.hello(seatHello("s-hostile", seats))
 	send(t, ws, mustFrame(t, audioFrame(1, 0, len(seats), 1600, 100)))
 	waitAck(t, ws, 1)
-	dir := filepath.Join(r.dir, HearingsDir, w.Hearing)
+	dir := archive.HearingDir(r.dir, w.Hearing)
 	before := diskUsed(t, dir)
 
 	// On the same connection, and again after a reconnect.
@@ -94,12 +95,12 @@ func TestHostileGapIsRefusedAndCostsNoDisk(t *testing.T) {
 	if after > before+1<<20 {
 		t.Fatalf("the refused gap grew the archive from %d to %d bytes", before, after)
 	}
-	gaps, err := ReadGaps(r.dir, w.Hearing)
+	gaps, err := archive.ReadGaps(r.dir, w.Hearing)
 	if err != nil || len(gaps) != 0 {
 		t.Fatalf("gap log after refusals: %v, %v", gaps, err)
 	}
 	for _, s := range seats {
-		fi, err := os.Stat(filepath.Join(dir, AudioDir, s.Name+".wav"))
+		fi, err := os.Stat(filepath.Join(dir, archive.AudioDir, s.Name+".wav"))
 		if err != nil || fi.Size() != wavfile.HeaderSize+2*1600 {
 			t.Fatalf("seat %s: %v, %v", s.Name, fi, err)
 		}
@@ -120,7 +121,7 @@ func TestGapIsAHoleAndHashesAsZeros(t *testing.T) {
 	send(t, ws, mustFrame(t, audioFrame(3, 1600+gapN, len(seats), 1600, 200)))
 	waitAck(t, ws, 3)
 	ws.Close()
-	dir := filepath.Join(r.dir, HearingsDir, w.Hearing)
+	dir := archive.HearingDir(r.dir, w.Hearing)
 	used := diskUsed(t, dir)
 	apparent := int64(len(seats)) * (wavfile.HeaderSize + 2*(3200+gapN))
 	t.Logf("legitimate 10 min gap × %d seats: %d bytes of WAV, %d bytes on disk", len(seats), apparent, used)

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
@@ -25,7 +26,7 @@ import (
 type AudioListener interface {
 	// HearingOpened is called when a hearing is opened for writing (created, or reopened after
 	// a restart); next is the first sample the following Audio or Gap call will carry.
-	HearingOpened(h HearingInfo, next int64)
+	HearingOpened(h archive.HearingInfo, next int64)
 	// Audio delivers durable audio: pcm[i] is seat i (HearingInfo.Seats order), all equally
 	// long, starting at sample index first.
 	Audio(hearing string, first int64, pcm [][]int16)
@@ -76,7 +77,7 @@ type item struct {
 // hearing is an open hearing: its files, the queue of accepted frames and the group-commit
 // writer goroutine.
 type hearing struct {
-	info HearingInfo
+	info archive.HearingInfo
 	dir  string
 	log  *slog.Logger
 	srv  *Server
@@ -106,7 +107,7 @@ type hearing struct {
 	stopped   chan struct{}
 }
 
-func newHearing(s *Server, dir string, info HearingInfo, st *seatStore) *hearing {
+func newHearing(s *Server, dir string, info archive.HearingInfo, st *seatStore) *hearing {
 	h := &hearing{info: info, dir: dir, srv: s, st: st,
 		log:  s.log.With("hearing", info.Hearing),
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
@@ -301,10 +302,10 @@ func (h *hearing) commit(batch []item) error {
 	st := h.st
 	m := h.srv.metrics
 	// 1. Gap records first, durably, so zeros in the audio always have their record.
-	var gaps []GapRecord
+	var gaps []archive.GapRecord
 	for _, it := range batch {
 		if it.kind == wire.KindGap && it.n > 0 {
-			g := GapRecord{FirstSample: it.first, Samples: it.n, Reason: wire.GapReasonText(it.reason)}
+			g := archive.GapRecord{FirstSample: it.first, Samples: it.n, Reason: wire.GapReasonText(it.reason)}
 			if it.wall != 0 {
 				g.Wall = time.Unix(0, it.wall).UTC()
 			}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
@@ -46,7 +47,7 @@ const ImportFrameSamples = wire.SampleRate / 10
 // already has audio, is closed, or belongs to another courtroom is refused (ErrImportRefused).
 // If the import stops part-way (a read error, ctx), the hearing keeps the durable part and
 // stays open without a manifest; the error says so.
-func (s *Server) Import(ctx context.Context, opt ImportOptions, src ImportSource) (*Manifest, error) {
+func (s *Server) Import(ctx context.Context, opt ImportOptions, src ImportSource) (*archive.Manifest, error) {
 	hello := &wire.Hello{Type: wire.TypeHello, Protocol: wire.ProtocolVersion, Session: "import-" + randomHex(8),
 		Courtroom: opt.Courtroom, Hearing: opt.Hearing, Seats: opt.Seats,
 		Format: wire.Format{SampleRate: wire.SampleRate, Encoding: wire.Encoding, Channels: len(opt.Seats)}}
@@ -59,12 +60,12 @@ func (s *Server) Import(ctx context.Context, opt ImportOptions, src ImportSource
 	if src.Channels() != len(opt.Seats) {
 		return nil, fmt.Errorf("%w: the recording has %d channels for %d seats", ErrImportRefused, src.Channels(), len(opt.Seats))
 	}
-	dir := filepath.Join(s.cfg.DataDir, HearingsDir, opt.Hearing)
-	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil {
+	dir := archive.HearingDir(s.cfg.DataDir, opt.Hearing)
+	if _, err := os.Stat(filepath.Join(dir, archive.ManifestFile)); err == nil {
 		return nil, fmt.Errorf("%w: hearing %s is closed and has its recording", ErrImportRefused, opt.Hearing)
 	}
-	var info HearingInfo
-	switch err := readJSON(filepath.Join(dir, HearingFile), &info); {
+	var info archive.HearingInfo
+	switch err := readJSON(filepath.Join(dir, archive.HearingFile), &info); {
 	case err == nil && info.Courtroom != opt.Courtroom:
 		return nil, fmt.Errorf("%w: hearing %s belongs to courtroom %s, not %s", ErrImportRefused, opt.Hearing, info.Courtroom, opt.Courtroom)
 	case err == nil:

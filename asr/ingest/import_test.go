@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -96,7 +97,7 @@ func TestImportRefusals(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "stopped after 2.0 s") {
 		t.Fatalf("read error: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(r.dir, HearingsDir, "broken", ManifestFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(archive.HearingDir(r.dir, "broken"), archive.ManifestFile)); err == nil {
 		t.Fatal("a broken import has a manifest")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
@@ -35,7 +36,7 @@ func startHearing(t *testing.T, dir, session string) (string, []wire.Seat) {
 func growSparse(t *testing.T, dir, hearing string, seats []wire.Seat, n int64) {
 	t.Helper()
 	for _, s := range seats {
-		w, err := wavfile.Open(filepath.Join(dir, HearingsDir, hearing, AudioDir, s.Name+".wav"), wire.SampleRate)
+		w, err := wavfile.Open(filepath.Join(archive.HearingDir(dir, hearing), archive.AudioDir, s.Name+".wav"), wire.SampleRate)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +76,7 @@ func TestSeatRecordsPast4GiBAsRF64(t *testing.T) {
 		t.Fatalf("manifest: %d samples, %.3f s", m.Samples, m.DurationSeconds)
 	}
 	for i, s := range seats {
-		p := filepath.Join(dir, HearingsDir, hearing, AudioDir, s.Name+".wav")
+		p := filepath.Join(archive.HearingDir(dir, hearing), archive.AudioDir, s.Name+".wav")
 		f, err := os.Open(p)
 		if err != nil {
 			t.Fatal(err)
@@ -117,7 +118,7 @@ func TestLegacySeatFileRefusedAtWAVLimit(t *testing.T) {
 	hearing, seats := startHearing(t, dir, "s-legacy")
 	near := int64(wavfile.MaxSamples - 800)
 	for _, s := range seats {
-		p := filepath.Join(dir, HearingsDir, hearing, AudioDir, s.Name+".wav")
+		p := filepath.Join(archive.HearingDir(dir, hearing), archive.AudioDir, s.Name+".wav")
 		if err := os.WriteFile(p, legacyHeader(wire.SampleRate), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +140,7 @@ func TestLegacySeatFileRefusedAtWAVLimit(t *testing.T) {
 	}
 	ws.Close()
 	for _, s := range seats {
-		st, err := os.Stat(filepath.Join(dir, HearingsDir, hearing, AudioDir, s.Name+".wav"))
+		st, err := os.Stat(filepath.Join(archive.HearingDir(dir, hearing), archive.AudioDir, s.Name+".wav"))
 		if err != nil || st.Size() != wavfile.LegacyHeaderSize+2*near {
 			t.Fatalf("seat %s: %v, %v", s.Name, st, err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
@@ -111,7 +112,7 @@ func (r *rig) agent(session string, pcm [][]int16) *ingesttest.Agent {
 func checkArchive(t *testing.T, dataDir, hearing string, seats []wire.Seat, want [][]int16) {
 	t.Helper()
 	for i, s := range seats {
-		a, err := wavfile.ReadFile(filepath.Join(dataDir, HearingsDir, hearing, AudioDir, s.Name+".wav"))
+		a, err := wavfile.ReadFile(filepath.Join(archive.HearingDir(dataDir, hearing), archive.AudioDir, s.Name+".wav"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,11 +140,11 @@ type recorder struct {
 	closed []string
 	next   map[string]int64
 	audio  map[string][][]int16
-	gaps   []GapRecord
+	gaps   []archive.GapRecord
 	bad    string
 }
 
-func (r *recorder) HearingOpened(h HearingInfo, next int64) {
+func (r *recorder) HearingOpened(h archive.HearingInfo, next int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.opened = append(r.opened, h.Hearing)
@@ -177,7 +178,7 @@ func (r *recorder) Gap(hearing string, first, n int64, reason string) {
 	for i := range r.audio[hearing] {
 		r.audio[hearing][i] = append(r.audio[hearing][i], make([]int16, n)...)
 	}
-	r.gaps = append(r.gaps, GapRecord{FirstSample: first, Samples: n, Reason: reason})
+	r.gaps = append(r.gaps, archive.GapRecord{FirstSample: first, Samples: n, Reason: reason})
 	r.next[hearing] = first + n
 }
 

@@ -32,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
@@ -193,7 +194,7 @@ func New(cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("ingest: data directory: %w", err)
 	}
-	for _, sub := range []string{SessionsDir, HearingsDir} {
+	for _, sub := range []string{archive.SessionsDir, archive.HearingsDir} {
 		if err := privateDir(filepath.Join(cfg.DataDir, sub)); err != nil {
 			return nil, fmt.Errorf("ingest: data directory: %w", err)
 		}
@@ -388,26 +389,26 @@ func (s *Server) Unload(id string) bool {
 // CloseHearing finalizes a hearing's audio: it disconnects its agent (hearing_closed), writes
 // and fsyncs what is queued, closes the files and writes manifest.json. Closing a closed
 // hearing returns its manifest.
-func (s *Server) CloseHearing(ctx context.Context, id string) (*Manifest, error) {
+func (s *Server) CloseHearing(ctx context.Context, id string) (*archive.Manifest, error) {
 	return s.closeHearing(ctx, id, nil)
 }
 
-func (s *Server) closeHearing(ctx context.Context, id string, caller *conn) (*Manifest, error) {
+func (s *Server) closeHearing(ctx context.Context, id string, caller *conn) (*archive.Manifest, error) {
 	if !wire.ValidID(id) {
 		return nil, fmt.Errorf("hearing id %q is not valid", id)
 	}
 	s.closeMu.Lock()
 	defer s.closeMu.Unlock()
-	dir := filepath.Join(s.cfg.DataDir, HearingsDir, id)
-	if m, err := ReadManifest(s.cfg.DataDir, id); err == nil {
+	dir := archive.HearingDir(s.cfg.DataDir, id)
+	if m, err := archive.ReadManifest(s.cfg.DataDir, id); err == nil {
 		return m, nil
 	}
 	s.mu.Lock()
 	h := s.hearings[id]
 	s.mu.Unlock()
 	if h == nil {
-		var info HearingInfo
-		if err := readJSON(filepath.Join(dir, HearingFile), &info); err != nil {
+		var info archive.HearingInfo
+		if err := readJSON(filepath.Join(dir, archive.HearingFile), &info); err != nil {
 			return nil, fmt.Errorf("hearing %s: %w", id, err)
 		}
 		var err error
@@ -431,7 +432,7 @@ func (s *Server) closeHearing(ctx context.Context, id string, caller *conn) (*Ma
 	h.mu.Unlock()
 	m, err := buildManifest(dir, h.info, gaps, s.now())
 	if err == nil {
-		err = writeJSONAtomic(filepath.Join(dir, ManifestFile), m)
+		err = writeJSONAtomic(filepath.Join(dir, archive.ManifestFile), m)
 	}
 	s.forget(h)
 	if err != nil {
@@ -446,13 +447,13 @@ func (s *Server) closeHearing(ctx context.Context, id string, caller *conn) (*Ma
 
 // openHearing opens (recovering) a hearing's files and starts its writer. s.mu must not be
 // held; the caller makes sure no other writer for it runs.
-func (s *Server) openHearing(dir string, info HearingInfo) (*hearing, error) {
+func (s *Server) openHearing(dir string, info archive.HearingInfo) (*hearing, error) {
 	st, truncated, err := openStore(dir, info)
 	if err != nil {
 		return nil, fmt.Errorf("hearing %s: open archive: %w", info.Hearing, err)
 	}
 	h := newHearing(s, dir, info, st)
-	if fi, err := os.Stat(filepath.Join(dir, StateFile)); err == nil && st.samples > 0 {
+	if fi, err := os.Stat(filepath.Join(dir, archive.StateFile)); err == nil && st.samples > 0 {
 		h.storedAt = fi.ModTime() // the last commit before the restart
 	}
 	if truncated > 0 {
@@ -482,7 +483,7 @@ func (s *Server) openSession(ctx context.Context, hello *wire.Hello) (*hearing, 
 	s.closeMu.Lock() // no hearing closes while a session opens
 	defer s.closeMu.Unlock()
 	data := s.cfg.DataDir
-	spath := filepath.Join(data, SessionsDir, hello.Session+".json")
+	spath := filepath.Join(data, archive.SessionsDir, hello.Session+".json")
 	var rec SessionRecord
 	err := readJSON(spath, &rec)
 	switch {
@@ -525,12 +526,12 @@ func (s *Server) openSession(ctx context.Context, hello *wire.Hello) (*hearing, 
 		}
 		return h, nil
 	}
-	dir := filepath.Join(data, HearingsDir, id)
-	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil {
+	dir := archive.HearingDir(data, id)
+	if _, err := os.Stat(filepath.Join(dir, archive.ManifestFile)); err == nil {
 		return nil, helloError(wire.CodeClosed, "hearing %s is closed", id)
 	}
-	var info HearingInfo
-	err = readJSON(filepath.Join(dir, HearingFile), &info)
+	var info archive.HearingInfo
+	err = readJSON(filepath.Join(dir, archive.HearingFile), &info)
 	switch {
 	case err == nil:
 		if info.Session != hello.Session {
@@ -543,13 +544,13 @@ func (s *Server) openSession(ctx context.Context, hello *wire.Hello) (*hearing, 
 			return nil, helloError(wire.CodeSeatMap, "hearing %s has seats %s; this hello has %s", id, seatsText(info.Seats), seatsText(hello.Seats))
 		}
 	case errors.Is(err, os.ErrNotExist):
-		info = HearingInfo{Hearing: id, Courtroom: hello.Courtroom, Session: hello.Session, Seats: hello.Seats,
+		info = archive.HearingInfo{Hearing: id, Courtroom: hello.Courtroom, Session: hello.Session, Seats: hello.Seats,
 			SampleRate: wire.SampleRate, Created: s.now().UTC()}
-		if err := privateDir(filepath.Join(dir, AudioDir)); err != nil {
+		if err := privateDir(filepath.Join(dir, archive.AudioDir)); err != nil {
 			s.log.Error("cannot create hearing", "hearing", id, "err", err)
 			return nil, helloError(wire.CodeStorage, "cannot create hearing %s", id)
 		}
-		if err := writeJSONAtomic(filepath.Join(dir, HearingFile), info); err != nil {
+		if err := writeJSONAtomic(filepath.Join(dir, archive.HearingFile), info); err != nil {
 			s.log.Error("cannot create hearing", "hearing", id, "err", err)
 			return nil, helloError(wire.CodeStorage, "cannot create hearing %s", id)
 		}
@@ -604,7 +605,7 @@ func (s *Server) newHearingID(courtroom string) string {
 	}
 	id := base
 	for i := 2; ; i++ {
-		_, err := os.Stat(filepath.Join(s.cfg.DataDir, HearingsDir, id))
+		_, err := os.Stat(archive.HearingDir(s.cfg.DataDir, id))
 		s.mu.Lock()
 		_, open := s.hearings[id]
 		s.mu.Unlock()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
@@ -49,7 +50,7 @@ func TestStreamCloseManifest(t *testing.T) {
 		t.Fatalf("manifest: %d samples, %d files", m.Samples, len(m.Files))
 	}
 	for _, f := range m.Files {
-		b, err := os.ReadFile(filepath.Join(r.dir, HearingsDir, res.Hearing, f.Path))
+		b, err := os.ReadFile(filepath.Join(archive.HearingDir(r.dir, res.Hearing), f.Path))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,11 +59,11 @@ func TestStreamCloseManifest(t *testing.T) {
 			t.Fatalf("manifest entry %+v does not match the file", f)
 		}
 	}
-	wantGaps := []GapRecord{{FirstSample: 5 * 1600, Samples: 1600, Reason: "overflow"}, {FirstSample: 6 * 1600, Samples: 1600, Reason: "overflow"}, {FirstSample: 20 * 1600, Samples: 1600, Reason: "agent-down"}}
+	wantGaps := []archive.GapRecord{{FirstSample: 5 * 1600, Samples: 1600, Reason: "overflow"}, {FirstSample: 6 * 1600, Samples: 1600, Reason: "overflow"}, {FirstSample: 20 * 1600, Samples: 1600, Reason: "agent-down"}}
 	if len(m.Gaps) != len(wantGaps) {
 		t.Fatalf("manifest gaps %+v", m.Gaps)
 	}
-	gaps, err := ReadGaps(r.dir, res.Hearing)
+	gaps, err := archive.ReadGaps(r.dir, res.Hearing)
 	if err != nil || len(gaps) != 3 {
 		t.Fatalf("gaps.jsonl: %+v %v", gaps, err)
 	}
@@ -71,8 +72,8 @@ func TestStreamCloseManifest(t *testing.T) {
 			t.Fatalf("gap %d: %+v want %+v", i, gaps[i], g)
 		}
 	}
-	var info HearingInfo
-	if err := readJSON(filepath.Join(r.dir, HearingsDir, res.Hearing, HearingFile), &info); err != nil || info.Courtroom != "room1" || info.Session != "s-close" || len(info.Seats) != 4 {
+	var info archive.HearingInfo
+	if err := readJSON(filepath.Join(archive.HearingDir(r.dir, res.Hearing), archive.HearingFile), &info); err != nil || info.Courtroom != "room1" || info.Session != "s-close" || len(info.Seats) != 4 {
 		t.Fatalf("hearing.json %+v %v", info, err)
 	}
 
@@ -360,16 +361,16 @@ func TestRestartRecovery(t *testing.T) {
 	ws.Close()
 	r.stop()
 
-	hdir := filepath.Join(dir, HearingsDir, w.Hearing)
+	hdir := archive.HearingDir(dir, w.Hearing)
 	// An unacknowledged batch reached one seat file only, and half of a sample more.
-	f, err := os.OpenFile(filepath.Join(hdir, AudioDir, "clerk.wav"), os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(filepath.Join(hdir, archive.AudioDir, "clerk.wav"), os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.Write(make([]byte, 3201))
 	f.Close()
 	// A gap record beyond the durable audio and a torn line.
-	os.WriteFile(filepath.Join(hdir, GapsFile), []byte(`{"first_sample":8000,"samples":1600,"reason":"overflow"}`+"\n"+`{"first_sam`), 0o644)
+	os.WriteFile(filepath.Join(hdir, archive.GapsFile), []byte(`{"first_sample":8000,"samples":1600,"reason":"overflow"}`+"\n"+`{"first_sam`), 0o644)
 
 	r2 := newRigDir(t, dir)
 	a.URL, a.Token = r2.url(), r2.token
@@ -385,7 +386,7 @@ func TestRestartRecovery(t *testing.T) {
 		t.Fatalf("welcome after restart %+v", welcomes)
 	}
 	checkArchive(t, dir, res.Hearing, fourSeats, pcm)
-	gaps, _ := ReadGaps(dir, res.Hearing)
+	gaps, _ := archive.ReadGaps(dir, res.Hearing)
 	if len(gaps) != 0 {
 		t.Fatalf("stale gap records survived recovery: %+v", gaps)
 	}
@@ -420,12 +421,12 @@ func errorsAs(err error, we **wire.Error) bool {
 	return ok
 }
 
-func waitManifest(t *testing.T, dir, hearing string) *Manifest {
+func waitManifest(t *testing.T, dir, hearing string) *archive.Manifest {
 	t.Helper()
-	var m *Manifest
+	var m *archive.Manifest
 	eventually(t, 10*time.Second, "manifest of "+hearing, func() bool {
 		var err error
-		m, err = ReadManifest(dir, hearing)
+		m, err = archive.ReadManifest(dir, hearing)
 		return err == nil
 	})
 	return m
@@ -443,7 +444,7 @@ func TestEndUnloadsAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 5*time.Second, "hearing files closed", func() bool { return len(r.srv.Status().Hearings) == 0 })
-	if _, err := ReadManifest(r.dir, res.Hearing); err == nil {
+	if _, err := archive.ReadManifest(r.dir, res.Hearing); err == nil {
 		t.Fatal("End without close_hearing must not close the hearing")
 	}
 	a.PCM = pcm

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/asr/pool"
@@ -88,7 +89,7 @@ func TestAgentCannotRecordIntoAnotherCourtroomsHearing(t *testing.T) {
 	// court-a's token claiming court-b: the token does not fit the claim.
 	_, err = run(agent(tokA, "court-b", "sess-a2", "h-b"))
 	wantRefused(err, wire.CodeUnauthorized, "court-b")
-	if _, err := os.Stat(filepath.Join(data, ingest.HearingsDir, "h-b")); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(data, archive.HearingsDir, "h-b")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("an archive for h-b was created by court-a's agent (stat: %v)", err)
 	}
 	if h, err := store.GetHearing(ctx, "h-b"); err != nil || h.Status != transcript.StatusScheduled {
@@ -117,7 +118,7 @@ func TestAgentCannotRecordIntoAnotherCourtroomsHearing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := ingest.ReadHearingInfo(data, res.Hearing)
+	info, err := archive.ReadHearingInfo(data, res.Hearing)
 	if err != nil || info.Courtroom != "court-a" {
 		t.Fatalf("hearing created by court-a's agent: %+v, %v", info, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/transcript"
@@ -78,7 +79,7 @@ func TestDeferredHearingIsPackedByBackfill(t *testing.T) {
 	st.Defer(id, false)
 
 	p, _ := pool.New(eng, pool.DefaultConfig(), nil, func(asr.Result) {})
-	bf := &backfill.Backfiller{Store: &Backlog{Record: store}, Audio: backfill.Archive{Dir: data}, Engine: p, Policy: pool.DefaultConfig().Policy}
+	bf := &backfill.Backfiller{Store: &Backlog{Record: store}, Audio: archive.Archive{Dir: data}, Engine: p, Policy: pool.DefaultConfig().Policy}
 	rep, err := bf.Run(ctx, id)
 	if err != nil || rep.Completed != len(pending) {
 		t.Fatalf("backfill: %v %+v", err, rep)

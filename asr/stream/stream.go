@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/diarize"
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/transcript"
@@ -53,7 +54,7 @@ type Transcriber interface {
 	ForgetHearing(hearing string)
 }
 
-// AudioSource reads a seat's archived audio; backfill.Archive is one.
+// AudioSource reads a seat's archived audio; archive.Archive is one.
 type AudioSource interface {
 	Audio(ctx context.Context, hearing, seat string, start, end float64) ([]int16, error)
 }
@@ -217,7 +218,7 @@ func (s *Stream) count(f func(*Stats)) {
 }
 
 // HearingOpened implements ingest.AudioListener.
-func (s *Stream) HearingOpened(info ingest.HearingInfo, next int64) {
+func (s *Stream) HearingOpened(info archive.HearingInfo, next int64) {
 	seats := info.SeatNames()
 	d, err := diarize.New(s.cfg.Diarize, seats, s.log)
 	if err != nil {
@@ -318,7 +319,7 @@ func (s *Stream) send(id string, m msg) {
 	}
 }
 
-func (s *Stream) serve(ctx context.Context, h *hearing, info ingest.HearingInfo) {
+func (s *Stream) serve(ctx context.Context, h *hearing, info archive.HearingInfo) {
 	defer s.wg.Done()
 	// The goroutine ends when its queue is closed (shutdown, close or reopen), after the last
 	// turns are written: record writes must not fail because shutdown has begun.
@@ -802,7 +803,7 @@ func (s *Stream) resolve(r asr.Result) (seg int64, piece, total int, text string
 	return u.seg, total, total, b.String(), true
 }
 
-func (s *Stream) ensureHearing(ctx context.Context, info ingest.HearingInfo) error {
+func (s *Stream) ensureHearing(ctx context.Context, info archive.HearingInfo) error {
 	h, err := s.cfg.Record.GetHearing(ctx, info.Hearing)
 	if errors.Is(err, transcript.ErrNotFound) {
 		nh := transcript.Hearing{ID: info.Hearing, Courtroom: info.Courtroom, Language: s.cfg.Language,

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
-	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
@@ -44,7 +44,7 @@ func testdata(t *testing.T, name string) string {
 // writeArchive stores the scene as the hearing's seat WAVs, as ingest keeps them durably.
 func writeArchive(t *testing.T, data, id string, audio [][]int16) {
 	t.Helper()
-	adir := filepath.Join(data, "hearings", id, "audio")
+	adir := filepath.Join(archive.HearingDir(data, id), archive.AudioDir)
 	if err := os.MkdirAll(adir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +61,8 @@ func writeArchive(t *testing.T, data, id string, audio [][]int16) {
 }
 
 // twoSeats is the scene's hearing as ingest announces it.
-func twoSeats(id string) ingest.HearingInfo {
-	return ingest.HearingInfo{Hearing: id, Courtroom: "room", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}}
+func twoSeats(id string) archive.HearingInfo {
+	return archive.HearingInfo{Hearing: id, Courtroom: "room", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}}
 }
 
 // feedBlocks delivers audio[from:to] in 100 ms blocks, as ingest does after each fsync.
@@ -113,7 +113,7 @@ func startStream(t *testing.T, store *sqlite.Store, data string, eng asr.Engine,
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Record, cfg.Transcriber, cfg.Audio = store, p, backfill.Archive{Dir: data}
+	cfg.Record, cfg.Transcriber, cfg.Audio = store, p, archive.Archive{Dir: data}
 	if st, err = New(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestLiveHearingBecomesSegmentsWithText(t *testing.T) {
 
 	audio := scene(t)
 	id := "room1-test"
-	adir := filepath.Join(data, "hearings", id, "audio")
+	adir := filepath.Join(archive.HearingDir(data, id), archive.AudioDir)
 	os.MkdirAll(adir, 0o755)
 	seats := []string{"judge", "witness"}
 	ws := make([]*wavfile.Writer, 2)
@@ -200,7 +200,7 @@ func TestLiveHearingBecomesSegmentsWithText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err = New(Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}, Language: "en"})
+	st, err = New(Config{Record: store, Transcriber: p, Audio: archive.Archive{Dir: data}, Language: "en"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestLiveHearingBecomesSegmentsWithText(t *testing.T) {
 	go func() { st.Run(sctx); close(runDone) }()
 	go func() { p.Run(sctx); close(poolDone) }()
 
-	info := ingest.HearingInfo{Hearing: id, Courtroom: "room1", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}, SampleRate: 16000, Created: time.Now()}
+	info := archive.HearingInfo{Hearing: id, Courtroom: "room1", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}, SampleRate: 16000, Created: time.Now()}
 	st.HearingOpened(info, 0)
 	// Deliver like ingest: archive durably first, then tell the listener.
 	for off := 0; off < len(audio[0]); off += 1600 {
@@ -291,7 +291,7 @@ func TestEngineDownLeavesSegmentsPendingThenBackfill(t *testing.T) {
 	eng := &echoEngine{fail: true}
 	var st *Stream
 	p, _ := pool.New(eng, func() pool.Config { c := pool.DefaultConfig(); c.Workers = 1; return c }(), nil, func(r asr.Result) { st.Result(r) })
-	st, _ = New(Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}})
+	st, _ = New(Config{Record: store, Transcriber: p, Audio: archive.Archive{Dir: data}})
 	sctx, scancel := context.WithCancel(ctx)
 	runDone := make(chan struct{})
 	go func() { p.Run(sctx); close(runDone) }()
@@ -317,7 +317,7 @@ func TestEngineDownLeavesSegmentsPendingThenBackfill(t *testing.T) {
 	// The engine comes back: backfill finishes every pending segment.
 	eng.fail = false
 	p2, _ := pool.New(eng, pool.DefaultConfig(), nil, func(asr.Result) {})
-	bf := &backfill.Backfiller{Store: &Backlog{Record: store}, Audio: backfill.Archive{Dir: data}, Engine: p2, Policy: pool.DefaultConfig().Policy}
+	bf := &backfill.Backfiller{Store: &Backlog{Record: store}, Audio: archive.Archive{Dir: data}, Engine: p2, Policy: pool.DefaultConfig().Policy}
 	rep, err := bf.Run(ctx, id)
 	if err != nil {
 		t.Fatalf("backfill: %v %+v", err, rep)
@@ -457,7 +457,7 @@ func TestRestartContinuesTheTurnCutByTheCrash(t *testing.T) {
 	start := func(store *sqlite.Store) (*Stream, context.CancelFunc, chan struct{}) {
 		var st *Stream
 		p, _ := pool.New(&echoEngine{}, pool.DefaultConfig(), nil, func(r asr.Result) { st.Result(r) })
-		st, _ = New(Config{Record: store, Transcriber: p, Audio: backfill.Archive{Dir: data}})
+		st, _ = New(Config{Record: store, Transcriber: p, Audio: archive.Archive{Dir: data}})
 		c, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go p.Run(c)

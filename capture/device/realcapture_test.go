@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/capture"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
@@ -133,7 +134,7 @@ func TestRealCapture(t *testing.T) {
 		t.Fatalf("agent: %v", err)
 	}
 	h := <-hearing
-	if gaps, _ := ingest.ReadGaps(data, h); len(gaps) != 0 {
+	if gaps, _ := archive.ReadGaps(data, h); len(gaps) != 0 {
 		t.Errorf("gaps in a healthy capture: %+v", gaps)
 	}
 	if d := src.Dropped(); d != 0 {
@@ -157,7 +158,7 @@ func TestRealCapture(t *testing.T) {
 	}
 	got := make([][]float64, channels)
 	for c, s := range seats {
-		a, err := wavfile.ReadFile(filepath.Join(data, ingest.HearingsDir, h, ingest.AudioDir, s.Name+".wav"))
+		a, err := wavfile.ReadFile(filepath.Join(archive.HearingDir(data, h), archive.AudioDir, s.Name+".wav"))
 		if err != nil {
 			t.Fatal(err)
 		}

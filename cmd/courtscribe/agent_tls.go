@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 
 	"github.com/spf13/pflag"
 )
@@ -27,7 +28,7 @@ func (fl *tlsClientFlags) config() (*tls.Config, error) {
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if fl.caFile != "" {
-		pool, err := loadCertPool(fl.caFile)
+		pool, err := server.LoadCertPool(fl.caFile)
 		if err != nil {
 			return nil, fmt.Errorf("--ca-file: %w", err)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 	"log/slog"
 	"strings"
 )
@@ -19,7 +20,7 @@ func agentToken(flagToken, tokenFile string, args []string, log *slog.Logger) (s
 		return "", errors.New("give the agent token one way only: --token-file, $" + TokenEnv + " or --token")
 	}
 	if tokenFile != "" {
-		return readSecretFile(tokenFile, "--token-file")
+		return server.ReadSecretFile(tokenFile, "--token-file")
 	}
 	for _, a := range args {
 		if a == "--" {

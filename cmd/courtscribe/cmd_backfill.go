@@ -12,10 +12,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/asr/stream"
 	"github.com/courtscribe/courtscribe/asr/whisper"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
 
@@ -32,7 +34,7 @@ type backfillFlags struct {
 	workers  int
 	threads  int
 	json     bool
-	gpu      gpuFlags
+	gpu      server.GPUConfig
 	batch    float64
 }
 
@@ -85,12 +87,12 @@ func runBackfill(ctx context.Context, fl backfillFlags, out io.Writer, log *slog
 	if _, err := os.Stat(fl.data); err != nil {
 		return fmt.Errorf("--data: %w", err)
 	}
-	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.urls, workers: fl.workers, language: fl.language, threads: fl.threads, gpu: fl.gpu}, log)
+	eng, err := server.NewEngine(ctx, server.EngineConfig{Kind: fl.asrKind, Model: fl.model, URLs: fl.urls, Workers: fl.workers, Language: fl.language, Threads: fl.threads, GPU: fl.gpu}, log)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
-	store, err := openStore(ctx, fl.db, fl.data, sqlite.Options{Logger: log})
+	store, err := server.OpenStore(ctx, fl.db, fl.data, sqlite.Options{Logger: log})
 	if err != nil {
 		return fmt.Errorf("opening the hearing record: %w", err)
 	}
@@ -101,7 +103,7 @@ func runBackfill(ctx context.Context, fl backfillFlags, out io.Writer, log *slog
 	if err != nil {
 		return err
 	}
-	b := &backfill.Backfiller{Store: &stream.Backlog{Record: store}, Audio: backfill.Archive{Dir: fl.data},
+	b := &backfill.Backfiller{Store: &stream.Backlog{Record: store}, Audio: archive.Archive{Dir: fl.data},
 		Engine: p, Policy: cfg.Policy, Log: log.With("part", "backfill"), BatchSeconds: batchWindow(fl.batch), Workers: fl.workers}
 	rep, runErr := b.Run(ctx, fl.hearing)
 	if fl.json {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
 	"github.com/courtscribe/courtscribe/asr/stream"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
@@ -37,7 +38,7 @@ func pendingHearing(t *testing.T) string {
 		Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}, {Seat: "clerk", Role: "THE CLERK"}}}); err != nil {
 		t.Fatal(err)
 	}
-	audio := filepath.Join(data, "hearings", "h1", "audio")
+	audio := filepath.Join(archive.HearingDir(data, "h1"), archive.AudioDir)
 	os.MkdirAll(audio, 0o755)
 	pcm := map[string][]int16{"judge": make([]int16, 12*16000), "clerk": make([]int16, 12*16000)}
 	for i, s := range []struct {

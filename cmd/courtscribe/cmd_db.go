@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
 
@@ -46,7 +47,7 @@ Either side may be sqlite:DIR or postgres://…; --from also accepts a bare dire
 				return fmt.Errorf("--from: %w", err)
 			}
 			defer src.Close()
-			dst, err := openStore(ctx, to, data, sqlite.Options{Logger: newLogger(os.Stderr)})
+			dst, err := server.OpenStore(ctx, to, data, sqlite.Options{Logger: newLogger(os.Stderr)})
 			if err != nil {
 				return fmt.Errorf("--to: %w", err)
 			}
@@ -84,7 +85,7 @@ Either side may be sqlite:DIR or postgres://…; --from also accepts a bare dire
 			if failed > 0 {
 				return &exitError{code: 3, err: fmt.Errorf("db migrate: %d chains of the copy do not audit", failed)}
 			}
-			fmt.Fprintf(out, "db migrate: %d chains copied to %s, every one audits\n", len(ids), describeDB(to, data))
+			fmt.Fprintf(out, "db migrate: %d chains copied to %s, every one audits\n", len(ids), server.DescribeDB(to, data))
 			return nil
 		},
 	}

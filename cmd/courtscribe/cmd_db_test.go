@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 	"github.com/courtscribe/courtscribe/internal/pgtest"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
@@ -36,7 +38,7 @@ func TestDBMigrateToPostgresAndAudit(t *testing.T) {
 	}
 	pubFile := filepath.Join(t.TempDir(), "zhangsan.pub")
 	os.WriteFile(pubFile, []byte(pub), 0o644)
-	adir := filepath.Join(data, "hearings", "h1", "audio")
+	adir := filepath.Join(archive.HearingDir(data, "h1"), archive.AudioDir)
 	os.MkdirAll(adir, 0o755)
 	os.WriteFile(filepath.Join(adir, "judge.wav"), []byte("RIFF judge audio"), 0o644)
 	s, err := sqlite.OpenData(ctx, data, sqlite.Options{})
@@ -80,7 +82,7 @@ func TestDBMigrateToPostgresAndAudit(t *testing.T) {
 	if out, err := runCLI(t, "", "transcript", "export", "--db", url, "--data", data, "--hearing", "h1", "--format", "json", "--out", recFile); err != nil {
 		t.Fatalf("export from the copy: %v\n%s", err, out)
 	}
-	out, err = runCLI(t, "", "transcript", "verify", recFile, "--pubkey", pubFile, "--audio", filepath.Join(data, "hearings", "h1"))
+	out, err = runCLI(t, "", "transcript", "verify", recFile, "--pubkey", pubFile, "--audio", archive.HearingDir(data, "h1"))
 	if err != nil || !strings.Contains(out, "verify: OK") || !strings.Contains(out, "1 files match") {
 		t.Fatalf("offline verify of the copy's export: %v\n%s", err, out)
 	}
@@ -95,7 +97,7 @@ func TestDBMigrateToPostgresAndAudit(t *testing.T) {
 	// hearing at once; the chain stays one chain.
 	var reps []*sqlite.Store
 	for range 2 {
-		r, err := openStore(ctx, url, t.TempDir(), sqlite.Options{})
+		r, err := server.OpenStore(ctx, url, t.TempDir(), sqlite.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize/der"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
 )
 
 func init() { addCommand(newDiarizeCmd) }
@@ -75,15 +76,15 @@ func diarizeFile(cmd *cobra.Command, args, seats, seatFiles []string, method str
 	default:
 		return nil, fmt.Errorf("unknown --method %q (courtscribe, energy, loudest, snr, previous)", method)
 	}
-	r, seats, err := hearingAudio(args, seats, seatFiles, true)
+	r, seats, err := recording.Open(args, seats, seatFiles, true)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	prog := newProgress(cmd.ErrOrStderr(), "diarizing", r.Frames())
+	prog := recording.NewProgress(cmd.ErrOrStderr(), "diarizing", r.Frames())
 	if method != "courtscribe" && method != "" {
 		pcm := make([][]int16, r.Channels())
-		err := forEachBlock(r, prog, func(b [][]int16, _ int64) error {
+		err := recording.ForEachBlock(r, prog, func(b [][]int16, _ int64) error {
 			for c := range b {
 				pcm[c] = append(pcm[c], b[c]...)
 			}
@@ -110,7 +111,7 @@ func diarizeFile(cmd *cobra.Command, args, seats, seatFiles []string, method str
 
 // diarizeStream runs the seat diarizer over a recording block by block and returns its turns
 // sorted by start: the same segments as diarize.Offline over the whole recording.
-func diarizeStream(r *audiofile.Reader, seats []string, cfg diarize.Config, prog *progress, log *slog.Logger) ([]diarize.Segment, error) {
+func diarizeStream(r *audiofile.Reader, seats []string, cfg diarize.Config, prog *recording.Progress, log *slog.Logger) ([]diarize.Segment, error) {
 	d, err := diarize.New(cfg, seats, log)
 	if err != nil {
 		return nil, err
@@ -123,7 +124,7 @@ func diarizeStream(r *audiofile.Reader, seats []string, cfg diarize.Config, prog
 			}
 		}
 	}
-	err = forEachBlock(r, prog, func(b [][]int16, _ int64) error {
+	err = recording.ForEachBlock(r, prog, func(b [][]int16, _ int64) error {
 		evs, err := d.Push(b)
 		collect(evs)
 		return err

@@ -18,8 +18,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -54,12 +55,12 @@ func sha256File(t *testing.T, p string) string {
 	return hex.EncodeToString(s[:])
 }
 
-func runImportJSON(t *testing.T, fl importFlags, args ...string) (importReport, error) {
+func runImportJSON(t *testing.T, fl importFlags, args ...string) (server.ImportReport, error) {
 	t.Helper()
 	var out bytes.Buffer
 	fl.json = true
 	err := runImport(context.Background(), fl, args, &out, slog.New(slog.DiscardHandler))
-	var rep importReport
+	var rep server.ImportReport
 	if err == nil {
 		if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil {
 			t.Fatalf("%v: %s", jerr, out.String())
@@ -97,7 +98,7 @@ func TestImportArchivesSampleExactAndTranscribes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := ingest.ReadManifest(data, fl.hearing)
+	m, err := archive.ReadManifest(data, fl.hearing)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestImportArchivesSampleExactAndTranscribes(t *testing.T) {
 		t.Fatalf("manifest %+v", m)
 	}
 	for i, seat := range []string{"judge", "clerk"} {
-		p := filepath.Join(data, ingest.HearingsDir, fl.hearing, ingest.AudioDir, seat+".wav")
+		p := filepath.Join(archive.HearingDir(data, fl.hearing), archive.AudioDir, seat+".wav")
 		a, err := wavfile.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
@@ -240,7 +241,7 @@ func TestImportRefusals(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error containing %q", tc.hearing, err, tc.want)
 		}
-		if _, err := os.Stat(filepath.Join(data, ingest.HearingsDir, tc.hearing)); err == nil {
+		if _, err := os.Stat(archive.HearingDir(data, tc.hearing)); err == nil {
 			t.Errorf("%s: a refused import left audio in the archive", tc.hearing)
 		}
 	}

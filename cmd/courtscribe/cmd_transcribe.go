@@ -22,6 +22,8 @@ import (
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/asr/whisper"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 )
 
 func init() { addCommand(newTranscribeCmd) }
@@ -36,7 +38,7 @@ type transcribeFlags struct {
 	workers   int
 	threads   int
 	json      bool
-	gpu       gpuFlags
+	gpu       server.GPUConfig
 	batch     float64
 }
 
@@ -110,7 +112,7 @@ func openTranscribeAudio(path string, fl transcribeFlags) (*audiofile.Reader, []
 	if path != "" {
 		args = []string{path}
 	}
-	return hearingAudio(args, slices.Clone(fl.seats), fl.seatFiles, false)
+	return recording.Open(args, slices.Clone(fl.seats), fl.seatFiles, false)
 }
 
 func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.Writer, log *slog.Logger) error {
@@ -130,14 +132,14 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 	if err != nil {
 		return err
 	}
-	segs, err := diarizeStream(r, seats, diarize.DefaultConfig(), newProgress(os.Stderr, "diarizing", r.Frames()), log.With("part", "diarize"))
+	segs, err := diarizeStream(r, seats, diarize.DefaultConfig(), recording.NewProgress(os.Stderr, "diarizing", r.Frames()), log.With("part", "diarize"))
 	r.Close()
 	if err != nil {
 		return fmt.Errorf("diarizing: %w", err)
 	}
 	fl.seats = seats
 	tDiarize := time.Now()
-	eng, err := newEngine(ctx, engineFlags{kind: fl.asrKind, model: fl.model, urls: fl.urls, workers: fl.workers, language: fl.language, threads: fl.threads, gpu: fl.gpu}, log)
+	eng, err := server.NewEngine(ctx, server.EngineConfig{Kind: fl.asrKind, Model: fl.model, URLs: fl.urls, Workers: fl.workers, Language: fl.language, Threads: fl.threads, GPU: fl.gpu}, log)
 	if err != nil {
 		return err
 	}
@@ -282,7 +284,7 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 		used += need
 		return nil
 	}
-	err = forEachBlock(r, newProgress(os.Stderr, "transcribing", r.Frames()), func(b [][]int16, b0 int64) error {
+	err = recording.ForEachBlock(r, recording.NewProgress(os.Stderr, "transcribing", r.Frames()), func(b [][]int16, b0 int64) error {
 		b1 := b0 + int64(len(b[0]))
 		for next < len(kept) && asr.SampleIndex(kept[next].Start) < b1 {
 			u := kept[next]

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -63,7 +64,7 @@ func TestTranscriptCLIAuditExportVerify(t *testing.T) {
 	}
 
 	// A hearing through its lifecycle, with its audio in DATA/hearings/h1/audio.
-	adir := filepath.Join(data, "hearings", "h1", "audio")
+	adir := filepath.Join(archive.HearingDir(data, "h1"), archive.AudioDir)
 	os.MkdirAll(adir, 0o755)
 	os.WriteFile(filepath.Join(adir, "judge.wav"), []byte("RIFF judge audio"), 0o644)
 	s, err := sqlite.OpenData(ctx, data, sqlite.Options{})
@@ -99,7 +100,7 @@ func TestTranscriptCLIAuditExportVerify(t *testing.T) {
 	if out, err := runCLI(t, "", "transcript", "export", "--data", data, "--hearing", "h1", "--format", "json", "--out", recFile); err != nil {
 		t.Fatalf("export: %v\n%s", err, out)
 	}
-	out, err = runCLI(t, "", "transcript", "verify", recFile, "--pubkey", pubFile, "--audio", filepath.Join(data, "hearings", "h1"))
+	out, err = runCLI(t, "", "transcript", "verify", recFile, "--pubkey", pubFile, "--audio", archive.HearingDir(data, "h1"))
 	if err != nil || !strings.Contains(out, "verify: OK") || !strings.Contains(out, "1 files match") {
 		t.Fatalf("verify: %v\n%s", err, out)
 	}
@@ -119,7 +120,7 @@ func TestTranscriptCLIAuditExportVerify(t *testing.T) {
 	}
 	// Audio changed: fails.
 	os.WriteFile(filepath.Join(adir, "judge.wav"), []byte("RIFF judge audiO"), 0o644)
-	if _, err = runCLI(t, "", "transcript", "verify", recFile, "--audio", filepath.Join(data, "hearings", "h1")); exitCode(err) != 3 {
+	if _, err = runCLI(t, "", "transcript", "verify", recFile, "--audio", archive.HearingDir(data, "h1")); exitCode(err) != 3 {
 		t.Fatalf("changed audio: code %d", exitCode(err))
 	}
 

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -82,7 +83,7 @@ func newUsersCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
 	addDBFlag(cmd.PersistentFlags(), &db)
 	open := func(cmd *cobra.Command) (*sqlite.Store, error) {
-		return openStore(cmd.Context(), db, data, sqlite.Options{Logger: newLogger(os.Stderr)})
+		return server.OpenStore(cmd.Context(), db, data, sqlite.Options{Logger: newLogger(os.Stderr)})
 	}
 	// withStore runs run with the store open, and closes it after.
 	withStore := func(run func(cmd *cobra.Command, s *sqlite.Store) error) func(*cobra.Command, []string) error {

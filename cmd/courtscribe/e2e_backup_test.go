@@ -18,6 +18,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
@@ -95,7 +96,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	defer agent.Process.Kill()
 
 	// Backup 1 while the agent streams: a few seconds of audio and the first segments are in.
-	judgeWAV := filepath.Join(data, "hearings", id, "audio", "judge.wav")
+	judgeWAV := filepath.Join(archive.HearingDir(data, id), archive.AudioDir, "judge.wav")
 	igEventually(t, 30*time.Second, "audio arriving", func() bool {
 		st, err := os.Stat(judgeWAV)
 		return err == nil && st.Size() > 16*32000
@@ -183,7 +184,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	if out, code := run("transcript", "export", "--data", full, "--hearing", id, "--format", "json", "--out", exp); code != 0 {
 		t.Fatalf("export: %s", out)
 	}
-	if out, code := run("transcript", "verify", exp, "--audio", filepath.Join(full, "hearings", id)); code != 0 || !strings.Contains(out, "audio: 2 files match") {
+	if out, code := run("transcript", "verify", exp, "--audio", archive.HearingDir(full, id)); code != 0 || !strings.Contains(out, "audio: 2 files match") {
 		t.Fatalf("verify against the restored audio: exit %d\n%s", code, out)
 	}
 	// The restored server starts; its background scrub (--scrub-interval) finds a damaged WAV
@@ -193,7 +194,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	if !strings.Contains(metrics(t, "http://"+addr2), "courtscribe_integrity_mismatches 0") {
 		t.Fatal("integrity metric missing or not zero on a clean restore")
 	}
-	f, err := os.OpenFile(filepath.Join(full, "hearings", id, "audio", "judge.wav"), os.O_RDWR, 0)
+	f, err := os.OpenFile(filepath.Join(archive.HearingDir(full, id), archive.AudioDir, "judge.wav"), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +206,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	srv2.stop()
 
 	// Damage: a flipped byte in the signed hearing's WAV, a deleted segment row.
-	f, err = os.OpenFile(filepath.Join(data, "hearings", id, "audio", "witness.wav"), os.O_RDWR, 0)
+	f, err = os.OpenFile(filepath.Join(archive.HearingDir(data, id), archive.AudioDir, "witness.wav"), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +292,7 @@ func TestBackupRefusesWithoutSpace(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("users add: %v\n%s", err, b)
 	}
-	dir := filepath.Join(data, "hearings", "big", "audio")
+	dir := filepath.Join(archive.HearingDir(data, "big"), archive.AudioDir)
 	os.MkdirAll(dir, 0o755)
 	w, err := wavfile.Create(filepath.Join(dir, "judge.wav"), 16000)
 	if err != nil {
@@ -361,7 +362,7 @@ func TestBackupKilledLeavesPreviousUsable(t *testing.T) {
 	// 48 live seat files of 4 MB: copying them takes long enough to be killed half way.
 	pcm := igPCM(1, 2_000_000, 5)[0]
 	for i := 0; i < 48; i++ {
-		dir := filepath.Join(data, "hearings", fmt.Sprintf("h%02d", i), "audio")
+		dir := filepath.Join(archive.HearingDir(data, fmt.Sprintf("h%02d", i)), archive.AudioDir)
 		os.MkdirAll(dir, 0o755)
 		w, err := wavfile.Create(filepath.Join(dir, "judge.wav"), 16000)
 		if err != nil {

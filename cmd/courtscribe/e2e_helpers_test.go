@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
@@ -187,7 +187,7 @@ func igPCM(seats, samples int, seed uint64) [][]int16 {
 // igReadSeat reads one archived seat WAV.
 func igReadSeat(t *testing.T, data, hearing, seat string) []int16 {
 	t.Helper()
-	a, err := wavfile.ReadFile(filepath.Join(data, ingest.HearingsDir, hearing, ingest.AudioDir, seat+".wav"))
+	a, err := wavfile.ReadFile(filepath.Join(archive.HearingDir(data, hearing), archive.AudioDir, seat+".wav"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func igCheckExact(t *testing.T, data, hearing string, seats []wire.Seat, want []
 // igOnlyHearing returns the single hearing in a data directory.
 func igOnlyHearing(t *testing.T, data string) string {
 	t.Helper()
-	es, err := os.ReadDir(filepath.Join(data, ingest.HearingsDir))
+	es, err := os.ReadDir(filepath.Join(data, archive.HearingsDir))
 	if err != nil || len(es) != 1 {
 		t.Fatalf("want exactly one hearing in %s: %v %v", data, es, err)
 	}

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
 
@@ -182,7 +182,7 @@ func TestServerImportUploadEndToEnd(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Contains(exp, []byte(hash)) || !bytes.Contains(exp, []byte(filepath.Base(flac))) {
 		t.Fatalf("export %d does not carry the original's name and SHA-256:\n%.2000s", resp.StatusCode, exp)
 	}
-	if m, err := ingest.ReadManifest(data, id); err != nil || len(m.Files) != 2 || m.Courtroom != "room-5" {
+	if m, err := archive.ReadManifest(data, id); err != nil || len(m.Files) != 2 || m.Courtroom != "room-5" {
 		t.Fatalf("manifest: %v %+v", err, m)
 	}
 	if code := admin.do("POST", uploads, create, nil); code != http.StatusConflict {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
@@ -39,9 +40,9 @@ func TestE2EIngestFourSeats(t *testing.T) {
 		t.Fatalf("%v\n%s", err, srv.out.String())
 	}
 	igCheckExact(t, data, res.Hearing, igSeats, a.Expected())
-	var m *ingest.Manifest
+	var m *archive.Manifest
 	igEventually(t, 10*time.Second, "manifest", func() bool {
-		m, err = ingest.ReadManifest(data, res.Hearing)
+		m, err = archive.ReadManifest(data, res.Hearing)
 		return err == nil
 	})
 	if len(m.Files) != 4 || m.Samples != int64(len(pcm[0])) || len(m.Gaps) != 1 || m.Gaps[0].FirstSample != 16000 {
@@ -248,7 +249,7 @@ func TestE2EAgentReplayFourSeats(t *testing.T) {
 	}
 	igCheckExact(t, data, h, igSeats, pcm)
 	igEventually(t, 10*time.Second, "manifest", func() bool {
-		_, err := ingest.ReadManifest(data, h)
+		_, err := archive.ReadManifest(data, h)
 		return err == nil
 	})
 	srv.stop()
@@ -318,7 +319,7 @@ func TestE2EAgentAndServerKilled(t *testing.T) {
 	ag.wait(t, 60*time.Second)
 
 	h := igOnlyHearing(t, data)
-	gaps, err := ingest.ReadGaps(data, h)
+	gaps, err := archive.ReadGaps(data, h)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
 
@@ -211,7 +212,7 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	if code := clerk.do("POST", "/api/hearings/case-2026-1/close", map[string]any{}, nil); code != 200 {
 		t.Fatalf("close: %d\n%s", code, out.String())
 	}
-	if _, err := os.Stat(filepath.Join(data, "hearings", "case-2026-1", "manifest.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(archive.HearingDir(data, "case-2026-1"), archive.ManifestFile)); err != nil {
 		t.Fatalf("no audio manifest after close: %v", err)
 	}
 	if code := clerk.do("POST", "/api/hearings/case-2026-1/finalize", map[string]any{}, nil); code != 200 {
@@ -240,7 +241,7 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	if !bytes.Contains(rec, []byte(fixed)) {
 		t.Error("the clerk's correction is not in the signed record")
 	}
-	audio := filepath.Join(data, "hearings", "case-2026-1", "audio")
+	audio := filepath.Join(archive.HearingDir(data, "case-2026-1"), archive.AudioDir)
 	if b, err := exec.Command(bin, "transcript", "verify", exp, "--audio", audio).CombinedOutput(); err != nil {
 		t.Fatalf("verify: %v\n%s", err, b)
 	}

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/internal/pgtest"
 )
 
@@ -154,7 +154,7 @@ func TestReplicasIngestFailover(t *testing.T) {
 	if len(acked) < 5 {
 		t.Fatalf("only %d notes acknowledged before the kill: the check proves nothing", len(acked))
 	}
-	gaps, err := ingest.ReadGaps(data, h)
+	gaps, err := archive.ReadGaps(data, h)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,10 +118,8 @@ func TestImportPacksUtterances(t *testing.T) {
 	path := twoSeatHearing(t)
 	data := t.TempDir()
 	eng := &packingEngine{}
-	testEngine = func() asr.Engine { return eng }
-	t.Cleanup(func() { testEngine = nil })
 	fl := importFlags{data: data, courtroom: "room-3", hearing: "2019-civil-18", seats: []string{"judge", "clerk"},
-		asrKind: "test", language: "en", workers: 1, batch: asr.PackWindowSeconds}
+		asrKind: "test", language: "en", workers: 1, batch: asr.PackWindowSeconds, engine: eng}
 	rep, err := runImportJSON(t, fl, path)
 	if err != nil {
 		t.Fatal(err)

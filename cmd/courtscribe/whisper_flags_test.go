@@ -1,16 +1,13 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 
 	"github.com/courtscribe/courtscribe/asr/whisper"
+	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 )
 
 // --gpu/--no-gpu, --gpu-device, --flash-attn and --audio-ctx are on every command that runs
@@ -31,7 +28,7 @@ func TestGPUFlagsReachTheEngine(t *testing.T) {
 		{[]string{"--audio-ctx", "half"}, true, true, 0, "", "--audio-ctx \"half\""},
 	} {
 		for _, name := range []string{"transcribe", "backfill", "server"} {
-			var g *gpuFlags
+			var g *server.GPUConfig
 			var cmd *cobra.Command
 			switch name {
 			case "transcribe":
@@ -43,14 +40,14 @@ func TestGPUFlagsReachTheEngine(t *testing.T) {
 				cmd, g = &cobra.Command{}, &fl.gpu
 				addGPUFlags(cmd.Flags(), g)
 			case "server":
-				cmd = newServerCmd()
-				g = &srvRecord.gpu
+				sc := server.DefaultConfig()
+				cmd, g = serverCmd(&sc), &sc.Record.GPU
 			}
 			if err := cmd.ParseFlags(c.args); err != nil {
 				t.Fatalf("%s %v: %v", name, c.args, err)
 			}
 			cfg := whisper.DefaultConfig()
-			err := g.apply(&cfg)
+			err := g.Apply(&cfg)
 			if c.error != "" {
 				if err == nil || !strings.Contains(err.Error(), c.error) {
 					t.Errorf("%s %v: error %v, want %q", name, c.args, err, c.error)
@@ -69,25 +66,5 @@ func TestGPUFlagsReachTheEngine(t *testing.T) {
 				t.Errorf("%s has no --%s", cmd.Name(), f)
 			}
 		}
-	}
-	if !whisper.Built {
-		return
-	}
-	model := filepath.Join("..", "..", "..", "shared", "testdata", "for-tests-ggml-tiny.bin")
-	if _, err := os.Stat(model); err != nil {
-		t.Skipf("test model not found: %v", err)
-	}
-	eng, err := newEngine(context.Background(), engineFlags{kind: "whisper", model: model, workers: 3, language: "en",
-		gpu: gpuFlags{gpu: true, noGPU: true, device: 1, flashAttn: false, audioCtx: "fit"}}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	ws, ok := engineSettings(eng)
-	if !ok || ws.GPU || ws.GPUDevice != 1 || ws.FlashAttn || ws.AudioCtx != "fit" || ws.Workers != 3 || ws.ModelsLoaded != 1 {
-		t.Fatalf("engine settings %+v", ws)
-	}
-	if s := engineSummary(ws); !strings.Contains(s, "3 workers on 1 loaded model(s)") || !strings.Contains(s, "CPU (--no-gpu)") || !strings.Contains(s, "flash-attn off") {
-		t.Errorf("summary %q", s)
 	}
 }

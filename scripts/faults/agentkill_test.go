@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
@@ -57,7 +57,7 @@ func TestAgentKilledGapEqualsDowntime(t *testing.T) {
 	measured := capAt.Sub(killAt)
 	ag2.wait(t, time.Duration(seconds)*time.Second+60*time.Second)
 
-	gaps, err := ingest.ReadGaps(data, hearing)
+	gaps, err := archive.ReadGaps(data, hearing)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestAgentKilledGapEqualsDowntime(t *testing.T) {
 
 	// The timeline: every sample outside the gap is the source's sample at that index.
 	for s := range h.Seats {
-		a, err := wavfile.ReadFile(filepath.Join(data, ingest.HearingsDir, hearing, ingest.AudioDir, seatNames[s]+".wav"))
+		a, err := wavfile.ReadFile(filepath.Join(archive.HearingDir(data, hearing), archive.AudioDir, seatNames[s]+".wav"))
 		if err != nil {
 			t.Fatal(err)
 		}

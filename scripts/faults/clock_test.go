@@ -14,6 +14,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/capture"
 	"github.com/courtscribe/courtscribe/capture/wire"
@@ -51,7 +52,7 @@ type timeline struct {
 	breaks []string
 }
 
-func (l *timeline) HearingOpened(h ingest.HearingInfo, next int64) {
+func (l *timeline) HearingOpened(h archive.HearingInfo, next int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.next == nil {
@@ -134,7 +135,7 @@ func TestAgentClockJumps(t *testing.T) {
 		t.Fatalf("the replay ended before the last clock step")
 	}
 	eventually(t, 10*time.Second, "the manifest", func() bool {
-		_, err := ingest.ReadManifest(data, hearing)
+		_, err := archive.ReadManifest(data, hearing)
 		return err == nil
 	})
 	tl.mu.Lock()
@@ -207,10 +208,10 @@ func TestAgentRestartAfterClockStep(t *testing.T) {
 				t.Fatal(err)
 			}
 			eventually(t, 10*time.Second, "the manifest", func() bool {
-				_, err := ingest.ReadManifest(data, hearing)
+				_, err := archive.ReadManifest(data, hearing)
 				return err == nil
 			})
-			gaps, err := ingest.ReadGaps(data, hearing)
+			gaps, err := archive.ReadGaps(data, hearing)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/courtscribe/courtscribe/asr/archive"
 )
 
 // mountTmpfs mounts a tmpfs of the given size at a fresh directory, or skips loudly when this
@@ -167,7 +169,7 @@ func TestServerDiskFull(t *testing.T) {
 	eventually(t, 15*time.Second, "/readyz to recover", func() bool { return readyCode(addr) == 200 })
 	ag.wait(t, time.Duration(seconds)*time.Second+90*time.Second)
 	eventually(t, 15*time.Second, "the manifest", func() bool {
-		_, err := os.Stat(filepath.Join(data, "hearings", hearing, "manifest.json"))
+		_, err := os.Stat(filepath.Join(archive.HearingDir(data, hearing), archive.ManifestFile))
 		return err == nil
 	})
 	checkArchive(t, data, hearing, h)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 )
@@ -34,7 +35,7 @@ func TestSeatFile40Hours(t *testing.T) {
 	srv.stop(t)
 
 	const at40 = 40 * 3600 * wire.SampleRate
-	seats, _ := filepath.Glob(filepath.Join(data, "hearings", "*", "audio", "seat0*.wav"))
+	seats, _ := filepath.Glob(filepath.Join(archive.HearingDir(data, "*"), archive.AudioDir, "seat0*.wav"))
 	if len(seats) != 2 {
 		t.Fatalf("seat files %v", seats)
 	}

@@ -24,7 +24,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 )
 
 var (
@@ -341,7 +341,7 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 func checkArchive(t testing.TB, data, hearing string, h *Hearing) {
 	t.Helper()
 	for s := range h.Seats {
-		path := filepath.Join(data, ingest.HearingsDir, hearing, ingest.AudioDir, seatNames[s]+".wav")
+		path := filepath.Join(archive.HearingDir(data, hearing), archive.AudioDir, seatNames[s]+".wav")
 		sum, n, err := HashSeatWAV(path)
 		if err != nil {
 			t.Fatal(err)
@@ -351,7 +351,7 @@ func checkArchive(t testing.TB, data, hearing string, h *Hearing) {
 				hearing, seatNames[s], n, sum, h.Samples, h.Hashes[s])
 		}
 	}
-	gaps, err := ingest.ReadGaps(data, hearing)
+	gaps, err := archive.ReadGaps(data, hearing)
 	if err != nil {
 		t.Fatal(err)
 	}

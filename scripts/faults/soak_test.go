@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/courtscribe/courtscribe/asr/archive"
 )
 
 // soakSample is one look at the server process.
@@ -120,7 +122,7 @@ func TestSoak(t *testing.T) {
 	}
 	for r, id := range hearings {
 		eventually(t, 30*time.Second, "the manifest of "+id, func() bool {
-			_, err := os.Stat(filepath.Join(data, "hearings", id, "manifest.json"))
+			_, err := os.Stat(filepath.Join(archive.HearingDir(data, id), archive.ManifestFile))
 			return err == nil
 		})
 		checkArchive(t, data, hearings[r], h)

@@ -6,9 +6,9 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
@@ -79,8 +79,13 @@ func (s *Server) audio(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no audio archive configured")
 		return
 	}
-	// Both path elements were validated as plain names (no separators, no "..").
-	path := filepath.Join(s.cfg.DataDir, "hearings", h.ID, "audio", seat+".wav")
+	// Both path elements were validated as plain names (no separators, no ".."); SeatPath
+	// checks again.
+	path, err := archive.SeatPath(s.cfg.DataDir, h.ID, seat)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "not_found", "no audio archived for this seat")
+		return
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		writeError(w, http.StatusNotFound, "not_found", "no audio archived for this seat")

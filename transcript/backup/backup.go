@@ -35,7 +35,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/internal/atomicfile"
 	"github.com/courtscribe/courtscribe/transcript"
@@ -203,7 +203,7 @@ func skipped(rel string) bool {
 		return true
 	}
 	base := filepath.Base(rel)
-	return strings.HasSuffix(base, ".tmp") || strings.HasPrefix(base, ".tmp-") || strings.HasPrefix(rel, ingest.HearingsDir+"/.deleted-")
+	return strings.HasSuffix(base, ".tmp") || strings.HasPrefix(base, ".tmp-") || strings.HasPrefix(rel, archive.HearingsDir+"/.deleted-")
 }
 
 type item struct {
@@ -396,16 +396,16 @@ func scan(data, dest string, prev *Manifest) ([]item, map[string]bool, error) {
 			prevFiles[prev.Files[i].Path] = &prev.Files[i]
 		}
 	}
-	manifests := map[string]map[string]ingest.ManifestFileEntry{} // hearing → path in the hearing → entry
-	expected := func(rel string) (e ingest.ManifestFileEntry, closed bool) {
+	manifests := map[string]map[string]archive.ManifestFileEntry{} // hearing → path in the hearing → entry
+	expected := func(rel string) (e archive.ManifestFileEntry, closed bool) {
 		parts := strings.Split(rel, "/")
-		if len(parts) != 4 || parts[0] != ingest.HearingsDir || parts[2] != ingest.AudioDir {
+		if len(parts) != 4 || parts[0] != archive.HearingsDir || parts[2] != archive.AudioDir {
 			return e, false
 		}
 		m, ok := manifests[parts[1]]
 		if !ok {
-			m = map[string]ingest.ManifestFileEntry{}
-			if man, err := ingest.ReadManifest(data, parts[1]); err == nil {
+			m = map[string]archive.ManifestFileEntry{}
+			if man, err := archive.ReadManifest(data, parts[1]); err == nil {
 				for _, f := range man.Files {
 					m[f.Path] = f
 				}
@@ -455,7 +455,7 @@ func scan(data, dest string, prev *Manifest) ([]item, map[string]bool, error) {
 				// happened to the file on this disk since (the scrub's business).
 				it.reuse = &File{SHA256: me.SHA256, Bytes: me.Bytes}
 			}
-		case isWAV && !closed && strings.HasPrefix(rel, ingest.HearingsDir+"/"):
+		case isWAV && !closed && strings.HasPrefix(rel, archive.HearingsDir+"/"):
 			it.live = true
 		default:
 			if pf := prevFiles[rel]; pf != nil && !pf.Live && pf.Bytes == info.Size() && pf.MTime == info.ModTime().UnixNano() && objectExists(dest, pf.SHA256) {

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
@@ -96,12 +96,12 @@ func (r *rig) hearing(t *testing.T, id, court string, closed, signed bool) {
 			t.Fatal(err)
 		}
 	}
-	dir := filepath.Join(r.data, ingest.HearingsDir, id)
-	if err := os.MkdirAll(filepath.Join(dir, ingest.AudioDir), 0o755); err != nil {
+	dir := archive.HearingDir(r.data, id)
+	if err := os.MkdirAll(filepath.Join(dir, archive.AudioDir), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, ingest.HearingFile), []byte(`{"hearing":"`+id+`"}`+"\n"), 0o644)
-	man := ingest.Manifest{Hearing: id, Courtroom: "room 1", SampleRate: 16000, Gaps: []ingest.GapRecord{}}
+	os.WriteFile(filepath.Join(dir, archive.HearingFile), []byte(`{"hearing":"`+id+`"}`+"\n"), 0o644)
+	man := archive.Manifest{Hearing: id, Courtroom: "room 1", SampleRate: 16000, Gaps: []archive.GapRecord{}}
 	rng := rand.New(rand.NewPCG(uint64(len(id)), 7))
 	for _, seat := range []string{"judge", "witness"} {
 		pcm := make([]int16, 48000)
@@ -109,7 +109,7 @@ func (r *rig) hearing(t *testing.T, id, court string, closed, signed bool) {
 			pcm[i] = int16(rng.IntN(20000) - 10000)
 		}
 		r.pcm[id+"/"+seat] = pcm
-		p := filepath.Join(dir, ingest.AudioDir, seat+".wav")
+		p := filepath.Join(dir, archive.AudioDir, seat+".wav")
 		w, err := wavfile.Create(p, 16000)
 		if err != nil {
 			t.Fatal(err)
@@ -121,13 +121,13 @@ func (r *rig) hearing(t *testing.T, id, court string, closed, signed bool) {
 			t.Fatal(err)
 		}
 		sum, n := fileSum(t, p)
-		man.Files = append(man.Files, ingest.ManifestFileEntry{Seat: seat, Path: "audio/" + seat + ".wav", SHA256: sum, Bytes: n, Samples: 48000, DurationSeconds: 3})
+		man.Files = append(man.Files, archive.ManifestFileEntry{Seat: seat, Path: "audio/" + seat + ".wav", SHA256: sum, Bytes: n, Samples: 48000, DurationSeconds: 3})
 	}
 	if !closed {
 		return
 	}
 	b, _ := json.MarshalIndent(man, "", "  ")
-	if err := os.WriteFile(filepath.Join(dir, ingest.ManifestFile), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, archive.ManifestFile), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.store.CloseHearing(ctx, "clerk1", id, nil); err != nil {
@@ -226,7 +226,7 @@ func TestBackupRestoreRoundTripAndIncremental(t *testing.T) {
 	// Every sample of every seat, including the live hearing's (copied as a valid WAV).
 	for key, want := range r.pcm {
 		id, seat, _ := strings.Cut(key, "/")
-		a, err := wavfile.ReadFile(filepath.Join(to, ingest.HearingsDir, id, ingest.AudioDir, seat+".wav"))
+		a, err := wavfile.ReadFile(filepath.Join(archive.HearingDir(to, id), archive.AudioDir, seat+".wav"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +234,7 @@ func TestBackupRestoreRoundTripAndIncremental(t *testing.T) {
 			t.Fatalf("%s: restored samples differ", key)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(to, ingest.HearingsDir, "signed", ingest.HearingFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(archive.HearingDir(to, "signed"), archive.HearingFile)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -248,7 +248,7 @@ func TestBackupRestoreRoundTripAndIncremental(t *testing.T) {
 		t.Fatalf("incremental backup wrote %d bytes; the record alone is %d", m2.NewBytes, m2.Database.Bytes)
 	}
 	// Live audio that grew is copied again (its durable prefix), closed audio never.
-	w, err := wavfile.Open(filepath.Join(r.data, ingest.HearingsDir, "live", ingest.AudioDir, "judge.wav"), 16000)
+	w, err := wavfile.Open(filepath.Join(archive.HearingDir(r.data, "live"), archive.AudioDir, "judge.wav"), 16000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +360,7 @@ func TestScrubFindsDamageAndRestoreHearingRepairs(t *testing.T) {
 	}
 	// One flipped byte in a signed hearing's WAV; one segment row removed behind the store's
 	// back; the last event of another hearing removed (only the backup can tell).
-	wav := filepath.Join(r.data, ingest.HearingsDir, "signed", ingest.AudioDir, "witness.wav")
+	wav := filepath.Join(archive.HearingDir(r.data, "signed"), archive.AudioDir, "witness.wav")
 	f, err := os.OpenFile(wav, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -466,7 +466,7 @@ func TestRetentionNeverDeletesSigned(t *testing.T) {
 	if err != nil || len(dry.Due) != 1 || dry.Due[0].ID != "closed" || len(dry.Deleted) != 0 {
 		t.Fatalf("dry run: %+v %v", dry, err)
 	}
-	if _, err := os.Stat(filepath.Join(r.data, ingest.HearingsDir, "closed")); err != nil {
+	if _, err := os.Stat(filepath.Join(r.data, archive.HearingsDir, "closed")); err != nil {
 		t.Fatal("the dry run removed files")
 	}
 	res, err := ApplyRetention(ctx, r.store, r.data, p, now, "retention:test", true, quiet)
@@ -476,7 +476,7 @@ func TestRetentionNeverDeletesSigned(t *testing.T) {
 	if _, err := r.store.GetHearing(ctx, "closed"); !errors.Is(err, transcript.ErrNotFound) {
 		t.Fatalf("closed hearing still in the record: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(r.data, ingest.HearingsDir, "closed")); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(r.data, archive.HearingsDir, "closed")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("closed hearing's archive still there")
 	}
 	// The signed record is kept whatever its age; the admin chain records the deletion and
@@ -531,7 +531,7 @@ func TestBackupKeepsGoodCopies(t *testing.T) {
 	r := newRig(t)
 	dest := filepath.Join(t.TempDir(), "backup")
 	r.backup(t, dest)
-	wav := filepath.Join(r.data, ingest.HearingsDir, "closed", ingest.AudioDir, "judge.wav")
+	wav := filepath.Join(archive.HearingDir(r.data, "closed"), archive.AudioDir, "judge.wav")
 	if err := os.Truncate(wav, 50000); err != nil {
 		t.Fatal(err)
 	}
@@ -540,13 +540,13 @@ func TestBackupKeepsGoodCopies(t *testing.T) {
 		t.Fatalf("problems %v", m.Problems)
 	}
 	to, _ := restoreAndVerify(t, dest)
-	a, err := wavfile.ReadFile(filepath.Join(to, ingest.HearingsDir, "closed", ingest.AudioDir, "judge.wav"))
+	a, err := wavfile.ReadFile(filepath.Join(archive.HearingDir(to, "closed"), archive.AudioDir, "judge.wav"))
 	if err != nil || !slices.Equal(a.Channels[0], r.pcm["closed/judge"]) {
 		t.Fatalf("restored judge.wav is not the original: %v", err)
 	}
 
 	r2 := newRig(t)
-	f, _ := os.OpenFile(filepath.Join(r2.data, ingest.HearingsDir, "signed", ingest.AudioDir, "judge.wav"), os.O_RDWR, 0)
+	f, _ := os.OpenFile(filepath.Join(archive.HearingDir(r2.data, "signed"), archive.AudioDir, "judge.wav"), os.O_RDWR, 0)
 	f.WriteAt([]byte{1, 2, 3}, 1000)
 	f.Close()
 	m2, err := Backup(context.Background(), Config{DataDir: r2.data, Dest: filepath.Join(t.TempDir(), "b2"), Logger: quiet})

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/internal/atomicfile"
 	"github.com/courtscribe/courtscribe/transcript"
@@ -134,11 +134,11 @@ func genCourtDay(t *testing.T, data string, rooms, minutes int) int64 {
 				t.Fatal(err)
 			}
 		}
-		dir := filepath.Join(data, ingest.HearingsDir, id)
-		os.MkdirAll(filepath.Join(dir, ingest.AudioDir), 0o755)
-		man := ingest.Manifest{Hearing: id, SampleRate: 16000, Gaps: []ingest.GapRecord{}}
+		dir := archive.HearingDir(data, id)
+		os.MkdirAll(filepath.Join(dir, archive.AudioDir), 0o755)
+		man := archive.Manifest{Hearing: id, SampleRate: 16000, Gaps: []archive.GapRecord{}}
 		for si, seat := range seats {
-			p := filepath.Join(dir, ingest.AudioDir, seat+".wav")
+			p := filepath.Join(dir, archive.AudioDir, seat+".wav")
 			w, err := wavfile.Create(p, 16000)
 			if err != nil {
 				t.Fatal(err)
@@ -157,10 +157,10 @@ func genCourtDay(t *testing.T, data string, rooms, minutes int) int64 {
 				t.Fatal(err)
 			}
 			total += n
-			man.Files = append(man.Files, ingest.ManifestFileEntry{Seat: seat, Path: "audio/" + seat + ".wav", SHA256: sum, Bytes: n,
+			man.Files = append(man.Files, archive.ManifestFileEntry{Seat: seat, Path: "audio/" + seat + ".wav", SHA256: sum, Bytes: n,
 				Samples: int64(minutes) * 60 * 16000, DurationSeconds: float64(minutes * 60)})
 		}
-		if err := atomicfile.WriteJSON(filepath.Join(dir, ingest.ManifestFile), man, 0o644); err != nil {
+		if err := atomicfile.WriteJSON(filepath.Join(dir, archive.ManifestFile), man, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.CloseHearing(ctx, "clerk1", id, nil); err != nil {

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/internal/atomicfile"
 	"github.com/courtscribe/courtscribe/transcript"
 )
@@ -215,7 +215,7 @@ func Verify(ctx context.Context, rec Verifier, dataDir string, m *Manifest) ([]s
 		if !h.Closed {
 			continue
 		}
-		dir := filepath.Join(dataDir, ingest.HearingsDir, h.ID)
+		dir := archive.HearingDir(dataDir, h.ID)
 		files, _, err := transcript.LoadAudio(dir)
 		if err != nil {
 			bad = append(bad, fmt.Sprintf("hearing %s: %v", h.ID, err))
@@ -254,9 +254,9 @@ func RestoreHearing(ctx context.Context, cfg RestoreConfig, hearing string) ([]R
 	if hearing == "" || !validRel(hearing) || strings.Contains(hearing, "/") || strings.HasPrefix(hearing, ".") {
 		return nil, "", fmt.Errorf("restore: hearing id %q", hearing)
 	}
-	hdir := filepath.Join(cfg.DataDir, ingest.HearingsDir, hearing)
-	if _, err := os.Stat(filepath.Join(hdir, ingest.ManifestFile)); err != nil {
-		if _, derr := os.Stat(filepath.Join(hdir, ingest.AudioDir)); derr == nil {
+	hdir := archive.HearingDir(cfg.DataDir, hearing)
+	if _, err := os.Stat(filepath.Join(hdir, archive.ManifestFile)); err != nil {
+		if _, derr := os.Stat(filepath.Join(hdir, archive.AudioDir)); derr == nil {
 			return nil, "", fmt.Errorf("restore: hearing %s has no audio manifest: it is still being recorded (or was never closed); refusing to replace its audio", hearing)
 		}
 	}
@@ -289,7 +289,7 @@ func RestoreHearing(ctx context.Context, cfg RestoreConfig, hearing string) ([]R
 			return nil, "", fmt.Errorf("restore: no snapshot in %s holds the complete audio of hearing %s", cfg.From, hearing)
 		}
 	}
-	prefix := ingest.HearingsDir + "/" + hearing + "/"
+	prefix := archive.Rel(hearing) + "/"
 	var out []Repair
 	for _, f := range m.Files {
 		if !strings.HasPrefix(f.Path, prefix) {

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/internal/atomicfile"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
@@ -39,11 +39,11 @@ func RemoveArchive(dataDir, id string) error {
 	if id == "" || !validRel(id) || filepath.Base(id) != id || id[0] == '.' {
 		return fmt.Errorf("hearing id %q", id)
 	}
-	dir := filepath.Join(dataDir, ingest.HearingsDir, id)
+	dir := archive.HearingDir(dataDir, id)
 	if _, err := os.Stat(dir); os.IsNotExist(err) {
 		return nil
 	}
-	aside := filepath.Join(dataDir, ingest.HearingsDir, fmt.Sprintf(".deleted-%s-%d", id, time.Now().UnixNano()))
+	aside := filepath.Join(dataDir, archive.HearingsDir, fmt.Sprintf(".deleted-%s-%d", id, time.Now().UnixNano()))
 	if err := os.Rename(dir, aside); err != nil {
 		return err
 	}

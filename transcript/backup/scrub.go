@@ -14,7 +14,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/internal/atomicfile"
 	"github.com/courtscribe/courtscribe/internal/ctxio"
 	"github.com/courtscribe/courtscribe/transcript"
@@ -150,7 +150,7 @@ func Scrub(ctx context.Context, cfg ScrubConfig) (*Report, error) {
 	for _, id := range keys(known) {
 		h := known[id]
 		closed := h.Status == transcript.StatusClosed || h.Status == transcript.StatusFinalized || h.Status == transcript.StatusSigned
-		man, merr := ingest.ReadManifest(cfg.DataDir, id)
+		man, merr := archive.ReadManifest(cfg.DataDir, id)
 		recAudio := map[string]string{}
 		if closed {
 			if r, err := cfg.Record.Record(ctx, id, 0); err == nil {
@@ -165,17 +165,17 @@ func Scrub(ctx context.Context, cfg ScrubConfig) (*Report, error) {
 		case merr == nil:
 		case errors.Is(merr, fs.ErrNotExist):
 			if len(recAudio) > 0 {
-				add(Finding{Hearing: id, File: filepath.ToSlash(filepath.Join(ingest.HearingsDir, id, ingest.ManifestFile)), Kind: FindingMissing,
+				add(Finding{Hearing: id, File: archive.Rel(id, archive.ManifestFile), Kind: FindingMissing,
 					Message: "the audio manifest is missing, but the record lists archived audio"})
 			}
 			continue
 		default:
-			add(Finding{Hearing: id, File: filepath.ToSlash(filepath.Join(ingest.HearingsDir, id, ingest.ManifestFile)), Kind: FindingAudio,
+			add(Finding{Hearing: id, File: archive.Rel(id, archive.ManifestFile), Kind: FindingAudio,
 				Message: "the audio manifest cannot be read: " + merr.Error()})
 			continue
 		}
 		for _, f := range man.Files {
-			rel := ingest.HearingsDir + "/" + id + "/" + f.Path
+			rel := archive.Rel(id, f.Path)
 			if !validRel(f.Path) {
 				add(Finding{Hearing: id, File: rel, Kind: FindingAudio, Message: "the audio manifest names a path outside the hearing"})
 				continue
@@ -188,7 +188,7 @@ func Scrub(ctx context.Context, cfg ScrubConfig) (*Report, error) {
 			jobs = append(jobs, job{hearing: id, rel: rel, sha: f.SHA256, bytes: f.Bytes})
 		}
 		for name := range recAudio {
-			add(Finding{Hearing: id, File: ingest.HearingsDir + "/" + id + "/" + name, Kind: FindingAudio, Message: "the record lists this file, the audio manifest does not"})
+			add(Finding{Hearing: id, File: archive.Rel(id, name), Kind: FindingAudio, Message: "the record lists this file, the audio manifest does not"})
 		}
 	}
 	type result struct {

@@ -10,9 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -91,7 +91,7 @@ func (s *Store) CloseHearing(ctx context.Context, actor, id string, audio []tran
 		audio = []transcript.AudioFile{}
 		source = "none"
 		if s.data != "" {
-			dir := filepath.Join(s.data, "hearings", id)
+			dir := archive.HearingDir(s.data, id)
 			var err error
 			if audio, source, err = transcript.LoadAudio(dir); err != nil {
 				return nil, fmt.Errorf("hearing %s: audio: %w", id, err)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/transcript"
 	"go.uber.org/goleak"
 )
@@ -292,11 +293,11 @@ func testLifecycleSignCorrect(t *testing.T, newDB backend) {
 	}
 	defer s.Close()
 	// Audio written by the ingest server (no manifest: the store hashes the files).
-	adir := filepath.Join(dir, "hearings", "h1", "audio")
+	adir := filepath.Join(archive.HearingDir(dir, "h1"), archive.AudioDir)
 	os.MkdirAll(adir, 0o755)
 	os.WriteFile(filepath.Join(adir, "judge.wav"), []byte("RIFF-judge"), 0o644)
 	os.WriteFile(filepath.Join(adir, "plaintiff.wav"), []byte("RIFF-plaintiff"), 0o644)
-	os.WriteFile(filepath.Join(dir, "hearings", "h1", "gaps.jsonl"), []byte(`{"first_sample":16000,"samples":8000,"reason":"overflow"}`+"\n"), 0o644)
+	os.WriteFile(filepath.Join(archive.HearingDir(dir, "h1"), archive.GapsFile), []byte(`{"first_sample":16000,"samples":8000,"reason":"overflow"}`+"\n"), 0o644)
 
 	must[*transcript.User](t)(s.CreateUser(ctx, "admin", "zhangsan", transcript.RoleJudge, "judge-password"))
 	must[*transcript.User](t)(s.CreateUser(ctx, "admin", "qianqi", transcript.RoleJudge, "other-judge-pw"))

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/spf13/pflag"
 
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/api"
@@ -19,21 +18,15 @@ import (
 // and the last scrub's report (DATA/scrub.json, written by the background scrub or by
 // `courtscribe scrub` from a timer) turned into health-panel alarms and /metrics.
 
-type scrubFlags struct {
-	interval time.Duration
-	rateMB   float64
-	backup   string
+// ScrubConfig is --scrub-interval, --scrub-rate-mb and --scrub-backup.
+type ScrubConfig struct {
+	Interval time.Duration // 0: no background scrub
+	RateMB   float64       // MiB/s of audio read at most
+	Backup   string        // backup destination whose latest snapshot the record must still cover
 }
 
-var srvScrub scrubFlags
-
-func init() {
-	addServerFlags(func(f *pflag.FlagSet) {
-		f.DurationVar(&srvScrub.interval, "scrub-interval", 0, "scrub the archive and the record in the background this often (0: off; e.g. 168h)")
-		f.Float64Var(&srvScrub.rateMB, "scrub-rate-mb", 8, "background scrub: read at most this many MiB/s of audio (at idle I/O priority)")
-		f.StringVar(&srvScrub.backup, "scrub-backup", "", "background scrub: backup destination whose latest snapshot the record must still cover")
-	})
-}
+// DefaultScrubConfig is no background scrub, 8 MiB/s when one is turned on.
+func DefaultScrubConfig() ScrubConfig { return ScrubConfig{RateMB: 8} }
 
 // integrityMonitor serves the last scrub report, re-reading DATA/scrub.json when it changes.
 type integrityMonitor struct {
@@ -124,14 +117,14 @@ func (m *integrityMonitor) Collect(ch chan<- prometheus.Metric) {
 
 // startIntegrity registers the integrity metrics, starts the background scrub when
 // --scrub-interval is set, and returns the health panel's alarm source.
-func (r *serverRecord) startIntegrity(env *serverEnv, run func(string, func(context.Context) error)) api.IntegrityFunc {
+func (r *Record) startIntegrity(reg prometheus.Registerer, sc ScrubConfig, run func(string, func(context.Context) error)) api.IntegrityFunc {
 	m := &integrityMonitor{data: r.data, log: r.log.With("part", "integrity")}
-	if err := env.Ingest.Metrics().Register(m); err != nil {
+	if err := reg.Register(m); err != nil {
 		r.log.Warn("integrity metrics not registered", "err", err)
 	}
-	if srvScrub.interval > 0 {
+	if sc.Interval > 0 {
 		run("scrub", func(ctx context.Context) error {
-			t := time.NewTicker(srvScrub.interval)
+			t := time.NewTicker(sc.Interval)
 			defer t.Stop()
 			for {
 				select {
@@ -139,8 +132,8 @@ func (r *serverRecord) startIntegrity(env *serverEnv, run func(string, func(cont
 					return nil
 				case <-t.C:
 				}
-				rep, err := backup.Scrub(ctx, backup.ScrubConfig{DataDir: r.data, Record: r.store, Backup: srvScrub.backup,
-					RateBytes: int64(srvScrub.rateMB * (1 << 20)), IdleIO: true, Logger: m.log})
+				rep, err := backup.Scrub(ctx, backup.ScrubConfig{DataDir: r.data, Record: r.store, Backup: sc.Backup,
+					RateBytes: int64(sc.RateMB * (1 << 20)), IdleIO: true, Logger: m.log})
 				if err != nil {
 					if ctx.Err() != nil {
 						return nil
@@ -160,6 +153,6 @@ func (r *serverRecord) startIntegrity(env *serverEnv, run func(string, func(cont
 }
 
 // deleteHearing is the API's admin deletion: record and archive.
-func (r *serverRecord) deleteHearing(ctx context.Context, actor, id, reason string, signed bool) (*transcript.HearingDeletion, error) {
+func (r *Record) deleteHearing(ctx context.Context, actor, id, reason string, signed bool) (*transcript.HearingDeletion, error) {
 	return backup.DeleteHearing(ctx, r.store, r.data, actor, id, reason, sqlite.DeleteOptions{Signed: signed})
 }

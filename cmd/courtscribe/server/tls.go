@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"crypto/tls"
@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/spf13/pflag"
-
 	"github.com/courtscribe/courtscribe/asr/ingest"
 )
 
@@ -18,38 +16,29 @@ import (
 // --agent-client-ca additionally requires agents on /v1/agent to present a client certificate
 // signed by that CA (mutual TLS). Browsers are not asked for certificates: the API and UI keep
 // their password sessions.
-type tlsFlags struct {
-	cert, key, clientCA string
-}
-
-var srvTLS tlsFlags
-
-func init() {
-	addServerFlags(func(f *pflag.FlagSet) {
-		f.StringVar(&srvTLS.cert, "tls-cert", "", "PEM certificate (chain) to serve HTTPS/wss")
-		f.StringVar(&srvTLS.key, "tls-key", "", "PEM private key of --tls-cert")
-		f.StringVar(&srvTLS.clientCA, "agent-client-ca", "", "PEM CA bundle: agents must present a client certificate it signed (mutual TLS)")
-	})
+type TLSConfig struct {
+	Cert, Key     string // PEM files (--tls-cert, --tls-key)
+	AgentClientCA string // PEM CA bundle (--agent-client-ca)
 }
 
 // serverTLSConfig builds the listener's TLS configuration; nil without --tls-cert.
-func serverTLSConfig(fl tlsFlags) (*tls.Config, error) {
-	if fl.cert == "" && fl.key == "" {
-		if fl.clientCA != "" {
+func serverTLSConfig(fl TLSConfig) (*tls.Config, error) {
+	if fl.Cert == "" && fl.Key == "" {
+		if fl.AgentClientCA != "" {
 			return nil, errors.New("--agent-client-ca needs --tls-cert and --tls-key")
 		}
 		return nil, nil
 	}
-	if fl.cert == "" || fl.key == "" {
+	if fl.Cert == "" || fl.Key == "" {
 		return nil, errors.New("--tls-cert and --tls-key go together")
 	}
-	pair, err := tls.LoadX509KeyPair(fl.cert, fl.key)
+	pair, err := tls.LoadX509KeyPair(fl.Cert, fl.Key)
 	if err != nil {
 		return nil, fmt.Errorf("TLS key pair: %w", err)
 	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
-	if fl.clientCA != "" {
-		pool, err := loadCertPool(fl.clientCA)
+	if fl.AgentClientCA != "" {
+		pool, err := LoadCertPool(fl.AgentClientCA)
 		if err != nil {
 			return nil, fmt.Errorf("--agent-client-ca: %w", err)
 		}
@@ -59,7 +48,8 @@ func serverTLSConfig(fl tlsFlags) (*tls.Config, error) {
 	return cfg, nil
 }
 
-func loadCertPool(path string) (*x509.CertPool, error) {
+// LoadCertPool reads a PEM CA bundle (the server's --agent-client-ca, the agent's --ca-file).
+func LoadCertPool(path string) (*x509.CertPool, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -73,7 +63,7 @@ func loadCertPool(path string) (*x509.CertPool, error) {
 
 // applyServerTLS wraps the listener in TLS when configured and, with mutual TLS, refuses agent
 // connections that did not present a verified client certificate.
-func applyServerTLS(ln net.Listener, h http.Handler, fl tlsFlags) (net.Listener, http.Handler, error) {
+func applyServerTLS(ln net.Listener, h http.Handler, fl TLSConfig) (net.Listener, http.Handler, error) {
 	cfg, err := serverTLSConfig(fl)
 	if err != nil || cfg == nil {
 		return ln, h, err

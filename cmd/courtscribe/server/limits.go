@@ -1,12 +1,9 @@
-package main
+package server
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
 )
@@ -14,27 +11,26 @@ import (
 // The server's bounds on what an agent may make the archive hold: how long a gap may be and
 // how much of the disk audio must leave to the hearing record.
 
-var srvLimits struct {
-	maxGap      time.Duration
-	firstGap    time.Duration
-	diskReserve string
+// LimitsConfig is --max-gap, --first-gap and --disk-reserve.
+type LimitsConfig struct {
+	MaxGap      time.Duration
+	FirstGap    time.Duration
+	DiskReserve string // bytes with K/M/G suffix, "0" for none, "auto"
 }
 
-func init() {
-	addServerFlags(func(f *pflag.FlagSet) {
-		f.DurationVar(&srvLimits.maxGap, "max-gap", ingest.DefaultMaxGap, "longest gap one agent may report (a longer outage needs a new hearing)")
-		f.DurationVar(&srvLimits.firstGap, "first-gap", ingest.DefaultFirstGap, "gap allowance of a hearing that has no stored audio yet")
-		f.StringVar(&srvLimits.diskReserve, "disk-reserve", "auto", "disk space audio leaves free for the hearing record: bytes with K/M/G suffix, 0 for none, auto for 256M or an eighth of the file system if smaller")
-	})
-	addServerPrepare(func(_ context.Context, cfg *ingest.Config) error {
-		cfg.MaxGap, cfg.FirstGap = srvLimits.maxGap, srvLimits.firstGap
-		r, err := parseReserve(srvLimits.diskReserve)
-		if err != nil {
-			return fmt.Errorf("--disk-reserve: %w", err)
-		}
-		cfg.DiskReserve = r
-		return nil
-	})
+// DefaultLimitsConfig is ingest's defaults.
+func DefaultLimitsConfig() LimitsConfig {
+	return LimitsConfig{MaxGap: ingest.DefaultMaxGap, FirstGap: ingest.DefaultFirstGap, DiskReserve: "auto"}
+}
+
+func (l LimitsConfig) apply(cfg *ingest.Config) error {
+	cfg.MaxGap, cfg.FirstGap = l.MaxGap, l.FirstGap
+	r, err := parseReserve(l.DiskReserve)
+	if err != nil {
+		return fmt.Errorf("--disk-reserve: %w", err)
+	}
+	cfg.DiskReserve = r
+	return nil
 }
 
 // parseReserve reads --disk-reserve: "auto" → 0 (ingest's default), "0" → -1 (none), else a

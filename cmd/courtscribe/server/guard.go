@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"crypto/subtle"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/spf13/pflag"
 
 	"github.com/courtscribe/courtscribe/internal/netguard"
 )
@@ -21,27 +20,22 @@ import (
 // The server's front door: read and idle timeouts, a per-source connection cap, trusted
 // reverse proxies, and who may read /metrics (issue 11, item 9 and the low items).
 
-type guardFlags struct {
-	readHeader, read, idle time.Duration
-	maxConns               int
-	trusted                []string
-	metricsListen          string
-	metricsTokenFile       string
+// GuardConfig is the front door's settings (--read-header-timeout, --read-timeout,
+// --idle-timeout, --max-conns-per-source, --trusted-proxy, --metrics-listen,
+// --metrics-token-file).
+type GuardConfig struct {
+	ReadHeaderTimeout, ReadTimeout, IdleTimeout time.Duration
+	MaxConnsPerSource                           int
+	TrustedProxies                              []string // CIDRs or addresses
+	MetricsListen                               string
+	MetricsTokenFile                            string
 }
 
-var srvGuard guardFlags
-
-func init() {
+// DefaultGuardConfig is netguard's defaults, no trusted proxy, /metrics on the main listener.
+func DefaultGuardConfig() GuardConfig {
 	d := netguard.Default()
-	addServerFlags(func(f *pflag.FlagSet) {
-		f.DurationVar(&srvGuard.readHeader, "read-header-timeout", d.ReadHeaderTimeout, "close a connection whose request headers (or first request) take longer")
-		f.DurationVar(&srvGuard.read, "read-timeout", d.ReadTimeout, "close a connection whose whole request, body included, takes longer (websockets keep their own deadlines)")
-		f.DurationVar(&srvGuard.idle, "idle-timeout", d.IdleTimeout, "close a keep-alive connection idle this long")
-		f.IntVar(&srvGuard.maxConns, "max-conns-per-source", d.MaxConnsPerSource, "connections open at once from one address (IPv6: one /64); -1: no cap; trusted proxies are exempt")
-		f.StringSliceVar(&srvGuard.trusted, "trusted-proxy", nil, "CIDR of a TLS-terminating reverse proxy whose X-Forwarded-For/Proto are believed (repeat or comma-separate)")
-		f.StringVar(&srvGuard.metricsListen, "metrics-listen", "", "serve /metrics on this separate address only (e.g. 127.0.0.1:9100)")
-		f.StringVar(&srvGuard.metricsTokenFile, "metrics-token-file", "", "require 'Authorization: Bearer <token>' on /metrics; the file holds the token")
-	})
+	return GuardConfig{ReadHeaderTimeout: d.ReadHeaderTimeout, ReadTimeout: d.ReadTimeout, IdleTimeout: d.IdleTimeout,
+		MaxConnsPerSource: d.MaxConnsPerSource}
 }
 
 // parseCIDRs parses --trusted-proxy values; a bare address is one host.
@@ -72,13 +66,13 @@ func parseCIDRs(vals []string) ([]*net.IPNet, error) {
 	return out, nil
 }
 
-func (g guardFlags) config(log *slog.Logger) (netguard.Config, error) {
-	trusted, err := parseCIDRs(g.trusted)
+func (g GuardConfig) config(log *slog.Logger) (netguard.Config, error) {
+	trusted, err := parseCIDRs(g.TrustedProxies)
 	if err != nil {
 		return netguard.Config{}, err
 	}
-	cfg := netguard.Config{ReadHeaderTimeout: g.readHeader, ReadTimeout: g.read, IdleTimeout: g.idle,
-		MaxConnsPerSource: g.maxConns, Logger: log.With("part", "http")}
+	cfg := netguard.Config{ReadHeaderTimeout: g.ReadHeaderTimeout, ReadTimeout: g.ReadTimeout, IdleTimeout: g.IdleTimeout,
+		MaxConnsPerSource: g.MaxConnsPerSource, Logger: log.With("part", "http")}
 	if len(trusted) > 0 {
 		cfg.Exempt = func(ip net.IP) bool {
 			for _, n := range trusted {
@@ -92,9 +86,9 @@ func (g guardFlags) config(log *slog.Logger) (netguard.Config, error) {
 	return cfg, nil
 }
 
-// readSecretFile reads a token file: the first line, trimmed. An empty token is an error, and
+// ReadSecretFile reads a token file: the first line, trimmed. An empty token is an error, and
 // so is a file that group or others may read.
-func readSecretFile(path, what string) (string, error) {
+func ReadSecretFile(path, what string) (string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
@@ -123,18 +117,18 @@ type metricsPolicy struct {
 	separateOn string // address of the separate listener, if any
 }
 
-func (g guardFlags) metrics(listen string, log *slog.Logger) (metricsPolicy, error) {
+func (g GuardConfig) metrics(listen string, log *slog.Logger) (metricsPolicy, error) {
 	var p metricsPolicy
-	if g.metricsTokenFile != "" {
-		tok, err := readSecretFile(g.metricsTokenFile, "--metrics-token-file")
+	if g.MetricsTokenFile != "" {
+		tok, err := ReadSecretFile(g.MetricsTokenFile, "--metrics-token-file")
 		if err != nil {
 			return p, err
 		}
 		p.token = tok
 	}
 	switch {
-	case g.metricsListen != "":
-		p.separateOn = g.metricsListen
+	case g.MetricsListen != "":
+		p.separateOn = g.MetricsListen
 	case p.token != "":
 		p.onMain = true
 	case loopbackOnly(listen):

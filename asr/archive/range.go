@@ -1,4 +1,4 @@
-package backfill
+package archive
 
 import (
 	"context"
@@ -7,17 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
-
-// AudioSource gives a seat's audio for a span of hearing time (16 kHz mono).
-type AudioSource interface {
-	Audio(ctx context.Context, hearing, seat string, start, end float64) ([]int16, error)
-}
 
 // Archive reads the server's audio archive: DATA/hearings/<hearing>/audio/<seat>.wav, one
 // 16 kHz mono 16-bit WAV per seat whose sample index is the hearing clock. It reads only the
@@ -26,17 +19,11 @@ type Archive struct {
 	Dir string // DATA
 }
 
-// Path is the WAV file of a seat.
-func (a Archive) Path(hearing, seat string) (string, error) {
-	for _, s := range []string{hearing, seat} {
-		if s == "" || s == "." || s == ".." || strings.ContainsAny(s, `/\`) || strings.ContainsRune(s, 0) {
-			return "", fmt.Errorf("archive: bad hearing or seat name %q", s)
-		}
-	}
-	return filepath.Join(a.Dir, "hearings", hearing, "audio", seat+".wav"), nil
-}
+// Path is the WAV file of a seat (SeatPath).
+func (a Archive) Path(hearing, seat string) (string, error) { return SeatPath(a.Dir, hearing, seat) }
 
-// Audio implements AudioSource.
+// Audio reads a seat's samples start..end (hearing seconds); it is the stream's and the
+// backfill's AudioSource.
 func (a Archive) Audio(ctx context.Context, hearing, seat string, start, end float64) ([]int16, error) {
 	path, err := a.Path(hearing, seat)
 	if err != nil {

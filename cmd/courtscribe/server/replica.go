@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -8,8 +8,6 @@ import (
 	"os"
 	"sync"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
@@ -25,51 +23,35 @@ import (
 // synced and closed) and its lease released, so that a replica taking it over later and this
 // one reopening it later both start from what the archive holds.
 
-var srvReplica struct {
-	name  string
-	lease time.Duration
+// ReplicaConfig is --replica-name and --ingest-lease; it matters only with --db postgres://.
+type ReplicaConfig struct {
+	Name  string        // "": HOST:PORT, this host's name and the listen address's port
+	Lease time.Duration // how long a hearing's ingest lease lasts without renewal
 }
 
-// replicaRecord is the record the server opened (set by server_record.go's prepare).
-var replicaRecord *serverRecord
+// DefaultReplicaConfig is a 10 s lease under the default name.
+func DefaultReplicaConfig() ReplicaConfig { return ReplicaConfig{Lease: 10 * time.Second} }
 
-func init() {
-	var flags *pflag.FlagSet
-	addServerFlags(func(f *pflag.FlagSet) {
-		flags = f
-		f.StringVar(&srvReplica.name, "replica-name", "", "this server's name in ingest leases with --db postgres:// (default: HOST:PORT, this host's name and --listen's port); agents refused by another replica see it")
-		f.DurationVar(&srvReplica.lease, "ingest-lease", 10*time.Second, "with --db postgres://: how long a hearing's ingest lease lasts without renewal; after its replica dies, another takes the hearing's agent this much later at most")
-	})
-	var la *leaseAdmission
-	addServerPrepare(func(ctx context.Context, cfg *ingest.Config) error {
-		rec := replicaRecord
-		if rec == nil || !sqlite.IsPostgresURL(rec.flags.db) {
-			return nil
-		}
-		if srvReplica.lease < time.Second {
-			return fmt.Errorf("--ingest-lease %v: want at least 1s", srvReplica.lease)
-		}
-		name := srvReplica.name
-		if name == "" {
-			host, _ := os.Hostname()
-			port := ""
-			if fl := flags.Lookup("listen"); fl != nil {
-				_, port, _ = net.SplitHostPort(fl.Value.String())
-			}
-			name = host + ":" + port
-		}
-		la = &leaseAdmission{inner: cfg.Admission, store: rec.store, owner: name, ttl: srvReplica.lease,
-			log: cfg.Logger.With("part", "lease", "replica", name), owned: map[string]bool{}}
-		cfg.Admission = la
-		la.log.Info("ingest leases in the database: one replica writes a hearing's audio at a time", "lease", srvReplica.lease)
-		return nil
-	})
-	addServerMount(func(ctx context.Context, env *serverEnv) (func(), error) {
-		if la == nil {
-			return nil, nil
-		}
-		return la.start(env.Ingest), nil
-	})
+// leaseAdmission wraps cfg.Admission so that an agent is admitted only on the replica that
+// holds its hearing's lease; nil (and cfg untouched) unless the record is on PostgreSQL.
+func (rc ReplicaConfig) leaseAdmission(cfg *ingest.Config, rec *Record, listen string) (*leaseAdmission, error) {
+	if !sqlite.IsPostgresURL(rec.cfg.DB) {
+		return nil, nil
+	}
+	if rc.Lease < time.Second {
+		return nil, fmt.Errorf("--ingest-lease %v: want at least 1s", rc.Lease)
+	}
+	name := rc.Name
+	if name == "" {
+		host, _ := os.Hostname()
+		_, port, _ := net.SplitHostPort(listen)
+		name = host + ":" + port
+	}
+	la := &leaseAdmission{inner: cfg.Admission, store: rec.store, owner: name, ttl: rc.Lease,
+		log: cfg.Logger.With("part", "lease", "replica", name), owned: map[string]bool{}}
+	cfg.Admission = la
+	la.log.Info("ingest leases in the database: one replica writes a hearing's audio at a time", "lease", rc.Lease)
+	return la, nil
 }
 
 // leaseAdmission admits an agent to a hearing only on the replica holding its lease.

@@ -1,4 +1,4 @@
-package main
+package recording
 
 import (
 	"bytes"
@@ -9,12 +9,12 @@ import (
 // The progress line is for terminals only: into a buffer (a pipe, a log) nothing is written.
 func TestProgressOnlyOnATerminal(t *testing.T) {
 	var b bytes.Buffer
-	p := newProgress(&b, "diarizing", 3600*16000)
+	p := NewProgress(&b, "diarizing", 3600*16000)
 	if p != nil {
 		t.Fatal("a progress line for a non-terminal writer")
 	}
-	p.update(100) // nil-safe
-	p.done()
+	p.Update(100) // nil-safe
+	p.Done()
 	if b.Len() != 0 {
 		t.Fatalf("wrote %q", b.String())
 	}
@@ -40,7 +40,7 @@ func TestSeatFileFlagErrors(t *testing.T) {
 		{[]string{"x.wav"}, nil, []string{"judge=a.wav"}, "not both"},
 		{nil, []string{"judge"}, nil, "give the recording"},
 	} {
-		_, _, err := hearingAudio(tc.args, tc.seats, tc.files, false)
+		_, _, err := Open(tc.args, tc.seats, tc.files, false)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v %v %v: %v, want %q", tc.args, tc.seats, tc.files, err, tc.want)
 		}

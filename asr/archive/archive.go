@@ -1,0 +1,207 @@
+// Package archive owns the server's audio archive contract: the layout of a hearing's files in
+// the data directory, the manifest written when a hearing closes, the gap log, and reads of
+// a seat's samples by hearing time. asr/ingest writes the archive; the stream, backfill, the
+// record (closing a hearing), the API's audio endpoint, backup, restore and scrub read it,
+// all through this package.
+//
+//	DIR/sessions/<session>.json            session → hearing (ingest's own)
+//	DIR/hearings/<id>/hearing.json          HearingInfo
+//	DIR/hearings/<id>/audio/<seat>.wav      16 kHz 16-bit mono, sample index = hearing time
+//	DIR/hearings/<id>/gaps.jsonl            one GapRecord per line (gaps read as zeros in the WAVs;
+//	                                        on disk they are holes of a sparse file)
+//	DIR/hearings/<id>/state.json            last durable seq (ingest's own, for Welcome)
+//	DIR/hearings/<id>/manifest.json         written when the hearing is closed (Manifest)
+package archive
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
+
+// Names in the data directory and in a hearing's directory.
+const (
+	SessionsDir  = "sessions"
+	HearingsDir  = "hearings"
+	AudioDir     = "audio"
+	HearingFile  = "hearing.json"
+	GapsFile     = "gaps.jsonl"
+	StateFile    = "state.json"
+	ManifestFile = "manifest.json"
+)
+
+// HearingDir is DIR/hearings/<hearing>. hearing is not checked; see SeatPath.
+func HearingDir(dataDir, hearing string) string { return filepath.Join(dataDir, HearingsDir, hearing) }
+
+// Rel names a file of a hearing relative to the data directory in slash form, as backups and
+// scrub reports name files: Rel("h1", "audio/judge.wav") is "hearings/h1/audio/judge.wav";
+// Rel("h1") is the hearing's directory. The names are joined as they are, not cleaned.
+func Rel(hearing string, names ...string) string {
+	return strings.Join(append([]string{HearingsDir, hearing}, names...), "/")
+}
+
+// SeatFile is a seat's WAV relative to its hearing's directory (audio/<seat>.wav), as the
+// manifest names it.
+func SeatFile(seat string) string { return AudioDir + "/" + seat + ".wav" }
+
+// SeatPath is DIR/hearings/<hearing>/audio/<seat>.wav. A hearing or seat name that is not a
+// plain name (empty, ".", "..", a separator, NUL) is an error.
+func SeatPath(dataDir, hearing, seat string) (string, error) {
+	for _, s := range []string{hearing, seat} {
+		if s == "" || s == "." || s == ".." || strings.ContainsAny(s, `/\`) || strings.ContainsRune(s, 0) {
+			return "", fmt.Errorf("archive: bad hearing or seat name %q", s)
+		}
+	}
+	return filepath.Join(HearingDir(dataDir, hearing), AudioDir, seat+".wav"), nil
+}
+
+// HearingInfo is DIR/hearings/<id>/hearing.json.
+type HearingInfo struct {
+	Hearing    string      `json:"hearing"`
+	Courtroom  string      `json:"courtroom"`
+	Session    string      `json:"session"`
+	Seats      []wire.Seat `json:"seats"`
+	SampleRate int         `json:"sample_rate"`
+	Created    time.Time   `json:"created"`
+}
+
+// SeatNames returns the seat names in channel order.
+func (h HearingInfo) SeatNames() []string {
+	out := make([]string, len(h.Seats))
+	for i, s := range h.Seats {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// GapRecord is one line of gaps.jsonl: Samples samples from FirstSample on were not captured
+// and are zeros in every seat's WAV.
+type GapRecord struct {
+	FirstSample int64     `json:"first_sample"`
+	Samples     int64     `json:"samples"`
+	Reason      string    `json:"reason"`
+	Wall        time.Time `json:"wall,omitzero"`
+}
+
+// ManifestFileEntry describes one archived seat WAV.
+type ManifestFileEntry struct {
+	Seat            string  `json:"seat"`
+	Path            string  `json:"path"` // relative to the hearing directory
+	SHA256          string  `json:"sha256"`
+	Bytes           int64   `json:"bytes"`
+	Samples         int64   `json:"samples"`
+	DurationSeconds float64 `json:"duration_seconds"`
+}
+
+// Manifest is DIR/hearings/<id>/manifest.json, written once when the hearing closes.
+type Manifest struct {
+	Hearing         string              `json:"hearing"`
+	Courtroom       string              `json:"courtroom"`
+	Session         string              `json:"session"`
+	SampleRate      int                 `json:"sample_rate"`
+	Created         time.Time           `json:"created"`
+	Closed          time.Time           `json:"closed"`
+	Samples         int64               `json:"samples"`
+	DurationSeconds float64             `json:"duration_seconds"`
+	Files           []ManifestFileEntry `json:"files"`
+	Gaps            []GapRecord         `json:"gaps"`
+}
+
+// ReadManifest reads a closed hearing's manifest (strictly: an unknown field is an error).
+func ReadManifest(dataDir, hearing string) (*Manifest, error) {
+	var m Manifest
+	if err := readJSON(filepath.Join(HearingDir(dataDir, hearing), ManifestFile), &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// ReadHearingInfo reads a hearing's hearing.json.
+func ReadHearingInfo(dataDir, hearing string) (*HearingInfo, error) {
+	var info HearingInfo
+	if err := readJSON(filepath.Join(HearingDir(dataDir, hearing), HearingFile), &info); err != nil {
+		return nil, err
+	}
+	return &info, nil
+}
+
+// ReadGaps reads a hearing's gap log (see ReadGapsFile).
+func ReadGaps(dataDir, hearing string) ([]GapRecord, error) {
+	gaps, _, err := ReadGapsFile(filepath.Join(HearingDir(dataDir, hearing), GapsFile))
+	return gaps, err
+}
+
+// HearingGaps returns the gaps of the hearing in hearingDir: the manifest's when the hearing
+// is closed, else the gap log's. A hearing with neither has no gaps.
+func HearingGaps(hearingDir string) ([]GapRecord, error) {
+	b, err := os.ReadFile(filepath.Join(hearingDir, ManifestFile))
+	switch {
+	case err == nil:
+		var m struct {
+			Gaps []GapRecord `json:"gaps"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("audio manifest: %w", err)
+		}
+		return m.Gaps, nil
+	case errors.Is(err, os.ErrNotExist):
+		gaps, _, err := ReadGapsFile(filepath.Join(hearingDir, GapsFile))
+		return gaps, err
+	default:
+		return nil, err
+	}
+}
+
+// ReadGapsFile parses a gap log, the one parser of gaps.jsonl. A missing file has no gaps. A
+// torn or invalid line (a crash while appending) is dropped and reported through
+// clean=false; only an I/O error is an error.
+func ReadGapsFile(path string) (gaps []GapRecord, clean bool, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	clean = true
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 4096), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var g GapRecord
+		if json.Unmarshal([]byte(line), &g) != nil || g.FirstSample < 0 || g.Samples < 1 {
+			clean = false
+			continue
+		}
+		gaps = append(gaps, g)
+	}
+	if err := sc.Err(); err != nil {
+		return gaps, false, err
+	}
+	return gaps, clean, nil
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
