@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
@@ -317,7 +318,7 @@ func TestBackfillPackedWhisper(t *testing.T) {
 				t.Fatal(err)
 			}
 			store := &memBacklog{pending: pending}
-			b := &backfill.Backfiller{Store: store, Audio: backfill.Archive{Dir: dir}, Engine: p, Policy: policy.DefaultConfig(), BatchSeconds: c.batch}
+			b := &backfill.Backfiller{Store: store, Audio: archive.Archive{Dir: dir}, Engine: p, Policy: policy.DefaultConfig(), BatchSeconds: c.batch}
 			rep, err := b.Run(context.Background(), "h-backfill")
 			if err != nil {
 				t.Fatal(err)
