@@ -208,6 +208,23 @@ func (st *seatStore) closeFiles() error {
 	return errors.Join(errs...)
 }
 
+// abandonFiles closes the files without writing anything more (wavfile.Writer.Abandon): for a
+// hearing this server may no longer write (Config.Fence). What was synced stays.
+func (st *seatStore) abandonFiles() error {
+	var errs []error
+	for _, w := range st.writers {
+		errs = append(errs, w.Abandon())
+	}
+	if st.gaps != nil {
+		errs = append(errs, st.gaps.Close())
+	}
+	if st.state != nil {
+		errs = append(errs, st.state.Close())
+	}
+	st.writers, st.gaps, st.state = nil, nil, nil
+	return errors.Join(errs...)
+}
+
 // buildManifest hashes every seat file (after closeFiles) and describes the hearing.
 func buildManifest(dir string, info archive.HearingInfo, gaps []archive.GapRecord, closed time.Time) (*archive.Manifest, error) {
 	m := &archive.Manifest{Hearing: info.Hearing, Courtroom: info.Courtroom, Session: info.Session,

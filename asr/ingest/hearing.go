@@ -301,6 +301,10 @@ func (h *hearing) run() {
 func (h *hearing) commit(batch []item) error {
 	st := h.st
 	m := h.srv.metrics
+	// 0. Still ours to write (server replicas: the ingest lease).
+	if err := h.srv.fenced(h.info.Hearing); err != nil {
+		return err
+	}
 	// 1. Gap records first, durably, so zeros in the audio always have their record.
 	var gaps []archive.GapRecord
 	for _, it := range batch {
@@ -417,7 +421,12 @@ func syncAll(st *seatStore) error {
 // fail marks the hearing broken after a storage error: nothing more is accepted, connections
 // get storage_error, the files are closed. The next hello reopens and realigns the files.
 func (h *hearing) fail(batch []item, err error) {
-	h.log.Error("archive write failed; hearing stops accepting audio", "err", err)
+	lost := errors.Is(err, ErrNotOwner)
+	if lost {
+		h.log.Error("this server may no longer write the hearing (its ingest lease ran out); the hearing is left to the replica that owns it, its files untouched", "err", err)
+	} else {
+		h.log.Error("archive write failed; hearing stops accepting audio", "err", err)
+	}
 	h.mu.Lock()
 	h.failed = err
 	rest := h.pending
@@ -429,14 +438,21 @@ func (h *hearing) fail(batch []item, err error) {
 			it.barrier <- err
 		}
 	}
-	if owner != nil {
+	switch {
+	case owner != nil && lost:
+		owner.abort(&wire.Error{Type: wire.TypeError, Code: wire.CodeNotOwner, Message: err.Error()})
+	case owner != nil:
 		msg := "archive write failed"
 		if errors.Is(err, ErrDiskReserve) {
 			msg = err.Error()
 		}
 		owner.abort(&wire.Error{Type: wire.TypeError, Code: wire.CodeStorage, Message: msg})
 	}
-	h.st.closeFiles()
+	if lost {
+		h.st.abandonFiles()
+	} else {
+		h.st.closeFiles()
+	}
 	h.srv.forget(h)
 }
 
@@ -451,8 +467,17 @@ func (h *hearing) shutdown() error {
 	h.mu.Lock()
 	failed := h.failed
 	h.mu.Unlock()
+	if errors.Is(failed, ErrNotOwner) {
+		return nil // left to the replica that owns the hearing now (fail said so)
+	}
 	if failed != nil {
 		return failed
+	}
+	if err := h.srv.fenced(h.info.Hearing); err != nil {
+		// Closing would rewrite the headers with this server's sample counts.
+		h.log.Warn("leaving the hearing's files as they are: this server may no longer write them", "err", err)
+		h.st.abandonFiles()
+		return nil
 	}
 	return h.st.closeFiles()
 }

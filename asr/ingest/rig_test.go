@@ -43,13 +43,17 @@ func newRig(t *testing.T) *rig {
 	return newRigDir(t, t.TempDir())
 }
 
-func newRigDir(t *testing.T, dir string) *rig {
+// newRigDir starts a server on dir; opts adjust its configuration.
+func newRigDir(t *testing.T, dir string, opts ...func(*Config)) *rig {
 	t.Helper()
 	r := &rig{t: t, dir: dir, rec: &recorder{}}
 	cfg := DefaultConfig(dir)
 	cfg.Logger = testLogger(t)
 	cfg.Listener = r.rec
 	cfg.TakeoverTimeout = 2 * time.Second
+	for _, o := range opts {
+		o(&cfg)
+	}
 	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

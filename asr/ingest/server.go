@@ -83,6 +83,13 @@ type Config struct {
 	// Admission, when set, is asked at every hello whether the authenticated courtroom may
 	// record into the hearing (the record owns hearings' courtrooms and lifecycle).
 	Admission Admission
+	// Fence, when set, is asked before every write to a hearing's archive and before its files
+	// are closed: an error means this server may no longer write the hearing (server replicas:
+	// its ingest lease ran out while the process was stalled or cut off from the database, so
+	// another replica may be writing the same files). The hearing is then abandoned: its agent
+	// gets not_owner (and goes to the owner), and its files are closed without writing anything
+	// more, not even the header, so the owner's samples stay as they are.
+	Fence func(hearing string) error
 	// TokenRecheck is how often the token file is looked at for revocations while agents are
 	// connected (default 500 ms; a look is a stat, the file is read only when it changed). A
 	// connection whose token was revoked is closed with unauthorized.
@@ -329,6 +336,18 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	s.bgWG.Wait()
 	return errors.Join(errs...)
+}
+
+// fenced is Config.Fence's answer for hearing, wrapped in ErrNotOwner; nil without a Fence.
+func (s *Server) fenced(hearing string) error {
+	if s.cfg.Fence == nil {
+		return nil
+	}
+	err := s.cfg.Fence(hearing)
+	if err == nil || errors.Is(err, ErrNotOwner) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrNotOwner, err)
 }
 
 // forget drops a failed hearing so that the next hello reopens (and realigns) it.

@@ -48,8 +48,9 @@ func (rc ReplicaConfig) leaseAdmission(cfg *ingest.Config, rec *Record, listen s
 		name = host + ":" + port
 	}
 	la := &leaseAdmission{inner: cfg.Admission, store: rec.store, owner: name, ttl: rc.Lease,
-		log: cfg.Logger.With("part", "lease", "replica", name), owned: map[string]bool{}}
+		log: cfg.Logger.With("part", "lease", "replica", name), owned: map[string]bool{}, until: map[string]time.Time{}}
 	cfg.Admission = la
+	cfg.Fence = la.Fence
 	la.log.Info("ingest leases in the database: one replica writes a hearing's audio at a time", "lease", rc.Lease)
 	return la, nil
 }
@@ -62,8 +63,50 @@ type leaseAdmission struct {
 	ttl   time.Duration
 	log   *slog.Logger
 
+	now func() time.Time // nil: time.Now (monotonic: a stalled process sees the time it lost)
+
 	mu    sync.Mutex
-	owned map[string]bool // hearings whose lease this replica took
+	owned map[string]bool      // hearings whose lease this replica took
+	until map[string]time.Time // when each lease ends by this process's clock, less the margin
+}
+
+// leaseMargin is how long before its lease ends a replica stops writing a hearing: the other
+// replicas judge the lease by their own clocks, which may run that much ahead.
+func (a *leaseAdmission) leaseMargin() time.Duration { return a.ttl / 10 }
+
+func (a *leaseAdmission) clock() time.Time {
+	if a.now != nil {
+		return a.now()
+	}
+	return time.Now()
+}
+
+// held notes a lease taken or renewed by a call that started at t0: it ends no earlier than
+// t0 + ttl (the database stamps it later), so this replica writes until then, less the margin.
+func (a *leaseAdmission) held(hearing string, t0 time.Time) {
+	a.mu.Lock()
+	a.owned[hearing] = true
+	a.until[hearing] = t0.Add(a.ttl - a.leaseMargin())
+	a.mu.Unlock()
+}
+
+// Fence implements ingest.Config.Fence: a hearing whose lease this replica took may be written
+// only until that lease ends by this process's clock (less the margin). A process that stalled
+// (swapped out, SIGSTOP, a long pause) or lost the database past that point finds, when it
+// runs again, that another replica may own the hearing: ingest abandons it without touching
+// its files, and its agent is sent to the owner. A renewal that succeeds lifts the fence.
+func (a *leaseAdmission) Fence(hearing string) error {
+	a.mu.Lock()
+	until, ok := a.until[hearing]
+	a.mu.Unlock()
+	if !ok {
+		return nil // not a hearing this replica records under a lease
+	}
+	if now := a.clock(); !now.Before(until) {
+		return fmt.Errorf("%w: the ingest lease of hearing %s ended on this replica %v ago (the process stalled or could not renew it); another replica may be writing it",
+			ingest.ErrNotOwner, hearing, now.Sub(until).Round(time.Millisecond))
+	}
+	return nil
 }
 
 // AdmitHearing implements ingest.Admission.
@@ -73,6 +116,7 @@ func (a *leaseAdmission) AdmitHearing(ctx context.Context, courtroom, hearing st
 			return err
 		}
 	}
+	t0 := a.clock()
 	l, err := a.store.TakeLease(ctx, hearing, a.owner, a.ttl)
 	if err != nil {
 		return fmt.Errorf("taking the ingest lease: %w", err)
@@ -85,8 +129,8 @@ func (a *leaseAdmission) AdmitHearing(ctx context.Context, courtroom, hearing st
 	if !a.owned[hearing] {
 		a.log.Info("took the hearing's ingest lease", "hearing", hearing, "until", l.Expires)
 	}
-	a.owned[hearing] = true
 	a.mu.Unlock()
+	a.held(hearing, t0)
 	return nil
 }
 
@@ -136,17 +180,20 @@ func (a *leaseAdmission) tick(ing *ingest.Server) {
 	}
 	for h := range connected { // renew (or take again, after a release raced with the attach)
 		ctx, cancel := context.WithTimeout(context.Background(), a.ttl/4)
+		t0 := a.clock()
 		l, err := a.store.TakeLease(ctx, h, a.owner, a.ttl)
 		cancel()
 		switch {
 		case err != nil:
 			a.log.Warn("renewing an ingest lease", "hearing", h, "err", err)
 		case l.Owner != a.owner:
-			a.log.Error("another replica holds the ingest lease of a hearing whose agent is connected here", "hearing", h, "owner", l.Owner)
-		default:
+			// The fence stops this replica writing at once; its agent goes to the owner.
+			a.log.Error("another replica holds the ingest lease of a hearing whose agent is connected here; no more writes here", "hearing", h, "owner", l.Owner)
 			a.mu.Lock()
-			a.owned[h] = true
+			a.until[h] = t0
 			a.mu.Unlock()
+		default:
+			a.held(h, t0)
 		}
 	}
 	a.mu.Lock()
@@ -167,6 +214,7 @@ func (a *leaseAdmission) tick(ing *ingest.Server) {
 		}
 		a.mu.Lock()
 		delete(a.owned, h)
+		delete(a.until, h)
 		a.mu.Unlock()
 		a.log.Info("released the hearing's ingest lease (its agent left)", "hearing", h)
 	}
