@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -184,4 +185,62 @@ func igAudioRange(t *testing.T, c *apiClient, hearing, seat string, start, end f
 	out := make([]int16, (len(b)-44)/2)
 	binary.Read(bytes.NewReader(b[44:]), binary.LittleEndian, out)
 	return out
+}
+
+// TestReplicaStalledPastItsLeaseIsFenced: replica A is frozen (SIGSTOP) mid-hearing. The agent
+// finds A silent (45 s without a message), goes to replica B, which took the hearing's lease
+// once A's ran out, and delivers everything there. Then A wakes (SIGCONT) with the hearing
+// still open and its own, shorter idea of the seat files: the fence makes it leave them as they
+// are, so the archive is still the source sample for sample. Without the fence A closes the
+// files on waking and writes its stale sample counts into their headers.
+func TestReplicaStalledPastItsLeaseIsFenced(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end with real binaries, about a minute")
+	}
+	if !igHasAgent(t) {
+		t.Skip("this build has no agent command")
+	}
+	c := pgtest.Start(t)
+	dbURL := c.CreateDB(t, "court")
+	data := t.TempDir()
+	tok := igToken(t, data, "court-7")
+	const lease = 2 * time.Second
+	var srvs []*igServer
+	for _, name := range []string{"replica-a", "replica-b"} {
+		srvs = append(srvs, igStartServer(t, data, igFreeAddr(t), "--asr", "none", "--db", dbURL,
+			"--replica-name", name, "--ingest-lease", lease.String()))
+	}
+	a, b := srvs[0], srvs[1]
+	pcm := igPCM(4, 16000*5, 23)
+	src := igSourceWAV(t, pcm)
+	ag := igStartAgent(t, "--server", "ws://"+a.addr+",ws://"+b.addr, "--token", tok, "--courtroom", "court-7",
+		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--drain-timeout", "150s",
+		"--spool", filepath.Join(t.TempDir(), "spool"))
+	igEventually(t, 10*time.Second, "the agent connected to replica A", func() bool {
+		return strings.Contains(ag.out.String(), "uplink: connected") && strings.Contains(a.out.String(), "took the hearing's ingest lease")
+	})
+	time.Sleep(2 * time.Second)
+	if err := a.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Now()
+	ag.wait(t, 150*time.Second) // finishes on B: every sample acknowledged
+	if out := ag.out.String(); !strings.Contains(out, b.addr) {
+		t.Fatalf("the agent never reached replica B:\n%s", out)
+	}
+	t.Logf("replica A frozen; the agent delivered everything through replica B %v later", time.Since(stopped).Round(time.Second))
+	h := igOnlyHearing(t, data)
+	igCheckExact(t, data, h, igSeats, pcm)
+	if err := a.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	igEventually(t, 15*time.Second, "replica A saw that it may no longer write the hearing", func() bool {
+		return strings.Contains(a.out.String(), "may no longer write")
+	})
+	a.stop()
+	b.stop()
+	igCheckExact(t, data, h, igSeats, pcm)
+	if gaps, err := archive.ReadGaps(data, h); err != nil || len(gaps) != 0 {
+		t.Fatalf("gaps after the stall: %+v %v", gaps, err)
+	}
 }
