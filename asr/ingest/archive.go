@@ -193,27 +193,17 @@ func (st *seatStore) appendGaps(gs []archive.GapRecord) error {
 	return nil
 }
 
-func (st *seatStore) closeFiles() error {
-	var errs []error
-	for _, w := range st.writers {
-		errs = append(errs, w.Close())
-	}
-	if st.gaps != nil {
-		errs = append(errs, st.gaps.Close())
-	}
-	if st.state != nil {
-		errs = append(errs, st.state.Close())
-	}
-	st.writers, st.gaps, st.state = nil, nil, nil
-	return errors.Join(errs...)
-}
+func (st *seatStore) closeFiles() error { return st.release((*wavfile.Writer).Close) }
 
 // abandonFiles closes the files without writing anything more (wavfile.Writer.Abandon): for a
 // hearing this server may no longer write (Config.Fence). What was synced stays.
-func (st *seatStore) abandonFiles() error {
+func (st *seatStore) abandonFiles() error { return st.release((*wavfile.Writer).Abandon) }
+
+// release ends every seat writer with end and closes the gap log and state files.
+func (st *seatStore) release(end func(*wavfile.Writer) error) error {
 	var errs []error
 	for _, w := range st.writers {
-		errs = append(errs, w.Abandon())
+		errs = append(errs, end(w))
 	}
 	if st.gaps != nil {
 		errs = append(errs, st.gaps.Close())

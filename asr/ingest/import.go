@@ -65,7 +65,11 @@ func (s *Server) Import(ctx context.Context, opt ImportOptions, src ImportSource
 		return nil, fmt.Errorf("%w: hearing %s is closed and has its recording", ErrImportRefused, opt.Hearing)
 	}
 	var info archive.HearingInfo
-	switch err := readJSON(filepath.Join(dir, archive.HearingFile), &info); {
+	stored, err := archive.ReadHearingInfo(s.cfg.DataDir, opt.Hearing)
+	if err == nil {
+		info = *stored
+	}
+	switch {
 	case err == nil && info.Courtroom != opt.Courtroom:
 		return nil, fmt.Errorf("%w: hearing %s belongs to courtroom %s, not %s", ErrImportRefused, opt.Hearing, info.Courtroom, opt.Courtroom)
 	case err == nil:

@@ -426,12 +426,11 @@ func (s *Server) closeHearing(ctx context.Context, id string, caller *conn) (*ar
 	h := s.hearings[id]
 	s.mu.Unlock()
 	if h == nil {
-		var info archive.HearingInfo
-		if err := readJSON(filepath.Join(dir, archive.HearingFile), &info); err != nil {
+		info, err := archive.ReadHearingInfo(s.cfg.DataDir, id)
+		if err != nil {
 			return nil, fmt.Errorf("hearing %s: %w", id, err)
 		}
-		var err error
-		if h, err = s.openHearing(dir, info); err != nil {
+		if h, err = s.openHearing(dir, *info); err != nil {
 			return nil, err
 		}
 	}
@@ -550,7 +549,10 @@ func (s *Server) openSession(ctx context.Context, hello *wire.Hello) (*hearing, 
 		return nil, helloError(wire.CodeClosed, "hearing %s is closed", id)
 	}
 	var info archive.HearingInfo
-	err = readJSON(filepath.Join(dir, archive.HearingFile), &info)
+	stored, err := archive.ReadHearingInfo(data, id)
+	if err == nil {
+		info = *stored
+	}
 	switch {
 	case err == nil:
 		if info.Session != hello.Session {

@@ -35,24 +35,9 @@ func TestReplicasIngestFailover(t *testing.T) {
 	if !igHasAgent(t) {
 		t.Skip("this build has no agent command")
 	}
-	c := pgtest.Start(t)
-	dbURL := c.CreateDB(t, "court")
-	data := t.TempDir()
-	tok := igToken(t, data, "court-7")
-	const lease = 2 * time.Second
-	var srvs []*igServer
-	for _, name := range []string{"replica-a", "replica-b"} {
-		srvs = append(srvs, igStartServer(t, data, igFreeAddr(t), "--asr", "none", "--db", dbURL,
-			"--replica-name", name, "--ingest-lease", lease.String()))
-	}
-	a, b := srvs[0], srvs[1]
-	bin := igBinary(t)
+	a, b, data, tok, dbURL := igReplicaPair(t)
 	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}} {
-		cmd := exec.Command(bin, "users", "add", "--db", dbURL, "--data", t.TempDir(), "--name", u[0], "--role", u[1], "--password-stdin")
-		cmd.Stdin = strings.NewReader("pw-" + u[0] + "\n")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("users add %s: %v\n%s", u[0], err, out)
-		}
+		igAddUser(t, u[0], u[1], "pw-"+u[0], "--db", dbURL, "--data", t.TempDir())
 	}
 	pcm := igPCM(4, 16000*7, 17)
 	src := igSourceWAV(t, pcm)
@@ -164,7 +149,7 @@ func TestReplicasIngestFailover(t *testing.T) {
 	}
 	igCheckExact(t, data, h, igSeats, pcm)
 	t.Logf("replica A killed mid-hearing: agent connected to replica B %v later (lease %v); archive sample-exact, 0 samples lost, no gap; acknowledged edits lost: %d of %d",
-		failover.Round(time.Millisecond), lease, lostEdits, len(acked))
+		failover.Round(time.Millisecond), igReplicaLease, lostEdits, len(acked))
 	b.stop()
 }
 
@@ -200,17 +185,7 @@ func TestReplicaStalledPastItsLeaseIsFenced(t *testing.T) {
 	if !igHasAgent(t) {
 		t.Skip("this build has no agent command")
 	}
-	c := pgtest.Start(t)
-	dbURL := c.CreateDB(t, "court")
-	data := t.TempDir()
-	tok := igToken(t, data, "court-7")
-	const lease = 2 * time.Second
-	var srvs []*igServer
-	for _, name := range []string{"replica-a", "replica-b"} {
-		srvs = append(srvs, igStartServer(t, data, igFreeAddr(t), "--asr", "none", "--db", dbURL,
-			"--replica-name", name, "--ingest-lease", lease.String()))
-	}
-	a, b := srvs[0], srvs[1]
+	a, b, data, tok, _ := igReplicaPair(t)
 	pcm := igPCM(4, 16000*5, 23)
 	src := igSourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+a.addr+",ws://"+b.addr, "--token", tok, "--courtroom", "court-7",
@@ -242,5 +217,35 @@ func TestReplicaStalledPastItsLeaseIsFenced(t *testing.T) {
 	igCheckExact(t, data, h, igSeats, pcm)
 	if gaps, err := archive.ReadGaps(data, h); err != nil || len(gaps) != 0 {
 		t.Fatalf("gaps after the stall: %+v %v", gaps, err)
+	}
+}
+
+// igReplicaLease is the ingest lease of igReplicaPair's servers.
+const igReplicaLease = 2 * time.Second
+
+// igReplicaPair starts two server replicas ("replica-a", "replica-b") on one fresh PostgreSQL
+// database and one shared data directory (lease igReplicaLease), with an agent token for
+// court-7.
+func igReplicaPair(t *testing.T) (a, b *igServer, data, token, dbURL string) {
+	t.Helper()
+	dbURL = pgtest.Start(t).CreateDB(t, "court")
+	data = t.TempDir()
+	token = igToken(t, data, "court-7")
+	var srvs []*igServer
+	for _, name := range []string{"replica-a", "replica-b"} {
+		srvs = append(srvs, igStartServer(t, data, igFreeAddr(t), "--asr", "none", "--db", dbURL,
+			"--replica-name", name, "--ingest-lease", igReplicaLease.String()))
+	}
+	return srvs[0], srvs[1], data, token, dbURL
+}
+
+// igAddUser runs `courtscribe users add` with the password on stdin; where names the record
+// (--data DIR and/or --db URL).
+func igAddUser(t *testing.T, name, role, password string, where ...string) {
+	t.Helper()
+	cmd := exec.Command(igBinary(t), append([]string{"users", "add", "--name", name, "--role", role, "--password-stdin"}, where...)...)
+	cmd.Stdin = strings.NewReader(password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("users add %s: %v\n%s", name, err, out)
 	}
 }

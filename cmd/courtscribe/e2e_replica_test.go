@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,13 +28,8 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 	}
 	c := pgtest.Start(t)
 	dbURL := c.CreateDB(t, "court")
-	bin := igBinary(t)
 	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}} {
-		cmd := exec.Command(bin, "users", "add", "--db", dbURL, "--data", t.TempDir(), "--name", u[0], "--role", u[1], "--password-stdin")
-		cmd.Stdin = strings.NewReader("pw-" + u[0] + "\n")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("users add %s: %v\n%s", u[0], err, b)
-		}
+		igAddUser(t, u[0], u[1], "pw-"+u[0], "--db", dbURL, "--data", t.TempDir())
 	}
 	var bases []string
 	for range 2 {

@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -118,7 +117,6 @@ func scaleLogin(t *testing.T, base, name, password string) *scaleClient {
 // edits; it returns every edit's commit time and every delivery's fan-out time.
 func scaleServersRun(t *testing.T, db string, replicas, edits int) (commit, fan []time.Duration) {
 	const hearings, clerks, viewersPer = 100, 20, 2
-	bin := igBinary(t)
 	data := t.TempDir()
 	where := []string{"--data", data}
 	if db != "" {
@@ -133,11 +131,7 @@ func scaleServersRun(t *testing.T, db string, replicas, edits int) (commit, fan 
 		if u == "admin" || u == "viewer" {
 			role = u
 		}
-		cmd := exec.Command(bin, append([]string{"users", "add", "--name", u, "--role", role, "--password-stdin"}, where...)...)
-		cmd.Stdin = strings.NewReader("pw-" + u + "-scale\n")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("users add %s: %v\n%s", u, err, b)
-		}
+		igAddUser(t, u, role, "pw-"+u+"-scale", where...)
 	}
 	var bases []string
 	var srvs []*igServer
