@@ -6,7 +6,7 @@ BIN := bin/courtscribe
 PKGS := ./...
 FUZZTIME ?= 10000x
 
-.PHONY: all deps build test vet fmt-check unit device-test whisper-test fuzz-short run bench bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live bench-e2e bench-ui bench-backup bench-scale soak fuzz clean
+.PHONY: all deps build test vet lint fmt-check unit device-test whisper-test fuzz-short run bench bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live bench-e2e bench-ui bench-backup bench-scale soak fuzz clean
 
 all: build
 
@@ -18,11 +18,15 @@ build:
 	$(GO) build -o $(BIN) ./cmd/courtscribe
 
 # Everything CI runs.
-test: deps vet fmt-check unit device-test whisper-test fuzz-short
+test: deps vet lint fmt-check unit device-test whisper-test fuzz-short
 	@echo "make test: all stages passed"
 
 vet:
 	$(GO) vet $(PKGS)
+
+# golangci-lint, pinned in scripts/lint.sh, configured in .golangci.yml.
+lint:
+	@scripts/lint.sh
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
