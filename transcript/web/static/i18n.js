@@ -1,9 +1,5 @@
-// courtscribe UI strings: zh-CN (default for Chinese hearings) and English.
-import { sessionEnded } from "./live.js";
-import { lang, wallClock } from "./strings.js";
-import { play } from "./views/hearing.js";
-import { confirmSeg, history, relabel, strike } from "./views/repairs.js";
-import { search } from "./views/transcript.js";
+// courtscribe UI strings: zh-CN (default for Chinese hearings) and English. Data only: the
+// module imports nothing, so strings.js and any view can load it without an import cycle.
 
 export const CS_I18N = {
   zh: {
