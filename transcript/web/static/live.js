@@ -1,6 +1,6 @@
 // live.js: the open hearing's live feed (/api/hearings/ID/live): events in order after the
 // cursor, reconnects, and the end of the feed when the session ends.
-import { api } from "./api.js";
+import { api, liveSocket, sessionGone } from "./api.js";
 import { go } from "./router.js";
 import { H, S } from "./state.js";
 import { t } from "./strings.js";
@@ -27,8 +27,7 @@ export async function refreshHearing() {
 
 export function connect() {
   if (!H || H.closed) return;
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(proto + "//" + location.host + "/api/hearings/" + encodeURIComponent(H.id) + "/live?after=" + H.cursor);
+  const ws = liveSocket(H.id, H.cursor);
   H.ws = ws;
   ws.onopen = () => { H.online = true; renderOnline(); };
   ws.onmessage = (ev) => {
@@ -48,10 +47,9 @@ export function connect() {
       if (!H || H.closed || H.ws !== ws) return;
       // A close that lost its 1008 (a proxy, a dropped link) must not become a reconnect
       // storm either: a session the server no longer knows is the same ending.
-      let r = null;
-      try { r = await fetch("/api/session", { credentials: "same-origin" }); } catch (e) { r = null; }
+      const gone = await sessionGone();
       if (!H || H.closed || H.ws !== ws) return;
-      if (r && r.status === 401) { sessionEnded(); return; }
+      if (gone) { sessionEnded(); return; }
       connect();
     }, 1000);
   };

@@ -1,6 +1,6 @@
 // views/sign.js: the two dialogs of a finalized record: the judge's (or the clerk's)
 // signature and a party's review.
-import { api } from "../api.js";
+import { api, apiText } from "../api.js";
 import { html } from "../html.js";
 import { refreshHearing } from "../live.js";
 import { H } from "../state.js";
@@ -16,11 +16,7 @@ export async function signDialog() {
   const vr = await api("GET", "/api/hearings/" + id + "/versions");
   const ver = vr.status === 200 && vr.data.length ? vr.data[vr.data.length - 1] : null;
   if (!ver) { say(t("e_state")); return; }
-  let preview = "";
-  try {
-    const res = await fetch("/api/hearings/" + id + "/export?format=txt&version=" + ver.number, { credentials: "same-origin" });
-    preview = res.ok ? await res.text() : "";
-  } catch (e) { preview = ""; }
+  const preview = await apiText("/api/hearings/" + id + "/export?format=txt&version=" + ver.number);
   if (!preview) { say(t("e_network")); return; }
   const v = await dialog(t("signTitle") + " — " + (h.case_number || h.id) + " · " + t("version") + " " + ver.number,
     html`${[
