@@ -2,11 +2,11 @@
 // user's change, split and merge, and where focus goes after each.
 import { api } from "../api.js";
 import { html, render } from "../html.js";
-import { H, S } from "../state.js";
+import { editable, H, S, seatOf } from "../state.js";
 import { errText, hms, t } from "../strings.js";
 import { report, say, toast } from "../ui.js";
 import { correct } from "./repairs.js";
-import { applySegment, editable, removeItem, seatOf, segClass, segInner } from "./transcript.js";
+import { applySegment, removeItem, segClass, segInner } from "./transcript.js";
 
 export function curRow() { const a = document.activeElement; return a && a.closest ? a.closest(".seg") : null; }
 export function rowAt(el, dir) {

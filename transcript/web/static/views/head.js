@@ -2,7 +2,7 @@
 // user may take in this status, the export links and the signatures box.
 import { api } from "../api.js";
 import { html, render } from "../html.js";
-import { H, S } from "../state.js";
+import { editable, H, lastMS, S } from "../state.js";
 import { fmtTime, t } from "../strings.js";
 import { $, report } from "../ui.js";
 import { dialog } from "./dialog.js";
@@ -12,7 +12,6 @@ import { HEARTBEAT_MS } from "./health.js";
 import { statusBadge } from "./hearings.js";
 import { correct, headerDialog, insertUtterance, markDialog } from "./repairs.js";
 import { reviewDialog, signDialog } from "./sign.js";
-import { editable, lastMS } from "./transcript.js";
 
 export function renderOnline() {
   const el = $("#online");

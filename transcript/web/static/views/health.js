@@ -2,11 +2,10 @@
 import { api } from "../api.js";
 import { html, markupString, render } from "../html.js";
 import { CS_I18N } from "../i18n.js";
-import { H } from "../state.js";
+import { H, seatOf } from "../state.js";
 import { errText, lang, t, wallClock } from "../strings.js";
 import { $, say } from "../ui.js";
 import { renderOnline } from "./head.js";
-import { seatOf } from "./transcript.js";
 
 // health panel
 // The panel never shows a stale green: a heartbeat (the last successful poll) older than

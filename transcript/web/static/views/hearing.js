@@ -3,7 +3,7 @@ import { api } from "../api.js";
 import { html, render } from "../html.js";
 import { connect } from "../live.js";
 import { chrome, stale } from "../router.js";
-import { H, S, setHearing, timers } from "../state.js";
+import { cmp, H, S, setHearing, timers } from "../state.js";
 import { t } from "../strings.js";
 import { $, say } from "../ui.js";
 import { curRow, endEdit, focusRow, focusRowFrom, mergeNext, resolveConflict, rowAt, saveEdit, splitAtCaret, startEdit } from "./editing.js";
@@ -11,7 +11,7 @@ import { onExportsChange } from "./exports.js";
 import { lifecycleAct, renderHead, renderOnline } from "./head.js";
 import { HEARTBEAT_MS, onHealthChange, onHealthClick, pollHealth, renderHealth } from "./health.js";
 import { addNote, confirmSeg, history, insertUtterance, markDialog, noteAct, relabel, strike } from "./repairs.js";
-import { cmp, nearBottom, noteHTML, scrollToEnd, search, segHTML, showFollow } from "./transcript.js";
+import { nearBottom, noteHTML, scrollToEnd, search, segHTML, showFollow } from "./transcript.js";
 
 let audioEl = null;
 export function play(row) {

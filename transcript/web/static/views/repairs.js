@@ -3,13 +3,13 @@
 import { api } from "../api.js";
 import { html, render } from "../html.js";
 import { refreshHearing } from "../live.js";
-import { H, S } from "../state.js";
+import { editable, H, lastMS, S, seatOf } from "../state.js";
 import { fmtTime, hms, lang, t } from "../strings.js";
 import { $, report, say, toast } from "../ui.js";
 import { dialog } from "./dialog.js";
 import { focusRowFrom, rowAt } from "./editing.js";
 import { renderHead } from "./head.js";
-import { applyNote, applySegment, editable, lastMS, markText, seatOf, segName } from "./transcript.js";
+import { applyNote, applySegment, markText, segName } from "./transcript.js";
 
 export async function relabel(row) {
   const sg = H.segs.get(+row.dataset.id);

@@ -1,7 +1,7 @@
 // views/transcript.js: the transcript list: segment and note rows in time order, applying a
 // changed segment or note, following the live end, search.
 import { fragment, html, render } from "../html.js";
-import { H } from "../state.js";
+import { editable, findPos, H, seatOf } from "../state.js";
 import { hms, lang, t, wallClock } from "../strings.js";
 import { $ } from "../ui.js";
 import { showRemoteChange } from "./editing.js";
@@ -10,11 +10,6 @@ export function segName(sg) {
   const seat = seatOf(sg.seat);
   const txt = Array.from(sg.text || "").slice(0, 24).join("") + ((sg.text || "").length > 24 ? "…" : "");
   return hms(sg.start_ms) + " " + (seat.role || seat.seat) + (seat.person ? "（" + seat.person + "）" : "") + (txt ? "「" + txt + "」" : "");
-}
-
-export function seatOf(name) {
-  const s = (H.hearing.seats || []).find((x) => x.seat === name);
-  return s || { seat: name, role: name, person: "" };
 }
 
 export function statusWord(sg) {
@@ -57,17 +52,6 @@ export function markText(n) {
   else if (n.text === "end") text = t("m_examEnd");
   else text = t("x_" + n.text) + " · " + t("m_by") + " " + who(n.seat) + " · " + t("m_witness") + " " + who(n.witness);
   return text;
-}
-export function editable() { const st = H && H.hearing.status; return st === "scheduled" || st === "live" || st === "recess" || st === "closed"; }
-
-// Items (segments and notes) are kept sorted by time; key orders notes before segments at
-// the same time and then by id.
-export function keyOf(it) { return it.kind === "s" ? [it.v.start_ms, 1, it.v.id] : [it.v.at_ms, 0, it.v.id]; }
-export function cmp(a, b) { const x = keyOf(a), y = keyOf(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]; }
-export function findPos(it) {
-  let lo = 0, hi = H.items.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (cmp(H.items[mid], it) < 0) lo = mid + 1; else hi = mid; }
-  return lo;
 }
 export function elOf(it) { return document.getElementById((it.kind === "s" ? "s-" : "n-") + it.v.id); }
 
@@ -137,12 +121,6 @@ export function applyNote(a) {
   if (a.deleted) { H.notes.delete(a.id); return; }
   H.notes.set(a.id, a);
   insertItem({ kind: "n", v: a });
-}
-
-export function lastMS() {
-  let ms = 0;
-  for (const sg of H.segs.values()) ms = Math.max(ms, sg.end_ms);
-  return ms;
 }
 
 export function search(q, jump) {
