@@ -15,7 +15,7 @@ class Markup {
 }
 
 // escape returns s as HTML text (also safe inside a quoted attribute value).
-export function escape(s) {
+function escape(s) {
   return String(s).replace(/[&<>"']/g, (c) => ESC[c]);
 }
 
