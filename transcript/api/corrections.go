@@ -1,0 +1,74 @@
+package api
+
+import (
+	"encoding/base64"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/courtscribe/courtscribe/transcript"
+)
+
+type correctReq struct {
+	SegmentID int64  `json:"segment_id"`
+	Text      string `json:"text"`
+	Reason    string `json:"reason"`
+	// Request is the party's written request this correction answers (optional).
+	Request *struct {
+		Party      string    `json:"party"`
+		Text       string    `json:"text"`
+		ReceivedAt time.Time `json:"received_at,omitzero"`
+		FileName   string    `json:"file_name,omitempty"`
+		FileBase64 string    `json:"file_base64,omitempty"` // the document, within the 1 MiB body
+	} `json:"request,omitempty"`
+}
+
+func (s *Server) correct(w http.ResponseWriter, r *http.Request) {
+	h := s.hearing(w, r, transcript.ActionCorrect)
+	if h == nil {
+		return
+	}
+	var req correctReq
+	if !s.decode(w, r, &req) {
+		return
+	}
+	var cr *transcript.CorrectionRequest
+	var file []byte
+	if q := req.Request; q != nil {
+		cr = &transcript.CorrectionRequest{Party: q.Party, Text: q.Text, ReceivedAt: q.ReceivedAt, FileName: q.FileName}
+		if q.FileBase64 != "" {
+			b, err := base64.StdEncoding.DecodeString(q.FileBase64)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "invalid", "request.file_base64 is not base64")
+				return
+			}
+			file = b
+		}
+	}
+	c, v, err := s.store.CorrectOnRequest(r.Context(), userOf(r).user.Name, h.ID, req.SegmentID, req.Text, req.Reason, cr, file)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"correction": c, "version": v})
+}
+
+func (s *Server) correctionFile(w http.ResponseWriter, r *http.Request) {
+	h := s.hearing(w, r, transcript.ActionRead)
+	if h == nil {
+		return
+	}
+	cid, ok := pathInt(r, "cid")
+	if !ok {
+		writeError(w, http.StatusBadRequest, "invalid", "bad correction id")
+		return
+	}
+	name, data, err := s.store.CorrectionFile(r.Context(), h.ID, cid)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Write(data)
+}
