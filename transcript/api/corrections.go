@@ -70,5 +70,6 @@ func (s *Server) correctionFile(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	w.Write(data)
+	_, err = w.Write(data)
+	s.delivered(r, err)
 }

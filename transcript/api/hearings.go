@@ -316,6 +316,7 @@ func summarize(h *transcript.Hearing, segs []transcript.Segment) Summary {
 			if !sg.Edited {
 				sum.Partial = append(sum.Partial, sg.ID)
 			}
+		case transcript.SegmentFinal: // transcribed; an empty one is counted below
 		}
 		if sg.Overlap && !sg.Edited {
 			sum.Overlaps = append(sum.Overlaps, sg.ID)
