@@ -357,6 +357,23 @@ func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// orEmpty is list, or an empty list for nil: the API answers [] rather than null.
+func orEmpty[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
+}
+
+// reply answers with v, or with err mapped by storeError when err is not nil.
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
 // decode reads a JSON body strictly into v.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))

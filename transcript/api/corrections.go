@@ -24,12 +24,9 @@ type correctReq struct {
 }
 
 func (s *Server) correct(w http.ResponseWriter, r *http.Request) {
-	h := s.hearing(w, r, transcript.ActionCorrect)
-	if h == nil {
-		return
-	}
 	var req correctReq
-	if !s.decode(w, r, &req) {
+	h := s.hearingRequest(w, r, transcript.ActionCorrect, &req)
+	if h == nil {
 		return
 	}
 	var cr *transcript.CorrectionRequest
@@ -46,21 +43,12 @@ func (s *Server) correct(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	c, v, err := s.store.CorrectOnRequest(r.Context(), userOf(r).user.Name, h.ID, req.SegmentID, req.Text, req.Reason, cr, file)
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"correction": c, "version": v})
+	s.reply(w, r, http.StatusOK, map[string]any{"correction": c, "version": v}, err)
 }
 
 func (s *Server) correctionFile(w http.ResponseWriter, r *http.Request) {
-	h := s.hearing(w, r, transcript.ActionRead)
+	h, cid := s.hearingItem(w, r, transcript.ActionRead, "cid", "correction")
 	if h == nil {
-		return
-	}
-	cid, ok := pathInt(r, "cid")
-	if !ok {
-		writeError(w, http.StatusBadRequest, "invalid", "bad correction id")
 		return
 	}
 	name, data, err := s.store.CorrectionFile(r.Context(), h.ID, cid)

@@ -13,6 +13,32 @@ import (
 	"github.com/courtscribe/courtscribe/transcript/auth"
 )
 
+// hearingRequest is hearing, then decode of the body into req: it answers the request
+// itself when it returns nil.
+func (s *Server) hearingRequest(w http.ResponseWriter, r *http.Request, a transcript.Action, req any) *transcript.Hearing {
+	h := s.hearing(w, r, a)
+	if h == nil || !s.decode(w, r, req) {
+		return nil
+	}
+	return h
+}
+
+// hearingItem is hearing, then the id of one of its items from the path value name, a
+// positive number ("bad "+what+" id" otherwise). It answers the request itself when it
+// returns a nil hearing.
+func (s *Server) hearingItem(w http.ResponseWriter, r *http.Request, a transcript.Action, name, what string) (*transcript.Hearing, int64) {
+	h := s.hearing(w, r, a)
+	if h == nil {
+		return nil, 0
+	}
+	id, ok := pathInt(r, name)
+	if !ok {
+		writeError(w, http.StatusBadRequest, "invalid", "bad "+what+" id")
+		return nil, 0
+	}
+	return h, id
+}
+
 // hearing loads the hearing of the request and checks the action on it; it answers the
 // request itself when it returns nil.
 func (s *Server) hearing(w http.ResponseWriter, r *http.Request, a transcript.Action) *transcript.Hearing {
@@ -49,9 +75,6 @@ func (s *Server) listHearings(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.storeError(w, r, err)
 		return
-	}
-	if hs == nil {
-		hs = []transcript.Hearing{}
 	}
 	type item struct {
 		transcript.Hearing
@@ -133,13 +156,9 @@ func str(p *string) string {
 }
 
 func (s *Server) createHearing(w http.ResponseWriter, r *http.Request) {
-	p := userOf(r)
-	if !transcript.Can(p.user, transcript.ActionManageHearing, nil) {
-		s.forbid(w, "create hearings")
-		return
-	}
 	var b hearingBody
-	if !s.decode(w, r, &b) {
+	me := s.allowedRequest(w, r, transcript.ActionManageHearing, "create hearings", &b)
+	if me == nil {
 		return
 	}
 	if !wire.ValidID(b.ID) {
@@ -179,12 +198,8 @@ func (s *Server) createHearing(w http.ResponseWriter, r *http.Request) {
 	if b.Vocabulary != nil {
 		h.Vocabulary = *b.Vocabulary
 	}
-	out, err := s.store.CreateHearing(r.Context(), p.user.Name, h)
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, out)
+	out, err := s.store.CreateHearing(r.Context(), me.Name, h)
+	s.reply(w, r, http.StatusCreated, out, err)
 }
 
 func (s *Server) getHearing(w http.ResponseWriter, r *http.Request) {
@@ -229,11 +244,7 @@ func (s *Server) updateHearing(w http.ResponseWriter, r *http.Request) {
 		Clerk: b.Clerk, Parties: b.Parties, Seats: b.Seats, Vocabulary: b.Vocabulary,
 		PartyList: b.PartyList, NotPublic: b.NotPublic, NotPublicReason: b.NotPublicReason, Reporter: b.Reporter, ReporterCredential: b.ReporterCredential}
 	out, err := s.store.UpdateHearing(r.Context(), userOf(r).user.Name, h.ID, u)
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
+	s.reply(w, r, http.StatusOK, out, err)
 }
 
 // can tells the UI which controls to offer; the server checks again on every request.
@@ -335,12 +346,5 @@ func (s *Server) versions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vs, err := s.store.Versions(r.Context(), h.ID)
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	if vs == nil {
-		vs = []transcript.Version{}
-	}
-	writeJSON(w, http.StatusOK, vs)
+	s.reply(w, r, http.StatusOK, orEmpty(vs), err)
 }

@@ -85,21 +85,13 @@ type uploadFile struct {
 	Received int64  `json:"received"`
 }
 
+// upload is an import upload: its state, guarded by mu, is an uploadView.
 type upload struct {
-	ID        string        `json:"upload"`
-	Hearing   string        `json:"hearing"`
-	Courtroom string        `json:"courtroom"`
-	Seats     []string      `json:"seats"`
-	Files     []uploadFile  `json:"files"`
-	Owner     string        `json:"owner"`
-	Created   time.Time     `json:"created"`
-	State     string        `json:"state"` // uploading, importing, imported, failed
-	Error     string        `json:"error,omitempty"`
-	Result    *ImportResult `json:"result,omitempty"`
-	mu        sync.Mutex
+	uploadView
+	mu sync.Mutex
 }
 
-// uploadView is an upload as the API shows it.
+// uploadView is an upload as the API shows it and upload.json keeps it.
 type uploadView struct {
 	ID        string        `json:"upload"`
 	Hearing   string        `json:"hearing"`
@@ -108,7 +100,7 @@ type uploadView struct {
 	Files     []uploadFile  `json:"files"`
 	Owner     string        `json:"owner"`
 	Created   time.Time     `json:"created"`
-	State     string        `json:"state"`
+	State     string        `json:"state"` // uploading, importing, imported, failed
 	Error     string        `json:"error,omitempty"`
 	Result    *ImportResult `json:"result,omitempty"`
 }
@@ -192,8 +184,8 @@ func (s *Server) importCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
-	u := &upload{ID: hex.EncodeToString(b), Hearing: id, Courtroom: req.Courtroom, Seats: req.Seats, Files: req.Files,
-		Owner: userOf(r).user.Name, Created: s.cfg.Clock().UTC(), State: "uploading"}
+	u := &upload{uploadView: uploadView{ID: hex.EncodeToString(b), Hearing: id, Courtroom: req.Courtroom, Seats: req.Seats,
+		Files: req.Files, Owner: userOf(r).user.Name, Created: s.cfg.Clock().UTC(), State: "uploading"}}
 	if err := s.createUpload(u); err != nil {
 		s.storeError(w, r, err)
 		return
@@ -342,8 +334,7 @@ func (u *upload) save(dir string) error {
 
 // view is a copy safe to encode (with u.mu held, or before u is shared).
 func (u *upload) view() uploadView {
-	v := uploadView{ID: u.ID, Hearing: u.Hearing, Courtroom: u.Courtroom, Seats: u.Seats, Owner: u.Owner, Created: u.Created,
-		State: u.State, Error: u.Error, Result: u.Result}
+	v := u.uploadView
 	v.Files = append([]uploadFile(nil), u.Files...)
 	return v
 }
@@ -371,8 +362,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *upload {
 			notFound()
 			return nil
 		}
-		u = &upload{ID: v.ID, Hearing: v.Hearing, Courtroom: v.Courtroom, Seats: v.Seats, Files: v.Files, Owner: v.Owner,
-			Created: v.Created, State: v.State, Error: v.Error, Result: v.Result}
+		u = &upload{uploadView: v}
 		for i := range u.Files { // what is on disk is what arrived
 			if _, ok := cleanFileName(u.Files[i].Name); !ok {
 				notFound()

@@ -16,12 +16,9 @@ type lifecycleReq struct {
 
 func (s *Server) lifecycle(op string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		h := s.hearing(w, r, transcript.ActionLifecycle)
-		if h == nil {
-			return
-		}
 		var req lifecycleReq
-		if !s.decode(w, r, &req) {
+		h := s.hearingRequest(w, r, transcript.ActionLifecycle, &req)
+		if h == nil {
 			return
 		}
 		actor := userOf(r).user.Name
@@ -51,29 +48,18 @@ func (s *Server) lifecycle(op string) http.HandlerFunc {
 			}
 			out, err = s.store.CloseHearing(ctx, actor, h.ID, nil)
 		}
-		if err != nil {
-			s.storeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
+		s.reply(w, r, http.StatusOK, out, err)
 	}
 }
 
 func (s *Server) finalize(w http.ResponseWriter, r *http.Request) {
-	h := s.hearing(w, r, transcript.ActionFinalize)
+	var req struct{}
+	h := s.hearingRequest(w, r, transcript.ActionFinalize, &req)
 	if h == nil {
 		return
 	}
-	var req struct{}
-	if !s.decode(w, r, &req) {
-		return
-	}
 	v, err := s.store.Finalize(r.Context(), userOf(r).user.Name, h.ID)
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	s.reply(w, r, http.StatusOK, v, err)
 }
 
 type signReq struct {
@@ -81,12 +67,9 @@ type signReq struct {
 }
 
 func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
-	h := s.hearing(w, r, transcript.ActionSign)
-	if h == nil {
-		return
-	}
 	var req signReq
-	if !s.decode(w, r, &req) {
+	h := s.hearingRequest(w, r, transcript.ActionSign, &req)
+	if h == nil {
 		return
 	}
 	if ok, wait := s.limiter.Allow("sign:" + userOf(r).user.Name); !ok {
@@ -95,11 +78,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sig, err := s.store.Sign(r.Context(), userOf(r).user.Name, req.Password, h.ID)
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, sig)
+	s.reply(w, r, http.StatusOK, sig, err)
 }
 
 type reviewReq struct {
@@ -110,18 +89,11 @@ type reviewReq struct {
 
 // review records a party's reading of the finalized record (the clerk records it).
 func (s *Server) review(w http.ResponseWriter, r *http.Request) {
-	h := s.hearing(w, r, transcript.ActionFinalize)
+	var req reviewReq
+	h := s.hearingRequest(w, r, transcript.ActionFinalize, &req)
 	if h == nil {
 		return
 	}
-	var req reviewReq
-	if !s.decode(w, r, &req) {
-		return
-	}
 	rv, err := s.store.RecordReview(r.Context(), userOf(r).user.Name, h.ID, transcript.PartyReview{Party: req.Party, Outcome: req.Outcome, Reason: req.Reason})
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rv)
+	s.reply(w, r, http.StatusOK, rv, err)
 }

@@ -18,12 +18,9 @@ type noteReq struct {
 }
 
 func (s *Server) addNote(w http.ResponseWriter, r *http.Request) {
-	h := s.hearing(w, r, transcript.ActionEdit)
-	if h == nil {
-		return
-	}
 	var req noteReq
-	if !s.decode(w, r, &req) {
+	h := s.hearingRequest(w, r, transcript.ActionEdit, &req)
+	if h == nil {
 		return
 	}
 	if strings.TrimSpace(req.Text) == "" || req.AtMS < 0 {
@@ -41,11 +38,7 @@ func (s *Server) addNote(w http.ResponseWriter, r *http.Request) {
 	}
 	n, err := s.store.AddNote(r.Context(), userOf(r).user.Name, h.ID,
 		transcript.Note{Kind: kind, AtMS: req.AtMS, SegmentID: req.SegmentID, Text: req.Text, Seat: req.Seat, Witness: req.Witness})
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, n)
+	s.reply(w, r, http.StatusCreated, n, err)
 }
 
 type noteChangeReq struct {
@@ -56,13 +49,8 @@ type noteChangeReq struct {
 
 func (s *Server) noteOp(op string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		h := s.hearing(w, r, transcript.ActionEdit)
+		h, nid := s.hearingItem(w, r, transcript.ActionEdit, "nid", "note")
 		if h == nil {
-			return
-		}
-		nid, ok := pathInt(r, "nid")
-		if !ok {
-			writeError(w, http.StatusBadRequest, "invalid", "bad note id")
 			return
 		}
 		var req noteChangeReq
@@ -80,10 +68,6 @@ func (s *Server) noteOp(op string) http.HandlerFunc {
 		} else {
 			n, err = s.store.DeleteNote(r.Context(), userOf(r).user.Name, h.ID, nid, *req.Revision, req.Reason)
 		}
-		if err != nil {
-			s.storeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, n)
+		s.reply(w, r, http.StatusOK, n, err)
 	}
 }

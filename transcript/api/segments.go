@@ -53,16 +53,7 @@ func (s *Server) listSegments(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	if segs == nil {
-		segs = []transcript.Segment{}
-	}
-	if notes == nil {
-		notes = []transcript.Note{}
-	}
-	if vers == nil {
-		vers = []transcript.Version{}
-	}
-	writeJSON(w, http.StatusOK, segmentsResp{Head: head, Hearing: h, Segments: segs, Notes: notes, Versions: vers,
+	writeJSON(w, http.StatusOK, segmentsResp{Head: head, Hearing: h, Segments: orEmpty(segs), Notes: orEmpty(notes), Versions: orEmpty(vers),
 		Can: s.can(userOf(r).user, h)})
 }
 
@@ -76,12 +67,9 @@ type insertReq struct {
 
 // insertSegment adds an utterance the recording or the diarizer missed.
 func (s *Server) insertSegment(w http.ResponseWriter, r *http.Request) {
-	h := s.hearing(w, r, transcript.ActionEdit)
-	if h == nil {
-		return
-	}
 	var req insertReq
-	if !s.decode(w, r, &req) {
+	h := s.hearingRequest(w, r, transcript.ActionEdit, &req)
+	if h == nil {
 		return
 	}
 	if !wire.ValidSeatName(req.Seat) || utf8.RuneCountInString(req.Text) > maxSegmentText {
@@ -90,11 +78,7 @@ func (s *Server) insertSegment(w http.ResponseWriter, r *http.Request) {
 	}
 	sg, err := s.store.InsertSegment(r.Context(), userOf(r).user.Name, h.ID, transcript.InsertedSegment{
 		Seat: req.Seat, StartMS: req.StartMS, EndMS: req.EndMS, Text: req.Text, Reason: req.Reason})
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, segmentChange{Segment: sg})
+	s.reply(w, r, http.StatusCreated, segmentChange{Segment: sg}, err)
 }
 
 // segment loads the request's segment and checks the action on its hearing.
@@ -240,11 +224,7 @@ func (s *Server) segmentOp(op string) http.HandlerFunc {
 			}
 			out.Segment, err = s.store.Delete(ctx, actor, sg.ID, req.Revision, req.Reason)
 		}
-		if err != nil {
-			s.storeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
+		s.reply(w, r, http.StatusOK, out, err)
 	}
 }
 

@@ -70,6 +70,21 @@ func (s *Server) forbid(w http.ResponseWriter, what string) {
 	writeError(w, http.StatusForbidden, "forbidden", "your role may not "+what)
 }
 
+// allowedRequest checks that the user may take action a outside any hearing (forbidden:
+// "your role may not "+what), then decodes the body into req. It returns the user, or nil
+// when it answered the request itself.
+func (s *Server) allowedRequest(w http.ResponseWriter, r *http.Request, a transcript.Action, what string, req any) *transcript.User {
+	me := userOf(r).user
+	if !transcript.Can(me, a, nil) {
+		s.forbid(w, what)
+		return nil
+	}
+	if !s.decode(w, r, req) {
+		return nil
+	}
+	return me
+}
+
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	p := userOf(r)
 	// Admins manage users; clerks and admins need the list to fill the bench and clerk fields.
@@ -78,11 +93,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	us, err := s.store.ListUsers(r.Context())
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, us)
+	s.reply(w, r, http.StatusOK, us, err)
 }
 
 type createUserReq struct {
@@ -93,26 +104,22 @@ type createUserReq struct {
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
-	p := userOf(r)
-	if !transcript.Can(p.user, transcript.ActionManageUsers, nil) {
-		s.forbid(w, "manage users")
-		return
-	}
 	var req createUserReq
-	if !s.decode(w, r, &req) {
+	me := s.allowedRequest(w, r, transcript.ActionManageUsers, "manage users", &req)
+	if me == nil {
 		return
 	}
 	if !req.Role.Valid() {
 		writeError(w, http.StatusBadRequest, "invalid", "unknown role")
 		return
 	}
-	u, err := s.store.CreateUser(r.Context(), p.user.Name, req.Name, req.Role, req.Password)
+	u, err := s.store.CreateUser(r.Context(), me.Name, req.Name, req.Role, req.Password)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
 	if req.DisplayName != "" {
-		if err := s.store.SetDisplayName(r.Context(), p.user.Name, req.Name, req.DisplayName); err != nil {
+		if err := s.store.SetDisplayName(r.Context(), me.Name, req.Name, req.DisplayName); err != nil {
 			s.storeError(w, r, err)
 			return
 		}
@@ -123,15 +130,11 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 
 // updateUser changes the name a user is printed as (admins only).
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
-	p := userOf(r)
-	if !transcript.Can(p.user, transcript.ActionManageUsers, nil) {
-		s.forbid(w, "manage users")
-		return
-	}
 	var req struct {
 		DisplayName *string `json:"display_name"`
 	}
-	if !s.decode(w, r, &req) {
+	me := s.allowedRequest(w, r, transcript.ActionManageUsers, "manage users", &req)
+	if me == nil {
 		return
 	}
 	if req.DisplayName == nil {
@@ -139,16 +142,12 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	if err := s.store.SetDisplayName(r.Context(), p.user.Name, name, *req.DisplayName); err != nil {
+	if err := s.store.SetDisplayName(r.Context(), me.Name, name, *req.DisplayName); err != nil {
 		s.storeError(w, r, err)
 		return
 	}
 	u, err := s.store.GetUser(r.Context(), name)
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	s.reply(w, r, http.StatusOK, u, err)
 }
 
 func (s *Server) agents(w http.ResponseWriter, r *http.Request) {
@@ -161,8 +160,5 @@ func (s *Server) agents(w http.ResponseWriter, r *http.Request) {
 	if s.status != nil {
 		out = s.status.Agents()
 	}
-	if out == nil {
-		out = []AgentHealth{}
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, orEmpty(out))
 }
