@@ -23,12 +23,7 @@ type correctReq struct {
 	} `json:"request,omitempty"`
 }
 
-func (s *Server) correct(w http.ResponseWriter, r *http.Request) {
-	var req correctReq
-	h := s.hearingRequest(w, r, transcript.ActionCorrect, &req)
-	if h == nil {
-		return
-	}
+func (s *Server) correct(w http.ResponseWriter, r *http.Request, h *transcript.Hearing, req *correctReq) {
 	var cr *transcript.CorrectionRequest
 	var file []byte
 	if q := req.Request; q != nil {

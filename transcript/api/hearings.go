@@ -13,14 +13,21 @@ import (
 	"github.com/courtscribe/courtscribe/transcript/auth"
 )
 
-// hearingRequest is hearing, then decode of the body into req: it answers the request
-// itself when it returns nil.
-func (s *Server) hearingRequest(w http.ResponseWriter, r *http.Request, a transcript.Action, req any) *transcript.Hearing {
-	h := s.hearing(w, r, a)
-	if h == nil || !s.decode(w, r, req) {
-		return nil
+// onHearing adapts the handler of a request about a hearing that carries a JSON body of type
+// T: the hearing is loaded and action a checked on it (see hearing), then the body decoded
+// (see decode), before f runs.
+func onHearing[T any](s *Server, a transcript.Action, f func(w http.ResponseWriter, r *http.Request, h *transcript.Hearing, req *T)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := s.hearing(w, r, a)
+		if h == nil {
+			return
+		}
+		var req T
+		if !s.decode(w, r, &req) {
+			return
+		}
+		f(w, r, h, &req)
 	}
-	return h
 }
 
 // hearingItem is hearing, then the id of one of its items from the path value name, a

@@ -14,13 +14,8 @@ type lifecycleReq struct {
 	Reason string `json:"reason"`
 }
 
-func (s *Server) lifecycle(op string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		var req lifecycleReq
-		h := s.hearingRequest(w, r, transcript.ActionLifecycle, &req)
-		if h == nil {
-			return
-		}
+func (s *Server) lifecycle(op string) func(http.ResponseWriter, *http.Request, *transcript.Hearing, *lifecycleReq) {
+	return func(w http.ResponseWriter, r *http.Request, h *transcript.Hearing, req *lifecycleReq) {
 		actor := userOf(r).user.Name
 		ctx := r.Context()
 		var out *transcript.Hearing
@@ -52,12 +47,8 @@ func (s *Server) lifecycle(op string) http.HandlerFunc {
 	}
 }
 
-func (s *Server) finalize(w http.ResponseWriter, r *http.Request) {
-	var req struct{}
-	h := s.hearingRequest(w, r, transcript.ActionFinalize, &req)
-	if h == nil {
-		return
-	}
+// finalize takes an empty JSON object as its body.
+func (s *Server) finalize(w http.ResponseWriter, r *http.Request, h *transcript.Hearing, _ *struct{}) {
 	v, err := s.store.Finalize(r.Context(), userOf(r).user.Name, h.ID)
 	s.reply(w, r, http.StatusOK, v, err)
 }
@@ -66,12 +57,7 @@ type signReq struct {
 	Password string `json:"password"`
 }
 
-func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
-	var req signReq
-	h := s.hearingRequest(w, r, transcript.ActionSign, &req)
-	if h == nil {
-		return
-	}
+func (s *Server) sign(w http.ResponseWriter, r *http.Request, h *transcript.Hearing, req *signReq) {
 	if ok, wait := s.limiter.Allow("sign:" + userOf(r).user.Name); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many signing attempts; wait and try again")
@@ -88,12 +74,7 @@ type reviewReq struct {
 }
 
 // review records a party's reading of the finalized record (the clerk records it).
-func (s *Server) review(w http.ResponseWriter, r *http.Request) {
-	var req reviewReq
-	h := s.hearingRequest(w, r, transcript.ActionFinalize, &req)
-	if h == nil {
-		return
-	}
+func (s *Server) review(w http.ResponseWriter, r *http.Request, h *transcript.Hearing, req *reviewReq) {
 	rv, err := s.store.RecordReview(r.Context(), userOf(r).user.Name, h.ID, transcript.PartyReview{Party: req.Party, Outcome: req.Outcome, Reason: req.Reason})
 	s.reply(w, r, http.StatusOK, rv, err)
 }

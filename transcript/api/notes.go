@@ -17,12 +17,7 @@ type noteReq struct {
 	Witness string `json:"witness,omitempty"`
 }
 
-func (s *Server) addNote(w http.ResponseWriter, r *http.Request) {
-	var req noteReq
-	h := s.hearingRequest(w, r, transcript.ActionEdit, &req)
-	if h == nil {
-		return
-	}
+func (s *Server) addNote(w http.ResponseWriter, r *http.Request, h *transcript.Hearing, req *noteReq) {
 	if strings.TrimSpace(req.Text) == "" || req.AtMS < 0 {
 		writeError(w, http.StatusBadRequest, "invalid", "a note needs text and a time")
 		return

@@ -3,13 +3,15 @@ package api
 import (
 	"net/http"
 
+	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/web"
 )
 
 // routes is the API's mux table. The handlers live one file per resource: users.go (sign-in,
 // sessions, users, agents), hearings.go, lifecycle.go (start to sign and review), notes.go,
 // corrections.go, segments.go, export.go (export, verify), audio.go, health.go, alarms.go,
-// integrity.go (delete) and import.go.
+// integrity.go (delete) and import.go. A route wrapped in onHearing names the action its
+// request takes on the hearing, checked before the body is decoded.
 func (s *Server) routes() {
 	s.handle("POST /api/login", accessPublic, s.login)
 	s.handle("POST /api/logout", accessSession, s.logout)
@@ -33,17 +35,17 @@ func (s *Server) routes() {
 	s.handle("GET /api/hearings/{id}/export", accessSession, s.export)
 	s.handle("GET /api/hearings/{id}/verify", accessSession, s.verify)
 	s.handle("GET /api/hearings/{id}/audio/{seat}", accessSession, s.audio)
-	s.handle("POST /api/hearings/{id}/notes", accessSession, s.addNote)
-	s.handle("POST /api/hearings/{id}/start", accessSession, s.lifecycle("start"))
-	s.handle("POST /api/hearings/{id}/recess", accessSession, s.lifecycle("recess"))
-	s.handle("POST /api/hearings/{id}/resume", accessSession, s.lifecycle("resume"))
-	s.handle("POST /api/hearings/{id}/close", accessSession, s.lifecycle("close"))
-	s.handle("POST /api/hearings/{id}/finalize", accessSession, s.finalize)
-	s.handle("POST /api/hearings/{id}/sign", accessSession, s.sign)
-	s.handle("POST /api/hearings/{id}/review", accessSession, s.review)
-	s.handle("POST /api/hearings/{id}/correct", accessSession, s.correct)
+	s.handle("POST /api/hearings/{id}/notes", accessSession, onHearing(s, transcript.ActionEdit, s.addNote))
+	s.handle("POST /api/hearings/{id}/start", accessSession, onHearing(s, transcript.ActionLifecycle, s.lifecycle("start")))
+	s.handle("POST /api/hearings/{id}/recess", accessSession, onHearing(s, transcript.ActionLifecycle, s.lifecycle("recess")))
+	s.handle("POST /api/hearings/{id}/resume", accessSession, onHearing(s, transcript.ActionLifecycle, s.lifecycle("resume")))
+	s.handle("POST /api/hearings/{id}/close", accessSession, onHearing(s, transcript.ActionLifecycle, s.lifecycle("close")))
+	s.handle("POST /api/hearings/{id}/finalize", accessSession, onHearing(s, transcript.ActionFinalize, s.finalize))
+	s.handle("POST /api/hearings/{id}/sign", accessSession, onHearing(s, transcript.ActionSign, s.sign))
+	s.handle("POST /api/hearings/{id}/review", accessSession, onHearing(s, transcript.ActionFinalize, s.review))
+	s.handle("POST /api/hearings/{id}/correct", accessSession, onHearing(s, transcript.ActionCorrect, s.correct))
 	s.handle("GET /api/hearings/{id}/corrections/{cid}/file", accessSession, s.correctionFile)
-	s.handle("POST /api/hearings/{id}/segments", accessSession, s.insertSegment)
+	s.handle("POST /api/hearings/{id}/segments", accessSession, onHearing(s, transcript.ActionEdit, s.insertSegment))
 	s.handle("POST /api/hearings/{id}/notes/{nid}/edit", accessSession, s.noteOp("edit"))
 	s.handle("POST /api/hearings/{id}/notes/{nid}/delete", accessSession, s.noteOp("delete"))
 

@@ -66,12 +66,7 @@ type insertReq struct {
 }
 
 // insertSegment adds an utterance the recording or the diarizer missed.
-func (s *Server) insertSegment(w http.ResponseWriter, r *http.Request) {
-	var req insertReq
-	h := s.hearingRequest(w, r, transcript.ActionEdit, &req)
-	if h == nil {
-		return
-	}
+func (s *Server) insertSegment(w http.ResponseWriter, r *http.Request, h *transcript.Hearing, req *insertReq) {
 	if !wire.ValidSeatName(req.Seat) || utf8.RuneCountInString(req.Text) > maxSegmentText {
 		writeError(w, http.StatusBadRequest, "invalid", "seat and text (at most 20000 characters) are required")
 		return
