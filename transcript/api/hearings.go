@@ -155,11 +155,28 @@ func (b *hearingBody) check() string {
 	return ""
 }
 
-func str(p *string) string {
+// val is *p, or T's zero value when p is nil (a field the body leaves out).
+func val[T any](p *T) T {
 	if p == nil {
-		return ""
+		var zero T
+		return zero
 	}
 	return *p
+}
+
+// hearing is the new hearing the body describes; a language left out is zh, a time zone left
+// out the server's --timezone.
+func (b *hearingBody) hearing() transcript.Hearing {
+	h := transcript.Hearing{ID: b.ID, CaseNumber: val(b.CaseNumber), Cause: val(b.Cause), Court: val(b.Court),
+		Courtroom: val(b.Courtroom), Title: val(b.Title), Language: val(b.Language), TimeZone: val(b.TimeZone),
+		ScheduledAt: val(b.ScheduledAt), Presiding: val(b.Presiding), Judges: val(b.Judges), Clerk: val(b.Clerk),
+		Parties: val(b.Parties), PartyList: val(b.PartyList), NotPublic: val(b.NotPublic),
+		NotPublicReason: val(b.NotPublicReason), Reporter: val(b.Reporter), ReporterCredential: val(b.ReporterCredential),
+		Seats: val(b.Seats), Vocabulary: val(b.Vocabulary)}
+	if h.Language == "" {
+		h.Language = "zh"
+	}
+	return h
 }
 
 func (s *Server) createHearing(w http.ResponseWriter, r *http.Request) {
@@ -176,36 +193,7 @@ func (s *Server) createHearing(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid", msg)
 		return
 	}
-	h := transcript.Hearing{ID: b.ID, CaseNumber: str(b.CaseNumber), Cause: str(b.Cause), Court: str(b.Court),
-		Courtroom: str(b.Courtroom), Title: str(b.Title), Language: str(b.Language), Presiding: str(b.Presiding),
-		Clerk: str(b.Clerk)}
-	if h.Language == "" {
-		h.Language = "zh"
-	}
-	h.TimeZone = str(b.TimeZone) // "" takes the server's --timezone
-	if b.ScheduledAt != nil {
-		h.ScheduledAt = *b.ScheduledAt
-	}
-	if b.Judges != nil {
-		h.Judges = *b.Judges
-	}
-	if b.Parties != nil {
-		h.Parties = *b.Parties
-	}
-	if b.PartyList != nil {
-		h.PartyList = *b.PartyList
-	}
-	if b.NotPublic != nil {
-		h.NotPublic = *b.NotPublic
-	}
-	h.NotPublicReason, h.Reporter, h.ReporterCredential = str(b.NotPublicReason), str(b.Reporter), str(b.ReporterCredential)
-	if b.Seats != nil {
-		h.Seats = *b.Seats
-	}
-	if b.Vocabulary != nil {
-		h.Vocabulary = *b.Vocabulary
-	}
-	out, err := s.store.CreateHearing(r.Context(), me.Name, h)
+	out, err := s.store.CreateHearing(r.Context(), me.Name, b.hearing())
 	s.reply(w, r, http.StatusCreated, out, err)
 }
 
