@@ -91,9 +91,9 @@ func Download(ctx context.Context, e Entry, opt DownloadOptions) (string, error)
 		}
 	}()
 
-	d := &transfer{ctx: ctx, client: client, url: url, f: f, want: e.Size, log: log, progress: opt.Progress}
+	d := &transfer{client: client, url: url, f: f, want: e.Size, log: log, progress: opt.Progress}
 	for attempt := 0; ; attempt++ {
-		err = d.run()
+		err = d.run(ctx)
 		if err == nil {
 			break
 		}
@@ -127,7 +127,9 @@ func Download(ctx context.Context, e Entry, opt DownloadOptions) (string, error)
 		return "", err
 	}
 	if dir, err := os.Open(opt.Dir); err == nil {
-		dir.Sync() // make the rename durable; best effort where directories cannot be synced
+		// Make the rename durable. Best effort: some systems cannot sync a directory, and the
+		// model is in place and verified either way.
+		_ = dir.Sync()
 		dir.Close()
 	}
 	log.Info("model downloaded", "model", e.Name, "path", dest, "bytes", d.done, "sha256", sum)
@@ -155,7 +157,6 @@ func (e *netError) Unwrap() error { return e.err }
 
 // transfer is one download into an open .part file; done bytes of it are hashed in hash.
 type transfer struct {
-	ctx      context.Context
 	client   *http.Client
 	url      string
 	f        *os.File
@@ -168,7 +169,7 @@ type transfer struct {
 }
 
 // resumeFrom hashes the first n bytes already in the .part file (or starts over at 0).
-func (d *transfer) resumeFrom(n int64) error {
+func (d *transfer) resumeFrom(ctx context.Context, n int64) error {
 	d.hash, d.done = sha256.New(), 0
 	if n == 0 {
 		if err := d.f.Truncate(0); err != nil {
@@ -180,30 +181,31 @@ func (d *transfer) resumeFrom(n int64) error {
 	if _, err := d.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	if _, err := io.Copy(d.hash, ctxio.NewReader(d.ctx, io.LimitReader(d.f, n))); err != nil {
+	if _, err := io.Copy(d.hash, ctxio.NewReader(ctx, io.LimitReader(d.f, n))); err != nil {
 		return err
 	}
 	d.done = n
 	return d.f.Truncate(n)
 }
 
-func (d *transfer) run() error {
-	st, err := d.f.Stat()
+// answer is what a transfer does with the server's answer to its request.
+type answer int
+
+const (
+	answerBody     answer = iota // read the body into the .part file
+	answerComplete               // the .part file is already the whole model
+	answerRestart                // the .part file was emptied: request the whole file again
+)
+
+func (d *transfer) run(ctx context.Context) error {
+	have, err := d.resume(ctx)
 	if err != nil {
-		return err
-	}
-	have := st.Size()
-	if d.want > 0 && have > d.want {
-		d.log.Warn("partial file longer than the model, starting over", "bytes", have, "want", d.want)
-		have = 0
-	}
-	if err := d.resumeFrom(have); err != nil {
 		return err
 	}
 	if d.want > 0 && have == d.want {
 		return nil // a complete .part left by an interrupted rename
 	}
-	req, err := http.NewRequestWithContext(d.ctx, http.MethodGet, d.url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.url, nil)
 	if err != nil {
 		return err
 	}
@@ -215,35 +217,16 @@ func (d *transfer) run() error {
 		return &netError{err}
 	}
 	defer resp.Body.Close()
-	total := int64(-1)
-	switch {
-	case resp.StatusCode == http.StatusPartialContent && have > 0:
-		start, size, ok := parseContentRange(resp.Header.Get("Content-Range"))
-		if !ok || start != have {
-			return fmt.Errorf("server answered range %d- with Content-Range %q", have, resp.Header.Get("Content-Range"))
-		}
-		total = size
-		d.log.Info("resuming download", "from", have)
-	case resp.StatusCode == http.StatusOK:
-		if have > 0 {
-			d.log.Info("server ignored the range request, starting over")
-			if err := d.resumeFrom(0); err != nil {
-				return err
-			}
-		}
-		total = resp.ContentLength
-	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && have > 0:
-		// The .part may already be complete (size unknown to the catalog), or longer than
-		// the file now served: start over once, without a range.
-		if _, size, ok := parseContentRange(resp.Header.Get("Content-Range")); ok && size == have {
-			return nil
-		}
-		if err := d.resumeFrom(0); err != nil {
-			return err
-		}
-		return d.run()
-	default:
-		return fmt.Errorf("GET %s: %s", d.url, resp.Status)
+	total, next, err := d.accept(ctx, resp, have)
+	if err != nil {
+		return err
+	}
+	switch next {
+	case answerComplete:
+		return nil
+	case answerRestart:
+		return d.run(ctx)
+	case answerBody:
 	}
 	if d.want > 0 && total >= 0 && total != d.want {
 		return fmt.Errorf("%w: server offers %d bytes, want %d", ErrMismatch, total, d.want)
@@ -251,37 +234,102 @@ func (d *transfer) run() error {
 	if total < 0 && d.want > 0 {
 		total = d.want
 	}
+	return d.receive(ctx, resp.Body, total)
+}
+
+// resume hashes what the .part file already holds (nothing when it is longer than the model)
+// and returns its length.
+func (d *transfer) resume(ctx context.Context) (int64, error) {
+	st, err := d.f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	have := st.Size()
+	if d.want > 0 && have > d.want {
+		d.log.Warn("partial file longer than the model, starting over", "bytes", have, "want", d.want)
+		have = 0
+	}
+	if err := d.resumeFrom(ctx, have); err != nil {
+		return 0, err
+	}
+	return have, nil
+}
+
+// accept checks the server's answer to a request for the bytes after have, and returns the
+// total size it announces (-1 when unknown) and what to do next.
+func (d *transfer) accept(ctx context.Context, resp *http.Response, have int64) (int64, answer, error) {
+	switch {
+	case resp.StatusCode == http.StatusPartialContent && have > 0:
+		start, size, ok := parseContentRange(resp.Header.Get("Content-Range"))
+		if !ok || start != have {
+			return 0, answerBody, fmt.Errorf("server answered range %d- with Content-Range %q", have, resp.Header.Get("Content-Range"))
+		}
+		d.log.Info("resuming download", "from", have)
+		return size, answerBody, nil
+	case resp.StatusCode == http.StatusOK:
+		if have > 0 {
+			d.log.Info("server ignored the range request, starting over")
+			if err := d.resumeFrom(ctx, 0); err != nil {
+				return 0, answerBody, err
+			}
+		}
+		return resp.ContentLength, answerBody, nil
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && have > 0:
+		// The .part may already be complete (size unknown to the catalog), or longer than
+		// the file now served: start over once, without a range.
+		if _, size, ok := parseContentRange(resp.Header.Get("Content-Range")); ok && size == have {
+			return 0, answerComplete, nil
+		}
+		if err := d.resumeFrom(ctx, 0); err != nil {
+			return 0, answerBody, err
+		}
+		return 0, answerRestart, nil
+	default:
+		return 0, answerBody, fmt.Errorf("GET %s: %s", d.url, resp.Status)
+	}
+}
+
+// receive appends the body to the .part file and the hash, reporting progress of total.
+func (d *transfer) receive(ctx context.Context, body io.Reader, total int64) error {
 	if d.progress != nil {
 		d.progress(d.done, total)
 	}
 	buf := make([]byte, 256<<10)
 	for {
-		n, rerr := resp.Body.Read(buf)
+		n, rerr := body.Read(buf)
 		if n > 0 {
-			if d.want > 0 && d.done+int64(n) > d.want {
-				return fmt.Errorf("%w: server sent more than %d bytes", ErrMismatch, d.want)
-			}
-			if _, err := d.f.Write(buf[:n]); err != nil {
+			if err := d.write(buf[:n], total); err != nil {
 				return err
-			}
-			d.hash.Write(buf[:n])
-			d.done += int64(n)
-			if d.progress != nil {
-				d.progress(d.done, total)
 			}
 		}
 		if rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
-			if d.ctx.Err() != nil {
-				return d.ctx.Err()
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
 			return &netError{rerr}
 		}
 	}
 	if total >= 0 && d.done != total {
 		return &netError{fmt.Errorf("connection closed at %d of %d bytes", d.done, total)}
+	}
+	return nil
+}
+
+// write appends p to the .part file and the hash.
+func (d *transfer) write(p []byte, total int64) error {
+	if d.want > 0 && d.done+int64(len(p)) > d.want {
+		return fmt.Errorf("%w: server sent more than %d bytes", ErrMismatch, d.want)
+	}
+	if _, err := d.f.Write(p); err != nil {
+		return err
+	}
+	d.hash.Write(p)
+	d.done += int64(len(p))
+	if d.progress != nil {
+		d.progress(d.done, total)
 	}
 	return nil
 }

@@ -113,13 +113,35 @@ func ValidateReader(r io.ReaderAt, size int64) (*Info, error) {
 	}
 	rd := &reader{r: r, size: size}
 	info := &Info{Size: size}
-
-	magic, err := rd.u32("magic")
+	wtype, err := readHParams(rd, info)
 	if err != nil {
 		return nil, err
 	}
+	if err := readMelFilters(rd, info); err != nil {
+		return nil, err
+	}
+	if err := readVocabulary(rd, info); err != nil {
+		return nil, err
+	}
+	seen, err := readTensors(rd, info, wtype)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTensorCount(info, seen); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+// readHParams reads the magic and the hyper-parameters into info, checks them, and returns
+// the weight type the file type selects.
+func readHParams(rd *reader, info *Info) (ggmlType, error) {
+	magic, err := rd.u32("magic")
+	if err != nil {
+		return 0, err
+	}
 	if magic != Magic {
-		return nil, invalidf("bad magic 0x%08x at offset 0 (want 0x%08x \"ggml\"; GGUF and other formats are not whisper.cpp models)", magic, Magic)
+		return 0, invalidf("bad magic 0x%08x at offset 0 (want 0x%08x \"ggml\"; GGUF and other formats are not whisper.cpp models)", magic, Magic)
 	}
 
 	hp := &info.HParams
@@ -133,125 +155,175 @@ func ValidateReader(r io.ReaderAt, size int64) (*Info, error) {
 		{"n_mels", &hp.NMels}, {"ftype", &hp.Ftype},
 	} {
 		if *f.p, err = rd.i32(f.name); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
 	wtype, err := checkHParams(hp)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	info.Type = modelType(hp.NAudioLayer)
 	info.Multilingual = hp.NVocab >= 51865
 	info.WeightType = wtype.String()
 	info.QntVersion = hp.Ftype / qntVersionFactor
+	return wtype, nil
+}
 
-	// Mel filter bank: n_mel, n_fft, then n_mel × n_fft float32.
+// readMelFilters reads the mel filter bank: n_mel, n_fft, then n_mel × n_fft float32.
+func readMelFilters(rd *reader, info *Info) error {
+	var err error
 	if info.MelBands, err = rd.i32("mel filters n_mel"); err != nil {
-		return nil, err
+		return err
 	}
 	if info.MelBins, err = rd.i32("mel filters n_fft"); err != nil {
-		return nil, err
+		return err
 	}
-	if info.MelBands != hp.NMels {
-		return nil, invalidf("mel filter bank has %d bands, hparams n_mels is %d", info.MelBands, hp.NMels)
+	if info.MelBands != info.HParams.NMels {
+		return invalidf("mel filter bank has %d bands, hparams n_mels is %d", info.MelBands, info.HParams.NMels)
 	}
 	if info.MelBins != melBins {
-		return nil, invalidf("mel filter bank has %d FFT bins, whisper uses %d", info.MelBins, melBins)
+		return invalidf("mel filter bank has %d FFT bins, whisper uses %d", info.MelBins, melBins)
 	}
-	if err := rd.skip("mel filters", int64(info.MelBands)*int64(info.MelBins)*4); err != nil {
-		return nil, err
-	}
+	return rd.skip("mel filters", int64(info.MelBands)*int64(info.MelBins)*4)
+}
 
-	// Vocabulary: count, then (uint32 length, bytes) per token.
+// readVocabulary reads the vocabulary: count, then (uint32 length, bytes) per token.
+func readVocabulary(rd *reader, info *Info) error {
+	var err error
 	if info.VocabTokens, err = rd.i32("vocabulary size"); err != nil {
-		return nil, err
+		return err
 	}
-	if info.VocabTokens < 1 || info.VocabTokens > hp.NVocab {
-		return nil, invalidf("vocabulary holds %d tokens, want 1..n_vocab (%d)", info.VocabTokens, hp.NVocab)
+	if info.VocabTokens < 1 || info.VocabTokens > info.HParams.NVocab {
+		return invalidf("vocabulary holds %d tokens, want 1..n_vocab (%d)", info.VocabTokens, info.HParams.NVocab)
 	}
 	for i := int32(0); i < info.VocabTokens; i++ {
 		n, err := rd.u32("vocabulary token length")
 		if err != nil {
-			return nil, fmt.Errorf("token %d: %w", i, err)
+			return fmt.Errorf("token %d: %w", i, err)
 		}
 		if n > maxTokenLen {
-			return nil, invalidf("token %d at offset %d has length %d (limit %d)", i, rd.off-4, n, maxTokenLen)
+			return invalidf("token %d at offset %d has length %d (limit %d)", i, rd.off-4, n, maxTokenLen)
 		}
 		if err := rd.skip("vocabulary token", int64(n)); err != nil {
-			return nil, fmt.Errorf("token %d: %w", i, err)
+			return fmt.Errorf("token %d: %w", i, err)
 		}
 	}
+	return nil
+}
 
-	// Tensors, until exactly the end of the file.
-	wantTensors := tensorCount(hp)
+// readTensors reads tensors until exactly the end of the file, counting them in info, and
+// returns the names seen.
+func readTensors(rd *reader, info *Info, wtype ggmlType) (map[string]bool, error) {
 	seen := make(map[string]bool)
 	var name [maxNameLen]byte
-	for rd.off < size {
+	for rd.off < rd.size {
 		start := rd.off
-		nDims, err := rd.i32("tensor n_dims")
+		nbytes, err := readTensor(rd, &info.HParams, wtype, seen, &name)
 		if err != nil {
-			return nil, tensorErr(info.Tensors, start, err)
-		}
-		nameLen, err := rd.i32("tensor name length")
-		if err != nil {
-			return nil, tensorErr(info.Tensors, start, err)
-		}
-		ttype, err := rd.i32("tensor type")
-		if err != nil {
-			return nil, tensorErr(info.Tensors, start, err)
-		}
-		if nDims < 1 || nDims > maxDims {
-			return nil, tensorErr(info.Tensors, start, invalidf("n_dims %d (want 1..%d)", nDims, maxDims))
-		}
-		if nameLen < 1 || nameLen > maxNameLen {
-			return nil, tensorErr(info.Tensors, start, invalidf("name length %d (want 1..%d)", nameLen, maxNameLen))
-		}
-		tt := ggmlType(ttype)
-		if _, ok := ggmlTypes[tt]; !ok {
-			return nil, tensorErr(info.Tensors, start, invalidf("unknown ggml type %d", ttype))
-		}
-		ne := [maxDims]int64{1, 1, 1, 1}
-		for d := int32(0); d < nDims; d++ {
-			v, err := rd.i32("tensor dimension")
-			if err != nil {
-				return nil, tensorErr(info.Tensors, start, err)
-			}
-			if v < 1 {
-				return nil, tensorErr(info.Tensors, start, invalidf("dimension %d is %d", d, v))
-			}
-			ne[d] = int64(v)
-		}
-		if err := rd.read("tensor name", name[:nameLen]); err != nil {
-			return nil, tensorErr(info.Tensors, start, err)
-		}
-		tname := string(name[:nameLen])
-		spec, ok := specFor(hp, wtype, tname)
-		if !ok {
-			return nil, tensorErr(info.Tensors, start, invalidf("unknown tensor %q", tname))
-		}
-		if seen[tname] {
-			return nil, tensorErr(info.Tensors, start, invalidf("tensor %q appears twice", tname))
-		}
-		seen[tname] = true
-		if ne != spec.ne {
-			return nil, tensorErr(info.Tensors, start, invalidf("tensor %q has shape %v, want %v", tname, shape(ne), shape(spec.ne)))
-		}
-		nelem := ne[0] * ne[1] * ne[2] * ne[3]
-		nbytes, ok := tensorBytes(spec.typ, nelem)
-		if !ok {
-			return nil, tensorErr(info.Tensors, start, invalidf("tensor %q: %d elements are not whole %s blocks", tname, nelem, spec.typ))
-		}
-		// whisper.cpp's own check: the file's type must give the same byte count as the
-		// type it allocates; it then reads that many bytes.
-		if nelem*ggmlTypes[tt].typeSize/ggmlTypes[spec.typ].blockSize != nbytes {
-			return nil, tensorErr(info.Tensors, start, invalidf("tensor %q is stored as %s, want %s", tname, tt, spec.typ))
-		}
-		if err := rd.skip(fmt.Sprintf("tensor %q data", tname), nbytes); err != nil {
 			return nil, tensorErr(info.Tensors, start, err)
 		}
 		info.Tensors++
 		info.TensorBytes += nbytes
 	}
+	return seen, nil
+}
+
+// tensorHeader is the fixed start of a tensor record.
+type tensorHeader struct {
+	nDims, nameLen int32
+	typ            ggmlType
+}
+
+// readTensorHeader reads and checks n_dims, the name length and the type of a tensor.
+func readTensorHeader(rd *reader) (tensorHeader, error) {
+	nDims, err := rd.i32("tensor n_dims")
+	if err != nil {
+		return tensorHeader{}, err
+	}
+	nameLen, err := rd.i32("tensor name length")
+	if err != nil {
+		return tensorHeader{}, err
+	}
+	ttype, err := rd.i32("tensor type")
+	if err != nil {
+		return tensorHeader{}, err
+	}
+	if nDims < 1 || nDims > maxDims {
+		return tensorHeader{}, invalidf("n_dims %d (want 1..%d)", nDims, maxDims)
+	}
+	if nameLen < 1 || nameLen > maxNameLen {
+		return tensorHeader{}, invalidf("name length %d (want 1..%d)", nameLen, maxNameLen)
+	}
+	tt := ggmlType(ttype)
+	if _, ok := ggmlTypes[tt]; !ok {
+		return tensorHeader{}, invalidf("unknown ggml type %d", ttype)
+	}
+	return tensorHeader{nDims: nDims, nameLen: nameLen, typ: tt}, nil
+}
+
+// readTensorDims reads a tensor's n_dims dimensions; the others are 1.
+func readTensorDims(rd *reader, nDims int32) ([maxDims]int64, error) {
+	ne := [maxDims]int64{1, 1, 1, 1}
+	for d := int32(0); d < nDims; d++ {
+		v, err := rd.i32("tensor dimension")
+		if err != nil {
+			return ne, err
+		}
+		if v < 1 {
+			return ne, invalidf("dimension %d is %d", d, v)
+		}
+		ne[d] = int64(v)
+	}
+	return ne, nil
+}
+
+// readTensor reads one tensor record, checks it against the model's tensor list and skips its
+// data; it returns the data's size. name is the buffer its name is read into.
+func readTensor(rd *reader, hp *HParams, wtype ggmlType, seen map[string]bool, name *[maxNameLen]byte) (int64, error) {
+	th, err := readTensorHeader(rd)
+	if err != nil {
+		return 0, err
+	}
+	ne, err := readTensorDims(rd, th.nDims)
+	if err != nil {
+		return 0, err
+	}
+	if err := rd.read("tensor name", name[:th.nameLen]); err != nil {
+		return 0, err
+	}
+	tname := string(name[:th.nameLen])
+	spec, ok := specFor(hp, wtype, tname)
+	if !ok {
+		return 0, invalidf("unknown tensor %q", tname)
+	}
+	if seen[tname] {
+		return 0, invalidf("tensor %q appears twice", tname)
+	}
+	seen[tname] = true
+	if ne != spec.ne {
+		return 0, invalidf("tensor %q has shape %v, want %v", tname, shape(ne), shape(spec.ne))
+	}
+	nelem := ne[0] * ne[1] * ne[2] * ne[3]
+	nbytes, ok := tensorBytes(spec.typ, nelem)
+	if !ok {
+		return 0, invalidf("tensor %q: %d elements are not whole %s blocks", tname, nelem, spec.typ)
+	}
+	// whisper.cpp's own check: the file's type must give the same byte count as the
+	// type it allocates; it then reads that many bytes.
+	if nelem*ggmlTypes[th.typ].typeSize/ggmlTypes[spec.typ].blockSize != nbytes {
+		return 0, invalidf("tensor %q is stored as %s, want %s", tname, th.typ, spec.typ)
+	}
+	if err := rd.skip(fmt.Sprintf("tensor %q data", tname), nbytes); err != nil {
+		return 0, err
+	}
+	return nbytes, nil
+}
+
+// checkTensorCount marks a file without tensors as header-only and refuses one that holds
+// some but not all of the model's tensors.
+func checkTensorCount(info *Info, seen map[string]bool) error {
+	hp := &info.HParams
+	wantTensors := tensorCount(hp)
 	switch {
 	case info.Tensors == 0:
 		info.HeaderOnly = true
@@ -263,9 +335,9 @@ func ValidateReader(r io.ReaderAt, size int64) (*Info, error) {
 				break
 			}
 		}
-		return nil, invalidf("file holds %d of %d tensors (first missing: %q): truncated or incomplete model", info.Tensors, wantTensors, missing)
+		return invalidf("file holds %d of %d tensors (first missing: %q): truncated or incomplete model", info.Tensors, wantTensors, missing)
 	}
-	return info, nil
+	return nil
 }
 
 // checkHParams checks every hyper-parameter against the limits whisper.cpp's loader and

@@ -9,18 +9,21 @@ import (
 // commonPasswords are the stems of the most used passwords (lists of leaked passwords agree
 // on them) and the words anyone would try first here. A password whose lower-case form,
 // without digits and symbols at its ends, is one of them is refused.
-var commonPasswords = map[string]bool{}
+var commonPasswords = wordSet(`password passwort passw0rd p@ssword p@ssw0rd pass qwerty qwertz azerty
+	qwertyuiop asdfgh asdfghjkl zxcvbnm letmein welcome admin administrator root user login
+	iloveyou monkey dragon football baseball soccer hockey sunshine princess shadow master
+	superman batman trustno abc abcd abcdef abcdefg abcdefgh secret changeme default guest
+	test testing hello freedom whatever starwars ninja mustang michael charlie jordan
+	courtscribe court courtroom judge clerk viewer technician hearing record transcript
+	zaq xsw qazwsx qazxsw passport computer internet samsung google`)
 
-func init() {
-	for _, w := range strings.Fields(`password passwort passw0rd p@ssword p@ssw0rd pass qwerty qwertz azerty
-		qwertyuiop asdfgh asdfghjkl zxcvbnm letmein welcome admin administrator root user login
-		iloveyou monkey dragon football baseball soccer hockey sunshine princess shadow master
-		superman batman trustno abc abcd abcdef abcdefg abcdefgh secret changeme default guest
-		test testing hello freedom whatever starwars ninja mustang michael charlie jordan
-		courtscribe court courtroom judge clerk viewer technician hearing record transcript
-		zaq xsw qazwsx qazxsw passport computer internet samsung google`) {
-		commonPasswords[w] = true
+// wordSet is the set of the blank-separated words of s.
+func wordSet(s string) map[string]bool {
+	set := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		set[w] = true
 	}
+	return set
 }
 
 // CheckPasswordStrength refuses passwords anyone would guess first: shorter than

@@ -38,7 +38,7 @@ func start(t *testing.T, cfg Config, guard bool) *server {
 		t.Fatal(err)
 	}
 	s := &server{url: "http://" + raw.Addr().String()}
-	var ln net.Listener = raw
+	ln := raw
 	var hs *http.Server
 	if guard {
 		s.ln = Listen(raw, cfg)
@@ -53,6 +53,7 @@ func start(t *testing.T, cfg Config, guard bool) *server {
 			s.held.Add(1)
 		case http.StateClosed, http.StateHijacked:
 			s.held.Add(-1)
+		case http.StateActive, http.StateIdle: // still held
 		}
 	}
 	go hs.Serve(ln)

@@ -116,7 +116,11 @@ func StartWith(t testing.TB, o Options) *Cluster {
 		log, _ := os.ReadFile(filepath.Join(dir, "log"))
 		t.Fatalf("pgtest: pg_ctl start: %v\n%s\n%s", err, out, log)
 	}
-	t.Cleanup(func() { run("pg_ctl", "-D", c.Dir, "-m", "immediate", "-w", "stop") })
+	t.Cleanup(func() {
+		if out, err := run("pg_ctl", "-D", c.Dir, "-m", "immediate", "-w", "stop"); err != nil {
+			t.Logf("pgtest: pg_ctl stop: %v\n%s", err, out)
+		}
+	})
 	return c
 }
 

@@ -24,7 +24,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -99,7 +98,7 @@ type Server struct {
 	stopOnce     sync.Once
 	done         chan struct{}
 	imports      *importState
-	importCtx    context.Context
+	importDone   <-chan struct{} // closed by importCancel: running imports stop
 	importCancel context.CancelFunc
 	importWG     sync.WaitGroup
 
@@ -170,7 +169,8 @@ func New(cfg Config, store transcript.Store, status StatusSource, log *slog.Logg
 	}
 	s.liveFeeds, s.stop, s.done = map[*liveFeed]struct{}{}, make(chan struct{}), make(chan struct{})
 	go s.watchSessions()
-	s.importCtx, s.importCancel = context.WithCancel(context.Background())
+	importCtx, importCancel := context.WithCancel(context.Background())
+	s.importDone, s.importCancel = importCtx.Done(), importCancel
 	s.routes()
 	return s
 }
@@ -311,7 +311,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	// The status is sent: a failed write means the client went away, and there is nobody
+	// left to tell. The values encoded are the API's own types, which always marshal.
+	_ = enc.Encode(v)
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
@@ -355,6 +357,23 @@ func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// orEmpty is list, or an empty list for nil: the API answers [] rather than null.
+func orEmpty[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
+}
+
+// reply answers with v, or with err mapped by storeError when err is not nil.
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
 // decode reads a JSON body strictly into v.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -390,6 +409,14 @@ func sourceKey(ip string) string {
 	return a.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
+// delivered logs, at debug level, a body that could not be written after the status was
+// sent: the client went away mid-answer and there is nobody left to tell.
+func (s *Server) delivered(r *http.Request, err error) {
+	if err != nil {
+		s.log.Debug("api: answer not delivered", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+}
+
 func clientIP(r *http.Request) string { return auth.ClientIP(r) }
 
 func pathInt(r *http.Request, name string) (int64, bool) {
@@ -401,12 +428,16 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	return auth.SameOrigin(r, s.cfg.AllowedOrigins, false)
 }
 
-func splitTrim(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
+// importContext is the context of one import: it ends when Close cancels the imports, or
+// when the returned cancel is called.
+func (s *Server) importContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-s.importDone:
+			cancel()
+		case <-ctx.Done():
 		}
-	}
-	return out
+	}()
+	return ctx, cancel
 }

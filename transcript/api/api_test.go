@@ -234,7 +234,7 @@ func TestHealthAlarms(t *testing.T) {
 			plaintiffSpoke = now
 		}
 		return AgentHealth{Hearing: "h1", Connected: true, LevelsAt: now, Engine: "whisper:base", EngineSystem: "WHISPER : COREML = 0 | CUDA : ARCHS = 900",
-			Levels:   []SeatLevel{{Seat: "judge", RMSdBFS: judge, PeakdBFS: judge + 10}, {Seat: "plaintiff", RMSdBFS: plaintiff, PeakdBFS: -0.0, Clipped: clipped}},
+			Levels:   []SeatLevel{{Seat: "judge", RMSdBFS: judge, PeakdBFS: judge + 10}, {Seat: "plaintiff", RMSdBFS: plaintiff, PeakdBFS: 0, Clipped: clipped}},
 			Activity: []SeatActivity{{Seat: "judge", Since: start, LastSpeechAt: judgeSpoke, LastSignalAt: now}, {Seat: "plaintiff", Since: start, LastSpeechAt: plaintiffSpoke, LastSignalAt: now}}}
 	}
 	codes := func() map[string]string {

@@ -118,6 +118,9 @@ func (s *Server) audio(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, max-age=60")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s-%.3f-%.3f.wav"`, h.ID, seat, start, end))
 	w.WriteHeader(http.StatusOK)
-	w.Write(wavfile.PCMHeader(l.rate, 1, n))
-	io.Copy(w, io.NewSectionReader(f, l.dataOff+from, n))
+	_, err = w.Write(wavfile.PCMHeader(l.rate, 1, n))
+	if err == nil {
+		_, err = io.Copy(w, io.NewSectionReader(f, l.dataOff+from, n))
+	}
+	s.delivered(r, err)
 }

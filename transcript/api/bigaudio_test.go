@@ -28,11 +28,11 @@ func TestAudioRangeBounds(t *testing.T) {
 		f.WriteAt(b[:], 40)
 		f.Close()
 		c := r.login("viewer")
-		code, body := c.raw("GET", "/api/hearings/h1/audio/judge?start=144000&end=144001", nil, nil) // 40:00:00
+		code, _ := c.raw("GET", "/api/hearings/h1/audio/judge?start=144000&end=144001", nil, nil) // 40:00:00
 		if code != 416 {
 			t.Errorf("declared %#x: past the end: %d, want 416", declared, code)
 		}
-		code, body = c.raw("GET", "/api/hearings/h1/audio/judge?start=143990&end=143991", nil, nil) // 39:59:50
+		code, body := c.raw("GET", "/api/hearings/h1/audio/judge?start=143990&end=143991", nil, nil) // 39:59:50
 		if code != 200 || len(body) != 44+32000 {
 			t.Errorf("declared %#x: one second at 39:59:50: %d, %d bytes", declared, code, len(body))
 		}

@@ -70,7 +70,8 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-v%d.%s"`, h.ID, rec.Version, format))
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write(buf.Bytes())
+	_, err = w.Write(buf.Bytes())
+	s.delivered(r, err)
 }
 
 var exportTypes = map[string]string{

@@ -85,21 +85,13 @@ type uploadFile struct {
 	Received int64  `json:"received"`
 }
 
+// upload is an import upload: its state, guarded by mu, is an uploadView.
 type upload struct {
-	ID        string        `json:"upload"`
-	Hearing   string        `json:"hearing"`
-	Courtroom string        `json:"courtroom"`
-	Seats     []string      `json:"seats"`
-	Files     []uploadFile  `json:"files"`
-	Owner     string        `json:"owner"`
-	Created   time.Time     `json:"created"`
-	State     string        `json:"state"` // uploading, importing, imported, failed
-	Error     string        `json:"error,omitempty"`
-	Result    *ImportResult `json:"result,omitempty"`
-	mu        sync.Mutex
+	uploadView
+	mu sync.Mutex
 }
 
-// uploadView is an upload as the API shows it.
+// uploadView is an upload as the API shows it and upload.json keeps it.
 type uploadView struct {
 	ID        string        `json:"upload"`
 	Hearing   string        `json:"hearing"`
@@ -108,7 +100,7 @@ type uploadView struct {
 	Files     []uploadFile  `json:"files"`
 	Owner     string        `json:"owner"`
 	Created   time.Time     `json:"created"`
-	State     string        `json:"state"`
+	State     string        `json:"state"` // uploading, importing, imported, failed
 	Error     string        `json:"error,omitempty"`
 	Result    *ImportResult `json:"result,omitempty"`
 }
@@ -178,112 +170,23 @@ func (s *Server) importCreate(w http.ResponseWriter, r *http.Request) {
 	if !s.decode(w, r, &req) {
 		return
 	}
-	bad := func(msg string, a ...any) { writeError(w, http.StatusBadRequest, "invalid", fmt.Sprintf(msg, a...)) }
-	if !wire.ValidID(id) || !wire.ValidID(req.Courtroom) {
-		bad("hearing %q or courtroom %q is not a valid identifier", id, req.Courtroom)
+	total, msg := req.check(id, s.maxImportBytes())
+	if msg != "" {
+		writeError(w, http.StatusBadRequest, "invalid", msg)
 		return
 	}
-	if len(req.Files) < 1 || len(req.Files) > maxImportFiles {
-		bad("give 1 to %d files", maxImportFiles)
+	if !s.hearingTakesImport(w, r, id, req.Courtroom) {
 		return
 	}
-	if len(req.Seats) < 1 || len(req.Seats) > wire.MaxSeats {
-		bad("give 1 to %d seats", wire.MaxSeats)
-		return
-	}
-	seen := map[string]bool{}
-	for _, st := range req.Seats {
-		if !wire.ValidSeatName(st) || seen[st] {
-			bad("seat %q is not valid or named twice", st)
-			return
-		}
-		seen[st] = true
-	}
-	perSeat := len(req.Files) > 1 || req.Files[0].Seat != ""
-	if perSeat && len(req.Files) != len(req.Seats) {
-		bad("%d seat files for %d seats: give one mono file per seat, or one multi-channel file", len(req.Files), len(req.Seats))
-		return
-	}
-	var total int64
-	fileSeats := map[string]bool{}
-	for i := range req.Files {
-		f := &req.Files[i]
-		name, ok := cleanFileName(f.Name)
-		if !ok {
-			bad("file %d: name %q is not usable", i, f.Name)
-			return
-		}
-		f.Name, f.Received = name, 0
-		if f.Size < 1 || f.Size > s.maxImportBytes()-total {
-			bad("file %s: size %d; an upload holds at most %d bytes in all", name, f.Size, s.maxImportBytes())
-			return
-		}
-		total += f.Size
-		if f.SHA256 != "" {
-			if b, err := hex.DecodeString(f.SHA256); err != nil || len(b) != sha256.Size {
-				bad("file %s: sha256 %q is not a hex SHA-256", name, f.SHA256)
-				return
-			}
-			f.SHA256 = strings.ToLower(f.SHA256)
-		}
-		if perSeat {
-			if !seen[f.Seat] || fileSeats[f.Seat] {
-				bad("file %s: seat %q is not one of the seats or has two files", name, f.Seat)
-				return
-			}
-			fileSeats[f.Seat] = true
-		}
-	}
-	// The record's side of the refusal (the import checks again, authoritatively).
-	if h, err := s.store.GetHearing(r.Context(), id); err == nil {
-		if h.Courtroom != "" && h.Courtroom != req.Courtroom {
-			writeError(w, http.StatusConflict, "courtroom", fmt.Sprintf("hearing %s belongs to courtroom %s", id, h.Courtroom))
-			return
-		}
-		if h.Status != transcript.StatusScheduled {
-			writeError(w, http.StatusConflict, "state", fmt.Sprintf("hearing %s is %s; only a new or scheduled hearing takes an imported recording", id, h.Status))
-			return
-		}
-	} else if !errors.Is(err, transcript.ErrNotFound) {
-		s.storeError(w, r, err)
-		return
-	}
-	s.imports.mu.Lock()
-	open := 0
-	for _, u := range s.imports.uploads {
-		u.mu.Lock()
-		if u.State == "uploading" || u.State == "importing" {
-			open++
-		}
-		u.mu.Unlock()
-	}
-	s.imports.mu.Unlock()
-	if open >= maxOpenUploads {
+	if open := s.openUploads(); open >= maxOpenUploads {
 		writeError(w, http.StatusTooManyRequests, "too_many", fmt.Sprintf("%d uploads are open; finish or delete one first", open))
 		return
 	}
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
-	u := &upload{ID: hex.EncodeToString(b), Hearing: id, Courtroom: req.Courtroom, Seats: req.Seats, Files: req.Files,
-		Owner: userOf(r).user.Name, Created: s.cfg.Clock().UTC(), State: "uploading"}
-	dir := s.uploadDir(u.ID)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	for i := range u.Files {
-		if err := os.Mkdir(filepath.Join(dir, strconv.Itoa(i)), 0o700); err != nil {
-			s.storeError(w, r, err)
-			return
-		}
-		f, err := os.OpenFile(s.uploadPath(u, i), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if err != nil {
-			s.storeError(w, r, err)
-			return
-		}
-		f.Close()
-	}
-	if err := u.save(dir); err != nil {
+	u := &upload{uploadView: uploadView{ID: hex.EncodeToString(b), Hearing: id, Courtroom: req.Courtroom, Seats: req.Seats,
+		Files: req.Files, Owner: userOf(r).user.Name, Created: s.cfg.Clock().UTC(), State: "uploading"}}
+	if err := s.createUpload(u); err != nil {
 		s.storeError(w, r, err)
 		return
 	}
@@ -292,6 +195,125 @@ func (s *Server) importCreate(w http.ResponseWriter, r *http.Request) {
 	s.imports.mu.Unlock()
 	s.log.Info("api: import upload created", "hearing", id, "upload", u.ID, "files", len(u.Files), "bytes", total, "by", u.Owner)
 	writeJSON(w, http.StatusCreated, u.view())
+}
+
+// check validates an upload request for hearing id and cleans its file names; it returns the
+// bytes announced in all, or what is wrong with the request.
+func (req *importCreateReq) check(id string, maxBytes int64) (int64, string) {
+	if !wire.ValidID(id) || !wire.ValidID(req.Courtroom) {
+		return 0, fmt.Sprintf("hearing %q or courtroom %q is not a valid identifier", id, req.Courtroom)
+	}
+	if len(req.Files) < 1 || len(req.Files) > maxImportFiles {
+		return 0, fmt.Sprintf("give 1 to %d files", maxImportFiles)
+	}
+	if len(req.Seats) < 1 || len(req.Seats) > wire.MaxSeats {
+		return 0, fmt.Sprintf("give 1 to %d seats", wire.MaxSeats)
+	}
+	seen := map[string]bool{}
+	for _, st := range req.Seats {
+		if !wire.ValidSeatName(st) || seen[st] {
+			return 0, fmt.Sprintf("seat %q is not valid or named twice", st)
+		}
+		seen[st] = true
+	}
+	perSeat := len(req.Files) > 1 || req.Files[0].Seat != ""
+	if perSeat && len(req.Files) != len(req.Seats) {
+		return 0, fmt.Sprintf("%d seat files for %d seats: give one mono file per seat, or one multi-channel file", len(req.Files), len(req.Seats))
+	}
+	var total int64
+	fileSeats := map[string]bool{}
+	for i := range req.Files {
+		f := &req.Files[i]
+		if msg := f.check(i, maxBytes-total, maxBytes); msg != "" {
+			return 0, msg
+		}
+		total += f.Size
+		if perSeat {
+			if !seen[f.Seat] || fileSeats[f.Seat] {
+				return 0, fmt.Sprintf("file %s: seat %q is not one of the seats or has two files", f.Name, f.Seat)
+			}
+			fileSeats[f.Seat] = true
+		}
+	}
+	return total, ""
+}
+
+// check validates file i of an upload request, with left bytes of the upload's maxBytes still
+// free, and cleans its name and checksum; it returns what is wrong with it.
+func (f *uploadFile) check(i int, left, maxBytes int64) string {
+	name, ok := cleanFileName(f.Name)
+	if !ok {
+		return fmt.Sprintf("file %d: name %q is not usable", i, f.Name)
+	}
+	f.Name, f.Received = name, 0
+	if f.Size < 1 || f.Size > left {
+		return fmt.Sprintf("file %s: size %d; an upload holds at most %d bytes in all", name, f.Size, maxBytes)
+	}
+	if f.SHA256 != "" {
+		if b, err := hex.DecodeString(f.SHA256); err != nil || len(b) != sha256.Size {
+			return fmt.Sprintf("file %s: sha256 %q is not a hex SHA-256", name, f.SHA256)
+		}
+		f.SHA256 = strings.ToLower(f.SHA256)
+	}
+	return ""
+}
+
+// hearingTakesImport is the record's side of the refusal (the import checks again,
+// authoritatively): the hearing, if it exists, must be the courtroom's and not yet started. It
+// answers the request itself when it returns false.
+func (s *Server) hearingTakesImport(w http.ResponseWriter, r *http.Request, id, courtroom string) bool {
+	h, err := s.store.GetHearing(r.Context(), id)
+	if errors.Is(err, transcript.ErrNotFound) {
+		return true
+	}
+	if err != nil {
+		s.storeError(w, r, err)
+		return false
+	}
+	if h.Courtroom != "" && h.Courtroom != courtroom {
+		writeError(w, http.StatusConflict, "courtroom", fmt.Sprintf("hearing %s belongs to courtroom %s", id, h.Courtroom))
+		return false
+	}
+	if h.Status != transcript.StatusScheduled {
+		writeError(w, http.StatusConflict, "state", fmt.Sprintf("hearing %s is %s; only a new or scheduled hearing takes an imported recording", id, h.Status))
+		return false
+	}
+	return true
+}
+
+// openUploads counts the uploads still uploading or importing.
+func (s *Server) openUploads() int {
+	s.imports.mu.Lock()
+	defer s.imports.mu.Unlock()
+	open := 0
+	for _, u := range s.imports.uploads {
+		u.mu.Lock()
+		if u.State == "uploading" || u.State == "importing" {
+			open++
+		}
+		u.mu.Unlock()
+	}
+	return open
+}
+
+// createUpload makes a new upload's folder, an empty file for each of its files, and its
+// upload.json.
+func (s *Server) createUpload(u *upload) error {
+	dir := s.uploadDir(u.ID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for i := range u.Files {
+		if err := os.Mkdir(filepath.Join(dir, strconv.Itoa(i)), 0o700); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(s.uploadPath(u, i), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		f.Close()
+	}
+	return u.save(dir)
 }
 
 func (s *Server) uploadDir(id string) string { return filepath.Join(s.cfg.DataDir, importsDir, id) }
@@ -312,8 +334,7 @@ func (u *upload) save(dir string) error {
 
 // view is a copy safe to encode (with u.mu held, or before u is shared).
 func (u *upload) view() uploadView {
-	v := uploadView{ID: u.ID, Hearing: u.Hearing, Courtroom: u.Courtroom, Seats: u.Seats, Owner: u.Owner, Created: u.Created,
-		State: u.State, Error: u.Error, Result: u.Result}
+	v := u.uploadView
 	v.Files = append([]uploadFile(nil), u.Files...)
 	return v
 }
@@ -341,8 +362,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *upload {
 			notFound()
 			return nil
 		}
-		u = &upload{ID: v.ID, Hearing: v.Hearing, Courtroom: v.Courtroom, Seats: v.Seats, Files: v.Files, Owner: v.Owner,
-			Created: v.Created, State: v.State, Error: v.Error, Result: v.Result}
+		u = &upload{uploadView: v}
 		for i := range u.Files { // what is on disk is what arrived
 			if _, ok := cleanFileName(u.Files[i].Name); !ok {
 				notFound()
@@ -364,11 +384,17 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *upload {
 	return u
 }
 
-func (s *Server) importGet(w http.ResponseWriter, r *http.Request) {
+// adminUpload checks that an administrator asks and finds the request's upload; it answers
+// the request itself when it returns nil.
+func (s *Server) adminUpload(w http.ResponseWriter, r *http.Request) *upload {
 	if !s.importAdmin(w, r) {
-		return
+		return nil
 	}
-	if u := s.lookup(w, r); u != nil {
+	return s.lookup(w, r)
+}
+
+func (s *Server) importGet(w http.ResponseWriter, r *http.Request) {
+	if u := s.adminUpload(w, r); u != nil {
 		u.mu.Lock()
 		v := u.view()
 		u.mu.Unlock()
@@ -377,10 +403,7 @@ func (s *Server) importGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) importPut(w http.ResponseWriter, r *http.Request) {
-	if !s.importAdmin(w, r) {
-		return
-	}
-	u := s.lookup(w, r)
+	u := s.adminUpload(w, r)
 	if u == nil {
 		return
 	}
@@ -443,10 +466,7 @@ func (s *Server) importPut(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) importCommit(w http.ResponseWriter, r *http.Request) {
-	if !s.importAdmin(w, r) {
-		return
-	}
-	u := s.lookup(w, r)
+	u := s.adminUpload(w, r)
 	if u == nil {
 		return
 	}
@@ -482,7 +502,9 @@ func (s *Server) importCommit(w http.ResponseWriter, r *http.Request) {
 	s.importWG.Add(1)
 	go func() {
 		defer s.importWG.Done()
-		res, err := s.cfg.Importer.Import(s.importCtx, req)
+		ctx, cancel := s.importContext()
+		defer cancel()
+		res, err := s.cfg.Importer.Import(ctx, req)
 		u.mu.Lock()
 		defer u.mu.Unlock()
 		if err != nil {
@@ -501,10 +523,7 @@ func (s *Server) importCommit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) importDelete(w http.ResponseWriter, r *http.Request) {
-	if !s.importAdmin(w, r) {
-		return
-	}
-	u := s.lookup(w, r)
+	u := s.adminUpload(w, r)
 	if u == nil {
 		return
 	}

@@ -39,11 +39,7 @@ func (s *Server) deleteHearing(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, err := s.cfg.DeleteHearing(r.Context(), userOf(r).user.Name, h.ID, b.Reason, b.Signed)
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	s.reply(w, r, http.StatusOK, d, err)
 }
 
 // integrityAlarms adds the last scrub's findings about the hearing to its health panel.

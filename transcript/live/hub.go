@@ -321,41 +321,17 @@ func (s *Sub) Next(ctx context.Context) ([]Message, error) {
 		s.mu.Unlock()
 
 		if !caught {
-			evs, err := s.hub.src.EventsSince(ctx, s.hearing, cursor, s.hub.cfg.PageSize)
+			out, justCaught, err := s.readHistory(ctx, cursor)
 			if err != nil {
 				return nil, err
 			}
-			out := make([]Message, 0, len(evs))
-			s.mu.Lock()
-			for i := range evs {
-				if evs[i].ID > s.cursor {
-					out = append(out, FromEvent(&evs[i]))
-					s.cursor = evs[i].ID
-				}
-			}
-			justCaught := false
-			if len(evs) < s.hub.cfg.PageSize {
-				s.caughtUp = true // the listener's buffer covers everything after this read
-				justCaught = true
-			}
-			s.mu.Unlock()
 			if len(out) > 0 || justCaught {
 				return out, nil // empty when the history had nothing more: now caught up
 			}
 			continue
 		}
 
-		s.mu.Lock()
-		var out []Message
-		for _, m := range s.buffered {
-			if m.ID > s.cursor {
-				out = append(out, m)
-				s.cursor = m.ID
-			}
-		}
-		s.buffered = s.buffered[:0]
-		s.mu.Unlock()
-		if len(out) > 0 {
+		if out := s.takeBuffered(); len(out) > 0 {
 			return out, nil
 		}
 		select {
@@ -365,4 +341,42 @@ func (s *Sub) Next(ctx context.Context) ([]Message, error) {
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// readHistory reads one page of the history after cursor and hands out the events after the
+// subscriber's cursor; justCaught reports that the page was the last one.
+func (s *Sub) readHistory(ctx context.Context, cursor int64) (out []Message, justCaught bool, err error) {
+	evs, err := s.hub.src.EventsSince(ctx, s.hearing, cursor, s.hub.cfg.PageSize)
+	if err != nil {
+		return nil, false, err
+	}
+	out = make([]Message, 0, len(evs))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range evs {
+		if evs[i].ID > s.cursor {
+			out = append(out, FromEvent(&evs[i]))
+			s.cursor = evs[i].ID
+		}
+	}
+	if len(evs) < s.hub.cfg.PageSize {
+		s.caughtUp = true // the listener's buffer covers everything after this read
+		justCaught = true
+	}
+	return out, justCaught, nil
+}
+
+// takeBuffered hands out the buffered live events after the cursor and empties the buffer.
+func (s *Sub) takeBuffered() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.buffered {
+		if m.ID > s.cursor {
+			out = append(out, m)
+			s.cursor = m.ID
+		}
+	}
+	s.buffered = s.buffered[:0]
+	return out
 }

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -97,15 +98,6 @@ func collect(t *testing.T, s *Sub, n int) []int64 {
 	return ids
 }
 
-func checkSeq(t *testing.T, ids []int64, from int64) {
-	t.Helper()
-	for i, id := range ids {
-		if id != from+int64(i) {
-			t.Fatalf("event %d has id %d, want %d (gap or duplicate): %v", i, id, from+int64(i), ids)
-		}
-	}
-}
-
 // Commits that land while a subscriber is reading the history must show up exactly once.
 func TestCatchUpRacesCommits(t *testing.T) {
 	log := newMemLog()
@@ -168,7 +160,7 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 	for i := 0; i < 7; i++ {
 		log.Append("h")
 	}
-	if _, err := s.Next(context.Background()); err != ErrSlow {
+	if _, err := s.Next(context.Background()); !errors.Is(err, ErrSlow) {
 		t.Fatalf("slow subscriber: %v, want ErrSlow", err)
 	}
 	if hub.Subscribers("h") != 0 {

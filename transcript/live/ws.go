@@ -44,13 +44,25 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, hearingID string, af
 
 	sub, err := h.Subscribe(ctx, hearingID, after)
 	if err != nil {
-		conn.WriteJSON(Frame{Type: "error", Error: err.Error()})
+		// The connection closes right after: a client that cannot be told has gone already.
+		_ = conn.WriteJSON(Frame{Type: "error", Error: err.Error()})
 		return
 	}
 	defer sub.Close()
 
-	// The reader only watches for the client going away and answers pings; browsers send
-	// nothing else.
+	readDone := watchClient(conn, cancel)
+	defer func() { conn.Close(); <-readDone }()
+
+	pings := time.NewTicker(pingPeriod)
+	defer pings.Stop()
+	go keepAlive(ctx, conn, pings.C)
+
+	stream(ctx, r.Context(), conn, sub)
+}
+
+// watchClient reads the websocket only to see the client go away (then it cancels) and to
+// answer pings; browsers send nothing else. The returned channel closes when it stops.
+func watchClient(conn *websocket.Conn, cancel context.CancelFunc) <-chan struct{} {
 	conn.SetReadLimit(4096)
 	conn.SetReadDeadline(time.Now().Add(pongWait))
 	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
@@ -64,40 +76,31 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, hearingID string, af
 			}
 		}
 	}()
-	defer func() { conn.Close(); <-readDone }()
+	return readDone
+}
 
-	pings := time.NewTicker(pingPeriod)
-	defer pings.Stop()
-	go func() { // pings come from their own goroutine so a quiet hearing keeps the link alive
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-pings.C:
-				conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
-			}
+// keepAlive pings on every tick until ctx ends. Pings come from their own goroutine so a
+// quiet hearing keeps the link alive.
+func keepAlive(ctx context.Context, conn *websocket.Conn, ticks <-chan time.Time) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+			conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
 		}
-	}()
+	}
+}
 
+// stream writes the subscription's events, and once the caught-up frame, until a write fails
+// or the subscription ends; then it tells the client why (see sayEnd). reqCtx is the request's
+// context, whose cause says whether the caller ended the feed on purpose.
+func stream(ctx, reqCtx context.Context, conn *websocket.Conn, sub *Sub) {
 	told := false
 	for {
 		msgs, err := sub.Next(ctx)
 		if err != nil {
-			if cause := context.Cause(r.Context()); cause != nil && !errors.Is(cause, context.Canceled) {
-				// The caller ended the feed on purpose (the session ended): say so, and do not
-				// invite a resume.
-				conn.SetWriteDeadline(time.Now().Add(writeWait))
-				conn.WriteJSON(Frame{Type: "error", Error: cause.Error()})
-				conn.WriteControl(websocket.CloseMessage,
-					websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "session ended"), time.Now().Add(writeWait))
-				return
-			}
-			if !errors.Is(err, context.Canceled) {
-				conn.SetWriteDeadline(time.Now().Add(writeWait))
-				conn.WriteJSON(Frame{Type: "error", Error: err.Error(), Cursor: sub.Cursor()})
-				conn.WriteControl(websocket.CloseMessage,
-					websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "resume from cursor"), time.Now().Add(writeWait))
-			}
+			sayEnd(conn, sub, err, context.Cause(reqCtx))
 			return
 		}
 		conn.SetWriteDeadline(time.Now().Add(writeWait))
@@ -112,6 +115,26 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, hearingID string, af
 				return
 			}
 		}
+	}
+}
+
+// sayEnd tells the client why its subscription ended with err. The connection closes right
+// after, so a failed write is not reported: the client has gone already.
+func sayEnd(conn *websocket.Conn, sub *Sub, err, cause error) {
+	if cause != nil && !errors.Is(cause, context.Canceled) {
+		// The caller ended the feed on purpose (the session ended): say so, and do not
+		// invite a resume.
+		conn.SetWriteDeadline(time.Now().Add(writeWait))
+		_ = conn.WriteJSON(Frame{Type: "error", Error: cause.Error()})
+		conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "session ended"), time.Now().Add(writeWait))
+		return
+	}
+	if !errors.Is(err, context.Canceled) {
+		conn.SetWriteDeadline(time.Now().Add(writeWait))
+		_ = conn.WriteJSON(Frame{Type: "error", Error: err.Error(), Cursor: sub.Cursor()})
+		conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "resume from cursor"), time.Now().Add(writeWait))
 	}
 }
 
