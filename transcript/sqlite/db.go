@@ -431,7 +431,7 @@ func (t *tx) stmt(q string) *sql.Stmt {
 	if st == nil {
 		return nil
 	}
-	return t.Tx.StmtContext(t.ctx, st)
+	return t.StmtContext(t.ctx, st)
 }
 
 // prepareWanted prepares the statements first seen in the last transaction.

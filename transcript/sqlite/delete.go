@@ -38,6 +38,7 @@ func (s *Store) DeleteHearing(ctx context.Context, actor, id, reason string, opt
 			if !opt.Signed {
 				return transcript.Statef("hearing %s is %s: deleting a finalized or signed record needs the explicit confirmation", id, h.Status)
 			}
+		default: // scheduled or closed: deleted as they are
 		}
 		d := &transcript.HearingDeletion{Hearing: id, CaseNumber: h.CaseNumber, Court: h.Court, Courtroom: h.Courtroom,
 			Status: h.Status, Version: h.Version, ClosedAt: h.ClosedAt, Reason: reason, Retention: opt.Retention}

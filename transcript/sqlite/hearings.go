@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -259,15 +258,6 @@ func (s *Store) ListHearings(ctx context.Context, opt transcript.ListHearingsOpt
 		}
 	}
 	return out, rows.Err()
-}
-
-func sortSegments(segs []transcript.Segment) {
-	sort.SliceStable(segs, func(i, j int) bool {
-		if segs[i].StartMS != segs[j].StartMS {
-			return segs[i].StartMS < segs[j].StartMS
-		}
-		return segs[i].ID < segs[j].ID
-	})
 }
 
 func checkText(text string) error {

@@ -348,8 +348,11 @@ func (s *Store) Sign(ctx context.Context, signer, password, id string) (*transcr
 		if pub, enrolled, err = transcript.NewJudgeKey(password, s.argon); err != nil {
 			return nil, err
 		}
-		if priv, err = enrolled.Open(password); err != nil || !bytes.Equal(priv.Public().(ed25519.PublicKey), pub) {
-			return nil, fmt.Errorf("sealing the new signing key of %s: %v", signer, err)
+		if priv, err = enrolled.Open(password); err != nil {
+			return nil, fmt.Errorf("sealing the new signing key of %s: %w", signer, err)
+		}
+		if !bytes.Equal(priv.Public().(ed25519.PublicKey), pub) {
+			return nil, fmt.Errorf("sealing the new signing key of %s: <nil>", signer) // the message it always had
 		}
 	}
 	var sig *transcript.Signature

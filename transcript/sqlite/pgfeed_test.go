@@ -118,7 +118,7 @@ func testPostgresFanOut(t *testing.T, newDB backend) {
 					if r == 1 && e == 0 && k == each/2 {
 						var n int
 						if err := admin.QueryRow(`SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname=current_database() AND query LIKE 'LISTEN%'`).Scan(&n); err != nil || n == 0 {
-							errs <- fmt.Errorf("terminating the listening connections: %d %v", n, err)
+							errs <- fmt.Errorf("terminating the listening connections: %d %w", n, err)
 							return
 						}
 					}

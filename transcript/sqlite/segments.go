@@ -524,7 +524,7 @@ func (t *tx) changeNote(hearingID string, id, base int64, strike bool) (*transcr
 		return nil, transcript.Statef("hearing %s is %s; changes after finalization are corrections", n.HearingID, status)
 	}
 	mark := n.Kind == transcript.NoteSworn || n.Kind == transcript.NoteExamination || n.Kind == transcript.NoteExhibit
-	if n.Kind != transcript.NoteAnnotation && !(strike && mark) {
+	if n.Kind != transcript.NoteAnnotation && (!strike || !mark) {
 		return nil, transcript.Invalidf("a %s note is part of the hearing's lifecycle or recording; only the clerk's remarks can be changed", n.Kind)
 	}
 	if n.Deleted {
