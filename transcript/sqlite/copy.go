@@ -59,7 +59,7 @@ func CopyRecord(ctx context.Context, from, to *Store) (*CopyReport, error) {
 func copyAll(ctx context.Context, src *rtx, t *tx, rep *CopyReport) error {
 	for _, table := range []string{"hearings", "users", "events"} {
 		var n int64
-		if err := t.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+		if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -77,7 +77,7 @@ func copyAll(ctx context.Context, src *rtx, t *tx, rep *CopyReport) error {
 		return nil
 	}
 	for _, table := range serialTables {
-		if _, err := t.ExecContext(t.ctx, `SELECT setval(pg_get_serial_sequence('`+table+`','id'), COALESCE((SELECT MAX(id) FROM `+table+`),0)+1, false)`); err != nil {
+		if _, err := t.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`','id'), COALESCE((SELECT MAX(id) FROM `+table+`),0)+1, false)`); err != nil {
 			return err
 		}
 	}
@@ -141,7 +141,7 @@ func copyTable(ctx context.Context, src *rtx, t *tx, table string) (int64, error
 		if err := rows.Scan(ptrs...); err != nil {
 			return n, err
 		}
-		if _, err := t.ExecContext(t.ctx, q, vals...); err != nil {
+		if _, err := t.ExecContext(ctx, q, vals...); err != nil {
 			return n, err
 		}
 		n++

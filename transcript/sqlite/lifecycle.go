@@ -21,7 +21,7 @@ func (s *Store) transition(ctx context.Context, actor, id, reason string, from [
 	extra func(t *tx, h *transcript.Hearing) error) (*transcript.Hearing, error) {
 	var out *transcript.Hearing
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, id)
+		h, err := getHearing(ctx, t, id)
 		if err != nil {
 			return err
 		}
@@ -38,7 +38,7 @@ func (s *Store) transition(ctx context.Context, actor, id, reason string, from [
 			}
 		}
 		h.Status = to
-		out, err = t.saveHearing(h, actor, transcript.EventHearingStatus, reason)
+		out, err = t.saveHearing(ctx, h, actor, transcript.EventHearingStatus, reason)
 		return err
 	})
 	return out, err
@@ -68,7 +68,7 @@ func (s *Store) pause(ctx context.Context, actor, id string, atMS int64, reason 
 		return nil, transcript.Invalidf("time %d ms", atMS)
 	}
 	return s.transition(ctx, actor, id, reason, []transcript.HearingStatus{from}, to, func(t *tx, h *transcript.Hearing) error {
-		_, err := t.insertNote(id, actor, transcript.Note{Kind: kind, AtMS: atMS, Text: reason})
+		_, err := t.insertNote(ctx, id, actor, transcript.Note{Kind: kind, AtMS: atMS, Text: reason})
 		return err
 	})
 }
@@ -95,7 +95,7 @@ func (s *Store) CloseHearing(ctx context.Context, actor, id string, audio []tran
 	return s.transition(ctx, actor, id, "hearing closed", []transcript.HearingStatus{transcript.StatusLive, transcript.StatusRecess}, transcript.StatusClosed,
 		func(t *tx, h *transcript.Hearing) error {
 			h.ClosedAt = t.now
-			return t.recordAudio(actor, id, source, audio, gaps)
+			return t.recordAudio(ctx, actor, id, source, audio, gaps)
 		})
 }
 
@@ -138,38 +138,38 @@ func checkAudioList(audio []transcript.AudioFile) error {
 
 // recordAudio stores the closed hearing's audio list, turns the recorded gaps into gap notes
 // (once) and records the list in the history.
-func (t *tx) recordAudio(actor, id, source string, audio []transcript.AudioFile, gaps []transcript.Note) error {
-	if _, err := t.ExecContext(t.ctx, `DELETE FROM audio_files WHERE hearing_id=?`, id); err != nil {
+func (t *tx) recordAudio(ctx context.Context, actor, id, source string, audio []transcript.AudioFile, gaps []transcript.Note) error {
+	if _, err := t.ExecContext(ctx, `DELETE FROM audio_files WHERE hearing_id=?`, id); err != nil {
 		return err
 	}
 	for _, f := range audio {
-		if _, err := t.ExecContext(t.ctx, `INSERT INTO audio_files(hearing_id, name, bytes, sha256) VALUES(?,?,?,?)`, id, f.Name, f.Bytes, f.SHA256); err != nil {
+		if _, err := t.ExecContext(ctx, `INSERT INTO audio_files(hearing_id, name, bytes, sha256) VALUES(?,?,?,?)`, id, f.Name, f.Bytes, f.SHA256); err != nil {
 			return fmt.Errorf("audio file %s: %w", f.Name, err)
 		}
 	}
 	for _, g := range gaps {
-		if err := t.gapNote(id, g); err != nil {
+		if err := t.gapNote(ctx, id, g); err != nil {
 			return err
 		}
 	}
-	got, err := queryAudio(t.ctx, t, id)
+	got, err := queryAudio(ctx, t, id)
 	if err != nil {
 		return err
 	}
-	_, err = t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventAudio, Actor: actor, Reason: source, After: mustJSON(got)})
+	_, err = t.appendEvent(ctx, transcript.Event{HearingID: id, Kind: transcript.EventAudio, Actor: actor, Reason: source, After: mustJSON(got)})
 	return err
 }
 
 // gapNote adds a gap the ingest server recorded as a gap note, unless the hearing has it.
-func (t *tx) gapNote(id string, g transcript.Note) error {
+func (t *tx) gapNote(ctx context.Context, id string, g transcript.Note) error {
 	var n int
-	if err := t.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM notes WHERE hearing_id=? AND kind='gap' AND at_ms=? AND end_ms=?`, id, g.AtMS, g.EndMS).Scan(&n); err != nil {
+	if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM notes WHERE hearing_id=? AND kind='gap' AND at_ms=? AND end_ms=?`, id, g.AtMS, g.EndMS).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
 		return nil
 	}
-	_, err := t.insertNote(id, "system", g)
+	_, err := t.insertNote(ctx, id, "system", g)
 	return err
 }
 
@@ -300,15 +300,15 @@ func nonNil(s []string) []string {
 }
 
 // newVersion freezes the current state as version h.Version+1 (inside a write).
-func (t *tx) newVersion(h *transcript.Hearing, actor, reason string) (*transcript.Version, error) {
+func (t *tx) newVersion(ctx context.Context, h *transcript.Hearing, actor, reason string) (*transcript.Version, error) {
 	h.Version++
 	h.Status = transcript.StatusFinalized
-	r, err := buildRecord(t.ctx, t, h)
+	r, err := buildRecord(ctx, t, h)
 	if err != nil {
 		return nil, err
 	}
 	r.FinalizedBy, r.FinalizedAt = actor, t.now
-	if err := addNames(t.ctx, t, &r.Hearing, actor); err != nil {
+	if err := addNames(ctx, t, &r.Hearing, actor); err != nil {
 		return nil, err
 	}
 	if r.VersionHash, err = transcript.RecordHash(r); err != nil {
@@ -319,14 +319,14 @@ func (t *tx) newVersion(h *transcript.Hearing, actor, reason string) (*transcrip
 		return nil, err
 	}
 	v := &transcript.Version{HearingID: h.ID, Number: h.Version, Hash: r.VersionHash, CreatedBy: actor, CreatedAt: t.now}
-	if _, err := t.ExecContext(t.ctx, `INSERT INTO versions(hearing_id, number, hash, record, created_by, created_at) VALUES(?,?,?,?,?,?)`,
+	if _, err := t.ExecContext(ctx, `INSERT INTO versions(hearing_id, number, hash, record, created_by, created_at) VALUES(?,?,?,?,?,?)`,
 		h.ID, v.Number, v.Hash, string(doc), actor, fmtTime(v.CreatedAt)); err != nil {
 		return nil, err
 	}
-	if _, err := t.saveHearing(h, actor, transcript.EventHearingStatus, reason); err != nil {
+	if _, err := t.saveHearing(ctx, h, actor, transcript.EventHearingStatus, reason); err != nil {
 		return nil, err
 	}
-	if _, err := t.appendEvent(transcript.Event{HearingID: h.ID, Kind: transcript.EventFinalized, Actor: actor, After: mustJSON(v)}); err != nil {
+	if _, err := t.appendEvent(ctx, transcript.Event{HearingID: h.ID, Kind: transcript.EventFinalized, Actor: actor, After: mustJSON(v)}); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -336,14 +336,14 @@ func (t *tx) newVersion(h *transcript.Hearing, actor, reason string) (*transcrip
 func (s *Store) Finalize(ctx context.Context, actor, id string) (*transcript.Version, error) {
 	var v *transcript.Version
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, id)
+		h, err := getHearing(ctx, t, id)
 		if err != nil {
 			return err
 		}
 		if h.Status != transcript.StatusClosed {
 			return transcript.Statef("hearing %s is %s; only a closed hearing can be finalized", id, h.Status)
 		}
-		v, err = t.newVersion(h, actor, "finalized by the clerk")
+		v, err = t.newVersion(ctx, h, actor, "finalized by the clerk")
 		return err
 	})
 	return v, err
@@ -361,7 +361,7 @@ func (s *Store) Sign(ctx context.Context, signer, password, id string) (*transcr
 	var sig *transcript.Signature
 	err = s.write(ctx, func(t *tx) error {
 		var err error
-		sig, err = t.sign(k, id)
+		sig, err = t.sign(ctx, k, id)
 		return err
 	})
 	if err != nil {
@@ -425,8 +425,8 @@ func (s *Store) openSigningKey(ctx context.Context, k *signingKey, password stri
 
 // sign signs the hearing's finalized version in the writer's transaction; the hearing is
 // signed once the whole bench and the clerk have.
-func (t *tx) sign(k *signingKey, id string) (*transcript.Signature, error) {
-	h, err := getHearing(t.ctx, t, id)
+func (t *tx) sign(ctx context.Context, k *signingKey, id string) (*transcript.Signature, error) {
+	h, err := getHearing(ctx, t, id)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +439,7 @@ func (t *tx) sign(k *signingKey, id string) (*transcript.Signature, error) {
 	}
 	var hash, cosJSON, revJSON string
 	var first sql.NullString
-	if err := t.QueryRowContext(t.ctx, `SELECT hash, signature, cosignatures, reviews FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).
+	if err := t.QueryRowContext(ctx, `SELECT hash, signature, cosignatures, reviews FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).
 		Scan(&hash, &first, &cosJSON, &revJSON); err != nil {
 		return nil, err
 	}
@@ -457,7 +457,7 @@ func (t *tx) sign(k *signingKey, id string) (*transcript.Signature, error) {
 		return nil, err
 	}
 	if k.enrolled != "" { // the clerk's key, registered in the users chain before it signs
-		if err := t.enrollKey(k); err != nil {
+		if err := t.enrollKey(ctx, k); err != nil {
 			return nil, err
 		}
 	}
@@ -466,22 +466,22 @@ func (t *tx) sign(k *signingKey, id string) (*transcript.Signature, error) {
 		return nil, err
 	}
 	if !first.Valid {
-		_, err = t.ExecContext(t.ctx, `UPDATE versions SET signature=? WHERE hearing_id=? AND number=?`, string(mustJSON(sig)), id, h.Version)
+		_, err = t.ExecContext(ctx, `UPDATE versions SET signature=? WHERE hearing_id=? AND number=?`, string(mustJSON(sig)), id, h.Version)
 	} else {
 		cos := append(sigs[1:], *sig)
-		_, err = t.ExecContext(t.ctx, `UPDATE versions SET cosignatures=? WHERE hearing_id=? AND number=?`, string(mustJSON(cos)), id, h.Version)
+		_, err = t.ExecContext(ctx, `UPDATE versions SET cosignatures=? WHERE hearing_id=? AND number=?`, string(mustJSON(cos)), id, h.Version)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if _, err := t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventSigned, Actor: k.signer, After: mustJSON(sig)}); err != nil {
+	if _, err := t.appendEvent(ctx, transcript.Event{HearingID: id, Kind: transcript.EventSigned, Actor: k.signer, After: mustJSON(sig)}); err != nil {
 		return nil, err
 	}
 	if !allSigned(h, k.signer, sigs) {
 		return sig, nil // others still have to sign
 	}
 	h.Status = transcript.StatusSigned
-	_, err = t.saveHearing(h, k.signer, transcript.EventHearingStatus, fmt.Sprintf("version %d signed by the whole panel and the clerk", h.Version))
+	_, err = t.saveHearing(ctx, h, k.signer, transcript.EventHearingStatus, fmt.Sprintf("version %d signed by the whole panel and the clerk", h.Version))
 	return sig, err
 }
 
@@ -499,20 +499,20 @@ func signingPart(k *signingKey, h *transcript.Hearing, id string) (string, error
 }
 
 // enrollKey registers a clerk's new key in the users chain.
-func (t *tx) enrollKey(k *signingKey) error {
+func (t *tx) enrollKey(ctx context.Context, k *signingKey) error {
 	pub := k.priv.Public().(ed25519.PublicKey)
-	if _, err := t.ExecContext(t.ctx, `UPDATE users SET public_key=?, sealed_key=? WHERE name=? AND sealed_key=''`,
+	if _, err := t.ExecContext(ctx, `UPDATE users SET public_key=?, sealed_key=? WHERE name=? AND sealed_key=''`,
 		[]byte(pub), string(k.enrolled), k.signer); err != nil {
 		return err
 	}
-	u, err := getUser(t.ctx, t, k.signer)
+	u, err := getUser(ctx, t, k.signer)
 	if err != nil {
 		return err
 	}
 	if !bytes.Equal(u.PublicKey, pub) {
 		return fmt.Errorf("%w: the signing key of %s changed meanwhile", transcript.ErrConflict, k.signer)
 	}
-	_, err = t.appendEvent(transcript.Event{Kind: transcript.EventUserChanged, Actor: k.signer, Reason: "signing key created at the first signature", After: mustJSON(u)})
+	_, err = t.appendEvent(ctx, transcript.Event{Kind: transcript.EventUserChanged, Actor: k.signer, Reason: "signing key created at the first signature", After: mustJSON(u)})
 	return err
 }
 
@@ -582,7 +582,7 @@ func (s *Store) RecordReview(ctx context.Context, actor, id string, rv transcrip
 	}
 	var out *transcript.PartyReview
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, id)
+		h, err := getHearing(ctx, t, id)
 		if err != nil {
 			return err
 		}
@@ -591,7 +591,7 @@ func (s *Store) RecordReview(ctx context.Context, actor, id string, rv transcrip
 		}
 		var first sql.NullString
 		var revJSON string
-		if err := t.QueryRowContext(t.ctx, `SELECT signature, reviews FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).Scan(&first, &revJSON); err != nil {
+		if err := t.QueryRowContext(ctx, `SELECT signature, reviews FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).Scan(&first, &revJSON); err != nil {
 			return err
 		}
 		if first.Valid {
@@ -603,11 +603,11 @@ func (s *Store) RecordReview(ctx context.Context, actor, id string, rv transcrip
 		}
 		rv.RecordedBy, rv.At = actor, t.now
 		reviews = append(reviews, rv)
-		if _, err := t.ExecContext(t.ctx, `UPDATE versions SET reviews=? WHERE hearing_id=? AND number=?`, string(mustJSON(reviews)), id, h.Version); err != nil {
+		if _, err := t.ExecContext(ctx, `UPDATE versions SET reviews=? WHERE hearing_id=? AND number=?`, string(mustJSON(reviews)), id, h.Version); err != nil {
 			return err
 		}
 		out = &rv
-		_, err = t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventReviewed, Actor: actor, Reason: rv.Outcome, After: mustJSON(&rv)})
+		_, err = t.appendEvent(ctx, transcript.Event{HearingID: id, Kind: transcript.EventReviewed, Actor: actor, Reason: rv.Outcome, After: mustJSON(&rv)})
 		return err
 	})
 	return out, err
@@ -641,7 +641,7 @@ func (s *Store) CorrectOnRequest(ctx context.Context, actor, id string, segmentI
 	var v *transcript.Version
 	err = s.write(ctx, func(t *tx) error {
 		var err error
-		c, v, err = t.correct(actor, id, segmentID, text, reason, req, file)
+		c, v, err = t.correct(ctx, actor, id, segmentID, text, reason, req, file)
 		return err
 	})
 	if err != nil {
@@ -685,15 +685,15 @@ func checkCorrectionRequest(req *transcript.CorrectionRequest, file []byte) (*tr
 }
 
 // correct corrects a live segment of a finalized or signed record and makes the next version.
-func (t *tx) correct(actor, id string, segmentID int64, text, reason string, req *transcript.CorrectionRequest, file []byte) (*transcript.Correction, *transcript.Version, error) {
-	h, err := getHearing(t.ctx, t, id)
+func (t *tx) correct(ctx context.Context, actor, id string, segmentID int64, text, reason string, req *transcript.CorrectionRequest, file []byte) (*transcript.Correction, *transcript.Version, error) {
+	h, err := getHearing(ctx, t, id)
 	if err != nil {
 		return nil, nil, err
 	}
 	if h.Status != transcript.StatusSigned && h.Status != transcript.StatusFinalized {
 		return nil, nil, transcript.Statef("hearing %s is %s; corrections are for finalized or signed records (edit instead)", id, h.Status)
 	}
-	g, err := getSegment(t.ctx, t, segmentID)
+	g, err := getSegment(ctx, t, segmentID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -705,7 +705,7 @@ func (t *tx) correct(actor, id string, segmentID int64, text, reason string, req
 	}
 	before := *g
 	g.Text, g.Edited = text, true
-	if err := t.saveSegment(&before, g, transcript.EventCorrected, actor, reason); err != nil {
+	if err := t.saveSegment(ctx, &before, g, transcript.EventCorrected, actor, reason); err != nil {
 		return nil, nil, err
 	}
 	reqJSON := ""
@@ -713,13 +713,13 @@ func (t *tx) correct(actor, id string, segmentID int64, text, reason string, req
 		reqJSON = string(mustJSON(req))
 	}
 	c := &transcript.Correction{Version: h.Version + 1, SegmentID: segmentID, Before: before.Text, After: text, Reason: reason, Author: actor, CreatedAt: t.now, Request: req}
-	cid, err := t.insertID(`INSERT INTO corrections(hearing_id, version, segment_id, before, after, reason, author, created_at, request, request_file) VALUES(?,?,?,?,?,?,?,?,?,?)`,
+	cid, err := t.insertID(ctx, `INSERT INTO corrections(hearing_id, version, segment_id, before, after, reason, author, created_at, request, request_file) VALUES(?,?,?,?,?,?,?,?,?,?)`,
 		id, c.Version, c.SegmentID, c.Before, c.After, c.Reason, c.Author, fmtTime(c.CreatedAt), reqJSON, file)
 	if err != nil {
 		return nil, nil, err
 	}
 	c.ID = cid
-	v, err := t.newVersion(h, actor, fmt.Sprintf("correction (补正) of segment %d: %s", segmentID, reason))
+	v, err := t.newVersion(ctx, h, actor, fmt.Sprintf("correction (补正) of segment %d: %s", segmentID, reason))
 	return c, v, err
 }
 
