@@ -100,8 +100,9 @@ func OpenData(ctx context.Context, dataDir string, opt Options) (*Store, error) 
 	return Open(ctx, filepath.Join(dataDir, "courtscribe.db"), opt)
 }
 
-// Open opens (creating when needed) the database file at path and applies migrations.
-func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+// fillDefaults sets the options left zero to DefaultOptions' and returns the password-hash
+// parameters to use.
+func (opt *Options) fillDefaults() transcript.Argon2Params {
 	d := DefaultOptions()
 	if opt.Logger == nil {
 		opt.Logger = d.Logger
@@ -112,10 +113,15 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = d.MaxBatch
 	}
-	argon := transcript.DefaultArgon2
 	if opt.Argon2 != nil {
-		argon = *opt.Argon2
+		return *opt.Argon2
 	}
+	return transcript.DefaultArgon2
+}
+
+// Open opens (creating when needed) the database file at path and applies migrations.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	argon := opt.fillDefaults()
 	// The file holds password hashes and sealed keys: create it private (SQLite gives the WAL
 	// and shared-memory files the database file's permissions).
 	if f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err == nil {

@@ -44,20 +44,7 @@ func OpenPostgres(ctx context.Context, url string, opt Options) (*Store, error) 
 	if !IsPostgresURL(url) {
 		return nil, fmt.Errorf("transcript store: %q is not a postgres:// URL", url)
 	}
-	d := DefaultOptions()
-	if opt.Logger == nil {
-		opt.Logger = d.Logger
-	}
-	if opt.Clock == nil {
-		opt.Clock = d.Clock
-	}
-	if opt.MaxBatch <= 0 {
-		opt.MaxBatch = d.MaxBatch
-	}
-	argon := transcript.DefaultArgon2
-	if opt.Argon2 != nil {
-		argon = *opt.Argon2
-	}
+	argon := opt.fillDefaults()
 	dl := dialect{pg: true}
 	wdb, err := sql.Open("pgx", url)
 	if err != nil {

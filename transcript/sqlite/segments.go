@@ -222,37 +222,41 @@ func (s *Store) EditText(ctx context.Context, actor string, id, base int64, text
 	if err := checkText(text); err != nil {
 		return nil, err
 	}
+	return s.editSegment(ctx, actor, id, base, false, transcript.EventSegmentEdited, "", func(g *transcript.Segment, _ *transcript.Hearing) error {
+		g.Text, g.Edited = text, true
+		return nil
+	})
+}
+
+// editSegment applies change to an editable segment (at revision base) and saves it with one
+// event of the kind given; the hearing is read too when needHearing.
+func (s *Store) editSegment(ctx context.Context, actor string, id, base int64, needHearing bool, kind transcript.EventKind, reason string,
+	change func(g *transcript.Segment, h *transcript.Hearing) error) (*transcript.Segment, error) {
 	var out *transcript.Segment
 	err := s.write(ctx, func(t *tx) error {
-		g, _, err := t.editable(ctx, id, base, false)
+		g, h, err := t.editable(ctx, id, base, needHearing)
 		if err != nil {
 			return err
 		}
 		before := *g
-		g.Text, g.Edited = text, true
+		if err := change(g, h); err != nil {
+			return err
+		}
 		out = g
-		return t.saveSegment(ctx, &before, g, transcript.EventSegmentEdited, actor, "")
+		return t.saveSegment(ctx, &before, g, kind, actor, reason)
 	})
 	return out, err
 }
 
 // Relabel implements transcript.Segments.
 func (s *Store) Relabel(ctx context.Context, actor string, id, base int64, seat string) (*transcript.Segment, error) {
-	var out *transcript.Segment
-	err := s.write(ctx, func(t *tx) error {
-		g, h, err := t.editable(ctx, id, base, true)
-		if err != nil {
-			return err
-		}
+	return s.editSegment(ctx, actor, id, base, true, transcript.EventSegmentRelabel, "", func(g *transcript.Segment, h *transcript.Hearing) error {
 		if _, ok := h.SeatByName(seat); !ok {
 			return transcript.Invalidf("seat %q is not in the seat map of hearing %s", seat, h.ID)
 		}
-		before := *g
 		g.Seat = seat
-		out = g
-		return t.saveSegment(ctx, &before, g, transcript.EventSegmentRelabel, actor, "")
+		return nil
 	})
-	return out, err
 }
 
 // Split implements transcript.Segments.
@@ -348,18 +352,10 @@ func (s *Store) Delete(ctx context.Context, actor string, id, base int64, reason
 	if err := checkText(reason); err != nil {
 		return nil, err
 	}
-	var out *transcript.Segment
-	err := s.write(ctx, func(t *tx) error {
-		g, _, err := t.editable(ctx, id, base, false)
-		if err != nil {
-			return err
-		}
-		before := *g
+	return s.editSegment(ctx, actor, id, base, false, transcript.EventSegmentDeleted, reason, func(g *transcript.Segment, _ *transcript.Hearing) error {
 		g.Deleted = true
-		out = g
-		return t.saveSegment(ctx, &before, g, transcript.EventSegmentDeleted, actor, reason)
+		return nil
 	})
-	return out, err
 }
 
 // AddNote implements transcript.Segments.
@@ -568,16 +564,23 @@ func (s *Store) EditNote(ctx context.Context, actor, hearingID string, id, base 
 	if err := checkText(text); err != nil {
 		return nil, err
 	}
+	return s.updateNote(ctx, actor, hearingID, id, base, false, transcript.EventNoteEdited, reason, func(n *transcript.Note) { n.Text = text })
+}
+
+// updateNote applies change to a note a person may change (see changeNote) and saves it with
+// one event of the kind given.
+func (s *Store) updateNote(ctx context.Context, actor, hearingID string, id, base int64, strike bool, kind transcript.EventKind, reason string,
+	change func(n *transcript.Note)) (*transcript.Note, error) {
 	var out *transcript.Note
-	err = s.write(ctx, func(t *tx) error {
-		n, err := t.changeNote(ctx, hearingID, id, base, false)
+	err := s.write(ctx, func(t *tx) error {
+		n, err := t.changeNote(ctx, hearingID, id, base, strike)
 		if err != nil {
 			return err
 		}
 		before := *n
-		n.Text = text
+		change(n)
 		out = n
-		return t.saveNote(ctx, &before, n, transcript.EventNoteEdited, actor, reason)
+		return t.saveNote(ctx, &before, n, kind, actor, reason)
 	})
 	return out, err
 }
@@ -588,16 +591,5 @@ func (s *Store) DeleteNote(ctx context.Context, actor, hearingID string, id, bas
 	if err != nil {
 		return nil, err
 	}
-	var out *transcript.Note
-	err = s.write(ctx, func(t *tx) error {
-		n, err := t.changeNote(ctx, hearingID, id, base, true)
-		if err != nil {
-			return err
-		}
-		before := *n
-		n.Deleted = true
-		out = n
-		return t.saveNote(ctx, &before, n, transcript.EventNoteDeleted, actor, reason)
-	})
-	return out, err
+	return s.updateNote(ctx, actor, hearingID, id, base, true, transcript.EventNoteDeleted, reason, func(n *transcript.Note) { n.Deleted = true })
 }
