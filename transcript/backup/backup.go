@@ -165,15 +165,21 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	if c.Clock == nil {
-		c.Clock = time.Now
-	}
+	c.Logger, c.Clock = logAndClock(c.Logger, c.Clock)
 	if c.FreeSpace == nil {
 		c.FreeSpace = statFree
 	}
+}
+
+// logAndClock is the logger and clock given, else slog.Default and time.Now.
+func logAndClock(l *slog.Logger, clock func() time.Time) (*slog.Logger, func() time.Time) {
+	if l == nil {
+		l = slog.Default()
+	}
+	if clock == nil {
+		clock = time.Now
+	}
+	return l, clock
 }
 
 // checkDest refuses a destination that is the data directory or inside it.

@@ -98,12 +98,7 @@ type ScrubConfig struct {
 // and (with Backup) checks the record still holds what the latest backup recorded. Findings go
 // into the report; the error is for failures to read.
 func Scrub(ctx context.Context, cfg ScrubConfig) (*Report, error) {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = time.Now
-	}
+	cfg.Logger, cfg.Clock = logAndClock(cfg.Logger, cfg.Clock)
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleepCtx
 	}

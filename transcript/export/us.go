@@ -241,16 +241,22 @@ func usCorrections(r *transcript.Record) []string {
 
 // usReviews says which parties read the transcript and which declined to sign.
 func usReviews(r *transcript.Record) []string {
+	return reviewLines(r, "REVIEW BY THE PARTIES", func(v transcript.PartyReview) []string {
+		if v.Outcome == transcript.ReviewRefused {
+			return wrap(v.Party+" declined to sign. Reason: "+v.Reason, usWidth, "  ")
+		}
+		return wrap(v.Party+" read the transcript and confirmed it.", usWidth, "  ")
+	})
+}
+
+// reviewLines is a heading and the lines of each party's review (nothing without reviews).
+func reviewLines(r *transcript.Record, heading string, lines func(transcript.PartyReview) []string) []string {
 	if len(r.Reviews) == 0 {
 		return nil
 	}
-	l := []string{"", "REVIEW BY THE PARTIES"}
+	l := []string{"", heading}
 	for _, v := range r.Reviews {
-		if v.Outcome == transcript.ReviewRefused {
-			l = append(l, wrap(v.Party+" declined to sign. Reason: "+v.Reason, usWidth, "  ")...)
-		} else {
-			l = append(l, wrap(v.Party+" read the transcript and confirmed it.", usWidth, "  ")...)
-		}
+		l = append(l, lines(v)...)
 	}
 	return l
 }

@@ -178,18 +178,12 @@ func zhCorrections(r *transcript.Record, loc *time.Location) []string {
 
 // zhReviews is how the parties read the 笔录 (当事人阅读笔录情况).
 func zhReviews(r *transcript.Record, loc *time.Location) []string {
-	if len(r.Reviews) == 0 {
-		return nil
-	}
-	l := []string{"", "当事人阅读笔录情况："}
-	for _, v := range r.Reviews {
+	return reviewLines(r, "当事人阅读笔录情况：", func(v transcript.PartyReview) []string {
 		if v.Outcome == transcript.ReviewRefused {
-			l = append(l, "　　"+v.Party+"：拒绝签名。理由："+v.Reason+"（"+zhTime(v.At, loc)+"记录）")
-		} else {
-			l = append(l, "　　"+v.Party+"：以上笔录已阅，无误。（"+zhTime(v.At, loc)+"）")
+			return []string{"　　" + v.Party + "：拒绝签名。理由：" + v.Reason + "（" + zhTime(v.At, loc) + "记录）"}
 		}
-	}
-	return l
+		return []string{"　　" + v.Party + "：以上笔录已阅，无误。（" + zhTime(v.At, loc) + "）"}
+	})
 }
 
 // zhSignatures is the end of the 笔录: room for the parties' signatures, the bench's and the

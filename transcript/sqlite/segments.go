@@ -42,18 +42,23 @@ func (s *Store) GetSegment(ctx context.Context, id int64) (*transcript.Segment, 
 }
 
 func querySegments(ctx context.Context, q querier, where string, args ...any) ([]transcript.Segment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+segCols+` FROM segments WHERE `+where, args...)
+	return queryRows(ctx, q, scanSegment, `SELECT `+segCols+` FROM segments WHERE `+where, args...)
+}
+
+// queryRows runs a query and scans each row it returns with scan.
+func queryRows[T any](ctx context.Context, q querier, scan func(scanner) (*T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []transcript.Segment{}
+	out := []T{}
 	for rows.Next() {
-		g, err := scanSegment(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *g)
+		out = append(out, *v)
 	}
 	return out, rows.Err()
 }
@@ -447,20 +452,7 @@ func scanNote(r scanner) (*transcript.Note, error) {
 
 // queryNotes returns every note of the hearing, struck ones too (Deleted).
 func queryNotes(ctx context.Context, q querier, hearingID string) ([]transcript.Note, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+noteCols+` FROM notes WHERE hearing_id=? ORDER BY at_ms, id`, hearingID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []transcript.Note{}
-	for rows.Next() {
-		n, err := scanNote(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *n)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, q, scanNote, `SELECT `+noteCols+` FROM notes WHERE hearing_id=? ORDER BY at_ms, id`, hearingID)
 }
 
 // InsertSegment implements transcript.Segments.

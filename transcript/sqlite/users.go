@@ -95,20 +95,7 @@ func (s *Store) GetUser(ctx context.Context, name string) (*transcript.User, err
 
 // ListUsers implements transcript.Users.
 func (s *Store) ListUsers(ctx context.Context) ([]transcript.User, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []transcript.User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *u)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, s.rdb, scanUser, `SELECT `+userCols+` FROM users ORDER BY name`)
 }
 
 // Authenticate implements transcript.Users.
