@@ -224,17 +224,26 @@ func (p *usProceedings) segment(sg *transcript.RecordSegment) {
 
 // usCorrections lists the corrections made since the first version.
 func usCorrections(r *transcript.Record) []string {
-	if len(r.Corrections) == 0 {
-		return nil
-	}
-	l := []string{"", "CORRECTIONS"}
-	for _, c := range r.Corrections {
-		at, role := segmentAt(r, c.SegmentID)
+	return correctionLines(r, "CORRECTIONS", func(c *transcript.Correction, at, role string) []string {
 		req := ""
 		if q := c.Request; q != nil {
 			req = fmt.Sprintf(" On the written request of %s (%s).", q.Party, q.Text)
 		}
-		l = append(l, wrap(fmt.Sprintf("Version %d: %s at %s, %q corrected to %q. Reason: %s (%s).%s", c.Version, upperLabel(role), at, c.Before, c.After, c.Reason, nameOf(r, c.Author, ""), req), usWidth, "")...)
+		return wrap(fmt.Sprintf("Version %d: %s at %s, %q corrected to %q. Reason: %s (%s).%s", c.Version, upperLabel(role), at, c.Before, c.After, c.Reason, nameOf(r, c.Author, ""), req), usWidth, "")
+	})
+}
+
+// correctionLines is a heading and the lines of each correction, given the time and role of
+// the segment it corrects (nothing without corrections).
+func correctionLines(r *transcript.Record, heading string, lines func(c *transcript.Correction, at, role string) []string) []string {
+	if len(r.Corrections) == 0 {
+		return nil
+	}
+	l := []string{"", heading}
+	for i := range r.Corrections {
+		c := &r.Corrections[i]
+		at, role := segmentAt(r, c.SegmentID)
+		l = append(l, lines(c, at, role)...)
 	}
 	return l
 }

@@ -156,12 +156,7 @@ func zhProceedings(r *transcript.Record) []string {
 
 // zhCorrections is the 补正记录: each correction, on whose request, by whom and when.
 func zhCorrections(r *transcript.Record, loc *time.Location) []string {
-	if len(r.Corrections) == 0 {
-		return nil
-	}
-	l := []string{"", "补正记录："}
-	for _, c := range r.Corrections {
-		at, role := segmentAt(r, c.SegmentID)
+	return correctionLines(r, "补正记录：", func(c *transcript.Correction, at, role string) []string {
 		req := ""
 		if q := c.Request; q != nil {
 			req = "依" + q.Party + "的书面申请（" + q.Text
@@ -170,10 +165,9 @@ func zhCorrections(r *transcript.Record, loc *time.Location) []string {
 			}
 			req += "），"
 		}
-		l = append(l, fmt.Sprintf("　　第%d版：%s将%s %s的发言“%s”补正为“%s”。理由：%s（%s，%s）", c.Version, req, at, role, c.Before, c.After, c.Reason,
-			nameOf(r, c.Author, "书记员"), zhTime(c.CreatedAt, loc)))
-	}
-	return l
+		return []string{fmt.Sprintf("　　第%d版：%s将%s %s的发言“%s”补正为“%s”。理由：%s（%s，%s）", c.Version, req, at, role, c.Before, c.After, c.Reason,
+			nameOf(r, c.Author, "书记员"), zhTime(c.CreatedAt, loc))}
+	})
 }
 
 // zhReviews is how the parties read the 笔录 (当事人阅读笔录情况).

@@ -36,6 +36,19 @@ func getSegment(ctx context.Context, q querier, id int64) (*transcript.Segment, 
 	return g, err
 }
 
+// editableHearing reads a hearing whose record can still be edited (not yet finalized); why
+// is added to the refusal.
+func editableHearing(ctx context.Context, q querier, id, why string) (*transcript.Hearing, error) {
+	h, err := getHearing(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	if !h.Status.Editable() {
+		return nil, transcript.Statef("hearing %s is %s%s", h.ID, h.Status, why)
+	}
+	return h, nil
+}
+
 // GetSegment implements transcript.Segments.
 func (s *Store) GetSegment(ctx context.Context, id int64) (*transcript.Segment, error) {
 	return getSegment(ctx, s.rdb, id)
@@ -149,12 +162,8 @@ func (s *Store) AppendSegment(ctx context.Context, actor, hearingID string, n tr
 	g := &transcript.Segment{HearingID: hearingID, Seat: n.Seat, StartMS: n.StartMS, EndMS: n.EndMS, Overlap: n.Overlap,
 		Status: transcript.SegmentPending, Revision: 1}
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(ctx, t, hearingID)
-		if err != nil {
+		if _, err := editableHearing(ctx, t, hearingID, ""); err != nil {
 			return err
-		}
-		if !h.Status.Editable() {
-			return transcript.Statef("hearing %s is %s", h.ID, h.Status)
 		}
 		return t.insertSegment(ctx, g, transcript.EventSegmentAppended, actor, "")
 	})
@@ -175,12 +184,8 @@ func (s *Store) SetEngineResult(ctx context.Context, actor string, id int64, r t
 		if err != nil {
 			return err
 		}
-		h, err := getHearing(ctx, t, g.HearingID)
-		if err != nil {
+		if _, err := editableHearing(ctx, t, g.HearingID, ""); err != nil {
 			return err
-		}
-		if !h.Status.Editable() {
-			return transcript.Statef("hearing %s is %s", h.ID, h.Status)
 		}
 		if r.Extent {
 			if r.EndMS <= g.StartMS {
@@ -391,12 +396,9 @@ func (s *Store) AddNote(ctx context.Context, actor, hearingID string, n transcri
 	}
 	var out *transcript.Note
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(ctx, t, hearingID)
+		h, err := editableHearing(ctx, t, hearingID, "")
 		if err != nil {
 			return err
-		}
-		if !h.Status.Editable() {
-			return transcript.Statef("hearing %s is %s", h.ID, h.Status)
 		}
 		for _, seat := range []string{n.Seat, n.Witness} {
 			if _, ok := h.SeatByName(seat); seat != "" && !ok {
@@ -475,12 +477,9 @@ func (s *Store) InsertSegment(ctx context.Context, actor, hearingID string, n tr
 	}
 	var out *transcript.Segment
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(ctx, t, hearingID)
+		h, err := editableHearing(ctx, t, hearingID, "; changes after finalization are corrections")
 		if err != nil {
 			return err
-		}
-		if !h.Status.Editable() {
-			return transcript.Statef("hearing %s is %s; changes after finalization are corrections", h.ID, h.Status)
 		}
 		if _, ok := h.SeatByName(n.Seat); !ok {
 			return transcript.Invalidf("seat %q is not in the seat map of hearing %s", n.Seat, h.ID)
