@@ -102,48 +102,33 @@ func testPostgresFanOut(t *testing.T, newDB backend) {
 	}
 	defer admin.Close()
 	const editors, each = 3, 30
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*editors)
-	for r, s := range []*Store{a, b} {
-		for e := range editors {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for k := range each {
-					if r == 1 && e == 0 && k == each/2 {
-						var n int
-						if err := admin.QueryRow(`SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname=current_database() AND query LIKE 'LISTEN%'`).Scan(&n); err != nil || n == 0 {
-							errs <- fmt.Errorf("terminating the listening connections: %d %w", n, err)
-							return
-						}
-					}
-					id := segs[(r*5+e*2+k)%len(segs)]
-					for {
-						g, err := s.GetSegment(ctx, id)
-						if err != nil {
-							errs <- err
-							return
-						}
-						_, err = s.EditText(ctx, "zhaoliu", id, g.Revision, fmt.Sprintf("replica %d editor %d edit %d", r, e, k))
-						var ce *transcript.ConflictError
-						if errors.As(err, &ce) {
-							continue
-						}
-						if err != nil {
-							errs <- err
-							return
-						}
-						break
-					}
+	eachEditor(t, []*Store{a, b}, editors, func(r, e int, s *Store) error {
+		for k := range each {
+			if r == 1 && e == 0 && k == each/2 {
+				var n int
+				if err := admin.QueryRow(`SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname=current_database() AND query LIKE 'LISTEN%'`).Scan(&n); err != nil || n == 0 {
+					return fmt.Errorf("terminating the listening connections: %d %w", n, err)
 				}
-			}()
+			}
+			id := segs[(r*5+e*2+k)%len(segs)]
+			for {
+				g, err := s.GetSegment(ctx, id)
+				if err != nil {
+					return err
+				}
+				_, err = s.EditText(ctx, "zhaoliu", id, g.Revision, fmt.Sprintf("replica %d editor %d edit %d", r, e, k))
+				var ce *transcript.ConflictError
+				if errors.As(err, &ce) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				break
+			}
 		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		return nil
+	})
 	for _, h := range hearings {
 		evs := must[[]transcript.Event](t)(a.EventsSince(ctx, h, 0, 100000))
 		last := evs[len(evs)-1].Seq

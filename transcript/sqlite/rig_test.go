@@ -138,3 +138,27 @@ func tamperFound(t *testing.T, s *Store, path, id, stmt, want string) {
 		t.Fatalf("%q not found after %s: %+v", want, stmt, rep.Problems)
 	}
 }
+
+// eachEditor runs work at once for every editor of every store (replica r, editor e) and fails
+// the test with the errors the editors returned.
+func eachEditor(t *testing.T, stores []*Store, editors int, work func(r, e int, s *Store) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(stores)*editors)
+	for r, s := range stores {
+		for e := range editors {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := work(r, e, s); err != nil {
+					errs <- err
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
