@@ -174,38 +174,24 @@ func testConcurrentEditors(t *testing.T, newDB backend) {
 	g := must[*transcript.Segment](t)(s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: 0, EndMS: 100}))
 	// 20 editors race on one segment, each retrying on conflict: every edit lands exactly once.
 	const editors, each = 20, 2
-	var wg sync.WaitGroup
-	errs := make(chan error, editors)
-	for e := 0; e < editors; e++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < each; i++ {
-				base := int64(0)
-				for {
-					cur, err := s.GetSegment(ctx, g.ID)
-					if err != nil {
-						errs <- err
-						return
-					}
-					base = cur.Revision
-					_, err = s.EditText(ctx, "zhaoliu", g.ID, base, "x")
-					if err == nil {
-						break
-					}
-					if !errors.Is(err, transcript.ErrConflict) {
-						errs <- err
-						return
-					}
+	eachEditor(t, []*Store{s}, editors, func(_, _ int, s *Store) error {
+		for i := 0; i < each; i++ {
+			for {
+				cur, err := s.GetSegment(ctx, g.ID)
+				if err != nil {
+					return err
+				}
+				_, err = s.EditText(ctx, "zhaoliu", g.ID, cur.Revision, "x")
+				if err == nil {
+					break
+				}
+				if !errors.Is(err, transcript.ErrConflict) {
+					return err
 				}
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		}
+		return nil
+	})
 	cur := must[*transcript.Segment](t)(s.GetSegment(ctx, g.ID))
 	if cur.Revision != 1+editors*each {
 		t.Fatalf("revision %d, want %d", cur.Revision, 1+editors*each)
