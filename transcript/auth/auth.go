@@ -130,19 +130,19 @@ func NewManager(cfg Config, now func() time.Time) *Manager {
 		now = time.Now
 	}
 	def := DefaultConfig()
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = def.IdleTimeout
-	}
-	if cfg.MaxAge <= 0 {
-		cfg.MaxAge = def.MaxAge
-	}
-	if cfg.LoginBurst <= 0 {
-		cfg.LoginBurst = def.LoginBurst
-	}
-	if cfg.LoginEvery <= 0 {
-		cfg.LoginEvery = def.LoginEvery
-	}
+	cfg.IdleTimeout = positiveOr(cfg.IdleTimeout, def.IdleTimeout)
+	cfg.MaxAge = positiveOr(cfg.MaxAge, def.MaxAge)
+	cfg.LoginBurst = positiveOr(cfg.LoginBurst, def.LoginBurst)
+	cfg.LoginEvery = positiveOr(cfg.LoginEvery, def.LoginEvery)
 	return &Manager{cfg: cfg, now: now, byTok: map[string]*Session{}, log: slog.New(slog.DiscardHandler)}
+}
+
+// positiveOr is v when it is set (positive), else the default d.
+func positiveOr[T int | time.Duration](v, d T) T {
+	if v <= 0 {
+		return d
+	}
+	return v
 }
 
 // Restore makes p the manager's Persister and loads the sessions it kept that have not

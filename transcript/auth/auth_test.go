@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto/tls"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -51,7 +52,7 @@ func TestSessionCookieAndExpiry(t *testing.T) {
 		}
 	}
 	c.t = c.t.Add(40 * time.Minute) // 3h10m after login
-	if _, err := m.Get(req); err != ErrNoSession {
+	if _, err := m.Get(req); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("session past MaxAge: %v", err)
 	}
 	// Idle timeout.
@@ -60,13 +61,13 @@ func TestSessionCookieAndExpiry(t *testing.T) {
 	req3 := httptest.NewRequest("GET", "/", nil)
 	req3.AddCookie(w3.Result().Cookies()[0])
 	c.t = c.t.Add(61 * time.Minute)
-	if _, err := m.Get(req3); err != ErrNoSession {
+	if _, err := m.Get(req3); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("idle session: %v", err)
 	}
 	// Bogus cookie.
 	req4 := httptest.NewRequest("GET", "/", nil)
 	req4.AddCookie(&http.Cookie{Name: CookieName, Value: "forged"})
-	if _, err := m.Get(req4); err != ErrNoSession {
+	if _, err := m.Get(req4); !errors.Is(err, ErrNoSession) {
 		t.Fatal("forged cookie accepted")
 	}
 }
@@ -90,7 +91,7 @@ func TestDestroyAndCSRF(t *testing.T) {
 		t.Fatal("right CSRF refused")
 	}
 	m.Destroy(httptest.NewRecorder(), req)
-	if _, err := m.Get(req); err != ErrNoSession {
+	if _, err := m.Get(req); !errors.Is(err, ErrNoSession) {
 		t.Fatal("destroyed session alive")
 	}
 	w2 := httptest.NewRecorder()
@@ -98,7 +99,7 @@ func TestDestroyAndCSRF(t *testing.T) {
 	req2 := httptest.NewRequest("GET", "/", nil)
 	req2.AddCookie(w2.Result().Cookies()[0])
 	m.DestroyUser("u9")
-	if _, err := m.Get(req2); err != ErrNoSession {
+	if _, err := m.Get(req2); !errors.Is(err, ErrNoSession) {
 		t.Fatal("DestroyUser left a session")
 	}
 }

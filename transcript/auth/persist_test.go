@@ -124,12 +124,12 @@ func TestSessionsSurviveARestart(t *testing.T) {
 	if err != nil || got.UserID != "clerk1" || got.CSRF != s.CSRF {
 		t.Fatalf("clerk1 after the restart: %+v %v", got, err)
 	}
-	if _, err := m2.Get(with(out)); err != ErrNoSession {
+	if _, err := m2.Get(with(out)); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("a signed-out session came back: %v", err)
 	}
 	// clerk2 was last used 50 minutes ago; at 61 minutes it has expired, and the store forgets it.
 	c.t = c.t.Add(11 * time.Minute)
-	if _, err := m2.Get(with(idle)); err != ErrNoSession {
+	if _, err := m2.Get(with(idle)); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("idle session after the restart: %v", err)
 	}
 	if _, ok := p.rows[TokenHash(idle.Value)]; ok {
@@ -145,7 +145,7 @@ func TestSessionsSurviveARestart(t *testing.T) {
 	a, _ := login(t, m3, "clerk9")
 	login(t, m3, "clerk9")
 	m3.DestroyUser("clerk9")
-	if _, err := m3.Get(with(a)); err != ErrNoSession || len(p.rows) != 0 {
+	if _, err := m3.Get(with(a)); !errors.Is(err, ErrNoSession) || len(p.rows) != 0 {
 		t.Fatalf("DestroyUser: %v, %d rows", err, len(p.rows))
 	}
 }

@@ -165,15 +165,21 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	if c.Clock == nil {
-		c.Clock = time.Now
-	}
+	c.Logger, c.Clock = logAndClock(c.Logger, c.Clock)
 	if c.FreeSpace == nil {
 		c.FreeSpace = statFree
 	}
+}
+
+// logAndClock is the logger and clock given, else slog.Default and time.Now.
+func logAndClock(l *slog.Logger, clock func() time.Time) (*slog.Logger, func() time.Time) {
+	if l == nil {
+		l = slog.Default()
+	}
+	if clock == nil {
+		clock = time.Now
+	}
+	return l, clock
 }
 
 // checkDest refuses a destination that is the data directory or inside it.
@@ -243,6 +249,26 @@ func Backup(ctx context.Context, cfg Config) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	plan, err := makePlan(&cfg, data, dest, items)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.OnPlan != nil {
+		if err := cfg.OnPlan(plan); err != nil {
+			return nil, err
+		}
+	}
+	if plan.Free < uint64(plan.Need) {
+		return nil, fmt.Errorf("%w: %s", ErrNoSpace, plan)
+	}
+	if cfg.DryRun {
+		return nil, nil
+	}
+	return takeSnapshot(ctx, &cfg, data, dest, items, closed)
+}
+
+// makePlan says what the backup copies and how much room it needs and has.
+func makePlan(cfg *Config, data, dest string, items []item) (Plan, error) {
 	plan := Plan{Files: len(items)}
 	for _, it := range items {
 		plan.TotalBytes += it.info.Size()
@@ -257,21 +283,16 @@ func Backup(ctx context.Context, cfg Config) (*Manifest, error) {
 	}
 	plan.Need = plan.CopyBytes + plan.DBBytes
 	plan.Need += plan.Need/100 + int64(len(items))*512 + 1<<20 // manifest, directories, margin
+	var err error
 	if plan.Free, err = cfg.FreeSpace(dest); err != nil {
-		return nil, fmt.Errorf("backup: free space at %s: %w", cfg.Dest, err)
+		return plan, fmt.Errorf("backup: free space at %s: %w", cfg.Dest, err)
 	}
-	if cfg.OnPlan != nil {
-		if err := cfg.OnPlan(plan); err != nil {
-			return nil, err
-		}
-	}
-	if plan.Free < uint64(plan.Need) {
-		return nil, fmt.Errorf("%w: %s", ErrNoSpace, plan)
-	}
-	if cfg.DryRun {
-		return nil, nil
-	}
+	return plan, nil
+}
 
+// takeSnapshot writes the snapshot in a partial directory (the record, then the files) and
+// renames it complete.
+func takeSnapshot(ctx context.Context, cfg *Config, data, dest string, items []item, closed map[string]bool) (*Manifest, error) {
 	start := cfg.Clock().UTC()
 	name := snapshotName(dest, start)
 	partial := filepath.Join(dest, SnapshotsDir, partialPref+name)
@@ -282,58 +303,11 @@ func Backup(ctx context.Context, cfg Config) (*Manifest, error) {
 
 	// The record first: audio is only ever appended, so audio copied afterwards covers every
 	// segment the record refers to.
-	dbPath := filepath.Join(partial, DBName)
-	if err := vacuumInto(ctx, filepath.Join(data, DBName), dbPath); err != nil {
-		return nil, fmt.Errorf("backup: copying the record: %w", err)
-	}
-	sum, n, err := hashFile(dbPath, nil)
-	if err != nil {
+	if err := copyRecord(ctx, data, partial, m, closed); err != nil {
 		return nil, err
 	}
-	m.Database = File{Path: DBName, SHA256: sum, Bytes: n, Mode: 0o600}
-	m.NewBytes += n
-	if m.Hearings, m.Admin, err = readHeads(ctx, dbPath); err != nil {
-		return nil, fmt.Errorf("backup: reading the chain heads of the copied record: %w", err)
-	}
-	for i := range m.Hearings {
-		m.Hearings[i].Closed = closed[m.Hearings[i].ID]
-	}
-
-	objDirs := map[string]bool{}
-	for _, it := range items {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		f := File{Path: it.rel, Bytes: it.info.Size(), Mode: uint32(it.info.Mode().Perm()), MTime: it.info.ModTime().UnixNano(), Live: it.live}
-		if it.reuse != nil {
-			f.SHA256, f.Bytes, f.Problem = it.reuse.SHA256, it.reuse.Bytes, it.reuse.Problem
-			m.Files = append(m.Files, f)
-			continue
-		}
-		sum, n, written, err := storeObject(dest, filepath.Join(data, filepath.FromSlash(it.rel)), it.live, objDirs)
-		if errors.Is(err, fs.ErrNotExist) {
-			cfg.Logger.Info("backup: a file went away while the backup ran", "file", it.rel)
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("backup: %s: %w", it.rel, err)
-		}
-		f.SHA256, f.Bytes = sum, n
-		if it.expected != "" && sum != it.expected {
-			f.Problem = fmt.Sprintf("SHA-256 %s, the hearing's audio manifest says %s: the file on the server is damaged", sum, it.expected)
-			m.Problems = append(m.Problems, it.rel+": "+f.Problem)
-			cfg.Logger.Error("backup: archived audio does not match its manifest", "file", it.rel, "sha256", sum, "manifest", it.expected)
-		}
-		m.NewBytes += written
-		m.Files = append(m.Files, f)
-		if cfg.afterObject != nil {
-			cfg.afterObject(it.rel)
-		}
-	}
-	for d := range objDirs {
-		if err := atomicfile.SyncDir(d); err != nil {
-			return nil, err
-		}
+	if err := copyItems(ctx, cfg, data, dest, items, m); err != nil {
+		return nil, err
 	}
 	for _, f := range m.Files {
 		m.TotalBytes += f.Bytes
@@ -358,6 +332,78 @@ func Backup(ctx context.Context, cfg Config) (*Manifest, error) {
 	return m, nil
 }
 
+// copyRecord copies the database into the snapshot and records its chain heads.
+func copyRecord(ctx context.Context, data, partial string, m *Manifest, closed map[string]bool) error {
+	dbPath := filepath.Join(partial, DBName)
+	if err := vacuumInto(ctx, filepath.Join(data, DBName), dbPath); err != nil {
+		return fmt.Errorf("backup: copying the record: %w", err)
+	}
+	sum, n, err := hashFile(dbPath, nil)
+	if err != nil {
+		return err
+	}
+	m.Database = File{Path: DBName, SHA256: sum, Bytes: n, Mode: 0o600}
+	m.NewBytes += n
+	if m.Hearings, m.Admin, err = readHeads(ctx, dbPath); err != nil {
+		return fmt.Errorf("backup: reading the chain heads of the copied record: %w", err)
+	}
+	for i := range m.Hearings {
+		m.Hearings[i].Closed = closed[m.Hearings[i].ID]
+	}
+	return nil
+}
+
+// copyItems stores the data files as objects (those already there are reused) and lists them
+// in the manifest.
+func copyItems(ctx context.Context, cfg *Config, data, dest string, items []item, m *Manifest) error {
+	objDirs := map[string]bool{}
+	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := copyItem(cfg, data, dest, it, m, objDirs); err != nil {
+			return err
+		}
+	}
+	for d := range objDirs {
+		if err := atomicfile.SyncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyItem stores one data file (unless it is reused) and adds it to the manifest; a file
+// that went away meanwhile is left out.
+func copyItem(cfg *Config, data, dest string, it item, m *Manifest, objDirs map[string]bool) error {
+	f := File{Path: it.rel, Bytes: it.info.Size(), Mode: uint32(it.info.Mode().Perm()), MTime: it.info.ModTime().UnixNano(), Live: it.live}
+	if it.reuse != nil {
+		f.SHA256, f.Bytes, f.Problem = it.reuse.SHA256, it.reuse.Bytes, it.reuse.Problem
+		m.Files = append(m.Files, f)
+		return nil
+	}
+	sum, n, written, err := storeObject(dest, filepath.Join(data, filepath.FromSlash(it.rel)), it.live, objDirs)
+	if errors.Is(err, fs.ErrNotExist) {
+		cfg.Logger.Info("backup: a file went away while the backup ran", "file", it.rel)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("backup: %s: %w", it.rel, err)
+	}
+	f.SHA256, f.Bytes = sum, n
+	if it.expected != "" && sum != it.expected {
+		f.Problem = fmt.Sprintf("SHA-256 %s, the hearing's audio manifest says %s: the file on the server is damaged", sum, it.expected)
+		m.Problems = append(m.Problems, it.rel+": "+f.Problem)
+		cfg.Logger.Error("backup: archived audio does not match its manifest", "file", it.rel, "sha256", sum, "manifest", it.expected)
+	}
+	m.NewBytes += written
+	m.Files = append(m.Files, f)
+	if cfg.afterObject != nil {
+		cfg.afterObject(it.rel)
+	}
+	return nil
+}
+
 func snapshotName(dest string, t time.Time) string {
 	base := t.Format("20060102T150405Z")
 	name := base
@@ -380,97 +426,133 @@ func cleanLeftovers(dest string, log *slog.Logger) {
 			}
 		}
 	}
-	filepath.WalkDir(filepath.Join(dest, ObjectsDir), func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(filepath.Join(dest, ObjectsDir), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), ".tmp-") {
 			os.Remove(p)
 		}
 		return nil
 	})
+	if err != nil { // the walk goes on past every error; this is for completeness
+		log.Warn("backup: looking for temporary objects", "err", err)
+	}
+}
+
+// audioManifests reads the hearings' audio manifests as the scan meets their files.
+type audioManifests struct {
+	data string
+	m    map[string]map[string]archive.ManifestFileEntry // hearing → path in the hearing → entry; nil: no manifest yet
+}
+
+// expected is the manifest entry of an audio file of a hearing, and whether the hearing is
+// closed (has an audio manifest).
+func (a *audioManifests) expected(rel string) (e archive.ManifestFileEntry, closed bool) {
+	parts := strings.Split(rel, "/")
+	if len(parts) != 4 || parts[0] != archive.HearingsDir || parts[2] != archive.AudioDir {
+		return e, false
+	}
+	m, ok := a.m[parts[1]]
+	if !ok {
+		m = readAudioManifest(a.data, parts[1])
+		a.m[parts[1]] = m
+	}
+	if m == nil {
+		return e, false
+	}
+	return m[parts[2]+"/"+parts[3]], true
+}
+
+// readAudioManifest is a hearing's audio manifest by path, nil when there is none yet (the
+// hearing is being recorded).
+func readAudioManifest(data, hearing string) map[string]archive.ManifestFileEntry {
+	man, err := archive.ReadManifest(data, hearing)
+	if err != nil {
+		return nil
+	}
+	m := map[string]archive.ManifestFileEntry{}
+	for _, f := range man.Files {
+		m[f.Path] = f
+	}
+	return m
+}
+
+// scanner walks the data directory.
+type scanner struct {
+	data, dest string
+	prevFiles  map[string]*File
+	manifests  audioManifests
+	items      []item
 }
 
 // scan lists the data directory's files and decides which are already in the destination.
 func scan(data, dest string, prev *Manifest) ([]item, map[string]bool, error) {
-	prevFiles := map[string]*File{}
+	s := &scanner{data: data, dest: dest, prevFiles: map[string]*File{},
+		manifests: audioManifests{data: data, m: map[string]map[string]archive.ManifestFileEntry{}}}
 	if prev != nil {
 		for i := range prev.Files {
-			prevFiles[prev.Files[i].Path] = &prev.Files[i]
+			s.prevFiles[prev.Files[i].Path] = &prev.Files[i]
 		}
 	}
-	manifests := map[string]map[string]archive.ManifestFileEntry{} // hearing → path in the hearing → entry
-	expected := func(rel string) (e archive.ManifestFileEntry, closed bool) {
-		parts := strings.Split(rel, "/")
-		if len(parts) != 4 || parts[0] != archive.HearingsDir || parts[2] != archive.AudioDir {
-			return e, false
-		}
-		m, ok := manifests[parts[1]]
-		if !ok {
-			m = map[string]archive.ManifestFileEntry{}
-			if man, err := archive.ReadManifest(data, parts[1]); err == nil {
-				for _, f := range man.Files {
-					m[f.Path] = f
-				}
-			} else {
-				m = nil // no manifest yet: the hearing is being recorded
-			}
-			manifests[parts[1]] = m
-		}
-		if m == nil {
-			return e, false
-		}
-		return m[parts[2]+"/"+parts[3]], true
-	}
-	var items []item
-	err := filepath.WalkDir(data, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		rel, _ := filepath.Rel(data, p)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if rel != "." && skipped(rel) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() || skipped(rel) {
-			return nil
-		}
-		info, err := d.Info()
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		it := item{rel: rel, info: info}
-		isWAV := strings.HasSuffix(rel, ".wav")
-		me, closed := expected(rel)
-		switch {
-		case closed && me.SHA256 != "":
-			it.expected = me.SHA256
-			if objectExists(dest, me.SHA256) {
-				// The good copy is in the destination: its size is the manifest's, whatever
-				// happened to the file on this disk since (the scrub's business).
-				it.reuse = &File{SHA256: me.SHA256, Bytes: me.Bytes}
-			}
-		case isWAV && !closed && strings.HasPrefix(rel, archive.HearingsDir+"/"):
-			it.live = true
-		default:
-			if pf := prevFiles[rel]; pf != nil && !pf.Live && pf.Bytes == info.Size() && pf.MTime == info.ModTime().UnixNano() && objectExists(dest, pf.SHA256) {
-				it.reuse = pf
-			}
-		}
-		items = append(items, it)
-		return nil
-	})
+	err := filepath.WalkDir(data, s.visit)
+	items := s.items
 	sort.Slice(items, func(i, j int) bool { return items[i].rel < items[j].rel })
 	closed := map[string]bool{}
-	for id, m := range manifests {
+	for id, m := range s.manifests.m {
 		closed[id] = m != nil
 	}
 	return items, closed, err
+}
+
+func (s *scanner) visit(p string, d fs.DirEntry, err error) error {
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	rel, _ := filepath.Rel(s.data, p)
+	rel = filepath.ToSlash(rel)
+	if d.IsDir() {
+		if rel != "." && skipped(rel) {
+			return filepath.SkipDir
+		}
+		return nil
+	}
+	if !d.Type().IsRegular() || skipped(rel) {
+		return nil
+	}
+	info, err := d.Info()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	s.items = append(s.items, s.classify(rel, info))
+	return nil
+}
+
+// classify decides how a file is backed up: closed audio against its manifest (reused when
+// the good copy is in the destination), live audio up to its durable prefix, anything else
+// reused when unchanged since the previous snapshot.
+func (s *scanner) classify(rel string, info fs.FileInfo) item {
+	it := item{rel: rel, info: info}
+	isWAV := strings.HasSuffix(rel, ".wav")
+	me, closed := s.manifests.expected(rel)
+	switch {
+	case closed && me.SHA256 != "":
+		it.expected = me.SHA256
+		if objectExists(s.dest, me.SHA256) {
+			// The good copy is in the destination: its size is the manifest's, whatever
+			// happened to the file on this disk since (the scrub's business).
+			it.reuse = &File{SHA256: me.SHA256, Bytes: me.Bytes}
+		}
+	case isWAV && !closed && strings.HasPrefix(rel, archive.HearingsDir+"/"):
+		it.live = true
+	default:
+		if pf := s.prevFiles[rel]; pf != nil && !pf.Live && pf.Bytes == info.Size() && pf.MTime == info.ModTime().UnixNano() && objectExists(s.dest, pf.SHA256) {
+			it.reuse = pf
+		}
+	}
+	return it
 }
 
 // ObjectPath is where an object with this SHA-256 lives in a destination.

@@ -190,7 +190,10 @@ func lockDir(dir string) (unlock func(), err error) {
 		f.Close()
 		return nil, fmt.Errorf("%s is locked by another backup or restore (%w)", dir, err)
 	}
-	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) // closing the file releases the lock as well
+		f.Close()
+	}, nil
 }
 
 // validRel reports whether a manifest path is a clean relative path that stays inside the

@@ -173,7 +173,9 @@ func restoreFile(src, dst string, f File) error {
 	}
 	if f.MTime != 0 {
 		t := time.Unix(0, f.MTime)
-		os.Chtimes(tmp, t, t)
+		// The content is what is restored; a file left with another time is only hashed
+		// again by the next backup instead of reused.
+		_ = os.Chtimes(tmp, t, t)
 	}
 	if err := os.Rename(tmp, dst); err != nil {
 		os.Remove(tmp)
@@ -251,43 +253,12 @@ func RestoreHearing(ctx context.Context, cfg RestoreConfig, hearing string) ([]R
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if hearing == "" || !validRel(hearing) || strings.Contains(hearing, "/") || strings.HasPrefix(hearing, ".") {
-		return nil, "", fmt.Errorf("restore: hearing id %q", hearing)
+	if err := checkRestorable(cfg.DataDir, hearing); err != nil {
+		return nil, "", err
 	}
-	hdir := archive.HearingDir(cfg.DataDir, hearing)
-	if _, err := os.Stat(filepath.Join(hdir, archive.ManifestFile)); err != nil {
-		if _, derr := os.Stat(filepath.Join(hdir, archive.AudioDir)); derr == nil {
-			return nil, "", fmt.Errorf("restore: hearing %s has no audio manifest: it is still being recorded (or was never closed); refusing to replace its audio", hearing)
-		}
-	}
-	var m *Manifest
-	if cfg.Snapshot != "" {
-		mm, err := ReadManifest(cfg.From, cfg.Snapshot)
-		if err != nil {
-			return nil, "", err
-		}
-		if h, ok := mm.HearingByID(hearing); !ok || !h.Closed {
-			return nil, "", fmt.Errorf("restore: snapshot %s holds no complete audio of hearing %s", cfg.Snapshot, hearing)
-		}
-		m = mm
-	} else {
-		snaps, err := Snapshots(cfg.From)
-		if err != nil {
-			return nil, "", err
-		}
-		for i := len(snaps) - 1; i >= 0 && m == nil; i-- {
-			mm, err := ReadManifest(cfg.From, snaps[i])
-			if err != nil {
-				cfg.Logger.Warn("restore: skipping an unreadable snapshot", "snapshot", snaps[i], "err", err)
-				continue
-			}
-			if h, ok := mm.HearingByID(hearing); ok && h.Closed {
-				m = mm
-			}
-		}
-		if m == nil {
-			return nil, "", fmt.Errorf("restore: no snapshot in %s holds the complete audio of hearing %s", cfg.From, hearing)
-		}
+	m, err := completeSnapshot(&cfg, hearing)
+	if err != nil {
+		return nil, "", err
 	}
 	prefix := archive.Rel(hearing) + "/"
 	var out []Repair
@@ -295,31 +266,83 @@ func RestoreHearing(ctx context.Context, cfg RestoreConfig, hearing string) ([]R
 		if !strings.HasPrefix(f.Path, prefix) {
 			continue
 		}
-		if !validRel(f.Path) || len(f.SHA256) != 64 {
-			return out, m.Snapshot, fmt.Errorf("restore: the manifest names an invalid file %q", f.Path)
-		}
-		dst := filepath.Join(cfg.DataDir, filepath.FromSlash(f.Path))
-		if sum, n, err := hashFile(dst, nil); err == nil && sum == f.SHA256 && n == f.Bytes {
-			out = append(out, Repair{Path: f.Path, Action: "intact"})
-			continue
-		}
-		if f.Live || f.Problem != "" {
-			out = append(out, Repair{Path: f.Path, Action: "skipped", Why: "the backup copy is not a good original: " + firstNonEmpty(f.Problem, "audio still being recorded")})
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+		r, err := repairFile(&cfg, m.Snapshot, f)
+		if err != nil {
 			return out, m.Snapshot, err
 		}
-		if err := restoreFile(ObjectPath(cfg.From, f.SHA256), dst, f); err != nil {
-			return out, m.Snapshot, fmt.Errorf("restore: %s: %w", f.Path, err)
-		}
-		if err := atomicfile.SyncDir(filepath.Dir(dst)); err != nil {
-			return out, m.Snapshot, err
-		}
-		cfg.Logger.Info("restore: repaired from the backup", "file", f.Path, "snapshot", m.Snapshot)
-		out = append(out, Repair{Path: f.Path, Action: "restored"})
+		out = append(out, r)
 	}
 	return out, m.Snapshot, nil
+}
+
+// checkRestorable refuses an invalid hearing id and a hearing still being recorded.
+func checkRestorable(dataDir, hearing string) error {
+	if hearing == "" || !validRel(hearing) || strings.Contains(hearing, "/") || strings.HasPrefix(hearing, ".") {
+		return fmt.Errorf("restore: hearing id %q", hearing)
+	}
+	hdir := archive.HearingDir(dataDir, hearing)
+	if _, err := os.Stat(filepath.Join(hdir, archive.ManifestFile)); err != nil {
+		if _, derr := os.Stat(filepath.Join(hdir, archive.AudioDir)); derr == nil {
+			return fmt.Errorf("restore: hearing %s has no audio manifest: it is still being recorded (or was never closed); refusing to replace its audio", hearing)
+		}
+	}
+	return nil
+}
+
+// completeSnapshot is the manifest of the snapshot to restore the hearing from: the one named,
+// else the newest one that holds the hearing's complete audio.
+func completeSnapshot(cfg *RestoreConfig, hearing string) (*Manifest, error) {
+	if cfg.Snapshot != "" {
+		m, err := ReadManifest(cfg.From, cfg.Snapshot)
+		if err != nil {
+			return nil, err
+		}
+		if h, ok := m.HearingByID(hearing); !ok || !h.Closed {
+			return nil, fmt.Errorf("restore: snapshot %s holds no complete audio of hearing %s", cfg.Snapshot, hearing)
+		}
+		return m, nil
+	}
+	snaps, err := Snapshots(cfg.From)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(snaps) - 1; i >= 0; i-- {
+		m, err := ReadManifest(cfg.From, snaps[i])
+		if err != nil {
+			cfg.Logger.Warn("restore: skipping an unreadable snapshot", "snapshot", snaps[i], "err", err)
+			continue
+		}
+		if h, ok := m.HearingByID(hearing); ok && h.Closed {
+			return m, nil
+		}
+	}
+	return nil, fmt.Errorf("restore: no snapshot in %s holds the complete audio of hearing %s", cfg.From, hearing)
+}
+
+// repairFile restores one file of the hearing from the snapshot unless it is intact or the
+// backup copy is not a good original.
+func repairFile(cfg *RestoreConfig, snapshot string, f File) (Repair, error) {
+	if !validRel(f.Path) || len(f.SHA256) != 64 {
+		return Repair{}, fmt.Errorf("restore: the manifest names an invalid file %q", f.Path)
+	}
+	dst := filepath.Join(cfg.DataDir, filepath.FromSlash(f.Path))
+	if sum, n, err := hashFile(dst, nil); err == nil && sum == f.SHA256 && n == f.Bytes {
+		return Repair{Path: f.Path, Action: "intact"}, nil
+	}
+	if f.Live || f.Problem != "" {
+		return Repair{Path: f.Path, Action: "skipped", Why: "the backup copy is not a good original: " + firstNonEmpty(f.Problem, "audio still being recorded")}, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+		return Repair{}, err
+	}
+	if err := restoreFile(ObjectPath(cfg.From, f.SHA256), dst, f); err != nil {
+		return Repair{}, fmt.Errorf("restore: %s: %w", f.Path, err)
+	}
+	if err := atomicfile.SyncDir(filepath.Dir(dst)); err != nil {
+		return Repair{}, err
+	}
+	cfg.Logger.Info("restore: repaired from the backup", "file", f.Path, "snapshot", snapshot)
+	return Repair{Path: f.Path, Action: "restored"}, nil
 }
 
 func firstNonEmpty(s ...string) string {

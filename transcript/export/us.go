@@ -49,186 +49,258 @@ func upperLabel(s string) string { return strings.ToUpper(strings.TrimSpace(s)) 
 // examination, exhibit notes), never from the words spoken.
 func usPages(r *transcript.Record, opt Options) [][]string {
 	r = printable(r)
-	h := &r.Hearing
 	n := opt.lines()
 	loc := opt.locFor(r)
 	draft := Draft(r)
-	seatOf := func(name string) transcript.Seat {
-		st, _ := seatByName(h, name)
-		return st
-	}
-	witnessName := map[string]string{}
-	nameOfWitness := func(seat string) string {
-		if w := witnessName[seat]; w != "" {
-			return w
-		}
-		st := seatOf(seat)
-		if st.Person != "" {
-			return upperLabel(st.Person)
-		}
-		return upperLabel(st.Role)
-	}
+	rep, cred := reporter(r)
+	body, index := usProceedingsOf(r)
 
-	// Caption page.
-	var cap []string
-	add := func(dst *[]string, s ...string) { *dst = append(*dst, s...) }
-	add(&cap, "", centerW(upperLabel(h.Court), usWidth), "")
-	add(&cap, wrap(upperLabel(h.Title), usWidth-20, "")...)
-	add(&cap, "", fmt.Sprintf("%*s", usWidth, "Case No. "+h.CaseNumber))
+	// The index: its length does not depend on the page numbers it shows.
+	capPages, appPages := paginate(usCaption(r, loc, draft), n), paginate(usAppearances(&r.Hearing, rep, cred), n)
+	idxCount := len(paginate(usIndex(index, 0, n), n))
+	bodyStart := len(capPages) + len(appPages) + idxCount + 1
+	pages := append(append(capPages, appPages...), paginate(usIndex(index, bodyStart, n), n)...)
+	pages = append(pages, paginate(body, n)...)
+	pages = append(pages, paginate(usCertificate(r, loc, draft, rep, cred), n)...)
+	return numberPages(pages, draft)
+}
+
+// usCaption is the caption page: court, title, case number, date, place and the bench.
+func usCaption(r *transcript.Record, loc *time.Location, draft bool) []string {
+	h := &r.Hearing
+	l := []string{"", centerW(upperLabel(h.Court), usWidth), ""}
+	l = append(l, wrap(upperLabel(h.Title), usWidth-20, "")...)
+	l = append(l, "", fmt.Sprintf("%*s", usWidth, "Case No. "+h.CaseNumber))
 	if h.Cause != "" {
-		add(&cap, wrap(h.Cause, usWidth, "")...)
+		l = append(l, wrap(h.Cause, usWidth, "")...)
 	}
-	add(&cap, "", centerW("TRANSCRIPT OF PROCEEDINGS", usWidth))
+	l = append(l, "", centerW("TRANSCRIPT OF PROCEEDINGS", usWidth))
 	if draft {
-		add(&cap, centerW("DRAFT - NOT CERTIFIED", usWidth))
+		l = append(l, centerW("DRAFT - NOT CERTIFIED", usWidth))
 	}
 	start := h.StartedAt
 	if start.IsZero() {
 		start = h.ScheduledAt
 	}
 	if !start.IsZero() {
-		add(&cap, "", centerW(usTime(start.In(loc)), usWidth), centerW("(time zone "+loc.String()+")", usWidth))
+		l = append(l, "", centerW(usTime(start.In(loc)), usWidth), centerW("(time zone "+loc.String()+")", usWidth))
 	}
 	if h.Courtroom != "" {
-		add(&cap, centerW(h.Courtroom, usWidth))
+		l = append(l, centerW(h.Courtroom, usWidth))
 	}
-	hon := func(u, role string) string { return strings.TrimPrefix(upperLabel(nameOf(r, u, role)), "HON. ") }
-	add(&cap, "", centerW("BEFORE THE HONORABLE "+hon(h.Presiding, "THE COURT"), usWidth))
+	l = append(l, "", centerW("BEFORE THE HONORABLE "+honorable(r, h.Presiding, "THE COURT"), usWidth))
 	for _, j := range h.Judges {
-		add(&cap, centerW("THE HONORABLE "+hon(j, ""), usWidth))
+		l = append(l, centerW("THE HONORABLE "+honorable(r, j, ""), usWidth))
 	}
+	return l
+}
 
-	// Appearances.
-	var app []string
-	add(&app, "APPEARANCES:", "")
+// honorable is a judge's name in capitals without a leading "HON.".
+func honorable(r *transcript.Record, u, role string) string {
+	return strings.TrimPrefix(upperLabel(nameOf(r, u, role)), "HON. ")
+}
+
+// usAppearances lists the parties and their counsel, then the reporter.
+func usAppearances(h *transcript.RecordHearing, rep, cred string) []string {
+	l := []string{"APPEARANCES:", ""}
 	if len(h.PartyList) > 0 {
 		for _, p := range h.PartyList {
-			add(&app, wrap("For the "+p.Role+", "+p.Name+":", usWidth, "    ")...)
+			l = append(l, wrap("For the "+p.Role+", "+p.Name+":", usWidth, "    ")...)
 			for _, a := range p.Agents {
 				line := "        " + a.Name
 				if a.Details != "" {
 					line += ", " + a.Details
 				}
-				add(&app, wrap(line, usWidth, "        ")...)
+				l = append(l, wrap(line, usWidth, "        ")...)
 			}
-			add(&app, "")
+			l = append(l, "")
 		}
 	} else {
 		for _, p := range h.Parties {
-			add(&app, wrap(p, usWidth, "    ")...)
+			l = append(l, wrap(p, usWidth, "    ")...)
 		}
-		add(&app, "")
+		l = append(l, "")
 	}
-	rep, cred := reporter(r)
-	add(&app, wrap("Court reporter / recorder: "+rep+credSuffix(cred), usWidth, "    ")...)
+	return append(l, wrap("Court reporter / recorder: "+rep+credSuffix(cred), usWidth, "    ")...)
+}
 
-	// The proceedings.
-	var body []string
-	var index []indexEntry
-	examiner, witness := "", ""
+// usProceedings lays out the proceedings: who examines whom follows the clerk's marks.
+type usProceedings struct {
+	r                 *transcript.Record
+	body              []string
+	index             []indexEntry
+	examiner, witness string
+	witnessName       map[string]string // seat → name given when sworn
+}
+
+// usProceedingsOf is the body of the transcript (proceedings, corrections, reviews) and the
+// index entries found in it.
+func usProceedingsOf(r *transcript.Record) ([]string, []indexEntry) {
+	p := &usProceedings{r: r, witnessName: map[string]string{}}
 	for _, it := range items(r) {
-		if nt := it.note; nt != nil {
-			switch nt.Kind {
-			case transcript.NoteRecess:
-				add(&body, wrap("(Recess: "+nt.Text+")", usWidth, "")...)
-				examiner, witness = "", ""
-			case transcript.NoteResume:
-				add(&body, wrap("(Proceedings resumed: "+nt.Text+")", usWidth, "")...)
-			case transcript.NoteGap:
-				add(&body, fmt.Sprintf("(Audio missing from %s to %s)", clock(nt.AtMS), clock(nt.EndMS)))
-			case transcript.NoteSworn:
-				name := upperLabel(nt.Text)
-				if name == "" {
-					name = nameOfWitness(nt.Witness)
-				}
-				witnessName[nt.Witness] = name
-				add(&body, "")
-				add(&body, wrap("     "+name+", having been first duly sworn, testified as follows:", usWidth, "")...)
-			case transcript.NoteExamination:
-				if nt.Text == "end" {
-					examiner, witness = "", ""
-					continue
-				}
-				examiner, witness = nt.Seat, nt.Witness
-				head := map[string]string{"direct": "DIRECT EXAMINATION", "cross": "CROSS-EXAMINATION",
-					"redirect": "REDIRECT EXAMINATION", "recross": "RECROSS-EXAMINATION"}[nt.Text]
-				add(&body, "")
-				index = append(index, indexEntry{witness: nameOfWitness(witness), exam: strings.Title(nt.Text), line: len(body)})
-				add(&body, centerW(head, usWidth), "BY "+upperLabel(seatOf(examiner).Role)+":", "")
-			case transcript.NoteExhibit:
-				index = append(index, indexEntry{witness: nt.Text, line: len(body)})
-				add(&body, wrap("     ("+nt.Text+")", usWidth, "")...)
-			default:
-				add(&body, wrap("("+nt.Text+")", usWidth, "")...)
-			}
-			continue
-		}
-		sg := it.seg
-		switch {
-		case examiner != "" && sg.Seat == examiner:
-			add(&body, wrap("     Q.  "+sg.Text, usWidth, "")...)
-		case witness != "" && sg.Seat == witness:
-			add(&body, wrap("     A.  "+sg.Text, usWidth, "")...)
-		default:
-			add(&body, wrap("     "+upperLabel(sg.Role)+":  "+sg.Text, usWidth, "")...)
+		if it.note != nil {
+			p.note(it.note)
+		} else {
+			p.segment(it.seg)
 		}
 	}
-	if len(r.Corrections) > 0 {
-		add(&body, "", "CORRECTIONS")
-		for _, c := range r.Corrections {
-			at, role := segmentAt(r, c.SegmentID)
-			req := ""
-			if q := c.Request; q != nil {
-				req = fmt.Sprintf(" On the written request of %s (%s).", q.Party, q.Text)
-			}
-			add(&body, wrap(fmt.Sprintf("Version %d: %s at %s, %q corrected to %q. Reason: %s (%s).%s", c.Version, upperLabel(role), at, c.Before, c.After, c.Reason, nameOf(r, c.Author, ""), req), usWidth, "")...)
-		}
-	}
-	add(&body, "", "(Proceedings concluded.)")
-	if len(r.Reviews) > 0 {
-		add(&body, "", "REVIEW BY THE PARTIES")
-		for _, v := range r.Reviews {
-			if v.Outcome == transcript.ReviewRefused {
-				add(&body, wrap(v.Party+" declined to sign. Reason: "+v.Reason, usWidth, "  ")...)
-			} else {
-				add(&body, wrap(v.Party+" read the transcript and confirmed it.", usWidth, "  ")...)
-			}
-		}
-	}
+	p.body = append(p.body, usCorrections(r)...)
+	p.body = append(p.body, "", "(Proceedings concluded.)")
+	p.body = append(p.body, usReviews(r)...)
+	return p.body, p.index
+}
 
-	// The index: its length does not depend on the page numbers it shows.
-	capPages, appPages := paginate(cap, n), paginate(app, n)
-	idxLines := func(bodyStart int) []string {
-		l := []string{centerW("INDEX", usWidth), "", "WITNESSES" + strings.Repeat(" ", usWidth-9-4) + "PAGE"}
-		none := true
-		for _, e := range index {
-			if e.exam != "" {
-				none = false
-				l = append(l, dotted("  "+e.witness+" - "+e.exam, bodyStart+e.line/n))
-			}
-		}
-		if none {
-			l = append(l, "  (none)")
-		}
-		l = append(l, "", "EXHIBITS"+strings.Repeat(" ", usWidth-8-4)+"PAGE")
-		none = true
-		for _, e := range index {
-			if e.exam == "" {
-				none = false
-				l = append(l, wrapDotted("  "+e.witness, bodyStart+e.line/n)...)
-			}
-		}
-		if none {
-			l = append(l, "  (none)")
-		}
-		return l
-	}
-	idxCount := len(paginate(idxLines(0), n))
-	bodyStart := len(capPages) + len(appPages) + idxCount + 1
-	pages := append(append(capPages, appPages...), paginate(idxLines(bodyStart), n)...)
-	pages = append(pages, paginate(body, n)...)
+func (p *usProceedings) add(s ...string) { p.body = append(p.body, s...) }
 
-	// The certificate page.
+func (p *usProceedings) seat(name string) transcript.Seat {
+	st, _ := seatByName(&p.r.Hearing, name)
+	return st
+}
+
+// witnessLabel is the witness's name as sworn, else the seat's person or role, in capitals.
+func (p *usProceedings) witnessLabel(seat string) string {
+	if w := p.witnessName[seat]; w != "" {
+		return w
+	}
+	st := p.seat(seat)
+	if st.Person != "" {
+		return upperLabel(st.Person)
+	}
+	return upperLabel(st.Role)
+}
+
+var usExamHeads = map[string]string{"direct": "DIRECT EXAMINATION", "cross": "CROSS-EXAMINATION",
+	"redirect": "REDIRECT EXAMINATION", "recross": "RECROSS-EXAMINATION"}
+
+func (p *usProceedings) note(nt *transcript.RecordNote) {
+	switch nt.Kind {
+	case transcript.NoteRecess:
+		p.add(wrap("(Recess: "+nt.Text+")", usWidth, "")...)
+		p.examiner, p.witness = "", ""
+	case transcript.NoteResume:
+		p.add(wrap("(Proceedings resumed: "+nt.Text+")", usWidth, "")...)
+	case transcript.NoteGap:
+		p.add(fmt.Sprintf("(Audio missing from %s to %s)", clock(nt.AtMS), clock(nt.EndMS)))
+	case transcript.NoteSworn:
+		name := upperLabel(nt.Text)
+		if name == "" {
+			name = p.witnessLabel(nt.Witness)
+		}
+		p.witnessName[nt.Witness] = name
+		p.add("")
+		p.add(wrap("     "+name+", having been first duly sworn, testified as follows:", usWidth, "")...)
+	case transcript.NoteExamination:
+		p.examination(nt)
+	case transcript.NoteExhibit:
+		p.index = append(p.index, indexEntry{witness: nt.Text, line: len(p.body)})
+		p.add(wrap("     ("+nt.Text+")", usWidth, "")...)
+	default:
+		p.add(wrap("("+nt.Text+")", usWidth, "")...)
+	}
+}
+
+// examination starts (or, for "end", ends) an examination: its heading and index entry.
+func (p *usProceedings) examination(nt *transcript.RecordNote) {
+	if nt.Text == "end" {
+		p.examiner, p.witness = "", ""
+		return
+	}
+	p.examiner, p.witness = nt.Seat, nt.Witness
+	p.add("")
+	p.index = append(p.index, indexEntry{witness: p.witnessLabel(p.witness), exam: titleWords(nt.Text), line: len(p.body)})
+	p.add(centerW(usExamHeads[nt.Text], usWidth), "BY "+upperLabel(p.seat(p.examiner).Role)+":", "")
+}
+
+func (p *usProceedings) segment(sg *transcript.RecordSegment) {
+	switch {
+	case p.examiner != "" && sg.Seat == p.examiner:
+		p.add(wrap("     Q.  "+sg.Text, usWidth, "")...)
+	case p.witness != "" && sg.Seat == p.witness:
+		p.add(wrap("     A.  "+sg.Text, usWidth, "")...)
+	default:
+		p.add(wrap("     "+upperLabel(sg.Role)+":  "+sg.Text, usWidth, "")...)
+	}
+}
+
+// usCorrections lists the corrections made since the first version.
+func usCorrections(r *transcript.Record) []string {
+	return correctionLines(r, "CORRECTIONS", func(c *transcript.Correction, at, role string) []string {
+		req := ""
+		if q := c.Request; q != nil {
+			req = fmt.Sprintf(" On the written request of %s (%s).", q.Party, q.Text)
+		}
+		return wrap(fmt.Sprintf("Version %d: %s at %s, %q corrected to %q. Reason: %s (%s).%s", c.Version, upperLabel(role), at, c.Before, c.After, c.Reason, nameOf(r, c.Author, ""), req), usWidth, "")
+	})
+}
+
+// correctionLines is a heading and the lines of each correction, given the time and role of
+// the segment it corrects (nothing without corrections).
+func correctionLines(r *transcript.Record, heading string, lines func(c *transcript.Correction, at, role string) []string) []string {
+	if len(r.Corrections) == 0 {
+		return nil
+	}
+	l := []string{"", heading}
+	for i := range r.Corrections {
+		c := &r.Corrections[i]
+		at, role := segmentAt(r, c.SegmentID)
+		l = append(l, lines(c, at, role)...)
+	}
+	return l
+}
+
+// usReviews says which parties read the transcript and which declined to sign.
+func usReviews(r *transcript.Record) []string {
+	return reviewLines(r, "REVIEW BY THE PARTIES", func(v transcript.PartyReview) []string {
+		if v.Outcome == transcript.ReviewRefused {
+			return wrap(v.Party+" declined to sign. Reason: "+v.Reason, usWidth, "  ")
+		}
+		return wrap(v.Party+" read the transcript and confirmed it.", usWidth, "  ")
+	})
+}
+
+// reviewLines is a heading and the lines of each party's review (nothing without reviews).
+func reviewLines(r *transcript.Record, heading string, lines func(transcript.PartyReview) []string) []string {
+	if len(r.Reviews) == 0 {
+		return nil
+	}
+	l := []string{"", heading}
+	for _, v := range r.Reviews {
+		l = append(l, lines(v)...)
+	}
+	return l
+}
+
+// usIndex is the index of witnesses and exhibits, with the pages of a body that starts at page
+// bodyStart and has n lines a page.
+func usIndex(index []indexEntry, bodyStart, n int) []string {
+	l := []string{centerW("INDEX", usWidth), "", "WITNESSES" + strings.Repeat(" ", usWidth-9-4) + "PAGE"}
+	none := true
+	for _, e := range index {
+		if e.exam != "" {
+			none = false
+			l = append(l, dotted("  "+e.witness+" - "+e.exam, bodyStart+e.line/n))
+		}
+	}
+	if none {
+		l = append(l, "  (none)")
+	}
+	l = append(l, "", "EXHIBITS"+strings.Repeat(" ", usWidth-8-4)+"PAGE")
+	none = true
+	for _, e := range index {
+		if e.exam == "" {
+			none = false
+			l = append(l, wrapDotted("  "+e.witness, bodyStart+e.line/n)...)
+		}
+	}
+	if none {
+		l = append(l, "  (none)")
+	}
+	return l
+}
+
+// usCertificate is the reporter's certificate page: the certifying sentence (none in a draft),
+// the version and audit chain hashes and the signatures.
+func usCertificate(r *transcript.Record, loc *time.Location, draft bool, rep, cred string) []string {
 	cert := []string{centerW("REPORTER'S CERTIFICATE", usWidth), ""}
 	if draft {
 		cert = append(cert, wrap("     DRAFT. This transcript has not been finalized and signed by everyone who must sign it. It is not certified and may not be filed or cited as the record.", usWidth, "")...)
@@ -238,23 +310,31 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 	cert = append(cert, "")
 	if r.Version > 0 {
 		cert = append(cert, fmt.Sprintf("Record version %d, SHA-256:", r.Version))
-		for h := r.VersionHash; h != ""; h = h[min(32, len(h)):] {
-			cert = append(cert, "  "+h[:min(32, len(h))])
-		}
+		cert = append(cert, hashLines(r.VersionHash)...)
 	}
 	if r.AuditHead != "" {
 		// Published outside the database: `transcript audit --expect-head` checks it later.
 		cert = append(cert, "Audit chain head, SHA-256:")
-		for h := r.AuditHead; h != ""; h = h[min(32, len(h)):] {
-			cert = append(cert, "  "+h[:min(32, len(h))])
-		}
+		cert = append(cert, hashLines(r.AuditHead)...)
 	}
-	// The reporter's signature line: the real name and credential, and when the recorder (the
-	// clerk) has signed, the fingerprint of the key that signed, so the printed page ties the
-	// certificate to the signature `transcript verify` checks.
-	when := func(s *transcript.Signature) string { return s.SignedAt.In(loc).Format("January 2, 2006 15:04 MST") }
+	return append(cert, usSignatures(r, loc, rep, cred)...)
+}
+
+// hashLines prints a hash 32 hex digits a line, indented.
+func hashLines(h string) []string {
+	var l []string
+	for ; h != ""; h = h[min(32, len(h)):] {
+		l = append(l, "  "+h[:min(32, len(h))])
+	}
+	return l
+}
+
+// usSignatures is the reporter's signature line: the real name and credential, and when the
+// recorder (the clerk) has signed, the fingerprint of the key that signed, so the printed page
+// ties the certificate to the signature `transcript verify` checks; then the other signatures.
+func usSignatures(r *transcript.Record, loc *time.Location, rep, cred string) []string {
 	repSig := reporterSignature(r)
-	cert = append(cert, "", "")
+	cert := []string{"", ""}
 	if repSig != nil {
 		cert = append(cert, "/s/ "+rep)
 	}
@@ -265,7 +345,7 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 		if n := sigName(r, repSig); n != rep {
 			cert = append(cert, wrap("Signed for the record by "+n, usWidth, "  ")...)
 		}
-		cert = append(cert, "Signed electronically (Ed25519) "+when(repSig))
+		cert = append(cert, "Signed electronically (Ed25519) "+usSignedAt(repSig, loc))
 		cert = append(cert, fingerprintLines("Key SHA-256: ", keyFingerprint(repSig))...)
 	} else {
 		cert = append(cert, "(not yet signed)")
@@ -274,11 +354,18 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 		if repSig != nil && sg.Signer == repSig.Signer {
 			continue
 		}
-		cert = append(cert, "", "Signed electronically (Ed25519) by "+sigName(r, &sg), "on "+when(&sg))
+		cert = append(cert, "", "Signed electronically (Ed25519) by "+sigName(r, &sg), "on "+usSignedAt(&sg, loc))
 		cert = append(cert, fingerprintLines("Key SHA-256: ", keyFingerprint(&sg))...)
 	}
-	pages = append(pages, paginate(cert, n)...)
-	// Number the lines and put the page number on top.
+	return cert
+}
+
+func usSignedAt(s *transcript.Signature, loc *time.Location) string {
+	return s.SignedAt.In(loc).Format("January 2, 2006 15:04 MST")
+}
+
+// numberPages numbers the lines and puts the page number (and DRAFT) on top.
+func numberPages(pages [][]string, draft bool) [][]string {
 	out := make([][]string, len(pages))
 	for p, lines := range pages {
 		top := fmt.Sprintf("%*d", usWidth+4, p+1)
@@ -292,6 +379,32 @@ func usPages(r *transcript.Record, opt Options) [][]string {
 		out[p] = pg
 	}
 	return out
+}
+
+// titleWords capitalizes the first letter of each word as the deprecated strings.Title did
+// (the same word boundaries, so an examination's index entry reads as before): a word starts
+// after an ASCII character that is not a letter, digit or underscore, or after a space.
+func titleWords(s string) string {
+	prev := ' '
+	return strings.Map(func(r rune) rune {
+		sep := titleSeparator(prev)
+		prev = r
+		if sep {
+			return unicode.ToTitle(r)
+		}
+		return r
+	}, s)
+}
+
+func titleSeparator(r rune) bool {
+	if r <= 0x7F {
+		alnum := '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
+		return !alnum && r != '_'
+	}
+	if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		return false
+	}
+	return unicode.IsSpace(r)
 }
 
 // reporterSignature is the signature of whoever certifies the transcript: the clerk (the

@@ -19,21 +19,30 @@ func zhTime(t time.Time, loc *time.Location) string {
 // zhLines renders the 庭审笔录 (法庭审理笔录) layout.
 func zhLines(r *transcript.Record, opt Options) []string {
 	r = printable(r)
-	h := &r.Hearing
 	loc := opt.locFor(r)
 	draft := Draft(r)
-	var l []string
-	add := func(s ...string) { l = append(l, s...) }
-	add(center(h.Court, 40), center("法庭审理笔录", 40))
+	l := zhHeading(r, loc, draft)
+	l = append(l, zhParties(&r.Hearing)...)
+	l = append(l, "", "记录如下：", "")
+	l = append(l, zhProceedings(r)...)
+	l = append(l, zhCorrections(r, loc)...)
+	l = append(l, zhReviews(r, loc)...)
+	return append(l, zhSignatures(r, loc, draft)...)
+}
+
+// zhHeading is the head of the 笔录: court, title, case, time, place and the bench.
+func zhHeading(r *transcript.Record, loc *time.Location, draft bool) []string {
+	h := &r.Hearing
+	l := []string{center(h.Court, 40), center("法庭审理笔录", 40)}
 	if draft {
 		if r.Version == 0 {
-			add(center("【草稿】本笔录尚未定稿，仅供核对", 40))
+			l = append(l, center("【草稿】本笔录尚未定稿，仅供核对", 40))
 		} else {
-			add(center("【草稿】本笔录尚未经全部审判人员和书记员签名，仅供核对", 40))
+			l = append(l, center("【草稿】本笔录尚未经全部审判人员和书记员签名，仅供核对", 40))
 		}
 	}
-	add("")
-	add("案号："+h.CaseNumber, "案由："+h.Cause)
+	l = append(l, "")
+	l = append(l, "案号："+h.CaseNumber, "案由："+h.Cause)
 	start := h.StartedAt
 	if start.IsZero() {
 		start = h.ScheduledAt
@@ -42,8 +51,8 @@ func zhLines(r *transcript.Record, opt Options) []string {
 	if n := loc.String(); n != "Asia/Shanghai" && n != "CST" {
 		zone = "（" + n + "时间）"
 	}
-	add("时间：" + zhTime(start, loc) + "至" + zhTime(h.ClosedAt, loc) + zone)
-	add("地点：" + h.Courtroom)
+	l = append(l, "时间："+zhTime(start, loc)+"至"+zhTime(h.ClosedAt, loc)+zone)
+	l = append(l, "地点："+h.Courtroom)
 	way := "公开开庭审理"
 	if h.NotPublic {
 		way = "不公开开庭审理"
@@ -55,126 +64,153 @@ func zhLines(r *transcript.Record, opt Options) []string {
 	if len(h.Judges) > 0 {
 		org = "合议庭"
 	}
-	add("审理方式：" + way + "　审判组织：" + org)
-	bench := benchTitle(h)
-	add(bench + "：" + presidingName(r))
+	l = append(l, "审理方式："+way+"　审判组织："+org)
+	l = append(l, benchTitle(h)+"："+presidingName(r))
 	if len(h.Judges) > 0 {
 		names := []string{}
 		for i, j := range h.Judges {
 			names = append(names, judgeName(r, i, j))
 		}
-		add("审判员：" + strings.Join(names, "、"))
+		l = append(l, "审判员："+strings.Join(names, "、"))
 	}
-	add("书记员：" + nameOf(r, h.Clerk, "书记员"))
+	return append(l, "书记员："+nameOf(r, h.Clerk, "书记员"))
+}
+
+// zhParties lists the parties and their agents (the structured block), else who appeared.
+func zhParties(h *transcript.RecordHearing) []string {
+	var l []string
 	if len(h.PartyList) > 0 {
-		add("当事人及其诉讼代理人：")
+		l = append(l, "当事人及其诉讼代理人：")
 		for _, p := range h.PartyList {
-			line := "　　" + p.Role + "：" + p.Name
-			if p.Details != "" {
-				line += "，" + p.Details
-			}
-			add(line + presence(p.Present) + "。")
+			l = append(l, "　　"+p.Role+"："+p.Name+zhDetails(p.Details)+presence(p.Present)+"。")
 			for _, a := range p.Agents {
-				line := "　　　　" + a.Kind + "：" + a.Name
-				if a.Details != "" {
-					line += "，" + a.Details
-				}
-				add(line + presence(a.Present) + "。")
+				l = append(l, "　　　　"+a.Kind+"："+a.Name+zhDetails(a.Details)+presence(a.Present)+"。")
 			}
 		}
 	} else if len(h.Parties) > 0 {
-		add("到庭人员：")
+		l = append(l, "到庭人员：")
 		for _, p := range h.Parties {
-			add("　　" + p)
+			l = append(l, "　　"+p)
 		}
 	}
-	add("", "记录如下：", "")
-	var prev *transcript.RecordSegment
-	var para strings.Builder
-	flush := func() {
-		if prev != nil {
-			add(prev.Role + "：" + para.String())
-			prev = nil
-			para.Reset()
-		}
+	return l
+}
+
+func zhDetails(d string) string {
+	if d == "" {
+		return ""
 	}
+	return "，" + d
+}
+
+// zhParagraphs writes the proceedings: a speaker's consecutive segments make one paragraph.
+type zhParagraphs struct {
+	l    []string
+	prev *transcript.RecordSegment
+	para strings.Builder
+}
+
+func (z *zhParagraphs) flush() {
+	if z.prev != nil {
+		z.l = append(z.l, z.prev.Role+"："+z.para.String())
+		z.prev = nil
+		z.para.Reset()
+	}
+}
+
+func (z *zhParagraphs) segment(sg *transcript.RecordSegment) {
+	if z.prev == nil || z.prev.Seat != sg.Seat || z.prev.Role != sg.Role {
+		z.flush()
+		z.prev = sg
+	}
+	z.para.WriteString(sg.Text)
+}
+
+func (z *zhParagraphs) note(n *transcript.RecordNote) {
+	z.flush()
+	switch n.Kind {
+	case transcript.NoteRecess:
+		z.l = append(z.l, "（休庭。"+n.Text+"）")
+	case transcript.NoteResume:
+		z.l = append(z.l, "（继续开庭。"+n.Text+"）")
+	case transcript.NoteGap:
+		z.l = append(z.l, fmt.Sprintf("（录音缺失：%s至%s）", clock(n.AtMS), clock(n.EndMS)))
+	default:
+		z.l = append(z.l, "（"+n.Text+"）")
+	}
+}
+
+// zhProceedings is the record of the proceedings (记录如下).
+func zhProceedings(r *transcript.Record) []string {
+	var z zhParagraphs
 	for _, it := range items(r) {
 		if it.seg != nil {
-			if prev != nil && prev.Seat == it.seg.Seat && prev.Role == it.seg.Role {
-				para.WriteString(it.seg.Text)
-				continue
-			}
-			flush()
-			prev = it.seg
-			para.WriteString(it.seg.Text)
-			continue
-		}
-		flush()
-		n := it.note
-		switch n.Kind {
-		case transcript.NoteRecess:
-			add("（休庭。" + n.Text + "）")
-		case transcript.NoteResume:
-			add("（继续开庭。" + n.Text + "）")
-		case transcript.NoteGap:
-			add(fmt.Sprintf("（录音缺失：%s至%s）", clock(n.AtMS), clock(n.EndMS)))
-		default:
-			add("（" + n.Text + "）")
+			z.segment(it.seg)
+		} else {
+			z.note(it.note)
 		}
 	}
-	flush()
-	if len(r.Corrections) > 0 {
-		add("", "补正记录：")
-		for _, c := range r.Corrections {
-			at, role := segmentAt(r, c.SegmentID)
-			req := ""
-			if q := c.Request; q != nil {
-				req = "依" + q.Party + "的书面申请（" + q.Text
-				if q.FileSHA256 != "" {
-					req += "；申请书" + q.FileName + "，SHA-256 " + q.FileSHA256
-				}
-				req += "），"
+	z.flush()
+	return z.l
+}
+
+// zhCorrections is the 补正记录: each correction, on whose request, by whom and when.
+func zhCorrections(r *transcript.Record, loc *time.Location) []string {
+	return correctionLines(r, "补正记录：", func(c *transcript.Correction, at, role string) []string {
+		req := ""
+		if q := c.Request; q != nil {
+			req = "依" + q.Party + "的书面申请（" + q.Text
+			if q.FileSHA256 != "" {
+				req += "；申请书" + q.FileName + "，SHA-256 " + q.FileSHA256
 			}
-			add(fmt.Sprintf("　　第%d版：%s将%s %s的发言“%s”补正为“%s”。理由：%s（%s，%s）", c.Version, req, at, role, c.Before, c.After, c.Reason,
-				nameOf(r, c.Author, "书记员"), zhTime(c.CreatedAt, loc)))
+			req += "），"
 		}
-	}
-	if len(r.Reviews) > 0 {
-		add("", "当事人阅读笔录情况：")
-		for _, v := range r.Reviews {
-			if v.Outcome == transcript.ReviewRefused {
-				add("　　" + v.Party + "：拒绝签名。理由：" + v.Reason + "（" + zhTime(v.At, loc) + "记录）")
-			} else {
-				add("　　" + v.Party + "：以上笔录已阅，无误。（" + zhTime(v.At, loc) + "）")
-			}
+		return []string{fmt.Sprintf("　　第%d版：%s将%s %s的发言“%s”补正为“%s”。理由：%s（%s，%s）", c.Version, req, at, role, c.Before, c.After, c.Reason,
+			nameOf(r, c.Author, "书记员"), zhTime(c.CreatedAt, loc))}
+	})
+}
+
+// zhReviews is how the parties read the 笔录 (当事人阅读笔录情况).
+func zhReviews(r *transcript.Record, loc *time.Location) []string {
+	return reviewLines(r, "当事人阅读笔录情况：", func(v transcript.PartyReview) []string {
+		if v.Outcome == transcript.ReviewRefused {
+			return []string{"　　" + v.Party + "：拒绝签名。理由：" + v.Reason + "（" + zhTime(v.At, loc) + "记录）"}
 		}
-	}
+		return []string{"　　" + v.Party + "：以上笔录已阅，无误。（" + zhTime(v.At, loc) + "）"}
+	})
+}
+
+// zhSignatures is the end of the 笔录: room for the parties' signatures, the bench's and the
+// clerk's signature lines, the version and audit chain hashes and the electronic signatures.
+func zhSignatures(r *transcript.Record, loc *time.Location, draft bool) []string {
+	h := &r.Hearing
+	var l []string
 	// Room for every party and agent to confirm with their own signature (以上笔录已阅，无误).
 	if signers := partySigners(h); len(signers) > 0 {
-		add("")
+		l = append(l, "")
 		for _, who := range signers {
-			add(who + "：以上笔录已阅，无误。　签名：＿＿＿＿＿＿　　年　月　日")
+			l = append(l, who+"：以上笔录已阅，无误。　签名：＿＿＿＿＿＿　　年　月　日")
 		}
 	}
 	if draft {
-		add("", "（草稿，未经定稿签名）", "")
+		l = append(l, "", "（草稿，未经定稿签名）", "")
 	} else {
-		add("", "（以上笔录经核对无误）", "")
+		l = append(l, "", "（以上笔录经核对无误）", "")
 	}
-	add(bench + "（签名）：" + presidingName(r) + esigned(r, h.Presiding))
+	l = append(l, benchTitle(h)+"（签名）："+presidingName(r)+esigned(r, h.Presiding))
 	for i, j := range h.Judges {
-		add("审判员（签名）：" + judgeName(r, i, j) + esigned(r, j))
+		l = append(l, "审判员（签名）："+judgeName(r, i, j)+esigned(r, j))
 	}
-	add("书记员（签名）：" + nameOf(r, h.Clerk, "书记员") + esigned(r, h.Clerk))
+	l = append(l, "书记员（签名）："+nameOf(r, h.Clerk, "书记员")+esigned(r, h.Clerk))
 	if r.Version > 0 {
-		add("", fmt.Sprintf("版本：第%d版　版本哈希：%s", r.Version, r.VersionHash))
+		l = append(l, "", fmt.Sprintf("版本：第%d版　版本哈希：%s", r.Version, r.VersionHash))
 	}
 	if r.AuditHead != "" {
 		// Published outside the database: `transcript audit --expect-head` checks it later.
-		add("审计链头：" + r.AuditHead)
+		l = append(l, "审计链头："+r.AuditHead)
 	}
 	for _, s := range r.Signatures() {
-		add(fmt.Sprintf("电子签名：%s%s　%s　Ed25519 公钥：%s", zhRole(h, s.Role), sigName(r, &s), zhTime(s.SignedAt, loc), s.PublicKey))
+		l = append(l, fmt.Sprintf("电子签名：%s%s　%s　Ed25519 公钥：%s", zhRole(h, s.Role), sigName(r, &s), zhTime(s.SignedAt, loc), s.PublicKey))
 	}
 	return l
 }

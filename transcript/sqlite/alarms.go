@@ -25,14 +25,14 @@ func (s *Store) AckAlarm(ctx context.Context, actor string, a transcript.AlarmAc
 	}
 	var out *transcript.AlarmAck
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, a.HearingID)
+		h, err := getHearing(ctx, t, a.HearingID)
 		if err != nil {
 			return err
 		}
 		a.Since = transcript.NormTime(a.Since)
 		a.By, a.At = actor, t.now
 		out = &a
-		_, err = t.appendEvent(transcript.Event{HearingID: h.ID, Kind: transcript.EventAlarmAcked, Actor: actor,
+		_, err = t.appendEvent(ctx, transcript.Event{HearingID: h.ID, Kind: transcript.EventAlarmAcked, Actor: actor,
 			Reason: a.Code + "/" + a.Seat, After: mustJSON(&a)})
 		return err
 	})

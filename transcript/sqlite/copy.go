@@ -35,70 +35,88 @@ func CopyRecord(ctx context.Context, from, to *Store) (*CopyReport, error) {
 	}
 	defer rtx.Rollback()
 	rep := &CopyReport{Rows: map[string]int64{}, Heads: map[string]transcript.ChainHead{}}
-	err = to.write(ctx, func(t *tx) error {
-		for _, table := range []string{"hearings", "users", "events"} {
-			var n int64
-			if err := t.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return transcript.Statef("the destination already holds a record (%d rows in %s): copy into an empty database", n, table)
-			}
-		}
-		for _, table := range copyTables {
-			n, err := copyTable(ctx, rtx, t, table)
-			if err != nil {
-				return fmt.Errorf("copying %s: %w", table, err)
-			}
-			rep.Rows[table] = n
-		}
-		if t.s.dl.pg {
-			for _, table := range serialTables {
-				if _, err := t.ExecContext(t.ctx, `SELECT setval(pg_get_serial_sequence('`+table+`','id'), COALESCE((SELECT MAX(id) FROM `+table+`),0)+1, false)`); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
+	err = to.write(ctx, func(t *tx) error { return copyAll(ctx, rtx, t, rep) })
 	if err != nil {
 		return nil, err
 	}
 	// The heads of the source and the copy. (One query at a time: a PostgreSQL connection
 	// cannot read two result sets at once.)
-	rows, err := rtx.QueryContext(ctx, `SELECT hearing_id, MAX(seq) FROM events GROUP BY hearing_id ORDER BY hearing_id`)
+	last, err := lastSeqs(ctx, rtx)
 	if err != nil {
 		return nil, err
 	}
+	for id, seq := range last {
+		h, err := sameHead(ctx, rtx, to, id, seq)
+		if err != nil {
+			return nil, err
+		}
+		rep.Heads[id] = h
+	}
+	return rep, nil
+}
+
+// copyAll copies every table into the empty destination and continues its id sequences.
+func copyAll(ctx context.Context, src *rtx, t *tx, rep *CopyReport) error {
+	for _, table := range []string{"hearings", "users", "events"} {
+		var n int64
+		if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return transcript.Statef("the destination already holds a record (%d rows in %s): copy into an empty database", n, table)
+		}
+	}
+	for _, table := range copyTables {
+		n, err := copyTable(ctx, src, t, table)
+		if err != nil {
+			return fmt.Errorf("copying %s: %w", table, err)
+		}
+		rep.Rows[table] = n
+	}
+	if !t.s.dl.pg {
+		return nil
+	}
+	for _, table := range serialTables {
+		if _, err := t.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`','id'), COALESCE((SELECT MAX(id) FROM `+table+`),0)+1, false)`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lastSeqs is the last seq of every chain of the source.
+func lastSeqs(ctx context.Context, src *rtx) (map[string]int64, error) {
+	rows, err := src.QueryContext(ctx, `SELECT hearing_id, MAX(seq) FROM events GROUP BY hearing_id ORDER BY hearing_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	last := map[string]int64{}
 	for rows.Next() {
 		var id string
 		var seq int64
 		if err := rows.Scan(&id, &seq); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		last[id] = seq
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	return last, rows.Err()
+}
+
+// sameHead checks that the copy's chain id ends where the source's does (at seq).
+func sameHead(ctx context.Context, src *rtx, to *Store, id string, seq int64) (transcript.ChainHead, error) {
+	var h transcript.ChainHead
+	if err := src.QueryRowContext(ctx, `SELECT seq, hash FROM events WHERE hearing_id=? AND seq=?`, id, seq).Scan(&h.Seq, &h.Hash); err != nil {
+		return h, err
 	}
-	for id, seq := range last {
-		var h transcript.ChainHead
-		if err := rtx.QueryRowContext(ctx, `SELECT seq, hash FROM events WHERE hearing_id=? AND seq=?`, id, seq).Scan(&h.Seq, &h.Hash); err != nil {
-			return nil, err
-		}
-		found, cur, err := to.FindHead(ctx, id, h)
-		if err != nil {
-			return nil, err
-		}
-		if !found || cur != h {
-			return nil, fmt.Errorf("chain %q: the copy ends at %s, the source at %s", id, cur, h)
-		}
-		rep.Heads[id] = h
+	found, cur, err := to.FindHead(ctx, id, h)
+	if err != nil {
+		return h, err
 	}
-	return rep, nil
+	if !found || cur != h {
+		return h, fmt.Errorf("chain %q: the copy ends at %s, the source at %s", id, cur, h)
+	}
+	return h, nil
 }
 
 // copyTable copies one table's rows by column name.
@@ -123,7 +141,7 @@ func copyTable(ctx context.Context, src *rtx, t *tx, table string) (int64, error
 		if err := rows.Scan(ptrs...); err != nil {
 			return n, err
 		}
-		if _, err := t.ExecContext(t.ctx, q, vals...); err != nil {
+		if _, err := t.ExecContext(ctx, q, vals...); err != nil {
 			return n, err
 		}
 		n++

@@ -64,12 +64,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	s, err := OpenData(ctx, dir, testOptions(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	must[*transcript.Hearing](t)(s.CreateHearing(ctx, "admin", zhHearing("h1")))
-	s.Close()
+	createH1(t, dir)
 
 	for round := 0; round < 3; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")

@@ -100,8 +100,9 @@ func OpenData(ctx context.Context, dataDir string, opt Options) (*Store, error) 
 	return Open(ctx, filepath.Join(dataDir, "courtscribe.db"), opt)
 }
 
-// Open opens (creating when needed) the database file at path and applies migrations.
-func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+// fillDefaults sets the options left zero to DefaultOptions' and returns the password-hash
+// parameters to use.
+func (opt *Options) fillDefaults() transcript.Argon2Params {
 	d := DefaultOptions()
 	if opt.Logger == nil {
 		opt.Logger = d.Logger
@@ -112,10 +113,15 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = d.MaxBatch
 	}
-	argon := transcript.DefaultArgon2
 	if opt.Argon2 != nil {
-		argon = *opt.Argon2
+		return *opt.Argon2
 	}
+	return transcript.DefaultArgon2
+}
+
+// Open opens (creating when needed) the database file at path and applies migrations.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	argon := opt.fillDefaults()
 	// The file holds password hashes and sealed keys: create it private (SQLite gives the WAL
 	// and shared-memory files the database file's permissions).
 	if f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err == nil {
@@ -240,11 +246,11 @@ func (s *Store) callListeners(evs []transcript.Event) {
 
 // --- the writer -------------------------------------------------------------------------
 
-// tx is what a write request works with: the transaction and the events it appended.
+// tx is what a write request works with: the transaction and the events it appended. The
+// request's context travels as an argument: its function holds it, and the tx methods take it.
 type tx struct {
 	*sql.Tx
 	s      *Store
-	ctx    context.Context
 	now    time.Time
 	events []transcript.Event
 	heads  map[string]head // chain heads touched in this transaction
@@ -256,7 +262,7 @@ type head struct {
 }
 
 type writeReq struct {
-	ctx  context.Context
+	err  func() error // the request's ctx.Err: a request whose caller gave up is not run
 	fn   func(*tx) error
 	resp chan error
 }
@@ -265,7 +271,7 @@ var errClosed = errors.New("transcript: store closed")
 
 // write runs fn in the writer's transaction and waits until it is committed (or failed).
 func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
-	r := &writeReq{ctx: ctx, fn: fn, resp: make(chan error, 1)}
+	r := &writeReq{err: ctx.Err, fn: fn, resp: make(chan error, 1)}
 	select {
 	case s.reqs <- r:
 	case <-s.stop:
@@ -339,11 +345,11 @@ func (s *Store) commit(batch []*writeReq) {
 		fail(err)
 		return
 	}
-	t := &tx{Tx: sqlTx, s: s, ctx: ctx, now: transcript.NormTime(s.clock()), heads: map[string]head{}}
+	t := &tx{Tx: sqlTx, s: s, now: transcript.NormTime(s.clock()), heads: map[string]head{}}
 	results := make([]error, len(batch))
 	var events []transcript.Event
 	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil {
+		if err := r.err(); err != nil {
 			results[i] = err
 			continue
 		}
@@ -356,9 +362,7 @@ func (s *Store) commit(batch []*writeReq) {
 		for k, v := range t.heads {
 			saved[k] = v
 		}
-		t.ctx = r.ctx
 		err := runRequest(r.fn, t)
-		t.ctx = ctx
 		if err != nil {
 			results[i] = err
 			t.heads = saved
@@ -419,7 +423,7 @@ func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
 // stmt returns the transaction's form of a statement prepared on the writer connection
 // (preparing is a third of the CPU time of an edit otherwise). A statement seen for the first
 // time runs unprepared and is prepared after the commit, when the connection is free.
-func (t *tx) stmt(q string) *sql.Stmt {
+func (t *tx) stmt(ctx context.Context, q string) *sql.Stmt {
 	if t.s.dl.pg {
 		return nil // pgx keeps its own statement cache per connection
 	}
@@ -431,7 +435,7 @@ func (t *tx) stmt(q string) *sql.Stmt {
 	if st == nil {
 		return nil
 	}
-	return t.Tx.StmtContext(t.ctx, st)
+	return t.StmtContext(ctx, st)
 }
 
 // prepareWanted prepares the statements first seen in the last transaction.
@@ -451,7 +455,7 @@ func (s *Store) prepareWanted() {
 
 // ExecContext runs a statement in the transaction.
 func (t *tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if st := t.stmt(q); st != nil {
+	if st := t.stmt(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
 	return t.Tx.ExecContext(ctx, t.s.dl.q(q), t.s.dl.args(args)...)
@@ -459,7 +463,7 @@ func (t *tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 
 // QueryContext runs a query in the transaction.
 func (t *tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if st := t.stmt(q); st != nil {
+	if st := t.stmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return t.Tx.QueryContext(ctx, t.s.dl.q(q), t.s.dl.args(args)...)
@@ -467,20 +471,20 @@ func (t *tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 
 // QueryRowContext runs a one-row query in the transaction.
 func (t *tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	if st := t.stmt(q); st != nil {
+	if st := t.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return t.Tx.QueryRowContext(ctx, t.s.dl.q(q), t.s.dl.args(args)...)
 }
 
 // insertID runs an INSERT into a table with an id column and returns the new row's id.
-func (t *tx) insertID(q string, args ...any) (int64, error) {
+func (t *tx) insertID(ctx context.Context, q string, args ...any) (int64, error) {
 	if t.s.dl.pg {
 		var id int64
-		err := t.QueryRowContext(t.ctx, q+` RETURNING id`, args...).Scan(&id)
+		err := t.QueryRowContext(ctx, q+` RETURNING id`, args...).Scan(&id)
 		return id, err
 	}
-	res, err := t.ExecContext(t.ctx, q, args...)
+	res, err := t.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -498,10 +502,10 @@ func runRequest(fn func(*tx) error, t *tx) (err error) {
 }
 
 // appendEvent adds an event to the hearing's chain (hearing "" is the users chain).
-func (t *tx) appendEvent(e transcript.Event) (transcript.Event, error) {
+func (t *tx) appendEvent(ctx context.Context, e transcript.Event) (transcript.Event, error) {
 	h, ok := t.heads[e.HearingID]
 	if !ok {
-		err := t.QueryRowContext(t.ctx, `SELECT seq, hash FROM events WHERE hearing_id=? ORDER BY seq DESC LIMIT 1`, e.HearingID).Scan(&h.seq, &h.hash)
+		err := t.QueryRowContext(ctx, `SELECT seq, hash FROM events WHERE hearing_id=? ORDER BY seq DESC LIMIT 1`, e.HearingID).Scan(&h.seq, &h.hash)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return e, err
 		}
@@ -510,7 +514,7 @@ func (t *tx) appendEvent(e transcript.Event) (transcript.Event, error) {
 	e.PrevHash = h.hash
 	e.At = t.now
 	e.Hash = transcript.EventHash(&e)
-	id, err := t.insertID(`INSERT INTO events(hearing_id, seq, kind, segment_id, note_id, actor, at, reason, before, after, prev_hash, hash)
+	id, err := t.insertID(ctx, `INSERT INTO events(hearing_id, seq, kind, segment_id, note_id, actor, at, reason, before, after, prev_hash, hash)
 		VALUES(?,?,?,?,?,?,?,?,?,?,?,?)`, e.HearingID, e.Seq, string(e.Kind), e.SegmentID, e.NoteID, e.Actor,
 		transcript.EventTime(e.At), e.Reason, nullBytes(e.Before), nullBytes(e.After), e.PrevHash, e.Hash)
 	if err != nil {

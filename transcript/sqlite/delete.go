@@ -27,7 +27,7 @@ func (s *Store) DeleteHearing(ctx context.Context, actor, id, reason string, opt
 	}
 	var out *transcript.HearingDeletion
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, id)
+		h, err := getHearing(ctx, t, id)
 		if err != nil {
 			return err
 		}
@@ -38,10 +38,11 @@ func (s *Store) DeleteHearing(ctx context.Context, actor, id, reason string, opt
 			if !opt.Signed {
 				return transcript.Statef("hearing %s is %s: deleting a finalized or signed record needs the explicit confirmation", id, h.Status)
 			}
+		default: // scheduled or closed: deleted as they are
 		}
 		d := &transcript.HearingDeletion{Hearing: id, CaseNumber: h.CaseNumber, Court: h.Court, Courtroom: h.Courtroom,
 			Status: h.Status, Version: h.Version, ClosedAt: h.ClosedAt, Reason: reason, Retention: opt.Retention}
-		err = t.QueryRowContext(t.ctx, `SELECT COUNT(*), COALESCE((SELECT hash FROM events WHERE hearing_id=? ORDER BY seq DESC LIMIT 1),'') FROM events WHERE hearing_id=?`,
+		err = t.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE((SELECT hash FROM events WHERE hearing_id=? ORDER BY seq DESC LIMIT 1),'') FROM events WHERE hearing_id=?`,
 			id, id).Scan(&d.Events, &d.Head)
 		if err != nil {
 			return err
@@ -52,11 +53,11 @@ func (s *Store) DeleteHearing(ctx context.Context, actor, id, reason string, opt
 			`DELETE FROM versions WHERE hearing_id=?`, `DELETE FROM events WHERE hearing_id=?`,
 			`DELETE FROM hearings WHERE id=?`,
 		} {
-			if _, err := t.ExecContext(t.ctx, q, id); err != nil {
+			if _, err := t.ExecContext(ctx, q, id); err != nil {
 				return err
 			}
 		}
-		if _, err := t.appendEvent(transcript.Event{HearingID: "", Kind: transcript.EventHearingDeleted, Actor: actor,
+		if _, err := t.appendEvent(ctx, transcript.Event{HearingID: "", Kind: transcript.EventHearingDeleted, Actor: actor,
 			Reason: reason, Before: []byte(mustJSON(h)), After: mustJSON(d)}); err != nil {
 			return err
 		}

@@ -113,7 +113,7 @@ func (r *rdb) BeginRead(ctx context.Context) (*rtx, error) {
 	if r.d.pg {
 		opt = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 	}
-	t, err := r.DB.BeginTx(ctx, opt)
+	t, err := r.BeginTx(ctx, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -9,25 +9,20 @@ import (
 const eventCols = `id, hearing_id, seq, kind, segment_id, note_id, actor, at, reason, before, after, prev_hash, hash`
 
 func queryEvents(ctx context.Context, q querier, where string, args ...any) ([]transcript.Event, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE `+where, args...)
-	if err != nil {
+	return queryRows(ctx, q, scanEvent, `SELECT `+eventCols+` FROM events WHERE `+where, args...)
+}
+
+func scanEvent(r scanner) (*transcript.Event, error) {
+	var e transcript.Event
+	var kind, at string
+	var before, after []byte
+	if err := r.Scan(&e.ID, &e.HearingID, &e.Seq, &kind, &e.SegmentID, &e.NoteID, &e.Actor, &at, &e.Reason,
+		&before, &after, &e.PrevHash, &e.Hash); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []transcript.Event{}
-	for rows.Next() {
-		var e transcript.Event
-		var kind, at string
-		var before, after []byte
-		if err := rows.Scan(&e.ID, &e.HearingID, &e.Seq, &kind, &e.SegmentID, &e.NoteID, &e.Actor, &at, &e.Reason,
-			&before, &after, &e.PrevHash, &e.Hash); err != nil {
-			return nil, err
-		}
-		e.Before, e.After = before, after
-		e.Kind, e.At = transcript.EventKind(kind), parseTime(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	e.Before, e.After = before, after
+	e.Kind, e.At = transcript.EventKind(kind), parseTime(at)
+	return &e, nil
 }
 
 // EventsSince implements transcript.EventLog.

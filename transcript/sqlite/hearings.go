@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -97,7 +96,7 @@ func (s *Store) CreateHearing(ctx context.Context, actor string, h transcript.He
 	}
 	err := s.write(ctx, func(t *tx) error {
 		var n int
-		if err := t.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM hearings WHERE id=?`, h.ID).Scan(&n); err != nil {
+		if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM hearings WHERE id=?`, h.ID).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -105,11 +104,11 @@ func (s *Store) CreateHearing(ctx context.Context, actor string, h transcript.He
 		}
 		h.CreatedAt, h.UpdatedAt = t.now, t.now
 		doc := mustJSON(&h)
-		if _, err := t.ExecContext(t.ctx, `INSERT INTO hearings(id, doc, status, scheduled_at, created_at) VALUES(?,?,?,?,?)`,
+		if _, err := t.ExecContext(ctx, `INSERT INTO hearings(id, doc, status, scheduled_at, created_at) VALUES(?,?,?,?,?)`,
 			h.ID, string(doc), string(h.Status), fmtTime(h.ScheduledAt), fmtTime(h.CreatedAt)); err != nil {
 			return err
 		}
-		_, err := t.appendEvent(transcript.Event{HearingID: h.ID, Kind: transcript.EventHearingCreated, Actor: actor, After: doc})
+		_, err := t.appendEvent(ctx, transcript.Event{HearingID: h.ID, Kind: transcript.EventHearingCreated, Actor: actor, After: doc})
 		return err
 	})
 	if err != nil {
@@ -122,7 +121,7 @@ func (s *Store) CreateHearing(ctx context.Context, actor string, h transcript.He
 func (s *Store) UpdateHearing(ctx context.Context, actor, id string, u transcript.HearingUpdate) (*transcript.Hearing, error) {
 	var out *transcript.Hearing
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, id)
+		h, err := getHearing(ctx, t, id)
 		if err != nil {
 			return err
 		}
@@ -170,25 +169,25 @@ func (s *Store) UpdateHearing(ctx context.Context, actor, id string, u transcrip
 		if err := checkHearing(h); err != nil {
 			return err
 		}
-		out, err = t.saveHearing(h, actor, transcript.EventHearingUpdated, "")
+		out, err = t.saveHearing(ctx, h, actor, transcript.EventHearingUpdated, "")
 		return err
 	})
 	return out, err
 }
 
 // saveHearing writes the hearing row and its event (the event's After is the new snapshot).
-func (t *tx) saveHearing(h *transcript.Hearing, actor string, kind transcript.EventKind, reason string) (*transcript.Hearing, error) {
-	before, err := hearingDoc(t.ctx, t, h.ID)
+func (t *tx) saveHearing(ctx context.Context, h *transcript.Hearing, actor string, kind transcript.EventKind, reason string) (*transcript.Hearing, error) {
+	before, err := hearingDoc(ctx, t, h.ID)
 	if err != nil {
 		return nil, err
 	}
 	h.UpdatedAt = t.now
 	doc := mustJSON(h)
-	if _, err := t.ExecContext(t.ctx, `UPDATE hearings SET doc=?, status=?, scheduled_at=? WHERE id=?`,
+	if _, err := t.ExecContext(ctx, `UPDATE hearings SET doc=?, status=?, scheduled_at=? WHERE id=?`,
 		string(doc), string(h.Status), fmtTime(h.ScheduledAt), h.ID); err != nil {
 		return nil, err
 	}
-	if _, err := t.appendEvent(transcript.Event{HearingID: h.ID, Kind: kind, Actor: actor, Reason: reason,
+	if _, err := t.appendEvent(ctx, transcript.Event{HearingID: h.ID, Kind: kind, Actor: actor, Reason: reason,
 		Before: []byte(before), After: doc}); err != nil {
 		return nil, err
 	}
@@ -259,15 +258,6 @@ func (s *Store) ListHearings(ctx context.Context, opt transcript.ListHearingsOpt
 		}
 	}
 	return out, rows.Err()
-}
-
-func sortSegments(segs []transcript.Segment) {
-	sort.SliceStable(segs, func(i, j int) bool {
-		if segs[i].StartMS != segs[j].StartMS {
-			return segs[i].StartMS < segs[j].StartMS
-		}
-		return segs[i].ID < segs[j].ID
-	})
 }
 
 func checkText(text string) error {

@@ -31,7 +31,7 @@ func (s *Store) TakeLease(ctx context.Context, hearing, owner string, ttl time.D
 		now := time.Now()
 		var cur string
 		var exp int64
-		err := t.QueryRowContext(t.ctx, `SELECT owner, expires_ns FROM ingest_leases WHERE hearing_id=?`, hearing).Scan(&cur, &exp)
+		err := t.QueryRowContext(ctx, `SELECT owner, expires_ns FROM ingest_leases WHERE hearing_id=?`, hearing).Scan(&cur, &exp)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -41,7 +41,7 @@ func (s *Store) TakeLease(ctx context.Context, hearing, owner string, ttl time.D
 			return nil
 		}
 		out = Lease{Hearing: hearing, Owner: owner, Expires: now.Add(ttl)}
-		_, err = t.ExecContext(t.ctx, `INSERT INTO ingest_leases(hearing_id, owner, expires_ns) VALUES(?,?,?)
+		_, err = t.ExecContext(ctx, `INSERT INTO ingest_leases(hearing_id, owner, expires_ns) VALUES(?,?,?)
 			ON CONFLICT(hearing_id) DO UPDATE SET owner=excluded.owner, expires_ns=excluded.expires_ns`, hearing, owner, out.Expires.UnixNano())
 		return err
 	})
@@ -52,7 +52,7 @@ func (s *Store) TakeLease(ctx context.Context, hearing, owner string, ttl time.D
 // another replica need not wait for it to expire. A lease someone else holds is left alone.
 func (s *Store) ReleaseLease(ctx context.Context, hearing, owner string) error {
 	return s.write(ctx, func(t *tx) error {
-		_, err := t.ExecContext(t.ctx, `DELETE FROM ingest_leases WHERE hearing_id=? AND owner=?`, hearing, owner)
+		_, err := t.ExecContext(ctx, `DELETE FROM ingest_leases WHERE hearing_id=? AND owner=?`, hearing, owner)
 		return err
 	})
 }

@@ -21,7 +21,7 @@ func (s *Store) transition(ctx context.Context, actor, id, reason string, from [
 	extra func(t *tx, h *transcript.Hearing) error) (*transcript.Hearing, error) {
 	var out *transcript.Hearing
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, id)
+		h, err := getHearing(ctx, t, id)
 		if err != nil {
 			return err
 		}
@@ -38,7 +38,7 @@ func (s *Store) transition(ctx context.Context, actor, id, reason string, from [
 			}
 		}
 		h.Status = to
-		out, err = t.saveHearing(h, actor, transcript.EventHearingStatus, reason)
+		out, err = t.saveHearing(ctx, h, actor, transcript.EventHearingStatus, reason)
 		return err
 	})
 	return out, err
@@ -68,7 +68,7 @@ func (s *Store) pause(ctx context.Context, actor, id string, atMS int64, reason 
 		return nil, transcript.Invalidf("time %d ms", atMS)
 	}
 	return s.transition(ctx, actor, id, reason, []transcript.HearingStatus{from}, to, func(t *tx, h *transcript.Hearing) error {
-		_, err := t.insertNote(id, actor, transcript.Note{Kind: kind, AtMS: atMS, Text: reason})
+		_, err := t.insertNote(ctx, id, actor, transcript.Note{Kind: kind, AtMS: atMS, Text: reason})
 		return err
 	})
 }
@@ -85,62 +85,92 @@ func (s *Store) Resume(ctx context.Context, actor, id string, atMS int64, reason
 
 // CloseHearing implements transcript.Lifecycle.
 func (s *Store) CloseHearing(ctx context.Context, actor, id string, audio []transcript.AudioFile) (*transcript.Hearing, error) {
-	source := "given"
-	var gaps []transcript.Note
-	if audio == nil {
-		audio = []transcript.AudioFile{}
-		source = "none"
-		if s.data != "" {
-			dir := archive.HearingDir(s.data, id)
-			var err error
-			if audio, source, err = transcript.LoadAudio(dir); err != nil {
-				return nil, fmt.Errorf("hearing %s: audio: %w", id, err)
-			}
-			if gaps, err = transcript.LoadGaps(dir); err != nil {
-				return nil, fmt.Errorf("hearing %s: audio gaps: %w", id, err)
-			}
-		}
+	audio, source, gaps, err := s.closingAudio(id, audio)
+	if err != nil {
+		return nil, err
 	}
-	seen := map[string]bool{}
-	for _, f := range audio {
-		if f.Name == "" || len(f.SHA256) != 64 || f.Bytes < 0 {
-			return nil, transcript.Invalidf("audio file %q without a name or SHA-256", f.Name)
-		}
-		if seen[f.Name] {
-			return nil, transcript.Invalidf("audio file %q listed twice", f.Name)
-		}
-		seen[f.Name] = true
+	if err := checkAudioList(audio); err != nil {
+		return nil, err
 	}
 	return s.transition(ctx, actor, id, "hearing closed", []transcript.HearingStatus{transcript.StatusLive, transcript.StatusRecess}, transcript.StatusClosed,
 		func(t *tx, h *transcript.Hearing) error {
 			h.ClosedAt = t.now
-			if _, err := t.ExecContext(t.ctx, `DELETE FROM audio_files WHERE hearing_id=?`, id); err != nil {
-				return err
-			}
-			for _, f := range audio {
-				if _, err := t.ExecContext(t.ctx, `INSERT INTO audio_files(hearing_id, name, bytes, sha256) VALUES(?,?,?,?)`, id, f.Name, f.Bytes, f.SHA256); err != nil {
-					return fmt.Errorf("audio file %s: %w", f.Name, err)
-				}
-			}
-			// Gaps the ingest server recorded become gap notes (once).
-			for _, g := range gaps {
-				var n int
-				if err := t.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM notes WHERE hearing_id=? AND kind='gap' AND at_ms=? AND end_ms=?`, id, g.AtMS, g.EndMS).Scan(&n); err != nil {
-					return err
-				}
-				if n == 0 {
-					if _, err := t.insertNote(id, "system", g); err != nil {
-						return err
-					}
-				}
-			}
-			got, err := queryAudio(t.ctx, t, id)
-			if err != nil {
-				return err
-			}
-			_, err = t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventAudio, Actor: actor, Reason: source, After: mustJSON(got)})
-			return err
+			return t.recordAudio(ctx, actor, id, source, audio, gaps)
 		})
+}
+
+// closingAudio is the audio list of a hearing being closed and where it comes from: the list
+// given, else the one in the hearing's archive directory with the gaps the ingest server
+// recorded, else none.
+func (s *Store) closingAudio(id string, audio []transcript.AudioFile) ([]transcript.AudioFile, string, []transcript.Note, error) {
+	if audio != nil {
+		return audio, "given", nil, nil
+	}
+	if s.data == "" {
+		return []transcript.AudioFile{}, "none", nil, nil
+	}
+	dir := archive.HearingDir(s.data, id)
+	audio, source, err := transcript.LoadAudio(dir)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("hearing %s: audio: %w", id, err)
+	}
+	gaps, err := transcript.LoadGaps(dir)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("hearing %s: audio gaps: %w", id, err)
+	}
+	return audio, source, gaps, nil
+}
+
+// checkAudioList refuses files without a name or SHA-256 and names listed twice.
+func checkAudioList(audio []transcript.AudioFile) error {
+	seen := map[string]bool{}
+	for _, f := range audio {
+		if f.Name == "" || len(f.SHA256) != 64 || f.Bytes < 0 {
+			return transcript.Invalidf("audio file %q without a name or SHA-256", f.Name)
+		}
+		if seen[f.Name] {
+			return transcript.Invalidf("audio file %q listed twice", f.Name)
+		}
+		seen[f.Name] = true
+	}
+	return nil
+}
+
+// recordAudio stores the closed hearing's audio list, turns the recorded gaps into gap notes
+// (once) and records the list in the history.
+func (t *tx) recordAudio(ctx context.Context, actor, id, source string, audio []transcript.AudioFile, gaps []transcript.Note) error {
+	if _, err := t.ExecContext(ctx, `DELETE FROM audio_files WHERE hearing_id=?`, id); err != nil {
+		return err
+	}
+	for _, f := range audio {
+		if _, err := t.ExecContext(ctx, `INSERT INTO audio_files(hearing_id, name, bytes, sha256) VALUES(?,?,?,?)`, id, f.Name, f.Bytes, f.SHA256); err != nil {
+			return fmt.Errorf("audio file %s: %w", f.Name, err)
+		}
+	}
+	for _, g := range gaps {
+		if err := t.gapNote(ctx, id, g); err != nil {
+			return err
+		}
+	}
+	got, err := queryAudio(ctx, t, id)
+	if err != nil {
+		return err
+	}
+	_, err = t.appendEvent(ctx, transcript.Event{HearingID: id, Kind: transcript.EventAudio, Actor: actor, Reason: source, After: mustJSON(got)})
+	return err
+}
+
+// gapNote adds a gap the ingest server recorded as a gap note, unless the hearing has it.
+func (t *tx) gapNote(ctx context.Context, id string, g transcript.Note) error {
+	var n int
+	if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM notes WHERE hearing_id=? AND kind='gap' AND at_ms=? AND end_ms=?`, id, g.AtMS, g.EndMS).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err := t.insertNote(ctx, id, "system", g)
+	return err
 }
 
 func queryAudio(ctx context.Context, q querier, id string) ([]transcript.AudioFile, error) {
@@ -270,15 +300,15 @@ func nonNil(s []string) []string {
 }
 
 // newVersion freezes the current state as version h.Version+1 (inside a write).
-func (t *tx) newVersion(h *transcript.Hearing, actor, reason string) (*transcript.Version, error) {
+func (t *tx) newVersion(ctx context.Context, h *transcript.Hearing, actor, reason string) (*transcript.Version, error) {
 	h.Version++
 	h.Status = transcript.StatusFinalized
-	r, err := buildRecord(t.ctx, t, h)
+	r, err := buildRecord(ctx, t, h)
 	if err != nil {
 		return nil, err
 	}
 	r.FinalizedBy, r.FinalizedAt = actor, t.now
-	if err := addNames(t.ctx, t, &r.Hearing, actor); err != nil {
+	if err := addNames(ctx, t, &r.Hearing, actor); err != nil {
 		return nil, err
 	}
 	if r.VersionHash, err = transcript.RecordHash(r); err != nil {
@@ -289,14 +319,14 @@ func (t *tx) newVersion(h *transcript.Hearing, actor, reason string) (*transcrip
 		return nil, err
 	}
 	v := &transcript.Version{HearingID: h.ID, Number: h.Version, Hash: r.VersionHash, CreatedBy: actor, CreatedAt: t.now}
-	if _, err := t.ExecContext(t.ctx, `INSERT INTO versions(hearing_id, number, hash, record, created_by, created_at) VALUES(?,?,?,?,?,?)`,
+	if _, err := t.ExecContext(ctx, `INSERT INTO versions(hearing_id, number, hash, record, created_by, created_at) VALUES(?,?,?,?,?,?)`,
 		h.ID, v.Number, v.Hash, string(doc), actor, fmtTime(v.CreatedAt)); err != nil {
 		return nil, err
 	}
-	if _, err := t.saveHearing(h, actor, transcript.EventHearingStatus, reason); err != nil {
+	if _, err := t.saveHearing(ctx, h, actor, transcript.EventHearingStatus, reason); err != nil {
 		return nil, err
 	}
-	if _, err := t.appendEvent(transcript.Event{HearingID: h.ID, Kind: transcript.EventFinalized, Actor: actor, After: mustJSON(v)}); err != nil {
+	if _, err := t.appendEvent(ctx, transcript.Event{HearingID: h.ID, Kind: transcript.EventFinalized, Actor: actor, After: mustJSON(v)}); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -306,14 +336,14 @@ func (t *tx) newVersion(h *transcript.Hearing, actor, reason string) (*transcrip
 func (s *Store) Finalize(ctx context.Context, actor, id string) (*transcript.Version, error) {
 	var v *transcript.Version
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, id)
+		h, err := getHearing(ctx, t, id)
 		if err != nil {
 			return err
 		}
 		if h.Status != transcript.StatusClosed {
 			return transcript.Statef("hearing %s is %s; only a closed hearing can be finalized", id, h.Status)
 		}
-		v, err = t.newVersion(h, actor, "finalized by the clerk")
+		v, err = t.newVersion(ctx, h, actor, "finalized by the clerk")
 		return err
 	})
 	return v, err
@@ -321,9 +351,40 @@ func (s *Store) Finalize(ctx context.Context, actor, id string) (*transcript.Ver
 
 // Sign implements transcript.Lifecycle.
 func (s *Store) Sign(ctx context.Context, signer, password, id string) (*transcript.Signature, error) {
-	var sealed, display, role string
+	k, err := s.signingUser(ctx, signer)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.openSigningKey(ctx, k, password); err != nil {
+		return nil, err
+	}
+	var sig *transcript.Signature
+	err = s.write(ctx, func(t *tx) error {
+		var err error
+		sig, err = t.sign(ctx, k, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sig, nil
+}
+
+// signingKey is who signs and with which key.
+type signingKey struct {
+	signer, display string
+	role            transcript.Role
+	sealed          string
+	priv            ed25519.PrivateKey
+	enrolled        transcript.SealedKey // a clerk's first key, made now
+}
+
+// signingUser reads the signer: an active judge with a signing key, or an active clerk.
+func (s *Store) signingUser(ctx context.Context, signer string) (*signingKey, error) {
+	k := &signingKey{signer: signer}
+	var role string
 	var disabled bool
-	err := s.rdb.QueryRowContext(ctx, `SELECT sealed_key, display_name, role, disabled FROM users WHERE name=?`, signer).Scan(&sealed, &display, &role, &disabled)
+	err := s.rdb.QueryRowContext(ctx, `SELECT sealed_key, display_name, role, disabled FROM users WHERE name=?`, signer).Scan(&k.sealed, &k.display, &role, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, transcript.ErrAuth
 	}
@@ -331,115 +392,142 @@ func (s *Store) Sign(ctx context.Context, signer, password, id string) (*transcr
 		return nil, err
 	}
 	r := transcript.Role(role)
-	if disabled || (r != transcript.RoleJudge && r != transcript.RoleClerk) || (r == transcript.RoleJudge && sealed == "") {
+	if disabled || (r != transcript.RoleJudge && r != transcript.RoleClerk) || (r == transcript.RoleJudge && k.sealed == "") {
 		return nil, fmt.Errorf("%w: %s is not an active judge or clerk with a signing key", transcript.ErrDenied, signer)
 	}
-	var priv ed25519.PrivateKey
-	var enrolled transcript.SealedKey // a clerk's first key, made now
-	if sealed != "" {
-		if priv, err = transcript.SealedKey(sealed).Open(password); err != nil { // slow (argon2id): outside the writer
-			return nil, err
-		}
-	} else {
-		if _, err := s.Authenticate(ctx, signer, password); err != nil {
-			return nil, err
-		}
-		var pub ed25519.PublicKey
-		if pub, enrolled, err = transcript.NewJudgeKey(password, s.argon); err != nil {
-			return nil, err
-		}
-		if priv, err = enrolled.Open(password); err != nil || !bytes.Equal(priv.Public().(ed25519.PublicKey), pub) {
-			return nil, fmt.Errorf("sealing the new signing key of %s: %v", signer, err)
-		}
-	}
-	var sig *transcript.Signature
-	err = s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, id)
-		if err != nil {
-			return err
-		}
-		if h.Status != transcript.StatusFinalized {
-			return transcript.Statef("hearing %s is %s; only a finalized version can be signed", id, h.Status)
-		}
-		part := ""
-		switch {
-		case r == transcript.RoleJudge && signer == h.Presiding:
-			part = "presiding"
-		case r == transcript.RoleJudge && h.OnBench(signer):
-			part = "judge"
-		case r == transcript.RoleClerk && signer == h.Clerk:
-			part = "clerk"
-		default:
-			return fmt.Errorf("%w: %s does not sit on the bench of hearing %s and is not its clerk", transcript.ErrDenied, signer, id)
-		}
-		var hash, cosJSON, revJSON string
-		var first sql.NullString
-		if err := t.QueryRowContext(t.ctx, `SELECT hash, signature, cosignatures, reviews FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).
-			Scan(&hash, &first, &cosJSON, &revJSON); err != nil {
-			return err
-		}
-		sigs, err := decodeSignatures(first, cosJSON)
-		if err != nil {
-			return err
-		}
-		for _, x := range sigs {
-			if x.Signer == signer {
-				return transcript.Statef("%s already signed version %d of hearing %s", signer, h.Version, id)
-			}
-		}
-		reviews, err := decodeReviews(revJSON)
-		if err != nil {
-			return err
-		}
-		if enrolled != "" { // the clerk's key, registered in the users chain before it signs
-			if _, err := t.ExecContext(t.ctx, `UPDATE users SET public_key=?, sealed_key=? WHERE name=? AND sealed_key=''`,
-				[]byte(priv.Public().(ed25519.PublicKey)), string(enrolled), signer); err != nil {
-				return err
-			}
-			u, err := getUser(t.ctx, t, signer)
-			if err != nil {
-				return err
-			}
-			if !bytes.Equal(u.PublicKey, priv.Public().(ed25519.PublicKey)) {
-				return fmt.Errorf("%w: the signing key of %s changed meanwhile", transcript.ErrConflict, signer)
-			}
-			if _, err := t.appendEvent(transcript.Event{Kind: transcript.EventUserChanged, Actor: signer, Reason: "signing key created at the first signature", After: mustJSON(u)}); err != nil {
-				return err
-			}
-		}
-		sig, err = transcript.NewRoleSignature(priv, signer, display, part, id, h.Version, hash, transcript.ReviewsHash(reviews), t.now)
-		if err != nil {
-			return err
-		}
-		if !first.Valid {
-			_, err = t.ExecContext(t.ctx, `UPDATE versions SET signature=? WHERE hearing_id=? AND number=?`, string(mustJSON(sig)), id, h.Version)
-		} else {
-			cos := append(sigs[1:], *sig)
-			_, err = t.ExecContext(t.ctx, `UPDATE versions SET cosignatures=? WHERE hearing_id=? AND number=?`, string(mustJSON(cos)), id, h.Version)
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventSigned, Actor: signer, After: mustJSON(sig)}); err != nil {
-			return err
-		}
-		signed := map[string]bool{signer: true}
-		for _, x := range sigs {
-			signed[x.Signer] = true
-		}
-		for _, u := range append(h.Bench(), h.Clerk) {
-			if u != "" && !signed[u] {
-				return nil // others still have to sign
-			}
-		}
-		h.Status = transcript.StatusSigned
-		_, err = t.saveHearing(h, signer, transcript.EventHearingStatus, fmt.Sprintf("version %d signed by the whole panel and the clerk", h.Version))
+	k.role = r
+	return k, nil
+}
+
+// openSigningKey opens the signer's sealed key with the password (slow, argon2id: outside the
+// writer); a clerk without one has it made now, after the password is checked.
+func (s *Store) openSigningKey(ctx context.Context, k *signingKey, password string) error {
+	var err error
+	if k.sealed != "" {
+		k.priv, err = transcript.SealedKey(k.sealed).Open(password)
 		return err
-	})
+	}
+	if _, err := s.Authenticate(ctx, k.signer, password); err != nil {
+		return err
+	}
+	var pub ed25519.PublicKey
+	if pub, k.enrolled, err = transcript.NewJudgeKey(password, s.argon); err != nil {
+		return err
+	}
+	if k.priv, err = k.enrolled.Open(password); err != nil {
+		return fmt.Errorf("sealing the new signing key of %s: %w", k.signer, err)
+	}
+	if !bytes.Equal(k.priv.Public().(ed25519.PublicKey), pub) {
+		return fmt.Errorf("sealing the new signing key of %s: <nil>", k.signer) // the message it always had
+	}
+	return nil
+}
+
+// sign signs the hearing's finalized version in the writer's transaction; the hearing is
+// signed once the whole bench and the clerk have.
+func (t *tx) sign(ctx context.Context, k *signingKey, id string) (*transcript.Signature, error) {
+	h, err := getHearing(ctx, t, id)
 	if err != nil {
 		return nil, err
 	}
-	return sig, nil
+	if h.Status != transcript.StatusFinalized {
+		return nil, transcript.Statef("hearing %s is %s; only a finalized version can be signed", id, h.Status)
+	}
+	part, err := signingPart(k, h, id)
+	if err != nil {
+		return nil, err
+	}
+	var hash, cosJSON, revJSON string
+	var first sql.NullString
+	if err := t.QueryRowContext(ctx, `SELECT hash, signature, cosignatures, reviews FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).
+		Scan(&hash, &first, &cosJSON, &revJSON); err != nil {
+		return nil, err
+	}
+	sigs, err := decodeSignatures(first, cosJSON)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range sigs {
+		if x.Signer == k.signer {
+			return nil, transcript.Statef("%s already signed version %d of hearing %s", k.signer, h.Version, id)
+		}
+	}
+	reviews, err := decodeReviews(revJSON)
+	if err != nil {
+		return nil, err
+	}
+	if k.enrolled != "" { // the clerk's key, registered in the users chain before it signs
+		if err := t.enrollKey(ctx, k); err != nil {
+			return nil, err
+		}
+	}
+	sig, err := transcript.NewRoleSignature(k.priv, k.signer, k.display, part, id, h.Version, hash, transcript.ReviewsHash(reviews), t.now)
+	if err != nil {
+		return nil, err
+	}
+	if !first.Valid {
+		_, err = t.ExecContext(ctx, `UPDATE versions SET signature=? WHERE hearing_id=? AND number=?`, string(mustJSON(sig)), id, h.Version)
+	} else {
+		cos := append(sigs[1:], *sig)
+		_, err = t.ExecContext(ctx, `UPDATE versions SET cosignatures=? WHERE hearing_id=? AND number=?`, string(mustJSON(cos)), id, h.Version)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.appendEvent(ctx, transcript.Event{HearingID: id, Kind: transcript.EventSigned, Actor: k.signer, After: mustJSON(sig)}); err != nil {
+		return nil, err
+	}
+	if !allSigned(h, k.signer, sigs) {
+		return sig, nil // others still have to sign
+	}
+	h.Status = transcript.StatusSigned
+	_, err = t.saveHearing(ctx, h, k.signer, transcript.EventHearingStatus, fmt.Sprintf("version %d signed by the whole panel and the clerk", h.Version))
+	return sig, err
+}
+
+// signingPart is the part the signer signs in: presiding judge, judge of the panel or clerk.
+func signingPart(k *signingKey, h *transcript.Hearing, id string) (string, error) {
+	switch {
+	case k.role == transcript.RoleJudge && k.signer == h.Presiding:
+		return "presiding", nil
+	case k.role == transcript.RoleJudge && h.OnBench(k.signer):
+		return "judge", nil
+	case k.role == transcript.RoleClerk && k.signer == h.Clerk:
+		return "clerk", nil
+	}
+	return "", fmt.Errorf("%w: %s does not sit on the bench of hearing %s and is not its clerk", transcript.ErrDenied, k.signer, id)
+}
+
+// enrollKey registers a clerk's new key in the users chain.
+func (t *tx) enrollKey(ctx context.Context, k *signingKey) error {
+	pub := k.priv.Public().(ed25519.PublicKey)
+	if _, err := t.ExecContext(ctx, `UPDATE users SET public_key=?, sealed_key=? WHERE name=? AND sealed_key=''`,
+		[]byte(pub), string(k.enrolled), k.signer); err != nil {
+		return err
+	}
+	u, err := getUser(ctx, t, k.signer)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(u.PublicKey, pub) {
+		return fmt.Errorf("%w: the signing key of %s changed meanwhile", transcript.ErrConflict, k.signer)
+	}
+	_, err = t.appendEvent(ctx, transcript.Event{Kind: transcript.EventUserChanged, Actor: k.signer, Reason: "signing key created at the first signature", After: mustJSON(u)})
+	return err
+}
+
+// allSigned reports whether the bench and the clerk have all signed, signer included.
+func allSigned(h *transcript.Hearing, signer string, sigs []transcript.Signature) bool {
+	signed := map[string]bool{signer: true}
+	for _, x := range sigs {
+		signed[x.Signer] = true
+	}
+	for _, u := range append(h.Bench(), h.Clerk) {
+		if u != "" && !signed[u] {
+			return false
+		}
+	}
+	return true
 }
 
 func decodeSignatures(first sql.NullString, cos string) ([]transcript.Signature, error) {
@@ -494,7 +582,7 @@ func (s *Store) RecordReview(ctx context.Context, actor, id string, rv transcrip
 	}
 	var out *transcript.PartyReview
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, id)
+		h, err := getHearing(ctx, t, id)
 		if err != nil {
 			return err
 		}
@@ -503,7 +591,7 @@ func (s *Store) RecordReview(ctx context.Context, actor, id string, rv transcrip
 		}
 		var first sql.NullString
 		var revJSON string
-		if err := t.QueryRowContext(t.ctx, `SELECT signature, reviews FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).Scan(&first, &revJSON); err != nil {
+		if err := t.QueryRowContext(ctx, `SELECT signature, reviews FROM versions WHERE hearing_id=? AND number=?`, id, h.Version).Scan(&first, &revJSON); err != nil {
 			return err
 		}
 		if first.Valid {
@@ -515,11 +603,11 @@ func (s *Store) RecordReview(ctx context.Context, actor, id string, rv transcrip
 		}
 		rv.RecordedBy, rv.At = actor, t.now
 		reviews = append(reviews, rv)
-		if _, err := t.ExecContext(t.ctx, `UPDATE versions SET reviews=? WHERE hearing_id=? AND number=?`, string(mustJSON(reviews)), id, h.Version); err != nil {
+		if _, err := t.ExecContext(ctx, `UPDATE versions SET reviews=? WHERE hearing_id=? AND number=?`, string(mustJSON(reviews)), id, h.Version); err != nil {
 			return err
 		}
 		out = &rv
-		_, err = t.appendEvent(transcript.Event{HearingID: id, Kind: transcript.EventReviewed, Actor: actor, Reason: rv.Outcome, After: mustJSON(&rv)})
+		_, err = t.appendEvent(ctx, transcript.Event{HearingID: id, Kind: transcript.EventReviewed, Actor: actor, Reason: rv.Outcome, After: mustJSON(&rv)})
 		return err
 	})
 	return out, err
@@ -535,36 +623,9 @@ const MaxRequestFile = 8 << 20
 
 // CorrectOnRequest implements transcript.Lifecycle.
 func (s *Store) CorrectOnRequest(ctx context.Context, actor, id string, segmentID int64, text, reason string, req *transcript.CorrectionRequest, file []byte) (*transcript.Correction, *transcript.Version, error) {
-	var reqJSON string
-	if req != nil {
-		r := *req
-		r.Party, r.Text, r.FileName = strings.TrimSpace(r.Party), strings.TrimSpace(r.Text), strings.TrimSpace(r.FileName)
-		if r.Party == "" || r.Text == "" {
-			return nil, nil, transcript.Invalidf("a party's request needs the party and what it asks")
-		}
-		for _, f := range []string{r.Party, r.Text, r.FileName} {
-			if err := checkText(f); err != nil {
-				return nil, nil, err
-			}
-		}
-		r.FileSHA256, r.FileBytes = "", 0
-		if len(file) > MaxRequestFile {
-			return nil, nil, transcript.Invalidf("the request's document is %d bytes; at most %d", len(file), MaxRequestFile)
-		}
-		if len(file) > 0 {
-			if r.FileName == "" || strings.ContainsAny(r.FileName, "/\\") {
-				return nil, nil, transcript.Invalidf("the request's document needs a plain file name")
-			}
-			sum := sha256.Sum256(file)
-			r.FileSHA256, r.FileBytes = hex.EncodeToString(sum[:]), int64(len(file))
-		} else {
-			r.FileName = ""
-		}
-		r.ReceivedAt = transcript.NormTime(r.ReceivedAt)
-		req = &r
-		reqJSON = string(mustJSON(req))
-	} else {
-		file = nil
+	req, file, err := checkCorrectionRequest(req, file)
+	if err != nil {
+		return nil, nil, err
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
@@ -578,43 +639,88 @@ func (s *Store) CorrectOnRequest(ctx context.Context, actor, id string, segmentI
 	}
 	var c *transcript.Correction
 	var v *transcript.Version
-	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, id)
-		if err != nil {
-			return err
-		}
-		if h.Status != transcript.StatusSigned && h.Status != transcript.StatusFinalized {
-			return transcript.Statef("hearing %s is %s; corrections are for finalized or signed records (edit instead)", id, h.Status)
-		}
-		g, err := getSegment(t.ctx, t, segmentID)
-		if err != nil {
-			return err
-		}
-		if g.HearingID != id || g.Deleted {
-			return transcript.Invalidf("segment %d is not a live segment of hearing %s", segmentID, id)
-		}
-		if g.Text == text {
-			return transcript.Invalidf("the correction does not change segment %d", segmentID)
-		}
-		before := *g
-		g.Text, g.Edited = text, true
-		if err := t.saveSegment(&before, g, transcript.EventCorrected, actor, reason); err != nil {
-			return err
-		}
-		c = &transcript.Correction{Version: h.Version + 1, SegmentID: segmentID, Before: before.Text, After: text, Reason: reason, Author: actor, CreatedAt: t.now, Request: req}
-		cid, err := t.insertID(`INSERT INTO corrections(hearing_id, version, segment_id, before, after, reason, author, created_at, request, request_file) VALUES(?,?,?,?,?,?,?,?,?,?)`,
-			id, c.Version, c.SegmentID, c.Before, c.After, c.Reason, c.Author, fmtTime(c.CreatedAt), reqJSON, file)
-		if err != nil {
-			return err
-		}
-		c.ID = cid
-		v, err = t.newVersion(h, actor, fmt.Sprintf("correction (补正) of segment %d: %s", segmentID, reason))
+	err = s.write(ctx, func(t *tx) error {
+		var err error
+		c, v, err = t.correct(ctx, actor, id, segmentID, text, reason, req, file)
 		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return c, v, nil
+}
+
+// checkCorrectionRequest checks a party's written request and returns it as it is stored
+// (trimmed, with its document's hash and size) and the document; without a request there is
+// no document.
+func checkCorrectionRequest(req *transcript.CorrectionRequest, file []byte) (*transcript.CorrectionRequest, []byte, error) {
+	if req == nil {
+		return nil, nil, nil
+	}
+	r := *req
+	r.Party, r.Text, r.FileName = strings.TrimSpace(r.Party), strings.TrimSpace(r.Text), strings.TrimSpace(r.FileName)
+	if r.Party == "" || r.Text == "" {
+		return nil, nil, transcript.Invalidf("a party's request needs the party and what it asks")
+	}
+	for _, f := range []string{r.Party, r.Text, r.FileName} {
+		if err := checkText(f); err != nil {
+			return nil, nil, err
+		}
+	}
+	r.FileSHA256, r.FileBytes = "", 0
+	if len(file) > MaxRequestFile {
+		return nil, nil, transcript.Invalidf("the request's document is %d bytes; at most %d", len(file), MaxRequestFile)
+	}
+	if len(file) > 0 {
+		if r.FileName == "" || strings.ContainsAny(r.FileName, "/\\") {
+			return nil, nil, transcript.Invalidf("the request's document needs a plain file name")
+		}
+		sum := sha256.Sum256(file)
+		r.FileSHA256, r.FileBytes = hex.EncodeToString(sum[:]), int64(len(file))
+	} else {
+		r.FileName = ""
+	}
+	r.ReceivedAt = transcript.NormTime(r.ReceivedAt)
+	return &r, file, nil
+}
+
+// correct corrects a live segment of a finalized or signed record and makes the next version.
+func (t *tx) correct(ctx context.Context, actor, id string, segmentID int64, text, reason string, req *transcript.CorrectionRequest, file []byte) (*transcript.Correction, *transcript.Version, error) {
+	h, err := getHearing(ctx, t, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if h.Status != transcript.StatusSigned && h.Status != transcript.StatusFinalized {
+		return nil, nil, transcript.Statef("hearing %s is %s; corrections are for finalized or signed records (edit instead)", id, h.Status)
+	}
+	g, err := getSegment(ctx, t, segmentID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if g.HearingID != id || g.Deleted {
+		return nil, nil, transcript.Invalidf("segment %d is not a live segment of hearing %s", segmentID, id)
+	}
+	if g.Text == text {
+		return nil, nil, transcript.Invalidf("the correction does not change segment %d", segmentID)
+	}
+	before := *g
+	g.Text, g.Edited = text, true
+	if err := t.saveSegment(ctx, &before, g, transcript.EventCorrected, actor, reason); err != nil {
+		return nil, nil, err
+	}
+	reqJSON := ""
+	if req != nil {
+		reqJSON = string(mustJSON(req))
+	}
+	c := &transcript.Correction{Version: h.Version + 1, SegmentID: segmentID, Before: before.Text, After: text, Reason: reason, Author: actor, CreatedAt: t.now, Request: req}
+	cid, err := t.insertID(ctx, `INSERT INTO corrections(hearing_id, version, segment_id, before, after, reason, author, created_at, request, request_file) VALUES(?,?,?,?,?,?,?,?,?,?)`,
+		id, c.Version, c.SegmentID, c.Before, c.After, c.Reason, c.Author, fmtTime(c.CreatedAt), reqJSON, file)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.ID = cid
+	v, err := t.newVersion(ctx, h, actor, fmt.Sprintf("correction (补正) of segment %d: %s", segmentID, reason))
+	return c, v, err
 }
 
 // CorrectionFile implements transcript.Lifecycle.

@@ -46,7 +46,7 @@ func (s *Store) UpdateBuckets(ctx context.Context, keys []string, fn func(b []au
 			hashed[i] = hex.EncodeToString(h[:])
 			args[i] = hashed[i]
 		}
-		rows, err := t.QueryContext(t.ctx, `SELECT key, tokens, last_ns FROM login_buckets WHERE key IN (?`+strings.Repeat(",?", len(keys)-1)+`)`, args...)
+		rows, err := t.QueryContext(ctx, `SELECT key, tokens, last_ns FROM login_buckets WHERE key IN (?`+strings.Repeat(",?", len(keys)-1)+`)`, args...)
 		if err != nil {
 			return err
 		}
@@ -76,13 +76,13 @@ func (s *Store) UpdateBuckets(ctx context.Context, keys []string, fn func(b []au
 			if b.Found == before[i].Found && b.Tokens == before[i].Tokens && b.Last.Equal(before[i].Last) {
 				continue
 			}
-			if _, err := t.ExecContext(t.ctx, `INSERT INTO login_buckets(key, tokens, last_ns) VALUES(?,?,?)
+			if _, err := t.ExecContext(ctx, `INSERT INTO login_buckets(key, tokens, last_ns) VALUES(?,?,?)
 				ON CONFLICT(key) DO UPDATE SET tokens=excluded.tokens, last_ns=excluded.last_ns`, hashed[i], b.Tokens, b.Last.UnixNano()); err != nil {
 				return err
 			}
 		}
 		if rand.IntN(64) == 0 { // now and then, forget buckets untouched for long
-			_, err := t.ExecContext(t.ctx, `DELETE FROM login_buckets WHERE last_ns<?`, t.now.Add(-bucketsKeep).UnixNano())
+			_, err := t.ExecContext(ctx, `DELETE FROM login_buckets WHERE last_ns<?`, t.now.Add(-bucketsKeep).UnixNano())
 			return err
 		}
 		return nil

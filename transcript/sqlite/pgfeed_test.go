@@ -84,12 +84,7 @@ func (r *recorder) check(t testing.TB, name string, s *Store, hearings ...string
 // committed it, exactly once and in chain order.
 func testPostgresFanOut(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	d := newDB(t)
-	a := d.open(t)
-	b := testDB{dir: t.TempDir(), url: d.url}.open(t)
-	ra, rb := newRecorder(), newRecorder()
-	defer a.Subscribe(ra.listen)()
-	defer b.Subscribe(rb.listen)()
+	d, a, b, ra, rb := listeningReplicas(t, newDB)
 	hearings := []string{"h1", "h2"}
 	var segs []int64
 	for i, h := range hearings {
@@ -107,48 +102,33 @@ func testPostgresFanOut(t *testing.T, newDB backend) {
 	}
 	defer admin.Close()
 	const editors, each = 3, 30
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*editors)
-	for r, s := range []*Store{a, b} {
-		for e := range editors {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for k := range each {
-					if r == 1 && e == 0 && k == each/2 {
-						var n int
-						if err := admin.QueryRow(`SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname=current_database() AND query LIKE 'LISTEN%'`).Scan(&n); err != nil || n == 0 {
-							errs <- fmt.Errorf("terminating the listening connections: %d %v", n, err)
-							return
-						}
-					}
-					id := segs[(r*5+e*2+k)%len(segs)]
-					for {
-						g, err := s.GetSegment(ctx, id)
-						if err != nil {
-							errs <- err
-							return
-						}
-						_, err = s.EditText(ctx, "zhaoliu", id, g.Revision, fmt.Sprintf("replica %d editor %d edit %d", r, e, k))
-						var ce *transcript.ConflictError
-						if errors.As(err, &ce) {
-							continue
-						}
-						if err != nil {
-							errs <- err
-							return
-						}
-						break
-					}
+	eachEditor(t, []*Store{a, b}, editors, func(r, e int, s *Store) error {
+		for k := range each {
+			if r == 1 && e == 0 && k == each/2 {
+				var n int
+				if err := admin.QueryRow(`SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname=current_database() AND query LIKE 'LISTEN%'`).Scan(&n); err != nil || n == 0 {
+					return fmt.Errorf("terminating the listening connections: %d %w", n, err)
 				}
-			}()
+			}
+			id := segs[(r*5+e*2+k)%len(segs)]
+			for {
+				g, err := s.GetSegment(ctx, id)
+				if err != nil {
+					return err
+				}
+				_, err = s.EditText(ctx, "zhaoliu", id, g.Revision, fmt.Sprintf("replica %d editor %d edit %d", r, e, k))
+				var ce *transcript.ConflictError
+				if errors.As(err, &ce) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				break
+			}
 		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		return nil
+	})
 	for _, h := range hearings {
 		evs := must[[]transcript.Event](t)(a.EventsSince(ctx, h, 0, 100000))
 		last := evs[len(evs)-1].Seq
@@ -165,12 +145,7 @@ func testPostgresFanOut(t *testing.T, newDB backend) {
 // COURTSCRIBE_BENCH_PG set it logs the figures for docs/deployment.md.
 func testPostgresFanOutLatency(t *testing.T, newDB backend) {
 	ctx := context.Background()
-	d := newDB(t)
-	a := d.open(t)
-	b := testDB{dir: t.TempDir(), url: d.url}.open(t)
-	ra, rb := newRecorder(), newRecorder()
-	defer a.Subscribe(ra.listen)()
-	defer b.Subscribe(rb.listen)()
+	_, a, b, ra, rb := listeningReplicas(t, newDB)
 	must[*transcript.Hearing](t)(a.CreateHearing(ctx, "admin", zhHearing("h1")))
 	must[*transcript.Hearing](t)(a.Start(ctx, "zhaoliu", "h1"))
 	g := must[*transcript.Segment](t)(a.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: 0, EndMS: 900}))
@@ -205,4 +180,16 @@ func testPostgresFanOutLatency(t *testing.T, newDB backend) {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) }
 	t.Logf("%d sequential edits through store A: commit p50 %s ms p99 %s ms; A's listener p50 %s p99 %s ms; B's listener (other replica) p50 %s p99 %s ms (from the edit call)",
 		n, ms(q(commit, .5)), ms(q(commit, .99)), ms(q(local, .5)), ms(q(local, .99)), ms(q(remote, .5)), ms(q(remote, .99)))
+}
+
+// listeningReplicas opens two stores (replicas, each with its own disk) on one database, each
+// with a recorder listening as the live hub does until the test ends.
+func listeningReplicas(t *testing.T, newDB backend) (d testDB, a, b *Store, ra, rb *recorder) {
+	d = newDB(t)
+	a = d.open(t)
+	b = testDB{dir: t.TempDir(), url: d.url}.open(t)
+	ra, rb = newRecorder(), newRecorder()
+	t.Cleanup(a.Subscribe(ra.listen))
+	t.Cleanup(b.Subscribe(rb.listen))
+	return d, a, b, ra, rb
 }

@@ -44,20 +44,7 @@ func OpenPostgres(ctx context.Context, url string, opt Options) (*Store, error) 
 	if !IsPostgresURL(url) {
 		return nil, fmt.Errorf("transcript store: %q is not a postgres:// URL", url)
 	}
-	d := DefaultOptions()
-	if opt.Logger == nil {
-		opt.Logger = d.Logger
-	}
-	if opt.Clock == nil {
-		opt.Clock = d.Clock
-	}
-	if opt.MaxBatch <= 0 {
-		opt.MaxBatch = d.MaxBatch
-	}
-	argon := transcript.DefaultArgon2
-	if opt.Argon2 != nil {
-		argon = *opt.Argon2
-	}
+	argon := opt.fillDefaults()
 	dl := dialect{pg: true}
 	wdb, err := sql.Open("pgx", url)
 	if err != nil {
@@ -162,6 +149,15 @@ func RedactURL(url string) string {
 // a full disk (SQLSTATE 53100) and lost or refused connections, a shut-down server, a
 // read-only standby.
 func pgStorageError(err error) error {
+	if kind := pgStorageKind(err); kind != nil {
+		return kind
+	}
+	return err
+}
+
+// pgStorageKind is err wrapped in the storage error it shows (full, unavailable), or nil
+// where it shows neither.
+func pgStorageKind(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
@@ -170,12 +166,12 @@ func pgStorageError(err error) error {
 		case strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "57P"), pe.Code == "25006", pe.Code == "53300":
 			return fmt.Errorf("%w: %w", transcript.ErrStorageUnavailable, err)
 		}
-		return err
+		return nil
 	}
 	var ne net.Error
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ne) || errors.As(err, &ce) || errors.Is(err, driver.ErrBadConn) {
 		return fmt.Errorf("%w: %w", transcript.ErrStorageUnavailable, err)
 	}
-	return err
+	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -115,53 +114,38 @@ func testTwoWritersOneChain(t *testing.T, newDB backend) {
 	}
 	var edits [nseg]atomic.Int64
 	var notes, conflicts atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*editors)
-	for r, s := range []*Store{a, b} {
-		for e := range editors {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for k := range each {
-					if k%5 == 4 {
-						if _, err := s.AddNote(ctx, "zhaoliu", "h1", transcript.Note{Kind: transcript.NoteAnnotation, AtMS: int64(k), Text: fmt.Sprintf("replica %d editor %d note %d", r, e, k)}); err != nil {
-							errs <- err
-							return
-						}
-						notes.Add(1)
-						continue
-					}
-					i := (r*7 + e*3 + k) % nseg
-					g, err := s.GetSegment(ctx, segs[i])
-					if err != nil {
-						errs <- err
-						return
-					}
-					base := g.Revision
-					for {
-						_, err := s.EditText(ctx, "zhaoliu", segs[i], base, fmt.Sprintf("replica %d editor %d edit %d", r, e, k))
-						var ce *transcript.ConflictError
-						if errors.As(err, &ce) {
-							conflicts.Add(1)
-							base = ce.Current.Revision
-							continue
-						}
-						if err != nil {
-							errs <- err
-							return
-						}
-						edits[i].Add(1)
-						break
-					}
+	eachEditor(t, []*Store{a, b}, editors, func(r, e int, s *Store) error {
+		for k := range each {
+			if k%5 == 4 {
+				if _, err := s.AddNote(ctx, "zhaoliu", "h1", transcript.Note{Kind: transcript.NoteAnnotation, AtMS: int64(k), Text: fmt.Sprintf("replica %d editor %d note %d", r, e, k)}); err != nil {
+					return err
 				}
-			}()
+				notes.Add(1)
+				continue
+			}
+			i := (r*7 + e*3 + k) % nseg
+			g, err := s.GetSegment(ctx, segs[i])
+			if err != nil {
+				return err
+			}
+			base := g.Revision
+			for {
+				_, err := s.EditText(ctx, "zhaoliu", segs[i], base, fmt.Sprintf("replica %d editor %d edit %d", r, e, k))
+				var ce *transcript.ConflictError
+				if errors.As(err, &ce) {
+					conflicts.Add(1)
+					base = ce.Current.Revision
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				edits[i].Add(1)
+				break
+			}
 		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		return nil
+	})
 	var total int64
 	for i, id := range segs {
 		g := must[*transcript.Segment](t)(a.GetSegment(ctx, id))

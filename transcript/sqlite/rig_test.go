@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -114,4 +115,50 @@ func openOn(t testing.TB, newDB backend) (*Store, string) {
 	t.Helper()
 	d := newDB(t)
 	return d.open(t), d.path()
+}
+
+// createH1 makes a store in dir holding hearing h1 and closes it again.
+func createH1(t *testing.T, dir string) {
+	t.Helper()
+	s, err := OpenData(context.Background(), dir, testOptions(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must[*transcript.Hearing](t)(s.CreateHearing(context.Background(), "admin", zhHearing("h1")))
+	s.Close()
+}
+
+// tamperFound changes the database file behind the store's back and checks the audit of
+// hearing id names the change first (want is in its first problem).
+func tamperFound(t *testing.T, s *Store, path, id, stmt, want string) {
+	t.Helper()
+	tamper(t, path, stmt)
+	rep := must[*transcript.AuditReport](t)(s.AuditHearing(context.Background(), id))
+	if rep.OK() || !strings.Contains(rep.Problems[0].String(), want) {
+		t.Fatalf("%q not found after %s: %+v", want, stmt, rep.Problems)
+	}
+}
+
+// eachEditor runs work at once for every editor of every store (replica r, editor e) and fails
+// the test with the errors the editors returned.
+func eachEditor(t *testing.T, stores []*Store, editors int, work func(r, e int, s *Store) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(stores)*editors)
+	for r, s := range stores {
+		for e := range editors {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := work(r, e, s); err != nil {
+					errs <- err
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
 }

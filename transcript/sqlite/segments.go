@@ -36,24 +36,42 @@ func getSegment(ctx context.Context, q querier, id int64) (*transcript.Segment, 
 	return g, err
 }
 
+// editableHearing reads a hearing whose record can still be edited (not yet finalized); why
+// is added to the refusal.
+func editableHearing(ctx context.Context, q querier, id, why string) (*transcript.Hearing, error) {
+	h, err := getHearing(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	if !h.Status.Editable() {
+		return nil, transcript.Statef("hearing %s is %s%s", h.ID, h.Status, why)
+	}
+	return h, nil
+}
+
 // GetSegment implements transcript.Segments.
 func (s *Store) GetSegment(ctx context.Context, id int64) (*transcript.Segment, error) {
 	return getSegment(ctx, s.rdb, id)
 }
 
 func querySegments(ctx context.Context, q querier, where string, args ...any) ([]transcript.Segment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+segCols+` FROM segments WHERE `+where, args...)
+	return queryRows(ctx, q, scanSegment, `SELECT `+segCols+` FROM segments WHERE `+where, args...)
+}
+
+// queryRows runs a query and scans each row it returns with scan.
+func queryRows[T any](ctx context.Context, q querier, scan func(scanner) (*T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []transcript.Segment{}
+	out := []T{}
 	for rows.Next() {
-		g, err := scanSegment(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *g)
+		out = append(out, *v)
 	}
 	return out, rows.Err()
 }
@@ -79,42 +97,42 @@ func (s *Store) PendingSegments(ctx context.Context, hearingID string, limit int
 }
 
 // insertSegment stores a new segment row and its event.
-func (t *tx) insertSegment(g *transcript.Segment, kind transcript.EventKind, actor, reason string) error {
+func (t *tx) insertSegment(ctx context.Context, g *transcript.Segment, kind transcript.EventKind, actor, reason string) error {
 	g.UpdatedAt, g.UpdatedBy = t.now, actor
-	id, err := t.insertID(`INSERT INTO segments(hearing_id, seat, start_ms, end_ms, engine_text, text, confidence, status, revision, overlap, deleted, edited, updated_by, updated_at)
+	id, err := t.insertID(ctx, `INSERT INTO segments(hearing_id, seat, start_ms, end_ms, engine_text, text, confidence, status, revision, overlap, deleted, edited, updated_by, updated_at)
 		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, g.HearingID, g.Seat, g.StartMS, g.EndMS, g.EngineText, g.Text, g.Confidence,
 		string(g.Status), g.Revision, g.Overlap, g.Deleted, g.Edited, g.UpdatedBy, fmtTime(g.UpdatedAt))
 	if err != nil {
 		return err
 	}
 	g.ID = id
-	_, err = t.appendEvent(transcript.Event{HearingID: g.HearingID, Kind: kind, SegmentID: g.ID, Actor: actor, Reason: reason, After: mustJSON(g)})
+	_, err = t.appendEvent(ctx, transcript.Event{HearingID: g.HearingID, Kind: kind, SegmentID: g.ID, Actor: actor, Reason: reason, After: mustJSON(g)})
 	return err
 }
 
 // saveSegment writes a changed segment (revision + 1) and its event.
-func (t *tx) saveSegment(before, g *transcript.Segment, kind transcript.EventKind, actor, reason string) error {
+func (t *tx) saveSegment(ctx context.Context, before, g *transcript.Segment, kind transcript.EventKind, actor, reason string) error {
 	g.Revision = before.Revision + 1
 	g.UpdatedAt, g.UpdatedBy = t.now, actor
-	_, err := t.ExecContext(t.ctx, `UPDATE segments SET seat=?, start_ms=?, end_ms=?, engine_text=?, text=?, confidence=?, status=?, revision=?, overlap=?, deleted=?, edited=?, updated_by=?, updated_at=? WHERE id=?`,
+	_, err := t.ExecContext(ctx, `UPDATE segments SET seat=?, start_ms=?, end_ms=?, engine_text=?, text=?, confidence=?, status=?, revision=?, overlap=?, deleted=?, edited=?, updated_by=?, updated_at=? WHERE id=?`,
 		g.Seat, g.StartMS, g.EndMS, g.EngineText, g.Text, g.Confidence, string(g.Status), g.Revision, g.Overlap, g.Deleted, g.Edited, g.UpdatedBy, fmtTime(g.UpdatedAt), g.ID)
 	if err != nil {
 		return err
 	}
-	_, err = t.appendEvent(transcript.Event{HearingID: g.HearingID, Kind: kind, SegmentID: g.ID, Actor: actor, Reason: reason,
+	_, err = t.appendEvent(ctx, transcript.Event{HearingID: g.HearingID, Kind: kind, SegmentID: g.ID, Actor: actor, Reason: reason,
 		Before: mustJSON(before), After: mustJSON(g)})
 	return err
 }
 
 // editable loads a segment for a change by a person: the hearing must be editable and the
 // base revision current.
-func (t *tx) editable(id, base int64, needHearing bool) (*transcript.Segment, *transcript.Hearing, error) {
-	g, err := getSegment(t.ctx, t, id)
+func (t *tx) editable(ctx context.Context, id, base int64, needHearing bool) (*transcript.Segment, *transcript.Hearing, error) {
+	g, err := getSegment(ctx, t, id)
 	if err != nil {
 		return nil, nil, err
 	}
 	var status string
-	if err := t.QueryRowContext(t.ctx, `SELECT status FROM hearings WHERE id=?`, g.HearingID).Scan(&status); err != nil {
+	if err := t.QueryRowContext(ctx, `SELECT status FROM hearings WHERE id=?`, g.HearingID).Scan(&status); err != nil {
 		return nil, nil, err
 	}
 	if !transcript.HearingStatus(status).Editable() {
@@ -129,7 +147,7 @@ func (t *tx) editable(id, base int64, needHearing bool) (*transcript.Segment, *t
 	if !needHearing {
 		return g, nil, nil
 	}
-	h, err := getHearing(t.ctx, t, g.HearingID)
+	h, err := getHearing(ctx, t, g.HearingID)
 	return g, h, err
 }
 
@@ -144,14 +162,10 @@ func (s *Store) AppendSegment(ctx context.Context, actor, hearingID string, n tr
 	g := &transcript.Segment{HearingID: hearingID, Seat: n.Seat, StartMS: n.StartMS, EndMS: n.EndMS, Overlap: n.Overlap,
 		Status: transcript.SegmentPending, Revision: 1}
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, hearingID)
-		if err != nil {
+		if _, err := editableHearing(ctx, t, hearingID, ""); err != nil {
 			return err
 		}
-		if !h.Status.Editable() {
-			return transcript.Statef("hearing %s is %s", h.ID, h.Status)
-		}
-		return t.insertSegment(g, transcript.EventSegmentAppended, actor, "")
+		return t.insertSegment(ctx, g, transcript.EventSegmentAppended, actor, "")
 	})
 	if err != nil {
 		return nil, err
@@ -166,16 +180,12 @@ func (s *Store) SetEngineResult(ctx context.Context, actor string, id int64, r t
 	}
 	var out *transcript.Segment
 	err := s.write(ctx, func(t *tx) error {
-		g, err := getSegment(t.ctx, t, id)
+		g, err := getSegment(ctx, t, id)
 		if err != nil {
 			return err
 		}
-		h, err := getHearing(t.ctx, t, g.HearingID)
-		if err != nil {
+		if _, err := editableHearing(ctx, t, g.HearingID, ""); err != nil {
 			return err
-		}
-		if !h.Status.Editable() {
-			return transcript.Statef("hearing %s is %s", h.ID, h.Status)
 		}
 		if r.Extent {
 			if r.EndMS <= g.StartMS {
@@ -189,7 +199,7 @@ func (s *Store) SetEngineResult(ctx context.Context, actor string, id int64, r t
 			g.EndMS = r.EndMS
 			g.Overlap = g.Overlap || r.Overlap
 			out = g
-			return t.saveSegment(&before, g, transcript.EventSegmentEngine, actor, "the speaker's turn continues")
+			return t.saveSegment(ctx, &before, g, transcript.EventSegmentEngine, actor, "the speaker's turn continues")
 		}
 		if g.Status == transcript.SegmentFinal && !r.Final {
 			out = g // a late partial result; the final one stands
@@ -212,7 +222,7 @@ func (s *Store) SetEngineResult(ctx context.Context, actor string, id int64, r t
 			actor = "engine:" + r.Engine
 		}
 		out = g
-		return t.saveSegment(&before, g, transcript.EventSegmentEngine, actor, reason)
+		return t.saveSegment(ctx, &before, g, transcript.EventSegmentEngine, actor, reason)
 	})
 	return out, err
 }
@@ -222,43 +232,47 @@ func (s *Store) EditText(ctx context.Context, actor string, id, base int64, text
 	if err := checkText(text); err != nil {
 		return nil, err
 	}
+	return s.editSegment(ctx, actor, id, base, false, transcript.EventSegmentEdited, "", func(g *transcript.Segment, _ *transcript.Hearing) error {
+		g.Text, g.Edited = text, true
+		return nil
+	})
+}
+
+// editSegment applies change to an editable segment (at revision base) and saves it with one
+// event of the kind given; the hearing is read too when needHearing.
+func (s *Store) editSegment(ctx context.Context, actor string, id, base int64, needHearing bool, kind transcript.EventKind, reason string,
+	change func(g *transcript.Segment, h *transcript.Hearing) error) (*transcript.Segment, error) {
 	var out *transcript.Segment
 	err := s.write(ctx, func(t *tx) error {
-		g, _, err := t.editable(id, base, false)
+		g, h, err := t.editable(ctx, id, base, needHearing)
 		if err != nil {
 			return err
 		}
 		before := *g
-		g.Text, g.Edited = text, true
+		if err := change(g, h); err != nil {
+			return err
+		}
 		out = g
-		return t.saveSegment(&before, g, transcript.EventSegmentEdited, actor, "")
+		return t.saveSegment(ctx, &before, g, kind, actor, reason)
 	})
 	return out, err
 }
 
 // Relabel implements transcript.Segments.
 func (s *Store) Relabel(ctx context.Context, actor string, id, base int64, seat string) (*transcript.Segment, error) {
-	var out *transcript.Segment
-	err := s.write(ctx, func(t *tx) error {
-		g, h, err := t.editable(id, base, true)
-		if err != nil {
-			return err
-		}
+	return s.editSegment(ctx, actor, id, base, true, transcript.EventSegmentRelabel, "", func(g *transcript.Segment, h *transcript.Hearing) error {
 		if _, ok := h.SeatByName(seat); !ok {
 			return transcript.Invalidf("seat %q is not in the seat map of hearing %s", seat, h.ID)
 		}
-		before := *g
 		g.Seat = seat
-		out = g
-		return t.saveSegment(&before, g, transcript.EventSegmentRelabel, actor, "")
+		return nil
 	})
-	return out, err
 }
 
 // Split implements transcript.Segments.
 func (s *Store) Split(ctx context.Context, actor string, id, base int64, offset int, atMS int64) (first, second *transcript.Segment, err error) {
 	err = s.write(ctx, func(t *tx) error {
-		g, _, err := t.editable(id, base, false)
+		g, _, err := t.editable(ctx, id, base, false)
 		if err != nil {
 			return err
 		}
@@ -276,10 +290,10 @@ func (s *Store) Split(ctx context.Context, actor string, id, base int64, offset 
 		g.Text = strings.TrimSpace(string(runes[:offset]))
 		g.EndMS = atMS
 		g.Edited = true
-		if err := t.saveSegment(&before, g, transcript.EventSegmentSplit, actor, ""); err != nil {
+		if err := t.saveSegment(ctx, &before, g, transcript.EventSegmentSplit, actor, ""); err != nil {
 			return err
 		}
-		if err := t.insertSegment(tail, transcript.EventSegmentSplitNew, actor, fmt.Sprintf("split from segment %d", g.ID)); err != nil {
+		if err := t.insertSegment(ctx, tail, transcript.EventSegmentSplitNew, actor, fmt.Sprintf("split from segment %d", g.ID)); err != nil {
 			return err
 		}
 		first, second = g, tail
@@ -295,11 +309,11 @@ func (s *Store) Split(ctx context.Context, actor string, id, base int64, offset 
 func (s *Store) Merge(ctx context.Context, actor string, id, base, nextRev int64) (*transcript.Segment, error) {
 	var out *transcript.Segment
 	err := s.write(ctx, func(t *tx) error {
-		g, h, err := t.editable(id, base, true)
+		g, h, err := t.editable(ctx, id, base, true)
 		if err != nil {
 			return err
 		}
-		nexts, err := querySegments(t.ctx, t, `hearing_id=? AND deleted=0 AND id<>? AND (start_ms>? OR (start_ms=? AND id>?)) ORDER BY start_ms, id LIMIT 1`,
+		nexts, err := querySegments(ctx, t, `hearing_id=? AND deleted=0 AND id<>? AND (start_ms>? OR (start_ms=? AND id>?)) ORDER BY start_ms, id LIMIT 1`,
 			g.HearingID, g.ID, g.StartMS, g.StartMS, g.ID)
 		if err != nil {
 			return err
@@ -334,11 +348,11 @@ func (s *Store) Merge(ctx context.Context, actor string, id, base, nextRev int64
 			g.Status = transcript.SegmentPartial
 		}
 		n.Deleted = true
-		if err := t.saveSegment(&before, g, transcript.EventSegmentMerged, actor, fmt.Sprintf("merged with segment %d", n.ID)); err != nil {
+		if err := t.saveSegment(ctx, &before, g, transcript.EventSegmentMerged, actor, fmt.Sprintf("merged with segment %d", n.ID)); err != nil {
 			return err
 		}
 		out = g
-		return t.saveSegment(&nbefore, &n, transcript.EventSegmentDeleted, actor, fmt.Sprintf("merged into segment %d", g.ID))
+		return t.saveSegment(ctx, &nbefore, &n, transcript.EventSegmentDeleted, actor, fmt.Sprintf("merged into segment %d", g.ID))
 	})
 	return out, err
 }
@@ -348,18 +362,10 @@ func (s *Store) Delete(ctx context.Context, actor string, id, base int64, reason
 	if err := checkText(reason); err != nil {
 		return nil, err
 	}
-	var out *transcript.Segment
-	err := s.write(ctx, func(t *tx) error {
-		g, _, err := t.editable(id, base, false)
-		if err != nil {
-			return err
-		}
-		before := *g
+	return s.editSegment(ctx, actor, id, base, false, transcript.EventSegmentDeleted, reason, func(g *transcript.Segment, _ *transcript.Hearing) error {
 		g.Deleted = true
-		out = g
-		return t.saveSegment(&before, g, transcript.EventSegmentDeleted, actor, reason)
+		return nil
 	})
-	return out, err
 }
 
 // AddNote implements transcript.Segments.
@@ -390,12 +396,9 @@ func (s *Store) AddNote(ctx context.Context, actor, hearingID string, n transcri
 	}
 	var out *transcript.Note
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, hearingID)
+		h, err := editableHearing(ctx, t, hearingID, "")
 		if err != nil {
 			return err
-		}
-		if !h.Status.Editable() {
-			return transcript.Statef("hearing %s is %s", h.ID, h.Status)
 		}
 		for _, seat := range []string{n.Seat, n.Witness} {
 			if _, ok := h.SeatByName(seat); seat != "" && !ok {
@@ -403,7 +406,7 @@ func (s *Store) AddNote(ctx context.Context, actor, hearingID string, n transcri
 			}
 		}
 		if n.SegmentID != 0 {
-			g, err := getSegment(t.ctx, t, n.SegmentID)
+			g, err := getSegment(ctx, t, n.SegmentID)
 			if err != nil {
 				return err
 			}
@@ -411,21 +414,21 @@ func (s *Store) AddNote(ctx context.Context, actor, hearingID string, n transcri
 				return transcript.Invalidf("segment %d belongs to another hearing", n.SegmentID)
 			}
 		}
-		out, err = t.insertNote(hearingID, actor, n)
+		out, err = t.insertNote(ctx, hearingID, actor, n)
 		return err
 	})
 	return out, err
 }
 
-func (t *tx) insertNote(hearingID, actor string, n transcript.Note) (*transcript.Note, error) {
+func (t *tx) insertNote(ctx context.Context, hearingID, actor string, n transcript.Note) (*transcript.Note, error) {
 	n.HearingID, n.Author, n.CreatedAt = hearingID, actor, t.now
-	id, err := t.insertID(`INSERT INTO notes(hearing_id, kind, at_ms, end_ms, segment_id, text, author, created_at, seat, witness) VALUES(?,?,?,?,?,?,?,?,?,?)`,
+	id, err := t.insertID(ctx, `INSERT INTO notes(hearing_id, kind, at_ms, end_ms, segment_id, text, author, created_at, seat, witness) VALUES(?,?,?,?,?,?,?,?,?,?)`,
 		hearingID, string(n.Kind), n.AtMS, n.EndMS, n.SegmentID, n.Text, n.Author, fmtTime(n.CreatedAt), n.Seat, n.Witness)
 	if err != nil {
 		return nil, err
 	}
 	n.ID = id
-	_, err = t.appendEvent(transcript.Event{HearingID: hearingID, Kind: transcript.EventNoteAdded, NoteID: n.ID, SegmentID: 0, Actor: actor, After: mustJSON(&n)})
+	_, err = t.appendEvent(ctx, transcript.Event{HearingID: hearingID, Kind: transcript.EventNoteAdded, NoteID: n.ID, SegmentID: 0, Actor: actor, After: mustJSON(&n)})
 	return &n, err
 }
 
@@ -451,20 +454,7 @@ func scanNote(r scanner) (*transcript.Note, error) {
 
 // queryNotes returns every note of the hearing, struck ones too (Deleted).
 func queryNotes(ctx context.Context, q querier, hearingID string) ([]transcript.Note, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+noteCols+` FROM notes WHERE hearing_id=? ORDER BY at_ms, id`, hearingID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []transcript.Note{}
-	for rows.Next() {
-		n, err := scanNote(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *n)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, q, scanNote, `SELECT `+noteCols+` FROM notes WHERE hearing_id=? ORDER BY at_ms, id`, hearingID)
 }
 
 // InsertSegment implements transcript.Segments.
@@ -487,12 +477,9 @@ func (s *Store) InsertSegment(ctx context.Context, actor, hearingID string, n tr
 	}
 	var out *transcript.Segment
 	err := s.write(ctx, func(t *tx) error {
-		h, err := getHearing(t.ctx, t, hearingID)
+		h, err := editableHearing(ctx, t, hearingID, "; changes after finalization are corrections")
 		if err != nil {
 			return err
-		}
-		if !h.Status.Editable() {
-			return transcript.Statef("hearing %s is %s; changes after finalization are corrections", h.ID, h.Status)
 		}
 		if _, ok := h.SeatByName(n.Seat); !ok {
 			return transcript.Invalidf("seat %q is not in the seat map of hearing %s", n.Seat, h.ID)
@@ -500,7 +487,7 @@ func (s *Store) InsertSegment(ctx context.Context, actor, hearingID string, n tr
 		g := &transcript.Segment{HearingID: hearingID, Seat: n.Seat, StartMS: n.StartMS, EndMS: n.EndMS, Text: n.Text,
 			Status: transcript.SegmentFinal, Revision: 1, Edited: true}
 		out = g
-		return t.insertSegment(g, transcript.EventSegmentInserted, actor, n.Reason)
+		return t.insertSegment(ctx, g, transcript.EventSegmentInserted, actor, n.Reason)
 	})
 	return out, err
 }
@@ -508,8 +495,8 @@ func (s *Store) InsertSegment(ctx context.Context, actor, hearingID string, n tr
 // changeNote loads an annotation for a change by a person; with strike, also one of the
 // clerk's marks (sworn, examination, exhibit): a mark set by mistake is struck and set anew,
 // never rewritten.
-func (t *tx) changeNote(hearingID string, id, base int64, strike bool) (*transcript.Note, error) {
-	n, err := scanNote(t.QueryRowContext(t.ctx, `SELECT `+noteCols+` FROM notes WHERE id=?`, id))
+func (t *tx) changeNote(ctx context.Context, hearingID string, id, base int64, strike bool) (*transcript.Note, error) {
+	n, err := scanNote(t.QueryRowContext(ctx, `SELECT `+noteCols+` FROM notes WHERE id=?`, id))
 	if errors.Is(err, sql.ErrNoRows) || err == nil && n.HearingID != hearingID {
 		return nil, fmt.Errorf("note %d of hearing %s: %w", id, hearingID, transcript.ErrNotFound)
 	}
@@ -517,14 +504,14 @@ func (t *tx) changeNote(hearingID string, id, base int64, strike bool) (*transcr
 		return nil, err
 	}
 	var status string
-	if err := t.QueryRowContext(t.ctx, `SELECT status FROM hearings WHERE id=?`, n.HearingID).Scan(&status); err != nil {
+	if err := t.QueryRowContext(ctx, `SELECT status FROM hearings WHERE id=?`, n.HearingID).Scan(&status); err != nil {
 		return nil, err
 	}
 	if !transcript.HearingStatus(status).Editable() {
 		return nil, transcript.Statef("hearing %s is %s; changes after finalization are corrections", n.HearingID, status)
 	}
 	mark := n.Kind == transcript.NoteSworn || n.Kind == transcript.NoteExamination || n.Kind == transcript.NoteExhibit
-	if n.Kind != transcript.NoteAnnotation && !(strike && mark) {
+	if n.Kind != transcript.NoteAnnotation && (!strike || !mark) {
 		return nil, transcript.Invalidf("a %s note is part of the hearing's lifecycle or recording; only the clerk's remarks can be changed", n.Kind)
 	}
 	if n.Deleted {
@@ -536,14 +523,14 @@ func (t *tx) changeNote(hearingID string, id, base int64, strike bool) (*transcr
 	return n, nil
 }
 
-func (t *tx) saveNote(before, n *transcript.Note, kind transcript.EventKind, actor, reason string) error {
+func (t *tx) saveNote(ctx context.Context, before, n *transcript.Note, kind transcript.EventKind, actor, reason string) error {
 	n.Revision = before.Revision + 1
 	n.UpdatedBy, n.UpdatedAt = actor, t.now
-	if _, err := t.ExecContext(t.ctx, `UPDATE notes SET text=?, revision=?, deleted=?, updated_by=?, updated_at=? WHERE id=?`,
+	if _, err := t.ExecContext(ctx, `UPDATE notes SET text=?, revision=?, deleted=?, updated_by=?, updated_at=? WHERE id=?`,
 		n.Text, n.Revision, n.Deleted, n.UpdatedBy, fmtTime(n.UpdatedAt), n.ID); err != nil {
 		return err
 	}
-	_, err := t.appendEvent(transcript.Event{HearingID: n.HearingID, Kind: kind, NoteID: n.ID, Actor: actor, Reason: reason,
+	_, err := t.appendEvent(ctx, transcript.Event{HearingID: n.HearingID, Kind: kind, NoteID: n.ID, Actor: actor, Reason: reason,
 		Before: mustJSON(before), After: mustJSON(n)})
 	return err
 }
@@ -568,16 +555,23 @@ func (s *Store) EditNote(ctx context.Context, actor, hearingID string, id, base 
 	if err := checkText(text); err != nil {
 		return nil, err
 	}
+	return s.updateNote(ctx, actor, hearingID, id, base, false, transcript.EventNoteEdited, reason, func(n *transcript.Note) { n.Text = text })
+}
+
+// updateNote applies change to a note a person may change (see changeNote) and saves it with
+// one event of the kind given.
+func (s *Store) updateNote(ctx context.Context, actor, hearingID string, id, base int64, strike bool, kind transcript.EventKind, reason string,
+	change func(n *transcript.Note)) (*transcript.Note, error) {
 	var out *transcript.Note
-	err = s.write(ctx, func(t *tx) error {
-		n, err := t.changeNote(hearingID, id, base, false)
+	err := s.write(ctx, func(t *tx) error {
+		n, err := t.changeNote(ctx, hearingID, id, base, strike)
 		if err != nil {
 			return err
 		}
 		before := *n
-		n.Text = text
+		change(n)
 		out = n
-		return t.saveNote(&before, n, transcript.EventNoteEdited, actor, reason)
+		return t.saveNote(ctx, &before, n, kind, actor, reason)
 	})
 	return out, err
 }
@@ -588,16 +582,5 @@ func (s *Store) DeleteNote(ctx context.Context, actor, hearingID string, id, bas
 	if err != nil {
 		return nil, err
 	}
-	var out *transcript.Note
-	err = s.write(ctx, func(t *tx) error {
-		n, err := t.changeNote(hearingID, id, base, true)
-		if err != nil {
-			return err
-		}
-		before := *n
-		n.Deleted = true
-		out = n
-		return t.saveNote(&before, n, transcript.EventNoteDeleted, actor, reason)
-	})
-	return out, err
+	return s.updateNote(ctx, actor, hearingID, id, base, true, transcript.EventNoteDeleted, reason, func(n *transcript.Note) { n.Deleted = true })
 }

@@ -20,7 +20,7 @@ func (s *Store) SaveSession(ctx context.Context, ss auth.StoredSession) error {
 		return fmt.Errorf("session: token hash of %d characters, want 64", len(ss.TokenHash))
 	}
 	return s.write(ctx, func(t *tx) error {
-		_, err := t.ExecContext(t.ctx, `INSERT INTO sessions(token_sha256, csrf, user_id, name, role, created_at, seen_at)
+		_, err := t.ExecContext(ctx, `INSERT INTO sessions(token_sha256, csrf, user_id, name, role, created_at, seen_at)
 			VALUES(?,?,?,?,?,?,?) ON CONFLICT(token_sha256) DO UPDATE SET seen_at=excluded.seen_at`,
 			ss.TokenHash, ss.CSRF, ss.UserID, ss.Name, ss.Role, ss.Created.UTC().Format(time.RFC3339Nano), ss.Seen.UTC().Format(time.RFC3339Nano))
 		return err
@@ -31,7 +31,7 @@ func (s *Store) SaveSession(ctx context.Context, ss auth.StoredSession) error {
 // never inserts one.
 func (s *Store) TouchSession(ctx context.Context, hash string, seen time.Time) error {
 	return s.write(ctx, func(t *tx) error {
-		_, err := t.ExecContext(t.ctx, `UPDATE sessions SET seen_at=? WHERE token_sha256=?`, seen.UTC().Format(time.RFC3339Nano), hash)
+		_, err := t.ExecContext(ctx, `UPDATE sessions SET seen_at=? WHERE token_sha256=?`, seen.UTC().Format(time.RFC3339Nano), hash)
 		return err
 	})
 }
@@ -48,7 +48,7 @@ func (s *Store) DeleteSessions(ctx context.Context, hashes []string) error {
 			for i, h := range hashes[:n] {
 				args[i] = h
 			}
-			if _, err := t.ExecContext(t.ctx, `DELETE FROM sessions WHERE token_sha256 IN (?`+strings.Repeat(",?", n-1)+`)`, args...); err != nil {
+			if _, err := t.ExecContext(ctx, `DELETE FROM sessions WHERE token_sha256 IN (?`+strings.Repeat(",?", n-1)+`)`, args...); err != nil {
 				return err
 			}
 			hashes = hashes[n:]
@@ -60,7 +60,7 @@ func (s *Store) DeleteSessions(ctx context.Context, hashes []string) error {
 // DeleteUserSessions implements auth.Persister.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 	return s.write(ctx, func(t *tx) error {
-		_, err := t.ExecContext(t.ctx, `DELETE FROM sessions WHERE user_id=?`, userID)
+		_, err := t.ExecContext(ctx, `DELETE FROM sessions WHERE user_id=?`, userID)
 		return err
 	})
 }

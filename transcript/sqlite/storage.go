@@ -31,7 +31,7 @@ func storageError(err error) error {
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 		return fmt.Errorf("%w: %w", transcript.ErrStorageFull, err)
 	}
-	if perr := pgStorageError(err); perr != err {
+	if perr := pgStorageKind(err); perr != nil {
 		return perr
 	}
 	var se *msqlite.Error

@@ -48,18 +48,18 @@ func (s *Store) CreateUser(ctx context.Context, actor, name string, role transcr
 	}
 	err = s.write(ctx, func(t *tx) error {
 		var n int
-		if err := t.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM users WHERE name=?`, name).Scan(&n); err != nil {
+		if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE name=?`, name).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
 			return fmt.Errorf("user %s: %w", name, transcript.ErrExists)
 		}
 		u.CreatedAt = t.now
-		if _, err := t.ExecContext(t.ctx, `INSERT INTO users(name, role, password_hash, public_key, sealed_key, created_at) VALUES(?,?,?,?,?,?)`,
+		if _, err := t.ExecContext(ctx, `INSERT INTO users(name, role, password_hash, public_key, sealed_key, created_at) VALUES(?,?,?,?,?,?)`,
 			name, string(role), hash, nullBytes(u.PublicKey), string(sealed), fmtTime(u.CreatedAt)); err != nil {
 			return err
 		}
-		_, err := t.appendEvent(transcript.Event{Kind: transcript.EventUserCreated, Actor: actor, After: mustJSON(u)})
+		_, err := t.appendEvent(ctx, transcript.Event{Kind: transcript.EventUserCreated, Actor: actor, After: mustJSON(u)})
 		return err
 	})
 	if err != nil {
@@ -95,20 +95,7 @@ func (s *Store) GetUser(ctx context.Context, name string) (*transcript.User, err
 
 // ListUsers implements transcript.Users.
 func (s *Store) ListUsers(ctx context.Context) ([]transcript.User, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []transcript.User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *u)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, s.rdb, scanUser, `SELECT `+userCols+` FROM users ORDER BY name`)
 }
 
 // Authenticate implements transcript.Users.
@@ -117,7 +104,9 @@ func (s *Store) Authenticate(ctx context.Context, name, password string) (*trans
 	var disabled bool
 	err := s.rdb.QueryRowContext(ctx, `SELECT password_hash, disabled FROM users WHERE name=?`, name).Scan(&hash, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
-		transcript.CheckPassword(s.dummyHash(), password)
+		// The dummy check only spends the time a real one takes, so an unknown name is not
+		// told apart by timing; its answer means nothing.
+		_, _ = transcript.CheckPassword(s.dummyHash(), password)
 		return nil, transcript.ErrAuth
 	}
 	if err != nil {
@@ -159,25 +148,25 @@ func (s *Store) SetPassword(ctx context.Context, actor, name, oldPassword, newPa
 	}
 	return s.write(ctx, func(t *tx) error {
 		var cur string
-		if err := t.QueryRowContext(t.ctx, `SELECT sealed_key FROM users WHERE name=?`, name).Scan(&cur); err != nil {
+		if err := t.QueryRowContext(ctx, `SELECT sealed_key FROM users WHERE name=?`, name).Scan(&cur); err != nil {
 			return err
 		}
 		if cur != sealed {
 			return fmt.Errorf("%w: the key of %s changed meanwhile", transcript.ErrConflict, name)
 		}
-		if _, err := t.ExecContext(t.ctx, `UPDATE users SET password_hash=?, sealed_key=? WHERE name=?`, hash, string(resealed), name); err != nil {
+		if _, err := t.ExecContext(ctx, `UPDATE users SET password_hash=?, sealed_key=? WHERE name=?`, hash, string(resealed), name); err != nil {
 			return err
 		}
 		// A new password ends every web session of the user (a running server drops them from
 		// memory at its next session sync).
-		if _, err := t.ExecContext(t.ctx, `DELETE FROM sessions WHERE user_id=?`, name); err != nil {
+		if _, err := t.ExecContext(ctx, `DELETE FROM sessions WHERE user_id=?`, name); err != nil {
 			return err
 		}
-		u, err := getUser(t.ctx, t, name)
+		u, err := getUser(ctx, t, name)
 		if err != nil {
 			return err
 		}
-		_, err = t.appendEvent(transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: "password changed", After: mustJSON(u)})
+		_, err = t.appendEvent(ctx, transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: "password changed", After: mustJSON(u)})
 		return err
 	})
 }
@@ -189,18 +178,18 @@ func (s *Store) SetDisplayName(ctx context.Context, actor, name, display string)
 		return transcript.Invalidf("display name: one line of at most 128 bytes")
 	}
 	return s.write(ctx, func(t *tx) error {
-		res, err := t.ExecContext(t.ctx, `UPDATE users SET display_name=? WHERE name=?`, display, name)
+		res, err := t.ExecContext(ctx, `UPDATE users SET display_name=? WHERE name=?`, display, name)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("user %s: %w", name, transcript.ErrNotFound)
 		}
-		u, err := getUser(t.ctx, t, name)
+		u, err := getUser(ctx, t, name)
 		if err != nil {
 			return err
 		}
-		_, err = t.appendEvent(transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: "display name changed", After: mustJSON(u)})
+		_, err = t.appendEvent(ctx, transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: "display name changed", After: mustJSON(u)})
 		return err
 	})
 }
@@ -208,7 +197,7 @@ func (s *Store) SetDisplayName(ctx context.Context, actor, name, display string)
 // SetDisabled implements transcript.Users.
 func (s *Store) SetDisabled(ctx context.Context, actor, name string, disabled bool) error {
 	return s.write(ctx, func(t *tx) error {
-		res, err := t.ExecContext(t.ctx, `UPDATE users SET disabled=? WHERE name=?`, disabled, name)
+		res, err := t.ExecContext(ctx, `UPDATE users SET disabled=? WHERE name=?`, disabled, name)
 		if err != nil {
 			return err
 		}
@@ -216,11 +205,11 @@ func (s *Store) SetDisabled(ctx context.Context, actor, name string, disabled bo
 			return fmt.Errorf("user %s: %w", name, transcript.ErrNotFound)
 		}
 		if disabled {
-			if _, err := t.ExecContext(t.ctx, `DELETE FROM sessions WHERE user_id=?`, name); err != nil {
+			if _, err := t.ExecContext(ctx, `DELETE FROM sessions WHERE user_id=?`, name); err != nil {
 				return err
 			}
 		}
-		u, err := getUser(t.ctx, t, name)
+		u, err := getUser(ctx, t, name)
 		if err != nil {
 			return err
 		}
@@ -228,7 +217,7 @@ func (s *Store) SetDisabled(ctx context.Context, actor, name string, disabled bo
 		if disabled {
 			reason = "disabled"
 		}
-		_, err = t.appendEvent(transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: reason, After: mustJSON(u)})
+		_, err = t.appendEvent(ctx, transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: reason, After: mustJSON(u)})
 		return err
 	})
 }
