@@ -7,7 +7,7 @@ func (d *Diarizer) SetTrace(f func(t int64, z, score []float64)) { d.trace = f }
 func (d *Diarizer) Floors() []float64 {
 	out := make([]float64, d.n)
 	for i := range out {
-		out[i] = d.ch[i].floor
+		out[i] = d.ch[i].nf.Level
 	}
 	return out
 }
@@ -16,7 +16,7 @@ func (d *Diarizer) Floors() []float64 {
 func (d *Diarizer) Smooth() []float64 {
 	out := make([]float64, d.n)
 	for i := range out {
-		out[i] = d.ch[i].smooth
+		out[i] = d.ch[i].Smooth
 	}
 	return out
 }

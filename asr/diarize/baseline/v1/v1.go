@@ -118,7 +118,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 	n := len(seats)
 	d := &Diarizer{
 		cfg: cfg, log: log, n: n, th: core.NewThresholds(cfg), st: st,
-		spec: core.NewSpectrum(),
+		spec: core.NewSpectrum(n),
 		ch:   make([]channel, n),
 		z:    make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
 		zs: make([]float64, n), q: make([]float64, n), bl: make([]float64, n), r: make([]float64, n),
@@ -130,6 +130,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		d.ch[c].nf.Init()
 		d.ch[c].LastOn = -1
 		d.st.Win[c], d.st.Turn[c] = &d.ch[c].win, &d.ch[c].Turn
+		d.spec.Win[c], d.spec.Pow[c] = &d.ch[c].win, &d.ch[c].pow
 	}
 	d.st.Bind(d.step, d.end)
 	return d, nil
@@ -173,7 +174,7 @@ func (d *Diarizer) step() {
 		copy(h[:core.HistLen-hop], h[hop:])
 		copy(h[core.HistLen-hop:], d.ch[c].win[winLen-hop:])
 	}
-	d.analyse()
+	d.spec.Analyse()
 	for c := range d.ch {
 		ch := &d.ch[c]
 		band := core.Band(&ch.pow)
@@ -206,17 +207,6 @@ func (d *Diarizer) step() {
 	d.st.Advance()
 }
 
-// analyse computes every channel's power spectrum, two channels per FFT.
-func (d *Diarizer) analyse() {
-	for c := 0; c < d.n; c += 2 {
-		if c+1 < d.n {
-			d.spec.Pair(&d.ch[c].win, &d.ch[c+1].win, &d.ch[c].pow, &d.ch[c+1].pow)
-		} else {
-			d.spec.Pair(&d.ch[c].win, &d.ch[c].win, &d.ch[c].pow, nil)
-		}
-	}
-}
-
 func (d *Diarizer) updateFloor(ch *channel, t int64, band float64) {
 	if core.Silent(band) {
 		// Digital silence (a file that starts with zeros, a muted input) says nothing about
@@ -226,13 +216,7 @@ func (d *Diarizer) updateFloor(ch *channel, t int64, band float64) {
 		}
 		return
 	}
-	rise := d.th.RiseSlow
-	if ch.flat >= d.cfg.MaxFlatness && !d.anyActive {
-		rise = d.th.RiseFast
-	}
-	if ch.nf.Follow(t, band, ch.Smooth, rise) {
-		ch.Reset(band)
-	}
+	ch.nf.Update(t, band, &ch.Boxcar, ch.flat >= d.cfg.MaxFlatness && !d.anyActive, &d.th)
 }
 
 // learn updates the bleed model from a frame in which one channel clearly dominates.

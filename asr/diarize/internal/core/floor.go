@@ -64,6 +64,18 @@ func (f *NoiseFloor) Follow(t int64, band, smooth, rise float64) bool {
 	return false
 }
 
+// Update follows the floor on a frame of real signal, rising fast where fast (the room quiet
+// and the channel noise-like), and restarts the boxcar b from band on the first frame.
+func (f *NoiseFloor) Update(t int64, band float64, b *Boxcar, fast bool, th *Thresholds) {
+	rise := th.RiseSlow
+	if fast {
+		rise = th.RiseFast
+	}
+	if f.Follow(t, band, b.Smooth, rise) {
+		b.Reset(band)
+	}
+}
+
 // SetQuiet sets the floor from the minimum of a quiet stretch ending at frame t: minimum
 // statistics continue from it, with no calibration phase.
 func (f *NoiseFloor) SetQuiet(quietMin float64, t int64) {

@@ -5,14 +5,17 @@ import "math"
 // Spectrum computes the power spectra of 16 ms Hann-windowed frames, two channels with one
 // complex FFT.
 type Spectrum struct {
-	Window [WinLen]float64 // Hann, scaled so that band power ≈ variance per sample × bins
+	Window [WinLen]float64    // Hann, scaled so that band power ≈ variance per sample × bins
+	Win    []*[WinLen]float64 // each channel's window (Analyse)
+	Pow    []*[NBins]float64  // each channel's power spectrum (Analyse)
 	re, im [WinLen]float64
 	fft    *FFT
 }
 
-// NewSpectrum prepares the window and the transform.
-func NewSpectrum() *Spectrum {
-	s := &Spectrum{fft: NewFFT(WinLen)}
+// NewSpectrum prepares the window and the transform for n channels, whose windows and
+// spectra the caller puts in Win and Pow.
+func NewSpectrum(n int) *Spectrum {
+	s := &Spectrum{fft: NewFFT(WinLen), Win: make([]*[WinLen]float64, n), Pow: make([]*[NBins]float64, n)}
 	var sumW2 float64
 	for i := range s.Window {
 		w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/WinLen)
@@ -43,6 +46,18 @@ func (s *Spectrum) Pair(wa, wb *[WinLen]float64, pa, pb *[NBins]float64) {
 		pa[k] = (sr*sr + si*si) / 4
 		if pb != nil {
 			pb[k] = (dr*dr + di*di) / 4
+		}
+	}
+}
+
+// Analyse computes every channel's power spectrum, two channels per FFT.
+func (s *Spectrum) Analyse() {
+	n := len(s.Win)
+	for c := 0; c < n; c += 2 {
+		if c+1 < n {
+			s.Pair(s.Win[c], s.Win[c+1], s.Pow[c], s.Pow[c+1])
+		} else {
+			s.Pair(s.Win[c], s.Win[c], s.Pow[c], nil)
 		}
 	}
 }
