@@ -156,25 +156,21 @@ type channel struct {
 	quietMin float64 // their minimum
 
 	flat            float64
-	band            float64 // speech-band power of this frame
-	q1              float64 // own level as a bleed source at the previous frame
-	tail            float64 // own level held and decaying as a reverberant tail
-	diffDB, diffLin float64 // learned offset of this channel's diffuse level
-	// level and predicted bleed over the last evidenceFrames frames (sliding sums)
-	zHist, bHist [evidenceFrames]float64
-	zSum, bSum   float64
-	dHist        [evidenceFrames]float64 // diffuse room level over the same frames
-	dSum         float64
+	band            float64                      // speech-band power of this frame
+	q1              float64                      // own level as a bleed source at the previous frame
+	tail            float64                      // own level held and decaying as a reverberant tail
+	diffDB, diffLin float64                      // learned offset of this channel's diffuse level
+	ev              core.Evidence                // level and predicted bleed over the last 80 ms
+	dHist           [core.EvidenceFrames]float64 // diffuse room level over the same frames
+	dSum            float64
 
 	// turn state
 	core.Turn
-	resume             int
-	resumeVoiced       int
-	resumeSharp        bool // the resumed sound began with an impact (turns.go)
-	runStart, runLen   int64
-	runVoicedAt        int64 // the first voiced frame of the run
-	runLed             int   // frames of the run a neighbour led, less those it led (turns.go)
-	runVoiced, runMiss int
+	resume       int
+	resumeVoiced int
+	resumeSharp  bool  // the resumed sound began with an impact (turns.go)
+	runVoicedAt  int64 // the first voiced frame of the run
+	runLed       int   // frames of the run a neighbour led, less those it led (turns.go)
 }
 
 // New makes a streaming diarizer for the given seats (channel i of every Push is seats[i]).
@@ -216,7 +212,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		d.st.Win[c], d.st.Turn[c] = &d.ch[c].win, &d.ch[c].Turn
 		d.spec.Win[c], d.spec.Pow[c] = &d.ch[c].win, &d.ch[c].pow
 	}
-	d.st.Bind(d.step, d.end)
+	d.st.Bind(d.step)
 	return d, nil
 }
 

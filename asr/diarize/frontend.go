@@ -41,10 +41,8 @@ func (d *Diarizer) step() {
 	d.attribute()
 	for c := range d.ch {
 		ch := &d.ch[c]
-		k := int(t % evidenceFrames)
-		ch.zSum += d.z[c] - ch.zHist[k]
-		ch.bSum += d.bl[c] - ch.bHist[k]
-		ch.zHist[k], ch.bHist[k] = d.z[c], d.bl[c]
+		ch.ev.Add(t, d.z[c], d.bl[c])
+		k := int(t % core.EvidenceFrames)
 		ch.dSum += d.diff[c] - ch.dHist[k]
 		ch.dHist[k] = d.diff[c]
 	}

@@ -6,74 +6,82 @@ import "github.com/courtscribe/courtscribe/asr/diarize/internal/core"
 func (d *Diarizer) turn(c int, t int64) {
 	ch := &d.ch[c]
 	s := d.score[c]
-	if ch.Active {
-		switch {
-		case s > d.th.OffLin && t-ch.LastOn <= resumeGap:
+	switch {
+	case ch.Active:
+		d.continueTurn(c, t, s)
+	case s > d.th.OnLin && ch.ev.ZSum > d.th.Margin*ch.ev.BSum && (d.live < startDiffuseSeats || ch.ev.ZSum > d.startDiff*ch.dSum):
+		d.extendRun(c, t)
+	default:
+		ch.Run.Miss()
+	}
+}
+
+// continueTurn advances seat c's open turn at frame t with own-speech score s: it goes on,
+// resumes after a pause, or ends after the hangover.
+func (d *Diarizer) continueTurn(c int, t int64, s float64) {
+	ch := &d.ch[c]
+	switch {
+	case s > d.th.OffLin && t-ch.LastOn <= resumeGap:
+		ch.LastOn, ch.resume = t, 0
+	case s > d.th.OffLin:
+		if d.resumes(c) {
+			prev := ch.LastOn
 			ch.LastOn, ch.resume = t, 0
-		case s > d.th.OffLin:
-			// Speech again after a pause: it continues the turn only once it holds for half
-			// the confirmation time, so a stray frame of bleed does not stretch the turn.
-			// It must be voiced too: a gavel, a chair or paper right after a turn does not
-			// stretch it.
-			if ch.resume == 0 {
-				ch.resumeVoiced = 0
-				ch.resumeSharp = ch.band > ch.B2*resumeSharpRise
-			}
-			ch.resume++
-			if d.voiced(c) {
-				ch.resumeVoiced++
-			}
-			if ch.resume >= max(1, d.th.Confirm/2) && ch.resumeVoiced >= (d.cfg.MinVoicedFrames+1)/2 && (!ch.resumeSharp || ch.resumeVoiced*resumeVoicedShare >= ch.resume) {
-				prev := ch.LastOn
-				ch.LastOn, ch.resume = t, 0
-				d.st.CheckOverlap(c, prev+1, t)
-			}
-		default:
-			ch.resume = 0
-			if t-ch.LastOn >= int64(d.th.Hang) {
-				d.end(c)
-			}
+			d.st.CheckOverlap(c, prev+1, t)
 		}
-		return
-	}
-	if s > d.th.OnLin && ch.zSum > d.th.Margin*ch.bSum && (d.live < startDiffuseSeats || ch.zSum > d.startDiff*ch.dSum) {
-		if ch.runLen == 0 {
-			ch.runStart, ch.runVoiced, ch.runLed = t, 0, 0
-		}
-		ch.runLed += d.neighbourLead(c)
-		ch.runLen++
-		ch.runMiss = 0
-		if d.voiced(c) {
-			if ch.runVoiced == 0 {
-				ch.runVoicedAt = t
-			}
-			ch.runVoiced++
-		}
-		if ch.runLen >= int64(d.th.Confirm) && ch.runVoiced >= d.cfg.MinVoicedFrames && int64(ch.runVoiced)*runVoicedShare >= ch.runLen {
-			if ch.runLed >= startLedFrames {
-				// The neighbour's mic heard this sound first: it is the neighbour's voice
-				// (leaning over, turned towards this mic). The run starts over.
-				ch.runLen = 0
-				return
-			}
-			ch.runLen = 0
-			d.st.Begin(c, max(ch.runStart, ch.runVoicedAt-startLead), t)
-		}
-		return
-	}
-	if ch.runLen > 0 {
-		ch.runMiss++
-		if ch.runMiss > 2 {
-			ch.runLen = 0
+	default:
+		ch.resume = 0
+		if t-ch.LastOn >= int64(d.th.Hang) {
+			d.st.End(c)
 		}
 	}
 }
 
-// evidenceFrames: a turn starts only if, summed over the last 80 ms, the channel's level also
-// exceeds the predicted bleed by the margin. Frame by frame the level of a delayed bleed copy
-// swings several dB around its mean (a 30 ms burst falls differently into the 16 ms windows of
-// two microphones); over 80 ms it settles at the coupling.
-const evidenceFrames = 8
+// resumes counts a speech frame after a pause in seat c's turn and says whether the turn now
+// continues. Speech again after a pause continues the turn only once it holds for half the
+// confirmation time, so a stray frame of bleed does not stretch the turn. It must be voiced
+// too: a gavel, a chair or paper right after a turn does not stretch it.
+func (d *Diarizer) resumes(c int) bool {
+	ch := &d.ch[c]
+	if ch.resume == 0 {
+		ch.resumeVoiced = 0
+		ch.resumeSharp = ch.band > ch.B2*resumeSharpRise
+	}
+	ch.resume++
+	if d.voiced(c) {
+		ch.resumeVoiced++
+	}
+	return ch.resume >= max(1, d.th.Confirm/2) && ch.resumeVoiced >= (d.cfg.MinVoicedFrames+1)/2 &&
+		(!ch.resumeSharp || ch.resumeVoiced*resumeVoicedShare >= ch.resume)
+}
+
+// extendRun adds frame t, which has the evidence of own speech, to seat c's run and starts a
+// turn once the run is confirmed.
+func (d *Diarizer) extendRun(c int, t int64) {
+	ch := &d.ch[c]
+	if ch.Run.Len == 0 {
+		ch.Run.Start, ch.Run.Voiced, ch.runLed = t, 0, 0
+	}
+	ch.runLed += d.neighbourLead(c)
+	ch.Run.Len++
+	ch.Run.Misses = 0
+	if d.voiced(c) {
+		if ch.Run.Voiced == 0 {
+			ch.runVoicedAt = t
+		}
+		ch.Run.Voiced++
+	}
+	if ch.Run.Len < int64(d.th.Confirm) || ch.Run.Voiced < d.cfg.MinVoicedFrames || int64(ch.Run.Voiced)*runVoicedShare < ch.Run.Len {
+		return
+	}
+	if ch.runLed >= startLedFrames {
+		// The neighbour's mic heard this sound first: it is the neighbour's voice
+		// (leaning over, turned towards this mic). The run starts over.
+		ch.Run.Len = 0
+		return
+	}
+	d.st.Begin(c, max(ch.Run.Start, ch.runVoicedAt-startLead), t)
+}
 
 // A start in a room with startDiffuseSeats or more live mics (carrying signal, not digital
 // silence) also needs the level, summed over the last 80 ms, startDiffuseDB above the diffuse
@@ -130,11 +138,11 @@ func (d *Diarizer) neighbourLead(c int) int {
 	ch := &d.ch[c]
 	o := -1
 	for j := range d.ch {
-		if j != c && (o < 0 || d.ch[j].zSum > d.ch[o].zSum) {
+		if j != c && (o < 0 || d.ch[j].ev.ZSum > d.ch[o].ev.ZSum) {
 			o = j
 		}
 	}
-	if o < 0 || d.ch[o].zSum < ch.zSum*d.startNb {
+	if o < 0 || d.ch[o].ev.ZSum < ch.ev.ZSum*d.startNb {
 		return 0
 	}
 	lag, corr := d.lead.CrossLead(&ch.hist, &d.ch[o].hist)
@@ -164,11 +172,6 @@ const (
 
 // resumeGap: within a turn, speech frames at most this many frames apart are continuous.
 const resumeGap = 5
-
-func (d *Diarizer) end(c int) {
-	d.st.End(c)
-	d.ch[c].runLen = 0
-}
 
 // voiced says whether seat c's frame t sounds like voiced speech: periodic at a pitch and not a
 // steady tone.

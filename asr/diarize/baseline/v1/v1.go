@@ -93,16 +93,12 @@ type channel struct {
 	nf core.NoiseFloor
 
 	flat float64
-	q1   float64 // own level as a bleed source at the previous frame
-	// level and predicted bleed over the last evidenceFrames frames (sliding sums)
-	zHist, bHist [evidenceFrames]float64
-	zSum, bSum   float64
+	q1   float64       // own level as a bleed source at the previous frame
+	ev   core.Evidence // level and predicted bleed over the last 80 ms
 
 	// turn state
 	core.Turn
-	resume             int
-	runStart, runLen   int64
-	runVoiced, runMiss int
+	resume int
 }
 
 // New makes a streaming diarizer for the given seats (channel i of every Push is seats[i]).
@@ -132,7 +128,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		d.st.Win[c], d.st.Turn[c] = &d.ch[c].win, &d.ch[c].Turn
 		d.spec.Win[c], d.spec.Pow[c] = &d.ch[c].win, &d.ch[c].pow
 	}
-	d.st.Bind(d.step, d.end)
+	d.st.Bind(d.step)
 	return d, nil
 }
 
@@ -191,10 +187,7 @@ func (d *Diarizer) step() {
 	d.attribute()
 	for c := range d.ch {
 		ch := &d.ch[c]
-		k := int(t % evidenceFrames)
-		ch.zSum += d.z[c] - ch.zHist[k]
-		ch.bSum += d.bl[c] - ch.bHist[k]
-		ch.zHist[k], ch.bHist[k] = d.z[c], d.bl[c]
+		ch.ev.Add(t, d.z[c], d.bl[c])
 	}
 	if d.trace != nil {
 		d.trace(t, d.z, d.score)
@@ -279,42 +272,27 @@ func (d *Diarizer) turn(c int, t int64) {
 		default:
 			ch.resume = 0
 			if t-ch.LastOn >= int64(d.th.Hang) {
-				d.end(c)
+				d.st.End(c)
 			}
 		}
 		return
 	}
-	if s > d.th.OnLin && ch.zSum > d.th.Margin*ch.bSum {
-		if ch.runLen == 0 {
-			ch.runStart, ch.runVoiced = t, 0
+	if s > d.th.OnLin && ch.ev.ZSum > d.th.Margin*ch.ev.BSum {
+		if ch.Run.Len == 0 {
+			ch.Run.Start, ch.Run.Voiced = t, 0
 		}
-		ch.runLen++
-		ch.runMiss = 0
+		ch.Run.Len++
+		ch.Run.Misses = 0
 		if ch.flat < d.cfg.MaxFlatness {
-			ch.runVoiced++
+			ch.Run.Voiced++
 		}
-		if ch.runLen >= int64(d.th.Confirm) && ch.runVoiced >= d.cfg.MinVoicedFrames {
-			ch.runLen = 0
-			d.st.Begin(c, ch.runStart, t)
+		if ch.Run.Len >= int64(d.th.Confirm) && ch.Run.Voiced >= d.cfg.MinVoicedFrames {
+			d.st.Begin(c, ch.Run.Start, t)
 		}
 		return
 	}
-	if ch.runLen > 0 {
-		ch.runMiss++
-		if ch.runMiss > 2 {
-			ch.runLen = 0
-		}
-	}
+	ch.Run.Miss()
 }
-
-// evidenceFrames: a turn starts only if, summed over the last 80 ms, the channel's level also
-// exceeds the predicted bleed by the margin.
-const evidenceFrames = 8
 
 // resumeGap: within a turn, speech frames at most this many frames apart are continuous.
 const resumeGap = 5
-
-func (d *Diarizer) end(c int) {
-	d.st.End(c)
-	d.ch[c].runLen = 0
-}

@@ -5,8 +5,26 @@ import (
 	"fmt"
 )
 
-// Turn is the part of a seat's turn state that the overlap bookkeeping reads.
+// Run is a seat's run of speech frames that may confirm the start of a turn.
+type Run struct {
+	Start, Len int64
+	Voiced     int // voiced frames in the run
+	Misses     int // frames in a row that did not continue it
+}
+
+// Miss counts a frame that does not continue the run: the third in a row ends it.
+func (r *Run) Miss() {
+	if r.Len > 0 {
+		r.Misses++
+		if r.Misses > 2 {
+			r.Len = 0
+		}
+	}
+}
+
+// Turn is a seat's turn state as far as both diarizers keep it.
 type Turn struct {
+	Run               Run
 	Active            bool
 	Announced         bool // the Start of the current turn was emitted
 	SegStart, LastOn  int64
@@ -28,9 +46,8 @@ type Stream struct {
 	Closed bool
 	Events []Event
 
-	zeros   [][]int16
-	step    func()      // analyses a complete hop
-	endTurn func(c int) // ends seat c's open turn
+	zeros [][]int16
+	step  func() // analyses a complete hop
 }
 
 // NewStream checks cfg and the seat names (channel i of every Push is seats[i]).
@@ -59,9 +76,8 @@ func NewStream(cfg Config, seats []string) (Stream, error) {
 		Turn: make([]*Turn, n)}, nil
 }
 
-// Bind sets the per-hop analysis and the end of a seat's turn (which Flush calls for every
-// open turn).
-func (s *Stream) Bind(step func(), endTurn func(c int)) { s.step, s.endTurn = step, endTurn }
+// Bind sets the per-hop analysis.
+func (s *Stream) Bind(step func()) { s.step = step }
 
 // Now is the hearing time (seconds) of the samples consumed so far.
 func (s *Stream) Now() float64 {
@@ -176,7 +192,7 @@ func (s *Stream) Flush() []Event {
 	}
 	for c, tn := range s.Turn {
 		if tn.Active {
-			s.endTurn(c)
+			s.End(c)
 		}
 	}
 	s.Closed = true
@@ -186,6 +202,7 @@ func (s *Stream) Flush() []Event {
 // Begin opens seat c's turn from frame start, decided at frame t, and reports its Start.
 func (s *Stream) Begin(c int, start, t int64) {
 	tn := s.Turn[c]
+	tn.Run.Len = 0
 	tn.Active, tn.SegStart, tn.LastOn, tn.Overlap, tn.Announced = true, start, t, false, false
 	s.CheckOverlap(c, tn.SegStart, t)
 	s.Events = append(s.Events, Event{Kind: Start, Seat: s.Seats[c], SeatIdx: c,
@@ -223,7 +240,7 @@ func (s *Stream) markOverlap(c int) {
 	}
 }
 
-// End closes seat c's turn and reports it.
+// End closes seat c's turn and reports it; a run towards the next turn starts afresh.
 func (s *Stream) End(c int) {
 	tn := s.Turn[c]
 	tn.Active = false
@@ -231,6 +248,7 @@ func (s *Stream) End(c int) {
 	s.Events = append(s.Events, Event{Kind: End, Seat: s.Seats[c], SeatIdx: c,
 		Start: s.FrameTime(tn.SegStart), End: s.FrameTime(tn.LastOn + 1), Overlap: tn.Overlap,
 		Decided: s.FrameTime(s.Frame + 1)})
+	tn.Run.Len = 0
 }
 
 // Pusher is a streaming diarizer.
@@ -259,4 +277,24 @@ func appendEnds(segs []Segment, evs []Event) []Segment {
 		}
 	}
 	return segs
+}
+
+// EvidenceFrames: a turn starts only if, summed over the last 80 ms, the channel's level also
+// exceeds the predicted bleed by the margin. Frame by frame the level of a delayed bleed copy
+// swings several dB around its mean (a 30 ms burst falls differently into the 16 ms windows of
+// two microphones); over 80 ms it settles at the coupling.
+const EvidenceFrames = 8
+
+// Evidence is a channel's level and predicted bleed summed over the last EvidenceFrames frames.
+type Evidence struct {
+	zHist, bHist [EvidenceFrames]float64
+	ZSum, BSum   float64
+}
+
+// Add enters frame t's level z and predicted bleed b.
+func (e *Evidence) Add(t int64, z, b float64) {
+	k := int(t % EvidenceFrames)
+	e.ZSum += z - e.zHist[k]
+	e.BSum += b - e.bHist[k]
+	e.zHist[k], e.bHist[k] = z, b
 }
