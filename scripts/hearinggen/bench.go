@@ -102,20 +102,17 @@ func target(sc *scene.Scene) (float64, string, string) {
 
 func bench(ctx context.Context, files []string, outDir, md, summary string, runs int, out io.Writer) error {
 	var rows []row
-	for _, f := range files {
-		r, a, err := load(ctx, f, outDir, out)
-		if err != nil {
-			return err
-		}
-		if r == nil {
-			continue
-		}
+	err := eachScene(ctx, files, outDir, out, func(r *rendered, a *wavfile.Audio) error {
 		rw, err := benchScene(ctx, r, a, runs)
 		if err != nil {
 			return err
 		}
 		rows = append(rows, rw)
 		printRow(out, rw)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if md != "" {
 		if err := writeMarkdown(md, rows, runs); err != nil {

@@ -20,14 +20,7 @@ const pushBlock = 320
 func latency(ctx context.Context, files []string, outDir string, out io.Writer) error {
 	fmt.Fprintf(out, "live latency, 20 ms pushes (seconds; start = decided - start of the turn, end = decided - its end)\n")
 	fmt.Fprintf(out, "%-18s | %-34s | %-34s\n", "scene", "courtscribe start med/p90/max, end med/max", "previous (v1) start med/p90/max, end med/max")
-	for _, f := range files {
-		r, a, err := load(ctx, f, outDir, out)
-		if err != nil {
-			return err
-		}
-		if r == nil {
-			continue
-		}
+	return eachScene(ctx, files, outDir, out, func(r *rendered, a *wavfile.Audio) error {
 		seats := r.scene.SeatNames()
 		d, err := diarize.New(diarize.DefaultConfig(), seats, nil)
 		if err != nil {
@@ -46,6 +39,24 @@ func latency(ctx context.Context, files []string, outDir string, out io.Writer) 
 			return err
 		}
 		fmt.Fprintf(out, "%-18s | %s | %s\n", r.scene.Name, cur.text(), prev.text())
+		return nil
+	})
+}
+
+// eachScene renders (or reuses) every scene file and calls fn with it and its audio; scenes
+// generate skips are passed over.
+func eachScene(ctx context.Context, files []string, outDir string, out io.Writer, fn func(*rendered, *wavfile.Audio) error) error {
+	for _, f := range files {
+		r, a, err := load(ctx, f, outDir, out)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			continue
+		}
+		if err := fn(r, a); err != nil {
+			return err
+		}
 	}
 	return nil
 }
