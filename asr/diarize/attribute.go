@@ -28,8 +28,8 @@ func (d *Diarizer) attribute() {
 		} else {
 			ch.tail = own // a seat not in a turn leaves no tail: spurious levels are not held
 		}
-		d.q[i] = max(own, ch.q1, ch.tail)
-		ch.q1 = own
+		d.q[i] = max(own, ch.Q1, ch.tail)
+		ch.Q1 = own
 	}
 	d.diffuseLevels()
 	for c := range n {
@@ -76,11 +76,11 @@ func (d *Diarizer) diffuseLevels() {
 	lo, hi := math.Inf(1), 0.0
 	for c := range d.n {
 		k := 0
-		fc := d.ch[c].nf.Level
+		fc := d.ch[c].NF.Level
 		for j := range d.n {
 			if j != c {
 				v := d.z[j]
-				if r := d.ch[j].nf.Level / fc; r*d.diffPrior < 1 {
+				if r := d.ch[j].NF.Level / fc; r*d.diffPrior < 1 {
 					v *= r // a much noisier channel reads a diffuse sound lower by its excess
 				}
 				d.sorted[k] = v

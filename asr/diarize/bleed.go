@@ -17,7 +17,7 @@ func (d *Diarizer) learn() {
 		if j == dom {
 			continue
 		}
-		if !d.ch[j].nf.Set && d.z[j] < gatedLearnMin {
+		if !d.ch[j].NF.Set && d.z[j] < gatedLearnMin {
 			// A gated channel's level is measured against a borrowed floor, not its own
 			// noise: near that floor the ratio says nothing about the coupling, and counting
 			// it would learn the coupling several dB low.
@@ -32,5 +32,5 @@ func (d *Diarizer) smooth(c int) float64 { return d.ch[c].Smooth }
 // leader settles which of channels a and b carries the talker by the time lead of its
 // microphone (core.Lead).
 func (d *Diarizer) leader(a, b int) (int, bool) {
-	return d.lead.Leader(a, b, &d.ch[a].hist, &d.ch[b].hist)
+	return d.lead.Leader(a, b, &d.ch[a].Hist, &d.ch[b].Hist)
 }

@@ -138,15 +138,10 @@ type Diarizer struct {
 }
 
 type channel struct {
-	win  [winLen]float64  // [0:winLen-hop] history, [winLen-hop:] current hop
-	hist [histLen]float64 // the last 32 ms, for the time-lead check
+	core.Channel
 	// the last 48 ms, for the periodicity of a low voice (voicing.go)
 	lowHist [lowHistLen]float64
-	pow     [nBins]float64
-
-	core.Boxcar         // smoothed band power
-	src         float64 // band power averaged over the last four frames (as a bleed source)
-	nf          core.NoiseFloor
+	src     float64 // band power averaged over the last four frames (as a bleed source)
 	// gated microphones (floor.go)
 	zeroRun  int     // consecutive digitally silent frames
 	open     int64   // frames of signal since the last closed gate
@@ -155,18 +150,13 @@ type channel struct {
 	quietN   int     // consecutive quiet noise-like frames of a gated channel
 	quietMin float64 // their minimum
 
-	flat            float64
 	band            float64                      // speech-band power of this frame
-	q1              float64                      // own level as a bleed source at the previous frame
 	tail            float64                      // own level held and decaying as a reverberant tail
 	diffDB, diffLin float64                      // learned offset of this channel's diffuse level
-	ev              core.Evidence                // level and predicted bleed over the last 80 ms
 	dHist           [core.EvidenceFrames]float64 // diffuse room level over the same frames
 	dSum            float64
 
 	// turn state
-	core.Turn
-	resume       int
 	resumeVoiced int
 	resumeSharp  bool  // the resumed sound began with an impact (turns.go)
 	runVoicedAt  int64 // the first voiced frame of the run
@@ -205,12 +195,9 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 	}
 	d.lwac = hannAutocorr(d.lwin[:], lowLagMax)
 	for c := range d.ch {
-		d.ch[c].nf.Init()
+		core.Attach(&d.st, d.spec, c, &d.ch[c].Channel)
 		d.ch[c].lowMin = math.Inf(1)
-		d.ch[c].LastOn = -1
 		d.ch[c].diffLin = 1
-		d.st.Win[c], d.st.Turn[c] = &d.ch[c].win, &d.ch[c].Turn
-		d.spec.Win[c], d.spec.Pow[c] = &d.ch[c].win, &d.ch[c].pow
 	}
 	d.st.Bind(d.step)
 	return d, nil

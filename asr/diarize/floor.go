@@ -44,7 +44,7 @@ func (d *Diarizer) updateFloor(ch *channel, t int64, band float64) {
 		ch.zeroRun++
 		if ch.zeroRun >= gateFrames {
 			ch.open = 0
-			if !ch.nf.Set {
+			if !ch.NF.Set {
 				ch.gated = true
 			}
 		}
@@ -53,11 +53,11 @@ func (d *Diarizer) updateFloor(ch *channel, t int64, band float64) {
 	}
 	ch.zeroRun = 0
 	ch.open++
-	if !ch.nf.Set && ch.gated {
+	if !ch.NF.Set && ch.gated {
 		d.gatedFloor(ch, t)
 		return
 	}
-	ch.nf.Update(t, band, &ch.Boxcar, ch.flat >= d.cfg.MaxFlatness && !d.anyActive, &d.th)
+	ch.NF.Update(t, band, &ch.Boxcar, ch.Flat >= d.cfg.MaxFlatness && !d.anyActive, &d.th)
 }
 
 // gatedFloor follows a gated channel that has no floor yet: its running low level (for the
@@ -67,7 +67,7 @@ func (d *Diarizer) gatedFloor(ch *channel, t int64) {
 		return
 	}
 	ch.lowMin = min(ch.Smooth, ch.lowMin*d.th.RiseSlow)
-	if ch.flat < d.cfg.MaxFlatness || d.anyActive {
+	if ch.Flat < d.cfg.MaxFlatness || d.anyActive {
 		ch.quietN = 0
 		return
 	}
@@ -79,7 +79,7 @@ func (d *Diarizer) gatedFloor(ch *channel, t int64) {
 	if ch.quietN < quietFrames {
 		return
 	}
-	ch.nf.SetQuiet(ch.quietMin, t)
+	ch.NF.SetQuiet(ch.quietMin, t)
 }
 
 // refFloors gives every channel without a real floor the reference floor (see above).
@@ -88,8 +88,8 @@ func (d *Diarizer) refFloors() {
 	low := math.Inf(1)
 	for c := range d.ch {
 		ch := &d.ch[c]
-		if ch.nf.Set {
-			d.sorted[k] = ch.nf.Level
+		if ch.NF.Set {
+			d.sorted[k] = ch.NF.Level
 			k++
 		} else {
 			low = min(low, ch.lowMin)
@@ -108,8 +108,8 @@ func (d *Diarizer) refFloors() {
 	}
 	ref = max(ref, digitalSilence*floorBias)
 	for c := range d.ch {
-		if !d.ch[c].nf.Set {
-			d.ch[c].nf.Level = ref
+		if !d.ch[c].NF.Set {
+			d.ch[c].NF.Level = ref
 		}
 	}
 }

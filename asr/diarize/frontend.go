@@ -11,19 +11,15 @@ func (d *Diarizer) step() {
 	t := d.st.Frame
 	d.live = 0
 	for c := range d.ch {
-		h := &d.ch[c].hist
-		copy(h[:histLen-hop], h[hop:])
-		copy(h[histLen-hop:], d.ch[c].win[winLen-hop:])
+		d.ch[c].Shift()
 		l := &d.ch[c].lowHist
 		copy(l[:lowHistLen-hop], l[hop:])
-		copy(l[lowHistLen-hop:], d.ch[c].win[winLen-hop:])
+		copy(l[lowHistLen-hop:], d.ch[c].Win[winLen-hop:])
 	}
 	d.spec.Analyse()
 	for c := range d.ch {
 		ch := &d.ch[c]
-		band := core.Band(&ch.pow)
-		src := ch.Next(band, t)
-		ch.flat = core.Flatness(ch.pow[binLo : binHi+1])
+		band, src := ch.Measure(t)
 		ch.band = band
 		d.updateFloor(ch, t, band)
 		ch.src = src
@@ -34,14 +30,14 @@ func (d *Diarizer) step() {
 	d.refFloors()
 	for c := range d.ch {
 		ch := &d.ch[c]
-		d.z[c] = max(ch.Smooth-ch.nf.Level, 0) / ch.nf.Level
-		d.zs[c] = max(ch.src-ch.nf.Level, 0) / ch.nf.Level
+		d.z[c] = max(ch.Smooth-ch.NF.Level, 0) / ch.NF.Level
+		d.zs[c] = max(ch.src-ch.NF.Level, 0) / ch.NF.Level
 	}
 	d.learn()
 	d.attribute()
 	for c := range d.ch {
 		ch := &d.ch[c]
-		ch.ev.Add(t, d.z[c], d.bl[c])
+		ch.Ev.Add(t, d.z[c], d.bl[c])
 		k := int(t % core.EvidenceFrames)
 		ch.dSum += d.diff[c] - ch.dHist[k]
 		ch.dHist[k] = d.diff[c]
@@ -49,10 +45,5 @@ func (d *Diarizer) step() {
 	if d.trace != nil {
 		d.trace(t, d.z, d.score)
 	}
-	d.anyActive = false
-	for c := range d.ch {
-		d.turn(c, t)
-		d.anyActive = d.anyActive || d.ch[c].Active
-	}
-	d.st.Advance()
+	d.anyActive = d.st.Decide(d.turn)
 }

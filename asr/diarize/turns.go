@@ -8,32 +8,11 @@ func (d *Diarizer) turn(c int, t int64) {
 	s := d.score[c]
 	switch {
 	case ch.Active:
-		d.continueTurn(c, t, s)
-	case s > d.th.OnLin && ch.ev.ZSum > d.th.Margin*ch.ev.BSum && (d.live < startDiffuseSeats || ch.ev.ZSum > d.startDiff*ch.dSum):
+		d.st.Hold(c, t, s > d.th.OffLin, d.th.Hang, d.resumes)
+	case s > d.th.OnLin && ch.Ev.ZSum > d.th.Margin*ch.Ev.BSum && (d.live < startDiffuseSeats || ch.Ev.ZSum > d.startDiff*ch.dSum):
 		d.extendRun(c, t)
 	default:
 		ch.Run.Miss()
-	}
-}
-
-// continueTurn advances seat c's open turn at frame t with own-speech score s: it goes on,
-// resumes after a pause, or ends after the hangover.
-func (d *Diarizer) continueTurn(c int, t int64, s float64) {
-	ch := &d.ch[c]
-	switch {
-	case s > d.th.OffLin && t-ch.LastOn <= resumeGap:
-		ch.LastOn, ch.resume = t, 0
-	case s > d.th.OffLin:
-		if d.resumes(c) {
-			prev := ch.LastOn
-			ch.LastOn, ch.resume = t, 0
-			d.st.CheckOverlap(c, prev+1, t)
-		}
-	default:
-		ch.resume = 0
-		if t-ch.LastOn >= int64(d.th.Hang) {
-			d.st.End(c)
-		}
 	}
 }
 
@@ -43,16 +22,16 @@ func (d *Diarizer) continueTurn(c int, t int64, s float64) {
 // too: a gavel, a chair or paper right after a turn does not stretch it.
 func (d *Diarizer) resumes(c int) bool {
 	ch := &d.ch[c]
-	if ch.resume == 0 {
+	if ch.Resume == 0 {
 		ch.resumeVoiced = 0
 		ch.resumeSharp = ch.band > ch.B2*resumeSharpRise
 	}
-	ch.resume++
+	ch.Resume++
 	if d.voiced(c) {
 		ch.resumeVoiced++
 	}
-	return ch.resume >= max(1, d.th.Confirm/2) && ch.resumeVoiced >= (d.cfg.MinVoicedFrames+1)/2 &&
-		(!ch.resumeSharp || ch.resumeVoiced*resumeVoicedShare >= ch.resume)
+	return ch.Resume >= max(1, d.th.Confirm/2) && ch.resumeVoiced >= (d.cfg.MinVoicedFrames+1)/2 &&
+		(!ch.resumeSharp || ch.resumeVoiced*resumeVoicedShare >= ch.Resume)
 }
 
 // extendRun adds frame t, which has the evidence of own speech, to seat c's run and starts a
@@ -138,14 +117,14 @@ func (d *Diarizer) neighbourLead(c int) int {
 	ch := &d.ch[c]
 	o := -1
 	for j := range d.ch {
-		if j != c && (o < 0 || d.ch[j].ev.ZSum > d.ch[o].ev.ZSum) {
+		if j != c && (o < 0 || d.ch[j].Ev.ZSum > d.ch[o].Ev.ZSum) {
 			o = j
 		}
 	}
-	if o < 0 || d.ch[o].ev.ZSum < ch.ev.ZSum*d.startNb {
+	if o < 0 || d.ch[o].Ev.ZSum < ch.Ev.ZSum*d.startNb {
 		return 0
 	}
-	lag, corr := d.lead.CrossLead(&ch.hist, &d.ch[o].hist)
+	lag, corr := d.lead.CrossLead(&ch.Hist, &d.ch[o].Hist)
 	switch {
 	case corr < startLeadCorr:
 		return 0
@@ -170,15 +149,12 @@ const (
 	resumeVoicedShare = 6
 )
 
-// resumeGap: within a turn, speech frames at most this many frames apart are continuous.
-const resumeGap = 5
-
 // voiced says whether seat c's frame t sounds like voiced speech: periodic at a pitch and not a
 // steady tone.
 func (d *Diarizer) voiced(c int) bool {
 	ch := &d.ch[c]
-	if ch.flat >= d.cfg.MaxFlatness {
+	if ch.Flat >= d.cfg.MaxFlatness {
 		return false
 	}
-	return tonality(ch.pow[binLo:binHi+1], ch.band) < maxTonality && d.periodicity(c) >= minPeriodicity
+	return tonality(ch.Pow[binLo:binHi+1], ch.band) < maxTonality && d.periodicity(c) >= minPeriodicity
 }

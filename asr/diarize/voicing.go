@@ -12,7 +12,7 @@ import "math"
 // (and, where that finds no pitch, lowPeriodicity over 48 ms for lags of 14–20 ms).
 // Voiced speech reads 0.5–0.95, noise and impacts 0.1–0.4.
 func (d *Diarizer) periodicity(c int) float64 {
-	h := &d.ch[c].hist
+	h := &d.ch[c].Hist
 	re, im := d.lead.Re[:], d.lead.Im[:]
 	for i, w := range d.lead.Win {
 		re[i], im[i] = h[i]*w, 0

@@ -84,22 +84,8 @@ type Diarizer struct {
 	trace func(t int64, z, score []float64) // tests only
 }
 
-type channel struct {
-	win  [winLen]float64       // [0:winLen-hop] history, [winLen-hop:] current hop
-	hist [core.HistLen]float64 // the last 32 ms, for the time-lead check
-	pow  [nBins]float64
-
-	core.Boxcar
-	nf core.NoiseFloor
-
-	flat float64
-	q1   float64       // own level as a bleed source at the previous frame
-	ev   core.Evidence // level and predicted bleed over the last 80 ms
-
-	// turn state
-	core.Turn
-	resume int
-}
+// channel is a seat's state: v1 keeps no more than what it shares with the current diarizer.
+type channel struct{ core.Channel }
 
 // New makes a streaming diarizer for the given seats (channel i of every Push is seats[i]).
 // log may be nil.
@@ -123,10 +109,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 	}
 	d.lead.Init()
 	for c := range d.ch {
-		d.ch[c].nf.Init()
-		d.ch[c].LastOn = -1
-		d.st.Win[c], d.st.Turn[c] = &d.ch[c].win, &d.ch[c].Turn
-		d.spec.Win[c], d.spec.Pow[c] = &d.ch[c].win, &d.ch[c].pow
+		core.Attach(&d.st, d.spec, c, &d.ch[c].Channel)
 	}
 	d.st.Bind(d.step)
 	return d, nil
@@ -166,50 +149,41 @@ func Offline(cfg Config, seats []string, pcm [][]int16, log *slog.Logger) ([]Seg
 func (d *Diarizer) step() {
 	t := d.st.Frame
 	for c := range d.ch {
-		h := &d.ch[c].hist
-		copy(h[:core.HistLen-hop], h[hop:])
-		copy(h[core.HistLen-hop:], d.ch[c].win[winLen-hop:])
+		d.ch[c].Shift()
 	}
 	d.spec.Analyse()
 	for c := range d.ch {
 		ch := &d.ch[c]
-		band := core.Band(&ch.pow)
-		src := ch.Next(band, t)
-		ch.flat = core.Flatness(ch.pow[binLo : binHi+1])
+		band, src := ch.Measure(t)
 		d.updateFloor(ch, t, band)
 		d.z[c], d.zs[c] = 0, 0
-		if ch.nf.Set {
-			d.z[c] = max(ch.Smooth-ch.nf.Level, 0) / ch.nf.Level
-			d.zs[c] = max(src-ch.nf.Level, 0) / ch.nf.Level
+		if ch.NF.Set {
+			d.z[c] = max(ch.Smooth-ch.NF.Level, 0) / ch.NF.Level
+			d.zs[c] = max(src-ch.NF.Level, 0) / ch.NF.Level
 		}
 	}
 	d.learn()
 	d.attribute()
 	for c := range d.ch {
 		ch := &d.ch[c]
-		ch.ev.Add(t, d.z[c], d.bl[c])
+		ch.Ev.Add(t, d.z[c], d.bl[c])
 	}
 	if d.trace != nil {
 		d.trace(t, d.z, d.score)
 	}
-	d.anyActive = false
-	for c := range d.ch {
-		d.turn(c, t)
-		d.anyActive = d.anyActive || d.ch[c].Active
-	}
-	d.st.Advance()
+	d.anyActive = d.st.Decide(d.turn)
 }
 
 func (d *Diarizer) updateFloor(ch *channel, t int64, band float64) {
 	if core.Silent(band) {
 		// Digital silence (a file that starts with zeros, a muted input) says nothing about
 		// the room: keep the floor, or wait for real signal to set it.
-		if !ch.nf.Set {
-			ch.nf.Level = core.DigitalSilence * core.FloorBias
+		if !ch.NF.Set {
+			ch.NF.Level = core.DigitalSilence * core.FloorBias
 		}
 		return
 	}
-	ch.nf.Update(t, band, &ch.Boxcar, ch.flat >= d.cfg.MaxFlatness && !d.anyActive, &d.th)
+	ch.NF.Update(t, band, &ch.Boxcar, ch.Flat >= d.cfg.MaxFlatness && !d.anyActive, &d.th)
 }
 
 // learn updates the bleed model from a frame in which one channel clearly dominates.
@@ -228,7 +202,7 @@ func (d *Diarizer) learn() {
 func (d *Diarizer) smooth(c int) float64 { return d.ch[c].Smooth }
 
 func (d *Diarizer) leader(a, b int) (int, bool) {
-	return d.lead.Leader(a, b, &d.ch[a].hist, &d.ch[b].hist)
+	return d.lead.Leader(a, b, &d.ch[a].Hist, &d.ch[b].Hist)
 }
 
 // attribute estimates every seat's own level p (core.NNLS) and scores own speech as level
@@ -242,8 +216,8 @@ func (d *Diarizer) attribute() {
 		if d.z[i] > 0 {
 			own = d.p[i] * d.zs[i] / d.z[i]
 		}
-		d.q[i] = max(own, d.ch[i].q1)
-		d.ch[i].q1 = own
+		d.q[i] = max(own, d.ch[i].Q1)
+		d.ch[i].Q1 = own
 	}
 	for c := range d.n {
 		b := core.Predicted(d.bm.Lin[c], d.q, c)
@@ -257,33 +231,16 @@ func (d *Diarizer) turn(c int, t int64) {
 	ch := &d.ch[c]
 	s := d.score[c]
 	if ch.Active {
-		switch {
-		case s > d.th.OffLin && t-ch.LastOn <= resumeGap:
-			ch.LastOn, ch.resume = t, 0
-		case s > d.th.OffLin:
-			// Speech again after a pause: it continues the turn only once it holds for half
-			// the confirmation time, so a stray frame of bleed does not stretch the turn.
-			ch.resume++
-			if ch.resume >= max(1, d.th.Confirm/2) {
-				prev := ch.LastOn
-				ch.LastOn, ch.resume = t, 0
-				d.st.CheckOverlap(c, prev+1, t)
-			}
-		default:
-			ch.resume = 0
-			if t-ch.LastOn >= int64(d.th.Hang) {
-				d.st.End(c)
-			}
-		}
+		d.st.Hold(c, t, s > d.th.OffLin, d.th.Hang, d.resumes)
 		return
 	}
-	if s > d.th.OnLin && ch.ev.ZSum > d.th.Margin*ch.ev.BSum {
+	if s > d.th.OnLin && ch.Ev.ZSum > d.th.Margin*ch.Ev.BSum {
 		if ch.Run.Len == 0 {
 			ch.Run.Start, ch.Run.Voiced = t, 0
 		}
 		ch.Run.Len++
 		ch.Run.Misses = 0
-		if ch.flat < d.cfg.MaxFlatness {
+		if ch.Flat < d.cfg.MaxFlatness {
 			ch.Run.Voiced++
 		}
 		if ch.Run.Len >= int64(d.th.Confirm) && ch.Run.Voiced >= d.cfg.MinVoicedFrames {
@@ -294,5 +251,10 @@ func (d *Diarizer) turn(c int, t int64) {
 	ch.Run.Miss()
 }
 
-// resumeGap: within a turn, speech frames at most this many frames apart are continuous.
-const resumeGap = 5
+// resumes counts a speech frame after a pause in seat c's turn: it continues the turn only
+// once it holds for half the confirmation time, so a stray frame of bleed does not stretch
+// the turn.
+func (d *Diarizer) resumes(c int) bool {
+	d.ch[c].Resume++
+	return d.ch[c].Resume >= max(1, d.th.Confirm/2)
+}

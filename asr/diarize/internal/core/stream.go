@@ -25,6 +25,7 @@ func (r *Run) Miss() {
 // Turn is a seat's turn state as far as both diarizers keep it.
 type Turn struct {
 	Run               Run
+	Resume            int // speech frames since a pause in the open turn
 	Active            bool
 	Announced         bool // the Start of the current turn was emitted
 	SegStart, LastOn  int64
@@ -297,4 +298,79 @@ func (e *Evidence) Add(t int64, z, b float64) {
 	e.ZSum += z - e.zHist[k]
 	e.BSum += b - e.bHist[k]
 	e.zHist[k], e.bHist[k] = z, b
+}
+
+// ResumeGap: within a turn, speech frames at most this many frames apart are continuous.
+const ResumeGap = 5
+
+// Hold advances seat c's open turn at frame t. Speech (speech: own-speech score above the off
+// threshold) within ResumeGap frames of the last continues it; speech after a pause continues
+// it once resumes(c) says so (counting Resume); silence ends it after hang frames.
+func (s *Stream) Hold(c int, t int64, speech bool, hang int, resumes func(c int) bool) {
+	tn := s.Turn[c]
+	switch {
+	case speech && t-tn.LastOn <= ResumeGap:
+		tn.LastOn, tn.Resume = t, 0
+	case speech:
+		if resumes(c) {
+			prev := tn.LastOn
+			tn.LastOn, tn.Resume = t, 0
+			s.CheckOverlap(c, prev+1, t)
+		}
+	default:
+		tn.Resume = 0
+		if t-tn.LastOn >= int64(hang) {
+			s.End(c)
+		}
+	}
+}
+
+// Decide runs turn on every seat at the current frame, then moves on by a hop. It reports
+// whether some seat is in a turn.
+func (s *Stream) Decide(turn func(c int, t int64)) bool {
+	t := s.Frame
+	anyActive := false
+	for c, tn := range s.Turn {
+		turn(c, t)
+		anyActive = anyActive || tn.Active
+	}
+	s.Advance()
+	return anyActive
+}
+
+// Channel is the per-seat state both diarizers keep alike.
+type Channel struct {
+	Win  [WinLen]float64  // [0:WinLen-Hop] history, [WinLen-Hop:] current hop
+	Hist [HistLen]float64 // the last 32 ms, for the time-lead check
+	Pow  [NBins]float64   // power spectrum of the current frame
+	Boxcar
+	NF   NoiseFloor
+	Flat float64  // spectral flatness of the current frame
+	Q1   float64  // own level as a bleed source at the previous frame
+	Ev   Evidence // level and predicted bleed over the last 80 ms
+	Turn
+}
+
+// Attach readies seat c's channel ch and binds its window, spectrum and turn to the stream
+// and the spectrum.
+func Attach(st *Stream, spec *Spectrum, c int, ch *Channel) {
+	ch.NF.Init()
+	ch.LastOn = -1
+	st.Win[c], st.Turn[c] = &ch.Win, &ch.Turn
+	spec.Win[c], spec.Pow[c] = &ch.Win, &ch.Pow
+}
+
+// Shift keeps the current hop in the channel's history.
+func (ch *Channel) Shift() {
+	copy(ch.Hist[:HistLen-Hop], ch.Hist[Hop:])
+	copy(ch.Hist[HistLen-Hop:], ch.Win[WinLen-Hop:])
+}
+
+// Measure takes frame t's band power from the spectrum, smooths it and measures its flatness;
+// it returns the band power and the 40 ms source level.
+func (ch *Channel) Measure(t int64) (band, src float64) {
+	band = Band(&ch.Pow)
+	src = ch.Next(band, t)
+	ch.Flat = Flatness(ch.Pow[BinLo : BinHi+1])
+	return band, src
 }
