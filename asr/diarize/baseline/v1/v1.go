@@ -19,35 +19,21 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize/internal/core"
 )
 
-// SampleRate is the only rate the diarizer accepts (the system's internal audio format).
-const SampleRate = core.SampleRate
-
-const (
-	hop    = core.Hop
-	winLen = core.WinLen
-	nBins  = core.NBins
-	binLo  = core.BinLo
-	binHi  = core.BinHi
+// The configuration, the events and their kinds and the turns are the current diarizer's
+// (see package diarize).
+type (
+	Config  = core.Config
+	Kind    = core.Kind
+	Event   = core.Event
+	Segment = core.Segment
 )
 
-// Config tunes the diarizer (the current diarizer's Config).
-type Config = core.Config
-
-// Kind says what an Event reports.
-type Kind = core.Kind
-
-// The kinds of Event.
+// SampleRate (16 kHz, the only rate accepted) and the kinds of Event are the current
+// diarizer's.
 const (
-	Start  = core.Start
-	End    = core.End
-	Update = core.Update
+	SampleRate         = core.SampleRate
+	Start, End, Update = core.Start, core.End, core.Update
 )
-
-// Event is one streaming result.
-type Event = core.Event
-
-// Segment is one seat's turn.
-type Segment = core.Segment
 
 // SortSegments orders segments by start, then end, then seat name.
 func SortSegments(s []Segment) { core.SortSegments(s) }
@@ -59,10 +45,12 @@ func DefaultConfig() Config {
 		MaxFlatness: 0.4, HangoverSec: 0.4}
 }
 
-// Diarizer is the streaming seat diarizer. It is not safe for concurrent use.
+// Diarizer is the streaming seat diarizer. It is not safe for concurrent use. Its methods
+// (Seats, Now, Resume, Gap, BleedDB, Push, Flush) are the current diarizer's.
 type Diarizer struct {
+	core.API
+
 	cfg Config
-	log *slog.Logger
 	n   int
 	th  core.Thresholds
 	st  core.Stream
@@ -78,31 +66,24 @@ type Diarizer struct {
 	zs, q []float64
 	r     []float64 // attribution residual
 	bl    []float64 // predicted bleed on each channel
-	pNew  []float64
 	score []float64
-
-	trace func(t int64, z, score []float64) // tests only
 }
 
 // channel is a seat's state: v1 keeps no more than what it shares with the current diarizer.
 type channel struct{ core.Channel }
 
 // New makes a streaming diarizer for the given seats (channel i of every Push is seats[i]).
-// log may be nil.
-func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
+// The logger of the current diarizer's signature is not used: v1 logs nothing.
+func New(cfg Config, seats []string, _ *slog.Logger) (*Diarizer, error) {
 	st, err := core.NewStream(cfg, seats)
 	if err != nil {
 		return nil, err
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	n := len(seats)
-	d := &Diarizer{
-		cfg: cfg, log: log, n: n, th: core.NewThresholds(cfg), st: st,
+	d := &Diarizer{cfg: cfg, n: n, th: core.NewThresholds(cfg), st: st,
 		spec: core.NewSpectrum(n),
 		ch:   make([]channel, n),
-		z:    make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
+		z:    make([]float64, n), p: make([]float64, n),
 		zs: make([]float64, n), q: make([]float64, n), bl: make([]float64, n), r: make([]float64, n),
 		score: make([]float64, n),
 		bm:    core.NewBleed(n, cfg.BleedPriorDB),
@@ -112,29 +93,9 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		core.Attach(&d.st, d.spec, c, &d.ch[c].Channel)
 	}
 	d.st.Bind(d.step)
+	d.API = core.NewAPI(&d.st, &d.bm)
 	return d, nil
 }
-
-// Seats returns the seat names in channel order.
-func (d *Diarizer) Seats() []string { return append([]string(nil), d.st.Seats...) }
-
-// Now is the hearing time (seconds) of the samples consumed so far.
-func (d *Diarizer) Now() float64 { return d.st.Now() }
-
-// Resume sets the hearing sample index of the first sample that will be pushed.
-func (d *Diarizer) Resume(first int64) error { return d.st.Resume(first) }
-
-// Gap consumes n samples of silence on every seat (a capture gap).
-func (d *Diarizer) Gap(n int64) ([]Event, error) { return d.st.Gap(n) }
-
-// BleedDB returns the learned coupling matrix in dB.
-func (d *Diarizer) BleedDB() [][]float64 { return d.bm.Copy() }
-
-// Push consumes the next samples of every seat and returns the events decided by them.
-func (d *Diarizer) Push(pcm [][]int16) ([]Event, error) { return d.st.Push(pcm) }
-
-// Flush ends the stream and closes every open turn.
-func (d *Diarizer) Flush() []Event { return d.st.Flush() }
 
 // Offline diarizes a whole recording (pcm[i] is seat i) and returns the turns sorted by start.
 func Offline(cfg Config, seats []string, pcm [][]int16, log *slog.Logger) ([]Segment, error) {
@@ -167,9 +128,6 @@ func (d *Diarizer) step() {
 	for c := range d.ch {
 		ch := &d.ch[c]
 		ch.Ev.Add(t, d.z[c], d.bl[c])
-	}
-	if d.trace != nil {
-		d.trace(t, d.z, d.score)
 	}
 	d.anyActive = d.st.Decide(d.turn)
 }

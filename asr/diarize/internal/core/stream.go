@@ -374,3 +374,34 @@ func (ch *Channel) Measure(t int64) (band, src float64) {
 	ch.Flat = Flatness(ch.Pow[BinLo : BinHi+1])
 	return band, src
 }
+
+// API is the streaming API of a diarizer over its Stream and bleed model (the frozen v1
+// baseline embeds it; the current diarizer documents each method itself).
+type API struct {
+	st *Stream
+	bm *Bleed
+}
+
+// NewAPI serves the API from st and bm.
+func NewAPI(st *Stream, bm *Bleed) API { return API{st: st, bm: bm} }
+
+// Seats returns the seat names in channel order.
+func (a API) Seats() []string { return append([]string(nil), a.st.Seats...) }
+
+// Now is the hearing time (seconds) of the samples consumed so far.
+func (a API) Now() float64 { return a.st.Now() }
+
+// Resume sets the hearing sample index of the first sample that will be pushed.
+func (a API) Resume(first int64) error { return a.st.Resume(first) }
+
+// Gap consumes n samples of silence on every seat (a capture gap).
+func (a API) Gap(n int64) ([]Event, error) { return a.st.Gap(n) }
+
+// BleedDB returns the learned coupling matrix in dB.
+func (a API) BleedDB() [][]float64 { return a.bm.Copy() }
+
+// Push consumes the next samples of every seat and returns the events decided by them.
+func (a API) Push(pcm [][]int16) ([]Event, error) { return a.st.Push(pcm) }
+
+// Flush ends the stream and closes every open turn.
+func (a API) Flush() []Event { return a.st.Flush() }
