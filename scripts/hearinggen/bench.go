@@ -196,12 +196,7 @@ func score(ref, hyp []diarize.Segment, events []der.Event, speed float64) result
 
 // seatNotes notes the false speech every method gave a silent seat or a mic with gain.
 func seatNotes(rw row, st scene.Seat, ref []diarize.Segment) []string {
-	refT := 0.0
-	for _, x := range ref {
-		if x.Seat == st.Name {
-			refT += x.End - x.Start
-		}
-	}
+	refT := der.SeatTime(ref, st.Name)
 	fa := func(k int) float64 {
 		if v := rw.res[k].der.Seats[st.Name]; v != nil {
 			return v.FalseAlarm

@@ -174,6 +174,17 @@ func seatFrame(R, H uint64, perRef, perMiss, perFA []int) {
 	}
 }
 
+// SeatTime is the time (seconds) segs give seat, overlapping segments counted each.
+func SeatTime(segs []diarize.Segment, seat string) float64 {
+	var t float64
+	for _, x := range segs {
+		if x.Seat == seat {
+			t += x.End - x.Start
+		}
+	}
+	return t
+}
+
 // frameRange returns the frames whose centres lie in [a, b).
 func frameRange(a, b, frame float64, nf int) (int, int) {
 	lo := int(math.Ceil(a/frame - 0.5))
