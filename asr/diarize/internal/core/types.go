@@ -26,7 +26,7 @@ const (
 	FramesS = SampleRate / Hop
 )
 
-// Config tunes the diarizer. DefaultConfig gives the values the benchmark was run with.
+// Config tunes the diarizer (each diarizer's DefaultConfig gives its tuned values).
 type Config struct {
 	// OnThresholdDB: own speech must exceed the noise floor by this much to start a turn.
 	OnThresholdDB float64 `json:"on_threshold_db"`
