@@ -3,10 +3,12 @@ package diarize
 import (
 	"math"
 	"slices"
+
+	"github.com/courtscribe/courtscribe/asr/diarize/internal/core"
 )
 
 // attribute estimates every seat's own level p by nonnegative least squares on z = A·p
-// (projected Gauss-Seidel on the normal equations, a few sweeps from p = 0) and scores own
+// (core.NNLS: projected Gauss-Seidel on the normal equations, a few sweeps from p = 0) and scores own
 // speech as level minus margin × predicted bleed. Least squares, unlike peeling the loudest
 // channel first, finds the talker whose coupling explains all the microphones together, also
 // when that talker's own channel is not the loudest (a noisy mic). A seat's level as a bleed
@@ -14,63 +16,28 @@ import (
 // which covers bleed delays up to ~20 ms.
 func (d *Diarizer) attribute() {
 	n := d.n
-	clear(d.p)
-	copy(d.r, d.z) // residual z − A·p
-	for range nnlsSweeps {
-		for i := range n {
-			var num, den float64
-			for j := range n {
-				a := 1.0
-				if j != i {
-					a = d.bleed[j][i]
-				}
-				num += a * d.r[j]
-				den += a * a
-			}
-			np := max(0, d.p[i]+num/den)
-			if dp := np - d.p[i]; dp != 0 {
-				for j := range n {
-					a := 1.0
-					if j != i {
-						a = d.bleed[j][i]
-					}
-					d.r[j] -= a * dp
-				}
-				d.p[i] = np
-			}
-		}
-	}
+	core.NNLS(d.p, d.r, d.z, d.bm.Lin)
 	for i := range n {
 		own := 0.0
 		if d.z[i] > 0 {
 			own = d.p[i] * d.zs[i] / d.z[i]
 		}
 		ch := &d.ch[i]
-		if ch.active {
+		if ch.Active {
 			ch.tail = max(own, ch.tail*d.tailDecay)
 		} else {
 			ch.tail = own // a seat not in a turn leaves no tail: spurious levels are not held
 		}
-		d.q[i] = max(own, ch.q1, ch.tail)
-		ch.q1 = own
+		d.q[i] = max(own, ch.Q1, ch.tail)
+		ch.Q1 = own
 	}
 	d.diffuseLevels()
 	for c := range n {
-		var b float64
-		row := d.bleed[c]
-		for i := range n {
-			if i != c {
-				b += row[i] * d.q[i]
-			}
-		}
-		b = max(b, d.diff[c])
-		d.score[c] = d.z[c] - d.margin*b
+		b := max(core.Predicted(d.bm.Lin[c], d.q, c), d.diff[c])
+		d.score[c] = d.z[c] - d.th.Margin*b
 		d.bl[c] = b
 	}
 }
-
-// nnlsSweeps: Gauss-Seidel sweeps of the attribution (enough for the few seats of a courtroom).
-const nnlsSweeps = 8
 
 // Reverberation. In a reverberant courtroom every voice leaves a diffuse tail that lasts about
 // RT60 on every microphone; while the talker's own mic falls back to the tail after each
@@ -109,11 +76,11 @@ func (d *Diarizer) diffuseLevels() {
 	lo, hi := math.Inf(1), 0.0
 	for c := range d.n {
 		k := 0
-		fc := d.ch[c].floor
+		fc := d.ch[c].NF.Level
 		for j := range d.n {
 			if j != c {
 				v := d.z[j]
-				if r := d.ch[j].floor / fc; r*d.diffPrior < 1 {
+				if r := d.ch[j].NF.Level / fc; r*d.diffPrior < 1 {
 					v *= r // a much noisier channel reads a diffuse sound lower by its excess
 				}
 				d.sorted[k] = v
@@ -127,7 +94,7 @@ func (d *Diarizer) diffuseLevels() {
 	}
 	active := 0
 	for c := range d.ch {
-		if d.ch[c].active {
+		if d.ch[c].Active {
 			active++
 		}
 	}

@@ -7,7 +7,7 @@ func (d *Diarizer) SetTrace(f func(t int64, z, score []float64)) { d.trace = f }
 func (d *Diarizer) Floors() []float64 {
 	out := make([]float64, d.n)
 	for i := range out {
-		out[i] = d.ch[i].floor
+		out[i] = d.ch[i].NF.Level
 	}
 	return out
 }
@@ -16,7 +16,7 @@ func (d *Diarizer) Floors() []float64 {
 func (d *Diarizer) Smooth() []float64 {
 	out := make([]float64, d.n)
 	for i := range out {
-		out[i] = d.ch[i].smooth
+		out[i] = d.ch[i].Smooth
 	}
 	return out
 }
@@ -37,5 +37,5 @@ func Voicing(x []int16) (per, ton float64) {
 		panic(err)
 	}
 	ch := &d.ch[0]
-	return d.periodicity(0), tonality(ch.pow[binLo:binHi+1], ch.band)
+	return d.periodicity(0), tonality(ch.Pow[binLo:binHi+1], ch.band)
 }

@@ -51,10 +51,10 @@ func TestFloorHeldThroughDigitalSilence(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	d := oneSeat(t)
 	push1(t, d, noise(4*SampleRate, 30, r))
-	before := d.ch[0].floor
+	before := d.ch[0].NF.Level
 	push1(t, d, make([]int16, 3*SampleRate)) // the gate closes
 	push1(t, d, voice(SampleRate/2, r))      // and opens on a loud voice
-	if got := d.ch[0].floor; math.Abs(db(got/before)) > 1 || !d.ch[0].floorSet {
+	if got := d.ch[0].NF.Level; math.Abs(db(got/before)) > 1 || !d.ch[0].NF.Set {
 		t.Fatalf("floor %.1f dB after zeros and a voice, %.1f dB before", db(got), db(before))
 	}
 }
@@ -65,11 +65,11 @@ func TestGatedFloorNotSeededBySpeech(t *testing.T) {
 	push1(t, d, make([]int16, SampleRate)) // a closed gate
 	push1(t, d, voice(2*SampleRate, r))    // opening on two seconds of speech
 	ch := &d.ch[0]
-	if ch.floorSet {
-		t.Fatalf("a gated channel took its floor from speech: %.1f dB", db(ch.floor))
+	if ch.NF.Set {
+		t.Fatalf("a gated channel took its floor from speech: %.1f dB", db(ch.NF.Level))
 	}
-	if ch.floor > gatedRefFloor {
-		t.Fatalf("reference floor %.1f dB above a quiet mic's self-noise (%.1f dB)", db(ch.floor), db(gatedRefFloor))
+	if ch.NF.Level > gatedRefFloor {
+		t.Fatalf("reference floor %.1f dB above a quiet mic's self-noise (%.1f dB)", db(ch.NF.Level), db(gatedRefFloor))
 	}
 	if z := d.z[0]; z < 100 {
 		t.Fatalf("speech reads only %.1f dB above the reference floor", db(z+1))
@@ -83,18 +83,18 @@ func TestGatedFloorFromQuietStretch(t *testing.T) {
 	d := oneSeat(t)
 	push1(t, d, make([]int16, SampleRate))
 	push1(t, d, noise(SampleRate/4, 40, r))
-	if d.ch[0].floorSet {
+	if d.ch[0].NF.Set {
 		t.Fatal("floor set after 0.25 s of signal (needs 0.5 s of quiet)")
 	}
 	push1(t, d, noise(SampleRate/2, 40, r))
 	ch := &d.ch[0]
 	want := 40.0 * 40 * (binHi - binLo + 1)
-	if !ch.floorSet || math.Abs(db(ch.floor/want)) > 3 {
-		t.Fatalf("floor %.1f dB (set %v), the room is %.1f dB", db(ch.floor), ch.floorSet, db(want))
+	if !ch.NF.Set || math.Abs(db(ch.NF.Level/want)) > 3 {
+		t.Fatalf("floor %.1f dB (set %v), the room is %.1f dB", db(ch.NF.Level), ch.NF.Set, db(want))
 	}
 	push1(t, d, noise(2*SampleRate, 40, r))
-	if math.Abs(db(ch.floor/want)) > 3 {
-		t.Fatalf("floor drifted to %.1f dB, the room is %.1f dB", db(ch.floor), db(want))
+	if math.Abs(db(ch.NF.Level/want)) > 3 {
+		t.Fatalf("floor drifted to %.1f dB, the room is %.1f dB", db(ch.NF.Level), db(want))
 	}
 }
 
@@ -110,8 +110,8 @@ func TestReferenceFloorIsTheOpenMics(t *testing.T) {
 	if _, err := d.Push([][]int16{judge, noise(n, 25, r)}); err != nil {
 		t.Fatal(err)
 	}
-	if d.ch[0].floorSet || !d.ch[1].floorSet || d.ch[0].floor != d.ch[1].floor {
-		t.Fatalf("gated judge floor %.1f dB (own %v), open clerk %.1f dB", db(d.ch[0].floor), d.ch[0].floorSet, db(d.ch[1].floor))
+	if d.ch[0].NF.Set || !d.ch[1].NF.Set || d.ch[0].NF.Level != d.ch[1].NF.Level {
+		t.Fatalf("gated judge floor %.1f dB (own %v), open clerk %.1f dB", db(d.ch[0].NF.Level), d.ch[0].NF.Set, db(d.ch[1].NF.Level))
 	}
 }
 
@@ -124,7 +124,7 @@ func TestDeadChannelReadsZero(t *testing.T) {
 	if _, err := d.Push([][]int16{voice(2*SampleRate, r), make([]int16, 2*SampleRate)}); err != nil {
 		t.Fatal(err)
 	}
-	if d.z[1] != 0 || d.ch[1].floorSet || !(d.ch[1].floor > 0) {
-		t.Fatalf("dead channel: z %v, floor %v (set %v)", d.z[1], d.ch[1].floor, d.ch[1].floorSet)
+	if d.z[1] != 0 || d.ch[1].NF.Set || !(d.ch[1].NF.Level > 0) {
+		t.Fatalf("dead channel: z %v, floor %v (set %v)", d.z[1], d.ch[1].NF.Level, d.ch[1].NF.Set)
 	}
 }

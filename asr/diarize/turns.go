@@ -1,81 +1,66 @@
 package diarize
 
+import "github.com/courtscribe/courtscribe/asr/diarize/internal/core"
+
 // turn advances seat c's start/end state machine at frame t.
 func (d *Diarizer) turn(c int, t int64) {
 	ch := &d.ch[c]
 	s := d.score[c]
-	if ch.active {
-		switch {
-		case s > d.offLin && t-ch.lastOn <= resumeGap:
-			ch.lastOn, ch.resume = t, 0
-		case s > d.offLin:
-			// Speech again after a pause: it continues the turn only once it holds for half
-			// the confirmation time, so a stray frame of bleed does not stretch the turn.
-			// It must be voiced too: a gavel, a chair or paper right after a turn does not
-			// stretch it.
-			if ch.resume == 0 {
-				ch.resumeVoiced = 0
-				ch.resumeSharp = ch.band > ch.b2*resumeSharpRise
-			}
-			ch.resume++
-			if d.voiced(c) {
-				ch.resumeVoiced++
-			}
-			if ch.resume >= max(1, d.confirm/2) && ch.resumeVoiced >= (d.cfg.MinVoicedFrames+1)/2 && (!ch.resumeSharp || ch.resumeVoiced*resumeVoicedShare >= ch.resume) {
-				prev := ch.lastOn
-				ch.lastOn, ch.resume = t, 0
-				d.checkOverlap(c, prev+1, t)
-			}
-		default:
-			ch.resume = 0
-			if t-ch.lastOn >= int64(d.hang) {
-				d.end(c)
-			}
-		}
-		return
-	}
-	if s > d.onLin && ch.zSum > d.margin*ch.bSum && (d.live < startDiffuseSeats || ch.zSum > d.startDiff*ch.dSum) {
-		if ch.runLen == 0 {
-			ch.runStart, ch.runVoiced, ch.runLed = t, 0, 0
-		}
-		ch.runLed += d.neighbourLead(c)
-		ch.runLen++
-		ch.runMiss = 0
-		if d.voiced(c) {
-			if ch.runVoiced == 0 {
-				ch.runVoicedAt = t
-			}
-			ch.runVoiced++
-		}
-		if ch.runLen >= int64(d.confirm) && ch.runVoiced >= d.cfg.MinVoicedFrames && int64(ch.runVoiced)*runVoicedShare >= ch.runLen {
-			if ch.runLed >= startLedFrames {
-				// The neighbour's mic heard this sound first: it is the neighbour's voice
-				// (leaning over, turned towards this mic). The run starts over.
-				ch.runLen = 0
-				return
-			}
-			ch.active, ch.segStart, ch.lastOn, ch.overlap, ch.announced = true, max(ch.runStart, ch.runVoicedAt-startLead), t, false, false
-			ch.runLen = 0
-			d.checkOverlap(c, ch.segStart, t)
-			d.events = append(d.events, Event{Kind: Start, Seat: d.seats[c], SeatIdx: c,
-				Start: d.frameTime(ch.segStart), Overlap: ch.overlap, Decided: d.frameTime(t + 1)})
-			ch.announced = true
-		}
-		return
-	}
-	if ch.runLen > 0 {
-		ch.runMiss++
-		if ch.runMiss > 2 {
-			ch.runLen = 0
-		}
+	switch {
+	case ch.Active:
+		d.st.Hold(c, t, s > d.th.OffLin, d.th.Hang, d.resumes)
+	case s > d.th.OnLin && ch.Ev.ZSum > d.th.Margin*ch.Ev.BSum && (d.live < startDiffuseSeats || ch.Ev.ZSum > d.startDiff*ch.dSum):
+		d.extendRun(c, t)
+	default:
+		ch.Run.Miss()
 	}
 }
 
-// evidenceFrames: a turn starts only if, summed over the last 80 ms, the channel's level also
-// exceeds the predicted bleed by the margin. Frame by frame the level of a delayed bleed copy
-// swings several dB around its mean (a 30 ms burst falls differently into the 16 ms windows of
-// two microphones); over 80 ms it settles at the coupling.
-const evidenceFrames = 8
+// resumes counts a speech frame after a pause in seat c's turn and says whether the turn now
+// continues. Speech again after a pause continues the turn only once it holds for half the
+// confirmation time, so a stray frame of bleed does not stretch the turn. It must be voiced
+// too: a gavel, a chair or paper right after a turn does not stretch it.
+func (d *Diarizer) resumes(c int) bool {
+	ch := &d.ch[c]
+	if ch.Resume == 0 {
+		ch.resumeVoiced = 0
+		ch.resumeSharp = ch.band > ch.B2*resumeSharpRise
+	}
+	ch.Resume++
+	if d.voiced(c) {
+		ch.resumeVoiced++
+	}
+	return ch.Resume >= max(1, d.th.Confirm/2) && ch.resumeVoiced >= (d.cfg.MinVoicedFrames+1)/2 &&
+		(!ch.resumeSharp || ch.resumeVoiced*resumeVoicedShare >= ch.Resume)
+}
+
+// extendRun adds frame t, which has the evidence of own speech, to seat c's run and starts a
+// turn once the run is confirmed.
+func (d *Diarizer) extendRun(c int, t int64) {
+	ch := &d.ch[c]
+	if ch.Run.Len == 0 {
+		ch.Run.Start, ch.Run.Voiced, ch.runLed = t, 0, 0
+	}
+	ch.runLed += d.neighbourLead(c)
+	ch.Run.Len++
+	ch.Run.Misses = 0
+	if d.voiced(c) {
+		if ch.Run.Voiced == 0 {
+			ch.runVoicedAt = t
+		}
+		ch.Run.Voiced++
+	}
+	if ch.Run.Len < int64(d.th.Confirm) || ch.Run.Voiced < d.cfg.MinVoicedFrames || int64(ch.Run.Voiced)*runVoicedShare < ch.Run.Len {
+		return
+	}
+	if ch.runLed >= startLedFrames {
+		// The neighbour's mic heard this sound first: it is the neighbour's voice
+		// (leaning over, turned towards this mic). The run starts over.
+		ch.Run.Len = 0
+		return
+	}
+	d.st.Begin(c, max(ch.Run.Start, ch.runVoicedAt-startLead), t)
+}
 
 // A start in a room with startDiffuseSeats or more live mics (carrying signal, not digital
 // silence) also needs the level, summed over the last 80 ms, startDiffuseDB above the diffuse
@@ -132,20 +117,20 @@ func (d *Diarizer) neighbourLead(c int) int {
 	ch := &d.ch[c]
 	o := -1
 	for j := range d.ch {
-		if j != c && (o < 0 || d.ch[j].zSum > d.ch[o].zSum) {
+		if j != c && (o < 0 || d.ch[j].Ev.ZSum > d.ch[o].Ev.ZSum) {
 			o = j
 		}
 	}
-	if o < 0 || d.ch[o].zSum < ch.zSum*d.startNb {
+	if o < 0 || d.ch[o].Ev.ZSum < ch.Ev.ZSum*d.startNb {
 		return 0
 	}
-	lag, corr := d.crossLead(&ch.hist, &d.ch[o].hist)
+	lag, corr := d.lead.CrossLead(&ch.Hist, &d.ch[o].Hist)
 	switch {
 	case corr < startLeadCorr:
 		return 0
-	case lag <= -leadMin:
+	case lag <= -core.LeadMin:
 		return 1
-	case lag >= leadMin:
+	case lag >= core.LeadMin:
 		return -1
 	}
 	return 0
@@ -164,60 +149,12 @@ const (
 	resumeVoicedShare = 6
 )
 
-// resumeGap: within a turn, speech frames at most this many frames apart are continuous.
-const resumeGap = 5
-
-// checkOverlap marks seat c and every seat whose turn intersects frames [a, b] as overlapping.
-func (d *Diarizer) checkOverlap(c int, a, b int64) {
-	for o := range d.ch {
-		if o == c {
-			continue
-		}
-		oc := &d.ch[o]
-		switch {
-		case oc.active && oc.segStart <= b && a <= oc.lastOn:
-			d.markOverlap(o)
-			d.markOverlap(c)
-		case !oc.active && oc.hasEnded && oc.endStart <= b && a <= oc.endLast:
-			d.markOverlap(c)
-		}
-	}
-}
-
-// markOverlap flags seat c's current turn as overlapping; a turn whose Start was already
-// reported gets an Update event, so a live view can mark the double talk at once.
-func (d *Diarizer) markOverlap(c int) {
-	ch := &d.ch[c]
-	if ch.overlap {
-		return
-	}
-	ch.overlap = true
-	if ch.active && ch.announced {
-		d.events = append(d.events, Event{Kind: Update, Seat: d.seats[c], SeatIdx: c,
-			Start: d.frameTime(ch.segStart), Overlap: true, Decided: d.frameTime(d.frame + 1)})
-	}
-}
-
-func (d *Diarizer) end(c int) {
-	ch := &d.ch[c]
-	ch.active = false
-	ch.endStart, ch.endLast, ch.hasEnded = ch.segStart, ch.lastOn, true
-	d.events = append(d.events, Event{Kind: End, Seat: d.seats[c], SeatIdx: c,
-		Start: d.frameTime(ch.segStart), End: d.frameTime(ch.lastOn + 1), Overlap: ch.overlap,
-		Decided: d.frameTime(d.frame + 1)})
-	ch.runLen = 0
-}
-
-// frameTime is the hearing time of the start of frame t in seconds (with origin 0 the
-// correctly rounded decimal t/100).
-func (d *Diarizer) frameTime(t int64) float64 { return float64(t*hop+d.origin) / SampleRate }
-
 // voiced says whether seat c's frame t sounds like voiced speech: periodic at a pitch and not a
 // steady tone.
 func (d *Diarizer) voiced(c int) bool {
 	ch := &d.ch[c]
-	if ch.flat >= d.cfg.MaxFlatness {
+	if ch.Flat >= d.cfg.MaxFlatness {
 		return false
 	}
-	return tonality(ch.pow[binLo:binHi+1], ch.band) < maxTonality && d.periodicity(c) >= minPeriodicity
+	return tonality(ch.Pow[binLo:binHi+1], ch.band) < maxTonality && d.periodicity(c) >= minPeriodicity
 }

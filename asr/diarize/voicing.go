@@ -12,29 +12,29 @@ import "math"
 // (and, where that finds no pitch, lowPeriodicity over 48 ms for lags of 14–20 ms).
 // Voiced speech reads 0.5–0.95, noise and impacts 0.1–0.4.
 func (d *Diarizer) periodicity(c int) float64 {
-	h := &d.ch[c].hist
-	re, im := d.gre[:], d.gim[:]
-	for i, w := range d.gwin {
+	h := &d.ch[c].Hist
+	re, im := d.lead.Re[:], d.lead.Im[:]
+	for i, w := range d.lead.Win {
 		re[i], im[i] = h[i]*w, 0
 	}
 	clear(re[histLen:])
 	clear(im[histLen:])
-	d.gfft.transform(re, im)
+	d.lead.FFT.Transform(re, im)
 	lo, hi := gccLen*100/SampleRate, gccLen*2000/SampleRate
-	clear(d.cre[:])
-	clear(d.cim[:])
+	clear(d.lead.CRe[:])
+	clear(d.lead.CIm[:])
 	for k := lo; k <= hi; k++ {
 		p := re[k]*re[k] + im[k]*im[k]
-		d.cre[k], d.cre[gccLen-k] = p, p
+		d.lead.CRe[k], d.lead.CRe[gccLen-k] = p, p
 	}
-	d.gfft.transform(d.cre[:], d.cim[:]) // real, even input: the forward transform is the inverse ×N
-	r0 := d.cre[0]
+	d.lead.FFT.Transform(d.lead.CRe[:], d.lead.CIm[:]) // real, even input: the forward transform is the inverse ×N
+	r0 := d.lead.CRe[0]
 	if r0 <= 0 {
 		return 0
 	}
 	best := 0.0
 	for l := pitchLagMin; l <= pitchLagMax; l++ {
-		if v := d.cre[l] / (r0 * d.wac[l]); v > best {
+		if v := d.lead.CRe[l] / (r0 * d.wac[l]); v > best {
 			best = v
 		}
 	}
@@ -61,7 +61,7 @@ func (d *Diarizer) lowPeriodicity(c int) float64 {
 	}
 	clear(re[lowHistLen:])
 	clear(im[lowHistLen:])
-	d.lfft.transform(re, im)
+	d.lfft.Transform(re, im)
 	lo, hi := lowFFTLen*100/SampleRate, lowFFTLen*2000/SampleRate
 	for k := range lowFFTLen {
 		p := 0.0
@@ -70,7 +70,7 @@ func (d *Diarizer) lowPeriodicity(c int) float64 {
 		}
 		re[k], im[k] = p, 0
 	}
-	d.lfft.transform(re, im)
+	d.lfft.Transform(re, im)
 	r0 := re[0]
 	if r0 <= 0 {
 		return 0

@@ -72,11 +72,7 @@ func GenerateHearing(path string, seats int, samples int64, seed uint64, keep bo
 		voices[s] = voice(int(snippetSec*Rate), 95+37*float64(s%6)+7*float64(s/6), rng)
 	}
 	h := &Hearing{Seats: seats, Samples: samples, Hashes: make([]string, seats)}
-	for t := int64(Rate / 2); t < samples; {
-		n := int64((1.2 + 2.3*rng.Float64()) * Rate)
-		h.Turns = append(h.Turns, Turn{Seat: rng.IntN(seats), First: t, N: min(n, samples-t)})
-		t += n + int64((0.4+0.8*rng.Float64())*Rate)
-	}
+	h.Turns = planTurns(rng, seats, samples)
 	if keep {
 		h.PCM = make([][]int16, seats)
 		for s := range h.PCM {
@@ -88,68 +84,108 @@ func GenerateHearing(path string, seats int, samples int64, seed uint64, keep bo
 		return nil, err
 	}
 	defer f.Close()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if _, err := bw.Write(wavfile.PCMHeader(Rate, seats, samples*int64(seats)*2)); err != nil {
+	w := newHearingWriter(h, voices, f, seed)
+	if _, err := w.bw.Write(wavfile.PCMHeader(Rate, seats, samples*int64(seats)*2)); err != nil {
 		return nil, err
 	}
-	hs := make([]hash.Hash, seats)
-	for s := range hs {
-		hs[s] = sha256.New()
-	}
-	const block = Rate / 10
-	inter := make([]byte, 2*seats*block)
-	seat := make([][]byte, seats)
-	for s := range seat {
-		seat[s] = make([]byte, 2*block)
-	}
-	noise := uint32(seed) | 1
-	turn := 0
-	for first := int64(0); first < samples; first += block {
-		n := int(min(block, samples-first))
-		for i := range n {
-			at := first + int64(i)
-			for turn < len(h.Turns) && h.Turns[turn].First+h.Turns[turn].N <= at {
-				turn++
-			}
-			var sp float64
-			who := -1
-			if turn < len(h.Turns) && h.Turns[turn].First <= at {
-				who = h.Turns[turn].Seat
-				sp = float64(voices[who][at-h.Turns[turn].First])
-			}
-			for s := range seats {
-				noise = noise*1664525 + 1013904223
-				v := float64(int32(noise>>16)%40 - 20)
-				if who == s {
-					v += sp
-				} else if who >= 0 {
-					v += sp * 0.05
-				}
-				x := int16(max(-32768, min(32767, math.Round(v))))
-				binary.LittleEndian.PutUint16(inter[2*(i*seats+s):], uint16(x))
-				binary.LittleEndian.PutUint16(seat[s][2*i:], uint16(x))
-				if keep {
-					h.PCM[s] = append(h.PCM[s], x)
-				}
-			}
-		}
-		if _, err := bw.Write(inter[:2*seats*n]); err != nil {
+	for first := int64(0); first < samples; first += hearingBlock {
+		if err := w.block(first, int(min(hearingBlock, samples-first))); err != nil {
 			return nil, err
 		}
-		for s := range seats {
-			hs[s].Write(seat[s][:2*n])
-		}
 	}
-	if err := bw.Flush(); err != nil {
+	if err := w.bw.Flush(); err != nil {
 		return nil, err
 	}
 	if err := f.Close(); err != nil {
 		return nil, err
 	}
-	for s := range hs {
-		h.Hashes[s] = hex.EncodeToString(hs[s].Sum(nil))
+	for s := range w.hs {
+		h.Hashes[s] = hex.EncodeToString(w.hs[s].Sum(nil))
 	}
 	return h, nil
+}
+
+// planTurns draws the turns: from 0.5 s on, a random seat speaks 1.2–3.5 s, then a pause of
+// 0.4–1.2 s.
+func planTurns(rng *rand.Rand, seats int, samples int64) []Turn {
+	var turns []Turn
+	for t := int64(Rate / 2); t < samples; {
+		n := int64((1.2 + 2.3*rng.Float64()) * Rate)
+		turns = append(turns, Turn{Seat: rng.IntN(seats), First: t, N: min(n, samples-t)})
+		t += n + int64((0.4+0.8*rng.Float64())*Rate)
+	}
+	return turns
+}
+
+// hearingBlock is how many samples per seat the generator writes at a time (100 ms).
+const hearingBlock = Rate / 10
+
+// hearingWriter mixes a hearing block by block into the interleaved WAV, each seat's hash and,
+// with keep, the kept PCM.
+type hearingWriter struct {
+	h      *Hearing
+	voices [][]int16
+	bw     *bufio.Writer
+	hs     []hash.Hash
+	inter  []byte   // one block, interleaved
+	seat   [][]byte // one block per seat
+	noise  uint32   // room noise generator state
+	turn   int      // the turn at or after the current sample
+}
+
+func newHearingWriter(h *Hearing, voices [][]int16, f *os.File, seed uint64) *hearingWriter {
+	w := &hearingWriter{h: h, voices: voices, bw: bufio.NewWriterSize(f, 1<<20), hs: make([]hash.Hash, h.Seats),
+		inter: make([]byte, 2*h.Seats*hearingBlock), seat: make([][]byte, h.Seats), noise: uint32(seed) | 1}
+	for s := range w.hs {
+		w.hs[s] = sha256.New()
+	}
+	for s := range w.seat {
+		w.seat[s] = make([]byte, 2*hearingBlock)
+	}
+	return w
+}
+
+// block mixes and writes the n samples from first.
+func (w *hearingWriter) block(first int64, n int) error {
+	seats := w.h.Seats
+	for i := range n {
+		who, sp := w.speaker(first + int64(i))
+		for s := range seats {
+			w.noise = w.noise*1664525 + 1013904223
+			v := float64(int32(w.noise>>16)%40 - 20)
+			if who == s {
+				v += sp
+			} else if who >= 0 {
+				v += sp * 0.05
+			}
+			x := int16(max(-32768, min(32767, math.Round(v))))
+			binary.LittleEndian.PutUint16(w.inter[2*(i*seats+s):], uint16(x))
+			binary.LittleEndian.PutUint16(w.seat[s][2*i:], uint16(x))
+			if w.h.PCM != nil {
+				w.h.PCM[s] = append(w.h.PCM[s], x)
+			}
+		}
+	}
+	if _, err := w.bw.Write(w.inter[:2*seats*n]); err != nil {
+		return err
+	}
+	for s := range seats {
+		w.hs[s].Write(w.seat[s][:2*n])
+	}
+	return nil
+}
+
+// speaker returns who speaks at sample at (-1: nobody) and their voice's sample.
+func (w *hearingWriter) speaker(at int64) (int, float64) {
+	turns := w.h.Turns
+	for w.turn < len(turns) && turns[w.turn].First+turns[w.turn].N <= at {
+		w.turn++
+	}
+	if w.turn < len(turns) && turns[w.turn].First <= at {
+		who := turns[w.turn].Seat
+		return who, float64(w.voices[who][at-turns[w.turn].First])
+	}
+	return -1, 0
 }
 
 // voice synthesizes n samples of one speaker: a harmonic series on a wandering pitch f0, shaped
@@ -303,7 +339,9 @@ func (l *Link) accept() {
 
 func reset(c net.Conn) {
 	if tc, ok := c.(*net.TCPConn); ok {
-		tc.SetLinger(0)
+		// Best effort: should the linger not take, Close below still ends the connection,
+		// with a FIN instead of a reset.
+		_ = tc.SetLinger(0)
 	}
 	c.Close()
 }

@@ -102,91 +102,17 @@ func target(sc *scene.Scene) (float64, string, string) {
 
 func bench(ctx context.Context, files []string, outDir, md, summary string, runs int, out io.Writer) error {
 	var rows []row
-	for _, f := range files {
-		r, err := generate(ctx, f, outDir, false, out)
+	err := eachScene(ctx, files, outDir, out, func(r *rendered, a *wavfile.Audio) error {
+		rw, err := benchScene(ctx, r, a, runs)
 		if err != nil {
 			return err
-		}
-		if r == nil {
-			continue
-		}
-		a, err := wavfile.ReadFile(r.wav)
-		if err != nil {
-			return err
-		}
-		tf, err := readTruth(r.truth)
-		if err != nil {
-			return err
-		}
-		ref := tf.Segments
-		var events []der.Event
-		switches := 0
-		for _, e := range tf.Events {
-			events = append(events, der.Event{Kind: e.Kind, Start: e.Start, End: e.End})
-			if e.Kind == "murmur" || e.Kind == "ac_on" || e.Kind == "ac_off" {
-				switches++
-			}
-		}
-		seats := r.scene.SeatNames()
-		if a.SampleRate != diarize.SampleRate || len(a.Channels) != len(seats) {
-			return fmt.Errorf("%s: %d Hz × %d channels, want 16000 × %d", r.wav, a.SampleRate, len(a.Channels), len(seats))
-		}
-		dur := float64(a.Frames()) / float64(a.SampleRate)
-		rw := row{name: r.scene.Name, desc: r.scene.Description, seats: len(seats), dur: dur, switches: switches}
-		rw.target, rw.targetWhy, rw.room = target(r.scene)
-		n := runs
-		if dur > 600 {
-			n = 1 // a long hearing: one timed run per method
-		}
-		for _, m := range methods {
-			var hyp []diarize.Segment
-			var err error
-			t := median(n, func() { hyp, err = m.run(seats, a.Channels) })
-			if err != nil {
-				return fmt.Errorf("%s on %s: %w", m.name, r.scene.Name, err)
-			}
-			res := result{der: der.Score(ref, hyp, der.DefaultOptions()),
-				noCollar: der.Score(ref, hyp, der.Options{Frame: 0.01, Collar: -1}),
-				speed:    rt(dur, len(seats), t)}
-			res.sounds = der.FalseSpeechOnSounds(ref, hyp, events)
-			for _, c := range res.sounds {
-				res.soundsReported += c.Reported
-				res.soundsTotal += c.Total
-			}
-			res.murmur, res.ac = der.FalseTurns(ref, hyp, events)
-			rw.res = append(rw.res, res)
-			if len(rw.res) == 1 && len(tf.Lines) > 0 {
-				d, err := duplicates(ctx, seats, a.Channels, hyp, tf.Lines)
-				if err != nil {
-					return fmt.Errorf("duplicates on %s: %w", r.scene.Name, err)
-				}
-				rw.dups = &d
-			}
-		}
-		for _, st := range r.scene.Seats {
-			refT := 0.0
-			for _, x := range ref {
-				if x.Seat == st.Name {
-					refT += x.End - x.Start
-				}
-			}
-			fa := func(k int) float64 {
-				if v := rw.res[k].der.Seats[st.Name]; v != nil {
-					return v.FalseAlarm
-				}
-				return 0
-			}
-			if refT == 0 {
-				rw.notes = append(rw.notes, fmt.Sprintf("silent seat %s: %.2f s speech given (previous %.1f s, SNR-wins %.1f s, loudest %.1f s, energy VAD %.1f s)",
-					st.Name, fa(0), fa(1), fa(2), fa(3), fa(4)))
-			}
-			if st.GainDB != 0 {
-				rw.notes = append(rw.notes, fmt.Sprintf("mic %s at %+g dB gain: %.2f s of false speech on it (previous %.1f s, SNR-wins %.1f s, loudest %.1f s, energy VAD %.1f s)",
-					st.Name, st.GainDB, fa(0), fa(1), fa(2), fa(3), fa(4)))
-			}
 		}
 		rows = append(rows, rw)
 		printRow(out, rw)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if md != "" {
 		if err := writeMarkdown(md, rows, runs); err != nil {
@@ -197,6 +123,96 @@ func bench(ctx context.Context, files []string, outDir, md, summary string, runs
 		return writeSummary(summary, rows)
 	}
 	return nil
+}
+
+// benchScene runs every method on one rendered scene and scores it against the reference.
+func benchScene(ctx context.Context, r *rendered, a *wavfile.Audio, runs int) (row, error) {
+	tf, err := readTruth(r.truth)
+	if err != nil {
+		return row{}, err
+	}
+	ref := tf.Segments
+	events, switches := refEvents(tf)
+	seats := r.scene.SeatNames()
+	if a.SampleRate != diarize.SampleRate || len(a.Channels) != len(seats) {
+		return row{}, fmt.Errorf("%s: %d Hz × %d channels, want 16000 × %d", r.wav, a.SampleRate, len(a.Channels), len(seats))
+	}
+	dur := float64(a.Frames()) / float64(a.SampleRate)
+	rw := row{name: r.scene.Name, desc: r.scene.Description, seats: len(seats), dur: dur, switches: switches}
+	rw.target, rw.targetWhy, rw.room = target(r.scene)
+	n := runs
+	if dur > 600 {
+		n = 1 // a long hearing: one timed run per method
+	}
+	for _, m := range methods {
+		var hyp []diarize.Segment
+		var err error
+		t := median(n, func() { hyp, err = m.run(seats, a.Channels) })
+		if err != nil {
+			return row{}, fmt.Errorf("%s on %s: %w", m.name, r.scene.Name, err)
+		}
+		rw.res = append(rw.res, score(ref, hyp, events, rt(dur, len(seats), t)))
+		if len(rw.res) == 1 && len(tf.Lines) > 0 {
+			d, err := duplicates(ctx, seats, a.Channels, hyp, tf.Lines)
+			if err != nil {
+				return row{}, fmt.Errorf("duplicates on %s: %w", r.scene.Name, err)
+			}
+			rw.dups = &d
+		}
+	}
+	for _, st := range r.scene.Seats {
+		rw.notes = append(rw.notes, seatNotes(rw, st, ref)...)
+	}
+	return rw, nil
+}
+
+// refEvents returns the reference's non-speech events and how many of them switch the room
+// (murmur spans, the air conditioner).
+func refEvents(tf truthFile) ([]der.Event, int) {
+	var events []der.Event
+	switches := 0
+	for _, e := range tf.Events {
+		events = append(events, der.Event{Kind: e.Kind, Start: e.Start, End: e.End})
+		if e.Kind == "murmur" || e.Kind == "ac_on" || e.Kind == "ac_off" {
+			switches++
+		}
+	}
+	return events, switches
+}
+
+// score scores one method's turns hyp against the reference.
+func score(ref, hyp []diarize.Segment, events []der.Event, speed float64) result {
+	res := result{der: der.Score(ref, hyp, der.DefaultOptions()),
+		noCollar: der.Score(ref, hyp, der.Options{Frame: 0.01, Collar: -1}),
+		speed:    speed}
+	res.sounds = der.FalseSpeechOnSounds(ref, hyp, events)
+	for _, c := range res.sounds {
+		res.soundsReported += c.Reported
+		res.soundsTotal += c.Total
+	}
+	res.murmur, res.ac = der.FalseTurns(ref, hyp, events)
+	return res
+}
+
+// seatNotes notes the false speech every method gave a silent seat or a mic with gain.
+func seatNotes(rw row, st scene.Seat, ref []diarize.Segment) []string {
+	refT := der.SeatTime(ref, st.Name)
+	fa := func(k int) float64 {
+		if v := rw.res[k].der.Seats[st.Name]; v != nil {
+			return v.FalseAlarm
+		}
+		return 0
+	}
+	var notes []string
+	if refT == 0 {
+		notes = append(notes, fmt.Sprintf("silent seat %s: %.2f s speech given (previous %.1f s, SNR-wins %.1f s, loudest %.1f s, energy VAD %.1f s)",
+			st.Name, fa(0), fa(1), fa(2), fa(3), fa(4)))
+	}
+	if st.GainDB != 0 {
+		notes = append(notes, fmt.Sprintf("mic %s at %+g dB gain: %.2f s of false speech on it (previous %.1f s, SNR-wins %.1f s, loudest %.1f s, energy VAD %.1f s)",
+			st.Name, st.GainDB, fa(0), fa(1), fa(2), fa(3), fa(4)))
+	}
+	return notes
 }
 
 func pct(r der.Result) string {

@@ -20,18 +20,7 @@ const pushBlock = 320
 func latency(ctx context.Context, files []string, outDir string, out io.Writer) error {
 	fmt.Fprintf(out, "live latency, 20 ms pushes (seconds; start = decided - start of the turn, end = decided - its end)\n")
 	fmt.Fprintf(out, "%-18s | %-34s | %-34s\n", "scene", "courtscribe start med/p90/max, end med/max", "previous (v1) start med/p90/max, end med/max")
-	for _, f := range files {
-		r, err := generate(ctx, f, outDir, false, out)
-		if err != nil {
-			return err
-		}
-		if r == nil {
-			continue
-		}
-		a, err := wavfile.ReadFile(r.wav)
-		if err != nil {
-			return err
-		}
+	return eachScene(ctx, files, outDir, out, func(r *rendered, a *wavfile.Audio) error {
 		seats := r.scene.SeatNames()
 		d, err := diarize.New(diarize.DefaultConfig(), seats, nil)
 		if err != nil {
@@ -41,41 +30,85 @@ func latency(ctx context.Context, files []string, outDir string, out io.Writer) 
 		if err != nil {
 			return err
 		}
-		var s2, e2, s1, e1 []float64
-		blk := make([][]int16, len(seats))
-		for off := 0; off+pushBlock <= a.Frames(); off += pushBlock {
-			for i := range blk {
-				blk[i] = a.Channels[i][off : off+pushBlock]
-			}
-			evs, err := d.Push(blk)
-			if err != nil {
-				return err
-			}
-			for _, e := range evs {
-				switch e.Kind {
-				case diarize.Start:
-					s2 = append(s2, e.Decided-e.Start)
-				case diarize.End:
-					e2 = append(e2, e.Decided-e.End)
-				}
-			}
-			pevs, err := p.Push(blk)
-			if err != nil {
-				return err
-			}
-			for _, e := range pevs {
-				switch e.Kind {
-				case v1.Start:
-					s1 = append(s1, e.Decided-e.Start)
-				case v1.End:
-					e1 = append(e1, e.Decided-e.End)
-				}
-			}
+		cur, err := liveLatency(d, a, len(seats))
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(out, "%-18s | %s | %s\n", r.scene.Name, latText(s2, e2), latText(s1, e1))
+		prev, err := liveLatency(p, a, len(seats))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%-18s | %s | %s\n", r.scene.Name, cur.text(), prev.text())
+		return nil
+	})
+}
+
+// eachScene renders (or reuses) every scene file and calls fn with it and its audio; scenes
+// generate skips are passed over.
+func eachScene(ctx context.Context, files []string, outDir string, out io.Writer, fn func(*rendered, *wavfile.Audio) error) error {
+	for _, f := range files {
+		r, a, err := load(ctx, f, outDir, out)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			continue
+		}
+		if err := fn(r, a); err != nil {
+			return err
+		}
 	}
 	return nil
 }
+
+// load renders (or reuses) a scene and reads its audio; nil, nil, nil when generate skips it.
+func load(ctx context.Context, file, outDir string, out io.Writer) (*rendered, *wavfile.Audio, error) {
+	r, err := generate(ctx, file, outDir, false, out)
+	if err != nil || r == nil {
+		return nil, nil, err
+	}
+	a, err := wavfile.ReadFile(r.wav)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, a, nil
+}
+
+// pusher is a streaming diarizer (the current one and v1 share the event type).
+type pusher interface {
+	Push(pcm [][]int16) ([]diarize.Event, error)
+}
+
+// latencies are the live latencies of a diarizer's starts and ends.
+type latencies struct{ starts, ends []float64 }
+
+// liveLatency pushes a's first n channels through d in pushBlock samples and collects the
+// latencies.
+func liveLatency(d pusher, a *wavfile.Audio, n int) (latencies, error) {
+	var l latencies
+	blk := make([][]int16, n)
+	for off := 0; off+pushBlock <= a.Frames(); off += pushBlock {
+		for i := range blk {
+			blk[i] = a.Channels[i][off : off+pushBlock]
+		}
+		evs, err := d.Push(blk)
+		if err != nil {
+			return l, err
+		}
+		for _, e := range evs {
+			switch e.Kind {
+			case diarize.Start:
+				l.starts = append(l.starts, e.Decided-e.Start)
+			case diarize.End:
+				l.ends = append(l.ends, e.Decided-e.End)
+			default: // an Update marks overlap: no latency of its own
+			}
+		}
+	}
+	return l, nil
+}
+
+func (l latencies) text() string { return latText(l.starts, l.ends) }
 
 func latText(starts, ends []float64) string {
 	return fmt.Sprintf("%.2f/%.2f/%.2f (%d), %.2f/%.2f", quantile(starts, 0.5), quantile(starts, 0.9),

@@ -71,36 +71,53 @@ func Loudest(seats []string, pcm [][]int16) []diarize.Segment {
 	if len(en) == 0 {
 		return nil
 	}
-	nf := len(en[0])
 	// Compare loudness over 200 ms (moving average of power), so the winner does not flicker
 	// in every pause between words.
-	const span = 20
 	sm := make([][]float64, len(en))
 	for c := range en {
-		sm[c] = make([]float64, nf)
-		var acc float64
-		for f := range nf {
-			acc += math.Pow(10, en[c][f]/10)
-			if f >= span {
-				acc -= math.Pow(10, en[c][f-span]/10)
-			}
-			sm[c][f] = acc
-		}
+		sm[c] = movingPower(en[c])
 	}
 	own := make([][]bool, len(en))
 	for c := range own {
-		own[c] = make([]bool, nf)
+		own[c] = make([]bool, len(en[0]))
 	}
-	for f := range nf {
-		best := 0
-		for c := range en {
-			if sm[c][f] > sm[best][f] {
-				best = c
-			}
-		}
+	for f, best := range highest(sm) {
 		own[best][f] = speech[best][f]
 	}
 	return toSegments(seats, own)
+}
+
+// spanFrames: the baselines compare loudness over 200 ms.
+const spanFrames = 20
+
+// movingPower returns, per frame, the power summed over the last spanFrames frames of the
+// energies en (dB).
+func movingPower(en []float64) []float64 {
+	out := make([]float64, len(en))
+	var acc float64
+	for f := range en {
+		acc += math.Pow(10, en[f]/10)
+		if f >= spanFrames {
+			acc -= math.Pow(10, en[f-spanFrames]/10)
+		}
+		out[f] = acc
+	}
+	return out
+}
+
+// highest returns, per frame, the channel with the highest value (the first of equals).
+func highest(val [][]float64) []int {
+	out := make([]int, len(val[0]))
+	for f := range out {
+		best := 0
+		for c := range val {
+			if val[c][f] > val[best][f] {
+				best = c
+			}
+		}
+		out[f] = best
+	}
+	return out
 }
 
 // toSegments turns frame flags into segments, bridging pauses up to the hangover.
@@ -155,17 +172,11 @@ func SNR(seats []string, pcm [][]int16) []diarize.Segment {
 		return nil
 	}
 	nf := len(en[0])
-	const span = 20
 	snr := make([][]float64, len(en))
 	for c := range en {
-		sm := make([]float64, nf)
-		var acc float64
-		for f := range nf {
-			acc += math.Pow(10, en[c][f]/10)
-			if f >= span {
-				acc -= math.Pow(10, en[c][f-span]/10)
-			}
-			sm[f] = 10 * math.Log10(max(acc, 0)/float64(min(f+1, span))+1)
+		sm := movingPower(en[c])
+		for f, acc := range sm {
+			sm[f] = 10 * math.Log10(max(acc, 0)/float64(min(f+1, spanFrames))+1)
 		}
 		floor := slidingMin(sm, SNRWindowFrames)
 		snr[c] = make([]float64, nf)
@@ -177,13 +188,7 @@ func SNR(seats []string, pcm [][]int16) []diarize.Segment {
 	for c := range own {
 		own[c] = make([]bool, nf)
 	}
-	for f := range nf {
-		best := 0
-		for c := range en {
-			if snr[c][f] > snr[best][f] {
-				best = c
-			}
-		}
+	for f, best := range highest(snr) {
 		own[best][f] = snr[best][f] >= ThresholdDB
 	}
 	return toSegments(seats, own)

@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
+	"github.com/courtscribe/courtscribe/asr/diarize/der"
 )
 
 // room: the judge talks from 1 to 3 s; the clerk's mic hears the judge 6 dB down but has +9 dB
@@ -29,33 +29,23 @@ func room() [][]int16 {
 	return ch
 }
 
-func seatTime(segs []diarize.Segment, seat string) float64 {
-	var s float64
-	for _, x := range segs {
-		if x.Seat == seat {
-			s += x.End - x.Start
-		}
-	}
-	return s
-}
-
 func TestEnergyCountsBleedAsSpeech(t *testing.T) {
 	segs := Energy([]string{"judge", "clerk"}, room())
-	if j, c := seatTime(segs, "judge"), seatTime(segs, "clerk"); math.Abs(j-2) > 0.1 || math.Abs(c-2) > 0.1 {
+	if j, c := der.SeatTime(segs, "judge"), der.SeatTime(segs, "clerk"); math.Abs(j-2) > 0.1 || math.Abs(c-2) > 0.1 {
 		t.Fatalf("energy VAD: judge %.2f s, clerk %.2f s; it should hear 2 s on both (bleed)", j, c)
 	}
 }
 
 func TestLoudestGivesSpeechToTheHotMic(t *testing.T) {
 	segs := Loudest([]string{"judge", "clerk"}, room())
-	if j, c := seatTime(segs, "judge"), seatTime(segs, "clerk"); j > 0.1 || math.Abs(c-2) > 0.1 {
+	if j, c := der.SeatTime(segs, "judge"), der.SeatTime(segs, "clerk"); j > 0.1 || math.Abs(c-2) > 0.1 {
 		t.Fatalf("loudest wins: judge %.2f s, clerk %.2f s; the hot mic should take it all", j, c)
 	}
 }
 
 func TestSNRCancelsTheHotMicGain(t *testing.T) {
 	segs := SNR([]string{"judge", "clerk"}, room())
-	if j, c := seatTime(segs, "judge"), seatTime(segs, "clerk"); math.Abs(j-2) > 0.25 || c > 0.1 {
+	if j, c := der.SeatTime(segs, "judge"), der.SeatTime(segs, "clerk"); math.Abs(j-2) > 0.25 || c > 0.1 {
 		t.Fatalf("highest SNR wins: judge %.2f s, clerk %.2f s; the judge is 6 dB above the clerk's mic over its own floor", j, c)
 	}
 }
@@ -74,10 +64,10 @@ func TestSNRFloorFollowsANoiseSwitchingOn(t *testing.T) {
 		}
 		ch[0][i] = int16(a * r.NormFloat64())
 	}
-	if got := seatTime(SNR([]string{"a"}, ch), "a"); got > 5.5 {
+	if got := der.SeatTime(SNR([]string{"a"}, ch), "a"); got > 5.5 {
 		t.Fatalf("highest SNR wins gave %.2f s of speech to a steady fan", got)
 	}
-	if got := seatTime(Energy([]string{"a"}, ch), "a"); got < 14 {
+	if got := der.SeatTime(Energy([]string{"a"}, ch), "a"); got < 14 {
 		t.Fatalf("energy VAD gave only %.2f s to the fan; the test no longer shows the difference", got)
 	}
 }
@@ -99,7 +89,7 @@ func TestPreviousDiarizerRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The previous diarizer cancels the hot mic's gain by its own floor: the judge's 2 s.
-	if j, c := seatTime(segs, "judge"), seatTime(segs, "clerk"); math.Abs(j-2) > 0.3 || c > 0.3 {
+	if j, c := der.SeatTime(segs, "judge"), der.SeatTime(segs, "clerk"); math.Abs(j-2) > 0.3 || c > 0.3 {
 		t.Fatalf("previous diarizer: judge %.2f s, clerk %.2f s", j, c)
 	}
 }

@@ -55,48 +55,71 @@ func Score(ref, hyp []diarize.Segment, o Options) Result {
 	for _, s := range hyp {
 		end = max(end, s.End)
 	}
-	nf := int(math.Ceil(end/o.Frame)) + 1
-	seatIdx := map[string]int{}
-	var names []string
-	idx := func(s string) int {
-		i, ok := seatIdx[s]
-		if !ok {
-			i = len(names)
-			seatIdx[s] = i
-			names = append(names, s)
-		}
-		return i
-	}
-	// Per frame, a bit set of seats (up to 64 distinct seats; more collapse modulo 64, which
-	// no courtroom reaches).
-	refF := make([]uint64, nf)
-	hypF := make([]uint64, nf)
-	skip := make([]bool, nf)
-	mark := func(f []uint64, s diarize.Segment) {
-		bit := uint64(1) << (idx(s.Seat) % 64)
-		a, b := frameRange(s.Start, s.End, o.Frame, nf)
-		for i := a; i < b; i++ {
-			f[i] |= bit
-		}
-	}
+	fr := newFrames(int(math.Ceil(end/o.Frame))+1, o.Frame)
 	for _, s := range ref {
 		if s.End > s.Start {
-			mark(refF, s)
+			fr.mark(fr.ref, s)
 		}
 		if collar > 0 {
-			for _, t := range []float64{s.Start, s.End} {
-				a, b := frameRange(t-collar, t+collar, o.Frame, nf)
-				for i := a; i < b; i++ {
-					skip[i] = true
-				}
-			}
+			fr.skipAround(s.Start, collar)
+			fr.skipAround(s.End, collar)
 		}
 	}
 	for _, s := range hyp {
 		if s.End > s.Start {
-			mark(hypF, s)
+			fr.mark(fr.hyp, s)
 		}
 	}
+	return fr.result()
+}
+
+// frames holds, per frame, a bit set of the seats speaking in the reference and in the
+// hypothesis (up to 64 distinct seats; more collapse modulo 64, which no courtroom reaches),
+// and the frames the collar leaves unscored.
+type frames struct {
+	frame    float64
+	ref, hyp []uint64
+	skip     []bool
+	seatIdx  map[string]int
+	names    []string
+}
+
+func newFrames(nf int, frame float64) *frames {
+	return &frames{frame: frame, ref: make([]uint64, nf), hyp: make([]uint64, nf), skip: make([]bool, nf),
+		seatIdx: map[string]int{}}
+}
+
+// idx numbers the seats in the order they are first seen.
+func (fr *frames) idx(s string) int {
+	i, ok := fr.seatIdx[s]
+	if !ok {
+		i = len(fr.names)
+		fr.seatIdx[s] = i
+		fr.names = append(fr.names, s)
+	}
+	return i
+}
+
+// mark sets segment s's seat in the frames it covers.
+func (fr *frames) mark(f []uint64, s diarize.Segment) {
+	bit := uint64(1) << (fr.idx(s.Seat) % 64)
+	a, b := frameRange(s.Start, s.End, fr.frame, len(f))
+	for i := a; i < b; i++ {
+		f[i] |= bit
+	}
+}
+
+// skipAround leaves the frames within collar of boundary t unscored.
+func (fr *frames) skipAround(t, collar float64) {
+	a, b := frameRange(t-collar, t+collar, fr.frame, len(fr.skip))
+	for i := a; i < b; i++ {
+		fr.skip[i] = true
+	}
+}
+
+// result counts the scored frames.
+func (fr *frames) result() Result {
+	names := fr.names
 	r := Result{Seats: map[string]*Seat{}}
 	for _, n := range names {
 		r.Seats[n] = &Seat{}
@@ -105,36 +128,27 @@ func Score(ref, hyp []diarize.Segment, o Options) Result {
 	perRef := make([]int, len(names))
 	perMiss := make([]int, len(names))
 	perFA := make([]int, len(names))
-	for i := range nf {
-		if skip[i] {
+	for i := range fr.skip {
+		if fr.skip[i] {
 			continue
 		}
-		R, H := refF[i], hypF[i]
+		R, H := fr.ref[i], fr.hyp[i]
 		nr, nh := popcount(R), popcount(H)
 		refN += nr
 		miss += max(0, nr-nh)
 		fa += max(0, nh-nr)
 		conf += min(nr, nh) - popcount(R&H)
-		for k := range names {
-			bit := uint64(1) << (k % 64)
-			if R&bit != 0 {
-				perRef[k]++
-				if H&bit == 0 {
-					perMiss[k]++
-				}
-			} else if H&bit != 0 {
-				perFA[k]++
-			}
-		}
+		seatFrame(R, H, perRef, perMiss, perFA)
 	}
-	r.Reference = float64(refN) * o.Frame
-	r.Missed = float64(miss) * o.Frame
-	r.FalseAlarm = float64(fa) * o.Frame
-	r.Confusion = float64(conf) * o.Frame
+	o := fr.frame
+	r.Reference = float64(refN) * o
+	r.Missed = float64(miss) * o
+	r.FalseAlarm = float64(fa) * o
+	r.Confusion = float64(conf) * o
 	for k, n := range names {
-		r.Seats[n].Reference = float64(perRef[k]) * o.Frame
-		r.Seats[n].Missed = float64(perMiss[k]) * o.Frame
-		r.Seats[n].FalseAlarm = float64(perFA[k]) * o.Frame
+		r.Seats[n].Reference = float64(perRef[k]) * o
+		r.Seats[n].Missed = float64(perMiss[k]) * o
+		r.Seats[n].FalseAlarm = float64(perFA[k]) * o
 	}
 	switch {
 	case refN > 0:
@@ -143,6 +157,32 @@ func Score(ref, hyp []diarize.Segment, o Options) Result {
 		r.DER = math.Inf(1)
 	}
 	return r
+}
+
+// seatFrame counts one frame (reference seats R, hypothesis seats H) per seat.
+func seatFrame(R, H uint64, perRef, perMiss, perFA []int) {
+	for k := range perRef {
+		bit := uint64(1) << (k % 64)
+		if R&bit != 0 {
+			perRef[k]++
+			if H&bit == 0 {
+				perMiss[k]++
+			}
+		} else if H&bit != 0 {
+			perFA[k]++
+		}
+	}
+}
+
+// SeatTime is the time (seconds) segs give seat, overlapping segments counted each.
+func SeatTime(segs []diarize.Segment, seat string) float64 {
+	var t float64
+	for _, x := range segs {
+		if x.Seat == seat {
+			t += x.End - x.Start
+		}
+	}
+	return t
 }
 
 // frameRange returns the frames whose centres lie in [a, b).

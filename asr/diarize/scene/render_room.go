@@ -52,13 +52,44 @@ type item struct {
 
 // roomRender holds the state of one room render.
 type roomRender struct {
-	s      *Scene
-	mics   []Mic
-	irLen  int
-	fftN   int
-	specs  map[string][][]complex128
-	seed   uint64
-	rtSeed string
+	s     *Scene
+	opt   Options
+	mics  []Mic
+	irLen int
+	fftN  int
+	specs map[string][][]complex128
+	seed  uint64
+
+	rng     *rand.Rand
+	seatIdx map[string]int
+	split   float64
+
+	// An utterance is synthesized, trimmed and (a recording) gated once, however often the
+	// script repeats it; repetitions share its samples (a 60-minute hearing would otherwise
+	// hold gigabytes of copies).
+	speech      map[cacheKey]*utterance
+	speechOrder []cacheKey
+
+	items              []item
+	truth              []diarize.Segment
+	lines              []Spoken
+	events             []NonSpeech
+	murmurOn, acOn     []float64 // switch times, alternating on/off, as placed
+	cursor             int
+	prevStart, prevEnd int
+}
+
+// cacheKey names an utterance: its seat and its text or recording.
+type cacheKey struct {
+	seat int
+	text string
+}
+
+// utterance is a synthesized (or loaded) line trimmed to its speech, and the extents of its
+// speech relative to its start.
+type utterance struct {
+	pcm  []float64
+	refs [][2]int
 }
 
 func (rr *roomRender) spectra(it item) [][]complex128 {
@@ -125,262 +156,29 @@ func energy(x []float64) float64 {
 }
 
 func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
-	n := len(s.Seats)
-	seatIdx := map[string]int{}
-	for i, st := range s.Seats {
-		seatIdx[st.Name] = i
-	}
-	rng := rand.New(rand.NewPCG(s.Seed, 0x726f6f6d))
+	rr := newRoomRender(s, opt)
 	script := s.flatScript(rand.New(rand.NewPCG(s.Seed, 0x6a6974)))
-	split := s.SplitSilence
-	if split == 0 {
-		split = 0.5
-	}
-	rr := &roomRender{s: s, specs: map[string][][]complex128{}, seed: s.Seed}
-	rr.mics = make([]Mic, n)
-	for j, st := range s.Seats {
-		rr.mics[j] = micOf(st)
-	}
-	diag := math.Sqrt(dot(s.Room.Size, s.Room.Size))
-	rr.irLen = int(diag/soundSpeed*Rate) + int(s.Room.RT60*Rate) + 2*sincHalf + 1
-	rr.fftN = fftSizeFor(rr.irLen)
-
-	type cacheKey struct {
-		seat int
-		text string
-	}
-	// An utterance is synthesized, trimmed and (a recording) gated once, however often the
-	// script repeats it; repetitions share its samples (a 60-minute hearing would otherwise
-	// hold gigabytes of copies).
-	type utterance struct {
-		pcm  []float64
-		refs [][2]int
-	}
-	speech := map[cacheKey]*utterance{}
-	var speechOrder []cacheKey
-	var items []item
-	var truth []diarize.Segment
-	var lines []Spoken
-	var events []NonSpeech
-	var murmurOn, acOn []float64 // switch times, alternating on/off, as placed
-	cursor := int(s.LeadIn * Rate)
-	prevStart, prevEnd := cursor, cursor
 	for i, l := range script {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		var start int
-		if l.Offset != nil {
-			start = prevStart + int(*l.Offset*Rate)
-		} else {
-			start = prevEnd + int(l.Gap*Rate)
-		}
-		start = max(start, 0)
-		switch {
-		case l.Event != "":
-			t := float64(start) / Rate
-			switch l.Event {
-			case "ac_on", "ac_off":
-				acOn = append(acOn, t)
-				events = append(events, NonSpeech{Kind: l.Event, Start: round3(t), End: round3(t + acRamp)})
-			default:
-				murmurOn = append(murmurOn, t)
-			}
-			cursor = max(cursor, start)
-			continue
-		case l.Pause != 0:
-			start += int(l.Pause * Rate)
-			prevStart, prevEnd = start, start
-			cursor = max(cursor, start)
-			continue
-		case l.Sound != "":
-			pcm, err := synthSound(l.Sound, rng)
-			if err != nil {
-				return nil, err
-			}
-			normalise(pcm, -20+soundLevelDB[l.Sound]+l.LevelDB)
-			// One reference event per instance: from its first to its last audible frame.
-			ext := extents(pcm, float64(len(pcm))/Rate, false)
-			if len(ext) == 0 {
-				return nil, fmt.Errorf("scene %s line %d: %s is silent", s.Name, i, l.Sound)
-			}
-			src := Source{}
-			if p, ok := s.Sources[l.Source]; ok {
-				src.Pos = p
-			} else {
-				st := s.Seats[seatIdx[l.Source]]
-				src.Pos = *st.Pos
-				if l.Sound != "cough" { // paper, gavel, chair: on the desk or the floor by the seat
-					f := azimuth(st.Facing)
-					src.Pos = [3]float64{src.Pos[0] + 0.25*f[0], src.Pos[1] + 0.25*f[1], max(src.Pos[2]-0.4, 0.3)}
-				}
-			}
-			src.Facing = [3]float64{1, 0, 0}
-			if l.Sound == "cough" {
-				src.BackDB = talkerBackDB
-				src.Facing = azimuth(s.Seats[seatIdx[l.Source]].Facing + 90) // coughs turn aside
-				if _, ok := s.Sources[l.Source]; ok {
-					src.Facing = azimuth(rng.Float64() * 360)
-				}
-			}
-			items = append(items, item{start: start, pcm: pcm, gain: 1, src: src, key: fmt.Sprintf("snd|%s|%v|%v", l.Source, src.Pos, src.Facing)})
-			for _, e := range ext {
-				events = append(events, NonSpeech{Kind: l.Sound, Source: l.Source,
-					Start: round3(float64(start+e[0]) / Rate), End: round3(float64(start+e[1]) / Rate)})
-			}
-			cursor = max(cursor, start+len(pcm))
-			if !l.Interject {
-				prevStart, prevEnd = start, start+len(pcm)
-			}
-			continue
-		}
-		si := seatIdx[l.Seat]
-		st := s.Seats[si]
-		key := cacheKey{si, l.Text + "\x00" + l.WAV}
-		u, ok := speech[key]
-		if !ok {
-			var pcm []float64
-			var err error
-			if l.WAV != "" {
-				pcm, err = loadWAV(l.WAV, opt)
-			} else {
-				pcm, err = speak(ctx, st, l.Text, opt)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("scene %s line %d: %w", s.Name, i, err)
-			}
-			normalise(pcm, -20+st.Level)
-			refs := extents(pcm, split, l.WAV != "")
-			if l.WAV != "" {
-				gate(pcm, refs)
-			}
-			if len(refs) == 0 {
-				return nil, fmt.Errorf("scene %s line %d: synthesized utterance is silent", s.Name, i)
-			}
-			a, b := refs[0][0], refs[len(refs)-1][1]
-			for k := range refs {
-				refs[k][0] -= a
-				refs[k][1] -= a
-			}
-			u = &utterance{pcm: pcm[a:b:b], refs: refs}
-			speech[key] = u
-			speechOrder = append(speechOrder, key)
-		}
-		pcm, refs := u.pcm, u.refs
-		if l.Offset != nil {
-			start = prevStart + int(*l.Offset*Rate)
-		} else {
-			start = prevEnd + int(l.Gap*Rate)
-		}
-		start = max(start, 0)
-		src := Source{Pos: *st.Pos, Facing: azimuth(st.Facing + l.Turn), BackDB: talkerBackDB}
-		if l.Lean != "" {
-			to := rr.mics[seatIdx[l.Lean]].Pos
-			d := sub(to, src.Pos)
-			k := min(0.3/math.Max(math.Sqrt(dot(d, d)), 1e-9), 0.6)
-			src.Pos = [3]float64{src.Pos[0] + d[0]*k, src.Pos[1] + d[1]*k, src.Pos[2]}
-			src.Facing = unit([3]float64{d[0], d[1], 0})
-		}
-		items = append(items, item{start: start, pcm: pcm, gain: math.Pow(10, l.LevelDB/20), src: src,
-			key: fmt.Sprintf("seat|%s|%g|%s", st.Name, l.Turn, l.Lean)})
-		lines = append(lines, Spoken{Seat: st.Name, Text: l.Text + l.WAV, Start: round3(float64(start) / Rate), End: round3(float64(start+len(pcm)) / Rate)})
-		for _, r := range refs {
-			truth = append(truth, diarize.Segment{Seat: st.Name,
-				Start: round3(float64(start+r[0]) / Rate), End: round3(float64(start+r[1]) / Rate)})
-		}
-		cursor = max(cursor, start+len(pcm))
-		if !l.Interject {
-			prevStart, prevEnd = start, start+len(pcm)
+		if err := rr.place(ctx, i, l); err != nil {
+			return nil, err
 		}
 	}
-	total := cursor + int(s.Tail*Rate)
+	total := rr.cursor + int(s.Tail*Rate)
 	if total > 4*3600*Rate {
 		return nil, fmt.Errorf("scene %s: %.0f s is longer than four hours", s.Name, float64(total)/Rate)
 	}
-
-	// Gallery murmur: each talker strings the scene's utterances, backwards, with pauses.
-	backwards := map[cacheKey][]float64{}
-	if s.Murmur != nil && len(speechOrder) > 0 {
-		spans := switchSpans(murmurOn, float64(total)/Rate)
-		for _, sp := range spans {
-			events = append(events, NonSpeech{Kind: "murmur", Start: round3(sp[0]), End: round3(sp[1])})
-			for k := range s.Murmur.Talkers {
-				name := s.Murmur.Sources[k%len(s.Murmur.Sources)]
-				pos := s.Sources[name]
-				pos[0] += uniform(rng, -0.6, 0.6)
-				pos[1] += uniform(rng, -0.6, 0.6)
-				for k := range 2 {
-					pos[k] = min(max(pos[k], 0.2), s.Room.Size[k]-0.2)
-				}
-				src := Source{Pos: pos, Facing: azimuth(rng.Float64() * 360), BackDB: talkerBackDB}
-				key := fmt.Sprintf("murmur|%d|%v", k, pos)
-				t := int((sp[0] + uniform(rng, 0, 2)) * Rate)
-				level := math.Pow(10, (s.Murmur.level()+uniform(rng, -3, 3))/20)
-				for t < int(sp[1]*Rate) {
-					ck := speechOrder[rng.IntN(len(speechOrder))]
-					p, ok := backwards[ck]
-					if !ok {
-						u := speech[ck].pcm
-						p = make([]float64, len(u))
-						for x := range u {
-							p[x] = u[len(u)-1-x]
-						}
-						backwards[ck] = p
-					}
-					if end := int(sp[1]*Rate) - t; len(p) > end {
-						p = slices.Clone(p[:end])
-						fade(p, 0.2)
-					}
-					items = append(items, item{start: t, pcm: p, gain: level, src: src, key: key})
-					t += len(p) + int(uniform(rng, 0.2, 2.0)*Rate)
-				}
-			}
-		}
+	if s.Murmur != nil && len(rr.speechOrder) > 0 {
+		rr.murmur(total)
 	}
-	slices.SortStableFunc(items, func(a, b item) int { return a.start - b.start })
-
-	// Mix: items convolved into a sliding float buffer, finished (noise, gain, hum, the air
-	// conditioner) and quantized to int16 as soon as no later item can reach a sample.
-	out := make([][]int16, n)
-	for j := range out {
-		out[j] = make([]int16, total)
+	slices.SortStableFunc(rr.items, func(a, b item) int { return a.start - b.start })
+	out, err := rr.mix(ctx, total)
+	if err != nil {
+		return nil, err
 	}
-	maxItem := 0
-	for _, it := range items {
-		maxItem = max(maxItem, len(it.pcm))
-	}
-	capacity := 4 * (maxItem + rr.irLen + rr.fftN)
-	wet := make([][]float64, n)
-	for j := range wet {
-		wet[j] = make([]float64, capacity)
-	}
-	fin := newFinisher(s, total, switchSpans(acOn, float64(total)/Rate))
-	base := 0
-	flush := func(upto int) {
-		upto = min(upto, total)
-		for upto > base {
-			step := min(upto-base, capacity)
-			for j := range n {
-				fin.finish(j, base, wet[j][:step], out[j][base:base+step])
-				copy(wet[j], wet[j][step:])
-				clear(wet[j][capacity-step:])
-			}
-			base += step
-		}
-	}
-	for _, it := range items {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if it.start+len(it.pcm)+rr.irLen-base > capacity {
-			flush(it.start)
-		}
-		convolveInto(wet, it.start-base, it.pcm, it.gain, rr.spectra(it), rr.irLen, rr.fftN)
-	}
-	for base < total {
-		flush(base + capacity/2)
-	}
-	slices.SortStableFunc(events, func(a, b NonSpeech) int {
+	slices.SortStableFunc(rr.events, func(a, b NonSpeech) int {
 		switch {
 		case a.Start < b.Start:
 			return -1
@@ -389,7 +187,262 @@ func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 		}
 		return strings.Compare(a.Kind, b.Kind)
 	})
-	return &Hearing{Seats: s.SeatNames(), Channels: out, Truth: MergeTruth(truth), Events: events, Lines: lines}, nil
+	return &Hearing{Seats: s.SeatNames(), Channels: out, Truth: MergeTruth(rr.truth), Events: rr.events, Lines: rr.lines}, nil
+}
+
+func newRoomRender(s *Scene, opt Options) *roomRender {
+	n := len(s.Seats)
+	rr := &roomRender{s: s, opt: opt, specs: map[string][][]complex128{}, seed: s.Seed,
+		rng: rand.New(rand.NewPCG(s.Seed, 0x726f6f6d)), seatIdx: map[string]int{}, split: s.split(),
+		speech: map[cacheKey]*utterance{}}
+	for i, st := range s.Seats {
+		rr.seatIdx[st.Name] = i
+	}
+	rr.mics = make([]Mic, n)
+	for j, st := range s.Seats {
+		rr.mics[j] = micOf(st)
+	}
+	diag := math.Sqrt(dot(s.Room.Size, s.Room.Size))
+	rr.irLen = int(diag/soundSpeed*Rate) + int(s.Room.RT60*Rate) + 2*sincHalf + 1
+	rr.fftN = fftSizeFor(rr.irLen)
+	rr.cursor = int(s.LeadIn * Rate)
+	rr.prevStart, rr.prevEnd = rr.cursor, rr.cursor
+	return rr
+}
+
+// place places script line i.
+func (rr *roomRender) place(ctx context.Context, i int, l Line) error {
+	start := placeAt(l, rr.prevStart, rr.prevEnd)
+	switch {
+	case l.Event != "":
+		rr.placeEvent(l, start)
+	case l.Pause != 0:
+		start += int(l.Pause * Rate)
+		rr.prevStart, rr.prevEnd = start, start
+		rr.cursor = max(rr.cursor, start)
+	case l.Sound != "":
+		return rr.placeSound(i, l, start)
+	default:
+		return rr.placeSpeech(ctx, i, l, start)
+	}
+	return nil
+}
+
+// placeAt is where a line starts: Offset after the previous line's start, or Gap after its end.
+func placeAt(l Line, prevStart, prevEnd int) int {
+	var start int
+	if l.Offset != nil {
+		start = prevStart + int(*l.Offset*Rate)
+	} else {
+		start = prevEnd + int(l.Gap*Rate)
+	}
+	return max(start, 0)
+}
+
+// placed advances the script past a placed sound of n samples at start.
+func (rr *roomRender) placed(l Line, start, n int) {
+	rr.cursor = max(rr.cursor, start+n)
+	if !l.Interject {
+		rr.prevStart, rr.prevEnd = start, start+n
+	}
+}
+
+// placeEvent switches the air conditioner or the murmur at start.
+func (rr *roomRender) placeEvent(l Line, start int) {
+	t := float64(start) / Rate
+	switch l.Event {
+	case "ac_on", "ac_off":
+		rr.acOn = append(rr.acOn, t)
+		rr.events = append(rr.events, NonSpeech{Kind: l.Event, Start: round3(t), End: round3(t + acRamp)})
+	default:
+		rr.murmurOn = append(rr.murmurOn, t)
+	}
+	rr.cursor = max(rr.cursor, start)
+}
+
+// placeSound synthesizes a non-speech sound and places it at start.
+func (rr *roomRender) placeSound(i int, l Line, start int) error {
+	s := rr.s
+	pcm, err := synthSound(l.Sound, rr.rng)
+	if err != nil {
+		return err
+	}
+	normalise(pcm, -20+soundLevelDB[l.Sound]+l.LevelDB)
+	// One reference event per instance: from its first to its last audible frame.
+	ext := extents(pcm, float64(len(pcm))/Rate, false)
+	if len(ext) == 0 {
+		return fmt.Errorf("scene %s line %d: %s is silent", s.Name, i, l.Sound)
+	}
+	src := rr.soundSource(l)
+	rr.items = append(rr.items, item{start: start, pcm: pcm, gain: 1, src: src, key: fmt.Sprintf("snd|%s|%v|%v", l.Source, src.Pos, src.Facing)})
+	for _, e := range ext {
+		rr.events = append(rr.events, NonSpeech{Kind: l.Sound, Source: l.Source,
+			Start: round3(float64(start+e[0]) / Rate), End: round3(float64(start+e[1]) / Rate)})
+	}
+	rr.placed(l, start, len(pcm))
+	return nil
+}
+
+// soundSource places a sound: at a named source, or by a seat (a cough at the mouth, turned
+// aside; paper, a gavel, a chair on the desk or the floor in front of it).
+func (rr *roomRender) soundSource(l Line) Source {
+	s := rr.s
+	src := Source{}
+	if p, ok := s.Sources[l.Source]; ok {
+		src.Pos = p
+	} else {
+		st := s.Seats[rr.seatIdx[l.Source]]
+		src.Pos = *st.Pos
+		if l.Sound != "cough" { // paper, gavel, chair: on the desk or the floor by the seat
+			f := azimuth(st.Facing)
+			src.Pos = [3]float64{src.Pos[0] + 0.25*f[0], src.Pos[1] + 0.25*f[1], max(src.Pos[2]-0.4, 0.3)}
+		}
+	}
+	src.Facing = [3]float64{1, 0, 0}
+	if l.Sound == "cough" {
+		src.BackDB = talkerBackDB
+		src.Facing = azimuth(s.Seats[rr.seatIdx[l.Source]].Facing + 90) // coughs turn aside
+		if _, ok := s.Sources[l.Source]; ok {
+			src.Facing = azimuth(rr.rng.Float64() * 360)
+		}
+	}
+	return src
+}
+
+// placeSpeech places a speech line at start, from the talker's position, turned or leaning.
+func (rr *roomRender) placeSpeech(ctx context.Context, i int, l Line, start int) error {
+	si := rr.seatIdx[l.Seat]
+	st := rr.s.Seats[si]
+	key := cacheKey{si, l.Text + "\x00" + l.WAV}
+	u, ok := rr.speech[key]
+	if !ok {
+		var err error
+		if u, err = rr.s.utterance(ctx, i, l, st, rr.split, rr.opt); err != nil {
+			return err
+		}
+		rr.speech[key] = u
+		rr.speechOrder = append(rr.speechOrder, key)
+	}
+	pcm, refs := u.pcm, u.refs
+	src := Source{Pos: *st.Pos, Facing: azimuth(st.Facing + l.Turn), BackDB: talkerBackDB}
+	if l.Lean != "" {
+		to := rr.mics[rr.seatIdx[l.Lean]].Pos
+		d := sub(to, src.Pos)
+		k := min(0.3/math.Max(math.Sqrt(dot(d, d)), 1e-9), 0.6)
+		src.Pos = [3]float64{src.Pos[0] + d[0]*k, src.Pos[1] + d[1]*k, src.Pos[2]}
+		src.Facing = unit([3]float64{d[0], d[1], 0})
+	}
+	rr.items = append(rr.items, item{start: start, pcm: pcm, gain: math.Pow(10, l.LevelDB/20), src: src,
+		key: fmt.Sprintf("seat|%s|%g|%s", st.Name, l.Turn, l.Lean)})
+	rr.lines = append(rr.lines, Spoken{Seat: st.Name, Text: l.Text + l.WAV, Start: round3(float64(start) / Rate), End: round3(float64(start+len(pcm)) / Rate)})
+	for _, r := range refs {
+		rr.truth = append(rr.truth, diarize.Segment{Seat: st.Name,
+			Start: round3(float64(start+r[0]) / Rate), End: round3(float64(start+r[1]) / Rate)})
+	}
+	rr.placed(l, start, len(pcm))
+	return nil
+}
+
+// murmur places the gallery murmur: each talker strings the scene's utterances, backwards,
+// with pauses.
+func (rr *roomRender) murmur(total int) {
+	backwards := map[cacheKey][]float64{}
+	for _, sp := range switchSpans(rr.murmurOn, float64(total)/Rate) {
+		rr.events = append(rr.events, NonSpeech{Kind: "murmur", Start: round3(sp[0]), End: round3(sp[1])})
+		for k := range rr.s.Murmur.Talkers {
+			rr.murmurTalker(k, sp, backwards)
+		}
+	}
+}
+
+// murmurTalker places gallery talker k's phrases over the murmur span sp.
+func (rr *roomRender) murmurTalker(k int, sp [2]float64, backwards map[cacheKey][]float64) {
+	s, rng := rr.s, rr.rng
+	name := s.Murmur.Sources[k%len(s.Murmur.Sources)]
+	pos := s.Sources[name]
+	pos[0] += uniform(rng, -0.6, 0.6)
+	pos[1] += uniform(rng, -0.6, 0.6)
+	for k := range 2 {
+		pos[k] = min(max(pos[k], 0.2), s.Room.Size[k]-0.2)
+	}
+	src := Source{Pos: pos, Facing: azimuth(rng.Float64() * 360), BackDB: talkerBackDB}
+	key := fmt.Sprintf("murmur|%d|%v", k, pos)
+	t := int((sp[0] + uniform(rng, 0, 2)) * Rate)
+	level := math.Pow(10, (s.Murmur.level()+uniform(rng, -3, 3))/20)
+	for t < int(sp[1]*Rate) {
+		ck := rr.speechOrder[rng.IntN(len(rr.speechOrder))]
+		p, ok := backwards[ck]
+		if !ok {
+			u := rr.speech[ck].pcm
+			p = make([]float64, len(u))
+			for x := range u {
+				p[x] = u[len(u)-1-x]
+			}
+			backwards[ck] = p
+		}
+		if end := int(sp[1]*Rate) - t; len(p) > end {
+			p = slices.Clone(p[:end])
+			fade(p, 0.2)
+		}
+		rr.items = append(rr.items, item{start: t, pcm: p, gain: level, src: src, key: key})
+		t += len(p) + int(uniform(rng, 0.2, 2.0)*Rate)
+	}
+}
+
+// mixer convolves the items into a sliding float buffer, finishes it (noise, gain, hum, the
+// air conditioner) and quantizes it to int16 as soon as no later item can reach a sample.
+type mixer struct {
+	fin      *finisher
+	wet      [][]float64
+	out      [][]int16
+	base     int
+	capacity int
+	total    int
+}
+
+// mix renders the sorted items into the channels.
+func (rr *roomRender) mix(ctx context.Context, total int) ([][]int16, error) {
+	n := len(rr.s.Seats)
+	m := &mixer{out: make([][]int16, n), wet: make([][]float64, n), total: total}
+	for j := range m.out {
+		m.out[j] = make([]int16, total)
+	}
+	maxItem := 0
+	for _, it := range rr.items {
+		maxItem = max(maxItem, len(it.pcm))
+	}
+	m.capacity = 4 * (maxItem + rr.irLen + rr.fftN)
+	for j := range m.wet {
+		m.wet[j] = make([]float64, m.capacity)
+	}
+	m.fin = newFinisher(rr.s, total, switchSpans(rr.acOn, float64(total)/Rate))
+	for _, it := range rr.items {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if it.start+len(it.pcm)+rr.irLen-m.base > m.capacity {
+			m.flush(it.start)
+		}
+		convolveInto(m.wet, it.start-m.base, it.pcm, it.gain, rr.spectra(it), rr.irLen, rr.fftN)
+	}
+	for m.base < total {
+		m.flush(m.base + m.capacity/2)
+	}
+	return m.out, nil
+}
+
+// flush finishes and quantizes every sample before upto.
+func (m *mixer) flush(upto int) {
+	upto = min(upto, m.total)
+	for upto > m.base {
+		step := min(upto-m.base, m.capacity)
+		for j := range m.out {
+			m.fin.finish(j, m.base, m.wet[j][:step], m.out[j][m.base:m.base+step])
+			copy(m.wet[j], m.wet[j][step:])
+			clear(m.wet[j][m.capacity-step:])
+		}
+		m.base += step
+	}
 }
 
 func (m *Murmur) level() float64 {

@@ -151,62 +151,75 @@ func (r *Room) IR(src Source, mic Mic, tailSeed uint64) ([]float64, float64) {
 	h := make([]float64, n)
 	order := r.order()
 	eEarlyOmni := 0.0
-	L := r.Size
-	for nx := -order; nx <= order; nx++ {
-		for px := 0; px <= 1; px++ {
-			rx := abs(nx-px) + abs(nx)
-			for ny := -order; ny <= order; ny++ {
-				for py := 0; py <= 1; py++ {
-					ry := abs(ny-py) + abs(ny)
-					for nz := -order; nz <= order; nz++ {
-						for pz := 0; pz <= 1; pz++ {
-							rz := abs(nz-pz) + abs(nz)
-							refl := rx + ry + rz
-							if refl > order {
-								continue
-							}
-							img := [3]float64{
-								float64(1-2*px)*src.Pos[0] + 2*float64(nx)*L[0],
-								float64(1-2*py)*src.Pos[1] + 2*float64(ny)*L[1],
-								float64(1-2*pz)*src.Pos[2] + 2*float64(nz)*L[2],
-							}
-							d := dist(img, mic.Pos)
-							// Direction the sound leaves the real source: the image→mic
-							// direction mirrored back on every axis reflected an odd number
-							// of times (px, py, pz give the parity).
-							out := unit(sub(mic.Pos, img))
-							if px == 1 {
-								out[0] = -out[0]
-							}
-							if py == 1 {
-								out[1] = -out[1]
-							}
-							if pz == 1 {
-								out[2] = -out[2]
-							}
-							g := refDist / max(d, 0.05) * math.Pow(beta, float64(refl))
-							tg := talkerGain(dot(out, src.Facing), src.BackDB)
-							g *= tg
-							arrive := unit(sub(img, mic.Pos)) // where the sound comes from, seen at the mic
-							g *= r.micGain(dot(arrive, mic.Aim))
-							if refl > 0 {
-								eEarlyOmni += sq(refDist / d * math.Pow(beta, float64(refl)) * tg)
-							}
-							addImpulse(h, d/soundSpeed*Rate, g)
-						}
-					}
+	axis := axisImages(order)
+	for _, x := range axis {
+		for _, y := range axis {
+			for _, z := range axis {
+				if refl := x.refl + y.refl + z.refl; refl <= order {
+					eEarlyOmni += r.addImage(h, src, mic, beta, [3]axisImage{x, y, z}, refl)
 				}
 			}
 		}
 	}
-	// Late diffuse tail.
+	r.addTail(h, int(t0)+1, eEarlyOmni, tailSeed)
+	return h, t0
+}
+
+// axisImage is an image source's index along one axis: the cell n, the parity p (mirrored
+// when 1) and the reflections it takes.
+type axisImage struct{ n, p, refl int }
+
+// axisImages lists an axis's images up to order reflections, in the order the sum is taken.
+func axisImages(order int) []axisImage {
+	var out []axisImage
+	for n := -order; n <= order; n++ {
+		for p := 0; p <= 1; p++ {
+			out = append(out, axisImage{n, p, abs(n-p) + abs(n)})
+		}
+	}
+	return out
+}
+
+// addImage adds the image source img (refl reflections) to h and returns its omnidirectional
+// energy where it is a reflection (0 for the direct sound).
+func (r *Room) addImage(h []float64, src Source, mic Mic, beta float64, img [3]axisImage, refl int) float64 {
+	L := r.Size
+	pos := [3]float64{
+		float64(1-2*img[0].p)*src.Pos[0] + 2*float64(img[0].n)*L[0],
+		float64(1-2*img[1].p)*src.Pos[1] + 2*float64(img[1].n)*L[1],
+		float64(1-2*img[2].p)*src.Pos[2] + 2*float64(img[2].n)*L[2],
+	}
+	d := dist(pos, mic.Pos)
+	// Direction the sound leaves the real source: the image→mic direction mirrored back on
+	// every axis reflected an odd number of times (the parities give it).
+	out := unit(sub(mic.Pos, pos))
+	for k := range 3 {
+		if img[k].p == 1 {
+			out[k] = -out[k]
+		}
+	}
+	g := refDist / max(d, 0.05) * math.Pow(beta, float64(refl))
+	tg := talkerGain(dot(out, src.Facing), src.BackDB)
+	g *= tg
+	arrive := unit(sub(pos, mic.Pos)) // where the sound comes from, seen at the mic
+	g *= r.micGain(dot(arrive, mic.Aim))
+	addImpulse(h, d/soundSpeed*Rate, g)
+	if refl > 0 {
+		return sq(refDist / d * math.Pow(beta, float64(refl)) * tg)
+	}
+	return 0
+}
+
+// addTail adds the late diffuse tail from sample start: decaying noise (tailSeed) with the
+// room's reverberant energy less what the early reflections already carry (eEarlyOmni).
+func (r *Room) addTail(h []float64, start int, eEarlyOmni float64, tailSeed uint64) {
+	rt := r.RT60
 	eRev := sq(refDist / r.CriticalDistance())
 	eTail := max(eRev-eEarlyOmni, 0.25*eRev) * r.micDiffuse()
 	rng := rand.New(rand.NewPCG(tailSeed, 0x7461696c))
 	decay := 3 * math.Ln10 / (rt * Rate) // amplitude e-folding per sample: 60 dB in RT60
 	onset := 0.020 * Rate
-	start := int(t0) + 1
-	tail := make([]float64, n-start)
+	tail := make([]float64, len(h)-start)
 	var e float64
 	for i := range tail {
 		env := math.Exp(-decay * float64(i))
@@ -220,7 +233,6 @@ func (r *Room) IR(src Source, mic Mic, tailSeed uint64) ([]float64, float64) {
 	for i, v := range tail {
 		h[start+i] += v * k
 	}
-	return h, t0
 }
 
 // addImpulse adds an impulse of amplitude g at fractional sample position t (Hann-windowed

@@ -181,23 +181,7 @@ const soundsOnly = `{
 }`
 
 func TestRoomSceneRecordsNonSpeechAndIsDeterministic(t *testing.T) {
-	sc, err := Parse([]byte(soundsOnly))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Render(context.Background(), sc, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Render(context.Background(), sc, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for c := range a.Channels {
-		if !slices.Equal(a.Channels[c], b.Channels[c]) {
-			t.Fatalf("channel %d differs between two renders with the same seed", c)
-		}
-	}
+	a := renderTwice(t, soundsOnly)
 	sc2, _ := Parse([]byte(strings.Replace(soundsOnly, `"seed": 9`, `"seed": 10`, 1)))
 	c2, err := Render(context.Background(), sc2, Options{})
 	if err != nil {
@@ -304,14 +288,7 @@ func TestRoomSceneWithSpeech(t *testing.T) {
 	js := strings.Replace(soundsOnly, `{"sound": "beep", "source": "clerk"},`, `{"sound": "beep", "source": "clerk"},
     {"seat": "judge", "text": "Be seated.", "gap": 0.5},
     {"seat": "clerk", "text": "The court is in session.", "gap": 0.5, "turn": 180},`, 1)
-	sc, err := Parse([]byte(js))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := Render(context.Background(), sc, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc, h := render(t, js)
 	if len(h.Truth) != 2 || h.Truth[0].Seat != "judge" || h.Truth[1].Seat != "clerk" {
 		t.Fatalf("truth %+v", h.Truth)
 	}

@@ -167,16 +167,35 @@ func (s *Scene) Validate() error {
 	if s.Name == "" {
 		return errors.New("scene has no name")
 	}
+	idx, err := s.validSeats()
+	if err != nil {
+		return err
+	}
+	for _, check := range []func(map[string]bool) error{s.validBleed, s.validRoom, s.validBlocks, s.validScript} {
+		if err := check(idx); err != nil {
+			return err
+		}
+	}
+	return s.validLevels()
+}
+
+// validSeats checks the seat count and names and returns the set of names.
+func (s *Scene) validSeats() (map[string]bool, error) {
 	if len(s.Seats) == 0 || len(s.Seats) > 16 {
-		return fmt.Errorf("scene %s: %d seats (1..16)", s.Name, len(s.Seats))
+		return nil, fmt.Errorf("scene %s: %d seats (1..16)", s.Name, len(s.Seats))
 	}
 	idx := map[string]bool{}
 	for _, st := range s.Seats {
 		if st.Name == "" || idx[st.Name] {
-			return fmt.Errorf("scene %s: seat name %q empty or repeated", s.Name, st.Name)
+			return nil, fmt.Errorf("scene %s: seat name %q empty or repeated", s.Name, st.Name)
 		}
 		idx[st.Name] = true
 	}
+	return idx, nil
+}
+
+// validBleed checks the bleed model's ranges and pairs.
+func (s *Scene) validBleed(idx map[string]bool) error {
 	if s.Bleed[0] < 0 || s.Bleed[1] < s.Bleed[0] {
 		return fmt.Errorf("scene %s: bleed_db range %v", s.Name, s.Bleed)
 	}
@@ -188,46 +207,77 @@ func (s *Scene) Validate() error {
 			return fmt.Errorf("scene %s: bad pair %s→%s", s.Name, p.From, p.To)
 		}
 	}
-	if s.Room != nil {
-		if err := s.Room.validate(); err != nil {
-			return fmt.Errorf("scene %s: %w", s.Name, err)
+	return nil
+}
+
+// validRoom checks a room scene's room, positions, sources, murmur and air conditioner, and
+// that a scene without a room uses none of them.
+func (s *Scene) validRoom(idx map[string]bool) error {
+	if s.Room == nil {
+		if len(s.Sources) > 0 || s.Murmur != nil || s.ACDB != 0 || len(s.Blocks) > 0 {
+			return fmt.Errorf("scene %s: sources, murmur, ac_db and blocks need a room", s.Name)
 		}
-		for _, st := range s.Seats {
-			if st.Pos == nil {
-				return fmt.Errorf("scene %s: seat %s has no pos (a room scene places every seat)", s.Name, st.Name)
-			}
-			mic := micOf(st)
-			if !s.Room.inside(*st.Pos) || !s.Room.inside(mic.Pos) {
-				return fmt.Errorf("scene %s: seat %s or its mic is outside the room", s.Name, st.Name)
-			}
-			if d := dist(*st.Pos, mic.Pos); d < 0.05 || d > 3 {
-				return fmt.Errorf("scene %s: seat %s mic %.2f m from the mouth (0.05..3)", s.Name, st.Name, d)
-			}
-		}
-		for name, p := range s.Sources {
-			if idx[name] {
-				return fmt.Errorf("scene %s: source %q has a seat's name", s.Name, name)
-			}
-			if !s.Room.inside(p) {
-				return fmt.Errorf("scene %s: source %s is outside the room", s.Name, name)
-			}
-		}
-		if m := s.Murmur; m != nil {
-			if m.Talkers < 1 || m.Talkers > 32 || len(m.Sources) == 0 {
-				return fmt.Errorf("scene %s: murmur needs 1..32 talkers and sources", s.Name)
-			}
-			for _, src := range m.Sources {
-				if _, ok := s.Sources[src]; !ok {
-					return fmt.Errorf("scene %s: murmur source %q is not in sources", s.Name, src)
-				}
-			}
-		}
-		if s.ACDB < 0 || s.ACDB > 30 {
-			return fmt.Errorf("scene %s: ac_db %g (0..30)", s.Name, s.ACDB)
-		}
-	} else if len(s.Sources) > 0 || s.Murmur != nil || s.ACDB != 0 || len(s.Blocks) > 0 {
-		return fmt.Errorf("scene %s: sources, murmur, ac_db and blocks need a room", s.Name)
+		return nil
 	}
+	if err := s.Room.validate(); err != nil {
+		return fmt.Errorf("scene %s: %w", s.Name, err)
+	}
+	for _, st := range s.Seats {
+		if err := s.validPlace(st); err != nil {
+			return err
+		}
+	}
+	for name, p := range s.Sources {
+		if idx[name] {
+			return fmt.Errorf("scene %s: source %q has a seat's name", s.Name, name)
+		}
+		if !s.Room.inside(p) {
+			return fmt.Errorf("scene %s: source %s is outside the room", s.Name, name)
+		}
+	}
+	if err := s.validMurmur(); err != nil {
+		return err
+	}
+	if s.ACDB < 0 || s.ACDB > 30 {
+		return fmt.Errorf("scene %s: ac_db %g (0..30)", s.Name, s.ACDB)
+	}
+	return nil
+}
+
+// validPlace checks a seat's position and microphone in the room.
+func (s *Scene) validPlace(st Seat) error {
+	if st.Pos == nil {
+		return fmt.Errorf("scene %s: seat %s has no pos (a room scene places every seat)", s.Name, st.Name)
+	}
+	mic := micOf(st)
+	if !s.Room.inside(*st.Pos) || !s.Room.inside(mic.Pos) {
+		return fmt.Errorf("scene %s: seat %s or its mic is outside the room", s.Name, st.Name)
+	}
+	if d := dist(*st.Pos, mic.Pos); d < 0.05 || d > 3 {
+		return fmt.Errorf("scene %s: seat %s mic %.2f m from the mouth (0.05..3)", s.Name, st.Name, d)
+	}
+	return nil
+}
+
+// validMurmur checks the gallery talkers and their sources.
+func (s *Scene) validMurmur() error {
+	m := s.Murmur
+	if m == nil {
+		return nil
+	}
+	if m.Talkers < 1 || m.Talkers > 32 || len(m.Sources) == 0 {
+		return fmt.Errorf("scene %s: murmur needs 1..32 talkers and sources", s.Name)
+	}
+	for _, src := range m.Sources {
+		if _, ok := s.Sources[src]; !ok {
+			return fmt.Errorf("scene %s: murmur source %q is not in sources", s.Name, src)
+		}
+	}
+	return nil
+}
+
+// validBlocks checks the lines of every block.
+func (s *Scene) validBlocks(idx map[string]bool) error {
 	for name, bl := range s.Blocks {
 		for i, l := range bl {
 			if l.Block != "" {
@@ -238,6 +288,11 @@ func (s *Scene) Validate() error {
 			}
 		}
 	}
+	return nil
+}
+
+// validScript checks the script's lines and its length once blocks are repeated.
+func (s *Scene) validScript(idx map[string]bool) error {
 	for i, l := range s.Script {
 		if err := s.validLine(l, idx); err != nil {
 			return fmt.Errorf("scene %s: line %d: %w", s.Name, i, err)
@@ -254,6 +309,11 @@ func (s *Scene) Validate() error {
 			return fmt.Errorf("scene %s: more than 20000 lines after repeating blocks", s.Name)
 		}
 	}
+	return nil
+}
+
+// validLevels checks the scene's times and levels.
+func (s *Scene) validLevels() error {
 	if !(s.LeadIn >= 0 && s.LeadIn <= 600 && s.Tail >= 0 && s.Tail <= 600) {
 		return fmt.Errorf("scene %s: lead_in and tail 0..600 s", s.Name)
 	}
@@ -271,7 +331,18 @@ func (s *Scene) Validate() error {
 	return nil
 }
 
+// validLine checks one script or block line.
 func (s *Scene) validLine(l Line, idx map[string]bool) error {
+	for _, check := range []func(Line, map[string]bool) error{s.validSpeaker, s.validSound, s.validEvent, s.validBlockLine} {
+		if err := check(l, idx); err != nil {
+			return err
+		}
+	}
+	return validNumbers(l)
+}
+
+// validSpeaker checks that a line is one kind of line, who speaks it and how.
+func (s *Scene) validSpeaker(l Line, idx map[string]bool) error {
 	kinds := 0
 	for _, set := range []bool{l.Text != "", l.WAV != "", l.Sound != "", l.Event != "", l.Pause != 0, l.Block != ""} {
 		if set {
@@ -284,35 +355,43 @@ func (s *Scene) validLine(l Line, idx map[string]bool) error {
 	if l.Interject && l.Offset == nil {
 		return errors.New("an interjection needs an offset")
 	}
-	if l.Text != "" || l.WAV != "" {
-		if !idx[l.Seat] {
-			return fmt.Errorf("unknown seat %q", l.Seat)
-		}
-	} else if l.Seat != "" {
+	speech := l.Text != "" || l.WAV != ""
+	switch {
+	case speech && !idx[l.Seat]:
+		return fmt.Errorf("unknown seat %q", l.Seat)
+	case !speech && l.Seat != "":
 		return errors.New("only speech has a seat (a sound has a source)")
-	}
-	if s.Room == nil && kinds == 1 && l.Text == "" && l.WAV == "" {
+	case s.Room == nil && !speech:
 		return errors.New("sounds, events, pauses and blocks need a room")
-	}
-	if s.Room == nil && (l.Turn != 0 || l.Lean != "" || l.LevelDB != 0) {
+	case s.Room == nil && (l.Turn != 0 || l.Lean != "" || l.LevelDB != 0):
 		return errors.New("turn, lean and level_db need a room")
-	}
-	if l.Lean != "" && (!idx[l.Lean] || l.Lean == l.Seat) {
+	case l.Lean != "" && (!idx[l.Lean] || l.Lean == l.Seat):
 		return fmt.Errorf("lean toward %q: not another seat", l.Lean)
-	}
-	if math.Abs(l.Turn) > 360 || math.Abs(l.LevelDB) > 30 {
+	case math.Abs(l.Turn) > 360 || math.Abs(l.LevelDB) > 30:
 		return errors.New("turn within ±360°, level_db within ±30 dB")
 	}
-	if l.Sound != "" {
-		if !validSound(l.Sound) {
-			return fmt.Errorf("unknown sound %q (%v)", l.Sound, SoundKinds)
+	return nil
+}
+
+// validSound checks a sound line's kind and source.
+func (s *Scene) validSound(l Line, idx map[string]bool) error {
+	if l.Sound == "" {
+		if l.Source != "" {
+			return errors.New("only a sound has a source")
 		}
-		if _, ok := s.Sources[l.Source]; !ok && !idx[l.Source] {
-			return fmt.Errorf("sound source %q is neither a seat nor a source", l.Source)
-		}
-	} else if l.Source != "" {
-		return errors.New("only a sound has a source")
+		return nil
 	}
+	if !validSound(l.Sound) {
+		return fmt.Errorf("unknown sound %q (%v)", l.Sound, SoundKinds)
+	}
+	if _, ok := s.Sources[l.Source]; !ok && !idx[l.Source] {
+		return fmt.Errorf("sound source %q is neither a seat nor a source", l.Source)
+	}
+	return nil
+}
+
+// validEvent checks an event line and a pause.
+func (s *Scene) validEvent(l Line, _ map[string]bool) error {
 	switch l.Event {
 	case "", "ac_on", "ac_off", "murmur_on", "murmur_off":
 	default:
@@ -324,16 +403,28 @@ func (s *Scene) validLine(l Line, idx map[string]bool) error {
 	if l.Pause < 0 || l.Pause > 7200 || math.IsNaN(l.Pause) {
 		return errors.New("pause 0..7200 s")
 	}
-	if l.Block != "" {
-		if _, ok := s.Blocks[l.Block]; !ok {
-			return fmt.Errorf("unknown block %q", l.Block)
+	return nil
+}
+
+// validBlockLine checks a line that repeats a block.
+func (s *Scene) validBlockLine(l Line, _ map[string]bool) error {
+	if l.Block == "" {
+		if l.Times != 0 {
+			return errors.New("times belongs to a block line")
 		}
-		if l.Times < 0 || l.Times > 1000 {
-			return fmt.Errorf("times %d (0..1000)", l.Times)
-		}
-	} else if l.Times != 0 {
-		return errors.New("times belongs to a block line")
+		return nil
 	}
+	if _, ok := s.Blocks[l.Block]; !ok {
+		return fmt.Errorf("unknown block %q", l.Block)
+	}
+	if l.Times < 0 || l.Times > 1000 {
+		return fmt.Errorf("times %d (0..1000)", l.Times)
+	}
+	return nil
+}
+
+// validNumbers checks that a line's numbers are finite and its gap and offset in range.
+func validNumbers(l Line) error {
 	for _, v := range []float64{l.Gap, l.Turn, l.LevelDB, l.Pause} {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return errors.New("a number is not finite")
@@ -433,76 +524,101 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 	if s.Room != nil {
 		return renderRoom(ctx, s, opt)
 	}
-	n := len(s.Seats)
 	seatIdx := map[string]int{}
 	for i, st := range s.Seats {
 		seatIdx[st.Name] = i
 	}
 	rng := rand.New(rand.NewPCG(s.Seed, 0x636f75727473))
-
-	// Utterances and their placement.
-	type placed struct {
-		seat  int
-		start int // sample
-		pcm   []float64
-		refs  [][2]int // non-silent extents, relative to start
-	}
-	var utts []placed
-	var lines []Spoken
-	cursor := int(s.LeadIn * Rate)
-	prevStart, prevEnd := cursor, cursor
-	split := s.SplitSilence
-	if split == 0 {
-		split = 0.5
-	}
-	for i, l := range s.Script {
-		st := s.Seats[seatIdx[l.Seat]]
-		var pcm []float64
-		var err error
-		if l.WAV != "" {
-			pcm, err = loadWAV(l.WAV, opt)
-		} else {
-			pcm, err = speak(ctx, st, l.Text, opt)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("scene %s line %d: %w", s.Name, i, err)
-		}
-		normalise(pcm, -20+st.Level)
-		refs := extents(pcm, split, l.WAV != "")
-		if l.WAV != "" {
-			gate(pcm, refs)
-		}
-		if len(refs) == 0 {
-			return nil, fmt.Errorf("scene %s line %d: synthesized utterance is silent", s.Name, i)
-		}
-		// Trim leading/trailing silence so gaps are measured between speech.
-		a, b := refs[0][0], refs[len(refs)-1][1]
-		pcm = pcm[a:b]
-		for k := range refs {
-			refs[k][0] -= a
-			refs[k][1] -= a
-		}
-		var start int
-		if l.Offset != nil {
-			start = prevStart + int(*l.Offset*Rate)
-		} else {
-			start = prevEnd + int(l.Gap*Rate)
-		}
-		start = max(start, 0)
-		utts = append(utts, placed{seat: seatIdx[l.Seat], start: start, pcm: pcm, refs: refs})
-		lines = append(lines, Spoken{Seat: l.Seat, Text: l.Text + l.WAV, Start: round3(float64(start) / Rate), End: round3(float64(start+len(pcm)) / Rate)})
-		cursor = max(cursor, start+len(pcm))
-		if !l.Interject {
-			prevStart, prevEnd = start, start+len(pcm)
-		}
+	utts, lines, cursor, err := s.placeFlat(ctx, opt, seatIdx)
+	if err != nil {
+		return nil, err
 	}
 	total := cursor + int(s.Tail*Rate)
 	if total > 4*3600*Rate {
 		return nil, fmt.Errorf("scene %s: %.0f s is longer than four hours", s.Name, float64(total)/Rate)
 	}
+	dry, truth := s.drySpeech(utts, total)
+	gain, delay := s.bleedModel(rng, seatIdx)
+	out := make([][]int16, len(s.Seats))
+	for j := range out {
+		out[j] = s.flatChannel(j, dry, gain[j], delay[j], rng.Float64()*2*math.Pi)
+	}
+	return &Hearing{Seats: s.SeatNames(), Channels: out, Truth: truth, Lines: lines}, nil
+}
 
-	// Dry speech per seat.
-	dry := make([][]float64, n)
+// flatPlaced is an utterance of a scene without a room, placed at a sample.
+type flatPlaced struct {
+	seat  int
+	start int // sample
+	utterance
+}
+
+// split is the pause that splits a reference segment.
+func (s *Scene) split() float64 {
+	if s.SplitSilence == 0 {
+		return 0.5
+	}
+	return s.SplitSilence
+}
+
+// placeFlat synthesizes and places the script's utterances; it returns them, the spoken
+// lines and the end of the last one.
+func (s *Scene) placeFlat(ctx context.Context, opt Options, seatIdx map[string]int) ([]flatPlaced, []Spoken, int, error) {
+	var utts []flatPlaced
+	var lines []Spoken
+	cursor := int(s.LeadIn * Rate)
+	prevStart, prevEnd := cursor, cursor
+	split := s.split()
+	for i, l := range s.Script {
+		st := s.Seats[seatIdx[l.Seat]]
+		u, err := s.utterance(ctx, i, l, st, split, opt)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		start := placeAt(l, prevStart, prevEnd)
+		utts = append(utts, flatPlaced{seat: seatIdx[l.Seat], start: start, utterance: *u})
+		lines = append(lines, Spoken{Seat: l.Seat, Text: l.Text + l.WAV, Start: round3(float64(start) / Rate), End: round3(float64(start+len(u.pcm)) / Rate)})
+		cursor = max(cursor, start+len(u.pcm))
+		if !l.Interject {
+			prevStart, prevEnd = start, start+len(u.pcm)
+		}
+	}
+	return utts, lines, cursor, nil
+}
+
+// utterance synthesizes (or loads) script line i spoken at seat st, normalised to the seat's
+// level, gated (a recording) and trimmed to its speech so that gaps are measured between
+// speech.
+func (s *Scene) utterance(ctx context.Context, i int, l Line, st Seat, split float64, opt Options) (*utterance, error) {
+	var pcm []float64
+	var err error
+	if l.WAV != "" {
+		pcm, err = loadWAV(l.WAV, opt)
+	} else {
+		pcm, err = speak(ctx, st, l.Text, opt)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scene %s line %d: %w", s.Name, i, err)
+	}
+	normalise(pcm, -20+st.Level)
+	refs := extents(pcm, split, l.WAV != "")
+	if l.WAV != "" {
+		gate(pcm, refs)
+	}
+	if len(refs) == 0 {
+		return nil, fmt.Errorf("scene %s line %d: synthesized utterance is silent", s.Name, i)
+	}
+	a, b := refs[0][0], refs[len(refs)-1][1]
+	for k := range refs {
+		refs[k][0] -= a
+		refs[k][1] -= a
+	}
+	return &utterance{pcm: pcm[a:b:b], refs: refs}, nil
+}
+
+// drySpeech mixes each seat's own speech and returns it with the reference turns.
+func (s *Scene) drySpeech(utts []flatPlaced, total int) ([][]float64, []diarize.Segment) {
+	dry := make([][]float64, len(s.Seats))
 	for i := range dry {
 		dry[i] = make([]float64, total)
 	}
@@ -516,9 +632,13 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 				Start: round3(float64(u.start+r[0]) / Rate), End: round3(float64(u.start+r[1]) / Rate)})
 		}
 	}
-	truth = MergeTruth(truth)
+	return dry, MergeTruth(truth)
+}
 
-	// Room: bleed gains and delays per ordered pair (drawn in a fixed order), then overrides.
+// bleedModel draws the bleed gains and delays per ordered pair (in a fixed order), then
+// applies the scene's overrides: gain[j][i] and delay[j][i] take seat i to mic j.
+func (s *Scene) bleedModel(rng *rand.Rand, seatIdx map[string]int) ([][]float64, [][]int) {
+	n := len(s.Seats)
 	gain := make([][]float64, n)
 	delay := make([][]int, n)
 	for j := range n {
@@ -536,6 +656,12 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 	for _, p := range s.Pairs {
 		gain[seatIdx[p.To]][seatIdx[p.From]] = math.Pow(10, -p.DB/20)
 	}
+	return gain, delay
+}
+
+// flatChannel renders mic j: every seat's speech through the bleed gains and delays, room
+// noise, the preamp gain, mains hum (at phase humPhase) and electrical noise.
+func (s *Scene) flatChannel(j int, dry [][]float64, gain []float64, delay []int, humPhase float64) []int16 {
 	noiseAmp := math.Pow(10, s.NoiseDBFS/20) * 32768
 	humAmp := 0.0
 	if s.HumDBFS < 0 {
@@ -545,38 +671,34 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 	if s.ElecDBFS < 0 {
 		elecAmp = math.Pow(10, s.ElecDBFS/20) * 32768
 	}
-	out := make([][]int16, n)
-	for j := range n {
-		g := math.Pow(10, s.Seats[j].GainDB/20)
-		seatNoise := math.Pow(10, s.Seats[j].NoiseDB/20)
-		nr := rand.New(rand.NewPCG(s.Seed+uint64(j)*7919, 0x6e6f697365))
-		humPhase := rng.Float64() * 2 * math.Pi
-		ch := make([]int16, total)
-		var pink float64
-		for t := range total {
-			v := 0.0
-			for i := range n {
-				if dt := t - delay[j][i]; dt >= 0 {
-					v += gain[j][i] * dry[i][dt]
-				}
+	g := math.Pow(10, s.Seats[j].GainDB/20)
+	seatNoise := math.Pow(10, s.Seats[j].NoiseDB/20)
+	nr := rand.New(rand.NewPCG(s.Seed+uint64(j)*7919, 0x6e6f697365))
+	total := len(dry[0])
+	ch := make([]int16, total)
+	var pink float64
+	for t := range total {
+		v := 0.0
+		for i := range dry {
+			if dt := t - delay[i]; dt >= 0 {
+				v += gain[i] * dry[i][dt]
 			}
-			// Room noise: white plus a gently low-passed component (ventilation).
-			w := nr.NormFloat64()
-			pink = 0.95*pink + 0.05*nr.NormFloat64()*4.4
-			v += noiseAmp * seatNoise * (0.7*w + 0.7*pink)
-			v *= g
-			if humAmp > 0 {
-				ph := 2*math.Pi*50*float64(t)/Rate + humPhase
-				v += humAmp * (math.Sin(ph) + 0.3*math.Sin(3*ph) + 0.1*math.Sin(5*ph))
-			}
-			if elecAmp > 0 {
-				v += elecAmp * nr.NormFloat64()
-			}
-			ch[t] = int16(max(-32768, min(32767, math.Round(v))))
 		}
-		out[j] = ch
+		// Room noise: white plus a gently low-passed component (ventilation).
+		w := nr.NormFloat64()
+		pink = 0.95*pink + 0.05*nr.NormFloat64()*4.4
+		v += noiseAmp * seatNoise * (0.7*w + 0.7*pink)
+		v *= g
+		if humAmp > 0 {
+			ph := 2*math.Pi*50*float64(t)/Rate + humPhase
+			v += humAmp * (math.Sin(ph) + 0.3*math.Sin(3*ph) + 0.1*math.Sin(5*ph))
+		}
+		if elecAmp > 0 {
+			v += elecAmp * nr.NormFloat64()
+		}
+		ch[t] = int16(max(-32768, min(32767, math.Round(v))))
 	}
-	return &Hearing{Seats: s.SeatNames(), Channels: out, Truth: truth, Lines: lines}, nil
+	return ch
 }
 
 // MergeTruth merges touching segments of the same seat, sorts, and sets Overlap on segments

@@ -45,23 +45,7 @@ func TestRenderIsDeterministicAndTruthful(t *testing.T) {
 			t.Skipf("%s not installed (scripts/deps.sh installs it)", bin)
 		}
 	}
-	sc, err := Parse([]byte(tiny))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Render(context.Background(), sc, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Render(context.Background(), sc, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for c := range a.Channels {
-		if !slices.Equal(a.Channels[c], b.Channels[c]) {
-			t.Fatalf("channel %d differs between two renders with the same seed", c)
-		}
-	}
+	a := renderTwice(t, tiny)
 	if len(a.Truth) != 2 || a.Truth[0].Seat != "judge" || a.Truth[1].Seat != "clerk" {
 		t.Fatalf("truth %+v", a.Truth)
 	}
@@ -99,4 +83,32 @@ func TestExtentsSplitAtLongPauses(t *testing.T) {
 	if got := extents(pcm, 1.0, false); len(got) != 1 {
 		t.Fatalf("extents %v, want one (pause 0.7 s < 1 s)", got)
 	}
+}
+
+// render parses and renders the scene js.
+func render(t *testing.T, js string) (*Scene, *Hearing) {
+	t.Helper()
+	sc, err := Parse([]byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := Render(context.Background(), sc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc, h
+}
+
+// renderTwice renders the scene js twice, requires the same samples both times and returns
+// the first.
+func renderTwice(t *testing.T, js string) *Hearing {
+	t.Helper()
+	_, a := render(t, js)
+	_, b := render(t, js)
+	for c := range a.Channels {
+		if !slices.Equal(a.Channels[c], b.Channels[c]) {
+			t.Fatalf("channel %d differs between two renders with the same seed", c)
+		}
+	}
+	return a
 }

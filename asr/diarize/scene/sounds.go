@@ -34,23 +34,21 @@ func validSound(kind string) bool {
 
 // synthSound renders one instance of a non-speech sound (unnormalised).
 func synthSound(kind string, rng *rand.Rand) ([]float64, error) {
-	switch kind {
-	case "cough":
-		return cough(rng), nil
-	case "paper":
-		return paper(rng), nil
-	case "gavel":
-		return gavel(rng), nil
-	case "door":
-		return door(rng), nil
-	case "chair":
-		return chair(rng), nil
-	case "phone":
-		return phone(rng), nil
-	case "beep":
-		return tone(1000, 0.4, 0.005), nil
+	if synth, ok := synths[kind]; ok {
+		return synth(rng), nil
 	}
 	return nil, fmt.Errorf("unknown sound %q (%v)", kind, SoundKinds)
+}
+
+// synths synthesize the SoundKinds.
+var synths = map[string]func(*rand.Rand) []float64{
+	"cough": cough,
+	"paper": paper,
+	"gavel": gavel,
+	"door":  door,
+	"chair": chair,
+	"phone": phone,
+	"beep":  func(*rand.Rand) []float64 { return tone(1000, 0.4, 0.005) },
 }
 
 // resonator is a two-pole band-pass filter.

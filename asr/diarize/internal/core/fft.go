@@ -1,10 +1,10 @@
-package v1
+package core
 
 import "math"
 
-// fft is an in-place iterative radix-2 complex FFT of a fixed power-of-two size with
+// FFT is an in-place iterative radix-2 complex FFT of a fixed power-of-two size with
 // precomputed twiddles and bit-reversal table, so a transform allocates nothing.
-type fft struct {
+type FFT struct {
 	n    int
 	rev  []int
 	cos  []float64
@@ -12,8 +12,9 @@ type fft struct {
 	bits int
 }
 
-func newFFT(n int) *fft {
-	f := &fft{n: n, rev: make([]int, n), cos: make([]float64, n/2), sin: make([]float64, n/2)}
+// NewFFT prepares the transform of size n (a power of two).
+func NewFFT(n int) *FFT {
+	f := &FFT{n: n, rev: make([]int, n), cos: make([]float64, n/2), sin: make([]float64, n/2)}
 	for 1<<f.bits < n {
 		f.bits++
 	}
@@ -33,8 +34,8 @@ func newFFT(n int) *fft {
 	return f
 }
 
-// transform replaces (re, im) by their discrete Fourier transform.
-func (f *fft) transform(re, im []float64) {
+// Transform replaces (re, im) by their discrete Fourier transform.
+func (f *FFT) Transform(re, im []float64) {
 	n := f.n
 	for i := range n {
 		if j := f.rev[i]; j > i {

@@ -1,4 +1,4 @@
-package diarize
+package core
 
 import (
 	"math"
@@ -23,25 +23,24 @@ func naiveDFT(x []float64) []complex128 {
 // TestPairSpectraMatchDFT checks the two-channels-in-one-FFT separation against a plain DFT of
 // each channel, so bleed ratios are not corrupted by leakage between paired channels.
 func TestPairSpectraMatchDFT(t *testing.T) {
-	d, err := New(DefaultConfig(), []string{"a", "b"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := NewSpectrum(2)
+	var win [2][WinLen]float64
+	var pow [2][NBins]float64
 	r := rand.New(rand.NewPCG(1, 2))
-	for i := range winLen {
-		d.ch[0].win[i] = r.NormFloat64() * 1000
-		d.ch[1].win[i] = math.Sin(float64(i)*0.3) * 300
+	for i := range WinLen {
+		win[0][i] = r.NormFloat64() * 1000
+		win[1][i] = math.Sin(float64(i)*0.3) * 300
 	}
-	d.analysePair(0, 1)
+	s.Pair(&win[0], &win[1], &pow[0], &pow[1])
 	for c := range 2 {
-		x := make([]float64, winLen)
+		x := make([]float64, WinLen)
 		for i := range x {
-			x[i] = d.ch[c].win[i] * d.window[i]
+			x[i] = win[c][i] * s.Window[i]
 		}
 		ref := naiveDFT(x)
-		for k := range nBins {
+		for k := range NBins {
 			want := real(ref[k])*real(ref[k]) + imag(ref[k])*imag(ref[k])
-			if got := d.ch[c].pow[k]; math.Abs(got-want) > 1e-6*max(want, 1) {
+			if got := pow[c][k]; math.Abs(got-want) > 1e-6*max(want, 1) {
 				t.Fatalf("channel %d bin %d: power %g, DFT says %g", c, k, got, want)
 			}
 		}
