@@ -70,7 +70,7 @@ func TestDeferredHearingIsPackedByBackfill(t *testing.T) {
 		t.Fatalf("the engine was called %d times for a deferred hearing", n)
 	}
 	st.mu.Lock()
-	for k, l := range st.segs {
+	for k, l := range st.pending.open {
 		if strings.HasPrefix(k, id+"\x00") && len(l) > 0 {
 			t.Errorf("%d segments of %q still wait for engine text that will not come", len(l), k)
 		}
