@@ -198,8 +198,10 @@ func readError(err error) *wire.Error {
 	return nil // the peer went away or timed out: nothing to tell it
 }
 
+// readLoop reads the agent's frames and messages until it disconnects, ends or breaks the
+// protocol.
 func (c *conn) readLoop(ctx context.Context) *wire.Error {
-	s, h := c.s, c.h
+	s := c.s
 	for {
 		c.ws.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
 		mt, msg, err := c.ws.ReadMessage()
@@ -211,57 +213,73 @@ func (c *conn) readLoop(ctx context.Context) *wire.Error {
 			return nil
 		}
 		now := s.now()
+		var done bool
+		var werr *wire.Error
 		switch mt {
 		case websocket.BinaryMessage:
-			f, err := wire.DecodeFrame(msg)
-			if err != nil {
-				return helloError(wire.CodeBadFrame, "%v", err)
-			}
-			if f.Seq <= c.lastSeq {
-				return helloError(wire.CodeOutOfOrder, "frame seq %d after seq %d: sequence numbers must increase", f.Seq, c.lastSeq)
-			}
-			res, err := h.submit(c, f, now)
-			if err != nil {
-				var we *wire.Error
-				if errors.As(err, &we) {
-					return we
-				}
-				return helloError(wire.CodeStorage, "%v", err)
-			}
-			c.lastSeq = f.Seq
-			h.waitBacklog(c.quitOrAbort())
-			s.metrics.frames.WithLabelValues(f.Kind.String()).Inc()
-			if res == duplicate {
-				s.metrics.duplicates.Inc()
-			}
-			h.noteFrame(now)
+			werr = c.frame(msg, now)
 		case websocket.TextMessage:
-			v, err := wire.DecodeText(msg)
-			if err != nil {
-				return helloError(wire.CodeBadFrame, "%v", err)
-			}
-			switch m := v.(type) {
-			case *wire.Levels:
-				h.noteLevels(m, now)
-			case *wire.Alarm:
-				if c.alarmLog.allow(now) {
-					c.log.Warn("agent alarm", "code", truncUTF8(m.Code, 64), "message", truncUTF8(m.Message, wire.MaxAlarmMessage), "samples", m.Samples)
-				}
-				h.noteAlarm(m, now)
-				s.metrics.alarms.WithLabelValues(wire.AlarmLabel(m.Code)).Inc()
-			case *wire.End:
-				// Finish even if the agent hangs up right after End.
-				ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-				done, werr := c.end(ectx, m)
-				cancel()
-				if werr != nil || done {
-					return werr
-				}
-			default:
-				return helloError(wire.CodeBadFrame, "unexpected %T message after hello", v)
-			}
+			done, werr = c.text(ctx, msg, now)
+		}
+		if werr != nil || done {
+			return werr
 		}
 	}
+}
+
+// frame stores one binary frame of audio or gap.
+func (c *conn) frame(msg []byte, now time.Time) *wire.Error {
+	s, h := c.s, c.h
+	f, err := wire.DecodeFrame(msg)
+	if err != nil {
+		return helloError(wire.CodeBadFrame, "%v", err)
+	}
+	if f.Seq <= c.lastSeq {
+		return helloError(wire.CodeOutOfOrder, "frame seq %d after seq %d: sequence numbers must increase", f.Seq, c.lastSeq)
+	}
+	res, err := h.submit(c, f, now)
+	if err != nil {
+		var we *wire.Error
+		if errors.As(err, &we) {
+			return we
+		}
+		return helloError(wire.CodeStorage, "%v", err)
+	}
+	c.lastSeq = f.Seq
+	h.waitBacklog(c.quitOrAbort())
+	s.metrics.frames.WithLabelValues(f.Kind.String()).Inc()
+	if res == duplicate {
+		s.metrics.duplicates.Inc()
+	}
+	h.noteFrame(now)
+	return nil
+}
+
+// text handles one JSON message after the hello: levels, an alarm or the end of the session.
+func (c *conn) text(ctx context.Context, msg []byte, now time.Time) (done bool, werr *wire.Error) {
+	s, h := c.s, c.h
+	v, err := wire.DecodeText(msg)
+	if err != nil {
+		return true, helloError(wire.CodeBadFrame, "%v", err)
+	}
+	switch m := v.(type) {
+	case *wire.Levels:
+		h.noteLevels(m, now)
+	case *wire.Alarm:
+		if c.alarmLog.allow(now) {
+			c.log.Warn("agent alarm", "code", truncUTF8(m.Code, 64), "message", truncUTF8(m.Message, wire.MaxAlarmMessage), "samples", m.Samples)
+		}
+		h.noteAlarm(m, now)
+		s.metrics.alarms.WithLabelValues(wire.AlarmLabel(m.Code)).Inc()
+	case *wire.End:
+		// Finish even if the agent hangs up right after End.
+		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		return c.end(ectx, m)
+	default:
+		return true, helloError(wire.CodeBadFrame, "unexpected %T message after hello", v)
+	}
+	return false, nil
 }
 
 // end handles wire.End: flush, acknowledge everything, and close the hearing if asked (the
@@ -316,7 +334,8 @@ func (c *conn) sendError(e *wire.Error) {
 	}
 	c.wmu.Lock()
 	c.ws.SetWriteDeadline(time.Now().Add(time.Second))
-	c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, e.Code))
+	// Best effort: the connection closes next either way, and the error went out above.
+	_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, e.Code))
 	c.wmu.Unlock()
 }
 

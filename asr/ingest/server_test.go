@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -414,11 +415,7 @@ func TestSessionTakeover(t *testing.T) {
 }
 
 func errorsAs(err error, we **wire.Error) bool {
-	e, ok := err.(*wire.Error)
-	if ok {
-		*we = e
-	}
-	return ok
+	return errors.As(err, we)
 }
 
 func waitManifest(t *testing.T, dir, hearing string) *archive.Manifest {
