@@ -162,33 +162,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("ingest: no data directory")
 	}
-	if cfg.HelloTimeout <= 0 {
-		cfg.HelloTimeout = d.HelloTimeout
-	}
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = d.IdleTimeout
-	}
-	if cfg.WriteTimeout <= 0 {
-		cfg.WriteTimeout = d.WriteTimeout
-	}
-	if cfg.TakeoverTimeout <= 0 {
-		cfg.TakeoverTimeout = d.TakeoverTimeout
-	}
-	if cfg.TokenRecheck <= 0 {
-		cfg.TokenRecheck = d.TokenRecheck
-	}
-	if cfg.ListenerQueue <= 0 {
-		cfg.ListenerQueue = d.ListenerQueue
-	}
-	if cfg.MaxGap <= 0 {
-		cfg.MaxGap = d.MaxGap
-	}
-	if cfg.FirstGap <= 0 {
-		cfg.FirstGap = d.FirstGap
-	}
-	if cfg.MaxSeatSamples <= 0 {
-		cfg.MaxSeatSamples = d.MaxSeatSamples
-	}
+	orDefault(&cfg.HelloTimeout, d.HelloTimeout)
+	orDefault(&cfg.IdleTimeout, d.IdleTimeout)
+	orDefault(&cfg.WriteTimeout, d.WriteTimeout)
+	orDefault(&cfg.TakeoverTimeout, d.TakeoverTimeout)
+	orDefault(&cfg.TokenRecheck, d.TokenRecheck)
+	orDefault(&cfg.ListenerQueue, d.ListenerQueue)
+	orDefault(&cfg.MaxGap, d.MaxGap)
+	orDefault(&cfg.FirstGap, d.FirstGap)
+	orDefault(&cfg.MaxSeatSamples, d.MaxSeatSamples)
 	cfg.MaxSeatSamples = min(cfg.MaxSeatSamples, wavfile.MaxSamplesRF64)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -216,6 +198,13 @@ func New(cfg Config) (*Server, error) {
 		Name: "courtscribe_ingest_hearings_open", Help: "Hearings with open archive files."},
 		func() float64 { s.mu.Lock(); defer s.mu.Unlock(); return float64(len(s.hearings)) }))
 	return s, nil
+}
+
+// orDefault sets *v to d when it is not positive (a Config field left unset).
+func orDefault[T int | int64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
 
 // Tokens is the server's agent token store.

@@ -74,7 +74,7 @@ func TestStreamCloseManifest(t *testing.T) {
 		}
 	}
 	var info archive.HearingInfo
-	if err := readJSON(filepath.Join(archive.HearingDir(r.dir, res.Hearing), archive.HearingFile), &info); err != nil || info.Courtroom != "room1" || info.Session != "s-close" || len(info.Seats) != 4 {
+	if err := archive.ReadJSON(filepath.Join(archive.HearingDir(r.dir, res.Hearing), archive.HearingFile), &info); err != nil || info.Courtroom != "room1" || info.Session != "s-close" || len(info.Seats) != 4 {
 		t.Fatalf("hearing.json %+v %v", info, err)
 	}
 

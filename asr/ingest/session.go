@@ -66,7 +66,7 @@ func (s *Server) openSession(ctx context.Context, hello *wire.Hello) (*hearing, 
 // new one (not stored yet) naming the hearing the session records.
 func (s *Server) sessionRecord(spath string, hello *wire.Hello) (SessionRecord, *wire.Error) {
 	var rec SessionRecord
-	err := readJSON(spath, &rec)
+	err := archive.ReadJSON(spath, &rec)
 	switch {
 	case err == nil:
 		if rec.Courtroom != hello.Courtroom {

@@ -404,12 +404,7 @@ func TestSegmentAppearsAndGrowsWhileSpeaking(t *testing.T) {
 	feed(0, 7*16000) // the judge has been speaking since 1 s
 	var live *transcript.Segment
 	for i := 0; i < 200 && (live == nil || live.Status != transcript.SegmentPartial || live.EndMS < 5000); i++ {
-		segs, _ := store.ListSegments(ctx, id, false)
-		for i := range segs {
-			if segs[i].Seat == "judge" {
-				live = &segs[i]
-			}
-		}
+		live = lastSegment(ctx, store, id, onSeat("judge"))
 		time.Sleep(20 * time.Millisecond)
 	}
 	if live == nil {
@@ -475,12 +470,7 @@ func TestRestartContinuesTheTurnCutByTheCrash(t *testing.T) {
 	feed(st1, 0, crashAt)
 	var cut *transcript.Segment
 	for i := 0; i < 200 && (cut == nil || cut.EndMS < 5000); i++ {
-		segs, _ := store1.ListSegments(ctx, id, false)
-		for i := range segs {
-			if segs[i].Seat == "judge" {
-				cut = &segs[i]
-			}
-		}
+		cut = lastSegment(ctx, store1, id, onSeat("judge"))
 		time.Sleep(20 * time.Millisecond)
 	}
 	if cut == nil {
@@ -582,12 +572,7 @@ func TestSessionEndEndsOpenTurns(t *testing.T) {
 	st.SessionEnded(id)
 	var witness *transcript.Segment
 	poll(400, 25*time.Millisecond, func() bool {
-		segs, _ := store.ListSegments(ctx, id, false)
-		for i := range segs {
-			if segs[i].Seat == "witness" && segs[i].StartMS > 14000 {
-				witness = &segs[i]
-			}
-		}
+		witness = lastSegment(ctx, store, id, func(g *transcript.Segment) bool { return g.Seat == "witness" && g.StartMS > 14000 })
 		return witness != nil && witness.Status == transcript.SegmentFinal
 	})
 	if witness == nil || witness.Status != transcript.SegmentFinal || witness.EndMS < 19000 || witness.EndMS > 20100 {
@@ -624,4 +609,21 @@ func TestEngineTextTheRecordWouldRefuseIsCleaned(t *testing.T) {
 			t.Fatalf("segment %+v: want final with the cleaned text", sg)
 		}
 	}
+}
+
+// lastSegment is the last of the hearing's segments that keep accepts, or nil.
+func lastSegment(ctx context.Context, store Record, id string, keep func(*transcript.Segment) bool) *transcript.Segment {
+	var last *transcript.Segment
+	segs, _ := store.ListSegments(ctx, id, false)
+	for i := range segs {
+		if keep(&segs[i]) {
+			last = &segs[i]
+		}
+	}
+	return last
+}
+
+// onSeat accepts the segments of one seat.
+func onSeat(seat string) func(*transcript.Segment) bool {
+	return func(g *transcript.Segment) bool { return g.Seat == seat }
 }
