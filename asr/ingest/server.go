@@ -162,14 +162,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("ingest: no data directory")
 	}
-	orDefault(&cfg.HelloTimeout, d.HelloTimeout)
-	orDefault(&cfg.IdleTimeout, d.IdleTimeout)
-	orDefault(&cfg.WriteTimeout, d.WriteTimeout)
-	orDefault(&cfg.TakeoverTimeout, d.TakeoverTimeout)
-	orDefault(&cfg.TokenRecheck, d.TokenRecheck)
+	for _, f := range []struct{ v, d *time.Duration }{
+		{&cfg.HelloTimeout, &d.HelloTimeout}, {&cfg.IdleTimeout, &d.IdleTimeout}, {&cfg.WriteTimeout, &d.WriteTimeout},
+		{&cfg.TakeoverTimeout, &d.TakeoverTimeout}, {&cfg.TokenRecheck, &d.TokenRecheck},
+		{&cfg.MaxGap, &d.MaxGap}, {&cfg.FirstGap, &d.FirstGap},
+	} {
+		orDefault(f.v, *f.d)
+	}
 	orDefault(&cfg.ListenerQueue, d.ListenerQueue)
-	orDefault(&cfg.MaxGap, d.MaxGap)
-	orDefault(&cfg.FirstGap, d.FirstGap)
 	orDefault(&cfg.MaxSeatSamples, d.MaxSeatSamples)
 	cfg.MaxSeatSamples = min(cfg.MaxSeatSamples, wavfile.MaxSamplesRF64)
 	if cfg.Logger == nil {

@@ -13,33 +13,13 @@ import (
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
+	"github.com/courtscribe/courtscribe/asr/internal/asrtest"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
-
-// testdata finds ../shared/testdata beside the repository.
-func testdata(t *testing.T, name string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("SKIP: test data %s not found (../shared/testdata beside the repository)", name)
-	}
-	return p
-}
 
 // writeArchive stores the scene as the hearing's seat WAVs, as ingest keeps them durably.
 func writeArchive(t *testing.T, data, id string, audio [][]int16) {
@@ -143,7 +123,7 @@ func (e *echoEngine) Transcribe(ctx context.Context, r asr.Request) (asr.Transcr
 
 // scene puts speech on judge at 1 s and on witness at 15 s, each bleeding 15 dB into the other mic.
 func scene(t *testing.T) [][]int16 {
-	a, err := wavfile.ReadFile(testdata(t, "jfk.wav"))
+	a, err := wavfile.ReadFile(asrtest.Testdata(t, "jfk.wav"))
 	if err != nil {
 		t.Fatal(err)
 	}
