@@ -41,11 +41,8 @@ func (e *packingEcho) TranscribePacked(_ context.Context, reqs []asr.Request) ([
 // packed batches.
 func TestDeferredHearingIsPackedByBackfill(t *testing.T) {
 	ctx := context.Background()
-	data := t.TempDir()
-	store := openStore(t, data)
 	id := "room3-import"
-	audio := scene(t)
-	writeArchive(t, data, id, audio)
+	data, store, audio := archivedScene(t, id)
 	eng := &packingEcho{}
 	pc := pool.DefaultConfig()
 	pc.PartialInterval = time.Second

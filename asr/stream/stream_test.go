@@ -370,11 +370,8 @@ func TestGapKeepsHearingTime(t *testing.T) {
 // becomes one final segment with the diarizer's end when the turn is over.
 func TestSegmentAppearsAndGrowsWhileSpeaking(t *testing.T) {
 	ctx := context.Background()
-	data := t.TempDir()
-	store := openStore(t, data)
 	id := "room4-live"
-	audio := scene(t)
-	writeArchive(t, data, id, audio)
+	data, store, audio := archivedScene(t, id)
 	pc := pool.DefaultConfig()
 	pc.PartialInterval = time.Second
 	st := startStream(t, store, data, &echoEngine{}, pc, Config{PartialEvery: time.Second})
@@ -541,11 +538,8 @@ func TestBacklogSkipsTurnsInProgress(t *testing.T) {
 // turn is ended with the audio, transcribed, and no longer held back from backfill.
 func TestSessionEndEndsOpenTurns(t *testing.T) {
 	ctx := context.Background()
-	data := t.TempDir()
-	store := openStore(t, data)
 	id := "room6-end"
-	audio := scene(t)
-	writeArchive(t, data, id, audio)
+	data, store, audio := archivedScene(t, id)
 	st := startStream(t, store, data, &echoEngine{}, pool.DefaultConfig(), Config{})
 	st.HearingOpened(twoSeats(id), 0)
 	feedBlocks(st, id, audio, 0, 20*16000, 0) // the witness speaks from 15 s to 26 s
@@ -567,11 +561,8 @@ func TestSessionEndEndsOpenTurns(t *testing.T) {
 // so the utterance ends with text instead of staying pending for ever.
 func TestEngineTextTheRecordWouldRefuseIsCleaned(t *testing.T) {
 	ctx := context.Background()
-	data := t.TempDir()
-	store := openStore(t, data)
 	id := "room7-clean"
-	audio := scene(t)
-	writeArchive(t, data, id, audio)
+	data, store, audio := archivedScene(t, id)
 	st := startStream(t, store, data, &echoEngine{suffix: " \x00ok\xe4\xb8"}, pool.DefaultConfig(), Config{})
 	st.HearingOpened(twoSeats(id), 0)
 	feedBlocks(st, id, audio, 0, len(audio[0]), 0)
@@ -606,4 +597,15 @@ func lastSegment(ctx context.Context, store Record, id string, keep func(*transc
 // onSeat accepts the segments of one seat.
 func onSeat(seat string) func(*transcript.Segment) bool {
 	return func(g *transcript.Segment) bool { return g.Seat == seat }
+}
+
+// archivedScene is a fresh data directory whose archive holds the scene as hearing id, and a
+// record store on it.
+func archivedScene(t *testing.T, id string) (data string, store *sqlite.Store, audio [][]int16) {
+	t.Helper()
+	data = t.TempDir()
+	store = openStore(t, data)
+	audio = scene(t)
+	writeArchive(t, data, id, audio)
+	return data, store, audio
 }

@@ -2,10 +2,12 @@
 package asrtest
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -50,4 +52,20 @@ func Testdata(t testing.TB, name string) string {
 		t.Skipf("test data %s not found (expected in ../shared/testdata beside the repository): %v", name, err)
 	}
 	return p
+}
+
+// Listen listens on the TCP address addr, trying again for a while: a server restarted on the
+// same port may find it still held briefly after its stop.
+func Listen(t testing.TB, addr string) net.Listener {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	for range 100 {
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			return ln
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal(err)
+	return nil
 }
