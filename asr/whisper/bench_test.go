@@ -128,32 +128,9 @@ func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())/1
 func benchPool(t *testing.T, model, wavPath string, threads int) {
 	workers := envInt("COURTSCRIBE_BENCH_WORKERS", 1)
 	hearingSec := float64(envInt("COURTSCRIBE_BENCH_HEARING_SEC", 60))
-	a, err := wavfile.ReadFile(wavPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	speech := a.Channels[0]
-	cfg := DefaultConfig()
-	cfg.Model, cfg.Workers, cfg.Threads, cfg.Language = model, workers, threads, "en"
-	e, err := NewEngine(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, speech := benchEngine(t, model, wavPath, workers, threads, "")
 	defer e.Close()
-	var us []utt
-	pos, k := 1.0, 0
-	for {
-		dur := 2 + float64((k*37)%7) // 2..8 s
-		if pos+dur > hearingSec {
-			break
-		}
-		n := int(dur * asr.SampleRate)
-		off := (k * 24000) % (len(speech) - n)
-		seat := []string{"judge", "plaintiff", "defendant"}[k%3]
-		us = append(us, utt{asr.Utterance{Hearing: "bench", Seat: seat, Start: pos, End: pos + dur}, speech[off : off+n]})
-		pos += dur + 1
-		k++
-	}
+	us := benchSchedule("bench", speech, 1.0, 0, hearingSec)
 	var busySec float64
 	lt := newLatencies(func(u asr.Utterance) string { return u.ID })
 	pcfg := pool.DefaultConfig()
@@ -286,34 +263,11 @@ func benchCourtrooms(t *testing.T, model, wavPath string, threads int) {
 	rooms := envInt("COURTSCRIBE_BENCH_COURTROOMS", 1)
 	workers := envInt("COURTSCRIBE_BENCH_WORKERS", 1)
 	hearingSec := float64(envInt("COURTSCRIBE_BENCH_HEARING_SEC", 60))
-	a, err := wavfile.ReadFile(wavPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	speech := a.Channels[0]
-	cfg := DefaultConfig()
-	cfg.Model, cfg.Workers, cfg.Threads, cfg.Language = model, workers, threads, "en"
-	cfg.AudioCtx = os.Getenv("COURTSCRIBE_BENCH_AUDIO_CTX")
-	e, err := NewEngine(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, speech := benchEngine(t, model, wavPath, workers, threads, os.Getenv("COURTSCRIBE_BENCH_AUDIO_CTX"))
 	defer e.Close()
 	var us []utt
 	for r := 0; r < rooms; r++ {
-		pos, k := 1.0+0.41*float64(r), r
-		for {
-			dur := 2 + float64((k*37)%7) // 2..8 s
-			if pos+dur > hearingSec {
-				break
-			}
-			n := int(dur * asr.SampleRate)
-			off := (k * 24000) % (len(speech) - n)
-			seat := []string{"judge", "plaintiff", "defendant"}[k%3]
-			us = append(us, utt{asr.Utterance{Hearing: fmt.Sprintf("room%d", r), Seat: seat, Start: pos, End: pos + dur}, speech[off : off+n]})
-			pos += dur + 1
-			k++
-		}
+		us = append(us, benchSchedule(fmt.Sprintf("room%d", r), speech, 1.0+0.41*float64(r), r, hearingSec)...)
 	}
 	sort.Slice(us, func(i, j int) bool { return us[i].u.End < us[j].u.End })
 	if os.Getenv("COURTSCRIBE_BENCH_PACK") == "1" {
@@ -349,6 +303,41 @@ func benchCourtrooms(t *testing.T, model, wavPath string, threads int) {
 		"lat_p50_s": q(0.5), "lat_p95_s": q(0.95), "lat_max_s": q(1), "pending": pending.Load(),
 		"encodes_per_utt": math.Round(float64(e.Encodes())/float64(len(us))*100) / 100})
 	fmt.Printf("BENCH %s\n", out)
+}
+
+// benchEngine loads the engine a benchmark measures and the speech its utterances are cut from.
+func benchEngine(t *testing.T, model, wavPath string, workers, threads int, audioCtx string) (*Engine, []int16) {
+	t.Helper()
+	a, err := wavfile.ReadFile(wavPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.Model, cfg.Workers, cfg.Threads, cfg.Language = model, workers, threads, "en"
+	cfg.AudioCtx = audioCtx
+	e, err := NewEngine(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, a.Channels[0]
+}
+
+// benchSchedule is a generated hearing from pos on: utterances of 2..8 s cut from speech,
+// rotating over three seats (k picks the first), separated by 1 s pauses, up to hearingSec.
+func benchSchedule(hearing string, speech []int16, pos float64, k int, hearingSec float64) []utt {
+	var us []utt
+	for {
+		dur := 2 + float64((k*37)%7) // 2..8 s
+		if pos+dur > hearingSec {
+			return us
+		}
+		n := int(dur * asr.SampleRate)
+		off := (k * 24000) % (len(speech) - n)
+		seat := []string{"judge", "plaintiff", "defendant"}[k%3]
+		us = append(us, utt{asr.Utterance{Hearing: hearing, Seat: seat, Start: pos, End: pos + dur}, speech[off : off+n]})
+		pos += dur + 1
+		k++
+	}
 }
 
 // utt is an utterance of a benchmark's schedule with its audio.
