@@ -34,7 +34,7 @@ func JoinText(parts []string) string {
 			continue
 		}
 		first, _ := utf8.DecodeRuneInString(p)
-		if b.Len() > 0 && !(isCJK(last) && isCJK(first)) && !(isCJK(last) && unicode.IsPunct(first)) {
+		if b.Len() > 0 && (!isCJK(last) || !isCJK(first) && !unicode.IsPunct(first)) {
 			b.WriteByte(' ')
 		}
 		b.WriteString(p)

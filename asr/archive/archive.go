@@ -118,7 +118,7 @@ type Manifest struct {
 // ReadManifest reads a closed hearing's manifest (strictly: an unknown field is an error).
 func ReadManifest(dataDir, hearing string) (*Manifest, error) {
 	var m Manifest
-	if err := readJSON(filepath.Join(HearingDir(dataDir, hearing), ManifestFile), &m); err != nil {
+	if err := ReadJSON(filepath.Join(HearingDir(dataDir, hearing), ManifestFile), &m); err != nil {
 		return nil, err
 	}
 	return &m, nil
@@ -127,7 +127,7 @@ func ReadManifest(dataDir, hearing string) (*Manifest, error) {
 // ReadHearingInfo reads a hearing's hearing.json.
 func ReadHearingInfo(dataDir, hearing string) (*HearingInfo, error) {
 	var info HearingInfo
-	if err := readJSON(filepath.Join(HearingDir(dataDir, hearing), HearingFile), &info); err != nil {
+	if err := ReadJSON(filepath.Join(HearingDir(dataDir, hearing), HearingFile), &info); err != nil {
 		return nil, err
 	}
 	return &info, nil
@@ -193,7 +193,9 @@ func ReadGapsFile(path string) (gaps []GapRecord, clean bool, err error) {
 	return gaps, clean, nil
 }
 
-func readJSON(path string, v any) error {
+// ReadJSON decodes one of the archive's JSON records strictly: a field the record type does
+// not know is an error, naming the file.
+func ReadJSON(path string, v any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err

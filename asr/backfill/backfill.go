@@ -92,185 +92,240 @@ func (b *Backfiller) Run(ctx context.Context, hearing string) (Report, error) {
 	}
 	rep.Pending = len(pending)
 	sort.SliceStable(pending, func(i, j int) bool { return pending[i].Start < pending[j].Start })
+	st := &run{b: b, hearing: hearing, pending: pending, rep: rep, log: log}
 	if many, ok := b.Engine.(ManyTranscriber); ok && b.window() > 0 {
-		return b.runBatched(ctx, hearing, pending, many, rep, log)
+		return st.batched(ctx, many)
 	}
-	for i, u := range pending {
+	for i := range pending {
 		if err := b.waitIdle(ctx); err != nil {
-			rep.Remaining = len(pending) - i
-			return rep, err
+			st.rep.Remaining = len(pending) - i
+			return st.rep, err
 		}
-		if u.Hearing == "" {
-			u.Hearing = hearing
+		if err := st.one(ctx, i); err != nil {
+			return st.rep, err
 		}
-		if u.ID == "" {
-			u.ID = asr.UtteranceID(u.Seat, u.Start)
-		}
-		if err := u.Validate(); err != nil {
-			log.Warn("backfill: bad pending utterance left as is", "utterance", u.ID, "err", err)
-			rep.Failed++
-			continue
-		}
-		pcm, err := b.Audio.Audio(ctx, hearing, u.Seat, u.Start, u.End)
-		if err != nil {
-			log.Warn("backfill: no audio for pending utterance", "utterance", u.ID, "err", err)
-			rep.Failed++
-			continue
-		}
-		var pieces []policy.Piece
-		if b.Policy.IsBlip(u) {
-			r := asr.Result{Utterance: u, Status: asr.StatusEmpty,
-				Flags: []string{fmt.Sprintf("blip: %.2f s shorter than %.2f s, not transcribed", u.Duration(), b.Policy.MinUtterance.Seconds())}}
-			if err := b.Store.Complete(ctx, r); err != nil {
-				return rep, fmt.Errorf("backfill: recording %s: %w", u.ID, err)
-			}
-			rep.Completed++
-			continue
-		}
-		pieces = b.Policy.Split(u, pcm)
-		for _, pc := range pieces {
-			r := b.Engine.Transcribe(ctx, pc)
-			if r.Status == asr.StatusPending {
-				if ctx.Err() != nil {
-					rep.Remaining = len(pending) - i
-					return rep, ctx.Err()
-				}
-				rep.Remaining = len(pending) - i
-				log.Info("backfill paused: engine unavailable", "hearing", hearing, "remaining", rep.Remaining, "err", r.Error)
-				return rep, ErrStillUnavailable
-			}
-			if err := b.Store.Complete(ctx, r); err != nil {
-				return rep, fmt.Errorf("backfill: recording %s: %w", r.Utterance.ID, err)
-			}
-		}
-		rep.Completed++
 	}
-	if rep.Pending > 0 {
-		log.Info("backfill done", "hearing", hearing, "completed", rep.Completed, "failed", rep.Failed)
+	if st.rep.Pending > 0 {
+		log.Info("backfill done", "hearing", hearing, "completed", st.rep.Completed, "failed", st.rep.Failed)
 	}
-	return rep, nil
+	return st.rep, nil
 }
 
-// runBatched is Run with batches: consecutive pending utterances up to the window go to the
+// run is one Run: the hearing, its pending utterances in time order and the report so far.
+type run struct {
+	b       *Backfiller
+	hearing string
+	pending []asr.Utterance
+	rep     Report
+	log     *slog.Logger
+}
+
+// utterance is pending[i] with its hearing and id filled in; ok is false (counted as failed)
+// when it is not valid.
+func (r *run) utterance(i int) (u asr.Utterance, ok bool) {
+	u = r.pending[i]
+	if u.Hearing == "" {
+		u.Hearing = r.hearing
+	}
+	if u.ID == "" {
+		u.ID = asr.UtteranceID(u.Seat, u.Start)
+	}
+	if err := u.Validate(); err != nil {
+		r.log.Warn("backfill: bad pending utterance left as is", "utterance", u.ID, "err", err)
+		r.rep.Failed++
+		return u, false
+	}
+	return u, true
+}
+
+// audio reads an utterance's audio; ok is false (counted as failed) when it cannot.
+func (r *run) audio(ctx context.Context, u asr.Utterance) (pcm []int16, ok bool) {
+	pcm, err := r.b.Audio.Audio(ctx, r.hearing, u.Seat, u.Start, u.End)
+	if err != nil {
+		r.log.Warn("backfill: no audio for pending utterance", "utterance", u.ID, "err", err)
+		r.rep.Failed++
+		return nil, false
+	}
+	return pcm, true
+}
+
+// blip is the result the policy settles u with when it is too short to transcribe, or nil.
+func (b *Backfiller) blip(u asr.Utterance) *asr.Result {
+	if !b.Policy.IsBlip(u) {
+		return nil
+	}
+	return &asr.Result{Utterance: u, Status: asr.StatusEmpty,
+		Flags: []string{fmt.Sprintf("blip: %.2f s shorter than %.2f s, not transcribed", u.Duration(), b.Policy.MinUtterance.Seconds())}}
+}
+
+// one transcribes pending[i] piece by piece and records it.
+func (r *run) one(ctx context.Context, i int) error {
+	u, ok := r.utterance(i)
+	if !ok {
+		return nil
+	}
+	pcm, ok := r.audio(ctx, u)
+	if !ok {
+		return nil
+	}
+	if res := r.b.blip(u); res != nil {
+		if err := r.complete(ctx, *res); err != nil {
+			return err
+		}
+		r.rep.Completed++
+		return nil
+	}
+	for _, pc := range r.b.Policy.Split(u, pcm) {
+		if err := r.record(ctx, i, r.b.Engine.Transcribe(ctx, pc)); err != nil {
+			return err
+		}
+	}
+	r.rep.Completed++
+	return nil
+}
+
+// record records the engine's result for a piece of pending[i]. A result the engine could not
+// give stops the run there, with that utterance and the rest pending.
+func (r *run) record(ctx context.Context, i int, res asr.Result) error {
+	if res.Status == asr.StatusPending {
+		r.rep.Remaining = len(r.pending) - i
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r.log.Info("backfill paused: engine unavailable", "hearing", r.hearing, "remaining", r.rep.Remaining, "err", res.Error)
+		return ErrStillUnavailable
+	}
+	return r.complete(ctx, res)
+}
+
+// complete records a settled result.
+func (r *run) complete(ctx context.Context, res asr.Result) error {
+	if err := r.b.Store.Complete(ctx, res); err != nil {
+		return fmt.Errorf("backfill: recording %s: %w", res.Utterance.ID, err)
+	}
+	return nil
+}
+
+// batchItem is one utterance of a batch.
+type batchItem struct {
+	idx    int // in pending
+	pieces int
+	blip   *asr.Result // settled by the policy, recorded in its turn
+}
+
+// batch is consecutive pending utterances transcribed in one TranscribeMany call.
+type batch struct {
+	items []batchItem
+	pcs   []policy.Piece
+	rs    []asr.Result
+}
+
+// batched is Run with batches: consecutive pending utterances up to the window go to the
 // engine in one TranscribeMany call (Workers batches at once); their results are recorded in
 // time order, and at the first one the engine could not take the run stops with that
 // utterance and the rest pending.
-func (b *Backfiller) runBatched(ctx context.Context, hearing string, pending []asr.Utterance, many ManyTranscriber, rep Report, log *slog.Logger) (Report, error) {
-	window := b.window()
-	type item struct {
-		idx    int // in pending
-		pieces int
-		blip   *asr.Result // settled by the policy, recorded in its turn
-	}
-	type batch struct {
-		items []item
-		pcs   []policy.Piece
-		rs    []asr.Result
-	}
-	// gather takes the next batch from pending[i:], counting what cannot be read as failed.
-	gather := func(i int) (batch, int) {
-		var bt batch
-		used := 0.0
-		for ; i < len(pending); i++ {
-			u := pending[i]
-			if u.Hearing == "" {
-				u.Hearing = hearing
-			}
-			if u.ID == "" {
-				u.ID = asr.UtteranceID(u.Seat, u.Start)
-			}
-			if err := u.Validate(); err != nil {
-				log.Warn("backfill: bad pending utterance left as is", "utterance", u.ID, "err", err)
-				rep.Failed++
-				continue
-			}
-			need := u.Duration()
-			if len(bt.items) > 0 {
-				need += asr.PackGapSeconds
-			}
-			if len(bt.items) > 0 && used+need > window {
-				break // the next batch starts here
-			}
-			pcm, err := b.Audio.Audio(ctx, hearing, u.Seat, u.Start, u.End)
-			if err != nil {
-				log.Warn("backfill: no audio for pending utterance", "utterance", u.ID, "err", err)
-				rep.Failed++
-				continue
-			}
-			if b.Policy.IsBlip(u) {
-				bt.items = append(bt.items, item{idx: i, blip: &asr.Result{Utterance: u, Status: asr.StatusEmpty,
-					Flags: []string{fmt.Sprintf("blip: %.2f s shorter than %.2f s, not transcribed", u.Duration(), b.Policy.MinUtterance.Seconds())}}})
-				continue
-			}
-			split := b.Policy.Split(u, pcm)
-			bt.items = append(bt.items, item{idx: i, pieces: len(split)})
-			bt.pcs = append(bt.pcs, split...)
-			used += need
-		}
-		return bt, i
-	}
-	workers := max(b.Workers, 1)
-	for i := 0; i < len(pending); {
-		if err := b.waitIdle(ctx); err != nil {
-			rep.Remaining = len(pending) - i
-			return rep, err
+func (r *run) batched(ctx context.Context, many ManyTranscriber) (Report, error) {
+	window := r.b.window()
+	workers := max(r.b.Workers, 1)
+	for i := 0; i < len(r.pending); {
+		if err := r.b.waitIdle(ctx); err != nil {
+			r.rep.Remaining = len(r.pending) - i
+			return r.rep, err
 		}
 		var round []*batch
-		for len(round) < workers && i < len(pending) {
+		for len(round) < workers && i < len(r.pending) {
 			var bt batch
-			bt, i = gather(i)
+			bt, i = r.gather(ctx, i, window)
 			if len(bt.items) > 0 {
 				round = append(round, &bt)
 			}
 		}
-		var wg sync.WaitGroup
+		transcribeRound(ctx, many, round, window)
 		for _, bt := range round {
-			if len(bt.pcs) == 0 {
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				bt.rs = many.TranscribeMany(ctx, bt.pcs, window)
-			}()
-		}
-		wg.Wait()
-		for _, bt := range round {
-			if len(bt.rs) != len(bt.pcs) { // a broken Transcriber: leave the batch pending rather than guess
-				rep.Remaining = len(pending) - bt.items[0].idx
-				return rep, fmt.Errorf("backfill: %d results for %d pieces", len(bt.rs), len(bt.pcs))
-			}
-			k := 0
-			for _, it := range bt.items {
-				if it.blip != nil {
-					if err := b.Store.Complete(ctx, *it.blip); err != nil {
-						return rep, fmt.Errorf("backfill: recording %s: %w", it.blip.Utterance.ID, err)
-					}
-					rep.Completed++
-					continue
-				}
-				for _, r := range bt.rs[k : k+it.pieces] {
-					if r.Status == asr.StatusPending {
-						rep.Remaining = len(pending) - it.idx
-						if ctx.Err() != nil {
-							return rep, ctx.Err()
-						}
-						log.Info("backfill paused: engine unavailable", "hearing", hearing, "remaining", rep.Remaining, "err", r.Error)
-						return rep, ErrStillUnavailable
-					}
-					if err := b.Store.Complete(ctx, r); err != nil {
-						return rep, fmt.Errorf("backfill: recording %s: %w", r.Utterance.ID, err)
-					}
-				}
-				k += it.pieces
-				rep.Completed++
+			if err := r.recordBatch(ctx, bt); err != nil {
+				return r.rep, err
 			}
 		}
 	}
-	if rep.Pending > 0 {
-		log.Info("backfill done", "hearing", hearing, "completed", rep.Completed, "failed", rep.Failed, "batch_seconds", window, "workers", workers)
+	if r.rep.Pending > 0 {
+		r.log.Info("backfill done", "hearing", r.hearing, "completed", r.rep.Completed, "failed", r.rep.Failed, "batch_seconds", window, "workers", workers)
 	}
-	return rep, nil
+	return r.rep, nil
+}
+
+// gather takes the next batch from pending[i:], counting what cannot be read as failed; it
+// returns the batch and where the next one starts.
+func (r *run) gather(ctx context.Context, i int, window float64) (batch, int) {
+	var bt batch
+	used := 0.0
+	for ; i < len(r.pending); i++ {
+		u, ok := r.utterance(i)
+		if !ok {
+			continue
+		}
+		need := u.Duration()
+		if len(bt.items) > 0 {
+			need += asr.PackGapSeconds
+		}
+		if len(bt.items) > 0 && used+need > window {
+			break // the next batch starts here
+		}
+		pcm, ok := r.audio(ctx, u)
+		if !ok {
+			continue
+		}
+		if res := r.b.blip(u); res != nil {
+			bt.items = append(bt.items, batchItem{idx: i, blip: res})
+			continue
+		}
+		split := r.b.Policy.Split(u, pcm)
+		bt.items = append(bt.items, batchItem{idx: i, pieces: len(split)})
+		bt.pcs = append(bt.pcs, split...)
+		used += need
+	}
+	return bt, i
+}
+
+// transcribeRound transcribes the batches of a round at once.
+func transcribeRound(ctx context.Context, many ManyTranscriber, round []*batch, window float64) {
+	var wg sync.WaitGroup
+	for _, bt := range round {
+		if len(bt.pcs) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bt.rs = many.TranscribeMany(ctx, bt.pcs, window)
+		}()
+	}
+	wg.Wait()
+}
+
+// recordBatch records a transcribed batch's results in time order.
+func (r *run) recordBatch(ctx context.Context, bt *batch) error {
+	if len(bt.rs) != len(bt.pcs) { // a broken Transcriber: leave the batch pending rather than guess
+		r.rep.Remaining = len(r.pending) - bt.items[0].idx
+		return fmt.Errorf("backfill: %d results for %d pieces", len(bt.rs), len(bt.pcs))
+	}
+	k := 0
+	for _, it := range bt.items {
+		if it.blip != nil {
+			if err := r.complete(ctx, *it.blip); err != nil {
+				return err
+			}
+			r.rep.Completed++
+			continue
+		}
+		for _, res := range bt.rs[k : k+it.pieces] {
+			if err := r.record(ctx, it.idx, res); err != nil {
+				return err
+			}
+		}
+		k += it.pieces
+		r.rep.Completed++
+	}
+	return nil
 }
 
 func (b *Backfiller) waitIdle(ctx context.Context) error {

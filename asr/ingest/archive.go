@@ -32,19 +32,6 @@ type SessionRecord struct {
 	Created   time.Time   `json:"created"`
 }
 
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
-
 func writeJSONAtomic(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -69,22 +56,43 @@ type seatStore struct {
 
 // openStore opens (creating or repairing) the files of a hearing and aligns every seat to the
 // shortest one: samples beyond it were never acknowledged.
-func openStore(dir string, info archive.HearingInfo) (st *seatStore, truncated int64, err error) {
-	st = &seatStore{dir: dir}
-	defer func() {
-		if err != nil {
-			st.closeFiles()
-		}
-	}()
-	if err := privateDir(filepath.Join(dir, archive.AudioDir)); err != nil {
-		return nil, 0, err
+func openStore(dir string, info archive.HearingInfo) (*seatStore, int64, error) {
+	st := &seatStore{dir: dir}
+	truncated, err := st.open(info)
+	if err != nil {
+		return nil, 0, errors.Join(err, st.closeFiles())
 	}
-	minN := int64(-1)
+	return st, truncated, nil
+}
+
+// open opens the seat files, the gap log and the state file in turn; the caller closes what
+// it opened if it fails.
+func (st *seatStore) open(info archive.HearingInfo) (truncated int64, err error) {
+	if err := privateDir(filepath.Join(st.dir, archive.AudioDir)); err != nil {
+		return 0, err
+	}
+	minN, truncated, err := st.openSeats(info)
+	if err != nil {
+		return 0, err
+	}
+	st.samples = minN
+	if err := st.openGaps(minN); err != nil {
+		return 0, err
+	}
+	if err := st.openState(minN); err != nil {
+		return 0, err
+	}
+	return truncated, nil
+}
+
+// openSeats opens every seat file and truncates the longer ones to the shortest (minN).
+func (st *seatStore) openSeats(info archive.HearingInfo) (minN, truncated int64, err error) {
+	minN = -1
 	st.limit = wavfile.MaxSamplesRF64
 	for _, seat := range info.Seats {
-		w, err := wavfile.Open(filepath.Join(dir, filepath.FromSlash(archive.SeatFile(seat.Name))), wire.SampleRate)
+		w, err := wavfile.Open(filepath.Join(st.dir, filepath.FromSlash(archive.SeatFile(seat.Name))), wire.SampleRate)
 		if err != nil {
-			return nil, 0, fmt.Errorf("open seat %s: %w", seat.Name, err)
+			return 0, 0, fmt.Errorf("open seat %s: %w", seat.Name, err)
 		}
 		st.writers = append(st.writers, w)
 		st.limit = min(st.limit, w.Limit())
@@ -96,20 +104,23 @@ func openStore(dir string, info archive.HearingInfo) (st *seatStore, truncated i
 		if w.Samples() > minN {
 			truncated += w.Samples() - minN
 			if err := w.Truncate(minN); err != nil {
-				return nil, 0, err
+				return 0, 0, err
 			}
 		}
 	}
-	st.samples = minN
-	if err := atomicfile.SyncDir(filepath.Join(dir, archive.AudioDir)); err != nil {
-		return nil, 0, err
+	if err := atomicfile.SyncDir(filepath.Join(st.dir, archive.AudioDir)); err != nil {
+		return 0, 0, err
 	}
+	return minN, truncated, nil
+}
 
-	// Gaps: keep records inside the durable audio, clip one that runs past it.
-	gpath := filepath.Join(dir, archive.GapsFile)
+// openGaps reads the gap log, keeping the records inside the durable audio (minN samples) and
+// clipping one that runs past it, and opens it for appending.
+func (st *seatStore) openGaps(minN int64) error {
+	gpath := filepath.Join(st.dir, archive.GapsFile)
 	gaps, clean, err := archive.ReadGapsFile(gpath)
 	if err != nil {
-		return nil, 0, err
+		return err
 	}
 	var kept []archive.GapRecord
 	for _, g := range gaps {
@@ -124,37 +135,41 @@ func openStore(dir string, info archive.HearingInfo) (st *seatStore, truncated i
 		kept = append(kept, g)
 	}
 	if !clean {
-		var buf bytes.Buffer
-		for _, g := range kept {
-			b, _ := json.Marshal(g)
-			buf.Write(append(b, '\n'))
-		}
-		if err := writeFileAtomic(gpath, buf.Bytes(), 0o600); err != nil {
-			return nil, 0, err
+		if err := writeFileAtomic(gpath, gapLines(kept), 0o600); err != nil {
+			return err
 		}
 	}
 	st.gapList = kept
 	if st.gaps, err = os.OpenFile(gpath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
-		return nil, 0, err
+		return err
 	}
-	if err := st.gaps.Chmod(0o600); err != nil {
-		return nil, 0, err
-	}
+	return st.gaps.Chmod(0o600)
+}
 
-	// State: the last durable seq. It is written after the audio is synced, so it never claims
-	// more than the WAVs hold; a missing or torn state only makes the agent resend more.
-	spath := filepath.Join(dir, archive.StateFile)
+// openState reads the last durable seq and opens the state file. The state is written after
+// the audio is synced, so it never claims more than the WAVs hold; a missing or torn state
+// only makes the agent resend more.
+func (st *seatStore) openState(minN int64) error {
+	spath := filepath.Join(st.dir, archive.StateFile)
 	var s stateRecord
 	if b, err := os.ReadFile(spath); err == nil && json.Unmarshal(bytes.TrimSpace(b), &s) == nil && s.NextSample <= minN {
 		st.lastSeq = s.LastSeq
 	}
+	var err error
 	if st.state, err = os.OpenFile(spath, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
-		return nil, 0, err
+		return err
 	}
-	if err := st.state.Chmod(0o600); err != nil {
-		return nil, 0, err
+	return st.state.Chmod(0o600)
+}
+
+// gapLines is gap records as the gap log holds them: one JSON object a line.
+func gapLines(gs []archive.GapRecord) []byte {
+	var buf bytes.Buffer
+	for _, g := range gs {
+		b, _ := json.Marshal(g)
+		buf.Write(append(b, '\n'))
 	}
-	return st, truncated, nil
+	return buf.Bytes()
 }
 
 type stateRecord struct {
@@ -178,12 +193,7 @@ func (st *seatStore) writeState() error {
 // appendGaps writes gap records and fsyncs the gap log. It runs before the zeros are written
 // to the WAVs so that a durable gap in the audio always has its record.
 func (st *seatStore) appendGaps(gs []archive.GapRecord) error {
-	var buf bytes.Buffer
-	for _, g := range gs {
-		b, _ := json.Marshal(g)
-		buf.Write(append(b, '\n'))
-	}
-	if _, err := st.gaps.Write(buf.Bytes()); err != nil {
+	if _, err := st.gaps.Write(gapLines(gs)); err != nil {
 		return err
 	}
 	if err := st.gaps.Sync(); err != nil {

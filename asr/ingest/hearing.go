@@ -298,24 +298,16 @@ func (h *hearing) run() {
 	}
 }
 
+// commit makes a batch durable: gap records, then audio with one fsync per seat file, then
+// the state; then it acknowledges the batch and hands it to the downstream listener.
 func (h *hearing) commit(batch []item) error {
 	st := h.st
-	m := h.srv.metrics
 	// 0. Still ours to write (server replicas: the ingest lease).
 	if err := h.srv.fenced(h.info.Hearing); err != nil {
 		return err
 	}
 	// 1. Gap records first, durably, so zeros in the audio always have their record.
-	var gaps []archive.GapRecord
-	for _, it := range batch {
-		if it.kind == wire.KindGap && it.n > 0 {
-			g := archive.GapRecord{FirstSample: it.first, Samples: it.n, Reason: wire.GapReasonText(it.reason)}
-			if it.wall != 0 {
-				g.Wall = time.Unix(0, it.wall).UTC()
-			}
-			gaps = append(gaps, g)
-		}
-	}
+	gaps := gapRecords(batch)
 	if len(gaps) > 0 {
 		if err := st.appendGaps(gaps); err != nil {
 			return fmt.Errorf("gap log: %w", err)
@@ -326,36 +318,9 @@ func (h *hearing) commit(batch []item) error {
 	if err := h.srv.checkReserve(batch, len(st.writers)); err != nil {
 		return err
 	}
-	var written int64
-	var lastSeq uint64
-	for _, it := range batch {
-		if it.barrier == nil && it.seq > lastSeq {
-			lastSeq = it.seq
-		}
-		if it.n == 0 {
-			continue
-		}
-		for i, w := range st.writers {
-			var err error
-			if it.kind == wire.KindAudio {
-				err = w.Write(it.pcm[i])
-			} else {
-				err = w.WriteSilence(it.n)
-			}
-			if err != nil {
-				return fmt.Errorf("seat %s: %w", h.info.Seats[i].Name, err)
-			}
-		}
-		written += it.n
-	}
-	if written > 0 {
-		if err := syncAll(st); err != nil {
-			return err
-		}
-		st.samples += written
-	}
-	if lastSeq > st.lastSeq {
-		st.lastSeq = lastSeq
+	written, err := h.writeBatch(batch)
+	if err != nil {
+		return err
 	}
 	if err := st.writeState(); err != nil {
 		return fmt.Errorf("state: %w", err)
@@ -371,6 +336,76 @@ func (h *hearing) commit(batch []item) error {
 	h.mu.Unlock()
 
 	// 3. Acks (cumulative, per connection) and metrics.
+	h.acknowledge(batch, gaps, written, now)
+	// 4. Downstream listener, in sample order, through the delivery queue.
+	h.queueEvents(batch)
+	return nil
+}
+
+// gapRecords are the gap records of a batch's gap items.
+func gapRecords(batch []item) []archive.GapRecord {
+	var gaps []archive.GapRecord
+	for _, it := range batch {
+		if it.kind == wire.KindGap && it.n > 0 {
+			g := archive.GapRecord{FirstSample: it.first, Samples: it.n, Reason: wire.GapReasonText(it.reason)}
+			if it.wall != 0 {
+				g.Wall = time.Unix(0, it.wall).UTC()
+			}
+			gaps = append(gaps, g)
+		}
+	}
+	return gaps
+}
+
+// writeBatch writes a batch's audio and gaps to every seat file and syncs them; it returns the
+// samples written per seat and advances the store's durable sample count and seq.
+func (h *hearing) writeBatch(batch []item) (written int64, err error) {
+	st := h.st
+	var lastSeq uint64
+	for _, it := range batch {
+		if it.barrier == nil && it.seq > lastSeq {
+			lastSeq = it.seq
+		}
+		if it.n == 0 {
+			continue
+		}
+		if err := h.writeItem(it); err != nil {
+			return 0, err
+		}
+		written += it.n
+	}
+	if written > 0 {
+		if err := syncAll(st); err != nil {
+			return 0, err
+		}
+		st.samples += written
+	}
+	if lastSeq > st.lastSeq {
+		st.lastSeq = lastSeq
+	}
+	return written, nil
+}
+
+// writeItem writes one item to every seat file: its audio, or silence for a gap.
+func (h *hearing) writeItem(it item) error {
+	for i, w := range h.st.writers {
+		var err error
+		if it.kind == wire.KindAudio {
+			err = w.Write(it.pcm[i])
+		} else {
+			err = w.WriteSilence(it.n)
+		}
+		if err != nil {
+			return fmt.Errorf("seat %s: %w", h.info.Seats[i].Name, err)
+		}
+	}
+	return nil
+}
+
+// acknowledge releases a durable batch's barriers, acknowledges its frames on their
+// connections and counts it.
+func (h *hearing) acknowledge(batch []item, gaps []archive.GapRecord, written int64, now time.Time) {
+	m := h.srv.metrics
 	for _, it := range batch {
 		if it.barrier != nil {
 			it.barrier <- nil
@@ -379,25 +414,28 @@ func (h *hearing) commit(batch []item) error {
 		it.c.ackUpTo(it.seq)
 		m.ackLatency.Observe(now.Sub(it.recv).Seconds())
 	}
-	m.archivedBytes.Add(float64(written * 2 * int64(len(st.writers))))
+	m.archivedBytes.Add(float64(written * 2 * int64(len(h.st.writers))))
 	for _, g := range gaps {
 		m.gaps.Inc()
 		m.gapSamples.Add(float64(g.Samples))
 	}
-	// 4. Downstream listener, in sample order, through the delivery queue.
-	if h.events != nil {
-		for _, it := range batch {
-			if it.n == 0 {
-				continue
-			}
-			ev := listenerEvent{first: it.first, n: it.n, pcm: it.pcm}
-			if it.kind != wire.KindAudio {
-				ev.gap, ev.pcm, ev.reason = true, nil, wire.GapReasonText(it.reason)
-			}
-			h.events <- ev
-		}
+}
+
+// queueEvents queues a durable batch for the downstream listener, in sample order.
+func (h *hearing) queueEvents(batch []item) {
+	if h.events == nil {
+		return
 	}
-	return nil
+	for _, it := range batch {
+		if it.n == 0 {
+			continue
+		}
+		ev := listenerEvent{first: it.first, n: it.n, pcm: it.pcm}
+		if it.kind != wire.KindAudio {
+			ev.gap, ev.pcm, ev.reason = true, nil, wire.GapReasonText(it.reason)
+		}
+		h.events <- ev
+	}
 }
 
 // syncAll fsyncs every seat file; with several seats the fsyncs run in parallel.
@@ -448,10 +486,12 @@ func (h *hearing) fail(batch []item, err error) {
 		}
 		owner.abort(&wire.Error{Type: wire.TypeError, Code: wire.CodeStorage, Message: msg})
 	}
+	release := h.st.closeFiles
 	if lost {
-		h.st.abandonFiles()
-	} else {
-		h.st.closeFiles()
+		release = h.st.abandonFiles
+	}
+	if err := release(); err != nil {
+		h.log.Error("closing the hearing's files after the failure", "err", err)
 	}
 	h.srv.forget(h)
 }
@@ -476,7 +516,9 @@ func (h *hearing) shutdown() error {
 	if err := h.srv.fenced(h.info.Hearing); err != nil {
 		// Closing would rewrite the headers with this server's sample counts.
 		h.log.Warn("leaving the hearing's files as they are: this server may no longer write them", "err", err)
-		h.st.abandonFiles()
+		if err := h.st.abandonFiles(); err != nil {
+			h.log.Error("closing the hearing's files without writing", "err", err)
+		}
 		return nil
 	}
 	return h.st.closeFiles()

@@ -55,7 +55,7 @@ func (s *Server) Import(ctx context.Context, opt ImportOptions, src ImportSource
 		return nil, fmt.Errorf("%w: name the hearing to import into", ErrImportRefused)
 	}
 	if err := hello.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrImportRefused, err)
+		return nil, fmt.Errorf("%w: %w", ErrImportRefused, err)
 	}
 	if src.Channels() != len(opt.Seats) {
 		return nil, fmt.Errorf("%w: the recording has %d channels for %d seats", ErrImportRefused, src.Channels(), len(opt.Seats))
@@ -125,25 +125,10 @@ func (s *Server) importFrames(ctx context.Context, h *hearing, opt ImportOptions
 				pcm[i] = append([]int16(nil), buf[i][:n]...)
 			}
 			f := &wire.Frame{Kind: wire.KindAudio, Channels: nch, Seq: seq, FirstSample: next, Samples: n, PCM: pcm}
-			if _, serr := h.submit(c, f, s.now()); serr != nil {
-				return serr
+			if ierr := s.importFrame(ctx, h, c, f, opt); ierr != nil {
+				return ierr
 			}
 			next += int64(n)
-			h.waitBacklog(ctx.Done())
-			for h.events != nil && len(h.events) > cap(h.events)/2 {
-				select {
-				case <-ctx.Done():
-					return ctx.Err()
-				case <-h.stopped:
-					return errors.New("hearing writer stopped")
-				case <-time.After(5 * time.Millisecond):
-				}
-			}
-			if opt.Wait != nil {
-				if werr := opt.Wait(ctx); werr != nil {
-					return werr
-				}
-			}
 		}
 		if errors.Is(err, io.EOF) {
 			return h.flush(ctx)
@@ -155,6 +140,27 @@ func (s *Server) importFrames(ctx context.Context, h *hearing, opt ImportOptions
 			return cerr
 		}
 	}
+}
+
+// importFrame submits one frame and waits while the writer or the listener is behind.
+func (s *Server) importFrame(ctx context.Context, h *hearing, c *conn, f *wire.Frame, opt ImportOptions) error {
+	if _, err := h.submit(c, f, s.now()); err != nil {
+		return err
+	}
+	h.waitBacklog(ctx.Done())
+	for h.events != nil && len(h.events) > cap(h.events)/2 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-h.stopped:
+			return errors.New("hearing writer stopped")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if opt.Wait != nil {
+		return opt.Wait(ctx)
+	}
+	return nil
 }
 
 func randomHex(n int) string {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
@@ -29,6 +31,21 @@ func startHearing(t *testing.T, dir, session string) (string, []wire.Seat) {
 	ws.Close()
 	r.stop()
 	return w.Hearing, seats
+}
+
+// resumeWith starts a server on dir again, resumes the hearing's session, which must stand at
+// sample next, and sends the next frame (seq 2) there.
+func resumeWith(t *testing.T, dir, session, hearing string, seats []wire.Seat, next int64) (*rig, *websocket.Conn) {
+	t.Helper()
+	r := newRigDir(t, dir)
+	h := seatHello(session, seats)
+	h.Hearing = hearing
+	ws, w := r.hello(h)
+	if w.NextSample != next {
+		t.Fatalf("welcome at sample %d, want %d", w.NextSample, next)
+	}
+	send(t, ws, mustFrame(t, audioFrame(2, next, len(seats), 1600, 9)))
+	return r, ws
 }
 
 // growSparse makes every seat file of a hearing n samples long without writing them (the
@@ -58,14 +75,7 @@ func TestSeatRecordsPast4GiBAsRF64(t *testing.T) {
 	hearing, seats := startHearing(t, dir, "s-rf64")
 	growSparse(t, dir, hearing, seats, hours40)
 
-	r := newRigDir(t, dir)
-	h := seatHello("s-rf64", seats)
-	h.Hearing = hearing
-	ws, w := r.hello(h)
-	if w.NextSample != hours40 {
-		t.Fatalf("welcome at sample %d, want %d", w.NextSample, hours40)
-	}
-	send(t, ws, mustFrame(t, audioFrame(2, hours40, len(seats), 1600, 9)))
+	r, ws := resumeWith(t, dir, "s-rf64", hearing, seats, hours40)
 	waitAck(t, ws, 2)
 	ws.Close()
 	m, err := r.srv.CloseHearing(t.Context(), hearing)
@@ -126,14 +136,7 @@ func TestLegacySeatFileRefusedAtWAVLimit(t *testing.T) {
 			t.Skipf("no sparse file here: %v", err)
 		}
 	}
-	r := newRigDir(t, dir)
-	h := seatHello("s-legacy", seats)
-	h.Hearing = hearing
-	ws, w := r.hello(h)
-	if w.NextSample != near {
-		t.Fatalf("welcome at sample %d, want %d", w.NextSample, near)
-	}
-	send(t, ws, mustFrame(t, audioFrame(2, near, len(seats), 1600, 9)))
+	_, ws := resumeWith(t, dir, "s-legacy", hearing, seats, near)
 	e := expectErrorMsg(t, ws, wire.CodeTooLarge)
 	if !strings.Contains(e.Message, "without the RF64 reserve") || !strings.Contains(e.Message, "record on in a new one") {
 		t.Fatalf("refusal %q", e.Message)

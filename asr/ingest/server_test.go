@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -73,7 +74,7 @@ func TestStreamCloseManifest(t *testing.T) {
 		}
 	}
 	var info archive.HearingInfo
-	if err := readJSON(filepath.Join(archive.HearingDir(r.dir, res.Hearing), archive.HearingFile), &info); err != nil || info.Courtroom != "room1" || info.Session != "s-close" || len(info.Seats) != 4 {
+	if err := archive.ReadJSON(filepath.Join(archive.HearingDir(r.dir, res.Hearing), archive.HearingFile), &info); err != nil || info.Courtroom != "room1" || info.Session != "s-close" || len(info.Seats) != 4 {
 		t.Fatalf("hearing.json %+v %v", info, err)
 	}
 
@@ -414,11 +415,7 @@ func TestSessionTakeover(t *testing.T) {
 }
 
 func errorsAs(err error, we **wire.Error) bool {
-	e, ok := err.(*wire.Error)
-	if ok {
-		*we = e
-	}
-	return ok
+	return errors.As(err, we)
 }
 
 func waitManifest(t *testing.T, dir, hearing string) *archive.Manifest {

@@ -84,6 +84,8 @@ func (g GuardConfig) Check(t asr.Transcript, pcm []int16, confidence float64) Ve
 		case Drop:
 			v.Flags = append(v.Flags, reason)
 			v.Drop = true
+		case Off:
+			// not reached: Check fires only the guards that are on
 		}
 	}
 	if g.SilenceAction != Off {
@@ -187,7 +189,7 @@ func joinUnits(u []string) string {
 	var b strings.Builder
 	for i, s := range u {
 		r := []rune(s)
-		if i > 0 && !(len(r) == 1 && unicode.Is(unicode.Han, r[0])) {
+		if i > 0 && (len(r) != 1 || !unicode.Is(unicode.Han, r[0])) {
 			b.WriteByte(' ')
 		}
 		b.WriteString(s)

@@ -213,11 +213,11 @@ func TestGuardsAndBlips(t *testing.T) {
 	}}
 	p, c, stop := start(t, eng, DefaultConfig())
 	_ = p.Submit(utt("silent", 0, 2), make([]int16, 2*asr.SampleRate))
-	rs := c.waitFor(t, 1)
+	c.waitFor(t, 1)
 	_ = p.Submit(utt("loud", 5, 2), speech(2))
-	rs = c.waitFor(t, 2)
+	c.waitFor(t, 2)
 	_ = p.Submit(utt("blip", 9, 0.1), speech(0.1))
-	rs = c.waitFor(t, 3)
+	rs := c.waitFor(t, 3)
 	stop()
 	if r := rs[0]; r.Status != asr.StatusEmpty || r.Text != "" || r.Dropped != "Thank you." || len(r.Flags) == 0 {
 		t.Errorf("text on silence: %+v", r)

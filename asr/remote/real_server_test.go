@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/internal/asrtest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
 
@@ -30,25 +31,6 @@ func findWhisperServer() (bin, lib string) {
 	return "", ""
 }
 
-func testdata(t *testing.T, name string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("no go.mod above the test directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("test data %s not found in ../shared/testdata: %v", name, err)
-	}
-	return p
-}
-
 // TestRealWhisperServer runs the remote engine against whisper.cpp's own whisper-server with a
 // test model (real compute, meaningless text), including the server going away.
 func TestRealWhisperServer(t *testing.T) {
@@ -59,8 +41,8 @@ func TestRealWhisperServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real whisper-server (skipped under -short)")
 	}
-	model := testdata(t, "for-tests-ggml-tiny.en.bin")
-	a, err := wavfile.ReadFile(testdata(t, "jfk.wav"))
+	model := asrtest.Testdata(t, "for-tests-ggml-tiny.en.bin")
+	a, err := wavfile.ReadFile(asrtest.Testdata(t, "jfk.wav"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -207,7 +207,9 @@ func (e *Engine) probe(ctx context.Context, s *server) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", target, err)
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	// Draining lets the connection be reused; the status below is the answer, so a failed
+	// drain changes nothing.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound && s.health != "":
@@ -295,7 +297,9 @@ func (e *Engine) call(ctx context.Context, s *server, r asr.Request, wav []byte)
 	if err != nil {
 		return asr.Transcript{}, err
 	}
-	fw.Write(wav)
+	if _, err := fw.Write(wav); err != nil {
+		return asr.Transcript{}, err
+	}
 	field := func(k, v string) { _ = mw.WriteField(k, v) }
 	lang := r.Language
 	if lang == "" {

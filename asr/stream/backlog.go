@@ -3,7 +3,6 @@ package stream
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/courtscribe/courtscribe/asr"
@@ -26,7 +25,7 @@ type Backlog struct {
 	Skip func(seg int64) bool
 
 	mu   sync.Mutex
-	open map[string][]*utter // hearing \x00 seat → pending segments handed out
+	open joiner // pending segments handed out
 }
 
 var _ asr.PendingStore = (*Backlog)(nil)
@@ -39,9 +38,6 @@ func (b *Backlog) Pending(ctx context.Context, hearing string) ([]asr.Utterance,
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.open == nil {
-		b.open = map[string][]*utter{}
-	}
 	out := make([]asr.Utterance, 0, len(segs))
 	for _, s := range segs {
 		if b.Skip != nil && b.Skip(s.ID) {
@@ -49,18 +45,12 @@ func (b *Backlog) Pending(ctx context.Context, hearing string) ([]asr.Utterance,
 		}
 		u := asr.Utterance{ID: SegmentUtteranceID(s.ID), Hearing: s.HearingID, Seat: s.Seat,
 			Start: float64(s.StartMS) / 1000, End: float64(s.EndMS) / 1000, Overlap: s.Overlap}
-		k := s.HearingID + "\x00" + s.Seat
-		known := false
-		for _, o := range b.open[k] {
-			if o.seg == s.ID {
-				// handed out before: the segment may have grown since (a turn in progress)
-				known = true
-				o.start, o.end = u.Start, u.End
-				o.pieces = map[int]string{}
-			}
-		}
-		if !known {
-			b.open[k] = append(b.open[k], &utter{seg: s.ID, start: u.Start, end: u.End, pieces: map[int]string{}})
+		if o := b.open.bySeg(s.HearingID, s.Seat, s.ID); o != nil {
+			// handed out before: the segment may have grown since (a turn in progress)
+			o.start, o.end = u.Start, u.End
+			o.pieces = map[int]string{}
+		} else {
+			b.open.add(s.HearingID, s.Seat, &utter{seg: s.ID, start: u.Start, end: u.End, pieces: map[int]string{}})
 		}
 		out = append(out, u)
 	}
@@ -73,40 +63,21 @@ func (b *Backlog) Complete(ctx context.Context, r asr.Result) error {
 		return nil
 	}
 	b.mu.Lock()
-	k := r.Utterance.Hearing + "\x00" + r.Utterance.Seat
-	list := b.open[k]
-	idx := -1
-	for i, u := range list {
-		if r.Utterance.Start >= u.start-0.001 && r.Utterance.Start <= u.end+0.001 {
-			idx = i
-			break
-		}
-	}
-	if idx < 0 {
+	u := b.open.at(r.Utterance.Hearing, r.Utterance.Seat, r.Utterance.Start)
+	if u == nil {
 		b.mu.Unlock()
 		return fmt.Errorf("backfill result for %s: no pending segment of seat %s at %.3f s", r.Utterance.ID, r.Utterance.Seat, r.Utterance.Start)
 	}
-	u := list[idx]
-	total := max(r.Pieces, 1)
-	piece := max(r.Piece, 1)
-	u.pieces[piece] = r.Text
-	if len(u.pieces) < total {
-		b.mu.Unlock()
+	text, done := b.open.addPiece(r.Utterance.Hearing, r.Utterance.Seat, u, max(r.Piece, 1), max(r.Pieces, 1), r.Text)
+	b.mu.Unlock()
+	if !done {
 		return nil
 	}
-	parts := make([]string, 0, total)
-	for i := 1; i <= total; i++ {
-		if t := u.pieces[i]; t != "" {
-			parts = append(parts, t)
-		}
-	}
-	b.open[k] = append(list[:idx:idx], list[idx+1:]...)
-	b.mu.Unlock()
 	engine := r.Engine
 	if engine == "" {
 		engine = "backfill"
 	}
 	_, err := b.Record.SetEngineResult(ctx, "engine:"+engine, u.seg, transcript.EngineResult{
-		Text: asr.CleanText(strings.Join(parts, " ")), Confidence: r.Confidence, Final: true, Engine: engine})
+		Text: asr.CleanText(text), Confidence: r.Confidence, Final: true, Engine: engine})
 	return err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/transcript"
+	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
 
 func TestTextSimilarity(t *testing.T) {
@@ -115,24 +116,15 @@ func TestBleedDuplicateIsDeletedWithItsReason(t *testing.T) {
 
 // A clerk's edit is never overridden by the duplicate check.
 func TestEditedSegmentIsNotDeduplicated(t *testing.T) {
-	ctx := context.Background()
-	store := openStore(t, t.TempDir())
-	if _, err := store.CreateHearing(ctx, "system", transcript.Hearing{ID: "h1", Language: "en",
-		Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}, {Seat: "witness", Role: "THE WITNESS"}}}); err != nil {
-		t.Fatal(err)
-	}
-	store.Start(ctx, "system", "h1")
-	st, _ := New(Config{Record: store, Audio: roomAudio{}})
+	ctx, store, st := judgeAndWitness(t)
 	witness, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "witness", StartMS: 1000, EndMS: 4000})
 	judge, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "judge", StartMS: 1300, EndMS: 3900})
-	st.Result(asr.Result{Utterance: asr.Utterance{ID: SegmentUtteranceID(judge.ID), Hearing: "h1", Seat: "judge"},
-		Status: asr.StatusFinal, Text: "at home with my wife watching the news", Engine: "test"})
+	finalText(st, judge, "at home with my wife watching the news")
 	g, _ := store.GetSegment(ctx, judge.ID)
 	if _, err := store.EditText(ctx, "clerk1", judge.ID, g.Revision, "at home with my wife watching the news"); err != nil {
 		t.Fatal(err)
 	}
-	st.Result(asr.Result{Utterance: asr.Utterance{ID: SegmentUtteranceID(witness.ID), Hearing: "h1", Seat: "witness"},
-		Status: asr.StatusFinal, Text: "I was at home with my wife, watching the news.", Engine: "test"})
+	finalText(st, witness, "I was at home with my wife, watching the news.")
 	segs, _ := store.ListSegments(ctx, "h1", false)
 	if len(segs) != 2 {
 		t.Fatalf("%d segments; the clerk's edited segment must stay and the witness's too", len(segs))
@@ -142,6 +134,21 @@ func TestEditedSegmentIsNotDeduplicated(t *testing.T) {
 // The clearer seat's segment is a fragment of the other's: deleting the longer one would lose
 // words, so both stay.
 func TestDuplicateCheckLosesNoWords(t *testing.T) {
+	ctx, store, st := judgeAndWitness(t)
+	witness, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "witness", StartMS: 1000, EndMS: 4000})
+	judge, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "judge", StartMS: 500, EndMS: 4500})
+	finalText(st, judge, "Before that, I was at home with my wife watching the news, and then the phone rang twice")
+	finalText(st, witness, "at home with my wife watching the news")
+	segs, _ := store.ListSegments(ctx, "h1", false)
+	if len(segs) != 2 {
+		t.Fatalf("%d segments; the judge's longer segment holds words the witness's does not", len(segs))
+	}
+}
+
+// judgeAndWitness is a live hearing h1 with a judge's and a witness's seat, and a Stream that
+// reads roomAudio and records into it.
+func judgeAndWitness(t *testing.T) (context.Context, *sqlite.Store, *Stream) {
+	t.Helper()
 	ctx := context.Background()
 	store := openStore(t, t.TempDir())
 	if _, err := store.CreateHearing(ctx, "system", transcript.Hearing{ID: "h1", Language: "en",
@@ -150,14 +157,11 @@ func TestDuplicateCheckLosesNoWords(t *testing.T) {
 	}
 	store.Start(ctx, "system", "h1")
 	st, _ := New(Config{Record: store, Audio: roomAudio{}})
-	witness, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "witness", StartMS: 1000, EndMS: 4000})
-	judge, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "judge", StartMS: 500, EndMS: 4500})
-	st.Result(asr.Result{Utterance: asr.Utterance{ID: SegmentUtteranceID(judge.ID), Hearing: "h1", Seat: "judge"},
-		Status: asr.StatusFinal, Text: "Before that, I was at home with my wife watching the news, and then the phone rang twice", Engine: "test"})
-	st.Result(asr.Result{Utterance: asr.Utterance{ID: SegmentUtteranceID(witness.ID), Hearing: "h1", Seat: "witness"},
-		Status: asr.StatusFinal, Text: "at home with my wife watching the news", Engine: "test"})
-	segs, _ := store.ListSegments(ctx, "h1", false)
-	if len(segs) != 2 {
-		t.Fatalf("%d segments; the judge's longer segment holds words the witness's does not", len(segs))
-	}
+	return ctx, store, st
+}
+
+// finalText gives the stream the engine's final text of a segment of hearing h1.
+func finalText(st *Stream, seg *transcript.Segment, text string) {
+	st.Result(asr.Result{Utterance: asr.Utterance{ID: SegmentUtteranceID(seg.ID), Hearing: "h1", Seat: seg.Seat},
+		Status: asr.StatusFinal, Text: text, Engine: "test"})
 }

@@ -41,11 +41,8 @@ func (e *packingEcho) TranscribePacked(_ context.Context, reqs []asr.Request) ([
 // packed batches.
 func TestDeferredHearingIsPackedByBackfill(t *testing.T) {
 	ctx := context.Background()
-	data := t.TempDir()
-	store := openStore(t, data)
 	id := "room3-import"
-	audio := scene(t)
-	writeArchive(t, data, id, audio)
+	data, store, audio := archivedScene(t, id)
 	eng := &packingEcho{}
 	pc := pool.DefaultConfig()
 	pc.PartialInterval = time.Second
@@ -70,7 +67,7 @@ func TestDeferredHearingIsPackedByBackfill(t *testing.T) {
 		t.Fatalf("the engine was called %d times for a deferred hearing", n)
 	}
 	st.mu.Lock()
-	for k, l := range st.segs {
+	for k, l := range st.pending.open {
 		if strings.HasPrefix(k, id+"\x00") && len(l) > 0 {
 			t.Errorf("%d segments of %q still wait for engine text that will not come", len(l), k)
 		}

@@ -88,14 +88,13 @@ type Config struct {
 type Stream struct {
 	cfg Config
 	log *slog.Logger
-	ctx context.Context
 
 	mu       sync.Mutex
 	hearings map[string]*hearing
-	segs     map[string][]*utter // hearing \x00 seat → utterances waiting for text
-	external map[string]bool     // hearings whose record someone else closes (the clerk)
-	inTurn   map[int64]bool      // segments of turns still being spoken
-	deferred map[string]bool     // hearings whose utterances stay pending for a packed backfill (Defer)
+	pending  joiner          // utterances waiting for the engine's text
+	external map[string]bool // hearings whose record someone else closes (the clerk)
+	inTurn   map[int64]bool  // segments of turns still being spoken
+	deferred map[string]bool // hearings whose utterances stay pending for a packed backfill (Defer)
 	wg       sync.WaitGroup
 	started  bool
 	stopped  bool
@@ -118,14 +117,17 @@ type Stats struct {
 	Duplicates int64 `json:"bleed_duplicates_deleted"`
 }
 
-type utter struct {
-	seg        int64
-	start, end float64
-	pieces     map[int]string
-}
+// msgKind says what a message to a hearing's goroutine carries.
+type msgKind int
+
+const (
+	msgAudio msgKind = iota // a block of audio: first, pcm
+	msgGap                  // a gap in the audio: first, n, reason
+	msgClose                // the hearing was closed by its agent: done
+)
 
 type msg struct {
-	kind   int // 0 audio, 1 gap, 2 close
+	kind   msgKind
 	first  int64
 	n      int64
 	pcm    [][]int16
@@ -183,13 +185,12 @@ func New(cfg Config) (*Stream, error) {
 	if err := cfg.Diarize.Validate(); err != nil {
 		return nil, err
 	}
-	return &Stream{cfg: cfg, log: cfg.Logger, hearings: map[string]*hearing{}, segs: map[string][]*utter{}, external: map[string]bool{}, inTurn: map[int64]bool{}, deferred: map[string]bool{}, ctx: context.Background()}, nil
+	return &Stream{cfg: cfg, log: cfg.Logger, hearings: map[string]*hearing{}, external: map[string]bool{}, inTurn: map[int64]bool{}, deferred: map[string]bool{}}, nil
 }
 
 // Run serves until ctx is cancelled, then lets every hearing's goroutine finish what it holds.
 func (s *Stream) Run(ctx context.Context) error {
 	s.mu.Lock()
-	s.ctx = ctx
 	s.started = true
 	s.mu.Unlock()
 	<-ctx.Done()
@@ -240,21 +241,20 @@ func (s *Stream) HearingOpened(info archive.HearingInfo, next int64) {
 	}
 	s.hearings[info.Hearing] = h
 	s.wg.Add(1)
-	ctx := s.ctx
 	s.mu.Unlock()
-	go s.serve(ctx, h, info)
+	go s.serve(h, info)
 }
 
 // Audio implements ingest.AudioListener. It never blocks: when a hearing's queue is full
 // (a diarizer far behind), the block is not diarized and a loud error is logged — the audio
 // itself is safe in the archive.
 func (s *Stream) Audio(hearingID string, first int64, pcm [][]int16) {
-	s.send(hearingID, msg{kind: 0, first: first, pcm: pcm})
+	s.send(hearingID, msg{kind: msgAudio, first: first, pcm: pcm})
 }
 
 // Gap implements ingest.AudioListener.
 func (s *Stream) Gap(hearingID string, first, n int64, reason string) {
-	s.send(hearingID, msg{kind: 1, first: first, n: n, reason: reason})
+	s.send(hearingID, msg{kind: msgGap, first: first, n: n, reason: reason})
 }
 
 // SessionEnded implements ingest.SessionEndListener: the agent ended its session without
@@ -292,7 +292,7 @@ func (s *Stream) HearingClosed(hearingID string) {
 		external := s.external[hearingID]
 		s.mu.Unlock()
 		done := make(chan struct{})
-		h.in <- msg{kind: 2, done: done} // blocks only until the goroutine drains; close is rare
+		h.in <- msg{kind: msgClose, done: done} // blocks only until the goroutine drains; close is rare
 		close(h.in)
 		if external {
 			// The clerk's close waits until the last turns are in the record.
@@ -319,85 +319,25 @@ func (s *Stream) send(id string, m msg) {
 	}
 }
 
-func (s *Stream) serve(ctx context.Context, h *hearing, info archive.HearingInfo) {
+// serve is a hearing's goroutine. It ends when its queue is closed (shutdown, close or
+// reopen), after the last turns are written: record writes must not fail because shutdown has
+// begun, so it works under a context of its own rather than Run's.
+func (s *Stream) serve(h *hearing, info archive.HearingInfo) {
 	defer s.wg.Done()
-	// The goroutine ends when its queue is closed (shutdown, close or reopen), after the last
-	// turns are written: record writes must not fail because shutdown has begun.
-	ctx = context.WithoutCancel(ctx)
+	ctx := context.Background()
 	log := s.log.With("hearing", h.id)
-	if err := s.ensureHearing(ctx, info); err != nil {
-		log.Error("cannot open the hearing in the record", "err", err)
-	}
-	if s.cfg.Transcriber != nil {
-		if hr, err := s.cfg.Record.GetHearing(ctx, h.id); err == nil {
-			s.cfg.Transcriber.SetVocabulary(h.id, hr.Vocabulary)
-			if hr.Language != "" {
-				if err := s.cfg.Transcriber.SetLanguage(h.id, hr.Language); err != nil {
-					log.Warn("hearing language not usable by the engine", "language", hr.Language, "err", err)
-				}
-			}
-		}
-	}
+	s.openRecord(ctx, h, info, log)
 	if h.next > 0 {
 		s.catchUp(ctx, h)
 	}
 	for m := range h.in {
 		switch m.kind {
-		case 0:
-			if m.first != h.next {
-				// Not contiguous (should not happen: ingest delivers in order). Restart the
-				// diarizer at the new position rather than shift time.
-				log.Warn("audio not contiguous; diarizer restarted", "want", h.next, "got", m.first)
-				s.flush(ctx, h)
-				s.restart(h, m.first)
-			}
-			evs, err := h.d.Push(m.pcm)
-			if err != nil {
-				log.Error("diarizer", "err", err)
-				continue
-			}
-			if len(m.pcm) > 0 {
-				h.next += int64(len(m.pcm[0]))
-			}
-			s.events(ctx, h, evs)
-			s.grow(ctx, h)
-		case 1:
-			// A gap: the diarizer ends the open turns and keeps its bleed model; the record
-			// gets a gap note.
-			if m.first != h.next {
-				s.flush(ctx, h)
-				s.restart(h, m.first)
-			}
-			evs, err := h.d.Gap(m.n)
-			if err != nil {
-				log.Error("diarizer gap", "err", err)
-				s.flush(ctx, h)
-				s.restart(h, m.first+m.n)
-			} else {
-				s.events(ctx, h, evs)
-				h.next += m.n
-			}
-			at := m.first * 1000 / asr.SampleRate
-			end := (m.first + m.n) * 1000 / asr.SampleRate
-			if _, err := s.cfg.Record.AddNote(ctx, ActorSystem, h.id, transcript.Note{Kind: transcript.NoteGap, AtMS: at, EndMS: end,
-				Text: "audio gap: " + m.reason}); err != nil {
-				log.Error("gap note", "err", err)
-			}
-		case 2:
-			s.flush(ctx, h)
-			s.mu.Lock()
-			external := s.external[h.id]
-			delete(s.external, h.id)
-			s.mu.Unlock()
-			if external {
-				if m.done != nil {
-					close(m.done)
-				}
-				return
-			}
-			if _, err := s.cfg.Record.CloseHearing(ctx, ActorSystem, h.id, nil); err != nil {
-				log.Warn("closing the hearing in the record", "err", err)
-			}
+		case msgAudio:
+			s.handleAudio(ctx, h, m, log)
+		case msgGap:
+			s.handleGap(ctx, h, m, log)
+		case msgClose:
+			s.handleClose(ctx, h, m, log)
 			return
 		}
 	}
@@ -405,6 +345,91 @@ func (s *Stream) serve(ctx context.Context, h *hearing, info archive.HearingInfo
 	s.flush(ctx, h)
 	for _, t := range h.open {
 		s.endTurn(t.seg)
+	}
+}
+
+// openRecord makes sure the hearing is in the record and live, and gives the Transcriber the
+// hearing's vocabulary and language.
+func (s *Stream) openRecord(ctx context.Context, h *hearing, info archive.HearingInfo, log *slog.Logger) {
+	if err := s.ensureHearing(ctx, info); err != nil {
+		log.Error("cannot open the hearing in the record", "err", err)
+	}
+	if s.cfg.Transcriber == nil {
+		return
+	}
+	hr, err := s.cfg.Record.GetHearing(ctx, h.id)
+	if err != nil {
+		return
+	}
+	s.cfg.Transcriber.SetVocabulary(h.id, hr.Vocabulary)
+	if hr.Language != "" {
+		if err := s.cfg.Transcriber.SetLanguage(h.id, hr.Language); err != nil {
+			log.Warn("hearing language not usable by the engine", "language", hr.Language, "err", err)
+		}
+	}
+}
+
+// handleAudio diarizes a block of audio.
+func (s *Stream) handleAudio(ctx context.Context, h *hearing, m msg, log *slog.Logger) {
+	if m.first != h.next {
+		// Not contiguous (should not happen: ingest delivers in order). Restart the
+		// diarizer at the new position rather than shift time.
+		log.Warn("audio not contiguous; diarizer restarted", "want", h.next, "got", m.first)
+		s.flush(ctx, h)
+		s.restart(h, m.first)
+	}
+	evs, err := h.d.Push(m.pcm)
+	if err != nil {
+		log.Error("diarizer", "err", err)
+		return
+	}
+	if len(m.pcm) > 0 {
+		h.next += int64(len(m.pcm[0]))
+	}
+	s.events(ctx, h, evs)
+	s.grow(ctx, h)
+}
+
+// handleGap passes a gap to the diarizer, which ends the open turns and keeps its bleed
+// model; the record gets a gap note.
+func (s *Stream) handleGap(ctx context.Context, h *hearing, m msg, log *slog.Logger) {
+	if m.first != h.next {
+		s.flush(ctx, h)
+		s.restart(h, m.first)
+	}
+	evs, err := h.d.Gap(m.n)
+	if err != nil {
+		log.Error("diarizer gap", "err", err)
+		s.flush(ctx, h)
+		s.restart(h, m.first+m.n)
+	} else {
+		s.events(ctx, h, evs)
+		h.next += m.n
+	}
+	at := m.first * 1000 / asr.SampleRate
+	end := (m.first + m.n) * 1000 / asr.SampleRate
+	if _, err := s.cfg.Record.AddNote(ctx, ActorSystem, h.id, transcript.Note{Kind: transcript.NoteGap, AtMS: at, EndMS: end,
+		Text: "audio gap: " + m.reason}); err != nil {
+		log.Error("gap note", "err", err)
+	}
+}
+
+// handleClose finishes the open turns of a hearing its agent closed and closes it in the
+// record, unless someone else (the clerk) closes the record.
+func (s *Stream) handleClose(ctx context.Context, h *hearing, m msg, log *slog.Logger) {
+	s.flush(ctx, h)
+	s.mu.Lock()
+	external := s.external[h.id]
+	delete(s.external, h.id)
+	s.mu.Unlock()
+	if external {
+		if m.done != nil {
+			close(m.done)
+		}
+		return
+	}
+	if _, err := s.cfg.Record.CloseHearing(ctx, ActorSystem, h.id, nil); err != nil {
+		log.Warn("closing the hearing in the record", "err", err)
 	}
 }
 
@@ -440,16 +465,8 @@ func (s *Stream) Deferred(hearingID string) bool {
 func (s *Stream) forgetSeg(hearingID, seat string, seg int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := hearingID + "\x00" + seat
-	list := s.segs[k]
-	for i, u := range list {
-		if u.seg == seg {
-			s.segs[k] = append(list[:i:i], list[i+1:]...)
-			break
-		}
-	}
-	if len(s.segs[k]) == 0 {
-		delete(s.segs, k)
+	if u := s.pending.bySeg(hearingID, seat, seg); u != nil {
+		s.pending.remove(hearingID, seat, u)
 	}
 }
 
@@ -511,7 +528,9 @@ func (s *Stream) catchUp(ctx context.Context, h *hearing) {
 			continue
 		}
 		if p, err := s.cfg.Audio.Audio(ctx, h.id, g.Seat, u.Start, u.End); err == nil {
-			s.cfg.Transcriber.Submit(u, p)
+			if err := s.cfg.Transcriber.Submit(u, p); err != nil {
+				s.log.Warn("catch-up after restart: submit; segment stays pending", "hearing", h.id, "segment", g.ID, "err", err)
+			}
 		}
 	}
 	first := asr.SampleIndex(from)
@@ -564,6 +583,8 @@ func (s *Stream) events(ctx context.Context, h *hearing, evs []diarize.Event) {
 			s.turnStarted(ctx, h, e)
 		case diarize.End:
 			s.utterance(ctx, h, asr.Utterance{Hearing: h.id, Seat: e.Seat, Start: e.Start, End: e.End, Overlap: e.Overlap})
+		case diarize.Update:
+			// The overlap of an open turn is recorded with its final extent, when it ends.
 		}
 	}
 }
@@ -582,8 +603,7 @@ func (s *Stream) turnStarted(ctx context.Context, h *hearing, e diarize.Event) {
 	h.open[e.Seat] = &openTurn{seg: seg.ID, start: e.Start, grown: end, partialSent: e.Start}
 	s.mu.Lock()
 	s.inTurn[seg.ID] = true
-	k := h.id + "\x00" + e.Seat
-	s.segs[k] = append(s.segs[k], &utter{seg: seg.ID, start: e.Start, end: math.Inf(1), pieces: map[int]string{}})
+	s.pending.add(h.id, e.Seat, &utter{seg: seg.ID, start: e.Start, end: math.Inf(1), pieces: map[int]string{}})
 	s.mu.Unlock()
 }
 
@@ -655,10 +675,8 @@ func (s *Stream) utterance(ctx context.Context, h *hearing, u asr.Utterance) {
 			s.log.Warn("final extent of a segment", "segment", segID, "err", err)
 		}
 		s.mu.Lock()
-		for _, e := range s.segs[h.id+"\x00"+u.Seat] {
-			if e.seg == segID {
-				e.end = u.End
-			}
+		if e := s.pending.bySeg(h.id, u.Seat, segID); e != nil {
+			e.end = u.End
 		}
 		s.mu.Unlock()
 	} else {
@@ -680,8 +698,7 @@ func (s *Stream) utterance(ctx context.Context, h *hearing, u asr.Utterance) {
 		}
 		segID = seg.ID
 		s.mu.Lock()
-		k := h.id + "\x00" + u.Seat
-		s.segs[k] = append(s.segs[k], &utter{seg: segID, start: u.Start, end: u.End, pieces: map[int]string{}})
+		s.pending.add(h.id, u.Seat, &utter{seg: segID, start: u.Start, end: u.End, pieces: map[int]string{}})
 		s.mu.Unlock()
 	}
 	s.count(func(st *Stats) { st.Utterances++ })
@@ -727,6 +744,8 @@ func (s *Stream) Result(r asr.Result) {
 			s.log.Warn("partial result", "segment", segID, "err", err)
 		}
 		return
+	case asr.StatusFinal, asr.StatusSuspect, asr.StatusEmpty:
+		// recorded below, final once every piece is in
 	}
 	final := piece >= total
 	seg, err := s.cfg.Record.SetEngineResult(ctx, "engine:"+r.Engine, segID, transcript.EngineResult{Text: text, Confidence: r.Confidence, Final: final, Engine: r.Engine})
@@ -756,51 +775,30 @@ func (s *Stream) resolve(r asr.Result) (seg int64, piece, total int, text string
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// Pieces of a split utterance carry their own start (and id); find the utterance of this
-	// seat whose span holds the result's start.
-	k := r.Utterance.Hearing + "\x00" + r.Utterance.Seat
-	list := s.segs[k]
-	idx := -1
-	for i, u := range list {
-		if r.Utterance.Start >= u.start-0.001 && r.Utterance.Start <= u.end+0.001 {
-			idx = i
-			break
-		}
-	}
-	if idx < 0 {
+	hid, seat := r.Utterance.Hearing, r.Utterance.Seat
+	u := s.pending.at(hid, seat, r.Utterance.Start)
+	if u == nil {
 		return 0, 0, 0, "", false
 	}
-	u := list[idx]
-	forget := func() { s.segs[k] = append(list[:idx:idx], list[idx+1:]...) }
 	if r.Status == asr.StatusPending {
 		// The segment stays pending in the record; backfill transcribes it whole later.
-		forget()
+		s.pending.remove(hid, seat, u)
 		return u.seg, 0, total, "", true
 	}
 	if total == 1 {
 		if r.Status.Done() {
-			forget()
+			s.pending.remove(hid, seat, u)
 		}
 		return u.seg, 1, 1, r.Text, true
 	}
 	if r.Status == asr.StatusPartial {
 		return 0, 0, 0, "", false // partials of pieces are not shown; the final comes whole
 	}
-	u.pieces[piece] = r.Text
-	if len(u.pieces) < total {
+	joined, done := s.pending.addPiece(hid, seat, u, piece, total, r.Text)
+	if !done {
 		return 0, 0, 0, "", false
 	}
-	var b strings.Builder
-	for i := 1; i <= total; i++ {
-		if t := u.pieces[i]; t != "" {
-			if b.Len() > 0 {
-				b.WriteString(" ")
-			}
-			b.WriteString(t)
-		}
-	}
-	forget()
-	return u.seg, total, total, b.String(), true
+	return u.seg, total, total, joined, true
 }
 
 func (s *Stream) ensureHearing(ctx context.Context, info archive.HearingInfo) error {
@@ -861,6 +859,8 @@ func admits(h *transcript.Hearing, courtroom string) error {
 	switch h.Status {
 	case transcript.StatusScheduled, transcript.StatusLive, transcript.StatusRecess:
 		return nil
+	case transcript.StatusClosed, transcript.StatusFinalized, transcript.StatusSigned:
+		// refused below
 	}
 	return fmt.Errorf("%w: hearing %s is %s", ingest.ErrNotRecording, h.ID, h.Status)
 }

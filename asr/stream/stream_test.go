@@ -13,33 +13,13 @@ import (
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
+	"github.com/courtscribe/courtscribe/asr/internal/asrtest"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
-
-// testdata finds ../shared/testdata beside the repository.
-func testdata(t *testing.T, name string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("SKIP: test data %s not found (../shared/testdata beside the repository)", name)
-	}
-	return p
-}
 
 // writeArchive stores the scene as the hearing's seat WAVs, as ingest keeps them durably.
 func writeArchive(t *testing.T, data, id string, audio [][]int16) {
@@ -143,7 +123,7 @@ func (e *echoEngine) Transcribe(ctx context.Context, r asr.Request) (asr.Transcr
 
 // scene puts speech on judge at 1 s and on witness at 15 s, each bleeding 15 dB into the other mic.
 func scene(t *testing.T) [][]int16 {
-	a, err := wavfile.ReadFile(testdata(t, "jfk.wav"))
+	a, err := wavfile.ReadFile(asrtest.Testdata(t, "jfk.wav"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,11 +370,8 @@ func TestGapKeepsHearingTime(t *testing.T) {
 // becomes one final segment with the diarizer's end when the turn is over.
 func TestSegmentAppearsAndGrowsWhileSpeaking(t *testing.T) {
 	ctx := context.Background()
-	data := t.TempDir()
-	store := openStore(t, data)
 	id := "room4-live"
-	audio := scene(t)
-	writeArchive(t, data, id, audio)
+	data, store, audio := archivedScene(t, id)
 	pc := pool.DefaultConfig()
 	pc.PartialInterval = time.Second
 	st := startStream(t, store, data, &echoEngine{}, pc, Config{PartialEvery: time.Second})
@@ -404,12 +381,7 @@ func TestSegmentAppearsAndGrowsWhileSpeaking(t *testing.T) {
 	feed(0, 7*16000) // the judge has been speaking since 1 s
 	var live *transcript.Segment
 	for i := 0; i < 200 && (live == nil || live.Status != transcript.SegmentPartial || live.EndMS < 5000); i++ {
-		segs, _ := store.ListSegments(ctx, id, false)
-		for i := range segs {
-			if segs[i].Seat == "judge" {
-				live = &segs[i]
-			}
-		}
+		live = lastSegment(ctx, store, id, onSeat("judge"))
 		time.Sleep(20 * time.Millisecond)
 	}
 	if live == nil {
@@ -475,12 +447,7 @@ func TestRestartContinuesTheTurnCutByTheCrash(t *testing.T) {
 	feed(st1, 0, crashAt)
 	var cut *transcript.Segment
 	for i := 0; i < 200 && (cut == nil || cut.EndMS < 5000); i++ {
-		segs, _ := store1.ListSegments(ctx, id, false)
-		for i := range segs {
-			if segs[i].Seat == "judge" {
-				cut = &segs[i]
-			}
-		}
+		cut = lastSegment(ctx, store1, id, onSeat("judge"))
 		time.Sleep(20 * time.Millisecond)
 	}
 	if cut == nil {
@@ -571,23 +538,15 @@ func TestBacklogSkipsTurnsInProgress(t *testing.T) {
 // turn is ended with the audio, transcribed, and no longer held back from backfill.
 func TestSessionEndEndsOpenTurns(t *testing.T) {
 	ctx := context.Background()
-	data := t.TempDir()
-	store := openStore(t, data)
 	id := "room6-end"
-	audio := scene(t)
-	writeArchive(t, data, id, audio)
+	data, store, audio := archivedScene(t, id)
 	st := startStream(t, store, data, &echoEngine{}, pool.DefaultConfig(), Config{})
 	st.HearingOpened(twoSeats(id), 0)
 	feedBlocks(st, id, audio, 0, 20*16000, 0) // the witness speaks from 15 s to 26 s
 	st.SessionEnded(id)
 	var witness *transcript.Segment
 	poll(400, 25*time.Millisecond, func() bool {
-		segs, _ := store.ListSegments(ctx, id, false)
-		for i := range segs {
-			if segs[i].Seat == "witness" && segs[i].StartMS > 14000 {
-				witness = &segs[i]
-			}
-		}
+		witness = lastSegment(ctx, store, id, func(g *transcript.Segment) bool { return g.Seat == "witness" && g.StartMS > 14000 })
 		return witness != nil && witness.Status == transcript.SegmentFinal
 	})
 	if witness == nil || witness.Status != transcript.SegmentFinal || witness.EndMS < 19000 || witness.EndMS > 20100 {
@@ -602,11 +561,8 @@ func TestSessionEndEndsOpenTurns(t *testing.T) {
 // so the utterance ends with text instead of staying pending for ever.
 func TestEngineTextTheRecordWouldRefuseIsCleaned(t *testing.T) {
 	ctx := context.Background()
-	data := t.TempDir()
-	store := openStore(t, data)
 	id := "room7-clean"
-	audio := scene(t)
-	writeArchive(t, data, id, audio)
+	data, store, audio := archivedScene(t, id)
 	st := startStream(t, store, data, &echoEngine{suffix: " \x00ok\xe4\xb8"}, pool.DefaultConfig(), Config{})
 	st.HearingOpened(twoSeats(id), 0)
 	feedBlocks(st, id, audio, 0, len(audio[0]), 0)
@@ -624,4 +580,32 @@ func TestEngineTextTheRecordWouldRefuseIsCleaned(t *testing.T) {
 			t.Fatalf("segment %+v: want final with the cleaned text", sg)
 		}
 	}
+}
+
+// lastSegment is the last of the hearing's segments that keep accepts, or nil.
+func lastSegment(ctx context.Context, store Record, id string, keep func(*transcript.Segment) bool) *transcript.Segment {
+	var last *transcript.Segment
+	segs, _ := store.ListSegments(ctx, id, false)
+	for i := range segs {
+		if keep(&segs[i]) {
+			last = &segs[i]
+		}
+	}
+	return last
+}
+
+// onSeat accepts the segments of one seat.
+func onSeat(seat string) func(*transcript.Segment) bool {
+	return func(g *transcript.Segment) bool { return g.Seat == seat }
+}
+
+// archivedScene is a fresh data directory whose archive holds the scene as hearing id, and a
+// record store on it.
+func archivedScene(t *testing.T, id string) (data string, store *sqlite.Store, audio [][]int16) {
+	t.Helper()
+	data = t.TempDir()
+	store = openStore(t, data)
+	audio = scene(t)
+	writeArchive(t, data, id, audio)
+	return data, store, audio
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -127,79 +128,18 @@ func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())/1
 func benchPool(t *testing.T, model, wavPath string, threads int) {
 	workers := envInt("COURTSCRIBE_BENCH_WORKERS", 1)
 	hearingSec := float64(envInt("COURTSCRIBE_BENCH_HEARING_SEC", 60))
-	a, err := wavfile.ReadFile(wavPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	speech := a.Channels[0]
-	cfg := DefaultConfig()
-	cfg.Model, cfg.Workers, cfg.Threads, cfg.Language = model, workers, threads, "en"
-	e, err := NewEngine(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, speech := benchEngine(t, model, wavPath, workers, threads, "")
 	defer e.Close()
-	type utt struct {
-		u   asr.Utterance
-		pcm []int16
-	}
-	var us []utt
-	pos, k := 1.0, 0
-	for {
-		dur := 2 + float64((k*37)%7) // 2..8 s
-		if pos+dur > hearingSec {
-			break
-		}
-		n := int(dur * asr.SampleRate)
-		off := (k * 24000) % (len(speech) - n)
-		seat := []string{"judge", "plaintiff", "defendant"}[k%3]
-		us = append(us, utt{asr.Utterance{Hearing: "bench", Seat: seat, Start: pos, End: pos + dur}, speech[off : off+n]})
-		pos += dur + 1
-		k++
-	}
-	var mu sync.Mutex
-	submitted := map[string]time.Time{}
-	var lat []float64
-	var audioSec, busySec float64
+	us := benchSchedule("bench", speech, 1.0, 0, hearingSec)
+	var busySec float64
+	lt := newLatencies(func(u asr.Utterance) string { return u.ID })
 	pcfg := pool.DefaultConfig()
 	pcfg.Workers, pcfg.Language, pcfg.PartialInterval = workers, "en", 0
-	p, err := pool.New(e, pcfg, nil, func(r asr.Result) {
-		mu.Lock()
-		defer mu.Unlock()
-		if s, ok := submitted[r.Utterance.ID]; ok {
-			lat = append(lat, time.Since(s).Seconds())
-		}
-	})
+	p, err := pool.New(e, pcfg, nil, func(r asr.Result) { lt.result(r.Utterance) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- p.Run(ctx) }()
-	start := time.Now()
-	for _, x := range us {
-		time.Sleep(time.Until(start.Add(time.Duration(x.u.End * float64(time.Second)))))
-		x.u.ID = asr.UtteranceID(x.u.Seat, x.u.Start)
-		mu.Lock()
-		submitted[x.u.ID] = time.Now()
-		mu.Unlock()
-		audioSec += x.u.Duration()
-		if err := p.Submit(x.u, x.pcm); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for {
-		mu.Lock()
-		n := len(lat)
-		mu.Unlock()
-		if n >= len(us) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	wall := time.Since(start).Seconds()
-	cancel()
-	<-done
+	audioSec, wall := lt.replay(t, p, us)
 	// throughput: the same utterances all at once (the backlog case)
 	t0 := time.Now()
 	var wg sync.WaitGroup
@@ -217,8 +157,7 @@ func benchPool(t *testing.T, model, wavPath string, threads int) {
 	}
 	wg.Wait()
 	busySec = time.Since(t0).Seconds()
-	sort.Float64s(lat)
-	q := func(p float64) float64 { return math.Round(lat[int(math.Ceil(p*float64(len(lat))))-1]*1000) / 1000 }
+	q := lt.quantiles()
 	out, _ := json.Marshal(map[string]any{"mode": "pool", "workers": workers, "threads": threads, "utterances": len(us),
 		"audio_s": math.Round(audioSec*10) / 10, "replay_wall_s": math.Round(wall*10) / 10,
 		"backlog_s": math.Round(busySec*100) / 100, "rtf": math.Round(busySec/audioSec*1000) / 1000,
@@ -324,38 +263,11 @@ func benchCourtrooms(t *testing.T, model, wavPath string, threads int) {
 	rooms := envInt("COURTSCRIBE_BENCH_COURTROOMS", 1)
 	workers := envInt("COURTSCRIBE_BENCH_WORKERS", 1)
 	hearingSec := float64(envInt("COURTSCRIBE_BENCH_HEARING_SEC", 60))
-	a, err := wavfile.ReadFile(wavPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	speech := a.Channels[0]
-	cfg := DefaultConfig()
-	cfg.Model, cfg.Workers, cfg.Threads, cfg.Language = model, workers, threads, "en"
-	cfg.AudioCtx = os.Getenv("COURTSCRIBE_BENCH_AUDIO_CTX")
-	e, err := NewEngine(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, speech := benchEngine(t, model, wavPath, workers, threads, os.Getenv("COURTSCRIBE_BENCH_AUDIO_CTX"))
 	defer e.Close()
-	type utt struct {
-		u   asr.Utterance
-		pcm []int16
-	}
 	var us []utt
 	for r := 0; r < rooms; r++ {
-		pos, k := 1.0+0.41*float64(r), r
-		for {
-			dur := 2 + float64((k*37)%7) // 2..8 s
-			if pos+dur > hearingSec {
-				break
-			}
-			n := int(dur * asr.SampleRate)
-			off := (k * 24000) % (len(speech) - n)
-			seat := []string{"judge", "plaintiff", "defendant"}[k%3]
-			us = append(us, utt{asr.Utterance{Hearing: fmt.Sprintf("room%d", r), Seat: seat, Start: pos, End: pos + dur}, speech[off : off+n]})
-			pos += dur + 1
-			k++
-		}
+		us = append(us, benchSchedule(fmt.Sprintf("room%d", r), speech, 1.0+0.41*float64(r), r, hearingSec)...)
 	}
 	sort.Slice(us, func(i, j int) bool { return us[i].u.End < us[j].u.End })
 	if os.Getenv("COURTSCRIBE_BENCH_PACK") == "1" {
@@ -366,65 +278,135 @@ func benchCourtrooms(t *testing.T, model, wavPath string, threads int) {
 		})
 		return
 	}
-	var mu sync.Mutex
-	submitted := map[string]time.Time{}
-	var lat []float64
-	var audioSec float64
 	pcfg := pool.DefaultConfig()
 	pcfg.Workers, pcfg.Language, pcfg.PartialInterval, pcfg.QueueSize = workers, "en", 0, len(us)+1
 	pcfg.Timeout = time.Hour
-	pending := 0
+	var pending atomic.Int64
+	lt := newLatencies(func(u asr.Utterance) string { return u.Hearing + "/" + u.ID })
 	p, err := pool.New(e, pcfg, nil, func(r asr.Result) {
-		mu.Lock()
-		defer mu.Unlock()
 		if r.Status == asr.StatusPending {
-			pending++
+			pending.Add(1)
 		}
-		if s, ok := submitted[r.Utterance.Hearing+"/"+r.Utterance.ID]; ok {
-			lat = append(lat, time.Since(s).Seconds())
-		}
+		lt.result(r.Utterance)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	cpu0 := cpuSeconds()
+	audioSec, wall := lt.replay(t, p, us)
+	q := lt.quantiles()
+	cpu := cpuSeconds() - cpu0
+	out, _ := json.Marshal(map[string]any{"mode": "courtrooms", "audio_ctx": e.cfg.AudioCtx, "courtrooms": rooms, "workers": workers,
+		"threads": threads, "utterances": len(us), "audio_s": math.Round(audioSec*10) / 10, "replay_wall_s": math.Round(wall*10) / 10,
+		"hearing_s": hearingSec, "drain_s": math.Round((wall-us[len(us)-1].u.End)*100) / 100,
+		"cpu_s": math.Round(cpu*100) / 100, "rtf_cpu": math.Round(cpu/audioSec*1000) / 1000,
+		"lat_p50_s": q(0.5), "lat_p95_s": q(0.95), "lat_max_s": q(1), "pending": pending.Load(),
+		"encodes_per_utt": math.Round(float64(e.Encodes())/float64(len(us))*100) / 100})
+	fmt.Printf("BENCH %s\n", out)
+}
+
+// benchEngine loads the engine a benchmark measures and the speech its utterances are cut from.
+func benchEngine(t *testing.T, model, wavPath string, workers, threads int, audioCtx string) (*Engine, []int16) {
+	t.Helper()
+	a, err := wavfile.ReadFile(wavPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.Model, cfg.Workers, cfg.Threads, cfg.Language = model, workers, threads, "en"
+	cfg.AudioCtx = audioCtx
+	e, err := NewEngine(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, a.Channels[0]
+}
+
+// benchSchedule is a generated hearing from pos on: utterances of 2..8 s cut from speech,
+// rotating over three seats (k picks the first), separated by 1 s pauses, up to hearingSec.
+func benchSchedule(hearing string, speech []int16, pos float64, k int, hearingSec float64) []utt {
+	var us []utt
+	for {
+		dur := 2 + float64((k*37)%7) // 2..8 s
+		if pos+dur > hearingSec {
+			return us
+		}
+		n := int(dur * asr.SampleRate)
+		off := (k * 24000) % (len(speech) - n)
+		seat := []string{"judge", "plaintiff", "defendant"}[k%3]
+		us = append(us, utt{asr.Utterance{Hearing: hearing, Seat: seat, Start: pos, End: pos + dur}, speech[off : off+n]})
+		pos += dur + 1
+		k++
+	}
+}
+
+// utt is an utterance of a benchmark's schedule with its audio.
+type utt struct {
+	u   asr.Utterance
+	pcm []int16
+}
+
+// latencies measures each utterance's latency from its submission to its result.
+type latencies struct {
+	key       func(asr.Utterance) string // names an utterance in submitted
+	mu        sync.Mutex
+	submitted map[string]time.Time
+	lat       []float64
+}
+
+func newLatencies(key func(asr.Utterance) string) *latencies {
+	return &latencies{key: key, submitted: map[string]time.Time{}}
+}
+
+// result records the latency of a result's utterance (the pool's emit calls it).
+func (l *latencies) result(u asr.Utterance) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s, ok := l.submitted[l.key(u)]; ok {
+		l.lat = append(l.lat, time.Since(s).Seconds())
+	}
+}
+
+// replay runs p and submits each utterance when it ends (real time, as a live hearing would),
+// waits for every result and stops p; it returns the seconds of audio and of wall time.
+func (l *latencies) replay(t *testing.T, p *pool.Pipeline, us []utt) (audioSec, wall float64) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- p.Run(ctx) }()
-	cpu0 := cpuSeconds()
 	start := time.Now()
 	for _, x := range us {
 		time.Sleep(time.Until(start.Add(time.Duration(x.u.End * float64(time.Second)))))
 		x.u.ID = asr.UtteranceID(x.u.Seat, x.u.Start)
-		mu.Lock()
-		submitted[x.u.Hearing+"/"+x.u.ID] = time.Now()
-		mu.Unlock()
+		l.mu.Lock()
+		l.submitted[l.key(x.u)] = time.Now()
+		l.mu.Unlock()
 		audioSec += x.u.Duration()
 		if err := p.Submit(x.u, x.pcm); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for {
-		mu.Lock()
-		n := len(lat)
-		mu.Unlock()
+		l.mu.Lock()
+		n := len(l.lat)
+		l.mu.Unlock()
 		if n >= len(us) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	wall := time.Since(start).Seconds()
+	wall = time.Since(start).Seconds()
 	cancel()
 	<-done
+	return audioSec, wall
+}
+
+// quantiles sorts the latencies and returns their p-quantile function (seconds, to the ms).
+func (l *latencies) quantiles() func(p float64) float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lat := l.lat
 	sort.Float64s(lat)
-	q := func(p float64) float64 { return math.Round(lat[int(math.Ceil(p*float64(len(lat))))-1]*1000) / 1000 }
-	cpu := cpuSeconds() - cpu0
-	out, _ := json.Marshal(map[string]any{"mode": "courtrooms", "audio_ctx": e.cfg.AudioCtx, "courtrooms": rooms, "workers": workers,
-		"threads": threads, "utterances": len(us), "audio_s": math.Round(audioSec*10) / 10, "replay_wall_s": math.Round(wall*10) / 10,
-		"hearing_s": hearingSec, "drain_s": math.Round((wall-us[len(us)-1].u.End)*100) / 100,
-		"cpu_s": math.Round(cpu*100) / 100, "rtf_cpu": math.Round(cpu/audioSec*1000) / 1000,
-		"lat_p50_s": q(0.5), "lat_p95_s": q(0.95), "lat_max_s": q(1), "pending": pending,
-		"encodes_per_utt": math.Round(float64(e.Encodes())/float64(len(us))*100) / 100})
-	fmt.Printf("BENCH %s\n", out)
+	return func(p float64) float64 { return math.Round(lat[int(math.Ceil(p*float64(len(lat))))-1]*1000) / 1000 }
 }
 
 // cpuSeconds is the process's user+system CPU time: on a machine shared with other work it is

@@ -96,58 +96,14 @@ func SplitPacked(t asr.Transcript, spans []PackSpan, tolerance float64) (out []a
 	for i := range out {
 		out[i] = asr.Transcript{Language: t.Language, NoSpeechProb: -1}
 	}
-	// owner is the span a time belongs to: boundaries halfway through each silence.
-	owner := func(x float64) int {
-		for i := 0; i < len(spans)-1; i++ {
-			if x < (spans[i].End+spans[i+1].Start)/2 {
-				return i
-			}
-		}
-		return len(spans) - 1
-	}
-	clamp := func(x float64, i int) float64 {
-		return math.Min(math.Max(x-spans[i].Start, 0), spans[i].End-spans[i].Start)
-	}
-	overlap := func(tk asr.Token, j int) float64 {
-		return math.Min(tk.End, spans[j].End) - math.Max(tk.Start, spans[j].Start)
-	}
-	reaches := func(tk asr.Token, i int) bool { // the token lies partly in a neighbour's speech
-		return (i > 0 && overlap(tk, i-1) > tolerance) || (i < len(spans)-1 && overlap(tk, i+1) > tolerance)
-	}
+	sp := packSpans(spans)
 	for _, seg := range t.Segments {
-		a, b := owner(seg.Start), owner(math.Max(seg.Start, seg.End-1e-6))
+		a, b := sp.owner(seg.Start), sp.owner(math.Max(seg.Start, seg.End-1e-6))
 		if a == b {
-			out[a].Segments = append(out[a].Segments, shiftSegment(seg, seg.Tokens, a, clamp))
+			out[a].Segments = append(out[a].Segments, sp.shiftSegment(seg, seg.Tokens, a))
 			continue
 		}
-		// The segment crosses utterances: split it by its tokens' times.
-		parts := map[int][]asr.Token{}
-		timed := len(seg.Tokens) > 0
-		for _, tk := range seg.Tokens {
-			if tk.Start < 0 || tk.End < tk.Start {
-				timed = false
-				break
-			}
-			i := owner((tk.Start + tk.End) / 2)
-			if reaches(tk, i) {
-				ambiguous[i] = true
-			}
-			parts[i] = append(parts[i], tk)
-		}
-		if !timed {
-			for i := a; i <= b; i++ {
-				ambiguous[i] = true
-			}
-			continue
-		}
-		for i := a; i <= b; i++ {
-			if tks := parts[i]; len(tks) > 0 {
-				s := seg
-				s.Start, s.End = tks[0].Start, tks[len(tks)-1].End
-				s.Text = strings.TrimSpace(joinTokens(tks))
-				out[i].Segments = append(out[i].Segments, shiftSegment(s, tks, i, clamp))
-			}
-		}
+		sp.splitSegment(seg, a, b, tolerance, out, ambiguous)
 	}
 	for i := range out {
 		var texts []string
@@ -162,13 +118,74 @@ func SplitPacked(t asr.Transcript, spans []PackSpan, tolerance float64) (out []a
 	return out, ambiguous
 }
 
-func shiftSegment(seg asr.Segment, tks []asr.Token, i int, clamp func(float64, int) float64) asr.Segment {
+// packSpans are the utterances' spans in a packed window.
+type packSpans []PackSpan
+
+// owner is the span a time belongs to: boundaries halfway through each silence.
+func (sp packSpans) owner(x float64) int {
+	for i := 0; i < len(sp)-1; i++ {
+		if x < (sp[i].End+sp[i+1].Start)/2 {
+			return i
+		}
+	}
+	return len(sp) - 1
+}
+
+// clamp makes a window time relative to span i, clamped into it.
+func (sp packSpans) clamp(x float64, i int) float64 {
+	return math.Min(math.Max(x-sp[i].Start, 0), sp[i].End-sp[i].Start)
+}
+
+// overlap is how long the token lies in span j (negative: not at all).
+func (sp packSpans) overlap(tk asr.Token, j int) float64 {
+	return math.Min(tk.End, sp[j].End) - math.Max(tk.Start, sp[j].Start)
+}
+
+// reaches says the token of span i lies more than tolerance seconds in a neighbour's speech.
+func (sp packSpans) reaches(tk asr.Token, i int, tolerance float64) bool {
+	return (i > 0 && sp.overlap(tk, i-1) > tolerance) || (i < len(sp)-1 && sp.overlap(tk, i+1) > tolerance)
+}
+
+// splitSegment splits a segment that crosses spans a..b by its tokens' times into out; the
+// spans it cannot attribute with confidence are marked ambiguous.
+func (sp packSpans) splitSegment(seg asr.Segment, a, b int, tolerance float64, out []asr.Transcript, ambiguous []bool) {
+	parts := map[int][]asr.Token{}
+	timed := len(seg.Tokens) > 0
+	for _, tk := range seg.Tokens {
+		if tk.Start < 0 || tk.End < tk.Start {
+			timed = false
+			break
+		}
+		i := sp.owner((tk.Start + tk.End) / 2)
+		if sp.reaches(tk, i, tolerance) {
+			ambiguous[i] = true
+		}
+		parts[i] = append(parts[i], tk)
+	}
+	if !timed {
+		for i := a; i <= b; i++ {
+			ambiguous[i] = true
+		}
+		return
+	}
+	for i := a; i <= b; i++ {
+		if tks := parts[i]; len(tks) > 0 {
+			s := seg
+			s.Start, s.End = tks[0].Start, tks[len(tks)-1].End
+			s.Text = strings.TrimSpace(joinTokens(tks))
+			out[i].Segments = append(out[i].Segments, sp.shiftSegment(s, tks, i))
+		}
+	}
+}
+
+// shiftSegment is seg with tokens tks, its times made relative to span i.
+func (sp packSpans) shiftSegment(seg asr.Segment, tks []asr.Token, i int) asr.Segment {
 	s := seg
-	s.Start, s.End = clamp(seg.Start, i), clamp(seg.End, i)
+	s.Start, s.End = sp.clamp(seg.Start, i), sp.clamp(seg.End, i)
 	s.Tokens = make([]asr.Token, len(tks))
 	for k, tk := range tks {
 		if tk.Start >= 0 {
-			tk.Start, tk.End = clamp(tk.Start, i), clamp(tk.End, i)
+			tk.Start, tk.End = sp.clamp(tk.Start, i), sp.clamp(tk.End, i)
 		}
 		s.Tokens[k] = tk
 	}

@@ -205,22 +205,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (asr.Engine, error) 
 	return NewEngine(ctx, cfg, log)
 }
 
-// NewEngine is New with the concrete type.
-func NewEngine(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+// settle checks the configuration and fills in the defaults of what is left unset.
+func (cfg *Config) settle() error {
 	if cfg.Model == "" {
-		return nil, errors.New("whisper: no model file (--model)")
+		return errors.New("whisper: no model file (--model)")
 	}
 	if cfg.Workers < 1 || cfg.Workers > 64 {
-		return nil, fmt.Errorf("whisper: %d workers, want 1..64", cfg.Workers)
+		return fmt.Errorf("whisper: %d workers, want 1..64", cfg.Workers)
 	}
 	if cfg.GPUDevice < 0 || cfg.GPUDevice > 255 {
-		return nil, fmt.Errorf("whisper: GPU device %d, want 0..255", cfg.GPUDevice)
+		return fmt.Errorf("whisper: GPU device %d, want 0..255", cfg.GPUDevice)
 	}
 	if cfg.BestOf < 0 || cfg.BestOf > 16 {
-		return nil, fmt.Errorf("whisper: best-of %d, want 1..16 (0: whisper.cpp's default)", cfg.BestOf)
+		return fmt.Errorf("whisper: best-of %d, want 1..16 (0: whisper.cpp's default)", cfg.BestOf)
 	}
 	if cfg.Threads <= 0 {
 		cfg.Threads = max(1, runtime.NumCPU()/cfg.Workers)
@@ -230,14 +227,25 @@ func NewEngine(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, erro
 		cfg.AudioCtx = AudioCtxFull
 	case AudioCtxFull, AudioCtxFit:
 	default:
-		return nil, fmt.Errorf("whisper: audio context %q, want %s or %s", cfg.AudioCtx, AudioCtxFull, AudioCtxFit)
+		return fmt.Errorf("whisper: audio context %q, want %s or %s", cfg.AudioCtx, AudioCtxFull, AudioCtxFit)
 	}
 	switch cfg.Language {
 	case "":
 		cfg.Language = "auto"
 	case "auto", "zh", "en":
 	default:
-		return nil, fmt.Errorf("whisper: language %q, want zh, en or auto", cfg.Language)
+		return fmt.Errorf("whisper: language %q, want zh, en or auto", cfg.Language)
+	}
+	return nil
+}
+
+// NewEngine is New with the concrete type.
+func NewEngine(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := cfg.settle(); err != nil {
+		return nil, err
 	}
 	info, err := models.Validate(cfg.Model)
 	if err != nil {
@@ -272,20 +280,10 @@ func NewEngine(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, erro
 			e.Close()
 			return nil, err
 		}
-		w := &worker{ctx: e.model, flags: (*C.cs_flags)(C.calloc(1, C.size_t(unsafe.Sizeof(C.cs_flags{}))))}
-		if cfg.ModelPerWorker {
-			if w.ctx, err = load(cfg); err != nil {
-				C.free(unsafe.Pointer(w.flags))
-				e.Close()
-				return nil, err
-			}
-			w.own = true
-			e.contexts++
-		}
-		if w.state = C.whisper_init_state(w.ctx); w.state == nil {
-			w.release()
+		w, err := e.newWorker(i)
+		if err != nil {
 			e.Close()
-			return nil, fmt.Errorf("whisper: whisper.cpp could not make a decoding state for worker %d (out of memory?)", i+1)
+			return nil, err
 		}
 		e.all = append(e.all, w)
 		e.free <- w
@@ -582,74 +580,123 @@ var _ asr.Packer = (*Engine)(nil)
 // attribute are decoded on their own. The packed window carries no prompt (each utterance's
 // prompt belongs to it alone).
 func (e *Engine) TranscribePacked(ctx context.Context, reqs []asr.Request) ([]asr.Transcript, PackStats, error) {
-	var st PackStats
-	out := make([]asr.Transcript, len(reqs))
-	one := func(i int) error {
-		t, err := e.Transcribe(ctx, reqs[i])
-		out[i] = t
-		st.Single++
-		st.Alone = append(st.Alone, i)
-		return err
-	}
+	r := &packRun{e: e, reqs: reqs, out: make([]asr.Transcript, len(reqs))}
 	lengths := make([]int, len(reqs))
-	for i, r := range reqs {
-		lengths[i] = len(r.PCM)
+	for i, q := range reqs {
+		lengths[i] = len(q.PCM)
 	}
 	groups, _ := PackPlan(lengths, PackWindowSamples, PackGapSamples)
 	for _, g := range groups {
-		// Split the group where the language changes: one decode has one language.
-		for len(g) > 0 {
-			k := 1
-			for k < len(g) && reqs[g[k]].Language == reqs[g[0]].Language {
-				k++
-			}
-			part := g[:k]
-			g = g[k:]
-			if len(part) == 1 {
-				if err := one(part[0]); err != nil {
-					return nil, st, err
-				}
-				continue
-			}
-			utts := make([][]float32, len(part))
-			for j, i := range part {
-				utts[j] = asr.Float32(reqs[i].PCM)
-			}
-			window, spans := PackAudio(utts, PackGapSamples)
-			audioCtx := 0 // the packed window is mostly speech: full window unless --audio-ctx fit
-			if e.cfg.AudioCtx == AudioCtxFit {
-				audioCtx = AudioCtxFor(len(window))
-			}
-			t, err := e.withWorker(ctx, func(w *worker) (asr.Transcript, error) {
-				return e.decode(ctx, w, reqs[part[0]].Language, "", window, audioCtx, true)
-			})
-			if err != nil {
-				return nil, st, err
-			}
-			st.Windows++
-			split, ambiguous := SplitPacked(t, spans, 0.2)
-			for j, i := range part {
-				if ambiguous[j] {
-					st.Fallbacks++
-					st.Single--
-					if err := one(i); err != nil {
-						return nil, st, err
-					}
-					continue
-				}
-				if !e.cfg.TokenTimestamps {
-					for s := range split[j].Segments {
-						for k := range split[j].Segments[s].Tokens {
-							split[j].Segments[s].Tokens[k].Start, split[j].Segments[s].Tokens[k].End = -1, -1
-						}
-					}
-				}
-				out[i] = split[j]
-				st.Packed++
+		for _, part := range sameLanguage(reqs, g) {
+			if err := r.decodePart(ctx, part); err != nil {
+				return nil, r.st, err
 			}
 		}
 	}
-	return out, st, nil
+	return r.out, r.st, nil
+}
+
+// sameLanguage splits a group of requests where the language changes: one decode has one
+// language.
+func sameLanguage(reqs []asr.Request, g []int) [][]int {
+	var parts [][]int
+	for len(g) > 0 {
+		k := 1
+		for k < len(g) && reqs[g[k]].Language == reqs[g[0]].Language {
+			k++
+		}
+		parts = append(parts, g[:k])
+		g = g[k:]
+	}
+	return parts
+}
+
+// packRun is one TranscribePacked: its requests, their transcripts so far and the counts.
+type packRun struct {
+	e    *Engine
+	reqs []asr.Request
+	out  []asr.Transcript
+	st   PackStats
+}
+
+// one decodes request i on its own.
+func (r *packRun) one(ctx context.Context, i int) error {
+	t, err := r.e.Transcribe(ctx, r.reqs[i])
+	r.out[i] = t
+	r.st.Single++
+	r.st.Alone = append(r.st.Alone, i)
+	return err
+}
+
+// decodePart decodes the requests of part (one language) in one packed window and assigns the
+// text back to each; an utterance whose text cannot be attributed is decoded on its own.
+func (r *packRun) decodePart(ctx context.Context, part []int) error {
+	if len(part) == 1 {
+		return r.one(ctx, part[0])
+	}
+	e := r.e
+	utts := make([][]float32, len(part))
+	for j, i := range part {
+		utts[j] = asr.Float32(r.reqs[i].PCM)
+	}
+	window, spans := PackAudio(utts, PackGapSamples)
+	audioCtx := 0 // the packed window is mostly speech: full window unless --audio-ctx fit
+	if e.cfg.AudioCtx == AudioCtxFit {
+		audioCtx = AudioCtxFor(len(window))
+	}
+	t, err := e.withWorker(ctx, func(w *worker) (asr.Transcript, error) {
+		return e.decode(ctx, w, r.reqs[part[0]].Language, "", window, audioCtx, true)
+	})
+	if err != nil {
+		return err
+	}
+	r.st.Windows++
+	split, ambiguous := SplitPacked(t, spans, 0.2)
+	for j, i := range part {
+		if ambiguous[j] {
+			r.st.Fallbacks++
+			r.st.Single--
+			if err := r.one(ctx, i); err != nil {
+				return err
+			}
+			continue
+		}
+		if !e.cfg.TokenTimestamps {
+			clearTokenTimes(&split[j])
+		}
+		r.out[i] = split[j]
+		r.st.Packed++
+	}
+	return nil
+}
+
+// clearTokenTimes marks every token's times unknown (-1).
+func clearTokenTimes(t *asr.Transcript) {
+	for s := range t.Segments {
+		for k := range t.Segments[s].Tokens {
+			t.Segments[s].Tokens[k].Start, t.Segments[s].Tokens[k].End = -1, -1
+		}
+	}
+}
+
+// newWorker makes worker i's decoding state, on the shared model or, with ModelPerWorker, on
+// a model of its own.
+func (e *Engine) newWorker(i int) (*worker, error) {
+	w := &worker{ctx: e.model, flags: (*C.cs_flags)(C.calloc(1, C.size_t(unsafe.Sizeof(C.cs_flags{}))))}
+	if e.cfg.ModelPerWorker {
+		var err error
+		if w.ctx, err = load(e.cfg); err != nil {
+			C.free(unsafe.Pointer(w.flags))
+			return nil, err
+		}
+		w.own = true
+		e.contexts++
+	}
+	if w.state = C.whisper_init_state(w.ctx); w.state == nil {
+		w.release()
+		return nil, fmt.Errorf("whisper: whisper.cpp could not make a decoding state for worker %d (out of memory?)", i+1)
+	}
+	return w, nil
 }
 
 // withWorker runs fn on a free worker; a closed engine refuses before waiting for one.

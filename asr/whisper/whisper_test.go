@@ -15,34 +15,14 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/asr/internal/asrtest"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/models"
 )
 
-// testdata finds ../shared/testdata next to the repository root (the directory with go.mod).
-func testdata(t testing.TB, name string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("test data %s not found (expected in ../shared/testdata next to the repository): %v", name, err)
-	}
-	return p
-}
-
 func jfk(t testing.TB) []int16 {
-	a, err := wavfile.ReadFile(testdata(t, "jfk.wav"))
+	a, err := wavfile.ReadFile(asrtest.Testdata(t, "jfk.wav"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +35,7 @@ func jfk(t testing.TB) []int16 {
 func engine(t testing.TB, model string, workers int) *Engine {
 	t.Helper()
 	cfg := DefaultConfig()
-	cfg.Model = testdata(t, model)
+	cfg.Model = asrtest.Testdata(t, model)
 	cfg.Workers = workers
 	cfg.Threads = 1
 	e, err := NewEngine(context.Background(), cfg, nil)
@@ -120,7 +100,7 @@ func TestEnglishOnlyModelRefusesChinese(t *testing.T) {
 }
 
 func TestCorruptModelRejected(t *testing.T) {
-	src, err := os.ReadFile(testdata(t, "for-tests-ggml-tiny.bin"))
+	src, err := os.ReadFile(asrtest.Testdata(t, "for-tests-ggml-tiny.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,8 +209,10 @@ func TestCancelAborts(t *testing.T) {
 	if _, err := e.Transcribe(context.Background(), asr.Request{PCM: jfk(t)[:3*16000]}); err != nil {
 		t.Fatal(err)
 	}
-	if e.Close() != nil || e.Close() != nil {
-		t.Error("close twice")
+	for i := range 2 { // closing twice is fine
+		if err := e.Close(); err != nil {
+			t.Errorf("close %d: %v", i+1, err)
+		}
 	}
 	if _, err := e.Transcribe(context.Background(), asr.Request{PCM: long}); !errors.Is(err, asr.ErrUnavailable) {
 		t.Errorf("after close: %v", err)
@@ -407,7 +389,7 @@ func TestContextParamsReachWhisper(t *testing.T) {
 		dev     int
 	}{{true, true, 0}, {false, false, 3}, {true, false, 1}} {
 		cfg := DefaultConfig()
-		cfg.Model = testdata(t, "for-tests-ggml-tiny.bin")
+		cfg.Model = asrtest.Testdata(t, "for-tests-ggml-tiny.bin")
 		cfg.GPU, cfg.FlashAttn, cfg.GPUDevice = c.gpu, c.fa, c.dev
 		e, err := NewEngine(context.Background(), cfg, nil)
 		if err != nil {
@@ -441,7 +423,7 @@ func TestContextParamsReachWhisper(t *testing.T) {
 		e.Close()
 	}
 	cfg := DefaultConfig()
-	cfg.Model, cfg.GPUDevice = testdata(t, "for-tests-ggml-tiny.bin"), -1
+	cfg.Model, cfg.GPUDevice = asrtest.Testdata(t, "for-tests-ggml-tiny.bin"), -1
 	if _, err := NewEngine(context.Background(), cfg, nil); err == nil {
 		t.Error("GPU device -1 accepted")
 	}
@@ -471,7 +453,7 @@ func TestAudioCtxFor(t *testing.T) {
 // the full window.
 func TestAudioCtxFitDecodes(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.Model, cfg.Threads, cfg.AudioCtx = testdata(t, "for-tests-ggml-tiny.bin"), 1, AudioCtxFit
+	cfg.Model, cfg.Threads, cfg.AudioCtx = asrtest.Testdata(t, "for-tests-ggml-tiny.bin"), 1, AudioCtxFit
 	e, err := NewEngine(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)

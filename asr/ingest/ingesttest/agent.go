@@ -179,26 +179,12 @@ func (a *Agent) session(ctx context.Context, start time.Time, sendAt []time.Time
 	defer ws.Close()
 	stop := context.AfterFunc(ctx, func() { ws.Close() })
 	defer stop()
-	hello := a.Hello()
-	b, _ := json.Marshal(hello)
-	if err := ws.WriteMessage(websocket.TextMessage, b); err != nil {
-		return "", false, err
-	}
-	v, err := ReadServer(ws)
-	if err != nil {
-		return "", false, err
-	}
-	var welcome *wire.Welcome
-	switch m := v.(type) {
-	case *wire.Welcome:
-		welcome = m
-	case *wire.Error:
-		if m.Code == wire.CodeClosed && a.CloseHearing {
-			return a.Hearing, true, nil // closed after our End: everything is stored
+	welcome, done, err := a.greet(ws)
+	if welcome == nil {
+		if done {
+			return a.Hearing, true, nil
 		}
-		return "", false, m
-	default:
-		return "", false, fmt.Errorf("unexpected %T instead of welcome", v)
+		return "", false, err
 	}
 	if a.OnWelcome != nil {
 		a.OnWelcome(*welcome)
@@ -207,104 +193,180 @@ func (a *Agent) session(ctx context.Context, start time.Time, sendAt []time.Time
 	a.Hearing = hearing
 	total := a.Frames()
 
-	var mu sync.Mutex
-	cond := sync.NewCond(&mu)
-	acked := int(welcome.LastSeq)
-	var rerr error
-	closed := false
+	k := &acks{acked: int(welcome.LastSeq), total: total, sendAt: sendAt, latency: a.Latency}
+	k.cond = sync.NewCond(&k.mu)
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
-		for {
-			v, err := ReadServer(ws)
-			mu.Lock()
-			if err != nil {
-				if rerr == nil {
-					rerr = err
-				}
-				closed = true
-				cond.Broadcast()
-				mu.Unlock()
-				return
-			}
-			switch m := v.(type) {
-			case *wire.Ack:
-				now := time.Now()
-				for s := acked + 1; s <= int(m.Seq) && s <= total; s++ {
-					if a.Latency != nil && !sendAt[s].IsZero() {
-						a.Latency(now.Sub(sendAt[s]))
-					}
-				}
-				if int(m.Seq) > acked {
-					acked = int(m.Seq)
-				}
-			case *wire.Error:
-				rerr = m
-			}
-			cond.Broadcast()
-			mu.Unlock()
-		}
+		k.read(ws)
 	}()
 	defer func() { ws.Close(); <-readerDone }()
 
+	if done, err := a.sendFrames(ctx, ws, k, start, int(welcome.LastSeq)); err != nil || done {
+		return hearing, done, err
+	}
+	if ok, err := k.waitAll(); !ok {
+		return hearing, false, err
+	}
+	end := wire.End{Type: wire.TypeEnd, LastSeq: uint64(total), EndSample: int64(len(a.PCM[0])), CloseHearing: a.CloseHearing}
+	b, _ := json.Marshal(end)
+	if err := ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		return hearing, false, err
+	}
+	// The server acknowledged everything before End; closing the hearing happens behind it.
+	// Best effort: the connection ends here either way.
+	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "end"), time.Now().Add(time.Second))
+	if a.CloseHearing {
+		// Confirm on the next connection: its hello must get hearing_closed.
+		return hearing, false, errEndSent
+	}
+	return hearing, true, nil
+}
+
+// greet sends the hello and reads the welcome. Without a welcome, done and err say how the
+// session ends: a hearing closed after our End is done.
+func (a *Agent) greet(ws *websocket.Conn) (welcome *wire.Welcome, done bool, err error) {
+	b, _ := json.Marshal(a.Hello())
+	if err := ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		return nil, false, err
+	}
+	v, err := ReadServer(ws)
+	if err != nil {
+		return nil, false, err
+	}
+	switch m := v.(type) {
+	case *wire.Welcome:
+		return m, false, nil
+	case *wire.Error:
+		if m.Code == wire.CodeClosed && a.CloseHearing {
+			return nil, true, nil // closed after our End: everything is stored
+		}
+		return nil, false, m
+	default:
+		return nil, false, fmt.Errorf("unexpected %T instead of welcome", v)
+	}
+}
+
+// sendFrames sends the frames from index from on, paced and within the ack window.
+func (a *Agent) sendFrames(ctx context.Context, ws *websocket.Conn, k *acks, start time.Time, from int) (done bool, err error) {
 	window := a.Window
 	if window <= 0 {
 		window = 64
 	}
 	dur := time.Duration(a.frameSamples()) * time.Second / wire.SampleRate
 	var buf []byte
-	for i := int(welcome.LastSeq); i < total; i++ {
+	for i := from; i < k.total; i++ {
 		if a.Pace > 0 {
 			at := start.Add(time.Duration(float64(time.Duration(i+1)*dur) / a.Pace))
-			if d := time.Until(at); d > 0 {
-				select {
-				case <-time.After(d):
-				case <-ctx.Done():
-					return hearing, true, ctx.Err()
-				}
+			if err := sleepUntil(ctx, at); err != nil {
+				return true, err
 			}
 		}
-		mu.Lock()
-		for i-acked >= window && !closed {
-			cond.Wait()
+		if closed, err := k.reserve(i, window); closed {
+			return false, err
 		}
-		if closed {
-			err := rerr
-			mu.Unlock()
-			return hearing, false, err
-		}
-		sendAt[i+1] = time.Now()
-		mu.Unlock()
 		buf, err = wire.AppendFrame(buf[:0], a.Frame(i))
 		if err != nil {
-			return hearing, true, err
+			return true, err
 		}
 		if err := ws.WriteMessage(websocket.BinaryMessage, buf); err != nil {
-			return hearing, false, err
+			return false, err
 		}
 	}
-	mu.Lock()
-	for acked < total && !closed {
-		cond.Wait()
+	return false, nil
+}
+
+// sleepUntil waits until at, or returns ctx's error.
+func sleepUntil(ctx context.Context, at time.Time) error {
+	d := time.Until(at)
+	if d <= 0 {
+		return nil
 	}
-	if acked < total {
-		err := rerr
-		mu.Unlock()
-		return hearing, false, err
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	mu.Unlock()
-	end := wire.End{Type: wire.TypeEnd, LastSeq: uint64(total), EndSample: int64(len(a.PCM[0])), CloseHearing: a.CloseHearing}
-	b, _ = json.Marshal(end)
-	if err := ws.WriteMessage(websocket.TextMessage, b); err != nil {
-		return hearing, false, err
+}
+
+// acks is what the server acknowledged on one connection, fed by its reader goroutine.
+type acks struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	acked   int // highest seq acknowledged
+	total   int // frames to send
+	err     error
+	closed  bool
+	sendAt  []time.Time // by seq, for latency
+	latency func(time.Duration)
+}
+
+// read takes the server's messages until the connection ends.
+func (k *acks) read(ws *websocket.Conn) {
+	for {
+		v, err := ReadServer(ws)
+		k.mu.Lock()
+		if err != nil {
+			if k.err == nil {
+				k.err = err
+			}
+			k.closed = true
+			k.cond.Broadcast()
+			k.mu.Unlock()
+			return
+		}
+		switch m := v.(type) {
+		case *wire.Ack:
+			k.ack(int(m.Seq))
+		case *wire.Error:
+			k.err = m
+		}
+		k.cond.Broadcast()
+		k.mu.Unlock()
 	}
-	// The server acknowledged everything before End; closing the hearing happens behind it.
-	ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "end"), time.Now().Add(time.Second))
-	if a.CloseHearing {
-		// Confirm on the next connection: its hello must get hearing_closed.
-		return hearing, false, errEndSent
+}
+
+// ack records a cumulative ack up to seq (k.mu held).
+func (k *acks) ack(seq int) {
+	now := time.Now()
+	for s := k.acked + 1; s <= seq && s <= k.total; s++ {
+		if k.latency != nil && !k.sendAt[s].IsZero() {
+			k.latency(now.Sub(k.sendAt[s]))
+		}
 	}
-	return hearing, true, nil
+	if seq > k.acked {
+		k.acked = seq
+	}
+}
+
+// reserve waits until frame index i fits in the window and marks it sent; closed says the
+// connection ended first (with its error).
+func (k *acks) reserve(i, window int) (closed bool, err error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for i-k.acked >= window && !k.closed {
+		k.cond.Wait()
+	}
+	if k.closed {
+		return true, k.err
+	}
+	k.sendAt[i+1] = time.Now()
+	return false, nil
+}
+
+// waitAll waits until every frame is acknowledged (ok) or the connection ends (with its
+// error).
+func (k *acks) waitAll() (ok bool, err error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for k.acked < k.total && !k.closed {
+		k.cond.Wait()
+	}
+	if k.acked < k.total {
+		return false, k.err
+	}
+	return true, nil
 }
 
 var errEndSent = errors.New("end sent; confirming the close")

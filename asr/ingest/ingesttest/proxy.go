@@ -75,7 +75,9 @@ func (p *Proxy) Cut() int {
 	n := len(p.conns) / 2
 	for c := range p.conns {
 		if tc, ok := c.(*net.TCPConn); ok {
-			tc.SetLinger(0) // RST, like a dropped link, not a polite FIN
+			// RST, like a dropped link, not a polite FIN; if the option cannot be set the
+			// connection still closes below, politely.
+			_ = tc.SetLinger(0)
 		}
 		c.Close()
 	}
