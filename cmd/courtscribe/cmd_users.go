@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -48,7 +49,7 @@ func newPasswordReader(cmd *cobra.Command, stdin bool) *passwordReader {
 func (p *passwordReader) read(prompt string, confirm bool) (string, error) {
 	if p.fromLine {
 		l, err := p.lines.ReadString('\n')
-		if err != nil && (err != io.EOF || l == "") {
+		if err != nil && (!errors.Is(err, io.EOF) || l == "") {
 			return "", fmt.Errorf("%s: %w", strings.TrimSuffix(prompt, ": "), errNoPassword)
 		}
 		return strings.TrimRight(l, "\r\n"), nil
@@ -74,29 +75,39 @@ func (p *passwordReader) read(prompt string, confirm bool) (string, error) {
 	return string(b), nil
 }
 
+// userStore is the users command's --data and --db: the record whose users it manages.
+type userStore struct{ data, db string }
+
+func (us *userStore) open(cmd *cobra.Command) (*sqlite.Store, error) {
+	return server.OpenStore(cmd.Context(), us.db, us.data, sqlite.Options{Logger: newLogger(os.Stderr)})
+}
+
+// with runs run with the store open, and closes it after.
+func (us *userStore) with(run func(cmd *cobra.Command, s *sqlite.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		s, err := us.open(cmd)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return run(cmd, s)
+	}
+}
+
 func newUsersCmd() *cobra.Command {
-	var data, db string
+	us := &userStore{}
 	cmd := &cobra.Command{
 		Use:   "users",
 		Short: "Manage users and roles (admin, technician, clerk, judge, viewer); the first admin is made here",
 	}
-	cmd.PersistentFlags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
-	addDBFlag(cmd.PersistentFlags(), &db)
-	open := func(cmd *cobra.Command) (*sqlite.Store, error) {
-		return server.OpenStore(cmd.Context(), db, data, sqlite.Options{Logger: newLogger(os.Stderr)})
-	}
-	// withStore runs run with the store open, and closes it after.
-	withStore := func(run func(cmd *cobra.Command, s *sqlite.Store) error) func(*cobra.Command, []string) error {
-		return func(cmd *cobra.Command, _ []string) error {
-			s, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			return run(cmd, s)
-		}
-	}
+	cmd.PersistentFlags().StringVar(&us.data, "data", "var/data", "data directory (holds courtscribe.db)")
+	addDBFlag(cmd.PersistentFlags(), &us.db)
+	cmd.AddCommand(newUsersAddCmd(us), newUsersListCmd(us), newUsersPasswdCmd(us), newUsersSetDisabledCmd(us, "disable", true),
+		newUsersSetDisabledCmd(us, "enable", false), newUsersPubkeyCmd(us), newUsersSetDisplayNameCmd(us))
+	return cmd
+}
 
+func newUsersAddCmd(us *userStore) *cobra.Command {
 	var name, role, display string
 	var pwStdin bool
 	add := &cobra.Command{
@@ -108,7 +119,7 @@ func newUsersCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := open(cmd)
+			s, err := us.open(cmd)
 			if err != nil {
 				return err
 			}
@@ -135,19 +146,22 @@ func newUsersCmd() *cobra.Command {
 	add.Flags().StringVar(&display, "display-name", "", "the name printed in records and headers (张三, Hon. Jane Smith); never the login")
 	add.MarkFlagRequired("name")
 	add.MarkFlagRequired("role")
+	return add
+}
 
-	list := &cobra.Command{
+func newUsersListCmd(us *userStore) *cobra.Command {
+	return &cobra.Command{
 		Use:   "list",
 		Short: "List users",
 		Args:  cobra.NoArgs,
-		RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
-			us, err := s.ListUsers(cmd.Context())
+		RunE: us.with(func(cmd *cobra.Command, s *sqlite.Store) error {
+			users, err := s.ListUsers(cmd.Context())
 			if err != nil {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tDISPLAY NAME\tROLE\tSTATUS\tCREATED\tSIGNING KEY")
-			for _, u := range us {
+			for _, u := range users {
 				st, key := "active", "-"
 				if u.Disabled {
 					st = "disabled"
@@ -164,7 +178,9 @@ func newUsersCmd() *cobra.Command {
 			return tw.Flush()
 		}),
 	}
+}
 
+func newUsersPasswdCmd(us *userStore) *cobra.Command {
 	var pwName string
 	var pwStdin2 bool
 	passwd := &cobra.Command{
@@ -172,7 +188,7 @@ func newUsersCmd() *cobra.Command {
 		Short: "Set a user's password (a judge's old password is needed to re-encrypt the signing key)",
 		Long:  "From stdin: for judges the old password on the first line and the new one on the second; for others the new one.",
 		Args:  cobra.NoArgs,
-		RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
+		RunE: us.with(func(cmd *cobra.Command, s *sqlite.Store) error {
 			u, err := s.GetUser(cmd.Context(), pwName)
 			if err != nil {
 				return err
@@ -198,32 +214,36 @@ func newUsersCmd() *cobra.Command {
 	passwd.Flags().StringVar(&pwName, "name", "", "user name")
 	passwd.Flags().BoolVar(&pwStdin2, "password-stdin", false, "read passwords from stdin, one per line")
 	passwd.MarkFlagRequired("name")
+	return passwd
+}
 
-	setDisabled := func(use string, disabled bool) *cobra.Command {
-		var n string
-		c := &cobra.Command{
-			Use:   use,
-			Short: use + " a user",
-			Args:  cobra.NoArgs,
-			RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
-				if err := s.SetDisabled(cmd.Context(), cliActor(), n, disabled); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "user %s %sd\n", n, use)
-				return nil
-			}),
-		}
-		c.Flags().StringVar(&n, "name", "", "user name")
-		c.MarkFlagRequired("name")
-		return c
+// newUsersSetDisabledCmd is users disable or users enable.
+func newUsersSetDisabledCmd(us *userStore, use string, disabled bool) *cobra.Command {
+	var n string
+	c := &cobra.Command{
+		Use:   use,
+		Short: use + " a user",
+		Args:  cobra.NoArgs,
+		RunE: us.with(func(cmd *cobra.Command, s *sqlite.Store) error {
+			if err := s.SetDisabled(cmd.Context(), cliActor(), n, disabled); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "user %s %sd\n", n, use)
+			return nil
+		}),
 	}
+	c.Flags().StringVar(&n, "name", "", "user name")
+	c.MarkFlagRequired("name")
+	return c
+}
 
+func newUsersPubkeyCmd(us *userStore) *cobra.Command {
 	var pkName string
 	pubkey := &cobra.Command{
 		Use:   "pubkey",
 		Short: "Print a judge's public signing key (base64), for `transcript verify --pubkey`",
 		Args:  cobra.NoArgs,
-		RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
+		RunE: us.with(func(cmd *cobra.Command, s *sqlite.Store) error {
 			u, err := s.GetUser(cmd.Context(), pkName)
 			if err != nil {
 				return err
@@ -237,13 +257,16 @@ func newUsersCmd() *cobra.Command {
 	}
 	pubkey.Flags().StringVar(&pkName, "name", "", "user name of the judge")
 	pubkey.MarkFlagRequired("name")
+	return pubkey
+}
 
+func newUsersSetDisplayNameCmd(us *userStore) *cobra.Command {
 	var rnName, rnDisplay string
 	rename := &cobra.Command{
 		Use:   "set-display-name",
 		Short: "Set the name a user is printed as in records, exports and headers (an admin's change, chained)",
 		Args:  cobra.NoArgs,
-		RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
+		RunE: us.with(func(cmd *cobra.Command, s *sqlite.Store) error {
 			if err := s.SetDisplayName(cmd.Context(), cliActor(), rnName, rnDisplay); err != nil {
 				return err
 			}
@@ -255,6 +278,5 @@ func newUsersCmd() *cobra.Command {
 	rename.Flags().StringVar(&rnDisplay, "display-name", "", "the printed name")
 	rename.MarkFlagRequired("name")
 	rename.MarkFlagRequired("display-name")
-	cmd.AddCommand(add, list, passwd, setDisabled("disable", true), setDisabled("enable", false), pubkey, rename)
-	return cmd
+	return rename
 }
