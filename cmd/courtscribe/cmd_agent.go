@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/courtscribe/courtscribe/capture"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/agent"
@@ -16,13 +17,9 @@ func init() { addCommand(newAgentCmd) }
 // TokenEnv is the environment variable that sets the agent token (see agent.TokenEnv).
 const TokenEnv = agent.TokenEnv
 
+// newAgentCmd is the agent command: its flags fill an agent.Config; agent.Run does the work.
 func newAgentCmd() *cobra.Command {
 	cfg := agent.DefaultConfig()
-	return agentCmd(&cfg)
-}
-
-// agentCmd is the agent command whose flags fill cfg; agent.Run does the work.
-func agentCmd(cfg *agent.Config) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "agent",
 		Short: "Capture the courtroom's seat microphones (or replay a WAV) and stream them to the server",
@@ -48,14 +45,20 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 			cfg.Out = cmd.OutOrStdout()
 			cfg.Name = "courtscribe-agent/" + version
 			cfg.Token.Args = os.Args[1:]
-			err := agent.Run(cmd.Context(), *cfg)
+			err := agent.Run(cmd.Context(), cfg)
 			if errors.Is(err, capture.ErrNotDrained) {
 				return &exitError{code: 3, err: err}
 			}
 			return err
 		},
 	}
-	f := cmd.Flags()
+	bindAgentFlags(cmd.Flags(), &cfg)
+	cmd.MarkFlagRequired("courtroom")
+	return cmd
+}
+
+// bindAgentFlags binds the agent's flags to cfg, whose values are their defaults.
+func bindAgentFlags(f *pflag.FlagSet, cfg *agent.Config) {
 	in, sp, st := &cfg.Input, &cfg.Spool, &cfg.Stream
 	f.StringVar(&cfg.Server, "server", cfg.Server, "server address (ws://HOST:PORT or wss://; the agent dials "+capture.AgentPath+"); several replicas of one site comma-separated, tried in turn when one fails")
 	f.StringVar(&cfg.Token.Token, "token", "", "agent token of the courtroom (courtscribe tokens add); visible in ps: prefer --token-file or $"+TokenEnv)
@@ -80,8 +83,6 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 	f.StringVar(&cfg.TLS.CAFile, "ca-file", "", "PEM CA bundle that signed the server's certificate (wss://); default: system roots")
 	f.StringVar(&cfg.TLS.Cert, "client-cert", "", "PEM client certificate of this agent (mutual TLS)")
 	f.StringVar(&cfg.TLS.Key, "client-key", "", "PEM private key of --client-cert")
-	cmd.MarkFlagRequired("courtroom")
-	return cmd
 }
 
 // agentGCPercent is the agent's GOGC unless the environment sets one. The agent's live heap

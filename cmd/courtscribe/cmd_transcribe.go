@@ -20,7 +20,6 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize"
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
-	"github.com/courtscribe/courtscribe/asr/whisper"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
@@ -31,15 +30,8 @@ func init() { addCommand(newTranscribeCmd) }
 type transcribeFlags struct {
 	seats     []string
 	seatFiles []string
-	asrKind   string
-	model     string
-	urls      []string
-	language  string
-	workers   int
-	threads   int
 	json      bool
-	gpu       server.GPUConfig
-	batch     float64
+	engineFlags
 }
 
 func newTranscribeCmd() *cobra.Command {
@@ -67,14 +59,9 @@ With --json it prints {"segments":[{"seat","start","end","text","confidence","st
 	f := cmd.Flags()
 	f.StringSliceVar(&fl.seats, "seats", nil, "seat names, one per channel, in channel order (e.g. judge,clerk,plaintiff,defendant)")
 	seatFileFlag(f, &fl.seatFiles)
-	f.StringVar(&fl.asrKind, "asr", "whisper", "transcription engine: whisper, remote or none")
-	f.StringVar(&fl.model, "model", "", "ggml Whisper model file for --asr whisper")
-	f.StringSliceVar(&fl.urls, "asr-url", nil, "whisper-server or OpenAI-compatible URL(s) for --asr remote")
-	f.StringVar(&fl.language, "language", "auto", "language: zh, en or auto")
-	f.IntVar(&fl.workers, "workers", 1, "transcription workers (one decoding state each, all sharing one loaded model)")
-	f.IntVar(&fl.threads, "threads", 0, "threads per whisper worker (0: CPUs / workers)")
-	addGPUFlags(f, &fl.gpu)
-	batchFlag(f, &fl.batch)
+	fl.engineFlags.add(f, engineFlagDefaults{asr: "whisper", asrHelp: "transcription engine: whisper, remote or none",
+		language: "auto", languageHelp: "language: zh, en or auto",
+		workersHelp: "transcription workers (one decoding state each, all sharing one loaded model)", gpu: true})
 	f.BoolVar(&fl.json, "json", false, "print JSON")
 	return cmd
 }
@@ -116,13 +103,8 @@ func openTranscribeAudio(path string, fl transcribeFlags) (*audiofile.Reader, []
 }
 
 func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.Writer, log *slog.Logger) error {
-	switch fl.language {
-	case "zh", "en", "auto":
-	default:
-		return fmt.Errorf("--language %q: want zh, en or auto", fl.language)
-	}
-	if fl.asrKind == "whisper" && !whisper.Built {
-		return whisper.ErrNotBuilt
+	if err := fl.check(); err != nil {
+		return err
 	}
 	if len(fl.seats) == 0 && len(fl.seatFiles) == 0 {
 		return fmt.Errorf("--seats is required (one name per channel), or give --seat-file NAME=FILE per seat")
@@ -139,7 +121,7 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 	}
 	fl.seats = seats
 	tDiarize := time.Now()
-	eng, err := server.NewEngine(ctx, server.EngineConfig{Kind: fl.asrKind, Model: fl.model, URLs: fl.urls, Workers: fl.workers, Language: fl.language, Threads: fl.threads, GPU: fl.gpu}, log)
+	eng, err := server.NewEngine(ctx, fl.engineConfig(), log)
 	if err != nil {
 		return err
 	}

@@ -41,8 +41,9 @@ func newTranscriptCmd() *cobra.Command {
 
 // auditFlags are transcript audit's flags.
 type auditFlags struct {
-	data, db, hearing, expect string
-	all                       bool
+	recordFlags
+	hearing, expect string
+	all             bool
 }
 
 func newTranscriptAuditCmd() *cobra.Command {
@@ -62,8 +63,7 @@ func newTranscriptAuditCmd() *cobra.Command {
 			return fl.run(cmd.Context(), cmd.OutOrStdout())
 		},
 	}
-	c.Flags().StringVar(&fl.data, "data", "var/data", "data directory (holds courtscribe.db)")
-	addDBFlag(c.Flags(), &fl.db)
+	fl.recordFlags.add(c.Flags())
 	c.Flags().StringVar(&fl.hearing, "hearing", "", "hearing id")
 	c.Flags().BoolVar(&fl.all, "all", false, "audit every hearing and the user chain")
 	c.Flags().StringVar(&fl.expect, "expect-head", "", "a published chain head SEQ:HASH (or HASH) the chain must still hold")
@@ -72,7 +72,7 @@ func newTranscriptAuditCmd() *cobra.Command {
 
 // run audits the hearings the flags name; exit code 3 says the first problem found.
 func (fl *auditFlags) run(ctx context.Context, out io.Writer) error {
-	s, err := openExistingRecord(ctx, fl.db, fl.data)
+	s, err := fl.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -256,18 +256,14 @@ func (fl *verifyFlags) print(out io.Writer, res *transcript.VerifyResult) {
 }
 
 func newTranscriptExportCmd() *cobra.Command {
-	var data, db, hearing, format, out, font, tz string
+	var rf recordFlags
+	var hearing, format, out, font, tz string
 	var version, linesPerPage int
 	c := &cobra.Command{
 		Use:   "export",
 		Short: "Export a hearing: json (canonical, signed), txt (庭审笔录 / US transcript), pdf, srt, vtt",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := openExistingRecord(cmd.Context(), db, data)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: rf.with(func(cmd *cobra.Command, s *sqlite.Store) error {
 			r, err := s.Record(cmd.Context(), hearing, version)
 			if err != nil {
 				return err
@@ -301,10 +297,9 @@ func newTranscriptExportCmd() *cobra.Command {
 			}
 			// 0666 before the umask, like os.Create.
 			return atomicfile.WriteFile(out, buf.Bytes(), 0o666)
-		},
+		}),
 	}
-	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
-	addDBFlag(c.Flags(), &db)
+	rf.add(c.Flags())
 	c.Flags().StringVar(&hearing, "hearing", "", "hearing id")
 	c.Flags().StringVar(&format, "format", "json", "json, txt, pdf, srt or vtt")
 	c.Flags().StringVar(&out, "out", "", "output file (default: standard output)")

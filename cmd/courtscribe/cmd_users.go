@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -75,39 +75,19 @@ func (p *passwordReader) read(prompt string, confirm bool) (string, error) {
 	return string(b), nil
 }
 
-// userStore is the users command's --data and --db: the record whose users it manages.
-type userStore struct{ data, db string }
-
-func (us *userStore) open(cmd *cobra.Command) (*sqlite.Store, error) {
-	return server.OpenStore(cmd.Context(), us.db, us.data, sqlite.Options{Logger: newLogger(os.Stderr)})
-}
-
-// with runs run with the store open, and closes it after.
-func (us *userStore) with(run func(cmd *cobra.Command, s *sqlite.Store) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, _ []string) error {
-		s, err := us.open(cmd)
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		return run(cmd, s)
-	}
-}
-
 func newUsersCmd() *cobra.Command {
-	us := &userStore{}
+	us := &recordFlags{create: true}
 	cmd := &cobra.Command{
 		Use:   "users",
 		Short: "Manage users and roles (admin, technician, clerk, judge, viewer); the first admin is made here",
 	}
-	cmd.PersistentFlags().StringVar(&us.data, "data", "var/data", "data directory (holds courtscribe.db)")
-	addDBFlag(cmd.PersistentFlags(), &us.db)
+	us.add(cmd.PersistentFlags())
 	cmd.AddCommand(newUsersAddCmd(us), newUsersListCmd(us), newUsersPasswdCmd(us), newUsersSetDisabledCmd(us, "disable", true),
 		newUsersSetDisabledCmd(us, "enable", false), newUsersPubkeyCmd(us), newUsersSetDisplayNameCmd(us))
 	return cmd
 }
 
-func newUsersAddCmd(us *userStore) *cobra.Command {
+func newUsersAddCmd(us *recordFlags) *cobra.Command {
 	var name, role, display string
 	var pwStdin bool
 	add := &cobra.Command{
@@ -119,7 +99,7 @@ func newUsersAddCmd(us *userStore) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := us.open(cmd)
+			s, err := us.open(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -149,7 +129,7 @@ func newUsersAddCmd(us *userStore) *cobra.Command {
 	return add
 }
 
-func newUsersListCmd(us *userStore) *cobra.Command {
+func newUsersListCmd(us *recordFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List users",
@@ -180,7 +160,7 @@ func newUsersListCmd(us *userStore) *cobra.Command {
 	}
 }
 
-func newUsersPasswdCmd(us *userStore) *cobra.Command {
+func newUsersPasswdCmd(us *recordFlags) *cobra.Command {
 	var pwName string
 	var pwStdin2 bool
 	passwd := &cobra.Command{
@@ -218,26 +198,38 @@ func newUsersPasswdCmd(us *userStore) *cobra.Command {
 }
 
 // newUsersSetDisabledCmd is users disable or users enable.
-func newUsersSetDisabledCmd(us *userStore, use string, disabled bool) *cobra.Command {
+func newUsersSetDisabledCmd(us *recordFlags, use string, disabled bool) *cobra.Command {
 	var n string
+	return us.changeCmd(use, use+" a user", &n, func(ctx context.Context, s *sqlite.Store) (string, error) {
+		if err := s.SetDisabled(ctx, cliActor(), n, disabled); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("user %s %sd", n, use), nil
+	})
+}
+
+// changeCmd is a users subcommand that changes the user --name (into name) and prints what
+// change says it did.
+func (us *recordFlags) changeCmd(use, short string, name *string, change func(ctx context.Context, s *sqlite.Store) (string, error)) *cobra.Command {
 	c := &cobra.Command{
 		Use:   use,
-		Short: use + " a user",
+		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: us.with(func(cmd *cobra.Command, s *sqlite.Store) error {
-			if err := s.SetDisabled(cmd.Context(), cliActor(), n, disabled); err != nil {
+			msg, err := change(cmd.Context(), s)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "user %s %sd\n", n, use)
+			fmt.Fprintln(cmd.OutOrStdout(), msg)
 			return nil
 		}),
 	}
-	c.Flags().StringVar(&n, "name", "", "user name")
+	c.Flags().StringVar(name, "name", "", "user name")
 	c.MarkFlagRequired("name")
 	return c
 }
 
-func newUsersPubkeyCmd(us *userStore) *cobra.Command {
+func newUsersPubkeyCmd(us *recordFlags) *cobra.Command {
 	var pkName string
 	pubkey := &cobra.Command{
 		Use:   "pubkey",
@@ -260,23 +252,16 @@ func newUsersPubkeyCmd(us *userStore) *cobra.Command {
 	return pubkey
 }
 
-func newUsersSetDisplayNameCmd(us *userStore) *cobra.Command {
-	var rnName, rnDisplay string
-	rename := &cobra.Command{
-		Use:   "set-display-name",
-		Short: "Set the name a user is printed as in records, exports and headers (an admin's change, chained)",
-		Args:  cobra.NoArgs,
-		RunE: us.with(func(cmd *cobra.Command, s *sqlite.Store) error {
-			if err := s.SetDisplayName(cmd.Context(), cliActor(), rnName, rnDisplay); err != nil {
-				return err
+func newUsersSetDisplayNameCmd(us *recordFlags) *cobra.Command {
+	var name, display string
+	c := us.changeCmd("set-display-name", "Set the name a user is printed as in records, exports and headers (an admin's change, chained)", &name,
+		func(ctx context.Context, s *sqlite.Store) (string, error) {
+			if err := s.SetDisplayName(ctx, cliActor(), name, display); err != nil {
+				return "", err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "user %s is printed as %q\n", rnName, rnDisplay)
-			return nil
-		}),
-	}
-	rename.Flags().StringVar(&rnName, "name", "", "user name")
-	rename.Flags().StringVar(&rnDisplay, "display-name", "", "the printed name")
-	rename.MarkFlagRequired("name")
-	rename.MarkFlagRequired("display-name")
-	return rename
+			return fmt.Sprintf("user %s is printed as %q", name, display), nil
+		})
+	c.Flags().StringVar(&display, "display-name", "", "the printed name")
+	c.MarkFlagRequired("display-name")
+	return c
 }

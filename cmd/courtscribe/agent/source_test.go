@@ -16,10 +16,10 @@ import (
 func TestSeatFilesDecoderSeek(t *testing.T) {
 	dir := t.TempDir()
 	jp, cp := filepath.Join(dir, "j.wav"), filepath.Join(dir, "c.wav")
-	if err := wavfile.WriteMulti(jp, 44100, noisePCM(1, 44100*3, 3)); err != nil {
+	if err := wavfile.WriteMulti(jp, 44100, [][]int16{noisePCM(44100*3, 3)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := wavfile.WriteMulti(cp, 16000, noisePCM(1, 16000*3-800, 4)); err != nil {
+	if err := wavfile.WriteMulti(cp, 16000, [][]int16{noisePCM(16000*3-800, 4)}); err != nil {
 		t.Fatal(err)
 	}
 	readFrom := func(seek int64) []int16 {
@@ -57,15 +57,12 @@ func TestSeatFilesDecoderSeek(t *testing.T) {
 	}
 }
 
-// noisePCM is seats channels of seeded noise.
-func noisePCM(seats, samples int, seed uint64) [][]int16 {
+// noisePCM is one channel of seeded noise.
+func noisePCM(samples int, seed uint64) []int16 {
 	rng := rand.New(rand.NewPCG(seed, 11))
-	out := make([][]int16, seats)
-	for c := range out {
-		out[c] = make([]int16, samples)
-		for i := range out[c] {
-			out[c][i] = int16(rng.IntN(20000) - 10000)
-		}
+	pcm := make([]int16, samples)
+	for i := range pcm {
+		pcm[i] = int16(rng.IntN(20000) - 10000)
 	}
-	return out
+	return pcm
 }
