@@ -49,7 +49,7 @@ take stay pending (exit status 3); none is dropped.`,
 	f.StringVar(&fl.data, "data", "", "data directory of the server (holds courtscribe.db and hearings/)")
 	addDBFlag(f, &fl.db)
 	f.StringVar(&fl.hearing, "hearing", "", "hearing ID")
-	fl.engineFlags.add(f, engineFlagDefaults{asr: "whisper", asrHelp: "transcription engine: whisper or remote",
+	fl.add(f, engineFlagDefaults{asr: "whisper", asrHelp: "transcription engine: whisper or remote",
 		language: "auto", languageHelp: "language: zh, en or auto", workersHelp: "whisper workers", gpu: true})
 	f.BoolVar(&fl.json, "json", false, "print the report as JSON")
 	_ = cmd.MarkFlagRequired("data")

@@ -67,7 +67,7 @@ another courtroom is refused. Run it with the server stopped, or upload through 
 	f.StringSliceVar(&fl.seats, "seats", nil, "seat names in channel order (e.g. judge,clerk,plaintiff,defendant); with --seat-file: the order of the seats")
 	seatFileFlag(f, &fl.seatFiles)
 	f.StringVar(&fl.title, "title", "", "title of a hearing the import creates (default: courtroom and date)")
-	fl.engineFlags.add(f, engineFlagDefaults{asr: "none", asrHelp: "transcription engine: whisper, remote, or none (utterances stay pending for backfill)",
+	fl.add(f, engineFlagDefaults{asr: "none", asrHelp: "transcription engine: whisper, remote, or none (utterances stay pending for backfill)",
 		language: "zh", languageHelp: "language of the hearing: zh, en or auto", workersHelp: "transcription workers"})
 	f.BoolVar(&fl.json, "json", false, "print the report as JSON")
 	_ = cmd.MarkFlagRequired("data")

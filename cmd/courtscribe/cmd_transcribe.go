@@ -59,7 +59,7 @@ With --json it prints {"segments":[{"seat","start","end","text","confidence","st
 	f := cmd.Flags()
 	f.StringSliceVar(&fl.seats, "seats", nil, "seat names, one per channel, in channel order (e.g. judge,clerk,plaintiff,defendant)")
 	seatFileFlag(f, &fl.seatFiles)
-	fl.engineFlags.add(f, engineFlagDefaults{asr: "whisper", asrHelp: "transcription engine: whisper, remote or none",
+	fl.add(f, engineFlagDefaults{asr: "whisper", asrHelp: "transcription engine: whisper, remote or none",
 		language: "auto", languageHelp: "language: zh, en or auto",
 		workersHelp: "transcription workers (one decoding state each, all sharing one loaded model)", gpu: true})
 	f.BoolVar(&fl.json, "json", false, "print JSON")

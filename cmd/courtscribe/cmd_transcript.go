@@ -63,7 +63,7 @@ func newTranscriptAuditCmd() *cobra.Command {
 			return fl.run(cmd.Context(), cmd.OutOrStdout())
 		},
 	}
-	fl.recordFlags.add(c.Flags())
+	fl.add(c.Flags())
 	c.Flags().StringVar(&fl.hearing, "hearing", "", "hearing id")
 	c.Flags().BoolVar(&fl.all, "all", false, "audit every hearing and the user chain")
 	c.Flags().StringVar(&fl.expect, "expect-head", "", "a published chain head SEQ:HASH (or HASH) the chain must still hold")
