@@ -61,7 +61,7 @@ the agent exits 3 and the spool keeps the rest for the next start.`,
 func bindAgentFlags(f *pflag.FlagSet, cfg *agent.Config) {
 	in, sp, st := &cfg.Input, &cfg.Spool, &cfg.Stream
 	f.StringVar(&cfg.Server, "server", cfg.Server, "server address (ws://HOST:PORT or wss://; the agent dials "+capture.AgentPath+"); several replicas of one site comma-separated, tried in turn when one fails")
-	f.StringVar(&cfg.Token.Token, "token", "", "agent token of the courtroom (courtscribe tokens add); visible in ps: prefer --token-file or $"+TokenEnv)
+	f.StringVar(&cfg.Token.Value, "token", "", "agent token of the courtroom (courtscribe tokens add); visible in ps: prefer --token-file or $"+TokenEnv)
 	f.StringVar(&cfg.Token.File, "token-file", "", "file (mode 0600) whose first line is the agent token")
 	f.StringVar(&cfg.Courtroom, "courtroom", "", "courtroom name (required)")
 	f.StringVar(&cfg.Hearing, "hearing", "", "hearing id to record into (default: the server names one)")

@@ -15,7 +15,7 @@ const TokenEnv = "COURTSCRIBE_TOKEN"
 
 // TokenConfig is how the agent gets its token: one of Token and File.
 type TokenConfig struct {
-	Token string // from $COURTSCRIBE_TOKEN, the config file or the command line
+	Value string // from $COURTSCRIBE_TOKEN, the config file or the command line
 	File  string // mode 0600, first line
 	// Args is the command line, to warn when the token was given on it (visible in ps).
 	Args []string
@@ -24,7 +24,7 @@ type TokenConfig struct {
 // resolve picks the agent token: the file, else Token (on the command line every local user
 // can read it in ps, so it still works but warns). Both at once is an error.
 func (c TokenConfig) resolve(log *slog.Logger) (string, error) {
-	if c.File != "" && c.Token != "" {
+	if c.File != "" && c.Value != "" {
 		return "", errors.New("give the agent token one way only: --token-file, $" + TokenEnv + " or --token")
 	}
 	if c.File != "" {
@@ -39,5 +39,5 @@ func (c TokenConfig) resolve(log *slog.Logger) (string, error) {
 			break
 		}
 	}
-	return c.Token, nil
+	return c.Value, nil
 }

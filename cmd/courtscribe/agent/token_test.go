@@ -21,16 +21,16 @@ func TestAgentToken(t *testing.T) {
 		t.Errorf("--token-file: %q %v", tok, err)
 	}
 	// $COURTSCRIBE_TOKEN reaches the agent as the --token value, with no --token argument.
-	if tok, err := (TokenConfig{Token: "tok-from-env", Args: []string{"agent", "--courtroom", "c"}}).resolve(log); err != nil || tok != "tok-from-env" {
+	if tok, err := (TokenConfig{Value: "tok-from-env", Args: []string{"agent", "--courtroom", "c"}}).resolve(log); err != nil || tok != "tok-from-env" {
 		t.Errorf("$%s: %q %v", TokenEnv, tok, err)
 	}
 	if logged.Len() != 0 {
 		t.Errorf("warned without --token on the command line: %s", logged.String())
 	}
-	if tok, err := (TokenConfig{Token: "tok-flag", Args: []string{"agent", "--token=tok-flag"}}).resolve(log); err != nil || tok != "tok-flag" || !strings.Contains(logged.String(), "visible") {
+	if tok, err := (TokenConfig{Value: "tok-flag", Args: []string{"agent", "--token=tok-flag"}}).resolve(log); err != nil || tok != "tok-flag" || !strings.Contains(logged.String(), "visible") {
 		t.Errorf("--token: %q %v, log %q", tok, err, logged.String())
 	}
-	if _, err := (TokenConfig{Token: "tok-flag", File: file}).resolve(log); err == nil {
+	if _, err := (TokenConfig{Value: "tok-flag", File: file}).resolve(log); err == nil {
 		t.Error("two token sources accepted")
 	}
 	os.Chmod(file, 0o644)
