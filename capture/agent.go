@@ -56,7 +56,66 @@ var ErrNotDrained = errors.New("stopped with unacknowledged frames in the spool"
 // frame was acknowledged; then the session is ended (wire.End) and the next start begins a
 // new session. If the agent is killed instead, the next start with the same spool resumes
 // the session: it sends what is unacknowledged and records the downtime as a gap.
+//
+// It runs in four stages: setup (defaults and checks), resume (the spool's session, or a new
+// one), run (capture while the uplink streams) and drain (deliver what is left, then end).
 func RunAgent(ctx context.Context, cfg AgentConfig, src Source) error {
+	a, err := setupAgent(cfg, src)
+	if err != nil {
+		return err
+	}
+	spool, err := OpenSpool(a.cfg.SpoolDir, SpoolOptions{Limit: a.cfg.SpoolLimit, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	defer spool.Close()
+	a.spool = spool
+	if err := a.resume(); err != nil {
+		return err
+	}
+	local, err := OpenLocalCopy(filepath.Join(a.cfg.LocalCopyDir, a.st.Session), a.cfg.Seats, a.next, time.Second)
+	if err != nil {
+		return err
+	}
+	defer local.Close()
+	a.local = local
+	rs, err := a.openUplink()
+	if err != nil {
+		return err
+	}
+	out := a.run(ctx, rs)
+	defer a.upCancel()
+	return a.drain(ctx, out)
+}
+
+// agentSession is RunAgent's state between its stages.
+type agentSession struct {
+	cfg    AgentConfig
+	log    *slog.Logger
+	src    Source
+	format Format
+	hello  wire.Hello
+
+	spool *Spool
+	st    SpoolState
+	now   time.Time // when the agent started
+	next  int64     // the timeline sample capture starts at
+
+	local    *LocalCopy
+	up       *Uplink
+	upDone   chan error         // the uplink's result
+	upCancel context.CancelFunc // stops the uplink, which outlives the capture context
+}
+
+// captureOutcome is how the run stage ended.
+type captureOutcome struct {
+	err          error // the capture loop's
+	stopped      bool  // the agent's context ended
+	sourceFailed bool  // the source failed on its own: no End is sent
+}
+
+// withDefaults fills in the zero values of cfg.
+func (cfg AgentConfig) withDefaults() AgentConfig {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -76,71 +135,65 @@ func RunAgent(ctx context.Context, cfg AgentConfig, src Source) error {
 	if cfg.LocalCopyDir == "" {
 		cfg.LocalCopyDir = filepath.Join(cfg.SpoolDir, "local-copy")
 	}
-	log := cfg.Logger
+	return cfg
+}
+
+// setupAgent is the setup stage: it applies the defaults and checks cfg against src.
+func setupAgent(cfg AgentConfig, src Source) (*agentSession, error) {
+	cfg = cfg.withDefaults()
 	if cfg.SpoolDir == "" {
-		return errors.New("agent: no spool directory")
+		return nil, errors.New("agent: no spool directory")
 	}
 	if !wire.ValidID(cfg.Courtroom) {
-		return fmt.Errorf("agent: courtroom %q is not a valid identifier", cfg.Courtroom)
+		return nil, fmt.Errorf("agent: courtroom %q is not a valid identifier", cfg.Courtroom)
 	}
 	if cfg.Hearing != "" && !wire.ValidID(cfg.Hearing) {
-		return fmt.Errorf("agent: hearing %q is not a valid identifier", cfg.Hearing)
+		return nil, fmt.Errorf("agent: hearing %q is not a valid identifier", cfg.Hearing)
 	}
 	format := src.Format()
 	hello := wire.Hello{Type: wire.TypeHello, Protocol: wire.ProtocolVersion, Session: "x", Courtroom: cfg.Courtroom,
 		Seats: cfg.Seats, Format: wire.Format{SampleRate: wire.SampleRate, Encoding: wire.Encoding, Channels: len(cfg.Seats)}}
 	if err := hello.Validate(); err != nil {
-		return fmt.Errorf("agent: %w", err)
+		return nil, fmt.Errorf("agent: %w", err)
 	}
 	for _, s := range cfg.Seats {
 		if s.Channel > format.Channels {
-			return fmt.Errorf("agent: seat %s is on channel %d but the source has %d channels", s.Name, s.Channel, format.Channels)
+			return nil, fmt.Errorf("agent: seat %s is on channel %d but the source has %d channels", s.Name, s.Channel, format.Channels)
 		}
 	}
+	return &agentSession{cfg: cfg, log: cfg.Logger, src: src, format: format, hello: hello}, nil
+}
 
-	spool, err := OpenSpool(cfg.SpoolDir, SpoolOptions{Limit: cfg.SpoolLimit, Logger: log})
-	if err != nil {
-		return err
-	}
-	defer spool.Close()
-	now := cfg.Clock.Now()
-	st := spool.State()
-	resumed := spool.HasSession() && !st.Ended
+// resume is the resume stage: it takes up the spool's unfinished session or begins a new one,
+// records the downtime since the last frame as a gap, and seeks a seekable source to where
+// capture goes on.
+func (a *agentSession) resume() error {
+	a.now = a.cfg.Clock.Now()
+	st := a.spool.State()
+	resumed := a.spool.HasSession() && !st.Ended
 	if resumed {
-		if st.Courtroom != cfg.Courtroom || !slices.Equal(st.Seats, cfg.Seats) {
-			return fmt.Errorf("agent: spool %s holds an unfinished session %s of courtroom %s with seats %v; "+
-				"run with the same --courtroom and --seats to deliver it, or use another --spool", cfg.SpoolDir, st.Session, st.Courtroom, st.Seats)
-		}
-		if cfg.Hearing != "" && st.Hearing != "" && cfg.Hearing != st.Hearing {
-			return fmt.Errorf("agent: spool %s holds hearing %s, not %s", cfg.SpoolDir, st.Hearing, cfg.Hearing)
+		if err := a.checkResumable(st); err != nil {
+			return err
 		}
 		if st.Hearing == "" {
-			st.Hearing = cfg.Hearing
+			st.Hearing = a.cfg.Hearing
 		}
 	} else {
-		st = SpoolState{Session: newSessionID(cfg.Courtroom, now), Courtroom: cfg.Courtroom, Hearing: cfg.Hearing, Seats: cfg.Seats, Created: now.UTC()}
-		if err := spool.Begin(st); err != nil {
+		st = SpoolState{Session: newSessionID(a.cfg.Courtroom, a.now), Courtroom: a.cfg.Courtroom, Hearing: a.cfg.Hearing,
+			Seats: a.cfg.Seats, Created: a.now.UTC()}
+		if err := a.spool.Begin(st); err != nil {
 			return err
 		}
 	}
-	hello.Session, hello.Hearing, hello.Agent = st.Session, st.Hearing, cfg.AgentName
+	a.st = st
+	a.hello.Session, a.hello.Hearing, a.hello.Agent = st.Session, st.Hearing, a.cfg.AgentName
 
-	// After a restart the time the agent was down becomes a gap of exactly that length.
-	_, next, lastEnd := spool.Position()
-	seeker, _ := src.(Seeker)
-	paced := seeker == nil || seeker.Paced()
+	_, next, lastEnd := a.spool.Position()
+	seeker, _ := a.src.(Seeker)
 	if resumed && !lastEnd.IsZero() {
-		down := now.Sub(lastEnd)
-		gap := int64(math.Round(down.Seconds() * wire.SampleRate))
-		if paced && gap > 0 {
-			if err := spool.AppendGap(gap, wire.GapAgentDown, lastEnd); err != nil {
-				return err
-			}
-			log.Warn("agent: resumed after a restart; the downtime is recorded as a gap", "session", st.Session,
-				"gap_samples", gap, "downtime", down.Round(time.Millisecond), "resume_sample", next+gap)
-			next += gap
-		} else {
-			log.Info("agent: resumed session", "session", st.Session, "resume_sample", next)
+		var err error
+		if next, err = a.recordDowntime(next, lastEnd, seeker == nil || seeker.Paced()); err != nil {
+			return err
 		}
 	}
 	if seeker != nil && next > 0 {
@@ -148,103 +201,146 @@ func RunAgent(ctx context.Context, cfg AgentConfig, src Source) error {
 			return fmt.Errorf("agent: %w", err)
 		}
 	}
+	a.next = next
+	return nil
+}
 
-	local, err := OpenLocalCopy(filepath.Join(cfg.LocalCopyDir, st.Session), cfg.Seats, next, time.Second)
-	if err != nil {
-		return err
+// checkResumable refuses a spool whose unfinished session is not this agent's.
+func (a *agentSession) checkResumable(st SpoolState) error {
+	cfg := a.cfg
+	if st.Courtroom != cfg.Courtroom || !slices.Equal(st.Seats, cfg.Seats) {
+		return fmt.Errorf("agent: spool %s holds an unfinished session %s of courtroom %s with seats %v; "+
+			"run with the same --courtroom and --seats to deliver it, or use another --spool", cfg.SpoolDir, st.Session, st.Courtroom, st.Seats)
 	}
-	defer local.Close()
+	if cfg.Hearing != "" && st.Hearing != "" && cfg.Hearing != st.Hearing {
+		return fmt.Errorf("agent: spool %s holds hearing %s, not %s", cfg.SpoolDir, st.Hearing, cfg.Hearing)
+	}
+	return nil
+}
 
-	rs, err := NewResampler(format.SampleRate, wire.SampleRate, len(cfg.Seats))
-	if err != nil {
-		return fmt.Errorf("agent: %w", err)
+// recordDowntime makes the time the agent was down (since lastEnd) a gap of exactly that
+// length when the source is paced, and returns the sample capture resumes at.
+func (a *agentSession) recordDowntime(next int64, lastEnd time.Time, paced bool) (int64, error) {
+	down := a.now.Sub(lastEnd)
+	gap := int64(math.Round(down.Seconds() * wire.SampleRate))
+	if !paced || gap <= 0 {
+		a.log.Info("agent: resumed session", "session", a.st.Session, "resume_sample", next)
+		return next, nil
 	}
-	seatNames := hello.SeatNames()
-	up, err := NewUplink(UplinkConfig{Server: cfg.Server, Token: cfg.Token, Hello: hello, CloseHearing: cfg.CloseHearing,
-		MinBackoff: cfg.MinBackoff, MaxBackoff: cfg.MaxBackoff, OnHearing: cfg.OnHearing, Logger: log, TLS: cfg.TLS}, spool)
-	if err != nil {
-		return fmt.Errorf("agent: %w", err)
+	if err := a.spool.AppendGap(gap, wire.GapAgentDown, lastEnd); err != nil {
+		return next, err
 	}
-	log.Info("agent: capturing", "session", st.Session, "courtroom", cfg.Courtroom, "hearing", st.Hearing,
-		"seats", seatNames, "source_rate", format.SampleRate, "source_channels", format.Channels,
-		"spool", cfg.SpoolDir, "local_copy", local.Dir())
+	a.log.Warn("agent: resumed after a restart; the downtime is recorded as a gap", "session", a.st.Session,
+		"gap_samples", gap, "downtime", down.Round(time.Millisecond), "resume_sample", next+gap)
+	return next + gap, nil
+}
 
-	// The uplink outlives the capture context by up to DrainTimeout.
+// openUplink makes the resampler and the uplink the run stage needs.
+func (a *agentSession) openUplink() (*Resampler, error) {
+	cfg := a.cfg
+	rs, err := NewResampler(a.format.SampleRate, wire.SampleRate, len(cfg.Seats))
+	if err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	up, err := NewUplink(UplinkConfig{Server: cfg.Server, Token: cfg.Token, Hello: a.hello, CloseHearing: cfg.CloseHearing,
+		MinBackoff: cfg.MinBackoff, MaxBackoff: cfg.MaxBackoff, OnHearing: cfg.OnHearing, Logger: a.log, TLS: cfg.TLS}, a.spool)
+	if err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	a.up = up
+	a.log.Info("agent: capturing", "session", a.st.Session, "courtroom", cfg.Courtroom, "hearing", a.st.Hearing,
+		"seats", a.hello.SeatNames(), "source_rate", a.format.SampleRate, "source_channels", a.format.Channels,
+		"spool", cfg.SpoolDir, "local_copy", a.local.Dir())
+	return rs, nil
+}
+
+// run is the run stage: the uplink streams the spool while the capture loop fills it, until
+// the source ends or fails, the context ends, or the uplink fails for good. The uplink is
+// left running (its context outlives ctx); drain waits for it.
+func (a *agentSession) run(ctx context.Context, rs *Resampler) captureOutcome {
 	upCtx, upCancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer upCancel()
+	a.upCancel = upCancel
 	capCtx, capCancel := context.WithCancelCause(ctx)
 	defer capCancel(nil)
-	upDone := make(chan error, 1)
+	a.upDone = make(chan error, 1)
 	go func() {
-		err := up.Run(upCtx)
+		err := a.up.Run(upCtx)
 		if err != nil {
 			capCancel(err)
 		}
-		upDone <- err
+		a.upDone <- err
 	}()
 
-	c := &capturer{cfg: cfg, log: log, spool: spool, local: local, rs: rs, up: up, seats: cfg.Seats,
-		nch: format.Channels, meters: NewMeters(seatNames, cfg.LevelInterval, now)}
-	capErr := c.run(capCtx, src)
+	c := &capturer{cfg: a.cfg, log: a.log, spool: a.spool, local: a.local, rs: rs, up: a.up, seats: a.cfg.Seats,
+		nch: a.format.Channels, meters: NewMeters(a.hello.SeatNames(), a.cfg.LevelInterval, a.now)}
+	capErr := c.run(capCtx, a.src)
 	stopped := ctx.Err() != nil
-	sourceFailed := capErr != nil && !stopped && context.Cause(capCtx) == nil
-	if !sourceFailed {
+	out := captureOutcome{err: capErr, stopped: stopped, sourceFailed: capErr != nil && !stopped && context.Cause(capCtx) == nil}
+	if !out.sourceFailed {
 		// Capture is over: the uplink sends End after the last frame.
-		if err := spool.Finish(); err != nil {
-			log.Error("agent: spool", "err", err)
+		if err := a.spool.Finish(); err != nil {
+			a.log.Error("agent: spool", "err", err)
 		}
 	}
-	local.Close()
-	src.Close()
+	a.local.Close()
+	a.src.Close()
+	return out
+}
 
+// drain is the drain stage: it waits for the uplink to deliver the spool and marks the
+// session ended once every frame is acknowledged.
+func (a *agentSession) drain(ctx context.Context, out captureOutcome) error {
 	var upErr error
-	drain := func() {
-		log.Info("agent: delivering the spool before stopping", "unacked_frames", spool.Unacked(), "timeout", cfg.DrainTimeout)
-		t := time.NewTimer(cfg.DrainTimeout)
-		defer t.Stop()
-		poll := time.NewTicker(100 * time.Millisecond)
-		defer poll.Stop()
-		for {
-			select {
-			case upErr = <-upDone:
-				return
-			case <-poll.C:
-				if sourceFailed && spool.Unacked() == 0 {
-					upCancel() // nothing left to deliver; End is not sent for a failed source
-				}
-			case <-t.C:
-				upCancel()
-			}
-		}
-	}
-	if !stopped && !sourceFailed {
+	if !out.stopped && !out.sourceFailed {
 		// The source ended: deliver everything, however long it takes, unless told to stop.
 		select {
-		case upErr = <-upDone:
+		case upErr = <-a.upDone:
 		case <-ctx.Done():
-			drain()
+			upErr = a.waitUplink(out.sourceFailed)
 		}
 	} else {
-		drain()
+		upErr = a.waitUplink(out.sourceFailed)
 	}
-	if sourceFailed && errors.Is(upErr, context.Canceled) {
+	if out.sourceFailed && errors.Is(upErr, context.Canceled) {
 		upErr = nil
 	}
 	var perm *PermanentError
 	if errors.As(upErr, &perm) {
 		return fmt.Errorf("agent: %w", upErr)
 	}
-	if sourceFailed {
-		return capErr
+	if out.sourceFailed {
+		return out.err
 	}
 	if upErr != nil {
-		return fmt.Errorf("agent: %w: %d frames wait in %s for the next start (%v)", ErrNotDrained, spool.Unacked(), cfg.SpoolDir, upErr)
+		return fmt.Errorf("agent: %w: %d frames wait in %s for the next start (%w)", ErrNotDrained, a.spool.Unacked(), a.cfg.SpoolDir, upErr)
 	}
-	if err := spool.MarkEnded(); err != nil {
+	if err := a.spool.MarkEnded(); err != nil {
 		return err
 	}
-	log.Info("agent: session ended; every sample acknowledged", "session", st.Session, "hearing", up.Hearing())
+	a.log.Info("agent: session ended; every sample acknowledged", "session", a.st.Session, "hearing", a.up.Hearing())
 	return nil
+}
+
+// waitUplink gives the uplink up to DrainTimeout to deliver the spool and returns its
+// result. After a failed source it stops the uplink as soon as nothing is left to deliver.
+func (a *agentSession) waitUplink(sourceFailed bool) error {
+	a.log.Info("agent: delivering the spool before stopping", "unacked_frames", a.spool.Unacked(), "timeout", a.cfg.DrainTimeout)
+	t := time.NewTimer(a.cfg.DrainTimeout)
+	defer t.Stop()
+	poll := time.NewTicker(100 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		select {
+		case err := <-a.upDone:
+			return err
+		case <-poll.C:
+			if sourceFailed && a.spool.Unacked() == 0 {
+				a.upCancel() // nothing left to deliver; End is not sent for a failed source
+			}
+		case <-t.C:
+			a.upCancel()
+		}
+	}
 }
 
 func newSessionID(courtroom string, now time.Time) string {

@@ -63,12 +63,6 @@ func newWireServer(t testing.TB, token string) *wireServer {
 
 func (s *wireServer) URL() string { return "ws" + strings.TrimPrefix(s.srv.URL, "http") }
 
-func (s *wireServer) session(id string) *srvSession {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sessions[id]
-}
-
 func (s *wireServer) only() (string, *srvSession) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -163,85 +163,17 @@ func OpenSpool(dir string, opts SpoolOptions) (*Spool, error) {
 	return s, nil
 }
 
+// load reads the segment files: it repairs a torn record at the end of the newest one,
+// checks that the frames follow each other, and indexes the unacknowledged ones.
 func (s *Spool) load() error {
-	ents, err := os.ReadDir(s.dir)
+	segs, err := s.listSegments()
 	if err != nil {
-		return fmt.Errorf("spool: %w", err)
+		return err
 	}
-	var segs []*segment
-	for _, e := range ents {
-		name := e.Name()
-		if !strings.HasPrefix(name, segPrefix) || !strings.HasSuffix(name, segSuffix) {
-			continue
-		}
-		first, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(name, segPrefix), segSuffix), 10, 64)
-		if err != nil {
-			return fmt.Errorf("spool: unexpected file %s", name)
-		}
-		segs = append(segs, &segment{path: filepath.Join(s.dir, name), first: first})
-	}
-	sort.Slice(segs, func(i, j int) bool { return segs[i].first < segs[j].first })
 	var prev *wire.Frame
 	for i, sg := range segs {
-		f, err := os.OpenFile(sg.path, os.O_RDWR, 0)
-		if err != nil {
-			return fmt.Errorf("spool: %w", err)
-		}
-		sg.f = f
-		s.segs = append(s.segs, sg)
-		data, err := io.ReadAll(f)
-		if err != nil {
-			return fmt.Errorf("spool: %w", err)
-		}
-		recs, valid, scanErr := scanSegment(data)
-		if scanErr != nil {
-			if i != len(segs)-1 {
-				return fmt.Errorf("spool: %s is damaged before its end: %w", sg.path, scanErr)
-			}
-			s.log.Warn("spool: dropping a torn record at the end of the newest segment (crash during write)",
-				"segment", sg.path, "valid_bytes", valid, "dropped_bytes", len(data)-valid, "reason", scanErr)
-			if valid < len(spoolMagic) {
-				valid = 0
-			}
-			if err := f.Truncate(int64(valid)); err != nil {
-				return fmt.Errorf("spool: repairing %s: %w", sg.path, err)
-			}
-			if valid == 0 {
-				if _, err := f.WriteAt([]byte(spoolMagic), 0); err != nil {
-					return err
-				}
-				valid = len(spoolMagic)
-			}
-			if err := f.Sync(); err != nil {
-				return err
-			}
-		}
-		if _, err := f.Seek(int64(valid), io.SeekStart); err != nil {
+		if prev, err = s.loadSegment(sg, i == len(segs)-1, prev); err != nil {
 			return err
-		}
-		sg.size = int64(valid)
-		s.bytes += sg.size
-		for _, r := range recs {
-			fr := r.frame
-			if prev != nil && (fr.Seq != prev.Seq+1 || fr.FirstSample != prev.End()) {
-				return fmt.Errorf("spool: %s: frame seq %d at sample %d does not follow seq %d ending at %d",
-					sg.path, fr.Seq, fr.FirstSample, prev.Seq, prev.End())
-			}
-			if prev == nil && len(recs) > 0 && fr.Seq != sg.first {
-				return fmt.Errorf("spool: %s starts with seq %d", sg.path, fr.Seq)
-			}
-			if s.channels != 0 && fr.Channels != s.channels {
-				return fmt.Errorf("spool: %s: frame seq %d has %d channels, the session has %d", sg.path, fr.Seq, fr.Channels, s.channels)
-			}
-			prev = fr
-			if sg.first == 0 || fr.Seq < sg.first {
-				sg.first = fr.Seq
-			}
-			sg.last = fr.Seq
-			if fr.Seq > s.state.Acked {
-				s.index = append(s.index, recRef{seq: fr.Seq, seg: sg, off: int64(r.off), n: r.n})
-				s.unacked += int64(r.n + recHeader)
-			}
 		}
 	}
 	if prev != nil {
@@ -255,6 +187,115 @@ func (s *Spool) load() error {
 		return fmt.Errorf("spool: state says seq %d is acknowledged but the spool holds no frames", s.state.Acked)
 	}
 	return s.dropAckedSegments()
+}
+
+// listSegments returns the spool's segment files in sequence order (not yet opened).
+func (s *Spool) listSegments() ([]*segment, error) {
+	ents, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	var segs []*segment
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasPrefix(name, segPrefix) || !strings.HasSuffix(name, segSuffix) {
+			continue
+		}
+		first, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(name, segPrefix), segSuffix), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("spool: unexpected file %s", name)
+		}
+		segs = append(segs, &segment{path: filepath.Join(s.dir, name), first: first})
+	}
+	sort.Slice(segs, func(i, j int) bool { return segs[i].first < segs[j].first })
+	return segs, nil
+}
+
+// loadSegment opens one segment (newest: the last one), repairs its torn end if it is the
+// newest, and indexes its frames, which must follow prev. It returns the segment's last frame
+// (prev when it holds none).
+func (s *Spool) loadSegment(sg *segment, newest bool, prev *wire.Frame) (*wire.Frame, error) {
+	f, err := os.OpenFile(sg.path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	sg.f = f
+	s.segs = append(s.segs, sg)
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	recs, valid, scanErr := scanSegment(data)
+	if scanErr != nil {
+		if !newest {
+			return nil, fmt.Errorf("spool: %s is damaged before its end: %w", sg.path, scanErr)
+		}
+		if valid, err = s.repairTornEnd(sg, len(data), valid, scanErr); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := f.Seek(int64(valid), io.SeekStart); err != nil {
+		return nil, err
+	}
+	sg.size = int64(valid)
+	s.bytes += sg.size
+	for _, r := range recs {
+		if err := s.checkFollows(sg, r.frame, prev); err != nil {
+			return nil, err
+		}
+		s.indexRecord(sg, r)
+		prev = r.frame
+	}
+	return prev, nil
+}
+
+// repairTornEnd cuts the newest segment back to its valid prefix of size bytes (a crash
+// during a write leaves a torn record) and returns the new length.
+func (s *Spool) repairTornEnd(sg *segment, size, valid int, reason error) (int, error) {
+	s.log.Warn("spool: dropping a torn record at the end of the newest segment (crash during write)",
+		"segment", sg.path, "valid_bytes", valid, "dropped_bytes", size-valid, "reason", reason)
+	if valid < len(spoolMagic) {
+		valid = 0
+	}
+	if err := sg.f.Truncate(int64(valid)); err != nil {
+		return valid, fmt.Errorf("spool: repairing %s: %w", sg.path, err)
+	}
+	if valid == 0 {
+		if _, err := sg.f.WriteAt([]byte(spoolMagic), 0); err != nil {
+			return valid, err
+		}
+		valid = len(spoolMagic)
+	}
+	return valid, sg.f.Sync()
+}
+
+// checkFollows checks that fr, read from sg, follows prev (the frame before it in the spool,
+// nil for the first) and has the session's channel count.
+func (s *Spool) checkFollows(sg *segment, fr, prev *wire.Frame) error {
+	if prev != nil && (fr.Seq != prev.Seq+1 || fr.FirstSample != prev.End()) {
+		return fmt.Errorf("spool: %s: frame seq %d at sample %d does not follow seq %d ending at %d",
+			sg.path, fr.Seq, fr.FirstSample, prev.Seq, prev.End())
+	}
+	if prev == nil && fr.Seq != sg.first {
+		return fmt.Errorf("spool: %s starts with seq %d", sg.path, fr.Seq)
+	}
+	if s.channels != 0 && fr.Channels != s.channels {
+		return fmt.Errorf("spool: %s: frame seq %d has %d channels, the session has %d", sg.path, fr.Seq, fr.Channels, s.channels)
+	}
+	return nil
+}
+
+// indexRecord counts a record of sg in the segment's range and, when unacknowledged, in the index.
+func (s *Spool) indexRecord(sg *segment, r scanned) {
+	fr := r.frame
+	if sg.first == 0 || fr.Seq < sg.first {
+		sg.first = fr.Seq
+	}
+	sg.last = fr.Seq
+	if fr.Seq > s.state.Acked {
+		s.index = append(s.index, recRef{seq: fr.Seq, seg: sg, off: int64(r.off), n: r.n})
+		s.unacked += int64(r.n + recHeader)
+	}
 }
 
 type scanned struct {

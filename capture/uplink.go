@@ -223,62 +223,91 @@ func permanentCode(code string) bool {
 
 // connect runs one connection. It reports whether the server welcomed the agent.
 func (u *Uplink) connect(ctx context.Context) (bool, error) {
+	conn, addr, err := u.dial(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	conn.SetReadLimit(1 << 20)
+	hello, welcome, err := u.greet(conn)
+	if err != nil {
+		return false, err
+	}
+	if err := u.accept(hello, welcome); err != nil {
+		return true, err
+	}
+	u.log.Info("uplink: connected", "server", addr, "hearing", welcome.Hearing, "session", hello.Session,
+		"server_last_seq", welcome.LastSeq, "next_sample", welcome.NextSample, "unacked_frames", u.spool.Unacked())
+	return true, u.stream(ctx, conn, welcome.LastSeq)
+}
+
+// dial opens the websocket to the current server address.
+func (u *Uplink) dial(ctx context.Context) (*websocket.Conn, string, error) {
 	hdr := http.Header{}
 	hdr.Set("Authorization", "Bearer "+u.cfg.Token)
 	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment, TLSClientConfig: u.cfg.TLS}
 	addr := u.urls[u.cur]
 	conn, resp, err := dialer.DialContext(ctx, addr, hdr)
-	if err != nil {
-		if resp != nil {
-			if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-				return false, &PermanentError{fmt.Errorf("server refused the token for courtroom %s (HTTP %d)", u.cfg.Hello.Courtroom, resp.StatusCode)}
-			}
-			return false, fmt.Errorf("dial %s: %w (HTTP %d)", addr, err, resp.StatusCode)
-		}
-		return false, fmt.Errorf("dial %s: %w", addr, err)
+	if err == nil {
+		return conn, addr, nil
 	}
-	defer conn.Close()
-	conn.SetReadLimit(1 << 20)
+	if resp == nil {
+		return nil, addr, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		return nil, addr, &PermanentError{fmt.Errorf("server refused the token for courtroom %s (HTTP %d)", u.cfg.Hello.Courtroom, resp.StatusCode)}
+	}
+	return nil, addr, fmt.Errorf("dial %s: %w (HTTP %d)", addr, err, resp.StatusCode)
+}
 
+// greet sends the hello and reads the server's answer, which must be a welcome.
+func (u *Uplink) greet(conn *websocket.Conn) (wire.Hello, *wire.Welcome, error) {
 	hello := u.cfg.Hello
 	hello.Type, hello.Protocol = wire.TypeHello, wire.ProtocolVersion
 	hello.Hearing = u.Hearing()
 	if err := u.writeJSON(conn, hello); err != nil {
-		return false, err
+		return hello, nil, err
 	}
 	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	_, b, err := conn.ReadMessage()
 	if err != nil {
-		return false, fmt.Errorf("waiting for welcome: %w", err)
+		return hello, nil, fmt.Errorf("waiting for welcome: %w", err)
 	}
 	msg, err := wire.DecodeText(b)
 	if err != nil {
-		return false, fmt.Errorf("waiting for welcome: %w", err)
+		return hello, nil, fmt.Errorf("waiting for welcome: %w", err)
 	}
-	var welcome *wire.Welcome
 	switch m := msg.(type) {
 	case *wire.Welcome:
-		welcome = m
+		return hello, m, nil
 	case *wire.Error:
 		if permanentCode(m.Code) {
-			return false, &PermanentError{m}
+			return hello, nil, &PermanentError{m}
 		}
-		return false, m
+		return hello, nil, m
 	default:
-		return false, fmt.Errorf("server sent %T instead of welcome", msg)
+		return hello, nil, fmt.Errorf("server sent %T instead of welcome", msg)
 	}
+}
+
+// accept checks the welcome against the session and takes its hearing and acknowledgement.
+func (u *Uplink) accept(hello wire.Hello, welcome *wire.Welcome) error {
 	if welcome.Session != "" && welcome.Session != hello.Session {
-		return true, &PermanentError{fmt.Errorf("server welcomed session %q, agent sent %q", welcome.Session, hello.Session)}
+		return &PermanentError{fmt.Errorf("server welcomed session %q, agent sent %q", welcome.Session, hello.Session)}
 	}
 	if err := u.setHearing(welcome.Hearing); err != nil {
-		return true, err
+		return err
 	}
 	if err := u.spool.Ack(welcome.LastSeq); err != nil {
-		return true, &PermanentError{fmt.Errorf("server holds frames this agent never spooled: %w", err)}
+		return &PermanentError{fmt.Errorf("server holds frames this agent never spooled: %w", err)}
 	}
-	u.log.Info("uplink: connected", "server", addr, "hearing", welcome.Hearing, "session", hello.Session,
-		"server_last_seq", welcome.LastSeq, "next_sample", welcome.NextSample, "unacked_frames", u.spool.Unacked())
+	return nil
+}
 
+// stream sends the spool's frames after sent (the server's last sequence number), the End
+// once capture has finished, and the queued text messages, until every frame is acknowledged
+// (errSessionDone), ctx ends or the connection fails.
+func (u *Uplink) stream(ctx context.Context, conn *websocket.Conn, sent uint64) error {
 	readErr := make(chan error, 1)
 	acked := make(chan struct{}, 1)
 	var wg sync.WaitGroup
@@ -292,71 +321,95 @@ func (u *Uplink) connect(ctx context.Context) (bool, error) {
 
 	ping := time.NewTicker(10 * time.Second)
 	defer ping.Stop()
-	sent := welcome.LastSeq
 	endSent := false
 	for {
-		for {
-			b, seq, ok, err := u.spool.Next(sent)
-			if err != nil {
-				return true, err
-			}
-			if !ok {
-				break
-			}
-			conn.SetWriteDeadline(time.Now().Add(15 * time.Second))
-			if err := conn.WriteMessage(websocket.BinaryMessage, b); err != nil {
-				return true, fmt.Errorf("sending seq %d: %w", seq, err)
-			}
-			sent = seq
-			select { // keep alarms and levels flowing during a long catch-up
-			case m := <-u.text:
-				if err := u.writeText(conn, m); err != nil {
-					return true, err
-				}
-			case m := <-u.levels:
-				if err := u.writeText(conn, m); err != nil {
-					return true, err
-				}
-			default:
-			}
+		var err error
+		if sent, err = u.sendFrames(conn, sent); err != nil {
+			return err
 		}
-		fin, last, endSample := u.spool.Finished()
-		if fin && !endSent && sent >= last {
-			if err := u.writeJSON(conn, wire.End{Type: wire.TypeEnd, LastSeq: last, EndSample: endSample, CloseHearing: u.cfg.CloseHearing}); err != nil {
-				return true, err
-			}
-			endSent = true
-		}
-		if fin && endSent && u.spool.Acked() >= last {
-			conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
-			_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "end"))
-			u.log.Info("uplink: every frame acknowledged", "last_seq", last, "end_sample", endSample)
-			return true, errSessionDone
+		if endSent, err = u.end(conn, sent, endSent); err != nil {
+			return err
 		}
 		select {
 		case <-ctx.Done():
 			conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+			// A courtesy close frame: the connection ends either way.
 			_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "agent stopping"))
-			return true, ctx.Err()
+			return ctx.Err()
 		case err := <-readErr:
 			readErr <- err
-			return true, err
+			return err
 		case <-u.spool.Notify():
 		case <-acked:
 		case m := <-u.text:
 			if err := u.writeText(conn, m); err != nil {
-				return true, err
+				return err
 			}
 		case m := <-u.levels:
 			if err := u.writeText(conn, m); err != nil {
-				return true, err
+				return err
 			}
 		case <-ping.C:
 			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(5*time.Second)); err != nil {
-				return true, err
+				return err
 			}
 		}
 	}
+}
+
+// sendFrames sends every spooled frame after sent and returns the last one sent. Between
+// frames it lets one queued text message through, so alarms and levels keep flowing during a
+// long catch-up.
+func (u *Uplink) sendFrames(conn *websocket.Conn, sent uint64) (uint64, error) {
+	for {
+		b, seq, ok, err := u.spool.Next(sent)
+		if err != nil || !ok {
+			return sent, err
+		}
+		conn.SetWriteDeadline(time.Now().Add(15 * time.Second))
+		if err := conn.WriteMessage(websocket.BinaryMessage, b); err != nil {
+			return sent, fmt.Errorf("sending seq %d: %w", seq, err)
+		}
+		sent = seq
+		if err := u.sendQueuedText(conn); err != nil {
+			return sent, err
+		}
+	}
+}
+
+// sendQueuedText writes one queued alarm or level message, if there is one.
+func (u *Uplink) sendQueuedText(conn *websocket.Conn) error {
+	select {
+	case m := <-u.text:
+		return u.writeText(conn, m)
+	case m := <-u.levels:
+		return u.writeText(conn, m)
+	default:
+		return nil
+	}
+}
+
+// end sends the End once capture has finished and every frame is sent (endSent says it
+// was), and closes the connection with errSessionDone once every frame is acknowledged.
+func (u *Uplink) end(conn *websocket.Conn, sent uint64, endSent bool) (bool, error) {
+	fin, last, endSample := u.spool.Finished()
+	if !fin {
+		return endSent, nil
+	}
+	if !endSent && sent >= last {
+		if err := u.writeJSON(conn, wire.End{Type: wire.TypeEnd, LastSeq: last, EndSample: endSample, CloseHearing: u.cfg.CloseHearing}); err != nil {
+			return endSent, err
+		}
+		endSent = true
+	}
+	if endSent && u.spool.Acked() >= last {
+		conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		// A courtesy close frame: every frame is acknowledged, the session is done either way.
+		_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "end"))
+		u.log.Info("uplink: every frame acknowledged", "last_seq", last, "end_sample", endSample)
+		return endSent, errSessionDone
+	}
+	return endSent, nil
 }
 
 func (u *Uplink) setHearing(h string) error {

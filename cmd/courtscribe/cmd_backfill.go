@@ -24,18 +24,11 @@ import (
 func init() { addCommand(newBackfillCmd) }
 
 type backfillFlags struct {
-	data     string
-	db       string
-	hearing  string
-	asrKind  string
-	model    string
-	urls     []string
-	language string
-	workers  int
-	threads  int
-	json     bool
-	gpu      server.GPUConfig
-	batch    float64
+	data    string
+	db      string
+	hearing string
+	json    bool
+	engineFlags
 }
 
 func newBackfillCmd() *cobra.Command {
@@ -56,14 +49,8 @@ take stay pending (exit status 3); none is dropped.`,
 	f.StringVar(&fl.data, "data", "", "data directory of the server (holds courtscribe.db and hearings/)")
 	addDBFlag(f, &fl.db)
 	f.StringVar(&fl.hearing, "hearing", "", "hearing ID")
-	f.StringVar(&fl.asrKind, "asr", "whisper", "transcription engine: whisper or remote")
-	f.StringVar(&fl.model, "model", "", "ggml Whisper model file for --asr whisper")
-	f.StringSliceVar(&fl.urls, "asr-url", nil, "whisper-server or OpenAI-compatible URL(s) for --asr remote")
-	f.StringVar(&fl.language, "language", "auto", "language: zh, en or auto")
-	f.IntVar(&fl.workers, "workers", 1, "whisper workers")
-	f.IntVar(&fl.threads, "threads", 0, "threads per whisper worker (0: CPUs / workers)")
-	addGPUFlags(f, &fl.gpu)
-	batchFlag(f, &fl.batch)
+	fl.add(f, engineFlagDefaults{asr: "whisper", asrHelp: "transcription engine: whisper or remote",
+		language: "auto", languageHelp: "language: zh, en or auto", workersHelp: "whisper workers", gpu: true})
 	f.BoolVar(&fl.json, "json", false, "print the report as JSON")
 	_ = cmd.MarkFlagRequired("data")
 	_ = cmd.MarkFlagRequired("hearing")
@@ -79,15 +66,13 @@ func runBackfill(ctx context.Context, fl backfillFlags, out io.Writer, log *slog
 			return whisper.ErrNotBuilt
 		}
 	}
-	switch fl.language {
-	case "zh", "en", "auto":
-	default:
-		return fmt.Errorf("--language %q: want zh, en or auto", fl.language)
+	if err := fl.checkLanguage(); err != nil {
+		return err
 	}
 	if _, err := os.Stat(fl.data); err != nil {
 		return fmt.Errorf("--data: %w", err)
 	}
-	eng, err := server.NewEngine(ctx, server.EngineConfig{Kind: fl.asrKind, Model: fl.model, URLs: fl.urls, Workers: fl.workers, Language: fl.language, Threads: fl.threads, GPU: fl.gpu}, log)
+	eng, err := server.NewEngine(ctx, fl.engineConfig(), log)
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func TestBackfillCommand(t *testing.T) {
 	}))
 	defer srv.Close()
 	log := slog.New(slog.DiscardHandler)
-	fl := backfillFlags{data: data, hearing: "h1", asrKind: "remote", urls: []string{srv.URL}, language: "en", workers: 1, json: true}
+	fl := backfillFlags{data: data, hearing: "h1", engineFlags: engineFlags{asrKind: "remote", urls: []string{srv.URL}, language: "en", workers: 1}, json: true}
 
 	up = false
 	var out bytes.Buffer
@@ -113,7 +113,7 @@ func TestBackfillCommand(t *testing.T) {
 	if segs, err := store.PendingSegments(context.Background(), "h1", 0); err != nil || len(segs) != 0 {
 		t.Errorf("still pending after backfill: %v %v", segs, err)
 	}
-	if err := runBackfill(context.Background(), backfillFlags{data: data, hearing: "h1", asrKind: "none", language: "en"}, &out, log); err == nil {
+	if err := runBackfill(context.Background(), backfillFlags{data: data, hearing: "h1", engineFlags: engineFlags{asrKind: "none", language: "en"}}, &out, log); err == nil {
 		t.Error("--asr none accepted")
 	}
 }

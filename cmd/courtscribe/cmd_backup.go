@@ -159,7 +159,9 @@ and in /metrics. Exit status: 0 intact; 3 mismatches found (each named); 1 error
 			if asJSON {
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
-				enc.Encode(rep)
+				if err := enc.Encode(rep); err != nil {
+					return fmt.Errorf("scrub: %w", err)
+				}
 			} else {
 				for _, f := range rep.Findings {
 					fmt.Fprintln(out, "MISMATCH:", f.String())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"time"
@@ -18,12 +19,15 @@ import (
 
 func init() { addCommand(newDoctorCmd) }
 
+// doctorFlags are the doctor command's flags.
+type doctorFlags struct {
+	server, dev, seats, spool string
+	listen                    time.Duration
+	asJSON, noAudio           bool
+}
+
 func newDoctorCmd() *cobra.Command {
-	var (
-		server, dev, seats, spool string
-		listen                    time.Duration
-		asJSON, noAudio           bool
-	)
+	var fl doctorFlags
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check a courtroom PC before a hearing: devices, levels, disk, server, clock",
@@ -34,65 +38,13 @@ the server answers, and whether this PC's clock agrees with the server's.
 It exits 1 when a check failed, 0 otherwise (warnings included).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg := doctor.Config{Server: server, SpoolDir: spool, Device: dev}
-			if seats != "" {
-				s, err := wire.ParseSeats(seats)
-				if err != nil {
-					return err
-				}
-				cfg.Seats = s
-			}
-			if !noAudio {
-				cfg.Devices = func() ([]doctor.Device, error) {
-					infos, err := device.List()
-					if err != nil {
-						return nil, err
-					}
-					out := make([]doctor.Device, len(infos))
-					for i, in := range infos {
-						out[i] = doctor.Device{Index: in.Index, Name: in.Name, Channels: in.MaxInputChannels, Rate: in.DefaultSampleRate}
-					}
-					// the default device first, as doctor.pick expects
-					for i, in := range infos {
-						if in.Default && i > 0 {
-							out[0], out[i] = out[i], out[0]
-						}
-					}
-					return out, nil
-				}
-				if len(cfg.Seats) > 0 && listen > 0 {
-					cfg.Listen = func(ctx context.Context) ([]doctor.Level, error) { return listenLevels(ctx, dev, cfg.Seats, listen) }
-				}
+			cfg, err := fl.config()
+			if err != nil {
+				return err
 			}
 			fs := doctor.Run(cmd.Context(), cfg)
-			// What portaudio's host libraries printed while listing devices is hidden; one
-			// line says what it meant.
-			notes := func() []string {
-				if noAudio {
-					return []string{}
-				}
-				if n := device.LastNoise().String(); n != "" {
-					return []string{n}
-				}
-				return []string{}
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(map[string]any{"findings": fs, "worst": doctor.Worst(fs), "notes": notes()}); err != nil {
-					return err
-				}
-			} else {
-				for _, f := range fs {
-					fmt.Fprintf(out, "%-5s %-16s %s\n", f.Status, f.Check, f.Detail)
-					if f.Fix != "" {
-						fmt.Fprintf(out, "      %-16s → %s\n", "", f.Fix)
-					}
-				}
-				for _, n := range notes() {
-					fmt.Fprintln(out, "note: "+n)
-				}
+			if err := fl.print(cmd.OutOrStdout(), fs); err != nil {
+				return err
 			}
 			if doctor.Worst(fs) == doctor.Fail {
 				return &exitError{code: 1, err: fmt.Errorf("doctor: at least one check failed")}
@@ -101,14 +53,83 @@ It exits 1 when a check failed, 0 otherwise (warnings included).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&server, "server", "", "server URL the agent uses (ws://HOST:PORT, wss://, http:// or https://)")
-	f.StringVar(&dev, "device", "", "input device index or name (default: the default input)")
-	f.StringVar(&seats, "seats", "", "seat map judge=1,clerk=2,... to check channels and levels")
-	f.StringVar(&spool, "spool", capture.DefaultSpoolDir, "the agent's spool directory, to check its free space (the agent's default; need not exist yet)")
-	f.DurationVar(&listen, "listen", 3*time.Second, "how long to measure microphone levels (0: skip)")
-	f.BoolVar(&asJSON, "json", false, "print the findings as JSON")
-	f.BoolVar(&noAudio, "no-audio", false, "skip the device and level checks (a PC that replays files)")
+	f.StringVar(&fl.server, "server", "", "server URL the agent uses (ws://HOST:PORT, wss://, http:// or https://)")
+	f.StringVar(&fl.dev, "device", "", "input device index or name (default: the default input)")
+	f.StringVar(&fl.seats, "seats", "", "seat map judge=1,clerk=2,... to check channels and levels")
+	f.StringVar(&fl.spool, "spool", capture.DefaultSpoolDir, "the agent's spool directory, to check its free space (the agent's default; need not exist yet)")
+	f.DurationVar(&fl.listen, "listen", 3*time.Second, "how long to measure microphone levels (0: skip)")
+	f.BoolVar(&fl.asJSON, "json", false, "print the findings as JSON")
+	f.BoolVar(&fl.noAudio, "no-audio", false, "skip the device and level checks (a PC that replays files)")
 	return cmd
+}
+
+// config turns the flags into the checks' configuration.
+func (fl *doctorFlags) config() (doctor.Config, error) {
+	cfg := doctor.Config{Server: fl.server, SpoolDir: fl.spool, Device: fl.dev}
+	if fl.seats != "" {
+		s, err := wire.ParseSeats(fl.seats)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Seats = s
+	}
+	if fl.noAudio {
+		return cfg, nil
+	}
+	cfg.Devices = doctorDevices
+	if len(cfg.Seats) > 0 && fl.listen > 0 {
+		dev, seats, listen := fl.dev, cfg.Seats, fl.listen
+		cfg.Listen = func(ctx context.Context) ([]doctor.Level, error) { return listenLevels(ctx, dev, seats, listen) }
+	}
+	return cfg, nil
+}
+
+// doctorDevices lists the input devices, the default one first as doctor.pick expects.
+func doctorDevices() ([]doctor.Device, error) {
+	infos, err := device.List()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]doctor.Device, len(infos))
+	for i, in := range infos {
+		out[i] = doctor.Device{Index: in.Index, Name: in.Name, Channels: in.MaxInputChannels, Rate: in.DefaultSampleRate}
+	}
+	for i, in := range infos {
+		if in.Default && i > 0 {
+			out[0], out[i] = out[i], out[0]
+		}
+	}
+	return out, nil
+}
+
+// notes says in one line what portaudio's host libraries printed (hidden) while listing devices.
+func (fl *doctorFlags) notes() []string {
+	if fl.noAudio {
+		return []string{}
+	}
+	if n := device.LastNoise().String(); n != "" {
+		return []string{n}
+	}
+	return []string{}
+}
+
+// print writes the findings as text or JSON.
+func (fl *doctorFlags) print(out io.Writer, fs []doctor.Finding) error {
+	if fl.asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"findings": fs, "worst": doctor.Worst(fs), "notes": fl.notes()})
+	}
+	for _, f := range fs {
+		fmt.Fprintf(out, "%-5s %-16s %s\n", f.Status, f.Check, f.Detail)
+		if f.Fix != "" {
+			fmt.Fprintf(out, "      %-16s → %s\n", "", f.Fix)
+		}
+	}
+	for _, n := range fl.notes() {
+		fmt.Fprintln(out, "note: "+n)
+	}
+	return nil
 }
 
 // listenLevels captures from the device for d and measures every seat's channel.

@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/whisper"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
@@ -31,15 +30,9 @@ type importFlags struct {
 	seats     []string
 	seatFiles []string
 	title     string
-	asrKind   string
-	model     string
-	urls      []string
-	language  string
-	workers   int
-	threads   int
 	json      bool
-	batch     float64
-	engine    asr.Engine // tests: the engine, whatever --asr says
+	engineFlags
+	engine asr.Engine // tests: the engine, whatever --asr says
 }
 
 func newImportCmd() *cobra.Command {
@@ -74,13 +67,8 @@ another courtroom is refused. Run it with the server stopped, or upload through 
 	f.StringSliceVar(&fl.seats, "seats", nil, "seat names in channel order (e.g. judge,clerk,plaintiff,defendant); with --seat-file: the order of the seats")
 	seatFileFlag(f, &fl.seatFiles)
 	f.StringVar(&fl.title, "title", "", "title of a hearing the import creates (default: courtroom and date)")
-	f.StringVar(&fl.asrKind, "asr", "none", "transcription engine: whisper, remote, or none (utterances stay pending for backfill)")
-	f.StringVar(&fl.model, "model", "", "ggml Whisper model file for --asr whisper")
-	f.StringSliceVar(&fl.urls, "asr-url", nil, "whisper-server or OpenAI-compatible URL(s) for --asr remote")
-	f.StringVar(&fl.language, "language", "zh", "language of the hearing: zh, en or auto")
-	f.IntVar(&fl.workers, "workers", 1, "transcription workers")
-	f.IntVar(&fl.threads, "threads", 0, "threads per whisper worker (0: CPUs / workers)")
-	batchFlag(f, &fl.batch)
+	fl.add(f, engineFlagDefaults{asr: "none", asrHelp: "transcription engine: whisper, remote, or none (utterances stay pending for backfill)",
+		language: "zh", languageHelp: "language of the hearing: zh, en or auto", workersHelp: "transcription workers"})
 	f.BoolVar(&fl.json, "json", false, "print the report as JSON")
 	_ = cmd.MarkFlagRequired("data")
 	_ = cmd.MarkFlagRequired("courtroom")
@@ -89,13 +77,8 @@ another courtroom is refused. Run it with the server stopped, or upload through 
 }
 
 func runImport(ctx context.Context, fl importFlags, args []string, out io.Writer, log *slog.Logger) error {
-	switch fl.language {
-	case "zh", "en", "auto":
-	default:
-		return fmt.Errorf("--language %q: want zh, en or auto", fl.language)
-	}
-	if fl.asrKind == "whisper" && !whisper.Built {
-		return whisper.ErrNotBuilt
+	if err := fl.check(); err != nil {
+		return err
 	}
 	if !wire.ValidID(fl.courtroom) || !wire.ValidID(fl.hearing) {
 		return fmt.Errorf("--courtroom %q / --hearing %q: letters, digits, '.', '_' and '-'", fl.courtroom, fl.hearing)

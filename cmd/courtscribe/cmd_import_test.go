@@ -86,7 +86,7 @@ func TestImportArchivesSampleExactAndTranscribes(t *testing.T) {
 	data := t.TempDir()
 	srv := fakeWhisperServer(t)
 	fl := importFlags{data: data, courtroom: "room-3", hearing: "2019-civil-17", seats: []string{"judge", "clerk"},
-		asrKind: "remote", urls: []string{srv.URL}, language: "en", workers: 1}
+		engineFlags: engineFlags{asrKind: "remote", urls: []string{srv.URL}, language: "en", workers: 1}}
 	rep, err := runImportJSON(t, fl, path)
 	if err != nil {
 		t.Fatal(err)
@@ -188,8 +188,7 @@ func TestImportSeatFiles(t *testing.T) {
 		}
 	}
 	data := t.TempDir()
-	rep, err := runImportJSON(t, importFlags{data: data, courtroom: "room-3", hearing: "h1", asrKind: "none", language: "en",
-		seatFiles: []string{"judge=" + judge, "clerk=" + clerk}})
+	rep, err := runImportJSON(t, importFlags{data: data, courtroom: "room-3", hearing: "h1", engineFlags: engineFlags{asrKind: "none", language: "en"}, seatFiles: []string{"judge=" + judge, "clerk=" + clerk}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,8 +235,7 @@ func TestImportRefusals(t *testing.T) {
 		{"seats", path, "has seats a,b"},
 		{"fresh", cut, "cut.wav: "},
 	} {
-		_, err := runImportJSON(t, importFlags{data: data, courtroom: "room-3", hearing: tc.hearing, seats: []string{"judge", "clerk"},
-			asrKind: "none", language: "en"}, tc.file)
+		_, err := runImportJSON(t, importFlags{data: data, courtroom: "room-3", hearing: tc.hearing, seats: []string{"judge", "clerk"}, engineFlags: engineFlags{asrKind: "none", language: "en"}}, tc.file)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error containing %q", tc.hearing, err, tc.want)
 		}
@@ -245,8 +243,7 @@ func TestImportRefusals(t *testing.T) {
 			t.Errorf("%s: a refused import left audio in the archive", tc.hearing)
 		}
 	}
-	if _, err := runImportJSON(t, importFlags{data: data, courtroom: "room-3", hearing: "fresh", seats: []string{"judge"},
-		asrKind: "none", language: "en"}, path); err == nil || !strings.Contains(err.Error(), "hearing.wav: ") {
+	if _, err := runImportJSON(t, importFlags{data: data, courtroom: "room-3", hearing: "fresh", seats: []string{"judge"}, engineFlags: engineFlags{asrKind: "none", language: "en"}}, path); err == nil || !strings.Contains(err.Error(), "hearing.wav: ") {
 		t.Errorf("one seat for two channels: %v", err)
 	}
 }

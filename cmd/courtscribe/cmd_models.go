@@ -24,7 +24,11 @@ func newModelsCmd() *cobra.Command {
 		Use:   "models",
 		Short: "Whisper model files: list the catalog, download with verification, verify a file",
 	}
+	cmd.AddCommand(newModelsListCmd(), newModelsDownloadCmd(), newModelsVerifyCmd())
+	return cmd
+}
 
+func newModelsListCmd() *cobra.Command {
 	var listDir string
 	list := &cobra.Command{
 		Use:   "list",
@@ -38,27 +42,38 @@ func newModelsCmd() *cobra.Command {
 				if e.English() {
 					lang = "English"
 				}
-				sum := e.SHA256
-				if sum == "" {
-					sum = "(unknown)"
-				} else {
-					sum = sum[:16] + "…"
-				}
-				have := "-"
-				if st, err := os.Stat(filepath.Join(listDir, e.File())); err == nil {
-					have = "yes"
-					if st.Size() != e.Size {
-						have = "wrong size"
-					}
-				} else if _, err := os.Stat(filepath.Join(listDir, e.File()+".part")); err == nil {
-					have = "partial"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, backup.Size(e.Size), e.Weights, lang, sum, have)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, backup.Size(e.Size), e.Weights, lang, shortSum(e.SHA256), modelInDir(listDir, e))
 			}
 			return tw.Flush()
 		},
 	}
 	list.Flags().StringVar(&listDir, "dir", "var/models", "model directory to look in")
+	return list
+}
+
+// shortSum is the first 16 hex digits of a SHA-256, or (unknown).
+func shortSum(sum string) string {
+	if sum == "" {
+		return "(unknown)"
+	}
+	return sum[:16] + "…"
+}
+
+// modelInDir says whether dir holds model e: yes, wrong size, partial (a .part download) or -.
+func modelInDir(dir string, e models.Entry) string {
+	if st, err := os.Stat(filepath.Join(dir, e.File())); err == nil {
+		if st.Size() != e.Size {
+			return "wrong size"
+		}
+		return "yes"
+	}
+	if _, err := os.Stat(filepath.Join(dir, e.File()+".part")); err == nil {
+		return "partial"
+	}
+	return "-"
+}
+
+func newModelsDownloadCmd() *cobra.Command {
 
 	var (
 		dir, url, baseURL string
@@ -77,18 +92,9 @@ A model outside the catalog (a fine-tuned or self-quantized one on a mirror) nee
 --sha256 (or --insecure-skip-hash).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, ok := models.Lookup(args[0])
-			switch {
-			case ok && sha256 != "" && sha256 != e.SHA256:
-				return fmt.Errorf("--sha256 %s contradicts the catalog's %s for %s", sha256, e.SHA256, e.Name)
-			case !ok && url == "":
-				return fmt.Errorf("unknown model %q (a model outside the catalog needs --url and --sha256); known: %s", args[0], strings.Join(models.Names(), ", "))
-			case !ok:
-				name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(args[0]), "ggml-"), ".bin")
-				if name == "" || name == "." || name == ".." {
-					return fmt.Errorf("bad model name %q", args[0])
-				}
-				e = models.Entry{Name: name, SHA256: strings.ToLower(sha256)}
+			e, err := downloadEntry(args[0], url, sha256)
+			if err != nil {
+				return err
 			}
 			opt := models.DownloadOptions{
 				Dir: dir, URL: url, BaseURL: baseURL, InsecureSkipHash: skipHash, Retries: retries,
@@ -117,7 +123,29 @@ A model outside the catalog (a fine-tuned or self-quantized one on a mirror) nee
 	download.Flags().BoolVar(&skipHash, "insecure-skip-hash", false, "allow a model whose SHA-256 is unknown (size, when known, and ggml structure are still checked)")
 	download.Flags().IntVar(&retries, "retries", 3, "times to resume a transfer broken by a network error")
 	download.Flags().BoolVar(&quiet, "quiet", false, "no progress bar")
+	return download
+}
 
+// downloadEntry is the model to download: a catalog entry (--sha256, if given, must agree) or,
+// with --url, a model outside the catalog named after the file.
+func downloadEntry(arg, url, sha256 string) (models.Entry, error) {
+	e, ok := models.Lookup(arg)
+	switch {
+	case ok && sha256 != "" && sha256 != e.SHA256:
+		return e, fmt.Errorf("--sha256 %s contradicts the catalog's %s for %s", sha256, e.SHA256, e.Name)
+	case !ok && url == "":
+		return e, fmt.Errorf("unknown model %q (a model outside the catalog needs --url and --sha256); known: %s", arg, strings.Join(models.Names(), ", "))
+	case !ok:
+		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(arg), "ggml-"), ".bin")
+		if name == "" || name == "." || name == ".." {
+			return e, fmt.Errorf("bad model name %q", arg)
+		}
+		e = models.Entry{Name: name, SHA256: strings.ToLower(sha256)}
+	}
+	return e, nil
+}
+
+func newModelsVerifyCmd() *cobra.Command {
 	verify := &cobra.Command{
 		Use:   "verify PATH",
 		Short: "Check a model file: ggml structure, and SHA-256 when its size is a catalog model's (exit 0 and a summary, or non-zero and the reason)",
@@ -135,8 +163,7 @@ A model outside the catalog (a fine-tuned or self-quantized one on a mirror) nee
 		},
 	}
 
-	cmd.AddCommand(list, download, verify)
-	return cmd
+	return verify
 }
 
 // oneLine keeps an error on one line (the verify contract).

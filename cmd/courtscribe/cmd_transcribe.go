@@ -20,7 +20,6 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize"
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
-	"github.com/courtscribe/courtscribe/asr/whisper"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
@@ -31,15 +30,8 @@ func init() { addCommand(newTranscribeCmd) }
 type transcribeFlags struct {
 	seats     []string
 	seatFiles []string
-	asrKind   string
-	model     string
-	urls      []string
-	language  string
-	workers   int
-	threads   int
 	json      bool
-	gpu       server.GPUConfig
-	batch     float64
+	engineFlags
 }
 
 func newTranscribeCmd() *cobra.Command {
@@ -67,14 +59,9 @@ With --json it prints {"segments":[{"seat","start","end","text","confidence","st
 	f := cmd.Flags()
 	f.StringSliceVar(&fl.seats, "seats", nil, "seat names, one per channel, in channel order (e.g. judge,clerk,plaintiff,defendant)")
 	seatFileFlag(f, &fl.seatFiles)
-	f.StringVar(&fl.asrKind, "asr", "whisper", "transcription engine: whisper, remote or none")
-	f.StringVar(&fl.model, "model", "", "ggml Whisper model file for --asr whisper")
-	f.StringSliceVar(&fl.urls, "asr-url", nil, "whisper-server or OpenAI-compatible URL(s) for --asr remote")
-	f.StringVar(&fl.language, "language", "auto", "language: zh, en or auto")
-	f.IntVar(&fl.workers, "workers", 1, "transcription workers (one decoding state each, all sharing one loaded model)")
-	f.IntVar(&fl.threads, "threads", 0, "threads per whisper worker (0: CPUs / workers)")
-	addGPUFlags(f, &fl.gpu)
-	batchFlag(f, &fl.batch)
+	fl.add(f, engineFlagDefaults{asr: "whisper", asrHelp: "transcription engine: whisper, remote or none",
+		language: "auto", languageHelp: "language: zh, en or auto",
+		workersHelp: "transcription workers (one decoding state each, all sharing one loaded model)", gpu: true})
 	f.BoolVar(&fl.json, "json", false, "print JSON")
 	return cmd
 }
@@ -116,13 +103,8 @@ func openTranscribeAudio(path string, fl transcribeFlags) (*audiofile.Reader, []
 }
 
 func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.Writer, log *slog.Logger) error {
-	switch fl.language {
-	case "zh", "en", "auto":
-	default:
-		return fmt.Errorf("--language %q: want zh, en or auto", fl.language)
-	}
-	if fl.asrKind == "whisper" && !whisper.Built {
-		return whisper.ErrNotBuilt
+	if err := fl.check(); err != nil {
+		return err
 	}
 	if len(fl.seats) == 0 && len(fl.seatFiles) == 0 {
 		return fmt.Errorf("--seats is required (one name per channel), or give --seat-file NAME=FILE per seat")
@@ -139,7 +121,7 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 	}
 	fl.seats = seats
 	tDiarize := time.Now()
-	eng, err := server.NewEngine(ctx, server.EngineConfig{Kind: fl.asrKind, Model: fl.model, URLs: fl.urls, Workers: fl.workers, Language: fl.language, Threads: fl.threads, GPU: fl.gpu}, log)
+	eng, err := server.NewEngine(ctx, fl.engineConfig(), log)
 	if err != nil {
 		return err
 	}
@@ -174,10 +156,6 @@ const transcribeQueue = 16
 // transcribeUtterances runs the diarizer's turns through the blip rule and the pool, cutting
 // each utterance's audio out of r as the recording streams by.
 func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlags, segs []diarize.Segment, r *audiofile.Reader, log *slog.Logger) ([]asr.Result, error) {
-	seatIdx := map[string]int{}
-	for i, s := range fl.seats {
-		seatIdx[s] = i
-	}
 	us := make([]asr.Utterance, 0, len(segs))
 	for _, s := range segs {
 		u := asr.Utterance{Hearing: "offline", Seat: s.Seat, Start: s.Start, End: s.End, Overlap: s.Overlap}
@@ -191,30 +169,18 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 	cfg.QueueSize = transcribeQueue
 	cfg.DrainTimeout = 24 * time.Hour // offline: finish everything that was queued
 	kept, skipped := cfg.Policy.MergeBlips(us)
-	var mu sync.Mutex
-	var results []asr.Result
+	res := &offlineResults{}
 	for _, u := range skipped {
-		results = append(results, asr.Result{Utterance: u, Status: asr.StatusEmpty,
+		res.results = append(res.results, asr.Result{Utterance: u, Status: asr.StatusEmpty,
 			Flags: []string{fmt.Sprintf("blip: %.2f s, not transcribed", u.Duration())}})
-	}
-	add := func(r asr.Result) {
-		mu.Lock()
-		results = append(results, r)
-		mu.Unlock()
 	}
 	// The pool's queue is not used: its workers' job is done by the batch workers below,
 	// through TranscribeMany (same policy, prompt, guards and timeouts).
-	p, err := pool.New(eng, cfg, log.With("part", "asr"), add)
+	p, err := pool.New(eng, cfg, log.With("part", "asr"), res.add)
 	if err != nil {
 		return nil, err
 	}
 	sort.SliceStable(kept, func(i, j int) bool { return kept[i].Start < kept[j].Start })
-	type cut struct {
-		u      asr.Utterance
-		ch     int
-		s0, s1 int64
-		pcm    []int16
-	}
 	// Finished utterances are gathered, in time order, into batches of up to --batch-seconds of
 	// audio; each worker hands a batch to TranscribeMany, which packs it into one decoding
 	// window when the engine can (docs/asr.md, "Packing utterances") and otherwise transcribes
@@ -224,7 +190,7 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 	if !isPacker(eng) {
 		window = 0 // nothing to pack: one utterance a batch keeps every worker busy
 	}
-	batches := make(chan []*cut, max(transcribeQueue/4, cfg.Workers))
+	batches := make(chan []*utteranceCut, max(transcribeQueue/4, cfg.Workers))
 	wctx, cancelWork := context.WithCancel(ctx)
 	defer cancelWork()
 	var wg sync.WaitGroup
@@ -232,94 +198,11 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for b := range batches {
-				var pcs []policy.Piece
-				for _, c := range b {
-					if cfg.Policy.IsBlip(c.u) {
-						add(asr.Result{Utterance: c.u, Status: asr.StatusEmpty,
-							Flags: []string{fmt.Sprintf("blip: %.2f s shorter than %.2f s, not transcribed", c.u.Duration(), cfg.Policy.MinUtterance.Seconds())}})
-						continue
-					}
-					pcs = append(pcs, cfg.Policy.Split(c.u, c.pcm)...)
-				}
-				for _, r := range p.TranscribeMany(wctx, pcs, window) {
-					add(r)
-				}
-			}
+			transcribeBatches(wctx, p, cfg.Policy, window, batches, res.add)
 		}()
 	}
-	var batch []*cut
-	used := 0.0
-	sent := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		select {
-		case batches <- batch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		batch, used = nil, 0
-		sent++
-		return nil
-	}
-	var open []*cut
-	next := 0
-	submit := func(c *cut) error {
-		if len(c.pcm) == 0 {
-			return nil
-		}
-		need := c.u.Duration()
-		if len(batch) > 0 {
-			need += asr.PackGapSeconds
-		}
-		if len(batch) > 0 && used+need > window {
-			if err := flush(); err != nil {
-				return err
-			}
-			need = c.u.Duration()
-		}
-		batch = append(batch, c)
-		used += need
-		return nil
-	}
-	err = recording.ForEachBlock(r, recording.NewProgress(os.Stderr, "transcribing", r.Frames()), func(b [][]int16, b0 int64) error {
-		b1 := b0 + int64(len(b[0]))
-		for next < len(kept) && asr.SampleIndex(kept[next].Start) < b1 {
-			u := kept[next]
-			next++
-			s0, s1 := asr.SampleIndex(u.Start), asr.SampleIndex(u.End)
-			if s0 >= s1 {
-				continue
-			}
-			open = append(open, &cut{u: u, ch: seatIdx[u.Seat], s0: s0, s1: s1, pcm: make([]int16, 0, s1-s0)})
-		}
-		keep := open[:0]
-		for _, c := range open {
-			lo, hi := max(c.s0, b0), min(c.s1, b1)
-			if lo < hi {
-				c.pcm = append(c.pcm, b[c.ch][lo-b0:hi-b0]...)
-			}
-			if c.s1 <= b1 {
-				if err := submit(c); err != nil {
-					return err
-				}
-				continue
-			}
-			keep = append(keep, c)
-		}
-		open = keep
-		return nil
-	})
-	for _, c := range open { // turns that run past the end of the audio: what there is
-		if err == nil {
-			err = submit(c)
-		}
-	}
-	if err == nil {
-		err = flush()
-	}
+	bt := &cutBatcher{window: window, out: batches}
+	err = newUtteranceCutter(kept, fl.seats).cut(ctx, r, bt)
 	if err != nil {
 		cancelWork()
 	}
@@ -328,7 +211,8 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 	if err != nil {
 		return nil, err
 	}
-	log.Info("transcribe batches", "batches", sent, "utterances", len(kept), "batch_seconds", window, "packing", isPacker(eng))
+	log.Info("transcribe batches", "batches", bt.sent, "utterances", len(kept), "batch_seconds", window, "packing", isPacker(eng))
+	results := res.results
 	sort.SliceStable(results, func(i, j int) bool {
 		if results[i].Utterance.Start != results[j].Utterance.Start {
 			return results[i].Utterance.Start < results[j].Utterance.Start
@@ -336,6 +220,151 @@ func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlag
 		return results[i].Utterance.Seat < results[j].Utterance.Seat
 	})
 	return results, nil
+}
+
+// offlineResults gathers the results of the batch workers.
+type offlineResults struct {
+	mu      sync.Mutex
+	results []asr.Result
+}
+
+func (o *offlineResults) add(r asr.Result) {
+	o.mu.Lock()
+	o.results = append(o.results, r)
+	o.mu.Unlock()
+}
+
+// transcribeBatches is one batch worker: blips are reported, the rest split by the policy
+// and transcribed together through TranscribeMany.
+func transcribeBatches(ctx context.Context, p *pool.Pipeline, pol policy.Config, window float64, batches <-chan []*utteranceCut, add func(asr.Result)) {
+	for b := range batches {
+		var pcs []policy.Piece
+		for _, c := range b {
+			if pol.IsBlip(c.u) {
+				add(asr.Result{Utterance: c.u, Status: asr.StatusEmpty,
+					Flags: []string{fmt.Sprintf("blip: %.2f s shorter than %.2f s, not transcribed", c.u.Duration(), pol.MinUtterance.Seconds())}})
+				continue
+			}
+			pcs = append(pcs, pol.Split(c.u, c.pcm)...)
+		}
+		for _, r := range p.TranscribeMany(ctx, pcs, window) {
+			add(r)
+		}
+	}
+}
+
+// utteranceCut is one utterance's audio, [s0, s1) of channel ch, as it is cut out.
+type utteranceCut struct {
+	u      asr.Utterance
+	ch     int
+	s0, s1 int64
+	pcm    []int16
+}
+
+// cutBatcher gathers finished utterances into batches of up to window seconds of audio
+// (packed with asr.PackGapSeconds between them) and hands them to the workers.
+type cutBatcher struct {
+	window float64
+	out    chan<- []*utteranceCut
+	batch  []*utteranceCut
+	used   float64
+	sent   int
+}
+
+func (bt *cutBatcher) submit(ctx context.Context, c *utteranceCut) error {
+	if len(c.pcm) == 0 {
+		return nil
+	}
+	need := c.u.Duration()
+	if len(bt.batch) > 0 {
+		need += asr.PackGapSeconds
+	}
+	if len(bt.batch) > 0 && bt.used+need > bt.window {
+		if err := bt.flush(ctx); err != nil {
+			return err
+		}
+		need = c.u.Duration()
+	}
+	bt.batch = append(bt.batch, c)
+	bt.used += need
+	return nil
+}
+
+func (bt *cutBatcher) flush(ctx context.Context) error {
+	if len(bt.batch) == 0 {
+		return nil
+	}
+	select {
+	case bt.out <- bt.batch:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	bt.batch, bt.used = nil, 0
+	bt.sent++
+	return nil
+}
+
+// utteranceCutter cuts the utterances (in start order) out of the recording as it streams by.
+type utteranceCutter struct {
+	kept    []asr.Utterance
+	seatIdx map[string]int
+	next    int             // the first utterance not yet begun
+	open    []*utteranceCut // begun, not yet complete
+}
+
+func newUtteranceCutter(kept []asr.Utterance, seats []string) *utteranceCutter {
+	seatIdx := map[string]int{}
+	for i, s := range seats {
+		seatIdx[s] = i
+	}
+	return &utteranceCutter{kept: kept, seatIdx: seatIdx}
+}
+
+// cut reads r through and submits each utterance to bt once its audio is complete; turns
+// that run past the end of the audio go with what there is.
+func (uc *utteranceCutter) cut(ctx context.Context, r *audiofile.Reader, bt *cutBatcher) error {
+	err := recording.ForEachBlock(r, recording.NewProgress(os.Stderr, "transcribing", r.Frames()), func(b [][]int16, b0 int64) error {
+		return uc.block(ctx, b, b0, bt)
+	})
+	for _, c := range uc.open {
+		if err == nil {
+			err = bt.submit(ctx, c)
+		}
+	}
+	if err == nil {
+		err = bt.flush(ctx)
+	}
+	return err
+}
+
+// block takes one block of the recording starting at sample b0.
+func (uc *utteranceCutter) block(ctx context.Context, b [][]int16, b0 int64, bt *cutBatcher) error {
+	b1 := b0 + int64(len(b[0]))
+	for uc.next < len(uc.kept) && asr.SampleIndex(uc.kept[uc.next].Start) < b1 {
+		u := uc.kept[uc.next]
+		uc.next++
+		s0, s1 := asr.SampleIndex(u.Start), asr.SampleIndex(u.End)
+		if s0 >= s1 {
+			continue
+		}
+		uc.open = append(uc.open, &utteranceCut{u: u, ch: uc.seatIdx[u.Seat], s0: s0, s1: s1, pcm: make([]int16, 0, s1-s0)})
+	}
+	keep := uc.open[:0]
+	for _, c := range uc.open {
+		lo, hi := max(c.s0, b0), min(c.s1, b1)
+		if lo < hi {
+			c.pcm = append(c.pcm, b[c.ch][lo-b0:hi-b0]...)
+		}
+		if c.s1 <= b1 {
+			if err := bt.submit(ctx, c); err != nil {
+				return err
+			}
+			continue
+		}
+		keep = append(keep, c)
+	}
+	uc.open = keep
+	return nil
 }
 
 func isPacker(eng asr.Engine) bool { _, ok := eng.(asr.Packer); return ok }

@@ -95,7 +95,7 @@ func checkSeats(t *testing.T, got transcribeJSON) {
 
 func TestTranscribeNoneKeepsPending(t *testing.T) {
 	path := twoSeatHearing(t)
-	got := runTranscribeJSON(t, path, transcribeFlags{seats: []string{"judge", "clerk"}, asrKind: "none", language: "en", workers: 1})
+	got := runTranscribeJSON(t, path, transcribeFlags{seats: []string{"judge", "clerk"}, engineFlags: engineFlags{asrKind: "none", language: "en", workers: 1}})
 	checkSeats(t, got)
 	for _, s := range got.Segments {
 		if s.Status != "pending" && s.Status != "empty" {
@@ -121,7 +121,7 @@ func TestTranscribeRemote(t *testing.T) {
 				"words": []any{map[string]any{"word": " utterance", "start": 0.0, "end": 0.5, "probability": 0.8}}}}})
 	}))
 	defer srv.Close()
-	got := runTranscribeJSON(t, path, transcribeFlags{seats: []string{"judge", "clerk"}, asrKind: "remote", urls: []string{srv.URL}, language: "en", workers: 2})
+	got := runTranscribeJSON(t, path, transcribeFlags{seats: []string{"judge", "clerk"}, engineFlags: engineFlags{asrKind: "remote", urls: []string{srv.URL}, language: "en", workers: 2}})
 	checkSeats(t, got)
 	finals := 0
 	for _, s := range got.Segments {
@@ -141,16 +141,16 @@ func TestTranscribeErrors(t *testing.T) {
 	path := twoSeatHearing(t)
 	var out bytes.Buffer
 	log := slog.New(slog.DiscardHandler)
-	if err := runTranscribe(context.Background(), path, transcribeFlags{seats: []string{"judge"}, asrKind: "none", language: "en"}, &out, log); err == nil {
+	if err := runTranscribe(context.Background(), path, transcribeFlags{seats: []string{"judge"}, engineFlags: engineFlags{asrKind: "none", language: "en"}}, &out, log); err == nil {
 		t.Error("seat count mismatch accepted")
 	}
-	if err := runTranscribe(context.Background(), path, transcribeFlags{seats: []string{"a", "b"}, asrKind: "none", language: "fr"}, &out, log); err == nil {
+	if err := runTranscribe(context.Background(), path, transcribeFlags{seats: []string{"a", "b"}, engineFlags: engineFlags{asrKind: "none", language: "fr"}}, &out, log); err == nil {
 		t.Error("language fr accepted")
 	}
-	if err := runTranscribe(context.Background(), filepath.Join(t.TempDir(), "missing.wav"), transcribeFlags{seats: []string{"a"}, asrKind: "none", language: "en"}, &out, log); err == nil {
+	if err := runTranscribe(context.Background(), filepath.Join(t.TempDir(), "missing.wav"), transcribeFlags{seats: []string{"a"}, engineFlags: engineFlags{asrKind: "none", language: "en"}}, &out, log); err == nil {
 		t.Error("missing file accepted")
 	}
-	err := runTranscribe(context.Background(), path, transcribeFlags{seats: []string{"a", "b"}, asrKind: "whisper", model: "x.bin", language: "en"}, &out, log)
+	err := runTranscribe(context.Background(), path, transcribeFlags{seats: []string{"a", "b"}, engineFlags: engineFlags{asrKind: "whisper", model: "x.bin", language: "en"}}, &out, log)
 	if !whisper.Built && !errors.Is(err, whisper.ErrNotBuilt) {
 		t.Errorf("whisper without libwhisper: %v", err)
 	}

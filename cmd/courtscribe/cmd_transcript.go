@@ -39,9 +39,15 @@ func newTranscriptCmd() *cobra.Command {
 	return cmd
 }
 
+// auditFlags are transcript audit's flags.
+type auditFlags struct {
+	recordFlags
+	hearing, expect string
+	all             bool
+}
+
 func newTranscriptAuditCmd() *cobra.Command {
-	var data, db, hearing, expect string
-	var all bool
+	var fl auditFlags
 	c := &cobra.Command{
 		Use:   "audit",
 		Short: "Verify a hearing's hash chain, its rows against its history, and its versions' hashes and signatures",
@@ -51,81 +57,107 @@ func newTranscriptAuditCmd() *cobra.Command {
 			"export printed it) must still be in the hearing's chain: a rewritten chain or a deleted tail fails.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !all && !cmd.Flags().Changed("hearing") {
+			if !fl.all && !cmd.Flags().Changed("hearing") {
 				return fmt.Errorf("audit: --hearing ID or --all")
 			}
-			s, err := openExistingRecord(cmd.Context(), db, data)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			ids := []string{hearing}
-			if all {
-				hs, err := s.ListHearings(cmd.Context(), transcript.ListHearingsOptions{})
-				if err != nil {
-					return err
-				}
-				ids = []string{""}
-				for _, h := range hs {
-					ids = append(ids, h.ID)
-				}
-			}
-			var want transcript.ChainHead
-			if expect != "" {
-				if all {
-					return fmt.Errorf("audit: --expect-head needs one --hearing, not --all")
-				}
-				if want, err = transcript.ParseChainHead(expect); err != nil {
-					return err
-				}
-			}
-			out := cmd.OutOrStdout()
-			var first *transcript.AuditProblem
-			for _, id := range ids {
-				rep, err := s.AuditHearing(cmd.Context(), id)
-				if err != nil {
-					return err
-				}
-				if expect != "" {
-					found, cur, err := s.FindHead(cmd.Context(), id, want)
-					if err != nil {
-						return err
-					}
-					if !found {
-						rep.Problems = append(rep.Problems, transcript.AuditProblem{Message: fmt.Sprintf("the published head %s is not in the chain (now %s): the chain was rewritten or its tail removed", want, cur)})
-					} else {
-						fmt.Fprintf(out, "published head %s is in the chain (now %s)\n", want, cur)
-					}
-				}
-				fmt.Fprintf(out, "hearing %q: %d events, %d segments, %d notes, %d versions checked; head %s\n",
-					rep.HearingID, rep.Events, rep.Segments, rep.Notes, rep.Versions, rep.Head)
-				if rep.OK() {
-					fmt.Fprintln(out, "audit: OK, the record is intact")
-					continue
-				}
-				for _, p := range rep.Problems {
-					fmt.Fprintln(out, "BROKEN:", p.String())
-				}
-				if first == nil {
-					first = &rep.Problems[0]
-				}
-			}
-			if first != nil {
-				return &exitError{code: 3, err: fmt.Errorf("audit failed: %s", first.String())}
-			}
-			return nil
+			return fl.run(cmd.Context(), cmd.OutOrStdout())
 		},
 	}
-	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
-	addDBFlag(c.Flags(), &db)
-	c.Flags().StringVar(&hearing, "hearing", "", "hearing id")
-	c.Flags().BoolVar(&all, "all", false, "audit every hearing and the user chain")
-	c.Flags().StringVar(&expect, "expect-head", "", "a published chain head SEQ:HASH (or HASH) the chain must still hold")
+	fl.add(c.Flags())
+	c.Flags().StringVar(&fl.hearing, "hearing", "", "hearing id")
+	c.Flags().BoolVar(&fl.all, "all", false, "audit every hearing and the user chain")
+	c.Flags().StringVar(&fl.expect, "expect-head", "", "a published chain head SEQ:HASH (or HASH) the chain must still hold")
 	return c
 }
 
+// run audits the hearings the flags name; exit code 3 says the first problem found.
+func (fl *auditFlags) run(ctx context.Context, out io.Writer) error {
+	s, err := fl.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ids, err := fl.hearings(ctx, s)
+	if err != nil {
+		return err
+	}
+	var want transcript.ChainHead
+	if fl.expect != "" {
+		if fl.all {
+			return fmt.Errorf("audit: --expect-head needs one --hearing, not --all")
+		}
+		if want, err = transcript.ParseChainHead(fl.expect); err != nil {
+			return err
+		}
+	}
+	var first *transcript.AuditProblem
+	for _, id := range ids {
+		rep, err := fl.audit(ctx, s, id, want, out)
+		if err != nil {
+			return err
+		}
+		if !rep.OK() && first == nil {
+			first = &rep.Problems[0]
+		}
+	}
+	if first != nil {
+		return &exitError{code: 3, err: fmt.Errorf("audit failed: %s", first.String())}
+	}
+	return nil
+}
+
+// hearings lists what to audit: the one --hearing, or with --all the user chain ("") and
+// every hearing.
+func (fl *auditFlags) hearings(ctx context.Context, s *sqlite.Store) ([]string, error) {
+	if !fl.all {
+		return []string{fl.hearing}, nil
+	}
+	hs, err := s.ListHearings(ctx, transcript.ListHearingsOptions{})
+	if err != nil {
+		return nil, err
+	}
+	ids := []string{""}
+	for _, h := range hs {
+		ids = append(ids, h.ID)
+	}
+	return ids, nil
+}
+
+// audit audits one hearing (and, with --expect-head, looks for want in its chain) and
+// prints the result.
+func (fl *auditFlags) audit(ctx context.Context, s *sqlite.Store, id string, want transcript.ChainHead, out io.Writer) (*transcript.AuditReport, error) {
+	rep, err := s.AuditHearing(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if fl.expect != "" {
+		found, cur, err := s.FindHead(ctx, id, want)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			rep.Problems = append(rep.Problems, transcript.AuditProblem{Message: fmt.Sprintf("the published head %s is not in the chain (now %s): the chain was rewritten or its tail removed", want, cur)})
+		} else {
+			fmt.Fprintf(out, "published head %s is in the chain (now %s)\n", want, cur)
+		}
+	}
+	fmt.Fprintf(out, "hearing %q: %d events, %d segments, %d notes, %d versions checked; head %s\n",
+		rep.HearingID, rep.Events, rep.Segments, rep.Notes, rep.Versions, rep.Head)
+	if rep.OK() {
+		fmt.Fprintln(out, "audit: OK, the record is intact")
+		return rep, nil
+	}
+	for _, p := range rep.Problems {
+		fmt.Fprintln(out, "BROKEN:", p.String())
+	}
+	return rep, nil
+}
+
+// verifyFlags are transcript verify's flags.
+type verifyFlags struct{ pubkey, keyFile, audio string }
+
 func newTranscriptVerifyCmd() *cobra.Command {
-	var pubkey, keyFile, audio string
+	var fl verifyFlags
 	c := &cobra.Command{
 		Use:   "verify FILE.json",
 		Short: "Verify a signed record export offline: canonical form, version hash, Ed25519 signature, audio hashes",
@@ -141,30 +173,14 @@ func newTranscriptVerifyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var trusted []byte
-			if pubkey != "" {
-				kb, err := os.ReadFile(pubkey)
-				if err != nil {
-					return err
-				}
-				if trusted, err = transcript.ParsePublicKey(string(bytes.TrimSpace(kb))); err != nil {
-					return fmt.Errorf("%s: %w", pubkey, err)
-				}
+			trusted, keys, err := fl.trust()
+			if err != nil {
+				return err
 			}
-			var keys transcript.KeyHistory
-			if keyFile != "" {
-				kb, err := os.ReadFile(keyFile)
-				if err != nil {
-					return err
-				}
-				if keys, err = transcript.ParseKeyFile(kb); err != nil {
-					return fmt.Errorf("%s: %w", keyFile, err)
-				}
-			}
-			res, err := transcript.VerifyRecord(b, trusted, audio)
+			res, err := transcript.VerifyRecord(b, trusted, fl.audio)
 			if err == nil && keys != nil {
 				if verr := keys.Vouch(res.Record.Signature); verr != nil {
-					err = fmt.Errorf("signature: %w (trusted key file %s)", verr, keyFile)
+					err = fmt.Errorf("signature: %w (trusted key file %s)", verr, fl.keyFile)
 				}
 			}
 			out := cmd.OutOrStdout()
@@ -172,54 +188,82 @@ func newTranscriptVerifyCmd() *cobra.Command {
 				fmt.Fprintln(out, "verify: FAILED:", err)
 				return &exitError{code: 3, err: fmt.Errorf("verification failed: %w", err)}
 			}
-			r := res.Record
-			pub, _ := transcript.ParsePublicKey(r.Signature.PublicKey)
-			fp := "SHA256:" + transcript.KeyFingerprint(pub) // hex, as in the signature block
-			when := r.Signature.SignedAt.Format("2006-01-02T15:04:05Z07:00")
-			if pubkey == "" && keyFile == "" {
-				fmt.Fprintf(out, "verify: INTACT, SIGNER UNVERIFIED\nhearing %s (%s), version %d\nversion hash %s\n"+
-					"signature valid for key %s, which claims to be %s's (at %s); this key is NOT vouched for:\n"+
-					"give --pubkey FILE or --keys FILE (from `courtscribe transcript keys`) to check who signed\n",
-					r.Hearing.ID, r.Hearing.CaseNumber, r.Version, res.VersionHash, fp, res.Signer, when)
-			} else {
-				fmt.Fprintf(out, "verify: OK\nhearing %s (%s), version %d\nversion hash %s\nsigned by %s at %s, key %s (%s), a trusted key\n",
-					r.Hearing.ID, r.Hearing.CaseNumber, r.Version, res.VersionHash, res.Signer, when, fp, r.Signature.PublicKey)
-			}
-			for _, sg := range r.Cosignatures {
-				fmt.Fprintf(out, "also signed by %s (%s) at %s, key %s\n", sg.Signer, sg.Role, sg.SignedAt.Format("2006-01-02T15:04:05Z07:00"), sg.PublicKey)
-			}
-			for _, rv := range r.Reviews {
-				fmt.Fprintf(out, "party review: %s %s %s\n", rv.Party, rv.Outcome, rv.Reason)
-			}
-			if len(res.Missing) > 0 {
-				fmt.Fprintf(out, "not yet signed by: %s (the record is not complete: a draft until they sign)\n", strings.Join(res.Missing, ", "))
-			}
-			fmt.Fprintf(out, "audit chain head at this version %s\n", r.AuditHead)
-			if audio != "" {
-				fmt.Fprintf(out, "audio: %d files match their SHA-256\n", res.AudioFiles)
-			}
+			fl.print(out, res)
 			return nil
 		},
 	}
-	c.Flags().StringVar(&pubkey, "pubkey", "", "file with the judge's trusted public key (base64)")
-	c.Flags().StringVar(&keyFile, "keys", "", "trusted key file: NAME KEY lines (`transcript keys` prints it)")
-	c.Flags().StringVar(&audio, "audio", "", "hearing directory whose audio files to check")
+	c.Flags().StringVar(&fl.pubkey, "pubkey", "", "file with the judge's trusted public key (base64)")
+	c.Flags().StringVar(&fl.keyFile, "keys", "", "trusted key file: NAME KEY lines (`transcript keys` prints it)")
+	c.Flags().StringVar(&fl.audio, "audio", "", "hearing directory whose audio files to check")
 	return c
 }
 
+// trust reads --pubkey and --keys: the trusted key and the trusted key file (each nil when
+// not given).
+func (fl *verifyFlags) trust() ([]byte, transcript.KeyHistory, error) {
+	var trusted []byte
+	if fl.pubkey != "" {
+		kb, err := os.ReadFile(fl.pubkey)
+		if err != nil {
+			return nil, nil, err
+		}
+		if trusted, err = transcript.ParsePublicKey(string(bytes.TrimSpace(kb))); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", fl.pubkey, err)
+		}
+	}
+	var keys transcript.KeyHistory
+	if fl.keyFile != "" {
+		kb, err := os.ReadFile(fl.keyFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		if keys, err = transcript.ParseKeyFile(kb); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", fl.keyFile, err)
+		}
+	}
+	return trusted, keys, nil
+}
+
+// print reports a verified record: who signed (vouched for or not), cosignatures, reviews,
+// missing signers, the chain head and the audio.
+func (fl *verifyFlags) print(out io.Writer, res *transcript.VerifyResult) {
+	r := res.Record
+	pub, _ := transcript.ParsePublicKey(r.Signature.PublicKey)
+	fp := "SHA256:" + transcript.KeyFingerprint(pub) // hex, as in the signature block
+	when := r.Signature.SignedAt.Format("2006-01-02T15:04:05Z07:00")
+	if fl.pubkey == "" && fl.keyFile == "" {
+		fmt.Fprintf(out, "verify: INTACT, SIGNER UNVERIFIED\nhearing %s (%s), version %d\nversion hash %s\n"+
+			"signature valid for key %s, which claims to be %s's (at %s); this key is NOT vouched for:\n"+
+			"give --pubkey FILE or --keys FILE (from `courtscribe transcript keys`) to check who signed\n",
+			r.Hearing.ID, r.Hearing.CaseNumber, r.Version, res.VersionHash, fp, res.Signer, when)
+	} else {
+		fmt.Fprintf(out, "verify: OK\nhearing %s (%s), version %d\nversion hash %s\nsigned by %s at %s, key %s (%s), a trusted key\n",
+			r.Hearing.ID, r.Hearing.CaseNumber, r.Version, res.VersionHash, res.Signer, when, fp, r.Signature.PublicKey)
+	}
+	for _, sg := range r.Cosignatures {
+		fmt.Fprintf(out, "also signed by %s (%s) at %s, key %s\n", sg.Signer, sg.Role, sg.SignedAt.Format("2006-01-02T15:04:05Z07:00"), sg.PublicKey)
+	}
+	for _, rv := range r.Reviews {
+		fmt.Fprintf(out, "party review: %s %s %s\n", rv.Party, rv.Outcome, rv.Reason)
+	}
+	if len(res.Missing) > 0 {
+		fmt.Fprintf(out, "not yet signed by: %s (the record is not complete: a draft until they sign)\n", strings.Join(res.Missing, ", "))
+	}
+	fmt.Fprintf(out, "audit chain head at this version %s\n", r.AuditHead)
+	if fl.audio != "" {
+		fmt.Fprintf(out, "audio: %d files match their SHA-256\n", res.AudioFiles)
+	}
+}
+
 func newTranscriptExportCmd() *cobra.Command {
-	var data, db, hearing, format, out, font, tz string
+	var rf recordFlags
+	var hearing, format, out, font, tz string
 	var version, linesPerPage int
 	c := &cobra.Command{
 		Use:   "export",
 		Short: "Export a hearing: json (canonical, signed), txt (庭审笔录 / US transcript), pdf, srt, vtt",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := openExistingRecord(cmd.Context(), db, data)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: rf.with(func(cmd *cobra.Command, s *sqlite.Store) error {
 			r, err := s.Record(cmd.Context(), hearing, version)
 			if err != nil {
 				return err
@@ -253,10 +297,9 @@ func newTranscriptExportCmd() *cobra.Command {
 			}
 			// 0666 before the umask, like os.Create.
 			return atomicfile.WriteFile(out, buf.Bytes(), 0o666)
-		},
+		}),
 	}
-	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
-	addDBFlag(c.Flags(), &db)
+	rf.add(c.Flags())
 	c.Flags().StringVar(&hearing, "hearing", "", "hearing id")
 	c.Flags().StringVar(&format, "format", "json", "json, txt, pdf, srt or vtt")
 	c.Flags().StringVar(&out, "out", "", "output file (default: standard output)")

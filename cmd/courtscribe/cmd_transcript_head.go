@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/courtscribe/courtscribe/transcript"
+	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
 
 // transcript head and transcript keys: what to publish outside the database so that a
@@ -14,7 +15,8 @@ import (
 // registered keys, a trusted key file for `transcript verify --keys`).
 
 func newTranscriptHeadCmd() *cobra.Command {
-	var data, db, hearing string
+	var rf recordFlags
+	var hearing string
 	c := &cobra.Command{
 		Use:   "head",
 		Short: "Print a hearing's audit chain head (SEQ:HASH) to publish outside the database",
@@ -28,7 +30,7 @@ func newTranscriptHeadCmd() *cobra.Command {
 			if !cmd.Flags().Changed("hearing") {
 				return fmt.Errorf("head: --hearing ID")
 			}
-			s, err := openExistingRecord(cmd.Context(), db, data)
+			s, err := rf.open(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -44,24 +46,18 @@ func newTranscriptHeadCmd() *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
-	addDBFlag(c.Flags(), &db)
+	rf.add(c.Flags())
 	c.Flags().StringVar(&hearing, "hearing", "", "hearing id")
 	return c
 }
 
 func newTranscriptKeysCmd() *cobra.Command {
-	var data, db string
+	var rf recordFlags
 	c := &cobra.Command{
 		Use:   "keys",
 		Short: "Print every user's registered signing keys as a trusted key file for `transcript verify --keys`",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := openExistingRecord(cmd.Context(), db, data)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: rf.with(func(cmd *cobra.Command, s *sqlite.Store) error {
 			rep, err := s.AuditHearing(cmd.Context(), "")
 			if err != nil {
 				return err
@@ -90,9 +86,8 @@ func newTranscriptKeysCmd() *cobra.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
-	c.Flags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
-	addDBFlag(c.Flags(), &db)
+	rf.add(c.Flags())
 	return c
 }

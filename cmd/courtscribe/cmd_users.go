@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -48,7 +49,7 @@ func newPasswordReader(cmd *cobra.Command, stdin bool) *passwordReader {
 func (p *passwordReader) read(prompt string, confirm bool) (string, error) {
 	if p.fromLine {
 		l, err := p.lines.ReadString('\n')
-		if err != nil && (err != io.EOF || l == "") {
+		if err != nil && (!errors.Is(err, io.EOF) || l == "") {
 			return "", fmt.Errorf("%s: %w", strings.TrimSuffix(prompt, ": "), errNoPassword)
 		}
 		return strings.TrimRight(l, "\r\n"), nil
@@ -75,28 +76,18 @@ func (p *passwordReader) read(prompt string, confirm bool) (string, error) {
 }
 
 func newUsersCmd() *cobra.Command {
-	var data, db string
+	us := &recordFlags{create: true}
 	cmd := &cobra.Command{
 		Use:   "users",
 		Short: "Manage users and roles (admin, technician, clerk, judge, viewer); the first admin is made here",
 	}
-	cmd.PersistentFlags().StringVar(&data, "data", "var/data", "data directory (holds courtscribe.db)")
-	addDBFlag(cmd.PersistentFlags(), &db)
-	open := func(cmd *cobra.Command) (*sqlite.Store, error) {
-		return server.OpenStore(cmd.Context(), db, data, sqlite.Options{Logger: newLogger(os.Stderr)})
-	}
-	// withStore runs run with the store open, and closes it after.
-	withStore := func(run func(cmd *cobra.Command, s *sqlite.Store) error) func(*cobra.Command, []string) error {
-		return func(cmd *cobra.Command, _ []string) error {
-			s, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			return run(cmd, s)
-		}
-	}
+	us.add(cmd.PersistentFlags())
+	cmd.AddCommand(newUsersAddCmd(us), newUsersListCmd(us), newUsersPasswdCmd(us), newUsersSetDisabledCmd(us, "disable", true),
+		newUsersSetDisabledCmd(us, "enable", false), newUsersPubkeyCmd(us), newUsersSetDisplayNameCmd(us))
+	return cmd
+}
 
+func newUsersAddCmd(us *recordFlags) *cobra.Command {
 	var name, role, display string
 	var pwStdin bool
 	add := &cobra.Command{
@@ -108,7 +99,7 @@ func newUsersCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := open(cmd)
+			s, err := us.open(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -135,19 +126,22 @@ func newUsersCmd() *cobra.Command {
 	add.Flags().StringVar(&display, "display-name", "", "the name printed in records and headers (张三, Hon. Jane Smith); never the login")
 	add.MarkFlagRequired("name")
 	add.MarkFlagRequired("role")
+	return add
+}
 
-	list := &cobra.Command{
+func newUsersListCmd(us *recordFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "list",
 		Short: "List users",
 		Args:  cobra.NoArgs,
-		RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
-			us, err := s.ListUsers(cmd.Context())
+		RunE: us.with(func(cmd *cobra.Command, s *sqlite.Store) error {
+			users, err := s.ListUsers(cmd.Context())
 			if err != nil {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tDISPLAY NAME\tROLE\tSTATUS\tCREATED\tSIGNING KEY")
-			for _, u := range us {
+			for _, u := range users {
 				st, key := "active", "-"
 				if u.Disabled {
 					st = "disabled"
@@ -164,7 +158,9 @@ func newUsersCmd() *cobra.Command {
 			return tw.Flush()
 		}),
 	}
+}
 
+func newUsersPasswdCmd(us *recordFlags) *cobra.Command {
 	var pwName string
 	var pwStdin2 bool
 	passwd := &cobra.Command{
@@ -172,7 +168,7 @@ func newUsersCmd() *cobra.Command {
 		Short: "Set a user's password (a judge's old password is needed to re-encrypt the signing key)",
 		Long:  "From stdin: for judges the old password on the first line and the new one on the second; for others the new one.",
 		Args:  cobra.NoArgs,
-		RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
+		RunE: us.with(func(cmd *cobra.Command, s *sqlite.Store) error {
 			u, err := s.GetUser(cmd.Context(), pwName)
 			if err != nil {
 				return err
@@ -198,32 +194,48 @@ func newUsersCmd() *cobra.Command {
 	passwd.Flags().StringVar(&pwName, "name", "", "user name")
 	passwd.Flags().BoolVar(&pwStdin2, "password-stdin", false, "read passwords from stdin, one per line")
 	passwd.MarkFlagRequired("name")
+	return passwd
+}
 
-	setDisabled := func(use string, disabled bool) *cobra.Command {
-		var n string
-		c := &cobra.Command{
-			Use:   use,
-			Short: use + " a user",
-			Args:  cobra.NoArgs,
-			RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
-				if err := s.SetDisabled(cmd.Context(), cliActor(), n, disabled); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "user %s %sd\n", n, use)
-				return nil
-			}),
+// newUsersSetDisabledCmd is users disable or users enable.
+func newUsersSetDisabledCmd(us *recordFlags, use string, disabled bool) *cobra.Command {
+	var n string
+	return us.changeCmd(use, use+" a user", &n, func(ctx context.Context, s *sqlite.Store) (string, error) {
+		if err := s.SetDisabled(ctx, cliActor(), n, disabled); err != nil {
+			return "", err
 		}
-		c.Flags().StringVar(&n, "name", "", "user name")
-		c.MarkFlagRequired("name")
-		return c
-	}
+		return fmt.Sprintf("user %s %sd", n, use), nil
+	})
+}
 
+// changeCmd is a users subcommand that changes the user --name (into name) and prints what
+// change says it did.
+func (us *recordFlags) changeCmd(use, short string, name *string, change func(ctx context.Context, s *sqlite.Store) (string, error)) *cobra.Command {
+	c := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: us.with(func(cmd *cobra.Command, s *sqlite.Store) error {
+			msg, err := change(cmd.Context(), s)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), msg)
+			return nil
+		}),
+	}
+	c.Flags().StringVar(name, "name", "", "user name")
+	c.MarkFlagRequired("name")
+	return c
+}
+
+func newUsersPubkeyCmd(us *recordFlags) *cobra.Command {
 	var pkName string
 	pubkey := &cobra.Command{
 		Use:   "pubkey",
 		Short: "Print a judge's public signing key (base64), for `transcript verify --pubkey`",
 		Args:  cobra.NoArgs,
-		RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
+		RunE: us.with(func(cmd *cobra.Command, s *sqlite.Store) error {
 			u, err := s.GetUser(cmd.Context(), pkName)
 			if err != nil {
 				return err
@@ -237,24 +249,19 @@ func newUsersCmd() *cobra.Command {
 	}
 	pubkey.Flags().StringVar(&pkName, "name", "", "user name of the judge")
 	pubkey.MarkFlagRequired("name")
+	return pubkey
+}
 
-	var rnName, rnDisplay string
-	rename := &cobra.Command{
-		Use:   "set-display-name",
-		Short: "Set the name a user is printed as in records, exports and headers (an admin's change, chained)",
-		Args:  cobra.NoArgs,
-		RunE: withStore(func(cmd *cobra.Command, s *sqlite.Store) error {
-			if err := s.SetDisplayName(cmd.Context(), cliActor(), rnName, rnDisplay); err != nil {
-				return err
+func newUsersSetDisplayNameCmd(us *recordFlags) *cobra.Command {
+	var name, display string
+	c := us.changeCmd("set-display-name", "Set the name a user is printed as in records, exports and headers (an admin's change, chained)", &name,
+		func(ctx context.Context, s *sqlite.Store) (string, error) {
+			if err := s.SetDisplayName(ctx, cliActor(), name, display); err != nil {
+				return "", err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "user %s is printed as %q\n", rnName, rnDisplay)
-			return nil
-		}),
-	}
-	rename.Flags().StringVar(&rnName, "name", "", "user name")
-	rename.Flags().StringVar(&rnDisplay, "display-name", "", "the printed name")
-	rename.MarkFlagRequired("name")
-	rename.MarkFlagRequired("display-name")
-	cmd.AddCommand(add, list, passwd, setDisabled("disable", true), setDisabled("enable", false), pubkey, rename)
-	return cmd
+			return fmt.Sprintf("user %s is printed as %q", name, display), nil
+		})
+	c.Flags().StringVar(&display, "display-name", "", "the printed name")
+	c.MarkFlagRequired("display-name")
+	return c
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
@@ -14,6 +15,37 @@ import (
 
 // The hearing record's database for the commands: --db (see server.DBUsage) and opening an
 // existing record for the transcript tools.
+
+// recordFlags are --data and --db: the hearing record a command reads (an existing one; a
+// missing one is refused) or, with create, opens as the server does.
+type recordFlags struct {
+	data, db string
+	create   bool
+}
+
+func (rf *recordFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&rf.data, "data", "var/data", "data directory (holds courtscribe.db)")
+	addDBFlag(f, &rf.db)
+}
+
+func (rf *recordFlags) open(ctx context.Context) (*sqlite.Store, error) {
+	if rf.create {
+		return server.OpenStore(ctx, rf.db, rf.data, sqlite.Options{Logger: newLogger(os.Stderr)})
+	}
+	return openExistingRecord(ctx, rf.db, rf.data)
+}
+
+// with runs run with the record open, and closes it after.
+func (rf *recordFlags) with(run func(cmd *cobra.Command, s *sqlite.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		s, err := rf.open(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return run(cmd, s)
+	}
+}
 
 // addDBFlag registers --db.
 func addDBFlag(f *pflag.FlagSet, db *string) { f.StringVar(db, "db", "", server.DBUsage) }

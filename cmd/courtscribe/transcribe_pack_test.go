@@ -73,7 +73,7 @@ func TestTranscribePacksUtterances(t *testing.T) {
 		{asr.PackWindowSeconds, true, "[[judge@16000 clerk@128000 clerk@168000]]", "alone"},
 	} {
 		eng := &packingEngine{fail: tc.fail}
-		fl := transcribeFlags{seats: []string{"judge", "clerk"}, language: "en", workers: 2, batch: tc.batch}
+		fl := transcribeFlags{seats: []string{"judge", "clerk"}, engineFlags: engineFlags{language: "en", workers: 2, batch: tc.batch}}
 		r, _, err := openTranscribeAudio(path, fl)
 		if err != nil {
 			t.Fatal(err)
@@ -119,7 +119,7 @@ func TestImportPacksUtterances(t *testing.T) {
 	data := t.TempDir()
 	eng := &packingEngine{}
 	fl := importFlags{data: data, courtroom: "room-3", hearing: "2019-civil-18", seats: []string{"judge", "clerk"},
-		asrKind: "test", language: "en", workers: 1, batch: asr.PackWindowSeconds, engine: eng}
+		engineFlags: engineFlags{asrKind: "test", language: "en", workers: 1, batch: asr.PackWindowSeconds}, engine: eng}
 	rep, err := runImportJSON(t, fl, path)
 	if err != nil {
 		t.Fatal(err)

@@ -147,7 +147,45 @@ func (si importer) Import(ctx context.Context, req api.ImportRequest) (*api.Impo
 // before anything is archived), notes the originals in the hearing's history, archives the
 // recording through ingest.Import and waits until the record has every segment.
 func (r *Record) importHearing(ctx context.Context, ing *ingest.Server, job ImportJob, progressTo io.Writer) (*ImportReport, error) {
-	// 1. The record: the hearing is new, or scheduled, of this courtroom and these seats.
+	h, err := r.checkImportTarget(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	frames, err := checkOriginals(ctx, &job, progressTo)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.recordImport(ctx, job, h, frames); err != nil {
+		return nil, err
+	}
+	// 4. The audio, as an agent would send it; the stream diarizes it behind it and records each
+	// utterance pending (Defer): step 6 transcribes them in packed batches, as a backfill.
+	if r.cfg.ASR != "none" {
+		r.stream.Defer(job.Hearing, true)
+		defer r.stream.Defer(job.Hearing, false)
+	}
+	m, err := r.archiveImport(ctx, ing, job, progressTo)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.waitImportClosed(ctx, job.Hearing); err != nil {
+		return nil, err
+	}
+	if err := r.transcribeImport(ctx, job); err != nil {
+		return nil, err
+	}
+	rep := &ImportReport{Hearing: job.Hearing, Courtroom: job.Courtroom, Seats: job.Seats, Seconds: m.DurationSeconds,
+		Files: job.Files, Archive: m.Files, Engine: r.engineLabel()}
+	if rep.Segments, rep.Pending, err = countSegments(ctx, r.store, job.Hearing); err != nil {
+		return nil, err
+	}
+	r.log.Info("hearing imported", "hearing", job.Hearing, "seconds", m.DurationSeconds, "segments", rep.Segments, "pending", rep.Pending)
+	return rep, nil
+}
+
+// checkImportTarget is step 1, the record: the hearing is new (nil), or scheduled, of this
+// courtroom and these seats, with no segments and no archived audio.
+func (r *Record) checkImportTarget(ctx context.Context, job ImportJob) (*transcript.Hearing, error) {
 	h, err := r.store.GetHearing(ctx, job.Hearing)
 	switch {
 	case errors.Is(err, transcript.ErrNotFound):
@@ -159,40 +197,51 @@ func (r *Record) importHearing(ctx context.Context, ing *ingest.Server, job Impo
 	case h.Status != transcript.StatusScheduled:
 		return nil, fmt.Errorf("%w: hearing %s is %s; only a new or scheduled hearing takes an imported recording", ingest.ErrImportRefused, job.Hearing, h.Status)
 	}
-	if h != nil && len(h.Seats) > 0 {
-		var have []string
-		for _, s := range h.Seats {
-			have = append(have, s.Seat)
-		}
-		if !sameSet(have, job.Seats) {
-			return nil, fmt.Errorf("%w: hearing %s has seats %s; the recording names %s", ingest.ErrImportRefused, job.Hearing, strings.Join(have, ","), strings.Join(job.Seats, ","))
-		}
-	}
 	if h != nil {
-		if segs, err := r.store.ListSegments(ctx, job.Hearing, true); err != nil {
+		if err := r.checkImportSeats(ctx, job, h); err != nil {
 			return nil, err
-		} else if len(segs) > 0 {
-			return nil, fmt.Errorf("%w: hearing %s already has %d segments", ingest.ErrImportRefused, job.Hearing, len(segs))
 		}
 	}
 	if _, err := os.Stat(filepath.Join(archive.HearingDir(r.data, job.Hearing), archive.HearingFile)); err == nil {
 		return nil, fmt.Errorf("%w: hearing %s already has audio in the archive", ingest.ErrImportRefused, job.Hearing)
 	}
-	seatMap := make([]wire.Seat, len(job.Seats))
-	for i, s := range job.Seats {
-		seatMap[i] = wire.Seat{Name: s, Channel: i + 1}
-	}
+	return h, nil
+}
 
-	// 2. The originals: hash them and decode them completely before anything is written.
+// checkImportSeats refuses a scheduled hearing h with other seats or with segments already.
+func (r *Record) checkImportSeats(ctx context.Context, job ImportJob, h *transcript.Hearing) error {
+	if len(h.Seats) > 0 {
+		var have []string
+		for _, s := range h.Seats {
+			have = append(have, s.Seat)
+		}
+		if !sameSet(have, job.Seats) {
+			return fmt.Errorf("%w: hearing %s has seats %s; the recording names %s", ingest.ErrImportRefused, job.Hearing, strings.Join(have, ","), strings.Join(job.Seats, ","))
+		}
+	}
+	segs, err := r.store.ListSegments(ctx, job.Hearing, true)
+	if err != nil {
+		return err
+	}
+	if len(segs) > 0 {
+		return fmt.Errorf("%w: hearing %s already has %d segments", ingest.ErrImportRefused, job.Hearing, len(segs))
+	}
+	return nil
+}
+
+// checkOriginals is step 2, the originals: it hashes them (into job.Files) and decodes them
+// completely before anything is written, and returns their length in 16 kHz frames.
+func checkOriginals(ctx context.Context, job *ImportJob, progressTo io.Writer) (int64, error) {
 	for i := range job.Files {
 		f := &job.Files[i]
+		var err error
 		if f.SHA256, f.Bytes, err = hashFile(f.Path); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
 	src, err := job.Open()
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	var frames int64
 	err = recording.ForEachBlock(src, recording.NewProgress(progressTo, "checking", src.Frames()), func(b [][]int16, _ int64) error {
@@ -201,13 +250,17 @@ func (r *Record) importHearing(ctx context.Context, ing *ingest.Server, job Impo
 	})
 	src.Close()
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if frames == 0 {
-		return nil, fmt.Errorf("%w: the recording holds no audio", ingest.ErrImportRefused)
+		return 0, fmt.Errorf("%w: the recording holds no audio", ingest.ErrImportRefused)
 	}
+	return frames, nil
+}
 
-	// 3. The hearing in the record, with the originals in its history.
+// recordImport is step 3: the hearing in the record (created unless h is the scheduled
+// one), with the originals in its history.
+func (r *Record) recordImport(ctx context.Context, job ImportJob, h *transcript.Hearing, frames int64) error {
 	lang := job.Language
 	if lang == "" || lang == "auto" {
 		lang = "zh"
@@ -221,21 +274,24 @@ func (r *Record) importHearing(ctx context.Context, ing *ingest.Server, job Impo
 			nh.Seats = append(nh.Seats, transcript.Seat{Seat: s, Role: stream.DefaultRole(s, lang)})
 		}
 		if _, err := r.store.CreateHearing(ctx, job.Actor, nh); err != nil {
-			return nil, fmt.Errorf("creating hearing %s in the record: %w", job.Hearing, err)
+			return fmt.Errorf("creating hearing %s in the record: %w", job.Hearing, err)
 		}
 	}
 	if _, err := r.store.AddNote(ctx, job.Actor, job.Hearing, transcript.Note{Kind: transcript.NoteAnnotation, AtMS: 0,
 		Text: importNote(job, frames)}); err != nil {
-		return nil, fmt.Errorf("noting the originals in hearing %s: %w", job.Hearing, err)
+		return fmt.Errorf("noting the originals in hearing %s: %w", job.Hearing, err)
 	}
+	return nil
+}
 
-	// 4. The audio, as an agent would send it; the stream diarizes it behind it and records each
-	// utterance pending (Defer): step 6 transcribes them in packed batches, as a backfill.
-	if r.cfg.ASR != "none" {
-		r.stream.Defer(job.Hearing, true)
-		defer r.stream.Defer(job.Hearing, false)
+// archiveImport is step 4: it sends the recording through ingest.Import, as an agent would,
+// keeping pace with the stream and the pool.
+func (r *Record) archiveImport(ctx context.Context, ing *ingest.Server, job ImportJob, progressTo io.Writer) (*archive.Manifest, error) {
+	seatMap := make([]wire.Seat, len(job.Seats))
+	for i, s := range job.Seats {
+		seatMap[i] = wire.Seat{Name: s, Channel: i + 1}
 	}
-	src, err = job.Open()
+	src, err := job.Open()
 	if err != nil {
 		return nil, err
 	}
@@ -254,48 +310,46 @@ func (r *Record) importHearing(ctx context.Context, ing *ingest.Server, job Impo
 	}
 	m, err := ing.Import(ctx, ingest.ImportOptions{Courtroom: job.Courtroom, Hearing: job.Hearing, Seats: seatMap, Wait: wait}, src)
 	prog.Done()
-	if err != nil {
-		return nil, err
-	}
+	return m, err
+}
 
-	// 5. The record closes the hearing once the diarizer has flushed; then the engine's
-	// results for the last utterances arrive.
+// waitImportClosed is step 5: the record closes the hearing once the diarizer has flushed;
+// then the engine's results for the last utterances arrive.
+func (r *Record) waitImportClosed(ctx context.Context, hearing string) error {
 	for {
-		hh, err := r.store.GetHearing(ctx, job.Hearing)
+		hh, err := r.store.GetHearing(ctx, hearing)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		st := r.pool.Stats()
 		if hh.Status == transcript.StatusClosed && st.Queued == 0 && st.Busy == 0 {
-			break
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	// 6. Transcription: the pending utterances in time order, consecutive ones packed into one
-	// decoding window when the engine can (docs/asr.md, "Packing utterances"); live hearings
-	// on the same server keep priority (Idle). What the engine cannot take stays pending for
-	// the server's backfill.
-	if r.cfg.ASR != "none" {
-		b := &backfill.Backfiller{Store: &stream.Backlog{Record: r.store}, Audio: archive.Archive{Dir: r.data},
-			Engine: r.pool, Policy: pool.DefaultConfig().Policy, Log: r.log.With("part", "import"), BatchSeconds: job.BatchSeconds, Workers: job.Workers,
-			Idle: r.backfillIdle}
-		brep, err := b.Run(ctx, job.Hearing)
-		if err != nil && !errors.Is(err, asr.ErrUnavailable) {
-			return nil, err
-		}
-		r.log.Info("imported hearing transcribed", "hearing", job.Hearing, "completed", brep.Completed, "remaining", brep.Remaining, "failed", brep.Failed)
+}
+
+// transcribeImport is step 6, transcription: the pending utterances in time order,
+// consecutive ones packed into one decoding window when the engine can (docs/asr.md,
+// "Packing utterances"); live hearings on the same server keep priority (Idle). What the
+// engine cannot take stays pending for the server's backfill.
+func (r *Record) transcribeImport(ctx context.Context, job ImportJob) error {
+	if r.cfg.ASR == "none" {
+		return nil
 	}
-	rep := &ImportReport{Hearing: job.Hearing, Courtroom: job.Courtroom, Seats: job.Seats, Seconds: m.DurationSeconds,
-		Files: job.Files, Archive: m.Files, Engine: r.engineLabel()}
-	if rep.Segments, rep.Pending, err = countSegments(ctx, r.store, job.Hearing); err != nil {
-		return nil, err
+	b := &backfill.Backfiller{Store: &stream.Backlog{Record: r.store}, Audio: archive.Archive{Dir: r.data},
+		Engine: r.pool, Policy: pool.DefaultConfig().Policy, Log: r.log.With("part", "import"), BatchSeconds: job.BatchSeconds, Workers: job.Workers,
+		Idle: r.backfillIdle}
+	brep, err := b.Run(ctx, job.Hearing)
+	if err != nil && !errors.Is(err, asr.ErrUnavailable) {
+		return err
 	}
-	r.log.Info("hearing imported", "hearing", job.Hearing, "seconds", m.DurationSeconds, "segments", rep.Segments, "pending", rep.Pending)
-	return rep, nil
+	r.log.Info("imported hearing transcribed", "hearing", job.Hearing, "completed", brep.Completed, "remaining", brep.Remaining, "failed", brep.Failed)
+	return nil
 }
 
 // importNote is the history line that names the originals.

@@ -140,24 +140,26 @@ func (r *Record) Close() {
 	r.store.Close()
 }
 
-// runner starts goroutines that stop together: stop cancels them and waits.
+// runner starts goroutines that stop together: stop cancels their context and waits.
 type runner struct {
 	log    *slog.Logger
-	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
-func newRunner(ctx context.Context, log *slog.Logger) *runner {
+// newRunner returns a runner and the context its goroutines run in: it keeps ctx's values
+// and ends only when stop is called.
+func newRunner(ctx context.Context, log *slog.Logger) (*runner, context.Context) {
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	return &runner{log: log, ctx: rctx, cancel: cancel}
+	return &runner{log: log, cancel: cancel}, rctx
 }
 
-func (g *runner) run(name string, f func(context.Context) error) {
+// run runs f(ctx) in a goroutine; ctx is the one newRunner returned.
+func (g *runner) run(ctx context.Context, name string, f func(context.Context) error) {
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
-		if err := f(g.ctx); err != nil && g.ctx.Err() == nil {
+		if err := f(ctx); err != nil && ctx.Err() == nil {
 			g.log.Error(name+" stopped", "err", err)
 		}
 	}()

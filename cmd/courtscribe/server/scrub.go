@@ -117,13 +117,13 @@ func (m *integrityMonitor) Collect(ch chan<- prometheus.Metric) {
 
 // startIntegrity registers the integrity metrics, starts the background scrub when
 // --scrub-interval is set, and returns the health panel's alarm source.
-func (r *Record) startIntegrity(reg prometheus.Registerer, sc ScrubConfig, run func(string, func(context.Context) error)) api.IntegrityFunc {
+func (r *Record) startIntegrity(ctx context.Context, reg prometheus.Registerer, sc ScrubConfig, run func(context.Context, string, func(context.Context) error)) api.IntegrityFunc {
 	m := &integrityMonitor{data: r.data, log: r.log.With("part", "integrity")}
 	if err := reg.Register(m); err != nil {
 		r.log.Warn("integrity metrics not registered", "err", err)
 	}
 	if sc.Interval > 0 {
-		run("scrub", func(ctx context.Context) error {
+		run(ctx, "scrub", func(ctx context.Context) error {
 			t := time.NewTicker(sc.Interval)
 			defer t.Stop()
 			for {

@@ -107,16 +107,16 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if err != nil {
 		return err
 	}
-	live := newRunner(ctx, rec.log)
+	live, liveCtx := newRunner(ctx, rec.log)
 	if err := rec.pool.Register(ing.Metrics()); err != nil {
 		rec.log.Warn("transcription metrics not registered", "err", err)
 	}
-	live.run("stream", rec.stream.Run)
-	live.run("transcription pool", rec.pool.Run)
+	live.run(liveCtx, "stream", rec.stream.Run)
+	live.run(liveCtx, "transcription pool", rec.pool.Run)
 	if rec.cfg.ASR != "none" {
 		bf := &backfill.Backfiller{Store: &stream.Backlog{Record: rec.store, Skip: rec.stream.InProgress}, Audio: archive.Archive{Dir: rec.data},
 			Engine: rec.pool, Policy: pool.DefaultConfig().Policy, Log: rec.log.With("part", "backfill"), Idle: rec.backfillIdle}
-		live.run("backfill", backfill.NewWatcher(bf, rec.pendingHearings, rec.engineHealth, rec.cfg.BackfillInterval).Run)
+		live.run(liveCtx, "backfill", backfill.NewWatcher(bf, rec.pendingHearings, rec.engineHealth, rec.cfg.BackfillInterval).Run)
 	}
 	acfg := api.DefaultConfig()
 	acfg.DataDir = rec.data
@@ -125,7 +125,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	acfg.TrustedProxies = trusted
 	acfg.StopRecording = rec.stopRecording(ing)
 	acfg.DeleteHearing = rec.deleteHearing
-	acfg.Integrity = rec.startIntegrity(ing.Metrics(), cfg.Scrub, live.run)
+	acfg.Integrity = rec.startIntegrity(liveCtx, ing.Metrics(), cfg.Scrub, live.run)
 	acfg.Importer = importer{rec: rec, ing: ing}
 	status := ingestStatus{srv: ing, engine: rec.engineLabel()}
 	if ws, ok := EngineSettings(rec.engine); ok {
@@ -186,8 +186,11 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	herr := hs.Shutdown(cctx)
 	ingClosed = true
 	ierr := ing.Close(cctx)
-	<-errc
-	if err := errors.Join(herr, ierr); err != nil {
+	serr := <-errc
+	if errors.Is(serr, http.ErrServerClosed) { // what Serve returns once Shutdown began
+		serr = nil
+	}
+	if err := errors.Join(herr, ierr, serr); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("server stopped cleanly")

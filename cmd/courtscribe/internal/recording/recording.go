@@ -32,50 +32,78 @@ func Open(args, seats, seatFiles []string, defaultSeats bool) (*audiofile.Reader
 		if len(args) > 0 {
 			return nil, nil, fmt.Errorf("give one multi-channel FILE or --seat-file NAME=FILE for every seat, not both (got %s and %d seat files)", args[0], len(seatFiles))
 		}
-		names := make([]string, 0, len(seatFiles))
-		paths := map[string]string{}
-		for _, sf := range seatFiles {
-			name, path, ok := strings.Cut(sf, "=")
-			name = strings.TrimSpace(name)
-			if !ok || name == "" || path == "" {
-				return nil, nil, fmt.Errorf("--seat-file %q: want NAME=FILE, e.g. --seat-file judge=judge.wav", sf)
-			}
-			if _, dup := paths[name]; dup {
-				return nil, nil, fmt.Errorf("--seat-file: seat %q is given twice", name)
-			}
-			paths[name] = path
-			names = append(names, name)
-		}
-		if len(seats) > 0 {
-			for _, n := range names {
-				if !slices.Contains(seats, n) {
-					return nil, nil, fmt.Errorf("--seat-file %s=%s: no seat %q in --seats (%s)", n, paths[n], n, strings.Join(seats, ", "))
-				}
-			}
-			if len(seats) != len(names) {
-				return nil, nil, fmt.Errorf("--seats names %d seats but %d --seat-file were given", len(seats), len(names))
-			}
-			for _, s := range seats {
-				if _, ok := paths[s]; !ok {
-					return nil, nil, fmt.Errorf("--seats names %q but no --seat-file %s=FILE was given", s, s)
-				}
-			}
-			names = seats
-		}
-		files := make([]string, len(names))
-		for i, n := range names {
-			files[i] = paths[n]
-		}
-		r, err := audiofile.OpenSeats(files)
-		if err != nil {
-			return nil, nil, err
-		}
-		return r, names, nil
+		return openSeatFiles(seats, seatFiles)
 	}
 	if len(args) != 1 {
 		return nil, nil, errors.New("give the recording: one multi-channel FILE, or --seat-file NAME=FILE for every seat")
 	}
-	r, err := audiofile.Open(args[0])
+	return openMultichannel(args[0], seats, defaultSeats)
+}
+
+// openSeatFiles opens one mono file per seat; the seats are in --seats order when given,
+// else in --seat-file order.
+func openSeatFiles(seats, seatFiles []string) (*audiofile.Reader, []string, error) {
+	names, paths, err := parseSeatFiles(seatFiles)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(seats) > 0 {
+		if err := matchSeats(seats, names, paths); err != nil {
+			return nil, nil, err
+		}
+		names = seats
+	}
+	files := make([]string, len(names))
+	for i, n := range names {
+		files[i] = paths[n]
+	}
+	r, err := audiofile.OpenSeats(files)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, names, nil
+}
+
+// parseSeatFiles parses the NAME=FILE values: the names in order and each name's file.
+func parseSeatFiles(seatFiles []string) ([]string, map[string]string, error) {
+	names := make([]string, 0, len(seatFiles))
+	paths := map[string]string{}
+	for _, sf := range seatFiles {
+		name, path, ok := strings.Cut(sf, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || path == "" {
+			return nil, nil, fmt.Errorf("--seat-file %q: want NAME=FILE, e.g. --seat-file judge=judge.wav", sf)
+		}
+		if _, dup := paths[name]; dup {
+			return nil, nil, fmt.Errorf("--seat-file: seat %q is given twice", name)
+		}
+		paths[name] = path
+		names = append(names, name)
+	}
+	return names, paths, nil
+}
+
+// matchSeats checks that --seats and the seat files name the same seats.
+func matchSeats(seats, names []string, paths map[string]string) error {
+	for _, n := range names {
+		if !slices.Contains(seats, n) {
+			return fmt.Errorf("--seat-file %s=%s: no seat %q in --seats (%s)", n, paths[n], n, strings.Join(seats, ", "))
+		}
+	}
+	if len(seats) != len(names) {
+		return fmt.Errorf("--seats names %d seats but %d --seat-file were given", len(seats), len(names))
+	}
+	for _, s := range seats {
+		if _, ok := paths[s]; !ok {
+			return fmt.Errorf("--seats names %q but no --seat-file %s=FILE was given", s, s)
+		}
+	}
+	return nil
+}
+
+// openMultichannel opens one multi-channel file, one seat a channel.
+func openMultichannel(path string, seats []string, defaultSeats bool) (*audiofile.Reader, []string, error) {
+	r, err := audiofile.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -87,7 +115,7 @@ func Open(args, seats, seatFiles []string, defaultSeats bool) (*audiofile.Reader
 	if len(seats) != r.Channels() {
 		in := r.Inputs()[0]
 		r.Close()
-		return nil, nil, &audiofile.FileError{Path: args[0], What: fmt.Sprintf("%s, but --seats names %d seat%s", in.Format, len(seats), plural(len(seats))),
+		return nil, nil, &audiofile.FileError{Path: path, What: fmt.Sprintf("%s, but --seats names %d seat%s", in.Format, len(seats), plural(len(seats))),
 			Hint: "name one seat per channel in channel order, or give one mono file per seat with --seat-file NAME=FILE"}
 	}
 	return r, seats, nil
