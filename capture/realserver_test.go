@@ -17,6 +17,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // realServer starts the real asr/ingest server on loopback with a token for courtroom.
@@ -123,30 +124,6 @@ func TestAgentRealServerThroughCutLink(t *testing.T) {
 	}
 }
 
-// buildBinary builds cmd/courtscribe once per test binary.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	wd, _ := os.Getwd()
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			t.Fatal("go.mod not found above the package")
-		}
-		root = parent
-	}
-	bin := filepath.Join(t.TempDir(), "courtscribe")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/courtscribe")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/courtscribe: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // An agent process killed with SIGKILL and started again on the same spool continues the same
 // session: nothing spooled is lost or doubled, and the downtime is one agent-down gap whose
 // length is the wall-clock time the agent was away.
@@ -154,7 +131,7 @@ func TestAgentProcessSIGKILLResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and replays 6 s in real time")
 	}
-	bin := buildBinary(t)
+	bin := testrig.Binary(t)
 	url, token, data := realServer(t, "room-3")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "h.wav")

@@ -19,22 +19,16 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/asr/remote"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
-func TestMain(m *testing.M) {
-	if fuzzing() {
-		os.Exit(m.Run()) // the fuzz engine's own goroutines are not ours to check
-	}
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { testrig.Main(m) }
 
 // memStore stands in for the transcript store (another package): utterances by ID.
 type memStore struct {
@@ -382,14 +376,4 @@ func equal16(a, b []int16) bool {
 		}
 	}
 	return true
-}
-
-// fuzzing reports whether this test binary runs as a fuzz worker or coordinator.
-func fuzzing() bool {
-	for _, a := range os.Args {
-		if strings.HasPrefix(a, "-test.fuzzworker") || strings.HasPrefix(a, "-test.fuzz=") {
-			return true
-		}
-	}
-	return false
 }

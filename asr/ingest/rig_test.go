@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
@@ -21,12 +19,7 @@ import (
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
-func TestMain(m *testing.M) {
-	if fuzzing() {
-		os.Exit(m.Run()) // the fuzz engine's own goroutines are not ours to check
-	}
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { testrig.Main(m) }
 
 // rig is one ingest server on loopback with a fresh data directory and a token for "room1".
 type rig struct {
@@ -202,14 +195,4 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// fuzzing reports whether this test binary runs as a fuzz worker or coordinator.
-func fuzzing() bool {
-	for _, a := range os.Args {
-		if strings.HasPrefix(a, "-test.fuzzworker") || strings.HasPrefix(a, "-test.fuzz=") {
-			return true
-		}
-	}
-	return false
 }

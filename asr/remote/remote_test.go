@@ -9,24 +9,17 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
-func TestMain(m *testing.M) {
-	if fuzzing() {
-		os.Exit(m.Run()) // the fuzz engine's own goroutines are not ours to check
-	}
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { testrig.Main(m) }
 
 // fakeServer speaks whisper-server's documented protocol (examples/server/server.cpp): POST
 // /inference with a multipart "file" and form fields, verbose_json answers, {"error":...} on
@@ -373,14 +366,4 @@ func FuzzParseVerboseJSON(f *testing.F) {
 		}
 		_ = fmt.Sprint(tr)
 	})
-}
-
-// fuzzing reports whether this test binary runs as a fuzz worker or coordinator.
-func fuzzing() bool {
-	for _, a := range os.Args {
-		if strings.HasPrefix(a, "-test.fuzzworker") || strings.HasPrefix(a, "-test.fuzz=") {
-			return true
-		}
-	}
-	return false
 }
