@@ -1,11 +1,13 @@
 // Package testrig holds what the tests of several packages share. It is the start of issue 12's
-// one test rig; today it has the PCM hash that archive, import and fault tests compare.
+// one test rig: the TestMain of every package (Main), the courtscribe binary the end-to-end
+// suites run (Binary) and the processes they start (Proc), a test PKI, and audio helpers.
 package testrig
 
 import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"math/rand/v2"
 )
 
 // HashPCM is the SHA-256 (hex) of samples as signed 16-bit little-endian: the hash of a seat's
@@ -17,4 +19,18 @@ func HashPCM(pcm []int16) string {
 	}
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// NoisePCM is deterministic noise-like audio, distinct per seat: seats channels of samples
+// each, from seed.
+func NoisePCM(seats, samples int, seed uint64) [][]int16 {
+	rng := rand.New(rand.NewPCG(seed, 11))
+	out := make([][]int16, seats)
+	for c := range out {
+		out[c] = make([]int16, samples)
+		for i := range out[c] {
+			out[c][i] = int16(rng.IntN(20000) - 10000)
+		}
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"encoding/json"
@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/courtscribe/courtscribe/internal/pgtest"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // Issue 15 item 2 end to end: two `courtscribe server --db postgres://…` replicas. A clerk's
@@ -33,7 +34,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 	}
 	var bases []string
 	for range 2 {
-		addr := igFreeAddr(t)
+		addr := testrig.FreeAddr(t)
 		igStartServer(t, t.TempDir(), addr, "--asr", "none", "--db", dbURL)
 		bases = append(bases, "http://"+addr)
 	}

@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/courtscribe/courtscribe/internal/pgtest"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // TestScaleServers is issue 15's scale benchmark through real server processes (make
@@ -134,9 +135,9 @@ func scaleServersRun(t *testing.T, db string, replicas, edits int) (commit, fan 
 		igAddUser(t, u, role, "pw-"+u+"-scale", where...)
 	}
 	var bases []string
-	var srvs []*igServer
+	var srvs []*server
 	for range replicas {
-		addr := igFreeAddr(t)
+		addr := testrig.FreeAddr(t)
 		extra := []string{"--asr", "none", "--max-conns-per-source", "-1", "--log-level", "warn"}
 		if db != "" {
 			extra = append(extra, "--db", db)
@@ -146,7 +147,7 @@ func scaleServersRun(t *testing.T, db string, replicas, edits int) (commit, fan 
 	}
 	defer func() {
 		for _, s := range srvs {
-			s.stop()
+			s.Stop(t)
 		}
 	}()
 	admin := scaleLogin(t, bases[0], "admin", "pw-admin-scale")

@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // apiClient is a signed-in user of the JSON API.
@@ -115,15 +116,9 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 		t.Skip("end-to-end with real binaries")
 	}
 	pcm := twoSeatSpeech(t)
-	bin := igBinary(t)
+	bin := testrig.Binary(t)
 	data := t.TempDir()
-	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}, {"judge1", "judge"}} {
-		cmd := exec.Command(bin, "users", "add", "--data", data, "--name", u[0], "--role", u[1], "--password-stdin")
-		cmd.Stdin = strings.NewReader("pw-" + u[0] + "\n")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("users add %s: %v\n%s", u[0], err, b)
-		}
-	}
+	igAddUsers(t, [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}, {"judge1", "judge"}}, "--data", data)
 	var calls atomic.Int64
 	engine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.Path != "/inference" {
@@ -141,9 +136,9 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	}))
 	defer engine.Close()
 
-	addr := igFreeAddr(t)
+	addr := testrig.FreeAddr(t)
 	srv := igStartServer(t, data, addr, "--asr", "remote", "--asr-url", engine.URL, "--language", "en")
-	out := srv.out
+	out := srv.Out
 	base := "http://" + addr
 	admin := apiLogin(t, base, "admin", "pw-admin")
 	hearing := map[string]any{"id": "case-2026-1", "case_number": "(2026)京0105民初1号", "courtroom": "room-5", "language": "en",
@@ -157,7 +152,7 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	if err := wavfile.WriteMulti(src, 16000, pcm); err != nil {
 		t.Fatal(err)
 	}
-	token := igToken(t, data, "room-5")
+	token := testrig.Token(t, data, "room-5")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	agentOut, err := exec.CommandContext(ctx, bin, "agent", "--server", "ws://"+addr, "--token", token, "--courtroom", "room-5",
@@ -168,7 +163,7 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 
 	clerk := apiLogin(t, base, "clerk1", "pw-clerk1")
 	var segs []apiSegment
-	igEventually(t, 60*time.Second, "both seats transcribed", func() bool {
+	testrig.Eventually(t, 60*time.Second, "both seats transcribed", func() bool {
 		var page struct {
 			Segments []apiSegment `json:"segments"`
 		}
@@ -225,7 +220,7 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	if code := clerk.do("POST", "/api/hearings/case-2026-1/sign", map[string]any{"password": "pw-clerk1"}, nil); code != 200 { // the clerk signs too
 		t.Fatalf("clerk signs: %d", code)
 	}
-	srv.stop()
+	srv.Stop(t)
 	// Secrets never reach a log: the agent token and every password used above.
 	for _, secret := range []string{token, "pw-admin", "pw-clerk1", "pw-judge1"} {
 		if strings.Contains(out.String(), secret) || strings.Contains(string(agentOut), secret) {

@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"errors"
@@ -44,11 +44,11 @@ func igReadAll(t *testing.T, r *audiofile.Reader) [][]int16 {
 // to the judge's length; seats are named by --seat-file alone.
 func TestE2EAgentSeatFiles(t *testing.T) {
 	data := t.TempDir()
-	srv := igStartServer(t, data, igFreeAddr(t))
-	tok := igToken(t, data, "court-3")
+	srv := igStartServer(t, data, testrig.FreeAddr(t))
+	tok := testrig.Token(t, data, "court-3")
 	dir := t.TempDir()
-	judge := igPCM(1, 16000*6+123, 7)[0]
-	clerk48 := igPCM(1, 48000*56/10, 8)[0] // 5.6 s at 48 kHz
+	judge := testrig.NoisePCM(1, 16000*6+123, 7)[0]
+	clerk48 := testrig.NoisePCM(1, 48000*56/10, 8)[0] // 5.6 s at 48 kHz
 	jp, cp := filepath.Join(dir, "judge.wav"), filepath.Join(dir, "clerk-48k.wav")
 	if err := wavfile.WriteMulti(jp, 16000, [][]int16{judge}); err != nil {
 		t.Fatal(err)
@@ -76,20 +76,20 @@ func TestE2EAgentSeatFiles(t *testing.T) {
 	ag := igStartAgent(t, "--server", "ws://"+srv.addr, "--token", tok, "--courtroom", "court-3",
 		"--seat-file", "judge="+jp, "--seat-file", "clerk="+cp, "--fast", "--close-hearing",
 		"--spool", filepath.Join(t.TempDir(), "spool"))
-	ag.wait(t, 60*time.Second)
+	ag.Wait(t, 60*time.Second)
 	h := igOnlyHearing(t, data)
 	igCheckExact(t, data, h, []wire.Seat{{Name: "judge", Channel: 1}, {Name: "clerk", Channel: 2}}, want)
-	srv.stop()
+	srv.Stop(t)
 }
 
 // TestAgentSeatFileErrors: each mistake is one line naming what is wrong.
 func TestAgentSeatFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	mono, stereo := filepath.Join(dir, "m.wav"), filepath.Join(dir, "s.wav")
-	if err := wavfile.WriteMulti(mono, 16000, igPCM(1, 16000, 1)); err != nil {
+	if err := wavfile.WriteMulti(mono, 16000, testrig.NoisePCM(1, 16000, 1)); err != nil {
 		t.Fatal(err)
 	}
-	if err := wavfile.WriteMulti(stereo, 16000, igPCM(2, 16000, 1)); err != nil {
+	if err := wavfile.WriteMulti(stereo, 16000, testrig.NoisePCM(2, 16000, 1)); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -102,7 +102,7 @@ func TestAgentSeatFileErrors(t *testing.T) {
 		{[]string{"--seats", "judge=1,clerk=2", "--seat-file", "judge=" + mono, "--seat-file", "witness=" + mono}, `no seat "witness" in --seats (judge, clerk)`},
 		{[]string{"--seat-file", "judge=" + mono, "--source", mono}, "exactly one of --device, --source and --seat-file"},
 	} {
-		cmd := exec.Command(igBinary(t), append([]string{"agent", "--courtroom", "c", "--token", "x", "--spool", filepath.Join(dir, "spool")}, tc.args...)...)
+		cmd := exec.Command(testrig.Binary(t), append([]string{"agent", "--courtroom", "c", "--token", "x", "--spool", filepath.Join(dir, "spool")}, tc.args...)...)
 		out, err := cmd.CombinedOutput()
 		if err == nil {
 			t.Fatalf("%v: accepted", tc.args)
@@ -110,53 +110,6 @@ func TestAgentSeatFileErrors(t *testing.T) {
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 		if len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
 			t.Fatalf("%v: got %q, want one line with %q", tc.args, out, tc.want)
-		}
-	}
-}
-
-// TestSeatFilesDecoderSeek: a resumed session seeks the seat-file replay; the frames after
-// the seek equal those of an unbroken replay (the resampler's state is rebuilt by reading
-// forward), whether seeking back or ahead.
-func TestSeatFilesDecoderSeek(t *testing.T) {
-	dir := t.TempDir()
-	jp, cp := filepath.Join(dir, "j.wav"), filepath.Join(dir, "c.wav")
-	if err := wavfile.WriteMulti(jp, 44100, igPCM(1, 44100*3, 3)); err != nil {
-		t.Fatal(err)
-	}
-	if err := wavfile.WriteMulti(cp, 16000, igPCM(1, 16000*3-800, 4)); err != nil {
-		t.Fatal(err)
-	}
-	readFrom := func(seek int64) []int16 {
-		r, err := audiofile.OpenSeats([]string{jp, cp})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := &seatFilesDecoder{r: r, paths: []string{jp, cp}}
-		defer d.Close()
-		if seek > 0 { // read past it first, so the seek goes back
-			d.ReadInt16(make([]int16, 2*(seek+5000)))
-		}
-		if err := d.SeekFrame(seek); err != nil {
-			t.Fatal(err)
-		}
-		var out []int16
-		buf := make([]int16, 2*777)
-		for {
-			n, err := d.ReadInt16(buf)
-			out = append(out, buf[:2*n]...)
-			if err != nil {
-				return out
-			}
-		}
-	}
-	all := readFrom(0)
-	if len(all) != 2*48000 {
-		t.Fatalf("%d samples, want %d", len(all), 2*48000)
-	}
-	for _, at := range []int64{1, 12345, 47999} {
-		got := readFrom(at)
-		if testrig.HashPCM(got) != testrig.HashPCM(all[2*at:]) {
-			t.Fatalf("after seek to %d the frames differ", at)
 		}
 	}
 }
