@@ -45,18 +45,6 @@ func realServer(t *testing.T, courtroom string) (url, token, dataDir string) {
 	return "ws" + strings.TrimPrefix(hs.URL, "http"), token, dataDir
 }
 
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func archived(t *testing.T, dataDir, hearing, seat string) []int16 {
 	t.Helper()
 	a, err := wavfile.ReadFile(filepath.Join(archive.HearingDir(dataDir, hearing), archive.AudioDir, seat+".wav"))
@@ -158,7 +146,7 @@ func TestAgentProcessSIGKILLResume(t *testing.T) {
 		t.Fatalf("first stdout line %q, want hearing: ID", out.Text())
 	}
 	hearing := strings.TrimPrefix(out.Text(), "hearing: ")
-	waitFor(t, 10*time.Second, "2 s of audio in the archive", func() bool {
+	testrig.Eventually(t, 10*time.Second, "2 s of audio in the archive", func() bool {
 		st, err := os.Stat(filepath.Join(archive.HearingDir(data, hearing), archive.AudioDir, "judge.wav"))
 		return err == nil && st.Size() > 44+2*32000
 	})

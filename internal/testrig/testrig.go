@@ -7,7 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
+	"io"
 	"math/rand/v2"
+	"testing"
 )
 
 // HashPCM is the SHA-256 (hex) of samples as signed 16-bit little-endian: the hash of a seat's
@@ -33,4 +36,27 @@ func NoisePCM(seats, samples int, seed uint64) [][]int16 {
 		}
 	}
 	return out
+}
+
+// ReadChannels reads a multichannel source to its end, chunk samples per channel at a time,
+// through read (an audio reader's Read: samples per channel read, io.EOF at the end).
+func ReadChannels(t testing.TB, channels, chunk int, read func([][]int16) (int, error)) [][]int16 {
+	t.Helper()
+	out := make([][]int16, channels)
+	buf := make([][]int16, channels)
+	for c := range buf {
+		buf[c] = make([]int16, chunk)
+	}
+	for {
+		n, err := read(buf)
+		for c := range buf {
+			out[c] = append(out[c], buf[c][:n]...)
+		}
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -1,8 +1,6 @@
 package faults
 
 import (
-	"errors"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -19,23 +17,7 @@ import (
 // see of the same files.
 func igReadAll(t *testing.T, r *audiofile.Reader) [][]int16 {
 	t.Helper()
-	out := make([][]int16, r.Channels())
-	buf := make([][]int16, r.Channels())
-	for c := range buf {
-		buf[c] = make([]int16, 4000)
-	}
-	for {
-		n, err := r.Read(buf)
-		for c := range buf {
-			out[c] = append(out[c], buf[c][:n]...)
-		}
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	return testrig.ReadChannels(t, r.Channels(), 4000, r.Read)
 }
 
 // TestE2EAgentSeatFiles: the real agent replays one mono file per seat into the real server:

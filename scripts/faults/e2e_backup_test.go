@@ -3,6 +3,7 @@ package faults
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,7 +43,8 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 		t.Helper()
 		out, err := exec.Command(bin, args...).CombinedOutput()
 		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			code = ee.ExitCode()
 		} else if err != nil {
 			t.Fatalf("%v: %v", args, err)

@@ -5,15 +5,15 @@ package faults
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
-	"os/exec"
-	"strings"
 )
 
 // igStartServer starts `courtscribe server` on addr and data (debug log, with the web UI),

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -23,56 +22,44 @@ import (
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
-// apiClient is a signed-in user of the JSON API.
+// apiClient is a signed-in user of one server's JSON API that fails the test when the
+// server cannot be reached.
 type apiClient struct {
+	*session
 	t    *testing.T
 	base string
-	hc   *http.Client
-	csrf string
 }
 
 func apiLogin(t *testing.T, base, name, password string) *apiClient {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &apiClient{t: t, base: base, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
-	var s struct {
-		CSRF string `json:"csrf"`
+	c := &apiClient{session: newSession(30 * time.Second), t: t, base: base}
+	code, err := c.signIn(base, name, password)
+	if err != nil && code/100 == 2 {
+		t.Fatalf("login %s: %v", name, err)
 	}
-	if code := c.do("POST", "/api/login", map[string]string{"name": name, "password": password}, &s); code != 200 {
+	if code != 200 {
 		t.Fatalf("login %s: %d", name, code)
 	}
-	c.csrf = s.CSRF
 	return c
 }
 
+// do sends a JSON request and decodes a 2xx answer into out (may be nil); it returns the
+// status and logs an error answer.
 func (c *apiClient) do(method, path string, body, out any) int {
 	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", c.base)
-	if c.csrf != "" {
-		req.Header.Set("X-CSRF-Token", c.csrf)
-	}
-	resp, err := c.hc.Do(req)
+	code, b, err := c.send(c.base, method, path, body)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode < 300 {
+	if out != nil && code < 300 {
 		if err := json.Unmarshal(b, out); err != nil {
 			c.t.Fatalf("%s %s: %v in %s", method, path, err, b)
 		}
 	}
-	if resp.StatusCode >= 300 {
-		c.t.Logf("%s %s → %d %s", method, path, resp.StatusCode, b)
+	if code >= 300 {
+		c.t.Logf("%s %s → %d %s", method, path, code, b)
 	}
-	return resp.StatusCode
+	return code
 }
 
 type apiSegment struct {

@@ -52,7 +52,7 @@ func TestReplicasIngestFailover(t *testing.T) {
 		t.Fatalf("assign the clerk: %d", code)
 	}
 	clerkA := apiLogin(t, "http://"+a.addr, "clerk1", "pw-clerk1")
-	clerkB := &apiClient{t: t, base: "http://" + b.addr, hc: clerkA.hc, csrf: clerkA.csrf} // A's session, on B
+	clerkB := &apiClient{t: t, base: "http://" + b.addr, session: &session{hc: clerkA.hc, csrf: clerkA.csrf}} // A's session, on B
 
 	// B, which does not own the hearing, serves a range of its audio from the shared archive.
 	time.Sleep(1500 * time.Millisecond)

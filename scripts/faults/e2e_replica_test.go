@@ -58,7 +58,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 	}
 
 	// The clerk's session, issued by A, on B: the API and the live websocket.
-	onB := &apiClient{t: t, base: bases[1], hc: clerkA.hc, csrf: clerkA.csrf}
+	onB := &apiClient{t: t, base: bases[1], session: &session{hc: clerkA.hc, csrf: clerkA.csrf}}
 	if code := onB.do("GET", "/api/session", nil, nil); code != 200 {
 		t.Fatalf("a session issued by replica A, on replica B: %d", code)
 	}
@@ -182,7 +182,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 	// Sign-in failures count across replicas: the default allows 5 failures per (address, user).
 	fails := 0
 	for i := range 5 {
-		jar := &apiClient{t: t, base: bases[i%2], hc: &http.Client{Timeout: 30 * time.Second}}
+		jar := &apiClient{t: t, base: bases[i%2], session: &session{hc: &http.Client{Timeout: 30 * time.Second}}}
 		code := jar.do("POST", "/api/login", map[string]string{"name": "clerk1", "password": "wrong"}, nil)
 		if code != http.StatusUnauthorized {
 			t.Fatalf("wrong password %d on replica %d: %d", i, i%2, code)
@@ -190,7 +190,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 		fails++
 	}
 	for i, base := range bases {
-		jar := &apiClient{t: t, base: base, hc: &http.Client{Timeout: 30 * time.Second}}
+		jar := &apiClient{t: t, base: base, session: &session{hc: &http.Client{Timeout: 30 * time.Second}}}
 		if code := jar.do("POST", "/api/login", map[string]string{"name": "clerk1", "password": "pw-clerk1"}, nil); code != http.StatusTooManyRequests {
 			t.Fatalf("after %d failures spread over two replicas, replica %d answers %d, want 429", fails, i, code)
 		}

@@ -1,13 +1,14 @@
 package faults
 
 import (
-	"github.com/courtscribe/courtscribe/internal/testrig"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // linkRig is a server, a link in front of it and a real-time agent replaying through the link.

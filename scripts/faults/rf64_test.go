@@ -86,7 +86,7 @@ func TestSeatFile40Hours(t *testing.T) {
 	admin := login(t, srv.addr, "admin1")
 	get := func(start, end string) []int16 {
 		t.Helper()
-		resp, err := admin.c.Get(admin.base + "/api/hearings/" + hearing + "/audio/seat01?start=" + start + "&end=" + end)
+		resp, err := admin.hc.Get(admin.base + "/api/hearings/" + hearing + "/audio/seat01?start=" + start + "&end=" + end)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -159,68 +159,95 @@ func procFDs(pid int) (int, error) {
 	return len(es), err
 }
 
-// api is a signed-in client of the server's JSON API.
-type api struct {
-	t    testing.TB
-	base string
-	c    *http.Client
+// session is a browser's session with the server's JSON API: its cookies and CSRF token.
+// Every API client of these suites sends through it.
+type session struct {
+	hc   *http.Client
 	csrf string
 }
 
-func login(t testing.TB, addr, name string) *api {
-	t.Helper()
+func newSession(timeout time.Duration) *session {
 	jar, _ := cookiejar.New(nil)
-	a := &api{t: t, base: "http://" + addr, c: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
-	var sess struct {
-		CSRF string `json:"csrf"`
-	}
-	code, err := a.call("POST", "/api/login", map[string]string{"name": name, "password": testPassword}, &sess)
-	if err != nil || code != 200 {
-		t.Fatalf("login %s: %d %v", name, code, err)
-	}
-	a.csrf = sess.CSRF
-	return a
+	return &session{hc: &http.Client{Jar: jar, Timeout: timeout}}
 }
 
-// call sends a JSON request and decodes a 2xx answer into out (may be nil). A transport error
-// (the server was killed) is returned, not fatal.
-func (a *api) call(method, path string, body, out any) (int, error) {
+// send sends body (nil: none) as JSON to base+path, from the page's origin and with the
+// session's CSRF token; it returns the answer's status and body. err is a failure to send
+// or to read the answer (the server was killed), not an error status.
+func (s *session) send(base, method, path string, body any) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(context.Background(), method, a.base+path, rd)
+	req, err := http.NewRequestWithContext(context.Background(), method, base+path, rd)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", base)
+	if s.csrf != "" {
+		req.Header.Set("X-CSRF-Token", s.csrf)
 	}
-	if a.csrf != "" {
-		req.Header.Set("X-CSRF-Token", a.csrf)
-	}
-	resp, err := a.c.Do(req)
+	resp, err := s.hc.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// callAt sends a JSON request to base+path and decodes a 2xx answer into out (may be nil);
+// anything else is an error, returned, not fatal.
+func (s *session) callAt(base, method, path string, body, out any) (int, error) {
+	code, b, err := s.send(base, method, path, body)
 	if err != nil {
-		return resp.StatusCode, err
+		return code, err
 	}
-	if resp.StatusCode/100 == 2 && out != nil {
+	if code/100 != 2 {
+		return code, fmt.Errorf("%s %s: %d %.300s", method, path, code, b)
+	}
+	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("%s %s: %w (%.200s)", method, path, err, b)
+			return code, fmt.Errorf("%s %s: %w (%.200s)", method, path, err, b)
 		}
 	}
-	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %d %.300s", method, path, resp.StatusCode, b)
+	return code, nil
+}
+
+// signIn logs the session in at base and keeps its CSRF token.
+func (s *session) signIn(base, name, password string) (int, error) {
+	var sess struct {
+		CSRF string `json:"csrf"`
 	}
-	return resp.StatusCode, nil
+	code, err := s.callAt(base, "POST", "/api/login", map[string]string{"name": name, "password": password}, &sess)
+	s.csrf = sess.CSRF
+	return code, err
+}
+
+// api is a signed-in client of one server's JSON API.
+type api struct {
+	*session
+	base string
+}
+
+func login(t testing.TB, addr, name string) *api {
+	t.Helper()
+	a := &api{session: newSession(10 * time.Second), base: "http://" + addr}
+	if code, err := a.signIn(a.base, name, testPassword); err != nil || code != 200 {
+		t.Fatalf("login %s: %d %v", name, code, err)
+	}
+	return a
+}
+
+// call sends a JSON request to the server and decodes a 2xx answer into out (may be nil). A
+// transport error (the server was killed) is returned, not fatal.
+func (a *api) call(method, path string, body, out any) (int, error) {
+	return a.callAt(a.base, method, path, body, out)
 }
 
 // segment is the part of transcript.Segment the tests read.

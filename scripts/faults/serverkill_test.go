@@ -2,12 +2,13 @@ package faults
 
 import (
 	"fmt"
-	"github.com/courtscribe/courtscribe/internal/testrig"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // editAttempt is one clerk edit sent through the API.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/api"
 	"github.com/courtscribe/courtscribe/transcript/auth"
@@ -107,20 +108,6 @@ func (r *rig) startJourneyHearing(hid string) ([]struct{ seat, text string }, []
 	return journeyLines, segs
 }
 
-func repoRoot(t *testing.T) string {
-	d, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		p := filepath.Dir(d)
-		if p == d {
-			t.Fatal("go.mod not found")
-		}
-		d = p
-	}
-}
-
 // newRig starts the API server on a fresh store; t.Cleanup stops it.
 func newRig(t *testing.T) *rig {
 	dir := t.TempDir()
@@ -175,7 +162,7 @@ func newRig(t *testing.T) *rig {
 	status.h["h-2026-001"] = api.AgentHealth{Hearing: "h-2026-001", Connected: true, LevelsAt: time.Now().Add(time.Hour), Engine: "whisper:base",
 		Levels:     []api.SeatLevel{{Seat: "judge", RMSdBFS: -22, PeakdBFS: -8}, {Seat: "plaintiff", RMSdBFS: -35, PeakdBFS: -20}, {Seat: "defendant", RMSdBFS: -30, PeakdBFS: 0, Clipped: 4}},
 		SpoolBytes: 4096}
-	r.arts = filepath.Join(repoRoot(t), "test-artifacts", "ui")
+	r.arts = filepath.Join(testrig.RepoRoot(t), "test-artifacts", "ui")
 	os.MkdirAll(r.arts, 0o755)
 	t.Cleanup(func() {
 		r.srv.Close()
@@ -216,7 +203,7 @@ func (r *rig) takeHold(path string) chan struct{} {
 func (r *rig) saveShot(name string, png []byte) {
 	os.WriteFile(filepath.Join(r.arts, name+".png"), png, 0o644)
 	if os.Getenv("CS_UPDATE_SCREENSHOTS") == "1" {
-		d := filepath.Join(repoRoot(r.t), "docs", "screenshots")
+		d := filepath.Join(testrig.RepoRoot(r.t), "docs", "screenshots")
 		os.MkdirAll(d, 0o755)
 		os.WriteFile(filepath.Join(d, name+".png"), png, 0o644)
 	}
