@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/courtscribe/courtscribe/transcript"
 )
 
 // The Firefox test drives Debian's firefox-esr (headless) through its built-in Marionette
@@ -382,37 +381,8 @@ func TestFirefoxTypingWhileStreaming(t *testing.T) {
 	benchLine("firefox", paints)
 	msg := "first paint, 2000 segments (headless Firefox): " + strings.Join(runs, "; ")
 	e.focusOn("#tx .seg:last-of-type")
-	e.key(keyEnter)
-	e.wait(`document.activeElement.tagName === "TEXTAREA"`)
-	var top0 float64
-	e.eval(`document.activeElement.getBoundingClientRect().top`, &top0)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := 0; i < 50; i++ {
-			sg, err := e.store.AppendSegment(ctx, "diarizer", hid, transcript.NewSegment{Seat: "judge", StartMS: int64(n+i) * 4000, EndMS: int64(n+i)*4000 + 3000})
-			if err == nil {
-				e.store.SetEngineResult(ctx, "engine:x", sg.ID, transcript.EngineResult{Text: "继续", Final: true, Engine: "x"})
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}()
 	const typed = "typing while the hearing streams，继续记录"
-	t0 := time.Now()
-	e.typeKeys(typed)
-	typing := time.Since(t0)
-	<-done
-	e.wait(fmt.Sprintf(`document.querySelectorAll("#tx .seg").length === %d`, n+50))
-	var top1 float64
-	e.eval(`document.activeElement.getBoundingClientRect().top`, &top1)
-	if top1 != top0 {
-		t.Errorf("the editor moved from y=%.0f to y=%.0f while segments streamed in", top0, top1)
-	}
-	var still string
-	e.eval(`document.activeElement.tagName + ":" + document.activeElement.value`, &still)
-	if !strings.HasSuffix(still, typed) || !strings.HasPrefix(still, "TEXTAREA") {
-		t.Fatalf("the editor lost focus or text while segments streamed in: %q", still)
-	}
+	typing := e.typeWhileStreaming(ctx, hid, n, typed, e.typeKeys)
 	e.shot("06-typing-while-streaming")
 
 	// Esc leaves the editor; the 50 rows that arrived meanwhile wait behind the "↓ 50" button,
