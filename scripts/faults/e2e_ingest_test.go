@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -52,37 +53,52 @@ func TestE2EIngestFourSeats(t *testing.T) {
 	srv.Stop(t)
 }
 
+// igCuttingProxy is a TCP proxy to target that drops every connection through it every
+// period, until stop; it is closed at the end of the test.
+func igCuttingProxy(t *testing.T, target string, every time.Duration) (p *ingesttest.Proxy, stop func()) {
+	t.Helper()
+	p, err := ingesttest.NewProxy(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	quit := make(chan struct{})
+	cutter := make(chan struct{})
+	go func() {
+		defer close(cutter)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-time.After(every):
+				p.Cut()
+			}
+		}
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			close(quit)
+			<-cutter
+		})
+	}
+	t.Cleanup(stop)
+	return p, stop
+}
+
 // TestE2EIngestProxyCuts: a TCP proxy between agent and server binary drops the connection
 // several times; nothing is lost, nothing doubled.
 func TestE2EIngestProxyCuts(t *testing.T) {
 	data := t.TempDir()
 	srv := igStartServer(t, data, testrig.FreeAddr(t))
 	tok := testrig.Token(t, data, "court-7")
-	p, err := ingesttest.NewProxy(srv.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p, stopCuts := igCuttingProxy(t, srv.addr, 400*time.Millisecond)
 	pcm := testrig.NoisePCM(4, 16000*24, 2)
 	a := igAgent("ws://"+p.Addr()+ingest.AgentPath, tok, "e2e-proxy", pcm)
 	a.Pace, a.Window = 8, 10 // 24 s of audio in 3 s
 	a.CloseHearing = true
-	stop := make(chan struct{})
-	cutter := make(chan struct{})
-	go func() {
-		defer close(cutter)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(400 * time.Millisecond):
-				p.Cut()
-			}
-		}
-	}()
 	res, err := a.Run(testrig.Ctx(t, 90*time.Second))
-	close(stop)
-	<-cutter
+	stopCuts()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, srv.Out.String())
 	}
@@ -230,31 +246,13 @@ func TestE2EAgentProxyCuts(t *testing.T) {
 	data := t.TempDir()
 	srv := igStartServer(t, data, testrig.FreeAddr(t))
 	tok := testrig.Token(t, data, "court-7")
-	p, err := ingesttest.NewProxy(srv.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p, stopCuts := igCuttingProxy(t, srv.addr, 700*time.Millisecond)
 	pcm := testrig.NoisePCM(4, 16000*5, 6)
 	src := igSourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+p.Addr(), "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--spool", filepath.Join(t.TempDir(), "spool"))
-	stop := make(chan struct{})
-	cutter := make(chan struct{})
-	go func() {
-		defer close(cutter)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(700 * time.Millisecond):
-				p.Cut()
-			}
-		}
-	}()
 	ag.Wait(t, 60*time.Second)
-	close(stop)
-	<-cutter
+	stopCuts()
 	if p.Cuts() < 3 {
 		t.Fatalf("only %d cuts", p.Cuts())
 	}
