@@ -353,12 +353,9 @@ func FuzzOpenNative(f *testing.F) {
 	}
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if len(b) > 1<<16 {
+		p, ok := testrig.FuzzFile(t, dir, "in", b)
+		if !ok {
 			return
-		}
-		p := filepath.Join(dir, "in")
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
 		}
 		done := make(chan struct{})
 		go func() {

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -59,4 +61,21 @@ func ReadChannels(t testing.TB, channels, chunk int, read func([][]int16) (int, 
 			t.Fatal(err)
 		}
 	}
+}
+
+// MaxFuzzFile is the largest fuzz input FuzzFile writes.
+const MaxFuzzFile = 1 << 16
+
+// FuzzFile writes a fuzz input to dir/name for code that reads files; ok is false, and nothing
+// is written, for an input over MaxFuzzFile bytes (the target skips it).
+func FuzzFile(t testing.TB, dir, name string, b []byte) (path string, ok bool) {
+	t.Helper()
+	if len(b) > MaxFuzzFile {
+		return "", false
+	}
+	path = filepath.Join(dir, name)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, true
 }
