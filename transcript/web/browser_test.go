@@ -526,19 +526,11 @@ func TestJourney(t *testing.T) {
 	if n != 0 {
 		t.Fatalf("a viewer got %d editors or lifecycle buttons", n)
 	}
-	vc := e.apiLogin("viewer")
-	if code, _ := vc.do("POST", fmt.Sprintf("/api/segments/%d/edit", segs[1].ID), map[string]any{"revision": 5, "text": "x"}, nil); code != 403 {
-		t.Fatalf("viewer edit over the API: %d", code)
-	}
+	e.viewerCannotEditOverAPI(segs[1].ID)
 	e.logout()
 
 	// The judge signs with the key password; the record shows signer, time and a verified badge.
-	e.login("zhangsan")
-	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
-	e.wait(`document.querySelector("#head button[data-act=sign]")`)
-	e.run(click(`#head button[data-act=sign]`))
-	e.wait(`document.querySelector("#dlg[open] #dPass")`)
-	e.run(sendKeys("#dPass", pw), click(`#dlgActions button[value=ok]`))
+	e.judgeSigns(hid)
 	// The clerk signs too (the whole panel and the clerk sign); then the record is signed.
 	e.wait(`document.querySelector("#signed .sig[data-signer=zhangsan]") && document.querySelector("#missing")`)
 	if code, b := e.apiLogin("zhaoliu").do("POST", "/api/hearings/"+hid+"/sign", map[string]any{"password": pw}, nil); code != 200 {
@@ -662,6 +654,26 @@ func TestFirstPaint2000(t *testing.T) {
 	os.WriteFile(filepath.Join(e.arts, "first-paint.txt"), []byte(msg+"\n"), 0o644)
 	// How fast is a benchmark's question (make bench-ui, target < 1 s), not this test's: under
 	// -race and beside other packages' tests the time says little.
+}
+
+// viewerCannotEditOverAPI checks that the server refuses the viewer's edit of a segment.
+func (e *env) viewerCannotEditOverAPI(seg int64) {
+	e.t.Helper()
+	vc := e.apiLogin("viewer")
+	if code, _ := vc.do("POST", fmt.Sprintf("/api/segments/%d/edit", seg), map[string]any{"revision": 5, "text": "x"}, nil); code != 403 {
+		e.t.Fatalf("viewer edit over the API: %d", code)
+	}
+}
+
+// judgeSigns logs the judge in and signs the hearing with the key password in the sign dialog.
+func (e *env) judgeSigns(hid string) {
+	e.t.Helper()
+	e.login("zhangsan")
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.wait(`document.querySelector("#head button[data-act=sign]")`)
+	e.run(click(`#head button[data-act=sign]`))
+	e.wait(`document.querySelector("#dlg[open] #dPass")`)
+	e.run(sendKeys("#dPass", pw), click(`#dlgActions button[value=ok]`))
 }
 
 // typeWhileStreaming opens the editor on the focused segment and types text into it (with

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // The Firefox test drives Debian's firefox-esr (headless) through its built-in Marionette
@@ -312,20 +311,11 @@ func TestFirefoxJourney(t *testing.T) {
 	if n != 0 {
 		t.Fatalf("a viewer got %d editors, lifecycle buttons or dialogs", n)
 	}
-	vc := e.apiLogin("viewer")
-	if code, _ := vc.do("POST", fmt.Sprintf("/api/segments/%d/edit", segs[1].ID), map[string]any{"revision": 5, "text": "x"}, nil); code != 403 {
-		t.Fatalf("viewer edit over the API: %d", code)
-	}
+	e.viewerCannotEditOverAPI(segs[1].ID)
 	e.logout()
 
 	// The judge signs with the key password; the record shows signer, time and a verified badge.
-	e.login("zhangsan")
-	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
-	e.wait(`document.querySelector("#head button[data-act=sign]")`)
-	e.run(click(`#head button[data-act=sign]`))
-	e.wait(`document.querySelector("#dlg[open] #dPass")`)
-	e.run(sendKeys("#dPass", pw))
-	e.run(click(`#dlgActions button[value=ok]`))
+	e.judgeSigns(hid)
 	e.wait(`document.querySelector("#signed .sig[data-signer=zhangsan]")`)
 	if code, b := e.apiLogin("zhaoliu").do("POST", "/api/hearings/"+hid+"/sign", map[string]any{"password": pw}, nil); code != 200 { // the clerk signs too
 		t.Fatalf("clerk signs: %d %s", code, b)
