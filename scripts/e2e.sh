@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# Open like /tmp: the PostgreSQL tests run initdb as another user under it.
+chmod 1777 "$tmp"
 rc=0
 TMPDIR=$tmp go test -count=1 -timeout 40m "$@" ./scripts/faults/ || rc=$?
 left=$(find "$tmp" -maxdepth 3 -type f -name courtscribe 2>/dev/null || true)
