@@ -503,15 +503,7 @@ func TestJourney(t *testing.T) {
 	e.wait(`Array.from(document.querySelectorAll(".note.k-annotation")).some(n => n.textContent.includes("证据三份"))`)
 
 	// Close and finalize: the summary lists the pending utterance.
-	e.run(click(`#head button[data-act=close]`))
-	e.wait(`document.querySelector("#dlg[open] #closeWarn")`) // irreversible: confirmed first
-	e.run(click(`#dlgActions button[value=ok]`))
-	e.wait(`document.querySelector("#head [data-status=closed]")`)
-	e.run(click(`#head button[data-act=finalize]`))
-	e.wait(fmt.Sprintf(`document.querySelector("#dlg[open] #issues a[data-goto='%d']")`, pending.ID))
-	e.shot("07-finalize-summary")
-	e.run(click(`#dlgActions button[value=ok]`))
-	e.wait(`document.querySelector("#head [data-status=finalized]")`)
+	e.closeAndFinalize(pending.ID, "07-finalize-summary", `document.querySelector("#head [data-status=finalized]")`)
 	e.logout()
 
 	// A viewer reads but cannot edit.
@@ -654,6 +646,22 @@ func TestFirstPaint2000(t *testing.T) {
 	os.WriteFile(filepath.Join(e.arts, "first-paint.txt"), []byte(msg+"\n"), 0o644)
 	// How fast is a benchmark's question (make bench-ui, target < 1 s), not this test's: under
 	// -race and beside other packages' tests the time says little.
+}
+
+// closeAndFinalize closes the open hearing (the irreversible step confirmed first) and
+// finalizes it; the finalize summary must list the pending segment (screenshot shot). done is
+// what the page shows once the hearing is finalized.
+func (e *env) closeAndFinalize(pending int64, shot, done string) {
+	e.t.Helper()
+	e.run(click(`#head button[data-act=close]`))
+	e.wait(`document.querySelector("#dlg[open] #closeWarn")`)
+	e.run(click(`#dlgActions button[value=ok]`))
+	e.wait(`document.querySelector("#head [data-status=closed]")`)
+	e.run(click(`#head button[data-act=finalize]`))
+	e.wait(fmt.Sprintf(`document.querySelector("#dlg[open] #issues a[data-goto='%d']")`, pending))
+	e.shot(shot)
+	e.run(click(`#dlgActions button[value=ok]`))
+	e.wait(done)
 }
 
 // viewerCannotEditOverAPI checks that the server refuses the viewer's edit of a segment.

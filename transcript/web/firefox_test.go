@@ -285,15 +285,7 @@ func TestFirefoxJourney(t *testing.T) {
 	e.wait(`Array.from(document.querySelectorAll(".note.k-annotation")).some(n => n.textContent.includes("证据三份"))`)
 
 	// Close and finalize: the summary lists the pending utterance.
-	e.run(click(`#head button[data-act=close]`))
-	e.wait(`document.querySelector("#dlg[open] #closeWarn")`) // irreversible: confirmed first
-	e.run(click(`#dlgActions button[value=ok]`))
-	e.wait(`document.querySelector("#head [data-status=closed]")`)
-	e.run(click(`#head button[data-act=finalize]`))
-	e.wait(fmt.Sprintf(`document.querySelector("#dlg[open] #issues a[data-goto='%d']")`, pending.ID))
-	e.shot("04-finalize-summary")
-	e.run(click(`#dlgActions button[value=ok]`))
-	e.wait(`document.querySelector("#head [data-status=finalized]") && document.querySelector("#verifiedBadge.ok")`)
+	e.closeAndFinalize(pending.ID, "04-finalize-summary", `document.querySelector("#head [data-status=finalized]") && document.querySelector("#verifiedBadge.ok")`)
 	e.logout()
 
 	// A viewer reads but cannot edit: Enter and Alt+R do nothing (the ↑ after them shows
