@@ -51,10 +51,8 @@ func (c *apiClient) do(method, path string, body, out any) int {
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	if out != nil && code < 300 {
-		if err := json.Unmarshal(b, out); err != nil {
-			c.t.Fatalf("%s %s: %v in %s", method, path, err, b)
-		}
+	if err := decodeAnswer(method, path, code, b, out); err != nil {
+		c.t.Fatal(err)
 	}
 	if code >= 300 {
 		c.t.Logf("%s %s → %d %s", method, path, code, b)

@@ -211,12 +211,18 @@ func (s *session) callAt(base, method, path string, body, out any) (int, error) 
 	if code/100 != 2 {
 		return code, fmt.Errorf("%s %s: %d %.300s", method, path, code, b)
 	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			return code, fmt.Errorf("%s %s: %w (%.200s)", method, path, err, b)
-		}
+	return code, decodeAnswer(method, path, code, b, out)
+}
+
+// decodeAnswer decodes a 2xx answer's body into out; nothing for out == nil or another status.
+func decodeAnswer(method, path string, code int, b []byte, out any) error {
+	if out == nil || code/100 != 2 {
+		return nil
 	}
-	return code, nil
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("%s %s: %w (%.200s)", method, path, err, b)
+	}
+	return nil
 }
 
 // signIn logs the session in at base and keeps its CSRF token.
