@@ -167,12 +167,12 @@ func TestBenchEndToEndLatency(t *testing.T) {
 
 	// Wait until every segment the server made is final on screen (or a minute after the audio).
 	clerk := apiLogin(t, base, "clerk1", "pw-clerk1")
-	var segs []apiSegment
+	var segs []segment
 	var final map[string]int64
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		var page struct {
-			Segments []apiSegment `json:"segments"`
+			Segments []segment `json:"segments"`
 		}
 		clerk.do("GET", "/api/hearings/"+hid+"/segments", nil, &page)
 		segs = page.Segments

@@ -111,7 +111,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	clerk := apiLogin(t, base, "clerk1", "pw-clerk1")
 	testrig.Eventually(t, 60*time.Second, "every segment transcribed", func() bool {
 		var page struct {
-			Segments []apiSegment `json:"segments"`
+			Segments []segment `json:"segments"`
 		}
 		clerk.do("GET", "/api/hearings/"+id+"/segments", nil, &page)
 		for _, s := range page.Segments {

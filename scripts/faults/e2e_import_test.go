@@ -154,7 +154,7 @@ func TestServerImportUploadEndToEnd(t *testing.T) {
 		t.Fatalf("hearing: %d %+v", code, h)
 	}
 	var page struct {
-		Segments []apiSegment `json:"segments"`
+		Segments []segment `json:"segments"`
 	}
 	clerk.do("GET", "/api/hearings/"+id+"/segments", nil, &page)
 	seats := map[string]bool{}

@@ -44,7 +44,7 @@ func TestServerReplicasShareOnePostgresRecord(t *testing.T) {
 		t.Fatalf("start on replica B: %d", code)
 	}
 	var ins struct {
-		Segment apiSegment `json:"segment"`
+		Segment segment `json:"segment"`
 	}
 	if code := clerkB.do("POST", "/api/hearings/case-2026-7/segments", map[string]any{"seat": "plaintiff", "start_ms": 1000, "end_ms": 3000,
 		"text": "原告：请求判令被告支付货款。", "reason": "录音缺失"}, &ins); code != 201 {
@@ -52,7 +52,7 @@ func TestServerReplicasShareOnePostgresRecord(t *testing.T) {
 	}
 	clerkA := apiLogin(t, bases[0], "clerk1", "pw-clerk1")
 	var page struct {
-		Segments []apiSegment `json:"segments"`
+		Segments []segment `json:"segments"`
 	}
 	clerkA.do("GET", "/api/hearings/case-2026-7/segments", nil, &page)
 	if len(page.Segments) != 1 || page.Segments[0].ID != ins.Segment.ID || page.Segments[0].Text != "原告：请求判令被告支付货款。" {

@@ -60,16 +60,6 @@ func (c *apiClient) do(method, path string, body, out any) int {
 	return code
 }
 
-type apiSegment struct {
-	ID       int64  `json:"id"`
-	Seat     string `json:"seat"`
-	StartMS  int64  `json:"start_ms"`
-	EndMS    int64  `json:"end_ms"`
-	Text     string `json:"text"`
-	Status   string `json:"status"`
-	Revision int64  `json:"revision"`
-}
-
 // twoSeatSpeech puts jfk.wav on the judge at 1 s and on the witness at 14 s, with 15 dB bleed.
 func twoSeatSpeech(t *testing.T) [][]int16 {
 	t.Helper()
@@ -147,10 +137,10 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	}
 
 	clerk := apiLogin(t, base, "clerk1", "pw-clerk1")
-	var segs []apiSegment
+	var segs []segment
 	testrig.Eventually(t, 60*time.Second, "both seats transcribed", func() bool {
 		var page struct {
-			Segments []apiSegment `json:"segments"`
+			Segments []segment `json:"segments"`
 		}
 		clerk.do("GET", "/api/hearings/case-2026-1/segments", nil, &page)
 		segs = page.Segments
@@ -174,7 +164,7 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 		}
 	}
 	// The clerk corrects the first segment; a stale revision is a conflict.
-	var first apiSegment
+	var first segment
 	for _, s := range segs {
 		if s.Text != "" {
 			first = s

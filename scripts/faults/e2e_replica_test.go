@@ -50,7 +50,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 		t.Fatalf("start: %d", code)
 	}
 	var ins struct {
-		Segment apiSegment `json:"segment"`
+		Segment segment `json:"segment"`
 	}
 	if code := clerkA.do("POST", "/api/hearings/case-2026-9/segments", map[string]any{"seat": "plaintiff", "start_ms": 1000, "end_ms": 3000,
 		"text": "原告：请求判令被告返还借款。", "reason": "录音缺失"}, &ins); code != 201 {
@@ -141,7 +141,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 	}
 	for k := range n {
 		var out struct {
-			Segment apiSegment `json:"segment"`
+			Segment segment `json:"segment"`
 		}
 		t0 := time.Now()
 		if code := clerkA.do("POST", fmt.Sprintf("/api/segments/%d/edit", ins.Segment.ID), map[string]any{"revision": rev, "text": fmt.Sprintf("原告：第%d次修改。", k)}, &out); code != 200 {

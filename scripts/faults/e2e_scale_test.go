@@ -138,7 +138,7 @@ func scaleServersRun(t *testing.T, db string, replicas, edits int) (commit, fan 
 			t.Fatal(err)
 		}
 		var ins struct {
-			Segment apiSegment `json:"segment"`
+			Segment segment `json:"segment"`
 		}
 		if _, err := c.call(base, "POST", "/api/hearings/"+id+"/segments", map[string]any{"seat": "plaintiff", "start_ms": 1000, "end_ms": 3000,
 			"text": "原告：请求判令被告返还借款。", "reason": "录音缺失"}, &ins); err != nil {
@@ -218,7 +218,7 @@ func scaleServersRun(t *testing.T, db string, replicas, edits int) (commit, fan 
 			for k := range edits {
 				h := mine[k%len(mine)]
 				var out struct {
-					Segment apiSegment `json:"segment"`
+					Segment segment `json:"segment"`
 				}
 				t0 := time.Now()
 				mu.Lock()
