@@ -142,22 +142,34 @@ func sweepStaleBinaries() {
 	}
 }
 
-// RepoRoot walks up from the test's working directory (its package directory) to the folder
+// ErrNoRepoRoot is FindRepoRoot's error when no folder above the working directory holds go.mod.
+var ErrNoRepoRoot = errors.New("go.mod not found above the test directory")
+
+// FindRepoRoot walks up from the working directory (a test's package directory) to the folder
 // holding go.mod.
-func RepoRoot(t testing.TB) string {
-	t.Helper()
+func FindRepoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
+			return "", ErrNoRepoRoot
 		}
 		dir = parent
 	}
+}
+
+// RepoRoot is FindRepoRoot for a test, which fails without one.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := FindRepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
