@@ -6,7 +6,7 @@ BIN := bin/courtscribe
 PKGS := ./...
 FUZZTIME ?= 10000x
 
-.PHONY: all deps build test vet lint fmt-check unit device-test whisper-test fuzz-short run bench bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live bench-e2e bench-ui bench-backup bench-scale soak fuzz clean
+.PHONY: all deps build test vet lint fmt-check unit device-test whisper-test fuzz-short run bench bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live bench-e2e bench-ui bench-backup bench-scale soak e2e fuzz clean
 
 all: build
 
@@ -63,6 +63,10 @@ bench-audioin: deps build
 
 soak: deps build
 	@scripts/soak.sh
+
+# The end-to-end suites of the built binary (scripts/faults), checked to leave no binary behind.
+e2e:
+	@scripts/e2e.sh
 
 clean:
 	rm -rf bin var

@@ -17,6 +17,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // realServer starts the real asr/ingest server on loopback with a token for courtroom.
@@ -42,18 +43,6 @@ func realServer(t *testing.T, courtroom string) (url, token, dataDir string) {
 		hs.Close()
 	})
 	return "ws" + strings.TrimPrefix(hs.URL, "http"), token, dataDir
-}
-
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func archived(t *testing.T, dataDir, hearing, seat string) []int16 {
@@ -123,30 +112,6 @@ func TestAgentRealServerThroughCutLink(t *testing.T) {
 	}
 }
 
-// buildBinary builds cmd/courtscribe once per test binary.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	wd, _ := os.Getwd()
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			t.Fatal("go.mod not found above the package")
-		}
-		root = parent
-	}
-	bin := filepath.Join(t.TempDir(), "courtscribe")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/courtscribe")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/courtscribe: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // An agent process killed with SIGKILL and started again on the same spool continues the same
 // session: nothing spooled is lost or doubled, and the downtime is one agent-down gap whose
 // length is the wall-clock time the agent was away.
@@ -154,7 +119,7 @@ func TestAgentProcessSIGKILLResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and replays 6 s in real time")
 	}
-	bin := buildBinary(t)
+	bin := testrig.Binary(t)
 	url, token, data := realServer(t, "room-3")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "h.wav")
@@ -181,7 +146,7 @@ func TestAgentProcessSIGKILLResume(t *testing.T) {
 		t.Fatalf("first stdout line %q, want hearing: ID", out.Text())
 	}
 	hearing := strings.TrimPrefix(out.Text(), "hearing: ")
-	waitFor(t, 10*time.Second, "2 s of audio in the archive", func() bool {
+	testrig.Eventually(t, 10*time.Second, "2 s of audio in the archive", func() bool {
 		st, err := os.Stat(filepath.Join(archive.HearingDir(data, hearing), archive.AudioDir, "judge.wav"))
 		return err == nil && st.Size() > 44+2*32000
 	})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 func TestReplayReadsAndSeeks(t *testing.T) {
@@ -113,12 +114,9 @@ func FuzzReplay(f *testing.F) {
 	}
 	f.Add(wav8bit())
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if len(b) > 1<<16 {
+		p, ok := testrig.FuzzFile(t, dir, "in.wav", b)
+		if !ok {
 			return
-		}
-		p := filepath.Join(dir, "in.wav")
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
 		}
 		r, err := OpenReplay(p, false, nil, 7)
 		if err != nil {

@@ -16,15 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
-func TestMain(m *testing.M) {
-	if fuzzing() {
-		os.Exit(m.Run()) // the fuzz engine's own goroutines are not ours to check
-	}
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { testrig.Main(m) }
 
 // hub is a model hub on loopback: it serves one file with Range support (http.ServeContent)
 // and records the requests. Knobs make it misbehave like real servers and networks do.
@@ -325,14 +320,4 @@ func TestParseContentRange(t *testing.T) {
 			t.Errorf("%q: got %d %d %v", c.in, s, n, ok)
 		}
 	}
-}
-
-// fuzzing reports whether this test binary runs as a fuzz worker or coordinator.
-func fuzzing() bool {
-	for _, a := range os.Args {
-		if strings.HasPrefix(a, "-test.fuzzworker") || strings.HasPrefix(a, "-test.fuzz=") {
-			return true
-		}
-	}
-	return false
 }

@@ -3,28 +3,24 @@ package models
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // sharedTestdata returns ../shared/testdata next to the repository root (the directory with
 // go.mod), or skips the test when it is absent.
 func sharedTestdata(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	dir, err := testrig.FindRepoRoot()
+	if errors.Is(err, testrig.ErrNoRepoRoot) {
+		t.Skip("shared test data not found: no go.mod above the package directory")
+	}
 	if err != nil {
 		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared test data not found: no go.mod above the package directory")
-		}
-		dir = parent
 	}
 	td := filepath.Join(dir, "..", "shared", "testdata")
 	if _, err := os.Stat(filepath.Join(td, "for-tests-ggml-tiny.bin")); err != nil {

@@ -2,7 +2,7 @@
 # make bench-e2e: end of speech → final text on the clerk's screen, p50/p95.
 # A real `courtscribe server`, a real agent replaying a generated hearing at real time (as a
 # microphone delivers it) and headless Chromium on the live hearing page, where the moment each
-# segment is drawn final is noted (TestBenchEndToEndLatency in cmd/courtscribe says exactly how).
+# segment is drawn final is noted (TestBenchEndToEndLatency in scripts/faults says exactly how).
 # Cases, in one invocation:
 #   pipeline   an engine that answers at once (an in-test whisper-server): courtscribe's own
 #              share (turn-end detection, archive, store, fan-out, rendering) — the baseline
@@ -33,7 +33,7 @@ run_case() { # name engine [tags]
     echo "bench-e2e: $name run $r/$RUNS ($SCENE, real time)"
     line=$(COURTSCRIBE_BENCH_E2E=1 COURTSCRIBE_BENCH_E2E_SCENE="$WAV" COURTSCRIBE_BENCH_E2E_LANG="$LANG_" \
       COURTSCRIBE_BENCH_E2E_ENGINE="$engine" COURTSCRIBE_E2E_TAGS="$tags" \
-      go test ${tags:+-tags "$tags"} ./cmd/courtscribe -run '^TestBenchEndToEndLatency$' -count 1 -v -timeout 20m | grep '^BENCH e2e' || true)
+      go test ${tags:+-tags "$tags"} ./scripts/faults -run '^TestBenchEndToEndLatency$' -count 1 -v -timeout 20m | grep '^BENCH e2e' || true)
     [ -n "$line" ] || { echo "bench-e2e: $name run $r failed"; return 1; }
     echo "  $line"
     lines+=("$line")

@@ -7,7 +7,7 @@
 # store) against PostgreSQL (private cluster on loopback, fsync on) with 1, 2 and 3 store
 # replicas, clerks and viewers spread over them. Edit commit p50/p99 and live fan-out p50/p99
 # (edit call → the viewer's hub hands the event out, on any replica).
-# Section 2 (cmd/courtscribe TestReplicasIngestFailover): two server replicas sharing the
+# Section 2 (scripts/faults TestReplicasIngestFailover): two server replicas sharing the
 # archive, the real agent with both URLs, replica A killed with SIGKILL mid-hearing: failover
 # time and samples lost.
 #
@@ -33,13 +33,13 @@ for c in sqlite pg1 pg2 pg3; do
 | $l | $(field $c commit_p50) | $(field $c commit_p99) | $(field $c fan_p50) | $(field $c fan_p99) |"
 done
 
-# Section 3 (cmd/courtscribe TestScaleServers): the same court through real server processes,
+# Section 3 (scripts/faults TestScaleServers): the same court through real server processes,
 # clerks' edits over HTTP and viewers on live websockets.
 EDITS_SERVERS=${EDITS_SERVERS:-20}
-go test -c -o bin/courtscribe-cmd.test ./cmd/courtscribe
+go test -c -o bin/courtscribe-e2e.test ./scripts/faults
 rawsrv=$(mktemp)
 trap 'rm -f "$raw" "$rawsrv"' EXIT
-(cd cmd/courtscribe && COURTSCRIBE_BENCH_SCALE_SERVERS=$EDITS_SERVERS ../../bin/courtscribe-cmd.test -test.run '^TestScaleServers$' -test.count=1) | grep '^BENCHSRV ' >"$rawsrv"
+(cd scripts/faults && COURTSCRIBE_BENCH_SCALE_SERVERS=$EDITS_SERVERS ../../bin/courtscribe-e2e.test -test.run '^TestScaleServers$' -test.count=1) | grep '^BENCHSRV ' >"$rawsrv"
 fsrv() { grep "config=$1 " "$rawsrv" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 tablesrv="| configuration | edit commit p50 (ms) | edit commit p99 (ms) | live fan-out p50 (ms) | live fan-out p99 (ms) | deliveries |
 |---|---|---|---|---|---|"
@@ -49,7 +49,7 @@ for c in sqlite pg1 pg2 pg3; do
 | $l | $(fsrv $c commit_p50) | $(fsrv $c commit_p99) | $(fsrv $c fan_p50) | $(fsrv $c fan_p99) | $(fsrv $c deliveries) of $(( $(fsrv $c edits) * 2 )) |"
 done
 
-fo=$(go test -count=1 -v -run '^TestReplicasIngestFailover$' ./cmd/courtscribe 2>&1 | grep 'killed mid-hearing' || true)
+fo=$(go test -count=1 -v -run '^TestReplicasIngestFailover$' ./scripts/faults 2>&1 | grep 'killed mid-hearing' || true)
 failover=$(sed -n 's/.*replica B \([0-9.]*\)\(m\?s\) later.*/\1 \2/p' <<<"$fo" | awk '{print ($2=="ms") ? $1/1000 : $1}')
 lost=n/a
 grep -q '0 samples lost' <<<"$fo" && lost=0

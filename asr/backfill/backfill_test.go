@@ -20,14 +20,14 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/asr/internal/asrtest"
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/asr/remote"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
-func TestMain(m *testing.M) { asrtest.Main(m) }
+func TestMain(m *testing.M) { testrig.Main(m) }
 
 // memStore stands in for the transcript store (another package): utterances by ID.
 type memStore struct {
@@ -246,7 +246,7 @@ type whisperServer struct {
 }
 
 func (s *whisperServer) start() {
-	ln := asrtest.Listen(s.t, s.addr)
+	ln := testrig.Listen(s.t, s.addr)
 	s.addr = ln.Addr().String()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"status":"ok"}`) })

@@ -14,13 +14,12 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
-	"github.com/courtscribe/courtscribe/asr/internal/asrtest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
-func TestMain(m *testing.M) { asrtest.Main(m) }
+func TestMain(m *testing.M) { testrig.Main(m) }
 
 // rig is one ingest server on loopback with a fresh data directory and a token for "room1".
 type rig struct {

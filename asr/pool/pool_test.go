@@ -11,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testrig.Main(m) }
 
 // fakeEngine is the outermost boundary: a stand-in for whisper.cpp that answers with a
 // function of the request.

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/internal/asrtest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // findWhisperServer looks for whisper.cpp's whisper-server where docs/models.md installs it.
@@ -41,8 +41,8 @@ func TestRealWhisperServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real whisper-server (skipped under -short)")
 	}
-	model := asrtest.Testdata(t, "for-tests-ggml-tiny.en.bin")
-	a, err := wavfile.ReadFile(asrtest.Testdata(t, "jfk.wav"))
+	model := testrig.Testdata(t, "for-tests-ggml-tiny.en.bin")
+	a, err := wavfile.ReadFile(testrig.Testdata(t, "jfk.wav"))
 	if err != nil {
 		t.Fatal(err)
 	}

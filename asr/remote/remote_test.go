@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/internal/asrtest"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
-func TestMain(m *testing.M) { asrtest.Main(m) }
+func TestMain(m *testing.M) { testrig.Main(m) }
 
 // fakeServer speaks whisper-server's documented protocol (examples/server/server.cpp): POST
 // /inference with a multipart "file" and form fields, verbose_json answers, {"error":...} on
@@ -47,7 +47,7 @@ func (f *fakeServer) start(addr string) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	ln := asrtest.Listen(f.t, addr)
+	ln := testrig.Listen(f.t, addr)
 	f.addr = ln.Addr().String()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {

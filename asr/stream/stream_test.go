@@ -13,10 +13,10 @@ import (
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
-	"github.com/courtscribe/courtscribe/asr/internal/asrtest"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -123,7 +123,7 @@ func (e *echoEngine) Transcribe(ctx context.Context, r asr.Request) (asr.Transcr
 
 // scene puts speech on judge at 1 s and on witness at 15 s, each bleeding 15 dB into the other mic.
 func scene(t *testing.T) [][]int16 {
-	a, err := wavfile.ReadFile(asrtest.Testdata(t, "jfk.wav"))
+	a, err := wavfile.ReadFile(testrig.Testdata(t, "jfk.wav"))
 	if err != nil {
 		t.Fatal(err)
 	}

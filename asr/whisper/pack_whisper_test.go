@@ -15,10 +15,10 @@ import (
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
-	"github.com/courtscribe/courtscribe/asr/internal/asrtest"
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // TestTranscribePacked: six short utterances and one longer than the window come back as seven
@@ -227,7 +227,7 @@ func checkPackedResults(t *testing.T, e *Engine, pcs []policy.Piece, rs []asr.Re
 // and with a random-weight model (its tokens show where the text went).
 func TestTranscribeManyWhisper(t *testing.T) {
 	for _, m := range []struct{ name, path string }{
-		{"test model", asrtest.Testdata(t, "for-tests-ggml-tiny.bin")},
+		{"test model", testrig.Testdata(t, "for-tests-ggml-tiny.bin")},
 		{"random weights", randomTiny(t)},
 	} {
 		t.Run(m.name, func(t *testing.T) {
@@ -281,7 +281,7 @@ func (s *memBacklog) Complete(_ context.Context, r asr.Result) error {
 // seat) and the whisper engine decodes its utterances in packed windows, records each one
 // once, in time order, inside its own span, and spends fewer encoder passes than one by one.
 func TestBackfillPackedWhisper(t *testing.T) {
-	model := asrtest.Testdata(t, "for-tests-ggml-tiny.bin")
+	model := testrig.Testdata(t, "for-tests-ggml-tiny.bin")
 	pcs := packedHearing(t, "h-backfill", 8)
 	dir := t.TempDir()
 	audio := filepath.Join(dir, "hearings", "h-backfill", "audio")

@@ -15,14 +15,14 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/internal/asrtest"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/models"
 )
 
 func jfk(t testing.TB) []int16 {
-	a, err := wavfile.ReadFile(asrtest.Testdata(t, "jfk.wav"))
+	a, err := wavfile.ReadFile(testrig.Testdata(t, "jfk.wav"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func jfk(t testing.TB) []int16 {
 func engine(t testing.TB, model string, workers int) *Engine {
 	t.Helper()
 	cfg := DefaultConfig()
-	cfg.Model = asrtest.Testdata(t, model)
+	cfg.Model = testrig.Testdata(t, model)
 	cfg.Workers = workers
 	cfg.Threads = 1
 	e, err := NewEngine(context.Background(), cfg, nil)
@@ -100,7 +100,7 @@ func TestEnglishOnlyModelRefusesChinese(t *testing.T) {
 }
 
 func TestCorruptModelRejected(t *testing.T) {
-	src, err := os.ReadFile(asrtest.Testdata(t, "for-tests-ggml-tiny.bin"))
+	src, err := os.ReadFile(testrig.Testdata(t, "for-tests-ggml-tiny.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +389,7 @@ func TestContextParamsReachWhisper(t *testing.T) {
 		dev     int
 	}{{true, true, 0}, {false, false, 3}, {true, false, 1}} {
 		cfg := DefaultConfig()
-		cfg.Model = asrtest.Testdata(t, "for-tests-ggml-tiny.bin")
+		cfg.Model = testrig.Testdata(t, "for-tests-ggml-tiny.bin")
 		cfg.GPU, cfg.FlashAttn, cfg.GPUDevice = c.gpu, c.fa, c.dev
 		e, err := NewEngine(context.Background(), cfg, nil)
 		if err != nil {
@@ -423,7 +423,7 @@ func TestContextParamsReachWhisper(t *testing.T) {
 		e.Close()
 	}
 	cfg := DefaultConfig()
-	cfg.Model, cfg.GPUDevice = asrtest.Testdata(t, "for-tests-ggml-tiny.bin"), -1
+	cfg.Model, cfg.GPUDevice = testrig.Testdata(t, "for-tests-ggml-tiny.bin"), -1
 	if _, err := NewEngine(context.Background(), cfg, nil); err == nil {
 		t.Error("GPU device -1 accepted")
 	}
@@ -453,7 +453,7 @@ func TestAudioCtxFor(t *testing.T) {
 // the full window.
 func TestAudioCtxFitDecodes(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.Model, cfg.Threads, cfg.AudioCtx = asrtest.Testdata(t, "for-tests-ggml-tiny.bin"), 1, AudioCtxFit
+	cfg.Model, cfg.Threads, cfg.AudioCtx = testrig.Testdata(t, "for-tests-ggml-tiny.bin"), 1, AudioCtxFit
 	e, err := NewEngine(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)

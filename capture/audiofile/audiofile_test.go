@@ -15,6 +15,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/capture"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // reference writes a 16 kHz 16-bit file with distinct tones per channel (Go's own writer).
@@ -51,23 +52,7 @@ func sox(t *testing.T, args ...string) {
 
 func readAll(t *testing.T, r *Reader) [][]int16 {
 	t.Helper()
-	out := make([][]int16, r.Channels())
-	buf := make([][]int16, r.Channels())
-	for c := range buf {
-		buf[c] = make([]int16, 1000)
-	}
-	for {
-		n, err := r.Read(buf)
-		for c := range buf {
-			out[c] = append(out[c], buf[c][:n]...)
-		}
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	return testrig.ReadChannels(t, r.Channels(), 1000, r.Read)
 }
 
 // Files sox writes at 16 kHz in every sample format come back as the reference samples: exactly
@@ -368,12 +353,9 @@ func FuzzOpenNative(f *testing.F) {
 	}
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if len(b) > 1<<16 {
+		p, ok := testrig.FuzzFile(t, dir, "in", b)
+		if !ok {
 			return
-		}
-		p := filepath.Join(dir, "in")
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
 		}
 		done := make(chan struct{})
 		go func() {

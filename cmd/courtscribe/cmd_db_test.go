@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -32,31 +31,10 @@ func TestDBMigrateToPostgresAndAudit(t *testing.T) {
 	if out, err := runCLI(t, "judge-password\n", "users", "add", "--data", data, "--name", "zhangsan", "--role", "judge", "--password-stdin"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	pub, err := runCLI(t, "", "users", "pubkey", "--data", data, "--name", "zhangsan")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubFile := filepath.Join(t.TempDir(), "zhangsan.pub")
-	os.WriteFile(pubFile, []byte(pub), 0o644)
-	adir := filepath.Join(archive.HearingDir(data, "h1"), archive.AudioDir)
-	os.MkdirAll(adir, 0o755)
-	os.WriteFile(filepath.Join(adir, "judge.wav"), []byte("RIFF judge audio"), 0o644)
-	s, err := sqlite.OpenData(ctx, data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := transcript.Hearing{ID: "h1", CaseNumber: "（2026）京0105民初1号", Cause: "借款合同纠纷", Court: "北京市朝阳区人民法院", Courtroom: "第一法庭",
-		Language: "zh", Presiding: "zhangsan", Clerk: "zhaoliu", Seats: []transcript.Seat{{Seat: "judge", Role: "审判长", Person: "张三"}}}
+	rec := signedRecord(ctx, t, data)
+	pubFile, s, h := rec.pubFile, rec.store, rec.hearing
 	var steps []error
 	step := func(_ any, err error) { steps = append(steps, err) }
-	step(s.CreateHearing(ctx, "root", h))
-	step(s.Start(ctx, "zhaoliu", "h1"))
-	g, err := s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: 0, EndMS: 1000})
-	steps = append(steps, err)
-	step(s.SetEngineResult(ctx, "engine:test", g.ID, transcript.EngineResult{Text: "现在开庭。", Final: true}))
-	step(s.CloseHearing(ctx, "zhaoliu", "h1", nil))
-	step(s.Finalize(ctx, "zhaoliu", "h1"))
-	step(s.Sign(ctx, "zhangsan", "judge-password", "h1"))
 	h.ID = "h2"
 	step(s.CreateHearing(ctx, "root", h))
 	step(s.Start(ctx, "zhaoliu", "h2"))

@@ -6,11 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,29 +17,10 @@ import (
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
-
-// fakeWhisperServer answers like whisper-server's verbose_json: "utterance of N seconds".
-func fakeWhisperServer(t *testing.T) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, _, err := r.FormFile("file")
-		if err != nil {
-			io.WriteString(w, `{"error":"no 'file' field in the request"}`)
-			return
-		}
-		b, _ := io.ReadAll(f)
-		dur := float64(len(b)-44) / 32000
-		text := fmt.Sprintf("utterance of %.1f seconds", dur)
-		json.NewEncoder(w).Encode(map[string]any{"task": "transcribe", "language": "english", "duration": dur, "text": text,
-			"segments": []any{map[string]any{"id": 0, "text": text, "start": 0.0, "end": dur,
-				"words": []any{map[string]any{"word": " utterance", "start": 0.0, "end": 0.5, "probability": 0.8}}}}})
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 func sha256File(t *testing.T, p string) string {
 	t.Helper()
@@ -84,7 +61,7 @@ func openRecord(t *testing.T, data string) *sqlite.Store {
 func TestImportArchivesSampleExactAndTranscribes(t *testing.T) {
 	path := twoSeatHearing(t)
 	data := t.TempDir()
-	srv := fakeWhisperServer(t)
+	srv := testrig.FakeWhisperServer(t)
 	fl := importFlags{data: data, courtroom: "room-3", hearing: "2019-civil-17", seats: []string{"judge", "clerk"},
 		engineFlags: engineFlags{asrKind: "remote", urls: []string{srv.URL}, language: "en", workers: 1}}
 	rep, err := runImportJSON(t, fl, path)

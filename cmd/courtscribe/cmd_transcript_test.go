@@ -39,6 +39,57 @@ func exitCode(err error) int {
 	return 0
 }
 
+// signedRec is what signedRecord made.
+type signedRec struct {
+	pubFile string        // zhangsan's public key
+	store   *sqlite.Store // open: the caller closes it
+	hearing transcript.Hearing
+	segment int64 // the ID of h1's one segment
+}
+
+// signedRecord exports zhangsan's signing key to a file, archives judge audio for hearing h1
+// in data and takes h1 through its lifecycle to the judge's signature (password
+// "judge-password").
+func signedRecord(ctx context.Context, t *testing.T, data string) signedRec {
+	t.Helper()
+	pub, err := runCLI(t, "", "users", "pubkey", "--data", data, "--name", "zhangsan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubFile := filepath.Join(t.TempDir(), "zhangsan.pub")
+	adir := filepath.Join(archive.HearingDir(data, "h1"), archive.AudioDir)
+	err = errors.Join(os.WriteFile(pubFile, []byte(pub), 0o644), os.MkdirAll(adir, 0o755))
+	if err == nil {
+		err = os.WriteFile(filepath.Join(adir, "judge.wav"), []byte("RIFF judge audio"), 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlite.OpenData(ctx, data, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := transcript.Hearing{ID: "h1", CaseNumber: "（2026）京0105民初1号", Cause: "借款合同纠纷", Court: "北京市朝阳区人民法院", Courtroom: "第一法庭",
+		Language: "zh", Presiding: "zhangsan", Clerk: "zhaoliu", Seats: []transcript.Seat{{Seat: "judge", Role: "审判长", Person: "张三"}}}
+	var steps []error
+	step := func(_ any, err error) { steps = append(steps, err) }
+	step(s.CreateHearing(ctx, "root", h))
+	step(s.Start(ctx, "zhaoliu", "h1"))
+	g, err := s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: 0, EndMS: 1000})
+	steps = append(steps, err)
+	if err == nil {
+		step(s.SetEngineResult(ctx, "engine:test", g.ID, transcript.EngineResult{Text: "现在开庭。", Final: true}))
+	}
+	step(s.CloseHearing(ctx, "zhaoliu", "h1", nil))
+	step(s.Finalize(ctx, "zhaoliu", "h1"))
+	step(s.Sign(ctx, "zhangsan", "judge-password", "h1"))
+	if err := errors.Join(steps...); err != nil {
+		s.Close()
+		t.Fatal(err)
+	}
+	return signedRec{pubFile: pubFile, store: s, hearing: h, segment: g.ID}
+}
+
 func TestTranscriptCLIAuditExportVerify(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
@@ -52,46 +103,15 @@ func TestTranscriptCLIAuditExportVerify(t *testing.T) {
 	if _, err := runCLI(t, "", "users", "add", "--data", data, "--name", "x", "--role", "viewer"); err == nil {
 		t.Fatal("user without a password added")
 	}
-	pub, err := runCLI(t, "", "users", "pubkey", "--data", data, "--name", "zhangsan")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubFile := filepath.Join(t.TempDir(), "zhangsan.pub")
-	os.WriteFile(pubFile, []byte(pub), 0o644)
 	out, _ = runCLI(t, "", "users", "list", "--data", data)
 	if !strings.Contains(out, "zhangsan  judge") && !strings.Contains(out, "zhangsan") {
 		t.Fatalf("list: %s", out)
 	}
 
 	// A hearing through its lifecycle, with its audio in DATA/hearings/h1/audio.
-	adir := filepath.Join(archive.HearingDir(data, "h1"), archive.AudioDir)
-	os.MkdirAll(adir, 0o755)
-	os.WriteFile(filepath.Join(adir, "judge.wav"), []byte("RIFF judge audio"), 0o644)
-	s, err := sqlite.OpenData(ctx, data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := transcript.Hearing{ID: "h1", CaseNumber: "（2026）京0105民初1号", Cause: "借款合同纠纷", Court: "北京市朝阳区人民法院", Courtroom: "第一法庭",
-		Language: "zh", Presiding: "zhangsan", Clerk: "zhaoliu", Seats: []transcript.Seat{{Seat: "judge", Role: "审判长", Person: "张三"}}}
-	steps := []error{}
-	_, err = s.CreateHearing(ctx, "root", h)
-	steps = append(steps, err)
-	_, err = s.Start(ctx, "zhaoliu", "h1")
-	steps = append(steps, err)
-	g, err := s.AppendSegment(ctx, "diarizer", "h1", transcript.NewSegment{Seat: "judge", StartMS: 0, EndMS: 1000})
-	steps = append(steps, err)
-	_, err = s.SetEngineResult(ctx, "engine:test", g.ID, transcript.EngineResult{Text: "现在开庭。", Final: true})
-	steps = append(steps, err)
-	_, err = s.CloseHearing(ctx, "zhaoliu", "h1", nil)
-	steps = append(steps, err)
-	_, err = s.Finalize(ctx, "zhaoliu", "h1")
-	steps = append(steps, err)
-	_, err = s.Sign(ctx, "zhangsan", "judge-password", "h1")
-	steps = append(steps, err)
-	s.Close()
-	if err := errors.Join(steps...); err != nil {
-		t.Fatal(err)
-	}
+	rec := signedRecord(ctx, t, data)
+	rec.store.Close()
+	pubFile, adir := rec.pubFile, filepath.Join(archive.HearingDir(data, "h1"), archive.AudioDir)
 
 	if out, err := runCLI(t, "", "transcript", "audit", "--data", data, "--hearing", "h1"); err != nil || !strings.Contains(out, "OK") {
 		t.Fatalf("audit: %v\n%s", err, out)
@@ -129,7 +149,7 @@ func TestTranscriptCLIAuditExportVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`UPDATE segments SET text='现在休庭。' WHERE id=?`, g.ID); err != nil {
+	if _, err := db.Exec(`UPDATE segments SET text='现在休庭。' WHERE id=?`, rec.segment); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -47,7 +47,9 @@ func NewPKI(t testing.TB) *PKI {
 	ca, _ := x509.ParseCertificate(caDER)
 	write := func(name, typ string, der []byte) string {
 		path := filepath.Join(dir, name)
-		os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600)
+		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		return path
 	}
 	p.CAPEM = write("ca.pem", "CERTIFICATE", caDER)

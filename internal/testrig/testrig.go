@@ -1,11 +1,18 @@
 // Package testrig holds what the tests of several packages share. It is the start of issue 12's
-// one test rig; today it has the PCM hash that archive, import and fault tests compare.
+// one test rig: the TestMain of every package (Main), the courtscribe binary the end-to-end
+// suites run (Binary) and the processes they start (Proc), a test PKI, and audio helpers.
 package testrig
 
 import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
 )
 
 // HashPCM is the SHA-256 (hex) of samples as signed 16-bit little-endian: the hash of a seat's
@@ -17,4 +24,58 @@ func HashPCM(pcm []int16) string {
 	}
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// NoisePCM is deterministic noise-like audio, distinct per seat: seats channels of samples
+// each, from seed.
+func NoisePCM(seats, samples int, seed uint64) [][]int16 {
+	rng := rand.New(rand.NewPCG(seed, 11))
+	out := make([][]int16, seats)
+	for c := range out {
+		out[c] = make([]int16, samples)
+		for i := range out[c] {
+			out[c][i] = int16(rng.IntN(20000) - 10000)
+		}
+	}
+	return out
+}
+
+// ReadChannels reads a multichannel source to its end, chunk samples per channel at a time,
+// through read (an audio reader's Read: samples per channel read, io.EOF at the end).
+func ReadChannels(t testing.TB, channels, chunk int, read func([][]int16) (int, error)) [][]int16 {
+	t.Helper()
+	out := make([][]int16, channels)
+	buf := make([][]int16, channels)
+	for c := range buf {
+		buf[c] = make([]int16, chunk)
+	}
+	for {
+		n, err := read(buf)
+		for c := range buf {
+			out[c] = append(out[c], buf[c][:n]...)
+		}
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// MaxFuzzFile is the largest fuzz input FuzzFile writes.
+const MaxFuzzFile = 1 << 16
+
+// FuzzFile writes a fuzz input to dir/name for code that reads files; ok is false, and nothing
+// is written, for an input over MaxFuzzFile bytes (the target skips it).
+func FuzzFile(t testing.TB, dir, name string, b []byte) (path string, ok bool) {
+	t.Helper()
+	if len(b) > MaxFuzzFile {
+		return "", false
+	}
+	path = filepath.Join(dir, name)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, true
 }

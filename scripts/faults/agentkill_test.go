@@ -3,13 +3,13 @@ package faults
 import (
 	"math"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // TestAgentKilledGapEqualsDowntime: the agent, replaying at real-time pace, is SIGKILLed, stays
@@ -30,32 +30,30 @@ func TestAgentKilledGapEqualsDowntime(t *testing.T) {
 	const frameMS = 100
 	seconds := 4 + down.Seconds() + 5
 	data := t.TempDir()
-	addr := freeAddr(t)
-	tok := token(t, data, "court-agent")
+	addr := testrig.FreeAddr(t)
+	tok := testrig.Token(t, data, "court-agent")
 	srv := startServer(t, data, addr)
 	path, h := generate(t, 3, seconds, 91, true)
 	spool := filepath.Join(t.TempDir(), "spool")
 	args := agentArgs(addr, tok, "court-agent", 3, path, spool, "--frame-ms", "100", "--close-hearing")
-	ag := startProc(t, "agent", nil, args...)
+	ag := testrig.Start(t, "agent", nil, args...)
 	hearing := hearingOf(t, ag, 20*time.Second)
 	time.Sleep(4 * time.Second)
-	if ag.exited() {
-		t.Fatalf("agent ended before the kill:\n%s", ag.out.String())
+	if ag.Exited() {
+		t.Fatalf("agent ended before the kill:\n%s", ag.Out.String())
 	}
 	killAt := time.Now()
-	ag.cmd.Process.Signal(syscall.SIGKILL)
-	<-ag.done
-	ag.done <- nil
+	ag.Kill()
 	time.Sleep(down)
-	ag2 := startProc(t, "restarted agent", nil, args...)
+	ag2 := testrig.Start(t, "restarted agent", nil, args...)
 	var capAt time.Time
-	eventually(t, 30*time.Second, "the restarted agent's first capture", func() bool {
-		at, _, ok := ag2.out.first("agent: capturing")
+	testrig.Eventually(t, 30*time.Second, "the restarted agent's first capture", func() bool {
+		at, _, ok := ag2.Out.First("agent: capturing")
 		capAt = at
 		return ok
 	})
 	measured := capAt.Sub(killAt)
-	ag2.wait(t, time.Duration(seconds)*time.Second+60*time.Second)
+	ag2.Wait(t, time.Duration(seconds)*time.Second+60*time.Second)
 
 	gaps, err := archive.ReadGaps(data, hearing)
 	if err != nil {
@@ -96,5 +94,5 @@ func TestAgentKilledGapEqualsDowntime(t *testing.T) {
 			}
 		}
 	}
-	srv.stop(t)
+	srv.Stop(t)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/capture"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // jumpingClock is the agent's wall clock being stepped (NTP, an operator, a dead CMOS battery):
@@ -134,7 +135,7 @@ func TestAgentClockJumps(t *testing.T) {
 	if time.Since(clock.start) < 4*time.Second {
 		t.Fatalf("the replay ended before the last clock step")
 	}
-	eventually(t, 10*time.Second, "the manifest", func() bool {
+	testrig.Eventually(t, 10*time.Second, "the manifest", func() bool {
 		_, err := archive.ReadManifest(data, hearing)
 		return err == nil
 	})
@@ -174,7 +175,7 @@ func TestAgentRestartAfterClockStep(t *testing.T) {
 				t.Fatal(err)
 			}
 			path, h := generate(t, 2, 4, 112, true)
-			cfg := capture.AgentConfig{Server: "ws://" + freeAddr(t), Token: tok, Courtroom: "court-restart",
+			cfg := capture.AgentConfig{Server: "ws://" + testrig.FreeAddr(t), Token: tok, Courtroom: "court-restart",
 				Seats:    []wire.Seat{{Name: seatNames[0], Channel: 1}, {Name: seatNames[1], Channel: 2}},
 				SpoolDir: filepath.Join(t.TempDir(), "spool"), FrameSamples: 1600, CloseHearing: true,
 				MinBackoff: 50 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, DrainTimeout: 100 * time.Millisecond,
@@ -207,7 +208,7 @@ func TestAgentRestartAfterClockStep(t *testing.T) {
 			if err := capture.RunAgent(ctx, cfg, src); err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, 10*time.Second, "the manifest", func() bool {
+			testrig.Eventually(t, 10*time.Second, "the manifest", func() bool {
 				_, err := archive.ReadManifest(data, hearing)
 				return err == nil
 			})

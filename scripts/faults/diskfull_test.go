@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/archive"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // mountTmpfs mounts a tmpfs of the given size at a fresh directory, or skips loudly when this
@@ -116,24 +117,24 @@ func TestServerDiskFull(t *testing.T) {
 	data := mountTmpfs(t, "16m")
 	full := pick(6*time.Second, 60*time.Second)
 	seconds := 4 + full.Seconds() + 6
-	addr := freeAddr(t)
-	tok := token(t, data, "court-disk")
+	addr := testrig.FreeAddr(t)
+	tok := testrig.Token(t, data, "court-disk")
 	addUser(t, data, "viewer", "viewer")
 	srv := startServer(t, data, addr)
 	path, h := generate(t, 4, seconds, 121, false)
 	spool := filepath.Join(t.TempDir(), "spool")
-	ag := startProc(t, "agent", nil, agentArgs(addr, tok, "court-disk", 4, path, spool, "--close-hearing")...)
+	ag := testrig.Start(t, "agent", nil, agentArgs(addr, tok, "court-disk", 4, path, spool, "--close-hearing")...)
 	hearing := hearingOf(t, ag, 20*time.Second)
 	time.Sleep(2 * time.Second)
 
 	filler := fillDisk(t, data, 192<<10)
 	fullAt := time.Now()
-	eventually(t, 15*time.Second, "/readyz to report the full data directory", func() bool { return readyCode(addr) == 503 })
+	testrig.Eventually(t, 15*time.Second, "/readyz to report the full data directory", func() bool { return readyCode(addr) == 503 })
 	spool0 := spoolBytes(spool)
 	archived0, _ := metric(addr, "courtscribe_ingest_archived_bytes_total")
 	for time.Since(fullAt) < full {
-		if ag.exited() {
-			t.Fatalf("the agent gave up while the server's disk was full:\n%s", tail(ag.out.String(), 4000))
+		if ag.Exited() {
+			t.Fatalf("the agent gave up while the server's disk was full:\n%s", testrig.Tail(ag.Out.String(), 4000))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -141,7 +142,7 @@ func TestServerDiskFull(t *testing.T) {
 	storageErrors := metricSum(addr, "courtscribe_ingest_errors_total", "storage")
 	archived, _ := metric(addr, "courtscribe_ingest_archived_bytes_total")
 	t.Logf("disk full for %v: /readyz %d, storage errors counted %v, agent spool %d → %d bytes, archived %v → %v bytes, server alive %v",
-		full, readyCode(addr), storageErrors, spool0, spool1, archived0, archived, !srv.exited())
+		full, readyCode(addr), storageErrors, spool0, spool1, archived0, archived, !srv.Exited())
 	if archived != archived0 {
 		t.Fatalf("the server kept archiving on a full disk (%v → %v bytes): acks did not stop", archived0, archived)
 	}
@@ -149,26 +150,26 @@ func TestServerDiskFull(t *testing.T) {
 		t.Fatalf("the agent's spool grew %d bytes in %v of full disk, want ≥ %d: it did not keep capturing", grow, full, want)
 	}
 	for _, what := range []string{"no space left", "storage_error", "disk is full", "SQLITE_FULL"} {
-		if _, line, ok := srv.out.first(what); ok {
+		if _, line, ok := srv.Out.First(what); ok {
 			t.Logf("server log, first line with %q: %.400s", what, line)
 		}
 	}
-	if _, line, ok := ag.out.first("storage"); ok {
+	if _, line, ok := ag.Out.First("storage"); ok {
 		t.Logf("agent log, first line with \"storage\": %.400s", line)
 	}
-	if srv.exited() {
-		t.Fatalf("the server died of a full disk:\n%s", tail(srv.out.String(), 4000))
+	if srv.Exited() {
+		t.Fatalf("the server died of a full disk:\n%s", testrig.Tail(srv.Out.String(), 4000))
 	}
-	if storageErrors <= 0 && !strings.Contains(strings.ToLower(srv.out.String()), "no space") {
-		t.Fatalf("a full disk left no trace in /metrics or the log:\n%s", tail(srv.out.String(), 4000))
+	if storageErrors <= 0 && !strings.Contains(strings.ToLower(srv.Out.String()), "no space") {
+		t.Fatalf("a full disk left no trace in /metrics or the log:\n%s", testrig.Tail(srv.Out.String(), 4000))
 	}
 
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 15*time.Second, "/readyz to recover", func() bool { return readyCode(addr) == 200 })
-	ag.wait(t, time.Duration(seconds)*time.Second+90*time.Second)
-	eventually(t, 15*time.Second, "the manifest", func() bool {
+	testrig.Eventually(t, 15*time.Second, "/readyz to recover", func() bool { return readyCode(addr) == 200 })
+	ag.Wait(t, time.Duration(seconds)*time.Second+90*time.Second)
+	testrig.Eventually(t, 15*time.Second, "the manifest", func() bool {
 		_, err := os.Stat(filepath.Join(archive.HearingDir(data, hearing), archive.ManifestFile))
 		return err == nil
 	})
@@ -178,10 +179,10 @@ func TestServerDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	miss := uncovered(h, segs)
-	_, _, sqliteFull := srv.out.first("disk is full")
+	_, _, sqliteFull := srv.Out.First("disk is full")
 	knownBugCheck(t, len(miss) > 0, bugDroppedSegment,
 		fmt.Sprintf("%d of %d spoken turns have no segment in the record (sample ranges %+v; the record reported a full disk: %v); their audio is archived",
 			len(miss), len(h.Turns)-1, miss, sqliteFull))
 	t.Logf("record: %d segments, %d turns without one", len(segs), len(miss))
-	srv.stop(t)
+	srv.Stop(t)
 }

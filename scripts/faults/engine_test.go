@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // standIn is an in-test whisper-server stand-in (the outer boundary): POST /inference with a
@@ -31,7 +33,7 @@ func (e *standIn) start(t *testing.T, hang bool) {
 	t.Helper()
 	var ln net.Listener
 	var err error
-	eventually(t, 10*time.Second, "the engine port", func() bool {
+	testrig.Eventually(t, 10*time.Second, "the engine port", func() bool {
 		ln, err = net.Listen("tcp", e.addr)
 		return err == nil
 	})
@@ -91,15 +93,15 @@ func TestEngineKilledAndHangingThenBackfilled(t *testing.T) {
 	phase := pick(6*time.Second, 30*time.Second)
 	seconds := 5*phase.Seconds() + 2
 	data := t.TempDir()
-	addr := freeAddr(t)
-	eng := &standIn{addr: freeAddr(t)}
+	addr := testrig.FreeAddr(t)
+	eng := &standIn{addr: testrig.FreeAddr(t)}
 	eng.start(t, false)
 	t.Cleanup(eng.kill)
-	tok := token(t, data, "court-asr")
+	tok := testrig.Token(t, data, "court-asr")
 	addUser(t, data, "viewer", "viewer")
 	srv := startServer(t, data, addr, "--asr", "remote", "--asr-url", "http://"+eng.addr, "--backfill-interval", "500ms", "--language", "en")
 	path, src := generate(t, 3, seconds, 101, false)
-	ag := startProc(t, "agent", nil, agentArgs(addr, tok, "court-asr", 3, path, t.TempDir()+"/spool")...)
+	ag := testrig.Start(t, "agent", nil, agentArgs(addr, tok, "court-asr", 3, path, t.TempDir()+"/spool")...)
 	hearing := hearingOf(t, ag, 20*time.Second)
 	viewer := login(t, addr, "viewer")
 	count := func() (texted, pending int) {
@@ -122,7 +124,7 @@ func TestEngineKilledAndHangingThenBackfilled(t *testing.T) {
 
 	time.Sleep(phase)
 	var t1, p1 int
-	eventually(t, 2*phase+10*time.Second, "a segment transcribed while the engine is up", func() bool {
+	testrig.Eventually(t, 2*phase+10*time.Second, "a segment transcribed while the engine is up", func() bool {
 		t1, p1 = count()
 		return t1 > 0
 	})
@@ -145,10 +147,10 @@ func TestEngineKilledAndHangingThenBackfilled(t *testing.T) {
 	eng.start(t, false)
 	t.Logf("engine healthy again: %d pending, %d requests hung", p3, eng.hanging.Load())
 
-	ag.wait(t, time.Duration(seconds)*time.Second+60*time.Second)
+	ag.Wait(t, time.Duration(seconds)*time.Second+60*time.Second)
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("server log (tail):\n%s", tail(srv.out.String(), 12000))
+			t.Logf("server log (tail):\n%s", testrig.Tail(srv.Out.String(), 12000))
 			if segs, err := viewer.segments(hearing); err == nil {
 				for _, g := range segs {
 					t.Logf("segment %+v", g)
@@ -156,7 +158,7 @@ func TestEngineKilledAndHangingThenBackfilled(t *testing.T) {
 			}
 		}
 	})
-	eventually(t, 90*time.Second, "backfill to transcribe every pending segment", func() bool {
+	testrig.Eventually(t, 90*time.Second, "backfill to transcribe every pending segment", func() bool {
 		tx, p := count()
 		return p == 0 && tx > 0
 	})
@@ -177,5 +179,5 @@ func TestEngineKilledAndHangingThenBackfilled(t *testing.T) {
 	if miss := uncovered(src, segs); len(miss) > 0 {
 		t.Errorf("%d of %d spoken turns have no segment in the record: %+v", len(miss), len(src.Turns)-1, miss)
 	}
-	srv.stop(t)
+	srv.Stop(t)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // fsUsed is the bytes in use on dir's file system.
@@ -127,9 +128,9 @@ func TestHostileGapAndDiskReserve(t *testing.T) {
 	data := mountTmpfs(t, "200m")
 	addUser(t, data, "clerk1", "clerk")
 	addUser(t, data, "admin1", "admin")
-	tok := token(t, data, "court-a")
-	srv := startServer(t, data, freeAddr(t))
-	defer srv.stop(t)
+	tok := testrig.Token(t, data, "court-a")
+	srv := startServer(t, data, testrig.FreeAddr(t))
+	defer srv.Stop(t)
 	clerk := login(t, srv.addr, "clerk1")
 
 	// 1. A day-long gap after one acknowledged frame: refused, nothing written.
@@ -198,7 +199,7 @@ func TestHostileGapAndDiskReserve(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "/readyz 200 after the filler is gone", func() bool { return readyCode(srv.addr) == 200 })
+	testrig.Eventually(t, 10*time.Second, "/readyz 200 after the filler is gone", func() bool { return readyCode(srv.addr) == 200 })
 	d := dialHostile(t, srv.addr, tok, "court-a", "hostile-1", 32)
 	d.audio(1600)
 	if ok, e := d.answer(); !ok {

@@ -23,6 +23,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // slowFlood opens n connections from src that send headers at once and then a body byte every
@@ -77,10 +78,10 @@ func TestHostileSlowFlood(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			data := t.TempDir()
 			addUser(t, data, "clerk1", "clerk")
-			addr := freeAddr(t)
+			addr := testrig.FreeAddr(t)
 			srv := startServer(t, data, addr, c.flags...)
-			limited := exec.Command("prlimit", "--pid", strconv.Itoa(srv.pid()), "--nofile=256:256").Run() == nil
-			fd0, _ := procFDs(srv.pid())
+			limited := exec.Command("prlimit", "--pid", strconv.Itoa(srv.Pid()), "--nofile=256:256").Run() == nil
+			fd0, _ := procFDs(srv.Pid())
 			stop := make(chan struct{})
 			wg := slowFlood(addr, "127.0.0.2", n, stop)
 			defer func() { close(stop); wg.Wait() }()
@@ -88,7 +89,7 @@ func TestHostileSlowFlood(t *testing.T) {
 			peak, failed := 0, 0
 			worst := time.Duration(0)
 			for range 8 {
-				if fd, err := procFDs(srv.pid()); err == nil {
+				if fd, err := procFDs(srv.Pid()); err == nil {
 					peak = max(peak, fd)
 				}
 				t0 := time.Now()
@@ -130,9 +131,9 @@ func TestHostileAlarmFlood(t *testing.T) {
 	t.Parallel()
 	n := pick(20000, 100000)
 	data := t.TempDir()
-	addr := freeAddr(t)
+	addr := testrig.FreeAddr(t)
 	srv := startServer(t, data, addr)
-	tok := token(t, data, "room1")
+	tok := testrig.Token(t, data, "room1")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	ws, err := ingesttest.Dial(ctx, "ws://"+addr+ingest.AgentPath, tok)
@@ -160,7 +161,7 @@ func TestHostileAlarmFlood(t *testing.T) {
 		resp.Body.Close()
 		return len(b)
 	}
-	rss0, _ := procRSS(srv.pid())
+	rss0, _ := procRSS(srv.Pid())
 	m0 := metricsSize()
 	msg := strings.Repeat("m", 3000)
 	for i := range n {
@@ -170,11 +171,11 @@ func TestHostileAlarmFlood(t *testing.T) {
 		}
 	}
 	// Alarms are read in order: once the count reaches n every alarm was handled.
-	eventually(t, time.Minute, "the server to count every alarm", func() bool {
+	testrig.Eventually(t, time.Minute, "the server to count every alarm", func() bool {
 		v, err := metricLabelled(addr, `courtscribe_ingest_agent_alarms_total{code="other"}`)
 		return err == nil && v == float64(n)
 	})
-	rss1, _ := procRSS(srv.pid())
+	rss1, _ := procRSS(srv.Pid())
 	m1 := metricsSize()
 	t.Logf("%d alarms with made-up codes: server RSS %.1f -> %.1f MiB, /metrics %d -> %d bytes", n, float64(rss0)/(1<<20), float64(rss1)/(1<<20), m0, m1)
 	if m1-m0 > 4096 {
@@ -206,18 +207,18 @@ func metricLabelled(addr, series string) (float64, error) {
 func TestHostileRevokedAgentEnds(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
-	addr := freeAddr(t)
+	addr := testrig.FreeAddr(t)
 	startServer(t, data, addr)
-	tok := token(t, data, "room1")
+	tok := testrig.Token(t, data, "room1")
 	src, _ := generate(t, 2, 60, 11, false)
-	agent := startProc(t, "agent", nil, agentArgs(addr, tok, "room1", 2, src, t.TempDir())...)
+	agent := testrig.Start(t, "agent", nil, agentArgs(addr, tok, "room1", 2, src, t.TempDir())...)
 	hearingOf(t, agent, 30*time.Second)
-	eventually(t, 10*time.Second, "audio archived", func() bool {
+	testrig.Eventually(t, 10*time.Second, "audio archived", func() bool {
 		v, err := metric(addr, "courtscribe_ingest_archived_bytes_total")
 		return err == nil && v > 0
 	})
 	id := ""
-	for _, l := range strings.Split(cli(t, "", "tokens", "list", "--data", data), "\n") {
+	for _, l := range strings.Split(testrig.CLI(t, "", "tokens", "list", "--data", data), "\n") {
 		if f := strings.Fields(l); len(f) >= 2 && f[1] == "room1" {
 			id = f[0]
 		}
@@ -226,8 +227,8 @@ func TestHostileRevokedAgentEnds(t *testing.T) {
 		t.Fatal("token id not listed")
 	}
 	t0 := time.Now()
-	cli(t, "", "tokens", "revoke", "--data", data, id)
-	eventually(t, 5*time.Second, "the revoked agent to be disconnected", func() bool {
+	testrig.CLI(t, "", "tokens", "revoke", "--data", data, id)
+	testrig.Eventually(t, 5*time.Second, "the revoked agent to be disconnected", func() bool {
 		v, err := metric(addr, "courtscribe_ingest_agents_connected")
 		return err == nil && v == 0
 	})
@@ -239,7 +240,7 @@ func TestHostileRevokedAgentEnds(t *testing.T) {
 	if later != archived {
 		t.Fatalf("audio still archived after the revocation: %.0f -> %.0f bytes", archived, later)
 	}
-	if !strings.Contains(agent.out.String(), "unauthorized") {
-		t.Fatalf("the agent was not told why:\n%s", tail(agent.out.String(), 3000))
+	if !strings.Contains(agent.Out.String(), "unauthorized") {
+		t.Fatalf("the agent was not told why:\n%s", testrig.Tail(agent.Out.String(), 3000))
 	}
 }

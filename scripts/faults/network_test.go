@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // linkRig is a server, a link in front of it and a real-time agent replaying through the link.
 type linkRig struct {
 	srv     *server
 	link    *Link
-	agent   *proc
+	agent   *testrig.Proc
 	tech    *api
 	hearing string
 	src     *Hearing
@@ -22,16 +24,16 @@ type linkRig struct {
 func startLinkRig(t *testing.T, seats int, seconds float64, seed uint64) *linkRig {
 	t.Helper()
 	data := t.TempDir()
-	tok := token(t, data, "court-net")
+	tok := testrig.Token(t, data, "court-net")
 	addUser(t, data, "tech", "technician")
-	srv := startServer(t, data, freeAddr(t))
+	srv := startServer(t, data, testrig.FreeAddr(t))
 	link, err := NewLink(srv.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { link.Close() })
 	path, h := generate(t, seats, seconds, seed, false)
-	ag := startProc(t, "agent", nil, agentArgs(link.Addr(), tok, "court-net", seats, path,
+	ag := testrig.Start(t, "agent", nil, agentArgs(link.Addr(), tok, "court-net", seats, path,
 		filepath.Join(t.TempDir(), "spool"), "--close-hearing")...)
 	r := &linkRig{srv: srv, link: link, agent: ag, tech: login(t, srv.addr, "tech"), src: h}
 	r.hearing = hearingOf(t, ag, 20*time.Second)
@@ -55,7 +57,7 @@ func (r *linkRig) connected(t *testing.T) (gauge float64, api bool) {
 func (r *linkRig) waitConnected(t *testing.T, want bool, within time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
-	eventually(t, within, map[bool]string{true: "the server to show the agent connected", false: "the server to show the agent disconnected"}[want], func() bool {
+	testrig.Eventually(t, within, map[bool]string{true: "the server to show the agent connected", false: "the server to show the agent disconnected"}[want], func() bool {
 		g, c := r.connected(t)
 		return (g == 1) == want && c == want
 	})
@@ -67,7 +69,7 @@ func (r *linkRig) waitConnected(t *testing.T, want bool, within time.Duration) t
 func (r *linkRig) checkRecord(t *testing.T) {
 	t.Helper()
 	var segs []segment
-	eventually(t, 20*time.Second, "the hearing record to close", func() bool {
+	testrig.Eventually(t, 20*time.Second, "the hearing record to close", func() bool {
 		var h struct {
 			Status string `json:"status"`
 		}
@@ -111,10 +113,10 @@ func TestNetworkCutMidHearing(t *testing.T) {
 	back := r.waitConnected(t, true, 25*time.Second)
 	t.Logf("link up after %v: the agent was back after %v", cut, back.Round(time.Millisecond))
 
-	r.agent.wait(t, time.Duration(seconds)*time.Second+60*time.Second)
+	r.agent.Wait(t, time.Duration(seconds)*time.Second+60*time.Second)
 	checkArchive(t, r.srv.data, r.hearing, r.src)
 	r.checkRecord(t)
-	r.srv.stop(t)
+	r.srv.Stop(t)
 }
 
 // TestFlappingLink: the link drops every ~1 s (jittered) several times (short form 6 cuts,
@@ -127,7 +129,7 @@ func TestFlappingLink(t *testing.T) {
 	r.waitConnected(t, true, 10*time.Second)
 	rng := rand.New(rand.NewPCG(72, 1))
 	done := 0
-	for done < cuts && !r.agent.exited() {
+	for done < cuts && !r.agent.Exited() {
 		time.Sleep(time.Duration(700+rng.IntN(600)) * time.Millisecond)
 		if r.link.Cut() > 0 {
 			done++
@@ -136,11 +138,11 @@ func TestFlappingLink(t *testing.T) {
 	if done < cuts {
 		t.Fatalf("only %d of %d cuts hit a connection", done, cuts)
 	}
-	r.agent.wait(t, time.Duration(seconds)*time.Second+60*time.Second)
+	r.agent.Wait(t, time.Duration(seconds)*time.Second+60*time.Second)
 	t.Logf("%d cuts", r.link.Cuts())
 	checkArchive(t, r.srv.data, r.hearing, r.src)
 	r.checkRecord(t)
-	r.srv.stop(t)
+	r.srv.Stop(t)
 }
 
 // knownBugCheck reports a failed check that was once a known bug in another part (fixed
@@ -158,8 +160,8 @@ func knownBugCheck(t *testing.T, failed bool, bug, detail string) {
 func TestAgentMaxBackoffHonoured(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
-	tok := token(t, data, "court-backoff")
-	srv := startServer(t, data, freeAddr(t))
+	tok := testrig.Token(t, data, "court-backoff")
+	srv := startServer(t, data, testrig.FreeAddr(t))
 	link, err := NewLink(srv.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -167,11 +169,11 @@ func TestAgentMaxBackoffHonoured(t *testing.T) {
 	defer link.Close()
 	link.SetDown(true)
 	path, _ := generate(t, 1, 8, 73, false)
-	ag := startProc(t, "agent", nil, agentArgs(link.Addr(), tok, "court-backoff", 1, path, filepath.Join(t.TempDir(), "spool"))...)
+	ag := testrig.Start(t, "agent", nil, agentArgs(link.Addr(), tok, "court-backoff", 1, path, filepath.Join(t.TempDir(), "spool"))...)
 	time.Sleep(5 * time.Second)
-	ag.kill()
+	ag.Kill()
 	var waits []time.Duration
-	for _, l := range strings.Split(ag.out.String(), "\n") {
+	for _, l := range strings.Split(ag.Out.String(), "\n") {
 		if !strings.Contains(l, "not connected; retrying") {
 			continue
 		}
@@ -184,7 +186,7 @@ func TestAgentMaxBackoffHonoured(t *testing.T) {
 		}
 	}
 	if len(waits) < 3 {
-		t.Fatalf("only %d reconnection waits logged in 5 s of a dead link:\n%s", len(waits), tail(ag.out.String(), 3000))
+		t.Fatalf("only %d reconnection waits logged in 5 s of a dead link:\n%s", len(waits), testrig.Tail(ag.Out.String(), 3000))
 	}
 	if m := slices.Max(waits); m > 200*time.Millisecond {
 		t.Fatalf("--max-backoff 200ms, but the agent waited %v between attempts (waits %v)", m, waits)

@@ -12,6 +12,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // TestSeatFile40Hours (issue 11, low: "WAV headers wrap after ~37 h per seat and the API
@@ -23,8 +24,8 @@ func TestSeatFile40Hours(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
 	addUser(t, data, "admin1", "admin")
-	tok := token(t, data, "court-a")
-	addr := freeAddr(t)
+	tok := testrig.Token(t, data, "court-a")
+	addr := testrig.FreeAddr(t)
 	srv := startServer(t, data, addr)
 	a := dialHostile(t, srv.addr, tok, "court-a", "long-1", 2)
 	a.audio(1600)
@@ -32,7 +33,7 @@ func TestSeatFile40Hours(t *testing.T) {
 		t.Fatalf("first audio frame: %v", e)
 	}
 	a.ws.Close()
-	srv.stop(t)
+	srv.Stop(t)
 
 	const at40 = 40 * 3600 * wire.SampleRate
 	seats, _ := filepath.Glob(filepath.Join(archive.HearingDir(data, "*"), archive.AudioDir, "seat0*.wav"))
@@ -54,7 +55,7 @@ func TestSeatFile40Hours(t *testing.T) {
 	hearing := filepath.Base(filepath.Dir(filepath.Dir(seats[0])))
 
 	srv = startServer(t, data, addr)
-	defer srv.stop(t)
+	defer srv.Stop(t)
 	a = dialHostile(t, srv.addr, tok, "court-a", "long-1", 2)
 	if a.next != at40 {
 		t.Fatalf("resumed at sample %d, want %d", a.next, at40)
@@ -85,7 +86,7 @@ func TestSeatFile40Hours(t *testing.T) {
 	admin := login(t, srv.addr, "admin1")
 	get := func(start, end string) []int16 {
 		t.Helper()
-		resp, err := admin.c.Get(admin.base + "/api/hearings/" + hearing + "/audio/seat01?start=" + start + "&end=" + end)
+		resp, err := admin.hc.Get(admin.base + "/api/hearings/" + hearing + "/audio/seat01?start=" + start + "&end=" + end)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,8 @@
 package faults
 
-// The test rig: the real courtscribe binary built once, server and agent processes that can
-// be SIGKILLed, tokens and users made through the CLI, an API client with a session, metrics
+// The test rig of the fault-injection suites, on top of internal/testrig (the real courtscribe
+// binary built once, processes that can be SIGKILLed, tokens through the CLI): server and
+// agent command lines, users made through the CLI, an API client with a session, metrics
 // scraping, process sampling from /proc, and archive checks against the generated hearing.
 
 import (
@@ -11,36 +12,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/archive"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-	binDir  string
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testrig.Main(m, testrig.NoLeakCheck()) }
 
 // long reports whether the long forms run (COURTSCRIBE_SOAK=1 or -tags soak).
 func long() bool { return soakTag || os.Getenv("COURTSCRIBE_SOAK") == "1" }
@@ -53,236 +38,18 @@ func pick[T any](short, longForm T) T {
 	return short
 }
 
-// repoRoot walks up from the package directory to the folder holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
-// csBinary builds ./cmd/courtscribe once per test process.
-func csBinary(t testing.TB) string {
-	t.Helper()
-	binOnce.Do(func() {
-		root := repoRoot(t)
-		binDir, binErr = os.MkdirTemp("", "courtscribe-faults-bin-")
-		if binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "courtscribe")
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", binPath, "./cmd/courtscribe")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build ./cmd/courtscribe: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// lineLog collects a process's output and remembers when each line arrived, so a test can
-// time events the process logs (the agent's first capture after a restart).
-type lineLog struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	part  []byte
-	lines []timedLine
-	max   int
-}
-
-type timedLine struct {
-	at   time.Time
-	text string
-}
-
-func (l *lineLog) Write(p []byte) (int, error) {
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.max == 0 || l.buf.Len() < l.max {
-		l.buf.Write(p)
-	}
-	l.part = append(l.part, p...)
-	for {
-		i := bytes.IndexByte(l.part, '\n')
-		if i < 0 {
-			break
-		}
-		if len(l.lines) < 100000 {
-			l.lines = append(l.lines, timedLine{now, string(l.part[:i])})
-		}
-		l.part = l.part[i+1:]
-	}
-	return len(p), nil
-}
-
-func (l *lineLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// first returns the arrival time and text of the first line containing s.
-func (l *lineLog) first(s string) (time.Time, string, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, ln := range l.lines {
-		if strings.Contains(ln.text, s) {
-			return ln.at, ln.text, true
-		}
-	}
-	return time.Time{}, "", false
-}
-
-// proc is a running courtscribe process.
-type proc struct {
-	name string
-	cmd  *exec.Cmd
-	out  *lineLog
-	done chan error
-}
-
-func startProc(t testing.TB, name string, stdin io.Reader, args ...string) *proc {
-	t.Helper()
-	p := &proc{name: name, out: &lineLog{max: 8 << 20}, done: make(chan error, 1)}
-	p.cmd = exec.Command(csBinary(t), args...)
-	p.cmd.Stdout, p.cmd.Stderr, p.cmd.Stdin = p.out, p.out, stdin
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() { p.kill() })
-	return p
-}
-
-func (p *proc) pid() int { return p.cmd.Process.Pid }
-
-// exited reports whether the process has ended (without consuming its result).
-func (p *proc) exited() bool {
-	select {
-	case err := <-p.done:
-		p.done <- err
-		return true
-	default:
-		return false
-	}
-}
-
-// kill sends SIGKILL and waits; a no-op once the process is gone.
-func (p *proc) kill() {
-	if p.exited() {
-		return
-	}
-	p.cmd.Process.Signal(syscall.SIGKILL)
-	err := <-p.done
-	p.done <- err
-}
-
-// wait waits for the process to end and fails the test unless it exits 0.
-func (p *proc) wait(t testing.TB, d time.Duration) {
-	t.Helper()
-	select {
-	case err := <-p.done:
-		p.done <- err
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", p.name, err, tail(p.out.String(), 6000))
-		}
-	case <-time.After(d):
-		t.Fatalf("%s did not finish within %v:\n%s", p.name, d, tail(p.out.String(), 6000))
-	}
-}
-
-// stop sends SIGTERM and expects a clean exit.
-func (p *proc) stop(t testing.TB) {
-	t.Helper()
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	p.wait(t, 60*time.Second)
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
-}
-
 // server is a running `courtscribe server`.
 type server struct {
-	*proc
+	*testrig.Proc
 	addr, data string
 }
 
+// startServer starts `courtscribe server` on addr and data (logging at debug in the short
+// forms, without the web UI), with extra flags, and waits until it is ready.
 func startServer(t testing.TB, data, addr string, extra ...string) *server {
 	t.Helper()
-	level := pick("debug", "info")
-	args := append([]string{"server", "--listen", addr, "--data", data, "--log-level", level, "--no-ui"}, extra...)
-	s := &server{proc: startProc(t, "server", nil, args...), addr: addr, data: data}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return s
-			}
-		}
-		if s.exited() {
-			t.Fatalf("server exited before it was ready:\n%s", tail(s.out.String(), 6000))
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready on %s:\n%s", addr, tail(s.out.String(), 6000))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// cli runs a short courtscribe command and returns its stdout.
-func cli(t testing.TB, stdin string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, csBinary(t), args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("courtscribe %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
-	}
-	return string(out)
-}
-
-// token creates an agent token for a courtroom through the CLI.
-func token(t testing.TB, data, courtroom string) string {
-	t.Helper()
-	lines := strings.Split(strings.TrimSpace(cli(t, "", "tokens", "add", "--data", data, "--courtroom", courtroom)), "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
+	args := append([]string{"server", "--listen", addr, "--data", data, "--log-level", pick("debug", "info"), "--no-ui"}, extra...)
+	return &server{Proc: testrig.StartServer(t, addr, args...), addr: addr, data: data}
 }
 
 const testPassword = "faults-password-1"
@@ -290,7 +57,7 @@ const testPassword = "faults-password-1"
 // addUser creates a user through the CLI.
 func addUser(t testing.TB, data, name, role string) {
 	t.Helper()
-	cli(t, testPassword+"\n", "users", "add", "--data", data, "--name", name, "--role", role, "--password-stdin")
+	igAddUser(t, name, role, testPassword, "--data", data)
 }
 
 var seatNames = []string{"judge", "clerk", "prosecutor", "defense", "witness", "interpreter", "expert", "bailiff"}
@@ -312,28 +79,17 @@ func agentArgs(serverAddr, tok, courtroom string, seats int, src, spool string, 
 }
 
 // hearingOf waits for the agent's "hearing: ID" line.
-func hearingOf(t testing.TB, a *proc, d time.Duration) string {
+func hearingOf(t testing.TB, a *testrig.Proc, d time.Duration) string {
 	t.Helper()
 	var id string
-	eventually(t, d, "the agent to name its hearing", func() bool {
-		_, line, ok := a.out.first("hearing: ")
+	testrig.Eventually(t, d, "the agent to name its hearing", func() bool {
+		_, line, ok := a.Out.First("hearing: ")
 		if ok && strings.HasPrefix(line, "hearing: ") {
 			id = strings.TrimSpace(strings.TrimPrefix(line, "hearing: "))
 		}
 		return id != ""
 	})
 	return id
-}
-
-func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
 }
 
 // checkArchive proves every seat's archive equals the generated source (SHA-256 of the PCM)
@@ -403,68 +159,101 @@ func procFDs(pid int) (int, error) {
 	return len(es), err
 }
 
-// api is a signed-in client of the server's JSON API.
-type api struct {
-	t    testing.TB
-	base string
-	c    *http.Client
+// session is a browser's session with the server's JSON API: its cookies and CSRF token.
+// Every API client of these suites sends through it.
+type session struct {
+	hc   *http.Client
 	csrf string
 }
 
-func login(t testing.TB, addr, name string) *api {
-	t.Helper()
+func newSession(timeout time.Duration) *session {
 	jar, _ := cookiejar.New(nil)
-	a := &api{t: t, base: "http://" + addr, c: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
-	var sess struct {
-		CSRF string `json:"csrf"`
-	}
-	code, err := a.call("POST", "/api/login", map[string]string{"name": name, "password": testPassword}, &sess)
-	if err != nil || code != 200 {
-		t.Fatalf("login %s: %d %v", name, code, err)
-	}
-	a.csrf = sess.CSRF
-	return a
+	return &session{hc: &http.Client{Jar: jar, Timeout: timeout}}
 }
 
-// call sends a JSON request and decodes a 2xx answer into out (may be nil). A transport error
-// (the server was killed) is returned, not fatal.
-func (a *api) call(method, path string, body, out any) (int, error) {
+// send sends body (nil: none) as JSON to base+path, from the page's origin and with the
+// session's CSRF token; it returns the answer's status and body. err is a failure to send
+// or to read the answer (the server was killed), not an error status.
+func (s *session) send(base, method, path string, body any) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(context.Background(), method, a.base+path, rd)
+	req, err := http.NewRequestWithContext(context.Background(), method, base+path, rd)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", base)
+	if s.csrf != "" {
+		req.Header.Set("X-CSRF-Token", s.csrf)
 	}
-	if a.csrf != "" {
-		req.Header.Set("X-CSRF-Token", a.csrf)
-	}
-	resp, err := a.c.Do(req)
+	resp, err := s.hc.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// callAt sends a JSON request to base+path and decodes a 2xx answer into out (may be nil);
+// anything else is an error, returned, not fatal.
+func (s *session) callAt(base, method, path string, body, out any) (int, error) {
+	code, b, err := s.send(base, method, path, body)
 	if err != nil {
-		return resp.StatusCode, err
+		return code, err
 	}
-	if resp.StatusCode/100 == 2 && out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("%s %s: %w (%.200s)", method, path, err, b)
-		}
+	if code/100 != 2 {
+		return code, fmt.Errorf("%s %s: %d %.300s", method, path, code, b)
 	}
-	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %d %.300s", method, path, resp.StatusCode, b)
+	return code, decodeAnswer(method, path, code, b, out)
+}
+
+// decodeAnswer decodes a 2xx answer's body into out; nothing for out == nil or another status.
+func decodeAnswer(method, path string, code int, b []byte, out any) error {
+	if out == nil || code/100 != 2 {
+		return nil
 	}
-	return resp.StatusCode, nil
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("%s %s: %w (%.200s)", method, path, err, b)
+	}
+	return nil
+}
+
+// signIn logs the session in at base and keeps its CSRF token.
+func (s *session) signIn(base, name, password string) (int, error) {
+	var sess struct {
+		CSRF string `json:"csrf"`
+	}
+	code, err := s.callAt(base, "POST", "/api/login", map[string]string{"name": name, "password": password}, &sess)
+	s.csrf = sess.CSRF
+	return code, err
+}
+
+// api is a signed-in client of one server's JSON API.
+type api struct {
+	*session
+	base string
+}
+
+func login(t testing.TB, addr, name string) *api {
+	t.Helper()
+	a := &api{session: newSession(10 * time.Second), base: "http://" + addr}
+	if code, err := a.signIn(a.base, name, testPassword); err != nil || code != 200 {
+		t.Fatalf("login %s: %d %v", name, code, err)
+	}
+	return a
+}
+
+// call sends a JSON request to the server and decodes a 2xx answer into out (may be nil). A
+// transport error (the server was killed) is returned, not fatal.
+func (a *api) call(method, path string, body, out any) (int, error) {
+	return a.callAt(a.base, method, path, body, out)
 }
 
 // segment is the part of transcript.Segment the tests read.

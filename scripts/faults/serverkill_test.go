@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // editAttempt is one clerk edit sent through the API.
@@ -105,17 +107,17 @@ func TestServerKilledMidHearing(t *testing.T) {
 	kills := pick(1, 3)
 	seconds := pick(24.0, 90.0)
 	data := t.TempDir()
-	addr := freeAddr(t)
-	tok := token(t, data, "court-kill")
+	addr := testrig.FreeAddr(t)
+	tok := testrig.Token(t, data, "court-kill")
 	addUser(t, data, "admin", "admin")
 	addUser(t, data, "clerk1", "clerk")
 	srv := startServer(t, data, addr)
 	path, h := generate(t, 3, seconds, 81, false)
-	ag := startProc(t, "agent", nil, agentArgs(addr, tok, "court-kill", 3, path, filepath.Join(t.TempDir(), "spool"))...)
+	ag := testrig.Start(t, "agent", nil, agentArgs(addr, tok, "court-kill", 3, path, filepath.Join(t.TempDir(), "spool"))...)
 	hearing := hearingOf(t, ag, 20*time.Second)
 
 	admin := login(t, addr, "admin")
-	eventually(t, 20*time.Second, "the record to hold the hearing and take its clerk", func() bool {
+	testrig.Eventually(t, 20*time.Second, "the record to hold the hearing and take its clerk", func() bool {
 		code, _ := admin.call("PATCH", "/api/hearings/"+hearing, map[string]any{"clerk": "clerk1"}, nil)
 		return code == 200
 	})
@@ -132,9 +134,9 @@ func TestServerKilledMidHearing(t *testing.T) {
 			time.Sleep(150 * time.Millisecond)
 		}
 		// Edit while the kill lands: the answer of the request in flight may be lost.
-		go srv.kill()
+		go srv.Kill()
 		ed.round()
-		srv.kill()
+		srv.Kill()
 		t.Logf("kill %d at %v with %d edits acknowledged", k, time.Since(start).Round(time.Millisecond), ed.acked)
 		srv = startServer(t, data, addr)
 		ed.clerk = login(t, addr, "clerk1")
@@ -144,11 +146,11 @@ func TestServerKilledMidHearing(t *testing.T) {
 		}
 		ed.check(segs)
 	}
-	for !ag.exited() {
+	for !ag.Exited() {
 		ed.round()
 		time.Sleep(200 * time.Millisecond)
 	}
-	ag.wait(t, time.Minute)
+	ag.Wait(t, time.Minute)
 	checkArchive(t, data, hearing, h)
 	segs, err := ed.clerk.segments(hearing)
 	if err != nil {
@@ -159,9 +161,9 @@ func TestServerKilledMidHearing(t *testing.T) {
 	knownBugCheck(t, len(miss) > 0, bugLostUtterance,
 		fmt.Sprintf("%d of %d spoken turns have no segment in the record after the kill (sample ranges %+v); their audio is archived", len(miss), len(h.Turns)-1, miss))
 	t.Logf("%d segments, %d edits acknowledged across %d kills", len(segs), ed.acked, kills)
-	srv.stop(t)
+	srv.Stop(t)
 
-	out, err := exec.Command(csBinary(t), "transcript", "audit", "--data", data, "--hearing", hearing).CombinedOutput()
+	out, err := exec.Command(testrig.Binary(t), "transcript", "audit", "--data", data, "--hearing", hearing).CombinedOutput()
 	if err != nil {
 		t.Fatalf("transcript audit: %v\n%s", err, out)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/archive"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // soakSample is one look at the server process.
@@ -65,10 +66,10 @@ func TestSoak(t *testing.T) {
 		t.Fatalf("at most %d seats", len(seatNames))
 	}
 	data := t.TempDir()
-	addr := freeAddr(t)
+	addr := testrig.FreeAddr(t)
 	toks := make([]string, rooms)
 	for r := range rooms {
-		toks[r] = token(t, data, fmt.Sprintf("court-%d", r+1))
+		toks[r] = testrig.Token(t, data, fmt.Sprintf("court-%d", r+1))
 	}
 	genStart := time.Now()
 	path, h := generate(t, seats, dur.Seconds(), 131, false)
@@ -77,8 +78,8 @@ func TestSoak(t *testing.T) {
 
 	sample := func(start time.Time) soakSample {
 		s := soakSample{at: time.Since(start)}
-		s.rss, _ = procRSS(srv.pid())
-		s.fds, _ = procFDs(srv.pid())
+		s.rss, _ = procRSS(srv.Pid())
+		s.fds, _ = procFDs(srv.Pid())
 		s.goroutines, _ = metric(addr, "go_goroutines")
 		s.connected, _ = metric(addr, "courtscribe_ingest_agents_connected")
 		return s
@@ -87,9 +88,9 @@ func TestSoak(t *testing.T) {
 	before := sample(time.Now())
 
 	start := time.Now()
-	agents := make([]*proc, rooms)
+	agents := make([]*testrig.Proc, rooms)
 	for r := range rooms {
-		agents[r] = startProc(t, fmt.Sprintf("agent court-%d", r+1), nil, agentArgs(addr, toks[r], fmt.Sprintf("court-%d", r+1), seats, path,
+		agents[r] = testrig.Start(t, fmt.Sprintf("agent court-%d", r+1), nil, agentArgs(addr, toks[r], fmt.Sprintf("court-%d", r+1), seats, path,
 			filepath.Join(t.TempDir(), "spool"), "--close-hearing", "--log-level", "info")...)
 	}
 	hearings := make([]string, rooms)
@@ -101,7 +102,7 @@ func TestSoak(t *testing.T) {
 	for {
 		running := 0
 		for _, a := range agents {
-			if !a.exited() {
+			if !a.Exited() {
 				running++
 			}
 		}
@@ -118,17 +119,17 @@ func TestSoak(t *testing.T) {
 		time.Sleep(every)
 	}
 	for _, a := range agents {
-		a.wait(t, time.Minute)
+		a.Wait(t, time.Minute)
 	}
 	for r, id := range hearings {
-		eventually(t, 30*time.Second, "the manifest of "+id, func() bool {
+		testrig.Eventually(t, 30*time.Second, "the manifest of "+id, func() bool {
 			_, err := os.Stat(filepath.Join(archive.HearingDir(data, id), archive.ManifestFile))
 			return err == nil
 		})
 		checkArchive(t, data, hearings[r], h)
 	}
 	var after soakSample
-	eventually(t, 30*time.Second, "goroutines to settle after the hearings closed", func() bool {
+	testrig.Eventually(t, 30*time.Second, "goroutines to settle after the hearings closed", func() bool {
 		after = sample(start)
 		return after.goroutines <= before.goroutines+10 && after.connected == 0
 	})
@@ -178,5 +179,5 @@ func TestSoak(t *testing.T) {
 	if after.fds > before.fds+10 {
 		t.Errorf("files left open after the hearings closed: %d before the agents, %d after", before.fds, after.fds)
 	}
-	srv.stop(t)
+	srv.Stop(t)
 }

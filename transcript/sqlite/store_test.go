@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/asr/archive"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
-	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
@@ -21,10 +21,7 @@ func TestMain(m *testing.M) {
 		crashChild()
 		return
 	}
-	if fuzzing() {
-		os.Exit(m.Run()) // the fuzz engine's own goroutines are not ours to check
-	}
-	goleak.VerifyTestMain(m)
+	testrig.Main(m)
 }
 
 func TestSegmentEditsAndConflicts(t *testing.T) { testSegmentEditsAndConflicts(t, sqliteDB) }
@@ -519,14 +516,4 @@ func TestMigrationsAndPermissions(t *testing.T) {
 	if _, err := OpenData(ctx, dir, testOptions(dir)); err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Fatalf("newer schema: %v", err)
 	}
-}
-
-// fuzzing reports whether this test binary runs as a fuzz worker or coordinator.
-func fuzzing() bool {
-	for _, a := range os.Args {
-		if strings.HasPrefix(a, "-test.fuzzworker") || strings.HasPrefix(a, "-test.fuzz=") {
-			return true
-		}
-	}
-	return false
 }

@@ -2,8 +2,6 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,19 +10,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/courtscribe/courtscribe/transcript"
 )
 
 // The Firefox test drives Debian's firefox-esr (headless) through its built-in Marionette
 // protocol (marionette_test.go) against the same server rig as the chromium tests.
-
-// ffEnv is a rig driven by Firefox.
-type ffEnv struct {
-	*rig
-	m            *marionette
-	loginChecked bool // the login screen's layout was checked
-}
 
 func firefoxBin() string {
 	for _, b := range []string{"firefox-esr", "firefox"} {
@@ -35,7 +24,7 @@ func firefoxBin() string {
 	return ""
 }
 
-func newFirefoxEnv(t *testing.T) *ffEnv {
+func newFirefoxEnv(t *testing.T) *env {
 	bin := firefoxBin()
 	if bin == "" {
 		t.Skip("!!! SKIPPING the Firefox browser test: firefox-esr is missing; install it with `apt-get install -y firefox-esr` (scripts/deps.sh does) !!!")
@@ -60,135 +49,7 @@ func newFirefoxEnv(t *testing.T) *ffEnv {
 	if err := m.call("WebDriver:SetWindowRect", map[string]any{"width": 1400, "height": 900}, nil); err != nil {
 		t.Fatalf("window size: %v", err)
 	}
-	return &ffEnv{rig: r, m: m}
-}
-
-// do fails the test, with a screenshot, on a Marionette error (with Firefox's own output
-// when the connection itself failed).
-func (e *ffEnv) do(err error) {
-	e.t.Helper()
-	if err != nil {
-		e.shot("failure")
-		var me *mnError
-		if !errors.As(err, &me) {
-			e.t.Fatalf("%v; firefox said:\n%s", err, e.m.output())
-		}
-		e.t.Fatal(err)
-	}
-}
-
-// wait polls a JavaScript condition in the page until it holds (generous: the machine is
-// loaded; nothing here depends on how fast it is).
-func (e *ffEnv) wait(cond string) {
-	e.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	var lastErr error
-	for {
-		var ok bool
-		lastErr = e.m.exec("return !!("+cond+")", &ok)
-		if lastErr == nil && ok {
-			return
-		}
-		if me := (*mnError)(nil); lastErr != nil && !errors.As(lastErr, &me) {
-			e.do(lastErr) // the connection, not the page: Firefox is gone
-		}
-		if time.Now().After(deadline) {
-			e.shot("timeout")
-			var page string
-			e.m.exec(`return "focus: " + document.activeElement.tagName + "#" + document.activeElement.id + "\n" + (document.querySelector("main")||document.body).innerText.slice(0,400)`, &page)
-			e.t.Fatalf("timed out waiting for %s (last error %v); page:\n%s", cond, lastErr, page)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-}
-
-func (e *ffEnv) eval(js string, out any) {
-	e.t.Helper()
-	var raw json.RawMessage
-	if err := e.m.exec("return ("+js+")", &raw); err != nil {
-		e.shot("failure")
-		e.t.Fatalf("%s: %v", js, err)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			e.t.Fatalf("%s = %s: %v", js, raw, err)
-		}
-	}
-}
-
-func (e *ffEnv) focus(css string) {
-	e.t.Helper()
-	e.eval(fmt.Sprintf(`(function(){const el=document.querySelector(%q); el.focus(); return document.activeElement === el})()`, css), nil)
-	e.wait(fmt.Sprintf(`document.activeElement === document.querySelector(%q)`, css))
-}
-
-func (e *ffEnv) key(k string, mods ...string) {
-	e.t.Helper()
-	e.do(e.m.keys(mods, k))
-}
-
-// typeKeys types text as key presses on the focused element, one per character.
-func (e *ffEnv) typeKeys(text string) {
-	e.t.Helper()
-	var ks []string
-	for _, r := range text {
-		ks = append(ks, string(r))
-	}
-	e.do(e.m.keys(nil, ks...))
-}
-
-// shot saves a screenshot as firefox-NAME.png (see rig.saveShot).
-func (e *ffEnv) shot(name string) {
-	if b, err := e.m.screenshot(); err == nil {
-		e.saveShot("firefox-"+name, b)
-	} else {
-		e.t.Logf("screenshot %s: %v", name, err)
-	}
-}
-
-// fieldsInside fails the test when a visible form field or button sticks out of the box it
-// sits in (its nearest ancestor that is not inline): Firefox sizes text fields from the
-// font, and with the CJK font they came out wider than their cards.
-func (e *ffEnv) fieldsInside(screen string) {
-	e.t.Helper()
-	var out []string
-	e.eval(`(function(){
-		const bad = [];
-		for (const el of document.querySelectorAll("input, select, textarea, button")) {
-			const r = el.getBoundingClientRect();
-			if (!r.width || !r.height) continue;
-			let p = el.parentElement;
-			while (p && getComputedStyle(p).display === "inline") p = p.parentElement;
-			const q = p.getBoundingClientRect();
-			if (r.left < q.left - 1 || r.right > q.right + 1)
-				bad.push((el.id || el.tagName + "." + el.className) + ": " + Math.round(r.left) + "–" + Math.round(r.right) + " in " + Math.round(q.left) + "–" + Math.round(q.right));
-		}
-		return bad;
-	})()`, &out)
-	if len(out) > 0 {
-		e.shot("overflow-" + screen)
-		e.t.Errorf("%s: fields stick out of their boxes: %q", screen, out)
-	}
-}
-
-func (e *ffEnv) login(name string) {
-	e.t.Helper()
-	e.do(e.m.navigate(e.srv.URL + "/#/login"))
-	e.wait(`document.querySelector("#lu")`)
-	if !e.loginChecked {
-		e.loginChecked = true
-		e.fieldsInside("login")
-	}
-	e.do(e.m.sendKeys("#lu", name))
-	e.do(e.m.sendKeys("#lp", pw))
-	e.do(e.m.click("#loginForm button[type=submit]"))
-	e.wait(`document.querySelector("#logoutBtn") && !document.querySelector("#logoutBtn").hidden && !document.querySelector("#loginForm")`)
-}
-
-func (e *ffEnv) logout() {
-	e.t.Helper()
-	e.do(e.m.click("#logoutBtn"))
-	e.wait(`document.querySelector("#loginForm")`)
+	return &env{rig: r, d: m, shotName: "firefox-", waitFor: 30 * time.Second, poll: 25 * time.Millisecond, checkFields: true}
 }
 
 // TestFirefoxJourney runs the clerk's core journey in headless Firefox, with real key and
@@ -208,19 +69,19 @@ func TestFirefoxJourney(t *testing.T) {
 
 	// The admin creates the hearing through the form, typing CJK text.
 	e.login("admin")
-	e.do(e.m.navigate(e.srv.URL + "/#/new"))
+	e.run(navigate(e.srv.URL + "/#/new"))
 	e.wait(`document.querySelector("#f-id")`)
 	for _, f := range []struct{ id, v string }{
 		{"f-id", hid}, {"f-case_number", "（2026）京0105民初1234号"}, {"f-cause", "买卖合同纠纷"}, {"f-courtroom", "第三法庭"},
 		{"f-title", "张某诉李某买卖合同纠纷案"}, {"f-presiding", "zhangsan"}, {"f-clerk", "zhaoliu"},
 	} {
-		e.do(e.m.sendKeys("#"+f.id, f.v))
+		e.run(sendKeys("#"+f.id, f.v))
 	}
-	e.do(e.m.sendKeys("#seatTable tbody tr:nth-child(1) .s-person", "张三"))
-	e.do(e.m.sendKeys("#seatTable tbody tr:nth-child(2) .s-person", "李四"))
-	e.do(e.m.sendKeys("#seatTable tbody tr:nth-child(3) .s-person", "李某"))
+	e.run(sendKeys("#seatTable tbody tr:nth-child(1) .s-person", "张三"))
+	e.run(sendKeys("#seatTable tbody tr:nth-child(2) .s-person", "李四"))
+	e.run(sendKeys("#seatTable tbody tr:nth-child(3) .s-person", "李某"))
 	e.fieldsInside("hearing form")
-	e.do(e.m.click("#hf button[type=submit]"))
+	e.run(click("#hf button[type=submit]"))
 	e.wait(`location.hash.startsWith("#/hearing/")`)
 	e.logout()
 
@@ -237,7 +98,7 @@ func TestFirefoxJourney(t *testing.T) {
 		t.Errorf("the list shows the time as %q, want the zh-CN form 2026/11/26 09:30:00", when)
 	}
 	e.shot("01-hearing-list")
-	e.do(e.m.click(row + ` a[href^="#/hearing/"]`))
+	e.run(click(row + ` a[href^="#/hearing/"]`))
 	e.wait(`document.querySelectorAll("#tx .seg").length === 2 && document.querySelector("#online.on")`)
 
 	// Segments arrive live over the websocket: pending, then final.
@@ -261,15 +122,15 @@ func TestFirefoxJourney(t *testing.T) {
 	// Tab order: the list is one tab stop that lands on the segment last worked on, and
 	// Shift+Tab leaves it again (no keyboard trap). (After the list, Firefox also stops on the
 	// side panel when it overflows: scroll containers are keyboard-focusable there.)
-	e.focus(sel(segs[1].ID))
-	e.focus(`#head a[href$="format=vtt"]`)
+	e.focusOn(sel(segs[1].ID))
+	e.focusOn(`#head a[href$="format=vtt"]`)
 	e.key(keyTab)
 	e.wait(fmt.Sprintf(`document.activeElement.id === "s-%d"`, segs[1].ID))
 	e.key(keyTab, keyShift)
 	e.wait(`document.activeElement.matches('#head a[href$="format=vtt"]')`)
 
 	// Edit with the keyboard only: ↑ selects, Enter edits, typed text, Enter saves.
-	e.focus(sel(segs[1].ID))
+	e.focusOn(sel(segs[1].ID))
 	e.key(keyUp)
 	e.wait(fmt.Sprintf(`document.activeElement.id === "s-%d"`, segs[0].ID))
 	e.key(keyEnter)
@@ -297,17 +158,17 @@ func TestFirefoxJourney(t *testing.T) {
 	// next editor, and only then does the answer arrive. It must not pull focus out of the
 	// editor (it did: keys typed next went to the relabelled row).
 	release := e.holdAnswer("/relabel")
-	e.focus(sel(segs[2].ID))
+	e.focusOn(sel(segs[2].ID))
 	e.key("r", keyAlt)
 	e.wait(`document.querySelector("#dlg[open] #dSeat") && document.activeElement.id === "dSeat"`)
 	e.fieldsInside("relabel dialog")
 	e.eval(`document.querySelector("#dSeat").value = "plaintiff"`, nil)
-	e.do(e.m.click(`#dlgActions button[value=ok]`))
+	e.run(click(`#dlgActions button[value=ok]`))
 	e.wait(fmt.Sprintf(`document.querySelector("%s .who").textContent.includes("原告")`, sel(segs[2].ID)))
 	if got := segText(t, e.store, segs[2].ID); got.Seat != "plaintiff" {
 		t.Fatalf("relabel: seat %s", got.Seat)
 	}
-	e.focus(sel(segs[4].ID))
+	e.focusOn(sel(segs[4].ID))
 	e.key(keyEnter)
 	inEditor := fmt.Sprintf(`document.activeElement.tagName === "TEXTAREA" && document.activeElement.closest("#s-%d")`, segs[4].ID)
 	e.wait(inEditor)
@@ -322,7 +183,7 @@ func TestFirefoxJourney(t *testing.T) {
 	}
 
 	// Split segs[4] with Alt+S at a caret moved with the arrow keys: before "及违约金。".
-	e.do(e.m.keys(nil, keyLeft, keyLeft, keyLeft, keyLeft, keyLeft))
+	e.run(press(keyLeft, keyLeft, keyLeft, keyLeft, keyLeft))
 	e.wait(`document.activeElement.selectionStart === document.activeElement.value.indexOf("及")`)
 	e.key("s", keyAlt)
 	e.wait(fmt.Sprintf(`document.querySelector("%s .tx").textContent.startsWith("请求判令被告支付货款十万元") && document.querySelectorAll("#tx .seg").length === 7`, sel(segs[4].ID)))
@@ -332,20 +193,20 @@ func TestFirefoxJourney(t *testing.T) {
 	}
 
 	// Recess: the reason is typed and Enter submits the dialog; resume with the button.
-	e.do(e.m.click(`#head button[data-act=recess]`))
+	e.run(click(`#head button[data-act=recess]`))
 	e.wait(`document.querySelector("#dlg[open] #dReason") && document.activeElement.id === "dReason"`)
 	e.typeKeys("合议庭评议")
 	e.key(keyEnter)
 	e.wait(`document.querySelector("#head [data-status=recess]") && document.querySelector(".note.k-recess")`)
-	e.do(e.m.click(`#head button[data-act=resume]`))
+	e.run(click(`#head button[data-act=resume]`))
 	e.wait(`document.querySelector("#dlg[open] #dReason")`)
-	e.do(e.m.sendKeys("#dReason", "评议结束"))
-	e.do(e.m.click(`#dlgActions button[value=ok]`))
+	e.run(sendKeys("#dReason", "评议结束"))
+	e.run(click(`#dlgActions button[value=ok]`))
 	e.wait(`document.querySelector("#head [data-status=live]") && document.querySelector(".note.k-resume")`)
 
 	// Conflict: the clerk types in segs[3] while a second window saves first.
 	second := e.apiLogin("zhaoliu")
-	e.focus(sel(segs[3].ID))
+	e.focusOn(sel(segs[3].ID))
 	e.key(keyEnter)
 	e.wait(`document.activeElement.tagName === "TEXTAREA"`)
 	e.key(keyBackspace)
@@ -366,21 +227,21 @@ func TestFirefoxJourney(t *testing.T) {
 		t.Fatalf("the conflicting save overwrote silently: %q", got.Text)
 	}
 	e.shot("03-conflict")
-	e.do(e.m.click(sel(segs[3].ID) + ` button[data-act=keepMine]`))
+	e.run(click(sel(segs[3].ID) + ` button[data-act=keepMine]`))
 	e.wait(fmt.Sprintf(`!document.querySelector("%s.conflict") && document.querySelector("%s .tx").textContent.includes("事实理由")`, sel(segs[3].ID), sel(segs[3].ID)))
 	if got := segText(t, e.store, segs[3].ID); got.Text != "原告陈述诉讼请求和事实理由。" {
 		t.Fatalf("after keeping mine: %q", got.Text)
 	}
 
 	// Alt+H shows the segment's history; Esc closes the dialog and focus returns to the row.
-	e.focus(sel(segs[3].ID))
+	e.focusOn(sel(segs[3].ID))
 	e.key("h", keyAlt)
 	e.wait(`document.querySelectorAll("#dlg[open] #histTable tbody tr").length >= 4`)
 	e.key(keyEscape)
 	e.wait(fmt.Sprintf(`!document.querySelector("#dlg[open]") && document.activeElement.id === "s-%d"`, segs[3].ID))
 
 	// A double-click edits; Alt+↓ saves and moves to the next segment.
-	e.do(e.m.dblclick(sel(segs[1].ID) + " .tx"))
+	e.run(dblclick(sel(segs[1].ID) + " .tx"))
 	e.wait(fmt.Sprintf(`document.activeElement.tagName === "TEXTAREA" && document.activeElement.closest("#s-%d")`, segs[1].ID))
 	e.key(keyBackspace)
 	e.typeKeys("（已核对）")
@@ -391,13 +252,13 @@ func TestFirefoxJourney(t *testing.T) {
 	}
 
 	// P plays the segment's audio from the archive: the URL asks for exactly its range.
-	e.focus(sel(segs[0].ID))
+	e.focusOn(sel(segs[0].ID))
 	e.key("p")
 	e.wait(fmt.Sprintf(`(window.csLastAudio||"").includes("/api/hearings/%s/audio/judge?start=0&end=2.5")`, hid))
 
 	// "/" searches (and must not open Firefox's quick find or type a "/" into the box);
 	// Enter jumps to a match, Esc returns to the list.
-	e.focus(sel(segs[0].ID))
+	e.focusOn(sel(segs[0].ID))
 	e.key("/")
 	e.wait(`document.activeElement.id === "q"`)
 	e.typeKeys("原告")
@@ -408,7 +269,7 @@ func TestFirefoxJourney(t *testing.T) {
 	e.wait(`document.activeElement.classList.contains("seg") && !document.querySelector("#tx .seg.hit")`)
 
 	// Alt+M merges the split halves again.
-	e.focus(sel(segs[4].ID))
+	e.focusOn(sel(segs[4].ID))
 	e.key("m", keyAlt)
 	e.wait(fmt.Sprintf(`document.querySelectorAll("#tx .seg").length === 6 && document.querySelector("%s .tx").textContent.includes("及违约金")`, sel(segs[4].ID)))
 	if got := segText(t, e.store, segs[4].ID); got.Text != "请求判令被告支付货款十万元及违约金。" {
@@ -416,7 +277,7 @@ func TestFirefoxJourney(t *testing.T) {
 	}
 
 	// A note with Alt+N; Enter in the dialog saves it.
-	e.focus(sel(segs[4].ID))
+	e.focusOn(sel(segs[4].ID))
 	e.key("n", keyAlt)
 	e.wait(`document.querySelector("#dlg[open] #dNote") && document.activeElement.id === "dNote"`)
 	e.typeKeys("原告当庭提交证据三份")
@@ -424,23 +285,15 @@ func TestFirefoxJourney(t *testing.T) {
 	e.wait(`Array.from(document.querySelectorAll(".note.k-annotation")).some(n => n.textContent.includes("证据三份"))`)
 
 	// Close and finalize: the summary lists the pending utterance.
-	e.do(e.m.click(`#head button[data-act=close]`))
-	e.wait(`document.querySelector("#dlg[open] #closeWarn")`) // irreversible: confirmed first
-	e.do(e.m.click(`#dlgActions button[value=ok]`))
-	e.wait(`document.querySelector("#head [data-status=closed]")`)
-	e.do(e.m.click(`#head button[data-act=finalize]`))
-	e.wait(fmt.Sprintf(`document.querySelector("#dlg[open] #issues a[data-goto='%d']")`, pending.ID))
-	e.shot("04-finalize-summary")
-	e.do(e.m.click(`#dlgActions button[value=ok]`))
-	e.wait(`document.querySelector("#head [data-status=finalized]") && document.querySelector("#verifiedBadge.ok")`)
+	e.closeAndFinalize(pending.ID, "04-finalize-summary", `document.querySelector("#head [data-status=finalized]") && document.querySelector("#verifiedBadge.ok")`)
 	e.logout()
 
 	// A viewer reads but cannot edit: Enter and Alt+R do nothing (the ↑ after them shows
 	// that both keys reached the page before the check).
 	e.login("viewer")
-	e.do(e.m.navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
 	e.wait(`document.querySelectorAll("#tx .seg").length === 6`)
-	e.focus(sel(segs[1].ID))
+	e.focusOn(sel(segs[1].ID))
 	e.key(keyEnter)
 	e.key("r", keyAlt)
 	e.key(keyUp)
@@ -450,20 +303,11 @@ func TestFirefoxJourney(t *testing.T) {
 	if n != 0 {
 		t.Fatalf("a viewer got %d editors, lifecycle buttons or dialogs", n)
 	}
-	vc := e.apiLogin("viewer")
-	if code, _ := vc.do("POST", fmt.Sprintf("/api/segments/%d/edit", segs[1].ID), map[string]any{"revision": 5, "text": "x"}, nil); code != 403 {
-		t.Fatalf("viewer edit over the API: %d", code)
-	}
+	e.viewerCannotEditOverAPI(segs[1].ID)
 	e.logout()
 
 	// The judge signs with the key password; the record shows signer, time and a verified badge.
-	e.login("zhangsan")
-	e.do(e.m.navigate(e.srv.URL + "/#/hearing/" + hid))
-	e.wait(`document.querySelector("#head button[data-act=sign]")`)
-	e.do(e.m.click(`#head button[data-act=sign]`))
-	e.wait(`document.querySelector("#dlg[open] #dPass")`)
-	e.do(e.m.sendKeys("#dPass", pw))
-	e.do(e.m.click(`#dlgActions button[value=ok]`))
+	e.judgeSigns(hid)
 	e.wait(`document.querySelector("#signed .sig[data-signer=zhangsan]")`)
 	if code, b := e.apiLogin("zhaoliu").do("POST", "/api/hearings/"+hid+"/sign", map[string]any{"password": pw}, nil); code != 200 { // the clerk signs too
 		t.Fatalf("clerk signs: %d %s", code, b)
@@ -480,7 +324,7 @@ func TestFirefoxJourney(t *testing.T) {
 	}
 
 	// The language button switches the UI to English, dates included.
-	e.do(e.m.click("#langBtn"))
+	e.run(click("#langBtn"))
 	e.wait(`document.documentElement.lang === "en" && document.querySelector("#head [data-status=signed]").textContent === "Signed" && document.querySelector("#signed") && document.querySelector("#signed").textContent.includes("Signed by")`)
 	e.eval(`document.querySelector("#signed").textContent`, &box)
 	if !regexp.MustCompile(`\d{1,2}/\d{1,2}/\d{4}, \d{2}:\d{2}:\d{2}`).MatchString(box) || !strings.Contains(box, "Verified") {
@@ -504,9 +348,9 @@ func TestFirefoxTypingWhileStreaming(t *testing.T) {
 	var runs []string
 	var paints []float64
 	for run := 0; run < 3; run++ { // a fresh page load each time, as in TestFirstPaint2000
-		e.do(e.m.navigate(e.srv.URL + "/#/hearings"))
+		e.run(navigate(e.srv.URL + "/#/hearings"))
 		e.wait(`document.querySelector("h1")`)
-		e.do(e.m.navigate(fmt.Sprintf("%s/?r=%d#/hearing/%s", e.srv.URL, run, hid)))
+		e.run(navigate(fmt.Sprintf("%s/?r=%d#/hearing/%s", e.srv.URL, run, hid)))
 		e.wait(fmt.Sprintf(`window.csFirstPaint && document.querySelectorAll("#tx .seg").length === %d`, n))
 		var fp struct {
 			SinceNavigation, Fetch, DOM, Layout float64
@@ -518,45 +362,16 @@ func TestFirefoxTypingWhileStreaming(t *testing.T) {
 	}
 	benchLine("firefox", paints)
 	msg := "first paint, 2000 segments (headless Firefox): " + strings.Join(runs, "; ")
-	e.focus("#tx .seg:last-of-type")
-	e.key(keyEnter)
-	e.wait(`document.activeElement.tagName === "TEXTAREA"`)
-	var top0 float64
-	e.eval(`document.activeElement.getBoundingClientRect().top`, &top0)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := 0; i < 50; i++ {
-			sg, err := e.store.AppendSegment(ctx, "diarizer", hid, transcript.NewSegment{Seat: "judge", StartMS: int64(n+i) * 4000, EndMS: int64(n+i)*4000 + 3000})
-			if err == nil {
-				e.store.SetEngineResult(ctx, "engine:x", sg.ID, transcript.EngineResult{Text: "继续", Final: true, Engine: "x"})
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}()
+	e.focusOn("#tx .seg:last-of-type")
 	const typed = "typing while the hearing streams，继续记录"
-	t0 := time.Now()
-	e.typeKeys(typed)
-	typing := time.Since(t0)
-	<-done
-	e.wait(fmt.Sprintf(`document.querySelectorAll("#tx .seg").length === %d`, n+50))
-	var top1 float64
-	e.eval(`document.activeElement.getBoundingClientRect().top`, &top1)
-	if top1 != top0 {
-		t.Errorf("the editor moved from y=%.0f to y=%.0f while segments streamed in", top0, top1)
-	}
-	var still string
-	e.eval(`document.activeElement.tagName + ":" + document.activeElement.value`, &still)
-	if !strings.HasSuffix(still, typed) || !strings.HasPrefix(still, "TEXTAREA") {
-		t.Fatalf("the editor lost focus or text while segments streamed in: %q", still)
-	}
+	typing := e.typeWhileStreaming(ctx, hid, n, typed, e.typeKeys)
 	e.shot("06-typing-while-streaming")
 
 	// Esc leaves the editor; the 50 rows that arrived meanwhile wait behind the "↓ 50" button,
 	// which scrolls to the end; from there the next segment scrolls into view by itself.
 	e.key(keyEscape)
 	e.wait(`!document.querySelector("textarea") && !document.querySelector("#followBtn").hidden && document.querySelector("#followBtn").textContent.startsWith("↓ 50 ")`)
-	e.do(e.m.click("#followBtn"))
+	e.run(click("#followBtn"))
 	e.wait(`document.querySelector("#followBtn").hidden`)
 	last := e.replay(hid, "plaintiff", int64(n+50)*4000, "最后一段")
 	e.wait(fmt.Sprintf(`(function(){ const r = document.querySelector("%s.final"), l = document.querySelector("#tx");

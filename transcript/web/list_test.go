@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -44,7 +42,7 @@ func TestHearingListByDay(t *testing.T) {
 	}
 
 	e.login("zhaoliu")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearings"))
+	e.run(navigate(e.srv.URL + "/#/hearings"))
 	e.wait(`document.querySelector("tr[data-hearing='h-unscheduled'] [data-status=signed]")`)
 	var shown bool
 	e.eval(`!!document.querySelector("tr[data-hearing='h-past']")`, &shown)
@@ -57,8 +55,8 @@ func TestHearingListByDay(t *testing.T) {
 	e.wait(`document.querySelector("tr[data-hearing='h-past']") && !document.querySelector("tr[data-hearing='h-unscheduled']")`)
 	e.shot("01b-hearing-list-other-day")
 	// Back to today, then all hearings.
-	e.run(chromedp.Click(chromedp.CSS("#toToday")))
+	e.run(click("#toToday"))
 	e.wait(`document.querySelector("tr[data-hearing='h-unscheduled']") && !document.querySelector("tr[data-hearing='h-past']")`)
-	e.run(chromedp.Click(chromedp.CSS("#toggleAll")))
+	e.run(click("#toggleAll"))
 	e.wait(`document.querySelector("tr[data-hearing='h-unscheduled']") && document.querySelector("tr[data-hearing='h-past']")`)
 }

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // A small client for Firefox's built-in Marionette protocol, enough for the browser tests:
@@ -48,8 +49,8 @@ type marionette struct {
 	rd      *bufio.Reader
 	mu      sync.Mutex
 	next    int
-	timeout time.Duration // per command
-	log     *bytes.Buffer // Firefox's stdout and stderr, for failure messages
+	timeout time.Duration    // per command
+	log     *testrig.LineLog // Firefox's stdout and stderr, for failure messages
 }
 
 // mnError is an error Marionette answered with.
@@ -73,12 +74,12 @@ func startFirefox(bin, dir string, prefs map[string]any) (*marionette, error) {
 	if err := os.WriteFile(filepath.Join(profile, "user.js"), []byte(userJS.String()), 0o644); err != nil {
 		return nil, err
 	}
-	m := &marionette{exited: make(chan struct{}), timeout: 60 * time.Second, log: &bytes.Buffer{}}
+	m := &marionette{exited: make(chan struct{}), timeout: 60 * time.Second, log: &testrig.LineLog{}}
 	m.cmd = exec.Command(bin, "--headless", "--marionette", "--no-remote", "--profile", profile, "about:blank")
 	// Its own HOME and runtime folders: nothing of the machine's user is read or written.
 	m.cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
 		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_HEADLESS=1")
-	m.cmd.Stdout = &lockedWriter{w: m.log}
+	m.cmd.Stdout = m.log
 	m.cmd.Stderr = m.cmd.Stdout
 	if err := m.cmd.Start(); err != nil {
 		return nil, err
@@ -127,27 +128,7 @@ func startFirefox(bin, dir string, prefs map[string]any) (*marionette, error) {
 	return m, nil
 }
 
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-func (m *marionette) output() string {
-	w := m.cmd.Stdout.(*lockedWriter)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	s := m.log.String()
-	if len(s) > 4000 {
-		s = "…" + s[len(s)-4000:]
-	}
-	return s
-}
+func (m *marionette) output() string { return testrig.Tail(m.log.String(), 4000) }
 
 func (m *marionette) readMsg() ([]byte, error) {
 	n := 0

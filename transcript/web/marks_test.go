@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -63,16 +61,16 @@ func TestClerkMarksUSTranscript(t *testing.T) {
 	e.replay(hid, "wit", 33000, "No.")
 
 	e.login("zhaoliu")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
 	e.wait(fmt.Sprintf(`document.querySelector("%s") && document.querySelector("#head button[data-act=marks]")`, sel(q2.ID)))
 
 	mark := func(row int64, fill func()) {
 		t.Helper()
-		e.run(chromedp.Focus(chromedp.CSS(sel(row))))
-		e.key("k", chromedp.ModifierAlt)
+		e.run(focus(sel(row)))
+		e.key("k", keyAlt)
 		e.wait(`document.querySelector("#dlg[open] #mKind")`)
 		fill()
-		e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+		e.run(click(`#dlgActions button[value=ok]`))
 		e.wait(`!document.querySelector("#dlg[open]")`)
 	}
 	// Sworn, then DIRECT by MR. SMITH, both before the first question.
@@ -111,8 +109,8 @@ func TestClerkMarksUSTranscript(t *testing.T) {
 	// saves it and at once presses Alt+K again, in one script so the order is certain: the next
 	// dialog opens before the saved one's close event ran, which used to drop the saved mark
 	// (the stale close event resolved the new dialog and the new one cancelled the old).
-	e.run(chromedp.Focus(chromedp.CSS(sel(q2.ID))))
-	e.key("k", chromedp.ModifierAlt)
+	e.run(focus(sel(q2.ID)))
+	e.key("k", keyAlt)
 	e.wait(`document.querySelector("#dlg[open] #mKind")`)
 	e.setField("#mKind", "exhibit")
 	e.eval(`document.querySelector("#mExhibit").value = "Defense Exhibit A"`, nil)
@@ -120,14 +118,14 @@ func TestClerkMarksUSTranscript(t *testing.T) {
 	e.eval(fmt.Sprintf(`(function(){document.querySelector("#dlgActions button[value=ok]").click(); const r=document.querySelector("%s"); r.focus();
 		r.dispatchEvent(new KeyboardEvent("keydown", {key: "k", code: "KeyK", altKey: true, bubbles: true, cancelable: true})); return true})()`, sel(q2.ID)), nil)
 	e.wait(`document.querySelectorAll(".note.mark").length === 6 && document.querySelector("#dlg[open] #mKind") && document.querySelector("#mExhibit").value === ""`)
-	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value='']`)))
+	e.run(click(`#dlgActions button[value='']`))
 	e.wait(`!document.querySelector("#dlg[open]")`)
 	var wrong string
 	e.eval(`Array.from(document.querySelectorAll(".note.k-exhibit")).find(n => n.textContent.includes("Defense Exhibit A")).id`, &wrong)
 	e.clickUntil(`#`+wrong+` button[data-nact=delete]`, `document.querySelector("#dlg[open] #dReason")`)
 	var strikeWhat string
 	e.eval(`document.querySelector("#dlgBody").textContent`, &strikeWhat)
-	e.run(chromedp.SendKeys(chromedp.CSS("#dReason"), "marked by mistake"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(sendKeys("#dReason", "marked by mistake"), click(`#dlgActions button[value=ok]`))
 	e.wait(`document.querySelectorAll(".note.mark").length === 5`)
 	var shown string
 	e.eval(`Array.from(document.querySelectorAll(".note.mark")).map(n => n.textContent).join("\n")`, &shown)
@@ -139,14 +137,14 @@ func TestClerkMarksUSTranscript(t *testing.T) {
 	}
 
 	// The record header: reporter and credential, the parties and their counsel.
-	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=header]`)))
+	e.run(click(`#head button[data-act=header]`))
 	e.wait(`document.querySelector("#dlg[open] #partyTable")`)
-	e.run(chromedp.Click(chromedp.CSS("#addParty")), chromedp.Click(chromedp.CSS("#addAgent")), chromedp.Click(chromedp.CSS("#addParty")), chromedp.Click(chromedp.CSS("#addAgent")))
+	e.run(click("#addParty"), click("#addAgent"), click("#addParty"), click("#addAgent"))
 	e.eval(`(function(){const r=document.querySelectorAll("#partyTable tbody tr"), v=[["Plaintiff","The People of the State of Illinois",""],["Counsel","John Smith","Assistant State's Attorney"],["Defendant","Richard Roe",""],["Counsel","Ann Jones","Assistant Public Defender"]];
 		r.forEach((tr,i)=>{tr.querySelector(".p-role").value=v[i][0]; tr.querySelector(".p-name").value=v[i][1]; tr.querySelector(".p-details").value=v[i][2];}); return true})()`, nil)
-	e.run(chromedp.SendKeys(chromedp.CSS("#hRep"), "Pat Lee"), chromedp.SendKeys(chromedp.CSS("#hCred"), "CSR No. 084-004567"))
+	e.run(sendKeys("#hRep", "Pat Lee"), sendKeys("#hCred", "CSR No. 084-004567"))
 	e.shot("22-record-header-us")
-	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(click(`#dlgActions button[value=ok]`))
 	e.wait(`!document.querySelector("#dlg[open]") && document.querySelector("#msg").hidden`)
 	var got *transcript.Hearing
 	for end := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
@@ -241,21 +239,21 @@ func TestRecordHeaderZh(t *testing.T) {
 	e.repairHearing(hid)
 	e.replay(hid, "judge", 0, "现在开庭。")
 	e.login("zhaoliu")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
 	e.wait(`document.querySelector("#head button[data-act=header]")`)
-	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=header]`)))
+	e.run(click(`#head button[data-act=header]`))
 	e.wait(`document.querySelector("#dlg[open] #partyTable")`)
 	var org string
 	e.eval(`document.querySelector("#hOrg").textContent`, &org)
 	if !strings.Contains(org, "独任审判") {
 		t.Fatalf("bench shown as %q", org)
 	}
-	e.run(chromedp.Click(chromedp.CSS("#hNotPublic")), chromedp.SendKeys(chromedp.CSS("#hReason"), "涉及个人隐私"),
-		chromedp.Click(chromedp.CSS("#addParty")), chromedp.Click(chromedp.CSS("#addAgent")), chromedp.Click(chromedp.CSS("#addParty")))
+	e.run(click("#hNotPublic"), sendKeys("#hReason", "涉及个人隐私"),
+		click("#addParty"), click("#addAgent"), click("#addParty"))
 	e.eval(`(function(){const r=document.querySelectorAll("#partyTable tbody tr"), v=[["原告","张某","男，1980年1月1日出生，住北京市朝阳区",true],["委托诉讼代理人","李四","北京某律师事务所律师",true],["被告","李某","",false]];
 		r.forEach((tr,i)=>{tr.querySelector(".p-role").value=v[i][0]; tr.querySelector(".p-name").value=v[i][1]; tr.querySelector(".p-details").value=v[i][2]; tr.querySelector(".p-present").checked=v[i][3];}); return true})()`, nil)
 	e.shot("23-record-header-zh")
-	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(click(`#dlgActions button[value=ok]`))
 	e.wait(`!document.querySelector("#dlg[open]")`)
 	waitHearing := func(ok func(*transcript.Hearing) bool) *transcript.Hearing {
 		t.Helper()
@@ -281,13 +279,13 @@ func TestRecordHeaderZh(t *testing.T) {
 
 	// The admin makes it a collegial bench in the hearing form.
 	e.login("admin")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/edit/" + hid))
+	e.run(navigate(e.srv.URL + "/#/edit/" + hid))
 	e.wait(`document.querySelector("#f-single:checked") && document.querySelector("#f-judges").parentElement.hidden`)
 	// A single judge is 审判员 (the presiding field says so); a panel's presiding judge 审判长.
 	e.wait(`["审判员", "Judge"].includes(document.querySelector("label[for=f-presiding]").textContent)`)
-	e.run(chromedp.Click(chromedp.CSS("#f-panel")))
+	e.run(click("#f-panel"))
 	e.wait(`!document.querySelector("#f-judges").parentElement.hidden && ["审判长", "Presiding judge"].includes(document.querySelector("label[for=f-presiding]").textContent)`)
-	e.run(chromedp.SendKeys(chromedp.CSS("#f-judges"), "wangwu"), chromedp.Click(chromedp.CSS(`#hf button[type=submit]`)))
+	e.run(sendKeys("#f-judges", "wangwu"), click(`#hf button[type=submit]`))
 	e.wait(`location.hash === "#/hearing/` + hid + `"`)
 	waitHearing(func(h *transcript.Hearing) bool { return len(h.Judges) == 1 && h.Judges[0] == "wangwu" && h.NotPublic })
 	txt = e.exportTXT("viewer")

@@ -10,9 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
-
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/api"
 	"github.com/courtscribe/courtscribe/transcript/export"
@@ -54,17 +51,17 @@ func TestClerkRepairs(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.login("zhaoliu")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
 	e.wait(fmt.Sprintf(`document.querySelector("%s.pending") && document.querySelector("#online.on")`, sel(pend.ID)))
 	var backlog string
 	e.wait(`document.querySelector("#backlog") && document.querySelector("#backlog").textContent === "2"`)
 
 	// The clerk types what the defendant said into the pending segment: it is verified.
-	e.run(chromedp.Focus(chromedp.CSS(sel(pend.ID))))
-	e.key(kb.Enter)
+	e.run(focus(sel(pend.ID)))
+	e.key(keyEnter)
 	e.wait(`document.activeElement.tagName === "TEXTAREA"`)
 	e.eval(`document.activeElement.value = "被告李某到庭。"`, nil)
-	e.key(kb.Enter)
+	e.key(keyEnter)
 	e.wait(fmt.Sprintf(`document.querySelector("%s.verified") && !document.querySelector("textarea")`, sel(pend.ID)))
 	var look []string
 	e.eval(fmt.Sprintf(`(function(){const r=document.querySelector("%s"), tx=r.querySelector(".tx");
@@ -73,8 +70,8 @@ func TestClerkRepairs(t *testing.T) {
 		t.Fatalf("typed text looks %q, want verified: no 待识别, no ⋯, upright", look)
 	}
 	// Alt+C confirms the engine's text as heard.
-	e.run(chromedp.Focus(chromedp.CSS(sel(s1.ID))))
-	e.key("c", chromedp.ModifierAlt)
+	e.run(focus(sel(s1.ID)))
+	e.key("c", keyAlt)
 	e.wait(fmt.Sprintf(`document.querySelector("%s.verified")`, sel(s1.ID)))
 	if g := segText(t, e.store, s1.ID); !g.Edited || g.Text != "请求判令被告支付货款。" {
 		t.Fatalf("confirmed segment %+v", g)
@@ -91,8 +88,8 @@ func TestClerkRepairs(t *testing.T) {
 
 	// A cross-seat merge is refused with an explanation that names the people, not ids, and
 	// stays on screen.
-	e.run(chromedp.Focus(chromedp.CSS(sel(s0.ID))))
-	e.key("m", chromedp.ModifierAlt)
+	e.run(focus(sel(s0.ID)))
+	e.key("m", keyAlt)
 	e.wait(`!document.querySelector("#msg").hidden`)
 	var msg string
 	e.eval(`document.querySelector("#msgText").textContent`, &msg)
@@ -106,12 +103,12 @@ func TestClerkRepairs(t *testing.T) {
 	if !shown {
 		t.Fatal("the message vanished by itself")
 	}
-	e.run(chromedp.Click(chromedp.CSS("#msgClose")))
+	e.run(click("#msgClose"))
 	e.wait(`document.querySelector("#msg").hidden`)
 
 	// The relabel dialog names the segment it changes.
-	e.run(chromedp.Focus(chromedp.CSS(sel(s1.ID))))
-	e.key("r", chromedp.ModifierAlt)
+	e.run(focus(sel(s1.ID)))
+	e.key("r", keyAlt)
 	e.wait(`document.querySelector("#dlg[open] #dSeat")`)
 	var title string
 	e.eval(`document.querySelector("#dlgTitle").textContent`, &title)
@@ -127,7 +124,7 @@ func TestClerkRepairs(t *testing.T) {
 
 	// Strike the 130 ms blip with a reason.
 	e.wait(`document.querySelector("#dlg[open] #dReason")`)
-	e.run(chromedp.SendKeys(chromedp.CSS("#dReason"), "噪声，非发言"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(sendKeys("#dReason", "噪声，非发言"), click(`#dlgActions button[value=ok]`))
 	e.wait(fmt.Sprintf(`!document.querySelector("%s")`, sel(blip.ID)))
 	if g := segText(t, e.store, blip.ID); !g.Deleted {
 		t.Fatal("the blip was not struck")
@@ -138,14 +135,14 @@ func TestClerkRepairs(t *testing.T) {
 	}
 
 	// Add a missed utterance with seat, time, words and reason.
-	e.run(chromedp.Focus(chromedp.CSS(sel(s1.ID))))
-	e.key("i", chromedp.ModifierAlt)
+	e.run(focus(sel(s1.ID)))
+	e.key("i", keyAlt)
 	e.wait(`document.querySelector("#dlg[open] #iSeat")`)
 	e.eval(`(function(){document.querySelector("#iSeat").value="defendant"; document.querySelector("#iStart").value="0:00:05.6";
 		document.querySelector("#iEnd").value="0:00:05.9"; return true})()`, nil)
-	e.run(chromedp.SendKeys(chromedp.CSS("#iText"), "同意。"), chromedp.SendKeys(chromedp.CSS("#iReason"), "被告未开麦克风，书记员补记"))
+	e.run(sendKeys("#iText", "同意。"), sendKeys("#iReason", "被告未开麦克风，书记员补记"))
 	e.shot("12-insert-utterance")
-	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(click(`#dlgActions button[value=ok]`))
 	e.wait(`Array.from(document.querySelectorAll("#tx .seg.verified")).some(r => r.textContent.includes("同意。"))`)
 	segs, _ := e.store.ListSegments(ctx, hid, false)
 	var ins *transcript.Segment
@@ -159,10 +156,10 @@ func TestClerkRepairs(t *testing.T) {
 	}
 
 	// A note shows the wall-clock time beside the audio clock; it is edited and struck.
-	e.run(chromedp.Focus(chromedp.CSS(sel(s0.ID))))
-	e.key("n", chromedp.ModifierAlt)
+	e.run(focus(sel(s0.ID)))
+	e.key("n", keyAlt)
 	e.wait(`document.querySelector("#dlg[open] #dNote")`)
-	e.run(chromedp.SendKeys(chromedp.CSS("#dNote"), "原告提交证据两份"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(sendKeys("#dNote", "原告提交证据两份"), click(`#dlgActions button[value=ok]`))
 	e.wait(`Array.from(document.querySelectorAll(".note.k-annotation")).some(n => n.textContent.includes("两份"))`)
 	var wall string
 	e.eval(`document.querySelector(".note.k-annotation .wall").textContent`, &wall)
@@ -171,10 +168,10 @@ func TestClerkRepairs(t *testing.T) {
 	}
 	e.clickUntil(`.note.k-annotation button[data-nact=edit]`, `document.querySelector("#dlg[open] #dNoteText")`)
 	e.eval(`document.querySelector("#dNoteText").value = "原告提交证据三份"`, nil)
-	e.run(chromedp.SendKeys(chromedp.CSS("#dReason"), "份数记错"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(sendKeys("#dReason", "份数记错"), click(`#dlgActions button[value=ok]`))
 	e.wait(`Array.from(document.querySelectorAll(".note.k-annotation")).some(n => n.textContent.includes("三份"))`)
 	e.clickUntil(`.note.k-annotation button[data-nact=delete]`, `document.querySelector("#dlg[open] #dReason")`)
-	e.run(chromedp.SendKeys(chromedp.CSS("#dReason"), "误记"), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(sendKeys("#dReason", "误记"), click(`#dlgActions button[value=ok]`))
 	e.wait(`!document.querySelector(".note.k-annotation")`)
 	notes, _ := e.store.ListNotes(ctx, hid)
 	if len(notes) != 1 || !notes[0].Deleted || notes[0].Text != "原告提交证据三份" || notes[0].Revision != 2 {
@@ -182,52 +179,52 @@ func TestClerkRepairs(t *testing.T) {
 	}
 
 	// An error is said in the clerk's language, without the server's English or ids, and stays.
-	e.run(chromedp.Focus(chromedp.CSS(sel(s0.ID))))
-	e.key("i", chromedp.ModifierAlt)
+	e.run(focus(sel(s0.ID)))
+	e.key("i", keyAlt)
 	e.wait(`document.querySelector("#dlg[open] #iSeat")`)
-	e.run(chromedp.SendKeys(chromedp.CSS("#iText"), "x"), chromedp.SendKeys(chromedp.CSS("#iReason"), " "))
+	e.run(sendKeys("#iText", "x"), sendKeys("#iReason", " "))
 	e.eval(`document.querySelector("#iReason").value = " "`, nil)
-	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(click(`#dlgActions button[value=ok]`))
 	e.wait(`!document.querySelector("#msg").hidden`)
 	e.eval(`document.querySelector("#msgText").textContent`, &msg)
 	if !strings.Contains(msg, "补记发言") || !strings.Contains(msg, "原因") || strings.Contains(msg, "segment") || strings.Contains(msg, "reason") {
 		t.Fatalf("error message %q", msg)
 	}
-	e.run(chromedp.Click(chromedp.CSS("#msgClose")))
+	e.run(click("#msgClose"))
 
 	// History speaks in words: no event kinds, no "diarizer".
-	e.run(chromedp.Focus(chromedp.CSS(sel(pend.ID))))
-	e.key("h", chromedp.ModifierAlt)
+	e.run(focus(sel(pend.ID)))
+	e.key("h", keyAlt)
 	e.wait(`document.querySelectorAll("#dlg[open] #histTable tbody tr").length >= 2`)
 	var histText string
 	e.eval(`document.querySelector("#histTable").textContent + document.querySelector("#dlgTitle").textContent`, &histText)
 	if strings.Contains(histText, "segment.") || strings.Contains(histText, "diarizer") || !strings.Contains(histText, "自动分段") || !strings.Contains(histText, "被告（李某）") {
 		t.Fatalf("history %q", histText)
 	}
-	e.key(kb.Escape)
+	e.key(keyEscape)
 	e.wait(`!document.querySelector("#dlg[open]")`)
 
 	// Closing asks first; cancelling keeps the hearing live.
-	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=close]`)))
+	e.run(click(`#head button[data-act=close]`))
 	e.wait(`document.querySelector("#dlg[open] #closeWarn")`)
 	e.shot("13-close-confirm")
-	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value='']`)))
+	e.run(click(`#dlgActions button[value='']`))
 	e.wait(`!document.querySelector("#dlg[open]")`)
 	if h, _ := e.store.GetHearing(ctx, hid); h.Status != transcript.StatusLive {
 		t.Fatalf("cancelled close left the hearing %s", h.Status)
 	}
-	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=close]`)))
+	e.run(click(`#head button[data-act=close]`))
 	e.wait(`document.querySelector("#dlg[open] #closeWarn")`)
-	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(click(`#dlgActions button[value=ok]`))
 	e.wait(`document.querySelector("#head [data-status=closed]")`)
-	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=finalize]`)))
+	e.run(click(`#head button[data-act=finalize]`))
 	e.wait(`document.querySelector("#dlg[open] #issues")`)
-	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(click(`#dlgActions button[value=ok]`))
 	e.wait(`document.querySelector("#head [data-status=finalized]")`)
 
 	// After finalizing, Enter opens the 补正, never the editor; the party's request is attached.
-	e.run(chromedp.Focus(chromedp.CSS(sel(s1.ID))))
-	e.key(kb.Enter)
+	e.run(focus(sel(s1.ID)))
+	e.key(keyEnter)
 	e.wait(`document.querySelector("#dlg[open] #cText")`)
 	var editors int
 	e.eval(`document.querySelectorAll("#tx textarea").length`, &editors)
@@ -237,10 +234,10 @@ func TestClerkRepairs(t *testing.T) {
 	doc := filepath.Join(t.TempDir(), "申请书.pdf")
 	os.WriteFile(doc, []byte("%PDF-1.4 原告张某申请补正"), 0o644)
 	e.eval(`document.querySelector("#cText").value = "请求判令被告支付货款十万元。"`, nil)
-	e.run(chromedp.SendKeys(chromedp.CSS("#cReason"), "当事人申请补正"), chromedp.SendKeys(chromedp.CSS("#cParty"), "原告张某"),
-		chromedp.SendKeys(chromedp.CSS("#cReq"), "笔录漏记“十万元”"), chromedp.SetUploadFiles(chromedp.CSS("#cFile"), []string{doc}))
+	e.run(sendKeys("#cReason", "当事人申请补正"), sendKeys("#cParty", "原告张某"),
+		sendKeys("#cReq", "笔录漏记“十万元”"), setFiles("#cFile", doc))
 	e.shot("14-correction-with-request")
-	e.run(chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(click(`#dlgActions button[value=ok]`))
 	e.wait(`document.querySelector("#signed") && document.querySelector("#signed").textContent.includes("2")`)
 	rec, err := e.store.Record(ctx, hid, 0)
 	if err != nil || rec.Version != 2 || len(rec.Corrections) != 1 || rec.Corrections[0].Request == nil ||
@@ -286,7 +283,7 @@ func TestHealthPanelNeverFalseGreen(t *testing.T) {
 	}
 	e.status.set(good(time.Now(), time.Now().Add(time.Hour)))
 	e.login("zhaoliu")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
 	e.wait(`document.querySelector("#alarms .okline") && document.querySelector("#health .badge.ok")`)
 
 	// The server goes away: within a few seconds the panel says so and shows nothing green.
@@ -310,7 +307,7 @@ func TestHealthPanelNeverFalseGreen(t *testing.T) {
 	e.wait(`!document.querySelector("#connLost") && document.querySelector("#alarms .okline")`)
 
 	// The plaintiff's microphone delivers only digital zeros from now on.
-	e.run(chromedp.Click(chromedp.CSS("#alarmSound")))
+	e.run(click("#alarmSound"))
 	var beeps0 int
 	e.eval(`window.csBeeps || 0`, &beeps0)
 	dead := time.Now()
@@ -332,13 +329,13 @@ func TestHealthPanelNeverFalseGreen(t *testing.T) {
 	// The microphone comes back: the alarm stays (marked cleared) until acknowledged.
 	e.status.set(good(time.Now(), time.Now().Add(time.Hour)))
 	e.wait(`document.querySelector("#alarms li[data-code=no_signal].cleared")`)
-	e.run(chromedp.Click(chromedp.CSS(`#alarms li[data-code=no_signal] button[data-ack]`)))
+	e.run(click(`#alarms li[data-code=no_signal] button[data-ack]`))
 	e.wait(`!document.querySelector("#alarms li[data-code=no_signal]") && !document.querySelector(".meter.alarm")`)
 	e.logout()
 
 	// The agents page: translated, live.
 	e.login("admin")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/agents"))
+	e.run(navigate(e.srv.URL + "/#/agents"))
 	e.wait(fmt.Sprintf(`document.querySelector("#agentTable tr[data-hearing='%s'] .badge.ok")`, hid))
 	var head string
 	e.eval(`document.documentElement.lang === "zh-CN" || document.querySelector("#langBtn").click() || true`, nil)
@@ -364,7 +361,7 @@ func TestLiveDotTurnsLostWhenTheServerStops(t *testing.T) {
 	e.repairHearing(hid)
 	e.replay(hid, "judge", 0, "现在开庭。")
 	e.login("zhaoliu")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
 	e.wait(`document.querySelector("#online.on") && document.querySelector("#online").textContent === "实时"`)
 	t0 := time.Now()
 	e.down.Store(true)
@@ -398,15 +395,15 @@ func TestCourtTimeInTheUI(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.login("zhaoliu")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearings"))
-	e.run(chromedp.Click(chromedp.CSS("#toggleAll")))
+	e.run(navigate(e.srv.URL + "/#/hearings"))
+	e.run(click("#toggleAll"))
 	e.wait(`document.querySelector("tr[data-hearing='cr-9']")`)
 	var when string
 	e.eval(`document.querySelector("tr[data-hearing='cr-9'] td").textContent`, &when)
 	if !strings.Contains(when, "09:00") {
 		t.Fatalf("scheduled time %q, want 09:00 in America/Chicago", when)
 	}
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/cr-9"))
+	e.run(navigate(e.srv.URL + "/#/hearing/cr-9"))
 	e.wait(`document.querySelector("#tz") && document.querySelector("#tz").textContent.includes("America/Chicago")`)
 }
 
@@ -432,25 +429,25 @@ func TestSignWhatYouSee(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.login("zhaoliu")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
 	e.wait(`document.querySelector("#head button[data-act=review]")`)
-	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=review]`)))
+	e.run(click(`#head button[data-act=review]`))
 	e.wait(`document.querySelector("#dlg[open] #rvParty")`)
 	e.eval(`document.querySelector("#rvOutcome").value = "refused"`, nil)
-	e.run(chromedp.SendKeys(chromedp.CSS("#rvParty"), "被告李某"), chromedp.SendKeys(chromedp.CSS("#rvReason"), "认为第二段记录不全"),
-		chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(sendKeys("#rvParty", "被告李某"), sendKeys("#rvReason", "认为第二段记录不全"),
+		click(`#dlgActions button[value=ok]`))
 	e.wait(`document.querySelector("#reviews") && document.querySelector("#reviews").textContent.includes("拒绝签名")`)
 	e.logout()
 
 	e.login("zhangsan")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
 	var who string
 	e.wait(`document.querySelector("#head button[data-act=sign]")`)
 	e.eval(`document.querySelector("#who").textContent`, &who)
 	if !strings.HasPrefix(who, "张三") {
 		t.Fatalf("header shows %q, want the display name", who)
 	}
-	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=sign]`)))
+	e.run(click(`#head button[data-act=sign]`))
 	e.wait(`document.querySelector("#dlg[open] #preview") && document.querySelector("#dPass")`)
 	var got struct{ Title, Hash, Version, Preview string }
 	e.eval(`({Title: document.querySelector("#dlgTitle").textContent, Hash: document.querySelector("#signHash").textContent,
@@ -460,7 +457,7 @@ func TestSignWhatYouSee(t *testing.T) {
 		t.Fatalf("sign dialog %+v (version hash %s)", got, ver.Hash)
 	}
 	e.shot("18-sign-preview")
-	e.run(chromedp.SendKeys(chromedp.CSS("#dPass"), pw), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(sendKeys("#dPass", pw), click(`#dlgActions button[value=ok]`))
 	e.wait(`document.querySelector("#signed .sig[data-signer=zhangsan]") && document.querySelector("#missing") && !document.querySelector("#head button[data-act=sign]")`)
 	if h, _ := e.store.GetHearing(ctx, hid); h.Status != transcript.StatusFinalized {
 		t.Fatalf("signed by the judge alone: %s", h.Status)
@@ -469,11 +466,11 @@ func TestSignWhatYouSee(t *testing.T) {
 
 	// The clerk signs in the UI as well; now the record is signed and the export is no draft.
 	e.login("zhaoliu")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
 	e.wait(`document.querySelector("#head button[data-act=sign]") && !document.querySelector("#head button[data-act=review]")`)
-	e.run(chromedp.Click(chromedp.CSS(`#head button[data-act=sign]`)))
+	e.run(click(`#head button[data-act=sign]`))
 	e.wait(`document.querySelector("#dlg[open] #preview") && document.querySelector("#dPass")`)
-	e.run(chromedp.SendKeys(chromedp.CSS("#dPass"), pw), chromedp.Click(chromedp.CSS(`#dlgActions button[value=ok]`)))
+	e.run(sendKeys("#dPass", pw), click(`#dlgActions button[value=ok]`))
 	e.wait(`document.querySelector("#head [data-status=signed]") && document.querySelector("#signed .sig[data-signer=zhaoliu]") && !document.querySelector("#missing") && document.querySelector("#verifiedBadge.ok")`)
 	e.shot("19-signed-by-panel-and-clerk")
 	c := e.apiLogin("viewer")
@@ -517,12 +514,12 @@ func TestAlarmAcknowledgedForEveryone(t *testing.T) {
 	}
 	report(time.Now().Add(time.Hour))
 	e.login("zhaoliu")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
 	e.wait(`document.querySelector("#alarms .okline")`)
 	report(time.Now().Add(-time.Minute)) // digital zeros for a minute already
 	const alarm = `#alarms li[data-code=no_signal]`
 	e.wait(`document.querySelector("` + alarm + ` button[data-ack]") && document.querySelector(".meter.alarm[data-seat=plaintiff]")`)
-	e.run(chromedp.Click(chromedp.CSS(alarm + ` button[data-ack]`)))
+	e.run(click(alarm + ` button[data-ack]`))
 	acked := `document.querySelector("` + alarm + `.acked .ackby") && document.querySelector("` + alarm + ` .ackby").textContent.includes("赵六") &&
 		!document.querySelector("` + alarm + ` button[data-ack]") && !document.querySelector(".meter.alarm")`
 	e.wait(acked)
@@ -532,12 +529,12 @@ func TestAlarmAcknowledgedForEveryone(t *testing.T) {
 		t.Fatalf("acks in the store: %+v %v", acks, err)
 	}
 	// A reload keeps it acknowledged.
-	e.run(chromedp.Reload())
+	e.run(reload())
 	e.wait(acked)
 	e.logout()
 	// So does the technician's browser.
 	e.login("tech")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
 	e.wait(acked)
 
 	// Recovery forgets the acknowledged alarm; dying again alarms again.

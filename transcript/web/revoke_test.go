@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -42,7 +40,7 @@ func TestRevokedSessionGoesToSignIn(t *testing.T) {
 		{"viewer", "en-1", sgEn, "Your session has ended"},
 	} {
 		e.login(c.user)
-		e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + c.hearing))
+		e.run(navigate(e.srv.URL + "/#/hearing/" + c.hearing))
 		e.wait(fmt.Sprintf(`document.querySelector("%s") && document.querySelector("#online.on")`, sel(c.seg.ID)))
 		before := e.lives.Load()
 		if err := e.store.SetDisabled(ctx, "admin", c.user, true); err != nil {
@@ -74,7 +72,7 @@ func TestRevokedSessionGoesToSignIn(t *testing.T) {
 	// Signing out with the button also ends the feed with 1008; that is no "session ended"
 	// notice.
 	e.login("zhaoliu")
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/zh-1"))
+	e.run(navigate(e.srv.URL + "/#/hearing/zh-1"))
 	e.wait(fmt.Sprintf(`document.querySelector("%s") && document.querySelector("#online.on")`, sel(sg.ID)))
 	e.logout()
 	time.Sleep(1500 * time.Millisecond)

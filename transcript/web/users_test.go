@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -23,7 +21,7 @@ func TestUsersPage(t *testing.T) {
 	e.replay(hid, "judge", 0, "现在开庭。")
 
 	e.login("admin")
-	e.run(chromedp.Click(chromedp.CSS("#usersLink")))
+	e.run(click("#usersLink"))
 	e.wait(`document.querySelectorAll("#userTable tr[data-user]").length === 4`)
 	e.eval(`document.documentElement.lang === "zh-CN" || document.querySelector("#langBtn").click() || true`, nil)
 	e.wait(`document.documentElement.lang === "zh-CN" && document.querySelectorAll("#userTable tr[data-user]").length === 4`)
@@ -36,16 +34,16 @@ func TestUsersPage(t *testing.T) {
 		t.Helper()
 		row := fmt.Sprintf(`#userTable tr[data-user=%s]`, user)
 		e.eval(fmt.Sprintf(`document.querySelector(%q).value = ""`, row+" .dn-input"), nil)
-		e.run(chromedp.SendKeys(chromedp.CSS(row+" .dn-input"), name), chromedp.Click(chromedp.CSS(row+" button[type=submit]")))
+		e.run(sendKeys(row+" .dn-input", name), click(row+" button[type=submit]"))
 		e.wait(fmt.Sprintf(`document.querySelector(%q).textContent === "已保存"`, row+" .dn-state"))
 	}
 	setName("zhangsan", "张三")
 	setName("zhaoliu", "赵六")
-	e.run(chromedp.SendKeys(chromedp.CSS("#nu-name"), "wangwu"), chromedp.SendKeys(chromedp.CSS("#nu-display"), "王五"),
-		chromedp.SendKeys(chromedp.CSS("#nu-pass"), pw))
+	e.run(sendKeys("#nu-name", "wangwu"), sendKeys("#nu-display", "王五"),
+		sendKeys("#nu-pass", pw))
 	e.setField("#nu-role", "judge")
 	e.shot("24-users")
-	e.run(chromedp.Click(chromedp.CSS(`#newUser button[type=submit]`)))
+	e.run(click(`#newUser button[type=submit]`))
 	e.wait(`document.querySelector("#userTable tr[data-user=wangwu] .dn-input") && document.querySelector("#userTable tr[data-user=wangwu] .dn-input").value === "王五"`)
 	for user, want := range map[string]string{"zhangsan": "张三", "zhaoliu": "赵六", "wangwu": "王五"} {
 		u, err := e.store.GetUser(ctx, user)
@@ -87,14 +85,14 @@ func TestUsersPage(t *testing.T) {
 	if link {
 		t.Fatal("a clerk sees the users link")
 	}
-	e.run(chromedp.Navigate(e.srv.URL + "/#/users"))
+	e.run(navigate(e.srv.URL + "/#/users"))
 	e.wait(`document.querySelector("main .err")`)
 	var refused string
 	e.eval(`document.querySelector("main .err").textContent`, &refused)
 	if !strings.Contains(refused, "无权") {
 		t.Fatalf("clerk on the users page sees %q", refused)
 	}
-	e.run(chromedp.Navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
 	txt := e.exportTXT("viewer")
 	if !strings.Contains(txt, "审判员：张三") /* sitting alone: 审判员 */ || !strings.Contains(txt, "书记员：赵六") || strings.Contains(txt, "zhangsan") || strings.Contains(txt, "zhaoliu") {
 		t.Fatalf("笔录 prints logins:\n%s", txt)

@@ -10,21 +10,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+	"github.com/courtscribe/courtscribe/internal/testrig"
+)
 
 func testConfig(t *testing.T) Config {
 	cfg := DefaultConfig()
-	cfg.Listen = freeAddr(t)
+	cfg.Listen = testrig.FreeAddr(t)
 	cfg.DataDir = t.TempDir()
 	cfg.DrainTimeout = 10 * time.Second
 	cfg.Record.TimeZone = "UTC"

@@ -1,8 +1,6 @@
-package main
+package faults
 
 import (
-	"errors"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -19,23 +17,7 @@ import (
 // see of the same files.
 func igReadAll(t *testing.T, r *audiofile.Reader) [][]int16 {
 	t.Helper()
-	out := make([][]int16, r.Channels())
-	buf := make([][]int16, r.Channels())
-	for c := range buf {
-		buf[c] = make([]int16, 4000)
-	}
-	for {
-		n, err := r.Read(buf)
-		for c := range buf {
-			out[c] = append(out[c], buf[c][:n]...)
-		}
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	return testrig.ReadChannels(t, r.Channels(), 4000, r.Read)
 }
 
 // TestE2EAgentSeatFiles: the real agent replays one mono file per seat into the real server:
@@ -44,11 +26,11 @@ func igReadAll(t *testing.T, r *audiofile.Reader) [][]int16 {
 // to the judge's length; seats are named by --seat-file alone.
 func TestE2EAgentSeatFiles(t *testing.T) {
 	data := t.TempDir()
-	srv := igStartServer(t, data, igFreeAddr(t))
-	tok := igToken(t, data, "court-3")
+	srv := igStartServer(t, data, testrig.FreeAddr(t))
+	tok := testrig.Token(t, data, "court-3")
 	dir := t.TempDir()
-	judge := igPCM(1, 16000*6+123, 7)[0]
-	clerk48 := igPCM(1, 48000*56/10, 8)[0] // 5.6 s at 48 kHz
+	judge := testrig.NoisePCM(1, 16000*6+123, 7)[0]
+	clerk48 := testrig.NoisePCM(1, 48000*56/10, 8)[0] // 5.6 s at 48 kHz
 	jp, cp := filepath.Join(dir, "judge.wav"), filepath.Join(dir, "clerk-48k.wav")
 	if err := wavfile.WriteMulti(jp, 16000, [][]int16{judge}); err != nil {
 		t.Fatal(err)
@@ -76,20 +58,20 @@ func TestE2EAgentSeatFiles(t *testing.T) {
 	ag := igStartAgent(t, "--server", "ws://"+srv.addr, "--token", tok, "--courtroom", "court-3",
 		"--seat-file", "judge="+jp, "--seat-file", "clerk="+cp, "--fast", "--close-hearing",
 		"--spool", filepath.Join(t.TempDir(), "spool"))
-	ag.wait(t, 60*time.Second)
+	ag.Wait(t, 60*time.Second)
 	h := igOnlyHearing(t, data)
 	igCheckExact(t, data, h, []wire.Seat{{Name: "judge", Channel: 1}, {Name: "clerk", Channel: 2}}, want)
-	srv.stop()
+	srv.Stop(t)
 }
 
 // TestAgentSeatFileErrors: each mistake is one line naming what is wrong.
 func TestAgentSeatFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	mono, stereo := filepath.Join(dir, "m.wav"), filepath.Join(dir, "s.wav")
-	if err := wavfile.WriteMulti(mono, 16000, igPCM(1, 16000, 1)); err != nil {
+	if err := wavfile.WriteMulti(mono, 16000, testrig.NoisePCM(1, 16000, 1)); err != nil {
 		t.Fatal(err)
 	}
-	if err := wavfile.WriteMulti(stereo, 16000, igPCM(2, 16000, 1)); err != nil {
+	if err := wavfile.WriteMulti(stereo, 16000, testrig.NoisePCM(2, 16000, 1)); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -102,7 +84,7 @@ func TestAgentSeatFileErrors(t *testing.T) {
 		{[]string{"--seats", "judge=1,clerk=2", "--seat-file", "judge=" + mono, "--seat-file", "witness=" + mono}, `no seat "witness" in --seats (judge, clerk)`},
 		{[]string{"--seat-file", "judge=" + mono, "--source", mono}, "exactly one of --device, --source and --seat-file"},
 	} {
-		cmd := exec.Command(igBinary(t), append([]string{"agent", "--courtroom", "c", "--token", "x", "--spool", filepath.Join(dir, "spool")}, tc.args...)...)
+		cmd := exec.Command(testrig.Binary(t), append([]string{"agent", "--courtroom", "c", "--token", "x", "--spool", filepath.Join(dir, "spool")}, tc.args...)...)
 		out, err := cmd.CombinedOutput()
 		if err == nil {
 			t.Fatalf("%v: accepted", tc.args)

@@ -1,10 +1,11 @@
-package main
+package faults
 
 import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 var igSeats = []wire.Seat{{Name: "judge", Channel: 1}, {Name: "clerk", Channel: 2}, {Name: "prosecutor", Channel: 3}, {Name: "defense", Channel: 4}}
@@ -29,61 +31,76 @@ func igAgent(url, token, session string, pcm [][]int16) *ingesttest.Agent {
 // manifest whose hashes match the files; SIGTERM drains cleanly.
 func TestE2EIngestFourSeats(t *testing.T) {
 	data := t.TempDir()
-	srv := igStartServer(t, data, igFreeAddr(t))
-	tok := igToken(t, data, "court-7")
-	pcm := igPCM(4, 16000*6+77, 1)
+	srv := igStartServer(t, data, testrig.FreeAddr(t))
+	tok := testrig.Token(t, data, "court-7")
+	pcm := testrig.NoisePCM(4, 16000*6+77, 1)
 	a := igAgent("ws://"+srv.addr+ingest.AgentPath, tok, "e2e-four", pcm)
 	a.Gaps = map[int]uint8{10: wire.GapOverflow}
 	a.CloseHearing = true
-	res, err := a.Run(igCtx(t, 60*time.Second))
+	res, err := a.Run(testrig.Ctx(t, 60*time.Second))
 	if err != nil {
-		t.Fatalf("%v\n%s", err, srv.out.String())
+		t.Fatalf("%v\n%s", err, srv.Out.String())
 	}
 	igCheckExact(t, data, res.Hearing, igSeats, a.Expected())
 	var m *archive.Manifest
-	igEventually(t, 10*time.Second, "manifest", func() bool {
+	testrig.Eventually(t, 10*time.Second, "manifest", func() bool {
 		m, err = archive.ReadManifest(data, res.Hearing)
 		return err == nil
 	})
 	if len(m.Files) != 4 || m.Samples != int64(len(pcm[0])) || len(m.Gaps) != 1 || m.Gaps[0].FirstSample != 16000 {
 		t.Fatalf("manifest %+v", m)
 	}
-	srv.stop()
+	srv.Stop(t)
+}
+
+// igCuttingProxy is a TCP proxy to target that drops every connection through it every
+// period, until stop; it is closed at the end of the test.
+func igCuttingProxy(t *testing.T, target string, every time.Duration) (p *ingesttest.Proxy, stop func()) {
+	t.Helper()
+	p, err := ingesttest.NewProxy(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	quit := make(chan struct{})
+	cutter := make(chan struct{})
+	go func() {
+		defer close(cutter)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-time.After(every):
+				p.Cut()
+			}
+		}
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			close(quit)
+			<-cutter
+		})
+	}
+	t.Cleanup(stop)
+	return p, stop
 }
 
 // TestE2EIngestProxyCuts: a TCP proxy between agent and server binary drops the connection
 // several times; nothing is lost, nothing doubled.
 func TestE2EIngestProxyCuts(t *testing.T) {
 	data := t.TempDir()
-	srv := igStartServer(t, data, igFreeAddr(t))
-	tok := igToken(t, data, "court-7")
-	p, err := ingesttest.NewProxy(srv.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	pcm := igPCM(4, 16000*24, 2)
+	srv := igStartServer(t, data, testrig.FreeAddr(t))
+	tok := testrig.Token(t, data, "court-7")
+	p, stopCuts := igCuttingProxy(t, srv.addr, 400*time.Millisecond)
+	pcm := testrig.NoisePCM(4, 16000*24, 2)
 	a := igAgent("ws://"+p.Addr()+ingest.AgentPath, tok, "e2e-proxy", pcm)
 	a.Pace, a.Window = 8, 10 // 24 s of audio in 3 s
 	a.CloseHearing = true
-	stop := make(chan struct{})
-	cutter := make(chan struct{})
-	go func() {
-		defer close(cutter)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(400 * time.Millisecond):
-				p.Cut()
-			}
-		}
-	}()
-	res, err := a.Run(igCtx(t, 90*time.Second))
-	close(stop)
-	<-cutter
+	res, err := a.Run(testrig.Ctx(t, 90*time.Second))
+	stopCuts()
 	if err != nil {
-		t.Fatalf("%v\n%s", err, srv.out.String())
+		t.Fatalf("%v\n%s", err, srv.Out.String())
 	}
 	if p.Cuts() < 3 {
 		t.Fatalf("only %d cuts", p.Cuts())
@@ -96,10 +113,10 @@ func TestE2EIngestProxyCuts(t *testing.T) {
 // data; the agent resumes from the Welcome and the archive is exact.
 func TestE2EIngestServerKilled(t *testing.T) {
 	data := t.TempDir()
-	addr := igFreeAddr(t)
+	addr := testrig.FreeAddr(t)
 	srv := igStartServer(t, data, addr)
-	tok := igToken(t, data, "court-7")
-	pcm := igPCM(4, 16000*16, 3)
+	tok := testrig.Token(t, data, "court-7")
+	pcm := testrig.NoisePCM(4, 16000*16, 3)
 	a := igAgent("ws://"+addr+ingest.AgentPath, tok, "e2e-kill", pcm)
 	a.Pace, a.Window = 4, 16 // 16 s of audio in 4 s
 	a.CloseHearing = true
@@ -109,36 +126,36 @@ func TestE2EIngestServerKilled(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		r, err := a.Run(igCtx(t, 90*time.Second))
+		r, err := a.Run(testrig.Ctx(t, 90*time.Second))
 		done <- result{r, err}
 	}()
 	for kill := 1; kill <= 2; kill++ {
 		time.Sleep(1100 * time.Millisecond)
-		srv.kill()
+		srv.Kill()
 		t.Logf("server killed (%d)", kill)
 		srv = igStartServer(t, data, addr)
 	}
 	r := <-done
 	if r.err != nil {
-		t.Fatalf("%v\n%s", r.err, srv.out.String())
+		t.Fatalf("%v\n%s", r.err, srv.Out.String())
 	}
 	if r.res.Reconnects < 2 {
 		t.Fatalf("agent reconnected %d times; the kills did not hit mid-stream", r.res.Reconnects)
 	}
 	igCheckExact(t, data, r.res.Hearing, igSeats, pcm)
-	srv.stop()
+	srv.Stop(t)
 }
 
 // TestE2ETokensRevoke: tokens list/revoke through the CLI; a running server refuses a revoked
 // token at the next connection.
 func TestE2ETokensRevoke(t *testing.T) {
 	data := t.TempDir()
-	srv := igStartServer(t, data, igFreeAddr(t))
-	tok := igToken(t, data, "court-7")
+	srv := igStartServer(t, data, testrig.FreeAddr(t))
+	tok := testrig.Token(t, data, "court-7")
 	url := "ws://" + srv.addr + ingest.AgentPath
-	hello := igAgent(url, tok, "e2e-rev", igPCM(4, 1600, 4)).Hello()
+	hello := igAgent(url, tok, "e2e-rev", testrig.NoisePCM(4, 1600, 4)).Hello()
 	try := func() any {
-		ws, err := ingesttest.Dial(igCtx(t, 10*time.Second), url, tok)
+		ws, err := ingesttest.Dial(testrig.Ctx(t, 10*time.Second), url, tok)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +172,7 @@ func TestE2ETokensRevoke(t *testing.T) {
 	if _, ok := try().(*wire.Welcome); !ok {
 		t.Fatal("fresh token refused")
 	}
-	out, err := exec.Command(igBinary(t), "tokens", "list", "--data", data).Output()
+	out, err := exec.Command(testrig.Binary(t), "tokens", "list", "--data", data).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,61 +181,29 @@ func TestE2ETokensRevoke(t *testing.T) {
 		t.Fatalf("tokens list:\n%s", out)
 	}
 	id := strings.Fields(lines[1])[0]
-	if out, err := exec.Command(igBinary(t), "tokens", "revoke", "--data", data, id).CombinedOutput(); err != nil {
+	if out, err := exec.Command(testrig.Binary(t), "tokens", "revoke", "--data", data, id).CombinedOutput(); err != nil {
 		t.Fatalf("revoke: %v %s", err, out)
 	}
 	if e, ok := try().(*wire.Error); !ok || e.Code != wire.CodeUnauthorized {
 		t.Fatal("revoked token accepted")
 	}
-	srv.cmd.Process.Signal(syscall.SIGINT)
-	if err := <-srv.done; err != nil {
-		t.Fatalf("SIGINT exit: %v", err)
-	}
-	srv.done <- nil
-	if !strings.Contains(srv.out.String(), "server stopped cleanly") {
-		t.Fatalf("no clean stop:\n%s", srv.out.String())
-	}
-}
-
-// igAgentProc is a running `courtscribe agent` process.
-type igAgentProc struct {
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan error
-}
-
-func igStartAgent(t *testing.T, args ...string) *igAgentProc {
-	t.Helper()
-	if !igHasAgent(t) {
-		t.Skip("this build has no agent command")
-	}
-	p := &igAgentProc{out: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(igBinary(t), append([]string{"agent", "--log-level", "debug"}, args...)...)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
+	if err := srv.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Signal(syscall.SIGKILL)
-			<-p.done
-		}
-	})
-	return p
+	srv.Wait(t, time.Minute)
+	if !strings.Contains(srv.Out.String(), "server stopped cleanly") {
+		t.Fatalf("no clean stop:\n%s", srv.Out.String())
+	}
 }
 
-func (p *igAgentProc) wait(t *testing.T, d time.Duration) {
+// igStartAgent starts `courtscribe agent` (debug log) with args; it is killed at the end of
+// the test.
+func igStartAgent(t *testing.T, args ...string) *testrig.Proc {
 	t.Helper()
-	select {
-	case err := <-p.done:
-		p.done <- err
-		if err != nil {
-			t.Fatalf("agent: %v\n%s", err, p.out.String())
-		}
-	case <-time.After(d):
-		t.Fatalf("agent did not finish in %v:\n%s", d, p.out.String())
+	if !testrig.HasCommand(t, "agent") {
+		t.Skip("this build has no agent command")
 	}
+	return testrig.Start(t, "agent", nil, append([]string{"agent", "--log-level", "debug"}, args...)...)
 }
 
 func igSourceWAV(t *testing.T, pcm [][]int16) string {
@@ -236,61 +221,43 @@ const igSeatFlag = "judge=1,clerk=2,prosecutor=3,defense=4"
 // archive equals the source per seat (SHA-256 of the PCM) and the hearing is closed.
 func TestE2EAgentReplayFourSeats(t *testing.T) {
 	data := t.TempDir()
-	srv := igStartServer(t, data, igFreeAddr(t))
-	tok := igToken(t, data, "court-7")
-	pcm := igPCM(4, 16000*8+321, 5)
+	srv := igStartServer(t, data, testrig.FreeAddr(t))
+	tok := testrig.Token(t, data, "court-7")
+	pcm := testrig.NoisePCM(4, 16000*8+321, 5)
 	src := igSourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+srv.addr, "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--fast", "--close-hearing", "--spool", filepath.Join(t.TempDir(), "spool"))
-	ag.wait(t, 60*time.Second)
+	ag.Wait(t, 60*time.Second)
 	h := igOnlyHearing(t, data)
-	if !strings.Contains(ag.out.String(), "hearing: "+h) {
-		t.Fatalf("agent did not print the hearing:\n%s", ag.out.String())
+	if !strings.Contains(ag.Out.String(), "hearing: "+h) {
+		t.Fatalf("agent did not print the hearing:\n%s", ag.Out.String())
 	}
 	igCheckExact(t, data, h, igSeats, pcm)
-	igEventually(t, 10*time.Second, "manifest", func() bool {
+	testrig.Eventually(t, 10*time.Second, "manifest", func() bool {
 		_, err := archive.ReadManifest(data, h)
 		return err == nil
 	})
-	srv.stop()
+	srv.Stop(t)
 }
 
 // TestE2EAgentProxyCuts: the real agent, replaying at real time through a proxy that drops
 // every connection several times, loses and doubles nothing.
 func TestE2EAgentProxyCuts(t *testing.T) {
 	data := t.TempDir()
-	srv := igStartServer(t, data, igFreeAddr(t))
-	tok := igToken(t, data, "court-7")
-	p, err := ingesttest.NewProxy(srv.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	pcm := igPCM(4, 16000*5, 6)
+	srv := igStartServer(t, data, testrig.FreeAddr(t))
+	tok := testrig.Token(t, data, "court-7")
+	p, stopCuts := igCuttingProxy(t, srv.addr, 700*time.Millisecond)
+	pcm := testrig.NoisePCM(4, 16000*5, 6)
 	src := igSourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+p.Addr(), "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--spool", filepath.Join(t.TempDir(), "spool"))
-	stop := make(chan struct{})
-	cutter := make(chan struct{})
-	go func() {
-		defer close(cutter)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(700 * time.Millisecond):
-				p.Cut()
-			}
-		}
-	}()
-	ag.wait(t, 60*time.Second)
-	close(stop)
-	<-cutter
+	ag.Wait(t, 60*time.Second)
+	stopCuts()
 	if p.Cuts() < 3 {
 		t.Fatalf("only %d cuts", p.Cuts())
 	}
 	igCheckExact(t, data, igOnlyHearing(t, data), igSeats, pcm)
-	srv.stop()
+	srv.Stop(t)
 }
 
 // TestE2EAgentAndServerKilled: the agent is SIGKILLed and restarted from the same spool, and
@@ -298,25 +265,23 @@ func TestE2EAgentProxyCuts(t *testing.T) {
 // archived at its own sample index, once; the agent's downtime is an explicit gap of zeros.
 func TestE2EAgentAndServerKilled(t *testing.T) {
 	data := t.TempDir()
-	addr := igFreeAddr(t)
+	addr := testrig.FreeAddr(t)
 	srv := igStartServer(t, data, addr)
-	tok := igToken(t, data, "court-7")
-	pcm := igPCM(4, 16000*7, 7)
+	tok := testrig.Token(t, data, "court-7")
+	pcm := testrig.NoisePCM(4, 16000*7, 7)
 	src := igSourceWAV(t, pcm)
 	spool := filepath.Join(t.TempDir(), "spool")
 	args := []string{"--server", "ws://" + addr, "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--spool", spool}
 	ag := igStartAgent(t, args...)
 	time.Sleep(2 * time.Second)
-	ag.cmd.Process.Signal(syscall.SIGKILL)
-	<-ag.done
-	ag.done <- nil
+	ag.Kill()
 	time.Sleep(300 * time.Millisecond)
 	ag = igStartAgent(t, args...)
 	time.Sleep(1500 * time.Millisecond)
-	srv.kill()
+	srv.Kill()
 	srv = igStartServer(t, data, addr)
-	ag.wait(t, 60*time.Second)
+	ag.Wait(t, 60*time.Second)
 
 	h := igOnlyHearing(t, data)
 	gaps, err := archive.ReadGaps(data, h)
@@ -354,5 +319,5 @@ func TestE2EAgentAndServerKilled(t *testing.T) {
 		}
 	}
 	t.Logf("gaps %+v", gaps)
-	srv.stop()
+	srv.Stop(t)
 }

@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // put sends raw bytes (a chunk of an upload) and decodes the answer.
@@ -66,16 +67,9 @@ func TestServerImportUploadEndToEnd(t *testing.T) {
 		t.Skip("sox is not installed (apt-get install sox): it writes the FLAC a recorder would")
 	}
 	pcm := twoSeatSpeech(t)
-	bin := igBinary(t)
 	data := t.TempDir()
-	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}} {
-		cmd := exec.Command(bin, "users", "add", "--data", data, "--name", u[0], "--role", u[1], "--password-stdin")
-		cmd.Stdin = strings.NewReader("pw-" + u[0] + "\n")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("users add %s: %v\n%s", u[0], err, b)
-		}
-	}
-	engine := fakeWhisperServer(t)
+	igAddUsers(t, [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}}, "--data", data)
+	engine := testrig.FakeWhisperServer(t)
 	dir := t.TempDir()
 	wav := filepath.Join(dir, "hearing.wav")
 	if err := wavfile.WriteMulti(wav, 16000, pcm); err != nil {
@@ -89,7 +83,7 @@ func TestServerImportUploadEndToEnd(t *testing.T) {
 	sum := sha256.Sum256(orig)
 	hash := hex.EncodeToString(sum[:])
 
-	addr := igFreeAddr(t)
+	addr := testrig.FreeAddr(t)
 	srv := igStartServer(t, data, addr, "--asr", "remote", "--asr-url", engine.URL, "--language", "en")
 	base := "http://" + addr
 	admin := apiLogin(t, base, "admin", "pw-admin")
@@ -128,7 +122,7 @@ func TestServerImportUploadEndToEnd(t *testing.T) {
 		t.Fatalf("commit of an incomplete upload: %d", code)
 	}
 	// The server restarts mid-upload; resume: ask it what it has, send the rest from there.
-	srv.stop()
+	srv.Stop(t)
 	srv = igStartServer(t, data, addr, "--asr", "remote", "--asr-url", engine.URL, "--language", "en")
 	admin = apiLogin(t, base, "admin", "pw-admin")
 	clerk = apiLogin(t, base, "clerk1", "pw-clerk1")
@@ -145,12 +139,12 @@ func TestServerImportUploadEndToEnd(t *testing.T) {
 	if code := admin.do("POST", uploads+"/"+up.ID+"/commit", nil, &st); code != http.StatusAccepted {
 		t.Fatalf("commit: %d", code)
 	}
-	igEventually(t, 60*time.Second, "the import to finish", func() bool {
+	testrig.Eventually(t, 60*time.Second, "the import to finish", func() bool {
 		admin.do("GET", uploads+"/"+up.ID, nil, &st)
 		return st.State == "imported" || st.State == "failed"
 	})
 	if st.State != "imported" || st.Result == nil || st.Result.Seconds < 25 || st.Result.Segments < 2 {
-		t.Fatalf("import: %+v\n%s", st, srv.out.String())
+		t.Fatalf("import: %+v\n%s", st, srv.Out.String())
 	}
 	var h struct {
 		Status    string `json:"status"`
@@ -160,7 +154,7 @@ func TestServerImportUploadEndToEnd(t *testing.T) {
 		t.Fatalf("hearing: %d %+v", code, h)
 	}
 	var page struct {
-		Segments []apiSegment `json:"segments"`
+		Segments []segment `json:"segments"`
 	}
 	clerk.do("GET", "/api/hearings/"+id+"/segments", nil, &page)
 	seats := map[string]bool{}
@@ -188,5 +182,5 @@ func TestServerImportUploadEndToEnd(t *testing.T) {
 	if code := admin.do("POST", uploads, create, nil); code != http.StatusConflict {
 		t.Fatalf("a second import into a closed hearing: %d", code)
 	}
-	srv.stop()
+	srv.Stop(t)
 }

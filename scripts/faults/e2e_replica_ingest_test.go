@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"bytes"
@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/internal/pgtest"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // Issue 15 item 3 end to end: two replicas on one PostgreSQL share one data directory (the
@@ -32,19 +32,19 @@ func TestReplicasIngestFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end with real binaries")
 	}
-	if !igHasAgent(t) {
+	if !testrig.HasCommand(t, "agent") {
 		t.Skip("this build has no agent command")
 	}
 	a, b, data, tok, dbURL := igReplicaPair(t)
 	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}} {
 		igAddUser(t, u[0], u[1], "pw-"+u[0], "--db", dbURL, "--data", t.TempDir())
 	}
-	pcm := igPCM(4, 16000*7, 17)
+	pcm := testrig.NoisePCM(4, 16000*7, 17)
 	src := igSourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+a.addr+",ws://"+b.addr, "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--spool", filepath.Join(t.TempDir(), "spool"))
-	igEventually(t, 10*time.Second, "the agent connected to replica A", func() bool {
-		return strings.Contains(ag.out.String(), "uplink: connected") && strings.Contains(a.out.String(), "took the hearing's ingest lease")
+	testrig.Eventually(t, 10*time.Second, "the agent connected to replica A", func() bool {
+		return strings.Contains(ag.Out.String(), "uplink: connected") && strings.Contains(a.Out.String(), "took the hearing's ingest lease")
 	})
 	h := igOnlyHearing(t, data)
 	admin := apiLogin(t, "http://"+b.addr, "admin", "pw-admin")
@@ -52,7 +52,7 @@ func TestReplicasIngestFailover(t *testing.T) {
 		t.Fatalf("assign the clerk: %d", code)
 	}
 	clerkA := apiLogin(t, "http://"+a.addr, "clerk1", "pw-clerk1")
-	clerkB := &apiClient{t: t, base: "http://" + b.addr, hc: clerkA.hc, csrf: clerkA.csrf} // A's session, on B
+	clerkB := &apiClient{t: t, base: "http://" + b.addr, session: &session{hc: clerkA.hc, csrf: clerkA.csrf}} // A's session, on B
 
 	// B, which does not own the hearing, serves a range of its audio from the shared archive.
 	time.Sleep(1500 * time.Millisecond)
@@ -98,14 +98,14 @@ func TestReplicasIngestFailover(t *testing.T) {
 		}
 	}()
 	time.Sleep(1 * time.Second)
-	a.kill()
+	a.Kill()
 	killed := time.Now()
 	time.Sleep(500 * time.Millisecond)
 	close(stop)
 	<-done
 	var failover time.Duration
-	igEventually(t, 15*time.Second, "the agent connected to replica B", func() bool {
-		for _, l := range strings.Split(ag.out.String(), "\n") {
+	testrig.Eventually(t, 15*time.Second, "the agent connected to replica B", func() bool {
+		for _, l := range strings.Split(ag.Out.String(), "\n") {
 			if strings.Contains(l, "uplink: connected") && strings.Contains(l, b.addr) {
 				failover = time.Since(killed)
 				return true
@@ -113,8 +113,8 @@ func TestReplicasIngestFailover(t *testing.T) {
 		}
 		return false
 	})
-	ag.wait(t, 60*time.Second)
-	out := ag.out.String()
+	ag.Wait(t, 60*time.Second)
+	out := ag.Out.String()
 	if !strings.Contains(out, "not_owner") || !strings.Contains(out, "replica-a") {
 		t.Errorf("replica B did not refuse the agent while replica A's lease ran (not_owner naming replica-a):\n%s", out)
 	}
@@ -150,7 +150,7 @@ func TestReplicasIngestFailover(t *testing.T) {
 	igCheckExact(t, data, h, igSeats, pcm)
 	t.Logf("replica A killed mid-hearing: agent connected to replica B %v later (lease %v); archive sample-exact, 0 samples lost, no gap; acknowledged edits lost: %d of %d",
 		failover.Round(time.Millisecond), igReplicaLease, lostEdits, len(acked))
-	b.stop()
+	b.Stop(t)
 }
 
 // igAudioRange fetches seat's audio from start to end seconds through the API and returns its
@@ -182,38 +182,38 @@ func TestReplicaStalledPastItsLeaseIsFenced(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end with real binaries, about a minute")
 	}
-	if !igHasAgent(t) {
+	if !testrig.HasCommand(t, "agent") {
 		t.Skip("this build has no agent command")
 	}
 	a, b, data, tok, _ := igReplicaPair(t)
-	pcm := igPCM(4, 16000*5, 23)
+	pcm := testrig.NoisePCM(4, 16000*5, 23)
 	src := igSourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+a.addr+",ws://"+b.addr, "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--drain-timeout", "150s",
 		"--spool", filepath.Join(t.TempDir(), "spool"))
-	igEventually(t, 10*time.Second, "the agent connected to replica A", func() bool {
-		return strings.Contains(ag.out.String(), "uplink: connected") && strings.Contains(a.out.String(), "took the hearing's ingest lease")
+	testrig.Eventually(t, 10*time.Second, "the agent connected to replica A", func() bool {
+		return strings.Contains(ag.Out.String(), "uplink: connected") && strings.Contains(a.Out.String(), "took the hearing's ingest lease")
 	})
 	time.Sleep(2 * time.Second)
-	if err := a.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+	if err := a.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
 	stopped := time.Now()
-	ag.wait(t, 150*time.Second) // finishes on B: every sample acknowledged
-	if out := ag.out.String(); !strings.Contains(out, b.addr) {
+	ag.Wait(t, 150*time.Second) // finishes on B: every sample acknowledged
+	if out := ag.Out.String(); !strings.Contains(out, b.addr) {
 		t.Fatalf("the agent never reached replica B:\n%s", out)
 	}
 	t.Logf("replica A frozen; the agent delivered everything through replica B %v later", time.Since(stopped).Round(time.Second))
 	h := igOnlyHearing(t, data)
 	igCheckExact(t, data, h, igSeats, pcm)
-	if err := a.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+	if err := a.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	igEventually(t, 15*time.Second, "replica A saw that it may no longer write the hearing", func() bool {
-		return strings.Contains(a.out.String(), "may no longer write")
+	testrig.Eventually(t, 15*time.Second, "replica A saw that it may no longer write the hearing", func() bool {
+		return strings.Contains(a.Out.String(), "may no longer write")
 	})
-	a.stop()
-	b.stop()
+	a.Stop(t)
+	b.Stop(t)
 	igCheckExact(t, data, h, igSeats, pcm)
 	if gaps, err := archive.ReadGaps(data, h); err != nil || len(gaps) != 0 {
 		t.Fatalf("gaps after the stall: %+v %v", gaps, err)
@@ -226,26 +226,15 @@ const igReplicaLease = 2 * time.Second
 // igReplicaPair starts two server replicas ("replica-a", "replica-b") on one fresh PostgreSQL
 // database and one shared data directory (lease igReplicaLease), with an agent token for
 // court-7.
-func igReplicaPair(t *testing.T) (a, b *igServer, data, token, dbURL string) {
+func igReplicaPair(t *testing.T) (a, b *server, data, token, dbURL string) {
 	t.Helper()
 	dbURL = pgtest.Start(t).CreateDB(t, "court")
 	data = t.TempDir()
-	token = igToken(t, data, "court-7")
-	var srvs []*igServer
+	token = testrig.Token(t, data, "court-7")
+	var srvs []*server
 	for _, name := range []string{"replica-a", "replica-b"} {
-		srvs = append(srvs, igStartServer(t, data, igFreeAddr(t), "--asr", "none", "--db", dbURL,
+		srvs = append(srvs, igStartServer(t, data, testrig.FreeAddr(t), "--asr", "none", "--db", dbURL,
 			"--replica-name", name, "--ingest-lease", igReplicaLease.String()))
 	}
 	return srvs[0], srvs[1], data, token, dbURL
-}
-
-// igAddUser runs `courtscribe users add` with the password on stdin; where names the record
-// (--data DIR and/or --db URL).
-func igAddUser(t *testing.T, name, role, password string, where ...string) {
-	t.Helper()
-	cmd := exec.Command(igBinary(t), append([]string{"users", "add", "--name", name, "--role", role, "--password-stdin"}, where...)...)
-	cmd.Stdin = strings.NewReader(password + "\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("users add %s: %v\n%s", name, err, out)
-	}
 }

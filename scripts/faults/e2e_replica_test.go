@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"encoding/json"
@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/courtscribe/courtscribe/internal/pgtest"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // Issue 15 item 2 end to end: two `courtscribe server --db postgres://…` replicas. A clerk's
@@ -33,7 +34,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 	}
 	var bases []string
 	for range 2 {
-		addr := igFreeAddr(t)
+		addr := testrig.FreeAddr(t)
 		igStartServer(t, t.TempDir(), addr, "--asr", "none", "--db", dbURL)
 		bases = append(bases, "http://"+addr)
 	}
@@ -49,7 +50,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 		t.Fatalf("start: %d", code)
 	}
 	var ins struct {
-		Segment apiSegment `json:"segment"`
+		Segment segment `json:"segment"`
 	}
 	if code := clerkA.do("POST", "/api/hearings/case-2026-9/segments", map[string]any{"seat": "plaintiff", "start_ms": 1000, "end_ms": 3000,
 		"text": "原告：请求判令被告返还借款。", "reason": "录音缺失"}, &ins); code != 201 {
@@ -57,7 +58,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 	}
 
 	// The clerk's session, issued by A, on B: the API and the live websocket.
-	onB := &apiClient{t: t, base: bases[1], hc: clerkA.hc, csrf: clerkA.csrf}
+	onB := &apiClient{t: t, base: bases[1], session: &session{hc: clerkA.hc, csrf: clerkA.csrf}}
 	if code := onB.do("GET", "/api/session", nil, nil); code != 200 {
 		t.Fatalf("a session issued by replica A, on replica B: %d", code)
 	}
@@ -140,7 +141,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 	}
 	for k := range n {
 		var out struct {
-			Segment apiSegment `json:"segment"`
+			Segment segment `json:"segment"`
 		}
 		t0 := time.Now()
 		if code := clerkA.do("POST", fmt.Sprintf("/api/segments/%d/edit", ins.Segment.ID), map[string]any{"revision": rev, "text": fmt.Sprintf("原告：第%d次修改。", k)}, &out); code != 200 {
@@ -181,7 +182,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 	// Sign-in failures count across replicas: the default allows 5 failures per (address, user).
 	fails := 0
 	for i := range 5 {
-		jar := &apiClient{t: t, base: bases[i%2], hc: &http.Client{Timeout: 30 * time.Second}}
+		jar := &apiClient{t: t, base: bases[i%2], session: &session{hc: &http.Client{Timeout: 30 * time.Second}}}
 		code := jar.do("POST", "/api/login", map[string]string{"name": "clerk1", "password": "wrong"}, nil)
 		if code != http.StatusUnauthorized {
 			t.Fatalf("wrong password %d on replica %d: %d", i, i%2, code)
@@ -189,7 +190,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 		fails++
 	}
 	for i, base := range bases {
-		jar := &apiClient{t: t, base: base, hc: &http.Client{Timeout: 30 * time.Second}}
+		jar := &apiClient{t: t, base: base, session: &session{hc: &http.Client{Timeout: 30 * time.Second}}}
 		if code := jar.do("POST", "/api/login", map[string]string{"name": "clerk1", "password": "pw-clerk1"}, nil); code != http.StatusTooManyRequests {
 			t.Fatalf("after %d failures spread over two replicas, replica %d answers %d, want 429", fails, i, code)
 		}

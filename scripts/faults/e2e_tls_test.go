@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"context"
@@ -23,19 +23,19 @@ func TestAgentOverMutualTLSEndToEnd(t *testing.T) {
 		t.Skip("end-to-end with real binaries")
 	}
 	pki := testrig.NewPKI(t)
-	bin := igBinary(t)
+	bin := testrig.Binary(t)
 	data := t.TempDir()
-	addr := igFreeAddr(t)
+	addr := testrig.FreeAddr(t)
 	srv := exec.Command(bin, "server", "--listen", addr, "--data", data,
 		"--tls-cert", pki.ServerCert, "--tls-key", pki.ServerKey, "--agent-client-ca", pki.CAPEM)
-	out := &syncBuffer{}
+	out := &testrig.LineLog{}
 	srv.Stdout, srv.Stderr = out, out
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { srv.Process.Signal(syscall.SIGKILL); srv.Wait() }()
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.CAPool}}, Timeout: 2 * time.Second}
-	igEventually(t, 20*time.Second, "TLS server ready", func() bool {
+	testrig.Eventually(t, 20*time.Second, "TLS server ready", func() bool {
 		resp, err := client.Get("https://" + addr + "/readyz")
 		if err != nil {
 			return false
@@ -43,9 +43,9 @@ func TestAgentOverMutualTLSEndToEnd(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == 200
 	})
-	token := igToken(t, data, "room-tls")
+	token := testrig.Token(t, data, "room-tls")
 	seats := []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}
-	pcm := igPCM(2, 3*16000, 7)
+	pcm := testrig.NoisePCM(2, 3*16000, 7)
 	src := filepath.Join(t.TempDir(), "h.wav")
 	if err := wavfile.WriteMulti(src, 16000, pcm); err != nil {
 		t.Fatal(err)

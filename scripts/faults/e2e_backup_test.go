@@ -1,8 +1,9 @@
-package main
+package faults
 
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -37,12 +38,13 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 		t.Skip("end-to-end with real binaries")
 	}
 	pcm := twoSeatSpeech(t)
-	bin := igBinary(t)
+	bin := testrig.Binary(t)
 	run := func(args ...string) (string, int) {
 		t.Helper()
 		out, err := exec.Command(bin, args...).CombinedOutput()
 		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			code = ee.ExitCode()
 		} else if err != nil {
 			t.Fatalf("%v: %v", args, err)
@@ -51,13 +53,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	}
 	data := t.TempDir()
 	dest := filepath.Join(t.TempDir(), "backup")
-	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}, {"judge1", "judge"}} {
-		cmd := exec.Command(bin, "users", "add", "--data", data, "--name", u[0], "--role", u[1], "--password-stdin")
-		cmd.Stdin = strings.NewReader("pw-" + u[0] + "\n")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("users add %s: %v\n%s", u[0], err, b)
-		}
-	}
+	igAddUsers(t, [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}, {"judge1", "judge"}}, "--data", data)
 	engine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f, _, err := r.FormFile("file")
 		if err != nil {
@@ -68,7 +64,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 		json.NewEncoder(w).Encode(map[string]any{"text": fmt.Sprintf("utterance of %.1f seconds", float64(len(b)-44)/32000)})
 	}))
 	defer engine.Close()
-	addr := igFreeAddr(t)
+	addr := testrig.FreeAddr(t)
 	srv := igStartServer(t, data, addr, "--asr", "remote", "--asr-url", engine.URL, "--language", "en")
 	base := "http://" + addr
 	admin := apiLogin(t, base, "admin", "pw-admin")
@@ -83,10 +79,10 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	if err := wavfile.WriteMulti(src, 16000, pcm); err != nil {
 		t.Fatal(err)
 	}
-	token := igToken(t, data, "room-5")
+	token := testrig.Token(t, data, "room-5")
 	agent := exec.Command(bin, "agent", "--server", "ws://"+addr, "--token", token, "--courtroom", "room-5",
 		"--hearing", id, "--seats", "judge=1,witness=2", "--source", src, "--spool", t.TempDir())
-	agentOut := &syncBuffer{}
+	agentOut := &testrig.LineLog{}
 	agent.Stdout, agent.Stderr = agentOut, agentOut
 	if err := agent.Start(); err != nil {
 		t.Fatal(err)
@@ -97,7 +93,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 
 	// Backup 1 while the agent streams: a few seconds of audio and the first segments are in.
 	judgeWAV := filepath.Join(archive.HearingDir(data, id), archive.AudioDir, "judge.wav")
-	igEventually(t, 30*time.Second, "audio arriving", func() bool {
+	testrig.Eventually(t, 30*time.Second, "audio arriving", func() bool {
 		st, err := os.Stat(judgeWAV)
 		return err == nil && st.Size() > 16*32000
 	})
@@ -113,9 +109,9 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 		t.Fatalf("agent: %v\n%s", err, agentOut.String())
 	}
 	clerk := apiLogin(t, base, "clerk1", "pw-clerk1")
-	igEventually(t, 60*time.Second, "every segment transcribed", func() bool {
+	testrig.Eventually(t, 60*time.Second, "every segment transcribed", func() bool {
 		var page struct {
-			Segments []apiSegment `json:"segments"`
+			Segments []segment `json:"segments"`
 		}
 		clerk.do("GET", "/api/hearings/"+id+"/segments", nil, &page)
 		for _, s := range page.Segments {
@@ -189,7 +185,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	}
 	// The restored server starts; its background scrub (--scrub-interval) finds a damaged WAV
 	// by itself and names it in /metrics.
-	addr2 := igFreeAddr(t)
+	addr2 := testrig.FreeAddr(t)
 	srv2 := igStartServer(t, full, addr2, "--scrub-interval", "200ms", "--scrub-rate-mb", "4")
 	if !strings.Contains(metrics(t, "http://"+addr2), "courtscribe_integrity_mismatches 0") {
 		t.Fatal("integrity metric missing or not zero on a clean restore")
@@ -200,10 +196,10 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	}
 	f.WriteAt([]byte{0x11}, 2000)
 	f.Close()
-	igEventually(t, 20*time.Second, "the background scrub's alarm", func() bool {
+	testrig.Eventually(t, 20*time.Second, "the background scrub's alarm", func() bool {
 		return strings.Contains(metrics(t, "http://"+addr2), `file="hearings/`+id+`/audio/judge.wav"`)
 	})
-	srv2.stop()
+	srv2.Stop(t)
 
 	// Damage: a flipped byte in the signed hearing's WAV, a deleted segment row.
 	f, err = os.OpenFile(filepath.Join(archive.HearingDir(data, id), archive.AudioDir, "witness.wav"), os.O_RDWR, 0)
@@ -225,7 +221,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 		t.Fatalf("scrub: exit %d\n%s", code, out)
 	}
 	// The running server raises the alarm from the scrub's report.
-	igEventually(t, 10*time.Second, "integrity alarm in /metrics", func() bool {
+	testrig.Eventually(t, 10*time.Second, "integrity alarm in /metrics", func() bool {
 		resp, err := http.Get(base + "/metrics")
 		if err != nil {
 			return false
@@ -260,7 +256,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	if out, code := run("backup", "--data", data, "--to", filepath.Join(data, "hearings", "b")); code == 0 || !strings.Contains(out, "inside the data directory") {
 		t.Fatalf("backup into the data directory: exit %d\n%s", code, out)
 	}
-	srv.stop()
+	srv.Stop(t)
 }
 
 func metrics(t *testing.T, base string) string {
@@ -280,25 +276,21 @@ func TestBackupRefusesWithoutSpace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end with real binaries")
 	}
-	bin := igBinary(t)
+	bin := testrig.Binary(t)
 	mnt := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt).CombinedOutput(); err != nil {
 		t.Skipf("SKIP: cannot mount a small tmpfs (%v: %s)", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
 	data := t.TempDir()
-	cmd := exec.Command(bin, "users", "add", "--data", data, "--name", "admin", "--role", "admin", "--password-stdin")
-	cmd.Stdin = strings.NewReader("pw-admin-1\n")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("users add: %v\n%s", err, b)
-	}
+	igAddUser(t, "admin", "admin", "pw-admin-1", "--data", data)
 	dir := filepath.Join(archive.HearingDir(data, "big"), archive.AudioDir)
 	os.MkdirAll(dir, 0o755)
 	w, err := wavfile.Create(filepath.Join(dir, "judge.wav"), 16000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(igPCM(1, 4_000_000, 9)[0]) // 8 MB
+	w.Write(testrig.NoisePCM(1, 4_000_000, 9)[0]) // 8 MB
 	w.Close()
 	dest := filepath.Join(mnt, "backup")
 	out, err := exec.Command(bin, "backup", "--data", data, "--to", dest).CombinedOutput()
@@ -347,20 +339,16 @@ func TestBackupKilledLeavesPreviousUsable(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end with real binaries")
 	}
-	bin := igBinary(t)
+	bin := testrig.Binary(t)
 	data := t.TempDir()
 	dest := filepath.Join(t.TempDir(), "backup")
-	cmd := exec.Command(bin, "users", "add", "--data", data, "--name", "admin", "--role", "admin", "--password-stdin")
-	cmd.Stdin = strings.NewReader("pw-admin-1\n")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("users add: %v\n%s", err, b)
-	}
+	igAddUser(t, "admin", "admin", "pw-admin-1", "--data", data)
 	if b, err := exec.Command(bin, "backup", "--data", data, "--to", dest).CombinedOutput(); err != nil {
 		t.Fatalf("first backup: %v\n%s", err, b)
 	}
 	first, _ := os.ReadFile(filepath.Join(dest, "LATEST"))
 	// 48 live seat files of 4 MB: copying them takes long enough to be killed half way.
-	pcm := igPCM(1, 2_000_000, 5)[0]
+	pcm := testrig.NoisePCM(1, 2_000_000, 5)[0]
 	for i := 0; i < 48; i++ {
 		dir := filepath.Join(archive.HearingDir(data, fmt.Sprintf("h%02d", i)), archive.AudioDir)
 		os.MkdirAll(dir, 0o755)

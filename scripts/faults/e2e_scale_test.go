@@ -1,12 +1,9 @@
-package main
+package faults
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"sort"
@@ -19,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/courtscribe/courtscribe/internal/pgtest"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // TestScaleServers is issue 15's scale benchmark through real server processes (make
@@ -59,57 +57,21 @@ func pctMS(ds []time.Duration, p float64) float64 {
 	return float64(s[min(len(s)-1, int(p*float64(len(s))))].Microseconds()) / 1000
 }
 
-// scaleClient is a signed-in browser session that may be used from several goroutines; its
-// calls return errors instead of failing the test (they run off the test goroutine).
-type scaleClient struct {
-	hc   *http.Client
-	csrf string
-}
+// scaleClient is a signed-in browser session that may be used from several goroutines and
+// against any replica; its calls return errors instead of failing the test (they run off the
+// test goroutine).
+type scaleClient struct{ *session }
 
 func (c *scaleClient) call(base, method, path string, body, out any) (int, error) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", base)
-	if c.csrf != "" {
-		req.Header.Set("X-CSRF-Token", c.csrf)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return resp.StatusCode, err
-	}
-	if resp.StatusCode >= 300 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	if out != nil {
-		return resp.StatusCode, json.Unmarshal(b, out)
-	}
-	return resp.StatusCode, nil
+	return c.callAt(base, method, path, body, out)
 }
 
 func scaleLogin(t *testing.T, base, name, password string) *scaleClient {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &scaleClient{hc: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
-	var s struct {
-		CSRF string `json:"csrf"`
-	}
-	if _, err := c.call(base, "POST", "/api/login", map[string]string{"name": name, "password": password}, &s); err != nil {
+	c := &scaleClient{newSession(60 * time.Second)}
+	if _, err := c.signIn(base, name, password); err != nil {
 		t.Fatalf("login %s: %v", name, err)
 	}
-	c.csrf = s.CSRF
 	return c
 }
 
@@ -134,9 +96,9 @@ func scaleServersRun(t *testing.T, db string, replicas, edits int) (commit, fan 
 		igAddUser(t, u, role, "pw-"+u+"-scale", where...)
 	}
 	var bases []string
-	var srvs []*igServer
+	var srvs []*server
 	for range replicas {
-		addr := igFreeAddr(t)
+		addr := testrig.FreeAddr(t)
 		extra := []string{"--asr", "none", "--max-conns-per-source", "-1", "--log-level", "warn"}
 		if db != "" {
 			extra = append(extra, "--db", db)
@@ -146,7 +108,7 @@ func scaleServersRun(t *testing.T, db string, replicas, edits int) (commit, fan 
 	}
 	defer func() {
 		for _, s := range srvs {
-			s.stop()
+			s.Stop(t)
 		}
 	}()
 	admin := scaleLogin(t, bases[0], "admin", "pw-admin-scale")
@@ -176,7 +138,7 @@ func scaleServersRun(t *testing.T, db string, replicas, edits int) (commit, fan 
 			t.Fatal(err)
 		}
 		var ins struct {
-			Segment apiSegment `json:"segment"`
+			Segment segment `json:"segment"`
 		}
 		if _, err := c.call(base, "POST", "/api/hearings/"+id+"/segments", map[string]any{"seat": "plaintiff", "start_ms": 1000, "end_ms": 3000,
 			"text": "原告：请求判令被告返还借款。", "reason": "录音缺失"}, &ins); err != nil {
@@ -256,7 +218,7 @@ func scaleServersRun(t *testing.T, db string, replicas, edits int) (commit, fan 
 			for k := range edits {
 				h := mine[k%len(mine)]
 				var out struct {
-					Segment apiSegment `json:"segment"`
+					Segment segment `json:"segment"`
 				}
 				t0 := time.Now()
 				mu.Lock()

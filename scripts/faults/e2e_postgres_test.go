@@ -1,13 +1,13 @@
-package main
+package faults
 
 import (
 	"fmt"
 	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/courtscribe/courtscribe/internal/pgtest"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // Issue 15 item 1 end to end: two `courtscribe server --db postgres://…` processes (each with
@@ -20,20 +20,15 @@ func TestServerReplicasShareOnePostgresRecord(t *testing.T) {
 	}
 	c := pgtest.Start(t)
 	url := c.CreateDB(t, "court")
-	bin := igBinary(t)
 	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}} {
-		cmd := exec.Command(bin, "users", "add", "--db", url, "--data", t.TempDir(), "--name", u[0], "--role", u[1], "--password-stdin")
-		cmd.Stdin = strings.NewReader("pw-" + u[0] + "\n")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("users add %s: %v\n%s", u[0], err, b)
-		}
+		igAddUser(t, u[0], u[1], "pw-"+u[0], "--db", url, "--data", t.TempDir())
 	}
 	var bases []string
 	for range 2 {
-		addr := igFreeAddr(t)
+		addr := testrig.FreeAddr(t)
 		srv := igStartServer(t, t.TempDir(), addr, "--asr", "none", "--db", url)
-		if !strings.Contains(srv.out.String(), "postgres://") {
-			t.Fatalf("the server does not say it uses PostgreSQL:\n%s", srv.out.String())
+		if !strings.Contains(srv.Out.String(), "postgres://") {
+			t.Fatalf("the server does not say it uses PostgreSQL:\n%s", srv.Out.String())
 		}
 		bases = append(bases, "http://"+addr)
 	}
@@ -49,7 +44,7 @@ func TestServerReplicasShareOnePostgresRecord(t *testing.T) {
 		t.Fatalf("start on replica B: %d", code)
 	}
 	var ins struct {
-		Segment apiSegment `json:"segment"`
+		Segment segment `json:"segment"`
 	}
 	if code := clerkB.do("POST", "/api/hearings/case-2026-7/segments", map[string]any{"seat": "plaintiff", "start_ms": 1000, "end_ms": 3000,
 		"text": "原告：请求判令被告支付货款。", "reason": "录音缺失"}, &ins); code != 201 {
@@ -57,7 +52,7 @@ func TestServerReplicasShareOnePostgresRecord(t *testing.T) {
 	}
 	clerkA := apiLogin(t, bases[0], "clerk1", "pw-clerk1")
 	var page struct {
-		Segments []apiSegment `json:"segments"`
+		Segments []segment `json:"segments"`
 	}
 	clerkA.do("GET", "/api/hearings/case-2026-7/segments", nil, &page)
 	if len(page.Segments) != 1 || page.Segments[0].ID != ins.Segment.ID || page.Segments[0].Text != "原告：请求判令被告支付货款。" {
@@ -70,7 +65,7 @@ func TestServerReplicasShareOnePostgresRecord(t *testing.T) {
 	if code := clerkB.do("POST", fmt.Sprintf("/api/segments/%d/edit", sg.ID), map[string]any{"revision": sg.Revision, "text": "stale"}, nil); code != http.StatusConflict {
 		t.Fatalf("stale edit on replica B: %d, want 409", code)
 	}
-	out, err := runCLI(t, "", "transcript", "audit", "--db", url, "--data", t.TempDir(), "--all")
+	out, err := testrig.RunCLI(t, "", "transcript", "audit", "--db", url, "--data", t.TempDir(), "--all")
 	if err != nil || strings.Count(out, "audit: OK") != 2 {
 		t.Fatalf("audit: %v\n%s", err, out)
 	}

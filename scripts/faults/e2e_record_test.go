@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -20,68 +19,45 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
-// apiClient is a signed-in user of the JSON API.
+// apiClient is a signed-in user of one server's JSON API that fails the test when the
+// server cannot be reached.
 type apiClient struct {
+	*session
 	t    *testing.T
 	base string
-	hc   *http.Client
-	csrf string
 }
 
 func apiLogin(t *testing.T, base, name, password string) *apiClient {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &apiClient{t: t, base: base, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
-	var s struct {
-		CSRF string `json:"csrf"`
+	c := &apiClient{session: newSession(30 * time.Second), t: t, base: base}
+	code, err := c.signIn(base, name, password)
+	if err != nil && code/100 == 2 {
+		t.Fatalf("login %s: %v", name, err)
 	}
-	if code := c.do("POST", "/api/login", map[string]string{"name": name, "password": password}, &s); code != 200 {
+	if code != 200 {
 		t.Fatalf("login %s: %d", name, code)
 	}
-	c.csrf = s.CSRF
 	return c
 }
 
+// do sends a JSON request and decodes a 2xx answer into out (may be nil); it returns the
+// status and logs an error answer.
 func (c *apiClient) do(method, path string, body, out any) int {
 	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", c.base)
-	if c.csrf != "" {
-		req.Header.Set("X-CSRF-Token", c.csrf)
-	}
-	resp, err := c.hc.Do(req)
+	code, b, err := c.send(c.base, method, path, body)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(b, out); err != nil {
-			c.t.Fatalf("%s %s: %v in %s", method, path, err, b)
-		}
+	if err := decodeAnswer(method, path, code, b, out); err != nil {
+		c.t.Fatal(err)
 	}
-	if resp.StatusCode >= 300 {
-		c.t.Logf("%s %s → %d %s", method, path, resp.StatusCode, b)
+	if code >= 300 {
+		c.t.Logf("%s %s → %d %s", method, path, code, b)
 	}
-	return resp.StatusCode
-}
-
-type apiSegment struct {
-	ID       int64  `json:"id"`
-	Seat     string `json:"seat"`
-	StartMS  int64  `json:"start_ms"`
-	EndMS    int64  `json:"end_ms"`
-	Text     string `json:"text"`
-	Status   string `json:"status"`
-	Revision int64  `json:"revision"`
+	return code
 }
 
 // twoSeatSpeech puts jfk.wav on the judge at 1 s and on the witness at 14 s, with 15 dB bleed.
@@ -115,15 +91,9 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 		t.Skip("end-to-end with real binaries")
 	}
 	pcm := twoSeatSpeech(t)
-	bin := igBinary(t)
+	bin := testrig.Binary(t)
 	data := t.TempDir()
-	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}, {"judge1", "judge"}} {
-		cmd := exec.Command(bin, "users", "add", "--data", data, "--name", u[0], "--role", u[1], "--password-stdin")
-		cmd.Stdin = strings.NewReader("pw-" + u[0] + "\n")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("users add %s: %v\n%s", u[0], err, b)
-		}
-	}
+	igAddUsers(t, [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}, {"judge1", "judge"}}, "--data", data)
 	var calls atomic.Int64
 	engine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.Path != "/inference" {
@@ -141,9 +111,9 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	}))
 	defer engine.Close()
 
-	addr := igFreeAddr(t)
+	addr := testrig.FreeAddr(t)
 	srv := igStartServer(t, data, addr, "--asr", "remote", "--asr-url", engine.URL, "--language", "en")
-	out := srv.out
+	out := srv.Out
 	base := "http://" + addr
 	admin := apiLogin(t, base, "admin", "pw-admin")
 	hearing := map[string]any{"id": "case-2026-1", "case_number": "(2026)京0105民初1号", "courtroom": "room-5", "language": "en",
@@ -157,7 +127,7 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	if err := wavfile.WriteMulti(src, 16000, pcm); err != nil {
 		t.Fatal(err)
 	}
-	token := igToken(t, data, "room-5")
+	token := testrig.Token(t, data, "room-5")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	agentOut, err := exec.CommandContext(ctx, bin, "agent", "--server", "ws://"+addr, "--token", token, "--courtroom", "room-5",
@@ -167,10 +137,10 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	}
 
 	clerk := apiLogin(t, base, "clerk1", "pw-clerk1")
-	var segs []apiSegment
-	igEventually(t, 60*time.Second, "both seats transcribed", func() bool {
+	var segs []segment
+	testrig.Eventually(t, 60*time.Second, "both seats transcribed", func() bool {
 		var page struct {
-			Segments []apiSegment `json:"segments"`
+			Segments []segment `json:"segments"`
 		}
 		clerk.do("GET", "/api/hearings/case-2026-1/segments", nil, &page)
 		segs = page.Segments
@@ -194,7 +164,7 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 		}
 	}
 	// The clerk corrects the first segment; a stale revision is a conflict.
-	var first apiSegment
+	var first segment
 	for _, s := range segs {
 		if s.Text != "" {
 			first = s
@@ -225,7 +195,7 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	if code := clerk.do("POST", "/api/hearings/case-2026-1/sign", map[string]any{"password": "pw-clerk1"}, nil); code != 200 { // the clerk signs too
 		t.Fatalf("clerk signs: %d", code)
 	}
-	srv.stop()
+	srv.Stop(t)
 	// Secrets never reach a log: the agent token and every password used above.
 	for _, secret := range []string{token, "pw-admin", "pw-clerk1", "pw-judge1"} {
 		if strings.Contains(out.String(), secret) || strings.Contains(string(agentOut), secret) {

@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"bufio"
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // TestBenchEndToEndLatency measures what the clerk experiences: the time from the end of
@@ -52,16 +53,10 @@ func TestBenchEndToEndLatency(t *testing.T) {
 	lang := cmp(os.Getenv("COURTSCRIBE_BENCH_E2E_LANG"), "zh")
 	engine := cmp(os.Getenv("COURTSCRIBE_BENCH_E2E_ENGINE"), "instant")
 
-	bin := igBinary(t)
+	bin := testrig.Binary(t)
 	data := t.TempDir()
-	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}} {
-		cmd := exec.Command(bin, "users", "add", "--data", data, "--name", u[0], "--role", u[1], "--password-stdin")
-		cmd.Stdin = strings.NewReader("pw-" + u[0] + "\n")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("users add %s: %v\n%s", u[0], err, b)
-		}
-	}
-	addr := igFreeAddr(t)
+	igAddUsers(t, [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}}, "--data", data)
+	addr := testrig.FreeAddr(t)
 	args := []string{"--language", lang}
 	switch {
 	case engine == "instant":
@@ -136,7 +131,7 @@ func TestBenchEndToEndLatency(t *testing.T) {
 	for i, s := range seats {
 		seatArg = append(seatArg, fmt.Sprintf("%s=%d", s, i+1))
 	}
-	token := igToken(t, data, "room-1")
+	token := testrig.Token(t, data, "room-1")
 	agent := exec.Command(bin, "agent", "--server", "ws://"+addr, "--token", token, "--courtroom", "room-1", "--hearing", hid,
 		"--seats", strings.Join(seatArg, ","), "--source", scenePath, "--spool", t.TempDir())
 	agentErr, _ := agent.StderrPipe()
@@ -172,12 +167,12 @@ func TestBenchEndToEndLatency(t *testing.T) {
 
 	// Wait until every segment the server made is final on screen (or a minute after the audio).
 	clerk := apiLogin(t, base, "clerk1", "pw-clerk1")
-	var segs []apiSegment
+	var segs []segment
 	var final map[string]int64
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		var page struct {
-			Segments []apiSegment `json:"segments"`
+			Segments []segment `json:"segments"`
 		}
 		clerk.do("GET", "/api/hearings/"+hid+"/segments", nil, &page)
 		segs = page.Segments
@@ -231,7 +226,7 @@ func TestBenchEndToEndLatency(t *testing.T) {
 		}
 	}
 	if len(finals) == 0 {
-		t.Fatalf("no segment reached the screen; server log:\n%s", srv.out.String())
+		t.Fatalf("no segment reached the screen; server log:\n%s", srv.Out.String())
 	}
 	// What the engine did: finals, partials (offered while a worker was idle), empty results.
 	if resp, err := http.Get(base + "/metrics"); err == nil {

@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"bytes"
@@ -14,13 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/models"
 )
 
 // runModels runs the built binary and returns stdout, stderr and the exit code.
 func runModels(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(igBinary(t), append([]string{"models"}, args...)...)
+	cmd := exec.Command(testrig.Binary(t), append([]string{"models"}, args...)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
