@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+
+	"github.com/courtscribe/courtscribe/capture/wavfile"
 )
 
 // What `transcript verify` needs is the JSON export of a signed record. A person handed it the
@@ -27,7 +29,7 @@ func notARecord(b []byte) string {
 		return "a WebVTT subtitle export"
 	case srtCue.Match(t):
 		return "an SRT subtitle export"
-	case bytes.HasPrefix(t, []byte("RIFF")) || bytes.HasPrefix(t, []byte("fLaC")):
+	case wavfile.IsRIFF(t) || bytes.HasPrefix(t, []byte("fLaC")):
 		return "an audio file"
 	}
 	head := t[:min(len(t), 4096)]

@@ -124,9 +124,9 @@ func Sniff(b []byte) string {
 	switch {
 	case wavfile.IsWAV(b):
 		return "WAV"
-	case has(0, "RIFF") && has(8, "AVI "):
+	case wavfile.RIFFForm(b) == "AVI ":
 		return "AVI video"
-	case has(0, "RIFF"):
+	case wavfile.IsRIFF(b):
 		return "RIFF (not WAVE)"
 	case has(0, "fLaC"):
 		return "FLAC"

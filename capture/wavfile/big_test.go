@@ -94,7 +94,7 @@ func TestRF64Past4GiB(t *testing.T) {
 		t.Fatal(err)
 	}
 	if fm := d.Format(); fm.Container != "RF64" || fm.Channels != 1 || fm.Bits != 16 || fm.SampleRate != 16000 ||
-		d.Frames() != hours40 || d.Declared() != hours40 || d.Truncated() || d.DataOffset() != HeaderSize {
+		d.Frames() != hours40 || d.Declared() != hours40 || d.Truncated() || d.DataOffset() != HeaderSize || d.DataSize() != 2*hours40 {
 		t.Fatalf("decoded %v, %d frames (declared %d), data at %d", fm, d.Frames(), d.Declared(), d.DataOffset())
 	}
 	if got := readFrames(t, d, 0, len(head)); !slices.Equal(got, head) {

@@ -59,6 +59,7 @@ type Decoder struct {
 	dataOff   int64 // offset of the first sample
 	frames    int64 // whole frames present in the file
 	declared  int64 // frames the header declares (-1: unknown, a streaming writer)
+	stated    int64 // data bytes the header states (the ds64 size for RF64), placeholders included
 	pos       int64
 	raw       []byte
 	truncated bool
@@ -155,6 +156,7 @@ func NewDecoder(r io.ReadSeeker) (*Decoder, error) {
 				}
 				n = ds64Data
 			}
+			d.stated = n
 			avail := size - pos - 8
 			d.dataOff = pos + 8
 			end := false
@@ -282,6 +284,13 @@ func (d *Decoder) Truncated() bool { return d.truncated }
 
 // Declared is the number of frames the header declares.
 func (d *Decoder) Declared() int64 { return d.declared }
+
+// DataSize is the size of the data chunk as the header states it: its 32-bit size, or the ds64
+// chunk's 64-bit size when an RF64 file's 32-bit size says "see ds64". Unlike Frames and
+// Declared it is not interpreted: a streaming writer's placeholder (0xFFFFFFFF, 0) and a size
+// past the end of the file are returned as they are, for a caller that wants the header to
+// match the file exactly.
+func (d *Decoder) DataSize() int64 { return d.stated }
 
 // SeekFrame positions the decoder at frame fr (clamped to the file).
 func (d *Decoder) SeekFrame(fr int64) error {

@@ -63,3 +63,15 @@ func IsWAV(b []byte) bool {
 	}
 	return false
 }
+
+// IsRIFF reports whether b starts with the id of a RIFF container (of any form: WAVE, AVI, …).
+func IsRIFF(b []byte) bool { return len(b) >= 4 && string(b[0:4]) == "RIFF" }
+
+// RIFFForm is the form type of the RIFF container b starts with ("WAVE", "AVI ", …), or "" when
+// b is not RIFF or too short to hold its form type.
+func RIFFForm(b []byte) string {
+	if !IsRIFF(b) || len(b) < 12 {
+		return ""
+	}
+	return string(b[8:12])
+}

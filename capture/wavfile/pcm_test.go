@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -88,6 +89,48 @@ func TestIsWAV(t *testing.T) {
 	} {
 		if got := IsWAV([]byte(in)); got != want {
 			t.Errorf("IsWAV(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestRIFFForm(t *testing.T) {
+	for in, want := range map[string]string{
+		"RIFF\x00\x00\x00\x00WAVEfmt ": "WAVE",
+		"RIFF\x00\x00\x00\x00AVI LIST": "AVI ",
+		"RIFF\x00\x00\x00\x00WAV":      "",
+		"RF64\xff\xff\xff\xffWAVEds64": "",
+		"RIF":                          "",
+		"":                             "",
+	} {
+		if got := RIFFForm([]byte(in)); got != want {
+			t.Errorf("RIFFForm(%q) = %q, want %q", in, got, want)
+		}
+		if riff := strings.HasPrefix(in, "RIFF"); IsRIFF([]byte(in)) != riff {
+			t.Errorf("IsRIFF(%q) = %v, want %v", in, !riff, riff)
+		}
+	}
+}
+
+// DataSize is the data chunk's size as the header states it, not as the Decoder reads it.
+func TestDecoderDataSize(t *testing.T) {
+	b := EncodePCM(16000, 1, make([]int16, 10))
+	for _, c := range []struct {
+		name string
+		size uint32
+		want int64
+	}{
+		{"exact", 20, 20},
+		{"short file", 40, 40},
+		{"streaming placeholder", 0xFFFFFFFF, 0xFFFFFFFF},
+	} {
+		f := slices.Clone(b)
+		binary.LittleEndian.PutUint32(f[40:], c.size)
+		d, err := NewDecoder(bytes.NewReader(f))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if d.DataSize() != c.want || d.Frames() != 10 {
+			t.Errorf("%s: DataSize %d, Frames %d; want %d, 10", c.name, d.DataSize(), d.Frames(), c.want)
 		}
 	}
 }

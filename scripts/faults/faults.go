@@ -256,14 +256,7 @@ func HashSeatWAV(path string) (string, int64, error) {
 	if fm.Channels != 1 || fm.Bits != 16 || fm.Float {
 		return "", 0, fmt.Errorf("%s: %d channels of %d bits, want mono 16-bit", path, fm.Channels, fm.Bits)
 	}
-	var raw [4]byte
-	if _, err := f.ReadAt(raw[:], d.DataOffset()-4); err != nil {
-		return "", 0, fmt.Errorf("%s: %w", path, err)
-	}
-	size := int64(binary.LittleEndian.Uint32(raw[:]))
-	if fm.Container == "RF64" && size == 0xFFFFFFFF {
-		size = 2 * d.Declared()
-	}
+	size := d.DataSize()
 	if rest := st.Size() - d.DataOffset(); rest != size || d.Truncated() || d.Declared() != d.Frames() {
 		return "", 0, fmt.Errorf("%s: header says %d data bytes, the file holds %d", path, size, rest)
 	}
