@@ -150,10 +150,8 @@ func (p *Pipeline) SetVocabulary(hearing string, words []string) {
 // SetLanguage sets the language of a hearing's utterances ("zh", "en" or "auto"), overriding
 // Config.Language for that hearing.
 func (p *Pipeline) SetLanguage(hearing, language string) error {
-	switch language {
-	case "zh", "en", "auto":
-	default:
-		return fmt.Errorf("pool: language %q, want zh, en or auto", language)
+	if _, err := asr.ParseLanguage(language); err != nil {
+		return fmt.Errorf("pool: %w", err)
 	}
 	p.mu.Lock()
 	p.language[hearing] = language

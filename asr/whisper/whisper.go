@@ -229,12 +229,11 @@ func (cfg *Config) settle() error {
 	default:
 		return fmt.Errorf("whisper: audio context %q, want %s or %s", cfg.AudioCtx, AudioCtxFull, AudioCtxFit)
 	}
-	switch cfg.Language {
-	case "":
-		cfg.Language = "auto"
-	case "auto", "zh", "en":
-	default:
-		return fmt.Errorf("whisper: language %q, want zh, en or auto", cfg.Language)
+	if cfg.Language == "" {
+		cfg.Language = string(asr.LanguageAuto)
+	}
+	if _, err := asr.ParseLanguage(cfg.Language); err != nil {
+		return fmt.Errorf("whisper: %w", err)
 	}
 	return nil
 }
@@ -251,7 +250,7 @@ func NewEngine(ctx context.Context, cfg Config, log *slog.Logger) (*Engine, erro
 	if err != nil {
 		return nil, fmt.Errorf("whisper: model rejected before loading: %w", err)
 	}
-	if !info.Multilingual && cfg.Language == "zh" {
+	if !info.Multilingual && cfg.Language == string(asr.LanguageZh) {
 		return nil, fmt.Errorf("whisper: model %s (%s) is English-only; language zh needs a multilingual model", cfg.Model, info.Name())
 	}
 	quiet := 0
@@ -437,12 +436,12 @@ func (e *Engine) params(lang string) (wb.Params, error) {
 		lang = e.cfg.Language
 	}
 	if !e.multilingual {
-		if lang == "zh" {
+		if lang == string(asr.LanguageZh) {
 			return p, fmt.Errorf("whisper: the model is English-only; cannot transcribe zh")
 		}
-		lang = "en"
+		lang = string(asr.LanguageEn)
 	}
-	if lang == "auto" {
+	if lang == string(asr.LanguageAuto) {
 		return p, p.SetLanguage(-1)
 	}
 	cl := C.CString(lang)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/courtscribe/courtscribe/asr"
 
 	"github.com/spf13/pflag"
 
@@ -46,12 +47,10 @@ func (e *engineFlags) add(f *pflag.FlagSet, d engineFlagDefaults) {
 
 // checkLanguage refuses a --language the engines do not take.
 func (e *engineFlags) checkLanguage() error {
-	switch e.language {
-	case "zh", "en", "auto":
-		return nil
-	default:
-		return fmt.Errorf("--language %q: want zh, en or auto", e.language)
+	if _, err := asr.ParseLanguage(e.language); err != nil {
+		return fmt.Errorf("--%w", err)
 	}
+	return nil
 }
 
 // check refuses a bad --language, then --asr whisper in a build without libwhisper.

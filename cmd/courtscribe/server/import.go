@@ -262,8 +262,8 @@ func checkOriginals(ctx context.Context, job *ImportJob, progressTo io.Writer) (
 // one), with the originals in its history.
 func (r *Record) recordImport(ctx context.Context, job ImportJob, h *transcript.Hearing, frames int64) error {
 	lang := job.Language
-	if lang == "" || lang == "auto" {
-		lang = "zh"
+	if lang == "" || lang == string(asr.LanguageAuto) {
+		lang = string(asr.LanguageZh)
 	}
 	if h == nil {
 		nh := transcript.Hearing{ID: job.Hearing, Courtroom: job.Courtroom, Language: lang, Title: job.Title}

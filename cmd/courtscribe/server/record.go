@@ -84,10 +84,8 @@ func OpenRecord(ctx context.Context, data string, log *slog.Logger, fl RecordCon
 		log = slog.Default()
 	}
 	log = log.With("part", "record")
-	switch fl.Language {
-	case "zh", "en", "auto":
-	default:
-		return nil, fmt.Errorf("--language %q: want zh, en or auto", fl.Language)
+	if _, err := asr.ParseLanguage(fl.Language); err != nil {
+		return nil, fmt.Errorf("--%w", err)
 	}
 	tz := fl.TimeZone
 	if tz == "" {
@@ -109,7 +107,7 @@ func OpenRecord(ctx context.Context, data string, log *slog.Logger, fl RecordCon
 	r := &Record{log: log, data: data, store: store, engine: eng, cfg: fl}
 	pc := pool.DefaultConfig()
 	pc.Workers = max(fl.Workers, 1)
-	if fl.Language != "auto" {
+	if fl.Language != string(asr.LanguageAuto) {
 		pc.Language = fl.Language
 	}
 	res := &results{}
@@ -120,8 +118,8 @@ func OpenRecord(ctx context.Context, data string, log *slog.Logger, fl RecordCon
 		return nil, err
 	}
 	lang := fl.Language
-	if lang == "auto" {
-		lang = "zh"
+	if lang == string(asr.LanguageAuto) {
+		lang = string(asr.LanguageZh)
 	}
 	st, err := stream.New(stream.Config{Record: store, Transcriber: p, Audio: archive.Archive{Dir: data}, Language: lang, Logger: log.With("part", "stream")})
 	if err != nil {
