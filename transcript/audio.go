@@ -3,7 +3,6 @@ package transcript
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,18 +16,19 @@ import (
 )
 
 // LoadAudio returns the audio files of a hearing directory (DATA/hearings/ID). It reads the
-// ingest server's manifest.json when present — a JSON object with a "files" array whose
-// entries have "name" or "path", "sha256" and "bytes" or "size" — and otherwise hashes every
-// audio/*.wav itself. source says which ("manifest" or "computed"). No directory or no files
-// gives an empty list, not an error: a hearing may have been recorded elsewhere.
+// file list of the ingest server's manifest.json when present, leniently, through
+// archive.ReadManifestFiles (manifests other tools wrote are accepted too), and otherwise
+// hashes every audio/*.wav itself. source says which ("manifest" or "computed"). No directory
+// or no files gives an empty list, not an error: a hearing may have been recorded elsewhere.
 func LoadAudio(hearingDir string) (files []AudioFile, source string, err error) {
-	b, err := os.ReadFile(filepath.Join(hearingDir, archive.ManifestFile))
+	entries, err := archive.ReadManifestFiles(hearingDir)
 	switch {
 	case err == nil:
-		files, err := parseManifest(b)
-		if err != nil {
-			return nil, "", fmt.Errorf("%s: %w", filepath.Join(hearingDir, archive.ManifestFile), err)
+		files := make([]AudioFile, 0, len(entries))
+		for _, e := range entries {
+			files = append(files, AudioFile{Name: e.Path, Bytes: e.Bytes, SHA256: e.SHA256})
 		}
+		sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 		return files, "manifest", nil
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, "", err
@@ -70,51 +70,6 @@ func HashFile(path string) (AudioFile, error) {
 		return AudioFile{}, err
 	}
 	return AudioFile{Name: path, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
-}
-
-func parseManifest(b []byte) ([]AudioFile, error) {
-	var m struct {
-		Files []struct {
-			Name   string `json:"name"`
-			Path   string `json:"path"`
-			File   string `json:"file"`
-			SHA256 string `json:"sha256"`
-			Bytes  int64  `json:"bytes"`
-			Size   int64  `json:"size"`
-		} `json:"files"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("audio manifest: %w", err)
-	}
-	out := make([]AudioFile, 0, len(m.Files))
-	for _, f := range m.Files {
-		name := firstNonEmpty(f.Name, f.Path, f.File)
-		if name == "" || len(f.SHA256) != 64 {
-			return nil, errors.New("audio manifest: an entry lacks a name or a SHA-256")
-		}
-		if _, err := hex.DecodeString(f.SHA256); err != nil {
-			return nil, fmt.Errorf("audio manifest: %s: bad sha256", name)
-		}
-		if !strings.Contains(name, "/") {
-			name = "audio/" + name
-		}
-		size := f.Bytes
-		if size == 0 {
-			size = f.Size
-		}
-		out = append(out, AudioFile{Name: filepath.ToSlash(name), Bytes: size, SHA256: strings.ToLower(f.SHA256)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // VerifyAudio compares the record's audio list with the files under hearingDir (names are

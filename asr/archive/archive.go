@@ -16,6 +16,7 @@ package archive
 import (
 	"bufio"
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -148,8 +149,8 @@ func HearingGaps(hearingDir string) ([]GapRecord, error) {
 		var m struct {
 			Gaps []GapRecord `json:"gaps"`
 		}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("audio manifest: %w", err)
+		if err := decodeManifest(b, &m); err != nil {
+			return nil, err
 		}
 		return m.Gaps, nil
 	case errors.Is(err, os.ErrNotExist):
@@ -158,6 +159,89 @@ func HearingGaps(hearingDir string) ([]GapRecord, error) {
 	default:
 		return nil, err
 	}
+}
+
+// ReadManifestFiles reads the file list of the manifest in hearingDir leniently, as the record
+// reads it to verify audio (also against manifests other tools wrote): other fields are
+// ignored, an entry may name its file "name", "path" or "file" (the first given, in that order)
+// and its size "bytes" or "size"; a bare name is a file in audio/. Every entry must have a name
+// and a SHA-256 of 64 hex digits, returned in lower case. Paths are in slash form, in the
+// manifest's order. A manifest that cannot be read is os.ReadFile's error (fs.ErrNotExist when
+// there is none: the hearing is not closed); one that cannot be parsed is an error naming it.
+func ReadManifestFiles(hearingDir string) ([]ManifestFileEntry, error) {
+	path := filepath.Join(hearingDir, ManifestFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	files, err := parseManifestFiles(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return files, nil
+}
+
+// lenientFileEntry is a manifest entry under every name ReadManifestFiles accepts.
+type lenientFileEntry struct {
+	Name   string `json:"name"`
+	Path   string `json:"path"`
+	File   string `json:"file"`
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+	Size   int64  `json:"size"`
+}
+
+func parseManifestFiles(b []byte) ([]ManifestFileEntry, error) {
+	var m struct {
+		Files []lenientFileEntry `json:"files"`
+	}
+	if err := decodeManifest(b, &m); err != nil {
+		return nil, err
+	}
+	out := make([]ManifestFileEntry, 0, len(m.Files))
+	for _, f := range m.Files {
+		e, err := f.entry()
+		if err != nil {
+			return nil, fmt.Errorf("audio manifest: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func (f lenientFileEntry) entry() (ManifestFileEntry, error) {
+	name := firstNonEmpty(f.Name, f.Path, f.File)
+	if name == "" || len(f.SHA256) != 64 {
+		return ManifestFileEntry{}, errors.New("an entry lacks a name or a SHA-256")
+	}
+	if _, err := hex.DecodeString(f.SHA256); err != nil {
+		return ManifestFileEntry{}, fmt.Errorf("%s: bad sha256", name)
+	}
+	if !strings.Contains(name, "/") {
+		name = AudioDir + "/" + name
+	}
+	size := f.Bytes
+	if size == 0 {
+		size = f.Size
+	}
+	return ManifestFileEntry{Path: filepath.ToSlash(name), SHA256: strings.ToLower(f.SHA256), Bytes: size}, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// decodeManifest decodes the parts of a manifest v names, leniently (other fields are ignored).
+func decodeManifest(b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("audio manifest: %w", err)
+	}
+	return nil
 }
 
 // ReadGapsFile parses a gap log, the one parser of gaps.jsonl. A missing file has no gaps. A

@@ -1,8 +1,11 @@
 package archive
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -54,5 +57,49 @@ func TestHearingGaps(t *testing.T) {
 		if _, err := SeatPath("D", bad[0], bad[1]); err == nil {
 			t.Errorf("SeatPath(%q, %q) accepted", bad[0], bad[1])
 		}
+	}
+}
+
+// ReadManifestFiles reads the file list leniently (other tools' names for the fields, unknown
+// fields ignored) but insists on a name and a SHA-256 for every entry.
+func TestReadManifestFiles(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := ReadManifestFiles(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("no manifest: %v", err)
+	}
+	sum := strings.Repeat("Ab", 32)
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, ManifestFile), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`{"tool":"other","created":"not a time","files":[` +
+		`{"name":"judge.wav","path":"ignored.wav","sha256":"` + sum + `","bytes":10,"size":99},` +
+		`{"file":"x/clerk.wav","sha256":"` + sum + `","size":7},` +
+		`{"path":"audio/bar.wav","sha256":"` + sum + `","seat":"bar","samples":"ignored"}]}`)
+	files, err := ReadManifestFiles(dir)
+	want := []ManifestFileEntry{
+		{Path: "audio/judge.wav", SHA256: strings.ToLower(sum), Bytes: 10},
+		{Path: "x/clerk.wav", SHA256: strings.ToLower(sum), Bytes: 7},
+		{Path: "audio/bar.wav", SHA256: strings.ToLower(sum)},
+	}
+	if err != nil || !slices.Equal(files, want) {
+		t.Fatalf("lenient manifest: %+v %v", files, err)
+	}
+	p := filepath.Join(dir, ManifestFile)
+	for in, msg := range map[string]string{
+		`{"files":[{"name":"x.wav"}]}`:                                             p + ": audio manifest: an entry lacks a name or a SHA-256",
+		`{"files":[{"sha256":"` + sum + `"}]}`:                                     p + ": audio manifest: an entry lacks a name or a SHA-256",
+		`{"files":[{"name":"x.wav","sha256":"` + strings.Repeat("zz", 32) + `"}]}`: p + ": audio manifest: x.wav: bad sha256",
+	} {
+		write(in)
+		if _, err := ReadManifestFiles(dir); err == nil || err.Error() != msg {
+			t.Errorf("%s: %v, want %s", in, err, msg)
+		}
+	}
+	write(`{"files":{}}`)
+	if _, err := ReadManifestFiles(dir); err == nil || !strings.HasPrefix(err.Error(), p+": audio manifest: json: ") {
+		t.Errorf("files not a list: %v", err)
 	}
 }
