@@ -77,36 +77,25 @@ func TestEncodePCMRoundTrip(t *testing.T) {
 	}
 }
 
+// IsWAV, IsRIFF and RIFFForm on the first bytes of files people bring.
 func TestIsWAV(t *testing.T) {
-	for in, want := range map[string]bool{
-		"RIFF\x00\x00\x00\x00WAVEfmt ": true,
-		"RF64\xff\xff\xff\xffWAVEds64": true,
-		"BW64\xff\xff\xff\xffWAVE":     true,
-		"RIFF\x00\x00\x00\x00AVI LIST": false,
-		"RIFF\x00\x00\x00\x00WAV":      false,
-		"fLaC\x00\x00\x00\x22":         false,
-		"":                             false,
+	for in, want := range map[string]struct {
+		wav  bool
+		form string
+	}{
+		"RIFF\x00\x00\x00\x00WAVEfmt ": {true, "WAVE"},
+		"RF64\xff\xff\xff\xffWAVEds64": {true, ""},
+		"BW64\xff\xff\xff\xffWAVE":     {true, ""},
+		"RIFF\x00\x00\x00\x00AVI LIST": {false, "AVI "},
+		"RIFF\x00\x00\x00\x00WAV":      {false, ""},
+		"fLaC\x00\x00\x00\x22":         {false, ""},
+		"RIF":                          {false, ""},
+		"":                             {false, ""},
 	} {
-		if got := IsWAV([]byte(in)); got != want {
-			t.Errorf("IsWAV(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
-
-func TestRIFFForm(t *testing.T) {
-	for in, want := range map[string]string{
-		"RIFF\x00\x00\x00\x00WAVEfmt ": "WAVE",
-		"RIFF\x00\x00\x00\x00AVI LIST": "AVI ",
-		"RIFF\x00\x00\x00\x00WAV":      "",
-		"RF64\xff\xff\xff\xffWAVEds64": "",
-		"RIF":                          "",
-		"":                             "",
-	} {
-		if got := RIFFForm([]byte(in)); got != want {
-			t.Errorf("RIFFForm(%q) = %q, want %q", in, got, want)
-		}
-		if riff := strings.HasPrefix(in, "RIFF"); IsRIFF([]byte(in)) != riff {
-			t.Errorf("IsRIFF(%q) = %v, want %v", in, !riff, riff)
+		riff := strings.HasPrefix(in, "RIFF")
+		if IsWAV([]byte(in)) != want.wav || IsRIFF([]byte(in)) != riff || RIFFForm([]byte(in)) != want.form {
+			t.Errorf("%q: IsWAV %v, IsRIFF %v, RIFFForm %q; want %v, %v, %q", in,
+				IsWAV([]byte(in)), IsRIFF([]byte(in)), RIFFForm([]byte(in)), want.wav, riff, want.form)
 		}
 	}
 }
