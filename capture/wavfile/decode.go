@@ -78,126 +78,20 @@ func NewDecoder(r io.ReadSeeker) (*Decoder, error) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	var h [12]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return nil, errors.New("not a valid WAV: shorter than a RIFF header")
-	}
 	d := &Decoder{r: r, declared: -1}
-	switch string(h[0:4]) {
-	case "RIFF":
-		d.format.Container = "WAV"
-	case "RF64", "BW64":
-		d.format.Container = "RF64"
-	default:
-		return nil, errors.New("not a valid WAV: no RIFF/WAVE header")
+	if err := d.readRIFF(); err != nil {
+		return nil, err
 	}
-	if string(h[8:12]) != "WAVE" {
-		return nil, fmt.Errorf("not a valid WAV: a RIFF file of type %q, not WAVE", sanitize(h[8:12]))
-	}
-	var (
-		ds64Data int64 = -1
-		fmtOK    bool
-		dataOK   bool
-		pos      = int64(12)
-	)
-	for pos+8 <= size {
-		if _, err := r.Seek(pos, io.SeekStart); err != nil {
+	sc := headerScan{d: d, size: size, ds64Data: -1}
+	for pos := int64(12); pos+8 <= size; {
+		if pos, err = sc.chunk(pos); err != nil {
 			return nil, err
 		}
-		var ch [8]byte
-		if _, err := io.ReadFull(r, ch[:]); err != nil {
-			return nil, fmt.Errorf("not a valid WAV: truncated chunk header at byte %d", pos)
-		}
-		id := string(ch[0:4])
-		n := int64(binary.LittleEndian.Uint32(ch[4:]))
-		switch id {
-		case "ds64":
-			if d.format.Container != "RF64" || pos != 12 {
-				return nil, errors.New("not a valid WAV: ds64 chunk outside an RF64 header")
-			}
-			if n < 24 || n > 1<<16 || pos+8+n > size {
-				return nil, fmt.Errorf("not a valid RF64: ds64 chunk of %d bytes", n)
-			}
-			var b [24]byte
-			if _, err := io.ReadFull(r, b[:]); err != nil {
-				return nil, errors.New("not a valid RF64: truncated ds64 chunk")
-			}
-			v := binary.LittleEndian.Uint64(b[8:16])
-			if v > 1<<62 {
-				return nil, fmt.Errorf("not a valid RF64: data size %d", v)
-			}
-			ds64Data = int64(v)
-		case "fmt ":
-			if fmtOK {
-				return nil, fmt.Errorf("not a valid WAV: a second fmt chunk at byte %d", pos)
-			}
-			if n < 16 || n > 1024 || pos+8+n > size {
-				return nil, fmt.Errorf("not a valid WAV: fmt chunk of %d bytes", n)
-			}
-			b := make([]byte, n)
-			if _, err := io.ReadFull(r, b); err != nil {
-				return nil, errors.New("not a valid WAV: truncated fmt chunk")
-			}
-			if err := d.parseFmt(b); err != nil {
-				return nil, err
-			}
-			fmtOK = true
-		case "data":
-			if !fmtOK {
-				return nil, errors.New("not a valid WAV: data chunk before fmt chunk")
-			}
-			if dataOK {
-				return nil, fmt.Errorf("not a valid WAV: a second data chunk at byte %d", pos)
-			}
-			dataOK = true
-			if d.format.Container == "RF64" && n == 0xFFFFFFFF {
-				if ds64Data < 0 {
-					return nil, errors.New("not a valid RF64: no ds64 chunk gives the data size")
-				}
-				n = ds64Data
-			}
-			d.stated = n
-			avail := size - pos - 8
-			d.dataOff = pos + 8
-			end := false
-			switch {
-			case n == 0xFFFFFFFF || (n == 0 && avail > 0) || (n == 0x7FFFF000 && avail < n): // the last: sox to a pipe
-				// A streaming writer (sox to a pipe, a recorder that died before it closed the
-				// file) leaves a placeholder size: the samples run to the end of the file.
-				n, end = avail, true
-			case d.format.Container == "WAV" && avail > 0xFFFFFFFF && n == avail&0xFFFFFFFF:
-				// A file past 4 GiB whose 32-bit size wrapped (courtscribe before RF64 wrote
-				// a 40 h seat as 2.7 h): the size agrees with the file modulo 2^32.
-				n, end = avail, true
-			case n > avail:
-				d.declared = n / int64(d.align)
-				d.truncated = true
-				n, end = avail, true
-			default:
-				d.declared = n / int64(d.align)
-			}
-			d.frames = n / int64(d.align)
-			if d.declared < 0 {
-				d.declared = d.frames
-			}
-			if end {
-				pos = size
-				continue
-			}
-		default:
-			if n > maxMetaChunk {
-				return nil, fmt.Errorf("not a valid WAV: chunk %q of %d bytes is larger than %d", sanitize(ch[0:4]), n, maxMetaChunk)
-			}
-			if pos+8+n > size {
-				return nil, fmt.Errorf("not a valid WAV: chunk %q of %d bytes runs past the end of the file", sanitize(ch[0:4]), n)
-			}
-		}
-		pos += 8 + n + n&1
 	}
-	if !fmtOK {
+	if !sc.fmtOK {
 		return nil, errors.New("not a valid WAV: no fmt chunk")
 	}
-	if !dataOK {
+	if !sc.dataOK {
 		return nil, errors.New("not a valid WAV: no data chunk")
 	}
 	d.br = bufio.NewReaderSize(r, 64<<10)
@@ -205,6 +99,157 @@ func NewDecoder(r io.ReadSeeker) (*Decoder, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// readRIFF reads the 12-byte RIFF/RF64 header and sets the container.
+func (d *Decoder) readRIFF() error {
+	var h [12]byte
+	if _, err := io.ReadFull(d.r, h[:]); err != nil {
+		return errors.New("not a valid WAV: shorter than a RIFF header")
+	}
+	switch string(h[0:4]) {
+	case "RIFF":
+		d.format.Container = "WAV"
+	case "RF64", "BW64":
+		d.format.Container = "RF64"
+	default:
+		return errors.New("not a valid WAV: no RIFF/WAVE header")
+	}
+	if string(h[8:12]) != "WAVE" {
+		return fmt.Errorf("not a valid WAV: a RIFF file of type %q, not WAVE", sanitize(h[8:12]))
+	}
+	return nil
+}
+
+// headerScan walks the chunks of a WAV header, one at a time.
+type headerScan struct {
+	d        *Decoder
+	size     int64 // of the file
+	ds64Data int64 // the ds64 data size, -1 before a ds64 chunk
+	fmtOK    bool
+	dataOK   bool
+}
+
+// chunk reads the chunk header at pos, handles the chunk and returns where the next one starts.
+func (sc *headerScan) chunk(pos int64) (int64, error) {
+	if _, err := sc.d.r.Seek(pos, io.SeekStart); err != nil {
+		return 0, err
+	}
+	var ch [8]byte
+	if _, err := io.ReadFull(sc.d.r, ch[:]); err != nil {
+		return 0, fmt.Errorf("not a valid WAV: truncated chunk header at byte %d", pos)
+	}
+	n := int64(binary.LittleEndian.Uint32(ch[4:]))
+	var err error
+	switch string(ch[0:4]) {
+	case "ds64":
+		err = sc.ds64(pos, n)
+	case "fmt ":
+		err = sc.fmt(pos, n)
+	case "data":
+		return sc.data(pos, n)
+	default:
+		err = sc.other(ch[0:4], pos, n)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return pos + 8 + n + n&1, nil
+}
+
+func (sc *headerScan) ds64(pos, n int64) error {
+	if sc.d.format.Container != "RF64" || pos != 12 {
+		return errors.New("not a valid WAV: ds64 chunk outside an RF64 header")
+	}
+	if n < 24 || n > 1<<16 || pos+8+n > sc.size {
+		return fmt.Errorf("not a valid RF64: ds64 chunk of %d bytes", n)
+	}
+	var b [24]byte
+	if _, err := io.ReadFull(sc.d.r, b[:]); err != nil {
+		return errors.New("not a valid RF64: truncated ds64 chunk")
+	}
+	v := binary.LittleEndian.Uint64(b[8:16])
+	if v > 1<<62 {
+		return fmt.Errorf("not a valid RF64: data size %d", v)
+	}
+	sc.ds64Data = int64(v)
+	return nil
+}
+
+func (sc *headerScan) fmt(pos, n int64) error {
+	if sc.fmtOK {
+		return fmt.Errorf("not a valid WAV: a second fmt chunk at byte %d", pos)
+	}
+	if n < 16 || n > 1024 || pos+8+n > sc.size {
+		return fmt.Errorf("not a valid WAV: fmt chunk of %d bytes", n)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(sc.d.r, b); err != nil {
+		return errors.New("not a valid WAV: truncated fmt chunk")
+	}
+	if err := sc.d.parseFmt(b); err != nil {
+		return err
+	}
+	sc.fmtOK = true
+	return nil
+}
+
+// data takes the data chunk's place and size and returns where the next chunk starts: the
+// end of the file when its samples run to the end, so no chunk after it is read.
+func (sc *headerScan) data(pos, n int64) (int64, error) {
+	d := sc.d
+	if !sc.fmtOK {
+		return 0, errors.New("not a valid WAV: data chunk before fmt chunk")
+	}
+	if sc.dataOK {
+		return 0, fmt.Errorf("not a valid WAV: a second data chunk at byte %d", pos)
+	}
+	sc.dataOK = true
+	if d.format.Container == "RF64" && n == 0xFFFFFFFF {
+		if sc.ds64Data < 0 {
+			return 0, errors.New("not a valid RF64: no ds64 chunk gives the data size")
+		}
+		n = sc.ds64Data
+	}
+	d.stated = n
+	avail := sc.size - pos - 8
+	d.dataOff = pos + 8
+	toEnd := false
+	switch {
+	case n == 0xFFFFFFFF || (n == 0 && avail > 0) || (n == 0x7FFFF000 && avail < n): // the last: sox to a pipe
+		// A streaming writer (sox to a pipe, a recorder that died before it closed the
+		// file) leaves a placeholder size: the samples run to the end of the file.
+		n, toEnd = avail, true
+	case d.format.Container == "WAV" && avail > 0xFFFFFFFF && n == avail&0xFFFFFFFF:
+		// A file past 4 GiB whose 32-bit size wrapped (courtscribe before RF64 wrote
+		// a 40 h seat as 2.7 h): the size agrees with the file modulo 2^32.
+		n, toEnd = avail, true
+	case n > avail:
+		d.declared = n / int64(d.align)
+		d.truncated = true
+		n, toEnd = avail, true
+	default:
+		d.declared = n / int64(d.align)
+	}
+	d.frames = n / int64(d.align)
+	if d.declared < 0 {
+		d.declared = d.frames
+	}
+	if toEnd {
+		return sc.size, nil
+	}
+	return pos + 8 + n + n&1, nil
+}
+
+// other checks the bounds of a chunk the decoder skips.
+func (sc *headerScan) other(id []byte, pos, n int64) error {
+	if n > maxMetaChunk {
+		return fmt.Errorf("not a valid WAV: chunk %q of %d bytes is larger than %d", sanitize(id), n, maxMetaChunk)
+	}
+	if pos+8+n > sc.size {
+		return fmt.Errorf("not a valid WAV: chunk %q of %d bytes runs past the end of the file", sanitize(id), n)
+	}
+	return nil
 }
 
 // subformat GUID tail shared by KSDATAFORMAT_SUBTYPE_PCM and _IEEE_FLOAT.

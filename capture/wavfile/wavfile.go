@@ -368,8 +368,8 @@ func layout(h []byte, rate int) (int64, error) {
 func checkHeader(h []byte, p int, rate int) error {
 	riffID, junk := string(h[0:4]), string(h[12:16])
 	ok := string(h[8:12]) == "WAVE" && string(h[p:p+4]) == "fmt " && string(h[p+24:p+28]) == "data"
-	switch {
-	case p == 12:
+	switch p {
+	case 12:
 		ok = ok && riffID == "RIFF"
 	default:
 		ok = ok && ((riffID == "RIFF" && junk == "JUNK") || (riffID == "RF64" && junk == "ds64")) &&
