@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// Unit tests of stage 10 (turns.go): a start needs voiced frames with power below 1 kHz.
+// Unit tests of stages 10 and 11 (turns.go): a start needs voiced frames with power below
+// 1 kHz, and unvoiced sound after the voicing stops does not hold a turn open.
 
 // ringtone: a phone ringing in its cadence — rings of ringSec, ringGap apart — each ring a
 // trill between two tones around 1.5–2.5 kHz that alternate every 50 ms. A small ringer
@@ -46,5 +47,43 @@ func TestRingtoneStartsNoTurn(t *testing.T) {
 	segs = oneSeatSegments(t, noise(2*SampleRate, 30, r), voice(SampleRate, r), noise(2*SampleRate, 30, r))
 	if len(segs) != 1 || segs[0].Start > 2.02 || segs[0].End < 2.95 {
 		t.Errorf("want one turn 2.00–3.00 for the voice, got %+v", segs)
+	}
+}
+
+func TestUnvoicedSoundDoesNotHoldEnd(t *testing.T) {
+	// The talker stops at 3.0 s and, 0.1 s later, paper is shuffled at the seat for 1.5 s, above
+	// the off threshold: the end is decided at most the hangover and endSlack after the voice
+	// (before stage 11: 1.61 s after it, when the paper had stopped).
+	r := rand.New(rand.NewPCG(19, 20))
+	var x []int16
+	for _, p := range [][]int16{noise(2*SampleRate, 30, r), voice(SampleRate, r), noise(SampleRate/10, 30, r),
+		noise(SampleRate*3/2, 1000, r), noise(2*SampleRate, 30, r)} {
+		x = append(x, p...)
+	}
+	d := oneSeat(t)
+	var evs []Event
+	for i := 0; i < len(x); i += SampleRate / 50 { // 20 ms pushes, as the server receives audio
+		e, err := d.Push([][]int16{x[i:min(i+SampleRate/50, len(x))]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, e...)
+	}
+	evs = append(evs, d.Flush()...)
+	var ends []Event
+	for _, e := range evs {
+		if e.Kind == End {
+			ends = append(ends, e)
+		}
+	}
+	if len(ends) != 1 {
+		t.Fatalf("want the talker's one turn, got %+v", evs)
+	}
+	e := ends[0]
+	if e.Start > 2.02 || e.End < 2.95 || e.End > 3.05 {
+		t.Errorf("turn %.2f–%.2f, the voice is 2.00–3.00 (the paper after it is no speech)", e.Start, e.End)
+	}
+	if lat := e.Decided - e.End; lat > 0.4+0.1+0.02 {
+		t.Errorf("end decided %.2f s after the voice stopped, want ≤ hangover 0.40 + slack 0.10 s", lat)
 	}
 }
