@@ -21,7 +21,7 @@ func (d *Diarizer) turn(c int, t int64) {
 // hangover ends a turn only on a frame below the off threshold, so such a sound, above it
 // frame after frame, used to keep the turn open until it stopped: on room-en-trial an end was
 // decided 0.80 s after the speech ended (hangover 0.40 s), on the other room scenes up to
-// 0.53 s. The reported end is unchanged (the last speech frame); only the decision comes
+// 0.54 s. The reported end is unchanged (the last speech frame); only the decision comes
 // sooner. A resume confirms within half the confirmation time (40 ms) of voiced speech, well
 // inside the slack.
 const endSlack = 10 // frames: 0.1 s
