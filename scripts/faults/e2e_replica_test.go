@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -152,9 +151,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 		remote = append(remote, wait(seenB, k).Sub(t0))
 	}
 	q := func(ds []time.Duration, p float64) string {
-		s := append([]time.Duration(nil), ds...)
-		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-		return fmt.Sprintf("%.1f", float64(s[min(len(s)-1, int(p*float64(len(s))))].Microseconds())/1000)
+		return fmt.Sprintf("%.1f", testrig.Millis(testrig.Quantile(ds, p)))
 	}
 	t.Logf("%d edits through replica A, edit request → websocket frame: on A p50 %s ms p99 %s ms; on B (other replica) p50 %s ms p99 %s ms",
 		n, q(local, .5), q(local, .99), q(remote, .5), q(remote, .99))
