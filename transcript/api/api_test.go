@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -153,7 +152,7 @@ func TestLoginRateLimitAndSessionCookie(t *testing.T) {
 func TestAudioRange(t *testing.T) {
 	r := newRig(t)
 	r.hearing("h1", 1)
-	writeWAV(t, r.dir+"/hearings/h1/audio/judge.wav", 16000*10)
+	writeWAV(t, r.seatPath("h1", "judge"), 16000*10)
 	c := r.login("viewer")
 	code, b := c.raw("GET", "/api/hearings/h1/audio/judge?start=2&end=2.5", nil, nil)
 	if code != 200 || len(b) != 44+8000*2 {
@@ -410,10 +409,7 @@ func TestExportFormats(t *testing.T) {
 func TestAudioRangeFromLiveArchiveFile(t *testing.T) {
 	r := newRig(t)
 	r.hearing("h1", 1)
-	path := r.dir + "/hearings/h1/audio/plaintiff.wav"
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	path := r.seatPath("h1", "plaintiff")
 	w, err := wavfile.Create(path, 16000)
 	if err != nil {
 		t.Fatal(err)
@@ -449,10 +445,7 @@ func TestAudioRangeFromLiveArchiveFile(t *testing.T) {
 func TestAudioRangeAt30And40Hours(t *testing.T) {
 	r := newRig(t)
 	r.hearing("h1", 1)
-	path := r.dir + "/hearings/h1/audio/plaintiff.wav"
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	path := r.seatPath("h1", "plaintiff")
 	const at30, at40 = 30 * 3600 * 16000, 40 * 3600 * 16000
 	mark := func(n int, base int16) []int16 {
 		p := make([]int16, n)
