@@ -21,6 +21,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -110,16 +111,7 @@ func (r *rig) hearing(t *testing.T, id, court string, closed, signed bool) {
 		}
 		r.pcm[id+"/"+seat] = pcm
 		p := filepath.Join(dir, archive.AudioDir, seat+".wav")
-		w, err := wavfile.Create(p, 16000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Write(pcm); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		testrig.WriteWAV(t, p, 16000, pcm)
 		sum, n := fileSum(t, p)
 		man.Files = append(man.Files, archive.ManifestFileEntry{Seat: seat, Path: "audio/" + seat + ".wav", SHA256: sum, Bytes: n, Samples: 48000, DurationSeconds: 3})
 	}
