@@ -41,9 +41,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 	hearing := map[string]any{"id": "case-2026-9", "case_number": "(2026)京0105民初9号", "courtroom": "room-9", "language": "zh",
 		"title": "王某诉赵某", "presiding": "admin", "clerk": "clerk1",
 		"seats": []map[string]any{{"seat": "judge", "role": "审判长"}, {"seat": "plaintiff", "role": "原告"}}}
-	if code := admin.do("POST", "/api/hearings", hearing, nil); code != 200 && code != 201 {
-		t.Fatalf("create hearing: %d", code)
-	}
+	admin.createHearing(hearing)
 	clerkA := apiLogin(t, bases[0], "clerk1", "pw-clerk1")
 	if code := clerkA.do("POST", "/api/hearings/case-2026-9/start", map[string]any{}, nil); code != 200 {
 		t.Fatalf("start: %d", code)
