@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,22 +31,10 @@ import (
 //	closed: closed only, audio with its manifest;
 //	live:   being recorded (audio, no manifest).
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
-}
-
 type rig struct {
 	data  string
 	store *sqlite.Store
-	clock *testClock
+	clock *testrig.TickClock
 	pcm   map[string][]int16 // "hearing/seat" → samples
 }
 
@@ -56,7 +43,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	ctx := context.Background()
-	r := &rig{data: t.TempDir(), clock: &testClock{t: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)}, pcm: map[string][]int16{}}
+	r := &rig{data: t.TempDir(), clock: testrig.NewTickClock(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC), time.Millisecond), pcm: map[string][]int16{}}
 	var err error
 	r.store, err = sqlite.OpenData(ctx, r.data, sqlite.Options{Logger: quiet, Clock: r.clock.Now, Argon2: &transcript.TestArgon2})
 	if err != nil {
