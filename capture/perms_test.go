@@ -2,13 +2,14 @@ package capture
 
 import (
 	"context"
-	"io/fs"
+	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // TestSpoolAndLocalCopyArePrivate runs the agent with umask 0 and an older spool directory
@@ -37,29 +38,16 @@ func TestSpoolAndLocalCopyArePrivate(t *testing.T) {
 	if err := RunAgent(ctx, cfg, rep); err != nil {
 		t.Fatal(err)
 	}
+	if st, err := os.Stat(spool); err != nil {
+		t.Fatal(err)
+	} else if st.Mode().Perm() != 0o700 {
+		t.Errorf("%s: mode %v, want -rwx------", spool, st.Mode().Perm())
+	}
 	n := 0
-	err = filepath.WalkDir(spool, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		st, err := d.Info()
-		if err != nil {
-			return err
-		}
-		want := fs.FileMode(0o600)
-		if d.IsDir() {
-			want = 0o700
-		}
-		if st.Mode().Perm() != want {
-			t.Errorf("%s: mode %v, want %v", p, st.Mode().Perm(), want)
-		}
+	for _, p := range testrig.CheckPrivate(t, spool) {
 		if filepath.Ext(p) == ".wav" {
 			n++
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if n == 0 {
 		t.Fatal("no local copy found in the spool directory")

@@ -93,16 +93,7 @@ func hearing(t *testing.T, dir string, n int) ([]asr.Utterance, map[string][]int
 		}
 	}
 	for seat, pcm := range seats {
-		w, err := wavfile.Create(filepath.Join(audio, seat+".wav"), asr.SampleRate)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Write(pcm); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		testrig.WriteWAV(t, filepath.Join(audio, seat+".wav"), asr.SampleRate, pcm)
 	}
 	return us, seats
 }

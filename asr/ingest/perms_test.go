@@ -2,41 +2,12 @@ package ingest
 
 import (
 	"context"
-	"io/fs"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
-)
 
-// checkPrivate fails for any file under root (root itself excluded) that group or others may
-// read: archived audio is the court's record (issue 11, item 8).
-func checkPrivate(t *testing.T, root string) int {
-	t.Helper()
-	n := 0
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == root {
-			return err
-		}
-		st, err := d.Info()
-		if err != nil {
-			return err
-		}
-		want := fs.FileMode(0o600)
-		if d.IsDir() {
-			want = 0o700
-		}
-		if st.Mode().Perm() != want {
-			t.Errorf("%s: mode %v, want %v", p, st.Mode().Perm(), want)
-		}
-		n++
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
+	"github.com/courtscribe/courtscribe/internal/testrig"
+)
 
 // TestArchiveIsPrivate streams and closes a hearing with umask 0: every file in the data
 // directory is 0600 and every directory 0700, whatever the umask.
@@ -55,7 +26,7 @@ func TestArchiveIsPrivate(t *testing.T) {
 	if _, err := r.srv.CloseHearing(ctx, res.Hearing); err != nil {
 		t.Fatal(err)
 	}
-	if n := checkPrivate(t, r.dir); n < 6 {
+	if n := len(testrig.CheckPrivate(t, r.dir)); n < 6 {
 		t.Fatalf("only %d entries checked", n)
 	}
 }

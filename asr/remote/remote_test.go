@@ -1,8 +1,8 @@
 package remote
 
 import (
+	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -109,12 +110,12 @@ func (f *fakeServer) inference(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b, _ := io.ReadAll(file)
-	if len(b) < 44 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" ||
-		binary.LittleEndian.Uint32(b[24:]) != 16000 || binary.LittleEndian.Uint16(b[22:]) != 1 {
+	d, err := wavfile.NewDecoder(bytes.NewReader(b))
+	if err != nil || d.Format().SampleRate != 16000 || d.Format().Channels != 1 {
 		io.WriteString(w, `{"error":"failed to read WAV file"}`)
 		return
 	}
-	dur := float64(len(b)-44) / 2 / 16000
+	dur := float64(d.Frames()) / 16000
 	if mode == "openai" {
 		json.NewEncoder(w).Encode(map[string]any{
 			"task": "transcribe", "language": "english", "duration": dur, "text": " Hello court.",

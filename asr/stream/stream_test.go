@@ -29,14 +29,7 @@ func writeArchive(t *testing.T, data, id string, audio [][]int16) {
 		t.Fatal(err)
 	}
 	for i, s := range []string{"judge", "witness"} {
-		w, err := wavfile.Create(filepath.Join(adir, s+".wav"), 16000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(audio[i])
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		testrig.WriteWAV(t, filepath.Join(adir, s+".wav"), 16000, audio[i])
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/models"
 )
 
@@ -36,13 +37,6 @@ func BenchmarkTranscribeJFK(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
-	}
-	return def
 }
 
 // TestBenchASR is driven by scripts/bench-asr.sh (skipped otherwise). It prints one
@@ -72,7 +66,7 @@ func TestBenchASR(t *testing.T) {
 		model = headerOnlyModel(t, name)
 	}
 	wavPath := os.Getenv("COURTSCRIBE_BENCH_WAV")
-	threads := envInt("COURTSCRIBE_BENCH_THREADS", 2)
+	threads := testrig.EnvInt("COURTSCRIBE_BENCH_THREADS", 2)
 	switch mode {
 	case "engine":
 		t0 := time.Now()
@@ -126,8 +120,8 @@ func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())/1
 // benchPool replays a generated hearing: utterances of 2..8 s cut from the speech file,
 // rotating over three seats, separated by 1 s pauses, each submitted when it ends (real time).
 func benchPool(t *testing.T, model, wavPath string, threads int) {
-	workers := envInt("COURTSCRIBE_BENCH_WORKERS", 1)
-	hearingSec := float64(envInt("COURTSCRIBE_BENCH_HEARING_SEC", 60))
+	workers := testrig.EnvInt("COURTSCRIBE_BENCH_WORKERS", 1)
+	hearingSec := float64(testrig.EnvInt("COURTSCRIBE_BENCH_HEARING_SEC", 60))
 	e, speech := benchEngine(t, model, wavPath, workers, threads, "")
 	defer e.Close()
 	us := benchSchedule("bench", speech, 1.0, 0, hearingSec)
@@ -210,7 +204,7 @@ func rssMB(t testing.TB) (rss, peak float64) {
 
 // benchWorkers: memory and throughput of N workers, sharing one model or one model each.
 func benchWorkers(t *testing.T, model, wavPath string, threads int) {
-	workers := envInt("COURTSCRIBE_BENCH_WORKERS", 1)
+	workers := testrig.EnvInt("COURTSCRIBE_BENCH_WORKERS", 1)
 	a, err := wavfile.ReadFile(wavPath)
 	if err != nil {
 		t.Fatal(err)
@@ -260,9 +254,9 @@ func benchWorkers(t *testing.T, model, wavPath string, threads int) {
 // server's layout): utterances of 2..8 s from the speech file over three seats with 1 s pauses,
 // each courtroom's schedule shifted a little so they do not end in lockstep.
 func benchCourtrooms(t *testing.T, model, wavPath string, threads int) {
-	rooms := envInt("COURTSCRIBE_BENCH_COURTROOMS", 1)
-	workers := envInt("COURTSCRIBE_BENCH_WORKERS", 1)
-	hearingSec := float64(envInt("COURTSCRIBE_BENCH_HEARING_SEC", 60))
+	rooms := testrig.EnvInt("COURTSCRIBE_BENCH_COURTROOMS", 1)
+	workers := testrig.EnvInt("COURTSCRIBE_BENCH_WORKERS", 1)
+	hearingSec := float64(testrig.EnvInt("COURTSCRIBE_BENCH_HEARING_SEC", 60))
 	e, speech := benchEngine(t, model, wavPath, workers, threads, os.Getenv("COURTSCRIBE_BENCH_AUDIO_CTX"))
 	defer e.Close()
 	var us []utt

@@ -284,10 +284,6 @@ func TestBackfillPackedWhisper(t *testing.T) {
 	model := testrig.Testdata(t, "for-tests-ggml-tiny.bin")
 	pcs := packedHearing(t, "h-backfill", 8)
 	dir := t.TempDir()
-	audio := filepath.Join(dir, "hearings", "h-backfill", "audio")
-	if err := os.MkdirAll(audio, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	end := int(pcs[len(pcs)-1].Utterance.End*asr.SampleRate) + asr.SampleRate
 	seats := map[string][]int16{}
 	var pending []asr.Utterance
@@ -300,7 +296,14 @@ func TestBackfillPackedWhisper(t *testing.T) {
 		pending = append(pending, u)
 	}
 	for seat, pcm := range seats {
-		if err := wavfile.WriteMulti(filepath.Join(audio, seat+".wav"), asr.SampleRate, [][]int16{pcm}); err != nil {
+		path, err := archive.SeatPath(dir, "h-backfill", seat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := wavfile.WriteMulti(path, asr.SampleRate, [][]int16{pcm}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -132,6 +132,13 @@ func (f *Frame) End() int64 { return f.FirstSample + int64(f.Samples) }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// frameCRC is the checksum of an encoded frame b (header and payload): CRC-32C of the header's
+// bytes before the CRC field and of the payload after the header.
+func frameCRC(b []byte) uint32 {
+	crc := crc32.Update(0, castagnoli, b[:crcOffset])
+	return crc32.Update(crc, castagnoli, b[HeaderSize:])
+}
+
 // Errors the decoder returns; they wrap into messages that name the field.
 var (
 	ErrShortFrame = errors.New("frame shorter than its header")
@@ -168,9 +175,7 @@ func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
 			}
 		}
 	}
-	crc := crc32.Update(0, castagnoli, dst[start:start+crcOffset])
-	crc = crc32.Update(crc, castagnoli, dst[start+HeaderSize:])
-	binary.LittleEndian.PutUint32(dst[start+crcOffset:], crc)
+	binary.LittleEndian.PutUint32(dst[start+crcOffset:], frameCRC(dst[start:]))
 	return dst, nil
 }
 
@@ -257,9 +262,7 @@ func DecodeFrame(b []byte) (*Frame, error) {
 	if len(b) != want {
 		return nil, fmt.Errorf("%w: %d bytes, header says %d", ErrLength, len(b), want)
 	}
-	crc := crc32.Update(0, castagnoli, b[:crcOffset])
-	crc = crc32.Update(crc, castagnoli, b[HeaderSize:])
-	if crc != binary.LittleEndian.Uint32(b[crcOffset:]) {
+	if frameCRC(b) != binary.LittleEndian.Uint32(b[crcOffset:]) {
 		return nil, ErrChecksum
 	}
 	if f.Kind == KindAudio {

@@ -18,7 +18,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
 	"github.com/courtscribe/courtscribe/asr/stream"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -53,12 +53,7 @@ func pendingHearing(t *testing.T) string {
 		}
 	}
 	for seat, p := range pcm {
-		w, err := wavfile.Create(filepath.Join(audio, seat+".wav"), 16000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(p)
-		w.Close()
+		testrig.WriteWAV(t, filepath.Join(audio, seat+".wav"), 16000, p)
 	}
 	return data
 }

@@ -72,13 +72,8 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	hearing := map[string]any{"id": id, "case_number": "2026-cv-7", "court": "Court A", "courtroom": "room-5", "language": "en",
 		"presiding": "judge1", "clerk": "clerk1",
 		"seats": []map[string]any{{"seat": "judge", "role": "THE COURT"}, {"seat": "witness", "role": "THE WITNESS"}}}
-	if code := admin.do("POST", "/api/hearings", hearing, nil); code != 200 && code != 201 {
-		t.Fatalf("create hearing: %d", code)
-	}
-	src := filepath.Join(t.TempDir(), "hearing.wav")
-	if err := wavfile.WriteMulti(src, 16000, pcm); err != nil {
-		t.Fatal(err)
-	}
+	admin.createHearing(hearing)
+	src := sourceWAV(t, pcm)
 	token := testrig.Token(t, data, "room-5")
 	agent := exec.Command(bin, "agent", "--server", "ws://"+addr, "--token", token, "--courtroom", "room-5",
 		"--hearing", id, "--seats", "judge=1,witness=2", "--source", src, "--spool", t.TempDir())

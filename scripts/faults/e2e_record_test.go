@@ -43,6 +43,24 @@ func apiLogin(t *testing.T, base, name, password string) *apiClient {
 	return c
 }
 
+// createHearing posts a new hearing (an admin's call) and fails the test unless it is made.
+func (c *apiClient) createHearing(hearing map[string]any) {
+	c.t.Helper()
+	if code := c.do("POST", "/api/hearings", hearing, nil); code != 200 && code != 201 {
+		c.t.Fatalf("create hearing: %d", code)
+	}
+}
+
+// sourceWAV writes pcm (one slice per channel) as a 16 kHz recording for an agent's --source.
+func sourceWAV(t *testing.T, pcm [][]int16) string {
+	t.Helper()
+	src := filepath.Join(t.TempDir(), "hearing.wav")
+	if err := wavfile.WriteMulti(src, 16000, pcm); err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
 // do sends a JSON request and decodes a 2xx answer into out (may be nil); it returns the
 // status and logs an error answer.
 func (c *apiClient) do(method, path string, body, out any) int {
@@ -119,14 +137,9 @@ func TestServerHearingRecordEndToEnd(t *testing.T) {
 	hearing := map[string]any{"id": "case-2026-1", "case_number": "(2026)京0105民初1号", "courtroom": "room-5", "language": "en",
 		"title": "Smith v. Jones", "presiding": "judge1", "clerk": "clerk1",
 		"seats": []map[string]any{{"seat": "judge", "role": "THE COURT"}, {"seat": "witness", "role": "THE WITNESS", "witness": true}}}
-	if code := admin.do("POST", "/api/hearings", hearing, nil); code != 200 && code != 201 {
-		t.Fatalf("create hearing: %d", code)
-	}
+	admin.createHearing(hearing)
 
-	src := filepath.Join(t.TempDir(), "hearing.wav")
-	if err := wavfile.WriteMulti(src, 16000, pcm); err != nil {
-		t.Fatal(err)
-	}
+	src := sourceWAV(t, pcm)
 	token := testrig.Token(t, data, "room-5")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

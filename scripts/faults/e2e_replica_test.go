@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,9 +41,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 	hearing := map[string]any{"id": "case-2026-9", "case_number": "(2026)京0105民初9号", "courtroom": "room-9", "language": "zh",
 		"title": "王某诉赵某", "presiding": "admin", "clerk": "clerk1",
 		"seats": []map[string]any{{"seat": "judge", "role": "审判长"}, {"seat": "plaintiff", "role": "原告"}}}
-	if code := admin.do("POST", "/api/hearings", hearing, nil); code != 200 && code != 201 {
-		t.Fatalf("create hearing: %d", code)
-	}
+	admin.createHearing(hearing)
 	clerkA := apiLogin(t, bases[0], "clerk1", "pw-clerk1")
 	if code := clerkA.do("POST", "/api/hearings/case-2026-9/start", map[string]any{}, nil); code != 200 {
 		t.Fatalf("start: %d", code)
@@ -152,9 +149,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 		remote = append(remote, wait(seenB, k).Sub(t0))
 	}
 	q := func(ds []time.Duration, p float64) string {
-		s := append([]time.Duration(nil), ds...)
-		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-		return fmt.Sprintf("%.1f", float64(s[min(len(s)-1, int(p*float64(len(s))))].Microseconds())/1000)
+		return fmt.Sprintf("%.1f", testrig.Millis(testrig.Quantile(ds, p)))
 	}
 	t.Logf("%d edits through replica A, edit request → websocket frame: on A p50 %s ms p99 %s ms; on B (other replica) p50 %s ms p99 %s ms",
 		n, q(local, .5), q(local, .99), q(remote, .5), q(remote, .99))

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,8 +25,8 @@ import (
 // a viewer's websocket, whichever replica the viewer is on), and fails if any edit does not
 // reach both viewers of its hearing. COURTSCRIBE_BENCH_SCALE_SERVERS=EDITS (edits per clerk).
 func TestScaleServers(t *testing.T) {
-	edits, _ := strconv.Atoi(os.Getenv("COURTSCRIBE_BENCH_SCALE_SERVERS"))
-	if edits <= 0 {
+	edits := testrig.EnvInt("COURTSCRIBE_BENCH_SCALE_SERVERS", 0)
+	if edits == 0 {
 		t.Skip("set COURTSCRIBE_BENCH_SCALE_SERVERS=EDITS (edits per clerk, e.g. 20) to run the multi-process scale benchmark")
 	}
 	c := pgtest.Start(t)
@@ -42,19 +40,10 @@ func TestScaleServers(t *testing.T) {
 		}
 		commit, fan := scaleServersRun(t, db, cfg.replicas, edits)
 		t.Logf("%-7s edit commit p50 %6.1f ms p99 %6.1f ms | live fan-out p50 %6.1f ms p99 %6.1f ms (%d edits, %d deliveries)",
-			cfg.slug, pctMS(commit, .5), pctMS(commit, .99), pctMS(fan, .5), pctMS(fan, .99), len(commit), len(fan))
+			cfg.slug, testrig.Millis(testrig.Quantile(commit, .5)), testrig.Millis(testrig.Quantile(commit, .99)), testrig.Millis(testrig.Quantile(fan, .5)), testrig.Millis(testrig.Quantile(fan, .99)), len(commit), len(fan))
 		fmt.Printf("BENCHSRV config=%s commit_p50=%.1f commit_p99=%.1f fan_p50=%.1f fan_p99=%.1f edits=%d deliveries=%d\n", cfg.slug,
-			pctMS(commit, .5), pctMS(commit, .99), pctMS(fan, .5), pctMS(fan, .99), len(commit), len(fan))
+			testrig.Millis(testrig.Quantile(commit, .5)), testrig.Millis(testrig.Quantile(commit, .99)), testrig.Millis(testrig.Quantile(fan, .5)), testrig.Millis(testrig.Quantile(fan, .99)), len(commit), len(fan))
 	}
-}
-
-func pctMS(ds []time.Duration, p float64) float64 {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	if len(s) == 0 {
-		return 0
-	}
-	return float64(s[min(len(s)-1, int(p*float64(len(s))))].Microseconds()) / 1000
 }
 
 // scaleClient is a signed-in browser session that may be used from several goroutines and

@@ -65,16 +65,7 @@ func TestHashSeatWAV(t *testing.T) {
 	dir := t.TempDir()
 	pcm := []int16{1, -2, 3, 32767, -32768, 0, 5}
 	path := filepath.Join(dir, "seat.wav")
-	w, err := wavfile.Create(path, Rate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(pcm); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	testrig.WriteWAV(t, path, Rate, pcm)
 	sum, n, err := HashSeatWAV(path)
 	if err != nil || n != int64(len(pcm)) || sum != testrig.HashPCM(pcm) {
 		t.Fatalf("hash %s n %d err %v", sum, n, err)

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,27 +22,11 @@ type soakSample struct {
 	connected  float64
 }
 
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
-	}
-	return def
-}
-
 func envDuration(name string, def time.Duration) time.Duration {
 	if v, err := time.ParseDuration(os.Getenv(name)); err == nil && v > 0 {
 		return v
 	}
 	return def
-}
-
-func median[T int | int64 | float64](xs []T) T {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // TestSoak: N courtrooms × M seats replay at real time into one server (short form 2 × 3 for
@@ -57,8 +40,8 @@ func TestSoak(t *testing.T) {
 	t.Parallel()
 	rooms, seats, dur, every := 2, 3, 20*time.Second, time.Second
 	if long() {
-		rooms = envInt("COURTSCRIBE_SOAK_ROOMS", 8)
-		seats = envInt("COURTSCRIBE_SOAK_SEATS", 6)
+		rooms = testrig.EnvInt("COURTSCRIBE_SOAK_ROOMS", 8)
+		seats = testrig.EnvInt("COURTSCRIBE_SOAK_SEATS", 6)
 		dur = envDuration("COURTSCRIBE_SOAK_DURATION", 30*time.Minute)
 		every = max(time.Second, min(10*time.Second, dur/180))
 	}
@@ -149,7 +132,7 @@ func TestSoak(t *testing.T) {
 	rss := func(s soakSample) float64 { return float64(s.rss) }
 	gor := func(s soakSample) float64 { return s.goroutines }
 	fds := func(s soakSample) float64 { return float64(s.fds) }
-	midRSS, lastRSS := median(col(mid, rss)), median(col(last, rss))
+	midRSS, lastRSS := testrig.Quantile(col(mid, rss), 0.5), testrig.Quantile(col(last, rss), 0.5)
 	midG, lastG := slices.Max(col(mid, gor)), slices.Max(col(last, gor))
 	midF, lastF := slices.Max(col(mid, fds)), slices.Max(col(last, fds))
 

@@ -3,13 +3,11 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -154,16 +152,20 @@ func TestLoginRateLimitAndSessionCookie(t *testing.T) {
 func TestAudioRange(t *testing.T) {
 	r := newRig(t)
 	r.hearing("h1", 1)
-	writeWAV(t, r.dir+"/hearings/h1/audio/judge.wav", 16000*10)
+	writeWAV(t, r.seatPath("h1", "judge"), 16000*10)
 	c := r.login("viewer")
 	code, b := c.raw("GET", "/api/hearings/h1/audio/judge?start=2&end=2.5", nil, nil)
 	if code != 200 || len(b) != 44+8000*2 {
 		t.Fatalf("range: %d, %d bytes", code, len(b))
 	}
-	if string(b[0:4]) != "RIFF" || binary.LittleEndian.Uint32(b[40:44]) != 16000 {
-		t.Fatalf("bad WAV header % x", b[:44])
+	a, err := wavfile.Read(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("served range is not a valid WAV: %v", err)
 	}
-	if first := int16(binary.LittleEndian.Uint16(b[44:])); first != 32000%30000 {
+	if a.SampleRate != 16000 || a.Frames() != 8000 || len(a.Channels) != 1 {
+		t.Fatalf("served %d Hz, %d channels, %d frames", a.SampleRate, len(a.Channels), a.Frames())
+	}
+	if first := a.Channels[0][0]; first != 32000%30000 {
 		t.Fatalf("first sample %d, want %d (sample 32000)", first, 32000%30000)
 	}
 	// Past the end: clipped to the recording; wholly past it: 416.
@@ -407,10 +409,7 @@ func TestExportFormats(t *testing.T) {
 func TestAudioRangeFromLiveArchiveFile(t *testing.T) {
 	r := newRig(t)
 	r.hearing("h1", 1)
-	path := r.dir + "/hearings/h1/audio/plaintiff.wav"
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	path := r.seatPath("h1", "plaintiff")
 	w, err := wavfile.Create(path, 16000)
 	if err != nil {
 		t.Fatal(err)
@@ -446,10 +445,7 @@ func TestAudioRangeFromLiveArchiveFile(t *testing.T) {
 func TestAudioRangeAt30And40Hours(t *testing.T) {
 	r := newRig(t)
 	r.hearing("h1", 1)
-	path := r.dir + "/hearings/h1/audio/plaintiff.wav"
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	path := r.seatPath("h1", "plaintiff")
 	const at30, at40 = 30 * 3600 * 16000, 40 * 3600 * 16000
 	mark := func(n int, base int16) []int16 {
 		p := make([]int16, n)

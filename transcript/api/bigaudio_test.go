@@ -12,7 +12,7 @@ import (
 func TestAudioRangeBounds(t *testing.T) {
 	r := newRig(t)
 	r.hearing("h1", 1)
-	path := r.dir + "/hearings/h1/audio/judge.wav"
+	path := r.seatPath("h1", "judge")
 	writeWAV(t, path, 16000)
 	const samples = 40 * 3600 * 16000
 	for _, declared := range []uint32{uint32(2 * samples & 0xFFFFFFFF), 0xFFFFFFFF} { // wrapped (old writer), 0xFFFFFFFF (now)

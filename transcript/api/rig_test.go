@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/auth"
@@ -269,6 +270,20 @@ func (c *client) raw(method, path string, body any, hdr map[string]string) (int,
 }
 
 // writeWAV writes a canonical 16 kHz mono WAV whose sample i has value i%30000.
+// seatPath is where the archive keeps a seat's audio of a hearing in the rig's data directory
+// (archive.SeatPath), its directory made.
+func (r *rig) seatPath(hearing, seat string) string {
+	r.t.Helper()
+	path, err := archive.SeatPath(r.dir, hearing, seat)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		r.t.Fatal(err)
+	}
+	return path
+}
+
 func writeWAV(t testing.TB, path string, samples int) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -36,7 +36,7 @@ func TestRoleTable(t *testing.T) {
 		n++
 		hid := fmt.Sprintf("h-%d", n)
 		_, segs := r.hearing(hid, 3)
-		writeWAV(t, r.dir+"/hearings/"+hid+"/audio/judge.wav", 16000*3)
+		writeWAV(t, r.seatPath(hid, "judge"), 16000*3)
 		s0, s1 := segs[0], segs[1]
 		seg := fmt.Sprintf("/api/segments/%d", s0.ID)
 		hp := "/api/hearings/" + hid

@@ -15,12 +15,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -31,22 +31,10 @@ import (
 //	closed: closed only, audio with its manifest;
 //	live:   being recorded (audio, no manifest).
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
-}
-
 type rig struct {
 	data  string
 	store *sqlite.Store
-	clock *testClock
+	clock *testrig.TickClock
 	pcm   map[string][]int16 // "hearing/seat" → samples
 }
 
@@ -55,7 +43,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	ctx := context.Background()
-	r := &rig{data: t.TempDir(), clock: &testClock{t: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)}, pcm: map[string][]int16{}}
+	r := &rig{data: t.TempDir(), clock: testrig.NewTickClock(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC), time.Millisecond), pcm: map[string][]int16{}}
 	var err error
 	r.store, err = sqlite.OpenData(ctx, r.data, sqlite.Options{Logger: quiet, Clock: r.clock.Now, Argon2: &transcript.TestArgon2})
 	if err != nil {
@@ -110,16 +98,7 @@ func (r *rig) hearing(t *testing.T, id, court string, closed, signed bool) {
 		}
 		r.pcm[id+"/"+seat] = pcm
 		p := filepath.Join(dir, archive.AudioDir, seat+".wav")
-		w, err := wavfile.Create(p, 16000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Write(pcm); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		testrig.WriteWAV(t, p, 16000, pcm)
 		sum, n := fileSum(t, p)
 		man.Files = append(man.Files, archive.ManifestFileEntry{Seat: seat, Path: "audio/" + seat + ".wav", SHA256: sum, Bytes: n, Samples: 48000, DurationSeconds: 3})
 	}

@@ -7,13 +7,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/internal/atomicfile"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -25,12 +25,12 @@ import (
 // record), and the baseline — the same bytes copied and fsynced file by file (what `cp` and
 // `sync` would do, without hashing). It prints one BENCH line per measure.
 func TestBackupCourtDayBench(t *testing.T) {
-	runs, _ := strconv.Atoi(os.Getenv("COURTSCRIBE_BENCH_BACKUP"))
-	if runs <= 0 {
+	runs := testrig.EnvInt("COURTSCRIBE_BENCH_BACKUP", 0)
+	if runs == 0 {
 		t.Skip("set COURTSCRIBE_BENCH_BACKUP=RUNS (scripts/bench-backup.sh)")
 	}
-	minutes := envInt("COURTSCRIBE_BENCH_MINUTES", 30)
-	rooms := envInt("COURTSCRIBE_BENCH_COURTROOMS", 12)
+	minutes := testrig.EnvInt("COURTSCRIBE_BENCH_MINUTES", 30)
+	rooms := testrig.EnvInt("COURTSCRIBE_BENCH_COURTROOMS", 12)
 	base := os.Getenv("COURTSCRIBE_BENCH_DIR")
 	if base == "" {
 		base = t.TempDir()
@@ -69,13 +69,6 @@ func TestBackupCourtDayBench(t *testing.T) {
 		fmt.Printf("BENCH run=%d rooms=%d minutes=%d audio_bytes=%d db_bytes=%d first_s=%.3f first_written=%d incr_s=%.3f incr_written=%d cp_s=%.3f cp_bytes=%d\n",
 			run, rooms, minutes, audioBytes, m.Database.Bytes, first.Seconds(), m.NewBytes, incr.Seconds(), m2.NewBytes, baseline.Seconds(), cpBytes)
 	}
-}
-
-func envInt(k string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(k)); err == nil && v > 0 {
-		return v
-	}
-	return def
 }
 
 // dropCaches asks the kernel to drop clean page cache (root only), so each run reads from

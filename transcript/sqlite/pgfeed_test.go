@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -172,12 +172,8 @@ func testPostgresFanOutLatency(t *testing.T, newDB backend) {
 	}
 	ra.check(t, "store A", a, "h1")
 	rb.check(t, "store B", b, "h1")
-	q := func(ds []time.Duration, p float64) time.Duration {
-		s := append([]time.Duration(nil), ds...)
-		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-		return s[min(len(s)-1, int(p*float64(len(s))))]
-	}
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) }
+	q := testrig.Quantile[time.Duration]
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f", testrig.Millis(d)) }
 	t.Logf("%d sequential edits through store A: commit p50 %s ms p99 %s ms; A's listener p50 %s p99 %s ms; B's listener (other replica) p50 %s p99 %s ms (from the edit call)",
 		n, ms(q(commit, .5)), ms(q(commit, .99)), ms(q(local, .5)), ms(q(local, .99)), ms(q(remote, .5)), ms(q(remote, .99)))
 }

@@ -10,23 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
-// clock is a test clock that advances one millisecond per reading.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
+// newClock is a test clock that advances one millisecond per reading.
+func newClock() *testrig.TickClock {
+	return testrig.NewTickClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), time.Millisecond)
 }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} }
 
 func testOptions(dataDir string) Options {
 	return Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Clock: newClock().Now, DataDir: dataDir, Argon2: &transcript.TestArgon2}

@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"sort"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/courtscribe/courtscribe/internal/pgtest"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/live"
 )
@@ -24,8 +22,8 @@ import (
 // the event, on whatever replica the viewer is). COURTSCRIBE_BENCH_SCALE=EDITS (edits per
 // clerk) runs it; fsync is on in PostgreSQL as SQLite's synchronous=FULL.
 func TestScaleReplicas(t *testing.T) {
-	edits, _ := strconv.Atoi(os.Getenv("COURTSCRIBE_BENCH_SCALE"))
-	if edits <= 0 {
+	edits := testrig.EnvInt("COURTSCRIBE_BENCH_SCALE", 0)
+	if edits == 0 {
 		t.Skip("set COURTSCRIBE_BENCH_SCALE=EDITS (edits per clerk, e.g. 30) to run the scale benchmark")
 	}
 	c := pgtest.StartWith(t, pgtest.Options{Durable: true})
@@ -40,19 +38,10 @@ func TestScaleReplicas(t *testing.T) {
 		}
 		commit, fan := scaleRun(t, d, cfg.stores, edits)
 		t.Logf("%-24s edit commit p50 %6.1f ms p99 %6.1f ms | live fan-out p50 %6.1f ms p99 %6.1f ms (%d edits, %d deliveries)",
-			cfg.name, scalePct(commit, .5), scalePct(commit, .99), scalePct(fan, .5), scalePct(fan, .99), len(commit), len(fan))
+			cfg.name, testrig.Millis(testrig.Quantile(commit, .5)), testrig.Millis(testrig.Quantile(commit, .99)), testrig.Millis(testrig.Quantile(fan, .5)), testrig.Millis(testrig.Quantile(fan, .99)), len(commit), len(fan))
 		fmt.Printf("BENCH config=%s commit_p50=%.1f commit_p99=%.1f fan_p50=%.1f fan_p99=%.1f edits=%d deliveries=%d\n", cfg.slug,
-			scalePct(commit, .5), scalePct(commit, .99), scalePct(fan, .5), scalePct(fan, .99), len(commit), len(fan))
+			testrig.Millis(testrig.Quantile(commit, .5)), testrig.Millis(testrig.Quantile(commit, .99)), testrig.Millis(testrig.Quantile(fan, .5)), testrig.Millis(testrig.Quantile(fan, .99)), len(commit), len(fan))
 	}
-}
-
-func scalePct(ds []time.Duration, p float64) float64 {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return float64(s[min(len(s)-1, int(p*float64(len(s))))].Microseconds()) / 1000
 }
 
 func scaleRun(t *testing.T, d testDB, stores, edits int) (commit, fan []time.Duration) {

@@ -38,7 +38,7 @@ func TestHandlerServesTheAppWithCSP(t *testing.T) {
 	}
 }
 
-// Every string key exists in both languages.
+// Every string key has a [zh, en] pair of non-empty strings.
 func TestI18nKeysMatch(t *testing.T) {
 	b, err := Files().(interface {
 		ReadFile(string) ([]byte, error)
@@ -47,33 +47,18 @@ func TestI18nKeysMatch(t *testing.T) {
 		t.Skip("embedded FS does not support ReadFile:", err)
 	}
 	s := string(b)
-	zh := s[strings.Index(s, "zh: {"):strings.Index(s, "en: {")]
-	en := s[strings.Index(s, "en: {"):]
-	keys := func(block string) map[string]bool {
-		m := map[string]bool{}
-		for _, part := range strings.Split(block, "\",") {
-			part = strings.TrimSpace(part)
-			if i := strings.Index(part, ":"); i > 0 {
-				k := strings.TrimSpace(part[:i])
-				if !strings.ContainsAny(k, " {\"") && !strings.HasPrefix(strings.TrimSpace(part[i+1:]), "{") {
-					m[k] = true
-				}
-			}
-		}
-		return m
+	entry := regexp.MustCompile(`(?:"[^"]+"|[A-Za-z_]\w*): \[`)
+	pair := regexp.MustCompile(`(?:"[^"]+"|[A-Za-z_]\w*): \["((?:[^"\\]|\\.)*)", "((?:[^"\\]|\\.)*)"\],`)
+	entries, pairs := entry.FindAllString(s, -1), pair.FindAllStringSubmatch(s, -1)
+	if len(pairs) < 50 {
+		t.Fatalf("parsed only %d keys", len(pairs))
 	}
-	kz, ke := keys(zh), keys(en)
-	if len(kz) < 50 {
-		t.Fatalf("parsed only %d keys", len(kz))
+	if len(entries) != len(pairs) {
+		t.Errorf("%d keys, %d of them a [zh, en] pair of strings", len(entries), len(pairs))
 	}
-	for k := range kz {
-		if !ke[k] {
-			t.Errorf("key %q has no English text", k)
-		}
-	}
-	for k := range ke {
-		if !kz[k] {
-			t.Errorf("key %q has no Chinese text", k)
+	for _, p := range pairs {
+		if p[1] == "" || p[2] == "" {
+			t.Errorf("%s: an empty string", p[0])
 		}
 	}
 }

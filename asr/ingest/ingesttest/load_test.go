@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"slices"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/capture/wire"
+	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // TestLoad is the load generator of scripts/bench-ingest.sh. It runs only when
@@ -29,12 +28,7 @@ func TestLoad(t *testing.T) {
 	if url == "" {
 		t.Skip("load generator: set COURTSCRIBE_LOAD_URL (scripts/bench-ingest.sh does)")
 	}
-	atoi := func(k string, def int) int {
-		if v, err := strconv.Atoi(os.Getenv(k)); err == nil && v > 0 {
-			return v
-		}
-		return def
-	}
+	atoi := testrig.EnvInt
 	agents := atoi("COURTSCRIBE_LOAD_AGENTS", 50)
 	seats := atoi("COURTSCRIBE_LOAD_SEATS", 4)
 	seconds := atoi("COURTSCRIBE_LOAD_SECONDS", 20)
@@ -86,14 +80,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	wall := time.Since(start)
-	slices.Sort(lat)
-	slices.Sort(steady)
-	pctOf := func(l []time.Duration, p float64) float64 {
-		if len(l) == 0 {
-			return 0
-		}
-		return float64(l[min(len(l)-1, int(p*float64(len(l))))].Microseconds()) / 1000
-	}
+	pctOf := func(l []time.Duration, p float64) float64 { return testrig.Millis(testrig.Quantile(l, p)) }
 	pct := func(p float64) float64 { return pctOf(lat, p) }
 	out, _ := json.Marshal(map[string]any{"agents": agents, "seats": seats, "channels": agents * seats,
 		"frames": len(lat), "wall_s": wall.Seconds(), "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": pct(1),
