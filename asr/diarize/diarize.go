@@ -40,9 +40,6 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize/internal/core"
 )
 
-// SampleRate is the only rate the diarizer accepts (the system's internal audio format).
-const SampleRate = core.SampleRate
-
 const (
 	hop            = core.Hop
 	winLen         = core.WinLen
@@ -73,7 +70,7 @@ const (
 	Update = core.Update
 )
 
-// Event is one streaming result. Times are seconds of hearing time (sample index / 16000).
+// Event is one streaming result. Times are seconds of hearing time (sample index / wire.SampleRate).
 type Event = core.Event
 
 // Segment is one seat's turn; the JSON form is the `courtscribe diarize --json` contract.

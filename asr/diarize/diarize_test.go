@@ -8,12 +8,13 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/diarize"
 	"github.com/courtscribe/courtscribe/asr/diarize/der"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 func TestMain(m *testing.M) { testrig.Main(m) }
 
-const rate = diarize.SampleRate
+const rate = wire.SampleRate
 
 // talk is one stretch of synthetic voiced speech on a seat.
 type talk struct {
@@ -425,7 +426,7 @@ func TestResumeAndGap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const origin = 16000 * 3600 // the hearing resumed one hour in
+	const origin = wire.SampleRate * 3600 // the hearing resumed one hour in
 	d, err := diarize.New(diarize.DefaultConfig(), names(2), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/whisper"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // packEngine is a stand-in for a packing engine (asr.Packer) that works without libwhisper.
@@ -73,9 +74,9 @@ func (e *packEngine) TranscribePacked(_ context.Context, reqs []asr.Request) ([]
 
 // tone is 1 s or more of a 200 Hz tone whose amplitude names it: decodeRuns reads it as "wk".
 func tone(k int, sec float64) []int16 {
-	out := make([]int16, int(sec*asr.SampleRate))
+	out := make([]int16, int(sec*wire.SampleRate))
 	for i := range out {
-		out[i] = int16(float64(1000*k) * math.Sin(2*math.Pi*200*float64(i)/asr.SampleRate))
+		out[i] = int16(float64(1000*k) * math.Sin(2*math.Pi*200*float64(i)/wire.SampleRate))
 	}
 	return out
 }
@@ -89,7 +90,7 @@ func decodeRuns(x []float32) asr.Transcript {
 			return
 		}
 		w := fmt.Sprintf("w%d", int(math.Round(peak*32768/1000)))
-		s0, s1 := float64(start)/asr.SampleRate, float64(i)/asr.SampleRate
+		s0, s1 := float64(start)/wire.SampleRate, float64(i)/wire.SampleRate
 		t.Segments = append(t.Segments, asr.Segment{Start: s0, End: s1, Text: w, NoSpeechProb: 0.01,
 			Tokens: []asr.Token{{Text: " " + w, P: 0.9, Start: s0, End: s1}}})
 		start, peak = -1, 0

@@ -21,6 +21,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/asr/policy"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Config is the pipeline configuration.
@@ -562,7 +563,7 @@ func batchIndex(pcs []policy.Piece, lengths []int, window float64) [][]int {
 	var cur []int
 	used := 0.0
 	for i, pc := range pcs {
-		d := float64(lengths[i]) / asr.SampleRate
+		d := float64(lengths[i]) / wire.SampleRate
 		need := d
 		if len(cur) > 0 {
 			need += asr.PackGapSeconds

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -42,7 +43,7 @@ func (f *fakeEngine) Transcribe(ctx context.Context, req asr.Request) (asr.Trans
 }
 
 func echo(_ context.Context, req asr.Request) (asr.Transcript, error) {
-	d := float64(len(req.PCM)) / asr.SampleRate
+	d := float64(len(req.PCM)) / wire.SampleRate
 	text := fmt.Sprintf("%s spoke at %.1f", req.Utterance.Seat, req.Utterance.Start)
 	return asr.Transcript{Text: text, NoSpeechProb: -1, Segments: []asr.Segment{{
 		Start: 0.1, End: d + 5, Text: text, NoSpeechProb: -1,
@@ -51,9 +52,9 @@ func echo(_ context.Context, req asr.Request) (asr.Transcript, error) {
 }
 
 func speech(sec float64) []int16 {
-	out := make([]int16, int(sec*asr.SampleRate))
+	out := make([]int16, int(sec*wire.SampleRate))
 	for i := range out {
-		out[i] = int16(5000 * math.Sin(2*math.Pi*200*float64(i)/asr.SampleRate))
+		out[i] = int16(5000 * math.Sin(2*math.Pi*200*float64(i)/wire.SampleRate))
 	}
 	return out
 }
@@ -170,7 +171,7 @@ func TestLongUtteranceSplitWithPromptCarry(t *testing.T) {
 		mu.Lock()
 		prompts = append(prompts, req.Prompt)
 		mu.Unlock()
-		if len(req.PCM) > 30*asr.SampleRate {
+		if len(req.PCM) > 30*wire.SampleRate {
 			return asr.Transcript{}, errors.New("engine got more than 30 s")
 		}
 		return echo(ctx, req)
@@ -211,7 +212,7 @@ func TestGuardsAndBlips(t *testing.T) {
 		return asr.Transcript{Text: "objection objection objection objection objection objection objection objection", NoSpeechProb: -1}, nil
 	}}
 	p, c, stop := start(t, eng, DefaultConfig())
-	_ = p.Submit(utt("silent", 0, 2), make([]int16, 2*asr.SampleRate))
+	_ = p.Submit(utt("silent", 0, 2), make([]int16, 2*wire.SampleRate))
 	c.waitFor(t, 1)
 	_ = p.Submit(utt("loud", 5, 2), speech(2))
 	c.waitFor(t, 2)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -114,7 +115,7 @@ func (f *fakeServer) inference(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"error":"failed to read WAV file"}`)
 		return
 	}
-	dur := float64(len(b)-44) / 2 / 16000
+	dur := float64(len(b)-44) / 2 / wire.SampleRate
 	if mode == "openai" {
 		json.NewEncoder(w).Encode(map[string]any{
 			"task": "transcribe", "language": "english", "duration": dur, "text": " Hello court.",
@@ -139,7 +140,7 @@ func (f *fakeServer) inference(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func pcm(sec float64) []int16 { return make([]int16, int(sec*16000)) }
+func pcm(sec float64) []int16 { return make([]int16, int(sec*wire.SampleRate)) }
 
 func req() asr.Request {
 	return asr.Request{Utterance: asr.Utterance{ID: "judge@0", Seat: "judge", End: 2}, PCM: pcm(2), Language: "zh", Prompt: "Zhang San."}

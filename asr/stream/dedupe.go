@@ -8,6 +8,7 @@ import (
 	"slices"
 	"unicode"
 
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -134,7 +135,7 @@ func (s *Stream) keeper(ctx context.Context, a, b transcript.Segment) (keep, dro
 	from := float64(max(a.StartMS, b.StartMS)) / 1000
 	to := float64(min(a.EndMS, b.EndMS)) / 1000
 	ctxStart := max(from-3, 0)
-	lead := int((from - ctxStart) * 16000)
+	lead := int((from - ctxStart) * wire.SampleRate)
 	if s.cfg.Audio != nil {
 		pa, errA := s.cfg.Audio.Audio(ctx, a.HearingID, a.Seat, ctxStart, to)
 		pb, errB := s.cfg.Audio.Audio(ctx, b.HearingID, b.Seat, ctxStart, to)

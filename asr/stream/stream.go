@@ -28,6 +28,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/diarize"
 	"github.com/courtscribe/courtscribe/asr/ingest"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -406,8 +407,8 @@ func (s *Stream) handleGap(ctx context.Context, h *hearing, m msg, log *slog.Log
 		s.events(ctx, h, evs)
 		h.next += m.n
 	}
-	at := m.first * 1000 / asr.SampleRate
-	end := (m.first + m.n) * 1000 / asr.SampleRate
+	at := m.first * 1000 / wire.SampleRate
+	end := (m.first + m.n) * 1000 / wire.SampleRate
 	if _, err := s.cfg.Record.AddNote(ctx, ActorSystem, h.id, transcript.Note{Kind: transcript.NoteGap, AtMS: at, EndMS: end,
 		Text: "audio gap: " + m.reason}); err != nil {
 		log.Error("gap note", "err", err)
@@ -513,7 +514,7 @@ func (s *Stream) catchUp(ctx context.Context, h *hearing) {
 		h.recorded[g.Seat] = max(h.recorded[g.Seat], end)
 		last = max(last, end)
 	}
-	now := float64(h.next) / asr.SampleRate
+	now := float64(h.next) / wire.SampleRate
 	// Two seconds before the last recorded end let the noise floors settle; at most ten
 	// minutes are diarized again.
 	from := max(last-2, now-600, 0)
@@ -539,7 +540,7 @@ func (s *Stream) catchUp(ctx context.Context, h *hearing) {
 	}
 	pcm := make([][]int16, len(h.seats))
 	for i, seat := range h.seats {
-		p, err := s.cfg.Audio.Audio(ctx, h.id, seat, float64(first)/asr.SampleRate, now)
+		p, err := s.cfg.Audio.Audio(ctx, h.id, seat, float64(first)/wire.SampleRate, now)
 		if err != nil || int64(len(p)) != h.next-first {
 			s.log.Warn("catch-up after restart: archive not readable; turns cut by the restart may be missing", "hearing", h.id, "seat", seat, "err", err)
 			return
@@ -633,7 +634,7 @@ func (s *Stream) grow(ctx context.Context, h *hearing) {
 	if len(h.open) == 0 {
 		return
 	}
-	now := float64(h.next) / asr.SampleRate
+	now := float64(h.next) / wire.SampleRate
 	safe := now - s.cfg.Diarize.HangoverSec
 	for seat, t := range h.open {
 		if safe-t.grown >= s.cfg.GrowEvery.Seconds() {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Packing (docs/asr.md, "Packing utterances"): consecutive final utterances of one hearing are
@@ -15,8 +16,8 @@ import (
 // Packing defaults: a window a little under whisper's 30 s (so the decoder sees where the
 // audio stops) and a silence between utterances long enough for whisper to end a segment.
 const (
-	PackWindowSamples = 28 * 16000
-	PackGapSamples    = 16000 * 3 / 4
+	PackWindowSamples = 28 * wire.SampleRate
+	PackGapSamples    = wire.SampleRate * 3 / 4
 )
 
 // PackPlan groups utterances (by their sample counts, in queue order) into packed windows of
@@ -74,7 +75,7 @@ func PackAudio(utts [][]float32, gap int) ([]float32, []PackSpan) {
 		if i > 0 {
 			out = append(out, make([]float32, gap)...)
 		}
-		spans[i] = PackSpan{Start: float64(len(out)) / 16000, End: float64(len(out)+len(u)) / 16000}
+		spans[i] = PackSpan{Start: float64(len(out)) / wire.SampleRate, End: float64(len(out)+len(u)) / wire.SampleRate}
 		out = append(out, u...)
 	}
 	return out, spans

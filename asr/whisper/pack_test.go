@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 func TestPackPlan(t *testing.T) {
@@ -27,7 +28,7 @@ func TestPackAudio(t *testing.T) {
 	if !reflect.DeepEqual(win, []float32{1, 2, 3, 0, 0, 0, 0, 4, 5}) {
 		t.Fatalf("window %v", win)
 	}
-	if spans[1].Start != 7.0/16000 || spans[1].End != 9.0/16000 || spans[0].End != 3.0/16000 {
+	if spans[1].Start != 7.0/wire.SampleRate || spans[1].End != 9.0/wire.SampleRate || spans[0].End != 3.0/wire.SampleRate {
 		t.Fatalf("spans %+v", spans)
 	}
 }

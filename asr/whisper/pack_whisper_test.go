@@ -18,6 +18,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -70,7 +71,7 @@ func TestTranscribePacked(t *testing.T) {
 		for _, s := range tr.Segments {
 			tokens += len(s.Tokens)
 		}
-		dur := float64(len(reqs[i].PCM)) / 16000
+		dur := float64(len(reqs[i].PCM)) / wire.SampleRate
 		for _, s := range tr.Segments {
 			if s.Start < 0 || s.End > dur+1e-6 || s.Start > s.End {
 				t.Errorf("utterance %d (%.1f s): segment %.2f–%.2f %q outside it", i, dur, s.Start, s.End, s.Text)
@@ -95,7 +96,7 @@ func packedHearing(t testing.TB, hearing string, n int) []policy.Piece {
 	at := 1.0
 	for i, pcm := range testUtterances(t, n) {
 		seat := []string{"judge", "prosecutor", "witness"}[i%3]
-		u := asr.Utterance{Hearing: hearing, Seat: seat, Start: at, End: at + float64(len(pcm))/asr.SampleRate}
+		u := asr.Utterance{Hearing: hearing, Seat: seat, Start: at, End: at + float64(len(pcm))/wire.SampleRate}
 		u.ID = asr.UtteranceID(seat, u.Start)
 		pcs = append(pcs, policy.Piece{Utterance: u, PCM: pcm, Index: 1, Count: 1})
 		at = u.End + 1.5
@@ -288,7 +289,7 @@ func TestBackfillPackedWhisper(t *testing.T) {
 	if err := os.MkdirAll(audio, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	end := int(pcs[len(pcs)-1].Utterance.End*asr.SampleRate) + asr.SampleRate
+	end := int(pcs[len(pcs)-1].Utterance.End*wire.SampleRate) + wire.SampleRate
 	seats := map[string][]int16{}
 	var pending []asr.Utterance
 	for _, pc := range pcs {
@@ -296,11 +297,11 @@ func TestBackfillPackedWhisper(t *testing.T) {
 		if seats[u.Seat] == nil {
 			seats[u.Seat] = make([]int16, end)
 		}
-		copy(seats[u.Seat][int(math.Round(u.Start*asr.SampleRate)):], pc.PCM)
+		copy(seats[u.Seat][int(math.Round(u.Start*wire.SampleRate)):], pc.PCM)
 		pending = append(pending, u)
 	}
 	for seat, pcm := range seats {
-		if err := wavfile.WriteMulti(filepath.Join(audio, seat+".wav"), asr.SampleRate, [][]int16{pcm}); err != nil {
+		if err := wavfile.WriteMulti(filepath.Join(audio, seat+".wav"), wire.SampleRate, [][]int16{pcm}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -154,6 +154,7 @@ import (
 	wb "github.com/ggerganov/whisper.cpp/bindings/go"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/models"
 )
 
@@ -457,7 +458,7 @@ func (e *Engine) params(lang string) (wb.Params, error) {
 // samples after the mel hop of 160 and the stride-2 convolution).
 const (
 	fullAudioCtx   = 1500
-	samplesPerCtx  = asr.SampleRate / 50
+	samplesPerCtx  = wire.SampleRate / 50
 	audioCtxMargin = 64 // ~1.3 s past the end of the audio, so the decoder sees where it stops
 	audioCtxStep   = 64
 )
@@ -476,7 +477,7 @@ func AudioCtxFor(n int) int {
 
 func (e *Engine) run(ctx context.Context, w *worker, req asr.Request) (asr.Transcript, error) {
 	samples := asr.Float32(req.PCM)
-	if n := asr.SampleRate * 11 / 10; len(samples) < n { // whisper.cpp skips inputs under 1 s
+	if n := wire.SampleRate * 11 / 10; len(samples) < n { // whisper.cpp skips inputs under 1 s
 		samples = append(samples, make([]float32, n-len(samples))...)
 	}
 	audioCtx := 0

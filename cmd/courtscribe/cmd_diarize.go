@@ -17,6 +17,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize/der"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
 )
 
@@ -89,7 +90,7 @@ func diarizeFile(cmd *cobra.Command, args, seats, seatFiles []string, method str
 				pcm[c] = append(pcm[c], b[c]...)
 			}
 			if len(pcm[0]) > wavfile.MaxReadSamples {
-				return fmt.Errorf("the %s baseline holds the recording in memory: at most %d hours", method, wavfile.MaxReadSamples/diarize.SampleRate/3600)
+				return fmt.Errorf("the %s baseline holds the recording in memory: at most %d hours", method, wavfile.MaxReadSamples/wire.SampleRate/3600)
 			}
 			return nil
 		})

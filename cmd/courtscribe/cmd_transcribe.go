@@ -21,6 +21,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 )
@@ -145,7 +146,7 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 	}
 	log.Info("transcribe timings", "read_and_diarize_ms", ms(tDiarize.Sub(t0)),
 		"engine_load_ms", ms(tLoad.Sub(tDiarize)), "transcribe_ms", ms(tASR.Sub(tLoad)), "utterances", len(segs), "encoder_passes", encodes,
-		"audio_s", float64(r.Frames())/asr.SampleRate)
+		"audio_s", float64(r.Frames())/wire.SampleRate)
 	return printTranscript(out, results, fl.json)
 }
 

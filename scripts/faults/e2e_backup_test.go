@@ -76,7 +76,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 		t.Fatalf("create hearing: %d", code)
 	}
 	src := filepath.Join(t.TempDir(), "hearing.wav")
-	if err := wavfile.WriteMulti(src, 16000, pcm); err != nil {
+	if err := wavfile.WriteMulti(src, wire.SampleRate, pcm); err != nil {
 		t.Fatal(err)
 	}
 	token := testrig.Token(t, data, "room-5")
@@ -153,7 +153,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	igCheckExact(t, full, id, seats, pcm)
 	for i, s := range seats {
 		got := igReadSeat(t, early, id, s.Name)
-		if len(got) < 16*16000 || len(got) >= len(pcm[i]) || testrig.HashPCM(got) != testrig.HashPCM(pcm[i][:len(got)]) {
+		if len(got) < 16*wire.SampleRate || len(got) >= len(pcm[i]) || testrig.HashPCM(got) != testrig.HashPCM(pcm[i][:len(got)]) {
 			t.Fatalf("live backup of seat %s: %d samples, not a prefix of the source", s.Name, len(got))
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize/der"
 	"github.com/courtscribe/courtscribe/asr/diarize/scene"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // method is one diarizer the benchmark runs on every scene.
@@ -134,7 +135,7 @@ func benchScene(ctx context.Context, r *rendered, a *wavfile.Audio, runs int) (r
 	ref := tf.Segments
 	events, switches := refEvents(tf)
 	seats := r.scene.SeatNames()
-	if a.SampleRate != diarize.SampleRate || len(a.Channels) != len(seats) {
+	if a.SampleRate != wire.SampleRate || len(a.Channels) != len(seats) {
 		return row{}, fmt.Errorf("%s: %d Hz × %d channels, want 16000 × %d", r.wav, a.SampleRate, len(a.Channels), len(seats))
 	}
 	dur := float64(a.Frames()) / float64(a.SampleRate)

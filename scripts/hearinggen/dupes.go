@@ -12,6 +12,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize"
 	"github.com/courtscribe/courtscribe/asr/diarize/scene"
 	"github.com/courtscribe/courtscribe/asr/stream"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -66,8 +67,8 @@ func (m memAudio) Audio(_ context.Context, _, seat string, start, end float64) (
 	if !ok {
 		return nil, fmt.Errorf("no seat %s", seat)
 	}
-	a := min(max(int(start*16000), 0), len(m.pcm[c]))
-	b := min(max(int(end*16000), a), len(m.pcm[c]))
+	a := min(max(int(start*wire.SampleRate), 0), len(m.pcm[c]))
+	b := min(max(int(end*wire.SampleRate), a), len(m.pcm[c]))
 	return m.pcm[c][a:b], nil
 }
 

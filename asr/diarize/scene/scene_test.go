@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/asr/diarize"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 const tiny = `{
@@ -70,11 +71,11 @@ func TestMergeTruth(t *testing.T) {
 }
 
 func TestExtentsSplitAtLongPauses(t *testing.T) {
-	pcm := make([]float64, Rate*3)
-	for i := range Rate / 2 { // 0–0.5 s and 1.2–1.5 s of signal, 0.7 s pause between
+	pcm := make([]float64, wire.SampleRate*3)
+	for i := range wire.SampleRate / 2 { // 0–0.5 s and 1.2–1.5 s of signal, 0.7 s pause between
 		pcm[i] = 1000
 	}
-	for i := Rate * 12 / 10; i < Rate*15/10; i++ {
+	for i := wire.SampleRate * 12 / 10; i < wire.SampleRate*15/10; i++ {
 		pcm[i] = 1000
 	}
 	if got := extents(pcm, 0.5, false); len(got) != 2 {

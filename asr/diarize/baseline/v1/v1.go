@@ -28,10 +28,8 @@ type (
 	Segment = core.Segment
 )
 
-// SampleRate (16 kHz, the only rate accepted) and the kinds of Event are the current
-// diarizer's.
+// The kinds of Event are the current diarizer's (its rate is capture/wire.SampleRate).
 const (
-	SampleRate         = core.SampleRate
 	Start, End, Update = core.Start, core.End, core.Update
 )
 

@@ -3,6 +3,8 @@ package core
 import (
 	"errors"
 	"fmt"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Run is a seat's run of speech frames that may confirm the start of a turn.
@@ -82,12 +84,12 @@ func (s *Stream) Bind(step func()) { s.step = step }
 
 // Now is the hearing time (seconds) of the samples consumed so far.
 func (s *Stream) Now() float64 {
-	return float64(s.Frame*Hop+int64(s.Fill)+s.Origin) / SampleRate
+	return float64(s.Frame*Hop+int64(s.Fill)+s.Origin) / wire.SampleRate
 }
 
 // FrameTime is the hearing time of the start of frame t in seconds (with origin 0 the
 // correctly rounded decimal t/100).
-func (s *Stream) FrameTime(t int64) float64 { return float64(t*Hop+s.Origin) / SampleRate }
+func (s *Stream) FrameTime(t int64) float64 { return float64(t*Hop+s.Origin) / wire.SampleRate }
 
 // Resume sets the hearing sample index of the first sample that will be pushed.
 func (s *Stream) Resume(first int64) error {
@@ -111,14 +113,14 @@ func (s *Stream) Gap(n int64) ([]Event, error) {
 	}
 	if s.zeros == nil {
 		s.zeros = make([][]int16, len(s.Seats))
-		z := make([]int16, SampleRate)
+		z := make([]int16, wire.SampleRate)
 		for i := range s.zeros {
 			s.zeros[i] = z
 		}
 	}
 	s.Events = s.Events[:0]
 	for n > 0 {
-		k := min(n, SampleRate)
+		k := min(n, wire.SampleRate)
 		for i := range s.zeros {
 			s.zeros[i] = s.zeros[i][:k]
 		}

@@ -11,10 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-)
 
-// SampleRate is the only rate the diarizer accepts (the system's internal audio format).
-const SampleRate = 16000
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
 
 // Framing: 10 ms hops, 16 ms windows, the speech band's FFT bins.
 const (
@@ -23,7 +22,7 @@ const (
 	NBins   = WinLen/2 + 1
 	BinLo   = 3  // 187.5 Hz
 	BinHi   = 64 // 4000 Hz
-	FramesS = SampleRate / Hop
+	FramesS = wire.SampleRate / Hop
 )
 
 // Config tunes the diarizer (each diarizer's DefaultConfig gives its tuned values).
@@ -102,7 +101,7 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", int(k))
 }
 
-// Event is one streaming result. Times are seconds of hearing time (sample index / 16000).
+// Event is one streaming result. Times are seconds of hearing time (sample index / wire.SampleRate).
 type Event struct {
 	Kind    Kind
 	Seat    string
