@@ -37,7 +37,7 @@ func FuzzPush(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var segs []diarize.Segment
+		var segs []diarize.Turn
 		for off := 0; off < samples; off += blk {
 			end := min(off+blk, samples)
 			part := make([][]int16, n)
@@ -50,13 +50,13 @@ func FuzzPush(f *testing.F) {
 			}
 			for _, e := range evs {
 				if e.Kind == diarize.End {
-					segs = append(segs, e.Segment())
+					segs = append(segs, e.Turn())
 				}
 			}
 		}
 		for _, e := range d.Flush() {
 			if e.Kind == diarize.End {
-				segs = append(segs, e.Segment())
+				segs = append(segs, e.Turn())
 			}
 		}
 		dur := float64(samples)/wire.SampleRate + 0.02

@@ -25,7 +25,7 @@ func scrape(n int, rms float64, blips []float64, r *rand.Rand) []int16 {
 	return x
 }
 
-func oneSeatSegments(t *testing.T, parts ...[]int16) []Segment {
+func oneSeatSegments(t *testing.T, parts ...[]int16) []Turn {
 	t.Helper()
 	var x []int16
 	for _, p := range parts {

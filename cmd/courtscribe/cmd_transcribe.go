@@ -156,7 +156,7 @@ const transcribeQueue = 16
 
 // transcribeUtterances runs the diarizer's turns through the blip rule and the pool, cutting
 // each utterance's audio out of r as the recording streams by.
-func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlags, segs []diarize.Segment, r *audiofile.Reader, log *slog.Logger) ([]asr.Result, error) {
+func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlags, segs []diarize.Turn, r *audiofile.Reader, log *slog.Logger) ([]asr.Result, error) {
 	us := make([]asr.Utterance, 0, len(segs))
 	for _, s := range segs {
 		u := asr.Utterance{Hearing: "offline", Seat: s.Seat, Start: s.Start, End: s.End, Overlap: s.Overlap}

@@ -57,7 +57,7 @@ func (e *packingEngine) TranscribePacked(_ context.Context, reqs []asr.Request) 
 // settled without the engine, and a failed batch is transcribed one by one.
 func TestTranscribePacksUtterances(t *testing.T) {
 	path := twoSeatHearing(t)
-	segs := []diarize.Segment{
+	segs := []diarize.Turn{
 		{Seat: "judge", Start: 1, End: 6}, {Seat: "clerk", Start: 8, End: 10}, {Seat: "clerk", Start: 10.5, End: 13},
 		{Seat: "judge", Start: 14, End: 14.1}, // a blip: not merged (its own seat's last turn is 8 s back)
 	}

@@ -73,7 +73,7 @@ func (m memAudio) Audio(_ context.Context, _, seat string, start, end float64) (
 }
 
 type textSeg struct {
-	seg  diarize.Segment
+	seg  diarize.Turn
 	text string
 }
 
@@ -106,7 +106,7 @@ func talker(lines []scene.Spoken, a, b float64) string {
 // duplicates runs the hypothesis through the record: every segment appended as the live
 // diarizer would, its engine text (engineText) delivered as a final result in the order the
 // segments end, through asr/stream's Result, which runs the duplicate check.
-func duplicates(ctx context.Context, seats []string, pcm [][]int16, hyp []diarize.Segment, lines []scene.Spoken) (dupResult, error) {
+func duplicates(ctx context.Context, seats []string, pcm [][]int16, hyp []diarize.Turn, lines []scene.Spoken) (dupResult, error) {
 	var r dupResult
 	var segs []textSeg
 	for _, h := range hyp {
@@ -157,7 +157,7 @@ func duplicates(ctx context.Context, seats []string, pcm [][]int16, hyp []diariz
 	}
 	var kept []textSeg
 	for _, g := range all {
-		s := textSeg{diarize.Segment{Seat: g.Seat, Start: float64(g.StartMS) / 1000, End: float64(g.EndMS) / 1000}, g.Text}
+		s := textSeg{diarize.Turn{Seat: g.Seat, Start: float64(g.StartMS) / 1000, End: float64(g.EndMS) / 1000}, g.Text}
 		if !g.Deleted {
 			kept = append(kept, s)
 			continue

@@ -164,7 +164,7 @@ func generate(ctx context.Context, file, outDir string, force bool, log io.Write
 // truthFile is the reference of a rendered hearing: the speech segments (the
 // `courtscribe diarize --json` schema) and the non-speech events of a room scene.
 type truthFile struct {
-	Segments []diarize.Segment `json:"segments"`
+	Segments []diarize.Turn    `json:"segments"`
 	Events   []scene.NonSpeech `json:"events,omitempty"`
 	Lines    []scene.Spoken    `json:"lines,omitempty"`
 }

@@ -79,17 +79,17 @@ func diarizersHash(t *testing.T, seats []string, pcm [][]int16) (cur, prev strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	cur = hashDiarizer(t, d, pcm, func() ([]diarize.Segment, error) {
+	cur = hashDiarizer(t, d, pcm, func() ([]diarize.Turn, error) {
 		return diarize.Offline(diarize.DefaultConfig(), seats, pcm, nil)
 	})
-	prev = hashDiarizer(t, p, pcm, func() ([]diarize.Segment, error) {
+	prev = hashDiarizer(t, p, pcm, func() ([]diarize.Turn, error) {
 		return v1.Offline(v1.DefaultConfig(), seats, pcm, nil)
 	})
 	return cur, prev
 }
 
 // hashDiarizer hashes d's streamed output on pcm and the turns offline returns.
-func hashDiarizer[E any](t *testing.T, d streamer[E], pcm [][]int16, offline func() ([]diarize.Segment, error)) string {
+func hashDiarizer[E any](t *testing.T, d streamer[E], pcm [][]int16, offline func() ([]diarize.Turn, error)) string {
 	t.Helper()
 	h := sha256.New()
 	hashRun(t, h, d, pcm)

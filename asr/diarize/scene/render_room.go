@@ -72,7 +72,7 @@ type roomRender struct {
 	speechOrder []cacheKey
 
 	items              []item
-	truth              []diarize.Segment
+	truth              []diarize.Turn
 	lines              []Spoken
 	events             []NonSpeech
 	murmurOn, acOn     []float64 // switch times, alternating on/off, as placed
@@ -337,7 +337,7 @@ func (rr *roomRender) placeSpeech(ctx context.Context, i int, l Line, start int)
 		key: fmt.Sprintf("seat|%s|%g|%s", st.Name, l.Turn, l.Lean)})
 	rr.lines = append(rr.lines, Spoken{Seat: st.Name, Text: l.Text + l.WAV, Start: round3(float64(start) / wire.SampleRate), End: round3(float64(start+len(pcm)) / wire.SampleRate)})
 	for _, r := range refs {
-		rr.truth = append(rr.truth, diarize.Segment{Seat: st.Name,
+		rr.truth = append(rr.truth, diarize.Turn{Seat: st.Name,
 			Start: round3(float64(start+r[0]) / wire.SampleRate), End: round3(float64(start+r[1]) / wire.SampleRate)})
 	}
 	rr.placed(l, start, len(pcm))

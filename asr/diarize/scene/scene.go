@@ -493,7 +493,7 @@ var ErrNoTestdata = errors.New("scene needs ../shared/testdata, which is absent"
 type Hearing struct {
 	Seats    []string
 	Channels [][]int16
-	Truth    []diarize.Segment
+	Truth    []diarize.Turn
 	Events   []NonSpeech // room scenes: the non-speech sounds, murmur and AC switching
 	Lines    []Spoken    // what was said when (the script's speech lines as placed)
 }
@@ -616,18 +616,18 @@ func (s *Scene) utterance(ctx context.Context, i int, l Line, st Seat, split flo
 }
 
 // drySpeech mixes each seat's own speech and returns it with the reference turns.
-func (s *Scene) drySpeech(utts []flatPlaced, total int) ([][]float64, []diarize.Segment) {
+func (s *Scene) drySpeech(utts []flatPlaced, total int) ([][]float64, []diarize.Turn) {
 	dry := make([][]float64, len(s.Seats))
 	for i := range dry {
 		dry[i] = make([]float64, total)
 	}
-	var truth []diarize.Segment
+	var truth []diarize.Turn
 	for _, u := range utts {
 		for k, v := range u.pcm {
 			dry[u.seat][u.start+k] += v
 		}
 		for _, r := range u.refs {
-			truth = append(truth, diarize.Segment{Seat: s.Seats[u.seat].Name,
+			truth = append(truth, diarize.Turn{Seat: s.Seats[u.seat].Name,
 				Start: round3(float64(u.start+r[0]) / wire.SampleRate), End: round3(float64(u.start+r[1]) / wire.SampleRate)})
 		}
 	}
@@ -702,9 +702,9 @@ func (s *Scene) flatChannel(j int, dry [][]float64, gain []float64, delay []int,
 
 // MergeTruth merges touching segments of the same seat, sorts, and sets Overlap on segments
 // that intersect another seat's segment.
-func MergeTruth(in []diarize.Segment) []diarize.Segment {
-	diarize.SortSegments(in)
-	var out []diarize.Segment
+func MergeTruth(in []diarize.Turn) []diarize.Turn {
+	diarize.SortTurns(in)
+	var out []diarize.Turn
 	last := map[string]int{}
 	for _, s := range in {
 		if k, ok := last[s.Seat]; ok && s.Start <= out[k].End {

@@ -62,9 +62,9 @@ func TestRenderIsDeterministicAndTruthful(t *testing.T) {
 }
 
 func TestMergeTruth(t *testing.T) {
-	in := []diarize.Segment{{Seat: "a", Start: 0, End: 1}, {Seat: "a", Start: 1, End: 2}, {Seat: "b", Start: 3, End: 4}, {Seat: "c", Start: 3.5, End: 5}}
+	in := []diarize.Turn{{Seat: "a", Start: 0, End: 1}, {Seat: "a", Start: 1, End: 2}, {Seat: "b", Start: 3, End: 4}, {Seat: "c", Start: 3.5, End: 5}}
 	got := MergeTruth(in)
-	want := []diarize.Segment{{Seat: "a", Start: 0, End: 2}, {Seat: "b", Start: 3, End: 4, Overlap: true}, {Seat: "c", Start: 3.5, End: 5, Overlap: true}}
+	want := []diarize.Turn{{Seat: "a", Start: 0, End: 2}, {Seat: "b", Start: 3, End: 4, Overlap: true}, {Seat: "c", Start: 3.5, End: 5, Overlap: true}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
 	}

@@ -22,10 +22,10 @@ import (
 // The configuration, the events and their kinds and the turns are the current diarizer's
 // (see package diarize).
 type (
-	Config  = core.Config
-	Kind    = core.Kind
-	Event   = core.Event
-	Segment = core.Segment
+	Config = core.Config
+	Kind   = core.Kind
+	Event  = core.Event
+	Turn   = core.Turn
 )
 
 // The kinds of Event are the current diarizer's (its rate is capture/wire.SampleRate).
@@ -33,8 +33,8 @@ const (
 	Start, End, Update = core.Start, core.End, core.Update
 )
 
-// SortSegments orders segments by start, then end, then seat name.
-func SortSegments(s []Segment) { core.SortSegments(s) }
+// SortTurns orders turns by start, then end, then seat name.
+func SortTurns(s []Turn) { core.SortTurns(s) }
 
 // DefaultConfig returns the defaults of the time (two voiced frames confirm a start).
 func DefaultConfig() Config {
@@ -96,7 +96,7 @@ func New(cfg Config, seats []string, _ *slog.Logger) (*Diarizer, error) {
 }
 
 // Offline diarizes a whole recording (pcm[i] is seat i) and returns the turns sorted by start.
-func Offline(cfg Config, seats []string, pcm [][]int16, log *slog.Logger) ([]Segment, error) {
+func Offline(cfg Config, seats []string, pcm [][]int16, log *slog.Logger) ([]Turn, error) {
 	d, err := New(cfg, seats, log)
 	if err != nil {
 		return nil, err

@@ -261,22 +261,22 @@ type Pusher interface {
 }
 
 // Offline pushes a whole recording through d, flushes it and returns the turns sorted by start.
-func Offline(d Pusher, pcm [][]int16) ([]Segment, error) {
+func Offline(d Pusher, pcm [][]int16) ([]Turn, error) {
 	evs, err := d.Push(pcm)
 	if err != nil {
 		return nil, err
 	}
-	var segs []Segment
+	var segs []Turn
 	segs = appendEnds(segs, evs)
 	segs = appendEnds(segs, d.Flush())
-	SortSegments(segs)
+	SortTurns(segs)
 	return segs, nil
 }
 
-func appendEnds(segs []Segment, evs []Event) []Segment {
+func appendEnds(segs []Turn, evs []Event) []Turn {
 	for _, e := range evs {
 		if e.Kind == End {
-			segs = append(segs, e.Segment())
+			segs = append(segs, e.Turn())
 		}
 	}
 	return segs

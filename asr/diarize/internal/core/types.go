@@ -115,21 +115,21 @@ type Event struct {
 	Decided float64
 }
 
-// Segment is one seat's turn; the JSON form is the `courtscribe diarize --json` contract.
-type Segment struct {
+// Turn is one seat's turn; the JSON form is the `courtscribe diarize --json` contract.
+type Turn struct {
 	Seat    string  `json:"seat"`
 	Start   float64 `json:"start"`
 	End     float64 `json:"end"`
 	Overlap bool    `json:"overlap"`
 }
 
-// Segment returns the segment of an End event.
-func (e Event) Segment() Segment {
-	return Segment{Seat: e.Seat, Start: e.Start, End: e.End, Overlap: e.Overlap}
+// Turn returns the turn of an End event.
+func (e Event) Turn() Turn {
+	return Turn{Seat: e.Seat, Start: e.Start, End: e.End, Overlap: e.Overlap}
 }
 
-// SortSegments orders segments by start, then end, then seat name.
-func SortSegments(s []Segment) {
+// SortTurns orders turns by start, then end, then seat name.
+func SortTurns(s []Turn) {
 	sort.SliceStable(s, func(i, j int) bool {
 		if s[i].Start != s[j].Start {
 			return s[i].Start < s[j].Start
