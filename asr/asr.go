@@ -73,9 +73,9 @@ type Request struct {
 // Transcript is what an engine makes of one Request. Times are seconds relative to the first
 // sample of Request.PCM; the pool maps them onto hearing time.
 type Transcript struct {
-	Text     string    `json:"text"`
-	Language string    `json:"language,omitempty"`
-	Segments []Segment `json:"segments,omitempty"`
+	Text     string `json:"text"`
+	Language string `json:"language,omitempty"`
+	Spans    []Span `json:"segments,omitempty"`
 	// NoSpeechProb is the engine's probability that the audio holds no speech, or -1 when the
 	// engine does not report one.
 	NoSpeechProb float64 `json:"no_speech_prob"`
@@ -84,8 +84,8 @@ type Transcript struct {
 	Confidence float64 `json:"confidence,omitempty"`
 }
 
-// Segment is a piece of text with times (relative in a Transcript, hearing time in a Result).
-type Segment struct {
+// Span is a piece of text with times (relative in a Transcript, hearing time in a Result).
+type Span struct {
 	Start  float64 `json:"start"`
 	End    float64 `json:"end"`
 	Text   string  `json:"text"`

@@ -125,7 +125,7 @@ func (f *flaky) Transcribe(ctx context.Context, req asr.Request) (asr.Transcript
 		return asr.Transcript{}, fmt.Errorf("engine crashed: %w", asr.ErrUnavailable)
 	}
 	text := fmt.Sprintf("tone %d Hz", zeroCrossHz(req.PCM))
-	return asr.Transcript{Text: text, NoSpeechProb: -1, Segments: []asr.Segment{{Start: 0, End: 1, Text: text, NoSpeechProb: -1}}}, nil
+	return asr.Transcript{Text: text, NoSpeechProb: -1, Spans: []asr.Span{{Start: 0, End: 1, Text: text, NoSpeechProb: -1}}}, nil
 }
 
 // zeroCrossHz estimates a tone's frequency from zero crossings of the non-silent part, rounded to 50 Hz.

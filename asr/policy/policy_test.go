@@ -167,7 +167,7 @@ func TestRepeated(t *testing.T) {
 }
 
 func TestConfidence(t *testing.T) {
-	tr := asr.Transcript{Segments: []asr.Segment{{Tokens: []asr.Token{
+	tr := asr.Transcript{Spans: []asr.Span{{Tokens: []asr.Token{
 		{Text: "[_BEG_]", P: 0.1}, {Text: " Hello", P: 0.8}, {Text: " world", P: 0.6}, {Text: "<|endoftext|>", P: 0.01},
 	}}}}
 	if c := Confidence(tr); math.Abs(c-0.7) > 1e-9 {

@@ -436,7 +436,7 @@ func (p *Pipeline) result(pc policy.Piece, t asr.Transcript) asr.Result {
 	conf := policy.Confidence(t)
 	r := asr.Result{
 		Utterance: u, Text: strings.TrimSpace(t.Text), Language: t.Language, Confidence: conf,
-		Segments: MapSegments(t.Segments, u.Start, u.End), Engine: p.eng.Name(),
+		Spans: MapSpans(t.Spans, u.Start, u.End), Engine: p.eng.Name(),
 	}
 	if pc.Count > 1 {
 		r.Piece, r.Pieces = pc.Index, pc.Count
@@ -445,7 +445,7 @@ func (p *Pipeline) result(pc policy.Piece, t asr.Transcript) asr.Result {
 	r.Flags = v.Flags
 	switch {
 	case v.Drop:
-		r.Status, r.Dropped, r.Text, r.Segments, r.Confidence = asr.StatusEmpty, r.Text, "", nil, 0
+		r.Status, r.Dropped, r.Text, r.Spans, r.Confidence = asr.StatusEmpty, r.Text, "", nil, 0
 	case r.Text == "":
 		r.Status = asr.StatusEmpty
 	case len(v.Flags) > 0:
@@ -456,11 +456,11 @@ func (p *Pipeline) result(pc policy.Piece, t asr.Transcript) asr.Result {
 	return r
 }
 
-// MapSegments shifts engine segments (relative seconds) onto hearing time starting at start,
+// MapSpans shifts engine spans (relative seconds) onto hearing time starting at start,
 // clamped to start..end (padding can make an engine report times past the audio).
-func MapSegments(segs []asr.Segment, start, end float64) []asr.Segment {
+func MapSpans(segs []asr.Span, start, end float64) []asr.Span {
 	clamp := func(t float64) float64 { return min(max(start+t, start), end) }
-	out := make([]asr.Segment, len(segs))
+	out := make([]asr.Span, len(segs))
 	for i, s := range segs {
 		s.Start, s.End = clamp(s.Start), clamp(s.End)
 		if len(s.Tokens) > 0 {

@@ -45,7 +45,7 @@ func (f *fakeEngine) Transcribe(ctx context.Context, req asr.Request) (asr.Trans
 func echo(_ context.Context, req asr.Request) (asr.Transcript, error) {
 	d := float64(len(req.PCM)) / wire.SampleRate
 	text := fmt.Sprintf("%s spoke at %.1f", req.Utterance.Seat, req.Utterance.Start)
-	return asr.Transcript{Text: text, NoSpeechProb: -1, Segments: []asr.Segment{{
+	return asr.Transcript{Text: text, NoSpeechProb: -1, Spans: []asr.Span{{
 		Start: 0.1, End: d + 5, Text: text, NoSpeechProb: -1,
 		Tokens: []asr.Token{{Text: " " + req.Utterance.Seat, P: 0.9, Start: 0.1, End: 0.4}, {Text: " spoke", P: 0.7, Start: 0.4, End: d + 5}},
 	}}}, nil
@@ -144,7 +144,7 @@ func TestFinalResultsInHearingTime(t *testing.T) {
 		if !strings.Contains(r.Text, u.Seat) {
 			t.Errorf("text %q for seat %s", r.Text, u.Seat)
 		}
-		s := r.Segments[0]
+		s := r.Spans[0]
 		if math.Abs(s.Start-(u.Start+0.1)) > 1e-9 || s.End != u.End {
 			t.Errorf("segment %.3f..%.3f not mapped into %.3f..%.3f", s.Start, s.End, u.Start, u.End)
 		}

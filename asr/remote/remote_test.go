@@ -168,8 +168,8 @@ func TestWhisperServerProtocol(t *testing.T) {
 	if tr.Text != "And so my fellow Americans." || tr.Language != "en" || tr.NoSpeechProb != 0.01 {
 		t.Errorf("transcript %+v", tr)
 	}
-	if len(tr.Segments) != 1 || tr.Segments[0].End != 2 || len(tr.Segments[0].Tokens) != 3 || tr.Segments[0].Tokens[1].P != 0.9 {
-		t.Errorf("segments %+v", tr.Segments)
+	if len(tr.Spans) != 1 || tr.Spans[0].End != 2 || len(tr.Spans[0].Tokens) != 3 || tr.Spans[0].Tokens[1].P != 0.9 {
+		t.Errorf("segments %+v", tr.Spans)
 	}
 	for k, want := range map[string]string{"response_format": "verbose_json", "language": "zh", "prompt": "Zhang San.", "temperature": "0", "temperature_inc": "0.2", "beam_size": "5", "no_speech_thold": "0.6"} {
 		if got, _ := f.lastForm.Load(k); got != want {
@@ -194,7 +194,7 @@ func TestOpenAIProtocol(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.Text != "Hello court." || tr.NoSpeechProb != 0.05 || len(tr.Segments[0].Tokens) != 2 || tr.Confidence < 0.8 || tr.Confidence > 0.82 {
+	if tr.Text != "Hello court." || tr.NoSpeechProb != 0.05 || len(tr.Spans[0].Tokens) != 2 || tr.Confidence < 0.8 || tr.Confidence > 0.82 {
 		t.Errorf("transcript %+v", tr)
 	}
 	if got, _ := f.lastForm.Load("model"); got != "whisper-1" {
@@ -334,7 +334,7 @@ func TestParseVerboseJSON(t *testing.T) {
 		}
 	}
 	tr, err := ParseVerboseJSON([]byte(`{"text":" plain ","duration":3}`))
-	if err != nil || tr.Text != "plain" || len(tr.Segments) != 1 || tr.Segments[0].End != 3 || tr.NoSpeechProb != -1 {
+	if err != nil || tr.Text != "plain" || len(tr.Spans) != 1 || tr.Spans[0].End != 3 || tr.NoSpeechProb != -1 {
 		t.Errorf("%+v %v", tr, err)
 	}
 }
@@ -347,7 +347,7 @@ func FuzzParseVerboseJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, s := range tr.Segments {
+		for _, s := range tr.Spans {
 			for _, tk := range s.Tokens {
 				if tk.P > 1 || (tk.P < 0 && tk.P != -1) {
 					t.Fatalf("token probability %v", tk.P)

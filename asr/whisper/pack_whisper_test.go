@@ -68,11 +68,11 @@ func TestTranscribePacked(t *testing.T) {
 		if alone[i] {
 			continue
 		}
-		for _, s := range tr.Segments {
+		for _, s := range tr.Spans {
 			tokens += len(s.Tokens)
 		}
 		dur := float64(len(reqs[i].PCM)) / wire.SampleRate
-		for _, s := range tr.Segments {
+		for _, s := range tr.Spans {
 			if s.Start < 0 || s.End > dur+1e-6 || s.Start > s.End {
 				t.Errorf("utterance %d (%.1f s): segment %.2f–%.2f %q outside it", i, dur, s.Start, s.End, s.Text)
 			}
@@ -128,7 +128,7 @@ func checkPackedResults(t *testing.T, e *Engine, pcs []policy.Piece, rs []asr.Re
 		if r.Engine != "whisper" {
 			t.Errorf("utterance %s: engine %q", u.ID, r.Engine)
 		}
-		for _, s := range r.Segments {
+		for _, s := range r.Spans {
 			if s.Start < u.Start || s.End > u.End || s.End < s.Start {
 				t.Errorf("utterance %s (%.2f–%.2f s): segment %.2f–%.2f %q outside it", u.ID, u.Start, u.End, s.Start, s.End, s.Text)
 			}
@@ -178,7 +178,7 @@ func checkPackedResults(t *testing.T, e *Engine, pcs []policy.Piece, rs []asr.Re
 			j          int // the utterance in the batch
 		}
 		var want, got []placed
-		for _, s := range ref.Segments {
+		for _, s := range ref.Spans {
 			for _, tk := range s.Tokens {
 				mid := (tk.Start + tk.End) / 2
 				for j := range spans {
@@ -198,7 +198,7 @@ func checkPackedResults(t *testing.T, e *Engine, pcs []policy.Piece, rs []asr.Re
 				continue
 			}
 			back := spans[j].Start - pc.Utterance.Start // hearing time → window time
-			for _, s := range rs[idx[pc.Utterance.ID]].Segments {
+			for _, s := range rs[idx[pc.Utterance.ID]].Spans {
 				for _, tk := range s.Tokens {
 					got = append(got, placed{tk.Text, tk.Start + back, tk.End + back, j})
 				}
@@ -341,7 +341,7 @@ func TestBackfillPackedWhisper(t *testing.T) {
 				if !r.Status.Done() {
 					t.Errorf("%s recorded %s: %s", r.Utterance.ID, r.Status, r.Error)
 				}
-				for _, s := range r.Segments {
+				for _, s := range r.Spans {
 					if s.Start < u.Start || s.End > u.End {
 						t.Errorf("%s (%.2f–%.2f s): segment %.2f–%.2f outside it", u.ID, u.Start, u.End, s.Start, s.End)
 					}

@@ -540,7 +540,7 @@ func (e *Engine) collect(w *worker, tokenTimes bool) asr.Transcript {
 	t := asr.Transcript{NoSpeechProb: -1, Language: C.GoString(C.cs_lang(st))}
 	var texts []string
 	for i := C.int(0); i < C.whisper_full_n_segments_from_state(st); i++ {
-		seg := asr.Segment{
+		seg := asr.Span{
 			Start:        float64(C.whisper_full_get_segment_t0_from_state(st, i)) / 100,
 			End:          float64(C.whisper_full_get_segment_t1_from_state(st, i)) / 100,
 			Text:         strings.TrimSpace(C.GoString(C.whisper_full_get_segment_text_from_state(st, i))),
@@ -561,7 +561,7 @@ func (e *Engine) collect(w *worker, tokenTimes bool) asr.Transcript {
 		if seg.Text != "" {
 			texts = append(texts, seg.Text)
 		}
-		t.Segments = append(t.Segments, seg)
+		t.Spans = append(t.Spans, seg)
 	}
 	t.Text = asr.JoinText(texts)
 	return t
@@ -672,9 +672,9 @@ func (r *packRun) decodePart(ctx context.Context, part []int) error {
 
 // clearTokenTimes marks every token's times unknown (-1).
 func clearTokenTimes(t *asr.Transcript) {
-	for s := range t.Segments {
-		for k := range t.Segments[s].Tokens {
-			t.Segments[s].Tokens[k].Start, t.Segments[s].Tokens[k].End = -1, -1
+	for s := range t.Spans {
+		for k := range t.Spans[s].Tokens {
+			t.Spans[s].Tokens[k].Start, t.Spans[s].Tokens[k].End = -1, -1
 		}
 	}
 }

@@ -50,7 +50,7 @@ func engine(t testing.TB, model string, workers int) *Engine {
 func checkSane(t *testing.T, tr asr.Transcript, dur float64) {
 	t.Helper()
 	prev := 0.0
-	for i, s := range tr.Segments {
+	for i, s := range tr.Spans {
 		if s.Start < 0 || s.End < s.Start || s.End > dur+0.5 || s.Start < prev-1e-9 {
 			t.Errorf("segment %d %.2f..%.2f not ordered within 0..%.2f", i, s.Start, s.End, dur)
 		}
@@ -78,7 +78,7 @@ func TestTranscribeJFK(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%d segments, text %.60q, language %s, no-speech %.2f", len(tr.Segments), tr.Text, tr.Language, tr.NoSpeechProb)
+			t.Logf("%d segments, text %.60q, language %s, no-speech %.2f", len(tr.Spans), tr.Text, tr.Language, tr.NoSpeechProb)
 			checkSane(t, tr, float64(len(pcm))/wire.SampleRate)
 			// the test models have no weights and decode no text; prove the encoder really ran
 			if n := e.Encodes(); n != 1 {
@@ -187,7 +187,7 @@ func TestPoolSeveralWorkers(t *testing.T) {
 		if r.Status == asr.StatusPending {
 			t.Errorf("pending: %s", r.Error)
 		}
-		for _, s := range r.Segments {
+		for _, s := range r.Spans {
 			if s.Start < r.Utterance.Start || s.End > r.Utterance.End || s.End < s.Start {
 				t.Errorf("segment %.2f..%.2f outside utterance %.2f..%.2f", s.Start, s.End, r.Utterance.Start, r.Utterance.End)
 			}
@@ -274,11 +274,11 @@ func deterministic(t testing.TB, model string, workers int, perWorker bool) *Eng
 // other states run beside it; words and times do not change.
 func sameTranscript(a, b asr.Transcript) bool {
 	near := func(x, y float64) bool { return math.Abs(x-y) <= 1e-3 }
-	if a.Text != b.Text || a.Language != b.Language || len(a.Segments) != len(b.Segments) || !near(a.NoSpeechProb, b.NoSpeechProb) || !near(a.Confidence, b.Confidence) {
+	if a.Text != b.Text || a.Language != b.Language || len(a.Spans) != len(b.Spans) || !near(a.NoSpeechProb, b.NoSpeechProb) || !near(a.Confidence, b.Confidence) {
 		return false
 	}
-	for i, s := range a.Segments {
-		o := b.Segments[i]
+	for i, s := range a.Spans {
+		o := b.Spans[i]
 		if s.Start != o.Start || s.End != o.End || s.Text != o.Text || !near(s.NoSpeechProb, o.NoSpeechProb) || len(s.Tokens) != len(o.Tokens) {
 			return false
 		}
@@ -311,7 +311,7 @@ func TestSharedModelConcurrentMatchesSequential(t *testing.T) {
 			t.Fatal(err)
 		}
 		seq[i] = tr
-		t.Logf("utterance %d: %d segments, %q", i, len(tr.Segments), tr.Text)
+		t.Logf("utterance %d: %d segments, %q", i, len(tr.Spans), tr.Text)
 	}
 	distinct := map[string]bool{}
 	for _, tr := range seq {
@@ -355,7 +355,7 @@ func TestSharedModelConcurrentMatchesSequential(t *testing.T) {
 		if !sameTranscript(seq[i], conc[i]) {
 			t.Errorf("utterance %d: concurrent result differs from sequential:\n%+v\n%+v", i, conc[i], seq[i])
 		}
-		for _, s := range seq[i].Segments {
+		for _, s := range seq[i].Spans {
 			tokens += len(s.Tokens)
 		}
 	}
