@@ -83,8 +83,8 @@ func batchWindow(sec float64) float64 {
 	return sec
 }
 
-// transcribedSegment is one line of `courtscribe transcribe --json`.
-type transcribedSegment struct {
+// transcribedUtterance is one line of `courtscribe transcribe --json`.
+type transcribedUtterance struct {
 	Seat       string   `json:"seat"`
 	Start      float64  `json:"start"`
 	End        float64  `json:"end"`
@@ -371,16 +371,16 @@ func (uc *utteranceCutter) block(ctx context.Context, b [][]int16, b0 int64, bt 
 func isPacker(eng asr.Engine) bool { _, ok := eng.(asr.Packer); return ok }
 
 func printTranscript(out io.Writer, results []asr.Result, asJSON bool) error {
-	segs := make([]transcribedSegment, 0, len(results))
+	segs := make([]transcribedUtterance, 0, len(results))
 	for _, r := range results {
-		segs = append(segs, transcribedSegment{Seat: r.Utterance.Seat, Start: round3(r.Utterance.Start), End: round3(r.Utterance.End),
+		segs = append(segs, transcribedUtterance{Seat: r.Utterance.Seat, Start: round3(r.Utterance.Start), End: round3(r.Utterance.End),
 			Text: r.Text, Confidence: round3(r.Confidence), Status: string(r.Status), Flags: r.Flags})
 	}
 	if asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetEscapeHTML(false)
 		return enc.Encode(struct {
-			Segments []transcribedSegment `json:"segments"`
+			Segments []transcribedUtterance `json:"segments"`
 		}{segs})
 	}
 	for _, s := range segs {
