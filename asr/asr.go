@@ -8,7 +8,7 @@
 // utterances (asr/backfill). asr/engine builds an Engine from configuration.
 //
 // Time in this package is hearing time: seconds since the first sample of the hearing (sample
-// index / SampleRate). Audio is 16 kHz, signed 16-bit, one channel per seat.
+// index / wire.SampleRate). Audio is 16 kHz, signed 16-bit, one channel per seat.
 package asr
 
 import (
@@ -17,10 +17,9 @@ import (
 	"fmt"
 	"math"
 	"strings"
-)
 
-// SampleRate is the rate of all audio inside the system.
-const SampleRate = 16000
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
 
 // Utterance is one seat's stretch of speech in a hearing, as the seat diarizer reports it.
 type Utterance struct {
@@ -40,7 +39,7 @@ func UtteranceID(seat string, start float64) string {
 }
 
 // SampleIndex converts hearing time to the sample index (the system's clock).
-func SampleIndex(t float64) int64 { return int64(math.Round(t * SampleRate)) }
+func SampleIndex(t float64) int64 { return int64(math.Round(t * wire.SampleRate)) }
 
 // Duration is End-Start in seconds.
 func (u Utterance) Duration() float64 { return u.End - u.Start }
@@ -74,9 +73,9 @@ type Request struct {
 // Transcript is what an engine makes of one Request. Times are seconds relative to the first
 // sample of Request.PCM; the pool maps them onto hearing time.
 type Transcript struct {
-	Text     string    `json:"text"`
-	Language string    `json:"language,omitempty"`
-	Segments []Segment `json:"segments,omitempty"`
+	Text     string `json:"text"`
+	Language string `json:"language,omitempty"`
+	Spans    []Span `json:"segments,omitempty"`
 	// NoSpeechProb is the engine's probability that the audio holds no speech, or -1 when the
 	// engine does not report one.
 	NoSpeechProb float64 `json:"no_speech_prob"`
@@ -85,8 +84,8 @@ type Transcript struct {
 	Confidence float64 `json:"confidence,omitempty"`
 }
 
-// Segment is a piece of text with times (relative in a Transcript, hearing time in a Result).
-type Segment struct {
+// Span is a piece of text with times (relative in a Transcript, hearing time in a Result).
+type Span struct {
 	Start  float64 `json:"start"`
 	End    float64 `json:"end"`
 	Text   string  `json:"text"`

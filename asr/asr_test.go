@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 func TestJoinText(t *testing.T) {
@@ -38,7 +39,7 @@ func TestUtterance(t *testing.T) {
 		}
 	}
 	b := EncodeWAV([]int16{1, -2})
-	if a, err := wavfile.Read(bytes.NewReader(b)); err != nil || len(b) != 48 || a.SampleRate != 16000 ||
+	if a, err := wavfile.Read(bytes.NewReader(b)); err != nil || len(b) != 48 || a.SampleRate != wire.SampleRate ||
 		len(a.Channels) != 1 || !slices.Equal(a.Channels[0], []int16{1, -2}) {
 		t.Errorf("wav % x: %v", b, err)
 	}

@@ -36,8 +36,8 @@ type Result struct {
 	Language  string    `json:"language,omitempty"`
 	// Confidence is the mean probability of the text tokens, 0..1 (0 when unknown).
 	Confidence float64 `json:"confidence"`
-	// Segments in hearing time.
-	Segments []Segment `json:"segments,omitempty"`
+	// Spans in hearing time.
+	Spans []Span `json:"segments,omitempty"`
 	// Flags are the reasons a guard gave (suspect or dropped text).
 	Flags []string `json:"flags,omitempty"`
 	// Dropped is the engine's text a guard removed from the record (StatusEmpty).

@@ -6,12 +6,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // EncodeWAV returns pcm as a canonical 16 kHz mono 16-bit WAV file (RIFF/WAVE PCM), the form
 // whisper.cpp's server and OpenAI-compatible servers accept.
 func EncodeWAV(pcm []int16) []byte {
-	return wavfile.EncodePCM(SampleRate, 1, pcm)
+	return wavfile.EncodePCM(wire.SampleRate, 1, pcm)
 }
 
 // Float32 converts 16-bit PCM to the [-1, 1) floats whisper.cpp takes.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Archive reads the server's audio archive: DATA/hearings/<hearing>/audio/<seat>.wav, one
@@ -38,7 +39,7 @@ func (a Archive) Audio(ctx context.Context, hearing, seat string, start, end flo
 }
 
 // maxRange bounds one read (10 minutes); utterances are far shorter.
-const maxRange = 10 * 60 * asr.SampleRate
+const maxRange = 10 * 60 * wire.SampleRate
 
 // ReadSeekerAt is what ReadRange reads from (*os.File, *bytes.Reader).
 type ReadSeekerAt interface {
@@ -51,7 +52,7 @@ type ReadSeekerAt interface {
 // is parsed by wavfile's Decoder; the samples are read from the file as it is (the header of a
 // file being written may lag behind). A range past the end is an error.
 func ReadRange(r ReadSeekerAt, start, end float64) ([]int16, error) {
-	if !(start >= 0 && end > start && end-start <= maxRange/asr.SampleRate && end < 1e7) { // NaN fails too
+	if !(start >= 0 && end > start && end-start <= maxRange/wire.SampleRate && end < 1e7) { // NaN fails too
 		return nil, fmt.Errorf("archive: bad range %.3f..%.3f s", start, end)
 	}
 	s0, s1 := asr.SampleIndex(start), asr.SampleIndex(end)
@@ -62,7 +63,7 @@ func ReadRange(r ReadSeekerAt, start, end float64) ([]int16, error) {
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
-	if f := d.Format(); f.Float || f.Bits != 16 || f.Channels != 1 || f.SampleRate != asr.SampleRate {
+	if f := d.Format(); f.Float || f.Bits != 16 || f.Channels != 1 || f.SampleRate != wire.SampleRate {
 		return nil, fmt.Errorf("archive: WAV is %s; want PCM mono 16 kHz 16 bit", f)
 	}
 	dataOff := d.DataOffset()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 func FuzzReadRange(f *testing.F) {
@@ -26,11 +27,11 @@ func FuzzReadRange(f *testing.F) {
 // backfill reads a range at 40 h of such a (sparse) file sample-exact.
 func TestReadRangeRF64At40Hours(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "judge.wav")
-	w, err := wavfile.Create(p, 16000)
+	w, err := wavfile.Create(p, wire.SampleRate)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const at40 = 40 * 3600 * 16000
+	const at40 = 40 * 3600 * wire.SampleRate
 	tail := []int16{11, -12, 13, -14}
 	if err := w.WriteSilence(at40 - int64(len(tail))); err != nil {
 		t.Skipf("no sparse 4.6 GB file here: %v", err)
@@ -46,7 +47,7 @@ func TestReadRangeRF64At40Hours(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	got, err := ReadRange(f, float64(at40-4)/16000, 144000)
+	got, err := ReadRange(f, float64(at40-4)/wire.SampleRate, 144000)
 	if err != nil || !slices.Equal(got, tail) {
 		t.Fatalf("last samples of a 40 h RF64 file: %v, %v", got, err)
 	}

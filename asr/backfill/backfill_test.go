@@ -24,6 +24,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/asr/remote"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -78,7 +79,7 @@ func hearing(t *testing.T, dir string, n int) ([]asr.Utterance, map[string][]int
 	if err := os.MkdirAll(audio, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	total := (4*n + 2) * asr.SampleRate
+	total := (4*n + 2) * wire.SampleRate
 	seats := map[string][]int16{"judge": make([]int16, total), "clerk": make([]int16, total)}
 	var us []asr.Utterance
 	for i := 0; i < n; i++ {
@@ -89,11 +90,11 @@ func hearing(t *testing.T, dir string, n int) ([]asr.Utterance, map[string][]int
 		us = append(us, u)
 		freq := 150 + 50*float64(i)
 		for k := asr.SampleIndex(u.Start); k < asr.SampleIndex(u.End); k++ {
-			seats[seat][k] = int16(6000 * math.Sin(2*math.Pi*freq*float64(k)/asr.SampleRate))
+			seats[seat][k] = int16(6000 * math.Sin(2*math.Pi*freq*float64(k)/wire.SampleRate))
 		}
 	}
 	for seat, pcm := range seats {
-		testrig.WriteWAV(t, filepath.Join(audio, seat+".wav"), asr.SampleRate, pcm)
+		testrig.WriteWAV(t, filepath.Join(audio, seat+".wav"), wire.SampleRate, pcm)
 	}
 	return us, seats
 }
@@ -115,7 +116,7 @@ func (f *flaky) Transcribe(ctx context.Context, req asr.Request) (asr.Transcript
 		return asr.Transcript{}, fmt.Errorf("engine crashed: %w", asr.ErrUnavailable)
 	}
 	text := fmt.Sprintf("tone %d Hz", zeroCrossHz(req.PCM))
-	return asr.Transcript{Text: text, NoSpeechProb: -1, Segments: []asr.Segment{{Start: 0, End: 1, Text: text, NoSpeechProb: -1}}}, nil
+	return asr.Transcript{Text: text, NoSpeechProb: -1, Spans: []asr.Span{{Start: 0, End: 1, Text: text, NoSpeechProb: -1}}}, nil
 }
 
 // zeroCrossHz estimates a tone's frequency from zero crossings of the non-silent part, rounded to 50 Hz.
@@ -133,7 +134,7 @@ func zeroCrossHz(pcm []int16) int {
 	if n == 0 {
 		return 0
 	}
-	hz := float64(cross) / 2 / (float64(n) / asr.SampleRate)
+	hz := float64(cross) / 2 / (float64(n) / wire.SampleRate)
 	return int(math.Round(hz/50) * 50)
 }
 
@@ -248,7 +249,7 @@ func (s *whisperServer) start() {
 			return
 		}
 		b, _ := io.ReadAll(f)
-		pcm, err := archive.ReadRange(bytes.NewReader(b), 0, float64(len(b)-44)/2/asr.SampleRate)
+		pcm, err := archive.ReadRange(bytes.NewReader(b), 0, float64(len(b)-44)/2/wire.SampleRate)
 		if err != nil {
 			io.WriteString(w, `{"error":"failed to read WAV file"}`)
 			return
@@ -322,7 +323,7 @@ func TestArchiveReadRange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := seats["clerk"][5*asr.SampleRate : 7*asr.SampleRate]; !equal16(got, want) {
+	if want := seats["clerk"][5*wire.SampleRate : 7*wire.SampleRate]; !equal16(got, want) {
 		t.Error("range differs from what was written")
 	}
 	if _, err := a.Audio(context.Background(), "h1", "clerk", 13, 15); err == nil || !strings.Contains(err.Error(), "past the end") {
@@ -337,7 +338,7 @@ func TestArchiveReadRange(t *testing.T) {
 		}
 	}
 	stereo := filepath.Join(dir, "stereo.wav")
-	if err := wavfile.WriteMulti(stereo, 16000, [][]int16{make([]int16, 16000), make([]int16, 16000)}); err != nil {
+	if err := wavfile.WriteMulti(stereo, wire.SampleRate, [][]int16{make([]int16, 16000), make([]int16, 16000)}); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(stereo)

@@ -12,6 +12,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/whisper"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // packer is flaky that can also pack (asr.Packer), without libwhisper: it lays the requests
@@ -63,8 +64,8 @@ func (e *packer) TranscribePacked(ctx context.Context, reqs []asr.Request) ([]as
 		}
 		if end > start {
 			text := fmt.Sprintf("tone %d Hz", zeroCrossHz(pcm[start:end]))
-			s0, s1 := float64(start)/asr.SampleRate, float64(end-1600)/asr.SampleRate
-			t.Segments = append(t.Segments, asr.Segment{Start: s0, End: s1, Text: text, NoSpeechProb: -1,
+			s0, s1 := float64(start)/wire.SampleRate, float64(end-1600)/wire.SampleRate
+			t.Spans = append(t.Spans, asr.Span{Start: s0, End: s1, Text: text, NoSpeechProb: -1,
 				Tokens: []asr.Token{{Text: " " + text, P: 0.9, Start: s0, End: s1}}})
 		}
 		start = end

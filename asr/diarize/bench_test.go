@@ -10,7 +10,7 @@ import (
 // BenchmarkOffline diarizes 60 s of a 6-seat room and reports the speed in multiples of real
 // time per channel (channel-seconds of audio per second).
 func BenchmarkOffline(b *testing.B) {
-	benchOffline(b, func(seats []string, pcm [][]int16) ([]diarize.Segment, error) {
+	benchOffline(b, func(seats []string, pcm [][]int16) ([]diarize.Turn, error) {
 		return diarize.Offline(diarize.DefaultConfig(), seats, pcm, nil)
 	})
 }
@@ -20,7 +20,7 @@ func BenchmarkOffline(b *testing.B) {
 func BenchmarkOfflinePrevious(b *testing.B) { benchOffline(b, baseline.Previous) }
 
 // benchOffline times run on 60 s of a 6-seat room.
-func benchOffline(b *testing.B, run func(seats []string, pcm [][]int16) ([]diarize.Segment, error)) {
+func benchOffline(b *testing.B, run func(seats []string, pcm [][]int16) ([]diarize.Turn, error)) {
 	b.Helper()
 	rm := room{seats: 6, dur: 60, noise: 20, bleedDB: 10, delayMS: 5, seed: 11}
 	for k := range 12 {

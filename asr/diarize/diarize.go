@@ -40,9 +40,6 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize/internal/core"
 )
 
-// SampleRate is the only rate the diarizer accepts (the system's internal audio format).
-const SampleRate = core.SampleRate
-
 const (
 	hop            = core.Hop
 	winLen         = core.WinLen
@@ -73,14 +70,14 @@ const (
 	Update = core.Update
 )
 
-// Event is one streaming result. Times are seconds of hearing time (sample index / 16000).
+// Event is one streaming result. Times are seconds of hearing time (sample index / wire.SampleRate).
 type Event = core.Event
 
-// Segment is one seat's turn; the JSON form is the `courtscribe diarize --json` contract.
-type Segment = core.Segment
+// Turn is one seat's turn; the JSON form is the `courtscribe diarize --json` contract.
+type Turn = core.Turn
 
-// SortSegments orders segments by start, then end, then seat name.
-func SortSegments(s []Segment) { core.SortSegments(s) }
+// SortTurns orders turns by start, then end, then seat name.
+func SortTurns(s []Turn) { core.SortTurns(s) }
 
 // DefaultConfig returns the tuned defaults (see docs/diarize.md).
 func DefaultConfig() Config {
@@ -234,7 +231,7 @@ func (d *Diarizer) Flush() []Event { return d.st.Flush() }
 
 // Offline diarizes a whole recording (pcm[i] is seat i): Push everything, then Flush. It
 // returns the turns sorted by start.
-func Offline(cfg Config, seats []string, pcm [][]int16, log *slog.Logger) ([]Segment, error) {
+func Offline(cfg Config, seats []string, pcm [][]int16, log *slog.Logger) ([]Turn, error) {
 	d, err := New(cfg, seats, log)
 	if err != nil {
 		return nil, err

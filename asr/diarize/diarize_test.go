@@ -8,12 +8,13 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/diarize"
 	"github.com/courtscribe/courtscribe/asr/diarize/der"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 func TestMain(m *testing.M) { testrig.Main(m) }
 
-const rate = diarize.SampleRate
+const rate = wire.SampleRate
 
 // talk is one stretch of synthetic voiced speech on a seat.
 type talk struct {
@@ -130,15 +131,15 @@ func names(n int) []string {
 	return s[:n]
 }
 
-func truth(rm room) []diarize.Segment {
-	var out []diarize.Segment
+func truth(rm room) []diarize.Turn {
+	var out []diarize.Turn
 	for _, tk := range rm.talks {
-		out = append(out, diarize.Segment{Seat: names(rm.seats)[tk.seat], Start: tk.start, End: tk.end})
+		out = append(out, diarize.Turn{Seat: names(rm.seats)[tk.seat], Start: tk.start, End: tk.end})
 	}
 	return out
 }
 
-func offline(t *testing.T, rm room, pcm [][]int16) []diarize.Segment {
+func offline(t *testing.T, rm room, pcm [][]int16) []diarize.Turn {
 	t.Helper()
 	segs, err := diarize.Offline(diarize.DefaultConfig(), names(rm.seats), pcm, nil)
 	if err != nil {
@@ -208,7 +209,7 @@ func TestDoubleTalkIsReportedOnBothSeats(t *testing.T) {
 	if !updated {
 		t.Errorf("no Update marking the judge's turn as overlapping within 0.5 s of the interruption: %+v", evs)
 	}
-	var a, b *diarize.Segment
+	var a, b *diarize.Turn
 	for i := range segs {
 		s := &segs[i]
 		if s.Seat == "judge" && s.Start < 7.5 && s.End > 9 {
@@ -322,11 +323,11 @@ func TestStreamingEqualsOffline(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []diarize.Segment
+		var got []diarize.Turn
 		collect := func(evs []diarize.Event) {
 			for _, e := range evs {
 				if e.Kind == diarize.End {
-					got = append(got, e.Segment())
+					got = append(got, e.Turn())
 				}
 			}
 		}
@@ -340,7 +341,7 @@ func TestStreamingEqualsOffline(t *testing.T) {
 			off += n
 		}
 		collect(d.Flush())
-		diarize.SortSegments(got)
+		diarize.SortTurns(got)
 		if len(got) != len(want) {
 			t.Fatalf("trial %d (blocks ≤%d): %d segments streaming, %d offline\n%+v\n%+v", trial, maxBlock, len(got), len(want), got, want)
 		}
@@ -425,7 +426,7 @@ func TestResumeAndGap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const origin = 16000 * 3600 // the hearing resumed one hour in
+	const origin = wire.SampleRate * 3600 // the hearing resumed one hour in
 	d, err := diarize.New(diarize.DefaultConfig(), names(2), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -433,7 +434,7 @@ func TestResumeAndGap(t *testing.T) {
 	if err := d.Resume(origin); err != nil {
 		t.Fatal(err)
 	}
-	var got []diarize.Segment
+	var got []diarize.Turn
 	collect := func(evs []diarize.Event, err error) {
 		t.Helper()
 		if err != nil {
@@ -441,7 +442,7 @@ func TestResumeAndGap(t *testing.T) {
 		}
 		for _, e := range evs {
 			if e.Kind == diarize.End {
-				s := e.Segment()
+				s := e.Turn()
 				s.Start -= 3600
 				s.End -= 3600
 				got = append(got, s)

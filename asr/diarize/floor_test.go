@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Unit tests of the noise floor on gated channels (floor.go).
@@ -22,7 +24,7 @@ func voice(n int, r *rand.Rand) []int16 {
 	for i := range x {
 		var v float64
 		for k := 1; k <= 20; k++ {
-			v += math.Sin(2*math.Pi*130*float64(k)*float64(i)/SampleRate) / float64(k)
+			v += math.Sin(2*math.Pi*130*float64(k)*float64(i)/wire.SampleRate) / float64(k)
 		}
 		x[i] = int16(math.Round(2500*v + 20*r.NormFloat64()))
 	}
@@ -50,10 +52,10 @@ func db(x float64) float64 { return 10 * math.Log10(x) }
 func TestFloorHeldThroughDigitalSilence(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	d := oneSeat(t)
-	push1(t, d, noise(4*SampleRate, 30, r))
+	push1(t, d, noise(4*wire.SampleRate, 30, r))
 	before := d.ch[0].NF.Level
-	push1(t, d, make([]int16, 3*SampleRate)) // the gate closes
-	push1(t, d, voice(SampleRate/2, r))      // and opens on a loud voice
+	push1(t, d, make([]int16, 3*wire.SampleRate)) // the gate closes
+	push1(t, d, voice(wire.SampleRate/2, r))      // and opens on a loud voice
 	if got := d.ch[0].NF.Level; math.Abs(db(got/before)) > 1 || !d.ch[0].NF.Set {
 		t.Fatalf("floor %.1f dB after zeros and a voice, %.1f dB before", db(got), db(before))
 	}
@@ -62,8 +64,8 @@ func TestFloorHeldThroughDigitalSilence(t *testing.T) {
 func TestGatedFloorNotSeededBySpeech(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	d := oneSeat(t)
-	push1(t, d, make([]int16, SampleRate)) // a closed gate
-	push1(t, d, voice(2*SampleRate, r))    // opening on two seconds of speech
+	push1(t, d, make([]int16, wire.SampleRate)) // a closed gate
+	push1(t, d, voice(2*wire.SampleRate, r))    // opening on two seconds of speech
 	ch := &d.ch[0]
 	if ch.NF.Set {
 		t.Fatalf("a gated channel took its floor from speech: %.1f dB", db(ch.NF.Level))
@@ -81,18 +83,18 @@ func TestGatedFloorFromQuietStretch(t *testing.T) {
 	// half a second of quiet noise has been seen, and stays there.
 	r := rand.New(rand.NewPCG(5, 6))
 	d := oneSeat(t)
-	push1(t, d, make([]int16, SampleRate))
-	push1(t, d, noise(SampleRate/4, 40, r))
+	push1(t, d, make([]int16, wire.SampleRate))
+	push1(t, d, noise(wire.SampleRate/4, 40, r))
 	if d.ch[0].NF.Set {
 		t.Fatal("floor set after 0.25 s of signal (needs 0.5 s of quiet)")
 	}
-	push1(t, d, noise(SampleRate/2, 40, r))
+	push1(t, d, noise(wire.SampleRate/2, 40, r))
 	ch := &d.ch[0]
 	want := 40.0 * 40 * (binHi - binLo + 1)
 	if !ch.NF.Set || math.Abs(db(ch.NF.Level/want)) > 3 {
 		t.Fatalf("floor %.1f dB (set %v), the room is %.1f dB", db(ch.NF.Level), ch.NF.Set, db(want))
 	}
-	push1(t, d, noise(2*SampleRate, 40, r))
+	push1(t, d, noise(2*wire.SampleRate, 40, r))
 	if math.Abs(db(ch.NF.Level/want)) > 3 {
 		t.Fatalf("floor drifted to %.1f dB, the room is %.1f dB", db(ch.NF.Level), db(want))
 	}
@@ -105,8 +107,8 @@ func TestReferenceFloorIsTheOpenMics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 3 * SampleRate
-	judge := append(make([]int16, n-SampleRate/2), voice(SampleRate/2, r)...)
+	n := 3 * wire.SampleRate
+	judge := append(make([]int16, n-wire.SampleRate/2), voice(wire.SampleRate/2, r)...)
 	if _, err := d.Push([][]int16{judge, noise(n, 25, r)}); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +123,7 @@ func TestDeadChannelReadsZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Push([][]int16{voice(2*SampleRate, r), make([]int16, 2*SampleRate)}); err != nil {
+	if _, err := d.Push([][]int16{voice(2*wire.SampleRate, r), make([]int16, 2*wire.SampleRate)}); err != nil {
 		t.Fatal(err)
 	}
 	if d.z[1] != 0 || d.ch[1].NF.Set || !(d.ch[1].NF.Level > 0) {

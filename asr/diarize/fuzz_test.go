@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/asr/diarize"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // FuzzPush feeds arbitrary audio in arbitrary block sizes: the diarizer must not panic, and its
@@ -21,8 +22,8 @@ func FuzzPush(f *testing.F) {
 		n := int(nseats%4) + 1
 		blk := int(block%2000) + 1
 		samples := len(data) / 2 / n
-		if samples > 16000*4 { // keep each exec quick
-			samples = 16000 * 4
+		if samples > wire.SampleRate*4 { // keep each exec quick
+			samples = wire.SampleRate * 4
 		}
 		pcm := make([][]int16, n)
 		for c := range pcm {
@@ -36,7 +37,7 @@ func FuzzPush(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var segs []diarize.Segment
+		var segs []diarize.Turn
 		for off := 0; off < samples; off += blk {
 			end := min(off+blk, samples)
 			part := make([][]int16, n)
@@ -49,16 +50,16 @@ func FuzzPush(f *testing.F) {
 			}
 			for _, e := range evs {
 				if e.Kind == diarize.End {
-					segs = append(segs, e.Segment())
+					segs = append(segs, e.Turn())
 				}
 			}
 		}
 		for _, e := range d.Flush() {
 			if e.Kind == diarize.End {
-				segs = append(segs, e.Segment())
+				segs = append(segs, e.Turn())
 			}
 		}
-		dur := float64(samples)/diarize.SampleRate + 0.02
+		dur := float64(samples)/wire.SampleRate + 0.02
 		last := map[string]float64{}
 		for _, s := range segs {
 			if !(s.Start >= 0 && s.Start < s.End && s.End <= dur) {

@@ -40,7 +40,7 @@ func ownGate(rm room, pcm [][]int16, seat int) {
 	gate(pcm[seat], open...)
 }
 
-func checkGated(t *testing.T, rm room, segs []diarize.Segment, maxDER float64) {
+func checkGated(t *testing.T, rm room, segs []diarize.Turn, maxDER float64) {
 	t.Helper()
 	res := der.Score(truth(rm), segs, der.DefaultOptions())
 	for seat, s := range res.Seats {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // lowVoice: a harmonic voice at f0 (below 70 Hz) with a slowly wandering pitch and falling
@@ -13,7 +15,7 @@ func lowVoice(n int, f0 float64, r *rand.Rand) []int16 {
 	var ph, jit float64
 	for i := range x {
 		jit = 0.999*jit + 0.001*r.NormFloat64()
-		ph += 2 * math.Pi * f0 * (1 + jit) / SampleRate
+		ph += 2 * math.Pi * f0 * (1 + jit) / wire.SampleRate
 		var v float64
 		for k := 1; k <= 40; k++ {
 			v += math.Sin(float64(k)*ph) / math.Sqrt(float64(k))
@@ -26,12 +28,12 @@ func lowVoice(n int, f0 float64, r *rand.Rand) []int16 {
 func TestLowVoiceIsVoiced(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	for _, f0 := range []float64{55, 62} {
-		per, _ := Voicing(lowVoice(SampleRate/2, f0, r))
+		per, _ := Voicing(lowVoice(wire.SampleRate/2, f0, r))
 		if per < minPeriodicity {
 			t.Errorf("a %.0f Hz voice reads periodicity %.2f", f0, per)
 		}
 	}
-	if per, _ := Voicing(noise(SampleRate/2, 1500, r)); per >= minPeriodicity {
+	if per, _ := Voicing(noise(wire.SampleRate/2, 1500, r)); per >= minPeriodicity {
 		t.Errorf("noise reads periodicity %.2f", per)
 	}
 }
@@ -39,8 +41,8 @@ func TestLowVoiceIsVoiced(t *testing.T) {
 func TestLowVoiceStartsAtOnce(t *testing.T) {
 	// A low voice's turn is reported 80–100 ms after it starts, like any other voice's.
 	r := rand.New(rand.NewPCG(23, 24))
-	x := append(noise(2*SampleRate, 20, r), lowVoice(SampleRate, 58, r)...)
-	x = append(x, noise(SampleRate, 20, r)...)
+	x := append(noise(2*wire.SampleRate, 20, r), lowVoice(wire.SampleRate, 58, r)...)
+	x = append(x, noise(wire.SampleRate, 20, r)...)
 	d := oneSeat(t)
 	started := false
 	for off := 0; off+320 <= len(x); off += 320 {

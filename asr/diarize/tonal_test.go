@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Unit tests of stages 10 and 11 (turns.go): a start needs voiced frames with power below
@@ -17,7 +19,7 @@ func ringtone(n int, r *rand.Rand) []int16 {
 	const ringSec, ringGap = 1.0, 0.5
 	x := make([]int16, n)
 	for i := range x {
-		t := float64(i) / SampleRate
+		t := float64(i) / wire.SampleRate
 		var v float64
 		if math.Mod(t, ringSec+ringGap) < ringSec {
 			f0, k0 := 500.0, 3
@@ -35,16 +37,16 @@ func ringtone(n int, r *rand.Rand) []int16 {
 
 func TestRingtoneStartsNoTurn(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
-	ring := ringtone(3*SampleRate, r)
-	if per, ton := Voicing(ring[SampleRate/10 : SampleRate/10+SampleRate/10]); per < minPeriodicity || ton >= maxTonality {
+	ring := ringtone(3*wire.SampleRate, r)
+	if per, ton := Voicing(ring[wire.SampleRate/10 : wire.SampleRate/10+wire.SampleRate/10]); per < minPeriodicity || ton >= maxTonality {
 		t.Fatalf("the ringtone should pass the voicing test (periodicity %.2f, tonality %.2f) for this test to mean anything", per, ton)
 	}
-	segs := oneSeatSegments(t, noise(2*SampleRate, 30, r), ring, noise(2*SampleRate, 30, r))
+	segs := oneSeatSegments(t, noise(2*wire.SampleRate, 30, r), ring, noise(2*wire.SampleRate, 30, r))
 	for _, s := range segs {
 		t.Errorf("a ringtone was reported as speech: %.2f–%.2f", s.Start, s.End)
 	}
 	// A voice, with its pitch harmonics below 1 kHz, still starts at once.
-	segs = oneSeatSegments(t, noise(2*SampleRate, 30, r), voice(SampleRate, r), noise(2*SampleRate, 30, r))
+	segs = oneSeatSegments(t, noise(2*wire.SampleRate, 30, r), voice(wire.SampleRate, r), noise(2*wire.SampleRate, 30, r))
 	if len(segs) != 1 || segs[0].Start > 2.02 || segs[0].End < 2.95 {
 		t.Errorf("want one turn 2.00–3.00 for the voice, got %+v", segs)
 	}
@@ -56,14 +58,14 @@ func TestUnvoicedSoundDoesNotHoldEnd(t *testing.T) {
 	// (before stage 11: 1.61 s after it, when the paper had stopped).
 	r := rand.New(rand.NewPCG(19, 20))
 	var x []int16
-	for _, p := range [][]int16{noise(2*SampleRate, 30, r), voice(SampleRate, r), noise(SampleRate/10, 30, r),
-		noise(SampleRate*3/2, 1000, r), noise(2*SampleRate, 30, r)} {
+	for _, p := range [][]int16{noise(2*wire.SampleRate, 30, r), voice(wire.SampleRate, r), noise(wire.SampleRate/10, 30, r),
+		noise(wire.SampleRate*3/2, 1000, r), noise(2*wire.SampleRate, 30, r)} {
 		x = append(x, p...)
 	}
 	d := oneSeat(t)
 	var evs []Event
-	for i := 0; i < len(x); i += SampleRate / 50 { // 20 ms pushes, as the server receives audio
-		e, err := d.Push([][]int16{x[i:min(i+SampleRate/50, len(x))]})
+	for i := 0; i < len(x); i += wire.SampleRate / 50 { // 20 ms pushes, as the server receives audio
+		e, err := d.Push([][]int16{x[i:min(i+wire.SampleRate/50, len(x))]})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Unit tests of the start rules against non-speech sounds at a seat (turns.go).
@@ -15,15 +17,15 @@ func scrape(n int, rms float64, blips []float64, r *rand.Rand) []int16 {
 	x := noise(n, rms, r)
 	v := voice(n, r)
 	for _, b := range blips {
-		i0 := int(b * SampleRate)
-		for i := i0; i < min(i0+SampleRate/50, n); i++ { // 20 ms
+		i0 := int(b * wire.SampleRate)
+		for i := i0; i < min(i0+wire.SampleRate/50, n); i++ { // 20 ms
 			x[i] = v[i]
 		}
 	}
 	return x
 }
 
-func oneSeatSegments(t *testing.T, parts ...[]int16) []Segment {
+func oneSeatSegments(t *testing.T, parts ...[]int16) []Turn {
 	t.Helper()
 	var x []int16
 	for _, p := range parts {
@@ -40,8 +42,8 @@ func TestScrapeWithPeriodicBlipsStartsNoTurn(t *testing.T) {
 	// 0.8 s of scraping with three periodic blips spread over it: three voiced frames, as the
 	// start rule once asked for, but over a run ten times as long as a talker needs.
 	r := rand.New(rand.NewPCG(11, 12))
-	segs := oneSeatSegments(t, noise(2*SampleRate, 30, r),
-		scrape(SampleRate*8/10, 1500, []float64{0.12, 0.42, 0.72}, r), noise(2*SampleRate, 30, r))
+	segs := oneSeatSegments(t, noise(2*wire.SampleRate, 30, r),
+		scrape(wire.SampleRate*8/10, 1500, []float64{0.12, 0.42, 0.72}, r), noise(2*wire.SampleRate, 30, r))
 	for _, s := range segs {
 		t.Errorf("a scrape was reported as speech: %.2f–%.2f", s.Start, s.End)
 	}
@@ -51,8 +53,8 @@ func TestRustleBeforeSpeechNotBackdated(t *testing.T) {
 	// Paper rustled at the seat runs straight into the talker's first word: the turn starts
 	// with the voice (at most startLead before it), not with the rustle.
 	r := rand.New(rand.NewPCG(13, 14))
-	segs := oneSeatSegments(t, noise(2*SampleRate, 30, r), noise(SampleRate*8/10, 1500, r),
-		voice(SampleRate, r), noise(2*SampleRate, 30, r))
+	segs := oneSeatSegments(t, noise(2*wire.SampleRate, 30, r), noise(wire.SampleRate*8/10, 1500, r),
+		voice(wire.SampleRate, r), noise(2*wire.SampleRate, 30, r))
 	if len(segs) != 1 {
 		t.Fatalf("want one turn, got %+v", segs)
 	}
@@ -67,17 +69,17 @@ func strike(n int, blips []float64, r *rand.Rand) []int16 {
 	x := make([]int16, n)
 	v := voice(n, r)
 	for i := range x {
-		t := float64(i) / SampleRate
+		t := float64(i) / wire.SampleRate
 		a := 6000 * math.Exp(-t/0.15)
 		s := a * (math.Sin(2*math.Pi*910*t) + 0.6*math.Sin(2*math.Pi*1470*t))
-		if i < SampleRate/200 { // 5 ms of impact
+		if i < wire.SampleRate/200 { // 5 ms of impact
 			s += 8000 * r.NormFloat64()
 		}
 		x[i] = int16(max(-32768, min(32767, math.Round(s+20*r.NormFloat64()))))
 	}
 	for _, b := range blips {
-		i0 := int(b * SampleRate)
-		for i := i0; i < min(i0+SampleRate/50, n); i++ {
+		i0 := int(b * wire.SampleRate)
+		for i := i0; i < min(i0+wire.SampleRate/50, n); i++ {
 			x[i] = v[i]
 		}
 	}
@@ -87,8 +89,8 @@ func strike(n int, blips []float64, r *rand.Rand) []int16 {
 func TestGavelAfterSpeechDoesNotResumeTurn(t *testing.T) {
 	// The judge's last word ends at 3.0 s; the gavel falls 0.35 s later, inside the hangover.
 	r := rand.New(rand.NewPCG(15, 16))
-	segs := oneSeatSegments(t, noise(2*SampleRate, 20, r), voice(SampleRate, r),
-		noise(SampleRate*35/100, 20, r), strike(SampleRate/2, []float64{0.25}, r), noise(2*SampleRate, 20, r))
+	segs := oneSeatSegments(t, noise(2*wire.SampleRate, 20, r), voice(wire.SampleRate, r),
+		noise(wire.SampleRate*35/100, 20, r), strike(wire.SampleRate/2, []float64{0.25}, r), noise(2*wire.SampleRate, 20, r))
 	if len(segs) != 1 {
 		t.Fatalf("want the judge's one turn, got %+v", segs)
 	}

@@ -1,6 +1,10 @@
 package diarize
 
-import "math"
+import (
+	"math"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
 
 // Voicing: speech is voiced — periodic at a pitch of 50–500 Hz with several harmonics — while a
 // cough, paper, a chair, a door and a gavel are not (noise, impacts, inharmonic resonances),
@@ -20,7 +24,7 @@ func (d *Diarizer) periodicity(c int) float64 {
 	clear(re[histLen:])
 	clear(im[histLen:])
 	d.lead.FFT.Transform(re, im)
-	lo, hi := gccLen*100/SampleRate, gccLen*2000/SampleRate
+	lo, hi := gccLen*100/wire.SampleRate, gccLen*2000/wire.SampleRate
 	clear(d.lead.CRe[:])
 	clear(d.lead.CIm[:])
 	for k := lo; k <= hi; k++ {
@@ -62,7 +66,7 @@ func (d *Diarizer) lowPeriodicity(c int) float64 {
 	clear(re[lowHistLen:])
 	clear(im[lowHistLen:])
 	d.lfft.Transform(re, im)
-	lo, hi := lowFFTLen*100/SampleRate, lowFFTLen*2000/SampleRate
+	lo, hi := lowFFTLen*100/wire.SampleRate, lowFFTLen*2000/wire.SampleRate
 	for k := range lowFFTLen {
 		p := 0.0
 		if (k >= lo && k <= hi) || (k >= lowFFTLen-hi && k <= lowFFTLen-lo) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/archive"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -42,7 +43,7 @@ func (s *sliceSource) Read(dst [][]int16) (int, error) {
 // manifest, and a second import into the same hearing is refused.
 func TestImportArchivesLikeAnAgent(t *testing.T) {
 	r := newRig(t)
-	pcm := testPCM(2, 3*16000+123, 5)
+	pcm := testPCM(2, 3*wire.SampleRate+123, 5)
 	seats := fourSeats[:2]
 	m, err := r.srv.Import(context.Background(), ImportOptions{Courtroom: "room1", Hearing: "past-1", Seats: seats}, &sliceSource{pcm: pcm})
 	if err != nil {
@@ -93,7 +94,7 @@ func TestImportRefusals(t *testing.T) {
 			t.Errorf("%+v: %v, want %q", tc.opt, err, tc.want)
 		}
 	}
-	_, err := r.srv.Import(ctx, ImportOptions{Courtroom: "room1", Hearing: "broken", Seats: seats}, &sliceSource{pcm: testPCM(2, 5*16000, 7), failAt: 2 * 16000})
+	_, err := r.srv.Import(ctx, ImportOptions{Courtroom: "room1", Hearing: "broken", Seats: seats}, &sliceSource{pcm: testPCM(2, 5*wire.SampleRate, 7), failAt: 2 * wire.SampleRate})
 	if err == nil || !strings.Contains(err.Error(), "stopped after 2.0 s") {
 		t.Fatalf("read error: %v", err)
 	}

@@ -32,7 +32,7 @@ func ctxT(t *testing.T, d time.Duration) context.Context {
 
 func TestStreamCloseManifest(t *testing.T) {
 	r := newRig(t)
-	pcm := testPCM(4, 16000*3+123, 1) // a short last frame too
+	pcm := testPCM(4, wire.SampleRate*3+123, 1) // a short last frame too
 	a := r.agent("s-close", pcm)
 	a.Gaps = map[int]uint8{5: wire.GapOverflow, 6: wire.GapOverflow, 20: wire.GapAgentDown}
 	a.CloseHearing = true
@@ -117,7 +117,7 @@ func TestProxyCutsLoseNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	pcm := testPCM(4, 16000*20, 2)
+	pcm := testPCM(4, wire.SampleRate*20, 2)
 	a := r.agent("s-proxy", pcm)
 	a.URL = "ws://" + p.Addr() + AgentPath
 	a.Window = 8
@@ -352,7 +352,7 @@ func TestCloseHearingMethod(t *testing.T) {
 func TestRestartRecovery(t *testing.T) {
 	dir := t.TempDir()
 	r := newRigDir(t, dir)
-	pcm := testPCM(4, 16000*2, 6)
+	pcm := testPCM(4, wire.SampleRate*2, 6)
 	a := r.agent("s-crash", pcm)
 	ws, w := r.hello(a.Hello())
 	for i := 0; i < 5; i++ {
@@ -433,7 +433,7 @@ func waitManifest(t *testing.T, dir, hearing string) *archive.Manifest {
 // leaves; the same session can come back and continue.
 func TestEndUnloadsAndResumes(t *testing.T) {
 	r := newRig(t)
-	pcm := testPCM(4, 16000*2, 8)
+	pcm := testPCM(4, wire.SampleRate*2, 8)
 	a := r.agent("s-unload", pcm)
 	a.PCM = [][]int16{pcm[0][:16000], pcm[1][:16000], pcm[2][:16000], pcm[3][:16000]}
 	res, err := a.Run(ctxT(t, 20*time.Second))
@@ -491,7 +491,7 @@ func TestBacklogBounded(t *testing.T) {
 		hs.Close()
 	}()
 	tok, _, _ := srv.Tokens().Add("room1")
-	pcm := testPCM(4, 16000*40, 10) // well past the 20 s bound, however much the writer stored before the listener stalled it
+	pcm := testPCM(4, wire.SampleRate*40, 10) // well past the 20 s bound, however much the writer stored before the listener stalled it
 	a := &ingesttest.Agent{URL: "ws" + strings.TrimPrefix(hs.URL, "http") + AgentPath, Token: tok, Courtroom: "room1",
 		Session: "s-backlog", Seats: fourSeats, PCM: pcm, FrameSamples: 16000, Window: 1000}
 	done := make(chan error, 1)
@@ -542,7 +542,7 @@ func TestSlowListenerDoesNotDelayAcks(t *testing.T) {
 		hs.Close()
 	}()
 	tok, _, _ := srv.Tokens().Add("room1")
-	pcm := testPCM(4, 16000*4, 11)
+	pcm := testPCM(4, wire.SampleRate*4, 11)
 	a := &ingesttest.Agent{URL: "ws" + strings.TrimPrefix(hs.URL, "http") + AgentPath, Token: tok, Courtroom: "room1",
 		Session: "s-slow", Seats: fourSeats, PCM: pcm, Window: 8}
 	if _, err := a.Run(ctxT(t, 20*time.Second)); err != nil { // every frame acked with the listener stuck

@@ -202,7 +202,7 @@ func joinUnits(u []string) string {
 func Confidence(t asr.Transcript) float64 {
 	var sum float64
 	n := 0
-	for _, s := range t.Segments {
+	for _, s := range t.Spans {
 		for _, tok := range s.Tokens {
 			if IsSpecialToken(tok.Text) || tok.P < 0 {
 				continue

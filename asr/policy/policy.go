@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Config is the utterance policy.
@@ -63,7 +64,7 @@ type Piece struct {
 	Index, Count int
 }
 
-func samples(d time.Duration) int { return int(d.Seconds() * asr.SampleRate) }
+func samples(d time.Duration) int { return int(d.Seconds() * wire.SampleRate) }
 
 // Split cuts an utterance longer than MaxUtterance into pieces, each cut at the quietest 20 ms
 // frame in the SplitWindow before the limit. pcm covers u.Start..u.End. The first piece keeps
@@ -74,7 +75,7 @@ func (c Config) Split(u asr.Utterance, pcm []int16) []Piece {
 		return []Piece{{Utterance: u, PCM: pcm, Index: 1, Count: 1}}
 	}
 	win := samples(c.SplitWindow)
-	const frame = asr.SampleRate / 50 // 20 ms
+	const frame = wire.SampleRate / 50 // 20 ms
 	var cuts []int
 	pos := 0
 	for len(pcm)-pos > maxN {
@@ -93,11 +94,11 @@ func (c Config) Split(u asr.Utterance, pcm []int16) []Piece {
 	prev := 0
 	for i, cut := range cuts {
 		p := u
-		p.Start = u.Start + float64(prev)/asr.SampleRate
+		p.Start = u.Start + float64(prev)/wire.SampleRate
 		if i == len(cuts)-1 {
 			p.End = u.End
 		} else {
-			p.End = u.Start + float64(cut)/asr.SampleRate
+			p.End = u.Start + float64(cut)/wire.SampleRate
 		}
 		if i > 0 {
 			p.ID = asr.UtteranceID(u.Seat, p.Start)
@@ -191,7 +192,7 @@ func energy(pcm []int16) float64 {
 
 // PeakDBFS is the level of the loudest 100 ms window of pcm in dBFS (-120 for silence).
 func PeakDBFS(pcm []int16) float64 {
-	const win = asr.SampleRate / 10
+	const win = wire.SampleRate / 10
 	best := 0.0
 	for s := 0; s < len(pcm); s += win / 2 {
 		e := energy(pcm[s:min(s+win, len(pcm))])

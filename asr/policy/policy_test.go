@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 func tone(n int, amp float64) []int16 {
 	out := make([]int16, n)
 	for i := range out {
-		out[i] = int16(amp * math.Sin(2*math.Pi*220*float64(i)/asr.SampleRate))
+		out[i] = int16(amp * math.Sin(2*math.Pi*220*float64(i)/wire.SampleRate))
 	}
 	return out
 }
@@ -20,10 +21,10 @@ func tone(n int, amp float64) []int16 {
 func TestSplitAtQuietestPoint(t *testing.T) {
 	c := DefaultConfig()
 	// 70 s of tone with quiet gaps at 27 s and 55 s (inside each split window).
-	pcm := tone(70*asr.SampleRate, 8000)
+	pcm := tone(70*wire.SampleRate, 8000)
 	for _, gap := range []float64{27, 55} {
-		s := int(gap * asr.SampleRate)
-		for i := s; i < s+asr.SampleRate/5; i++ {
+		s := int(gap * wire.SampleRate)
+		for i := s; i < s+wire.SampleRate/5; i++ {
 			pcm[i] = 0
 		}
 	}
@@ -35,13 +36,13 @@ func TestSplitAtQuietestPoint(t *testing.T) {
 	total := 0
 	for i, p := range ps {
 		total += len(p.PCM)
-		if len(p.PCM) > 30*asr.SampleRate {
+		if len(p.PCM) > 30*wire.SampleRate {
 			t.Errorf("piece %d is %d samples, over 30 s", i, len(p.PCM))
 		}
 		if p.Index != i+1 || p.Count != 3 {
 			t.Errorf("piece %d numbered %d/%d", i, p.Index, p.Count)
 		}
-		if math.Abs(p.Utterance.Duration()-float64(len(p.PCM))/asr.SampleRate) > 1e-6 {
+		if math.Abs(p.Utterance.Duration()-float64(len(p.PCM))/wire.SampleRate) > 1e-6 {
 			t.Errorf("piece %d: times %.3f..%.3f do not match %d samples", i, p.Utterance.Start, p.Utterance.End, len(p.PCM))
 		}
 	}
@@ -62,7 +63,7 @@ func TestSplitAtQuietestPoint(t *testing.T) {
 		t.Errorf("pieces not contiguous: %+v", ps)
 	}
 	// short utterances are left alone
-	if got := c.Split(u, pcm[:5*asr.SampleRate]); len(got) != 1 || got[0].Count != 1 {
+	if got := c.Split(u, pcm[:5*wire.SampleRate]); len(got) != 1 || got[0].Count != 1 {
 		t.Errorf("short utterance split: %d", len(got))
 	}
 }
@@ -94,10 +95,10 @@ func TestMergeBlips(t *testing.T) {
 
 func TestPadAndValidate(t *testing.T) {
 	c := DefaultConfig()
-	if got := c.Pad(make([]int16, 100)); len(got) != int(1.1*asr.SampleRate) {
+	if got := c.Pad(make([]int16, 100)); len(got) != int(1.1*wire.SampleRate) {
 		t.Errorf("padded to %d", len(got))
 	}
-	long := make([]int16, 2*asr.SampleRate)
+	long := make([]int16, 2*wire.SampleRate)
 	if got := c.Pad(long); len(got) != len(long) {
 		t.Errorf("long input changed")
 	}
@@ -112,8 +113,8 @@ func TestPadAndValidate(t *testing.T) {
 
 func TestGuards(t *testing.T) {
 	g := DefaultGuards()
-	speech := tone(asr.SampleRate, 6000)
-	silence := make([]int16, asr.SampleRate)
+	speech := tone(wire.SampleRate, 6000)
+	silence := make([]int16, wire.SampleRate)
 	cases := []struct {
 		name     string
 		text     string
@@ -166,7 +167,7 @@ func TestRepeated(t *testing.T) {
 }
 
 func TestConfidence(t *testing.T) {
-	tr := asr.Transcript{Segments: []asr.Segment{{Tokens: []asr.Token{
+	tr := asr.Transcript{Spans: []asr.Span{{Tokens: []asr.Token{
 		{Text: "[_BEG_]", P: 0.1}, {Text: " Hello", P: 0.8}, {Text: " world", P: 0.6}, {Text: "<|endoftext|>", P: 0.01},
 	}}}}
 	if c := Confidence(tr); math.Abs(c-0.7) > 1e-9 {
@@ -209,7 +210,7 @@ func FuzzGuards(f *testing.F) {
 	f.Add("I object. I object. I object. I object.", -1.0)
 	f.Add("", 0.0)
 	g := DefaultGuards()
-	pcm := tone(asr.SampleRate/2, 3000)
+	pcm := tone(wire.SampleRate/2, 3000)
 	f.Fuzz(func(t *testing.T, text string, ns float64) {
 		if len(text) > 2000 {
 			return

@@ -12,6 +12,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/whisper"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // packEngine is a stand-in for a packing engine (asr.Packer) that works without libwhisper.
@@ -73,9 +74,9 @@ func (e *packEngine) TranscribePacked(_ context.Context, reqs []asr.Request) ([]
 
 // tone is 1 s or more of a 200 Hz tone whose amplitude names it: decodeRuns reads it as "wk".
 func tone(k int, sec float64) []int16 {
-	out := make([]int16, int(sec*asr.SampleRate))
+	out := make([]int16, int(sec*wire.SampleRate))
 	for i := range out {
-		out[i] = int16(float64(1000*k) * math.Sin(2*math.Pi*200*float64(i)/asr.SampleRate))
+		out[i] = int16(float64(1000*k) * math.Sin(2*math.Pi*200*float64(i)/wire.SampleRate))
 	}
 	return out
 }
@@ -89,8 +90,8 @@ func decodeRuns(x []float32) asr.Transcript {
 			return
 		}
 		w := fmt.Sprintf("w%d", int(math.Round(peak*32768/1000)))
-		s0, s1 := float64(start)/asr.SampleRate, float64(i)/asr.SampleRate
-		t.Segments = append(t.Segments, asr.Segment{Start: s0, End: s1, Text: w, NoSpeechProb: 0.01,
+		s0, s1 := float64(start)/wire.SampleRate, float64(i)/wire.SampleRate
+		t.Spans = append(t.Spans, asr.Span{Start: s0, End: s1, Text: w, NoSpeechProb: 0.01,
 			Tokens: []asr.Token{{Text: " " + w, P: 0.9, Start: s0, End: s1}}})
 		start, peak = -1, 0
 	}
@@ -110,7 +111,7 @@ func decodeRuns(x []float32) asr.Transcript {
 	}
 	end(len(x))
 	var texts []string
-	for _, s := range t.Segments {
+	for _, s := range t.Spans {
 		texts = append(texts, s.Text)
 	}
 	t.Text = asr.JoinText(texts)
@@ -187,10 +188,10 @@ func TestTranscribeManyPacks(t *testing.T) {
 		if want := fmt.Sprintf("w%d", k+1); r.Text != want || r.Status != asr.StatusFinal {
 			t.Errorf("utterance %d (%s): %q %s, want %q final", k, u.ID, r.Text, r.Status, want)
 		}
-		if len(r.Segments) != 1 {
-			t.Fatalf("utterance %d: %d segments", k, len(r.Segments))
+		if len(r.Spans) != 1 {
+			t.Fatalf("utterance %d: %d segments", k, len(r.Spans))
 		}
-		if s := r.Segments[0]; s.Start < u.Start-1e-9 || s.End > u.End+1e-9 || s.End-s.Start < u.Duration()-0.02 {
+		if s := r.Spans[0]; s.Start < u.Start-1e-9 || s.End > u.End+1e-9 || s.End-s.Start < u.Duration()-0.02 {
 			t.Errorf("utterance %d %.2f..%.2f: segment %.3f..%.3f not on its own hearing time", k, u.Start, u.End, s.Start, s.End)
 		}
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/asr/policy"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Config is the pipeline configuration.
@@ -435,7 +436,7 @@ func (p *Pipeline) result(pc policy.Piece, t asr.Transcript) asr.Result {
 	conf := policy.Confidence(t)
 	r := asr.Result{
 		Utterance: u, Text: strings.TrimSpace(t.Text), Language: t.Language, Confidence: conf,
-		Segments: MapSegments(t.Segments, u.Start, u.End), Engine: p.eng.Name(),
+		Spans: MapSpans(t.Spans, u.Start, u.End), Engine: p.eng.Name(),
 	}
 	if pc.Count > 1 {
 		r.Piece, r.Pieces = pc.Index, pc.Count
@@ -444,7 +445,7 @@ func (p *Pipeline) result(pc policy.Piece, t asr.Transcript) asr.Result {
 	r.Flags = v.Flags
 	switch {
 	case v.Drop:
-		r.Status, r.Dropped, r.Text, r.Segments, r.Confidence = asr.StatusEmpty, r.Text, "", nil, 0
+		r.Status, r.Dropped, r.Text, r.Spans, r.Confidence = asr.StatusEmpty, r.Text, "", nil, 0
 	case r.Text == "":
 		r.Status = asr.StatusEmpty
 	case len(v.Flags) > 0:
@@ -455,11 +456,11 @@ func (p *Pipeline) result(pc policy.Piece, t asr.Transcript) asr.Result {
 	return r
 }
 
-// MapSegments shifts engine segments (relative seconds) onto hearing time starting at start,
+// MapSpans shifts engine spans (relative seconds) onto hearing time starting at start,
 // clamped to start..end (padding can make an engine report times past the audio).
-func MapSegments(segs []asr.Segment, start, end float64) []asr.Segment {
+func MapSpans(segs []asr.Span, start, end float64) []asr.Span {
 	clamp := func(t float64) float64 { return min(max(start+t, start), end) }
-	out := make([]asr.Segment, len(segs))
+	out := make([]asr.Span, len(segs))
 	for i, s := range segs {
 		s.Start, s.End = clamp(s.Start), clamp(s.End)
 		if len(s.Tokens) > 0 {
@@ -562,7 +563,7 @@ func batchIndex(pcs []policy.Piece, lengths []int, window float64) [][]int {
 	var cur []int
 	used := 0.0
 	for i, pc := range pcs {
-		d := float64(lengths[i]) / asr.SampleRate
+		d := float64(lengths[i]) / wire.SampleRate
 		need := d
 		if len(cur) > 0 {
 			need += asr.PackGapSeconds

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -42,18 +43,18 @@ func (f *fakeEngine) Transcribe(ctx context.Context, req asr.Request) (asr.Trans
 }
 
 func echo(_ context.Context, req asr.Request) (asr.Transcript, error) {
-	d := float64(len(req.PCM)) / asr.SampleRate
+	d := float64(len(req.PCM)) / wire.SampleRate
 	text := fmt.Sprintf("%s spoke at %.1f", req.Utterance.Seat, req.Utterance.Start)
-	return asr.Transcript{Text: text, NoSpeechProb: -1, Segments: []asr.Segment{{
+	return asr.Transcript{Text: text, NoSpeechProb: -1, Spans: []asr.Span{{
 		Start: 0.1, End: d + 5, Text: text, NoSpeechProb: -1,
 		Tokens: []asr.Token{{Text: " " + req.Utterance.Seat, P: 0.9, Start: 0.1, End: 0.4}, {Text: " spoke", P: 0.7, Start: 0.4, End: d + 5}},
 	}}}, nil
 }
 
 func speech(sec float64) []int16 {
-	out := make([]int16, int(sec*asr.SampleRate))
+	out := make([]int16, int(sec*wire.SampleRate))
 	for i := range out {
-		out[i] = int16(5000 * math.Sin(2*math.Pi*200*float64(i)/asr.SampleRate))
+		out[i] = int16(5000 * math.Sin(2*math.Pi*200*float64(i)/wire.SampleRate))
 	}
 	return out
 }
@@ -143,7 +144,7 @@ func TestFinalResultsInHearingTime(t *testing.T) {
 		if !strings.Contains(r.Text, u.Seat) {
 			t.Errorf("text %q for seat %s", r.Text, u.Seat)
 		}
-		s := r.Segments[0]
+		s := r.Spans[0]
 		if math.Abs(s.Start-(u.Start+0.1)) > 1e-9 || s.End != u.End {
 			t.Errorf("segment %.3f..%.3f not mapped into %.3f..%.3f", s.Start, s.End, u.Start, u.End)
 		}
@@ -170,7 +171,7 @@ func TestLongUtteranceSplitWithPromptCarry(t *testing.T) {
 		mu.Lock()
 		prompts = append(prompts, req.Prompt)
 		mu.Unlock()
-		if len(req.PCM) > 30*asr.SampleRate {
+		if len(req.PCM) > 30*wire.SampleRate {
 			return asr.Transcript{}, errors.New("engine got more than 30 s")
 		}
 		return echo(ctx, req)
@@ -211,7 +212,7 @@ func TestGuardsAndBlips(t *testing.T) {
 		return asr.Transcript{Text: "objection objection objection objection objection objection objection objection", NoSpeechProb: -1}, nil
 	}}
 	p, c, stop := start(t, eng, DefaultConfig())
-	_ = p.Submit(utt("silent", 0, 2), make([]int16, 2*asr.SampleRate))
+	_ = p.Submit(utt("silent", 0, 2), make([]int16, 2*wire.SampleRate))
 	c.waitFor(t, 1)
 	_ = p.Submit(utt("loud", 5, 2), speech(2))
 	c.waitFor(t, 2)

@@ -91,12 +91,12 @@ func TestRealWhisperServer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("transcribe: %v\n%s", err, logs.String())
 	}
-	for _, s := range tr.Segments {
+	for _, s := range tr.Spans {
 		if s.Start < 0 || s.End < s.Start || s.End > 11.5 {
 			t.Errorf("segment %.2f..%.2f outside the 11 s of audio", s.Start, s.End)
 		}
 	}
-	t.Logf("whisper-server: %d segments, text %.60q, language %q", len(tr.Segments), tr.Text, tr.Language)
+	t.Logf("whisper-server: %d segments, text %.60q, language %q", len(tr.Spans), tr.Text, tr.Language)
 
 	// the server goes away: unavailable, so the utterance would stay pending
 	cancel()

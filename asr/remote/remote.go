@@ -431,7 +431,7 @@ func ParseVerboseJSON(b []byte) (asr.Transcript, error) {
 		if !finite(s.Start) || !finite(s.End) {
 			return asr.Transcript{}, errors.New("answer has non-finite segment times")
 		}
-		seg := asr.Segment{Start: s.Start, End: s.End, Text: strings.TrimSpace(s.Text), NoSpeechProb: -1}
+		seg := asr.Span{Start: s.Start, End: s.End, Text: strings.TrimSpace(s.Text), NoSpeechProb: -1}
 		if s.NoSpeechProb != nil && finite(*s.NoSpeechProb) {
 			seg.NoSpeechProb = *s.NoSpeechProb
 			t.NoSpeechProb = math.Max(t.NoSpeechProb, seg.NoSpeechProb)
@@ -443,14 +443,14 @@ func ParseVerboseJSON(b []byte) (asr.Transcript, error) {
 		for _, w := range s.Words {
 			seg.Tokens = append(seg.Tokens, token(w))
 		}
-		t.Segments = append(t.Segments, seg)
+		t.Spans = append(t.Spans, seg)
 	}
 	// OpenAI: words are top level and carry no probability; attach them to their segments
 	for _, w := range v.Words {
 		tk := token(w)
-		for i := range t.Segments {
-			if tk.Start >= t.Segments[i].Start && (tk.Start < t.Segments[i].End || i == len(t.Segments)-1) {
-				t.Segments[i].Tokens = append(t.Segments[i].Tokens, tk)
+		for i := range t.Spans {
+			if tk.Start >= t.Spans[i].Start && (tk.Start < t.Spans[i].End || i == len(t.Spans)-1) {
+				t.Spans[i].Tokens = append(t.Spans[i].Tokens, tk)
 				break
 			}
 		}
@@ -458,8 +458,8 @@ func ParseVerboseJSON(b []byte) (asr.Transcript, error) {
 	if nLogprob > 0 {
 		t.Confidence = math.Exp(logprobSum / float64(nLogprob))
 	}
-	if len(t.Segments) == 0 && t.Text != "" {
-		t.Segments = []asr.Segment{{Start: 0, End: math.Max(v.Duration, 0), Text: t.Text, NoSpeechProb: -1}}
+	if len(t.Spans) == 0 && t.Text != "" {
+		t.Spans = []asr.Span{{Start: 0, End: math.Max(v.Duration, 0), Text: t.Text, NoSpeechProb: -1}}
 	}
 	return t, nil
 }

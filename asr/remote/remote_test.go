@@ -16,6 +16,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -111,11 +112,11 @@ func (f *fakeServer) inference(w http.ResponseWriter, r *http.Request) {
 	}
 	b, _ := io.ReadAll(file)
 	d, err := wavfile.NewDecoder(bytes.NewReader(b))
-	if err != nil || d.Format().SampleRate != 16000 || d.Format().Channels != 1 {
+	if err != nil || d.Format().SampleRate != wire.SampleRate || d.Format().Channels != 1 {
 		io.WriteString(w, `{"error":"failed to read WAV file"}`)
 		return
 	}
-	dur := float64(d.Frames()) / 16000
+	dur := float64(d.Frames()) / wire.SampleRate
 	if mode == "openai" {
 		json.NewEncoder(w).Encode(map[string]any{
 			"task": "transcribe", "language": "english", "duration": dur, "text": " Hello court.",
@@ -140,7 +141,7 @@ func (f *fakeServer) inference(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func pcm(sec float64) []int16 { return make([]int16, int(sec*16000)) }
+func pcm(sec float64) []int16 { return make([]int16, int(sec*wire.SampleRate)) }
 
 func req() asr.Request {
 	return asr.Request{Utterance: asr.Utterance{ID: "judge@0", Seat: "judge", End: 2}, PCM: pcm(2), Language: "zh", Prompt: "Zhang San."}
@@ -168,8 +169,8 @@ func TestWhisperServerProtocol(t *testing.T) {
 	if tr.Text != "And so my fellow Americans." || tr.Language != "en" || tr.NoSpeechProb != 0.01 {
 		t.Errorf("transcript %+v", tr)
 	}
-	if len(tr.Segments) != 1 || tr.Segments[0].End != 2 || len(tr.Segments[0].Tokens) != 3 || tr.Segments[0].Tokens[1].P != 0.9 {
-		t.Errorf("segments %+v", tr.Segments)
+	if len(tr.Spans) != 1 || tr.Spans[0].End != 2 || len(tr.Spans[0].Tokens) != 3 || tr.Spans[0].Tokens[1].P != 0.9 {
+		t.Errorf("segments %+v", tr.Spans)
 	}
 	for k, want := range map[string]string{"response_format": "verbose_json", "language": "zh", "prompt": "Zhang San.", "temperature": "0", "temperature_inc": "0.2", "beam_size": "5", "no_speech_thold": "0.6"} {
 		if got, _ := f.lastForm.Load(k); got != want {
@@ -194,7 +195,7 @@ func TestOpenAIProtocol(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.Text != "Hello court." || tr.NoSpeechProb != 0.05 || len(tr.Segments[0].Tokens) != 2 || tr.Confidence < 0.8 || tr.Confidence > 0.82 {
+	if tr.Text != "Hello court." || tr.NoSpeechProb != 0.05 || len(tr.Spans[0].Tokens) != 2 || tr.Confidence < 0.8 || tr.Confidence > 0.82 {
 		t.Errorf("transcript %+v", tr)
 	}
 	if got, _ := f.lastForm.Load("model"); got != "whisper-1" {
@@ -334,7 +335,7 @@ func TestParseVerboseJSON(t *testing.T) {
 		}
 	}
 	tr, err := ParseVerboseJSON([]byte(`{"text":" plain ","duration":3}`))
-	if err != nil || tr.Text != "plain" || len(tr.Segments) != 1 || tr.Segments[0].End != 3 || tr.NoSpeechProb != -1 {
+	if err != nil || tr.Text != "plain" || len(tr.Spans) != 1 || tr.Spans[0].End != 3 || tr.NoSpeechProb != -1 {
 		t.Errorf("%+v %v", tr, err)
 	}
 }
@@ -347,7 +348,7 @@ func FuzzParseVerboseJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, s := range tr.Segments {
+		for _, s := range tr.Spans {
 			for _, tk := range s.Tokens {
 				if tk.P > 1 || (tk.P < 0 && tk.P != -1) {
 					t.Fatalf("token probability %v", tk.P)

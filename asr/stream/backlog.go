@@ -44,7 +44,7 @@ func (b *Backlog) Pending(ctx context.Context, hearing string) ([]asr.Utterance,
 			continue
 		}
 		u := asr.Utterance{ID: SegmentUtteranceID(s.ID), Hearing: s.HearingID, Seat: s.Seat,
-			Start: float64(s.StartMS) / 1000, End: float64(s.EndMS) / 1000, Overlap: s.Overlap}
+			Start: msToSeconds(s.StartMS), End: msToSeconds(s.EndMS), Overlap: s.Overlap}
 		if o := b.open.bySeg(s.HearingID, s.Seat, s.ID); o != nil {
 			// handed out before: the segment may have grown since (a turn in progress)
 			o.start, o.end = u.Start, u.End

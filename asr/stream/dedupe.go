@@ -131,10 +131,10 @@ func clarity(pcm []int16, lead int) float64 {
 // keeper decides which of two duplicate segments is the talker's: the seat that heard the
 // common span clearest over its own floor, or, without the audio, the longer segment.
 func (s *Stream) keeper(ctx context.Context, a, b transcript.Segment) (keep, drop transcript.Segment, why string) {
-	from := float64(max(a.StartMS, b.StartMS)) / 1000
-	to := float64(min(a.EndMS, b.EndMS)) / 1000
+	from := msToSeconds(max(a.StartMS, b.StartMS))
+	to := msToSeconds(min(a.EndMS, b.EndMS))
 	ctxStart := max(from-3, 0)
-	lead := int((from - ctxStart) * 16000)
+	lead := secondsToSamples(from - ctxStart)
 	if s.cfg.Audio != nil {
 		pa, errA := s.cfg.Audio.Audio(ctx, a.HearingID, a.Seat, ctxStart, to)
 		pb, errB := s.cfg.Audio.Audio(ctx, b.HearingID, b.Seat, ctxStart, to)

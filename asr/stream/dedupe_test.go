@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -44,10 +45,10 @@ func (roomAudio) Audio(_ context.Context, _, seat string, start, end float64) ([
 	if seat == "judge" {
 		gain, bleed, delay = math.Pow(10, 12.0/20), math.Pow(10, -10.0/20), 80
 	}
-	n := int((end - start) * 16000)
+	n := int((end - start) * wire.SampleRate)
 	out := make([]int16, n)
 	for i := range n {
-		t := start + float64(i-delay)/16000
+		t := start + float64(i-delay)/wire.SampleRate
 		v := 30 * r.NormFloat64()
 		if t >= 1 && t < 4 {
 			v += bleed * 3000 * math.Sin(2*math.Pi*180*t) * (0.6 + 0.4*math.Sin(2*math.Pi*4*t))

@@ -12,6 +12,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/backfill"
 	"github.com/courtscribe/courtscribe/asr/pool"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
 )
 
@@ -31,7 +32,7 @@ func (e *packingEcho) TranscribePacked(_ context.Context, reqs []asr.Request) ([
 	e.packedUtts.Add(int64(len(reqs)))
 	out := make([]asr.Transcript, len(reqs))
 	for i, r := range reqs {
-		out[i] = asr.Transcript{Text: fmt.Sprintf("%s spoke %.1f s, packed", r.Utterance.Seat, float64(len(r.PCM))/16000), NoSpeechProb: -1}
+		out[i] = asr.Transcript{Text: fmt.Sprintf("%s spoke %.1f s, packed", r.Utterance.Seat, float64(len(r.PCM))/wire.SampleRate), NoSpeechProb: -1}
 	}
 	return out, asr.PackStats{Windows: 1, Packed: len(reqs)}, nil
 }

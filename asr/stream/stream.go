@@ -406,8 +406,8 @@ func (s *Stream) handleGap(ctx context.Context, h *hearing, m msg, log *slog.Log
 		s.events(ctx, h, evs)
 		h.next += m.n
 	}
-	at := m.first * 1000 / asr.SampleRate
-	end := (m.first + m.n) * 1000 / asr.SampleRate
+	at := samplesToMS(m.first)
+	end := samplesToMS(m.first + m.n)
 	if _, err := s.cfg.Record.AddNote(ctx, ActorSystem, h.id, transcript.Note{Kind: transcript.NoteGap, AtMS: at, EndMS: end,
 		Text: "audio gap: " + m.reason}); err != nil {
 		log.Error("gap note", "err", err)
@@ -509,21 +509,21 @@ func (s *Stream) catchUp(ctx context.Context, h *hearing) {
 	}
 	var last float64
 	for _, g := range segs {
-		end := float64(g.EndMS) / 1000
+		end := msToSeconds(g.EndMS)
 		h.recorded[g.Seat] = max(h.recorded[g.Seat], end)
 		last = max(last, end)
 	}
-	now := float64(h.next) / asr.SampleRate
+	now := seconds(h.next)
 	// Two seconds before the last recorded end let the noise floors settle; at most ten
 	// minutes are diarized again.
 	from := max(last-2, now-600, 0)
 	// A turn in progress at the crash has a segment that grew up to then: it keeps that
 	// extent and gets its final text now; what the speaker said after it is found below.
 	for _, g := range segs {
-		if g.Deleted || g.Status == transcript.SegmentFinal || float64(g.EndMS)/1000 < from || s.cfg.Transcriber == nil {
+		if g.Deleted || g.Status == transcript.SegmentFinal || msToSeconds(g.EndMS) < from || s.cfg.Transcriber == nil {
 			continue
 		}
-		u := asr.Utterance{ID: SegmentUtteranceID(g.ID), Hearing: h.id, Seat: g.Seat, Start: float64(g.StartMS) / 1000, End: float64(g.EndMS) / 1000, Overlap: g.Overlap}
+		u := asr.Utterance{ID: SegmentUtteranceID(g.ID), Hearing: h.id, Seat: g.Seat, Start: msToSeconds(g.StartMS), End: msToSeconds(g.EndMS), Overlap: g.Overlap}
 		if u.Validate() != nil {
 			continue
 		}
@@ -539,7 +539,7 @@ func (s *Stream) catchUp(ctx context.Context, h *hearing) {
 	}
 	pcm := make([][]int16, len(h.seats))
 	for i, seat := range h.seats {
-		p, err := s.cfg.Audio.Audio(ctx, h.id, seat, float64(first)/asr.SampleRate, now)
+		p, err := s.cfg.Audio.Audio(ctx, h.id, seat, seconds(first), now)
 		if err != nil || int64(len(p)) != h.next-first {
 			s.log.Warn("catch-up after restart: archive not readable; turns cut by the restart may be missing", "hearing", h.id, "seat", seat, "err", err)
 			return
@@ -633,7 +633,7 @@ func (s *Stream) grow(ctx context.Context, h *hearing) {
 	if len(h.open) == 0 {
 		return
 	}
-	now := float64(h.next) / asr.SampleRate
+	now := seconds(h.next)
 	safe := now - s.cfg.Diarize.HangoverSec
 	for seat, t := range h.open {
 		if safe-t.grown >= s.cfg.GrowEvery.Seconds() {
@@ -657,8 +657,6 @@ func (s *Stream) grow(ctx context.Context, h *hearing) {
 		s.cfg.Transcriber.Progress(u, pcm)
 	}
 }
-
-func ms(sec float64) int64 { return int64(sec*1000 + 0.5) }
 
 func (s *Stream) utterance(ctx context.Context, h *hearing, u asr.Utterance) {
 	u.ID = asr.UtteranceID(u.Seat, u.Start)

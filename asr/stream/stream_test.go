@@ -111,7 +111,7 @@ func (e *echoEngine) Transcribe(ctx context.Context, r asr.Request) (asr.Transcr
 	if e.fail {
 		return asr.Transcript{}, asr.ErrUnavailable
 	}
-	return asr.Transcript{Text: fmt.Sprintf("%s spoke %.1f s", r.Utterance.Seat, float64(len(r.PCM))/16000) + e.suffix, NoSpeechProb: -1}, nil
+	return asr.Transcript{Text: fmt.Sprintf("%s spoke %.1f s", r.Utterance.Seat, float64(len(r.PCM))/wire.SampleRate) + e.suffix, NoSpeechProb: -1}, nil
 }
 
 // scene puts speech on judge at 1 s and on witness at 15 s, each bleeding 15 dB into the other mic.
@@ -121,7 +121,7 @@ func scene(t *testing.T) [][]int16 {
 		t.Fatal(err)
 	}
 	sp := a.Channels[0]
-	n := 28 * 16000
+	n := 28 * wire.SampleRate
 	out := [][]int16{make([]int16, n), make([]int16, n)}
 	bleed := math.Pow(10, -15.0/20)
 	put := func(own, other int, at int) {
@@ -133,7 +133,7 @@ func scene(t *testing.T) [][]int16 {
 		}
 	}
 	put(0, 1, 16000)
-	put(1, 0, 15*16000)
+	put(1, 0, 15*wire.SampleRate)
 	// a little room noise on both mics
 	seed := uint32(1)
 	for c := range out {
@@ -183,7 +183,7 @@ func TestLiveHearingBecomesSegmentsWithText(t *testing.T) {
 	go func() { st.Run(sctx); close(runDone) }()
 	go func() { p.Run(sctx); close(poolDone) }()
 
-	info := archive.HearingInfo{Hearing: id, Courtroom: "room1", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}, SampleRate: 16000, Created: time.Now()}
+	info := archive.HearingInfo{Hearing: id, Courtroom: "room1", Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}, SampleRate: wire.SampleRate, Created: time.Now()}
 	st.HearingOpened(info, 0)
 	// Deliver like ingest: archive durably first, then tell the listener.
 	for off := 0; off < len(audio[0]); off += 1600 {
@@ -314,7 +314,7 @@ func TestGapKeepsHearingTime(t *testing.T) {
 	store := openStore(t, data)
 	id := "room3-gap"
 	audio := scene(t)
-	gapAt, gapN := 13*16000, 3*16000
+	gapAt, gapN := 13*wire.SampleRate, 3*wire.SampleRate
 	for c := range audio {
 		for i := gapAt; i < gapAt+gapN; i++ {
 			audio[c][i] = 0 // the archive holds zeros where the gap is
@@ -371,7 +371,7 @@ func TestSegmentAppearsAndGrowsWhileSpeaking(t *testing.T) {
 	st.HearingOpened(twoSeats(id), 0)
 	// a short pause per block lets the idle worker take partials, as in real time
 	feed := func(from, to int) { feedBlocks(st, id, audio, from, to, 2*time.Millisecond) }
-	feed(0, 7*16000) // the judge has been speaking since 1 s
+	feed(0, 7*wire.SampleRate) // the judge has been speaking since 1 s
 	var live *transcript.Segment
 	for i := 0; i < 200 && (live == nil || live.Status != transcript.SegmentPartial || live.EndMS < 5000); i++ {
 		live = lastSegment(ctx, store, id, onSeat("judge"))
@@ -386,7 +386,7 @@ func TestSegmentAppearsAndGrowsWhileSpeaking(t *testing.T) {
 	if live.Status != transcript.SegmentPartial || !strings.Contains(live.Text, "judge spoke") {
 		t.Errorf("no partial text while speaking: %+v", live)
 	}
-	feed(7*16000, len(audio[0]))
+	feed(7*wire.SampleRate, len(audio[0]))
 	st.HearingClosed(id)
 	var final *transcript.Segment
 	for i := 0; i < 400; i++ {
@@ -436,7 +436,7 @@ func TestRestartContinuesTheTurnCutByTheCrash(t *testing.T) {
 	}
 	st1, cancel1, done1 := start(store1)
 	st1.HearingOpened(info, 0)
-	crashAt := 7 * 16000
+	crashAt := 7 * wire.SampleRate
 	feed(st1, 0, crashAt)
 	var cut *transcript.Segment
 	for i := 0; i < 200 && (cut == nil || cut.EndMS < 5000); i++ {
@@ -535,7 +535,7 @@ func TestSessionEndEndsOpenTurns(t *testing.T) {
 	data, store, audio := archivedScene(t, id)
 	st := startStream(t, store, data, &echoEngine{}, pool.DefaultConfig(), Config{})
 	st.HearingOpened(twoSeats(id), 0)
-	feedBlocks(st, id, audio, 0, 20*16000, 0) // the witness speaks from 15 s to 26 s
+	feedBlocks(st, id, audio, 0, 20*wire.SampleRate, 0) // the witness speaks from 15 s to 26 s
 	st.SessionEnded(id)
 	var witness *transcript.Segment
 	poll(400, 25*time.Millisecond, func() bool {

@@ -22,6 +22,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/models"
 )
@@ -230,7 +231,7 @@ func benchWorkers(t *testing.T, model, wavPath string, threads int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pcm := speech[(i*16000)%(len(speech)-5*16000):][:5*16000]
+			pcm := speech[(i*wire.SampleRate)%(len(speech)-5*wire.SampleRate):][:5*wire.SampleRate]
 			if _, err := e.Transcribe(context.Background(), asr.Request{PCM: pcm, Language: "en"}); err != nil {
 				t.Error(err)
 			}
@@ -325,7 +326,7 @@ func benchSchedule(hearing string, speech []int16, pos float64, k int, hearingSe
 		if pos+dur > hearingSec {
 			return us
 		}
-		n := int(dur * asr.SampleRate)
+		n := int(dur * wire.SampleRate)
 		off := (k * 24000) % (len(speech) - n)
 		seat := []string{"judge", "plaintiff", "defendant"}[k%3]
 		us = append(us, utt{asr.Utterance{Hearing: hearing, Seat: seat, Start: pos, End: pos + dur}, speech[off : off+n]})
@@ -517,16 +518,16 @@ func benchBackfill(t *testing.T, model, wavPath string, threads int) {
 	var reqs []asr.Request
 	audio := 0.0
 	for k := 0; k < 13; k++ {
-		n := (2 + (k*37)%7) * asr.SampleRate
+		n := (2 + (k*37)%7) * wire.SampleRate
 		off := (k * 24000) % (len(speech) - n)
 		reqs = append(reqs, asr.Request{PCM: speech[off : off+n], Language: "en"})
-		audio += float64(n) / asr.SampleRate
+		audio += float64(n) / wire.SampleRate
 	}
 	var pcs []policy.Piece
 	at := 1.0
 	for k, r := range reqs {
 		u := asr.Utterance{Hearing: "bench", Seat: []string{"judge", "prosecutor", "witness"}[k%3], Start: at}
-		u.End = at + float64(len(r.PCM))/asr.SampleRate
+		u.End = at + float64(len(r.PCM))/wire.SampleRate
 		u.ID = asr.UtteranceID(u.Seat, u.Start)
 		pcs = append(pcs, policy.Piece{Utterance: u, PCM: r.PCM, Index: 1, Count: 1})
 		at = u.End + 1

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Packing (docs/asr.md, "Packing utterances"): consecutive final utterances of one hearing are
@@ -15,8 +16,8 @@ import (
 // Packing defaults: a window a little under whisper's 30 s (so the decoder sees where the
 // audio stops) and a silence between utterances long enough for whisper to end a segment.
 const (
-	PackWindowSamples = 28 * 16000
-	PackGapSamples    = 16000 * 3 / 4
+	PackWindowSamples = 28 * wire.SampleRate
+	PackGapSamples    = wire.SampleRate * 3 / 4
 )
 
 // PackPlan groups utterances (by their sample counts, in queue order) into packed windows of
@@ -74,7 +75,7 @@ func PackAudio(utts [][]float32, gap int) ([]float32, []PackSpan) {
 		if i > 0 {
 			out = append(out, make([]float32, gap)...)
 		}
-		spans[i] = PackSpan{Start: float64(len(out)) / 16000, End: float64(len(out)+len(u)) / 16000}
+		spans[i] = PackSpan{Start: float64(len(out)) / wire.SampleRate, End: float64(len(out)+len(u)) / wire.SampleRate}
 		out = append(out, u...)
 	}
 	return out, spans
@@ -97,17 +98,17 @@ func SplitPacked(t asr.Transcript, spans []PackSpan, tolerance float64) (out []a
 		out[i] = asr.Transcript{Language: t.Language, NoSpeechProb: -1}
 	}
 	sp := packSpans(spans)
-	for _, seg := range t.Segments {
+	for _, seg := range t.Spans {
 		a, b := sp.owner(seg.Start), sp.owner(math.Max(seg.Start, seg.End-1e-6))
 		if a == b {
-			out[a].Segments = append(out[a].Segments, sp.shiftSegment(seg, seg.Tokens, a))
+			out[a].Spans = append(out[a].Spans, sp.shiftSegment(seg, seg.Tokens, a))
 			continue
 		}
 		sp.splitSegment(seg, a, b, tolerance, out, ambiguous)
 	}
 	for i := range out {
 		var texts []string
-		for _, s := range out[i].Segments {
+		for _, s := range out[i].Spans {
 			out[i].NoSpeechProb = math.Max(out[i].NoSpeechProb, s.NoSpeechProb)
 			if s.Text != "" {
 				texts = append(texts, s.Text)
@@ -148,7 +149,7 @@ func (sp packSpans) reaches(tk asr.Token, i int, tolerance float64) bool {
 
 // splitSegment splits a segment that crosses spans a..b by its tokens' times into out; the
 // spans it cannot attribute with confidence are marked ambiguous.
-func (sp packSpans) splitSegment(seg asr.Segment, a, b int, tolerance float64, out []asr.Transcript, ambiguous []bool) {
+func (sp packSpans) splitSegment(seg asr.Span, a, b int, tolerance float64, out []asr.Transcript, ambiguous []bool) {
 	parts := map[int][]asr.Token{}
 	timed := len(seg.Tokens) > 0
 	for _, tk := range seg.Tokens {
@@ -173,13 +174,13 @@ func (sp packSpans) splitSegment(seg asr.Segment, a, b int, tolerance float64, o
 			s := seg
 			s.Start, s.End = tks[0].Start, tks[len(tks)-1].End
 			s.Text = strings.TrimSpace(joinTokens(tks))
-			out[i].Segments = append(out[i].Segments, sp.shiftSegment(s, tks, i))
+			out[i].Spans = append(out[i].Spans, sp.shiftSegment(s, tks, i))
 		}
 	}
 }
 
 // shiftSegment is seg with tokens tks, its times made relative to span i.
-func (sp packSpans) shiftSegment(seg asr.Segment, tks []asr.Token, i int) asr.Segment {
+func (sp packSpans) shiftSegment(seg asr.Span, tks []asr.Token, i int) asr.Span {
 	s := seg
 	s.Start, s.End = sp.clamp(seg.Start, i), sp.clamp(seg.End, i)
 	s.Tokens = make([]asr.Token, len(tks))

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 func TestPackPlan(t *testing.T) {
@@ -27,7 +28,7 @@ func TestPackAudio(t *testing.T) {
 	if !reflect.DeepEqual(win, []float32{1, 2, 3, 0, 0, 0, 0, 4, 5}) {
 		t.Fatalf("window %v", win)
 	}
-	if spans[1].Start != 7.0/16000 || spans[1].End != 9.0/16000 || spans[0].End != 3.0/16000 {
+	if spans[1].Start != 7.0/wire.SampleRate || spans[1].End != 9.0/wire.SampleRate || spans[0].End != 3.0/wire.SampleRate {
 		t.Fatalf("spans %+v", spans)
 	}
 }
@@ -40,7 +41,7 @@ func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 // spans two utterances and is split by its tokens, and the times come back utterance-relative.
 func TestSplitPacked(t *testing.T) {
 	spans := []PackSpan{{0, 2}, {2.75, 6}, {6.75, 8}}
-	tr := asr.Transcript{Language: "en", Segments: []asr.Segment{
+	tr := asr.Transcript{Language: "en", Spans: []asr.Span{
 		{Start: 0.1, End: 1.9, Text: "Please rise.", NoSpeechProb: 0.1, Tokens: []asr.Token{tok(" Please", 0.1, 0.8), tok(" rise.", 0.8, 1.9)}},
 		{Start: 2.9, End: 7.9, Text: "Thank you. Be seated.", NoSpeechProb: 0.2, Tokens: []asr.Token{
 			tok(" Thank", 2.9, 3.5), tok(" you.", 3.5, 5.8), tok(" Be", 6.8, 7.2), tok(" seated.", 7.2, 7.9)}},
@@ -53,7 +54,7 @@ func TestSplitPacked(t *testing.T) {
 		if out[i].Text != w || out[i].Language != "en" {
 			t.Errorf("utterance %d: %q (%s), want %q", i, out[i].Text, out[i].Language, w)
 		}
-		for _, s := range out[i].Segments {
+		for _, s := range out[i].Spans {
 			length := spans[i].End - spans[i].Start
 			if s.Start < 0 || s.End > length+1e-9 || s.Start > s.End {
 				t.Errorf("utterance %d: segment %.2f–%.2f outside 0–%.2f", i, s.Start, s.End, length)
@@ -65,10 +66,10 @@ func TestSplitPacked(t *testing.T) {
 			}
 		}
 	}
-	if s := out[1].Segments[0]; !near(s.Start, 0.15) || !near(s.End, 3.05) {
+	if s := out[1].Spans[0]; !near(s.Start, 0.15) || !near(s.End, 3.05) {
 		t.Errorf("second utterance's segment %.2f–%.2f, want 0.15–3.05", s.Start, s.End)
 	}
-	if s := out[2].Segments[0]; !near(s.Start, 0.05) || !near(s.End, 1.15) {
+	if s := out[2].Spans[0]; !near(s.Start, 0.05) || !near(s.End, 1.15) {
 		t.Errorf("third utterance's segment %.2f–%.2f, want 0.05–1.15", s.Start, s.End)
 	}
 	if out[1].NoSpeechProb != 0.2 || out[0].NoSpeechProb != 0.1 {
@@ -80,7 +81,7 @@ func TestSplitPacked(t *testing.T) {
 // across a boundary without token times, and a token that runs well into the next utterance.
 func TestSplitPackedAmbiguous(t *testing.T) {
 	spans := []PackSpan{{0, 2}, {2.75, 6}, {6.75, 8}}
-	untimed := asr.Transcript{Segments: []asr.Segment{
+	untimed := asr.Transcript{Spans: []asr.Span{
 		{Start: 0.1, End: 1.9, Text: "Please rise.", Tokens: []asr.Token{{Text: " Please", Start: -1, End: -1}}},
 		{Start: 2.9, End: 7.9, Text: "Thank you. Be seated.", Tokens: []asr.Token{{Text: " Thank", Start: -1, End: -1}}},
 	}}
@@ -88,7 +89,7 @@ func TestSplitPackedAmbiguous(t *testing.T) {
 	if !reflect.DeepEqual(amb, []bool{false, true, true}) || out[0].Text != "Please rise." {
 		t.Fatalf("untimed: ambiguous %v, first %q", amb, out[0].Text)
 	}
-	leak := asr.Transcript{Segments: []asr.Segment{
+	leak := asr.Transcript{Spans: []asr.Span{
 		{Start: 0.1, End: 3.5, Text: "Please rise now", Tokens: []asr.Token{tok(" Please", 0.1, 0.8), tok(" risenow", 1.0, 3.5)}},
 	}}
 	_, amb = SplitPacked(leak, spans, 0.2)

@@ -18,6 +18,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -67,11 +68,11 @@ func TestTranscribePacked(t *testing.T) {
 		if alone[i] {
 			continue
 		}
-		for _, s := range tr.Segments {
+		for _, s := range tr.Spans {
 			tokens += len(s.Tokens)
 		}
-		dur := float64(len(reqs[i].PCM)) / 16000
-		for _, s := range tr.Segments {
+		dur := float64(len(reqs[i].PCM)) / wire.SampleRate
+		for _, s := range tr.Spans {
 			if s.Start < 0 || s.End > dur+1e-6 || s.Start > s.End {
 				t.Errorf("utterance %d (%.1f s): segment %.2f–%.2f %q outside it", i, dur, s.Start, s.End, s.Text)
 			}
@@ -95,7 +96,7 @@ func packedHearing(t testing.TB, hearing string, n int) []policy.Piece {
 	at := 1.0
 	for i, pcm := range testUtterances(t, n) {
 		seat := []string{"judge", "prosecutor", "witness"}[i%3]
-		u := asr.Utterance{Hearing: hearing, Seat: seat, Start: at, End: at + float64(len(pcm))/asr.SampleRate}
+		u := asr.Utterance{Hearing: hearing, Seat: seat, Start: at, End: at + float64(len(pcm))/wire.SampleRate}
 		u.ID = asr.UtteranceID(seat, u.Start)
 		pcs = append(pcs, policy.Piece{Utterance: u, PCM: pcm, Index: 1, Count: 1})
 		at = u.End + 1.5
@@ -127,7 +128,7 @@ func checkPackedResults(t *testing.T, e *Engine, pcs []policy.Piece, rs []asr.Re
 		if r.Engine != "whisper" {
 			t.Errorf("utterance %s: engine %q", u.ID, r.Engine)
 		}
-		for _, s := range r.Segments {
+		for _, s := range r.Spans {
 			if s.Start < u.Start || s.End > u.End || s.End < s.Start {
 				t.Errorf("utterance %s (%.2f–%.2f s): segment %.2f–%.2f %q outside it", u.ID, u.Start, u.End, s.Start, s.End, s.Text)
 			}
@@ -177,7 +178,7 @@ func checkPackedResults(t *testing.T, e *Engine, pcs []policy.Piece, rs []asr.Re
 			j          int // the utterance in the batch
 		}
 		var want, got []placed
-		for _, s := range ref.Segments {
+		for _, s := range ref.Spans {
 			for _, tk := range s.Tokens {
 				mid := (tk.Start + tk.End) / 2
 				for j := range spans {
@@ -197,7 +198,7 @@ func checkPackedResults(t *testing.T, e *Engine, pcs []policy.Piece, rs []asr.Re
 				continue
 			}
 			back := spans[j].Start - pc.Utterance.Start // hearing time → window time
-			for _, s := range rs[idx[pc.Utterance.ID]].Segments {
+			for _, s := range rs[idx[pc.Utterance.ID]].Spans {
 				for _, tk := range s.Tokens {
 					got = append(got, placed{tk.Text, tk.Start + back, tk.End + back, j})
 				}
@@ -284,7 +285,7 @@ func TestBackfillPackedWhisper(t *testing.T) {
 	model := testrig.Testdata(t, "for-tests-ggml-tiny.bin")
 	pcs := packedHearing(t, "h-backfill", 8)
 	dir := t.TempDir()
-	end := int(pcs[len(pcs)-1].Utterance.End*asr.SampleRate) + asr.SampleRate
+	end := int(pcs[len(pcs)-1].Utterance.End*wire.SampleRate) + wire.SampleRate
 	seats := map[string][]int16{}
 	var pending []asr.Utterance
 	for _, pc := range pcs {
@@ -292,7 +293,7 @@ func TestBackfillPackedWhisper(t *testing.T) {
 		if seats[u.Seat] == nil {
 			seats[u.Seat] = make([]int16, end)
 		}
-		copy(seats[u.Seat][int(math.Round(u.Start*asr.SampleRate)):], pc.PCM)
+		copy(seats[u.Seat][int(math.Round(u.Start*wire.SampleRate)):], pc.PCM)
 		pending = append(pending, u)
 	}
 	for seat, pcm := range seats {
@@ -303,7 +304,7 @@ func TestBackfillPackedWhisper(t *testing.T) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := wavfile.WriteMulti(path, asr.SampleRate, [][]int16{pcm}); err != nil {
+		if err := wavfile.WriteMulti(path, wire.SampleRate, [][]int16{pcm}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -343,7 +344,7 @@ func TestBackfillPackedWhisper(t *testing.T) {
 				if !r.Status.Done() {
 					t.Errorf("%s recorded %s: %s", r.Utterance.ID, r.Status, r.Error)
 				}
-				for _, s := range r.Segments {
+				for _, s := range r.Spans {
 					if s.Start < u.Start || s.End > u.End {
 						t.Errorf("%s (%.2f–%.2f s): segment %.2f–%.2f outside it", u.ID, u.Start, u.End, s.Start, s.End)
 					}

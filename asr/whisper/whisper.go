@@ -154,6 +154,7 @@ import (
 	wb "github.com/ggerganov/whisper.cpp/bindings/go"
 
 	"github.com/courtscribe/courtscribe/asr"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/models"
 )
 
@@ -457,7 +458,7 @@ func (e *Engine) params(lang string) (wb.Params, error) {
 // samples after the mel hop of 160 and the stride-2 convolution).
 const (
 	fullAudioCtx   = 1500
-	samplesPerCtx  = asr.SampleRate / 50
+	samplesPerCtx  = wire.SampleRate / 50
 	audioCtxMargin = 64 // ~1.3 s past the end of the audio, so the decoder sees where it stops
 	audioCtxStep   = 64
 )
@@ -476,7 +477,7 @@ func AudioCtxFor(n int) int {
 
 func (e *Engine) run(ctx context.Context, w *worker, req asr.Request) (asr.Transcript, error) {
 	samples := asr.Float32(req.PCM)
-	if n := asr.SampleRate * 11 / 10; len(samples) < n { // whisper.cpp skips inputs under 1 s
+	if n := wire.SampleRate * 11 / 10; len(samples) < n { // whisper.cpp skips inputs under 1 s
 		samples = append(samples, make([]float32, n-len(samples))...)
 	}
 	audioCtx := 0
@@ -539,7 +540,7 @@ func (e *Engine) collect(w *worker, tokenTimes bool) asr.Transcript {
 	t := asr.Transcript{NoSpeechProb: -1, Language: C.GoString(C.cs_lang(st))}
 	var texts []string
 	for i := C.int(0); i < C.whisper_full_n_segments_from_state(st); i++ {
-		seg := asr.Segment{
+		seg := asr.Span{
 			Start:        float64(C.whisper_full_get_segment_t0_from_state(st, i)) / 100,
 			End:          float64(C.whisper_full_get_segment_t1_from_state(st, i)) / 100,
 			Text:         strings.TrimSpace(C.GoString(C.whisper_full_get_segment_text_from_state(st, i))),
@@ -560,7 +561,7 @@ func (e *Engine) collect(w *worker, tokenTimes bool) asr.Transcript {
 		if seg.Text != "" {
 			texts = append(texts, seg.Text)
 		}
-		t.Segments = append(t.Segments, seg)
+		t.Spans = append(t.Spans, seg)
 	}
 	t.Text = asr.JoinText(texts)
 	return t
@@ -671,9 +672,9 @@ func (r *packRun) decodePart(ctx context.Context, part []int) error {
 
 // clearTokenTimes marks every token's times unknown (-1).
 func clearTokenTimes(t *asr.Transcript) {
-	for s := range t.Segments {
-		for k := range t.Segments[s].Tokens {
-			t.Segments[s].Tokens[k].Start, t.Segments[s].Tokens[k].End = -1, -1
+	for s := range t.Spans {
+		for k := range t.Spans[s].Tokens {
+			t.Spans[s].Tokens[k].Start, t.Spans[s].Tokens[k].End = -1, -1
 		}
 	}
 }

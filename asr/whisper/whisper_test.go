@@ -17,6 +17,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/models"
 )
@@ -26,7 +27,7 @@ func jfk(t testing.TB) []int16 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.SampleRate != 16000 || len(a.Channels) != 1 {
+	if a.SampleRate != wire.SampleRate || len(a.Channels) != 1 {
 		t.Fatalf("jfk.wav is %d Hz × %d", a.SampleRate, len(a.Channels))
 	}
 	return a.Channels[0]
@@ -49,7 +50,7 @@ func engine(t testing.TB, model string, workers int) *Engine {
 func checkSane(t *testing.T, tr asr.Transcript, dur float64) {
 	t.Helper()
 	prev := 0.0
-	for i, s := range tr.Segments {
+	for i, s := range tr.Spans {
 		if s.Start < 0 || s.End < s.Start || s.End > dur+0.5 || s.Start < prev-1e-9 {
 			t.Errorf("segment %d %.2f..%.2f not ordered within 0..%.2f", i, s.Start, s.End, dur)
 		}
@@ -77,8 +78,8 @@ func TestTranscribeJFK(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%d segments, text %.60q, language %s, no-speech %.2f", len(tr.Segments), tr.Text, tr.Language, tr.NoSpeechProb)
-			checkSane(t, tr, float64(len(pcm))/16000)
+			t.Logf("%d segments, text %.60q, language %s, no-speech %.2f", len(tr.Spans), tr.Text, tr.Language, tr.NoSpeechProb)
+			checkSane(t, tr, float64(len(pcm))/wire.SampleRate)
 			// the test models have no weights and decode no text; prove the encoder really ran
 			if n := e.Encodes(); n != 1 {
 				t.Errorf("%d encoder passes for 11 s of audio, want 1", n)
@@ -146,13 +147,13 @@ func TestPoolSeveralWorkers(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		seat := []string{"judge", "clerk", "witness"}[i%3]
 		start := float64(5 * i)
-		n := (2 + i%3) * 16000
+		n := (2 + i%3) * wire.SampleRate
 		pcm := make([]int16, n)
 		copy(pcm, speech[i*8000:])
 		for k := range pcm { // mix a seat tone in so seats differ
-			pcm[k] += int16(800 * math.Sin(2*math.Pi*float64(200+100*(i%3))*float64(k)/16000))
+			pcm[k] += int16(800 * math.Sin(2*math.Pi*float64(200+100*(i%3))*float64(k)/wire.SampleRate))
 		}
-		u := asr.Utterance{Hearing: "h", Seat: seat, Start: start, End: start + float64(n)/16000}
+		u := asr.Utterance{Hearing: "h", Seat: seat, Start: start, End: start + float64(n)/wire.SampleRate}
 		us = append(us, u)
 		if err := p.Submit(u, pcm); err != nil {
 			t.Fatal(err)
@@ -186,7 +187,7 @@ func TestPoolSeveralWorkers(t *testing.T) {
 		if r.Status == asr.StatusPending {
 			t.Errorf("pending: %s", r.Error)
 		}
-		for _, s := range r.Segments {
+		for _, s := range r.Spans {
 			if s.Start < r.Utterance.Start || s.End > r.Utterance.End || s.End < s.Start {
 				t.Errorf("segment %.2f..%.2f outside utterance %.2f..%.2f", s.Start, s.End, r.Utterance.Start, r.Utterance.End)
 			}
@@ -198,7 +199,7 @@ func TestCancelAborts(t *testing.T) {
 	e := engine(t, "for-tests-ggml-base.en.bin", 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	long := make([]int16, 30*16000)
+	long := make([]int16, 30*wire.SampleRate)
 	copy(long, jfk(t))
 	t0 := time.Now()
 	_, err := e.Transcribe(ctx, asr.Request{PCM: long})
@@ -206,7 +207,7 @@ func TestCancelAborts(t *testing.T) {
 		t.Logf("decode finished before the deadline (%v): %v", time.Since(t0), err)
 	}
 	// the worker is usable afterwards
-	if _, err := e.Transcribe(context.Background(), asr.Request{PCM: jfk(t)[:3*16000]}); err != nil {
+	if _, err := e.Transcribe(context.Background(), asr.Request{PCM: jfk(t)[:3*wire.SampleRate]}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 { // closing twice is fine
@@ -224,10 +225,10 @@ func testUtterances(t testing.TB, n int) [][]int16 {
 	speech := jfk(t)
 	var out [][]int16
 	for i := 0; i < n; i++ {
-		pcm := make([]int16, (2+i%5)*16000)
+		pcm := make([]int16, (2+i%5)*wire.SampleRate)
 		copy(pcm, speech[(i*7919)%(len(speech)-len(pcm)):])
 		for k := range pcm {
-			pcm[k] += int16(600 * math.Sin(2*math.Pi*float64(180+70*i)*float64(k)/16000))
+			pcm[k] += int16(600 * math.Sin(2*math.Pi*float64(180+70*i)*float64(k)/wire.SampleRate))
 		}
 		out = append(out, pcm)
 	}
@@ -273,11 +274,11 @@ func deterministic(t testing.TB, model string, workers int, perWorker bool) *Eng
 // other states run beside it; words and times do not change.
 func sameTranscript(a, b asr.Transcript) bool {
 	near := func(x, y float64) bool { return math.Abs(x-y) <= 1e-3 }
-	if a.Text != b.Text || a.Language != b.Language || len(a.Segments) != len(b.Segments) || !near(a.NoSpeechProb, b.NoSpeechProb) || !near(a.Confidence, b.Confidence) {
+	if a.Text != b.Text || a.Language != b.Language || len(a.Spans) != len(b.Spans) || !near(a.NoSpeechProb, b.NoSpeechProb) || !near(a.Confidence, b.Confidence) {
 		return false
 	}
-	for i, s := range a.Segments {
-		o := b.Segments[i]
+	for i, s := range a.Spans {
+		o := b.Spans[i]
 		if s.Start != o.Start || s.End != o.End || s.Text != o.Text || !near(s.NoSpeechProb, o.NoSpeechProb) || len(s.Tokens) != len(o.Tokens) {
 			return false
 		}
@@ -310,7 +311,7 @@ func TestSharedModelConcurrentMatchesSequential(t *testing.T) {
 			t.Fatal(err)
 		}
 		seq[i] = tr
-		t.Logf("utterance %d: %d segments, %q", i, len(tr.Segments), tr.Text)
+		t.Logf("utterance %d: %d segments, %q", i, len(tr.Spans), tr.Text)
 	}
 	distinct := map[string]bool{}
 	for _, tr := range seq {
@@ -354,7 +355,7 @@ func TestSharedModelConcurrentMatchesSequential(t *testing.T) {
 		if !sameTranscript(seq[i], conc[i]) {
 			t.Errorf("utterance %d: concurrent result differs from sequential:\n%+v\n%+v", i, conc[i], seq[i])
 		}
-		for _, s := range seq[i].Segments {
+		for _, s := range seq[i].Spans {
 			tokens += len(s.Tokens)
 		}
 	}
@@ -417,7 +418,7 @@ func TestContextParamsReachWhisper(t *testing.T) {
 		}
 		t.Logf("%s", st)
 		// it still decodes
-		if _, err := e.Transcribe(context.Background(), asr.Request{PCM: jfk(t)[:2*16000], Language: "en"}); err != nil {
+		if _, err := e.Transcribe(context.Background(), asr.Request{PCM: jfk(t)[:2*wire.SampleRate], Language: "en"}); err != nil {
 			t.Error(err)
 		}
 		e.Close()
@@ -437,11 +438,11 @@ func TestAudioCtxFor(t *testing.T) {
 	for _, c := range []struct{ sec, want float64 }{
 		{1.1, 128}, {2, 192}, {5, 320}, {10, 576}, {20, 1088}, {27.5, 1472}, {28.8, 0}, {30, 0},
 	} {
-		if got := AudioCtxFor(int(c.sec * 16000)); got != int(c.want) {
+		if got := AudioCtxFor(int(c.sec * wire.SampleRate)); got != int(c.want) {
 			t.Errorf("%.1f s: audio_ctx %d, want %v", c.sec, got, c.want)
 		}
 	}
-	for n := 1; n < 31*16000; n += 1601 {
+	for n := 1; n < 31*wire.SampleRate; n += 1601 {
 		c := AudioCtxFor(n)
 		if c != 0 && (c%64 != 0 || c*320 < n || c >= 1500) {
 			t.Fatalf("%d samples: audio_ctx %d does not cover them", n, c)
@@ -460,7 +461,7 @@ func TestAudioCtxFitDecodes(t *testing.T) {
 	}
 	defer e.Close()
 	speech := jfk(t)
-	for _, n := range []int{3 * 16000, len(speech), 29 * 16000} {
+	for _, n := range []int{3 * wire.SampleRate, len(speech), 29 * wire.SampleRate} {
 		pcm := make([]int16, n)
 		copy(pcm, speech)
 		before := e.Encodes()
@@ -468,7 +469,7 @@ func TestAudioCtxFitDecodes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkSane(t, tr, float64(n)/16000)
+		checkSane(t, tr, float64(n)/wire.SampleRate)
 		w := e.all[0]
 		if w.lastCtx != AudioCtxFor(n) {
 			t.Errorf("%d samples: audio_ctx %d, want %d", n, w.lastCtx, AudioCtxFor(n))
@@ -485,7 +486,7 @@ func TestAudioCtxFitDecodes(t *testing.T) {
 // A partial always gets the fitted window; a final keeps the full one unless configured.
 func TestAudioCtxPartials(t *testing.T) {
 	e := engine(t, "for-tests-ggml-tiny.bin", 1)
-	pcm := jfk(t)[:4*16000]
+	pcm := jfk(t)[:4*wire.SampleRate]
 	for _, partial := range []bool{true, false} {
 		if _, err := e.Transcribe(context.Background(), asr.Request{PCM: pcm, Language: "en", Partial: partial}); err != nil {
 			t.Fatal(err)

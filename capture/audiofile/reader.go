@@ -7,10 +7,8 @@ import (
 
 	"github.com/courtscribe/courtscribe/capture"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
-
-// Rate is the rate Reader delivers: the system's internal rate.
-const Rate = 16000
 
 // blockIn is how many native frames are decoded per step (about 85 ms at 48 kHz).
 const blockIn = 4096
@@ -76,7 +74,7 @@ func open(paths []string, mono bool) (_ *Reader, err error) {
 			return nil, &FileError{Path: p, What: fmt.Sprintf("%s, but a seat file must be mono", info.Format),
 				Hint: "give one multi-channel file without --seat-file, or split it with: sox IN OUT.wav remix N"}
 		}
-		rs, err := capture.NewResampler(info.SampleRate, Rate, info.Channels)
+		rs, err := capture.NewResampler(info.SampleRate, wire.SampleRate, info.Channels)
 		if err != nil {
 			return nil, &FileError{Path: p, What: info.Format + ": " + err.Error()}
 		}

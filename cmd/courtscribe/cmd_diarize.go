@@ -17,6 +17,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize/der"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
 )
 
@@ -70,7 +71,7 @@ func newDiarizeCmd() *cobra.Command {
 
 // diarizeFile reads a recording and runs the chosen method over it. The seat diarizer gets the
 // audio one block at a time; the naive baselines (benchmark references) take it whole.
-func diarizeFile(cmd *cobra.Command, args, seats, seatFiles []string, method string, cfg diarize.Config) ([]diarize.Segment, error) {
+func diarizeFile(cmd *cobra.Command, args, seats, seatFiles []string, method string, cfg diarize.Config) ([]diarize.Turn, error) {
 	switch method {
 	case "courtscribe", "", "energy", "loudest", "snr", "previous":
 	default:
@@ -89,7 +90,7 @@ func diarizeFile(cmd *cobra.Command, args, seats, seatFiles []string, method str
 				pcm[c] = append(pcm[c], b[c]...)
 			}
 			if len(pcm[0]) > wavfile.MaxReadSamples {
-				return fmt.Errorf("the %s baseline holds the recording in memory: at most %d hours", method, wavfile.MaxReadSamples/diarize.SampleRate/3600)
+				return fmt.Errorf("the %s baseline holds the recording in memory: at most %d hours", method, wavfile.MaxReadSamples/wire.SampleRate/3600)
 			}
 			return nil
 		})
@@ -111,16 +112,16 @@ func diarizeFile(cmd *cobra.Command, args, seats, seatFiles []string, method str
 
 // diarizeStream runs the seat diarizer over a recording block by block and returns its turns
 // sorted by start: the same segments as diarize.Offline over the whole recording.
-func diarizeStream(r *audiofile.Reader, seats []string, cfg diarize.Config, prog *recording.Progress, log *slog.Logger) ([]diarize.Segment, error) {
+func diarizeStream(r *audiofile.Reader, seats []string, cfg diarize.Config, prog *recording.Progress, log *slog.Logger) ([]diarize.Turn, error) {
 	d, err := diarize.New(cfg, seats, log)
 	if err != nil {
 		return nil, err
 	}
-	var segs []diarize.Segment
+	var segs []diarize.Turn
 	collect := func(evs []diarize.Event) {
 		for _, e := range evs {
 			if e.Kind == diarize.End {
-				segs = append(segs, e.Segment())
+				segs = append(segs, e.Turn())
 			}
 		}
 	}
@@ -133,17 +134,17 @@ func diarizeStream(r *audiofile.Reader, seats []string, cfg diarize.Config, prog
 		return nil, err
 	}
 	collect(d.Flush())
-	diarize.SortSegments(segs)
+	diarize.SortTurns(segs)
 	return segs, nil
 }
 
 type segmentsDoc struct {
-	Segments []diarize.Segment `json:"segments"`
+	Segments []diarize.Turn `json:"segments"`
 }
 
-func writeSegmentsJSON(w io.Writer, segs []diarize.Segment) error {
+func writeSegmentsJSON(w io.Writer, segs []diarize.Turn) error {
 	if segs == nil {
-		segs = []diarize.Segment{}
+		segs = []diarize.Turn{}
 	}
 	b, err := json.Marshal(segmentsDoc{segs})
 	if err != nil {
@@ -153,7 +154,7 @@ func writeSegmentsJSON(w io.Writer, segs []diarize.Segment) error {
 	return err
 }
 
-func writeSegmentsTable(w io.Writer, segs []diarize.Segment) error {
+func writeSegmentsTable(w io.Writer, segs []diarize.Turn) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SEAT\tSTART\tEND\tSECONDS\tOVERLAP")
 	total := map[string]float64{}
@@ -227,7 +228,7 @@ func newDiarizeScoreCmd() *cobra.Command {
 	return cmd
 }
 
-func readSegmentsFile(path string) ([]diarize.Segment, error) {
+func readSegmentsFile(path string) ([]diarize.Turn, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/policy"
 	"github.com/courtscribe/courtscribe/asr/pool"
 	"github.com/courtscribe/courtscribe/capture/audiofile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 )
@@ -82,8 +83,8 @@ func batchWindow(sec float64) float64 {
 	return sec
 }
 
-// transcribedSegment is one line of `courtscribe transcribe --json`.
-type transcribedSegment struct {
+// transcribedUtterance is one line of `courtscribe transcribe --json`.
+type transcribedUtterance struct {
 	Seat       string   `json:"seat"`
 	Start      float64  `json:"start"`
 	End        float64  `json:"end"`
@@ -145,7 +146,7 @@ func runTranscribe(ctx context.Context, path string, fl transcribeFlags, out io.
 	}
 	log.Info("transcribe timings", "read_and_diarize_ms", ms(tDiarize.Sub(t0)),
 		"engine_load_ms", ms(tLoad.Sub(tDiarize)), "transcribe_ms", ms(tASR.Sub(tLoad)), "utterances", len(segs), "encoder_passes", encodes,
-		"audio_s", float64(r.Frames())/asr.SampleRate)
+		"audio_s", float64(r.Frames())/wire.SampleRate)
 	return printTranscript(out, results, fl.json)
 }
 
@@ -155,7 +156,7 @@ const transcribeQueue = 16
 
 // transcribeUtterances runs the diarizer's turns through the blip rule and the pool, cutting
 // each utterance's audio out of r as the recording streams by.
-func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlags, segs []diarize.Segment, r *audiofile.Reader, log *slog.Logger) ([]asr.Result, error) {
+func transcribeUtterances(ctx context.Context, eng asr.Engine, fl transcribeFlags, segs []diarize.Turn, r *audiofile.Reader, log *slog.Logger) ([]asr.Result, error) {
 	us := make([]asr.Utterance, 0, len(segs))
 	for _, s := range segs {
 		u := asr.Utterance{Hearing: "offline", Seat: s.Seat, Start: s.Start, End: s.End, Overlap: s.Overlap}
@@ -370,16 +371,16 @@ func (uc *utteranceCutter) block(ctx context.Context, b [][]int16, b0 int64, bt 
 func isPacker(eng asr.Engine) bool { _, ok := eng.(asr.Packer); return ok }
 
 func printTranscript(out io.Writer, results []asr.Result, asJSON bool) error {
-	segs := make([]transcribedSegment, 0, len(results))
+	segs := make([]transcribedUtterance, 0, len(results))
 	for _, r := range results {
-		segs = append(segs, transcribedSegment{Seat: r.Utterance.Seat, Start: round3(r.Utterance.Start), End: round3(r.Utterance.End),
+		segs = append(segs, transcribedUtterance{Seat: r.Utterance.Seat, Start: round3(r.Utterance.Start), End: round3(r.Utterance.End),
 			Text: r.Text, Confidence: round3(r.Confidence), Status: string(r.Status), Flags: r.Flags})
 	}
 	if asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetEscapeHTML(false)
 		return enc.Encode(struct {
-			Segments []transcribedSegment `json:"segments"`
+			Segments []transcribedUtterance `json:"segments"`
 		}{segs})
 	}
 	for _, s := range segs {

@@ -51,7 +51,7 @@ func twoSeatHearing(t *testing.T) string {
 }
 
 type transcribeJSON struct {
-	Segments []transcribedSegment `json:"segments"`
+	Segments []transcribedUtterance `json:"segments"`
 }
 
 func runTranscribeJSON(t *testing.T, path string, fl transcribeFlags) transcribeJSON {

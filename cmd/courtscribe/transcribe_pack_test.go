@@ -30,7 +30,7 @@ func (e *packingEngine) Transcribe(_ context.Context, req asr.Request) (asr.Tran
 	e.singles++
 	e.mu.Unlock()
 	text := fmt.Sprintf("alone %s %.0f", req.Utterance.Seat, req.Utterance.Start)
-	return asr.Transcript{Text: text, NoSpeechProb: -1, Segments: []asr.Segment{{Start: 0, End: 1, Text: text, NoSpeechProb: -1}}}, nil
+	return asr.Transcript{Text: text, NoSpeechProb: -1, Spans: []asr.Span{{Start: 0, End: 1, Text: text, NoSpeechProb: -1}}}, nil
 }
 func (e *packingEngine) TranscribePacked(_ context.Context, reqs []asr.Request) ([]asr.Transcript, asr.PackStats, error) {
 	e.mu.Lock()
@@ -47,7 +47,7 @@ func (e *packingEngine) TranscribePacked(_ context.Context, reqs []asr.Request) 
 	out := make([]asr.Transcript, len(reqs))
 	for i, r := range reqs {
 		text := fmt.Sprintf("packed %s %.0f", r.Utterance.Seat, r.Utterance.Start)
-		out[i] = asr.Transcript{Text: text, NoSpeechProb: -1, Segments: []asr.Segment{{Start: 0, End: 1, Text: text, NoSpeechProb: -1}}}
+		out[i] = asr.Transcript{Text: text, NoSpeechProb: -1, Spans: []asr.Span{{Start: 0, End: 1, Text: text, NoSpeechProb: -1}}}
 	}
 	return out, asr.PackStats{Windows: 1, Packed: len(reqs)}, nil
 }
@@ -57,7 +57,7 @@ func (e *packingEngine) TranscribePacked(_ context.Context, reqs []asr.Request) 
 // settled without the engine, and a failed batch is transcribed one by one.
 func TestTranscribePacksUtterances(t *testing.T) {
 	path := twoSeatHearing(t)
-	segs := []diarize.Segment{
+	segs := []diarize.Turn{
 		{Seat: "judge", Start: 1, End: 6}, {Seat: "clerk", Start: 8, End: 10}, {Seat: "clerk", Start: 10.5, End: 13},
 		{Seat: "judge", Start: 14, End: 14.1}, // a blip: not merged (its own seat's last turn is 8 s back)
 	}

@@ -63,7 +63,7 @@ func TestAgentKilledGapEqualsDowntime(t *testing.T) {
 		t.Fatalf("want one agent-down gap, have %+v", gaps)
 	}
 	g := gaps[0]
-	gapDur := time.Duration(float64(g.Samples) / Rate * float64(time.Second))
+	gapDur := time.Duration(float64(g.Samples) / wire.SampleRate * float64(time.Second))
 	diff := gapDur - measured
 	t.Logf("downtime measured %v (kill → first capture; slept %v), gap recorded %v at sample %d, difference %v",
 		measured.Round(time.Millisecond), down, gapDur.Round(time.Millisecond), g.FirstSample, diff.Round(time.Millisecond))

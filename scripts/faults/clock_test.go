@@ -223,7 +223,7 @@ func TestAgentRestartAfterClockStep(t *testing.T) {
 			if len(gaps) != 1 {
 				t.Fatalf("control: want one agent-down gap, have %+v", gaps)
 			}
-			sec := float64(gaps[0].Samples) / Rate
+			sec := float64(gaps[0].Samples) / wire.SampleRate
 			if sec < 1.3 || sec > 2.5 {
 				t.Fatalf("control: gap of %.2f s for about 1.6 s down", sec)
 			}

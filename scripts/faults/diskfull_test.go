@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/archive"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -146,7 +147,7 @@ func TestServerDiskFull(t *testing.T) {
 	if archived != archived0 {
 		t.Fatalf("the server kept archiving on a full disk (%v → %v bytes): acks did not stop", archived0, archived)
 	}
-	if grow, want := spool1-spool0, int64(full.Seconds()*Rate*2*4/2); grow < want {
+	if grow, want := spool1-spool0, int64(full.Seconds()*wire.SampleRate*2*4/2); grow < want {
 		t.Fatalf("the agent's spool grew %d bytes in %v of full disk, want ≥ %d: it did not keep capturing", grow, full, want)
 	}
 	for _, what := range []string{"no space left", "storage_error", "disk is full", "SQLITE_FULL"} {

@@ -29,10 +29,10 @@ func TestE2EAgentSeatFiles(t *testing.T) {
 	srv := igStartServer(t, data, testrig.FreeAddr(t))
 	tok := testrig.Token(t, data, "court-3")
 	dir := t.TempDir()
-	judge := testrig.NoisePCM(1, 16000*6+123, 7)[0]
+	judge := testrig.NoisePCM(1, wire.SampleRate*6+123, 7)[0]
 	clerk48 := testrig.NoisePCM(1, 48000*56/10, 8)[0] // 5.6 s at 48 kHz
 	jp, cp := filepath.Join(dir, "judge.wav"), filepath.Join(dir, "clerk-48k.wav")
-	if err := wavfile.WriteMulti(jp, 16000, [][]int16{judge}); err != nil {
+	if err := wavfile.WriteMulti(jp, wire.SampleRate, [][]int16{judge}); err != nil {
 		t.Fatal(err)
 	}
 	if err := wavfile.WriteMulti(cp, 48000, [][]int16{clerk48}); err != nil {
@@ -50,7 +50,7 @@ func TestE2EAgentSeatFiles(t *testing.T) {
 	if len(want[1]) != len(judge) {
 		t.Fatalf("reference clerk %d samples, want padded to %d", len(want[1]), len(judge))
 	}
-	for i, v := range want[1][16000*56/10+50:] {
+	for i, v := range want[1][wire.SampleRate*56/10+50:] {
 		if v != 0 {
 			t.Fatalf("clerk padding not silent at %d: %d", i, v)
 		}
@@ -68,10 +68,10 @@ func TestE2EAgentSeatFiles(t *testing.T) {
 func TestAgentSeatFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	mono, stereo := filepath.Join(dir, "m.wav"), filepath.Join(dir, "s.wav")
-	if err := wavfile.WriteMulti(mono, 16000, testrig.NoisePCM(1, 16000, 1)); err != nil {
+	if err := wavfile.WriteMulti(mono, wire.SampleRate, testrig.NoisePCM(1, 16000, 1)); err != nil {
 		t.Fatal(err)
 	}
-	if err := wavfile.WriteMulti(stereo, 16000, testrig.NoisePCM(2, 16000, 1)); err != nil {
+	if err := wavfile.WriteMulti(stereo, wire.SampleRate, testrig.NoisePCM(2, 16000, 1)); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

@@ -148,7 +148,7 @@ func TestBackupDuringLiveReplayRestoreAndScrub(t *testing.T) {
 	igCheckExact(t, full, id, seats, pcm)
 	for i, s := range seats {
 		got := igReadSeat(t, early, id, s.Name)
-		if len(got) < 16*16000 || len(got) >= len(pcm[i]) || testrig.HashPCM(got) != testrig.HashPCM(pcm[i][:len(got)]) {
+		if len(got) < 16*wire.SampleRate || len(got) >= len(pcm[i]) || testrig.HashPCM(got) != testrig.HashPCM(pcm[i][:len(got)]) {
 			t.Fatalf("live backup of seat %s: %d samples, not a prefix of the source", s.Name, len(got))
 		}
 	}

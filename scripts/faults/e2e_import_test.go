@@ -17,6 +17,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -72,7 +73,7 @@ func TestServerImportUploadEndToEnd(t *testing.T) {
 	engine := testrig.FakeWhisperServer(t)
 	dir := t.TempDir()
 	wav := filepath.Join(dir, "hearing.wav")
-	if err := wavfile.WriteMulti(wav, 16000, pcm); err != nil {
+	if err := wavfile.WriteMulti(wav, wire.SampleRate, pcm); err != nil {
 		t.Fatal(err)
 	}
 	flac := filepath.Join(dir, "room5-2019-03-04.flac")

@@ -33,7 +33,7 @@ func TestE2EIngestFourSeats(t *testing.T) {
 	data := t.TempDir()
 	srv := igStartServer(t, data, testrig.FreeAddr(t))
 	tok := testrig.Token(t, data, "court-7")
-	pcm := testrig.NoisePCM(4, 16000*6+77, 1)
+	pcm := testrig.NoisePCM(4, wire.SampleRate*6+77, 1)
 	a := igAgent("ws://"+srv.addr+ingest.AgentPath, tok, "e2e-four", pcm)
 	a.Gaps = map[int]uint8{10: wire.GapOverflow}
 	a.CloseHearing = true
@@ -93,7 +93,7 @@ func TestE2EIngestProxyCuts(t *testing.T) {
 	srv := igStartServer(t, data, testrig.FreeAddr(t))
 	tok := testrig.Token(t, data, "court-7")
 	p, stopCuts := igCuttingProxy(t, srv.addr, 400*time.Millisecond)
-	pcm := testrig.NoisePCM(4, 16000*24, 2)
+	pcm := testrig.NoisePCM(4, wire.SampleRate*24, 2)
 	a := igAgent("ws://"+p.Addr()+ingest.AgentPath, tok, "e2e-proxy", pcm)
 	a.Pace, a.Window = 8, 10 // 24 s of audio in 3 s
 	a.CloseHearing = true
@@ -116,7 +116,7 @@ func TestE2EIngestServerKilled(t *testing.T) {
 	addr := testrig.FreeAddr(t)
 	srv := igStartServer(t, data, addr)
 	tok := testrig.Token(t, data, "court-7")
-	pcm := testrig.NoisePCM(4, 16000*16, 3)
+	pcm := testrig.NoisePCM(4, wire.SampleRate*16, 3)
 	a := igAgent("ws://"+addr+ingest.AgentPath, tok, "e2e-kill", pcm)
 	a.Pace, a.Window = 4, 16 // 16 s of audio in 4 s
 	a.CloseHearing = true
@@ -223,7 +223,7 @@ func TestE2EAgentReplayFourSeats(t *testing.T) {
 	data := t.TempDir()
 	srv := igStartServer(t, data, testrig.FreeAddr(t))
 	tok := testrig.Token(t, data, "court-7")
-	pcm := testrig.NoisePCM(4, 16000*8+321, 5)
+	pcm := testrig.NoisePCM(4, wire.SampleRate*8+321, 5)
 	src := igSourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+srv.addr, "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--fast", "--close-hearing", "--spool", filepath.Join(t.TempDir(), "spool"))
@@ -247,7 +247,7 @@ func TestE2EAgentProxyCuts(t *testing.T) {
 	srv := igStartServer(t, data, testrig.FreeAddr(t))
 	tok := testrig.Token(t, data, "court-7")
 	p, stopCuts := igCuttingProxy(t, srv.addr, 700*time.Millisecond)
-	pcm := testrig.NoisePCM(4, 16000*5, 6)
+	pcm := testrig.NoisePCM(4, wire.SampleRate*5, 6)
 	src := igSourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+p.Addr(), "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--spool", filepath.Join(t.TempDir(), "spool"))
@@ -268,7 +268,7 @@ func TestE2EAgentAndServerKilled(t *testing.T) {
 	addr := testrig.FreeAddr(t)
 	srv := igStartServer(t, data, addr)
 	tok := testrig.Token(t, data, "court-7")
-	pcm := testrig.NoisePCM(4, 16000*7, 7)
+	pcm := testrig.NoisePCM(4, wire.SampleRate*7, 7)
 	src := igSourceWAV(t, pcm)
 	spool := filepath.Join(t.TempDir(), "spool")
 	args := []string{"--server", "ws://" + addr, "--token", tok, "--courtroom", "court-7",

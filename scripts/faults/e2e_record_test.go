@@ -19,6 +19,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -55,7 +56,7 @@ func (c *apiClient) createHearing(hearing map[string]any) {
 func sourceWAV(t *testing.T, pcm [][]int16) string {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), "hearing.wav")
-	if err := wavfile.WriteMulti(src, 16000, pcm); err != nil {
+	if err := wavfile.WriteMulti(src, wire.SampleRate, pcm); err != nil {
 		t.Fatal(err)
 	}
 	return src
@@ -87,14 +88,14 @@ func twoSeatSpeech(t *testing.T) [][]int16 {
 		t.Skipf("SKIP: ../shared/testdata/jfk.wav not available: %v", err)
 	}
 	sp := a.Channels[0]
-	n := 26 * 16000
+	n := 26 * wire.SampleRate
 	out := [][]int16{make([]int16, n), make([]int16, n)}
 	g := math.Pow(10, -15.0/20)
 	for i, s := range sp {
 		out[0][16000+i] += s
 		out[1][16000+i+30] += int16(float64(s) * g)
-		out[1][14*16000+i] += s
-		out[0][14*16000+i+30] += int16(float64(s) * g)
+		out[1][14*wire.SampleRate+i] += s
+		out[0][14*wire.SampleRate+i+30] += int16(float64(s) * g)
 	}
 	return out
 }

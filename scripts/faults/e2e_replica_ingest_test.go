@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/archive"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/pgtest"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
@@ -39,7 +40,7 @@ func TestReplicasIngestFailover(t *testing.T) {
 	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}} {
 		igAddUser(t, u[0], u[1], "pw-"+u[0], "--db", dbURL, "--data", t.TempDir())
 	}
-	pcm := testrig.NoisePCM(4, 16000*7, 17)
+	pcm := testrig.NoisePCM(4, wire.SampleRate*7, 17)
 	src := igSourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+a.addr+",ws://"+b.addr, "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--spool", filepath.Join(t.TempDir(), "spool"))
@@ -186,7 +187,7 @@ func TestReplicaStalledPastItsLeaseIsFenced(t *testing.T) {
 		t.Skip("this build has no agent command")
 	}
 	a, b, data, tok, _ := igReplicaPair(t)
-	pcm := testrig.NoisePCM(4, 16000*5, 23)
+	pcm := testrig.NoisePCM(4, wire.SampleRate*5, 23)
 	src := igSourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+a.addr+",ws://"+b.addr, "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--drain-timeout", "150s",

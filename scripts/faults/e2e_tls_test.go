@@ -45,9 +45,9 @@ func TestAgentOverMutualTLSEndToEnd(t *testing.T) {
 	})
 	token := testrig.Token(t, data, "room-tls")
 	seats := []wire.Seat{{Name: "judge", Channel: 1}, {Name: "witness", Channel: 2}}
-	pcm := testrig.NoisePCM(2, 3*16000, 7)
+	pcm := testrig.NoisePCM(2, 3*wire.SampleRate, 7)
 	src := filepath.Join(t.TempDir(), "h.wav")
-	if err := wavfile.WriteMulti(src, 16000, pcm); err != nil {
+	if err := wavfile.WriteMulti(src, wire.SampleRate, pcm); err != nil {
 		t.Fatal(err)
 	}
 	run := func(extra ...string) ([]byte, error) {

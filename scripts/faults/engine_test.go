@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -58,7 +59,7 @@ func (e *standIn) start(t *testing.T, hang bool) {
 			return
 		}
 		b, _ := io.ReadAll(f)
-		sec := float64(max(len(b)-44, 0)) / 2 / Rate
+		sec := float64(max(len(b)-44, 0)) / 2 / wire.SampleRate
 		n := e.served.Add(1)
 		text := fmt.Sprintf("stand-in transcript %d of %.2f s", n, sec)
 		w.Header().Set("Content-Type", "application/json")

@@ -31,10 +31,8 @@ import (
 	"sync"
 
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
-
-// Rate is the system's sample rate (16 kHz).
-const Rate = 16000
 
 // Hearing is a generated multi-seat hearing: one channel per seat.
 type Hearing struct {
@@ -69,7 +67,7 @@ func GenerateHearing(path string, seats int, samples int64, seed uint64, keep bo
 	rng := rand.New(rand.NewPCG(seed, 7))
 	voices := make([][]int16, seats)
 	for s := range voices {
-		voices[s] = voice(int(snippetSec*Rate), 95+37*float64(s%6)+7*float64(s/6), rng)
+		voices[s] = voice(int(snippetSec*wire.SampleRate), 95+37*float64(s%6)+7*float64(s/6), rng)
 	}
 	h := &Hearing{Seats: seats, Samples: samples, Hashes: make([]string, seats)}
 	h.Turns = planTurns(rng, seats, samples)
@@ -85,7 +83,7 @@ func GenerateHearing(path string, seats int, samples int64, seed uint64, keep bo
 	}
 	defer f.Close()
 	w := newHearingWriter(h, voices, f, seed)
-	if _, err := w.bw.Write(wavfile.PCMHeader(Rate, seats, samples*int64(seats)*2)); err != nil {
+	if _, err := w.bw.Write(wavfile.PCMHeader(wire.SampleRate, seats, samples*int64(seats)*2)); err != nil {
 		return nil, err
 	}
 	for first := int64(0); first < samples; first += hearingBlock {
@@ -109,16 +107,16 @@ func GenerateHearing(path string, seats int, samples int64, seed uint64, keep bo
 // 0.4–1.2 s.
 func planTurns(rng *rand.Rand, seats int, samples int64) []Turn {
 	var turns []Turn
-	for t := int64(Rate / 2); t < samples; {
-		n := int64((1.2 + 2.3*rng.Float64()) * Rate)
+	for t := int64(wire.SampleRate / 2); t < samples; {
+		n := int64((1.2 + 2.3*rng.Float64()) * wire.SampleRate)
 		turns = append(turns, Turn{Seat: rng.IntN(seats), First: t, N: min(n, samples-t)})
-		t += n + int64((0.4+0.8*rng.Float64())*Rate)
+		t += n + int64((0.4+0.8*rng.Float64())*wire.SampleRate)
 	}
 	return turns
 }
 
 // hearingBlock is how many samples per seat the generator writes at a time (100 ms).
-const hearingBlock = Rate / 10
+const hearingBlock = wire.SampleRate / 10
 
 // hearingWriter mixes a hearing block by block into the interleaved WAV, each seat's hash and,
 // with keep, the kept PCM.
@@ -198,10 +196,10 @@ func voice(n int, f0 float64, rng *rand.Rand) []int16 {
 	var amps [24]float64
 	nh := 0
 	for t := range n {
-		sec := float64(t) / Rate
+		sec := float64(t) / wire.SampleRate
 		f := f0 * (1 + 0.08*math.Sin(2*math.Pi*1.3*sec))
-		ph += 2 * math.Pi * f / Rate
-		syl += 1.0 / Rate
+		ph += 2 * math.Pi * f / wire.SampleRate
+		syl += 1.0 / wire.SampleRate
 		if syl > sylLen {
 			syl, sylLen = 0, 0.15+0.08*rng.Float64()
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -17,7 +18,7 @@ import (
 func TestGenerateHearingRoundTrip(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "h.wav")
-	h, err := GenerateHearing(path, 3, 6*Rate+77, 5, true)
+	h, err := GenerateHearing(path, 3, 6*wire.SampleRate+77, 5, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +26,7 @@ func TestGenerateHearingRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.SampleRate != Rate || len(a.Channels) != 3 || int64(len(a.Channels[0])) != h.Samples {
+	if a.SampleRate != wire.SampleRate || len(a.Channels) != 3 || int64(len(a.Channels[0])) != h.Samples {
 		t.Fatalf("read back %d Hz, %d channels, %d samples", a.SampleRate, len(a.Channels), len(a.Channels[0]))
 	}
 	for s := range 3 {
@@ -48,7 +49,7 @@ func TestGenerateHearingRoundTrip(t *testing.T) {
 		t.Fatalf("speaking seat energy %g, another seat %g: no dominance", own, other)
 	}
 	// Two generations with one seed are the same hearing.
-	h2, err := GenerateHearing(filepath.Join(t.TempDir(), "h2.wav"), 3, 6*Rate+77, 5, false)
+	h2, err := GenerateHearing(filepath.Join(t.TempDir(), "h2.wav"), 3, 6*wire.SampleRate+77, 5, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestHashSeatWAV(t *testing.T) {
 	dir := t.TempDir()
 	pcm := []int16{1, -2, 3, 32767, -32768, 0, 5}
 	path := filepath.Join(dir, "seat.wav")
-	testrig.WriteWAV(t, path, Rate, pcm)
+	testrig.WriteWAV(t, path, wire.SampleRate, pcm)
 	sum, n, err := HashSeatWAV(path)
 	if err != nil || n != int64(len(pcm)) || sum != testrig.HashPCM(pcm) {
 		t.Fatalf("hash %s n %d err %v", sum, n, err)
@@ -80,7 +81,7 @@ func TestHashSeatWAV(t *testing.T) {
 		t.Fatal("a WAV longer than its header says was accepted")
 	}
 	stereo := filepath.Join(dir, "stereo.wav")
-	if err := wavfile.WriteMulti(stereo, Rate, [][]int16{pcm, pcm}); err != nil {
+	if err := wavfile.WriteMulti(stereo, wire.SampleRate, [][]int16{pcm, pcm}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := HashSeatWAV(stereo); err == nil {
@@ -100,7 +101,7 @@ func FuzzHashSeatWAV(f *testing.F) {
 	f.Add([]byte{})
 	dir := f.TempDir()
 	// A seat file as the archive writes it now (80-byte header with the RF64 reserve).
-	if w, err := wavfile.Create(filepath.Join(dir, "seed.wav"), Rate); err == nil {
+	if w, err := wavfile.Create(filepath.Join(dir, "seed.wav"), wire.SampleRate); err == nil {
 		w.Write([]int16{1, 2})
 		w.Close()
 		b, _ := os.ReadFile(filepath.Join(dir, "seed.wav"))
@@ -120,11 +121,11 @@ func FuzzHashSeatWAV(f *testing.F) {
 func TestHashSeatWAVRF64(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "seat.wav")
-	w, err := wavfile.Create(path, Rate)
+	w, err := wavfile.Create(path, wire.SampleRate)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 40 * 3600 * Rate
+	const n = 40 * 3600 * wire.SampleRate
 	if err := w.WriteSilence(n); err != nil {
 		t.Skipf("no sparse 4.6 GB file here: %v", err)
 	}
@@ -150,7 +151,7 @@ func TestHashSeatWAVRF64(t *testing.T) {
 		t.Fatal("an RF64 file shorter than its ds64 size was accepted")
 	}
 	legacy := filepath.Join(dir, "legacy.wav")
-	os.WriteFile(legacy, append(wavfile.PCMHeader(Rate, 1, 4), 7, 0, 8, 0), 0o600)
+	os.WriteFile(legacy, append(wavfile.PCMHeader(wire.SampleRate, 1, 4), 7, 0, 8, 0), 0o600)
 	if sum, got, err := HashSeatWAV(legacy); err != nil || got != 2 || sum != testrig.HashPCM([]int16{7, 8}) {
 		t.Fatalf("legacy seat: %s, %d, %v", sum, got, err)
 	}

@@ -164,7 +164,7 @@ func TestHostileGapAndDiskReserve(t *testing.T) {
 		t.Fatalf("4 min gap: %v", e)
 	}
 	after = fsUsed(t, data)
-	t.Logf("FIGURE allowed gap 4 min × 32 seats: %d bytes of WAV, data disk used %d → %d bytes", 32*(wavfile.HeaderSize+2*(4*60*16000+1600)), before, after)
+	t.Logf("FIGURE allowed gap 4 min × 32 seats: %d bytes of WAV, data disk used %d → %d bytes", 32*(wavfile.HeaderSize+2*(4*60*wire.SampleRate+1600)), before, after)
 	if after-before > 4<<20 {
 		t.Fatalf("a 4 min gap on 32 seats used %d bytes of disk; want holes", after-before)
 	}

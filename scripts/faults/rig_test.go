@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/courtscribe/courtscribe/asr/archive"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -301,7 +302,7 @@ func (a *api) agentConnected(hearing string) (connected, known bool, err error) 
 func generate(t testing.TB, seats int, seconds float64, seed uint64, keep bool) (string, *Hearing) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), fmt.Sprintf("hearing-%dch.wav", seats))
-	h, err := GenerateHearing(path, seats, int64(seconds*Rate), seed, keep)
+	h, err := GenerateHearing(path, seats, int64(seconds*wire.SampleRate), seed, keep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,10 +314,10 @@ func generate(t testing.TB, seats int, seconds float64, seed uint64, keep bool) 
 func uncovered(h *Hearing, segs []segment) []Turn {
 	var out []Turn
 	for i, tk := range h.Turns {
-		if i == len(h.Turns)-1 || tk.N < Rate/2 {
+		if i == len(h.Turns)-1 || tk.N < wire.SampleRate/2 {
 			continue
 		}
-		t0, t1 := tk.First*1000/Rate, (tk.First+tk.N)*1000/Rate
+		t0, t1 := tk.First*1000/wire.SampleRate, (tk.First+tk.N)*1000/wire.SampleRate
 		found := false
 		for _, s := range segs {
 			if !s.Deleted && s.Seat == seatNames[tk.Seat] && s.StartMS < t1 && s.EndMS > t0 {

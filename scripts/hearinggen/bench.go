@@ -17,26 +17,27 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize/der"
 	"github.com/courtscribe/courtscribe/asr/diarize/scene"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // method is one diarizer the benchmark runs on every scene.
 type method struct {
 	name string
-	run  func(seats []string, pcm [][]int16) ([]diarize.Segment, error)
+	run  func(seats []string, pcm [][]int16) ([]diarize.Turn, error)
 }
 
 var methods = []method{
-	{"courtscribe", func(seats []string, pcm [][]int16) ([]diarize.Segment, error) {
+	{"courtscribe", func(seats []string, pcm [][]int16) ([]diarize.Turn, error) {
 		return diarize.Offline(diarize.DefaultConfig(), seats, pcm, nil)
 	}},
 	{"previous diarizer (v1)", baseline.Previous},
-	{"highest SNR over own floor wins", func(seats []string, pcm [][]int16) ([]diarize.Segment, error) {
+	{"highest SNR over own floor wins", func(seats []string, pcm [][]int16) ([]diarize.Turn, error) {
 		return baseline.SNR(seats, pcm), nil
 	}},
-	{"loudest wins", func(seats []string, pcm [][]int16) ([]diarize.Segment, error) {
+	{"loudest wins", func(seats []string, pcm [][]int16) ([]diarize.Turn, error) {
 		return baseline.Loudest(seats, pcm), nil
 	}},
-	{"energy VAD per channel", func(seats []string, pcm [][]int16) ([]diarize.Segment, error) {
+	{"energy VAD per channel", func(seats []string, pcm [][]int16) ([]diarize.Turn, error) {
 		return baseline.Energy(seats, pcm), nil
 	}},
 }
@@ -134,7 +135,7 @@ func benchScene(ctx context.Context, r *rendered, a *wavfile.Audio, runs int) (r
 	ref := tf.Segments
 	events, switches := refEvents(tf)
 	seats := r.scene.SeatNames()
-	if a.SampleRate != diarize.SampleRate || len(a.Channels) != len(seats) {
+	if a.SampleRate != wire.SampleRate || len(a.Channels) != len(seats) {
 		return row{}, fmt.Errorf("%s: %d Hz × %d channels, want 16000 × %d", r.wav, a.SampleRate, len(a.Channels), len(seats))
 	}
 	dur := float64(a.Frames()) / float64(a.SampleRate)
@@ -145,7 +146,7 @@ func benchScene(ctx context.Context, r *rendered, a *wavfile.Audio, runs int) (r
 		n = 1 // a long hearing: one timed run per method
 	}
 	for _, m := range methods {
-		var hyp []diarize.Segment
+		var hyp []diarize.Turn
 		var err error
 		t := median(n, func() { hyp, err = m.run(seats, a.Channels) })
 		if err != nil {
@@ -181,7 +182,7 @@ func refEvents(tf truthFile) ([]der.Event, int) {
 }
 
 // score scores one method's turns hyp against the reference.
-func score(ref, hyp []diarize.Segment, events []der.Event, speed float64) result {
+func score(ref, hyp []diarize.Turn, events []der.Event, speed float64) result {
 	res := result{der: der.Score(ref, hyp, der.DefaultOptions()),
 		noCollar: der.Score(ref, hyp, der.Options{Frame: 0.01, Collar: -1}),
 		speed:    speed}
@@ -195,7 +196,7 @@ func score(ref, hyp []diarize.Segment, events []der.Event, speed float64) result
 }
 
 // seatNotes notes the false speech every method gave a silent seat or a mic with gain.
-func seatNotes(rw row, st scene.Seat, ref []diarize.Segment) []string {
+func seatNotes(rw row, st scene.Seat, ref []diarize.Turn) []string {
 	refT := der.SeatTime(ref, st.Name)
 	fa := func(k int) float64 {
 		if v := rw.res[k].der.Seats[st.Name]; v != nil {

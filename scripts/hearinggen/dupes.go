@@ -12,6 +12,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize"
 	"github.com/courtscribe/courtscribe/asr/diarize/scene"
 	"github.com/courtscribe/courtscribe/asr/stream"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
 )
@@ -66,13 +67,13 @@ func (m memAudio) Audio(_ context.Context, _, seat string, start, end float64) (
 	if !ok {
 		return nil, fmt.Errorf("no seat %s", seat)
 	}
-	a := min(max(int(start*16000), 0), len(m.pcm[c]))
-	b := min(max(int(end*16000), a), len(m.pcm[c]))
+	a := min(max(int(start*wire.SampleRate), 0), len(m.pcm[c]))
+	b := min(max(int(end*wire.SampleRate), a), len(m.pcm[c]))
 	return m.pcm[c][a:b], nil
 }
 
 type textSeg struct {
-	seg  diarize.Segment
+	seg  diarize.Turn
 	text string
 }
 
@@ -105,7 +106,7 @@ func talker(lines []scene.Spoken, a, b float64) string {
 // duplicates runs the hypothesis through the record: every segment appended as the live
 // diarizer would, its engine text (engineText) delivered as a final result in the order the
 // segments end, through asr/stream's Result, which runs the duplicate check.
-func duplicates(ctx context.Context, seats []string, pcm [][]int16, hyp []diarize.Segment, lines []scene.Spoken) (dupResult, error) {
+func duplicates(ctx context.Context, seats []string, pcm [][]int16, hyp []diarize.Turn, lines []scene.Spoken) (dupResult, error) {
 	var r dupResult
 	var segs []textSeg
 	for _, h := range hyp {
@@ -156,7 +157,7 @@ func duplicates(ctx context.Context, seats []string, pcm [][]int16, hyp []diariz
 	}
 	var kept []textSeg
 	for _, g := range all {
-		s := textSeg{diarize.Segment{Seat: g.Seat, Start: float64(g.StartMS) / 1000, End: float64(g.EndMS) / 1000}, g.Text}
+		s := textSeg{diarize.Turn{Seat: g.Seat, Start: float64(g.StartMS) / 1000, End: float64(g.EndMS) / 1000}, g.Text}
 		if !g.Deleted {
 			kept = append(kept, s)
 			continue

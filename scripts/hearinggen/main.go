@@ -35,6 +35,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize"
 	"github.com/courtscribe/courtscribe/asr/diarize/scene"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // genVersion changes whenever rendering changes, so cached hearings are rebuilt.
@@ -142,7 +143,7 @@ func generate(ctx context.Context, file, outDir string, force bool, log io.Write
 	if err != nil {
 		return nil, err
 	}
-	if err := wavfile.WriteMulti(r.wav, scene.Rate, h.Channels); err != nil {
+	if err := wavfile.WriteMulti(r.wav, wire.SampleRate, h.Channels); err != nil {
 		return nil, err
 	}
 	tj, err := json.MarshalIndent(truthFile{h.Truth, h.Events, h.Lines}, "", " ")
@@ -163,7 +164,7 @@ func generate(ctx context.Context, file, outDir string, force bool, log io.Write
 // truthFile is the reference of a rendered hearing: the speech segments (the
 // `courtscribe diarize --json` schema) and the non-speech events of a room scene.
 type truthFile struct {
-	Segments []diarize.Segment `json:"segments"`
+	Segments []diarize.Turn    `json:"segments"`
 	Events   []scene.NonSpeech `json:"events,omitempty"`
 	Lines    []scene.Spoken    `json:"lines,omitempty"`
 }

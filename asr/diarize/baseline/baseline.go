@@ -60,13 +60,13 @@ func frameEnergy(pcm [][]int16) (en [][]float64, speech [][]bool) {
 }
 
 // Energy runs the per-channel energy VAD.
-func Energy(seats []string, pcm [][]int16) []diarize.Segment {
+func Energy(seats []string, pcm [][]int16) []diarize.Turn {
 	_, speech := frameEnergy(pcm)
 	return toSegments(seats, speech)
 }
 
 // Loudest runs "loudest channel wins".
-func Loudest(seats []string, pcm [][]int16) []diarize.Segment {
+func Loudest(seats []string, pcm [][]int16) []diarize.Turn {
 	en, speech := frameEnergy(pcm)
 	if len(en) == 0 {
 		return nil
@@ -121,8 +121,8 @@ func highest(val [][]float64) []int {
 }
 
 // toSegments turns frame flags into segments, bridging pauses up to the hangover.
-func toSegments(seats []string, flags [][]bool) []diarize.Segment {
-	var out []diarize.Segment
+func toSegments(seats []string, flags [][]bool) []diarize.Turn {
+	var out []diarize.Turn
 	for c, fl := range flags {
 		start, last := -1, -1
 		for f, on := range fl {
@@ -130,7 +130,7 @@ func toSegments(seats []string, flags [][]bool) []diarize.Segment {
 				continue
 			}
 			if start >= 0 && f-last > HangoverFrames {
-				out = append(out, diarize.Segment{Seat: seats[c], Start: float64(start) / 100, End: float64(last+1) / 100})
+				out = append(out, diarize.Turn{Seat: seats[c], Start: float64(start) / 100, End: float64(last+1) / 100})
 				start = -1
 			}
 			if start < 0 {
@@ -139,15 +139,15 @@ func toSegments(seats []string, flags [][]bool) []diarize.Segment {
 			last = f
 		}
 		if start >= 0 {
-			out = append(out, diarize.Segment{Seat: seats[c], Start: float64(start) / 100, End: float64(last+1) / 100})
+			out = append(out, diarize.Turn{Seat: seats[c], Start: float64(start) / 100, End: float64(last+1) / 100})
 		}
 	}
 	markOverlaps(out)
-	diarize.SortSegments(out)
+	diarize.SortTurns(out)
 	return out
 }
 
-func markOverlaps(s []diarize.Segment) {
+func markOverlaps(s []diarize.Turn) {
 	for i := range s {
 		for j := range s {
 			if s[i].Seat != s[j].Seat && s[i].Start < s[j].End && s[j].Start < s[i].End {
@@ -166,7 +166,7 @@ const SNRWindowFrames = 500
 // if that excess is at least ThresholdDB. The floor cancels a mic's preamp gain (a hot mic's
 // noise is as hot as its speech), which loudest-wins cannot; it still has no notion of
 // reverberation or of double talk.
-func SNR(seats []string, pcm [][]int16) []diarize.Segment {
+func SNR(seats []string, pcm [][]int16) []diarize.Turn {
 	en, _ := frameEnergy(pcm)
 	if len(en) == 0 {
 		return nil

@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/asr/diarize/der"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // room: the judge talks from 1 to 3 s; the clerk's mic hears the judge 6 dB down but has +9 dB
 // of gain, so in raw level it is the louder of the two.
 func room() [][]int16 {
-	const rate, n = 16000, 16000 * 5
+	const rate, n = wire.SampleRate, wire.SampleRate * 5
 	r := rand.New(rand.NewPCG(4, 4))
 	ch := [][]int16{make([]int16, n), make([]int16, n)}
 	hot := math.Pow(10, 9.0/20)
@@ -54,7 +55,7 @@ func TestSNRCancelsTheHotMicGain(t *testing.T) {
 // makes speech only while the ±5 s window still reaches back before it (≤ 5 s), unlike a floor
 // over the whole file, which calls all 16 s of fan speech.
 func TestSNRFloorFollowsANoiseSwitchingOn(t *testing.T) {
-	const rate, n = 16000, 16000 * 20
+	const rate, n = wire.SampleRate, wire.SampleRate * 20
 	r := rand.New(rand.NewPCG(9, 9))
 	ch := [][]int16{make([]int16, n)}
 	for i := range n {

@@ -14,6 +14,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize"
 	v1 "github.com/courtscribe/courtscribe/asr/diarize/baseline/v1"
 	"github.com/courtscribe/courtscribe/asr/diarize/scene"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // The golden tests pin the exact output of both diarizers (every streamed event with its
@@ -78,17 +79,17 @@ func diarizersHash(t *testing.T, seats []string, pcm [][]int16) (cur, prev strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	cur = hashDiarizer(t, d, pcm, func() ([]diarize.Segment, error) {
+	cur = hashDiarizer(t, d, pcm, func() ([]diarize.Turn, error) {
 		return diarize.Offline(diarize.DefaultConfig(), seats, pcm, nil)
 	})
-	prev = hashDiarizer(t, p, pcm, func() ([]diarize.Segment, error) {
+	prev = hashDiarizer(t, p, pcm, func() ([]diarize.Turn, error) {
 		return v1.Offline(v1.DefaultConfig(), seats, pcm, nil)
 	})
 	return cur, prev
 }
 
 // hashDiarizer hashes d's streamed output on pcm and the turns offline returns.
-func hashDiarizer[E any](t *testing.T, d streamer[E], pcm [][]int16, offline func() ([]diarize.Segment, error)) string {
+func hashDiarizer[E any](t *testing.T, d streamer[E], pcm [][]int16, offline func() ([]diarize.Turn, error)) string {
 	t.Helper()
 	h := sha256.New()
 	hashRun(t, h, d, pcm)
@@ -107,7 +108,7 @@ func hashDiarizer[E any](t *testing.T, d streamer[E], pcm [][]int16, offline fun
 // synthetic is a three-seat room made in Go alone (no external tools): harmonic voices with
 // bleed, a hot mic, double talk, a noise burst, a gated mic that sends exact zeros.
 func synthetic() [][]int16 {
-	const rate, n = 16000, 16000 * 9
+	const rate, n = wire.SampleRate, wire.SampleRate * 9
 	r := rand.New(rand.NewPCG(12, 34))
 	ch := [][]int16{make([]int16, n), make([]int16, n), make([]int16, n)}
 	voice := func(sec, f0 float64) float64 {

@@ -7,6 +7,6 @@ import (
 
 // Previous runs the previous diarizer (package v1, the algorithm as it stood before issue 10)
 // offline with its default configuration.
-func Previous(seats []string, pcm [][]int16) ([]diarize.Segment, error) {
+func Previous(seats []string, pcm [][]int16) ([]diarize.Turn, error) {
 	return v1.Offline(v1.DefaultConfig(), seats, pcm, nil)
 }

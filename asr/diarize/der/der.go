@@ -40,7 +40,7 @@ type Result struct {
 }
 
 // Score compares hypothesis segments with reference segments.
-func Score(ref, hyp []diarize.Segment, o Options) Result {
+func Score(ref, hyp []diarize.Turn, o Options) Result {
 	if o.Frame <= 0 {
 		o.Frame = 0.01
 	}
@@ -101,7 +101,7 @@ func (fr *frames) idx(s string) int {
 }
 
 // mark sets segment s's seat in the frames it covers.
-func (fr *frames) mark(f []uint64, s diarize.Segment) {
+func (fr *frames) mark(f []uint64, s diarize.Turn) {
 	bit := uint64(1) << (fr.idx(s.Seat) % 64)
 	a, b := frameRange(s.Start, s.End, fr.frame, len(f))
 	for i := a; i < b; i++ {
@@ -175,7 +175,7 @@ func seatFrame(R, H uint64, perRef, perMiss, perFA []int) {
 }
 
 // SeatTime is the time (seconds) segs give seat, overlapping segments counted each.
-func SeatTime(segs []diarize.Segment, seat string) float64 {
+func SeatTime(segs []diarize.Turn, seat string) float64 {
 	var t float64
 	for _, x := range segs {
 		if x.Seat == seat {

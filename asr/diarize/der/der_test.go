@@ -7,8 +7,8 @@ import (
 	"github.com/courtscribe/courtscribe/asr/diarize"
 )
 
-func seg(seat string, a, b float64) diarize.Segment {
-	return diarize.Segment{Seat: seat, Start: a, End: b}
+func seg(seat string, a, b float64) diarize.Turn {
+	return diarize.Turn{Seat: seat, Start: a, End: b}
 }
 
 func near(t *testing.T, what string, got, want float64) {
@@ -21,15 +21,15 @@ func near(t *testing.T, what string, got, want float64) {
 func noCollar() Options { return Options{Frame: 0.01, Collar: -1} }
 
 func TestPerfect(t *testing.T) {
-	ref := []diarize.Segment{seg("judge", 1, 3), seg("clerk", 2, 4)}
+	ref := []diarize.Turn{seg("judge", 1, 3), seg("clerk", 2, 4)}
 	r := Score(ref, ref, noCollar())
 	near(t, "reference", r.Reference, 4)
 	near(t, "DER", r.DER, 0)
 }
 
 func TestMissFalseAlarmConfusion(t *testing.T) {
-	ref := []diarize.Segment{seg("judge", 0, 2), seg("witness", 3, 5)}
-	hyp := []diarize.Segment{
+	ref := []diarize.Turn{seg("judge", 0, 2), seg("witness", 3, 5)}
+	hyp := []diarize.Turn{
 		seg("judge", 0, 1),     // 1 s of judge missed
 		seg("witness", 2, 2.5), // 0.5 s false alarm in silence
 		seg("clerk", 3, 4),     // 1 s confusion (clerk instead of witness)
@@ -48,36 +48,36 @@ func TestMissFalseAlarmConfusion(t *testing.T) {
 
 func TestOverlapAware(t *testing.T) {
 	// Two seats talk at once for 1 s; the hypothesis reports only one of them.
-	ref := []diarize.Segment{seg("judge", 0, 2), seg("defense", 1, 2)}
-	hyp := []diarize.Segment{seg("judge", 0, 2)}
+	ref := []diarize.Turn{seg("judge", 0, 2), seg("defense", 1, 2)}
+	hyp := []diarize.Turn{seg("judge", 0, 2)}
 	r := Score(ref, hyp, noCollar())
 	near(t, "reference", r.Reference, 3)
 	near(t, "missed", r.Missed, 1)
 	near(t, "DER", r.DER, 1.0/3)
 	// Reporting the overlap on both seats is perfect; on one wrong seat is confusion.
-	r = Score(ref, []diarize.Segment{seg("judge", 0, 2), seg("clerk", 1, 2)}, noCollar())
+	r = Score(ref, []diarize.Turn{seg("judge", 0, 2), seg("clerk", 1, 2)}, noCollar())
 	near(t, "confusion", r.Confusion, 1)
 	near(t, "missed", r.Missed, 0)
 }
 
 func TestFixedMappingNoPermutation(t *testing.T) {
 	// Swapped names are all confusion: seats are identities, not clusters.
-	ref := []diarize.Segment{seg("a", 0, 1), seg("b", 2, 3)}
-	hyp := []diarize.Segment{seg("b", 0, 1), seg("a", 2, 3)}
+	ref := []diarize.Turn{seg("a", 0, 1), seg("b", 2, 3)}
+	hyp := []diarize.Turn{seg("b", 0, 1), seg("a", 2, 3)}
 	near(t, "DER", Score(ref, hyp, noCollar()).DER, 1)
 }
 
 func TestCollar(t *testing.T) {
-	ref := []diarize.Segment{seg("judge", 1, 3)}
+	ref := []diarize.Turn{seg("judge", 1, 3)}
 	// Boundaries off by 0.2 s both ways: inside the collar, not scored.
-	hyp := []diarize.Segment{seg("judge", 1.2, 2.8)}
+	hyp := []diarize.Turn{seg("judge", 1.2, 2.8)}
 	r := Score(ref, hyp, DefaultOptions())
 	near(t, "DER with collar", r.DER, 0)
 	near(t, "reference with collar", r.Reference, 1.5) // 2 s minus 0.25 s at each end
 	r = Score(ref, hyp, noCollar())
 	near(t, "DER without collar", r.DER, 0.4/2)
 	// A false alarm far from any boundary is scored.
-	r = Score(ref, []diarize.Segment{seg("judge", 1, 3), seg("clerk", 5, 6)}, DefaultOptions())
+	r = Score(ref, []diarize.Turn{seg("judge", 1, 3), seg("clerk", 5, 6)}, DefaultOptions())
 	near(t, "false alarm", r.FalseAlarm, 1)
 }
 
@@ -85,7 +85,7 @@ func TestEmpty(t *testing.T) {
 	if r := Score(nil, nil, DefaultOptions()); r.DER != 0 {
 		t.Fatalf("empty DER %v", r.DER)
 	}
-	if r := Score(nil, []diarize.Segment{seg("a", 0, 1)}, DefaultOptions()); !math.IsInf(r.DER, 1) {
+	if r := Score(nil, []diarize.Turn{seg("a", 0, 1)}, DefaultOptions()); !math.IsInf(r.DER, 1) {
 		t.Fatalf("false alarm without reference: DER %v, want +Inf", r.DER)
 	}
 }

@@ -36,7 +36,7 @@ type EventCount struct {
 // some seat has at least MinFalseSpeech of hypothesis speech that the reference does not give
 // that seat, within [Start, End+EventTail], in a hypothesis segment that overlaps the sound.
 // Murmur and air-conditioner events are not sounds here (see FalseTurns).
-func FalseSpeechOnSounds(ref, hyp []diarize.Segment, events []Event) map[string]*EventCount {
+func FalseSpeechOnSounds(ref, hyp []diarize.Turn, events []Event) map[string]*EventCount {
 	const frame = 0.01
 	out := map[string]*EventCount{}
 	for _, e := range events {
@@ -72,7 +72,7 @@ func FalseSpeechOnSounds(ref, hyp []diarize.Segment, events []Event) map[string]
 	return out
 }
 
-func speaking(ref []diarize.Segment, seat string, t float64) bool {
+func speaking(ref []diarize.Turn, seat string, t float64) bool {
 	for _, r := range ref {
 		if r.Seat == seat && r.Start <= t && t < r.End {
 			return true
@@ -84,7 +84,7 @@ func speaking(ref []diarize.Segment, seat string, t float64) bool {
 // FalseTurns counts the hypothesis turns that gallery murmur and air-conditioner switching
 // created: turns of which less than half is reference speech of their seat, starting inside a
 // murmur span or within SwitchWindow after an air conditioner's ramp. It returns the two counts.
-func FalseTurns(ref, hyp []diarize.Segment, events []Event) (murmur, ac int) {
+func FalseTurns(ref, hyp []diarize.Turn, events []Event) (murmur, ac int) {
 	for _, h := range hyp {
 		if h.End <= h.Start || ownFraction(ref, h) >= 0.5 {
 			continue
@@ -109,7 +109,7 @@ func FalseTurns(ref, hyp []diarize.Segment, events []Event) (murmur, ac int) {
 }
 
 // ownFraction is the part of h that the reference gives h's seat.
-func ownFraction(ref []diarize.Segment, h diarize.Segment) float64 {
+func ownFraction(ref []diarize.Turn, h diarize.Turn) float64 {
 	var own float64
 	for _, r := range ref {
 		if r.Seat == h.Seat {

@@ -7,7 +7,7 @@ import (
 )
 
 func TestFalseSpeechOnSounds(t *testing.T) {
-	ref := []diarize.Segment{{Seat: "judge", Start: 10, End: 15}}
+	ref := []diarize.Turn{{Seat: "judge", Start: 10, End: 15}}
 	events := []Event{
 		{Kind: "cough", Start: 2, End: 2.3},   // a 0.5 s false turn on the clerk: reported
 		{Kind: "cough", Start: 5, End: 5.2},   // a 0.2 s false turn: not reported
@@ -15,7 +15,7 @@ func TestFalseSpeechOnSounds(t *testing.T) {
 		{Kind: "door", Start: 20, End: 21},    // nothing: not reported
 		{Kind: "murmur", Start: 0, End: 30},   // not a sound
 	}
-	hyp := []diarize.Segment{
+	hyp := []diarize.Turn{
 		{Seat: "clerk", Start: 2.05, End: 2.55},
 		{Seat: "clerk", Start: 5.0, End: 5.2},
 		{Seat: "judge", Start: 10, End: 15},
@@ -30,9 +30,9 @@ func TestFalseSpeechOnSounds(t *testing.T) {
 }
 
 func TestFalseTurns(t *testing.T) {
-	ref := []diarize.Segment{{Seat: "judge", Start: 10, End: 15}}
+	ref := []diarize.Turn{{Seat: "judge", Start: 10, End: 15}}
 	events := []Event{{Kind: "murmur", Start: 0, End: 8}, {Kind: "ac_on", Start: 20, End: 22}}
-	hyp := []diarize.Segment{
+	hyp := []diarize.Turn{
 		{Seat: "clerk", Start: 3, End: 4},     // murmur turn
 		{Seat: "judge", Start: 7.9, End: 15},  // mostly real speech: not counted
 		{Seat: "clerk", Start: 23, End: 23.5}, // within 3 s after the ramp: AC turn

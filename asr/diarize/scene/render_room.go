@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/courtscribe/courtscribe/asr/diarize"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // NonSpeech is a reference event that is not speech: a sound (SoundKinds) with its audible
@@ -71,7 +72,7 @@ type roomRender struct {
 	speechOrder []cacheKey
 
 	items              []item
-	truth              []diarize.Segment
+	truth              []diarize.Turn
 	lines              []Spoken
 	events             []NonSpeech
 	murmurOn, acOn     []float64 // switch times, alternating on/off, as placed
@@ -166,9 +167,9 @@ func renderRoom(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 			return nil, err
 		}
 	}
-	total := rr.cursor + int(s.Tail*Rate)
-	if total > 4*3600*Rate {
-		return nil, fmt.Errorf("scene %s: %.0f s is longer than four hours", s.Name, float64(total)/Rate)
+	total := rr.cursor + int(s.Tail*wire.SampleRate)
+	if total > 4*3600*wire.SampleRate {
+		return nil, fmt.Errorf("scene %s: %.0f s is longer than four hours", s.Name, float64(total)/wire.SampleRate)
 	}
 	if s.Murmur != nil && len(rr.speechOrder) > 0 {
 		rr.murmur(total)
@@ -203,9 +204,9 @@ func newRoomRender(s *Scene, opt Options) *roomRender {
 		rr.mics[j] = micOf(st)
 	}
 	diag := math.Sqrt(dot(s.Room.Size, s.Room.Size))
-	rr.irLen = int(diag/soundSpeed*Rate) + int(s.Room.RT60*Rate) + 2*sincHalf + 1
+	rr.irLen = int(diag/soundSpeed*wire.SampleRate) + int(s.Room.RT60*wire.SampleRate) + 2*sincHalf + 1
 	rr.fftN = fftSizeFor(rr.irLen)
-	rr.cursor = int(s.LeadIn * Rate)
+	rr.cursor = int(s.LeadIn * wire.SampleRate)
 	rr.prevStart, rr.prevEnd = rr.cursor, rr.cursor
 	return rr
 }
@@ -217,7 +218,7 @@ func (rr *roomRender) place(ctx context.Context, i int, l Line) error {
 	case l.Event != "":
 		rr.placeEvent(l, start)
 	case l.Pause != 0:
-		start += int(l.Pause * Rate)
+		start += int(l.Pause * wire.SampleRate)
 		rr.prevStart, rr.prevEnd = start, start
 		rr.cursor = max(rr.cursor, start)
 	case l.Sound != "":
@@ -232,9 +233,9 @@ func (rr *roomRender) place(ctx context.Context, i int, l Line) error {
 func placeAt(l Line, prevStart, prevEnd int) int {
 	var start int
 	if l.Offset != nil {
-		start = prevStart + int(*l.Offset*Rate)
+		start = prevStart + int(*l.Offset*wire.SampleRate)
 	} else {
-		start = prevEnd + int(l.Gap*Rate)
+		start = prevEnd + int(l.Gap*wire.SampleRate)
 	}
 	return max(start, 0)
 }
@@ -249,7 +250,7 @@ func (rr *roomRender) placed(l Line, start, n int) {
 
 // placeEvent switches the air conditioner or the murmur at start.
 func (rr *roomRender) placeEvent(l Line, start int) {
-	t := float64(start) / Rate
+	t := float64(start) / wire.SampleRate
 	switch l.Event {
 	case "ac_on", "ac_off":
 		rr.acOn = append(rr.acOn, t)
@@ -269,7 +270,7 @@ func (rr *roomRender) placeSound(i int, l Line, start int) error {
 	}
 	normalise(pcm, -20+soundLevelDB[l.Sound]+l.LevelDB)
 	// One reference event per instance: from its first to its last audible frame.
-	ext := extents(pcm, float64(len(pcm))/Rate, false)
+	ext := extents(pcm, float64(len(pcm))/wire.SampleRate, false)
 	if len(ext) == 0 {
 		return fmt.Errorf("scene %s line %d: %s is silent", s.Name, i, l.Sound)
 	}
@@ -277,7 +278,7 @@ func (rr *roomRender) placeSound(i int, l Line, start int) error {
 	rr.items = append(rr.items, item{start: start, pcm: pcm, gain: 1, src: src, key: fmt.Sprintf("snd|%s|%v|%v", l.Source, src.Pos, src.Facing)})
 	for _, e := range ext {
 		rr.events = append(rr.events, NonSpeech{Kind: l.Sound, Source: l.Source,
-			Start: round3(float64(start+e[0]) / Rate), End: round3(float64(start+e[1]) / Rate)})
+			Start: round3(float64(start+e[0]) / wire.SampleRate), End: round3(float64(start+e[1]) / wire.SampleRate)})
 	}
 	rr.placed(l, start, len(pcm))
 	return nil
@@ -334,10 +335,10 @@ func (rr *roomRender) placeSpeech(ctx context.Context, i int, l Line, start int)
 	}
 	rr.items = append(rr.items, item{start: start, pcm: pcm, gain: math.Pow(10, l.LevelDB/20), src: src,
 		key: fmt.Sprintf("seat|%s|%g|%s", st.Name, l.Turn, l.Lean)})
-	rr.lines = append(rr.lines, Spoken{Seat: st.Name, Text: l.Text + l.WAV, Start: round3(float64(start) / Rate), End: round3(float64(start+len(pcm)) / Rate)})
+	rr.lines = append(rr.lines, Spoken{Seat: st.Name, Text: l.Text + l.WAV, Start: round3(float64(start) / wire.SampleRate), End: round3(float64(start+len(pcm)) / wire.SampleRate)})
 	for _, r := range refs {
-		rr.truth = append(rr.truth, diarize.Segment{Seat: st.Name,
-			Start: round3(float64(start+r[0]) / Rate), End: round3(float64(start+r[1]) / Rate)})
+		rr.truth = append(rr.truth, diarize.Turn{Seat: st.Name,
+			Start: round3(float64(start+r[0]) / wire.SampleRate), End: round3(float64(start+r[1]) / wire.SampleRate)})
 	}
 	rr.placed(l, start, len(pcm))
 	return nil
@@ -347,7 +348,7 @@ func (rr *roomRender) placeSpeech(ctx context.Context, i int, l Line, start int)
 // with pauses.
 func (rr *roomRender) murmur(total int) {
 	backwards := map[cacheKey][]float64{}
-	for _, sp := range switchSpans(rr.murmurOn, float64(total)/Rate) {
+	for _, sp := range switchSpans(rr.murmurOn, float64(total)/wire.SampleRate) {
 		rr.events = append(rr.events, NonSpeech{Kind: "murmur", Start: round3(sp[0]), End: round3(sp[1])})
 		for k := range rr.s.Murmur.Talkers {
 			rr.murmurTalker(k, sp, backwards)
@@ -367,9 +368,9 @@ func (rr *roomRender) murmurTalker(k int, sp [2]float64, backwards map[cacheKey]
 	}
 	src := Source{Pos: pos, Facing: azimuth(rng.Float64() * 360), BackDB: talkerBackDB}
 	key := fmt.Sprintf("murmur|%d|%v", k, pos)
-	t := int((sp[0] + uniform(rng, 0, 2)) * Rate)
+	t := int((sp[0] + uniform(rng, 0, 2)) * wire.SampleRate)
 	level := math.Pow(10, (s.Murmur.level()+uniform(rng, -3, 3))/20)
-	for t < int(sp[1]*Rate) {
+	for t < int(sp[1]*wire.SampleRate) {
 		ck := rr.speechOrder[rng.IntN(len(rr.speechOrder))]
 		p, ok := backwards[ck]
 		if !ok {
@@ -380,12 +381,12 @@ func (rr *roomRender) murmurTalker(k int, sp [2]float64, backwards map[cacheKey]
 			}
 			backwards[ck] = p
 		}
-		if end := int(sp[1]*Rate) - t; len(p) > end {
+		if end := int(sp[1]*wire.SampleRate) - t; len(p) > end {
 			p = slices.Clone(p[:end])
 			fade(p, 0.2)
 		}
 		rr.items = append(rr.items, item{start: t, pcm: p, gain: level, src: src, key: key})
-		t += len(p) + int(uniform(rng, 0.2, 2.0)*Rate)
+		t += len(p) + int(uniform(rng, 0.2, 2.0)*wire.SampleRate)
 	}
 }
 
@@ -415,7 +416,7 @@ func (rr *roomRender) mix(ctx context.Context, total int) ([][]int16, error) {
 	for j := range m.wet {
 		m.wet[j] = make([]float64, m.capacity)
 	}
-	m.fin = newFinisher(rr.s, total, switchSpans(rr.acOn, float64(total)/Rate))
+	m.fin = newFinisher(rr.s, total, switchSpans(rr.acOn, float64(total)/wire.SampleRate))
 	for _, it := range rr.items {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -545,13 +546,13 @@ func (f *finisher) finish(j, base int, wet []float64, out []int16) {
 		v += f.noiseAmp * c.seatN * (0.7*w + 0.7*c.pink)
 		a, b := c.rng.NormFloat64(), c.rng.NormFloat64() // drawn always: the AC does not shift the noise
 		c.rumble = 0.98*c.rumble + 0.02*a*7              // variance ≈ 0.5
-		if lvl := f.acLevel(float64(t) / Rate); lvl > 0 {
-			blade := math.Sqrt2 * math.Sin(2*math.Pi*120*float64(t)/Rate+c.humPhase)
+		if lvl := f.acLevel(float64(t) / wire.SampleRate); lvl > 0 {
+			blade := math.Sqrt2 * math.Sin(2*math.Pi*120*float64(t)/wire.SampleRate+c.humPhase)
 			v += f.acAmp * lvl * (0.4*math.Sqrt2*c.rumble + 0.8*b + 0.35*blade)
 		}
 		v *= c.gain
 		if f.humAmp > 0 {
-			ph := 2*math.Pi*50*float64(t)/Rate + c.humPhase
+			ph := 2*math.Pi*50*float64(t)/wire.SampleRate + c.humPhase
 			v += f.humAmp * (math.Sin(ph) + 0.3*math.Sin(3*ph) + 0.1*math.Sin(5*ph))
 		}
 		if f.elecAmp > 0 {

@@ -5,6 +5,8 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Room is a shoebox courtroom. Every source→microphone path gets its own impulse response:
@@ -140,14 +142,14 @@ type Mic struct {
 	Aim [3]float64 // unit vector of its axis
 }
 
-// IR returns the impulse response from src to mic at Rate, and the sample of the direct
+// IR returns the impulse response from src to mic at wire.SampleRate, and the sample of the direct
 // sound's arrival. tailSeed chooses the diffuse tail's noise (same seed, same tail).
 func (r *Room) IR(src Source, mic Mic, tailSeed uint64) ([]float64, float64) {
 	rt := r.RT60
 	beta := math.Sqrt(1 - r.alpha())
 	dDirect := dist(src.Pos, mic.Pos)
-	t0 := dDirect / soundSpeed * Rate
-	n := int(t0) + int(rt*Rate) + 2*sincHalf + 1
+	t0 := dDirect / soundSpeed * wire.SampleRate
+	n := int(t0) + int(rt*wire.SampleRate) + 2*sincHalf + 1
 	h := make([]float64, n)
 	order := r.order()
 	eEarlyOmni := 0.0
@@ -203,7 +205,7 @@ func (r *Room) addImage(h []float64, src Source, mic Mic, beta float64, img [3]a
 	g *= tg
 	arrive := unit(sub(pos, mic.Pos)) // where the sound comes from, seen at the mic
 	g *= r.micGain(dot(arrive, mic.Aim))
-	addImpulse(h, d/soundSpeed*Rate, g)
+	addImpulse(h, d/soundSpeed*wire.SampleRate, g)
 	if refl > 0 {
 		return sq(refDist / d * math.Pow(beta, float64(refl)) * tg)
 	}
@@ -217,8 +219,8 @@ func (r *Room) addTail(h []float64, start int, eEarlyOmni float64, tailSeed uint
 	eRev := sq(refDist / r.CriticalDistance())
 	eTail := max(eRev-eEarlyOmni, 0.25*eRev) * r.micDiffuse()
 	rng := rand.New(rand.NewPCG(tailSeed, 0x7461696c))
-	decay := 3 * math.Ln10 / (rt * Rate) // amplitude e-folding per sample: 60 dB in RT60
-	onset := 0.020 * Rate
+	decay := 3 * math.Ln10 / (rt * wire.SampleRate) // amplitude e-folding per sample: 60 dB in RT60
+	onset := 0.020 * wire.SampleRate
 	tail := make([]float64, len(h)-start)
 	var e float64
 	for i := range tail {
@@ -312,7 +314,7 @@ func SchroederRT60(h []float64) float64 {
 		if db > -5 || db < -25 {
 			continue
 		}
-		x := float64(i) / Rate
+		x := float64(i) / wire.SampleRate
 		sx += x
 		sy += db
 		sxx += x * x
@@ -338,7 +340,7 @@ func DRR(h []float64) float64 {
 			peak = i
 		}
 	}
-	w := int(0.0025 * Rate)
+	w := int(0.0025 * wire.SampleRate)
 	var d, r float64
 	for i, v := range h {
 		if i >= peak-w && i <= peak+w {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 func TestSchroederRT60MatchesTheRequestedOne(t *testing.T) {
@@ -43,7 +45,7 @@ func TestDirectPathDelayAndLevelFollowGeometry(t *testing.T) {
 	for _, d := range []float64{0.5, 1, 2} {
 		mic := Mic{Pos: [3]float64{3 + d, 4, 2}, Aim: [3]float64{-1, 0, 0}}
 		h, t0 := r.IR(src, mic, 1)
-		want := d / soundSpeed * Rate
+		want := d / soundSpeed * wire.SampleRate
 		if math.Abs(t0-want) > 1e-9 {
 			t.Fatalf("direct arrival %.2f samples, geometry says %.2f", t0, want)
 		}
@@ -150,7 +152,7 @@ func TestEverySoundRenders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := float64(len(x)) / Rate; d < 0.1 || d > 6 || len(extents(x, 10, false)) != 1 {
+		if d := float64(len(x)) / wire.SampleRate; d < 0.1 || d > 6 || len(extents(x, 10, false)) != 1 {
 			t.Fatalf("%s: %.2f s", k, d)
 		}
 	}
@@ -187,7 +189,7 @@ func TestRoomSceneRecordsNonSpeechAndIsDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slices.Equal(a.Channels[0][:Rate], c2.Channels[0][:Rate]) {
+	if slices.Equal(a.Channels[0][:wire.SampleRate], c2.Channels[0][:wire.SampleRate]) {
 		t.Fatal("another seed rendered the same audio")
 	}
 	if len(a.Truth) != 0 {
@@ -211,7 +213,7 @@ func TestRoomSceneRecordsNonSpeechAndIsDeterministic(t *testing.T) {
 	// switchings.
 	rms := func(ch []int16, a, b float64) float64 {
 		var e float64
-		i0, i1 := int(a*Rate), int(b*Rate)
+		i0, i1 := int(a*wire.SampleRate), int(b*wire.SampleRate)
 		for _, v := range ch[i0:i1] {
 			e += float64(v) * float64(v)
 		}
@@ -297,7 +299,7 @@ func TestRoomSceneWithSpeech(t *testing.T) {
 		best, arg := math.Inf(-1), 0
 		for lag := -200; lag <= 200; lag++ {
 			var c float64
-			for i := int(s * Rate); i < int(e*Rate); i++ {
+			for i := int(s * wire.SampleRate); i < int(e*wire.SampleRate); i++ {
 				if j := i + lag; j >= 0 && j < len(b) {
 					c += float64(a[i]) * float64(b[j])
 				}
@@ -310,7 +312,7 @@ func TestRoomSceneWithSpeech(t *testing.T) {
 	}
 	j := h.Truth[0]
 	d := dist(*sc.Seats[0].Pos, micOf(sc.Seats[1]).Pos) - dist(*sc.Seats[0].Pos, micOf(sc.Seats[0]).Pos)
-	want := int(math.Round(d / soundSpeed * Rate))
+	want := int(math.Round(d / soundSpeed * wire.SampleRate))
 	if got := lead(h.Channels[0], h.Channels[1], j.Start, j.End); got < want-3 || got > want+3 {
 		t.Fatalf("the judge reaches the clerk's mic %d samples after his own, geometry says %d", got, want)
 	}

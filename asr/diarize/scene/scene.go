@@ -21,14 +21,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/courtscribe/courtscribe/asr/diarize"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
-
-// Rate is the sample rate of rendered hearings.
-const Rate = 16000
 
 // Scene is a hearing to synthesize (decoded strictly from JSON).
 type Scene struct {
@@ -494,7 +493,7 @@ var ErrNoTestdata = errors.New("scene needs ../shared/testdata, which is absent"
 type Hearing struct {
 	Seats    []string
 	Channels [][]int16
-	Truth    []diarize.Segment
+	Truth    []diarize.Turn
 	Events   []NonSpeech // room scenes: the non-speech sounds, murmur and AC switching
 	Lines    []Spoken    // what was said when (the script's speech lines as placed)
 }
@@ -513,7 +512,7 @@ func (h *Hearing) Duration() float64 {
 	if len(h.Channels) == 0 {
 		return 0
 	}
-	return float64(len(h.Channels[0])) / Rate
+	return float64(len(h.Channels[0])) / wire.SampleRate
 }
 
 // Render synthesizes every utterance and mixes the room.
@@ -533,9 +532,9 @@ func Render(ctx context.Context, s *Scene, opt Options) (*Hearing, error) {
 	if err != nil {
 		return nil, err
 	}
-	total := cursor + int(s.Tail*Rate)
-	if total > 4*3600*Rate {
-		return nil, fmt.Errorf("scene %s: %.0f s is longer than four hours", s.Name, float64(total)/Rate)
+	total := cursor + int(s.Tail*wire.SampleRate)
+	if total > 4*3600*wire.SampleRate {
+		return nil, fmt.Errorf("scene %s: %.0f s is longer than four hours", s.Name, float64(total)/wire.SampleRate)
 	}
 	dry, truth := s.drySpeech(utts, total)
 	gain, delay := s.bleedModel(rng, seatIdx)
@@ -566,7 +565,7 @@ func (s *Scene) split() float64 {
 func (s *Scene) placeFlat(ctx context.Context, opt Options, seatIdx map[string]int) ([]flatPlaced, []Spoken, int, error) {
 	var utts []flatPlaced
 	var lines []Spoken
-	cursor := int(s.LeadIn * Rate)
+	cursor := int(s.LeadIn * wire.SampleRate)
 	prevStart, prevEnd := cursor, cursor
 	split := s.split()
 	for i, l := range s.Script {
@@ -577,7 +576,7 @@ func (s *Scene) placeFlat(ctx context.Context, opt Options, seatIdx map[string]i
 		}
 		start := placeAt(l, prevStart, prevEnd)
 		utts = append(utts, flatPlaced{seat: seatIdx[l.Seat], start: start, utterance: *u})
-		lines = append(lines, Spoken{Seat: l.Seat, Text: l.Text + l.WAV, Start: round3(float64(start) / Rate), End: round3(float64(start+len(u.pcm)) / Rate)})
+		lines = append(lines, Spoken{Seat: l.Seat, Text: l.Text + l.WAV, Start: round3(float64(start) / wire.SampleRate), End: round3(float64(start+len(u.pcm)) / wire.SampleRate)})
 		cursor = max(cursor, start+len(u.pcm))
 		if !l.Interject {
 			prevStart, prevEnd = start, start+len(u.pcm)
@@ -617,19 +616,19 @@ func (s *Scene) utterance(ctx context.Context, i int, l Line, st Seat, split flo
 }
 
 // drySpeech mixes each seat's own speech and returns it with the reference turns.
-func (s *Scene) drySpeech(utts []flatPlaced, total int) ([][]float64, []diarize.Segment) {
+func (s *Scene) drySpeech(utts []flatPlaced, total int) ([][]float64, []diarize.Turn) {
 	dry := make([][]float64, len(s.Seats))
 	for i := range dry {
 		dry[i] = make([]float64, total)
 	}
-	var truth []diarize.Segment
+	var truth []diarize.Turn
 	for _, u := range utts {
 		for k, v := range u.pcm {
 			dry[u.seat][u.start+k] += v
 		}
 		for _, r := range u.refs {
-			truth = append(truth, diarize.Segment{Seat: s.Seats[u.seat].Name,
-				Start: round3(float64(u.start+r[0]) / Rate), End: round3(float64(u.start+r[1]) / Rate)})
+			truth = append(truth, diarize.Turn{Seat: s.Seats[u.seat].Name,
+				Start: round3(float64(u.start+r[0]) / wire.SampleRate), End: round3(float64(u.start+r[1]) / wire.SampleRate)})
 		}
 	}
 	return dry, MergeTruth(truth)
@@ -650,7 +649,7 @@ func (s *Scene) bleedModel(rng *rand.Rand, seatIdx map[string]int) ([][]float64,
 			}
 			db := s.Bleed[0] + rng.Float64()*(s.Bleed[1]-s.Bleed[0])
 			gain[j][i] = math.Pow(10, -db/20)
-			delay[j][i] = int((s.DelayMS[0] + rng.Float64()*(s.DelayMS[1]-s.DelayMS[0])) * Rate / 1000)
+			delay[j][i] = int((s.DelayMS[0] + rng.Float64()*(s.DelayMS[1]-s.DelayMS[0])) * wire.SampleRate / 1000)
 		}
 	}
 	for _, p := range s.Pairs {
@@ -690,7 +689,7 @@ func (s *Scene) flatChannel(j int, dry [][]float64, gain []float64, delay []int,
 		v += noiseAmp * seatNoise * (0.7*w + 0.7*pink)
 		v *= g
 		if humAmp > 0 {
-			ph := 2*math.Pi*50*float64(t)/Rate + humPhase
+			ph := 2*math.Pi*50*float64(t)/wire.SampleRate + humPhase
 			v += humAmp * (math.Sin(ph) + 0.3*math.Sin(3*ph) + 0.1*math.Sin(5*ph))
 		}
 		if elecAmp > 0 {
@@ -703,9 +702,9 @@ func (s *Scene) flatChannel(j int, dry [][]float64, gain []float64, delay []int,
 
 // MergeTruth merges touching segments of the same seat, sorts, and sets Overlap on segments
 // that intersect another seat's segment.
-func MergeTruth(in []diarize.Segment) []diarize.Segment {
-	diarize.SortSegments(in)
-	var out []diarize.Segment
+func MergeTruth(in []diarize.Turn) []diarize.Turn {
+	diarize.SortTurns(in)
+	var out []diarize.Turn
 	last := map[string]int{}
 	for _, s := range in {
 		if k, ok := last[s.Seat]; ok && s.Start <= out[k].End {
@@ -781,7 +780,7 @@ func extents(pcm []float64, split float64, recorded bool) [][2]int {
 		thr = max(thr, sorted[nf/10]*math.Pow(10, 1.2))
 	}
 	var out [][2]int
-	gapMax := int(split * Rate / f)
+	gapMax := int(split * wire.SampleRate / f)
 	for i := 0; i < nf; i++ {
 		if en[i] <= thr {
 			continue
@@ -839,7 +838,7 @@ func loadWAV(ref string, opt Options) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.SampleRate != Rate || len(a.Channels) != 1 {
+	if a.SampleRate != wire.SampleRate || len(a.Channels) != 1 {
 		return nil, fmt.Errorf("%s: need 16 kHz mono, have %d Hz × %d", path, a.SampleRate, len(a.Channels))
 	}
 	out := make([]float64, len(a.Channels[0]))
@@ -867,7 +866,7 @@ func speak(ctx context.Context, st Seat, text string, opt Options) ([]float64, e
 	}
 	args = append(args, "--", text)
 	e := exec.CommandContext(ctx, espeak, args...)
-	x := exec.CommandContext(ctx, sox, "-q", "-D", "-t", "wav", "-", "-t", "raw", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-L", "-")
+	x := exec.CommandContext(ctx, sox, "-q", "-D", "-t", "wav", "-", "-t", "raw", "-r", strconv.Itoa(wire.SampleRate), "-c", "1", "-b", "16", "-e", "signed-integer", "-L", "-")
 	var errb, soxErr bytes.Buffer
 	pipe, err := e.StdoutPipe()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/asr/diarize"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 const tiny = `{
@@ -61,20 +62,20 @@ func TestRenderIsDeterministicAndTruthful(t *testing.T) {
 }
 
 func TestMergeTruth(t *testing.T) {
-	in := []diarize.Segment{{Seat: "a", Start: 0, End: 1}, {Seat: "a", Start: 1, End: 2}, {Seat: "b", Start: 3, End: 4}, {Seat: "c", Start: 3.5, End: 5}}
+	in := []diarize.Turn{{Seat: "a", Start: 0, End: 1}, {Seat: "a", Start: 1, End: 2}, {Seat: "b", Start: 3, End: 4}, {Seat: "c", Start: 3.5, End: 5}}
 	got := MergeTruth(in)
-	want := []diarize.Segment{{Seat: "a", Start: 0, End: 2}, {Seat: "b", Start: 3, End: 4, Overlap: true}, {Seat: "c", Start: 3.5, End: 5, Overlap: true}}
+	want := []diarize.Turn{{Seat: "a", Start: 0, End: 2}, {Seat: "b", Start: 3, End: 4, Overlap: true}, {Seat: "c", Start: 3.5, End: 5, Overlap: true}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
 }
 
 func TestExtentsSplitAtLongPauses(t *testing.T) {
-	pcm := make([]float64, Rate*3)
-	for i := range Rate / 2 { // 0–0.5 s and 1.2–1.5 s of signal, 0.7 s pause between
+	pcm := make([]float64, wire.SampleRate*3)
+	for i := range wire.SampleRate / 2 { // 0–0.5 s and 1.2–1.5 s of signal, 0.7 s pause between
 		pcm[i] = 1000
 	}
-	for i := Rate * 12 / 10; i < Rate*15/10; i++ {
+	for i := wire.SampleRate * 12 / 10; i < wire.SampleRate*15/10; i++ {
 		pcm[i] = 1000
 	}
 	if got := extents(pcm, 0.5, false); len(got) != 2 {

@@ -87,7 +87,7 @@ func openSeatFilesSource(seatFiles []string, seats []wire.Seat, paced bool) (*ca
 		out[i] = wire.Seat{Name: n, Channel: i + 1}
 	}
 	d := &seatFilesDecoder{r: r, paths: paths}
-	rep, err := capture.NewReplay(d, capture.Format{SampleRate: audiofile.Rate, Channels: r.Channels()}, r.Frames(), paced, nil, 0)
+	rep, err := capture.NewReplay(d, capture.Format{SampleRate: wire.SampleRate, Channels: r.Channels()}, r.Frames(), paced, nil, 0)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -355,7 +355,7 @@ func (r *Record) transcribeImport(ctx context.Context, job ImportJob) error {
 // importNote is the history line that names the originals.
 func importNote(job ImportJob, frames int64) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Imported recording (%.1f s, seats %s) from: ", float64(frames)/audiofile.Rate, strings.Join(job.Seats, ","))
+	fmt.Fprintf(&b, "Imported recording (%.1f s, seats %s) from: ", float64(frames)/wire.SampleRate, strings.Join(job.Seats, ","))
 	for i, f := range job.Files {
 		if i > 0 {
 			b.WriteString("; ")

@@ -22,21 +22,19 @@ import (
 // The configuration, the events and their kinds and the turns are the current diarizer's
 // (see package diarize).
 type (
-	Config  = core.Config
-	Kind    = core.Kind
-	Event   = core.Event
-	Segment = core.Segment
+	Config = core.Config
+	Kind   = core.Kind
+	Event  = core.Event
+	Turn   = core.Turn
 )
 
-// SampleRate (16 kHz, the only rate accepted) and the kinds of Event are the current
-// diarizer's.
+// The kinds of Event are the current diarizer's (its rate is capture/wire.SampleRate).
 const (
-	SampleRate         = core.SampleRate
 	Start, End, Update = core.Start, core.End, core.Update
 )
 
-// SortSegments orders segments by start, then end, then seat name.
-func SortSegments(s []Segment) { core.SortSegments(s) }
+// SortTurns orders turns by start, then end, then seat name.
+func SortTurns(s []Turn) { core.SortTurns(s) }
 
 // DefaultConfig returns the defaults of the time (two voiced frames confirm a start).
 func DefaultConfig() Config {
@@ -98,7 +96,7 @@ func New(cfg Config, seats []string, _ *slog.Logger) (*Diarizer, error) {
 }
 
 // Offline diarizes a whole recording (pcm[i] is seat i) and returns the turns sorted by start.
-func Offline(cfg Config, seats []string, pcm [][]int16, log *slog.Logger) ([]Segment, error) {
+func Offline(cfg Config, seats []string, pcm [][]int16, log *slog.Logger) ([]Turn, error) {
 	d, err := New(cfg, seats, log)
 	if err != nil {
 		return nil, err

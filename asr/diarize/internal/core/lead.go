@@ -1,6 +1,10 @@
 package core
 
-import "math"
+import (
+	"math"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
 
 // Time lead. A talker's own microphone hears them first; every other microphone hears a copy
 // some milliseconds later. When the loudest channel in calibrated level is not the loudest in
@@ -64,7 +68,7 @@ func (ld *Lead) CrossLead(a, b *[HistLen]float64) (int, float64) {
 	clear(im[HistLen:])
 	ld.FFT.Transform(re, im)
 	// Cross-spectrum conj(A)·B, PHAT-weighted, speech band only (both halves, Hermitian).
-	lo, hi := GCCLen*200/SampleRate, GCCLen*4000/SampleRate
+	lo, hi := GCCLen*200/wire.SampleRate, GCCLen*4000/wire.SampleRate
 	for k := range GCCLen {
 		ld.CRe[k], ld.CIm[k] = 0, 0
 	}

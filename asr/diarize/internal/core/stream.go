@@ -3,6 +3,8 @@ package core
 import (
 	"errors"
 	"fmt"
+
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Run is a seat's run of speech frames that may confirm the start of a turn.
@@ -22,8 +24,8 @@ func (r *Run) Miss() {
 	}
 }
 
-// Turn is a seat's turn state as far as both diarizers keep it.
-type Turn struct {
+// TurnState is a seat's turn state as far as both diarizers keep it.
+type TurnState struct {
 	Run               Run
 	Resume            int // speech frames since a pause in the open turn
 	Active            bool
@@ -40,7 +42,7 @@ type Turn struct {
 type Stream struct {
 	Seats  []string
 	Win    []*[WinLen]float64 // each channel's window: [0:WinLen-Hop] history, then the hop
-	Turn   []*Turn
+	States []*TurnState
 	Fill   int   // samples of the current hop received so far
 	Origin int64 // hearing sample index of the first pushed sample (Resume)
 	Frame  int64 // index of the next frame
@@ -74,7 +76,7 @@ func NewStream(cfg Config, seats []string) (Stream, error) {
 	}
 	n := len(seats)
 	return Stream{Seats: append([]string(nil), seats...), Win: make([]*[WinLen]float64, n),
-		Turn: make([]*Turn, n)}, nil
+		States: make([]*TurnState, n)}, nil
 }
 
 // Bind sets the per-hop analysis.
@@ -82,12 +84,12 @@ func (s *Stream) Bind(step func()) { s.step = step }
 
 // Now is the hearing time (seconds) of the samples consumed so far.
 func (s *Stream) Now() float64 {
-	return float64(s.Frame*Hop+int64(s.Fill)+s.Origin) / SampleRate
+	return float64(s.Frame*Hop+int64(s.Fill)+s.Origin) / wire.SampleRate
 }
 
 // FrameTime is the hearing time of the start of frame t in seconds (with origin 0 the
 // correctly rounded decimal t/100).
-func (s *Stream) FrameTime(t int64) float64 { return float64(t*Hop+s.Origin) / SampleRate }
+func (s *Stream) FrameTime(t int64) float64 { return float64(t*Hop+s.Origin) / wire.SampleRate }
 
 // Resume sets the hearing sample index of the first sample that will be pushed.
 func (s *Stream) Resume(first int64) error {
@@ -111,14 +113,14 @@ func (s *Stream) Gap(n int64) ([]Event, error) {
 	}
 	if s.zeros == nil {
 		s.zeros = make([][]int16, len(s.Seats))
-		z := make([]int16, SampleRate)
+		z := make([]int16, wire.SampleRate)
 		for i := range s.zeros {
 			s.zeros[i] = z
 		}
 	}
 	s.Events = s.Events[:0]
 	for n > 0 {
-		k := min(n, SampleRate)
+		k := min(n, wire.SampleRate)
 		for i := range s.zeros {
 			s.zeros[i] = s.zeros[i][:k]
 		}
@@ -191,7 +193,7 @@ func (s *Stream) Flush() []Event {
 		}
 		s.step()
 	}
-	for c, tn := range s.Turn {
+	for c, tn := range s.States {
 		if tn.Active {
 			s.End(c)
 		}
@@ -202,7 +204,7 @@ func (s *Stream) Flush() []Event {
 
 // Begin opens seat c's turn from frame start, decided at frame t, and reports its Start.
 func (s *Stream) Begin(c int, start, t int64) {
-	tn := s.Turn[c]
+	tn := s.States[c]
 	tn.Run.Len = 0
 	tn.Active, tn.SegStart, tn.LastOn, tn.Overlap, tn.Announced = true, start, t, false, false
 	s.CheckOverlap(c, tn.SegStart, t)
@@ -213,7 +215,7 @@ func (s *Stream) Begin(c int, start, t int64) {
 
 // CheckOverlap marks seat c and every seat whose turn intersects frames [a, b] as overlapping.
 func (s *Stream) CheckOverlap(c int, a, b int64) {
-	for o, oc := range s.Turn {
+	for o, oc := range s.States {
 		if o == c {
 			continue
 		}
@@ -230,7 +232,7 @@ func (s *Stream) CheckOverlap(c int, a, b int64) {
 // markOverlap flags seat c's current turn as overlapping; a turn whose Start was already
 // reported gets an Update event, so a live view can mark the double talk at once.
 func (s *Stream) markOverlap(c int) {
-	tn := s.Turn[c]
+	tn := s.States[c]
 	if tn.Overlap {
 		return
 	}
@@ -243,7 +245,7 @@ func (s *Stream) markOverlap(c int) {
 
 // End closes seat c's turn and reports it; a run towards the next turn starts afresh.
 func (s *Stream) End(c int) {
-	tn := s.Turn[c]
+	tn := s.States[c]
 	tn.Active = false
 	tn.EndStart, tn.EndLast, tn.HasEnded = tn.SegStart, tn.LastOn, true
 	s.Events = append(s.Events, Event{Kind: End, Seat: s.Seats[c], SeatIdx: c,
@@ -259,22 +261,22 @@ type Pusher interface {
 }
 
 // Offline pushes a whole recording through d, flushes it and returns the turns sorted by start.
-func Offline(d Pusher, pcm [][]int16) ([]Segment, error) {
+func Offline(d Pusher, pcm [][]int16) ([]Turn, error) {
 	evs, err := d.Push(pcm)
 	if err != nil {
 		return nil, err
 	}
-	var segs []Segment
+	var segs []Turn
 	segs = appendEnds(segs, evs)
 	segs = appendEnds(segs, d.Flush())
-	SortSegments(segs)
+	SortTurns(segs)
 	return segs, nil
 }
 
-func appendEnds(segs []Segment, evs []Event) []Segment {
+func appendEnds(segs []Turn, evs []Event) []Turn {
 	for _, e := range evs {
 		if e.Kind == End {
-			segs = append(segs, e.Segment())
+			segs = append(segs, e.Turn())
 		}
 	}
 	return segs
@@ -307,7 +309,7 @@ const ResumeGap = 5
 // threshold) within ResumeGap frames of the last continues it; speech after a pause continues
 // it once resumes(c) says so (counting Resume); silence ends it after hang frames.
 func (s *Stream) Hold(c int, t int64, speech bool, hang int, resumes func(c int) bool) {
-	tn := s.Turn[c]
+	tn := s.States[c]
 	switch {
 	case speech && t-tn.LastOn <= ResumeGap:
 		tn.LastOn, tn.Resume = t, 0
@@ -330,7 +332,7 @@ func (s *Stream) Hold(c int, t int64, speech bool, hang int, resumes func(c int)
 func (s *Stream) Decide(turn func(c int, t int64)) bool {
 	t := s.Frame
 	anyActive := false
-	for c, tn := range s.Turn {
+	for c, tn := range s.States {
 		turn(c, t)
 		anyActive = anyActive || tn.Active
 	}
@@ -348,7 +350,7 @@ type Channel struct {
 	Flat float64  // spectral flatness of the current frame
 	Q1   float64  // own level as a bleed source at the previous frame
 	Ev   Evidence // level and predicted bleed over the last 80 ms
-	Turn
+	TurnState
 }
 
 // Attach readies seat c's channel ch and binds its window, spectrum and turn to the stream
@@ -356,7 +358,7 @@ type Channel struct {
 func Attach(st *Stream, spec *Spectrum, c int, ch *Channel) {
 	ch.NF.Init()
 	ch.LastOn = -1
-	st.Win[c], st.Turn[c] = &ch.Win, &ch.Turn
+	st.Win[c], st.States[c] = &ch.Win, &ch.TurnState
 	spec.Win[c], spec.Pow[c] = &ch.Win, &ch.Pow
 }
 

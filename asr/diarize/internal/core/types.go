@@ -11,10 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-)
 
-// SampleRate is the only rate the diarizer accepts (the system's internal audio format).
-const SampleRate = 16000
+	"github.com/courtscribe/courtscribe/capture/wire"
+)
 
 // Framing: 10 ms hops, 16 ms windows, the speech band's FFT bins.
 const (
@@ -23,7 +22,7 @@ const (
 	NBins   = WinLen/2 + 1
 	BinLo   = 3  // 187.5 Hz
 	BinHi   = 64 // 4000 Hz
-	FramesS = SampleRate / Hop
+	FramesS = wire.SampleRate / Hop
 )
 
 // Config tunes the diarizer (each diarizer's DefaultConfig gives its tuned values).
@@ -102,7 +101,7 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", int(k))
 }
 
-// Event is one streaming result. Times are seconds of hearing time (sample index / 16000).
+// Event is one streaming result. Times are seconds of hearing time (sample index / wire.SampleRate).
 type Event struct {
 	Kind    Kind
 	Seat    string
@@ -116,21 +115,21 @@ type Event struct {
 	Decided float64
 }
 
-// Segment is one seat's turn; the JSON form is the `courtscribe diarize --json` contract.
-type Segment struct {
+// Turn is one seat's turn; the JSON form is the `courtscribe diarize --json` contract.
+type Turn struct {
 	Seat    string  `json:"seat"`
 	Start   float64 `json:"start"`
 	End     float64 `json:"end"`
 	Overlap bool    `json:"overlap"`
 }
 
-// Segment returns the segment of an End event.
-func (e Event) Segment() Segment {
-	return Segment{Seat: e.Seat, Start: e.Start, End: e.End, Overlap: e.Overlap}
+// Turn returns the turn of an End event.
+func (e Event) Turn() Turn {
+	return Turn{Seat: e.Seat, Start: e.Start, End: e.End, Overlap: e.Overlap}
 }
 
-// SortSegments orders segments by start, then end, then seat name.
-func SortSegments(s []Segment) {
+// SortTurns orders turns by start, then end, then seat name.
+func SortTurns(s []Turn) {
 	sort.SliceStable(s, func(i, j int) bool {
 		if s[i].Start != s[j].Start {
 			return s[i].Start < s[j].Start

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/courtscribe/courtscribe/capture/audiofile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // Block is how many 16 kHz frames the offline commands read at a time (1 s).
@@ -142,7 +143,7 @@ type Progress struct {
 // a minute (or of unknown length).
 func NewProgress(w io.Writer, what string, total int64) *Progress {
 	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) || (total >= 0 && total < 60*audiofile.Rate) {
+	if !ok || !term.IsTerminal(int(f.Fd())) || (total >= 0 && total < 60*wire.SampleRate) {
 		return nil
 	}
 	return &Progress{w: w, what: what, total: total}
@@ -168,7 +169,7 @@ func (p *Progress) Done() {
 }
 
 func mmss(frames int64) string {
-	s := frames / audiofile.Rate
+	s := frames / wire.SampleRate
 	if s >= 3600 {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
 	}
