@@ -26,7 +26,11 @@ type method struct {
 	run  func(seats []string, pcm [][]int16) ([]diarize.Turn, error)
 }
 
-var methods = []method{
+// methods: the four baselines, and the Silero VAD per channel where hearinggen is built with
+// the whisper tag (silero_whisper.go).
+var methods = append(baseMethods, taggedMethods()...)
+
+var baseMethods = []method{
 	{"courtscribe", func(seats []string, pcm [][]int16) ([]diarize.Turn, error) {
 		return diarize.Offline(diarize.DefaultConfig(), seats, pcm, nil)
 	}},

@@ -59,6 +59,11 @@ func frameEnergy(pcm [][]int16) (en [][]float64, speech [][]bool) {
 	return en, speech
 }
 
+// FromFrames turns per-seat speech flags of 10 ms frames into turns the way every baseline
+// here does (a gap longer than HangoverFrames ends a turn), for detectors outside this package
+// (the Silero VAD under the whisper tag).
+func FromFrames(seats []string, flags [][]bool) []diarize.Turn { return toSegments(seats, flags) }
+
 // Energy runs the per-channel energy VAD.
 func Energy(seats []string, pcm [][]int16) []diarize.Turn {
 	_, speech := frameEnergy(pcm)
