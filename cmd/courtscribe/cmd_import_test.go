@@ -16,6 +16,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
@@ -88,7 +89,7 @@ func TestImportArchivesSampleExactAndTranscribes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a.SampleRate != 16000 || !slices.Equal(a.Channels[0], src.Channels[i]) {
+		if a.SampleRate != wire.SampleRate || !slices.Equal(a.Channels[0], src.Channels[i]) {
 			t.Fatalf("%s: archived audio differs from channel %d of the original", seat, i+1)
 		}
 		if m.Files[i].Seat != seat || m.Files[i].SHA256 != sha256File(t, p) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/auth"
 	"github.com/courtscribe/courtscribe/transcript/live"
@@ -162,7 +163,7 @@ func TestAudioRange(t *testing.T) {
 	if err != nil {
 		t.Fatalf("served range is not a valid WAV: %v", err)
 	}
-	if a.SampleRate != 16000 || a.Frames() != 8000 || len(a.Channels) != 1 {
+	if a.SampleRate != wire.SampleRate || a.Frames() != 8000 || len(a.Channels) != 1 {
 		t.Fatalf("served %d Hz, %d channels, %d frames", a.SampleRate, len(a.Channels), a.Frames())
 	}
 	if first := a.Channels[0][0]; first != 32000%30000 {
@@ -201,7 +202,7 @@ func TestAudioRange(t *testing.T) {
 }
 
 func FuzzParseWAV(f *testing.F) {
-	f.Add(append(wavfile.PCMHeader(16000, 1, 4), 1, 2, 3, 4))
+	f.Add(append(wavfile.PCMHeader(wire.SampleRate, 1, 4), 1, 2, 3, 4))
 	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEdata\xff\xff\xff\xff"))
 	// The archive's RF64 form (ds64 sizes, 32-bit sizes 0xFFFFFFFF), 16-bit mono, 2 samples.
 	f.Add([]byte("RF64\xff\xff\xff\xffWAVEds64\x1c\x00\x00\x00\x4c\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
@@ -410,7 +411,7 @@ func TestAudioRangeFromLiveArchiveFile(t *testing.T) {
 	r := newRig(t)
 	r.hearing("h1", 1)
 	path := r.seatPath("h1", "plaintiff")
-	w, err := wavfile.Create(path, 16000)
+	w, err := wavfile.Create(path, wire.SampleRate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,7 +435,7 @@ func TestAudioRangeFromLiveArchiveFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("served range is not a valid WAV: %v", err)
 	}
-	if a.SampleRate != 16000 || a.Frames() != 16000 || a.Channels[0][0] != int16(16000%1000) {
+	if a.SampleRate != wire.SampleRate || a.Frames() != 16000 || a.Channels[0][0] != int16(16000%1000) {
 		t.Fatalf("served %d Hz, %d frames, first sample %d", a.SampleRate, a.Frames(), a.Channels[0][0])
 	}
 }
@@ -454,7 +455,7 @@ func TestAudioRangeAt30And40Hours(t *testing.T) {
 		}
 		return p
 	}
-	w, err := wavfile.Create(path, 16000)
+	w, err := wavfile.Create(path, wire.SampleRate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -487,7 +488,7 @@ func TestAudioRangeAt30And40Hours(t *testing.T) {
 			return code, nil
 		}
 		a, err := wavfile.Read(bytes.NewReader(b))
-		if err != nil || a.SampleRate != 16000 {
+		if err != nil || a.SampleRate != wire.SampleRate {
 			t.Fatalf("served range %s–%s is not a 16 kHz WAV: %v", start, end, err)
 		}
 		return code, a.Channels[0]

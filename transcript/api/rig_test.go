@@ -19,6 +19,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/auth"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
@@ -294,7 +295,7 @@ func writeWAV(t testing.TB, path string, samples int) {
 		v := int16(i % 30000)
 		pcm[2*i], pcm[2*i+1] = byte(v), byte(uint16(v)>>8)
 	}
-	if err := os.WriteFile(path, append(wavfile.PCMHeader(16000, 1, int64(len(pcm))), pcm...), 0o644); err != nil {
+	if err := os.WriteFile(path, append(wavfile.PCMHeader(wire.SampleRate, 1, int64(len(pcm))), pcm...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
@@ -89,7 +90,7 @@ func (r *rig) hearing(t *testing.T, id, court string, closed, signed bool) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, archive.HearingFile), []byte(`{"hearing":"`+id+`"}`+"\n"), 0o644)
-	man := archive.Manifest{Hearing: id, Courtroom: "room 1", SampleRate: 16000, Gaps: []archive.GapRecord{}}
+	man := archive.Manifest{Hearing: id, Courtroom: "room 1", SampleRate: wire.SampleRate, Gaps: []archive.GapRecord{}}
 	rng := rand.New(rand.NewPCG(uint64(len(id)), 7))
 	for _, seat := range []string{"judge", "witness"} {
 		pcm := make([]int16, 48000)
@@ -98,7 +99,7 @@ func (r *rig) hearing(t *testing.T, id, court string, closed, signed bool) {
 		}
 		r.pcm[id+"/"+seat] = pcm
 		p := filepath.Join(dir, archive.AudioDir, seat+".wav")
-		testrig.WriteWAV(t, p, 16000, pcm)
+		testrig.WriteWAV(t, p, wire.SampleRate, pcm)
 		sum, n := fileSum(t, p)
 		man.Files = append(man.Files, archive.ManifestFileEntry{Seat: seat, Path: "audio/" + seat + ".wav", SHA256: sum, Bytes: n, Samples: 48000, DurationSeconds: 3})
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/atomicfile"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
@@ -129,10 +130,10 @@ func genCourtDay(t *testing.T, data string, rooms, minutes int) int64 {
 		}
 		dir := archive.HearingDir(data, id)
 		os.MkdirAll(filepath.Join(dir, archive.AudioDir), 0o755)
-		man := archive.Manifest{Hearing: id, SampleRate: 16000, Gaps: []archive.GapRecord{}}
+		man := archive.Manifest{Hearing: id, SampleRate: wire.SampleRate, Gaps: []archive.GapRecord{}}
 		for si, seat := range seats {
 			p := filepath.Join(dir, archive.AudioDir, seat+".wav")
-			w, err := wavfile.Create(p, 16000)
+			w, err := wavfile.Create(p, wire.SampleRate)
 			if err != nil {
 				t.Fatal(err)
 			}

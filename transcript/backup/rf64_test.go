@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/courtscribe/courtscribe/capture/wavfile"
+	"github.com/courtscribe/courtscribe/capture/wire"
 )
 
 // TestLivePrefixOfRF64SeatFile: a live seat file past 4 GiB is RF64 (issue 11). Its backup
@@ -19,7 +20,7 @@ import (
 // half-sample sits at the end; the samples at both ends come through unchanged.
 func TestLivePrefixOfRF64SeatFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "judge.wav")
-	w, err := wavfile.Create(p, 16000)
+	w, err := wavfile.Create(p, wire.SampleRate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestLivePrefixOfRF64SeatFile(t *testing.T) {
 func TestCopyKeepsHoles(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "judge.wav")
-	w, err := wavfile.Create(p, 16000)
+	w, err := wavfile.Create(p, wire.SampleRate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestCopyKeepsHoles(t *testing.T) {
 	t.Logf("30 min gap: %d bytes, source %d and copy %d bytes on disk", len(src), blocks(p), blocks(tmp))
 	// A file that ends in a hole keeps its length.
 	q := filepath.Join(dir, "tail.wav")
-	w, _ = wavfile.Create(q, 16000)
+	w, _ = wavfile.Create(q, wire.SampleRate)
 	w.Write([]int16{9})
 	w.WriteSilence(10 * 60 * 16000)
 	w.Close()
