@@ -65,7 +65,7 @@ func (d *Diarizer) extendRun(c int, t int64) {
 	ch.runLed += d.neighbourLead(c)
 	ch.Run.Len++
 	ch.Run.Misses = 0
-	if d.voiced(c) && lowShare(ch.Pow[binLo:binHi+1], ch.band) >= startLowShare {
+	if lowShare(ch.Pow[binLo:binHi+1], ch.band) >= startLowShare && d.voiced(c) { // the cheap test first: voiced runs FFTs
 		if ch.Run.Voiced == 0 {
 			ch.runVoicedAt = t
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/asr/ingest"
 	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
@@ -206,15 +205,6 @@ func igStartAgent(t *testing.T, args ...string) *testrig.Proc {
 	return testrig.Start(t, "agent", nil, append([]string{"agent", "--log-level", "debug"}, args...)...)
 }
 
-func igSourceWAV(t *testing.T, pcm [][]int16) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "hearing-4ch.wav")
-	if err := wavfile.WriteMulti(path, wire.SampleRate, pcm); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 const igSeatFlag = "judge=1,clerk=2,prosecutor=3,defense=4"
 
 // TestE2EAgentReplayFourSeats: the real agent replays a 4-seat WAV into the real server; the
@@ -224,7 +214,7 @@ func TestE2EAgentReplayFourSeats(t *testing.T) {
 	srv := igStartServer(t, data, testrig.FreeAddr(t))
 	tok := testrig.Token(t, data, "court-7")
 	pcm := testrig.NoisePCM(4, wire.SampleRate*8+321, 5)
-	src := igSourceWAV(t, pcm)
+	src := sourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+srv.addr, "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--fast", "--close-hearing", "--spool", filepath.Join(t.TempDir(), "spool"))
 	ag.Wait(t, 60*time.Second)
@@ -248,7 +238,7 @@ func TestE2EAgentProxyCuts(t *testing.T) {
 	tok := testrig.Token(t, data, "court-7")
 	p, stopCuts := igCuttingProxy(t, srv.addr, 700*time.Millisecond)
 	pcm := testrig.NoisePCM(4, wire.SampleRate*5, 6)
-	src := igSourceWAV(t, pcm)
+	src := sourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+p.Addr(), "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--spool", filepath.Join(t.TempDir(), "spool"))
 	ag.Wait(t, 60*time.Second)
@@ -269,7 +259,7 @@ func TestE2EAgentAndServerKilled(t *testing.T) {
 	srv := igStartServer(t, data, addr)
 	tok := testrig.Token(t, data, "court-7")
 	pcm := testrig.NoisePCM(4, wire.SampleRate*7, 7)
-	src := igSourceWAV(t, pcm)
+	src := sourceWAV(t, pcm)
 	spool := filepath.Join(t.TempDir(), "spool")
 	args := []string{"--server", "ws://" + addr, "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--spool", spool}

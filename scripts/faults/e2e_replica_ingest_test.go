@@ -41,7 +41,7 @@ func TestReplicasIngestFailover(t *testing.T) {
 		igAddUser(t, u[0], u[1], "pw-"+u[0], "--db", dbURL, "--data", t.TempDir())
 	}
 	pcm := testrig.NoisePCM(4, wire.SampleRate*7, 17)
-	src := igSourceWAV(t, pcm)
+	src := sourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+a.addr+",ws://"+b.addr, "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--spool", filepath.Join(t.TempDir(), "spool"))
 	testrig.Eventually(t, 10*time.Second, "the agent connected to replica A", func() bool {
@@ -188,7 +188,7 @@ func TestReplicaStalledPastItsLeaseIsFenced(t *testing.T) {
 	}
 	a, b, data, tok, _ := igReplicaPair(t)
 	pcm := testrig.NoisePCM(4, wire.SampleRate*5, 23)
-	src := igSourceWAV(t, pcm)
+	src := sourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+a.addr+",ws://"+b.addr, "--token", tok, "--courtroom", "court-7",
 		"--seats", igSeatFlag, "--source", src, "--max-backoff", "200ms", "--drain-timeout", "150s",
 		"--spool", filepath.Join(t.TempDir(), "spool"))
