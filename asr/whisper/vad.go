@@ -11,6 +11,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sync"
 	"unsafe"
@@ -58,6 +59,9 @@ func (v *VAD) Probs(pcm []int16) ([]float32, error) {
 	}
 	if len(pcm) == 0 {
 		return nil, nil
+	}
+	if len(pcm) > math.MaxInt32 {
+		return nil, fmt.Errorf("whisper vad: %d samples in one call, at most %d", len(pcm), math.MaxInt32)
 	}
 	f := make([]float32, len(pcm))
 	for i, s := range pcm {
