@@ -20,15 +20,12 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"math"
 	"math/rand/v2"
-	"net"
 	"os"
-	"sync"
 
 	"github.com/courtscribe/courtscribe/capture/wavfile"
 	"github.com/courtscribe/courtscribe/capture/wire"
@@ -270,122 +267,4 @@ func HashSeatWAV(path string) (string, int64, error) {
 		return "", 0, fmt.Errorf("%s: %d data bytes read, want %d", path, n, size)
 	}
 	return hex.EncodeToString(h.Sum(nil)), n / 2, nil
-}
-
-// Link is a loopback TCP forwarder between agents and a server that can cut every connection
-// (RST, like a dropped link) and be held down: while down, new connections are reset at once.
-type Link struct {
-	ln     net.Listener
-	target string
-
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	down  bool
-	cuts  int
-	wg    sync.WaitGroup
-}
-
-// NewLink listens on a free loopback port and forwards to target (host:port).
-func NewLink(target string) (*Link, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	l := &Link{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
-	l.wg.Add(1)
-	go l.accept()
-	return l, nil
-}
-
-// Addr is the address agents dial.
-func (l *Link) Addr() string { return l.ln.Addr().String() }
-
-func (l *Link) accept() {
-	defer l.wg.Done()
-	for {
-		c, err := l.ln.Accept()
-		if err != nil {
-			return
-		}
-		l.mu.Lock()
-		down := l.down
-		l.mu.Unlock()
-		if down {
-			reset(c)
-			continue
-		}
-		u, err := net.Dial("tcp", l.target)
-		if err != nil {
-			reset(c)
-			continue
-		}
-		l.mu.Lock()
-		l.conns[c], l.conns[u] = struct{}{}, struct{}{}
-		l.mu.Unlock()
-		l.wg.Add(2)
-		go l.pipe(c, u)
-		go l.pipe(u, c)
-	}
-}
-
-func reset(c net.Conn) {
-	if tc, ok := c.(*net.TCPConn); ok {
-		// Best effort: should the linger not take, Close below still ends the connection,
-		// with a FIN instead of a reset.
-		_ = tc.SetLinger(0)
-	}
-	c.Close()
-}
-
-func (l *Link) pipe(dst, src net.Conn) {
-	defer l.wg.Done()
-	_, _ = io.Copy(dst, src)
-	dst.Close()
-	src.Close()
-	l.mu.Lock()
-	delete(l.conns, dst)
-	delete(l.conns, src)
-	l.mu.Unlock()
-}
-
-// Cut resets every connection passing through and reports how many agent connections it cut.
-func (l *Link) Cut() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := len(l.conns) / 2
-	for c := range l.conns {
-		reset(c)
-	}
-	if n > 0 {
-		l.cuts++
-	}
-	return n
-}
-
-// SetDown holds the link down (cutting what is open) or brings it back.
-func (l *Link) SetDown(down bool) {
-	l.mu.Lock()
-	l.down = down
-	l.mu.Unlock()
-	if down {
-		l.Cut()
-	}
-}
-
-// Cuts is how many Cut calls found a connection to cut.
-func (l *Link) Cuts() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.cuts
-}
-
-// Close stops the link and waits for its goroutines; safe to call twice.
-func (l *Link) Close() error {
-	err := l.ln.Close()
-	l.Cut()
-	l.wg.Wait()
-	if errors.Is(err, net.ErrClosed) {
-		err = nil
-	}
-	return err
 }

@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
 // linkRig is a server, a link in front of it and a real-time agent replaying through the link.
 type linkRig struct {
 	srv     *server
-	link    *Link
+	link    *ingesttest.Proxy
 	agent   *testrig.Proc
 	tech    *api
 	hearing string
@@ -27,7 +28,7 @@ func startLinkRig(t *testing.T, seats int, seconds float64, seed uint64) *linkRi
 	tok := testrig.Token(t, data, "court-net")
 	addUser(t, data, "tech", "technician")
 	srv := startServer(t, data, testrig.FreeAddr(t))
-	link, err := NewLink(srv.addr)
+	link, err := ingesttest.NewProxy(srv.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +163,7 @@ func TestAgentMaxBackoffHonoured(t *testing.T) {
 	data := t.TempDir()
 	tok := testrig.Token(t, data, "court-backoff")
 	srv := startServer(t, data, testrig.FreeAddr(t))
-	link, err := NewLink(srv.addr)
+	link, err := ingesttest.NewProxy(srv.addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,14 +7,15 @@ import (
 	"sync"
 )
 
-// Proxy forwards loopback TCP connections to a target and can cut them all at once, like a
-// network that drops.
+// Proxy forwards loopback TCP connections to a target and can cut them all at once (RST, like
+// a network that drops) or be held down: while down, new connections are reset at once.
 type Proxy struct {
 	ln     net.Listener
 	target string
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
+	down  bool
 	cuts  int
 	wg    sync.WaitGroup
 }
@@ -41,14 +42,20 @@ func (p *Proxy) accept() {
 		if err != nil {
 			return
 		}
+		p.mu.Lock()
+		down := p.down
+		p.mu.Unlock()
+		if down {
+			reset(c)
+			continue
+		}
 		u, err := net.Dial("tcp", p.target)
 		if err != nil {
-			c.Close()
+			reset(c)
 			continue
 		}
 		p.mu.Lock()
-		p.conns[c] = struct{}{}
-		p.conns[u] = struct{}{}
+		p.conns[c], p.conns[u] = struct{}{}, struct{}{}
 		p.mu.Unlock()
 		p.wg.Add(2)
 		go p.pipe(c, u)
@@ -58,8 +65,7 @@ func (p *Proxy) accept() {
 
 func (p *Proxy) pipe(dst, src net.Conn) {
 	defer p.wg.Done()
-	_, err := io.Copy(dst, src)
-	_ = err
+	_, _ = io.Copy(dst, src)
 	dst.Close()
 	src.Close()
 	p.mu.Lock()
@@ -74,17 +80,31 @@ func (p *Proxy) Cut() int {
 	defer p.mu.Unlock()
 	n := len(p.conns) / 2
 	for c := range p.conns {
-		if tc, ok := c.(*net.TCPConn); ok {
-			// RST, like a dropped link, not a polite FIN; if the option cannot be set the
-			// connection still closes below, politely.
-			_ = tc.SetLinger(0)
-		}
-		c.Close()
+		reset(c)
 	}
 	if n > 0 {
 		p.cuts++
 	}
 	return n
+}
+
+// SetDown holds the proxy down (cutting what is open) or brings it back.
+func (p *Proxy) SetDown(down bool) {
+	p.mu.Lock()
+	p.down = down
+	p.mu.Unlock()
+	if down {
+		p.Cut()
+	}
+}
+
+// reset closes c with an RST, like a dropped link, not a polite FIN; if the option cannot be
+// set the connection still closes, politely.
+func reset(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	c.Close()
 }
 
 // Cuts is how many Cut calls found a connection to cut.
@@ -94,7 +114,7 @@ func (p *Proxy) Cuts() int {
 	return p.cuts
 }
 
-// Close stops the proxy and waits for its goroutines.
+// Close stops the proxy and waits for its goroutines; safe to call twice.
 func (p *Proxy) Close() error {
 	err := p.ln.Close()
 	p.Cut()
