@@ -30,12 +30,6 @@ import (
 // adding notes through A until A dies: every note A acknowledged (201) is in the record as B
 // serves it afterwards (acknowledged edits lost: 0).
 func TestReplicasIngestFailover(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end with real binaries")
-	}
-	if !testrig.HasCommand(t, "agent") {
-		t.Skip("this build has no agent command")
-	}
 	a, b, data, tok, dbURL := igReplicaPair(t)
 	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}} {
 		igAddUser(t, u[0], u[1], "pw-"+u[0], "--db", dbURL, "--data", t.TempDir())
@@ -180,12 +174,6 @@ func igAudioRange(t *testing.T, c *apiClient, hearing, seat string, start, end f
 // are, so the archive is still the source sample for sample. Without the fence A closes the
 // files on waking and writes its stale sample counts into their headers.
 func TestReplicaStalledPastItsLeaseIsFenced(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end with real binaries, about a minute")
-	}
-	if !testrig.HasCommand(t, "agent") {
-		t.Skip("this build has no agent command")
-	}
 	a, b, data, tok, _ := igReplicaPair(t)
 	pcm := testrig.NoisePCM(4, wire.SampleRate*5, 23)
 	src := sourceWAV(t, pcm)
@@ -226,9 +214,15 @@ const igReplicaLease = 2 * time.Second
 
 // igReplicaPair starts two server replicas ("replica-a", "replica-b") on one fresh PostgreSQL
 // database and one shared data directory (lease igReplicaLease), with an agent token for
-// court-7.
+// court-7. It skips t in -short runs and where the build has no agent command.
 func igReplicaPair(t *testing.T) (a, b *server, data, token, dbURL string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end with real binaries, about a minute each")
+	}
+	if !testrig.HasCommand(t, "agent") {
+		t.Skip("this build has no agent command")
+	}
 	dbURL = pgtest.Start(t).CreateDB(t, "court")
 	data = t.TempDir()
 	token = testrig.Token(t, data, "court-7")

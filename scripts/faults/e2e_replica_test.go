@@ -13,7 +13,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/internal/pgtest"
 	"github.com/courtscribe/courtscribe/internal/testrig"
 )
 
@@ -23,36 +22,9 @@ import (
 // A ends the session on B; sign-in failures through A and B count together.
 // COURTSCRIBE_FANOUT_EDITS sets how many edits are timed (default 100).
 func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end with real binaries")
-	}
-	c := pgtest.Start(t)
-	dbURL := c.CreateDB(t, "court")
-	for _, u := range [][2]string{{"admin", "admin"}, {"clerk1", "clerk"}} {
-		igAddUser(t, u[0], u[1], "pw-"+u[0], "--db", dbURL, "--data", t.TempDir())
-	}
-	var bases []string
-	for range 2 {
-		addr := testrig.FreeAddr(t)
-		igStartServer(t, t.TempDir(), addr, "--asr", "none", "--db", dbURL)
-		bases = append(bases, "http://"+addr)
-	}
-	admin := apiLogin(t, bases[0], "admin", "pw-admin")
-	hearing := map[string]any{"id": "case-2026-9", "case_number": "(2026)京0105民初9号", "courtroom": "room-9", "language": "zh",
-		"title": "王某诉赵某", "presiding": "admin", "clerk": "clerk1",
-		"seats": []map[string]any{{"seat": "judge", "role": "审判长"}, {"seat": "plaintiff", "role": "原告"}}}
-	admin.createHearing(hearing)
+	bases, _ := pgReplicas(t)
 	clerkA := apiLogin(t, bases[0], "clerk1", "pw-clerk1")
-	if code := clerkA.do("POST", "/api/hearings/case-2026-9/start", map[string]any{}, nil); code != 200 {
-		t.Fatalf("start: %d", code)
-	}
-	var ins struct {
-		Segment segment `json:"segment"`
-	}
-	if code := clerkA.do("POST", "/api/hearings/case-2026-9/segments", map[string]any{"seat": "plaintiff", "start_ms": 1000, "end_ms": 3000,
-		"text": "原告：请求判令被告返还借款。", "reason": "录音缺失"}, &ins); code != 201 {
-		t.Fatalf("insert: %d", code)
-	}
+	ins := pgHearing(t, apiLogin(t, bases[0], "admin", "pw-admin"), clerkA, "9", "王某诉赵某", "原告：请求判令被告返还借款。")
 
 	// The clerk's session, issued by A, on B: the API and the live websocket.
 	onB := &apiClient{t: t, base: bases[1], session: &session{hc: clerkA.hc, csrf: clerkA.csrf}}
@@ -99,7 +71,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 				now := time.Now()
 				for _, e := range f.Events {
 					s := string(e.After)
-					if i := strings.Index(s, "第"); i >= 0 && e.SegmentID == ins.Segment.ID {
+					if i := strings.Index(s, "第"); i >= 0 && e.SegmentID == ins.ID {
 						if j := strings.Index(s[i:], "次修改"); j > 0 {
 							if k, err := strconv.Atoi(s[i+len("第") : i+j]); err == nil {
 								ch <- seen{k, now}
@@ -118,7 +90,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 		n = v
 	}
 	time.Sleep(200 * time.Millisecond) // both feeds caught up
-	rev := ins.Segment.Revision
+	rev := ins.Revision
 	var local, remote []time.Duration
 	wait := func(ch chan seen, k int) time.Time {
 		deadline := time.After(10 * time.Second)
@@ -141,7 +113,7 @@ func TestReplicasLiveFanOutSessionsAndLoginLimit(t *testing.T) {
 			Segment segment `json:"segment"`
 		}
 		t0 := time.Now()
-		if code := clerkA.do("POST", fmt.Sprintf("/api/segments/%d/edit", ins.Segment.ID), map[string]any{"revision": rev, "text": fmt.Sprintf("原告：第%d次修改。", k)}, &out); code != 200 {
+		if code := clerkA.do("POST", fmt.Sprintf("/api/segments/%d/edit", ins.ID), map[string]any{"revision": rev, "text": fmt.Sprintf("原告：第%d次修改。", k)}, &out); code != 200 {
 			t.Fatalf("edit %d on replica A: %d", k, code)
 		}
 		rev = out.Segment.Revision
