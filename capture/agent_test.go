@@ -50,6 +50,19 @@ func writeTestWAV(t *testing.T, path string, rate, chans int, seconds float64) [
 	return pcm
 }
 
+// pacedTestReplay writes a test WAV (see writeTestWAV) into dir and opens it as a replay paced
+// at real time, like a microphone.
+func pacedTestReplay(t *testing.T, dir string, rate, chans int, seconds float64) (*Replay, [][]int16) {
+	t.Helper()
+	src := filepath.Join(dir, "hearing.wav")
+	pcm := writeTestWAV(t, src, rate, chans, seconds)
+	rep, err := OpenReplay(src, true, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep, pcm
+}
+
 // expected16k is what the agent must deliver for one channel: the whole channel through a
 // fresh resampler, rounded to int16.
 func expected16k(t *testing.T, rate int, ch []int16) []int16 {
@@ -192,9 +205,7 @@ func TestAgentOverflowBecomesGap(t *testing.T) {
 func TestAgentRefusedTokenIsPermanent(t *testing.T) {
 	dir := t.TempDir()
 	srv := newWireServer(t, "right")
-	src := filepath.Join(dir, "a.wav")
-	writeTestWAV(t, src, 16000, 1, 1)
-	rep, _ := OpenReplay(src, true, nil, 0)
+	rep, _ := pacedTestReplay(t, dir, 16000, 1, 1)
 	cfg := AgentConfig{Server: srv.URL(), Token: "wrong", Courtroom: "room-1",
 		Seats: []wire.Seat{{Name: "judge", Channel: 1}}, SpoolDir: dir, Logger: testLogger(t)}
 	start := time.Now()
@@ -212,9 +223,7 @@ func TestAgentRefusedTokenIsPermanent(t *testing.T) {
 func TestAgentSendsLevelsAndStopsCleanly(t *testing.T) {
 	dir := t.TempDir()
 	srv := newWireServer(t, "tok")
-	src := filepath.Join(dir, "a.wav")
-	writeTestWAV(t, src, 32000, 2, 10)
-	rep, _ := OpenReplay(src, true, nil, 0)
+	rep, _ := pacedTestReplay(t, dir, 32000, 2, 10)
 	cfg := AgentConfig{Server: srv.URL(), Token: "tok", Courtroom: "room-1",
 		Seats: []wire.Seat{{Name: "judge", Channel: 1}, {Name: "clerk", Channel: 2}}, SpoolDir: dir,
 		LevelInterval: 200 * time.Millisecond, Logger: testLogger(t)}

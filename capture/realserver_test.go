@@ -67,12 +67,7 @@ func TestAgentRealServerThroughCutLink(t *testing.T) {
 	}
 	defer proxy.Close()
 	dir := t.TempDir()
-	src := filepath.Join(dir, "h.wav")
-	pcm := writeTestWAV(t, src, 44100, 2, 3)
-	rep, err := OpenReplay(src, true, nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep, pcm := pacedTestReplay(t, dir, 44100, 2, 3)
 	seats := []wire.Seat{{Name: "judge", Channel: 1}, {Name: "defense", Channel: 2}}
 	hearing := make(chan string, 1)
 	cfg := AgentConfig{Server: "ws://" + proxy.Addr(), Token: token, Courtroom: "room-9", Seats: seats,
@@ -166,17 +161,9 @@ func TestAgentProcessSIGKILLResume(t *testing.T) {
 	}
 	down := restarted.Sub(killed)
 
-	gaps, err := archive.ReadGaps(data, hearing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(gaps) != 1 || gaps[0].Reason != wire.GapReasonText(wire.GapAgentDown) {
-		t.Fatalf("gaps %+v, want exactly one agent-down gap", gaps)
-	}
-	g := gaps[0]
 	// The gap is the wall-clock time from the end of the last spooled frame (its wall anchor,
 	// before the kill) to the restart: it ends when the new process started capturing.
-	gapDur := time.Duration(g.Samples) * time.Second / wire.SampleRate
+	g, gapDur := testrig.OneGap(t, data, hearing, wire.GapAgentDown)
 	gapEnd := g.Wall.Add(gapDur)
 	if g.Wall.IsZero() || g.Wall.After(killed) || gapDur < down {
 		t.Fatalf("gap of %v from %v for a downtime of %v (killed at %v)", gapDur, g.Wall, down, killed)

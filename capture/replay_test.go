@@ -3,8 +3,6 @@ package capture
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,20 +26,13 @@ func TestReplayReadsAndSeeks(t *testing.T) {
 		t.Fatalf("format %+v, %d frames", f, r.Frames())
 	}
 	var got [3][]int16
-	for {
-		b, err := r.Read(context.Background())
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	testrig.EachBlock(t, r.Read, func(b Block) {
 		for i := 0; i < b.Frames; i++ {
 			for c := 0; c < 3; c++ {
 				got[c] = append(got[c], b.Data[i*3+c])
 			}
 		}
-	}
+	})
 	for c := range got {
 		if !slices.Equal(got[c], pcm[c]) {
 			t.Fatalf("channel %d differs from the file", c)
@@ -65,13 +56,9 @@ func TestReplayPacedRunsAtRealTime(t *testing.T) {
 	defer r.Close()
 	start := time.Now()
 	n := 0
-	for {
-		b, err := r.Read(context.Background())
-		if err != nil {
-			break
-		}
+	testrig.EachBlock(t, r.Read, func(b Block) {
 		n += b.Frames
-	}
+	})
 	if el := time.Since(start); n != 8000 || el < 450*time.Millisecond {
 		t.Fatalf("%d frames in %v; a paced replay of 0.5 s must take about 0.5 s", n, el)
 	}

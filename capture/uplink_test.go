@@ -57,9 +57,7 @@ func TestAgentWaitsForServerThatStartsLater(t *testing.T) {
 	ln.Close() // nothing listens: connection refused until the server starts
 
 	dir := t.TempDir()
-	src := filepath.Join(dir, "h.wav")
-	pcm := writeTestWAV(t, src, 16000, 1, 2)
-	rep, _ := OpenReplay(src, true, nil, 0)
+	rep, pcm := pacedTestReplay(t, dir, 16000, 1, 2)
 	srv := newWireServer(t, "tok") // its handler, served on addr below
 	cfg := AgentConfig{Server: "ws://" + addr, Token: "tok", Courtroom: "room-1", Seats: []wire.Seat{{Name: "clerk", Channel: 1}},
 		SpoolDir: filepath.Join(dir, "spool"), MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Logger: testLogger(t)}

@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"log/slog"
-	"math/rand/v2"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -89,15 +88,7 @@ var fourSeats = []wire.Seat{{Name: "judge", Channel: 1}, {Name: "clerk", Channel
 
 // testPCM makes deterministic, distinct audio per seat.
 func testPCM(seats, samples int, seed uint64) [][]int16 {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	out := make([][]int16, seats)
-	for c := range out {
-		out[c] = make([]int16, samples)
-		for i := range out[c] {
-			out[c][i] = int16(rng.IntN(65536) - 32768)
-		}
-	}
-	return out
+	return testrig.FullScalePCM(seats, samples, seed)
 }
 
 func (r *rig) agent(session string, pcm [][]int16) *ingesttest.Agent {

@@ -1,7 +1,6 @@
 package audiofile
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -408,19 +407,12 @@ func TestReplayOfFLAC(t *testing.T) {
 	r := open()
 	var frames int
 	var first []int16
-	for {
-		b, err := r.Read(context.Background())
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	testrig.EachBlock(t, r.Read, func(b capture.Block) {
 		if first == nil {
 			first = append([]int16(nil), b.Data...)
 		}
 		frames += b.Frames
-	}
+	})
 	r.Close()
 	if r.Format().SampleRate != 48000 || frames != 48000 {
 		t.Fatalf("played %d frames at %d Hz, want 48000 at 48000", frames, r.Format().SampleRate)
@@ -434,13 +426,9 @@ func TestReplayOfFLAC(t *testing.T) {
 		t.Fatal(err)
 	}
 	left := 0
-	for {
-		b, err := r.Read(context.Background())
-		if err != nil {
-			break
-		}
+	testrig.EachBlock(t, r.Read, func(b capture.Block) {
 		left += b.Frames
-	}
+	})
 	if left != 24000 {
 		t.Fatalf("after seeking to 0.5 s, %d frames left, want 24000", left)
 	}

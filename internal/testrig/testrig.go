@@ -4,6 +4,7 @@
 package testrig
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -27,14 +28,24 @@ func HashPCM(pcm []int16) string {
 }
 
 // NoisePCM is deterministic noise-like audio, distinct per seat: seats channels of samples
-// each, from seed.
+// each, from seed, within ±10000.
 func NoisePCM(seats, samples int, seed uint64) [][]int16 {
-	rng := rand.New(rand.NewPCG(seed, 11))
+	return noisePCM(seats, samples, rand.NewPCG(seed, 11), 10000)
+}
+
+// FullScalePCM is like NoisePCM over the whole int16 range, -32768 and 32767 included: what a
+// test of sample-exact storage wants.
+func FullScalePCM(seats, samples int, seed uint64) [][]int16 {
+	return noisePCM(seats, samples, rand.NewPCG(seed, 7), 32768)
+}
+
+func noisePCM(seats, samples int, src rand.Source, half int) [][]int16 {
+	rng := rand.New(src)
 	out := make([][]int16, seats)
 	for c := range out {
 		out[c] = make([]int16, samples)
 		for i := range out[c] {
-			out[c][i] = int16(rng.IntN(20000) - 10000)
+			out[c][i] = int16(rng.IntN(2*half) - half)
 		}
 	}
 	return out
@@ -78,4 +89,21 @@ func FuzzFile(t testing.TB, dir, name string, b []byte) (path string, ok bool) {
 		t.Fatal(err)
 	}
 	return path, true
+}
+
+// EachBlock calls read until it returns io.EOF, handing every block to fn before the next
+// read (a source may reuse its buffers); any other error fails t. read is a block source's
+// Read (a replay, a capture device).
+func EachBlock[B any](t testing.TB, read func(context.Context) (B, error), fn func(B)) {
+	t.Helper()
+	for {
+		b, err := read(context.Background())
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(b)
+	}
 }

@@ -240,15 +240,7 @@ func TestHealthAlarms(t *testing.T) {
 			Levels:   []SeatLevel{{Seat: "judge", RMSdBFS: judge, PeakdBFS: judge + 10}, {Seat: "plaintiff", RMSdBFS: plaintiff, PeakdBFS: 0, Clipped: clipped}},
 			Activity: []SeatActivity{{Seat: "judge", Since: start, LastSpeechAt: judgeSpoke, LastSignalAt: now}, {Seat: "plaintiff", Since: start, LastSpeechAt: plaintiffSpoke, LastSignalAt: now}}}
 	}
-	codes := func() map[string]string {
-		var hl Health
-		c.do("GET", "/api/hearings/h1/health", nil, &hl)
-		m := map[string]string{}
-		for _, a := range hl.Alarms {
-			m[a.Code] = a.Seat
-		}
-		return m
-	}
+	codes := func() map[string]string { return c.alarmSeats("h1") }
 	r.status.set(levels(-20, -20, 0))
 	var eh Health
 	c.do("GET", "/api/hearings/h1/health", nil, &eh)

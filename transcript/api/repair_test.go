@@ -78,15 +78,7 @@ func TestDeadMicrophoneWithin10s(t *testing.T) {
 	r.hearing("h1", 0)
 	c := r.login("zhaoliu")
 	start := r.now.Now()
-	codes := func() map[string]string {
-		var hl Health
-		c.do("GET", "/api/hearings/h1/health", nil, &hl)
-		m := map[string]string{}
-		for _, a := range hl.Alarms {
-			m[a.Code] = a.Seat
-		}
-		return m
-	}
+	codes := func() map[string]string { return c.alarmSeats("h1") }
 	report := func() {
 		now := r.now.Now()
 		r.status.set(AgentHealth{Hearing: "h1", Connected: true, LevelsAt: now,

@@ -218,6 +218,17 @@ func (r *rig) login(name string) *client {
 
 // do sends a request (body marshaled as JSON unless it is a string) and decodes the answer
 // into out when given. It returns the status code.
+// alarmSeats reads a hearing's health panel and returns its open alarms: code → seat.
+func (c *client) alarmSeats(hearing string) map[string]string {
+	var hl Health
+	c.do("GET", "/api/hearings/"+hearing+"/health", nil, &hl)
+	m := map[string]string{}
+	for _, a := range hl.Alarms {
+		m[a.Code] = a.Seat
+	}
+	return m
+}
+
 func (c *client) do(method, path string, body any, out any) int {
 	c.r.t.Helper()
 	code, b := c.raw(method, path, body, nil)
