@@ -55,15 +55,7 @@ func TestAgentKilledGapEqualsDowntime(t *testing.T) {
 	measured := capAt.Sub(killAt)
 	ag2.Wait(t, time.Duration(seconds)*time.Second+60*time.Second)
 
-	gaps, err := archive.ReadGaps(data, hearing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(gaps) != 1 || gaps[0].Reason != wire.GapReasonText(wire.GapAgentDown) {
-		t.Fatalf("want one agent-down gap, have %+v", gaps)
-	}
-	g := gaps[0]
-	gapDur := time.Duration(float64(g.Samples) / wire.SampleRate * float64(time.Second))
+	g, gapDur := testrig.OneGap(t, data, hearing, wire.GapAgentDown)
 	diff := gapDur - measured
 	t.Logf("downtime measured %v (kill → first capture; slept %v), gap recorded %v at sample %d, difference %v",
 		measured.Round(time.Millisecond), down, gapDur.Round(time.Millisecond), g.FirstSample, diff.Round(time.Millisecond))
