@@ -19,6 +19,7 @@ import (
 	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
+	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 )
 
 // writeArchive stores the scene as the hearing's seat WAVs, as ingest keeps them durably.
@@ -69,11 +70,7 @@ func allFinal(segs []transcript.Segment) bool {
 // openStore opens the hearing record on a real SQLite file in data.
 func openStore(t *testing.T, data string) *sqlite.Store {
 	t.Helper()
-	store, err := sqlite.OpenData(context.Background(), data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := sqlitetest.Open(t, data, sqlite.Options{})
 	return store
 }
 
@@ -149,11 +146,7 @@ func TestLiveHearingBecomesSegmentsWithText(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	data := t.TempDir()
-	store, err := sqlite.OpenData(ctx, data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := sqlitetest.Open(t, data, sqlite.Options{})
 
 	audio := scene(t)
 	id := "room1-test"
@@ -162,7 +155,8 @@ func TestLiveHearingBecomesSegmentsWithText(t *testing.T) {
 	seats := []string{"judge", "witness"}
 	ws := make([]*wavfile.Writer, 2)
 	for i, s := range seats {
-		if ws[i], err = wavfile.Create(filepath.Join(adir, s+".wav"), 16000); err != nil {
+		var err error
+		if ws[i], err = wavfile.Create(filepath.Join(adir, s+".wav"), wire.SampleRate); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -253,11 +247,7 @@ func TestLiveHearingBecomesSegmentsWithText(t *testing.T) {
 func TestEngineDownLeavesSegmentsPendingThenBackfill(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
-	store, err := sqlite.OpenData(ctx, data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := sqlitetest.Open(t, data, sqlite.Options{})
 	id := "room2-test"
 	audio := scene(t)
 	writeArchive(t, data, id, audio)
@@ -450,11 +440,7 @@ func TestRestartContinuesTheTurnCutByTheCrash(t *testing.T) {
 	cancel1()
 	<-done1
 
-	store2, err := sqlite.OpenData(ctx, data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store2.Close()
+	store2 := sqlitetest.Open(t, data, sqlite.Options{})
 	st2, cancel2, done2 := start(store2)
 	defer func() { cancel2(); <-done2 }()
 	st2.HearingOpened(info, int64(crashAt))
@@ -505,11 +491,7 @@ func TestRestartContinuesTheTurnCutByTheCrash(t *testing.T) {
 // final in extent, and transcribing it early would settle a blip of its first 100 ms.
 func TestBacklogSkipsTurnsInProgress(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.OpenData(ctx, t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := sqlitetest.Open(t, t.TempDir(), sqlite.Options{})
 	if _, err := store.CreateHearing(ctx, "system", transcript.Hearing{ID: "h1", Language: "en",
 		Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}}}); err != nil {
 		t.Fatal(err)

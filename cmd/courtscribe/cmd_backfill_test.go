@@ -21,6 +21,7 @@ import (
 	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
+	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 )
 
 // pendingHearing makes a data directory with a hearing whose three segments are pending (as the
@@ -29,11 +30,7 @@ func pendingHearing(t *testing.T) string {
 	t.Helper()
 	data := t.TempDir()
 	ctx := context.Background()
-	store, err := sqlite.OpenData(ctx, data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := sqlitetest.Open(t, data, sqlite.Options{})
 	if _, err := store.CreateHearing(ctx, stream.ActorSystem, transcript.Hearing{ID: "h1", Language: "en", Title: "test",
 		Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}, {Seat: "clerk", Role: "THE CLERK"}}}); err != nil {
 		t.Fatal(err)
@@ -100,11 +97,7 @@ func TestBackfillCommand(t *testing.T) {
 	if json.Unmarshal(out.Bytes(), &rep) != nil || rep.Pending != 3 || rep.Completed != 3 {
 		t.Fatalf("report: %s", out.String())
 	}
-	store, err := sqlite.OpenData(context.Background(), data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := sqlitetest.Open(t, data, sqlite.Options{})
 	if segs, err := store.PendingSegments(context.Background(), "h1", 0); err != nil || len(segs) != 0 {
 		t.Errorf("still pending after backfill: %v %v", segs, err)
 	}

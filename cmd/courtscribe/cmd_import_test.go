@@ -21,6 +21,7 @@ import (
 	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
+	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 )
 
 func sha256File(t *testing.T, p string) string {
@@ -49,10 +50,7 @@ func runImportJSON(t *testing.T, fl importFlags, args ...string) (server.ImportR
 
 func openRecord(t *testing.T, data string) *sqlite.Store {
 	t.Helper()
-	st, err := sqlite.OpenData(context.Background(), data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.Open(t, data, sqlite.Options{})
 	return st
 }
 

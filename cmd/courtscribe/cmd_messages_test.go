@@ -9,6 +9,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
+	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 )
 
 // TestVerifySaysWhatTheFileIs: verify handed a TXT or PDF export, or the JSON export of an
@@ -17,10 +18,7 @@ import (
 func TestVerifySaysWhatTheFileIs(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
-	s, err := sqlite.OpenData(ctx, data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t, data, sqlite.Options{})
 	h := transcript.Hearing{ID: "h1", CaseNumber: "（2026）京0105民初2号", Court: "北京市朝阳区人民法院", Courtroom: "第一法庭",
 		Language: "zh", Presiding: "judge1", Clerk: "clerk1", Seats: []transcript.Seat{{Seat: "judge", Role: "审判长", Person: "张三"}}}
 	if _, err := s.CreateHearing(ctx, "admin", h); err != nil {

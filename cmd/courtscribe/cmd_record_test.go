@@ -10,6 +10,7 @@ import (
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/export"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
+	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 )
 
 // TestExportPrintsCourtTimeAndNames: users carry display names (users add --display-name,
@@ -30,10 +31,7 @@ func TestExportPrintsCourtTimeAndNames(t *testing.T) {
 	if out, _ := runCLI(t, "", "users", "list", "--data", data); !strings.Contains(out, "Hon. Jane Smith") {
 		t.Fatalf("users list:\n%s", out)
 	}
-	s, err := sqlite.OpenData(ctx, data, sqlite.Options{TimeZone: "America/Chicago"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t, data, sqlite.Options{TimeZone: "America/Chicago"})
 	h, err := s.CreateHearing(ctx, "root", transcript.Hearing{ID: "cr1", CaseNumber: "1:26-cr-7", Language: "en", Presiding: "jsmith", Clerk: "mjones",
 		ScheduledAt: time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC), Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}}})
 	if err != nil || h.TimeZone != "America/Chicago" {
@@ -65,10 +63,7 @@ func TestExportPrintsCourtTimeAndNames(t *testing.T) {
 func TestExportLinesPerPage(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
-	s, err := sqlite.OpenData(ctx, data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t, data, sqlite.Options{})
 	if _, err := s.CreateHearing(ctx, "root", transcript.Hearing{ID: "cr1", CaseNumber: "1:26-cr-7", Language: "en", Presiding: "jsmith", Clerk: "mjones",
 		ScheduledAt: time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC), Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}}}); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/courtscribe/courtscribe/asr/archive"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
+	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 )
 
 // runCLI runs the courtscribe command line in-process.
@@ -65,10 +66,7 @@ func signedRecord(ctx context.Context, t *testing.T, data string) signedRec {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sqlite.OpenData(ctx, data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t, data, sqlite.Options{})
 	h := transcript.Hearing{ID: "h1", CaseNumber: "（2026）京0105民初1号", Cause: "借款合同纠纷", Court: "北京市朝阳区人民法院", Courtroom: "第一法庭",
 		Language: "zh", Presiding: "zhangsan", Clerk: "zhaoliu", Seats: []transcript.Seat{{Seat: "judge", Role: "审判长", Person: "张三"}}}
 	var steps []error
@@ -180,10 +178,7 @@ func TestTranscriptHeadKeysAndUnverifiedSigner(t *testing.T) {
 	if out, err := runCLI(t, "judge-password\n", "users", "add", "--data", data, "--name", "zhangsan", "--role", "judge"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	s, err := sqlite.OpenData(ctx, data, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t, data, sqlite.Options{})
 	var steps []error
 	add := func(_ any, err error) { steps = append(steps, err) }
 	h := transcript.Hearing{ID: "h1", Courtroom: "第一法庭", Language: "zh", Presiding: "zhangsan", Clerk: "zhaoliu",

@@ -13,6 +13,7 @@ import (
 
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
+	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 )
 
 // mountTmpfs mounts a small tmpfs (the outermost boundary: a real full file system), or skips
@@ -36,10 +37,7 @@ func mountTmpfs(t *testing.T, size string) string {
 func TestEditOnFullDiskIsAClearError(t *testing.T) {
 	dir := mountTmpfs(t, "4m")
 	r := newRig(t) // users, clock and client helpers; its API is replaced by one on the tmpfs
-	st, err := sqlite.OpenData(context.Background(), dir, sqlite.Options{Logger: quietLog(), DataDir: dir, Argon2: &transcript.TestArgon2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.Open(t, dir, sqlite.Options{Logger: quietLog(), DataDir: dir, Argon2: &transcript.TestArgon2})
 	for _, u := range rigUsers {
 		if _, err := st.CreateUser(context.Background(), "system", u.name, u.role, testPassword); err != nil {
 			t.Fatal(err)

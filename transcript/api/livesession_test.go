@@ -14,6 +14,7 @@ import (
 	"github.com/courtscribe/courtscribe/transcript/auth"
 	"github.com/courtscribe/courtscribe/transcript/live"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
+	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 )
 
 // dialLive opens the hearing's live websocket with c's cookies.
@@ -103,11 +104,7 @@ func TestLiveFeedEndsWithTheSession(t *testing.T) {
 		c := r.login("viewer")
 		ws := c.dialLive("h1")
 		// courtscribe users passwd runs in another process: its own store on the same files.
-		cli, err := sqlite.OpenData(context.Background(), r.dir, sqlite.Options{Logger: quietLog(), DataDir: r.dir, Argon2: &transcript.TestArgon2})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cli.Close()
+		cli := sqlitetest.Open(t, r.dir, sqlite.Options{Logger: quietLog(), DataDir: r.dir, Argon2: &transcript.TestArgon2})
 		if err := cli.SetPassword(context.Background(), "cli", "viewer", testPassword, "another-horse-2"); err != nil {
 			t.Fatal(err)
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/auth"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
+	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 )
 
 // The test rig runs the API on the real SQLite store in a temporary directory, over real HTTP
@@ -99,10 +100,7 @@ func newRig(t testing.TB, mutate ...func(*Config)) *rig {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
-	st, err := sqlite.OpenData(ctx, dir, sqlite.Options{Logger: quietLog(), DataDir: dir, Argon2: &transcript.TestArgon2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.Open(t, dir, sqlite.Options{Logger: quietLog(), DataDir: dir, Argon2: &transcript.TestArgon2})
 	for _, u := range rigUsers {
 		if _, err := st.CreateUser(ctx, "system", u.name, u.role, testPassword); err != nil {
 			t.Fatal(err)
@@ -135,10 +133,7 @@ func (r *rig) restart() {
 	r.srv.Close()
 	r.api.Close()
 	r.store.Close()
-	st, err := sqlite.OpenData(context.Background(), r.dir, sqlite.Options{Logger: quietLog(), DataDir: r.dir, Argon2: &transcript.TestArgon2})
-	if err != nil {
-		r.t.Fatal(err)
-	}
+	st := sqlitetest.Open(r.t, r.dir, sqlite.Options{Logger: quietLog(), DataDir: r.dir, Argon2: &transcript.TestArgon2})
 	a := New(r.cfg, st, r.status, quietLog())
 	srv := httptest.NewServer(a)
 	r.store, r.api, r.srv = st, a, srv

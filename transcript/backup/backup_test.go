@@ -24,6 +24,7 @@ import (
 	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
+	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 )
 
 // The rig: a real SQLite record in a data directory with three hearings —
@@ -45,12 +46,7 @@ func newRig(t *testing.T) *rig {
 	t.Helper()
 	ctx := context.Background()
 	r := &rig{data: t.TempDir(), clock: testrig.NewTickClock(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC), time.Millisecond), pcm: map[string][]int16{}}
-	var err error
-	r.store, err = sqlite.OpenData(ctx, r.data, sqlite.Options{Logger: quiet, Clock: r.clock.Now, Argon2: &transcript.TestArgon2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.store.Close() })
+	r.store = sqlitetest.Open(t, r.data, sqlite.Options{Logger: quiet, Clock: r.clock.Now, Argon2: &transcript.TestArgon2})
 	for _, u := range []struct {
 		name string
 		role transcript.Role
@@ -154,11 +150,7 @@ func restoreAndVerify(t *testing.T, dest string) (string, *Manifest) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sqlite.OpenData(ctx, to, sqlite.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := sqlitetest.Open(t, to, sqlite.Options{Logger: quiet})
 	bad, err := Verify(ctx, s, to, m)
 	if err != nil {
 		t.Fatal(err)

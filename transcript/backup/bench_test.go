@@ -17,6 +17,7 @@ import (
 	"github.com/courtscribe/courtscribe/internal/testrig"
 	"github.com/courtscribe/courtscribe/transcript"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
+	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 )
 
 // TestBackupCourtDayBench is the backup benchmark (scripts/bench-backup.sh): a court day of
@@ -91,11 +92,7 @@ func execSync() {
 func genCourtDay(t *testing.T, data string, rooms, minutes int) int64 {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.OpenData(ctx, data, sqlite.Options{Logger: quiet, Argon2: &transcript.TestArgon2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := sqlitetest.Open(t, data, sqlite.Options{Logger: quiet, Argon2: &transcript.TestArgon2})
 	if _, err := s.CreateUser(ctx, "admin", "clerk1", transcript.RoleClerk, "pw-clerk1"); err != nil {
 		t.Fatal(err)
 	}
