@@ -72,26 +72,18 @@ func EventHash(e *Event) string {
 
 func eventCanonical(e *Event) []byte {
 	b := make([]byte, 0, 256+len(e.Before)+len(e.After))
-	b = append(b, '[')
-	b = strconv.AppendInt(b, e.Seq, 10)
-	b = append(b, ',')
-	b = appendJSONString(b, e.HearingID)
-	b = append(b, ',')
-	b = appendJSONString(b, string(e.Kind))
-	b = append(b, ',')
-	b = strconv.AppendInt(b, e.SegmentID, 10)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, e.NoteID, 10)
-	b = append(b, ',')
-	b = appendJSONString(b, e.Actor)
-	b = append(b, ',')
-	b = appendJSONString(b, EventTime(e.At))
-	b = append(b, ',')
-	b = appendJSONString(b, e.Reason)
-	b = append(b, ',')
-	b = appendRaw(b, e.Before)
-	b = append(b, ',')
-	b = appendRaw(b, e.After)
+	num := func(v int64) { b = strconv.AppendInt(append(b, ','), v, 10) }
+	str := func(s string) { b = appendJSONString(append(b, ','), s) }
+	b = strconv.AppendInt(append(b, '['), e.Seq, 10)
+	str(e.HearingID)
+	str(string(e.Kind))
+	num(e.SegmentID)
+	num(e.NoteID)
+	str(e.Actor)
+	str(EventTime(e.At))
+	str(e.Reason)
+	b = appendRaw(append(b, ','), e.Before)
+	b = appendRaw(append(b, ','), e.After)
 	return append(b, ']')
 }
 

@@ -169,6 +169,19 @@ func TestVerifyRecordRoundTripAndEveryByte(t *testing.T) {
 	}
 }
 
+// TestEventHashIsStable pins the canonical form and hash of one event: every chain already
+// written must verify with the code of any later version.
+func TestEventHashIsStable(t *testing.T) {
+	e := Event{Seq: 1, HearingID: "h1", Kind: EventSegmentEdited, SegmentID: 7, Actor: "clerk1",
+		At: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), Reason: "录音缺失 \"q\"", Before: []byte(`{"a":1}`), PrevHash: "ab"}
+	if c := string(eventCanonical(&e)); c != `[1,"h1","segment.edited",7,0,"clerk1","2026-03-02T09:00:00Z","录音缺失 \"q\"","{\"a\":1}",null]` {
+		t.Fatalf("canonical form %s", c)
+	}
+	if h := EventHash(&e); h != "0efb112d983b72fdacb8d57e94746b6bfa171e3eeb4500dd5a44d56b6b13b661" {
+		t.Fatalf("hash %s", h)
+	}
+}
+
 func TestEventHashChainsAndCoversFields(t *testing.T) {
 	e := Event{Seq: 1, HearingID: "h1", Kind: EventSegmentEdited, SegmentID: 7, Actor: "clerk1",
 		At: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), Before: []byte(`{"a":1}`), After: []byte(`{"a":2}`)}
