@@ -123,22 +123,9 @@ func TestProxyCutsLoseNothing(t *testing.T) {
 	a.Window = 8
 	a.Pace = 8 // 20 s of audio in 2.5 s
 	a.CloseHearing = true
-	stop := make(chan struct{})
-	cutterDone := make(chan struct{})
-	go func() {
-		defer close(cutterDone)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(300 * time.Millisecond):
-				p.Cut()
-			}
-		}
-	}()
+	stopCuts := p.CutEvery(300 * time.Millisecond)
 	res, err := a.Run(ctxT(t, 60*time.Second))
-	close(stop)
-	<-cutterDone
+	stopCuts()
 	if err != nil {
 		t.Fatal(err)
 	}

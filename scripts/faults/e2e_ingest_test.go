@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,9 +28,7 @@ func igAgent(url, token, session string, pcm [][]int16) *ingesttest.Agent {
 // TestE2EIngestFourSeats: the server binary archives a 4-seat stream sample-exact and writes a
 // manifest whose hashes match the files; SIGTERM drains cleanly.
 func TestE2EIngestFourSeats(t *testing.T) {
-	data := t.TempDir()
-	srv := igStartServer(t, data, testrig.FreeAddr(t))
-	tok := testrig.Token(t, data, "court-7")
+	data, srv, tok := igCourt7(t)
 	pcm := testrig.NoisePCM(4, wire.SampleRate*6+77, 1)
 	a := igAgent("ws://"+srv.addr+ingest.AgentPath, tok, "e2e-four", pcm)
 	a.Gaps = map[int]uint8{10: wire.GapOverflow}
@@ -52,6 +49,15 @@ func TestE2EIngestFourSeats(t *testing.T) {
 	srv.Stop(t)
 }
 
+// igCourt7 starts a server binary on a fresh data directory and a free port, with an agent
+// token for courtroom court-7.
+func igCourt7(t *testing.T) (data string, srv *server, token string) {
+	t.Helper()
+	data = t.TempDir()
+	srv = igStartServer(t, data, testrig.FreeAddr(t))
+	return data, srv, testrig.Token(t, data, "court-7")
+}
+
 // igCuttingProxy is a TCP proxy to target that drops every connection through it every
 // period, until stop; it is closed at the end of the test.
 func igCuttingProxy(t *testing.T, target string, every time.Duration) (p *ingesttest.Proxy, stop func()) {
@@ -61,26 +67,7 @@ func igCuttingProxy(t *testing.T, target string, every time.Duration) (p *ingest
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
-	quit := make(chan struct{})
-	cutter := make(chan struct{})
-	go func() {
-		defer close(cutter)
-		for {
-			select {
-			case <-quit:
-				return
-			case <-time.After(every):
-				p.Cut()
-			}
-		}
-	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			close(quit)
-			<-cutter
-		})
-	}
+	stop = p.CutEvery(every)
 	t.Cleanup(stop)
 	return p, stop
 }
@@ -88,9 +75,7 @@ func igCuttingProxy(t *testing.T, target string, every time.Duration) (p *ingest
 // TestE2EIngestProxyCuts: a TCP proxy between agent and server binary drops the connection
 // several times; nothing is lost, nothing doubled.
 func TestE2EIngestProxyCuts(t *testing.T) {
-	data := t.TempDir()
-	srv := igStartServer(t, data, testrig.FreeAddr(t))
-	tok := testrig.Token(t, data, "court-7")
+	data, srv, tok := igCourt7(t)
 	p, stopCuts := igCuttingProxy(t, srv.addr, 400*time.Millisecond)
 	pcm := testrig.NoisePCM(4, wire.SampleRate*24, 2)
 	a := igAgent("ws://"+p.Addr()+ingest.AgentPath, tok, "e2e-proxy", pcm)
@@ -111,10 +96,8 @@ func TestE2EIngestProxyCuts(t *testing.T) {
 // TestE2EIngestServerKilled: the server is SIGKILLed twice mid-stream and restarted on the same
 // data; the agent resumes from the Welcome and the archive is exact.
 func TestE2EIngestServerKilled(t *testing.T) {
-	data := t.TempDir()
-	addr := testrig.FreeAddr(t)
-	srv := igStartServer(t, data, addr)
-	tok := testrig.Token(t, data, "court-7")
+	data, srv, tok := igCourt7(t)
+	addr := srv.addr
 	pcm := testrig.NoisePCM(4, wire.SampleRate*16, 3)
 	a := igAgent("ws://"+addr+ingest.AgentPath, tok, "e2e-kill", pcm)
 	a.Pace, a.Window = 4, 16 // 16 s of audio in 4 s
@@ -148,9 +131,7 @@ func TestE2EIngestServerKilled(t *testing.T) {
 // TestE2ETokensRevoke: tokens list/revoke through the CLI; a running server refuses a revoked
 // token at the next connection.
 func TestE2ETokensRevoke(t *testing.T) {
-	data := t.TempDir()
-	srv := igStartServer(t, data, testrig.FreeAddr(t))
-	tok := testrig.Token(t, data, "court-7")
+	data, srv, tok := igCourt7(t)
 	url := "ws://" + srv.addr + ingest.AgentPath
 	hello := igAgent(url, tok, "e2e-rev", testrig.NoisePCM(4, 1600, 4)).Hello()
 	try := func() any {
@@ -210,9 +191,7 @@ const igSeatFlag = "judge=1,clerk=2,prosecutor=3,defense=4"
 // TestE2EAgentReplayFourSeats: the real agent replays a 4-seat WAV into the real server; the
 // archive equals the source per seat (SHA-256 of the PCM) and the hearing is closed.
 func TestE2EAgentReplayFourSeats(t *testing.T) {
-	data := t.TempDir()
-	srv := igStartServer(t, data, testrig.FreeAddr(t))
-	tok := testrig.Token(t, data, "court-7")
+	data, srv, tok := igCourt7(t)
 	pcm := testrig.NoisePCM(4, wire.SampleRate*8+321, 5)
 	src := sourceWAV(t, pcm)
 	ag := igStartAgent(t, "--server", "ws://"+srv.addr, "--token", tok, "--courtroom", "court-7",
@@ -233,9 +212,7 @@ func TestE2EAgentReplayFourSeats(t *testing.T) {
 // TestE2EAgentProxyCuts: the real agent, replaying at real time through a proxy that drops
 // every connection several times, loses and doubles nothing.
 func TestE2EAgentProxyCuts(t *testing.T) {
-	data := t.TempDir()
-	srv := igStartServer(t, data, testrig.FreeAddr(t))
-	tok := testrig.Token(t, data, "court-7")
+	data, srv, tok := igCourt7(t)
 	p, stopCuts := igCuttingProxy(t, srv.addr, 700*time.Millisecond)
 	pcm := testrig.NoisePCM(4, wire.SampleRate*5, 6)
 	src := sourceWAV(t, pcm)
@@ -254,10 +231,8 @@ func TestE2EAgentProxyCuts(t *testing.T) {
 // the server is SIGKILLed and restarted, both mid-stream. Every sample the agent captured is
 // archived at its own sample index, once; the agent's downtime is an explicit gap of zeros.
 func TestE2EAgentAndServerKilled(t *testing.T) {
-	data := t.TempDir()
-	addr := testrig.FreeAddr(t)
-	srv := igStartServer(t, data, addr)
-	tok := testrig.Token(t, data, "court-7")
+	data, srv, tok := igCourt7(t)
+	addr := srv.addr
 	pcm := testrig.NoisePCM(4, wire.SampleRate*7, 7)
 	src := sourceWAV(t, pcm)
 	spool := filepath.Join(t.TempDir(), "spool")

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 )
 
 // Proxy forwards loopback TCP connections to a target and can cut them all at once (RST, like
@@ -86,6 +87,31 @@ func (p *Proxy) Cut() int {
 		p.cuts++
 	}
 	return n
+}
+
+// CutEvery cuts every connection through the proxy every period, like a flapping link,
+// until stop is called (stop waits for the cutter to end and may be called twice).
+func (p *Proxy) CutEvery(period time.Duration) (stop func()) {
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-time.After(period):
+				p.Cut()
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(quit)
+			<-done
+		})
+	}
 }
 
 // SetDown holds the proxy down (cutting what is open) or brings it back.
