@@ -162,12 +162,7 @@ func (s *Store) SetPassword(ctx context.Context, actor, name, oldPassword, newPa
 		if _, err := t.ExecContext(ctx, `DELETE FROM sessions WHERE user_id=?`, name); err != nil {
 			return err
 		}
-		u, err := getUser(ctx, t, name)
-		if err != nil {
-			return err
-		}
-		_, err = t.appendEvent(ctx, transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: "password changed", After: mustJSON(u)})
-		return err
+		return t.userChanged(ctx, actor, name, "password changed")
 	})
 }
 
@@ -178,46 +173,48 @@ func (s *Store) SetDisplayName(ctx context.Context, actor, name, display string)
 		return transcript.Invalidf("display name: one line of at most 128 bytes")
 	}
 	return s.write(ctx, func(t *tx) error {
-		res, err := t.ExecContext(ctx, `UPDATE users SET display_name=? WHERE name=?`, display, name)
-		if err != nil {
+		if err := t.setUserColumn(ctx, name, "display_name", display); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("user %s: %w", name, transcript.ErrNotFound)
-		}
-		u, err := getUser(ctx, t, name)
-		if err != nil {
-			return err
-		}
-		_, err = t.appendEvent(ctx, transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: "display name changed", After: mustJSON(u)})
-		return err
+		return t.userChanged(ctx, actor, name, "display name changed")
 	})
 }
 
 // SetDisabled implements transcript.Users.
 func (s *Store) SetDisabled(ctx context.Context, actor, name string, disabled bool) error {
 	return s.write(ctx, func(t *tx) error {
-		res, err := t.ExecContext(ctx, `UPDATE users SET disabled=? WHERE name=?`, disabled, name)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("user %s: %w", name, transcript.ErrNotFound)
-		}
-		if disabled {
-			if _, err := t.ExecContext(ctx, `DELETE FROM sessions WHERE user_id=?`, name); err != nil {
-				return err
-			}
-		}
-		u, err := getUser(ctx, t, name)
-		if err != nil {
+		if err := t.setUserColumn(ctx, name, "disabled", disabled); err != nil {
 			return err
 		}
 		reason := "enabled"
 		if disabled {
 			reason = "disabled"
+			if _, err := t.ExecContext(ctx, `DELETE FROM sessions WHERE user_id=?`, name); err != nil {
+				return err
+			}
 		}
-		_, err = t.appendEvent(ctx, transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: reason, After: mustJSON(u)})
-		return err
+		return t.userChanged(ctx, actor, name, reason)
 	})
+}
+
+// setUserColumn sets one column (a constant of this package, never input) of user name's row.
+func (t *tx) setUserColumn(ctx context.Context, name, column string, v any) error {
+	res, err := t.ExecContext(ctx, `UPDATE users SET `+column+`=? WHERE name=?`, v, name)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %s: %w", name, transcript.ErrNotFound)
+	}
+	return nil
+}
+
+// userChanged puts user name's row as it now stands on the audit chain, with the reason.
+func (t *tx) userChanged(ctx context.Context, actor, name, reason string) error {
+	u, err := getUser(ctx, t, name)
+	if err != nil {
+		return err
+	}
+	_, err = t.appendEvent(ctx, transcript.Event{Kind: transcript.EventUserChanged, Actor: actor, Reason: reason, After: mustJSON(u)})
+	return err
 }
