@@ -26,6 +26,7 @@ import (
 	"github.com/courtscribe/courtscribe/transcript/api"
 	"github.com/courtscribe/courtscribe/transcript/auth"
 	"github.com/courtscribe/courtscribe/transcript/sqlite"
+	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 )
 
 // The browser tests drive Debian's chromium (headless, through chromedp) and firefox-esr
@@ -113,10 +114,7 @@ func newRig(t *testing.T) *rig {
 	dir := t.TempDir()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sqlite.OpenData(ctx, dir, sqlite.Options{Logger: log, DataDir: dir, Argon2: &transcript.TestArgon2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.Open(t, dir, sqlite.Options{Logger: log, DataDir: dir, Argon2: &transcript.TestArgon2})
 	for _, u := range []struct {
 		n string
 		r transcript.Role
@@ -315,19 +313,7 @@ func TestJourney(t *testing.T) {
 	const hid = "h-2026-001"
 
 	// Admin creates the hearing through the form.
-	e.login("admin")
-	e.run(navigate(e.srv.URL + "/#/new"))
-	e.wait(`document.querySelector("#f-id")`)
-	e.run(
-		sendKeys("#f-id", hid),
-		sendKeys("#f-case_number", "（2026）京0105民初1234号"),
-		sendKeys("#f-cause", "买卖合同纠纷"),
-		sendKeys("#f-courtroom", "第三法庭"),
-		sendKeys("#f-title", "张某诉李某买卖合同纠纷案"),
-		sendKeys("#f-presiding", "zhangsan"),
-		sendKeys("#f-clerk", "zhaoliu"),
-		sendKeys("#f-vocabulary", "违约金"),
-	)
+	e.journeyForm(hid, sendKeys("#f-vocabulary", "违约金"))
 	// A new hearing is 独任 by default: its judge seat and presiding field say 审判员; a panel
 	// makes the judge seat 审判长, and back.
 	var roles []string
@@ -677,10 +663,7 @@ func (e *env) viewerCannotEditOverAPI(seg int64) {
 func (e *env) judgeSigns(hid string) {
 	e.t.Helper()
 	e.login("zhangsan")
-	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
-	e.wait(`document.querySelector("#head button[data-act=sign]")`)
-	e.run(click(`#head button[data-act=sign]`))
-	e.wait(`document.querySelector("#dlg[open] #dPass")`)
+	e.headDialog(hid, "sign", "#dPass")
 	e.run(sendKeys("#dPass", pw), click(`#dlgActions button[value=ok]`))
 }
 

@@ -72,6 +72,34 @@ func (e *env) run(steps ...step) {
 	}
 }
 
+// journeyForm signs in as the admin, opens the new-hearing form and types the journeys'
+// hearing hid into it (case number, cause, courtroom, title, presiding judge, clerk), then
+// the extra steps; the caller fills the seats and submits.
+func (e *env) journeyForm(hid string, extra ...step) {
+	e.t.Helper()
+	e.login("admin")
+	e.run(navigate(e.srv.URL + "/#/new"))
+	e.wait(`document.querySelector("#f-id")`)
+	for _, f := range []struct{ id, v string }{
+		{"f-id", hid}, {"f-case_number", "（2026）京0105民初1234号"}, {"f-cause", "买卖合同纠纷"}, {"f-courtroom", "第三法庭"},
+		{"f-title", "张某诉李某买卖合同纠纷案"}, {"f-presiding", "zhangsan"}, {"f-clerk", "zhaoliu"},
+	} {
+		e.run(sendKeys("#"+f.id, f.v))
+	}
+	e.run(extra...)
+}
+
+// headDialog opens hearing hid's page, clicks the head button data-act=act once it is there
+// and waits for the dialog to show the element dlg (a CSS selector inside #dlg).
+func (e *env) headDialog(hid, act, dlg string) {
+	e.t.Helper()
+	btn := "#head button[data-act=" + act + "]"
+	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
+	e.wait(`document.querySelector("` + btn + `")`)
+	e.run(click(btn))
+	e.wait(`document.querySelector("#dlg[open] ` + dlg + `")`)
+}
+
 // fail fails the test on a driver error, with a screenshot, and with the browser's own output
 // when the browser itself is gone.
 func (e *env) fail(err error) {

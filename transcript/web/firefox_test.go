@@ -68,18 +68,10 @@ func TestFirefoxJourney(t *testing.T) {
 	const hid = "h-2026-001"
 
 	// The admin creates the hearing through the form, typing CJK text.
-	e.login("admin")
-	e.run(navigate(e.srv.URL + "/#/new"))
-	e.wait(`document.querySelector("#f-id")`)
-	for _, f := range []struct{ id, v string }{
-		{"f-id", hid}, {"f-case_number", "（2026）京0105民初1234号"}, {"f-cause", "买卖合同纠纷"}, {"f-courtroom", "第三法庭"},
-		{"f-title", "张某诉李某买卖合同纠纷案"}, {"f-presiding", "zhangsan"}, {"f-clerk", "zhaoliu"},
-	} {
-		e.run(sendKeys("#"+f.id, f.v))
-	}
-	e.run(sendKeys("#seatTable tbody tr:nth-child(1) .s-person", "张三"))
-	e.run(sendKeys("#seatTable tbody tr:nth-child(2) .s-person", "李四"))
-	e.run(sendKeys("#seatTable tbody tr:nth-child(3) .s-person", "李某"))
+	e.journeyForm(hid,
+		sendKeys("#seatTable tbody tr:nth-child(1) .s-person", "张三"),
+		sendKeys("#seatTable tbody tr:nth-child(2) .s-person", "李四"),
+		sendKeys("#seatTable tbody tr:nth-child(3) .s-person", "李某"))
 	e.fieldsInside("hearing form")
 	e.run(click("#hf button[type=submit]"))
 	e.wait(`location.hash.startsWith("#/hearing/")`)

@@ -236,13 +236,9 @@ func TestRecordHeaderZh(t *testing.T) {
 	if _, err := e.store.CreateUser(ctx, "admin", "wangwu", transcript.RoleJudge, pw); err != nil {
 		t.Fatal(err)
 	}
-	e.repairHearing(hid)
-	e.replay(hid, "judge", 0, "现在开庭。")
+	e.openedHearing(hid)
 	e.login("zhaoliu")
-	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
-	e.wait(`document.querySelector("#head button[data-act=header]")`)
-	e.run(click(`#head button[data-act=header]`))
-	e.wait(`document.querySelector("#dlg[open] #partyTable")`)
+	e.headDialog(hid, "header", "#partyTable")
 	var org string
 	e.eval(`document.querySelector("#hOrg").textContent`, &org)
 	if !strings.Contains(org, "独任审判") {

@@ -32,6 +32,13 @@ func (r *rig) repairHearing(hid string) {
 	}
 }
 
+// openedHearing is repairHearing with the judge's opening words already in the record.
+func (r *rig) openedHearing(hid string) *transcript.Segment {
+	r.t.Helper()
+	r.repairHearing(hid)
+	return r.replay(hid, "judge", 0, "现在开庭。")
+}
+
 // TestClerkRepairs walks the clerk's repairs in Chromium: typed and confirmed text is verified
 // (no ⋯, no italics, no 待识别, and the health panel's backlog agrees with /summary), a blip is
 // struck with a reason, a missed utterance is added with seat and time, a cross-seat merge
@@ -267,8 +274,7 @@ func TestClerkRepairs(t *testing.T) {
 func TestHealthPanelNeverFalseGreen(t *testing.T) {
 	e := newEnv(t)
 	const hid = "h-health"
-	e.repairHearing(hid)
-	e.replay(hid, "judge", 0, "现在开庭。")
+	e.openedHearing(hid)
 	start := time.Now()
 	good := func(now time.Time, plaintiffSignal time.Time) api.AgentHealth {
 		pl := api.SeatLevel{Seat: "plaintiff", RMSdBFS: -52, PeakdBFS: -40}
@@ -358,8 +364,7 @@ func TestHealthPanelNeverFalseGreen(t *testing.T) {
 func TestLiveDotTurnsLostWhenTheServerStops(t *testing.T) {
 	e := newEnv(t)
 	const hid = "h-dot"
-	e.repairHearing(hid)
-	e.replay(hid, "judge", 0, "现在开庭。")
+	e.openedHearing(hid)
 	e.login("zhaoliu")
 	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
 	e.wait(`document.querySelector("#online.on") && document.querySelector("#online").textContent === "实时"`)
@@ -429,10 +434,7 @@ func TestSignWhatYouSee(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.login("zhaoliu")
-	e.run(navigate(e.srv.URL + "/#/hearing/" + hid))
-	e.wait(`document.querySelector("#head button[data-act=review]")`)
-	e.run(click(`#head button[data-act=review]`))
-	e.wait(`document.querySelector("#dlg[open] #rvParty")`)
+	e.headDialog(hid, "review", "#rvParty")
 	e.eval(`document.querySelector("#rvOutcome").value = "refused"`, nil)
 	e.run(sendKeys("#rvParty", "被告李某"), sendKeys("#rvReason", "认为第二段记录不全"),
 		click(`#dlgActions button[value=ok]`))
@@ -495,8 +497,7 @@ func TestAlarmAcknowledgedForEveryone(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	const hid = "h-ack"
-	e.repairHearing(hid)
-	e.replay(hid, "judge", 0, "现在开庭。")
+	e.openedHearing(hid)
 	if _, err := e.store.CreateUser(ctx, "admin", "tech", transcript.RoleTechnician, pw); err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,7 @@ func TestUsersPage(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	const hid = "h-users"
-	e.repairHearing(hid)
-	e.replay(hid, "judge", 0, "现在开庭。")
+	e.openedHearing(hid)
 
 	e.login("admin")
 	e.run(click("#usersLink"))
