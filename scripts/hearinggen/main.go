@@ -4,6 +4,7 @@
 //	go run ./scripts/hearinggen gen   [-scenes DIR] [-out DIR] [-force] [scene.json...]
 //	go run ./scripts/hearinggen bench [-scenes DIR] [-out DIR] [-md FILE] [-runs N]
 //	go run ./scripts/hearinggen latency [-scenes DIR] [-out DIR] [scene.json...]
+//	go run ./scripts/hearinggen random [-scenes DIR] [-dir DIR] [-n N] [-seed S] [-minutes M] [-lang zh|en]
 //
 // gen writes, per scene, OUT/<name>.wav (one channel per seat, 16 kHz) and
 // OUT/<name>.truth.json (reference segments, the `courtscribe diarize --json` schema); a scene
@@ -11,7 +12,8 @@
 // missing, runs courtscribe's diarizer and the two baselines (per-channel energy VAD, loudest
 // channel wins) on the same audio, scores them with DER (0.25 s collar) and prints a table; with
 // -md it also writes the table as Markdown. A scene that needs ../shared/testdata is skipped
-// with a message when that folder is absent.
+// with a message when that folder is absent. random draws N courtrooms nobody tuned on (random.go)
+// into DIR as scene files, for gen, bench and latency.
 package main
 
 import (
@@ -52,7 +54,7 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: hearinggen gen|bench|latency|info [flags]")
+		return errors.New("usage: hearinggen gen|bench|latency|info|random [flags]")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	scenes := fs.String("scenes", "scripts/scenes", "folder of scene JSON files")
@@ -61,8 +63,20 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	md := fs.String("md", "", "bench: also write the table as Markdown to this file")
 	summary := fs.String("summary", "", "bench: write the summary rows (measure|result|target|baseline|verdict) to this file")
 	runs := fs.Int("runs", 5, "bench: timing runs per method (the median is reported)")
+	var ro randomOptions
+	randomDir := fs.String("dir", "var/random-scenes", "random: folder for the drawn scene files")
+	fs.IntVar(&ro.N, "n", 6, "random: how many courtrooms")
+	fs.Uint64Var(&ro.Seed, "seed", 1, "random: seed of the first courtroom (the next ones count up)")
+	fs.Float64Var(&ro.Minutes, "minutes", 3, "random: length of each hearing, roughly")
+	fs.StringVar(&ro.Lang, "lang", "", "random: zh or en (default: alternate)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if args[0] == "random" {
+		if ro.N < 1 || ro.Minutes <= 0 || (ro.Lang != "" && ro.Lang != "zh" && ro.Lang != "en") {
+			return errors.New("random: -n ≥ 1, -minutes > 0, -lang zh, en or empty")
+		}
+		return writeRandom(ro, *scenes, *randomDir, out)
 	}
 	files := fs.Args()
 	if len(files) == 0 {
@@ -99,7 +113,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown subcommand %q (gen, bench, latency, info)", args[0])
+	return fmt.Errorf("unknown subcommand %q (gen, bench, latency, info, random)", args[0])
 }
 
 type rendered struct {
