@@ -118,7 +118,7 @@ func (d *Diarizer) extendRun(c int, t int64) {
 // of its steady state for RT60 up to 1.0 s (tailRT60). A sound that falls under that is a
 // distant one: its run starts over (and, the room now measured, starts no turn). The start is
 // back-dated as usual; only its decision comes later, and only for these marginal starts
-// (on the eight benchmark scenes 7 of about 470 starts waited, and 4 real ones were decided
+// (on the eight benchmark scenes 8 of about 470 starts were such, and 4 real ones were decided
 // 0.06–0.12 s later).
 const (
 	startQuietZ   = 1.0  // room level ≤ floor + 3 dB
