@@ -116,6 +116,7 @@ type Diarizer struct {
 	lwin     [lowHistLen]float64
 	lwac     []float64
 	wac      []float64 // Hann autocorrelation for the periodicity
+	highPer  float64   // periodicity at lags under 2 ms, set by periodicity (stage 13)
 
 	anyActive bool // some seat was in a turn at the previous frame
 	live      int  // channels carrying signal (not digital silence) in this frame
@@ -161,6 +162,7 @@ type channel struct {
 	runVoicedAt       int64      // the first voiced frame of the run
 	runLed            int        // frames of the run a neighbour led, less those it led (turns.go)
 	runQuiet          bool       // the run began in a quiet room (stage 12, turns.go)
+	runTone           int        // voiced frames of the run periodic above 500 Hz (stage 13)
 	lastOwn           int64      // the last frame of own speech (above the off threshold)
 	pendAt, pendStart int64      // a start waiting for the room: its deadline and start frame
 	pendZ             float64    // and the highest level of its run (summed over 80 ms)
