@@ -104,8 +104,10 @@ type Diarizer struct {
 	th  core.Thresholds // derived constants
 	st  core.Stream     // framing, hearing time, events, turn bookkeeping
 
-	startDiff float64 // startDiffuseDB as a power ratio
-	startNb   float64 // -startNeighbourDB as a power ratio
+	startDiff   float64 // startDiffuseDB as a power ratio
+	startNb     float64 // -startNeighbourDB as a power ratio
+	startClear  float64 // startClearDB as a power ratio
+	startSettle float64 // startSettleDB as a power ratio
 
 	spec     *core.Spectrum
 	lead     core.Lead // GCC-PHAT transform and scratch (periodicity borrows it)
@@ -114,6 +116,7 @@ type Diarizer struct {
 	lwin     [lowHistLen]float64
 	lwac     []float64
 	wac      []float64 // Hann autocorrelation for the periodicity
+	highPer  float64   // periodicity at lags under 2 ms, set by periodicity (stage 13)
 
 	anyActive bool // some seat was in a turn at the previous frame
 	live      int  // channels carrying signal (not digital silence) in this frame
@@ -154,10 +157,16 @@ type channel struct {
 	dSum            float64
 
 	// turn state
-	resumeVoiced int
-	resumeSharp  bool  // the resumed sound began with an impact (turns.go)
-	runVoicedAt  int64 // the first voiced frame of the run
-	runLed       int   // frames of the run a neighbour led, less those it led (turns.go)
+	resumeVoiced      int
+	resumeSharp       bool       // the resumed sound began with an impact (turns.go)
+	runVoicedAt       int64      // the first voiced frame of the run
+	runLed            int        // frames of the run a neighbour led, less those it led (turns.go)
+	runQuiet          bool       // the run began in a quiet room (stage 12, turns.go)
+	runTone           int        // voiced frames of the run periodic above 500 Hz (stage 13)
+	lastOwn           int64      // the last frame of own speech (above the off threshold)
+	pendAt, pendStart int64      // a start waiting for the room: its deadline and start frame
+	pendZ             float64    // and the highest level of its run (summed over 80 ms)
+	dRing             [4]float64 // dSum of the last four frames
 }
 
 // New makes a streaming diarizer for the given seats (channel i of every Push is seats[i]).
@@ -173,12 +182,14 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 	n := len(seats)
 	d := &Diarizer{
 		cfg: cfg, log: log, n: n, th: core.NewThresholds(cfg), st: st,
-		startDiff: math.Pow(10, startDiffuseDB/10),
-		startNb:   math.Pow(10, -startNeighbourDB/10),
-		spec:      core.NewSpectrum(n),
-		lfft:      core.NewFFT(lowFFTLen),
-		ch:        make([]channel, n),
-		z:         make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
+		startDiff:   math.Pow(10, startDiffuseDB/10),
+		startNb:     math.Pow(10, -startNeighbourDB/10),
+		startClear:  math.Pow(10, startClearDB/10),
+		startSettle: math.Pow(10, startSettleDB/10),
+		spec:        core.NewSpectrum(n),
+		lfft:        core.NewFFT(lowFFTLen),
+		ch:          make([]channel, n),
+		z:           make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
 		zs: make([]float64, n), q: make([]float64, n), bl: make([]float64, n), r: make([]float64, n),
 		score: make([]float64, n), sorted: make([]float64, n), diff: make([]float64, n),
 		tailDecay: math.Pow(10, -6.0/(tailRT60*framesS)),

@@ -39,3 +39,17 @@ func Voicing(x []int16) (per, ton float64) {
 	ch := &d.ch[0]
 	return d.periodicity(0), tonality(ch.Pow[binLo:binHi+1], ch.band)
 }
+
+// LowShare is the share of the last frame's speech-band power below 1 kHz (stage 10) after
+// pushing x through a one-seat diarizer.
+func LowShare(x []int16) float64 {
+	d, err := New(DefaultConfig(), []string{"a"}, nil)
+	if err != nil {
+		panic(err)
+	}
+	if _, err := d.Push([][]int16{x}); err != nil {
+		panic(err)
+	}
+	ch := &d.ch[0]
+	return lowShare(ch.Pow[binLo:binHi+1], ch.band)
+}

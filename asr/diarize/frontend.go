@@ -41,6 +41,7 @@ func (d *Diarizer) step() {
 		k := int(t % core.EvidenceFrames)
 		ch.dSum += d.diff[c] - ch.dHist[k]
 		ch.dHist[k] = d.diff[c]
+		ch.dRing[t%4] = ch.dSum
 	}
 	if d.trace != nil {
 		d.trace(t, d.z, d.score)

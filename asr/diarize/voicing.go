@@ -17,6 +17,7 @@ import (
 // Voiced speech reads 0.5–0.95, noise and impacts 0.1–0.4.
 func (d *Diarizer) periodicity(c int) float64 {
 	h := &d.ch[c].Hist
+	d.highPer = 0
 	re, im := d.lead.Re[:], d.lead.Im[:]
 	for i, w := range d.lead.Win {
 		re[i], im[i] = h[i]*w, 0
@@ -40,6 +41,11 @@ func (d *Diarizer) periodicity(c int) float64 {
 	for l := pitchLagMin; l <= pitchLagMax; l++ {
 		if v := d.lead.CRe[l] / (r0 * d.wac[l]); v > best {
 			best = v
+		}
+	}
+	for l := toneLagMin; l < pitchLagMin; l++ { // stage 13: periodic above 500 Hz too?
+		if v := d.lead.CRe[l] / (r0 * d.wac[l]); v > d.highPer {
+			d.highPer = v
 		}
 	}
 	if best < minPeriodicity {
@@ -112,6 +118,7 @@ func tonality(p []float64, band float64) float64 {
 // 0–14 %, chairs 8–22 %, a gavel 12–20 %, a beep 5 %; a turn needs 4 voiced frames of 8.
 const (
 	pitchLagMin    = 32  // 2 ms: 500 Hz
+	toneLagMin     = 13  // 0.8 ms: 1.2 kHz (stage 13)
 	pitchLagMax    = 228 // 14 ms: 70 Hz
 	minPeriodicity = 0.7
 	maxTonality    = 0.85
