@@ -7,6 +7,10 @@
 # writes docs/bench-diarize.md. Also runs the Go micro-benchmark of the diarizer (6 seats, 60 s)
 # and measures live start/end latency in 20 ms pushes against the previous diarizer (v1).
 # SCENES="scripts/scenes/room-en-trial.json ..." limits the run to some scenes.
+# Then draws RANDOM_N (default 8, 0 for none) courtrooms nobody tuned on (`hearinggen random`,
+# seeds from RANDOM_SEED, default 1) and benchmarks them the same way into
+# docs/bench-diarize-random.md: the repository's scenes are what the diarizer was tuned on; the
+# random ones say how it does in a room it has never seen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench_lib.sh
@@ -46,6 +50,18 @@ if ((${#lat_files[@]})); then
     prev90=$(echo "$l" | awk -F'|' '{split($3, a, "/"); print a[2]}')
     lat_row=("live start latency median (p90), mandarin-civil, 20 ms pushes|${now} s (${now90} s)|≤ previous diarizer|previous diarizer (v1) ${prev} s (${prev90} s)|$(bench_le "$now" "$prev")")
   fi
+fi
+rand_rows=()
+if (( ${RANDOM_N:-8} > 0 )); then
+  echo
+  echo "== ${RANDOM_N:-8} random courtrooms (seeds from ${RANDOM_SEED:-1})"
+  rm -rf var/random-scenes
+  go run ./scripts/hearinggen random -n "${RANDOM_N:-8}" -seed "${RANDOM_SEED:-1}" -dir var/random-scenes
+  go run ./scripts/hearinggen bench -scenes scripts/scenes -out var/random-h -md docs/bench-diarize-random.md \
+    -summary var/bench-diarize-random-summary.txt -runs 1 var/random-scenes/*.json
+  while IFS= read -r r; do rand_rows+=("random courtroom: $r"); done < var/bench-diarize-random-summary.txt
+  bench_summary docs/bench-diarize-random.md "${rand_rows[@]}"
+  echo "wrote docs/bench-diarize-random.md"
 fi
 # The summary rows hearinggen wrote (DER per scene against its target with the baselines beside
 # it, sounds reported as speech, murmur/AC turns, the slowest scene's speed), then the micro-benchmark.
