@@ -152,114 +152,139 @@ func randomScene(name string, seed uint64, lang string, minutes float64, bank te
 // randomScript draws the hearing: questions from the bench and counsel, answers from the
 // witness and the parties, with the room's sounds and events in between.
 func randomScript(rng *rand.Rand, sc *scene.Scene, lang string, minutes float64, texts []string) []scene.Line {
-	u := func(lo, hi float64) float64 { return lo + (hi-lo)*rng.Float64() }
-	r2 := func(v float64) float64 { return math.Round(v*100) / 100 }
-	f := func(v float64) *float64 { return &v }
-	var askers, answerers, all []string
+	d := &scriptDraw{rng: rng, sc: sc, lang: lang}
 	for _, st := range sc.Seats {
-		all = append(all, st.Name)
+		d.all = append(d.all, st.Name)
 		switch st.Name {
 		case "witness", "defendant", "co_counsel":
-			answerers = append(answerers, st.Name)
+			d.answerers = append(d.answerers, st.Name)
 		default:
-			askers = append(askers, st.Name)
+			d.askers = append(d.askers, st.Name)
 		}
 	}
-	if len(answerers) == 0 {
-		answerers = []string{"witness"}
-	}
-	pick := func(s []string) string { return s[rng.IntN(len(s))] }
-	neighbour := func(name string) string {
-		var best string
-		bd := math.Inf(1)
-		p := seatPos(sc, name)
-		for _, st := range sc.Seats {
-			if st.Name != name {
-				if d := math.Hypot(st.Pos[0]-p[0], st.Pos[1]-p[1]); d < bd {
-					best, bd = st.Name, d
-				}
-			}
-		}
-		return best
-	}
-	gallery := []string{"gallery1", "gallery2", "gallery3", "door"}
-	backchannel := map[string][]string{"zh": {"en4.", "dui4.", "hao3."}, "en": {"Mm-hmm.", "Right.", "Okay."}}[lang]
-	objection := map[string]string{"zh": "fan3 dui4! shen3 pan4 zhang3, zhe4 shi4 you4 dao3 xing4 ti2 wen4.",
-		"en": "Objection, Your Honor, leading the witness."}[lang]
-
 	lines := []scene.Line{{Event: "murmur_on"}, {Sound: "door", Source: "door", Gap: 1.0},
-		{Sound: "beep", Source: "clerk", Gap: r2(u(1.5, 3))}, {Event: "murmur_off", Gap: 0.8}}
+		{Sound: "beep", Source: "clerk", Gap: d.r2(d.u(1.5, 3))}, {Event: "murmur_off", Gap: 0.8}}
 	perSec := map[string]float64{"zh": 13, "en": 14}[lang] // pinyin or English characters per second, roughly
 	var t float64
-	acOn := false
 	for t < minutes*60 {
-		who := pick(askers)
+		who := d.pick(d.askers)
 		if len(lines)%2 == 1 {
-			who = pick(answerers)
+			who = d.pick(d.answerers)
 		}
-		text := pick(texts)
-		l := scene.Line{Seat: who, Text: text, Gap: r2(u(0.25, 1.0))}
-		switch x := rng.Float64(); {
-		case x < 0.1:
-			l.Gap = r2(u(-0.45, -0.1)) // talks over the end of the last line
-		case x < 0.2:
-			l.Turn = math.Round(u(140, 180)) * float64(1-2*rng.IntN(2)) // turned away from the mic
-		case x < 0.28:
-			l.Lean = neighbour(who)
-		case x < 0.35:
-			l.LevelDB = -6 // a soft answer
-		}
+		l := d.line(who, d.pick(texts))
+		dur := float64(len(l.Text)) / perSec
 		lines = append(lines, l)
-		dur := float64(len(text)) / perSec
-		t += dur + l.Gap
-		other := func(s []string) string {
-			for {
-				if o := pick(s); o != who || len(s) == 1 {
-					return o
-				}
-			}
-		}
-		switch x := rng.Float64(); {
-		case x < 0.12:
-			lines = append(lines, scene.Line{Seat: other(all), Text: pick(backchannel), Offset: f(r2(u(0.5, dur))), Interject: true, LevelDB: -5})
-		case x < 0.17 && len(askers) > 1:
-			lines = append(lines, scene.Line{Seat: other(askers), Text: objection, Offset: f(r2(u(0.8, dur))), Interject: true, LevelDB: 4})
-		}
-		switch x := rng.Float64(); {
-		case x < 0.2:
-			src := pick(gallery)
-			if rng.IntN(2) == 0 {
-				src = pick(all)
-			}
-			lines = append(lines, scene.Line{Sound: pick(scene.SoundKinds), Source: src, Gap: r2(u(0.2, 0.8))})
-			t += 1
-		case x < 0.24:
-			ev := "ac_on"
-			if acOn {
-				ev = "ac_off"
-			}
-			acOn = !acOn
-			lines = append(lines, scene.Line{Event: ev, Gap: r2(u(0.2, 1))})
-		case x < 0.27:
-			lines = append(lines, scene.Line{Event: "murmur_on", Gap: 0},
-				scene.Line{Sound: "chair", Source: pick(gallery[:3]), Gap: r2(u(1, 3))},
-				scene.Line{Event: "murmur_off", Gap: r2(u(0.5, 2))})
-			t += 3
-		}
+		lines = append(lines, d.interjection(who, dur)...)
+		room, took := d.roomEvent()
+		lines = append(lines, room...)
+		t += dur + l.Gap + took
 	}
-	if acOn {
+	if d.acOn {
 		lines = append(lines, scene.Line{Event: "ac_off", Gap: 0.5})
 	}
 	return append(lines, scene.Line{Sound: "gavel", Source: "judge", Gap: 0.6}, scene.Line{Event: "murmur_on", Gap: 0.5})
 }
 
-func seatPos(sc *scene.Scene, name string) [3]float64 {
-	for _, st := range sc.Seats {
-		if st.Name == name {
-			return *st.Pos
+// scriptDraw is randomScript's state: the seats by role and whether the AC runs.
+type scriptDraw struct {
+	rng                    *rand.Rand
+	sc                     *scene.Scene
+	lang                   string
+	askers, answerers, all []string
+	acOn                   bool
+}
+
+func (d *scriptDraw) u(lo, hi float64) float64 { return lo + (hi-lo)*d.rng.Float64() }
+func (d *scriptDraw) r2(v float64) float64     { return math.Round(v*100) / 100 }
+func (d *scriptDraw) pick(s []string) string   { return s[d.rng.IntN(len(s))] }
+
+// other picks from s someone other than who (who only when s holds nobody else).
+func (d *scriptDraw) other(s []string, who string) string {
+	for {
+		if o := d.pick(s); o != who || len(s) == 1 {
+			return o
 		}
 	}
-	return [3]float64{}
+}
+
+// line is one spoken line, now and then over the end of the last one, turned away, leaning
+// toward the nearest seat's microphone or soft.
+func (d *scriptDraw) line(who, text string) scene.Line {
+	l := scene.Line{Seat: who, Text: text, Gap: d.r2(d.u(0.25, 1.0))}
+	switch x := d.rng.Float64(); {
+	case x < 0.1:
+		l.Gap = d.r2(d.u(-0.45, -0.1))
+	case x < 0.2:
+		l.Turn = math.Round(d.u(140, 180)) * float64(1-2*d.rng.IntN(2))
+	case x < 0.28:
+		l.Lean = nearestSeat(d.sc, who)
+	case x < 0.35:
+		l.LevelDB = -6
+	}
+	return l
+}
+
+// interjection is, now and then, a backchannel or an objection into who's line of dur seconds.
+func (d *scriptDraw) interjection(who string, dur float64) []scene.Line {
+	backchannel := map[string][]string{"zh": {"en4.", "dui4.", "hao3."}, "en": {"Mm-hmm.", "Right.", "Okay."}}[d.lang]
+	objection := map[string]string{"zh": "fan3 dui4! shen3 pan4 zhang3, zhe4 shi4 you4 dao3 xing4 ti2 wen4.",
+		"en": "Objection, Your Honor, leading the witness."}[d.lang]
+	at := func(lo float64) *float64 { v := d.r2(d.u(lo, dur)); return &v } // inside the line, however short
+	switch x := d.rng.Float64(); {
+	case x < 0.12:
+		return []scene.Line{{Seat: d.other(d.all, who), Text: d.pick(backchannel), Offset: at(0.5), Interject: true, LevelDB: -5}}
+	case x < 0.17 && len(d.askers) > 1:
+		return []scene.Line{{Seat: d.other(d.askers, who), Text: objection, Offset: at(0.8), Interject: true, LevelDB: 4}}
+	}
+	return nil
+}
+
+// roomEvent is, now and then, a sound, the air conditioner switching, or a stir in the
+// gallery; it returns the lines and roughly how long they take.
+func (d *scriptDraw) roomEvent() ([]scene.Line, float64) {
+	gallery := []string{"gallery1", "gallery2", "gallery3"}
+	switch x := d.rng.Float64(); {
+	case x < 0.2:
+		// Where each sound comes from: the door in its wall, the gavel on the bench, the
+		// recorder's beep at the clerk's desk; a phone, a cough, paper or a chair in the
+		// gallery or at any seat.
+		kind := d.pick(scene.SoundKinds)
+		src := map[string]string{"door": "door", "gavel": "judge", "beep": "clerk"}[kind]
+		if src == "" {
+			src = d.pick(gallery)
+			if d.rng.IntN(2) == 0 {
+				src = d.pick(d.all)
+			}
+		}
+		return []scene.Line{{Sound: kind, Source: src, Gap: d.r2(d.u(0.2, 0.8))}}, 1
+	case x < 0.24:
+		ev := "ac_on"
+		if d.acOn {
+			ev = "ac_off"
+		}
+		d.acOn = !d.acOn
+		return []scene.Line{{Event: ev, Gap: d.r2(d.u(0.2, 1))}}, 0
+	case x < 0.27:
+		return []scene.Line{{Event: "murmur_on", Gap: 0},
+			{Sound: "chair", Source: d.pick(gallery), Gap: d.r2(d.u(1, 3))},
+			{Event: "murmur_off", Gap: d.r2(d.u(0.5, 2))}}, 3
+	}
+	return nil, 0
+}
+
+// nearestSeat is the seat whose talker sits nearest to name's.
+func nearestSeat(sc *scene.Scene, name string) string {
+	var best string
+	bd := math.Inf(1)
+	p := seatPos(sc, name)
+	for _, st := range sc.Seats {
+		if st.Name != name {
+			if dist := math.Hypot(st.Pos[0]-p[0], st.Pos[1]-p[1]); dist < bd {
+				best, bd = st.Name, dist
+			}
+		}
+	}
+	return best
 }
 
 // writeRandom writes o.N random scenes into dir as JSON files, each checked by the scene parser.
@@ -292,4 +317,13 @@ func writeRandom(o randomOptions, scenesDir, dir string, out io.Writer) error {
 		fmt.Fprintf(out, "%s: %s\n", path, sc.Description)
 	}
 	return nil
+}
+
+func seatPos(sc *scene.Scene, name string) [3]float64 {
+	for _, st := range sc.Seats {
+		if st.Name == name {
+			return *st.Pos
+		}
+	}
+	return [3]float64{}
 }
