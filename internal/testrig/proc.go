@@ -73,6 +73,20 @@ func (l *LineLog) First(s string) (time.Time, string, bool) {
 	return time.Time{}, "", false
 }
 
+// LoggedAt is the time a courtscribe log line says it was written (its time= field, as the
+// text handler writes it), or false when the line has none. Unlike the time the line reached
+// the test, it does not include the pipe and the test's scheduling, which a loaded machine
+// stretches by hundreds of milliseconds.
+func LoggedAt(line string) (time.Time, bool) {
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, "time="); ok {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			return t, err == nil
+		}
+	}
+	return time.Time{}, false
+}
+
 // Proc is a running process (courtscribe, as a rule) that a test can signal, kill and wait
 // for; its output goes to Out.
 type Proc struct {

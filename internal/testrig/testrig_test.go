@@ -1,6 +1,9 @@
 package testrig
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestHashPCM(t *testing.T) {
 	for _, c := range []struct {
@@ -13,5 +16,18 @@ func TestHashPCM(t *testing.T) {
 		if got := HashPCM(c.pcm); got != c.want {
 			t.Errorf("HashPCM(%v) = %s, want %s", c.pcm, got, c.want)
 		}
+	}
+}
+
+func TestLoggedAt(t *testing.T) {
+	at, ok := LoggedAt(`time=2026-12-06T22:10:01.123+00:00 level=INFO msg="agent: capturing" session=s1`)
+	if !ok || !at.Equal(time.Date(2026, 12, 6, 22, 10, 1, 123e6, time.UTC)) {
+		t.Fatalf("%v %v", at, ok)
+	}
+	if _, ok := LoggedAt(`level=INFO msg="no time here"`); ok {
+		t.Fatal("a line without time= has a time")
+	}
+	if _, ok := LoggedAt(`time=yesterday msg=x`); ok {
+		t.Fatal("a bad time= parsed")
 	}
 }

@@ -16,12 +16,12 @@ import (
 // down D seconds (short form 2 s, long form 15 s) and is started again on the same spool. The
 // archive holds exactly one gap, recorded in gaps.jsonl as agent-down, and its length equals
 // the downtime the test measured itself: from the moment it sent SIGKILL to the moment the
-// restarted agent logged its first capture ("agent: capturing").
+// restarted agent logged its first capture ("agent: capturing", the time= of that line).
 //
 // Tolerance: the gap starts at the end of the last frame the agent had spooled before the
 // kill, which is up to one frame (--frame-ms 100) plus one source block (20 ms) before the
 // kill; it ends when the restarted agent reads the clock, a little before it logs the capture
-// line (the line then travels through a pipe to the test). So gap − downtime lies in
+// line. So gap − downtime lies in
 // [−50 ms, +frame + 100 ms]; process start time is inside both figures, not an error.
 // Every other sample of the archive equals the source at its own index.
 func TestAgentKilledGapEqualsDowntime(t *testing.T) {
@@ -48,8 +48,11 @@ func TestAgentKilledGapEqualsDowntime(t *testing.T) {
 	ag2 := testrig.Start(t, "restarted agent", nil, args...)
 	var capAt time.Time
 	testrig.Eventually(t, 30*time.Second, "the restarted agent's first capture", func() bool {
-		at, _, ok := ag2.Out.First("agent: capturing")
+		at, line, ok := ag2.Out.First("agent: capturing")
 		capAt = at
+		if logged, found := testrig.LoggedAt(line); found {
+			capAt = logged // when the agent wrote it, not when it reached the test
+		}
 		return ok
 	})
 	measured := capAt.Sub(killAt)
