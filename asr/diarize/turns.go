@@ -249,7 +249,10 @@ func (d *Diarizer) voiced(c int) bool {
 	if ch.Flat >= d.cfg.MaxFlatness {
 		return false
 	}
-	return tonality(ch.Pow[binLo:binHi+1], ch.band) < maxTonality && d.periodicity(c) >= minPeriodicity
+	if tonality(ch.Pow[binLo:binHi+1], ch.band) < maxTonality {
+		return d.periodicity(c) >= minPeriodicity
+	}
+	return d.periodicity(c) >= minPeriodicity && d.atPitch(c) // a high voice's vowel (stage 14)
 }
 
 // Stage 10: a voiced frame counts towards a start only with at least startLowShare of its
