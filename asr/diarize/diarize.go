@@ -117,6 +117,7 @@ type Diarizer struct {
 	lwac     []float64
 	wac      []float64 // Hann autocorrelation for the periodicity
 	highPer  float64   // periodicity at lags under 2 ms, set by periodicity (stage 13)
+	pitchLag int       // the pitch lag (samples) of the 32 ms periodicity, set by periodicity
 
 	anyActive bool // some seat was in a turn at the previous frame
 	live      int  // channels carrying signal (not digital silence) in this frame

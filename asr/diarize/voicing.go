@@ -17,7 +17,7 @@ import (
 // Voiced speech reads 0.5–0.95, noise and impacts 0.1–0.4.
 func (d *Diarizer) periodicity(c int) float64 {
 	h := &d.ch[c].Hist
-	d.highPer = 0
+	d.highPer, d.pitchLag = 0, 0
 	re, im := d.lead.Re[:], d.lead.Im[:]
 	for i, w := range d.lead.Win {
 		re[i], im[i] = h[i]*w, 0
@@ -40,7 +40,7 @@ func (d *Diarizer) periodicity(c int) float64 {
 	best := 0.0
 	for l := pitchLagMin; l <= pitchLagMax; l++ {
 		if v := d.lead.CRe[l] / (r0 * d.wac[l]); v > best {
-			best = v
+			best, d.pitchLag = v, l
 		}
 	}
 	for l := toneLagMin; l < pitchLagMin; l++ { // stage 13: periodic above 500 Hz too?
@@ -49,6 +49,7 @@ func (d *Diarizer) periodicity(c int) float64 {
 		}
 	}
 	if best < minPeriodicity {
+		d.pitchLag = 0 // no pitch in 32 ms
 		if low := d.lowPeriodicity(c); low >= lowMinPeriodicity {
 			best = low
 		}
@@ -111,6 +112,67 @@ func tonality(p []float64, band float64) float64 {
 		}
 	}
 	return (t1 + t2) / max(band, 1e-9)
+}
+
+// Stage 14: a high voice's vowel can be nearly all fundamental. A voice at 220–250 Hz whose
+// first formant sits on its fundamental or second harmonic (the soft witness and a defendant of
+// the randomly drawn courtrooms, espeak's female voices) puts 90–98 % of the speech band into
+// those one or two lines, which the tonality test takes for a beep, a ring or a gavel: their
+// vowels read periodic at 0.95–1.00 but tonal at 0.90–0.98, so a start waited, and a resume
+// after a pause failed, until an odd frame read less tonal (a 0.4 s pause became a 0.57 s hole
+// in the turn, a syllable after a pause went unreported). Such a frame is periodic at its own
+// strongest line: that line is the fundamental, or the second or third harmonic, of the pitch
+// the periodicity found (whose lag may span up to three periods), and it lies in a voice's
+// pitch range (≤ 500 Hz). The tones that the tonality test is there for lie above it (the
+// recorder's beep 1 kHz, phones 1.2–1.5 kHz, a gavel's wooden modes 0.6–2.6 kHz, the ringers
+// of stage 13 600–800 Hz), and a chair's scrape, a resonance near 500 Hz struck by stick-slip
+// pulses at 40–90 Hz, holds 6–9 of the line's periods in the pitch lag. So a tonal frame
+// whose strongest line is at most maxPitchHz and fits 1, 2 or 3 of its periods, within
+// pitchTolerance, into the pitch lag counts as voiced. A steady tone below 500 Hz reads as a
+// voice's pitch (as it did already to the periodicity tests of stage 13; see Known limits).
+const (
+	maxPitchHz     = 500.0
+	maxPitchLines  = 3    // periods of the line in the pitch lag
+	pitchTolerance = 0.15 // of a period: the interpolated line is within a few Hz
+)
+
+// atPitch says whether seat c's tonal frame, whose periodicity was just measured, has its
+// strongest line at a voice's pitch (stage 14).
+func (d *Diarizer) atPitch(c int) bool {
+	if d.pitchLag == 0 {
+		return false
+	}
+	ch := &d.ch[c]
+	f := strongestLine(ch.Pow[binLo:binHi+1], binLo) * wire.SampleRate / winLen
+	if f <= 0 || f > maxPitchHz {
+		return false
+	}
+	m := float64(d.pitchLag) * f / wire.SampleRate // periods of the line in the pitch lag
+	k := math.Round(m)
+	return k >= 1 && k <= maxPitchLines && math.Abs(m-k) <= pitchTolerance
+}
+
+// strongestLine is the frequency (in bins, p starting at bin lo) of the strongest 3-bin peak
+// of the spectrum p, refined by a parabola through the peak and its neighbours; 0 for none.
+func strongestLine(p []float64, lo int) float64 {
+	best, k := 0.0, 0
+	for i := 1; i+1 < len(p); i++ {
+		if p[i] < p[i-1] || p[i] < p[i+1] {
+			continue
+		}
+		if v := p[i-1] + p[i] + p[i+1]; v > best {
+			best, k = v, i
+		}
+	}
+	if k == 0 {
+		return 0
+	}
+	a, b, g := p[k-1], p[k], p[k+1]
+	off := 0.0
+	if den := a - 2*b + g; den < 0 {
+		off = 0.5 * (a - g) / den
+	}
+	return float64(lo+k) + off
 }
 
 // A voiced frame: periodicity ≥ 0.7 and tonality < 0.85. Measured on the candidate frames of
