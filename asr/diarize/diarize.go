@@ -166,6 +166,7 @@ type channel struct {
 	runTone           int        // voiced frames of the run periodic above 500 Hz (stage 13)
 	lastOwn           int64      // the last frame of own speech (above the off threshold)
 	pendAt, pendStart int64      // a start waiting for the room: its deadline and start frame
+	pendOnset         int64      // and the frame its talker began (pendStart unless joined, stage 15)
 	pendZ             float64    // and the highest level of its run (summed over 80 ms)
 	dRing             [4]float64 // dSum of the last four frames
 }

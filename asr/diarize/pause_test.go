@@ -61,6 +61,7 @@ func TestShortPauseStaysInTurn(t *testing.T) {
 				for i := 1; i < len(own); i++ {
 					hole = max(hole, own[i].Start-own[i-1].End)
 				}
+				checkResumed(t, names, pcm)
 				switch {
 				case pause < 0.5 && hole > 0.01:
 					t.Errorf("a %.2f s pause left a %.2f s hole in the answer: %+v", pause, hole, own)
@@ -68,6 +69,41 @@ func TestShortPauseStaysInTurn(t *testing.T) {
 					t.Errorf("a %.2f s pause was bridged (largest gap %.2f s): %+v", pause, hole, own)
 				}
 			})
+		}
+	}
+}
+
+// checkResumed streams pcm in 20 ms pushes, as the server does, and checks every Start of a
+// joined turn: stamped back at most 0.5 s to the previous turn's end, with Resumed the talker's
+// real onset, which the decision follows by no more than a start's usual wait.
+func checkResumed(t *testing.T, names []string, pcm [][]int16) {
+	t.Helper()
+	d, err := diarize.New(diarize.DefaultConfig(), names, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []diarize.Event
+	blk := make([][]int16, len(pcm))
+	for off := 0; off+320 <= len(pcm[0]); off += 320 {
+		for c := range pcm {
+			blk[c] = pcm[c][off : off+320]
+		}
+		e, err := d.Push(blk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, e...)
+	}
+	ends := map[string]float64{}
+	for _, e := range append(evs, d.Flush()...) {
+		switch {
+		case e.Kind == diarize.End:
+			ends[e.Seat] = e.End
+		case e.Kind == diarize.Start && e.Resumed > 0:
+			if prev, ok := ends[e.Seat]; !ok || math.Abs(e.Start-prev) > 0.02 || e.Resumed <= e.Start ||
+				e.Resumed-e.Start > 0.51 || e.Decided < e.Resumed || e.Decided-e.Resumed > 0.3 {
+				t.Errorf("joined start %+v after the seat's turn ended at %.2f", e, prev)
+			}
 		}
 	}
 }

@@ -99,13 +99,14 @@ func (d *Diarizer) extendRun(c int, t int64) {
 		ch.Run.Len = 0
 		return
 	}
-	start := d.joinPause(c, max(ch.Run.Start, ch.runVoicedAt-startLead))
+	onset := max(ch.Run.Start, ch.runVoicedAt-startLead)
+	start := d.joinPause(c, onset)
 	if ch.runQuiet && d.live >= startDiffuseSeats && ch.Ev.ZSum < d.startClear*ch.dSum {
-		ch.pendAt, ch.pendZ, ch.pendStart = max(t, ch.Run.Start+startRoomAge), ch.Ev.ZSum, start
+		ch.pendAt, ch.pendZ, ch.pendStart, ch.pendOnset = max(t, ch.Run.Start+startRoomAge), ch.Ev.ZSum, start, onset
 		d.settleStart(c, t)
 		return
 	}
-	d.st.Begin(c, start, t)
+	d.st.Begin(c, start, onset, t)
 }
 
 // Stage 15: a pause shorter than an annotator's is part of the turn. The hangover (0.4 s) ends
@@ -123,8 +124,8 @@ func (d *Diarizer) extendRun(c int, t int64) {
 // takes the annotator's 0.5 s and no more: 0.6 s joined that pause too and the turn, then
 // mostly the pause, counted as a turn made by the air conditioner switching on. A live
 // consumer sees the new turn's Start at the same moment as before, stamped back to the end of
-// the previous turn: measured as decision time minus that stamp, the start latency of a joined
-// turn reads the pause too (0.5–0.6 s; 11 of 77 starts on room-en-counsel).
+// the previous turn, with Event.Resumed saying when the talker resumed: the start latency of a
+// joined turn is Decided − Resumed (Decided − Start would read the pause too, 0.5–0.6 s).
 const pauseJoin = 50 // frames: the annotator's 0.5 s
 
 // joinPause returns the frame seat c's new turn is reported from: start, or the frame after the
@@ -180,7 +181,7 @@ func (d *Diarizer) settleStart(c int, t int64) {
 		return
 	}
 	ch.pendAt = 0
-	d.st.Begin(c, ch.pendStart, t)
+	d.st.Begin(c, ch.pendStart, ch.pendOnset, t)
 	ch.LastOn = max(ch.lastOwn, ch.pendStart) // the speech may have paused while the start waited
 }
 

@@ -98,7 +98,13 @@ func liveLatency(d pusher, a *wavfile.Audio, n int) (latencies, error) {
 		for _, e := range evs {
 			switch e.Kind {
 			case diarize.Start:
-				l.starts = append(l.starts, e.Decided-e.Start)
+				// A turn joined to the seat's last one across a short pause (stage 15) is
+				// stamped from that turn's end; its talker resumed at Resumed.
+				from := e.Start
+				if e.Resumed > 0 {
+					from = e.Resumed
+				}
+				l.starts = append(l.starts, e.Decided-from)
 			case diarize.End:
 				l.ends = append(l.ends, e.Decided-e.End)
 			default: // an Update marks overlap: no latency of its own

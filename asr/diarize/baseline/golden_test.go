@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/courtscribe/courtscribe/asr/diarize"
@@ -43,7 +44,8 @@ func hashRun[E any](t *testing.T, h hash.Hash, d streamer[E], pcm [][]int16) {
 			t.Fatal(err)
 		}
 		for _, e := range evs {
-			fmt.Fprintf(h, "%+v\n", e)
+			// A Start's Resumed (stage 15) came after these pins; unset, it prints as before.
+			fmt.Fprintln(h, strings.Replace(fmt.Sprintf("%+v", e), " Resumed:0}", "}", 1))
 		}
 	}
 	chunk := []int{1, 159, 1234, 4000, 777}

@@ -200,7 +200,7 @@ func (d *Diarizer) turn(c int, t int64) {
 			ch.Run.Voiced++
 		}
 		if ch.Run.Len >= int64(d.th.Confirm) && ch.Run.Voiced >= d.cfg.MinVoicedFrames {
-			d.st.Begin(c, ch.Run.Start, t)
+			d.st.Begin(c, ch.Run.Start, ch.Run.Start, t)
 		}
 		return
 	}

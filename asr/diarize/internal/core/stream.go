@@ -202,14 +202,20 @@ func (s *Stream) Flush() []Event {
 	return s.Events
 }
 
-// Begin opens seat c's turn from frame start, decided at frame t, and reports its Start.
-func (s *Stream) Begin(c int, start, t int64) {
+// Begin opens seat c's turn from frame start, decided at frame t, and reports its Start;
+// onset is where its talker began speaking (start, unless the turn joins the seat's last one
+// across a short pause).
+func (s *Stream) Begin(c int, start, onset, t int64) {
 	tn := s.States[c]
 	tn.Run.Len = 0
 	tn.Active, tn.SegStart, tn.LastOn, tn.Overlap, tn.Announced = true, start, t, false, false
 	s.CheckOverlap(c, tn.SegStart, t)
-	s.Events = append(s.Events, Event{Kind: Start, Seat: s.Seats[c], SeatIdx: c,
-		Start: s.FrameTime(tn.SegStart), Overlap: tn.Overlap, Decided: s.FrameTime(t + 1)})
+	ev := Event{Kind: Start, Seat: s.Seats[c], SeatIdx: c,
+		Start: s.FrameTime(tn.SegStart), Overlap: tn.Overlap, Decided: s.FrameTime(t + 1)}
+	if onset > start {
+		ev.Resumed = s.FrameTime(onset)
+	}
+	s.Events = append(s.Events, ev)
 	tn.Announced = true
 }
 

@@ -113,6 +113,10 @@ type Event struct {
 	// Decided is the hearing time at which the event was decided (its latency is Decided-Start
 	// for a Start, Decided-End for an End).
 	Decided float64
+	// Resumed is set on the Start of a turn joined to the seat's previous turn across a pause
+	// shorter than an annotator's (Start is then that turn's end): the time the talker
+	// resumed. Such a start's latency is Decided-Resumed.
+	Resumed float64
 }
 
 // Turn is one seat's turn; the JSON form is the `courtscribe diarize --json` contract.
