@@ -18,7 +18,7 @@ const pushBlock = 320
 // as the server does, and prints the live latency of their events: a start's decision time
 // minus the turn's (back-dated) start, an end's decision time minus the turn's end.
 func latency(ctx context.Context, files []string, outDir string, out io.Writer) error {
-	fmt.Fprintf(out, "live latency, 20 ms pushes (seconds; start = decided - start of the turn, end = decided - its end)\n")
+	fmt.Fprintf(out, "live latency, 20 ms pushes (seconds; start = decided - start of the turn, or - when its talker resumed for a turn joined across a short pause; end = decided - its end)\n")
 	fmt.Fprintf(out, "%-18s | %-34s | %-34s\n", "scene", "courtscribe start med/p90/max, end med/max", "previous (v1) start med/p90/max, end med/max")
 	return eachScene(ctx, files, outDir, out, func(r *rendered, a *wavfile.Audio) error {
 		seats := r.scene.SeatNames()
