@@ -108,6 +108,8 @@ type Diarizer struct {
 	startNb     float64 // -startNeighbourDB as a power ratio
 	startClear  float64 // startClearDB as a power ratio
 	startSettle float64 // startSettleDB as a power ratio
+	posMargin   float64 // posMarginDB as a power ratio
+	posNear     float64 // -posNearDB as a power ratio
 
 	spec     *core.Spectrum
 	lead     core.Lead // GCC-PHAT transform and scratch (periodicity borrows it)
@@ -169,6 +171,7 @@ type channel struct {
 	pendOnset         int64      // and the frame its talker began (pendStart unless joined, stage 15)
 	pendZ             float64    // and the highest level of its run (summed over 80 ms)
 	dRing             [4]float64 // dSum of the last four frames
+	pos               position   // learned time leads and the run's summed GCC (stage 16)
 }
 
 // New makes a streaming diarizer for the given seats (channel i of every Push is seats[i]).
@@ -188,6 +191,8 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		startNb:     math.Pow(10, -startNeighbourDB/10),
 		startClear:  math.Pow(10, startClearDB/10),
 		startSettle: math.Pow(10, startSettleDB/10),
+		posMargin:   math.Pow(10, posMarginDB/10),
+		posNear:     math.Pow(10, -posNearDB/10),
 		spec:        core.NewSpectrum(n),
 		lfft:        core.NewFFT(lowFFTLen),
 		ch:          make([]channel, n),
@@ -208,6 +213,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		core.Attach(&d.st, d.spec, c, &d.ch[c].Channel)
 		d.ch[c].lowMin = math.Inf(1)
 		d.ch[c].diffLin = 1
+		d.ch[c].pos = position{hist: make([][]float32, n), count: make([]int, n), o: -1}
 	}
 	d.st.Bind(d.step)
 	return d, nil

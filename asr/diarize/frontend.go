@@ -43,6 +43,7 @@ func (d *Diarizer) step() {
 		ch.dHist[k] = d.diff[c]
 		ch.dRing[t%4] = ch.dSum
 	}
+	d.learnPosition(t)
 	if d.trace != nil {
 		d.trace(t, d.z, d.score)
 	}

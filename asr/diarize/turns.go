@@ -19,6 +19,7 @@ func (d *Diarizer) turn(c int, t int64) {
 		d.extendRun(c, t)
 	default:
 		ch.Run.Miss()
+		ch.pos.held = false
 	}
 }
 
@@ -71,6 +72,10 @@ func (d *Diarizer) extendRun(c int, t int64) {
 	if ch.Run.Len == 0 {
 		ch.Run.Start, ch.Run.Voiced, ch.runLed, ch.runTone = t, 0, 0, 0
 		ch.runQuiet = !d.anyActive && ch.dSum < startQuietZ*core.EvidenceFrames
+		if !ch.pos.held {
+			ch.pos.o = -1
+		}
+		ch.pos.held = false
 	}
 	ch.runLed += d.neighbourLead(c)
 	ch.Run.Len++
@@ -97,6 +102,13 @@ func (d *Diarizer) extendRun(c int, t int64) {
 		// The neighbour's mic heard this sound first: it is the neighbour's voice
 		// (leaning over, turned towards this mic). The run starts over.
 		ch.Run.Len = 0
+		return
+	}
+	if d.elsewhere(c) {
+		// A marginal start whose time lead is not the seat's talker's: a sound elsewhere
+		// in the room (stage 16). The run starts over, its summed time lead held while the
+		// sound goes on.
+		ch.Run.Len, ch.pos.held = 0, true
 		return
 	}
 	onset := max(ch.Run.Start, ch.runVoicedAt-startLead)
@@ -235,7 +247,8 @@ const (
 // within startNeighbourDB of c over the last 80 ms and hears the sound first, −1 when it is
 // that close but c leads, 0 when no neighbour is that close or the lead is unclear. Frames
 // of a run sum it; a run that a neighbour led startLedFrames more often than not starts no
-// turn.
+// turn. Within posNearDB, where seat c has learned its lead at that mic, the same GCC-PHAT is
+// summed over the run for stage 16 (position.go).
 func (d *Diarizer) neighbourLead(c int) int {
 	ch := &d.ch[c]
 	o := -1
@@ -244,11 +257,20 @@ func (d *Diarizer) neighbourLead(c int) int {
 			o = j
 		}
 	}
-	if o < 0 || d.ch[o].Ev.ZSum < ch.Ev.ZSum*d.startNb {
+	if o < 0 || d.ch[o].Ev.ZSum < ch.Ev.ZSum*d.posNear {
 		return 0
 	}
+	near := d.ch[o].Ev.ZSum >= ch.Ev.ZSum*d.startNb
+	if !near && ch.pos.count[o] < posMinCount {
+		return 0 // neither stage 7 nor stage 16 looks at this frame
+	}
 	lag, corr := d.lead.CrossLead(&ch.Hist, &d.ch[o].Hist)
+	if ch.pos.count[o] >= posMinCount {
+		d.sumRunLead(c, o)
+	}
 	switch {
+	case !near:
+		return 0
 	case corr < startLeadCorr:
 		return 0
 	case lag <= -core.LeadMin:
