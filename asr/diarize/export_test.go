@@ -29,6 +29,12 @@ func (d *Diarizer) Internals() (p, bl []float64) {
 // Voicing pushes x through a one-seat diarizer and returns the last frame's periodicity and
 // tonality (the voicing measures a turn start uses).
 func Voicing(x []int16) (per, ton float64) {
+	d, ch := pushOneSeat(x)
+	return d.periodicity(0), tonality(ch.Pow[binLo:binHi+1], ch.band)
+}
+
+// pushOneSeat pushes x through a one-seat diarizer and returns it and its channel.
+func pushOneSeat(x []int16) (*Diarizer, *channel) {
 	d, err := New(DefaultConfig(), []string{"a"}, nil)
 	if err != nil {
 		panic(err)
@@ -36,20 +42,12 @@ func Voicing(x []int16) (per, ton float64) {
 	if _, err := d.Push([][]int16{x}); err != nil {
 		panic(err)
 	}
-	ch := &d.ch[0]
-	return d.periodicity(0), tonality(ch.Pow[binLo:binHi+1], ch.band)
+	return d, &d.ch[0]
 }
 
 // LowShare is the share of the last frame's speech-band power below 1 kHz (stage 10) after
 // pushing x through a one-seat diarizer.
 func LowShare(x []int16) float64 {
-	d, err := New(DefaultConfig(), []string{"a"}, nil)
-	if err != nil {
-		panic(err)
-	}
-	if _, err := d.Push([][]int16{x}); err != nil {
-		panic(err)
-	}
-	ch := &d.ch[0]
+	_, ch := pushOneSeat(x)
 	return lowShare(ch.Pow[binLo:binHi+1], ch.band)
 }

@@ -26,6 +26,43 @@ type seatAt struct {
 	facing float64    // degrees, 0 = +x
 }
 
+// trialSeats is a five-seat trial court (judge, clerk, witness, prosecutor, defense) in a
+// 10×8 m room, named by trialNames.
+var trialSeats = []seatAt{
+	{[3]float64{8.0, 3.5, 1.6}, 180},  // judge
+	{[3]float64{6.8, 3.6, 1.15}, 180}, // clerk
+	{[3]float64{7.4, 5.6, 1.35}, 215}, // witness
+	{[3]float64{4.6, 1.4, 1.2}, 70},   // prosecutor
+	{[3]float64{4.6, 5.6, 1.2}, 290},  // defense
+}
+
+var trialNames = []string{"judge", "clerk", "witness", "prosecutor", "defense"}
+
+// checkTurns fails t unless turns are exactly the voices of want (start time → seat, each
+// within 0.12 s); a turn that sound says came from a non-speech sound is reported as such.
+func checkTurns(t *testing.T, turns []diarize.Turn, want map[float64]string, sound func(diarize.Turn) bool, what string) {
+	t.Helper()
+	for _, s := range turns {
+		if sound(s) {
+			t.Errorf("the %s started a turn: %+v", what, s)
+			continue
+		}
+		ok := false
+		for at, seat := range want {
+			if s.Seat == seat && math.Abs(s.Start-at) <= 0.12 {
+				ok = true
+				delete(want, at)
+			}
+		}
+		if !ok {
+			t.Errorf("turn %+v, want only the voices'", s)
+		}
+	}
+	for at, seat := range want {
+		t.Errorf("the %s's turn at %.1f s was not found: %+v", seat, at, turns)
+	}
+}
+
 func (cr courtroom) mic(s seatAt) scene.Mic {
 	a := s.facing * math.Pi / 180
 	f := [3]float64{math.Cos(a), math.Sin(a), 0}

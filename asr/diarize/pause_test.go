@@ -17,14 +17,7 @@ import (
 // follows is reported from where the first ended, with no hole between them (stage 15). A
 // pause of 0.9 s still separates two turns.
 func TestShortPauseStaysInTurn(t *testing.T) {
-	seats := []seatAt{
-		{[3]float64{8.0, 3.5, 1.6}, 180},  // judge
-		{[3]float64{6.8, 3.6, 1.15}, 180}, // clerk
-		{[3]float64{7.4, 5.6, 1.35}, 215}, // witness
-		{[3]float64{4.6, 1.4, 1.2}, 70},   // prosecutor
-		{[3]float64{4.6, 5.6, 1.2}, 290},  // defense
-	}
-	names := []string{"judge", "clerk", "witness", "prosecutor", "defense"}
+	seats, names := trialSeats, trialNames
 	const w = 2 // the soft witness
 	for _, rt := range []float64{0.5, 0.8} {
 		for _, pause := range []float64{0.45, 0.9} {

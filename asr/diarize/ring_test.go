@@ -49,14 +49,7 @@ func TestLowRingtoneStartsNoTurn(t *testing.T) {
 			t.Fatalf("the ring should pass the voicing test and stage 10 (periodicity %.2f, tonality %.2f, share below 1 kHz %.2f) for this test to mean anything", per, ton, low)
 		}
 	}
-	seats := []seatAt{
-		{[3]float64{8.0, 3.5, 1.6}, 180},  // judge
-		{[3]float64{6.8, 3.6, 1.15}, 180}, // clerk
-		{[3]float64{7.4, 5.6, 1.35}, 215}, // witness
-		{[3]float64{4.6, 1.4, 1.2}, 70},   // prosecutor
-		{[3]float64{4.6, 5.6, 1.2}, 290},  // defense
-	}
-	names := []string{"judge", "clerk", "witness", "prosecutor", "defense"}
+	seats, names := trialSeats, trialNames
 	for _, rt := range []float64{0.5, 0.8} {
 		t.Run(fmt.Sprintf("RT60 %.1f", rt), func(t *testing.T) {
 			t.Parallel()
@@ -73,25 +66,7 @@ func TestLowRingtoneStartsNoTurn(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := map[float64]string{6: "defense", 9: "witness", 12: "judge"}
-			for _, s := range segs {
-				if s.Start < 5.5 {
-					t.Errorf("the ringtone started a turn: %+v", s)
-					continue
-				}
-				ok := false
-				for at, seat := range want {
-					if s.Seat == seat && math.Abs(s.Start-at) <= 0.12 {
-						ok = true
-						delete(want, at)
-					}
-				}
-				if !ok {
-					t.Errorf("turn %+v, want only the voices' at 6, 9 and 12 s", s)
-				}
-			}
-			for at, seat := range want {
-				t.Errorf("the %s's turn at %.0f s was not found: %+v", seat, at, segs)
-			}
+			checkTurns(t, segs, want, func(s diarize.Turn) bool { return s.Start < 5.5 }, "ringtone")
 		})
 	}
 }
