@@ -301,10 +301,9 @@ func (d *Diarizer) voiced(c int) bool {
 	if ch.Flat >= d.cfg.MaxFlatness {
 		return false
 	}
-	if tonality(ch.Pow[binLo:binHi+1], ch.band) < maxTonality {
-		return d.periodicity(c) >= minPeriodicity
-	}
-	return d.periodicity(c) >= minPeriodicity && d.atPitch(c) // a high voice's vowel (stage 14)
+	// A tonal frame is voiced only when it is a high voice's vowel (stage 14); atPitch reads the
+	// pitch lag that periodicity has just measured.
+	return d.periodicity(c) >= minPeriodicity && (tonality(ch.Pow[binLo:binHi+1], ch.band) < maxTonality || d.atPitch(c))
 }
 
 // Stage 10: a voiced frame counts towards a start only with at least startLowShare of its
