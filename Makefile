@@ -30,7 +30,9 @@ lint:
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
-	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi; \
+	out=$$(git grep -l '^import ($$' -- '*.go' || true); \
+	if [ -n "$$out" ]; then echo "import blocks (one import declaration a line, see docs/architecture.md; run scripts/imports.sh) in:"; echo "$$out"; exit 1; fi
 
 unit:
 	$(GO) test -race -timeout 30m $(PKGS)

@@ -11,15 +11,13 @@
 // index / wire.SampleRate). Audio is 16 kHz, signed 16-bit, one channel per seat.
 package asr
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"math"
-	"strings"
+import "context"
+import "errors"
+import "fmt"
+import "math"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Utterance is one seat's stretch of speech in a hearing, as the seat diarizer reports it.
 type Utterance struct {

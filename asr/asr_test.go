@@ -1,13 +1,11 @@
 package asr
 
-import (
-	"bytes"
-	"slices"
-	"testing"
+import "bytes"
+import "slices"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 func TestJoinText(t *testing.T) {
 	for _, c := range []struct {

@@ -1,9 +1,7 @@
 package asr
 
-import (
-	"testing"
-	"unicode/utf8"
-)
+import "testing"
+import "unicode/utf8"
 
 func TestCleanText(t *testing.T) {
 	for in, want := range map[string]string{

@@ -1,9 +1,7 @@
 package asr
 
-import (
-	"context"
-	"encoding/json"
-)
+import "context"
+import "encoding/json"
 
 // Status says where an utterance's text stands.
 type Status string

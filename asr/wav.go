@@ -1,13 +1,11 @@
 package asr
 
-import (
-	"strings"
-	"unicode"
-	"unicode/utf8"
+import "strings"
+import "unicode"
+import "unicode/utf8"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // EncodeWAV returns pcm as a canonical 16 kHz mono 16-bit WAV file (RIFF/WAVE PCM), the form
 // whisper.cpp's server and OpenAI-compatible servers accept.

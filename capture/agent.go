@@ -1,21 +1,19 @@
 package capture
 
-import (
-	"context"
-	"crypto/rand"
-	"crypto/tls"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
-	"math"
-	"path/filepath"
-	"slices"
-	"time"
+import "context"
+import "crypto/rand"
+import "crypto/tls"
+import "encoding/hex"
+import "errors"
+import "fmt"
+import "io"
+import "log/slog"
+import "math"
+import "path/filepath"
+import "slices"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // DefaultSpoolDir is the agent's spool directory when --spool is not given (relative to the
 // working directory); doctor checks the same place by default.

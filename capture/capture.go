@@ -11,10 +11,8 @@
 // explicit gap frame of the missing length, so the timeline never shifts.
 package capture
 
-import (
-	"context"
-	"time"
-)
+import "context"
+import "time"
 
 // Format describes what a Source delivers.
 type Format struct {

@@ -1,13 +1,11 @@
 package capture
 
-import (
-	"fmt"
-	"path/filepath"
-	"time"
+import "fmt"
+import "path/filepath"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // LocalCopy is the agent's own archive: one 16 kHz mono WAV per seat (capture/wavfile, valid
 // after a crash), written whatever the network does, on the same timeline as the stream (gaps

@@ -1,11 +1,9 @@
 package capture
 
-import (
-	"math"
-	"time"
+import "math"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // SilenceDBFS is the floor reported for digital silence (JSON has no -Inf).
 const SilenceDBFS = -120.0

@@ -1,13 +1,11 @@
 package capture
 
-import (
-	"encoding/json"
-	"math"
-	"testing"
-	"time"
+import "encoding/json"
+import "math"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 func TestMetersLevels(t *testing.T) {
 	t0 := time.Unix(1700000000, 0)

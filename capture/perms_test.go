@@ -1,16 +1,14 @@
 package capture
 
-import (
-	"context"
-	"os"
-	"path/filepath"
-	"syscall"
-	"testing"
-	"time"
+import "context"
+import "os"
+import "path/filepath"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // TestSpoolAndLocalCopyArePrivate runs the agent with umask 0 and an older spool directory
 // left 0755: every file of the spool and the local copy ends 0600, every directory 0700

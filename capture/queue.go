@@ -1,11 +1,9 @@
 package capture
 
-import (
-	"context"
-	"errors"
-	"sync"
-	"time"
-)
+import "context"
+import "errors"
+import "sync"
+import "time"
 
 // BlockQueue hands blocks from a real-time producer (a device callback, which must never
 // block) to the capture loop. When the loop falls behind and the queue is full, a block is

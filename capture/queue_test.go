@@ -1,11 +1,9 @@
 package capture
 
-import (
-	"context"
-	"errors"
-	"testing"
-	"time"
-)
+import "context"
+import "errors"
+import "testing"
+import "time"
 
 func TestBlockQueueCountsWhatItDrops(t *testing.T) {
 	q := NewBlockQueue(2, 300)

@@ -1,17 +1,15 @@
 package capture
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"sync"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "io"
+import "os"
+import "sync"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Replay is a Source that plays a recording of any channel count and rate, streaming it
 // from disk (memory does not grow with the file). Paced, it delivers each block when its

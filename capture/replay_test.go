@@ -1,17 +1,15 @@
 package capture
 
-import (
-	"bytes"
-	"context"
-	"os"
-	"path/filepath"
-	"slices"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "os"
+import "path/filepath"
+import "slices"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 func TestReplayReadsAndSeeks(t *testing.T) {
 	dir := t.TempDir()

@@ -1,9 +1,7 @@
 package capture
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
+import "math"
 
 // Resampler converts a stream of planar float32 channels from one sample rate to another by
 // rational polyphase filtering (interpolate by L, low-pass, decimate by M, computed without the

@@ -1,10 +1,8 @@
 package capture
 
-import (
-	"math"
-	"math/rand/v2"
-	"testing"
-)
+import "math"
+import "math/rand/v2"
+import "testing"
 
 // sineGain feeds a sine of freq Hz at inRate through a fresh resampler to 16 kHz in uneven
 // blocks and returns the output amplitude relative to the input amplitude, in dB, measured

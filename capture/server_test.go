@@ -1,18 +1,16 @@
 package capture
 
-import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
-	"testing"
+import "encoding/json"
+import "fmt"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "sync"
+import "testing"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // wireServer is a small in-test server that speaks capture/wire the way the real one does
 // (durable-then-ack, idempotent duplicates, strict contiguity) and can drop connections on

@@ -1,23 +1,21 @@
 package capture
 
-import (
-	"encoding/binary"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
+import "encoding/binary"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "log/slog"
+import "os"
+import "path/filepath"
+import "sort"
+import "strconv"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/atomicfile"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/atomicfile"
 
 // The spool keeps every encoded frame on disk until the server acknowledges it, so neither a
 // network outage nor a kill -9 of the agent loses audio that was captured.

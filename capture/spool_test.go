@@ -1,13 +1,11 @@
 package capture
 
-import (
-	"os"
-	"path/filepath"
-	"testing"
-	"time"
+import "os"
+import "path/filepath"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 var testSeats = []wire.Seat{{Name: "judge", Channel: 1}, {Name: "clerk", Channel: 2}}
 

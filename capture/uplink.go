@@ -1,23 +1,21 @@
 package capture
 
-import (
-	"context"
-	"crypto/tls"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"log/slog"
-	"math/rand/v2"
-	"net/http"
-	"net/url"
-	"strings"
-	"sync"
-	"time"
+import "context"
+import "crypto/tls"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "log/slog"
+import "math/rand/v2"
+import "net/http"
+import "net/url"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // AgentPath is the websocket path of the agent endpoint on the server.
 const AgentPath = "/v1/agent"

@@ -1,18 +1,16 @@
 package capture
 
-import (
-	"context"
-	"errors"
-	"net"
-	"net/http"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "net"
+import "net/http"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 func TestJitterStaysInRange(t *testing.T) {
 	for _, d := range []time.Duration{time.Millisecond, 250 * time.Millisecond, 15 * time.Second} {

@@ -1,12 +1,10 @@
 package models
 
-import (
-	"bufio"
-	"context"
-	"os"
-	"path/filepath"
-	"testing"
-)
+import "bufio"
+import "context"
+import "os"
+import "path/filepath"
+import "testing"
 
 // benchModel returns a full synthetic model file with the hyper-parameters of base (f16, 148
 // MB, 245 tensors, zero weights): COURTSCRIBE_BENCH_MODEL when set (scripts/bench-models.sh

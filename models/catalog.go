@@ -1,9 +1,7 @@
 package models
 
-import (
-	"sort"
-	"strings"
-)
+import "sort"
+import "strings"
 
 // DefaultBaseURL is where whisper.cpp's converted models are published; a model's file is
 // DefaultBaseURL + Entry.File.

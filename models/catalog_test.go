@@ -1,15 +1,13 @@
 package models
 
-import (
-	"bytes"
-	"context"
-	"errors"
-	"os"
-	"path/filepath"
-	"regexp"
-	"strings"
-	"testing"
-)
+import "bytes"
+import "context"
+import "errors"
+import "os"
+import "path/filepath"
+import "regexp"
+import "strings"
+import "testing"
 
 // family is the catalog name without the quantization suffix ("base.en-q5_1" → "base.en").
 func family(name string) string {

@@ -1,22 +1,20 @@
 package models
 
-import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"hash"
-	"io"
-	"log/slog"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
+import "context"
+import "crypto/sha256"
+import "encoding/hex"
+import "errors"
+import "fmt"
+import "hash"
+import "io"
+import "log/slog"
+import "net/http"
+import "os"
+import "path/filepath"
+import "strconv"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/internal/ctxio"
-)
+import "github.com/courtscribe/courtscribe/internal/ctxio"
 
 // ErrNoHash is returned by Download for a model whose SHA-256 is not known, unless
 // DownloadOptions.InsecureSkipHash is set.

@@ -1,23 +1,21 @@
 package models
 
-import (
-	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "crypto/sha256"
+import "encoding/hex"
+import "errors"
+import "fmt"
+import "net/http"
+import "net/http/httptest"
+import "os"
+import "path/filepath"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 func TestMain(m *testing.M) { testrig.Main(m) }
 

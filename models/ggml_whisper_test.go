@@ -2,12 +2,10 @@
 
 package models
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/models/internal/ggmlc"
-)
+import "github.com/courtscribe/courtscribe/models/internal/ggmlc"
 
 // TestGGMLTablesMatchLibrary checks the validator's ggml tables against the installed libggml:
 // a libwhisper newer than the pinned commit that changed a type would show up here.

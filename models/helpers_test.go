@@ -1,15 +1,13 @@
 package models
 
-import (
-	"bytes"
-	"encoding/binary"
-	"errors"
-	"os"
-	"path/filepath"
-	"testing"
+import "bytes"
+import "encoding/binary"
+import "errors"
+import "os"
+import "path/filepath"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // sharedTestdata returns ../shared/testdata next to the repository root (the directory with
 // go.mod), or skips the test when it is absent.

@@ -1,10 +1,8 @@
 package models
 
-import (
-	"os"
-	"path/filepath"
-	"testing"
-)
+import "os"
+import "path/filepath"
+import "testing"
 
 func TestWriteRandomModelValidates(t *testing.T) {
 	hp, _ := KnownHParams("tiny")

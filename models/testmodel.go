@@ -1,13 +1,11 @@
 package models
 
-import (
-	"bufio"
-	"encoding/binary"
-	"fmt"
-	"io"
-	"math"
-	"strings"
-)
+import "bufio"
+import "encoding/binary"
+import "fmt"
+import "io"
+import "math"
+import "strings"
 
 // KnownHParams returns the hyper-parameters of a published Whisper model by catalog name
 // without quantization suffix ("tiny", "base.en", "small", "medium.en", "large-v3",

@@ -1,14 +1,12 @@
 package models
 
-import (
-	"encoding/binary"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"strconv"
-	"strings"
-)
+import "encoding/binary"
+import "errors"
+import "fmt"
+import "io"
+import "os"
+import "strconv"
+import "strings"
 
 // HParams are the hyper-parameters at the start of a ggml Whisper model file, in file order.
 type HParams struct {

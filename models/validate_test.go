@@ -1,15 +1,13 @@
 package models
 
-import (
-	"bytes"
-	"encoding/binary"
-	"errors"
-	"os"
-	"path/filepath"
-	"runtime"
-	"strings"
-	"testing"
-)
+import "bytes"
+import "encoding/binary"
+import "errors"
+import "os"
+import "path/filepath"
+import "runtime"
+import "strings"
+import "testing"
 
 func TestValidateSharedTestModels(t *testing.T) {
 	td := sharedTestdata(t)

@@ -1,10 +1,8 @@
 package models
 
-import (
-	"context"
-	"fmt"
-	"path/filepath"
-)
+import "context"
+import "fmt"
+import "path/filepath"
 
 // Verified is what Verify found out about a good model file.
 type Verified struct {

@@ -2,11 +2,9 @@
 
 package models
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/ggerganov/whisper.cpp/bindings/go/pkg/whisper"
-)
+import "github.com/ggerganov/whisper.cpp/bindings/go/pkg/whisper"
 
 // BenchmarkWhisperLoad is the baseline for BenchmarkValidate: whisper.cpp loading the same
 // base-sized model (whisper.New and Close).

@@ -5,17 +5,15 @@ package models
 // These tests need libwhisper (scripts/whisper-test.sh finds it): they check the validator
 // against the real whisper.cpp loader.
 
-import (
-	"bytes"
-	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"testing"
+import "bytes"
+import "errors"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/ggerganov/whisper.cpp/bindings/go/pkg/whisper"
-)
+import "github.com/ggerganov/whisper.cpp/bindings/go/pkg/whisper"
 
 // loadValidated is how a caller loads a model: Validate first, whisper.cpp only if it passes.
 // loads counts how often whisper.cpp was reached.

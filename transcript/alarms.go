@@ -1,9 +1,7 @@
 package transcript
 
-import (
-	"context"
-	"time"
-)
+import "context"
+import "time"
 
 // EventAlarmAcked records that someone acknowledged an alarm of the hearing's record health
 // panel (After: the AlarmAck). It is on the hearing's hash chain like every other event.

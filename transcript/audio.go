@@ -1,19 +1,17 @@
 package transcript
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
+import "crypto/sha256"
+import "encoding/hex"
+import "errors"
+import "fmt"
+import "io"
+import "io/fs"
+import "os"
+import "path/filepath"
+import "sort"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
 
 // LoadAudio returns the audio files of a hearing directory (DATA/hearings/ID). It reads the
 // file list of the ingest server's manifest.json when present, leniently, through

@@ -1,12 +1,10 @@
 package transcript
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"strconv"
-	"time"
-)
+import "crypto/sha256"
+import "encoding/hex"
+import "fmt"
+import "strconv"
+import "time"
 
 // AuditReport is the result of AuditHearing.
 type AuditReport struct {

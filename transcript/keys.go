@@ -1,20 +1,18 @@
 package transcript
 
-import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"strings"
-	"time"
+import "crypto/ed25519"
+import "crypto/rand"
+import "crypto/sha256"
+import "crypto/subtle"
+import "encoding/base64"
+import "encoding/hex"
+import "errors"
+import "fmt"
+import "strings"
+import "time"
 
-	"golang.org/x/crypto/argon2"
-	"golang.org/x/crypto/chacha20poly1305"
-)
+import "golang.org/x/crypto/argon2"
+import "golang.org/x/crypto/chacha20poly1305"
 
 // Argon2Params are the argon2id parameters for password hashes and key encryption keys.
 type Argon2Params struct {

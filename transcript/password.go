@@ -1,10 +1,8 @@
 package transcript
 
-import (
-	"strings"
-	"unicode"
-	"unicode/utf8"
-)
+import "strings"
+import "unicode"
+import "unicode/utf8"
 
 // commonPasswords are the stems of the most used passwords (lists of leaked passwords agree
 // on them) and the words anyone would try first here. A password whose lower-case form,

@@ -1,10 +1,8 @@
 package transcript
 
-import (
-	"errors"
-	"testing"
-	"unicode/utf8"
-)
+import "errors"
+import "testing"
+import "unicode/utf8"
 
 // FuzzCheckPasswordStrength: any user and password give nil or an ErrInvalid, never a panic;
 // nothing shorter than MinPasswordLen passes, nor the user's own name.

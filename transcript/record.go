@@ -1,14 +1,12 @@
 package transcript
 
-import (
-	"bytes"
-	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"time"
-)
+import "bytes"
+import "crypto/ed25519"
+import "crypto/sha256"
+import "encoding/hex"
+import "encoding/json"
+import "fmt"
+import "time"
 
 // RecordSchema names the format of the canonical record (documented in docs/transcript.md).
 const RecordSchema = "courtscribe.record/1"

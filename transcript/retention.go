@@ -1,11 +1,9 @@
 package transcript
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-	"time"
-)
+import "fmt"
+import "strconv"
+import "strings"
+import "time"
 
 // EventHearingDeleted is appended to the chain of administration (HearingID "") when an admin
 // deletes a hearing: the hearing's own chain goes with it, so its last head is kept here.

@@ -1,15 +1,13 @@
 package transcript
 
-import (
-	"bufio"
-	"bytes"
-	"crypto/ed25519"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"strings"
-	"time"
-)
+import "bufio"
+import "bytes"
+import "crypto/ed25519"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "strings"
+import "time"
 
 // Key pinning: a signature names its signer (a user name) and carries its public key; it is
 // only worth something if that key is one the signer registered. The users chain (events of

@@ -1,10 +1,8 @@
 package transcript
 
-import (
-	"context"
-	"errors"
-	"fmt"
-)
+import "context"
+import "errors"
+import "fmt"
 
 // Store is the hearing record. Every method that changes something appends events to the
 // hearing's history and updates the current state in the same transaction, then calls the

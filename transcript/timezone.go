@@ -1,11 +1,9 @@
 package transcript
 
-import (
-	"os"
-	"path/filepath"
-	"strings"
-	"time"
-)
+import "os"
+import "path/filepath"
+import "strings"
+import "time"
 
 // CheckTimeZone accepts "" (not set: exports fall back to their defaults) or an IANA zone name
 // the system's zone database knows. "Local" is refused: a record must name its zone.

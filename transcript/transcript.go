@@ -10,10 +10,8 @@
 // sample index at 16 kHz divided by 16). Wall-clock times are UTC time.Time values.
 package transcript
 
-import (
-	"encoding/json"
-	"time"
-)
+import "encoding/json"
+import "time"
 
 // HearingStatus is where a hearing is in its lifecycle.
 type HearingStatus string

@@ -1,18 +1,16 @@
 package transcript
 
-import (
-	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
-	"errors"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "crypto/ed25519"
+import "crypto/rand"
+import "errors"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
 
 func TestCanRoleMatrix(t *testing.T) {
 	h := &Hearing{ID: "h1", Clerk: "clerk1", Presiding: "judge1", Judges: []string{"judge2"}}

@@ -1,13 +1,11 @@
 package transcript
 
-import (
-	"bytes"
-	"crypto/ed25519"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-)
+import "bytes"
+import "crypto/ed25519"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
 
 // MaxRecordBytes bounds a record file read by ParseRecord.
 const MaxRecordBytes = 256 << 20

@@ -1,12 +1,10 @@
 package transcript
 
-import (
-	"bytes"
-	"fmt"
-	"regexp"
+import "bytes"
+import "fmt"
+import "regexp"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
 
 // What `transcript verify` needs is the JSON export of a signed record. A person handed it the
 // TXT or PDF export (which they had in hand), or the JSON export of a draft; the answer must

@@ -13,20 +13,18 @@
 //	DIR/hearings/<id>/manifest.json         written when the hearing is closed (Manifest)
 package archive
 
-import (
-	"bufio"
-	"bytes"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
-	"time"
+import "bufio"
+import "bytes"
+import "encoding/hex"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "os"
+import "path/filepath"
+import "strings"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Names in the data directory and in a hearing's directory.
 const (

@@ -1,14 +1,12 @@
 package archive
 
-import (
-	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
-)
+import "errors"
+import "io/fs"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
 
 // FuzzReadGaps: gaps.jsonl after any crash never makes recovery fail or keep invalid records.
 func FuzzReadGaps(f *testing.F) {

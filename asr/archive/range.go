@@ -1,17 +1,15 @@
 package archive
 
-import (
-	"context"
-	"encoding/binary"
-	"errors"
-	"fmt"
-	"io"
-	"os"
+import "context"
+import "encoding/binary"
+import "errors"
+import "fmt"
+import "io"
+import "os"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Archive reads the server's audio archive: DATA/hearings/<hearing>/audio/<seat>.wav, one
 // 16 kHz mono 16-bit WAV per seat whose sample index is the hearing clock. It reads only the

@@ -1,16 +1,14 @@
 package archive
 
-import (
-	"bytes"
-	"os"
-	"path/filepath"
-	"slices"
-	"testing"
+import "bytes"
+import "os"
+import "path/filepath"
+import "slices"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 func FuzzReadRange(f *testing.F) {
 	f.Add(asr.EncodeWAV(make([]int16, 2000)), 0.01, 0.05)

@@ -8,18 +8,16 @@
 // engine is back.
 package backfill
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"sort"
-	"sync"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
+import "sort"
+import "sync"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/policy"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/policy"
 
 // Transcriber runs one piece through engine, prompt and guards; *pool.Pipeline is one.
 type Transcriber interface {

@@ -1,19 +1,17 @@
 package backfill
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"sort"
-	"sync"
-	"testing"
+import "context"
+import "errors"
+import "fmt"
+import "sort"
+import "sync"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/asr/policy"
-	"github.com/courtscribe/courtscribe/asr/whisper"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/asr/policy"
+import "github.com/courtscribe/courtscribe/asr/whisper"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // packer is flaky that can also pack (asr.Packer), without libwhisper: it lays the requests
 // out with the whisper engine's PackAudio, "hears" each run of sound in the window by its tone

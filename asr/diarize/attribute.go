@@ -1,11 +1,9 @@
 package diarize
 
-import (
-	"math"
-	"slices"
+import "math"
+import "slices"
 
-	"github.com/courtscribe/courtscribe/asr/diarize/internal/core"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize/internal/core"
 
 // attribute estimates every seat's own level p by nonnegative least squares on z = A·p
 // (core.NNLS: projected Gauss-Seidel on the normal equations, a few sweeps from p = 0) and scores own

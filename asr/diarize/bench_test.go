@@ -1,11 +1,9 @@
 package diarize_test
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/baseline"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/diarize/baseline"
 
 // BenchmarkOffline diarizes 60 s of a 6-seat room and reports the speed in multiples of real
 // time per channel (channel-seconds of audio per second).

@@ -33,12 +33,10 @@
 // live server (New, Push, Flush) and gives identical segments for any split of the input.
 package diarize
 
-import (
-	"log/slog"
-	"math"
+import "log/slog"
+import "math"
 
-	"github.com/courtscribe/courtscribe/asr/diarize/internal/core"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize/internal/core"
 
 const (
 	hop            = core.Hop

@@ -1,16 +1,14 @@
 package diarize_test
 
-import (
-	"math"
-	"math/rand/v2"
-	"strings"
-	"testing"
+import "math"
+import "math/rand/v2"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/der"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/diarize/der"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 func TestMain(m *testing.M) { testrig.Main(m) }
 

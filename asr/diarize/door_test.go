@@ -1,14 +1,12 @@
 package diarize_test
 
-import (
-	"fmt"
-	"math"
-	"math/rand/v2"
-	"testing"
+import "fmt"
+import "math"
+import "math/rand/v2"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/scene"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 
 // doorCreak is a door opening as the scene renderer synthesizes it (asr/diarize/scene,
 // sounds.go): a latch click, 0.1 s later a hinge creak — stick-slip pulses gliding 110→400 Hz

@@ -1,11 +1,9 @@
 package diarize
 
-import (
-	"math"
-	"slices"
+import "math"
+import "slices"
 
-	"github.com/courtscribe/courtscribe/asr/diarize/internal/core"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize/internal/core"
 
 // Noise floor: minimum statistics (Martin 2001, core.NoiseFloor), rising slowly while anyone
 // speaks or the channel carries voiced sound, quickly while the room is quiet and the channel

@@ -1,12 +1,10 @@
 package diarize
 
-import (
-	"math"
-	"math/rand/v2"
-	"testing"
+import "math"
+import "math/rand/v2"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Unit tests of the noise floor on gated channels (floor.go).
 

@@ -1,12 +1,10 @@
 package diarize_test
 
-import (
-	"encoding/binary"
-	"testing"
+import "encoding/binary"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // FuzzPush feeds arbitrary audio in arbitrary block sizes: the diarizer must not panic, and its
 // turns must be well formed (start < end, inside the audio, no two turns of a seat overlapping).

@@ -1,13 +1,11 @@
 package diarize_test
 
-import (
-	"path/filepath"
-	"testing"
+import "path/filepath"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/der"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/diarize/der"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
 
 // Gated microphones (docs/diarize.md): a gate or an automixer sends exact zeros between
 // utterances and opens on speech. Before floor.go the floor of a gated channel was set from

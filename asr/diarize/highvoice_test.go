@@ -1,12 +1,10 @@
 package diarize
 
-import (
-	"math"
-	"math/rand/v2"
-	"testing"
+import "math"
+import "math/rand/v2"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // highVoice: a voice at f0 (about 240 Hz) whose vowels are nearly all fundamental and second
 // harmonic (a high voice with its first formant on them), in syllables of about 0.2 s with short

@@ -1,9 +1,7 @@
 package diarize_test
 
-import (
-	"math"
-	"testing"
-)
+import "math"
+import "testing"
 
 // TestLeaningTalkerGivesNeighbourNoTurn: seats side by side; after the couplings were learned
 // from the usual posture (10 dB apart), the judge leans over to the clerk's mic, which then

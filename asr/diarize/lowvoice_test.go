@@ -1,12 +1,10 @@
 package diarize
 
-import (
-	"math"
-	"math/rand/v2"
-	"testing"
+import "math"
+import "math/rand/v2"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // lowVoice: a harmonic voice at f0 (below 70 Hz) with a slowly wandering pitch and falling
 // harmonics, about -20 dBFS, over a little room noise.

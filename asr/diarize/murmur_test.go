@@ -1,15 +1,13 @@
 package diarize_test
 
-import (
-	"fmt"
-	"math"
-	"math/rand/v2"
-	"testing"
+import "fmt"
+import "math"
+import "math/rand/v2"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/internal/core"
-	"github.com/courtscribe/courtscribe/asr/diarize/scene"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/diarize/internal/core"
+import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 
 // A reverberant courtroom built with the scene renderer's impulse responses (image sources and
 // a diffuse tail, cardioid mics aimed at their talkers; asr/diarize/scene/room.go), for the

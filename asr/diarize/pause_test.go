@@ -1,14 +1,12 @@
 package diarize_test
 
-import (
-	"fmt"
-	"math"
-	"math/rand/v2"
-	"testing"
+import "fmt"
+import "math"
+import "math/rand/v2"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/scene"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 
 // TestShortPauseStaysInTurn: a soft talker (6 dB below the others) pauses 0.45 s in the middle
 // of an answer, in rooms of RT60 0.5 and 0.8 s built from the scene renderer's impulse

@@ -1,10 +1,8 @@
 package diarize
 
-import (
-	"math"
+import "math"
 
-	"github.com/courtscribe/courtscribe/asr/diarize/internal/core"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize/internal/core"
 
 // Stage 16: a marginal start must come from where the seat's talker sits.
 //

@@ -1,12 +1,10 @@
 package diarize_test
 
-import (
-	"math"
-	"math/rand/v2"
-	"testing"
+import "math"
+import "math/rand/v2"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
 
 // TestToneAndImpactStartNoTurn: the recorder's start beep (a steady 1 kHz tone) and a gavel
 // (a ringing impact: two inharmonic decaying modes) on a seat's mic start no turn.

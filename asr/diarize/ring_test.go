@@ -1,14 +1,12 @@
 package diarize_test
 
-import (
-	"fmt"
-	"math"
-	"math/rand/v2"
-	"testing"
+import "fmt"
+import "math"
+import "math/rand/v2"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/scene"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 
 // lowRing: a phone ringing in its cadence (rings of 1 s, 0.5 s apart), each ring a trill
 // between two buzzes with fundamentals of 600 and 800 Hz that alternate every 50 ms. A buzz

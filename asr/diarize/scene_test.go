@@ -1,17 +1,15 @@
 package diarize_test
 
-import (
-	"context"
-	"os/exec"
-	"path/filepath"
-	"testing"
-	"time"
+import "context"
+import "os/exec"
+import "path/filepath"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/baseline"
-	"github.com/courtscribe/courtscribe/asr/diarize/der"
-	"github.com/courtscribe/courtscribe/asr/diarize/scene"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/diarize/baseline"
+import "github.com/courtscribe/courtscribe/asr/diarize/der"
+import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 
 // TestScenes renders the benchmark's hearings with espeak-ng (real synthetic speech in
 // Mandarin and English, real recorded speech from jfk.wav) and holds the diarizer to the

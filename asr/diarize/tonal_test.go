@@ -1,12 +1,10 @@
 package diarize
 
-import (
-	"math"
-	"math/rand/v2"
-	"testing"
+import "math"
+import "math/rand/v2"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Unit tests of stages 10 and 11 (turns.go): a start needs voiced frames with power below
 // 1 kHz, and unvoiced sound after the voicing stops does not hold a turn open.

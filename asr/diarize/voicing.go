@@ -1,10 +1,8 @@
 package diarize
 
-import (
-	"math"
+import "math"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Voicing: speech is voiced — periodic at a pitch of 50–500 Hz with several harmonics — while a
 // cough, paper, a chair, a door and a gavel are not (noise, impacts, inharmonic resonances),

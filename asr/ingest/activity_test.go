@@ -1,12 +1,10 @@
 package ingest
 
-import (
-	"testing"
-	"time"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Seat activity is gathered from every level report, watched or not; a new connection starts
 // afresh; only the hearing's own seats are tracked.

@@ -1,20 +1,18 @@
 package ingest
 
-import (
-	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"runtime"
-	"strconv"
-	"strings"
-	"testing"
-	"time"
+import "fmt"
+import "io"
+import "net/http"
+import "os"
+import "runtime"
+import "strconv"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // TestAlarmFloodBounded: alarm codes are the agent's claim. 100k alarms with made-up codes took
 // the heap from 51 to 242 MB and /metrics to 106 MB (issue 11, item 5). Codes outside the

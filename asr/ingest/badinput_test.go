@@ -1,25 +1,23 @@
 package ingest
 
-import (
-	"bytes"
-	"context"
-	"errors"
-	"io"
-	"net"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "errors"
+import "io"
+import "net"
+import "net/http"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 func goodHello(session string) wire.Hello {
 	return wire.Hello{Type: wire.TypeHello, Protocol: 1, Session: session, Courtroom: "room1", Seats: fourSeats[:2],

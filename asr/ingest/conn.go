@@ -1,19 +1,17 @@
 package ingest
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"log/slog"
-	"net/http"
-	"strings"
-	"sync"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "log/slog"
+import "net/http"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // conn is one agent connection.
 type conn struct {

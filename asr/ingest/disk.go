@@ -1,12 +1,10 @@
 package ingest
 
-import (
-	"errors"
-	"fmt"
-	"syscall"
+import "errors"
+import "fmt"
+import "syscall"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // ErrDiskReserve is the storage failure when audio would eat into the disk kept for the
 // hearing record.

@@ -1,21 +1,19 @@
 package ingest
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"slices"
-	"sync/atomic"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "slices"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // TestFenceLeavesFilesToTheNewOwner: a server replica stalled past its ingest lease (Fence
 // says so) while another replica appended to the hearing's files must not touch them when it

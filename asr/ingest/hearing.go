@@ -1,18 +1,16 @@
 package ingest
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"slices"
-	"sync"
-	"time"
-	"unicode/utf8"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
+import "slices"
+import "sync"
+import "time"
+import "unicode/utf8"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // AudioListener receives the archived audio of every hearing, for the next stages (the seat
 // diarizer, then transcription). Each open hearing has one delivery goroutine that calls it

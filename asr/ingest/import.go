@@ -1,19 +1,17 @@
 package ingest
 
-import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"time"
+import "context"
+import "crypto/rand"
+import "encoding/hex"
+import "errors"
+import "fmt"
+import "io"
+import "os"
+import "path/filepath"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // ImportSource is a recording being imported: 16 kHz 16-bit seat channels, read in blocks
 // (capture/audiofile.Reader is one).

@@ -1,9 +1,7 @@
 package ingest
 
-import (
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-)
+import "github.com/prometheus/client_golang/prometheus"
+import "github.com/prometheus/client_golang/prometheus/collectors"
 
 // metrics are the ingest's Prometheus collectors on its own registry.
 type metrics struct {

@@ -1,13 +1,11 @@
 package ingest
 
-import (
-	"context"
-	"syscall"
-	"testing"
-	"time"
+import "context"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // TestArchiveIsPrivate streams and closes a hearing with umask 0: every file in the data
 // directory is 0600 and every directory 0700, whatever the umask.

@@ -1,12 +1,10 @@
 package ingest
 
-import (
-	"testing"
-	"time"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // TestRevokeEndsLiveConnection: a token revoked by the tokens command (another process, so
 // through another store) kept streaming until the agent disconnected (issue 11, item 6). The

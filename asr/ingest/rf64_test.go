@@ -1,21 +1,19 @@
 package ingest
 
-import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
+import "crypto/sha256"
+import "encoding/binary"
+import "encoding/hex"
+import "io"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 const hours40 = 40 * 3600 * wire.SampleRate
 

@@ -12,28 +12,26 @@
 // The archive layout is documented beside the constants in archive.go and in docs/server.md.
 package ingest
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
-	"sort"
-	"strings"
-	"sync"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
+import "net/http"
+import "os"
+import "path/filepath"
+import "slices"
+import "sort"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/gorilla/websocket"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+import "github.com/gorilla/websocket"
+import "github.com/prometheus/client_golang/prometheus"
+import "github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // AgentPath is the websocket path agents dial.
 const AgentPath = "/v1/agent"

@@ -1,22 +1,20 @@
 package ingest
 
-import (
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"sync"
-	"time"
+import "crypto/rand"
+import "crypto/sha256"
+import "crypto/subtle"
+import "encoding/base64"
+import "encoding/hex"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "os"
+import "path/filepath"
+import "sync"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/atomicfile"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/atomicfile"
 
 // TokenFile is the name of the agent token file inside the data directory.
 const TokenFile = "agent-tokens.json"

@@ -1,12 +1,10 @@
 package ingest
 
-import (
-	"encoding/base64"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-)
+import "encoding/base64"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
 func TestTokens(t *testing.T) {
 	dir := t.TempDir()

@@ -1,12 +1,10 @@
 package policy
 
-import (
-	"fmt"
-	"strings"
-	"unicode"
+import "fmt"
+import "strings"
+import "unicode"
 
-	"github.com/courtscribe/courtscribe/asr"
-)
+import "github.com/courtscribe/courtscribe/asr"
 
 // Action is what a guard does when it fires.
 type Action string

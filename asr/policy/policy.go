@@ -4,14 +4,12 @@
 // no-speech probability, stock hallucination phrases). docs/asr.md states the rules.
 package policy
 
-import (
-	"fmt"
-	"math"
-	"time"
+import "fmt"
+import "math"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Config is the utterance policy.
 type Config struct {

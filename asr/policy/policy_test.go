@@ -1,14 +1,12 @@
 package policy
 
-import (
-	"math"
-	"strings"
-	"testing"
-	"time"
+import "math"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 func tone(n int, amp float64) []int16 {
 	out := make([]int16, n)

@@ -1,9 +1,7 @@
 package policy
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "strings"
+import "unicode/utf8"
 
 // PromptConfig bounds the initial prompt. whisper.cpp keeps at most n_text_ctx/2 (224) prompt
 // tokens and drops the oldest, so the vocabulary comes first and is capped, and the recent

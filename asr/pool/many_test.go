@@ -1,19 +1,17 @@
 package pool
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"math"
-	"strings"
-	"sync"
-	"testing"
+import "context"
+import "errors"
+import "fmt"
+import "math"
+import "strings"
+import "sync"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/policy"
-	"github.com/courtscribe/courtscribe/asr/whisper"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/policy"
+import "github.com/courtscribe/courtscribe/asr/whisper"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // packEngine is a stand-in for a packing engine (asr.Packer) that works without libwhisper.
 // Its "decoder" finds the runs of sound in the audio it is given and names each by its

@@ -1,10 +1,8 @@
 package pool
 
-import (
-	"github.com/prometheus/client_golang/prometheus"
+import "github.com/prometheus/client_golang/prometheus"
 
-	"github.com/courtscribe/courtscribe/asr"
-)
+import "github.com/courtscribe/courtscribe/asr"
 
 // Register adds the pipeline's metrics to reg: courtscribe_asr_queue_depth,
 // courtscribe_asr_busy_workers and courtscribe_asr_workers (gauges),

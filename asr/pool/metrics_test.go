@@ -1,12 +1,10 @@
 package pool
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/prometheus/client_golang/prometheus"
+import "github.com/prometheus/client_golang/prometheus"
 
-	"github.com/courtscribe/courtscribe/asr"
-)
+import "github.com/courtscribe/courtscribe/asr"
 
 func TestMetrics(t *testing.T) {
 	eng := &fakeEngine{fn: echo}

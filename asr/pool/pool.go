@@ -9,20 +9,18 @@
 // final.
 package pool
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
+import "strings"
+import "sync"
+import "sync/atomic"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/policy"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/policy"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Config is the pipeline configuration.
 type Config struct {

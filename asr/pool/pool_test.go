@@ -1,20 +1,18 @@
 package pool
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"math"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "math"
+import "strings"
+import "sync"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 func TestMain(m *testing.M) { testrig.Main(m) }
 

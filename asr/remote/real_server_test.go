@@ -1,21 +1,19 @@
 package remote
 
-import (
-	"context"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "net"
+import "net/http"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // findWhisperServer looks for whisper.cpp's whisper-server where docs/models.md installs it.
 func findWhisperServer() (bin, lib string) {

@@ -18,26 +18,24 @@
 // asr.ErrUnavailable, so the utterance stays pending for backfill.
 package remote
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
-	"math"
-	"mime/multipart"
-	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
+import "bytes"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "log/slog"
+import "math"
+import "mime/multipart"
+import "net/http"
+import "net/url"
+import "strconv"
+import "strings"
+import "sync"
+import "sync/atomic"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr"
-)
+import "github.com/courtscribe/courtscribe/asr"
 
 // Protocols.
 const (

@@ -1,13 +1,11 @@
 package stream
 
-import (
-	"context"
-	"fmt"
-	"sync"
+import "context"
+import "fmt"
+import "sync"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // PendingRecord is what backfill needs from the hearing record; transcript.Store has it.
 type PendingRecord interface {

@@ -1,15 +1,13 @@
 package stream
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"math"
-	"slices"
-	"unicode"
+import "context"
+import "errors"
+import "fmt"
+import "math"
+import "slices"
+import "unicode"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // A second line of defence against bleed (issue 10): when the diarizer reports a seat's
 // neighbour as speaking during the seat's turn, the engine transcribes the same words twice,

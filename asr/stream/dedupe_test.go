@@ -1,17 +1,15 @@
 package stream
 
-import (
-	"context"
-	"math"
-	"math/rand/v2"
-	"strings"
-	"testing"
+import "context"
+import "math"
+import "math/rand/v2"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 func TestTextSimilarity(t *testing.T) {
 	for _, c := range []struct {

@@ -1,20 +1,18 @@
 package stream
 
-import (
-	"context"
-	"fmt"
-	"strings"
-	"sync/atomic"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "strings"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/asr/backfill"
-	"github.com/courtscribe/courtscribe/asr/pool"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/asr/backfill"
+import "github.com/courtscribe/courtscribe/asr/pool"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // packingEcho is echoEngine that can pack (asr.Packer), counting its calls.
 type packingEcho struct {

@@ -13,23 +13,21 @@
 // fails stays pending in the record and backfill (asr/backfill) finishes it later.
 package stream
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"math"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
+import "math"
+import "strconv"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/ingest"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/ingest"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // Record is the part of the transcript store the stream writes into; transcript.Store has it.
 type Record interface {

@@ -1,26 +1,24 @@
 package stream
 
-import (
-	"context"
-	"fmt"
-	"math"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "math"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/asr/backfill"
-	"github.com/courtscribe/courtscribe/asr/pool"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/asr/backfill"
+import "github.com/courtscribe/courtscribe/asr/pool"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
+import "github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 
 // writeArchive stores the scene as the hearing's seat WAVs, as ingest keeps them durably.
 func writeArchive(t *testing.T, data, id string, audio [][]int16) {

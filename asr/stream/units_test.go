@@ -1,10 +1,8 @@
 package stream
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 func TestUnits(t *testing.T) {
 	const hour = 3600 * wire.SampleRate

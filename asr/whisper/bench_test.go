@@ -2,30 +2,28 @@
 
 package whisper
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"math"
-	"os"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "fmt"
+import "math"
+import "os"
+import "path/filepath"
+import "sort"
+import "strconv"
+import "strings"
+import "sync"
+import "sync/atomic"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/policy"
-	"github.com/courtscribe/courtscribe/asr/pool"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-	"github.com/courtscribe/courtscribe/models"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/policy"
+import "github.com/courtscribe/courtscribe/asr/pool"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
+import "github.com/courtscribe/courtscribe/models"
 
 // BenchmarkTranscribeJFK is one whisper_full of jfk.wav with the tiny test model (model loaded
 // once, outside the timing).

@@ -24,12 +24,10 @@
 //     with the *_from_state functions.
 package whisper
 
-import (
-	"errors"
-	"fmt"
-	"strings"
-	"time"
-)
+import "errors"
+import "fmt"
+import "strings"
+import "time"
 
 // Config configures the whisper engine.
 type Config struct {

@@ -2,12 +2,10 @@
 
 package whisper
 
-import (
-	"context"
-	"log/slog"
+import "context"
+import "log/slog"
 
-	"github.com/courtscribe/courtscribe/asr"
-)
+import "github.com/courtscribe/courtscribe/asr"
 
 // Built reports whether this binary has the whisper engine.
 const Built = false

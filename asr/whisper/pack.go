@@ -1,12 +1,10 @@
 package whisper
 
-import (
-	"math"
-	"strings"
+import "math"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Packing (docs/asr.md, "Packing utterances"): consecutive final utterances of one hearing are
 // laid out in one encoder window, a silence between them, decoded once with token timestamps,

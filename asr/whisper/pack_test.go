@@ -1,13 +1,11 @@
 package whisper
 
-import (
-	"math"
-	"reflect"
-	"testing"
+import "math"
+import "reflect"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 func TestPackPlan(t *testing.T) {
 	const sec = 16000

@@ -2,25 +2,23 @@
 
 package whisper
 
-import (
-	"context"
-	"math"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"slices"
-	"sync"
-	"testing"
+import "context"
+import "math"
+import "math/rand/v2"
+import "os"
+import "path/filepath"
+import "slices"
+import "sync"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/asr/backfill"
-	"github.com/courtscribe/courtscribe/asr/policy"
-	"github.com/courtscribe/courtscribe/asr/pool"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/asr/backfill"
+import "github.com/courtscribe/courtscribe/asr/policy"
+import "github.com/courtscribe/courtscribe/asr/pool"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // TestTranscribePacked: six short utterances and one longer than the window come back as seven
 // transcripts in order, every time inside its own utterance; the short ones cost one encoder

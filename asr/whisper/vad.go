@@ -8,14 +8,12 @@ package whisper
 */
 import "C"
 
-import (
-	"errors"
-	"fmt"
-	"math"
-	"os"
-	"sync"
-	"unsafe"
-)
+import "errors"
+import "fmt"
+import "math"
+import "os"
+import "sync"
+import "unsafe"
 
 // VADFrame is the number of samples (at wire.SampleRate: 32 ms) each Silero probability covers.
 const VADFrame = 512

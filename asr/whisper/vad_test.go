@@ -2,15 +2,13 @@
 
 package whisper
 
-import (
-	"math/rand"
-	"os"
-	"path/filepath"
-	"testing"
+import "math/rand"
+import "os"
+import "path/filepath"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // speechShare is the share of VADFrame frames whose probability is over 0.5.
 func speechShare(p []float32) float64 {

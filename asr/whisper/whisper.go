@@ -139,24 +139,22 @@ static const char * cs_lang(struct whisper_state * st) {
 */
 import "C"
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"runtime"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
-	"unsafe"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
+import "runtime"
+import "strings"
+import "sync"
+import "sync/atomic"
+import "time"
+import "unsafe"
 
-	wb "github.com/ggerganov/whisper.cpp/bindings/go"
+import wb "github.com/ggerganov/whisper.cpp/bindings/go"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/models"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/models"
 
 // Built reports whether this binary has the whisper engine.
 const Built = true

@@ -2,25 +2,23 @@
 
 package whisper
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"math"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "math"
+import "os"
+import "path/filepath"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/pool"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-	"github.com/courtscribe/courtscribe/models"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/pool"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
+import "github.com/courtscribe/courtscribe/models"
 
 func jfk(t testing.TB) []int16 {
 	a, err := wavfile.ReadFile(testrig.Testdata(t, "jfk.wav"))

@@ -1,21 +1,19 @@
 package audiofile
 
-import (
-	"encoding/binary"
-	"errors"
-	"io"
-	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "encoding/binary"
+import "errors"
+import "io"
+import "math"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/capture"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // reference writes a 16 kHz 16-bit file with distinct tones per channel (Go's own writer).
 func reference(t *testing.T, dir string, chans, frames int) (string, [][]int16) {

@@ -1,17 +1,15 @@
 package audiofile
 
-import (
-	"bufio"
-	"errors"
-	"fmt"
-	"io"
-	"os"
+import "bufio"
+import "errors"
+import "fmt"
+import "io"
+import "os"
 
-	"github.com/mewkiz/flac"
-	"github.com/mewkiz/flac/frame"
+import "github.com/mewkiz/flac"
+import "github.com/mewkiz/flac/frame"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
 
 // flacNative decodes a FLAC file frame by frame (one FLAC frame, at most 65535 samples per
 // channel, is held at a time).

@@ -6,17 +6,15 @@
 // not grow with the length of the recording.
 package audiofile
 
-import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
+import "bytes"
+import "errors"
+import "fmt"
+import "io"
+import "os"
+import "path/filepath"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
 
 // Supported says what works, for the end of an error message.
 const Supported = "courtscribe reads WAV/RF64 (8/16/24/32-bit PCM or float, 8–192 kHz) and FLAC"

@@ -1,14 +1,12 @@
 package audiofile
 
-import (
-	"errors"
-	"fmt"
-	"io"
+import "errors"
+import "fmt"
+import "io"
 
-	"github.com/courtscribe/courtscribe/capture"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // blockIn is how many native frames are decoded per step (about 85 ms at 48 kHz).
 const blockIn = 4096

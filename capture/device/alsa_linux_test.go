@@ -2,14 +2,12 @@
 
 package device
 
-import (
-	"bufio"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
-)
+import "bufio"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
 
 // mappedALSAModules lists the ALSA plugin modules (alsa-lib/libasound_module_*.so) and
 // libavcodec (which the a52 plugin pulls in) mapped into this process, by file name.

@@ -9,22 +9,20 @@
 // Either way the next block carries capture.Block.Lost and the agent writes a gap frame.
 package device
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"math"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
+import "math"
+import "strconv"
+import "strings"
+import "sync"
+import "sync/atomic"
+import "time"
 
-	"github.com/gordonklaus/portaudio"
+import "github.com/gordonklaus/portaudio"
 
-	"github.com/courtscribe/courtscribe/capture"
-)
+import "github.com/courtscribe/courtscribe/capture"
 
 // Info describes one input device.
 type Info struct {

@@ -1,11 +1,9 @@
 package device
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"github.com/gordonklaus/portaudio"
-)
+import "github.com/gordonklaus/portaudio"
 
 func TestPickDevice(t *testing.T) {
 	devs := []*portaudio.DeviceInfo{

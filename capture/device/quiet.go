@@ -1,13 +1,11 @@
 package device
 
-import (
-	"bufio"
-	"bytes"
-	"fmt"
-	"os"
-	"strings"
-	"sync"
-)
+import "bufio"
+import "bytes"
+import "fmt"
+import "os"
+import "strings"
+import "sync"
 
 // Portaudio's enumeration (Pa_Initialize) makes its host libraries print to the process's
 // standard error: alsa-lib reports every PCM of its configuration that has no card behind it

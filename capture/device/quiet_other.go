@@ -2,9 +2,7 @@
 
 package device
 
-import (
-	"errors"
-)
+import "errors"
 
 func redirectStderr() (func() []byte, error) {
 	return nil, errors.New("not supported")

@@ -2,12 +2,10 @@
 
 package device
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // captureFD2 runs f with file descriptor 2 redirected and returns what reached it.
 func captureFD2(t *testing.T, f func()) string {

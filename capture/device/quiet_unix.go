@@ -2,12 +2,10 @@
 
 package device
 
-import (
-	"io"
-	"os"
+import "io"
+import "os"
 
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // redirectStderr points file descriptor 2 at a temporary file. restore puts the original
 // descriptor back and returns what was written meanwhile.

@@ -2,28 +2,26 @@
 
 package device
 
-import (
-	"context"
-	"fmt"
-	"log/slog"
-	"math"
-	"math/rand/v2"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "log/slog"
+import "math"
+import "math/rand/v2"
+import "net/http/httptest"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "slices"
+import "strconv"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/asr/ingest"
-	"github.com/courtscribe/courtscribe/capture"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/asr/ingest"
+import "github.com/courtscribe/courtscribe/capture"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // TestRealCapture plays a known 8-channel signal into a PulseAudio null sink, captures the
 // sink's monitor through portaudio (ALSA host API → ALSA pulse plugin) with the real agent,

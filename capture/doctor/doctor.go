@@ -4,21 +4,19 @@
 // listen), so the checks run the same against portaudio and in tests.
 package doctor
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"math"
-	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
-	"syscall"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "math"
+import "net/http"
+import "net/url"
+import "os"
+import "path/filepath"
+import "strings"
+import "syscall"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Status of one check.
 type Status string

@@ -1,18 +1,16 @@
 package doctor
 
-import (
-	"context"
-	"errors"
-	"math"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "math"
+import "net/http"
+import "net/http/httptest"
+import "os"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 func find(t *testing.T, fs []Finding, check string) Finding {
 	t.Helper()

@@ -1,17 +1,15 @@
 package wavfile
 
-import (
-	"encoding/binary"
-	"errors"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
-	"testing"
-)
+import "encoding/binary"
+import "errors"
+import "io"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "slices"
+import "strconv"
+import "strings"
+import "testing"
 
 // hours40 is a 40 h seat at 16 kHz: 4.6 GB of samples, past the 4 GiB RIFF limit.
 const hours40 = 40 * 3600 * 16000

@@ -1,13 +1,11 @@
 package wavfile
 
-import (
-	"bufio"
-	"encoding/binary"
-	"errors"
-	"fmt"
-	"io"
-	"math"
-)
+import "bufio"
+import "encoding/binary"
+import "errors"
+import "fmt"
+import "io"
+import "math"
 
 // Format describes the samples of a WAV file as they are stored.
 type Format struct {

@@ -1,9 +1,7 @@
 package wavfile
 
-import (
-	"encoding/binary"
-	"math"
-)
+import "encoding/binary"
+import "math"
 
 // PCMHeaderSize is the size of the canonical header PCMHeader writes (the same layout as the
 // LegacyHeaderSize files of earlier versions).

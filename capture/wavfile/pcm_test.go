@@ -1,13 +1,11 @@
 package wavfile
 
-import (
-	"bytes"
-	"encoding/binary"
-	"math"
-	"slices"
-	"strings"
-	"testing"
-)
+import "bytes"
+import "encoding/binary"
+import "math"
+import "slices"
+import "strings"
+import "testing"
 
 // The canonical header, byte for byte, as the hand-written copies this replaced built it.
 func TestPCMHeaderBytes(t *testing.T) {

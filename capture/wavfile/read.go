@@ -1,14 +1,12 @@
 package wavfile
 
-import (
-	"errors"
-	"fmt"
-	"io"
-	"os"
+import "errors"
+import "fmt"
+import "io"
+import "os"
 
-	"github.com/go-audio/audio"
-	"github.com/go-audio/wav"
-)
+import "github.com/go-audio/audio"
+import "github.com/go-audio/wav"
 
 // MaxReadSamples bounds what Read loads into memory (per channel): 6 hours at 16 kHz.
 const MaxReadSamples = 16000 * 60 * 60 * 6

@@ -16,15 +16,13 @@
 // file; Read loads a whole file through it.
 package wavfile
 
-import (
-	"bufio"
-	"bytes"
-	"encoding/binary"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-)
+import "bufio"
+import "bytes"
+import "encoding/binary"
+import "errors"
+import "fmt"
+import "io"
+import "os"
 
 // HeaderSize is the size of the header this package writes for a new file: RIFF/WAVE, a
 // 36-byte JUNK chunk reserved for the RF64 ds64 chunk (EBU Tech 3306, ITU-R BS.2088), the

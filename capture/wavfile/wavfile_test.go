@@ -1,17 +1,15 @@
 package wavfile
 
-import (
-	"bytes"
-	"encoding/binary"
-	"errors"
-	"os"
-	"path/filepath"
-	"runtime"
-	"slices"
-	"strings"
-	"syscall"
-	"testing"
-)
+import "bytes"
+import "encoding/binary"
+import "errors"
+import "os"
+import "path/filepath"
+import "runtime"
+import "slices"
+import "strings"
+import "syscall"
+import "testing"
 
 func TestWriterCrashRepairResume(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "judge.wav")

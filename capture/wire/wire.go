@@ -21,16 +21,14 @@
 // its sample range and acknowledges it again without writing.
 package wire
 
-import (
-	"encoding/binary"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"hash/crc32"
-	"regexp"
-	"slices"
-	"strings"
-)
+import "encoding/binary"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "hash/crc32"
+import "regexp"
+import "slices"
+import "strings"
 
 // ProtocolVersion is the version an agent states in its Hello.
 const ProtocolVersion = 1

@@ -1,10 +1,8 @@
 package wire
 
-import (
-	"bytes"
-	"errors"
-	"testing"
-)
+import "bytes"
+import "errors"
+import "testing"
 
 func sampleFrame() *Frame {
 	return &Frame{Kind: KindAudio, Channels: 2, Seq: 7, FirstSample: 16000, Samples: 3, WallNanos: 42,

@@ -1,8 +1,6 @@
 package main
 
-import (
-	"testing"
-)
+import "testing"
 
 // TestAgentTokenEnv: through the real command line parsing, COURTSCRIBE_TOKEN fills --token
 // (agent.TestAgentToken covers how the agent picks its token).

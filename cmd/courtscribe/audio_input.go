@@ -1,8 +1,6 @@
 package main
 
-import (
-	"github.com/spf13/pflag"
-)
+import "github.com/spf13/pflag"
 
 // seatFileFlag adds --seat-file NAME=FILE (repeatable) to a command.
 func seatFileFlag(f *pflag.FlagSet, dst *[]string) {

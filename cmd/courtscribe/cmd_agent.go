@@ -1,16 +1,14 @@
 package main
 
-import (
-	"errors"
-	"os"
-	"runtime/debug"
+import "errors"
+import "os"
+import "runtime/debug"
 
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
+import "github.com/spf13/cobra"
+import "github.com/spf13/pflag"
 
-	"github.com/courtscribe/courtscribe/capture"
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/agent"
-)
+import "github.com/courtscribe/courtscribe/capture"
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/agent"
 
 func init() { addCommand(newAgentCmd) }
 

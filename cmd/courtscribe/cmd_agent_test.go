@@ -1,10 +1,8 @@
 package main
 
-import (
-	"os"
-	"runtime/debug"
-	"testing"
-)
+import "os"
+import "runtime/debug"
+import "testing"
 
 // gcPercent reads the current GOGC setting without changing it.
 func gcPercent() int {

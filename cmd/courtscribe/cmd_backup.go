@@ -1,18 +1,16 @@
 package main
 
-import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
-	"time"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "os"
+import "time"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/backup"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/backup"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 // backup, restore, scrub, retention and hearing deletion: what a court technician runs to keep
 // the record safe (docs/backup.md). The work lives in transcript/backup.

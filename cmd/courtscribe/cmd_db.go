@@ -1,15 +1,13 @@
 package main
 
-import (
-	"fmt"
-	"os"
-	"sort"
+import "fmt"
+import "os"
+import "sort"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/server"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 func init() { addCommand(newDBCmd) }
 

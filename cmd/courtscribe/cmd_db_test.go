@@ -1,20 +1,18 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"path/filepath"
-	"strings"
-	"sync"
-	"testing"
+import "context"
+import "errors"
+import "fmt"
+import "path/filepath"
+import "strings"
+import "sync"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
-	"github.com/courtscribe/courtscribe/internal/pgtest"
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/server"
+import "github.com/courtscribe/courtscribe/internal/pgtest"
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 // Issue 15 items 1, 2 and 4 on the command line: a court's SQLite record moved to PostgreSQL
 // with `db migrate` audits and verifies offline on the copy through --db; users and transcript

@@ -1,14 +1,12 @@
 package main
 
-import (
-	"encoding/json"
-	"fmt"
-	"text/tabwriter"
+import "encoding/json"
+import "fmt"
+import "text/tabwriter"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/courtscribe/courtscribe/capture/device"
-)
+import "github.com/courtscribe/courtscribe/capture/device"
 
 func init() { addCommand(newDevicesCmd) }
 

@@ -1,25 +1,23 @@
 package main
 
-import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"strings"
-	"text/tabwriter"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "log/slog"
+import "os"
+import "strings"
+import "text/tabwriter"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/baseline"
-	"github.com/courtscribe/courtscribe/asr/diarize/der"
-	"github.com/courtscribe/courtscribe/capture/audiofile"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/diarize/baseline"
+import "github.com/courtscribe/courtscribe/asr/diarize/der"
+import "github.com/courtscribe/courtscribe/capture/audiofile"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
 
 func init() { addCommand(newDiarizeCmd) }
 

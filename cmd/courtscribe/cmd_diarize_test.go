@@ -1,20 +1,18 @@
 package main
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"math"
-	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strings"
-	"testing"
+import "bytes"
+import "context"
+import "encoding/json"
+import "math"
+import "math/rand/v2"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "regexp"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
 
 // diarizeWAV writes a two-seat hearing: the judge speaks (a voiced harmonic sound) from 1 to
 // 3 s, the clerk from 4 to 5.5 s; each mic hears the other seat 12 dB down, plus room noise.

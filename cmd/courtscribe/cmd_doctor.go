@@ -1,21 +1,19 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"math"
-	"strconv"
-	"time"
+import "context"
+import "encoding/json"
+import "fmt"
+import "io"
+import "math"
+import "strconv"
+import "time"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/courtscribe/courtscribe/capture"
-	"github.com/courtscribe/courtscribe/capture/device"
-	"github.com/courtscribe/courtscribe/capture/doctor"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture"
+import "github.com/courtscribe/courtscribe/capture/device"
+import "github.com/courtscribe/courtscribe/capture/doctor"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 func init() { addCommand(newDoctorCmd) }
 

@@ -1,24 +1,22 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
-	"slices"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "log/slog"
+import "os"
+import "path/filepath"
+import "slices"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/capture/audiofile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/capture/audiofile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 
 func init() { addCommand(newImportCmd) }
 

@@ -1,21 +1,19 @@
 package main
 
-import (
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
-	"text/tabwriter"
-	"time"
+import "errors"
+import "fmt"
+import "io"
+import "os"
+import "path/filepath"
+import "strings"
+import "text/tabwriter"
+import "time"
 
-	"github.com/spf13/cobra"
-	"golang.org/x/term"
+import "github.com/spf13/cobra"
+import "golang.org/x/term"
 
-	"github.com/courtscribe/courtscribe/models"
-	"github.com/courtscribe/courtscribe/transcript/backup"
-)
+import "github.com/courtscribe/courtscribe/models"
+import "github.com/courtscribe/courtscribe/transcript/backup"
 
 func init() { addCommand(newModelsCmd) }
 

@@ -1,17 +1,15 @@
 package main
 
-import (
-	"context"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/export"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/export"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
+import "github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 
 // TestExportPrintsCourtTimeAndNames: users carry display names (users add --display-name,
 // set-display-name), a hearing keeps the court's zone from the store (the server's --timezone),

@@ -1,12 +1,10 @@
 package main
 
-import (
-	"os"
+import "os"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
-)
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 
 func init() { addCommand(newServerCmd) }
 

@@ -1,14 +1,12 @@
 package main
 
-import (
-	"fmt"
-	"text/tabwriter"
-	"time"
+import "fmt"
+import "text/tabwriter"
+import "time"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
-)
+import "github.com/courtscribe/courtscribe/asr/ingest"
 
 func init() { addCommand(newTokensCmd) }
 

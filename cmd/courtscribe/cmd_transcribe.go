@@ -1,30 +1,28 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"slices"
-	"sort"
-	"strings"
-	"sync"
-	"time"
+import "context"
+import "encoding/json"
+import "fmt"
+import "io"
+import "log/slog"
+import "os"
+import "slices"
+import "sort"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
+import "github.com/spf13/cobra"
+import "github.com/spf13/pflag"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/policy"
-	"github.com/courtscribe/courtscribe/asr/pool"
-	"github.com/courtscribe/courtscribe/capture/audiofile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/policy"
+import "github.com/courtscribe/courtscribe/asr/pool"
+import "github.com/courtscribe/courtscribe/capture/audiofile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 
 func init() { addCommand(newTranscribeCmd) }
 

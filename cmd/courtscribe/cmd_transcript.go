@@ -1,22 +1,20 @@
 package main
 
-import (
-	"bytes"
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
+import "bytes"
+import "context"
+import "errors"
+import "fmt"
+import "io"
+import "os"
+import "path/filepath"
+import "strings"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/courtscribe/courtscribe/internal/atomicfile"
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/export"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/internal/atomicfile"
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/export"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 func init() { addCommand(newTranscriptCmd) }
 

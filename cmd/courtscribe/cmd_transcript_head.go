@@ -1,14 +1,12 @@
 package main
 
-import (
-	"fmt"
-	"sort"
+import "fmt"
+import "sort"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 // transcript head and transcript keys: what to publish outside the database so that a
 // rewritten record can be found (the chain head of a hearing) and who may sign (every user's

@@ -1,20 +1,18 @@
 package main
 
-import (
-	"bytes"
-	"context"
-	"database/sql"
-	"errors"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
+import "bytes"
+import "context"
+import "database/sql"
+import "errors"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
+import "github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 
 // runCLI runs the courtscribe command line in-process.
 func runCLI(t *testing.T, stdin string, args ...string) (string, error) {

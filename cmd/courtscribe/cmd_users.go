@@ -1,23 +1,21 @@
 package main
 
-import (
-	"bufio"
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"os/user"
-	"strings"
-	"text/tabwriter"
-	"time"
+import "bufio"
+import "context"
+import "errors"
+import "fmt"
+import "io"
+import "os"
+import "os/user"
+import "strings"
+import "text/tabwriter"
+import "time"
 
-	"github.com/spf13/cobra"
-	"golang.org/x/term"
+import "github.com/spf13/cobra"
+import "golang.org/x/term"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 func init() { addCommand(newUsersCmd) }
 

@@ -1,18 +1,16 @@
 package main
 
-import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"strings"
+import "bytes"
+import "errors"
+import "fmt"
+import "io"
+import "log/slog"
+import "os"
+import "strings"
 
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
-	"go.yaml.in/yaml/v3"
-)
+import "github.com/spf13/cobra"
+import "github.com/spf13/pflag"
+import "go.yaml.in/yaml/v3"
 
 // Configuration comes, in order of precedence, from flags, COURTSCRIBE_* environment variables
 // (the flag name in upper case with '-' as '_': --listen → COURTSCRIBE_LISTEN) and an optional

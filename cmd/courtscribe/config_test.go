@@ -1,12 +1,10 @@
 package main
 
-import (
-	"os"
-	"path/filepath"
-	"testing"
+import "os"
+import "path/filepath"
+import "testing"
 
-	"github.com/spf13/cobra"
-)
+import "github.com/spf13/cobra"
 
 func testCmd() (*cobra.Command, *string, *int) {
 	var listen string

@@ -1,14 +1,12 @@
 package main
 
-import (
-	"fmt"
-	"github.com/courtscribe/courtscribe/asr"
+import "fmt"
+import "github.com/courtscribe/courtscribe/asr"
 
-	"github.com/spf13/pflag"
+import "github.com/spf13/pflag"
 
-	"github.com/courtscribe/courtscribe/asr/whisper"
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
-)
+import "github.com/courtscribe/courtscribe/asr/whisper"
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 
 // engineFlags choose and size the transcription engine of the offline commands (backfill,
 // transcribe, import).

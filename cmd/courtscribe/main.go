@@ -3,17 +3,15 @@
 // registers itself with addCommand; the work lives in the library packages.
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"os"
-	"os/signal"
-	"strings"
-	"syscall"
+import "context"
+import "errors"
+import "fmt"
+import "os"
+import "os/signal"
+import "strings"
+import "syscall"
 
-	"github.com/spf13/cobra"
-)
+import "github.com/spf13/cobra"
 
 // version is set with -ldflags "-X main.version=...".
 var version = "dev"

@@ -1,10 +1,8 @@
 package main
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // The end-to-end suites of the built binary are in scripts/faults; these tests call the
 // commands in process.

@@ -1,17 +1,15 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"path/filepath"
+import "context"
+import "fmt"
+import "os"
+import "path/filepath"
 
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
+import "github.com/spf13/cobra"
+import "github.com/spf13/pflag"
 
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/server"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 // The hearing record's database for the commands: --db (see server.DBUsage) and opening an
 // existing record for the transcript tools.

@@ -1,13 +1,11 @@
 package main
 
-import (
-	"errors"
-	"net"
-	"os"
-	"os/exec"
-	"strings"
-	"testing"
-)
+import "errors"
+import "net"
+import "os"
+import "os/exec"
+import "strings"
+import "testing"
 
 // TestRunDemoRefusesTakenPort: `make run` with its port taken says so, and how to choose
 // another, before it builds or starts anything (it used to print the server's address and

@@ -1,18 +1,16 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"strings"
-	"sync"
-	"testing"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
+import "strings"
+import "sync"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // packingEngine stands in for the whisper engine's packing (asr.Packer) without libwhisper: it
 // names each utterance it is given, and says whether it came through a packed call.

@@ -1,11 +1,9 @@
 package main
 
-import (
-	"github.com/spf13/pflag"
+import "github.com/spf13/pflag"
 
-	"github.com/courtscribe/courtscribe/asr/whisper"
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
-)
+import "github.com/courtscribe/courtscribe/asr/whisper"
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 
 // addGPUFlags adds the whisper engine's device flags, shared by server, transcribe and backfill.
 func addGPUFlags(f *pflag.FlagSet, g *server.GPUConfig) {

@@ -1,14 +1,12 @@
 package main
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"github.com/spf13/cobra"
+import "github.com/spf13/cobra"
 
-	"github.com/courtscribe/courtscribe/asr/whisper"
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
-)
+import "github.com/courtscribe/courtscribe/asr/whisper"
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 
 // --gpu/--no-gpu, --gpu-device, --flash-attn and --audio-ctx are on every command that runs
 // --asr whisper, and reach whisper.Config (and, where libwhisper is linked, the running engine).

@@ -8,15 +8,13 @@
 // the write fails before the rename the temporary file is removed and the target is untouched.
 package atomicfile
 
-import (
-	"encoding/json"
-	"errors"
-	"io/fs"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strconv"
-)
+import "encoding/json"
+import "errors"
+import "io/fs"
+import "math/rand/v2"
+import "os"
+import "path/filepath"
+import "strconv"
 
 // TempPrefix starts the name of every temporary file this package makes.
 const TempPrefix = ".tmp-"

@@ -1,13 +1,11 @@
 package atomicfile
 
-import (
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
-	"syscall"
-	"testing"
-)
+import "os"
+import "path/filepath"
+import "strings"
+import "sync"
+import "syscall"
+import "testing"
 
 // entries lists the names in dir.
 func entries(t *testing.T, dir string) []string {

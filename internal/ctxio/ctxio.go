@@ -1,10 +1,8 @@
 // Package ctxio makes long reads stop when their context ends.
 package ctxio
 
-import (
-	"context"
-	"io"
-)
+import "context"
+import "io"
 
 // NewReader returns a reader of r that fails with ctx.Err() from the first Read after ctx
 // ends, so that a long io.Copy (hashing gigabytes) stops with its context.

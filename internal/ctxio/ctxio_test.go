@@ -1,12 +1,10 @@
 package ctxio
 
-import (
-	"context"
-	"errors"
-	"io"
-	"strings"
-	"testing"
-)
+import "context"
+import "errors"
+import "io"
+import "strings"
+import "testing"
 
 func TestReader(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())

@@ -9,14 +9,12 @@
 // cap until it is closed.
 package netguard
 
-import (
-	"log/slog"
-	"net"
-	"net/http"
-	"sync"
-	"sync/atomic"
-	"time"
-)
+import "log/slog"
+import "net"
+import "net/http"
+import "sync"
+import "sync/atomic"
+import "time"
 
 // Config tunes the guard. The zero value of a field means its default (see Default).
 type Config struct {

@@ -1,17 +1,15 @@
 package netguard
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"testing"
-	"time"
-)
+import "context"
+import "fmt"
+import "io"
+import "net"
+import "net/http"
+import "strings"
+import "sync"
+import "sync/atomic"
+import "testing"
+import "time"
 
 // server runs h behind the guard (or, with guard false, as cmd/courtscribe did before: only a
 // ReadHeaderTimeout) on 127.0.0.1 and counts the connections the HTTP server holds.

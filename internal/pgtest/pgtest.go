@@ -5,18 +5,16 @@
 // assumes a server is already running; Debian's auto-created cluster is never used.
 package pgtest
 
-import (
-	"errors"
-	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"testing"
-)
+import "errors"
+import "fmt"
+import "net"
+import "os"
+import "os/exec"
+import "os/user"
+import "path/filepath"
+import "sort"
+import "strconv"
+import "testing"
 
 // Cluster is one running private PostgreSQL server.
 type Cluster struct {

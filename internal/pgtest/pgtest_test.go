@@ -1,12 +1,10 @@
 package pgtest
 
-import (
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"testing"
-)
+import "os/exec"
+import "path/filepath"
+import "strconv"
+import "strings"
+import "testing"
 
 // TestStartPrivateCluster starts a cluster, creates a database and runs a query in it
 // through psql, so the helper is proven to give a usable server.

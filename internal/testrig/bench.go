@@ -1,12 +1,10 @@
 package testrig
 
-import (
-	"cmp"
-	"os"
-	"slices"
-	"strconv"
-	"time"
-)
+import "cmp"
+import "os"
+import "slices"
+import "strconv"
+import "time"
 
 // EnvInt is the positive whole number in the environment variable name (a benchmark's run
 // count, a soak's size), or def when it is unset, not a number or not positive. A benchmark

@@ -1,19 +1,17 @@
 package testrig
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
-	"syscall"
-	"testing"
-	"time"
-)
+import "context"
+import "errors"
+import "fmt"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strconv"
+import "strings"
+import "sync"
+import "syscall"
+import "testing"
+import "time"
 
 // binPrefix starts the name of the temporary directory that holds the binaries one test
 // process built; the process ID follows it, so a later run can tell a dead run's leftovers.

@@ -1,15 +1,13 @@
 package testrig
 
-import (
-	"bufio"
-	"bytes"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"testing"
-)
+import "bufio"
+import "bytes"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strconv"
+import "strings"
+import "testing"
 
 func TestMain(m *testing.M) { Main(m) }
 

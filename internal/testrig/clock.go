@@ -1,9 +1,7 @@
 package testrig
 
-import (
-	"sync"
-	"time"
-)
+import "sync"
+import "time"
 
 // TickClock is a test clock that moves on by its step at every reading, so that two readings
 // never tie (record events, audit entries and backups are ordered by time). It is safe for

@@ -1,12 +1,10 @@
 package testrig
 
-import (
-	"testing"
-	"time"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // OneGap reads a hearing's gap log under data and fails t unless it holds exactly one gap,
 // of the given wire reason (wire.GapAgentDown, …); it returns that gap and its length.

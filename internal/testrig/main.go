@@ -1,12 +1,10 @@
 package testrig
 
-import (
-	"os"
-	"strings"
-	"testing"
+import "os"
+import "strings"
+import "testing"
 
-	"go.uber.org/goleak"
-)
+import "go.uber.org/goleak"
 
 // mainConfig is what the options of Main set.
 type mainConfig struct {

@@ -1,20 +1,18 @@
 package testrig
 
-import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
-	"os"
-	"path/filepath"
-	"testing"
-	"time"
-)
+import "crypto/ecdsa"
+import "crypto/elliptic"
+import "crypto/rand"
+import "crypto/tls"
+import "crypto/x509"
+import "crypto/x509/pkix"
+import "encoding/pem"
+import "math/big"
+import "net"
+import "os"
+import "path/filepath"
+import "testing"
+import "time"
 
 // PKI is a court's own test certificate authority in a temporary directory: a CA, a server
 // certificate for localhost and 127.0.0.1, an agent client certificate signed by the CA, and

@@ -1,10 +1,8 @@
 package testrig
 
-import (
-	"io/fs"
-	"path/filepath"
-	"testing"
-)
+import "io/fs"
+import "path/filepath"
+import "testing"
 
 // CheckPrivate fails the test for anything below root (root itself, often the test's own
 // temporary directory, is not checked) that group or others may reach: every directory must be

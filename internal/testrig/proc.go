@@ -1,18 +1,16 @@
 package testrig
 
-import (
-	"bytes"
-	"context"
-	"io"
-	"net"
-	"net/http"
-	"os/exec"
-	"strings"
-	"sync"
-	"syscall"
-	"testing"
-	"time"
-)
+import "bytes"
+import "context"
+import "io"
+import "net"
+import "net/http"
+import "os/exec"
+import "strings"
+import "sync"
+import "syscall"
+import "testing"
+import "time"
 
 // LineLog collects a process's output and remembers when each line arrived, so a test can
 // time events the process logs (the agent's first capture after a restart). Max (0: no limit)

@@ -1,12 +1,10 @@
 package testrig
 
-import (
-	"net"
-	"os"
-	"path/filepath"
-	"testing"
-	"time"
-)
+import "net"
+import "os"
+import "path/filepath"
+import "testing"
+import "time"
 
 // Testdata is the path of a test data file in ../shared/testdata beside the repository root;
 // the test is skipped when it is not there.

@@ -3,18 +3,16 @@
 // suites run (Binary) and the processes they start (Proc), a test PKI, and audio helpers.
 package testrig
 
-import (
-	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"errors"
-	"io"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"testing"
-)
+import "context"
+import "crypto/sha256"
+import "encoding/binary"
+import "encoding/hex"
+import "errors"
+import "io"
+import "math/rand/v2"
+import "os"
+import "path/filepath"
+import "testing"
 
 // HashPCM is the SHA-256 (hex) of samples as signed 16-bit little-endian: the hash of a seat's
 // PCM, whatever file or frames carried it.

@@ -1,9 +1,7 @@
 package testrig
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
+import "time"
 
 func TestHashPCM(t *testing.T) {
 	for _, c := range []struct {

@@ -1,10 +1,8 @@
 package testrig
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
 
 // WriteWAV writes pcm as a mono archive WAV at path (wavfile.Create, Write, Close: the form
 // ingest leaves), failing the test on any error.

@@ -1,13 +1,11 @@
 package testrig
 
-import (
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"testing"
-)
+import "encoding/json"
+import "fmt"
+import "io"
+import "net/http"
+import "net/http/httptest"
+import "testing"
 
 // FakeWhisperServer answers like whisper-server's verbose_json: "utterance of N seconds", N
 // the duration of the 16 kHz mono WAV posted as "file". It closes at the end of the test.

@@ -1,16 +1,14 @@
 package faults
 
-import (
-	"math"
-	"path/filepath"
-	"testing"
-	"time"
+import "math"
+import "path/filepath"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // TestAgentKilledGapEqualsDowntime: the agent, replaying at real-time pace, is SIGKILLed, stays
 // down D seconds (short form 2 s, long form 15 s) and is started again on the same spool. The

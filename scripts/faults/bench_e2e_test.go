@@ -1,26 +1,24 @@
 package faults
 
-import (
-	"bufio"
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"math"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
-	"strings"
-	"sync/atomic"
-	"testing"
-	"time"
+import "bufio"
+import "context"
+import "encoding/json"
+import "fmt"
+import "io"
+import "math"
+import "net/http"
+import "net/http/httptest"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "slices"
+import "strings"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/chromedp/chromedp"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/chromedp/chromedp"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // TestBenchEndToEndLatency measures what the clerk experiences: the time from the end of
 // speech at a seat's microphone to the final text of that utterance on the clerk's screen.

@@ -1,25 +1,23 @@
 package faults
 
-import (
-	"context"
-	"errors"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "log/slog"
+import "net/http/httptest"
+import "path/filepath"
+import "strconv"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"go.uber.org/goleak"
+import "go.uber.org/goleak"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/asr/ingest"
-	"github.com/courtscribe/courtscribe/capture"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/asr/ingest"
+import "github.com/courtscribe/courtscribe/capture"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // jumpingClock is the agent's wall clock being stepped (NTP, an operator, a dead CMOS battery):
 // its offset from real time follows a schedule of real elapsed time.

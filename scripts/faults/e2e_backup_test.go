@@ -1,29 +1,27 @@
 package faults
 
-import (
-	"database/sql"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"reflect"
-	"strings"
-	"syscall"
-	"testing"
-	"time"
+import "database/sql"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "net/http"
+import "net/http/httptest"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "reflect"
+import "strings"
+import "syscall"
+import "testing"
+import "time"
 
-	_ "modernc.org/sqlite"
+import _ "modernc.org/sqlite"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // TestBackupDuringLiveReplayRestoreAndScrub is the technician's night on real binaries: a
 // server records a hearing from an agent replaying two seats in real time; a backup runs while

@@ -3,18 +3,16 @@ package faults
 // Helpers for the end-to-end suites of the binary (the tests of cmd/courtscribe's commands
 // as real processes): a server with its web UI, archives compared with their sources.
 
-import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"testing"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // igStartServer starts `courtscribe server` on addr and data (debug log, with the web UI),
 // with extra flags, and waits until it is ready; it is killed at the end of the test.

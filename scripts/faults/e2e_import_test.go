@@ -1,25 +1,23 @@
 package faults
 
-import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "crypto/sha256"
+import "encoding/hex"
+import "encoding/json"
+import "fmt"
+import "io"
+import "net/http"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // put sends raw bytes (a chunk of an upload) and decodes the answer.
 func (c *apiClient) put(path string, body []byte, out any) int {

@@ -1,22 +1,20 @@
 package faults
 
-import (
-	"encoding/json"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"syscall"
-	"testing"
-	"time"
+import "encoding/json"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/asr/ingest"
-	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/asr/ingest"
+import "github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 var igSeats = []wire.Seat{{Name: "judge", Channel: 1}, {Name: "clerk", Channel: 2}, {Name: "prosecutor", Channel: 3}, {Name: "defense", Channel: 4}}
 

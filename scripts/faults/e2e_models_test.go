@@ -1,22 +1,20 @@
 package faults
 
-import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "crypto/sha256"
+import "encoding/hex"
+import "errors"
+import "net/http"
+import "net/http/httptest"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-	"github.com/courtscribe/courtscribe/models"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
+import "github.com/courtscribe/courtscribe/models"
 
 // runModels runs the built binary and returns stdout, stderr and the exit code.
 func runModels(t *testing.T, args ...string) (string, string, int) {

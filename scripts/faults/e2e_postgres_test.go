@@ -1,14 +1,12 @@
 package faults
 
-import (
-	"fmt"
-	"net/http"
-	"strings"
-	"testing"
+import "fmt"
+import "net/http"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/internal/pgtest"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/internal/pgtest"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // Issue 15 item 1 end to end: two `courtscribe server --db postgres://…` processes (each with
 // its own data directory, as two replicas would have) serve one record: a hearing created

@@ -1,27 +1,25 @@
 package faults
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"math"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync/atomic"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "encoding/json"
+import "fmt"
+import "io"
+import "math"
+import "net/http"
+import "net/http/httptest"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // apiClient is a signed-in user of one server's JSON API that fails the test when the
 // server cannot be reached.

@@ -1,25 +1,23 @@
 package faults
 
-import (
-	"bytes"
-	"encoding/binary"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"path/filepath"
-	"slices"
-	"strings"
-	"sync"
-	"syscall"
-	"testing"
-	"time"
+import "bytes"
+import "encoding/binary"
+import "encoding/json"
+import "fmt"
+import "io"
+import "net/http"
+import "path/filepath"
+import "slices"
+import "strings"
+import "sync"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/pgtest"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/pgtest"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // Issue 15 item 3 end to end: two replicas on one PostgreSQL share one data directory (the
 // audio archive). The agent, given both URLs, records through replica A, which holds the

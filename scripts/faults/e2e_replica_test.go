@@ -1,20 +1,18 @@
 package faults
 
-import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/url"
-	"os"
-	"strconv"
-	"strings"
-	"testing"
-	"time"
+import "encoding/json"
+import "fmt"
+import "net/http"
+import "net/url"
+import "os"
+import "strconv"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // Issue 15 item 2 end to end: two `courtscribe server --db postgres://…` replicas. A clerk's
 // edits made through replica A reach a live websocket opened on replica B (the session cookie

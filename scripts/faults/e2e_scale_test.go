@@ -1,21 +1,19 @@
 package faults
 
-import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "encoding/json"
+import "fmt"
+import "net/http"
+import "net/url"
+import "strconv"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/internal/pgtest"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/internal/pgtest"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // TestScaleServers is issue 15's scale benchmark through real server processes (make
 // bench-scale): 100 hearings, 20 clerks editing through the HTTP API (each edit waits for its

@@ -1,19 +1,17 @@
 package faults
 
-import (
-	"context"
-	"crypto/tls"
-	"net/http"
-	"os/exec"
-	"path/filepath"
-	"syscall"
-	"testing"
-	"time"
+import "context"
+import "crypto/tls"
+import "net/http"
+import "os/exec"
+import "path/filepath"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // TestAgentOverMutualTLSEndToEnd runs the real binaries: a server with TLS and mutual TLS for
 // agents, an agent that verifies the server with the court's CA and presents its certificate.

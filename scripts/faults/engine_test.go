@@ -1,20 +1,18 @@
 package faults
 
-import (
-	"encoding/json"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"testing"
-	"time"
+import "encoding/json"
+import "fmt"
+import "io"
+import "net"
+import "net/http"
+import "strings"
+import "sync"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // standIn is an in-test whisper-server stand-in (the outer boundary): POST /inference with a
 // multipart "file" answers verbose_json naming the audio's length, GET /health answers ok. It

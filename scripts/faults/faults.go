@@ -15,21 +15,19 @@
 // down or made to flap.
 package faults
 
-import (
-	"bufio"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"fmt"
-	"hash"
-	"io"
-	"math"
-	"math/rand/v2"
-	"os"
+import "bufio"
+import "crypto/sha256"
+import "encoding/binary"
+import "encoding/hex"
+import "fmt"
+import "hash"
+import "io"
+import "math"
+import "math/rand/v2"
+import "os"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Hearing is a generated multi-seat hearing: one channel per seat.
 type Hearing struct {

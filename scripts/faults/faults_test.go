@@ -1,17 +1,15 @@
 package faults
 
-import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"os"
-	"path/filepath"
-	"testing"
+import "crypto/sha256"
+import "encoding/binary"
+import "encoding/hex"
+import "os"
+import "path/filepath"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // TestGenerateHearingRoundTrip: the generated WAV reads back (go-audio, through
 // capture/wavfile) as the PCM and hashes the generator reports; seats speak in turns.

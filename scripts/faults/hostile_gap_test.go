@@ -1,21 +1,19 @@
 package faults
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"strings"
-	"syscall"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "os"
+import "strings"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // fsUsed is the bytes in use on dir's file system.
 func fsUsed(t *testing.T, dir string) int64 {

@@ -5,26 +5,24 @@ package faults
 // revoked while it streams. The library tests in internal/netguard, asr/ingest and
 // transcript/api show each fix failing before it; these show the server as shipped holding.
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"os/exec"
-	"strconv"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "io"
+import "net"
+import "net/http"
+import "os/exec"
+import "strconv"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
-	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/ingest"
+import "github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // slowFlood opens n connections from src that send headers at once and then a body byte every
 // 200 ms (half of them trickle the headers too), until stop.

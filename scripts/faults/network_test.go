@@ -1,16 +1,14 @@
 package faults
 
-import (
-	"math/rand/v2"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "math/rand/v2"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/ingest/ingesttest"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // linkRig is a server, a link in front of it and a real-time agent replaying through the link.
 type linkRig struct {

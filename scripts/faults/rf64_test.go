@@ -1,19 +1,17 @@
 package faults
 
-import (
-	"encoding/binary"
-	"io"
-	"os"
-	"path/filepath"
-	"syscall"
-	"testing"
-	"time"
+import "encoding/binary"
+import "io"
+import "os"
+import "path/filepath"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // TestSeatFile40Hours (issue 11, low: "WAV headers wrap after ~37 h per seat and the API
 // refuses audio past 2.7 h"): the real server records a hearing, is stopped, its seat files are

@@ -5,26 +5,24 @@ package faults
 // agent command lines, users made through the CLI, an API client with a session, metrics
 // scraping, process sampling from /proc, and archive checks against the generated hearing.
 
-import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"testing"
-	"time"
+import "bufio"
+import "bytes"
+import "context"
+import "encoding/json"
+import "fmt"
+import "io"
+import "net/http"
+import "net/http/cookiejar"
+import "os"
+import "path/filepath"
+import "strconv"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 func TestMain(m *testing.M) { testrig.Main(m, testrig.NoLeakCheck()) }
 

@@ -1,15 +1,13 @@
 package faults
 
-import (
-	"fmt"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "fmt"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // editAttempt is one clerk edit sent through the API.
 type editAttempt struct {

@@ -1,24 +1,22 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"math"
-	"os"
-	"path/filepath"
-	"runtime"
-	"sort"
-	"strings"
-	"time"
+import "context"
+import "fmt"
+import "io"
+import "math"
+import "os"
+import "path/filepath"
+import "runtime"
+import "sort"
+import "strings"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/baseline"
-	"github.com/courtscribe/courtscribe/asr/diarize/der"
-	"github.com/courtscribe/courtscribe/asr/diarize/scene"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/diarize/baseline"
+import "github.com/courtscribe/courtscribe/asr/diarize/der"
+import "github.com/courtscribe/courtscribe/asr/diarize/scene"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // method is one diarizer the benchmark runs on every scene.
 type method struct {

@@ -1,21 +1,19 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"math"
-	"os"
-	"sort"
-	"strings"
+import "context"
+import "fmt"
+import "math"
+import "os"
+import "sort"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/scene"
-	"github.com/courtscribe/courtscribe/asr/stream"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/diarize/scene"
+import "github.com/courtscribe/courtscribe/asr/stream"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 // dupResult counts bleed transcribed twice in the record (issue 10, point 5): pairs of segments
 // of different seats overlapping in time (≥ half the shorter) whose texts are near-duplicates,

@@ -1,15 +1,13 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"slices"
+import "context"
+import "fmt"
+import "io"
+import "slices"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	v1 "github.com/courtscribe/courtscribe/asr/diarize/baseline/v1"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import v1 "github.com/courtscribe/courtscribe/asr/diarize/baseline/v1"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
 
 // pushBlock is what the server pushes at a time: 20 ms.
 const pushBlock = 320

@@ -1,18 +1,16 @@
 package main
 
-import (
-	"encoding/json"
-	"fmt"
-	"io"
-	"math"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
+import "encoding/json"
+import "fmt"
+import "io"
+import "math"
+import "math/rand/v2"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/asr/diarize/scene"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 
 // Random courtrooms: scenes nobody tuned the diarizer on. Each is a room drawn from the ranges
 // courtrooms span (size, RT60 0.4–1.0 s, where the bench, the clerk, the witness and two

@@ -1,18 +1,16 @@
 package main
 
-import (
-	"bytes"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"reflect"
-	"slices"
-	"strconv"
-	"strings"
-	"testing"
+import "bytes"
+import "encoding/json"
+import "os"
+import "path/filepath"
+import "reflect"
+import "slices"
+import "strconv"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize/scene"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 
 // TestRandomCourtrooms: the drawn scenes parse, the same seed draws the same courtroom, and
 // they hold what the benchmark needs from an unseen room: RT60 in 0.4–1.0 s, a bench, a

@@ -2,15 +2,13 @@
 
 package main
 
-import (
-	"fmt"
-	"os"
+import "fmt"
+import "os"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/baseline"
-	"github.com/courtscribe/courtscribe/asr/whisper"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/diarize/baseline"
+import "github.com/courtscribe/courtscribe/asr/whisper"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // sileroModel is the Silero model the comparison loads: $COURTSCRIBE_SILERO, else the one in
 // the shared test data next to the repository (hearinggen runs from the repository root).

@@ -1,13 +1,11 @@
 package api
 
-import (
-	"context"
-	"net/http"
-	"sync"
-	"time"
+import "context"
+import "net/http"
+import "sync"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // The record health panel's alarms are derived afresh at every poll (assess), so by themselves
 // they have no identity an acknowledgement could name. alarmTracker gives them one on the

@@ -1,10 +1,8 @@
 package api
 
-import (
-	"context"
-	"testing"
-	"time"
-)
+import "context"
+import "testing"
+import "time"
 
 // TestAlarmAcknowledgementsOnTheServer: an alarm episode is acknowledged once, on the server,
 // by the hearing's clerk: every other session (a reload, another clerk's browser, the

@@ -13,24 +13,22 @@
 // segment in the body; nothing is overwritten. See docs/ui.md for every endpoint.
 package api
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
-	"mime"
-	"net"
-	"net/http"
-	"strconv"
-	"sync"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "log/slog"
+import "mime"
+import "net"
+import "net/http"
+import "strconv"
+import "sync"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/auth"
-	"github.com/courtscribe/courtscribe/transcript/live"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/auth"
+import "github.com/courtscribe/courtscribe/transcript/live"
 
 // Config configures the API. The zero value works for tests on loopback.
 type Config struct {

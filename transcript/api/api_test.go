@@ -1,26 +1,24 @@
 package api
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/url"
-	"os"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "encoding/json"
+import "fmt"
+import "net/http"
+import "net/url"
+import "os"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/auth"
-	"github.com/courtscribe/courtscribe/transcript/live"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/auth"
+import "github.com/courtscribe/courtscribe/transcript/live"
 
 func TestConcurrentEditsConflict(t *testing.T) {
 	r := newRig(t)

@@ -1,18 +1,16 @@
 package api
 
-import (
-	"fmt"
-	"io"
-	"math"
-	"net/http"
-	"os"
-	"strconv"
+import "fmt"
+import "io"
+import "math"
+import "net/http"
+import "os"
+import "strconv"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // pcmLayout is where the samples of a 16-bit mono PCM WAV lie.
 type pcmLayout struct {

@@ -1,18 +1,16 @@
 package api
 
-import (
-	"context"
-	"fmt"
-	"net/http"
-	"sort"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "net/http"
+import "sort"
+import "strings"
+import "sync"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/gorilla/websocket"
-)
+import "github.com/gorilla/websocket"
 
 // BenchmarkLiveFanout measures commit → received by every subscriber: N browsers follow one
 // hearing over real loopback websockets through the API; each iteration is one clerk edit

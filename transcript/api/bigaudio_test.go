@@ -1,10 +1,8 @@
 package api
 
-import (
-	"encoding/binary"
-	"os"
-	"testing"
-)
+import "encoding/binary"
+import "os"
+import "testing"
 
 // TestAudioRangeBounds: a huge start overflowed (200 with an empty body), and audio past 2.7 h
 // of a 40 h seat file was refused because the wrapped 32-bit header size was believed (issue

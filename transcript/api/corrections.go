@@ -1,13 +1,11 @@
 package api
 
-import (
-	"encoding/base64"
-	"mime"
-	"net/http"
-	"time"
+import "encoding/base64"
+import "mime"
+import "net/http"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 type correctReq struct {
 	SegmentID int64  `json:"segment_id"`

@@ -1,20 +1,18 @@
 package api
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"testing"
+import "context"
+import "encoding/json"
+import "fmt"
+import "net/http/httptest"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
+import "github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 
 // mountTmpfs mounts a small tmpfs (the outermost boundary: a real full file system), or skips
 // loudly when this machine does not allow it.

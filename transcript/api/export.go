@@ -1,17 +1,15 @@
 package api
 
-import (
-	"bytes"
-	"context"
-	"fmt"
-	"net/http"
-	"strconv"
-	"strings"
-	"time"
+import "bytes"
+import "context"
+import "fmt"
+import "net/http"
+import "strconv"
+import "strings"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/export"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/export"
 
 // export serves GET /api/hearings/{id}/export?version=N&format=F[&lines_per_page=L]: the record of a version (0
 // or absent: the latest version, or the current state before finalization) as json (the

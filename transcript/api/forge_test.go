@@ -1,19 +1,17 @@
 package api
 
-import (
-	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"database/sql"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "crypto/ed25519"
+import "crypto/rand"
+import "database/sql"
+import "encoding/json"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // Issue 11 item 3: the UI's verified badge showed for a record re-signed with a new key
 // under the judge's name. Here the signature of version 1 is replaced by one made with a key

@@ -1,11 +1,9 @@
 package api
 
-import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"testing"
-)
+import "encoding/json"
+import "fmt"
+import "net/http"
+import "testing"
 
 // FuzzAPIJSON sends arbitrary bodies to every API route that reads JSON, as the role that may
 // use it, over real HTTP to the real SQLite store. Whatever the body, the answer is a JSON

@@ -1,11 +1,9 @@
 package api
 
-import (
-	"net/http"
-	"time"
+import "net/http"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // StatusSource is the live state of the capture side (the ingest server) for the record health
 // panel and the technicians' agent list. Implementations must be safe for concurrent use and

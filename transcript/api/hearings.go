@@ -1,17 +1,15 @@
 package api
 
-import (
-	"context"
-	"net/http"
-	"strconv"
-	"strings"
-	"time"
-	"unicode/utf8"
+import "context"
+import "net/http"
+import "strconv"
+import "strings"
+import "time"
+import "unicode/utf8"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/auth"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/auth"
 
 // onHearing adapts the handler of a request about a hearing that carries a JSON body of type
 // T: the hearing is loaded and action a checked on it (see hearing), then the body decoded

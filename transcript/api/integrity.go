@@ -1,11 +1,9 @@
 package api
 
-import (
-	"context"
-	"net/http"
+import "context"
+import "net/http"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // DeleteHearingFunc deletes a hearing (record and archive) as an admin action recorded on the
 // chain of administration; signed confirms deleting a finalized or signed record. The server

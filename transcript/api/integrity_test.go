@@ -1,13 +1,11 @@
 package api
 
-import (
-	"context"
-	"errors"
-	"testing"
+import "context"
+import "errors"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 // TestDeleteHearingAdminOnly: DELETE /api/hearings/{id} is for admins, needs a reason, refuses
 // a live hearing and a signed one without the confirmation, and lands on the administration

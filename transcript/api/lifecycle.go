@@ -1,13 +1,11 @@
 package api
 
-import (
-	"net/http"
-	"strconv"
-	"strings"
-	"time"
+import "net/http"
+import "strconv"
+import "strings"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 type lifecycleReq struct {
 	AtMS   int64  `json:"at_ms"`

@@ -1,21 +1,19 @@
 package api
 
-import (
-	"context"
-	"fmt"
-	"net/http"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "net/http"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/auth"
-	"github.com/courtscribe/courtscribe/transcript/live"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/auth"
+import "github.com/courtscribe/courtscribe/transcript/live"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
+import "github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 
 // dialLive opens the hearing's live websocket with c's cookies.
 func (c *client) dialLive(hearing string) *websocket.Conn {

@@ -1,16 +1,14 @@
 package api
 
-import (
-	"context"
-	"net"
-	"net/http"
-	"net/http/cookiejar"
-	"strconv"
-	"testing"
-	"time"
+import "context"
+import "net"
+import "net/http"
+import "net/http/cookiejar"
+import "strconv"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript/auth"
-)
+import "github.com/courtscribe/courtscribe/transcript/auth"
 
 // anonFrom is a browser whose connections come from ip (any 127.0.0.0/8 address works on
 // loopback), so one test can play several sources.

@@ -1,9 +1,7 @@
 package api
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 func TestMain(m *testing.M) { testrig.Main(m) }

@@ -1,11 +1,9 @@
 package api
 
-import (
-	"net/http"
-	"strings"
+import "net/http"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 type noteReq struct {
 	AtMS      int64  `json:"at_ms"`

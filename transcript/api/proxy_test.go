@@ -1,14 +1,12 @@
 package api
 
-import (
-	"net"
-	"net/http"
-	"strings"
-	"testing"
-	"time"
+import "net"
+import "net/http"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript/auth"
-)
+import "github.com/courtscribe/courtscribe/transcript/auth"
 
 // loginVia signs in through c with the given forwarding headers and returns the status and
 // whether the session cookie was marked Secure.

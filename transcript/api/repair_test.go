@@ -1,13 +1,11 @@
 package api
 
-import (
-	"encoding/base64"
-	"fmt"
-	"testing"
-	"time"
+import "encoding/base64"
+import "fmt"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // TestRepairEndpoints: the clerk strikes (with a reason), inserts a missed utterance, edits and
 // strikes notes naming their revision, and answers a party's written request with a 补正 whose

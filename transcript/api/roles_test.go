@@ -1,10 +1,8 @@
 package api
 
-import (
-	"encoding/json"
-	"fmt"
-	"testing"
-)
+import "encoding/json"
+import "fmt"
+import "testing"
 
 // TestRoleTable calls every endpoint as every kind of user and without a session, on a fresh
 // live hearing each time, and checks the answer is 401 without a session, 403 "forbidden"

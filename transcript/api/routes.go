@@ -1,11 +1,9 @@
 package api
 
-import (
-	"net/http"
+import "net/http"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/web"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/web"
 
 // routes is the API's mux table. The handlers live one file per resource: users.go (sign-in,
 // sessions, users, agents), hearings.go, lifecycle.go (start to sign and review), notes.go,

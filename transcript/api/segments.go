@@ -1,14 +1,12 @@
 package api
 
-import (
-	"net/http"
-	"strings"
-	"time"
-	"unicode/utf8"
+import "net/http"
+import "strings"
+import "time"
+import "unicode/utf8"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // segmentsResp is a hearing's whole current text. Head is an event id taken before the text
 // was read: a live feed opened with ?after=Head misses nothing (events between Head and the

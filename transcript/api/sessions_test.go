@@ -1,9 +1,7 @@
 package api
 
-import (
-	"fmt"
-	"testing"
-)
+import "fmt"
+import "testing"
 
 // A server restart (a crash, an upgrade in a recess) does not sign the clerk out: the session
 // and its CSRF token are kept by the store. A user who signed out stays out.

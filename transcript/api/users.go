@@ -1,14 +1,12 @@
 package api
 
-import (
-	"net/http"
-	"strconv"
-	"strings"
-	"time"
+import "net/http"
+import "strconv"
+import "strings"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/auth"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/auth"
 
 type loginReq struct {
 	Name     string `json:"name"`

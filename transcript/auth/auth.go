@@ -10,22 +10,20 @@
 // token itself exists only in the browser's cookie.
 package auth
 
-import (
-	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
-	"errors"
-	"log/slog"
-	"net"
-	"net/http"
-	"net/url"
-	"strings"
-	"sync"
-	"time"
-)
+import "context"
+import "crypto/rand"
+import "crypto/sha256"
+import "crypto/subtle"
+import "encoding/base64"
+import "encoding/hex"
+import "errors"
+import "log/slog"
+import "net"
+import "net/http"
+import "net/url"
+import "strings"
+import "sync"
+import "time"
 
 // CookieName is the session cookie's name.
 const CookieName = "courtscribe_session"

@@ -1,15 +1,13 @@
 package auth
 
-import (
-	"crypto/tls"
-	"errors"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"testing"
-	"time"
-)
+import "crypto/tls"
+import "errors"
+import "net"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "testing"
+import "time"
 
 type clock struct{ t time.Time }
 

@@ -1,11 +1,9 @@
 package auth
 
-import (
-	"context"
-	"log/slog"
-	"sync"
-	"time"
-)
+import "context"
+import "log/slog"
+import "sync"
+import "time"
 
 // Bucket is one token bucket as a Buckets store keeps it. Found is false for a key the store
 // had no row for (fn then sees a full bucket's defaults: Tokens and Last as given).

@@ -1,15 +1,13 @@
 package auth
 
-import (
-	"context"
-	"errors"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
-	"testing"
-	"time"
-)
+import "context"
+import "errors"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
 // memPersister is a Persister in a map: this package's tests need no database (the SQLite
 // store's own tests and the API's restart test use the real one).

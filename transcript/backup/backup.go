@@ -19,28 +19,26 @@
 // the next backup removes the leftovers.
 package backup
 
-import (
-	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"log/slog"
-	"net/url"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
-	"time"
+import "context"
+import "database/sql"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "io/fs"
+import "log/slog"
+import "net/url"
+import "os"
+import "path/filepath"
+import "sort"
+import "strings"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/internal/atomicfile"
-	"github.com/courtscribe/courtscribe/transcript"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/internal/atomicfile"
+import "github.com/courtscribe/courtscribe/transcript"
+import _ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 // Format identifies the backup manifest format.
 const Format = "courtscribe.backup/1"

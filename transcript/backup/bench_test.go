@@ -1,24 +1,22 @@
 package backup
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "io"
+import "math/rand/v2"
+import "os"
+import "path/filepath"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/atomicfile"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-	"github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/atomicfile"
+import "github.com/courtscribe/courtscribe/internal/testrig"
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
+import "github.com/courtscribe/courtscribe/transcript/sqlite/sqlitetest"
 
 // TestBackupCourtDayBench is the backup benchmark (scripts/bench-backup.sh): a court day of
 // COURTSCRIBE_BENCH_COURTROOMS (12) courtrooms × 6 seats × COURTSCRIBE_BENCH_MINUTES of closed,

@@ -1,19 +1,17 @@
 package backup
 
-import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"hash"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
-	"syscall"
-)
+import "bytes"
+import "crypto/sha256"
+import "encoding/hex"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "hash"
+import "io"
+import "os"
+import "path/filepath"
+import "strings"
+import "syscall"
 
 // readJSONStrict decodes one JSON object, refusing unknown fields and trailing data.
 func readJSONStrict(path string, v any, limit int64) error {

@@ -1,15 +1,13 @@
 package backup
 
-import (
-	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
+import "context"
+import "encoding/json"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // FuzzParseRetention: any --keep value is parsed or refused with an error, never a crash, and
 // a parsed policy has no negative keep period.

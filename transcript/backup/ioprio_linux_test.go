@@ -1,10 +1,8 @@
 package backup
 
-import (
-	"runtime"
-	"syscall"
-	"testing"
-)
+import "runtime"
+import "syscall"
+import "testing"
 
 // TestSetIdleIO: the scrub's reading thread really is in the idle I/O class afterwards
 // (ioprio_get), and other threads are not.

@@ -1,22 +1,20 @@
 package backup
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"log/slog"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "io"
+import "io/fs"
+import "log/slog"
+import "os"
+import "path/filepath"
+import "sort"
+import "strings"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/internal/atomicfile"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/internal/atomicfile"
+import "github.com/courtscribe/courtscribe/transcript"
 
 const maxManifestBytes = 512 << 20
 

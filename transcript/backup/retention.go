@@ -1,18 +1,16 @@
 package backup
 
-import (
-	"context"
-	"fmt"
-	"log/slog"
-	"os"
-	"path/filepath"
-	"time"
+import "context"
+import "fmt"
+import "log/slog"
+import "os"
+import "path/filepath"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/internal/atomicfile"
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/internal/atomicfile"
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 // Deleter is the record's side of deleting a hearing (transcript/sqlite.Store).
 type Deleter interface {

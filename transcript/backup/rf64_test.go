@@ -1,19 +1,17 @@
 package backup
 
-import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"io"
-	"os"
-	"path/filepath"
-	"syscall"
-	"testing"
+import "bytes"
+import "crypto/sha256"
+import "encoding/binary"
+import "encoding/hex"
+import "io"
+import "os"
+import "path/filepath"
+import "syscall"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // TestLivePrefixOfRF64SeatFile: a live seat file past 4 GiB is RF64 (issue 11). Its backup
 // copy is the whole samples present now with the ds64 sizes set to them, even while a torn

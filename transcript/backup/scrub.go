@@ -1,24 +1,22 @@
 package backup
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"log/slog"
-	"os"
-	"path/filepath"
-	"runtime"
-	"sort"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "io/fs"
+import "log/slog"
+import "os"
+import "path/filepath"
+import "runtime"
+import "sort"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/internal/atomicfile"
-	"github.com/courtscribe/courtscribe/internal/ctxio"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/internal/atomicfile"
+import "github.com/courtscribe/courtscribe/internal/ctxio"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // ReportFile is DATA/scrub.json: the last scrub's report, written by `courtscribe scrub` and by
 // the server's background scrub, read by the server's health panel and /metrics.

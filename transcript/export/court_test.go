@@ -1,18 +1,16 @@
 package export
 
-import (
-	"bytes"
-	"crypto/ed25519"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "crypto/ed25519"
+import "fmt"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 func txt(t *testing.T, r *transcript.Record, opt Options) string {
 	t.Helper()

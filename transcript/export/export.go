@@ -8,15 +8,13 @@
 //   - srt, vtt: subtitles of the segments for playing beside the audio.
 package export
 
-import (
-	"bufio"
-	"fmt"
-	"io"
-	"strings"
-	"time"
+import "bufio"
+import "fmt"
+import "io"
+import "strings"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // Formats lists the export formats.
 var Formats = []string{"json", "txt", "pdf", "srt", "vtt"}

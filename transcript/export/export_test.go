@@ -1,19 +1,17 @@
 package export
 
-import (
-	"bytes"
-	"crypto/ed25519"
-	"errors"
-	"flag"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "crypto/ed25519"
+import "errors"
+import "flag"
+import "io"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 

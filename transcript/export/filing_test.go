@@ -1,15 +1,13 @@
 package export
 
-import (
-	"bytes"
-	"crypto/ed25519"
-	"fmt"
-	"regexp"
-	"strings"
-	"testing"
+import "bytes"
+import "crypto/ed25519"
+import "fmt"
+import "regexp"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // cue is a subtitle cue read back from an SRT or VTT export.
 type cue struct {

@@ -1,18 +1,16 @@
 package export
 
-import (
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
-	"unicode/utf8"
+import "errors"
+import "fmt"
+import "io"
+import "os"
+import "path/filepath"
+import "strings"
+import "sync"
+import "unicode/utf8"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/go-pdf/fpdf"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/go-pdf/fpdf"
 
 // CJKFont is a font file with CJK glyphs that fpdf can embed once it is a standalone TrueType
 // font: a .ttf, or face Face of a TrueType Collection (.ttc), copied out by ExtractTTC.

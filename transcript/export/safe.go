@@ -1,11 +1,9 @@
 package export
 
-import (
-	"strings"
-	"unicode"
+import "strings"
+import "unicode"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // oneLine replaces control characters (form feed, newline, NUL, C1 controls) and the Unicode
 // line and paragraph separators with spaces: a label or a text must not start a page, a line

@@ -1,11 +1,9 @@
 package export
 
-import (
-	"encoding/binary"
-	"errors"
-	"fmt"
-	"sort"
-)
+import "encoding/binary"
+import "errors"
+import "fmt"
+import "sort"
 
 // TrueType Collections (.ttc) hold several faces that share tables. go-pdf/fpdf embeds only a
 // standalone sfnt with TrueType (glyf) outlines, so ExtractTTC copies one face out of a

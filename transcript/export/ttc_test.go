@@ -1,17 +1,15 @@
 package export
 
-import (
-	"bytes"
-	"encoding/binary"
-	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"testing"
+import "bytes"
+import "encoding/binary"
+import "errors"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/go-pdf/fpdf"
-)
+import "github.com/go-pdf/fpdf"
 
 // testTTC builds a collection of two faces that share their glyf table (as UMing's faces do),
 // with tables at odd offsets (UMing's EBDT sits at an odd offset too).

@@ -1,14 +1,12 @@
 package export
 
-import (
-	"fmt"
-	"strings"
-	"time"
-	"unicode"
-	"unicode/utf8"
+import "fmt"
+import "strings"
+import "time"
+import "unicode"
+import "unicode/utf8"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // US transcript layout: numbered lines (DefaultLinesPerPage unless Options.LinesPerPage says
 // otherwise; some states use 32), a text column of usWidth characters.

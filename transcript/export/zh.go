@@ -1,12 +1,10 @@
 package export
 
-import (
-	"fmt"
-	"strings"
-	"time"
+import "fmt"
+import "strings"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 func zhTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {

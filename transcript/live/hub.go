@@ -13,16 +13,14 @@
 // websocket (RFC 6455) with github.com/gorilla/websocket.
 package live
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"log/slog"
-	"sync"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "log/slog"
+import "sync"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // Message is one event as a browser receives it. After is the snapshot of the segment, note,
 // hearing, version or signature the event produced (raw JSON, null when none).

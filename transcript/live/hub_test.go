@@ -1,22 +1,20 @@
 package live
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
+import "github.com/courtscribe/courtscribe/transcript"
 
 func TestMain(m *testing.M) { testrig.Main(m) }
 

@@ -1,14 +1,12 @@
 package live
 
-import (
-	"context"
-	"errors"
-	"io"
-	"net/http"
-	"time"
+import "context"
+import "errors"
+import "io"
+import "net/http"
+import "time"
 
-	"github.com/gorilla/websocket"
-)
+import "github.com/gorilla/websocket"
 
 // Frame is what the server sends on the websocket, one JSON text message each:
 //

@@ -1,13 +1,11 @@
 package sqlite
 
-import (
-	"context"
-	"errors"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // The record's administration on every dialect: a display name on the users chain, a session
 // touched, the key history, a published head found, and a hearing deleted with its deletion

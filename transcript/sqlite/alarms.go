@@ -1,13 +1,11 @@
 package sqlite
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
+import "context"
+import "encoding/json"
+import "fmt"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/transcript"
 
 var _ transcript.AlarmAcks = (*Store)(nil)
 

@@ -1,13 +1,11 @@
 package sqlite
 
-import (
-	"context"
-	"errors"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // TestAlarmAcksOnTheChain: an acknowledgement records who acknowledged which alarm episode
 // and when, as an event on the hearing's hash chain (the audit stays clean, a reopened store

@@ -1,13 +1,11 @@
 package sqlite
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
+import "bytes"
+import "context"
+import "encoding/json"
+import "fmt"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // AuditHearing implements transcript.Lifecycle. It reads in one read transaction so the
 // picture is consistent while writers go on.

@@ -1,18 +1,16 @@
 package sqlite
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"sort"
-	"strconv"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "os"
+import "sort"
+import "strconv"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/internal/pgtest"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/internal/pgtest"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // editLatencies runs editors goroutines, each editing its own segment of one hearing `edits`
 // times (each edit based on the revision the previous one returned), on a fresh real SQLite

@@ -1,12 +1,10 @@
 package sqlite
 
-import (
-	"context"
-	"fmt"
-	"strings"
+import "context"
+import "fmt"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // copyTables are the record's tables in an order that keeps references valid. Rows are copied
 // as they are, ids included: events name their segments and notes by id, and those ids are in

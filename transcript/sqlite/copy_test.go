@@ -1,15 +1,13 @@
 package sqlite
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/auth"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/auth"
 
 // richRecord fills a store with what a court's record holds: a signed hearing with a
 // correction on a party's request (its document kept), a cosigning clerk's key, notes, an

@@ -1,20 +1,18 @@
 package sqlite
 
-import (
-	"bufio"
-	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"strconv"
-	"strings"
-	"sync"
-	"syscall"
-	"testing"
-	"time"
+import "bufio"
+import "context"
+import "fmt"
+import "os"
+import "os/exec"
+import "strconv"
+import "strings"
+import "sync"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 const crashChildEnv = "COURTSCRIBE_TRANSCRIPT_CRASH_CHILD"
 

@@ -14,22 +14,20 @@
 // differs), for a central site where several servers share one record.
 package sqlite
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"log/slog"
-	"net/url"
-	"os"
-	"path/filepath"
-	"sort"
-	"sync"
-	"time"
+import "context"
+import "database/sql"
+import "errors"
+import "fmt"
+import "log/slog"
+import "net/url"
+import "os"
+import "path/filepath"
+import "sort"
+import "sync"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import _ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 // Options configure a Store. The zero value works.
 type Options struct {

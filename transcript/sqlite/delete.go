@@ -1,10 +1,8 @@
 package sqlite
 
-import (
-	"context"
+import "context"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // DeleteOptions qualify DeleteHearing.
 type DeleteOptions struct {

@@ -1,11 +1,9 @@
 package sqlite
 
-import (
-	"context"
-	"database/sql"
-	"strconv"
-	"strings"
-)
+import "context"
+import "database/sql"
+import "strconv"
+import "strings"
 
 // The store speaks two SQL dialects through database/sql: SQLite (modernc.org/sqlite) and
 // PostgreSQL (github.com/jackc/pgx/v5/stdlib). The queries are written once, in SQLite's

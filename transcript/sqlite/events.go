@@ -1,10 +1,8 @@
 package sqlite
 
-import (
-	"context"
+import "context"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 const eventCols = `id, hearing_id, seq, kind, segment_id, note_id, actor, at, reason, before, after, prev_hash, hash`
 

@@ -1,12 +1,10 @@
 package sqlite
 
-import (
-	"context"
-	"errors"
-	"testing"
+import "context"
+import "errors"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // A live segment grows while its speaker talks; text and status stay, the history has every
 // step and the audit chain holds.

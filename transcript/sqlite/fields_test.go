@@ -1,12 +1,10 @@
 package sqlite
 
-import (
-	"context"
-	"errors"
-	"testing"
+import "context"
+import "errors"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // TestHearingFieldsRefuseControlCharacters: NUL was accepted in hearing fields, and form feeds
 // and newlines in seat labels broke the TXT layout and forged SRT cues (issue 11, low). Every

@@ -1,18 +1,16 @@
 package sqlite
 
-import (
-	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"database/sql"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
+import "context"
+import "crypto/ed25519"
+import "crypto/rand"
+import "database/sql"
+import "encoding/json"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // signedHearing makes hearing h1 with two segments, finalized and signed by zhangsan.
 func signedHearing(t *testing.T, s *Store) {

@@ -1,15 +1,13 @@
 package sqlite
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"strings"
-	"testing"
-	"unicode/utf8"
+import "context"
+import "errors"
+import "fmt"
+import "strings"
+import "testing"
+import "unicode/utf8"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // knownError reports whether err is one of the store's documented errors (a clear error,
 // not an internal failure).

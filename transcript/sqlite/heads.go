@@ -1,18 +1,16 @@
 package sqlite
 
-import (
-	"bufio"
-	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
+import "bufio"
+import "context"
+import "database/sql"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "os"
+import "path/filepath"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // The head log: after every commit the store appends each advanced chain's head (seq and
 // hash) to DATA/heads/<chain>.log, a file beside the database. Someone who rewrites the

@@ -1,18 +1,16 @@
 package sqlite
 
-import (
-	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"strings"
-	"unicode"
-	"unicode/utf8"
+import "context"
+import "database/sql"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "strings"
+import "unicode"
+import "unicode/utf8"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/transcript"
 
 const (
 	maxField = 1 << 10

@@ -1,11 +1,9 @@
 package sqlite
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"time"
-)
+import "context"
+import "database/sql"
+import "errors"
+import "time"
 
 // Ingest ownership leases (issue 15): replicas on one database share the audio archive (a data
 // directory both mount), and a hearing's audio must be written by one of them at a time. The

@@ -1,20 +1,18 @@
 package sqlite
 
-import (
-	"bytes"
-	"context"
-	"crypto/ed25519"
-	"crypto/sha256"
-	"database/sql"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"strings"
+import "bytes"
+import "context"
+import "crypto/ed25519"
+import "crypto/sha256"
+import "database/sql"
+import "encoding/hex"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // transition changes the hearing status inside a write.
 func (s *Store) transition(ctx context.Context, actor, id, reason string, from []transcript.HearingStatus, to transcript.HearingStatus,

@@ -1,15 +1,13 @@
 package sqlite
 
-import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"math/rand/v2"
-	"strings"
-	"time"
+import "context"
+import "crypto/sha256"
+import "encoding/hex"
+import "math/rand/v2"
+import "strings"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript/auth"
-)
+import "github.com/courtscribe/courtscribe/transcript/auth"
 
 // Sign-in limits shared by replicas: the login guard's token buckets and known desks
 // (auth.Buckets) in table login_buckets. Every update is a write transaction, so on

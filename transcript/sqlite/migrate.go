@@ -1,12 +1,10 @@
 package sqlite
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-	"regexp"
-	"time"
-)
+import "context"
+import "database/sql"
+import "fmt"
+import "regexp"
+import "time"
 
 // migration is one schema step. Migrations are applied in order, each in its own
 // transaction, and recorded in schema_migrations; a database newer than this binary is refused.

@@ -1,12 +1,10 @@
 package sqlite
 
-import (
-	"context"
-	"errors"
-	"testing"
+import "context"
+import "errors"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // TestWeakPasswordsRefused: "password" was accepted as a password (issue 11, low). Common
 // passwords (also with digits or symbols added at the end), the user's own name, one repeated

@@ -1,18 +1,16 @@
 package sqlite
 
-import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"encoding/json"
-	"sync"
-	"time"
+import "context"
+import "crypto/rand"
+import "database/sql"
+import "encoding/hex"
+import "encoding/json"
+import "sync"
+import "time"
 
-	"github.com/jackc/pgx/v5"
+import "github.com/jackc/pgx/v5"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // The PostgreSQL event feed: live fan-out across replicas.
 //

@@ -1,17 +1,15 @@
 package sqlite
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "errors"
+import "fmt"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // recorder is a store listener that keeps what it got, per hearing, with arrival times.
 type recorder struct {

@@ -1,21 +1,19 @@
 package sqlite
 
-import (
-	"context"
-	"database/sql"
-	"database/sql/driver"
-	"errors"
-	"fmt"
-	"net"
-	"path/filepath"
-	"strings"
-	"time"
+import "context"
+import "database/sql"
+import "database/sql/driver"
+import "errors"
+import "fmt"
+import "net"
+import "path/filepath"
+import "strings"
+import "time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+import "github.com/jackc/pgx/v5/pgconn"
+import _ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // PostgreSQL: the same store on a PostgreSQL database (github.com/jackc/pgx/v5), for a
 // central site where several courtscribe servers share one record.

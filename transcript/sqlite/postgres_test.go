@@ -1,17 +1,15 @@
 package sqlite
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"strings"
-	"sync/atomic"
-	"testing"
+import "context"
+import "database/sql"
+import "errors"
+import "fmt"
+import "strings"
+import "sync/atomic"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/internal/pgtest"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/internal/pgtest"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // TestPostgres runs the conformance suite on PostgreSQL: one private cluster (skipped with
 // a message where PostgreSQL is not installed), a fresh database per test.

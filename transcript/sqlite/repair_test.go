@@ -1,15 +1,13 @@
 package sqlite
 
-import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"strings"
-	"testing"
+import "context"
+import "crypto/sha256"
+import "encoding/hex"
+import "errors"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // TestClerkRepairs: a person's text is verified (no longer waiting for the engine), a missed
 // utterance is inserted with seat, time and reason, a blip is struck, notes are edited and

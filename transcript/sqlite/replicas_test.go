@@ -1,14 +1,12 @@
 package sqlite
 
-import (
-	"context"
-	"net/http"
-	"net/http/httptest"
-	"testing"
-	"time"
+import "context"
+import "net/http"
+import "net/http/httptest"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript/auth"
-)
+import "github.com/courtscribe/courtscribe/transcript/auth"
 
 // testPostgresSharedSessions: two stores on one database, each with its own session manager
 // and login guard, as two replicas have. A session created through one is valid on the other

@@ -1,18 +1,16 @@
 package sqlite
 
-import (
-	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "io"
+import "log/slog"
+import "path/filepath"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // newClock is a test clock that advances one millisecond per reading.
 func newClock() *testrig.TickClock {

@@ -1,18 +1,16 @@
 package sqlite
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "fmt"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/internal/pgtest"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/live"
-)
+import "github.com/courtscribe/courtscribe/internal/pgtest"
+import "github.com/courtscribe/courtscribe/internal/testrig"
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/live"
 
 // TestScaleReplicas is the store-level part of the scale benchmark (issue 15, item 6): 100
 // hearings, 20 clerks editing (each its own five hearings, every edit waiting for its commit)

@@ -1,16 +1,14 @@
 package sqlite
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"slices"
-	"strings"
+import "context"
+import "database/sql"
+import "errors"
+import "fmt"
+import "slices"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/transcript"
 
 const segCols = `id, hearing_id, seat, start_ms, end_ms, engine_text, text, confidence, status, revision, overlap, deleted, edited, updated_by, updated_at`
 

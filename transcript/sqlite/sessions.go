@@ -1,13 +1,11 @@
 package sqlite
 
-import (
-	"context"
-	"fmt"
-	"strings"
-	"time"
+import "context"
+import "fmt"
+import "strings"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript/auth"
-)
+import "github.com/courtscribe/courtscribe/transcript/auth"
 
 // The store keeps the web sessions (auth.Persister), so a server restart does not sign
 // anyone out. Session rows are not part of the hearing record and have no audit events.

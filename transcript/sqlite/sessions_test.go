@@ -1,16 +1,14 @@
 package sqlite
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "database/sql"
+import "fmt"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/auth"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/auth"
 
 func TestSessionsRoundTripAndReopen(t *testing.T) { testSessionsRoundTripAndReopen(t, sqliteDB) }
 

@@ -1,14 +1,12 @@
 package sqlite
 
-import (
-	"errors"
-	"fmt"
-	"syscall"
+import "errors"
+import "fmt"
+import "syscall"
 
-	msqlite "modernc.org/sqlite"
+import msqlite "modernc.org/sqlite"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // SQLite primary result codes (sqlite3.h) of the machine's storage.
 const (

@@ -1,20 +1,18 @@
 package sqlite
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"os"
-	"path/filepath"
-	"regexp"
-	"strings"
-	"sync"
-	"testing"
+import "context"
+import "database/sql"
+import "errors"
+import "os"
+import "path/filepath"
+import "regexp"
+import "strings"
+import "sync"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/internal/testrig"
+import "github.com/courtscribe/courtscribe/transcript"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(crashChildEnv) != "" {

@@ -1,17 +1,15 @@
 package sqlite
 
-import (
-	"context"
-	"crypto/ed25519"
-	"database/sql"
-	"errors"
-	"fmt"
-	"strings"
-	"unicode/utf8"
+import "context"
+import "crypto/ed25519"
+import "database/sql"
+import "errors"
+import "fmt"
+import "strings"
+import "unicode/utf8"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // dummyHash is checked when a user does not exist, so a wrong name costs as much time as a
 // wrong password (same argon2 parameters as real hashes).

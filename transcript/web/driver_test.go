@@ -1,15 +1,13 @@
 package web_test
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "time"
 
-	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
-)
+import "github.com/chromedp/chromedp"
+import "github.com/chromedp/chromedp/kb"
 
 // The browser tests drive Chromium (through chromedp) and Firefox (through Marionette,
 // marionette_test.go) with the same env: a browser behind the driver interface, the server rig,

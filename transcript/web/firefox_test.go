@@ -1,16 +1,14 @@
 package web_test
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strings"
-	"testing"
-	"time"
-)
+import "context"
+import "fmt"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "regexp"
+import "strings"
+import "testing"
+import "time"
 
 // The Firefox test drives Debian's firefox-esr (headless) through its built-in Marionette
 // protocol (marionette_test.go) against the same server rig as the chromium tests.

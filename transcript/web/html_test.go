@@ -1,17 +1,15 @@
 package web_test
 
-import (
-	"context"
-	"encoding/json"
-	"net/http/httptest"
-	"os"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "net/http/httptest"
+import "os"
+import "testing"
+import "time"
 
-	"github.com/chromedp/chromedp"
+import "github.com/chromedp/chromedp"
 
-	"github.com/courtscribe/courtscribe/transcript/web"
-)
+import "github.com/courtscribe/courtscribe/transcript/web"
 
 // hostile is text that would run script, close an attribute or open an element if it were
 // pasted into markup.

@@ -1,12 +1,10 @@
 package web_test
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // TestHearingListByDay: the list shows a day's hearings, by the day each hearing belongs to
 // (scheduled, else started, else created). A hearing recorded without a scheduled time stays

@@ -1,23 +1,21 @@
 package web_test
 
-import (
-	"bufio"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
+import "bufio"
+import "encoding/base64"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "net"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strconv"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // A small client for Firefox's built-in Marionette protocol, enough for the browser tests:
 // there is no geckodriver in Debian, and Marionette is what geckodriver itself talks to.

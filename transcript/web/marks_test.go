@@ -1,14 +1,12 @@
 package web_test
 
-import (
-	"context"
-	"fmt"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // setField sets a form field in the open dialog and fires its change event, as a clerk's pick
 // in a select does.

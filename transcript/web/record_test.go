@@ -1,19 +1,17 @@
 package web_test
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/api"
-	"github.com/courtscribe/courtscribe/transcript/export"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/api"
+import "github.com/courtscribe/courtscribe/transcript/export"
 
 // repairHearing creates and starts a Mandarin civil hearing for the repair tests.
 func (r *rig) repairHearing(hid string) {

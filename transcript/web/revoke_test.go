@@ -1,14 +1,12 @@
 package web_test
 
-import (
-	"context"
-	"fmt"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // TestRevokedSessionGoesToSignIn (issue 11): the server ends an open live feed with close code
 // 1008 when the session ends (here: an admin disables the account while the page is open).

@@ -1,13 +1,11 @@
 package web_test
 
-import (
-	"context"
-	"fmt"
-	"strings"
-	"testing"
+import "context"
+import "fmt"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/transcript"
-)
+import "github.com/courtscribe/courtscribe/transcript"
 
 // TestUsersPage: the admin's users page lists every user with role and display name; the
 // admin sets the judge's and the clerk's real names and adds a judge with one. Each change is

@@ -4,12 +4,10 @@
 // made only by static/html.js, which escapes by default. See docs/ui.md.
 package web
 
-import (
-	"embed"
-	"io/fs"
-	"net/http"
-	"strings"
-)
+import "embed"
+import "io/fs"
+import "net/http"
+import "strings"
 
 //go:embed static
 var static embed.FS

@@ -1,14 +1,12 @@
 package web
 
-import (
-	"io"
-	"io/fs"
-	"net/http/httptest"
-	"path"
-	"regexp"
-	"strings"
-	"testing"
-)
+import "io"
+import "io/fs"
+import "net/http/httptest"
+import "path"
+import "regexp"
+import "strings"
+import "testing"
 
 func TestHandlerServesTheAppWithCSP(t *testing.T) {
 	h := Handler()

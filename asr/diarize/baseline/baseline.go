@@ -12,12 +12,10 @@
 //   - Previous: the diarizer as it was before issue 10, frozen in package v1.
 package baseline
 
-import (
-	"math"
-	"slices"
+import "math"
+import "slices"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
 
 // ThresholdDB above the noise level makes a frame speech.
 const ThresholdDB = 9

@@ -1,13 +1,11 @@
 package baseline
 
-import (
-	"math"
-	"math/rand/v2"
-	"testing"
+import "math"
+import "math/rand/v2"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize/der"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize/der"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // room: the judge talks from 1 to 3 s; the clerk's mic hears the judge 6 dB down but has +9 dB
 // of gain, so in raw level it is the louder of the two.

@@ -1,22 +1,20 @@
 package baseline_test
 
-import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"hash"
-	"math"
-	"math/rand/v2"
-	"os/exec"
-	"strings"
-	"testing"
+import "context"
+import "crypto/sha256"
+import "encoding/hex"
+import "fmt"
+import "hash"
+import "math"
+import "math/rand/v2"
+import "os/exec"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	v1 "github.com/courtscribe/courtscribe/asr/diarize/baseline/v1"
-	"github.com/courtscribe/courtscribe/asr/diarize/scene"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import v1 "github.com/courtscribe/courtscribe/asr/diarize/baseline/v1"
+import "github.com/courtscribe/courtscribe/asr/diarize/scene"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // The golden tests pin the exact output of both diarizers (every streamed event with its
 // decision time, the learned bleed and the offline turns, bit for bit) and of the scene

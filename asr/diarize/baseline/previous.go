@@ -1,9 +1,7 @@
 package baseline
 
-import (
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	v1 "github.com/courtscribe/courtscribe/asr/diarize/baseline/v1"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import v1 "github.com/courtscribe/courtscribe/asr/diarize/baseline/v1"
 
 // Previous runs the previous diarizer (package v1, the algorithm as it stood before issue 10)
 // offline with its default configuration.

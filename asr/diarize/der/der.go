@@ -6,11 +6,9 @@
 // are not scored.
 package der
 
-import (
-	"math"
+import "math"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
 
 // Options of the scorer.
 type Options struct {

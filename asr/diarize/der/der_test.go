@@ -1,11 +1,9 @@
 package der
 
-import (
-	"math"
-	"testing"
+import "math"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
 
 func seg(seat string, a, b float64) diarize.Turn {
 	return diarize.Turn{Seat: seat, Start: a, End: b}

@@ -1,10 +1,8 @@
 package der
 
-import (
-	"math"
+import "math"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
 
 // Event is a non-speech event of the reference: a sound (cough, paper, gavel, door, chair,
 // phone, beep), a span of gallery murmur ("murmur") or the air conditioner switching

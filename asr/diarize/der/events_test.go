@@ -1,10 +1,8 @@
 package der
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
 
 func TestFalseSpeechOnSounds(t *testing.T) {
 	ref := []diarize.Turn{{Seat: "judge", Start: 10, End: 15}}

@@ -1,10 +1,8 @@
 package scene
 
-import (
-	"math"
-	"math/bits"
-	"sync"
-)
+import "math"
+import "math/bits"
+import "sync"
 
 // cfft is an in-place iterative radix-2 complex FFT of one power-of-two size.
 type cfft struct {

@@ -1,9 +1,7 @@
 package scene
 
-import (
-	"os"
-	"testing"
-)
+import "os"
+import "testing"
 
 // FuzzParse: any bytes give a scene that validates or an error, never a panic, and a valid
 // scene expands to a bounded script whose microphones can be placed.

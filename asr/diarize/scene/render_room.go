@@ -1,16 +1,14 @@
 package scene
 
-import (
-	"context"
-	"fmt"
-	"math"
-	"math/rand/v2"
-	"slices"
-	"strings"
+import "context"
+import "fmt"
+import "math"
+import "math/rand/v2"
+import "slices"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // NonSpeech is a reference event that is not speech: a sound (SoundKinds) with its audible
 // extent, "murmur" for a span of gallery murmur, or "ac_on"/"ac_off" for the air conditioner's

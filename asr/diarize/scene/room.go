@@ -1,13 +1,11 @@
 package scene
 
-import (
-	"fmt"
-	"hash/fnv"
-	"math"
-	"math/rand/v2"
+import "fmt"
+import "hash/fnv"
+import "math"
+import "math/rand/v2"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Room is a shoebox courtroom. Every source→microphone path gets its own impulse response:
 //

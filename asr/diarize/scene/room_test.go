@@ -1,16 +1,14 @@
 package scene
 
-import (
-	"context"
-	"math"
-	"math/rand/v2"
-	"os/exec"
-	"slices"
-	"strings"
-	"testing"
+import "context"
+import "math"
+import "math/rand/v2"
+import "os/exec"
+import "slices"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 func TestSchroederRT60MatchesTheRequestedOne(t *testing.T) {
 	for _, rt := range []float64{0.4, 0.7, 1.0} {

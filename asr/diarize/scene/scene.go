@@ -8,26 +8,24 @@
 // by sox, or from a real WAV (e.g. jfk.wav). Rendering is deterministic for a given seed.
 package scene
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"math"
-	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
+import "bytes"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "math"
+import "math/rand/v2"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "slices"
+import "strconv"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Scene is a hearing to synthesize (decoded strictly from JSON).
 type Scene struct {

@@ -1,15 +1,13 @@
 package scene
 
-import (
-	"context"
-	"os/exec"
-	"slices"
-	"strings"
-	"testing"
+import "context"
+import "os/exec"
+import "slices"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 const tiny = `{
   "name": "tiny", "seed": 3,

@@ -1,12 +1,10 @@
 package scene
 
-import (
-	"fmt"
-	"math"
-	"math/rand/v2"
+import "fmt"
+import "math"
+import "math/rand/v2"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // SoundKinds are the non-speech sounds a scene can place, each synthesized from a physical
 // description (the rng varies every instance):

@@ -4,19 +4,17 @@
 // ingest load benchmark use them; production code does not.
 package ingesttest
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"net/http"
-	"sync"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "net/http"
+import "sync"
+import "time"
 
-	"github.com/gorilla/websocket"
+import "github.com/gorilla/websocket"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Agent replays per-seat PCM to a server like a real agent with a spool: frames stay "spooled"
 // until acknowledged, and after a reconnect it resends from the Welcome's LastSeq.

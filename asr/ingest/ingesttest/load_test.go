@@ -1,23 +1,21 @@
 package ingesttest
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"math/rand/v2"
-	"net"
-	"net/http"
-	"os"
-	"os/signal"
-	"sync"
-	"syscall"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "fmt"
+import "math/rand/v2"
+import "net"
+import "net/http"
+import "os"
+import "os/signal"
+import "sync"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/asr/ingest"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // TestLoad is the load generator of scripts/bench-ingest.sh. It runs only when
 // COURTSCRIBE_LOAD_URL is set: COURTSCRIBE_LOAD_AGENTS agents with COURTSCRIBE_LOAD_SEATS seats

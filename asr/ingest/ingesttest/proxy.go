@@ -1,12 +1,10 @@
 package ingesttest
 
-import (
-	"errors"
-	"io"
-	"net"
-	"sync"
-	"time"
-)
+import "errors"
+import "io"
+import "net"
+import "sync"
+import "time"
 
 // Proxy forwards loopback TCP connections to a target and can cut them all at once (RST, like
 // a network that drops) or be held down: while down, new connections are reset at once.

@@ -6,17 +6,15 @@
 // The cobra command in cmd/courtscribe only turns flags into a Config.
 package agent
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "io"
+import "log/slog"
+import "time"
 
-	"github.com/courtscribe/courtscribe/capture"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Config is everything `courtscribe agent` is told. DefaultConfig gives the flags' defaults.
 type Config struct {

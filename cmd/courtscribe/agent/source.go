@@ -1,16 +1,14 @@
 package agent
 
-import (
-	"errors"
-	"io"
-	"log/slog"
+import "errors"
+import "io"
+import "log/slog"
 
-	"github.com/courtscribe/courtscribe/capture"
-	"github.com/courtscribe/courtscribe/capture/audiofile"
-	"github.com/courtscribe/courtscribe/capture/device"
-	"github.com/courtscribe/courtscribe/capture/wire"
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
-)
+import "github.com/courtscribe/courtscribe/capture"
+import "github.com/courtscribe/courtscribe/capture/audiofile"
+import "github.com/courtscribe/courtscribe/capture/device"
+import "github.com/courtscribe/courtscribe/capture/wire"
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/internal/recording"
 
 // InputConfig is the agent's audio: exactly one of Device, Source and SeatFiles.
 type InputConfig struct {

@@ -1,14 +1,12 @@
 package agent
 
-import (
-	"math/rand/v2"
-	"path/filepath"
-	"testing"
+import "math/rand/v2"
+import "path/filepath"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/capture/audiofile"
-	"github.com/courtscribe/courtscribe/capture/wavfile"
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/capture/audiofile"
+import "github.com/courtscribe/courtscribe/capture/wavfile"
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 // TestSeatFilesDecoderSeek: a resumed session seeks the seat-file replay; the frames after
 // the seek equal those of an unbroken replay (the resampler's state is rebuilt by reading

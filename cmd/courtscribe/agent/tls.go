@@ -1,12 +1,10 @@
 package agent
 
-import (
-	"crypto/tls"
-	"errors"
-	"fmt"
+import "crypto/tls"
+import "errors"
+import "fmt"
 
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
-)
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 
 // TLSConfig is the agent side of TLS: CAFile trusts the court's own CA for a wss:// server
 // (the system roots otherwise); Cert and Key present the agent's certificate for mutual TLS.

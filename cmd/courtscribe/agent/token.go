@@ -1,12 +1,10 @@
 package agent
 
-import (
-	"errors"
-	"log/slog"
-	"strings"
+import "errors"
+import "log/slog"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/cmd/courtscribe/server"
-)
+import "github.com/courtscribe/courtscribe/cmd/courtscribe/server"
 
 // TokenEnv is the environment variable that sets the agent token (the generic COURTSCRIBE_<FLAG>
 // mapping of --token, see cmd/courtscribe/config.go): unlike --token on the command line it is

@@ -1,12 +1,10 @@
 package agent
 
-import (
-	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-)
+import "log/slog"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
 // TestAgentToken: the agent token was visible in ps (issue 11, low). --token-file and
 // $COURTSCRIBE_TOKEN (or a --config file) keep it out of the command line; --token there still

@@ -1,14 +1,12 @@
 package server
 
-import (
-	"context"
-	"fmt"
-	"log/slog"
+import "context"
+import "fmt"
+import "log/slog"
 
-	"github.com/courtscribe/courtscribe/asr"
-	"github.com/courtscribe/courtscribe/asr/remote"
-	"github.com/courtscribe/courtscribe/asr/whisper"
-)
+import "github.com/courtscribe/courtscribe/asr"
+import "github.com/courtscribe/courtscribe/asr/remote"
+import "github.com/courtscribe/courtscribe/asr/whisper"
 
 // EngineConfig chooses and sets up a transcription engine: the server's, and the transcribe,
 // backfill and import commands'.

@@ -1,15 +1,13 @@
 package server
 
-import (
-	"context"
-	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
+import "context"
+import "log/slog"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/asr/whisper"
-)
+import "github.com/courtscribe/courtscribe/asr/whisper"
 
 // Where libwhisper is linked, the device settings reach the running engine, and its summary
 // (the /readyz engine line) says how it runs.

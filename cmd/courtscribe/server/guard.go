@@ -1,21 +1,19 @@
 package server
 
-import (
-	"crypto/subtle"
-	"errors"
-	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
-	"os"
-	"strings"
-	"time"
+import "crypto/subtle"
+import "errors"
+import "fmt"
+import "log/slog"
+import "net"
+import "net/http"
+import "os"
+import "strings"
+import "time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+import "github.com/prometheus/client_golang/prometheus"
+import "github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/courtscribe/courtscribe/internal/netguard"
-)
+import "github.com/courtscribe/courtscribe/internal/netguard"
 
 // The server's front door: read and idle timeouts, a per-source connection cap, trusted
 // reverse proxies, and who may read /metrics (issue 11, item 9 and the low items).

@@ -1,14 +1,12 @@
 package server
 
-import (
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"testing"
-)
+import "io"
+import "log/slog"
+import "net/http"
+import "net/http/httptest"
+import "os"
+import "path/filepath"
+import "testing"
 
 // TestMetricsPolicy: /metrics was served to anyone (issue 11, low). It stays open on a
 // loopback-only listener (the default, and where the benchmark scripts read it), is refused on

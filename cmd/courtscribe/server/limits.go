@@ -1,12 +1,10 @@
 package server
 
-import (
-	"fmt"
-	"strconv"
-	"time"
+import "fmt"
+import "strconv"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
-)
+import "github.com/courtscribe/courtscribe/asr/ingest"
 
 // The server's bounds on what an agent may make the archive hold: how long a gap may be and
 // how much of the disk audio must leave to the hearing record.

@@ -1,17 +1,15 @@
 package server
 
-import (
-	"context"
-	"fmt"
-	"log/slog"
-	"net"
-	"os"
-	"sync"
-	"time"
+import "context"
+import "fmt"
+import "log/slog"
+import "net"
+import "os"
+import "sync"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/asr/ingest"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 // Replicas (issue 15, ingest ownership): servers on one PostgreSQL database that share the
 // audio archive (one --data directory both mount) let one of them at a time write a hearing's

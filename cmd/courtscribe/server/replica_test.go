@@ -1,16 +1,14 @@
 package server
 
-import (
-	"context"
-	"errors"
-	"log/slog"
-	"path/filepath"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "log/slog"
+import "path/filepath"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/asr/ingest"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 // TestLeaseFence: a replica writes a hearing only while the lease it took runs by its own
 // clock, less a tenth of the lease for the other replicas' clocks; past that (a stalled

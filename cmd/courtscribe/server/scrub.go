@@ -1,18 +1,16 @@
 package server
 
-import (
-	"context"
-	"log/slog"
-	"sync"
-	"time"
+import "context"
+import "log/slog"
+import "sync"
+import "time"
 
-	"github.com/prometheus/client_golang/prometheus"
+import "github.com/prometheus/client_golang/prometheus"
 
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/api"
-	"github.com/courtscribe/courtscribe/transcript/backup"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/api"
+import "github.com/courtscribe/courtscribe/transcript/backup"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 // The server's integrity side: an optional background scrub (idle I/O priority, throttled),
 // and the last scrub's report (DATA/scrub.json, written by the background scrub or by

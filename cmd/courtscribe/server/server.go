@@ -8,24 +8,22 @@
 // The cobra command in cmd/courtscribe only turns flags into a Config.
 package server
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
-	"runtime"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "log/slog"
+import "net"
+import "net/http"
+import "runtime"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/archive"
-	"github.com/courtscribe/courtscribe/asr/backfill"
-	"github.com/courtscribe/courtscribe/asr/ingest"
-	"github.com/courtscribe/courtscribe/asr/pool"
-	"github.com/courtscribe/courtscribe/asr/stream"
-	"github.com/courtscribe/courtscribe/internal/netguard"
-	"github.com/courtscribe/courtscribe/transcript/api"
-)
+import "github.com/courtscribe/courtscribe/asr/archive"
+import "github.com/courtscribe/courtscribe/asr/backfill"
+import "github.com/courtscribe/courtscribe/asr/ingest"
+import "github.com/courtscribe/courtscribe/asr/pool"
+import "github.com/courtscribe/courtscribe/asr/stream"
+import "github.com/courtscribe/courtscribe/internal/netguard"
+import "github.com/courtscribe/courtscribe/transcript/api"
 
 // Config is everything `courtscribe server` is told. DefaultConfig gives the flags' defaults.
 type Config struct {

@@ -1,18 +1,16 @@
 package server
 
-import (
-	"context"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
-	"runtime"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "io"
+import "log/slog"
+import "net"
+import "net/http"
+import "runtime"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 func testConfig(t *testing.T) Config {
 	cfg := DefaultConfig()

@@ -1,11 +1,9 @@
 package server
 
-import (
-	"github.com/courtscribe/courtscribe/asr/ingest"
-	"github.com/courtscribe/courtscribe/transcript"
-	"github.com/courtscribe/courtscribe/transcript/api"
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/asr/ingest"
+import "github.com/courtscribe/courtscribe/transcript"
+import "github.com/courtscribe/courtscribe/transcript/api"
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 // ingestStatus adapts the ingest server's live status to the API's record-health panel.
 type ingestStatus struct {

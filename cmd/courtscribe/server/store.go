@@ -1,13 +1,11 @@
 package server
 
-import (
-	"context"
-	"fmt"
-	"path/filepath"
-	"strings"
+import "context"
+import "fmt"
+import "path/filepath"
+import "strings"
 
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 // The hearing record's database, for the server and every command that reads or writes the
 // record: SQLite DATA/courtscribe.db under --data (the default: one courthouse, one binary), or

@@ -1,16 +1,14 @@
 package server
 
-import (
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
+import "crypto/tls"
+import "crypto/x509"
+import "errors"
+import "fmt"
+import "net"
+import "net/http"
+import "os"
 
-	"github.com/courtscribe/courtscribe/asr/ingest"
-)
+import "github.com/courtscribe/courtscribe/asr/ingest"
 
 // TLS for the server: --tls-cert/--tls-key serve HTTPS and wss:// on the same listener;
 // --agent-client-ca additionally requires agents on /v1/agent to present a client certificate

@@ -1,14 +1,12 @@
 package server
 
-import (
-	"crypto/tls"
-	"net"
-	"net/http"
-	"testing"
-	"time"
+import "crypto/tls"
+import "net"
+import "net/http"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/internal/testrig"
-)
+import "github.com/courtscribe/courtscribe/internal/testrig"
 
 func TestServerTLSAndAgentMutualTLS(t *testing.T) {
 	pki := testrig.NewPKI(t)

@@ -1,12 +1,10 @@
 // Package sqlitetest opens the record's SQLite store for other packages' tests.
 package sqlitetest
 
-import (
-	"context"
-	"testing"
+import "context"
+import "testing"
 
-	"github.com/courtscribe/courtscribe/transcript/sqlite"
-)
+import "github.com/courtscribe/courtscribe/transcript/sqlite"
 
 // Open opens (creating it if needed) the record in data with opts and closes it when the test
 // ends; an error fails t. Closing earlier, e.g. before a command opens the same record, is

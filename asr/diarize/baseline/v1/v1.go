@@ -13,11 +13,9 @@
 // differs.
 package v1
 
-import (
-	"log/slog"
+import "log/slog"
 
-	"github.com/courtscribe/courtscribe/asr/diarize/internal/core"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize/internal/core"
 
 // The configuration, the events and their kinds and the turns are the current diarizer's
 // (see package diarize).

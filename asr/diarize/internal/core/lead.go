@@ -1,10 +1,8 @@
 package core
 
-import (
-	"math"
+import "math"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Time lead. A talker's own microphone hears them first; every other microphone hears a copy
 // some milliseconds later. When the loudest channel in calibrated level is not the loudest in

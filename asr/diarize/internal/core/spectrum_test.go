@@ -1,11 +1,9 @@
 package core
 
-import (
-	"math"
-	"math/cmplx"
-	"math/rand/v2"
-	"testing"
-)
+import "math"
+import "math/cmplx"
+import "math/rand/v2"
+import "testing"
 
 func naiveDFT(x []float64) []complex128 {
 	n := len(x)

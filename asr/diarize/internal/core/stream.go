@@ -1,11 +1,9 @@
 package core
 
-import (
-	"errors"
-	"fmt"
+import "errors"
+import "fmt"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Run is a seat's run of speech frames that may confirm the start of a turn.
 type Run struct {

@@ -7,13 +7,11 @@
 // test in package baseline pins both outputs.
 package core
 
-import (
-	"errors"
-	"fmt"
-	"sort"
+import "errors"
+import "fmt"
+import "sort"
 
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Framing: 10 ms hops, 16 ms windows, the speech band's FFT bins.
 const (

@@ -3,20 +3,18 @@
 // file per seat, as 16 kHz seat channels, with a progress line for terminals.
 package recording
 
-import (
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"slices"
-	"strings"
-	"time"
+import "errors"
+import "fmt"
+import "io"
+import "os"
+import "slices"
+import "strings"
+import "time"
 
-	"golang.org/x/term"
+import "golang.org/x/term"
 
-	"github.com/courtscribe/courtscribe/capture/audiofile"
-	"github.com/courtscribe/courtscribe/capture/wire"
-)
+import "github.com/courtscribe/courtscribe/capture/audiofile"
+import "github.com/courtscribe/courtscribe/capture/wire"
 
 // Block is how many 16 kHz frames the offline commands read at a time (1 s).
 const Block = 16000

@@ -1,10 +1,8 @@
 package recording
 
-import (
-	"bytes"
-	"strings"
-	"testing"
-)
+import "bytes"
+import "strings"
+import "testing"
 
 // The progress line is for terminals only: into a buffer (a pipe, a log) nothing is written.
 func TestProgressOnlyOnATerminal(t *testing.T) {
