@@ -32,6 +32,12 @@ type TurnState struct {
 	Overlap           bool
 	EndStart, EndLast int64 // the last finished segment (on-frame indices)
 	HasEnded          bool
+	// RepStart is where the open turn's reported segment starts: SegStart, or, after a turn
+	// told ended (Tell) went on, the frame after the end that was told.
+	RepStart int64
+	// Told: the open turn's End was reported already (Tell) while sound that has not
+	// confirmed a resume still holds the turn open.
+	Told bool
 }
 
 // Stream frames the pushed audio of every seat into hops, keeps the hearing time and collects
@@ -207,6 +213,7 @@ func (s *Stream) Begin(c int, start, onset, t int64) {
 	tn := s.States[c]
 	tn.Run.Len = 0
 	tn.Active, tn.SegStart, tn.LastOn, tn.Overlap, tn.Announced = true, start, t, false, false
+	tn.RepStart, tn.Told = start, false
 	s.CheckOverlap(c, tn.SegStart, t)
 	ev := Event{Kind: Start, Seat: s.Seats[c], SeatIdx: c,
 		Start: s.FrameTime(tn.SegStart), Overlap: tn.Overlap, Decided: s.FrameTime(t + 1)}
@@ -243,19 +250,59 @@ func (s *Stream) markOverlap(c int) {
 	tn.Overlap = true
 	if tn.Active && tn.Announced {
 		s.Events = append(s.Events, Event{Kind: Update, Seat: s.Seats[c], SeatIdx: c,
-			Start: s.FrameTime(tn.SegStart), Overlap: true, Decided: s.FrameTime(s.Frame + 1)})
+			Start: s.FrameTime(tn.RepStart), Overlap: true, Decided: s.FrameTime(s.Frame + 1)})
 	}
 }
 
-// End closes seat c's turn and reports it; a run towards the next turn starts afresh.
+// End closes seat c's turn and reports it (unless Tell reported it already); a run towards the
+// next turn starts afresh.
 func (s *Stream) End(c int) {
 	tn := s.States[c]
 	tn.Active = false
 	tn.EndStart, tn.EndLast, tn.HasEnded = tn.SegStart, tn.LastOn, true
-	s.Events = append(s.Events, Event{Kind: End, Seat: s.Seats[c], SeatIdx: c,
-		Start: s.FrameTime(tn.SegStart), End: s.FrameTime(tn.LastOn + 1), Overlap: tn.Overlap,
-		Decided: s.FrameTime(s.Frame + 1)})
+	if !tn.Told {
+		s.endEvent(c)
+	}
+	tn.Told = false
 	tn.Run.Len = 0
+}
+
+func (s *Stream) endEvent(c int) {
+	tn := s.States[c]
+	s.Events = append(s.Events, Event{Kind: End, Seat: s.Seats[c], SeatIdx: c,
+		Start: s.FrameTime(tn.RepStart), End: s.FrameTime(tn.LastOn + 1), Overlap: tn.Overlap,
+		Decided: s.FrameTime(s.Frame + 1)})
+}
+
+// Tell reports the End of seat c's open turn, at its last speech frame, while the turn itself
+// stays open: its talker has been quiet for the hangover, and what still holds it open is
+// sound that has not (yet) confirmed a resume. Nothing the diarizer decides changes; only the
+// report comes sooner. Should the sound confirm the resume, the turn goes on and a Start
+// reports its continuation from the frame after the end told (see Hold); should it not, the
+// turn closes without a second End.
+func (s *Stream) Tell(c int) {
+	tn := s.States[c]
+	if !tn.Active || tn.Told {
+		return
+	}
+	s.endEvent(c)
+	tn.Told, tn.Announced = true, false
+}
+
+// goOn reports the continuation of seat c's turn, told ended at frame told, that its talker
+// resumed at frame onset and that was confirmed at frame t: a Start from told+1, with the
+// overlap of the continuation alone.
+func (s *Stream) goOn(c int, told, onset, t int64) {
+	tn := s.States[c]
+	tn.Told, tn.Overlap, tn.RepStart = false, false, told+1
+	s.CheckOverlap(c, told+1, t)
+	ev := Event{Kind: Start, Seat: s.Seats[c], SeatIdx: c, Start: s.FrameTime(told + 1),
+		Overlap: tn.Overlap, Decided: s.FrameTime(t + 1)}
+	if onset > told+1 {
+		ev.Resumed = s.FrameTime(onset)
+	}
+	s.Events = append(s.Events, ev)
+	tn.Announced = true
 }
 
 // Pusher is a streaming diarizer.
@@ -319,9 +366,13 @@ func (s *Stream) Hold(c int, t int64, speech bool, hang int, resumes func(c int)
 		tn.LastOn, tn.Resume = t, 0
 	case speech:
 		if resumes(c) {
-			prev := tn.LastOn
+			prev, onset := tn.LastOn, t-int64(tn.Resume)+1
 			tn.LastOn, tn.Resume = t, 0
-			s.CheckOverlap(c, prev+1, t)
+			if tn.Told {
+				s.goOn(c, prev, onset, t)
+			} else {
+				s.CheckOverlap(c, prev+1, t)
+			}
 		}
 	default:
 		tn.Resume = 0

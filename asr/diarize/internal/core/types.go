@@ -112,8 +112,9 @@ type Event struct {
 	// for a Start, Decided-End for an End).
 	Decided float64
 	// Resumed is set on the Start of a turn joined to the seat's previous turn across a pause
-	// shorter than an annotator's (Start is then that turn's end): the time the talker
-	// resumed. Such a start's latency is Decided-Resumed.
+	// shorter than an annotator's, and on the Start of a turn that went on after its End was
+	// told (Stream.Tell); Start is then that End: the time the talker resumed. Such a start's
+	// latency is Decided-Resumed.
 	Resumed float64
 }
 
