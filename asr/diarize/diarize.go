@@ -160,7 +160,11 @@ type channel struct {
 	// turn state
 	resumeVoiced      int
 	resumeSharp       bool       // the resumed sound began with an impact (turns.go)
+	resumePair        bool       // two voiced frames of the resume in a row (stage 17, turns.go)
+	resumeVoicedLast  int64      // the last voiced frame of the resume
 	runVoicedAt       int64      // the first voiced frame of the run
+	runVoicedLast     int64      // the last voiced frame of the run
+	runPair           bool       // two voiced frames of the run in a row (stage 17, turns.go)
 	runLed            int        // frames of the run a neighbour led, less those it led (turns.go)
 	runQuiet          bool       // the run began in a quiet room (stage 12, turns.go)
 	runTone           int        // voiced frames of the run periodic above 500 Hz (stage 13)
