@@ -16,7 +16,7 @@ const pushBlock = 320
 // as the server does, and prints the live latency of their events: a start's decision time
 // minus the turn's (back-dated) start, an end's decision time minus the turn's end.
 func latency(ctx context.Context, files []string, outDir string, out io.Writer) error {
-	fmt.Fprintf(out, "live latency, 20 ms pushes (seconds; start = decided - start of the turn, or - when its talker resumed for a turn joined across a short pause; end = decided - its end)\n")
+	fmt.Fprintf(out, "live latency, 20 ms pushes (seconds; start = decided - start of the turn, or - when its talker resumed for a turn joined across a short pause or going on after its end was told; end = decided - its end)\n")
 	fmt.Fprintf(out, "%-18s | %-34s | %-34s\n", "scene", "courtscribe start med/p90/max, end med/max", "previous (v1) start med/p90/max, end med/max")
 	return eachScene(ctx, files, outDir, out, func(r *rendered, a *wavfile.Audio) error {
 		seats := r.scene.SeatNames()
@@ -96,8 +96,9 @@ func liveLatency(d pusher, a *wavfile.Audio, n int) (latencies, error) {
 		for _, e := range evs {
 			switch e.Kind {
 			case diarize.Start:
-				// A turn joined to the seat's last one across a short pause (stage 15) is
-				// stamped from that turn's end; its talker resumed at Resumed.
+				// A turn joined to the seat's last one across a short pause (stage 15), or
+				// going on after its End was told (stage 18), is stamped from that turn's
+				// end; its talker resumed at Resumed.
 				from := e.Start
 				if e.Resumed > 0 {
 					from = e.Resumed
