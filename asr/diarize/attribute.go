@@ -35,6 +35,7 @@ func (d *Diarizer) attribute() {
 		d.score[c] = d.z[c] - d.th.Margin*b
 		d.bl[c] = b
 	}
+	d.leanOwn()
 }
 
 // Reverberation. In a reverberant courtroom every voice leaves a diffuse tail that lasts about

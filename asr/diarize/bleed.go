@@ -10,8 +10,8 @@ const gatedLearnMin = 2.0
 // (core.Teacher).
 func (d *Diarizer) learn() {
 	dom, ok := core.Teacher(d.z, d.smooth, d.th.LearnMin, d.st.Frame, d.leader)
-	if !ok {
-		return
+	if !ok || d.leanedBy(dom) >= 0 {
+		return // no frame, or a neighbour leaning towards dom's mic (stage 20)
 	}
 	for j := range d.n {
 		if j == dom {

@@ -174,6 +174,10 @@ type channel struct {
 	pendZ             float64    // and the highest level of its run (summed over 80 ms)
 	dRing             [4]float64 // dSum of the last four frames
 	pos               position   // learned time leads and the run's summed GCC (stage 16)
+	leanAt            int64      // the frame + 1 leanTo was computed for (stage 20, lean.go)
+	leanTo            int        // the seat leaning towards this mic then, or -1
+	leanLast          int64      // the last frame that showed that lean
+	leanVotes         int        // frames that showed a lean since the seat's own lead
 }
 
 // New makes a streaming diarizer for the given seats (channel i of every Push is seats[i]).
@@ -216,6 +220,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		d.ch[c].lowMin = math.Inf(1)
 		d.ch[c].diffLin = 1
 		d.ch[c].pos = position{hist: make([][]float32, n), count: make([]int, n), o: -1}
+		d.ch[c].leanTo = -1
 	}
 	d.st.Bind(d.step)
 	return d, nil

@@ -76,7 +76,7 @@ func (d *Diarizer) learnPosition(t int64) {
 			c = i
 		}
 	}
-	if c < 0 || d.z[c] < posLearnMinZ || d.score[c] <= d.th.OnLin {
+	if c < 0 || d.z[c] < posLearnMinZ || d.score[c] <= d.th.OnLin || d.leaning(c) {
 		return
 	}
 	// The two loudest other mics, in turn: a marginal start is judged at the loudest.
