@@ -11,7 +11,7 @@ const gatedLearnMin = 2.0
 func (d *Diarizer) learn() {
 	dom, ok := core.Teacher(d.z, d.smooth, d.th.LearnMin, d.st.Frame, d.leader)
 	if !ok || d.leanedBy(dom) >= 0 {
-		return // no frame, or a neighbour leaning towards dom's mic (stage 20)
+		return // no frame, or a neighbour leaning towards dom's mic (stage 19)
 	}
 	for j := range d.n {
 		if j == dom {

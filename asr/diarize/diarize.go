@@ -174,7 +174,7 @@ type channel struct {
 	pendZ             float64    // and the highest level of its run (summed over 80 ms)
 	dRing             [4]float64 // dSum of the last four frames
 	pos               position   // learned time leads and the run's summed GCC (stage 16)
-	leanAt            int64      // the frame + 1 leanTo was computed for (stage 20, lean.go)
+	leanAt            int64      // the frame + 1 leanTo was computed for (stage 19, lean.go)
 	leanTo            int        // the seat leaning towards this mic then, or -1
 	leanLast          int64      // the last frame that showed that lean
 	leanVotes         int        // frames that showed a lean since the seat's own lead

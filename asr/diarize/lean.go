@@ -4,7 +4,7 @@ import "math"
 
 import "github.com/courtscribe/courtscribe/asr/diarize/internal/core"
 
-// Stage 20: a talker leaning towards a neighbour's mic is still their own seat.
+// Stage 19: a talker leaning towards a neighbour's mic is still their own seat.
 //
 // Seats side by side are 0.6–1.0 m apart. A talker who leans 0.3 m towards the neighbour's mic
 // and speaks into it (`lean` in the scenes: 8 % of the lines of `hearinggen random`) gives that
@@ -59,7 +59,7 @@ var leanNear = math.Pow(10, -leanNearDB/10)
 var leanExcess = math.Pow(10, leanExcessDB/10)
 
 // leanedBy returns the seat whose talker, leaning towards seat c's mic, makes the sound of
-// this frame on c's mic, or -1 (stage 20). It is computed once per seat and frame. A frame
+// this frame on c's mic, or -1 (stage 19). It is computed once per seat and frame. A frame
 // with a clear lead decides; one without (no clear GCC peak, a syllable's tail) keeps the
 // last decision while the sound goes on, and the lean is forgotten after the hangover without
 // one.
@@ -105,7 +105,7 @@ func (d *Diarizer) leanedBy(c int) int {
 }
 
 // leanOwn gives the own speech of a seat whose frame is a neighbour's leaning voice to that
-// neighbour (stage 20; after attribute has scored every seat).
+// neighbour (stage 19; after attribute has scored every seat).
 func (d *Diarizer) leanOwn() {
 	for c := range d.n {
 		if d.score[c] <= d.th.OffLin && d.ch[c].leanTo < 0 {
@@ -131,7 +131,7 @@ func abs(x int) int {
 }
 
 // leaning says whether seat c's voice this frame is a lean: it is on, or comes from, another
-// seat's mic (stage 20); such a frame teaches no position.
+// seat's mic (stage 19); such a frame teaches no position.
 func (d *Diarizer) leaning(c int) bool {
 	if d.ch[c].leanTo >= 0 {
 		return true

@@ -13,7 +13,7 @@ import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 // renderer): the co-counsel's mic hears the voice on axis, louder than the prosecutor's own
 // mic, which now has the talker off axis. The sound's time lead at the two mics stays near
 // the prosecutor's learned one: the line is the prosecutor's turn and the co-counsel gets
-// none of it (stage 20), in rooms of RT60 0.5–0.9 s. Without stage 20 the co-counsel takes
+// none of it (stage 19), in rooms of RT60 0.5–0.9 s. Without stage 19 the co-counsel takes
 // the line and the prosecutor's turn stops within half a second (the line teaches the
 // co-counsel's coupling into the prosecutor's mic).
 func TestLeaningTalkerKeepsTheirSeat(t *testing.T) {
