@@ -215,8 +215,15 @@ func (s *Stream) Begin(c int, start, onset, t int64) {
 	tn.Active, tn.SegStart, tn.LastOn, tn.Overlap, tn.Announced = true, start, t, false, false
 	tn.RepStart, tn.Told = start, false
 	s.CheckOverlap(c, tn.SegStart, t)
+	s.startEvent(c, start, onset, t)
+}
+
+// startEvent reports the Start of seat c's turn (or continuation) from frame start, its talker
+// having begun at frame onset, decided at frame t.
+func (s *Stream) startEvent(c int, start, onset, t int64) {
+	tn := s.States[c]
 	ev := Event{Kind: Start, Seat: s.Seats[c], SeatIdx: c,
-		Start: s.FrameTime(tn.SegStart), Overlap: tn.Overlap, Decided: s.FrameTime(t + 1)}
+		Start: s.FrameTime(start), Overlap: tn.Overlap, Decided: s.FrameTime(t + 1)}
 	if onset > start {
 		ev.Resumed = s.FrameTime(onset)
 	}
@@ -296,13 +303,7 @@ func (s *Stream) goOn(c int, told, onset, t int64) {
 	tn := s.States[c]
 	tn.Told, tn.Overlap, tn.RepStart = false, false, told+1
 	s.CheckOverlap(c, told+1, t)
-	ev := Event{Kind: Start, Seat: s.Seats[c], SeatIdx: c, Start: s.FrameTime(told + 1),
-		Overlap: tn.Overlap, Decided: s.FrameTime(t + 1)}
-	if onset > told+1 {
-		ev.Resumed = s.FrameTime(onset)
-	}
-	s.Events = append(s.Events, ev)
-	tn.Announced = true
+	s.startEvent(c, told+1, onset, t)
 }
 
 // Pusher is a streaming diarizer.
