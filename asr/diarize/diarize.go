@@ -66,6 +66,11 @@ const (
 	End = core.End
 	// Update: the open turn that began at Start now overlaps another seat's turn.
 	Update = core.Update
+	// Tentative: a seat may have begun speaking at Event.Start; a Start of the seat confirms
+	// it, a Withdrawn withdraws it (see core.Tentative). Nothing in the record comes of it.
+	Tentative = core.Tentative
+	// Withdrawn: the seat's Tentative start was not confirmed.
+	Withdrawn = core.Withdrawn
 )
 
 // Event is one streaming result. Times are seconds of hearing time (sample index / wire.SampleRate).

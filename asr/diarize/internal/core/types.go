@@ -85,6 +85,16 @@ const (
 	End
 	// Update: the open turn that began at Start now overlaps another seat's turn.
 	Update
+	// Tentative: a seat may have begun speaking at Event.Start. Its sound has stood over the
+	// noise floor, the predicted bleed and the room for ConfirmSec, but no voice has confirmed
+	// it yet (a syllable that opens with an unvoiced consonant, or a door, paper, a chair).
+	// Reported ConfirmSec after Start, plus a frame, as the previous diarizer reported its
+	// starts. A Start of the seat confirms it (its own Start may be later: a start is back-dated
+	// at most 0.25 s before its first voiced frame), a Withdrawn withdraws it. It is a live
+	// view's "may be speaking": nothing in the record comes of it.
+	Tentative
+	// Withdrawn: the seat's Tentative start was not confirmed (Event.Start is the tentative's).
+	Withdrawn
 )
 
 func (k Kind) String() string {
@@ -95,6 +105,10 @@ func (k Kind) String() string {
 		return "end"
 	case Update:
 		return "update"
+	case Tentative:
+		return "tentative"
+	case Withdrawn:
+		return "withdrawn"
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }
