@@ -16,8 +16,8 @@ const pushBlock = 320
 // as the server does, and prints the live latency of their events: a start's decision time
 // minus the turn's (back-dated) start, an end's decision time minus the turn's end.
 func latency(ctx context.Context, files []string, outDir string, out io.Writer) error {
-	fmt.Fprintf(out, "live latency, 20 ms pushes (seconds; start = decided - start of the turn, or - when its talker resumed for a turn joined across a short pause or going on after its end was told; end = decided - its end)\n")
-	fmt.Fprintf(out, "%-18s | %-34s | %-34s\n", "scene", "courtscribe start med/p90/max, end med/max", "previous (v1) start med/p90/max, end med/max")
+	fmt.Fprintf(out, "live latency, 20 ms pushes (seconds; start = decided - start of the turn, or - when its talker resumed for a turn joined across a short pause or going on after its end was told; first = the same for the first report of the turn, its Tentative start where one came before the Start; end = decided - its end; withdrawn = Tentative starts not confirmed)\n")
+	fmt.Fprintf(out, "%-18s | %-34s | %-34s | %s\n", "scene", "courtscribe start med/p90/max, end med/max", "previous (v1) start med/p90/max, end med/max", "courtscribe first med/p90/max, withdrawn")
 	return eachScene(ctx, files, outDir, out, func(r *rendered, a *wavfile.Audio) error {
 		seats := r.scene.SeatNames()
 		d, err := diarize.New(diarize.DefaultConfig(), seats, nil)
@@ -36,7 +36,7 @@ func latency(ctx context.Context, files []string, outDir string, out io.Writer) 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%-18s | %s | %s\n", r.scene.Name, cur.text(), prev.text())
+		fmt.Fprintf(out, "%-18s | %s | %s | %s\n", r.scene.Name, cur.text(), prev.text(), cur.firstText())
 		return nil
 	})
 }
@@ -77,13 +77,19 @@ type pusher interface {
 	Push(pcm [][]int16) ([]diarize.Event, error)
 }
 
-// latencies are the live latencies of a diarizer's starts and ends.
-type latencies struct{ starts, ends []float64 }
+// latencies are the live latencies of a diarizer's starts and ends; first are its starts'
+// first reports (the Tentative start that a Start confirmed, else the Start), withdrawn counts
+// the Tentative starts no Start confirmed.
+type latencies struct {
+	starts, ends, first []float64
+	withdrawn           int
+}
 
 // liveLatency pushes a's first n channels through d in pushBlock samples and collects the
 // latencies.
 func liveLatency(d pusher, a *wavfile.Audio, n int) (latencies, error) {
 	var l latencies
+	tent := map[string]float64{} // decision time of each seat's open Tentative start
 	blk := make([][]int16, n)
 	for off := 0; off+pushBlock <= a.Frames(); off += pushBlock {
 		for i := range blk {
@@ -104,6 +110,17 @@ func liveLatency(d pusher, a *wavfile.Audio, n int) (latencies, error) {
 					from = e.Resumed
 				}
 				l.starts = append(l.starts, e.Decided-from)
+				first := e.Decided
+				if at, ok := tent[e.Seat]; ok {
+					first = at
+					delete(tent, e.Seat)
+				}
+				l.first = append(l.first, first-from)
+			case diarize.Tentative:
+				tent[e.Seat] = e.Decided
+			case diarize.Withdrawn:
+				delete(tent, e.Seat)
+				l.withdrawn++
 			case diarize.End:
 				l.ends = append(l.ends, e.Decided-e.End)
 			default: // an Update marks overlap: no latency of its own
@@ -114,6 +131,10 @@ func liveLatency(d pusher, a *wavfile.Audio, n int) (latencies, error) {
 }
 
 func (l latencies) text() string { return latText(l.starts, l.ends) }
+
+func (l latencies) firstText() string {
+	return fmt.Sprintf("%.2f/%.2f/%.2f, %d", quantile(l.first, 0.5), quantile(l.first, 0.9), quantile(l.first, 1), l.withdrawn)
+}
 
 func latText(starts, ends []float64) string {
 	return fmt.Sprintf("%.2f/%.2f/%.2f (%d), %.2f/%.2f", quantile(starts, 0.5), quantile(starts, 0.9),

@@ -140,7 +140,7 @@ func synthetic() [][]int16 {
 }
 
 const (
-	goldenSyntheticCur  = "d0a52ae9d26505dfa83a09d8d2bb2fb8f58526c107362884e6b59804e2e9b21e"
+	goldenSyntheticCur  = "21a6819c5fca22fa42a1bcb6b21c903c064619cfd696bfcb1720f2e8f45cd30b"
 	goldenSyntheticPrev = "23bfd8a50e04f8f011f5aeb5630e72a7994bbef3d57c5a4710ccf6c4b05968a5"
 )
 
@@ -218,7 +218,7 @@ var goldenScenes = []struct {
 		"d6b1334c48f7028f4be19eabf8eb3a2909726687c889aace8c7d6d053f82769e",
 		"e161a54f9ea3066128315a28ae0e42bfbb3ac5e687f2553f7722e3462366f504"},
 	{"room", roomScene, "e05d464c903bf3da1c52ee2fde675eabae57c6cfa8a5771d781dad92d337d885",
-		"154aeaeb752e115dfdb8540ce4237be7bce035fc59412b2d18afc9f6ffd7826f",
+		"3ebd167093a3dd4469478ca043d92168df8b2e62a01f9cb5aa4646235657feb5",
 		"58fe846996d02a2153755f6b6c7d2db4a46135bdd3799e57985ee6873635327c"},
 }
 

@@ -38,6 +38,10 @@ type TurnState struct {
 	// Told: the open turn's End was reported already (Tell) while sound that has not
 	// confirmed a resume still holds the turn open.
 	Told bool
+	// Tentative: a Tentative start was reported (Propose) and neither a Start nor a Withdrawn
+	// has followed it yet; TentStart is its start frame.
+	Tentative bool
+	TentStart int64
 }
 
 // Stream frames the pushed audio of every seat into hops, keeps the hearing time and collects
@@ -198,8 +202,11 @@ func (s *Stream) Flush() []Event {
 		s.step()
 	}
 	for c, tn := range s.States {
-		if tn.Active {
+		switch {
+		case tn.Active:
 			s.End(c)
+		case tn.Tentative:
+			s.Withdraw(c)
 		}
 	}
 	s.Closed = true
@@ -213,7 +220,7 @@ func (s *Stream) Begin(c int, start, onset, t int64) {
 	tn := s.States[c]
 	tn.Run.Len = 0
 	tn.Active, tn.SegStart, tn.LastOn, tn.Overlap, tn.Announced = true, start, t, false, false
-	tn.RepStart, tn.Told = start, false
+	tn.RepStart, tn.Told, tn.Tentative = start, false, false
 	s.CheckOverlap(c, tn.SegStart, t)
 	s.startEvent(c, start, onset, t)
 }
@@ -229,6 +236,29 @@ func (s *Stream) startEvent(c int, start, onset, t int64) {
 	}
 	s.Events = append(s.Events, ev)
 	tn.Announced = true
+}
+
+// Propose reports that seat c may have begun speaking at frame start, decided at frame t: a
+// Tentative event, which Begin confirms (its Start) or Withdraw withdraws.
+func (s *Stream) Propose(c int, start, t int64) {
+	tn := s.States[c]
+	if tn.Active || tn.Tentative {
+		return
+	}
+	tn.Tentative, tn.TentStart = true, start
+	s.Events = append(s.Events, Event{Kind: Tentative, Seat: s.Seats[c], SeatIdx: c,
+		Start: s.FrameTime(start), Decided: s.FrameTime(t + 1)})
+}
+
+// Withdraw reports that seat c's Tentative start was not confirmed.
+func (s *Stream) Withdraw(c int) {
+	tn := s.States[c]
+	if !tn.Tentative {
+		return
+	}
+	tn.Tentative = false
+	s.Events = append(s.Events, Event{Kind: Withdrawn, Seat: s.Seats[c], SeatIdx: c,
+		Start: s.FrameTime(tn.TentStart), Decided: s.FrameTime(s.Frame + 1)})
 }
 
 // CheckOverlap marks seat c and every seat whose turn intersects frames [a, b] as overlapping.
