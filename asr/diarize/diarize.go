@@ -131,6 +131,7 @@ type Diarizer struct {
 	bm        core.Bleed // coupling A[j][i], linear and in dB
 	z, p      []float64
 	zs, q     []float64
+	qs        []float64 // q with the tails of sounds at seats outside a turn (stage 21)
 	r         []float64 // attribution residual
 	bl        []float64 // predicted bleed on each channel
 	pNew      []float64
@@ -158,6 +159,8 @@ type channel struct {
 
 	band            float64                      // speech-band power of this frame
 	tail            float64                      // own level held and decaying as a reverberant tail
+	strike          float64                      // the same for an impact at the seat outside a turn (stage 21)
+	strikeAt        int64                        // the frame of the last impact (stage 21)
 	diffDB, diffLin float64                      // learned offset of this channel's diffuse level
 	dHist           [core.EvidenceFrames]float64 // diffuse room level over the same frames
 	dSum            float64
@@ -208,7 +211,7 @@ func New(cfg Config, seats []string, log *slog.Logger) (*Diarizer, error) {
 		lfft:        core.NewFFT(lowFFTLen),
 		ch:          make([]channel, n),
 		z:           make([]float64, n), p: make([]float64, n), pNew: make([]float64, n),
-		zs: make([]float64, n), q: make([]float64, n), bl: make([]float64, n), r: make([]float64, n),
+		zs: make([]float64, n), q: make([]float64, n), qs: make([]float64, n), bl: make([]float64, n), r: make([]float64, n),
 		score: make([]float64, n), sorted: make([]float64, n), diff: make([]float64, n),
 		tailDecay: math.Pow(10, -6.0/(tailRT60*framesS)),
 		diffPrior: math.Pow(10, diffusePriorDB/10.0),
