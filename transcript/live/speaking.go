@@ -25,9 +25,11 @@ const (
 // Bounds of the speaking state: the seats come from the server's own seat map, but a bug
 // upstream must not grow the hub without end.
 const (
-	// MaxSpeakingSeats is how many seats of one hearing may be on (tentative or speaking) at once.
+	// MaxSpeakingSeats is how many seats of one hearing may be on (tentative or speaking) at
+	// once (an agent has at most wire.MaxSeats, 32).
 	MaxSpeakingSeats = 64
-	// MaxSeatName is the longest seat name in bytes.
+	// MaxSeatName is the longest seat name in bytes (the agent protocol's longest, see
+	// wire.ValidSeatName).
 	MaxSeatName = 64
 	// MaxSpeakingHearings is how many hearings may have a seat on at once.
 	MaxSpeakingHearings = 1024
