@@ -7,6 +7,10 @@
 //	  → End event → Record.AppendSegment (pending) → archive range → pool.Submit
 //	pool results → Stream.Result → Record.SetEngineResult (partial/final)
 //
+// Besides the record, a live hearing's seats are told as they may begin, begin and stop
+// speaking (Config.Speaking, speaking.go): the diarizer's Tentative and Withdrawn reach only
+// that signal, never the record.
+//
 // Gaps become gap notes; a hearing closed by its agent is closed in the record. The audio of an
 // utterance is read back from the archive, which holds it durably before the listener is
 // called, so nothing the diarizer found depends on memory alone: a segment whose transcription
@@ -80,6 +84,9 @@ type Config struct {
 	GrowEvery, PartialEvery time.Duration
 	// KeepDuplicates turns off the bleed-duplicate check (dedupe.go), to measure without it.
 	KeepDuplicates bool
+	// Speaking, when set, is told live which seats may be speaking or are speaking
+	// (speaking.go); nil: no speaking signal.
+	Speaking SpeakingFunc
 }
 
 // Stream is an ingest.AudioListener. Create with New, run with Run.
@@ -148,6 +155,10 @@ type hearing struct {
 	// retry holds utterances the record could not take (a full disk); they are tried again
 	// with every block of audio until they are in.
 	retry []asr.Utterance
+	// catchingUp is set while catchUp diarizes archived audio again: old audio, no signal.
+	catchingUp bool
+	// told is the speaking state last told to Config.Speaking, by seat (absent: off).
+	told map[string]string
 }
 
 type openTurn struct {
@@ -228,7 +239,7 @@ func (s *Stream) HearingOpened(info archive.HearingInfo, next int64) {
 		s.log.Error("diarizer refused the hearing's position", "hearing", info.Hearing, "err", err)
 		return
 	}
-	h := &hearing{id: info.Hearing, seats: seats, in: make(chan msg, s.cfg.QueueFrames), d: d, next: next, open: map[string]*openTurn{}, recorded: map[string]float64{}}
+	h := &hearing{id: info.Hearing, seats: seats, in: make(chan msg, s.cfg.QueueFrames), d: d, next: next, open: map[string]*openTurn{}, recorded: map[string]float64{}, told: map[string]string{}}
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
@@ -344,6 +355,7 @@ func (s *Stream) serve(h *hearing, info archive.HearingInfo) {
 	for _, t := range h.open {
 		s.endTurn(t.seg)
 	}
+	s.silence(h)
 }
 
 // openRecord makes sure the hearing is in the record and live, and gives the Transcriber the
@@ -416,6 +428,7 @@ func (s *Stream) handleGap(ctx context.Context, h *hearing, m msg, log *slog.Log
 // record, unless someone else (the clerk) closes the record.
 func (s *Stream) handleClose(ctx context.Context, h *hearing, m msg, log *slog.Logger) {
 	s.flush(ctx, h)
+	s.silence(h)
 	s.mu.Lock()
 	external := s.external[h.id]
 	delete(s.external, h.id)
@@ -489,6 +502,7 @@ func (s *Stream) restart(h *hearing, at int64) {
 		s.endTurn(t.seg)
 	}
 	h.open = map[string]*openTurn{}
+	s.silence(h)
 }
 
 func (s *Stream) flush(ctx context.Context, h *hearing) {
@@ -549,6 +563,8 @@ func (s *Stream) catchUp(ctx context.Context, h *hearing) {
 		return
 	}
 	h.d = d
+	h.catchingUp = true // old audio: the record gets its turns, the speaking signal nothing
+	defer func() { h.catchingUp = false }()
 	n := int(h.next - first)
 	for off := 0; off < n; off += 1600 {
 		end := min(off+1600, n)
@@ -563,11 +579,17 @@ func (s *Stream) catchUp(ctx context.Context, h *hearing) {
 		}
 		s.events(ctx, h, evs)
 	}
+	h.catchingUp = false
+	// A turn still open at the end of the archive is being spoken now.
+	for seat, t := range h.open {
+		s.signal(h, seat, SeatSpeaking, t.start)
+	}
 	s.log.Info("caught up after restart", "hearing", h.id, "from", from, "to", now, "open_turns", len(h.open))
 }
 
 func (s *Stream) events(ctx context.Context, h *hearing, evs []diarize.Event) {
 	for _, e := range evs {
+		s.signalEvent(h, e)
 		if rec := h.recorded[e.Seat]; e.Start < rec-0.01 {
 			// Diarized again after a restart and partly recorded already: only what lies
 			// after the recorded turns becomes a new segment.
@@ -583,6 +605,9 @@ func (s *Stream) events(ctx context.Context, h *hearing, evs []diarize.Event) {
 			s.utterance(ctx, h, asr.Utterance{Hearing: h.id, Seat: e.Seat, Start: e.Start, End: e.End, Overlap: e.Overlap})
 		case diarize.Update:
 			// The overlap of an open turn is recorded with its final extent, when it ends.
+		case diarize.Tentative, diarize.Withdrawn:
+			// Only the speaking signal (signalEvent): a start not confirmed by voice is
+			// nothing in the record.
 		}
 	}
 }

@@ -9,14 +9,17 @@
 // gap and no duplicate.
 //
 // A subscriber that falls too far behind (its queue exceeds Config.MaxQueue) is dropped with
-// ErrSlow; the browser reconnects and resumes from its last id. Serve speaks the hub over a
-// websocket (RFC 6455) with github.com/gorilla/websocket.
+// ErrSlow; the browser reconnects and resumes from its last id. Besides the events, the hub
+// carries which seats may be speaking or are speaking now (Hub.Speaking, speaking.go): a
+// signal that is never stored, never replayed and never counts against MaxQueue. Serve speaks
+// the hub over a websocket (RFC 6455) with github.com/gorilla/websocket.
 package live
 
 import "context"
 import "encoding/json"
 import "errors"
 import "log/slog"
+import "maps"
 import "sync"
 import "time"
 
@@ -87,10 +90,13 @@ type Hub struct {
 	log    *slog.Logger
 	cancel func()
 
-	mu     sync.Mutex
-	subs   map[string]map[*Sub]struct{} // by hearing
-	heads  map[string]int64             // last committed event id per hearing, once known
-	closed bool
+	mu    sync.Mutex
+	subs  map[string]map[*Sub]struct{} // by hearing
+	heads map[string]int64             // last committed event id per hearing, once known
+	// speaking is the current speaking state of the seats that are on, by hearing and seat
+	// (speaking.go); hearings with no seat on have no entry.
+	speaking map[string]map[string]string
+	closed   bool
 }
 
 // New starts a hub listening to src. Close stops it.
@@ -105,7 +111,8 @@ func New(cfg Config, src History, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Hub{cfg: cfg, src: src, log: log, subs: map[string]map[*Sub]struct{}{}, heads: map[string]int64{}}
+	h := &Hub{cfg: cfg, src: src, log: log, subs: map[string]map[*Sub]struct{}{}, heads: map[string]int64{},
+		speaking: map[string]map[string]string{}}
 	h.cancel = src.Subscribe(h.onCommit)
 	return h
 }
@@ -218,6 +225,12 @@ func (h *Hub) Subscribe(ctx context.Context, hearingID string, after int64) (*Su
 		h.mu.Unlock()
 		return nil, ErrClosed
 	}
+	// The seats on now: Receive hands them out once the subscriber has caught up.
+	s.speaking = maps.Clone(h.speaking[hearingID])
+	if s.speaking == nil {
+		s.speaking = map[string]string{}
+	}
+	s.speakingDirty = len(s.speaking) > 0
 	m := h.subs[hearingID]
 	if m == nil {
 		m = map[*Sub]struct{}{}
@@ -251,6 +264,10 @@ type Sub struct {
 	caughtUp bool      // history read up to the point where the listener took over
 	buffered []Message // listener events not yet handed out, in id order
 	err      error
+	// speaking is the latest state of each seat that is on (speaking.go); speakingDirty says
+	// it changed since Receive last handed it out.
+	speaking      map[string]string
+	speakingDirty bool
 }
 
 // offer queues a committed event; false means the queue overflowed. Called with hub.mu held.
@@ -306,14 +323,21 @@ func (s *Sub) CaughtUp() bool {
 // Next blocks until there are events after the cursor and returns them in id order (at most
 // one history page or everything buffered). The call that finishes the catch-up returns
 // at once, with no events when the history held nothing more. It returns an error when the subscription ended
-// (ErrSlow, ErrClosed, the context's error or a store error).
+// (ErrSlow, ErrClosed, the context's error or a store error). It ignores the speaking signal
+// (Receive carries it).
 func (s *Sub) Next(ctx context.Context) ([]Message, error) {
+	b, err := s.receive(ctx, false)
+	return b.Events, err
+}
+
+// receive is Next, and with signals Receive.
+func (s *Sub) receive(ctx context.Context, signals bool) (Batch, error) {
 	for {
 		s.mu.Lock()
 		if s.err != nil {
 			err := s.err
 			s.mu.Unlock()
-			return nil, err
+			return Batch{}, err
 		}
 		caught, cursor := s.caughtUp, s.cursor
 		s.mu.Unlock()
@@ -321,22 +345,31 @@ func (s *Sub) Next(ctx context.Context) ([]Message, error) {
 		if !caught {
 			out, justCaught, err := s.readHistory(ctx, cursor)
 			if err != nil {
-				return nil, err
+				return Batch{}, err
 			}
 			if len(out) > 0 || justCaught {
-				return out, nil // empty when the history had nothing more: now caught up
+				// Empty when the history had nothing more: now caught up.
+				b := Batch{Events: out}
+				if justCaught && signals {
+					b.Speaking = s.takeSpeaking()
+				}
+				return b, nil
 			}
 			continue
 		}
 
-		if out := s.takeBuffered(); len(out) > 0 {
-			return out, nil
+		b := Batch{Events: s.takeBuffered()}
+		if signals {
+			b.Speaking = s.takeSpeaking()
+		}
+		if len(b.Events) > 0 || b.Speaking != nil {
+			return b, nil
 		}
 		select {
 		case <-s.wake:
 		case <-s.done:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return Batch{}, ctx.Err()
 		}
 	}
 }

@@ -13,11 +13,23 @@ import "github.com/gorilla/websocket"
 //	{"type":"events","events":[Message…]}   committed events, ids strictly increasing
 //	{"type":"caught_up","cursor":N}         history replayed; from now on events arrive live
 //	{"type":"error","error":"…"}            the subscription ends (reconnect with ?after=cursor)
+//	{"type":"speaking","seats":{"judge":"speaking","defense":"tentative"}}
+//	                                        after caught_up, whenever a seat's speaking state
+//	                                        changes: every seat that is on now (seats off are
+//	                                        absent; {} when none is on). Not an event: no id,
+//	                                        the cursor does not move (SpeakingFrame).
 type Frame struct {
 	Type   string    `json:"type"`
 	Events []Message `json:"events,omitempty"`
 	Cursor int64     `json:"cursor,omitempty"`
 	Error  string    `json:"error,omitempty"`
+}
+
+// SpeakingFrame is the "speaking" frame: the hearing's whole current speaking map, so a frame
+// lost with a dropped connection is made good by the next one (and the map sent on catch-up).
+type SpeakingFrame struct {
+	Type  string            `json:"type"` // "speaking"
+	Seats map[string]string `json:"seats"`
 }
 
 const (
@@ -90,26 +102,32 @@ func keepAlive(ctx context.Context, conn *websocket.Conn, ticks <-chan time.Time
 	}
 }
 
-// stream writes the subscription's events, and once the caught-up frame, until a write fails
+// stream writes the subscription's events, once the caught-up frame, and after it the speaking
+// frames (events first when a batch has both), until a write fails
 // or the subscription ends; then it tells the client why (see sayEnd). reqCtx is the request's
 // context, whose cause says whether the caller ended the feed on purpose.
 func stream(ctx, reqCtx context.Context, conn *websocket.Conn, sub *Sub) {
 	told := false
 	for {
-		msgs, err := sub.Next(ctx)
+		b, err := sub.Receive(ctx)
 		if err != nil {
 			sayEnd(conn, sub, err, context.Cause(reqCtx))
 			return
 		}
 		conn.SetWriteDeadline(time.Now().Add(writeWait))
-		if len(msgs) > 0 {
-			if err := writeEvents(conn, msgs); err != nil {
+		if len(b.Events) > 0 {
+			if err := writeEvents(conn, b.Events); err != nil {
 				return
 			}
 		}
 		if !told && sub.CaughtUp() {
 			told = true
 			if err := conn.WriteJSON(Frame{Type: "caught_up", Cursor: sub.Cursor()}); err != nil {
+				return
+			}
+		}
+		if b.Speaking != nil {
+			if err := conn.WriteJSON(SpeakingFrame{Type: "speaking", Seats: b.Speaking}); err != nil {
 				return
 			}
 		}

@@ -71,6 +71,7 @@ type rig struct {
 	dir   string
 	store *sqlite.Store
 	srv   *httptest.Server
+	api   *api.Server // its Hub carries the seats' speaking signal (speaking_test.go)
 	arts  string
 
 	holdMu sync.Mutex
@@ -126,7 +127,7 @@ func newRig(t *testing.T) *rig {
 	cfg.Sessions = auth.Config{LoginBurst: 1000, LoginEvery: time.Millisecond}
 	status := &statusFake{h: map[string]api.AgentHealth{}}
 	a := api.New(cfg, st, status, log)
-	r := &rig{t: t, dir: dir, store: st, holds: map[string]chan struct{}{}, status: status}
+	r := &rig{t: t, dir: dir, store: st, api: a, holds: map[string]chan struct{}{}, status: status}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if r.down.Load() {
 			if hj, ok := w.(http.Hijacker); ok {

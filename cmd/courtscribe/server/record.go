@@ -64,6 +64,8 @@ type Record struct {
 	pool   *pool.Pipeline
 	stream *stream.Stream
 	cfg    RecordConfig
+	// speaking carries the stream's speaking signal to the live hub, once the API built it.
+	speaking *speakingRelay
 }
 
 // resultSink takes the pool's results: the stream, which writes them to the record.
@@ -119,14 +121,16 @@ func OpenRecord(ctx context.Context, data string, log *slog.Logger, fl RecordCon
 	if lang == string(asr.LanguageAuto) {
 		lang = string(asr.LanguageZh)
 	}
-	st, err := stream.New(stream.Config{Record: store, Transcriber: p, Audio: archive.Archive{Dir: data}, Language: lang, Logger: log.With("part", "stream")})
+	relay := &speakingRelay{log: log.With("part", "speaking")}
+	st, err := stream.New(stream.Config{Record: store, Transcriber: p, Audio: archive.Archive{Dir: data}, Language: lang, Logger: log.With("part", "stream"),
+		Speaking: relay.speaking})
 	if err != nil {
 		store.Close()
 		eng.Close()
 		return nil, err
 	}
 	res.sink = st
-	r.pool, r.stream = p, st
+	r.pool, r.stream, r.speaking = p, st, relay
 	return r, nil
 }
 

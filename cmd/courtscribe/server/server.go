@@ -130,6 +130,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		status.system = ws.System
 	}
 	a := api.New(acfg, rec.store, status, rec.log.With("part", "api"))
+	rec.speaking.to(a.Hub()) // the seats' speaking state goes live to the browsers
 	mux.Handle("/", a)
 	rec.log.Info("hearing record ready", "db", DescribeDB(rec.cfg.DB, rec.data), "engine", rec.engineLabel())
 	down.push(func() {

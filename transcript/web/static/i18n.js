@@ -27,6 +27,7 @@ const PAIRS = {
   signedAt: ["签署时间", "Signed at"], verified: ["已校验", "Verified"], notVerified: ["校验失败", "Verification failed"], version: ["版本", "Version"], viewOnly: ["只读", "Read only"],
   keys: ["快捷键", "Keys"], keyHelp: ["↑↓ 选择发言 · Enter 编辑/保存 · Esc 取消 · Alt+C 核对 · Alt+P 播放 · Alt+S 拆分 · Alt+M 合并 · Alt+R 改座位 · Alt+D 删除 · Alt+I 补记 · Alt+N 备注 · Alt+K 标记 · Alt+H 记录 · / 搜索", "↑↓ select · Enter edit/save · Esc cancel · Alt+C confirm · Alt+P play · Alt+S split · Alt+M merge · Alt+R seat · Alt+D strike · Alt+I add utterance · Alt+N note · Alt+K mark · Alt+H history · / search"],
   sessionEnded: ["您的登录已失效（已在别处退出、账户被停用、密码已更改或会话过期），实时更新已停止。请重新登录。", "Your session has ended (signed out elsewhere, account disabled, password changed or expired), so live updates stopped. Please sign in again."],
+  spkTentative: ["可能在发言", "may be speaking"], spkSpeaking: ["正在发言", "speaking"], spkSeat: ["{seat}：{state}", "{seat}: {state}"],
   loading: ["加载中…", "Loading…"], error: ["出错", "Error"], reconnecting: ["正在重新连接…", "Reconnecting…"], liveLost: ["连接中断", "connection lost"], online: ["实时", "live"], offline: ["离线", "offline"],
   agents: ["采集端", "Agents"], noHearings: ["暂无庭审", "No hearings"], notFound: ["未找到", "Not found"], lang: ["English", "中文"], deadMic: ["麦克风无声", "Dead microphone"],
   minutes: ["分钟", "min"], at: ["时间", "Time"], actor: ["操作人", "By"], change: ["变更", "Change"], before: ["修改前", "Before"], after: ["修改后", "After"],

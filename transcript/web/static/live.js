@@ -1,11 +1,13 @@
 // live.js: the open hearing's live feed (/api/hearings/ID/live): events in order after the
-// cursor, reconnects, and the end of the feed when the session ends.
+// cursor, the seats' speaking state (views/speaking.js), reconnects, and the end of the feed
+// when the session ends.
 import { api, liveSocket, sessionGone } from "./api.js";
 import { go } from "./router.js";
 import { H, S } from "./state.js";
 import { t } from "./strings.js";
 import { renderHead, renderOnline } from "./views/head.js";
 import { pollHealth } from "./views/health.js";
+import { setSpeaking } from "./views/speaking.js";
 import { applyNote, applySegment, insertItem } from "./views/transcript.js";
 
 export function applyEvent(m) {
@@ -36,9 +38,11 @@ export function connect() {
       for (const m of f.events) { if (m.id > H.cursor) { H.cursor = m.id; applyEvent(m); } }
       window.csLastEvent = H.cursor;
     } else if (f.type === "caught_up") { H.caughtUp = true; }
+    else if (f.type === "speaking") setSpeaking(f.seats); // not an event: the cursor stays
   };
   ws.onclose = (ev) => {
     if (!H || H.closed || H.ws !== ws) return;
+    setSpeaking({}); // who was speaking is no longer known; the next feed says it again
     // 1008 (policy violation): the server ended the feed because the session ended (signed
     // out elsewhere, account disabled, password changed, expired). Retrying cannot help.
     if (ev.code === 1008) { sessionEnded(); return; }

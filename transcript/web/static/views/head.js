@@ -12,6 +12,7 @@ import { HEARTBEAT_MS } from "./health.js";
 import { statusBadge } from "./hearings.js";
 import { correct, headerDialog, insertUtterance, markDialog } from "./repairs.js";
 import { reviewDialog, signDialog } from "./sign.js";
+import { renderSpeaking } from "./speaking.js";
 
 export function renderOnline() {
   const el = $("#online");
@@ -25,8 +26,8 @@ export function renderOnline() {
 // BUTTON_WORD: the i18n key of a head button whose key is not its action's name.
 const BUTTON_WORD = { insert: "insertUtt", marks: "marksBtn", header: "headerBtn", correct: "correctBtn", review: "reviewTitle" };
 
-// renderHead draws the hearing's head: title, status, the live dot, the case line, the
-// actions this user may take now, the export links and the signatures box.
+// renderHead draws the hearing's head: title, status, the live dot, who is speaking, the case
+// line, the actions this user may take now, the export links and the signatures box.
 export function renderHead() {
   if (!H) return;
   const h = H.hearing, c = H.can;
@@ -44,11 +45,12 @@ export function renderHead() {
   if (c.sign && h.status === "finalized") b.push(btn("sign"));
   b.push(exportLinks(h));
   render($("#head"), [
-    html`<div class="toolbar"><a href="#/hearings">← ${t("back")}</a><h1>${h.title || h.id}</h1>${statusBadge(h.status)} <span id="online" class="live-dot"></span>${c.edit ? "" : html` <span class="badge">${t("viewOnly")}</span>`}</div>`,
+    html`<div class="toolbar"><a href="#/hearings">← ${t("back")}</a><h1>${h.title || h.id}</h1>${statusBadge(h.status)} <span id="online" class="live-dot"></span><span id="speaking" class="speaking"></span>${c.edit ? "" : html` <span class="badge">${t("viewOnly")}</span>`}</div>`,
     html`<div class="toolbar"><span class="muted">${h.case_number} · ${h.cause} · ${h.courtroom}${h.time_zone ? html` · <span id="tz">${t("timeZone")} ${h.time_zone}</span>` : ""}</span>`,
     html`<span class="spacer"></span>${b}</div><div id="signBox">${H.signHTML || ""}</div>`,
   ]);
   renderOnline();
+  renderSpeaking();
   if (h.status === "signed" || h.status === "finalized") renderSigned();
 }
 
