@@ -47,12 +47,12 @@ func (s *Stream) signalEvent(h *hearing, e diarize.Event) {
 
 // signal tells Config.Speaking a seat's new state, if it changed. Nothing is told while the
 // stream catches up after a restart, nor that a seat came on in a hearing whose audio is an
-// import (Defer): neither is live.
+// import (NotLive, and Defer, which only an import sets): neither is live.
 func (s *Stream) signal(h *hearing, seat, state string, at float64) {
 	if s.cfg.Speaking == nil || h.catchingUp || h.told[seat] == state {
 		return
 	}
-	if state != SeatOff && s.Deferred(h.id) {
+	if state != SeatOff && (s.Deferred(h.id) || s.isNotLive(h.id)) {
 		return
 	}
 	if state == SeatOff {

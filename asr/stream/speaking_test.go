@@ -133,6 +133,30 @@ func TestSpeakingFollowsTheSeatsState(t *testing.T) {
 	}
 }
 
+// An imported recording (NotLive) is diarized and recorded, but no seat of it is told on: it is
+// fed faster than real time and nobody is speaking it now. Cleared, the hearing signals again.
+func TestNotLiveHearingSignalsNothing(t *testing.T) {
+	w := &told{}
+	ctx, store, st, h := speakingHearing(t, w)
+	st.NotLive("h1", true)
+	st.events(ctx, h, []diarize.Event{
+		{Kind: diarize.Tentative, Seat: "witness", Start: 2.0, Decided: 2.1},
+		{Kind: diarize.Start, Seat: "witness", Start: 2.0, Decided: 2.3},
+		{Kind: diarize.End, Seat: "witness", Start: 2.0, End: 5.0, Decided: 5.5},
+	})
+	if got := w.said(); len(got) != 0 {
+		t.Fatalf("an imported hearing signalled %q", got)
+	}
+	if segs, _ := store.ListSegments(ctx, "h1", true); len(segs) != 1 {
+		t.Fatalf("segments %+v, want the witness's turn recorded", segs)
+	}
+	st.NotLive("h1", false)
+	st.events(ctx, h, []diarize.Event{{Kind: diarize.Start, Seat: "judge", Start: 6, Decided: 6.1}})
+	if got, want := w.said(), []string{"h1 judge speaking@6.0"}; !slices.Equal(got, want) {
+		t.Fatalf("signals %q after the import, want %q", got, want)
+	}
+}
+
 // After a restart, the audio the stream diarizes again from the archive (catch-up) puts the
 // cut turns in the record but signals nothing: only live audio does.
 func TestCatchUpAfterRestartSignalsNothing(t *testing.T) {

@@ -100,6 +100,7 @@ type Stream struct {
 	external map[string]bool // hearings whose record someone else closes (the clerk)
 	inTurn   map[int64]bool  // segments of turns still being spoken
 	deferred map[string]bool // hearings whose utterances stay pending for a packed backfill (Defer)
+	notLive  map[string]bool // hearings whose audio is not being spoken now (NotLive)
 	wg       sync.WaitGroup
 	started  bool
 	stopped  bool
@@ -194,7 +195,7 @@ func New(cfg Config) (*Stream, error) {
 	if err := cfg.Diarize.Validate(); err != nil {
 		return nil, err
 	}
-	return &Stream{cfg: cfg, log: cfg.Logger, hearings: map[string]*hearing{}, external: map[string]bool{}, inTurn: map[int64]bool{}, deferred: map[string]bool{}}, nil
+	return &Stream{cfg: cfg, log: cfg.Logger, hearings: map[string]*hearing{}, external: map[string]bool{}, inTurn: map[int64]bool{}, deferred: map[string]bool{}, notLive: map[string]bool{}}, nil
 }
 
 // Run serves until ctx is cancelled, then lets every hearing's goroutine finish what it holds.
@@ -462,6 +463,24 @@ func (s *Stream) Defer(hearingID string, on bool) {
 	} else {
 		delete(s.deferred, hearingID)
 	}
+}
+
+// NotLive marks a hearing whose audio is not being spoken now (an imported recording, fed
+// faster than real time), or clears the mark: its seats signal nothing (Config.Speaking).
+func (s *Stream) NotLive(hearingID string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if on {
+		s.notLive[hearingID] = true
+	} else {
+		delete(s.notLive, hearingID)
+	}
+}
+
+func (s *Stream) isNotLive(hearingID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.notLive[hearingID]
 }
 
 // Deferred reports whether Defer holds the hearing's utterances back (the server's backfill

@@ -162,6 +162,9 @@ func (r *Record) importHearing(ctx context.Context, ing *ingest.Server, job Impo
 		r.stream.Defer(job.Hearing, true)
 		defer r.stream.Defer(job.Hearing, false)
 	}
+	// Nobody is speaking it now: a browser following the hearing sees no seat light up.
+	r.stream.NotLive(job.Hearing, true)
+	defer r.stream.NotLive(job.Hearing, false)
 	m, err := r.archiveImport(ctx, ing, job, progressTo)
 	if err != nil {
 		return nil, err
