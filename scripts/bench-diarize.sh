@@ -39,7 +39,7 @@ done
 lat_row=()
 if ((${#lat_files[@]})); then
   go run ./scripts/hearinggen latency -scenes scripts/scenes -out var/hearings "${lat_files[@]}" | tee var/bench-diarize-latency.txt
-  { printf '\nLive latency (`hearinggen latency`: 20 ms pushes; start = decided − the turn'"'"'s back-dated start, end = decided − its end; seconds):\n\n```\n'
+  { printf '\nLive latency (`hearinggen latency`: 20 ms pushes; start = decided − the turn'"'"'s back-dated start, first = the same for the first report of the start, its Tentative where one came before it, end = decided − its end; seconds):\n\n```\n'
     cat var/bench-diarize-latency.txt
     printf '```\n'; } >> docs/bench-diarize.md
   # The issue's rule: live starts no later than the previous diarizer's (median, on Mandarin civil).
@@ -48,7 +48,10 @@ if ((${#lat_files[@]})); then
     now90=$(echo "$l" | awk -F'|' '{split($2, a, "/"); print a[2]}')
     prev=$(echo "$l" | awk -F'|' '{split($3, a, "/"); gsub(/ /, "", a[1]); print a[1]}')
     prev90=$(echo "$l" | awk -F'|' '{split($3, a, "/"); print a[2]}')
-    lat_row=("live start latency median (p90), mandarin-civil, 20 ms pushes|${now} s (${now90} s)|≤ previous diarizer|previous diarizer (v1) ${prev} s (${prev90} s)|$(bench_le "$now" "$prev")")
+    # The first report of a start: its Tentative start (stage 20) where one came before it.
+    first90=$(echo "$l" | awk -F'|' '{split($4, a, "/"); print a[2]}')
+    lat_row=("live start latency median (p90), mandarin-civil, 20 ms pushes|${now} s (${now90} s)|≤ previous diarizer|previous diarizer (v1) ${prev} s (${prev90} s)|$(bench_le "$now" "$prev")"
+      "live start latency p90, mandarin-civil, first report of a start (Tentative or Start), 20 ms pushes|${first90} s|≤ previous diarizer|previous diarizer (v1) ${prev90} s|$(bench_le "$first90" "$prev90")")
   fi
 fi
 rand_rows=()
