@@ -44,9 +44,12 @@ func (d *Diarizer) attribute() {
 		ch.Q1 = own
 	}
 	d.diffuseLevels()
+	t := d.st.Frame
 	for c := range n {
-		q := d.qs // a seat in a turn is not held back by a sound's tail (stage 21)
-		if d.ch[c].Active {
+		// A seat speaking in a turn is not held back by a sound's tail (stage 21); one whose
+		// talker has paused is, as a seat not in a turn.
+		q := d.qs
+		if ch := &d.ch[c]; ch.Active && t-ch.LastOn <= core.ResumeGap {
 			q = d.q
 		}
 		b := max(core.Predicted(d.bm.Lin[c], q, c), d.diff[c])
@@ -87,11 +90,14 @@ func (d *Diarizer) attribute() {
 // prosecutor's speech. So an impact at a seat outside a turn (its band power up strikeRise in
 // one frame) arms a strike tail for strikeArm frames: the seat's frames whose own-speech score
 // stood over the on threshold in that time hold their level as a bleed source, decaying at the
-// tail's rate (60 dB per tailRT60). It predicts bleed only onto seats not in a turn: it keeps
-// the impact's room response from starting turns, and does not split a turn spoken through
-// it. A turn clears it (a voice: the turn's own tail holds it). Tried on the way (2026-12-07,
-// all 40 random courtrooms): predicting the strike tail onto seats in a turn as well split a
-// turn spoken through a gavel (random-zh-9, the defense, a 0.55 s hole); holding any frame
+// tail's rate (60 dB per tailRT60). It predicts bleed only onto seats not speaking: not in a
+// turn, or in a turn whose talker has paused (more than core.ResumeGap frames since their last
+// speech): it keeps the impact's room response from starting a turn or from resuming one in its
+// hangover (random-en-402: a gavel 0.23 s after the co-counsel's last word held their turn on
+// for 0.47 s), and does not split a turn spoken through it. A turn of the seat clears it (a
+// voice: the turn's own tail holds it). Tried on the way (2026-12-07, the random courtrooms):
+// predicting the strike tail onto seats speaking in a turn as well split a turn spoken through
+// a gavel (random-zh-9, the defense, a 0.55 s hole); holding any frame
 // over the on threshold, impact or not, let a neighbour's held level delay a start in double
 // talk (random-zh-5, 0.3 s: the defendant's mic, over the on threshold from the defense's own
 // voice, held and predicted back onto the defense).
