@@ -31,7 +31,7 @@ func (d *Diarizer) attribute() {
 	}
 	d.diffuseLevels()
 	for c := range n {
-		b := max(core.Predicted(d.bm.Lin[c], d.q, c), d.diff[c])
+		b := max(core.Predicted(d.bm.Lin[c], d.q, c), d.diff[c]*d.nearRoom(c))
 		d.score[c] = d.z[c] - d.th.Margin*b
 		d.bl[c] = b
 	}
