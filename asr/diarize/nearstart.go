@@ -82,6 +82,9 @@ func (d *Diarizer) heardFirst(c int) int {
 		ch.nearN = 0
 		return 0
 	}
+	if ch.nearN == 0 && ch.pos.count[o] < posMinCount {
+		return 0 // nothing learned to compare with: the time lead is not needed
+	}
 	lag, corr := d.lead.CrossLead(&ch.Hist, &d.ch[o].Hist)
 	switch {
 	case lag >= core.LeadMin && corr >= startLeadCorr && d.nearSeat(c, o, lag),
