@@ -37,8 +37,8 @@ import "github.com/courtscribe/courtscribe/asr/diarize/internal/core"
 //
 // Measured (2026-12-07, `hearinggen bench`, main at bb1aa52 against this stage, same renders and
 // machine): random-en-18 7.64 → 3.90 % (target ≤ 5 % now met), random-zh-17 2.69 → 2.37 %,
-// random-en-10 6.16 → 5.87 %, room-en-counsel 0.87 → 0.68 %; no other room or repository scene
-// changed (docs/diarize.md). Tried and not kept: continuing the evidence at correlation 0.5–0.65
+// random-en-10 6.16 → 5.87 %, room-en-counsel 0.87 → 0.68 %, room-zh-long 0.27 → 0.25 %; no other
+// room or repository scene changed (docs/diarize.md). Tried and not kept: continuing the evidence at correlation 0.5–0.65
 // gave random-zh-13's gallery murmur, 1.5 m behind the defendant (its lag 44 samples against
 // the defendant's own 36), a 1.8 s turn on the defendant's seat.
 const (
