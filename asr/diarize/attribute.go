@@ -52,7 +52,7 @@ func (d *Diarizer) attribute() {
 		if ch := &d.ch[c]; ch.Active && t-ch.LastOn <= core.ResumeGap {
 			q = d.q
 		}
-		b := max(core.Predicted(d.bm.Lin[c], q, c), d.diff[c])
+		b := max(core.Predicted(d.bm.Lin[c], q, c), d.diff[c]*d.nearRoom(c))
 		d.score[c] = d.z[c] - d.th.Margin*b
 		d.bl[c] = b
 	}

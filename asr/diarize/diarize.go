@@ -186,6 +186,10 @@ type channel struct {
 	leanTo            int        // the seat leaning towards this mic then, or -1
 	leanLast          int64      // the last frame that showed that lean
 	leanVotes         int        // frames that showed a lean since the seat's own lead
+	nearAt            int64      // the frame + 1 nearN was computed for (stage 22, nearstart.go)
+	nearLast          int64      // the last frame that showed the sound came from this seat
+	nearN             int        // frames of the sound that showed it
+	nearLag           int        // the lag of the last of them
 }
 
 // New makes a streaming diarizer for the given seats (channel i of every Push is seats[i]).

@@ -15,7 +15,7 @@ func (d *Diarizer) turn(c int, t int64) {
 	switch {
 	case ch.Active:
 		d.hold(c, t, s > d.th.OffLin)
-	case s > d.th.OnLin && ch.Ev.ZSum > d.th.Margin*ch.Ev.BSum && (d.live < startDiffuseSeats || ch.Ev.ZSum > d.startDiff*ch.dSum):
+	case s > d.th.OnLin && ch.Ev.ZSum > d.th.Margin*ch.Ev.BSum && (d.live < startDiffuseSeats || d.overRoom(c, ch.Ev.ZSum)):
 		d.extendRun(c, t)
 	default:
 		ch.Run.Miss()
@@ -253,7 +253,7 @@ func (d *Diarizer) settleStart(c int, t int64) {
 	ch := &d.ch[c]
 	ch.pendZ = max(ch.pendZ, ch.Ev.ZSum)
 	switch {
-	case ch.pendZ <= d.startDiff*ch.dSum:
+	case !d.overRoom(c, ch.pendZ):
 		ch.pendAt, ch.Run.Len = 0, 0 // a distant sound: the run starts over
 		return
 	case t >= ch.pendAt, ch.dSum <= d.startSettle*ch.dRing[(t+1)%4]: // (t+1)%4: 3 frames ago
