@@ -8,28 +8,14 @@ import "testing"
 import "github.com/courtscribe/courtscribe/asr/diarize"
 import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 
-// gavelStrikes is a gavel as the scene renderer synthesizes it (asr/diarize/scene, sounds.go):
-// strikes 0.2–0.4 s apart, each a click and three damped wooden modes (0.6–2.6 kHz), the peak
-// frame levelDB over a talker's RMS (the renderer's +8 dB is over its active frames).
-func gavelStrikes(strikes int, levelDB float64, r *rand.Rand) []float64 {
-	var out []float64
-	for s := range strikes {
-		n := int(0.12 * rate)
-		modes := [][3]float64{{600 + 200*r.Float64(), 0.045}, {1200 + 300*r.Float64(), 0.03}, {2200 + 400*r.Float64(), 0.015}}
-		for i := range n {
-			t := float64(i) / rate
-			v := 0.0
-			if i < 16 {
-				v += r.NormFloat64() * 3 * (1 - float64(i)/16)
-			}
-			for _, m := range modes {
-				v += math.Sin(2*math.Pi*m[0]*t) * math.Exp(-t/m[1])
-			}
-			out = append(out, v)
-		}
-		if s < strikes-1 {
-			out = append(out, make([]float64, int((0.2+0.2*r.Float64())*rate))...)
-		}
+// gavelStrikes is a gavel as the scene renderer synthesizes it (scene.Synth: two or three
+// strikes 0.2–0.4 s apart, each a click and three damped wooden modes, 0.6–2.6 kHz), its first
+// 10 ms levelDB over a talker's RMS (the renderer's +8 dB is over its active frames).
+func gavelStrikes(t *testing.T, levelDB float64, r *rand.Rand) []float64 {
+	t.Helper()
+	out, err := scene.Synth("gavel", r)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var e float64
 	for _, v := range out[:rate/100] {
@@ -75,7 +61,7 @@ func TestGavelIsNoFarSeatsSpeech(t *testing.T) {
 					cr.talk(0, 1, 2, 120, r), // the judge
 					cr.talk(3, 3.5, 2, 190, r),
 					cr.talk(5, 6, 2, 210, r),
-					{src: bench, at: int(8.5 * rate), x: gavelStrikes(3, 14, r)},
+					{src: bench, at: int(8.5 * rate), x: gavelStrikes(t, 14, r)},
 					cr.talk(4, 11, 1.5, 105, r),
 				})
 				for c, db := range map[int]float64{3: hot, 4: -6} {

@@ -455,25 +455,20 @@ func (s *Stream) endTurn(seg int64) {
 // Defer keeps a hearing's utterances pending instead of handing them to the Transcriber (no
 // finals, no partials) while on is true: an import of a past recording records its segments
 // this way, then transcribes them with a packed backfill (docs/asr.md, "Packing utterances").
-func (s *Stream) Defer(hearingID string, on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if on {
-		s.deferred[hearingID] = true
-	} else {
-		delete(s.deferred, hearingID)
-	}
-}
+func (s *Stream) Defer(hearingID string, on bool) { s.mark(s.deferred, hearingID, on) }
 
 // NotLive marks a hearing whose audio is not being spoken now (an imported recording, fed
 // faster than real time), or clears the mark: its seats signal nothing (Config.Speaking).
-func (s *Stream) NotLive(hearingID string, on bool) {
+func (s *Stream) NotLive(hearingID string, on bool) { s.mark(s.notLive, hearingID, on) }
+
+// mark sets or clears a hearing's entry in one of the stream's per-hearing sets.
+func (s *Stream) mark(set map[string]bool, hearingID string, on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if on {
-		s.notLive[hearingID] = true
+		set[hearingID] = true
 	} else {
-		delete(s.notLive, hearingID)
+		delete(set, hearingID)
 	}
 }
 

@@ -32,6 +32,10 @@ func validSound(kind string) bool {
 	return ok
 }
 
+// Synth renders one instance of a non-speech sound of a kind in SoundKinds, unnormalised, as
+// the scene renderer places it (tests build rooms with it).
+func Synth(kind string, rng *rand.Rand) ([]float64, error) { return synthSound(kind, rng) }
+
 // synthSound renders one instance of a non-speech sound (unnormalised).
 func synthSound(kind string, rng *rand.Rand) ([]float64, error) {
 	if synth, ok := synths[kind]; ok {
