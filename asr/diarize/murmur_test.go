@@ -147,6 +147,18 @@ func talker(sec, f0, levelDB float64, r *rand.Rand) []float64 {
 	return x
 }
 
+// leanTalk is seat's talker leaning 0.3 m towards the mic of seat to and speaking into it.
+func (cr courtroom) leanTalk(seat, to int, at, sec, f0 float64, r *rand.Rand) placed {
+	lean := cr.talk(seat, at, sec, f0, r)
+	m := cr.mic(cr.seats[to]).Pos
+	d := [3]float64{m[0] - lean.src.Pos[0], m[1] - lean.src.Pos[1], 0}
+	n := math.Hypot(d[0], d[1])
+	lean.src.Pos[0] += d[0] * 0.3 / n
+	lean.src.Pos[1] += d[1] * 0.3 / n
+	lean.src.Facing = [3]float64{d[0] / n, d[1] / n, 0}
+	return lean
+}
+
 func (cr courtroom) talk(seat int, at, sec, f0 float64, r *rand.Rand) placed {
 	s := cr.seats[seat]
 	a := s.facing * math.Pi / 180

@@ -1,7 +1,6 @@
 package diarize_test
 
 import "fmt"
-import "math"
 import "math/rand/v2"
 import "testing"
 
@@ -32,13 +31,7 @@ func TestTalkerLeaningAwayFromOwnMicStarts(t *testing.T) {
 			t.Parallel()
 			cr := courtroom{room: scene.Room{Size: [3]float64{10.8, 8, 4.1}, RT60: rt60}, seats: seats, seed: seed}
 			r := rand.New(rand.NewPCG(cr.seed, 20))
-			lean := cr.talk(4, 13, 3.5, 100, r)
-			to := cr.mic(seats[1]).Pos
-			d := [3]float64{to[0] - lean.src.Pos[0], to[1] - lean.src.Pos[1], 0}
-			n := math.Hypot(d[0], d[1])
-			lean.src.Pos[0] += d[0] * 0.3 / n
-			lean.src.Pos[1] += d[1] * 0.3 / n
-			lean.src.Facing = [3]float64{d[0] / n, d[1] / n, 0}
+			lean := cr.leanTalk(4, 1, 13, 3.5, 100, r)
 			pcm := cr.render(t, 18, []placed{
 				cr.talk(0, 0.5, 1.5, 120, r), // the judge
 				cr.talk(4, 2.5, 2.5, 100, r), // the witness answers upright

@@ -166,6 +166,16 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 	}
 }
 
+// serveHub serves hub's feed of hearing h1 on a loopback HTTP server, from the event id the
+// client asks for (?after=), to anyone.
+func serveHub(hub *Hub) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var after int64
+		fmt.Sscan(r.URL.Query().Get("after"), &after)
+		hub.Serve(w, r, "h1", after, func(*http.Request) bool { return true })
+	}))
+}
+
 func wsURL(srv *httptest.Server, after int64) string {
 	return "ws" + strings.TrimPrefix(srv.URL, "http") + fmt.Sprintf("/live?after=%d", after)
 }
@@ -176,11 +186,7 @@ func TestWebsocketResumeNoGapNoDuplicate(t *testing.T) {
 	log := newMemLog()
 	hub := New(DefaultConfig(), log, nil)
 	defer hub.Close()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var after int64
-		fmt.Sscan(r.URL.Query().Get("after"), &after)
-		hub.Serve(w, r, "h1", after, func(*http.Request) bool { return true })
-	}))
+	srv := serveHub(hub)
 	defer srv.Close()
 
 	const total = 600

@@ -5,8 +5,6 @@ import "encoding/json"
 import "errors"
 import "fmt"
 import "maps"
-import "net/http"
-import "net/http/httptest"
 import "strings"
 import "sync"
 import "testing"
@@ -273,11 +271,7 @@ func TestWebsocketSpeakingFrames(t *testing.T) {
 	log.Append("h1")
 	hub := New(DefaultConfig(), log, nil)
 	defer hub.Close()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var after int64
-		fmt.Sscan(r.URL.Query().Get("after"), &after)
-		hub.Serve(w, r, "h1", after, func(*http.Request) bool { return true })
-	}))
+	srv := serveHub(hub)
 	defer srv.Close()
 	dial := func(after int64) *websocket.Conn {
 		c, _, err := websocket.DefaultDialer.Dial(wsURL(srv, after), nil)
