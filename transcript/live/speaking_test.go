@@ -86,14 +86,19 @@ func TestSpeakingCoalescesWithoutMovingCursor(t *testing.T) {
 	}
 }
 
+// hubWithHistory is a hub over a log that holds n events of hearing h, read in pages of page.
+func hubWithHistory(h string, n, page int) (*memLog, *Hub) {
+	log := newMemLog()
+	for i := 0; i < n; i++ {
+		log.Append(h)
+	}
+	return log, New(Config{PageSize: page}, log, nil)
+}
+
 // Signals interleaved with commits, from other goroutines, leave the committed events exactly
 // once and in id order; the last map handed out is the hub's final state.
 func TestSpeakingInterleavedWithCommits(t *testing.T) {
-	log := newMemLog()
-	for i := 0; i < 30; i++ {
-		log.Append("h")
-	}
-	hub := New(Config{PageSize: 7}, log, nil)
+	log, hub := hubWithHistory("h", 30, 7)
 	defer hub.Close()
 	hub.Speaking("h", "judge", SeatTentative)
 	s, _ := hub.Subscribe(context.Background(), "h", 0)
@@ -166,11 +171,7 @@ func TestSpeakingInterleavedWithCommits(t *testing.T) {
 // that finishes the catch-up; signals of other hearings and states that ended before it came
 // never reach it.
 func TestSpeakingCurrentStateOnCatchUp(t *testing.T) {
-	log := newMemLog()
-	for i := 0; i < 25; i++ {
-		log.Append("h")
-	}
-	hub := New(Config{PageSize: 10}, log, nil)
+	_, hub := hubWithHistory("h", 25, 10)
 	defer hub.Close()
 	hub.Speaking("h", "witness", SeatSpeaking)
 	hub.Speaking("h", "witness", SeatOff) // over before anyone followed: never replayed
