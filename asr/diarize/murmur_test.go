@@ -15,7 +15,8 @@ import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 type courtroom struct {
 	room    scene.Room
 	seats   []seatAt
-	gallery [3]float64 // where a gallery talker stands
+	micDist map[int]float64 // a seat's mic distance in front of the mouth, where not 0.5 m
+	gallery [3]float64      // where a gallery talker stands
 	seed    uint64
 }
 
@@ -61,10 +62,15 @@ func checkTurns(t *testing.T, turns []diarize.Turn, want map[float64]string, sou
 	}
 }
 
-func (cr courtroom) mic(s seatAt) scene.Mic {
+func (cr courtroom) mic(i int) scene.Mic {
+	s := cr.seats[i]
+	r, ok := cr.micDist[i]
+	if !ok {
+		r = 0.5
+	}
 	a := s.facing * math.Pi / 180
 	f := [3]float64{math.Cos(a), math.Sin(a), 0}
-	p := [3]float64{s.pos[0] + 0.5*f[0], s.pos[1] + 0.5*f[1], s.pos[2] - 0.15}
+	p := [3]float64{s.pos[0] + r*f[0], s.pos[1] + r*f[1], s.pos[2] - 0.15}
 	aim := [3]float64{s.pos[0] - p[0], s.pos[1] - p[1], s.pos[2] - p[2]}
 	n := math.Sqrt(aim[0]*aim[0] + aim[1]*aim[1] + aim[2]*aim[2])
 	return scene.Mic{Pos: p, Aim: [3]float64{aim[0] / n, aim[1] / n, aim[2] / n}}
@@ -88,8 +94,8 @@ func (cr courtroom) render(t testing.TB, dur float64, sounds []placed) [][]int16
 		wet[m] = make([]float64, n)
 	}
 	for k, s := range sounds {
-		for m, st := range cr.seats {
-			h, _ := cr.room.IR(s.src, cr.mic(st), cr.seed*1000+uint64(k*len(cr.seats)+m))
+		for m := range cr.seats {
+			h, _ := cr.room.IR(s.src, cr.mic(m), cr.seed*1000+uint64(k*len(cr.seats)+m))
 			y := convolve(s.x, h)
 			for i, v := range y {
 				if j := s.at + i; j < n {
@@ -150,7 +156,7 @@ func talker(sec, f0, levelDB float64, r *rand.Rand) []float64 {
 // leanTalk is seat's talker leaning 0.3 m towards the mic of seat to and speaking into it.
 func (cr courtroom) leanTalk(seat, to int, at, sec, f0 float64, r *rand.Rand) placed {
 	lean := cr.talk(seat, at, sec, f0, r)
-	m := cr.mic(cr.seats[to]).Pos
+	m := cr.mic(to).Pos
 	d := [3]float64{m[0] - lean.src.Pos[0], m[1] - lean.src.Pos[1], 0}
 	n := math.Hypot(d[0], d[1])
 	lean.src.Pos[0] += d[0] * 0.3 / n

@@ -341,6 +341,8 @@ func (d *Diarizer) neighbourLead(c int) int {
 		return 0
 	case corr < startLeadCorr:
 		return 0
+	case lag <= -core.LeadMin && d.nearerOwnLead(c, o, lag):
+		return 0 // this seat's talker leaning towards o's mic (stage 23)
 	case lag <= -core.LeadMin:
 		return 1
 	case lag >= core.LeadMin:
