@@ -15,14 +15,13 @@ import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 // associate2's voice and refused the witness's run; the lag lies nearer the witness's learned
 // lead than associate2's own voice's (stage 23), so the line is the witness's.
 func TestLeanTowardsAMicThatHearsFirst(t *testing.T) {
-	seats := []seatAt{
-		{[3]float64{9.9, 1.86, 1.55}, 187}, // associate2
-		{[3]float64{8.9, 1.2, 1.35}, 206},  // witness
-		{[3]float64{5.18, 1.4, 1.2}, 74},   // prosecutor
-		{[3]float64{5.18, 4.7, 1.2}, 285},  // defense
-		{[3]float64{9.9, 3.05, 1.55}, 169}, // judge
-	}
+	// random-en-10's seats (x, y, mouth height, facing) and mic distances.
 	names := []string{"associate2", "witness", "prosecutor", "defense", "judge"}
+	at := [][4]float64{{9.9, 1.86, 1.55, 187}, {8.9, 1.2, 1.35, 206}, {5.18, 1.4, 1.2, 74}, {5.18, 4.7, 1.2, 285}, {9.9, 3.05, 1.55, 169}}
+	seats := make([]seatAt, len(at))
+	for i, a := range at {
+		seats[i] = seatAt{[3]float64{a[0], a[1], a[2]}, a[3]}
+	}
 	for _, room := range []struct {
 		seed uint64
 		rt60 float64
