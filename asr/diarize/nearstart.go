@@ -127,18 +127,8 @@ func (d *Diarizer) nearerOwnLead(c, o, lag int) bool {
 // nearSeat says whether lag, at seat c's mic against mic o, is within nearReach of the lead of
 // the seat's own voice there (the mode of its stage 16 histogram, once posMinCount are in).
 func (d *Diarizer) nearSeat(c, o, lag int) bool {
-	ps := &d.ch[c].pos
-	if ps.count[o] < posMinCount {
-		return false
-	}
-	h := ps.hist[o]
-	best, at := float32(-1), 0
-	for i := 1; i < posLags-1; i++ {
-		if s := h[i-1] + h[i] + h[i+1]; s > best {
-			best, at = s, i
-		}
-	}
-	return abs(lag-(at-core.MaxLead)) <= nearReach
+	lead, _, ok := d.leadMode(c, o)
+	return ok && abs(lag-lead) <= nearReach
 }
 
 // nearRoom is the factor on the room level that seat c's own speech is judged against in

@@ -111,18 +111,28 @@ func (d *Diarizer) learnPosition(t int64) {
 
 // learnedLead returns seat c's learned lead at mic j, and whether there is one.
 func (d *Diarizer) learnedLead(c, j int) (int, bool) {
-	ps := &d.ch[c].pos
-	h := ps.hist[j]
-	if ps.count[j] < posMinCount {
+	lead, support, ok := d.leadMode(c, j)
+	if !ok {
 		return 0, false
 	}
+	return lead, float64(support) >= posSupport*float64(d.ch[c].pos.count[j])
+}
+
+// leadMode returns the mode of seat c's lead histogram at mic j (counts summed over ±1 sample)
+// and those counts; ok is false before posMinCount observations.
+func (d *Diarizer) leadMode(c, j int) (lead int, support float32, ok bool) {
+	ps := &d.ch[c].pos
+	if ps.count[j] < posMinCount {
+		return 0, 0, false
+	}
+	h := ps.hist[j]
 	best, at := float32(-1), 0
 	for i := 1; i < posLags-1; i++ {
 		if s := h[i-1] + h[i] + h[i+1]; s > best {
 			best, at = s, i
 		}
 	}
-	return at - core.MaxLead, float64(best) >= posSupport*float64(ps.count[j])
+	return at - core.MaxLead, best, true
 }
 
 // sumRunLead adds this frame's GCC-PHAT of seat c's mic and mic o (in d.lead.CRe, just
