@@ -51,6 +51,15 @@ type Seat struct {
 	Witness bool `json:"witness,omitempty"`
 }
 
+// A seat's speaking state, as a live view shows it: asr/stream tells it from the seat
+// diarizer's events (Tentative, Start, End, Withdrawn) and transcript/live carries it to the
+// browsers. It is never part of the record.
+const (
+	SeatOff       = ""          // not speaking: the turn ended, or its tentative start was withdrawn
+	SeatTentative = "tentative" // may be speaking: sound over the floor and the bleed, voicing not confirmed yet
+	SeatSpeaking  = "speaking"  // speaking: the diarizer confirmed the turn's start
+)
+
 // Hearing is one court session with its case data and seat map.
 type Hearing struct {
 	ID         string `json:"id"`          // same id as DATA/hearings/ID/ of the ingest server

@@ -1,6 +1,7 @@
 package stream
 
 import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/transcript"
 
 // The speaking signal: a live view shows a seat that may be speaking (the diarizer's
 // Tentative: sound over the floor and the bleed, voicing not confirmed yet) and one that is
@@ -8,11 +9,12 @@ import "github.com/courtscribe/courtscribe/asr/diarize"
 // Tentative or a Withdrawn; only Config.Speaking does. Audio diarized again after a restart
 // (catchUp) is old and signals nothing.
 
-// Speaking states of a seat, as Config.Speaking is told them.
+// Speaking states of a seat, as Config.Speaking is told them (defined once, in package
+// transcript, which transcript/live shares).
 const (
-	SeatOff       = ""          // the turn ended, or its tentative start was withdrawn
-	SeatTentative = "tentative" // the seat may have begun speaking
-	SeatSpeaking  = "speaking"  // the seat is speaking (the diarizer confirmed the turn's start)
+	SeatOff       = transcript.SeatOff
+	SeatTentative = transcript.SeatTentative
+	SeatSpeaking  = transcript.SeatSpeaking
 )
 
 // SpeakingFunc is told when a seat of a live hearing changes its speaking state; at is the
@@ -47,12 +49,12 @@ func (s *Stream) signalEvent(h *hearing, e diarize.Event) {
 
 // signal tells Config.Speaking a seat's new state, if it changed. Nothing is told while the
 // stream catches up after a restart, nor that a seat came on in a hearing whose audio is an
-// import (NotLive, and Defer, which only an import sets): neither is live.
+// import (NotLive, which the import sets with or without Defer): neither is live.
 func (s *Stream) signal(h *hearing, seat, state string, at float64) {
 	if s.cfg.Speaking == nil || h.catchingUp || h.told[seat] == state {
 		return
 	}
-	if state != SeatOff && (s.Deferred(h.id) || s.isNotLive(h.id)) {
+	if state != SeatOff && s.isNotLive(h.id) {
 		return
 	}
 	if state == SeatOff {

@@ -6,6 +6,8 @@ import "fmt"
 import "maps"
 import "unicode/utf8"
 
+import "github.com/courtscribe/courtscribe/transcript"
+
 // The speaking signal: besides committed events, the hub carries which seats of a hearing
 // may be speaking or are speaking now (the seat diarizer's Tentative and Start, asr/stream),
 // so a browser can light a seat before its segment is in the record. The signal is ephemeral:
@@ -15,11 +17,11 @@ import "unicode/utf8"
 // hearing's whole current map (a lost frame heals with the next one). A subscriber gets the
 // map once it has caught up; one that catches up while a seat is speaking gets it at once.
 
-// Speaking states of a seat.
+// Speaking states of a seat (defined once, in package transcript).
 const (
-	SeatOff       = ""          // not speaking (the turn ended, or the tentative start was withdrawn)
-	SeatTentative = "tentative" // may be speaking: sound over the floor, voicing not confirmed yet
-	SeatSpeaking  = "speaking"  // speaking: the diarizer confirmed the turn's start
+	SeatOff       = transcript.SeatOff
+	SeatTentative = transcript.SeatTentative
+	SeatSpeaking  = transcript.SeatSpeaking
 )
 
 // Bounds of the speaking state: the seats come from the server's own seat map, but a bug
