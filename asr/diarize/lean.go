@@ -89,7 +89,10 @@ func (d *Diarizer) leanedBy(c int) int {
 		return ch.leanTo
 	}
 	lag, corr := d.lead.CrossLead(&ch.Hist, &d.ch[j].Hist)
-	if corr < leanCorr {
+	if corr < leanCorr && (corr < exactCorr || abs(lag+lj) > 1 || ch.Active) {
+		// Under leanCorr only j's learned lead to a sample, while c is in no turn of its own
+		// (stage 24): a talker turned away, not j talking over c's talker, which correlates as
+		// little.
 		return ch.leanTo
 	}
 	// In c's convention j's own voice shows the lag −lj.
