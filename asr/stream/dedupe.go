@@ -40,44 +40,48 @@ func normText(s string) []rune {
 	return out
 }
 
-// TextSimilarity is the length of the longest common subsequence of the normalised texts over
-// the length of the shorter one (1: the shorter text is contained, in order, in the longer;
-// bleed transcribed from a fragment of an utterance gives such a text). Texts are cut to 2000
-// characters.
+// TextSimilarity is how nearly the shorter normalised text is a stretch of the longer one: 1
+// minus the fewest letters inserted, deleted or changed to make it one, over its length (1: the
+// shorter text is in the longer word for word; bleed transcribed from a fragment of an
+// utterance gives such a text, with the engine's few mistakes). The stretch must be
+// contiguous: a short interjection ("Objection, Your Honor!") over a long answer shares most
+// of its letters, in order, with any long enough text, which a longest common subsequence
+// counted as a duplicate. Texts are cut to 2000 characters.
 func TextSimilarity(a, b string) float64 {
 	x, y := normText(a), normText(b)
 	if len(x) > len(y) {
 		x, y = y, x
 	}
-	return lcsShare(x, y)
+	return stretchShare(x, y)
 }
 
-// containedShare is the share of drop's normalised text found, in order, in keep's.
+// containedShare is how nearly drop's normalised text is a stretch of keep's (see
+// TextSimilarity), whichever is longer.
 func containedShare(drop, keep string) float64 {
-	return lcsShare(normText(drop), normText(keep))
+	return stretchShare(normText(drop), normText(keep))
 }
 
-// lcsShare is the longest common subsequence of x and y over the length of x.
-func lcsShare(x, y []rune) float64 {
+// stretchShare is 1 minus the edit distance from x to the nearest stretch of y (Sellers 1980:
+// the alignment may start and end anywhere in y for free), over the length of x.
+func stretchShare(x, y []rune) float64 {
 	x, y = x[:min(len(x), 2000)], y[:min(len(y), 2000)]
 	if len(x) == 0 {
 		return 0
 	}
+	// prev[j]: the fewest edits turning x[:i-1] into a stretch of y ending at y[j-1].
 	prev, cur := make([]int, len(y)+1), make([]int, len(y)+1)
 	for i := 1; i <= len(x); i++ {
+		cur[0] = i
 		for j := 1; j <= len(y); j++ {
-			switch {
-			case x[i-1] == y[j-1]:
-				cur[j] = prev[j-1] + 1
-			case prev[j] >= cur[j-1]:
-				cur[j] = prev[j]
-			default:
-				cur[j] = cur[j-1]
+			d := prev[j-1]
+			if x[i-1] != y[j-1] {
+				d++
 			}
+			cur[j] = min(d, prev[j]+1, cur[j-1]+1)
 		}
 		prev, cur = cur, prev
 	}
-	return float64(prev[len(y)]) / float64(len(x))
+	return 1 - float64(slices.Min(prev))/float64(len(x))
 }
 
 // NearDuplicate reports whether two engine texts are the same words (see TextSimilarity).

@@ -23,6 +23,11 @@ func TestTextSimilarity(t *testing.T) {
 		{"你那天晚上几点离开家的？", "那天晚上几点离开家", true},
 		{"你那天晚上几点离开家的？", "我不记得了。", false},
 		{"Yes.", "Yes.", false}, // too short to call a duplicate: two people may say it at once
+		// An interjection over a long answer: most of its letters appear, in order, in any long
+		// enough text, but as no stretch of it.
+		{longAnswer, "Objection, Your Honor!", false},
+		{longAnswer, "and when I looked up I saw a man in a dark jacket", true},
+		{"你那天晚上几点离开家的？我记得是九点以后，因为新闻已经开始了，然后我就出门去找他。", "我反对！", false},
 		{"", "anything at all", false},
 	} {
 		if got := NearDuplicate(c.a, c.b); got != c.dup {
@@ -141,6 +146,28 @@ func TestDuplicateCheckLosesNoWords(t *testing.T) {
 	segs, _ := store.ListSegments(ctx, "h1", false)
 	if len(segs) != 2 {
 		t.Fatalf("%d segments; the judge's longer segment holds words the witness's does not", len(segs))
+	}
+}
+
+// longAnswer is a witness's long answer, the kind a short objection is spoken over.
+const longAnswer = "I was working the late shift at the pharmacy on Elm Street. It was a quiet night, so I " +
+	"was restocking the shelves near the front window. At about a quarter past nine I heard a car door slam, " +
+	"and when I looked up I saw a man in a dark jacket walking quickly toward the alley. He stopped under " +
+	"the street lamp and looked back over his shoulder, and that is when I saw his face clearly."
+
+// TestInterjectionOverALongAnswerIsKept: the judge says "Objection overruled, go on" while the
+// witness answers at length; the witness's mic hears the common span clearer, and the judge's
+// few words share most of their letters, in order, with the long answer. They are not the
+// answer's words, and the record keeps both segments.
+func TestInterjectionOverALongAnswerIsKept(t *testing.T) {
+	ctx, store, st := judgeAndWitness(t)
+	witness, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "witness", StartMS: 1000, EndMS: 4000})
+	judge, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "judge", StartMS: 2000, EndMS: 3000})
+	finalText(st, witness, longAnswer)
+	finalText(st, judge, "Objection overruled, go on.")
+	segs, _ := store.ListSegments(ctx, "h1", false)
+	if len(segs) != 2 {
+		t.Fatalf("%d segments, want both: the judge's interjection is not the witness's words: %+v", len(segs), segs)
 	}
 }
 
