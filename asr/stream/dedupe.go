@@ -49,8 +49,11 @@ func normText(s string) []rune {
 // counted as a duplicate. Texts are cut to 2000 characters.
 func TextSimilarity(a, b string) float64 {
 	x, y := normText(a), normText(b)
-	if len(x) > len(y) {
+	switch {
+	case len(x) > len(y):
 		x, y = y, x
+	case len(x) == len(y): // either could be the stretch: the same answer in either order
+		return max(stretchShare(x, y), stretchShare(y, x))
 	}
 	return stretchShare(x, y)
 }

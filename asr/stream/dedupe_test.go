@@ -191,3 +191,31 @@ func finalText(st *Stream, seg *transcript.Segment, text string) {
 	st.Result(asr.Result{Utterance: asr.Utterance{ID: SegmentUtteranceID(seg.ID), Hearing: "h1", Seat: seg.Seat},
 		Status: asr.StatusFinal, Text: text, Engine: "test"})
 }
+
+// FuzzTextSimilarity: the similarity of any two texts lies in [0, 1], does not depend on their
+// order, is 1 for a text with itself and for any stretch of it, and never calls a text too short
+// to compare a duplicate.
+func FuzzTextSimilarity(f *testing.F) {
+	f.Add(longAnswer, "Objection, Your Honor!")
+	f.Add("你那天晚上几点离开家的？", "那天晚上几点离开家")
+	f.Add("Yes.", "Yes.")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		s := TextSimilarity(a, b)
+		if s < 0 || s > 1 || s != TextSimilarity(b, a) {
+			t.Fatalf("TextSimilarity(%q, %q) = %v, reversed %v", a, b, s, TextSimilarity(b, a))
+		}
+		na := normText(a)
+		if len(na) > 0 && len(na) <= 2000 {
+			if self := TextSimilarity(a, a); self != 1 {
+				t.Fatalf("TextSimilarity(%q, itself) = %v", a, self)
+			}
+			part := string(na[len(na)/4 : len(na)-len(na)/4])
+			if len(part) > 0 && TextSimilarity(a, part) != 1 {
+				t.Fatalf("a stretch %q of %q: similarity %v", part, a, TextSimilarity(a, part))
+			}
+		}
+		if min(len(normText(a)), len(normText(b))) < MinDuplicateRunes && NearDuplicate(a, b) {
+			t.Fatalf("NearDuplicate(%q, %q) with fewer than %d letters", a, b, MinDuplicateRunes)
+		}
+	})
+}
