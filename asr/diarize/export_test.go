@@ -51,3 +51,6 @@ func LowShare(x []int16) float64 {
 	_, ch := pushOneSeat(x)
 	return lowShare(ch.Pow[binLo:binHi+1], ch.band)
 }
+
+// LearnedLead is seat c's learned lead at mic j (stage 16), and whether it is learned.
+func (d *Diarizer) LearnedLead(c, j int) (int, bool) { return d.learnedLead(c, j) }
