@@ -72,12 +72,7 @@ func (d *Diarizer) heardFirst(c int) int {
 	if t-ch.nearLast > core.EvidenceFrames {
 		ch.nearN = 0
 	}
-	o := -1
-	for j := range d.ch {
-		if j != c && (o < 0 || d.ch[j].Ev.ZSum > d.ch[o].Ev.ZSum) {
-			o = j
-		}
-	}
+	o := d.loudestOther(c)
 	if o < 0 || d.ch[o].Ev.ZSum >= ch.Ev.ZSum {
 		ch.nearN = 0
 		return 0

@@ -311,6 +311,18 @@ const (
 	startLedFrames   = 2 // net frames a neighbour led: one frame may be chance
 )
 
+// loudestOther is the channel other than c with the highest level summed over the last 80 ms
+// (the evidence window), or -1 when c is the only one.
+func (d *Diarizer) loudestOther(c int) int {
+	o := -1
+	for j := range d.ch {
+		if j != c && (o < 0 || d.ch[j].Ev.ZSum > d.ch[o].Ev.ZSum) {
+			o = j
+		}
+	}
+	return o
+}
+
 // neighbourLead is +1 when, at this frame of seat c's run, the loudest other channel reads
 // within startNeighbourDB of c over the last 80 ms and hears the sound first, −1 when it is
 // that close but c leads, 0 when no neighbour is that close or the lead is unclear. Frames
@@ -319,12 +331,7 @@ const (
 // summed over the run for stage 16 (position.go).
 func (d *Diarizer) neighbourLead(c int) int {
 	ch := &d.ch[c]
-	o := -1
-	for j := range d.ch {
-		if j != c && (o < 0 || d.ch[j].Ev.ZSum > d.ch[o].Ev.ZSum) {
-			o = j
-		}
-	}
+	o := d.loudestOther(c)
 	if o < 0 || d.ch[o].Ev.ZSum < ch.Ev.ZSum*d.posNear {
 		return 0
 	}
