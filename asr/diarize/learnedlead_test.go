@@ -96,6 +96,48 @@ func TestLeanBeyondDoubt(t *testing.T) {
 	}
 }
 
+// TestLeanWithoutTheSeatsOwnLead: stage 19's lean on seat c's mic, louder than seat j's, where
+// j's talker has learned their lead at c's mic (46 samples: in c's convention j's voice shows
+// −46) and c has learned none at j's (stage 27). A sound that j's mic heard first, within
+// nearReach of j's lead, is j's talker leaning towards c's mic: c's own talker, nearer c's
+// mic, is heard there first. Not while c is in a turn of its own (its talker may be speaking
+// with j's over it), not for a lag beyond reach of j's lead, not for a sound c's mic heard
+// first, and nothing without j's learned lead.
+func TestLeanWithoutTheSeatsOwnLead(t *testing.T) {
+	const jLead = 46
+	for _, tc := range []leadCase{
+		{name: "j's mic first, within reach of j's lead", lag: -20, learned: true, want: 1},
+		{name: "c in a turn", lag: -20, learned: true, active: true, want: -1},
+		{name: "j's mic first, beyond reach of j's lead", lag: -10, learned: true, want: -1},
+		{name: "c's mic first", lag: 12, learned: true, want: -1},
+		{name: "j's lead not learned", lag: -20, want: -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := New(DefaultConfig(), []string{"c", "j", "x"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, j := &d.ch[0], &d.ch[1]
+			oneSound(c, j, tc.lag, 0)
+			if tc.learned {
+				learnLead(&j.pos, 0, jLead)
+			}
+			d.bm.Lin[1][0] = 0.1 // c's voice on j's mic: −10 dB
+			d.z[0], d.z[1], d.z[2] = 1000, 355, 10
+			c.Active = tc.active
+			got := -1
+			for f := range leanFrames {
+				d.st.Frame = int64(100 + f)
+				got = d.leanedBy(0)
+			}
+			if got != tc.want {
+				lag, corr := d.lead.CrossLead(&c.Hist, &j.Hist)
+				t.Errorf("lean %d, want %d (lag %d, correlation %.2f)", got, tc.want, lag, corr)
+			}
+		})
+	}
+}
+
 // leadCase is a sound at two mics: lag samples later on the second, independent noise on it at
 // noise times the sound's level; whether the seats have learned their leads, whether the first
 // seat is in a turn; the vote or lean wanted.

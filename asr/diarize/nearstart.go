@@ -73,7 +73,7 @@ func (d *Diarizer) heardFirst(c int) int {
 		ch.nearN = 0
 	}
 	o := d.loudestOther(c)
-	if o < 0 || d.ch[o].Ev.ZSum >= ch.Ev.ZSum {
+	if o < 0 || d.ch[o].Ev.ZSum >= ch.Ev.ZSum && d.ch[o].leanTo != c { // louder: only where c leans to it (stage 27)
 		ch.nearN = 0
 		return 0
 	}

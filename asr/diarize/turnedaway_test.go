@@ -44,10 +44,22 @@ const turnedBench = `{
 // lean). Without stage 24 the associate took 1.25 s of the line and the judge kept 2.34 s of
 // 3.70; with only its stage 7 rule, the associate none and the judge still 2.34 s.
 func TestTalkerTurnedToTheNeighbourKeepsTheSeat(t *testing.T) {
+	line, segs := lastLine(t, turnedBench)
+	judge, assoc := cover(segs, line, "judge"), cover(segs, line, "associate")
+	if long := line.End - line.Start; judge < 0.8*long || assoc > 0.2 {
+		t.Errorf("the judge turned towards the associate (%.2f s): judge %.2f s, associate %.2f s; want ≥ %.2f and ≤ 0.2: %+v",
+			long, judge, assoc, 0.8*long, segs)
+	}
+}
+
+// lastLine renders a room scene (espeak-ng voices) and runs the diarizer over it offline; it
+// returns the reference of the script's last line and the turns found.
+func lastLine(t *testing.T, js string) (diarize.Turn, []diarize.Turn) {
+	t.Helper()
 	if _, err := exec.LookPath("espeak-ng"); err != nil {
 		t.Skipf("espeak-ng not installed (scripts/deps.sh installs it): %v", err)
 	}
-	sc, err := scene.Parse([]byte(turnedBench))
+	sc, err := scene.Parse([]byte(js))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,24 +69,20 @@ func TestTalkerTurnedToTheNeighbourKeepsTheSeat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	line := h.Truth[len(h.Truth)-1]
 	segs, err := diarize.Offline(diarize.DefaultConfig(), h.Seats, h.Channels, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var judge, assoc float64
-	for _, s := range segs {
-		ov := min(s.End, line.End) - max(s.Start, line.Start)
-		switch {
-		case ov <= 0:
-		case s.Seat == "judge":
-			judge += ov
-		case s.Seat == "associate":
-			assoc += ov
+	return h.Truth[len(h.Truth)-1], segs
+}
+
+// cover is how much of line the turns of seat cover, in seconds.
+func cover(segs []diarize.Turn, line diarize.Turn, seat string) float64 {
+	var s float64
+	for _, g := range segs {
+		if g.Seat == seat {
+			s += max(0, min(g.End, line.End)-max(g.Start, line.Start))
 		}
 	}
-	if long := line.End - line.Start; judge < 0.8*long || assoc > 0.2 {
-		t.Errorf("the judge turned towards the associate (%.2f s): judge %.2f s, associate %.2f s; want ≥ %.2f and ≤ 0.2: %+v",
-			long, judge, assoc, 0.8*long, segs)
-	}
+	return s
 }
