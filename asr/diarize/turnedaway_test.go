@@ -44,11 +44,18 @@ const turnedBench = `{
 // lean). Without stage 24 the associate took 1.25 s of the line and the judge kept 2.34 s of
 // 3.70; with only its stage 7 rule, the associate none and the judge still 2.34 s.
 func TestTalkerTurnedToTheNeighbourKeepsTheSeat(t *testing.T) {
-	line, segs := lastLine(t, turnedBench)
-	judge, assoc := cover(segs, line, "judge"), cover(segs, line, "associate")
-	if long := line.End - line.Start; judge < 0.8*long || assoc > 0.2 {
-		t.Errorf("the judge turned towards the associate (%.2f s): judge %.2f s, associate %.2f s; want ≥ %.2f and ≤ 0.2: %+v",
-			long, judge, assoc, 0.8*long, segs)
+	keepsTheLine(t, turnedBench, "judge", "associate", 0.8)
+}
+
+// keepsTheLine renders a room scene and checks that the talker's seat covers at least share of
+// the script's last line and the other seat at most 0.2 s of it.
+func keepsTheLine(t *testing.T, js, talker, other string, share float64) {
+	t.Helper()
+	line, segs := lastLine(t, js)
+	got, stolen := cover(segs, line, talker), cover(segs, line, other)
+	if long := line.End - line.Start; got < share*long || stolen > 0.2 {
+		t.Errorf("the %s's last line (%.2f s): %s %.2f s, %s %.2f s; want ≥ %.2f and ≤ 0.2: %+v",
+			talker, long, talker, got, other, stolen, share*long, segs)
 	}
 }
 
