@@ -81,11 +81,7 @@ func TestLeanBeyondDoubt(t *testing.T) {
 			d.z[0], d.z[1], d.z[2] = 1000, 355, 10
 			c.Active = tc.active
 			lag, corr := d.lead.CrossLead(&c.Hist, &j.Hist)
-			got := -1
-			for f := range leanFrames {
-				d.st.Frame = int64(100 + f)
-				got = d.leanedBy(0)
-			}
+			got := leanAfterFrames(d)
 			if got != tc.want {
 				t.Errorf("lean %d, want %d (lag %d, correlation %.2f)", got, tc.want, lag, corr)
 			}
@@ -125,17 +121,24 @@ func TestLeanWithoutTheSeatsOwnLead(t *testing.T) {
 			d.bm.Lin[1][0] = 0.1 // c's voice on j's mic: −10 dB
 			d.z[0], d.z[1], d.z[2] = 1000, 355, 10
 			c.Active = tc.active
-			got := -1
-			for f := range leanFrames {
-				d.st.Frame = int64(100 + f)
-				got = d.leanedBy(0)
-			}
+			got := leanAfterFrames(d)
 			if got != tc.want {
 				lag, corr := d.lead.CrossLead(&c.Hist, &j.Hist)
 				t.Errorf("lean %d, want %d (lag %d, correlation %.2f)", got, tc.want, lag, corr)
 			}
 		})
 	}
+}
+
+// leanAfterFrames runs stage 19's lean on seat 0's mic for leanFrames frames of the same sound
+// and returns the seat it names, or -1.
+func leanAfterFrames(d *Diarizer) int {
+	got := -1
+	for f := range leanFrames {
+		d.st.Frame = int64(100 + f)
+		got = d.leanedBy(0)
+	}
+	return got
 }
 
 // leadCase is a sound at two mics: lag samples later on the second, independent noise on it at
