@@ -352,6 +352,8 @@ func (d *Diarizer) neighbourLead(c int) int {
 		return 0
 	case lag <= -core.LeadMin && d.nearerOwnLead(c, o, lag):
 		return 0 // this seat's talker leaning towards o's mic (stage 23)
+	case lag <= -core.LeadMin && d.ch[o].Ev.ZSum < ch.Ev.ZSum && d.notVoiceOf(o, c, lag):
+		return 0 // o's mic heard it first, but it is not o's talker's voice (stage 28)
 	case lag <= -core.LeadMin:
 		return 1
 	case lag >= core.LeadMin:
