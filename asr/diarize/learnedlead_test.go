@@ -28,14 +28,7 @@ func TestNeighbourLeadByLearnedLeads(t *testing.T) {
 		{name: "o first by more than LeadMin", lag: -12, learned: true, want: 1}, // stage 7 as before
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := New(DefaultConfig(), []string{"c", "o", "x", "y"}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, o := &d.ch[0], &d.ch[1]
-			oneSound(c, o, tc.lag, tc.noise)
-			c.Ev.ZSum, o.Ev.ZSum = 1000, 900 // o within startNeighbourDB
-			d.ch[2].Ev.ZSum, d.ch[3].Ev.ZSum = 10, 10
+			d, c, o := nearNeighbour(t, tc, 900) // o within startNeighbourDB
 			if tc.learned {
 				learnLead(&c.pos, 1, cLead)
 				learnLead(&o.pos, 0, oLead)
@@ -171,4 +164,19 @@ func learnLead(ps *position, k, lead int) {
 	ps.hist[k] = make([]float32, posLags)
 	ps.hist[k][lead+core.MaxLead] = posMinCount
 	ps.count[k] = posMinCount
+}
+
+// nearNeighbour makes a four-seat diarizer whose mics c (seat 0) and o (seat 1) carry tc's
+// sound (oneSound), c at a level of 1000 over the last 80 ms, o at oLevel, the other two quiet.
+func nearNeighbour(t *testing.T, tc leadCase, oLevel float64) (*Diarizer, *channel, *channel) {
+	t.Helper()
+	d, err := New(DefaultConfig(), []string{"c", "o", "x", "y"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, o := &d.ch[0], &d.ch[1]
+	oneSound(c, o, tc.lag, tc.noise)
+	c.Ev.ZSum, o.Ev.ZSum = 1000, oLevel
+	d.ch[2].Ev.ZSum, d.ch[3].Ev.ZSum = 10, 10
+	return d, c, o
 }

@@ -23,14 +23,7 @@ func TestNotTheNeighboursVoice(t *testing.T) {
 		{leadCase{name: "o's mic first, weakly correlated", lag: -7, noise: 1.3, learned: true, want: 0}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := New(DefaultConfig(), []string{"c", "o", "x", "y"}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, o := &d.ch[0], &d.ch[1]
-			oneSound(c, o, tc.lag, tc.noise)
-			c.Ev.ZSum, o.Ev.ZSum = 1000, 700 // o within startNeighbourDB, c the louder
-			d.ch[2].Ev.ZSum, d.ch[3].Ev.ZSum = 10, 10
+			d, c, o := nearNeighbour(t, tc.leadCase, 700) // o within startNeighbourDB, c the louder
 			if tc.learned {
 				learnLead(&o.pos, 0, oLead)
 			}
