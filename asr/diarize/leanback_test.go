@@ -4,8 +4,8 @@ import "os"
 import "testing"
 
 // testdata/lean-back.json is a courtroom drawn by `hearinggen random` (seed 407: RT60 0.69 s,
-// five seats), in espeak-ng's Mandarin voices. The clerk sits 1.3 m in front of the bench, facing the well,
-// the judge behind. The judge speaks three times, so the judge's lead at the clerk's mic is
+// five seats), in espeak-ng's Mandarin voices. The clerk sits 1.3 m in front of the bench,
+// facing the well, the judge behind. The judge speaks three times, so the judge's lead at the clerk's mic is
 // known; the clerk answers upright once. Then the clerk leans 0.3 m back towards the judge's
 // mic, turning from their own, and reads a long sentence.
 //

@@ -128,8 +128,8 @@ func (d *Diarizer) heardFirst(c int) int {
 	lag, corr := d.lead.CrossLead(&ch.Hist, &d.ch[o].Hist)
 	switch {
 	case lag >= core.LeadMin && corr >= startLeadCorr && d.nearSeat(c, o, lag),
-		ch.nearN > 0 && lag >= core.LeadMin && corr >= nearKeep && abs(lag-ch.nearLag) <= 1,
-		ch.nearN > 0 && corr >= nearKeep && abs(lag-ch.nearLag) <= 1 && d.notVoiceOf(o, c, lag): // stage 28
+		ch.nearN > 0 && corr >= nearKeep && abs(lag-ch.nearLag) <= 1 &&
+			(lag >= core.LeadMin || d.notVoiceOf(o, c, lag)): // the same lag goes on (stage 28: or not o's voice)
 		ch.nearN++
 		ch.nearLast, ch.nearLag = t, lag
 	case lag <= -core.LeadMin && corr >= startLeadCorr && d.nearerOwnLead(c, o, lag):
