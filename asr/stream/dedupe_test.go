@@ -149,6 +149,72 @@ func TestDuplicateCheckLosesNoWords(t *testing.T) {
 	}
 }
 
+// turnedAwayAudio: the witness speaks from 1 s to 4 s turned away from their own mic, which
+// is noisy (a fan beside it), while the clerk's quiet mic 1.5 m away hears the same words about
+// as loud, 5 ms later: over its own floor the clerk's mic is 10 dB the clearer.
+type turnedAwayAudio struct{}
+
+func (turnedAwayAudio) Audio(_ context.Context, _, seat string, start, end float64) ([]int16, error) {
+	r := rand.New(rand.NewPCG(2, uint64(len(seat))))
+	noise, delay := 100.0, 0
+	if seat == "clerk" {
+		noise, delay = 30, 80
+	}
+	n := int((end - start) * wire.SampleRate)
+	out := make([]int16, n)
+	for i := range n {
+		t := start + float64(i-delay)/wire.SampleRate
+		v := noise * r.NormFloat64()
+		if t >= 1 && t < 4 {
+			v += 1000 * math.Sin(2*math.Pi*180*t) * (0.6 + 0.4*math.Sin(2*math.Pi*4*t))
+		}
+		out[i] = int16(max(-32768, min(32767, v)))
+	}
+	return out, nil
+}
+
+// TestBleedFragmentInsideTheLineIsDeleted: the diarizer let the clerk's mic through for 0.6 s in
+// the middle of the witness's 3 s answer, and the engine wrote a piece of the answer on it. The
+// clerk's mic heard that moment clearer over its own floor (that is why it was let through), so
+// clarity alone keeps the clerk's piece and, its text being the shorter, deletes nothing. The
+// piece lies within the witness's segment: the record deletes it, says why, and keeps the answer
+// whole on the witness. A segment that sticks out of the other's span, or is not that short, is
+// still decided by clarity (TestBleedDuplicateIsDeletedWithItsReason, TestDuplicateCheckLosesNoWords).
+func TestBleedFragmentInsideTheLineIsDeleted(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t, t.TempDir())
+	if _, err := store.CreateHearing(ctx, "system", transcript.Hearing{ID: "h1", Language: "en",
+		Seats: []transcript.Seat{{Seat: "witness", Role: "THE WITNESS"}, {Seat: "clerk", Role: "THE CLERK"}}}); err != nil {
+		t.Fatal(err)
+	}
+	store.Start(ctx, "system", "h1")
+	st, _ := New(Config{Record: store, Audio: turnedAwayAudio{}})
+	if ca, cb := clarity(mustAudio(t, "clerk", 0, 2.6), 2*wire.SampleRate), clarity(mustAudio(t, "witness", 0, 2.6), 2*wire.SampleRate); ca < cb+6 {
+		t.Fatalf("the clerk's mic must hear the moment clearer over its floor: %.1f dB against the witness's %.1f", ca, cb)
+	}
+	witness, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "witness", StartMS: 1000, EndMS: 4000})
+	clerk, _ := store.AppendSegment(ctx, ActorDiarizer, "h1", transcript.NewSegment{Seat: "clerk", StartMS: 2000, EndMS: 2600})
+	finalText(st, clerk, "with my wife watching")
+	finalText(st, witness, "I was at home with my wife, watching the news until about eleven.")
+	segs, _ := store.ListSegments(ctx, "h1", false)
+	if len(segs) != 1 || segs[0].ID != witness.ID {
+		t.Fatalf("record keeps %+v; want only the witness's answer", segs)
+	}
+	hist, _ := store.SegmentHistory(ctx, clerk.ID)
+	if last := hist[len(hist)-1]; last.Kind != transcript.EventSegmentDeleted || !strings.Contains(last.Reason, "lies within seat witness's") {
+		t.Fatalf("the clerk's piece: %s, reason %q", last.Kind, last.Reason)
+	}
+}
+
+func mustAudio(t *testing.T, seat string, start, end float64) []int16 {
+	t.Helper()
+	pcm, err := turnedAwayAudio{}.Audio(context.Background(), "h1", seat, start, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pcm
+}
+
 // longAnswer is a witness's long answer, the kind a short objection is spoken over.
 const longAnswer = "I was working the late shift at the pharmacy on Elm Street. It was a quiet night, so I " +
 	"was restocking the shelves near the front window. At about a quarter past nine I heard a car door slam, " +
