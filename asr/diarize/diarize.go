@@ -108,6 +108,7 @@ type Diarizer struct {
 	st  core.Stream     // framing, hearing time, events, turn bookkeeping
 
 	startDiff   float64 // startDiffuseDB as a power ratio
+	begun       bool    // a turn has started in this hearing (stage 30)
 	startNb     float64 // -startNeighbourDB as a power ratio
 	startClear  float64 // startClearDB as a power ratio
 	startSettle float64 // startSettleDB as a power ratio

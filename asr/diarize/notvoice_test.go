@@ -45,28 +45,32 @@ func TestNotTheNeighboursVoice(t *testing.T) {
 
 // TestStartOverTheRoomByTheLead: the start over the room (overRoom) for a level z dB over the
 // room level, after n frames of the sound showed it came from the seat: 7 dB with none, 4 dB
-// after nearFrames (stage 22), 2 dB after nearMany (stage 28).
+// after nearFrames (stage 22), 2 dB after nearMany (stage 28); before the hearing's first turn
+// 9 dB, whatever the frames showed (stage 30).
 func TestStartOverTheRoomByTheLead(t *testing.T) {
 	for _, tc := range []struct {
-		db   float64
-		n    int
-		want bool
+		db    float64
+		n     int
+		first bool
+		want  bool
 	}{
-		{7.5, 0, true}, {5, 0, false},
-		{5, nearFrames, true}, {3, nearFrames, false}, {3, nearMany - 1, false},
-		{3, nearMany, true}, {1, nearMany, false},
+		{7.5, 0, false, true}, {5, 0, false, false},
+		{5, nearFrames, false, true}, {3, nearFrames, false, false}, {3, nearMany - 1, false, false},
+		{3, nearMany, false, true}, {1, nearMany, false, false},
+		{9.5, 0, true, true}, {8.5, 0, true, false}, {8.5, nearMany, true, false},
 	} {
 		d, err := New(DefaultConfig(), []string{"c", "o", "x", "y"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
+		d.begun = !tc.first
 		ch := &d.ch[0]
 		d.st.Frame = 100
 		ch.nearAt, ch.nearN, ch.nearLast = d.st.Frame+1, tc.n, d.st.Frame // this frame's count
 		ch.dSum = 100
 		z := ch.dSum * math.Pow(10, tc.db/10)
 		if got := d.overRoom(0, z); got != tc.want {
-			t.Errorf("%.1f dB over the room after %d frames: start %v, want %v", tc.db, tc.n, got, tc.want)
+			t.Errorf("%.1f dB over the room after %d frames (before the first turn: %v): start %v, want %v", tc.db, tc.n, tc.first, got, tc.want)
 		}
 	}
 }

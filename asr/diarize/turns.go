@@ -168,6 +168,7 @@ func (d *Diarizer) extendRun(c int, t int64) {
 		return
 	}
 	d.st.Begin(c, start, onset, t)
+	d.begun = true
 }
 
 // Stage 17: a voice is voiced in two frames in a row. A vowel lasts 50 ms and more, and the
@@ -265,6 +266,7 @@ func (d *Diarizer) settleStart(c int, t int64) {
 	}
 	ch.pendAt = 0
 	d.st.Begin(c, ch.pendStart, ch.pendOnset, t)
+	d.begun = true
 	ch.LastOn = max(ch.lastOwn, ch.pendStart) // the speech may have paused while the start waited
 }
 
