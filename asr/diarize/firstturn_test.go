@@ -3,6 +3,7 @@ package diarize_test
 import "fmt"
 import "math"
 import "math/rand/v2"
+import "slices"
 import "testing"
 
 import "github.com/courtscribe/courtscribe/asr/diarize"
@@ -17,16 +18,9 @@ import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 // clerk who then opens the hearing, turned 60° from their mic, starts at once, and so does the
 // defendant after the judge.
 func TestBeforeTheFirstTurnTheGalleryStartsNone(t *testing.T) {
-	seats := []seatAt{
-		{[3]float64{8.0, 3.5, 1.6}, 180},  // judge
-		{[3]float64{6.8, 3.6, 1.15}, 180}, // clerk
-		{[3]float64{7.4, 5.6, 1.35}, 215}, // witness
-		{[3]float64{4.6, 1.4, 1.2}, 70},   // prosecutor
-		{[3]float64{4.0, 1.4, 1.2}, 70},   // co-counsel
-		{[3]float64{4.6, 5.6, 1.2}, 290},  // defense
-		{[3]float64{3.4, 5.6, 1.2}, 290},  // defendant
-	}
-	names := []string{"judge", "clerk", "witness", "prosecutor", "co_counsel", "defense", "defendant"}
+	seats := slices.Clone(counselSeats)
+	seats[6].pos[0] = 3.4 // the defendant 1.2 m from the defense
+	names := counselNames
 	const clerk, judge, defendant = 1, 0, 6
 	for k, tc := range []struct {
 		rt60    float64

@@ -37,6 +37,20 @@ var trialSeats = []seatAt{
 
 var trialNames = []string{"judge", "clerk", "witness", "prosecutor", "defense"}
 
+// counselSeats is a seven-seat court with two seats at each counsel table, named by
+// counselNames.
+var counselSeats = []seatAt{
+	{[3]float64{8.0, 3.5, 1.6}, 180},  // judge
+	{[3]float64{6.8, 3.6, 1.15}, 180}, // clerk
+	{[3]float64{7.4, 5.6, 1.35}, 215}, // witness
+	{[3]float64{4.6, 1.4, 1.2}, 70},   // prosecutor
+	{[3]float64{4.0, 1.4, 1.2}, 70},   // co-counsel
+	{[3]float64{4.6, 5.6, 1.2}, 290},  // defense
+	{[3]float64{4.05, 5.6, 1.2}, 290}, // defendant
+}
+
+var counselNames = []string{"judge", "clerk", "witness", "prosecutor", "co_counsel", "defense", "defendant"}
+
 // checkTurns fails t unless turns are exactly the voices of want (start time → seat, each
 // within 0.12 s); a turn that sound says came from a non-speech sound is reported as such.
 func checkTurns(t *testing.T, turns []diarize.Turn, want map[float64]string, sound func(diarize.Turn) bool, what string) {
@@ -180,15 +194,7 @@ func (cr courtroom) talk(seat int, at, sec, f0 float64, r *rand.Rand) placed {
 // room only at its onset. It starts no turn, in rooms of RT60 0.5–0.9 s; a seat's talker
 // who then speaks still starts at once.
 func TestGalleryMurmurAtTheStartStartsNoTurn(t *testing.T) {
-	counsel := []seatAt{
-		{[3]float64{8.0, 3.5, 1.6}, 180},  // judge
-		{[3]float64{6.8, 3.6, 1.15}, 180}, // clerk
-		{[3]float64{7.4, 5.6, 1.35}, 215}, // witness
-		{[3]float64{4.6, 1.4, 1.2}, 70},   // prosecutor
-		{[3]float64{4.0, 1.4, 1.2}, 70},   // co-counsel
-		{[3]float64{4.6, 5.6, 1.2}, 290},  // defense
-		{[3]float64{4.05, 5.6, 1.2}, 290}, // defendant
-	}
+	counsel := counselSeats
 	cases := []courtroom{
 		{room: scene.Room{Size: [3]float64{9, 7, 3.5}, RT60: 0.5}, seats: counsel, gallery: [3]float64{1.6, 2.1, 1.2}, seed: 1},
 		{room: scene.Room{Size: [3]float64{9, 7, 3.5}, RT60: 0.5}, seats: counsel, gallery: [3]float64{1.6, 5.0, 1.2}, seed: 2},
@@ -204,7 +210,7 @@ func TestGalleryMurmurAtTheStartStartsNoTurn(t *testing.T) {
 				at: 2 * rate, x: talker(1.5, 150+20*r.Float64(), -5, r)}
 			seat := 4 // co-counsel answers once the gallery is quiet
 			pcm := cr.render(t, 7, []placed{gal, cr.talk(seat, 5, 1.5, 200, r)})
-			names := []string{"judge", "clerk", "witness", "prosecutor", "co_counsel", "defense", "defendant"}
+			names := counselNames
 			segs, err := diarize.Offline(diarize.DefaultConfig(), names, pcm, nil)
 			if err != nil {
 				t.Fatal(err)

@@ -36,30 +36,46 @@ func TestTextSimilarity(t *testing.T) {
 	}
 }
 
-// roomAudio is the archive's audio of a bleed duplicate: the witness speaks from 1 s to 4 s on
-// its own (low-gain) mic; the judge's hot mic, +12 dB, hears the same speech 10 dB down and
-// delayed, plus its own hotter noise. Raw level says the judge; level over each mic's own floor
-// says the witness.
-type roomAudio struct{}
+// micAudio is the archive's audio of one talker speaking from 1 s to 4 s (a 180 Hz tone that
+// swells 4 times a second), as each seat's mic carries it: its own noise, the voice at the
+// level it reaches that mic, delay samples late, all through the mic's gain. Seats not in mics
+// hear it as def says.
+type micAudio struct {
+	seed uint64
+	def  micPath
+	mics map[string]micPath
+}
 
-func (roomAudio) Audio(_ context.Context, _, seat string, start, end float64) ([]int16, error) {
-	r := rand.New(rand.NewPCG(1, uint64(len(seat))))
-	gain, bleed, delay := 1.0, 1.0, 0
-	if seat == "judge" {
-		gain, bleed, delay = math.Pow(10, 12.0/20), math.Pow(10, -10.0/20), 80
+type micPath struct {
+	gain, level, noise float64
+	delay              int
+}
+
+func (m micAudio) Audio(_ context.Context, _, seat string, start, end float64) ([]int16, error) {
+	r := rand.New(rand.NewPCG(m.seed, uint64(len(seat))))
+	p, ok := m.mics[seat]
+	if !ok {
+		p = m.def
 	}
 	n := int((end - start) * wire.SampleRate)
 	out := make([]int16, n)
 	for i := range n {
-		t := start + float64(i-delay)/wire.SampleRate
-		v := 30 * r.NormFloat64()
+		t := start + float64(i-p.delay)/wire.SampleRate
+		v := p.noise * r.NormFloat64()
 		if t >= 1 && t < 4 {
-			v += bleed * 3000 * math.Sin(2*math.Pi*180*t) * (0.6 + 0.4*math.Sin(2*math.Pi*4*t))
+			v += p.level * math.Sin(2*math.Pi*180*t) * (0.6 + 0.4*math.Sin(2*math.Pi*4*t))
 		}
-		out[i] = int16(max(-32768, min(32767, gain*v)))
+		out[i] = int16(max(-32768, min(32767, p.gain*v)))
 	}
 	return out, nil
 }
+
+// roomAudio is the archive's audio of a bleed duplicate: the witness speaks from 1 s to 4 s on
+// its own (low-gain) mic; the judge's hot mic, +12 dB, hears the same speech 10 dB down and
+// delayed, plus its own hotter noise. Raw level says the judge; level over each mic's own floor
+// says the witness.
+var roomAudio = micAudio{seed: 1, def: micPath{gain: 1, level: 3000, noise: 30},
+	mics: map[string]micPath{"judge": {gain: math.Pow(10, 12.0/20), level: 3000 * math.Pow(10, -10.0/20), noise: 30, delay: 80}}}
 
 func TestBleedDuplicateIsDeletedWithItsReason(t *testing.T) {
 	for _, keepBoth := range []bool{false, true} {
@@ -72,7 +88,7 @@ func TestBleedDuplicateIsDeletedWithItsReason(t *testing.T) {
 		if _, err := store.Start(ctx, "system", "h1"); err != nil {
 			t.Fatal(err)
 		}
-		st, err := New(Config{Record: store, Audio: roomAudio{}, KeepDuplicates: keepBoth})
+		st, err := New(Config{Record: store, Audio: roomAudio, KeepDuplicates: keepBoth})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,26 +168,8 @@ func TestDuplicateCheckLosesNoWords(t *testing.T) {
 // turnedAwayAudio: the witness speaks from 1 s to 4 s turned away from their own mic, which
 // is noisy (a fan beside it), while the clerk's quiet mic 1.5 m away hears the same words about
 // as loud, 5 ms later: over its own floor the clerk's mic is 10 dB the clearer.
-type turnedAwayAudio struct{}
-
-func (turnedAwayAudio) Audio(_ context.Context, _, seat string, start, end float64) ([]int16, error) {
-	r := rand.New(rand.NewPCG(2, uint64(len(seat))))
-	noise, delay := 100.0, 0
-	if seat == "clerk" {
-		noise, delay = 30, 80
-	}
-	n := int((end - start) * wire.SampleRate)
-	out := make([]int16, n)
-	for i := range n {
-		t := start + float64(i-delay)/wire.SampleRate
-		v := noise * r.NormFloat64()
-		if t >= 1 && t < 4 {
-			v += 1000 * math.Sin(2*math.Pi*180*t) * (0.6 + 0.4*math.Sin(2*math.Pi*4*t))
-		}
-		out[i] = int16(max(-32768, min(32767, v)))
-	}
-	return out, nil
-}
+var turnedAwayAudio = micAudio{seed: 2, def: micPath{gain: 1, level: 1000, noise: 100},
+	mics: map[string]micPath{"clerk": {gain: 1, level: 1000, noise: 30, delay: 80}}}
 
 // TestBleedFragmentInsideTheLineIsDeleted: the diarizer let the clerk's mic through for 0.6 s in
 // the middle of the witness's 3 s answer, and the engine wrote a piece of the answer on it. The
@@ -181,14 +179,7 @@ func (turnedAwayAudio) Audio(_ context.Context, _, seat string, start, end float
 // whole on the witness. A segment that sticks out of the other's span, or is not that short, is
 // still decided by clarity (TestBleedDuplicateIsDeletedWithItsReason, TestDuplicateCheckLosesNoWords).
 func TestBleedFragmentInsideTheLineIsDeleted(t *testing.T) {
-	ctx := context.Background()
-	store := openStore(t, t.TempDir())
-	if _, err := store.CreateHearing(ctx, "system", transcript.Hearing{ID: "h1", Language: "en",
-		Seats: []transcript.Seat{{Seat: "witness", Role: "THE WITNESS"}, {Seat: "clerk", Role: "THE CLERK"}}}); err != nil {
-		t.Fatal(err)
-	}
-	store.Start(ctx, "system", "h1")
-	st, _ := New(Config{Record: store, Audio: turnedAwayAudio{}})
+	ctx, store, st := liveHearing(t, turnedAwayAudio, transcript.Seat{Seat: "witness", Role: "THE WITNESS"}, transcript.Seat{Seat: "clerk", Role: "THE CLERK"})
 	if ca, cb := clarity(mustAudio(t, "clerk", 0, 2.6), 2*wire.SampleRate), clarity(mustAudio(t, "witness", 0, 2.6), 2*wire.SampleRate); ca < cb+6 {
 		t.Fatalf("the clerk's mic must hear the moment clearer over its floor: %.1f dB against the witness's %.1f", ca, cb)
 	}
@@ -208,7 +199,7 @@ func TestBleedFragmentInsideTheLineIsDeleted(t *testing.T) {
 
 func mustAudio(t *testing.T, seat string, start, end float64) []int16 {
 	t.Helper()
-	pcm, err := turnedAwayAudio{}.Audio(context.Background(), "h1", seat, start, end)
+	pcm, err := turnedAwayAudio.Audio(context.Background(), "h1", seat, start, end)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,14 +232,20 @@ func TestInterjectionOverALongAnswerIsKept(t *testing.T) {
 // reads roomAudio and records into it.
 func judgeAndWitness(t *testing.T) (context.Context, *sqlite.Store, *Stream) {
 	t.Helper()
+	return liveHearing(t, roomAudio, transcript.Seat{Seat: "judge", Role: "THE COURT"}, transcript.Seat{Seat: "witness", Role: "THE WITNESS"})
+}
+
+// liveHearing is a live hearing h1 with these seats, and a Stream that reads audio and records
+// into it.
+func liveHearing(t *testing.T, audio micAudio, seats ...transcript.Seat) (context.Context, *sqlite.Store, *Stream) {
+	t.Helper()
 	ctx := context.Background()
 	store := openStore(t, t.TempDir())
-	if _, err := store.CreateHearing(ctx, "system", transcript.Hearing{ID: "h1", Language: "en",
-		Seats: []transcript.Seat{{Seat: "judge", Role: "THE COURT"}, {Seat: "witness", Role: "THE WITNESS"}}}); err != nil {
+	if _, err := store.CreateHearing(ctx, "system", transcript.Hearing{ID: "h1", Language: "en", Seats: seats}); err != nil {
 		t.Fatal(err)
 	}
 	store.Start(ctx, "system", "h1")
-	st, _ := New(Config{Record: store, Audio: roomAudio{}})
+	st, _ := New(Config{Record: store, Audio: audio})
 	return ctx, store, st
 }
 

@@ -40,7 +40,7 @@ func (w *told) said() []string {
 func speakingHearing(t *testing.T, w *told) (context.Context, Record, *Stream, *hearing) {
 	t.Helper()
 	ctx, store, _ := judgeAndWitness(t)
-	st, err := New(Config{Record: store, Audio: roomAudio{}, Speaking: w.Speaking})
+	st, err := New(Config{Record: store, Audio: roomAudio, Speaking: w.Speaking})
 	if err != nil {
 		t.Fatal(err)
 	}
