@@ -149,16 +149,17 @@ func (d *Diarizer) heardFirst(c int) int {
 		return 0 // nothing learned to compare with: the time lead is not needed
 	}
 	lag, corr := d.lead.CrossLead(&ch.Hist, &d.ch[o].Hist)
+	notO := corr >= nearKeep && d.notVoiceOf(o, c, lag) // stage 28, judged once per frame
 	switch {
 	case lag >= core.LeadMin && corr >= startLeadCorr && d.nearSeat(c, o, lag),
 		ch.nearN > 0 && corr >= nearKeep && abs(lag-ch.nearLag) <= 1 &&
-			(lag >= core.LeadMin || d.notVoiceOf(o, c, lag)): // the same lag goes on (stage 28: or not o's voice)
+			(lag >= core.LeadMin || notO): // the same lag goes on (stage 28: or not o's voice)
 		ch.nearN++
 		ch.nearLast, ch.nearLag = t, lag
 	case lag <= -core.LeadMin && corr >= startLeadCorr && d.nearerOwnLead(c, o, lag):
 		ch.nearN++ // the leaned-to mic heard it first, from nearer this seat's talker (stage 23)
 		ch.nearLast, ch.nearLag = t, lag
-	case corr >= startLeadCorr && d.notVoiceOf(o, c, lag):
+	case corr >= startLeadCorr && notO:
 		ch.nearN++ // not the voice of o's talker, and louder here (stage 28)
 		ch.nearLast, ch.nearLag = t, lag
 	case lag <= -core.LeadMin && corr >= startLeadCorr:

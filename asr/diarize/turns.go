@@ -167,6 +167,12 @@ func (d *Diarizer) extendRun(c int, t int64) {
 		d.settleStart(c, t)
 		return
 	}
+	d.begin(c, start, onset, t)
+}
+
+// begin starts seat c's turn (reported from start, its talker heard from onset, decided at t)
+// and notes that the hearing has begun (stage 30).
+func (d *Diarizer) begin(c int, start, onset, t int64) {
 	d.st.Begin(c, start, onset, t)
 	d.begun = true
 }
@@ -265,8 +271,7 @@ func (d *Diarizer) settleStart(c int, t int64) {
 		return
 	}
 	ch.pendAt = 0
-	d.st.Begin(c, ch.pendStart, ch.pendOnset, t)
-	d.begun = true
+	d.begin(c, ch.pendStart, ch.pendOnset, t)
 	ch.LastOn = max(ch.lastOwn, ch.pendStart) // the speech may have paused while the start waited
 }
 
