@@ -191,6 +191,7 @@ type channel struct {
 	nearLast          int64      // the last frame that showed the sound came from this seat
 	nearN             int        // frames of the sound that showed it
 	nearLag           int        // the lag of the last of them
+	lines             lineState  // stationary lines in the spectrum (stage 31, lines.go)
 }
 
 // New makes a streaming diarizer for the given seats (channel i of every Push is seats[i]).

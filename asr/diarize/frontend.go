@@ -19,6 +19,7 @@ func (d *Diarizer) step() {
 	d.spec.Analyse()
 	for c := range d.ch {
 		ch := &d.ch[c]
+		d.removeLines(c, t)
 		band, src := ch.Measure(t)
 		ch.band = band
 		d.updateFloor(ch, t, band)
