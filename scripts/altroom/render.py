@@ -9,12 +9,12 @@ talker, a talker directivity (−9 dB straight behind), per-channel mic gain, mi
 tone, an air conditioner switching on/off, 50 Hz mains hum on some channels.
 
 Usage: python3 scripts/altroom/render.py [--out DIR] [--seed-offset N] [--jfk WAV] [--cache DIR]
-                                         [--xtalk] SCENE... | all
+                                         [--xtalk | --names] SCENE... | all
 SCENE is a letter a-f. Writes DIR/NAME.wav (16 kHz int16, one channel per seat in seat order),
 DIR/NAME.truth.json (the project's truth format: segments, events, lines) and DIR/NAME.meta.json
 (seats, acoustics, per-utterance annotations); NAME is the scene's name, with _sN for seed
 offset N (the same room and seats, another draw of script and noise). --xtalk prints the
-crosstalk matrix only.
+crosstalk matrix only, --names the NAMEs only.
 
 Defaults, relative to the repository root: --out var/altroom, --cache var/altroom-cache (espeak-ng
 output, resampled), --jfk ../shared/testdata/jfk.wav (needed by scenes b and e, whose witness is
@@ -1033,6 +1033,7 @@ def main():
     ap.add_argument("--jfk", default=JFK)
     ap.add_argument("--cache", default=CACHE)
     ap.add_argument("--xtalk", action="store_true", help="print the crosstalk matrix only")
+    ap.add_argument("--names", action="store_true", help="print each scene's NAME for this seed offset; render nothing")
     a = ap.parse_args()
     CACHE, JFK = a.cache, a.jfk
     keys = list(scenes()) if a.scenes == ["all"] else a.scenes
@@ -1040,7 +1041,10 @@ def main():
     if bad:
         ap.error("unknown scene %s (%s or all)" % (", ".join(bad), ", ".join(scenes())))
     for k in keys:
-        render(k, a.out, a.xtalk, a.seed_offset)
+        if a.names:
+            print(scenes()[k]["name"] + ("_s%d" % a.seed_offset if a.seed_offset else ""))
+        else:
+            render(k, a.out, a.xtalk, a.seed_offset)
 
 
 if __name__ == "__main__":
