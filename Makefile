@@ -6,7 +6,7 @@ BIN := bin/courtscribe
 PKGS := ./...
 FUZZTIME ?= 10000x
 
-.PHONY: all deps build test vet lint fmt-check unit device-test whisper-test fuzz-short run bench bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live bench-e2e bench-ui bench-backup bench-scale soak e2e fuzz clean
+.PHONY: all deps build test vet lint fmt-check unit device-test whisper-test fuzz-short run bench bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live bench-e2e bench-ui bench-backup bench-scale bench-altroom soak e2e fuzz clean
 
 all: build
 
@@ -57,7 +57,7 @@ run: deps build
 bench: deps build
 	@scripts/bench.sh
 
-bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live bench-e2e bench-ui bench-backup bench-scale: deps build
+bench-ingest bench-agent bench-diarize bench-asr bench-transcript bench-models bench-live bench-e2e bench-ui bench-backup bench-scale bench-altroom: deps build
 	@scripts/bench.sh $(patsubst bench-%,%,$@)
 .PHONY: bench-audioin
 bench-audioin: deps build

@@ -9,6 +9,7 @@ pkgs=(
   libasound2-dev           # capture/device calls alsa-lib directly (to unload unused ALSA plugins)
   pulseaudio pulseaudio-utils alsa-utils libasound2-plugins # a virtual audio device for the real capture test
   espeak-ng sox            # synthetic hearings for tests, benchmarks and make run
+  python3-numpy python3-scipy # scripts/altroom: the independent room renderer of make bench-altroom
   chromium                 # end-to-end UI tests in a real headless browser
   firefox-esr              # the same UI journey in headless Firefox (through its Marionette protocol)
   fonts-noto-cjk           # CJK fonts for the browser UI (OpenType/CFF: go-pdf/fpdf cannot embed them)

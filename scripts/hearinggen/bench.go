@@ -134,39 +134,54 @@ func benchScene(ctx context.Context, r *rendered, a *wavfile.Audio, runs int) (r
 	if err != nil {
 		return row{}, err
 	}
-	ref := tf.Segments
-	events, switches := refEvents(tf)
 	seats := r.scene.SeatNames()
+	rw, hyp, err := measure(r.scene.Name, r.wav, seats, a, tf, runs)
+	if err != nil {
+		return row{}, err
+	}
+	rw.desc = r.scene.Description
+	rw.target, rw.targetWhy, rw.room = target(r.scene)
+	if len(tf.Lines) > 0 {
+		d, err := duplicates(ctx, seats, a.Channels, hyp, tf.Lines)
+		if err != nil {
+			return row{}, fmt.Errorf("duplicates on %s: %w", r.scene.Name, err)
+		}
+		rw.dups = &d
+	}
+	for _, st := range r.scene.Seats {
+		rw.notes = append(rw.notes, seatNotes(rw, st, tf.Segments)...)
+	}
+	return rw, nil
+}
+
+// measure runs every method on one hearing's audio (a, one channel per seat, from the file
+// wav) and scores each against the reference tf: a row without bench's target, notes and
+// duplicates. It also returns the first method's (courtscribe's) turns.
+func measure(name, wav string, seats []string, a *wavfile.Audio, tf truthFile, runs int) (row, []diarize.Turn, error) {
+	events, switches := refEvents(tf)
 	if a.SampleRate != wire.SampleRate || len(a.Channels) != len(seats) {
-		return row{}, fmt.Errorf("%s: %d Hz × %d channels, want 16000 × %d", r.wav, a.SampleRate, len(a.Channels), len(seats))
+		return row{}, nil, fmt.Errorf("%s: %d Hz × %d channels, want 16000 × %d", wav, a.SampleRate, len(a.Channels), len(seats))
 	}
 	dur := float64(a.Frames()) / float64(a.SampleRate)
-	rw := row{name: r.scene.Name, desc: r.scene.Description, seats: len(seats), dur: dur, switches: switches}
-	rw.target, rw.targetWhy, rw.room = target(r.scene)
+	rw := row{name: name, seats: len(seats), dur: dur, switches: switches}
 	n := runs
 	if dur > 600 {
 		n = 1 // a long hearing: one timed run per method
 	}
-	for _, m := range methods {
+	var first []diarize.Turn
+	for k, m := range methods {
 		var hyp []diarize.Turn
 		var err error
 		t := median(n, func() { hyp, err = m.run(seats, a.Channels) })
 		if err != nil {
-			return row{}, fmt.Errorf("%s on %s: %w", m.name, r.scene.Name, err)
+			return row{}, nil, fmt.Errorf("%s on %s: %w", m.name, name, err)
 		}
-		rw.res = append(rw.res, score(ref, hyp, events, rt(dur, len(seats), t)))
-		if len(rw.res) == 1 && len(tf.Lines) > 0 {
-			d, err := duplicates(ctx, seats, a.Channels, hyp, tf.Lines)
-			if err != nil {
-				return row{}, fmt.Errorf("duplicates on %s: %w", r.scene.Name, err)
-			}
-			rw.dups = &d
+		rw.res = append(rw.res, score(tf.Segments, hyp, events, rt(dur, len(seats), t)))
+		if k == 0 {
+			first = hyp
 		}
 	}
-	for _, st := range r.scene.Seats {
-		rw.notes = append(rw.notes, seatNotes(rw, st, ref)...)
-	}
-	return rw, nil
+	return rw, first, nil
 }
 
 // refEvents returns the reference's non-speech events and how many of them switch the room
@@ -268,10 +283,10 @@ func soundsText(r result) string {
 
 func printRow(w io.Writer, r row) {
 	fmt.Fprintf(w, "\n%s: %d seats, %.1f s; %s\n  target DER %s\n", r.name, r.seats, r.dur, r.room, r.targetText())
-	fmt.Fprintf(w, "  %-32s %-28s %-7s %-30s %-14s %s\n", "method", "DER (miss/FA/conf %)", "verdict", "sounds reported as speech", "murmur/AC turns", "×RT/ch")
+	fmt.Fprintf(w, "  %-32s %-28s %-28s %-7s %-30s %-14s %s\n", "method", "DER (miss/FA/conf %)", "no collar", "verdict", "sounds reported as speech", "murmur/AC turns", "×RT/ch")
 	for k, m := range methods {
 		x := r.res[k]
-		fmt.Fprintf(w, "  %-32s %-28s %-7s %-30s %-14s %.0f\n", m.name, pct(x.der), r.derVerdict(k), soundsText(x),
+		fmt.Fprintf(w, "  %-32s %-28s %-28s %-7s %-30s %-14s %.0f\n", m.name, pct(x.der), pct(x.noCollar), r.derVerdict(k), soundsText(x),
 			fmt.Sprintf("%d / %d", x.murmur, x.ac), x.speed)
 	}
 	for _, n := range r.notes {

@@ -1,10 +1,12 @@
 // Command hearinggen synthesizes multi-microphone courtroom hearings from scene files
-// (scripts/scenes/*.json) and benchmarks the seat diarizer on them.
+// (scripts/scenes/*.json) and benchmarks the seat diarizer on them, or on hearings rendered
+// elsewhere (score).
 //
 //	go run ./scripts/hearinggen gen   [-scenes DIR] [-out DIR] [-force] [scene.json...]
 //	go run ./scripts/hearinggen bench [-scenes DIR] [-out DIR] [-md FILE] [-runs N]
 //	go run ./scripts/hearinggen latency [-scenes DIR] [-out DIR] [scene.json...]
 //	go run ./scripts/hearinggen random [-scenes DIR] [-dir DIR] [-n N] [-seed S] [-minutes M] [-lang zh|en]
+//	go run ./scripts/hearinggen score -seats a,b,c [-truth X.truth.json] [-target PCT] [-md FILE] [-runs N] X.wav...
 //
 // gen writes, per scene, OUT/<name>.wav (one channel per seat, 16 kHz) and
 // OUT/<name>.truth.json (reference segments, the `courtscribe diarize --json` schema); a scene
@@ -13,7 +15,11 @@
 // channel wins) on the same audio, scores them with DER (0.25 s collar) and prints a table; with
 // -md it also writes the table as Markdown. A scene that needs ../shared/testdata is skipped
 // with a message when that folder is absent. random draws N courtrooms nobody tuned on (random.go)
-// into DIR as scene files, for gen, bench and latency.
+// into DIR as scene files, for gen, bench and latency. score runs what bench runs on WAVs that
+// another renderer wrote (scripts/altroom): each X.wav, one channel per seat in the order of
+// -seats, against X.truth.json (or -truth, for one WAV) in the format gen writes; it prints
+// bench's table per hearing (no target unless -target gives one) and with -md writes one row
+// per hearing and their mean.
 package main
 
 import "context"
@@ -52,15 +58,19 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: hearinggen gen|bench|latency|info|random [flags]")
+		return errors.New("usage: hearinggen gen|bench|latency|info|random|score [flags]")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	scenes := fs.String("scenes", "scripts/scenes", "folder of scene JSON files")
 	outDir := fs.String("out", "var/hearings", "folder for rendered hearings (cache)")
 	force := fs.Bool("force", false, "render even when the cache is current")
-	md := fs.String("md", "", "bench: also write the table as Markdown to this file")
+	md := fs.String("md", "", "bench, score: also write the table as Markdown to this file")
 	summary := fs.String("summary", "", "bench: write the summary rows (measure|result|target|baseline|verdict) to this file")
-	runs := fs.Int("runs", 5, "bench: timing runs per method (the median is reported)")
+	runs := fs.Int("runs", 5, "bench, score: timing runs per method (the median is reported)")
+	var so scoreOptions
+	fs.StringVar(&so.seats, "seats", "", "score: seat names in channel order, comma-separated")
+	fs.StringVar(&so.truth, "truth", "", "score: the reference of the one WAV (default: X.truth.json beside X.wav)")
+	fs.Float64Var(&so.target, "target", 0, "score: DER target in % for the verdict (0: none)")
 	var ro randomOptions
 	randomDir := fs.String("dir", "var/random-scenes", "random: folder for the drawn scene files")
 	fs.IntVar(&ro.N, "n", 6, "random: how many courtrooms")
@@ -75,6 +85,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return errors.New("random: -n ≥ 1, -minutes > 0, -lang zh, en or empty")
 		}
 		return writeRandom(ro, *scenes, *randomDir, out)
+	}
+	if args[0] == "score" {
+		so.md, so.runs = *md, *runs
+		return scoreFiles(so, fs.Args(), out)
 	}
 	files := fs.Args()
 	if len(files) == 0 {
@@ -111,7 +125,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown subcommand %q (gen, bench, latency, info, random)", args[0])
+	return fmt.Errorf("unknown subcommand %q (gen, bench, latency, info, random, score)", args[0])
 }
 
 type rendered struct {
