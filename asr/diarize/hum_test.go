@@ -1,15 +1,13 @@
 package diarize_test
 
-import (
-	"context"
-	"math"
-	"os/exec"
-	"testing"
-	"time"
+import "context"
+import "math"
+import "os/exec"
+import "testing"
+import "time"
 
-	"github.com/courtscribe/courtscribe/asr/diarize"
-	"github.com/courtscribe/courtscribe/asr/diarize/scene"
-)
+import "github.com/courtscribe/courtscribe/asr/diarize"
+import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 
 // humBench is a bench of three in a reverberant room: the presiding judge on a mic turned
 // 8 dB down, the associate 0.9 m away on one turned 5 dB up, and the clerk below them. The

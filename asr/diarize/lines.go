@@ -1,9 +1,7 @@
 package diarize
 
-import (
-	"math"
-	"slices"
-)
+import "math"
+import "slices"
 
 // Stage 31: stationary lines — mains hum, a fan's tone — are taken out of each channel's
 // spectrum before anything reads it.

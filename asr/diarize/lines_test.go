@@ -1,10 +1,8 @@
 package diarize
 
-import (
-	"math"
-	"math/rand/v2"
-	"testing"
-)
+import "math"
+import "math/rand/v2"
+import "testing"
 
 // TestHumIsNoFloor: three mics in the same room noise, one of them with mains hum 25 dB over
 // the noise on its line. Stage 31 finds the hum's lines, and the hummed channel's noise floor
