@@ -1,13 +1,7 @@
 package diarize_test
 
-import "context"
 import "math"
-import "os/exec"
 import "testing"
-import "time"
-
-import "github.com/courtscribe/courtscribe/asr/diarize"
-import "github.com/courtscribe/courtscribe/asr/diarize/scene"
 
 // humBench is a bench of three in a reverberant room: the presiding judge on a mic turned
 // 8 dB down, the associate 0.9 m away on one turned 5 dB up, and the clerk below them. The
@@ -48,24 +42,7 @@ func addHum(ch []int16, dbfs float64) {
 // mic, and the associate's hot mic next to it reads the judge's voice louder than the judge's
 // own: the judge's lines went to the associate.
 func TestHumOnOneMicKeepsItsTalker(t *testing.T) {
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skipf("espeak-ng not installed (scripts/deps.sh installs it): %v", err)
-	}
-	sc, err := scene.Parse([]byte(humBench))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	h, err := scene.Render(ctx, sc, scene.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addHum(h.Channels[0], -48)
-	segs, err := diarize.Offline(diarize.DefaultConfig(), h.Seats, h.Channels, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, segs := diarizeScene(t, humBench, func(ch [][]int16) { addHum(ch[0], -48) })
 	for _, line := range h.Truth {
 		got := cover(segs, line, line.Seat)
 		var stolen float64

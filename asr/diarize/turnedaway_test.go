@@ -63,6 +63,14 @@ func keepsTheLine(t *testing.T, js, talker, other string, share float64) {
 // returns the reference of the script's last line and the turns found.
 func lastLine(t *testing.T, js string) (diarize.Turn, []diarize.Turn) {
 	t.Helper()
+	h, segs := diarizeScene(t, js, nil)
+	return h.Truth[len(h.Truth)-1], segs
+}
+
+// diarizeScene renders a room scene (espeak-ng voices), lets prep alter its channels (nil:
+// none) and runs the diarizer over it offline; it returns the hearing and the turns found.
+func diarizeScene(t *testing.T, js string, prep func([][]int16)) (*scene.Hearing, []diarize.Turn) {
+	t.Helper()
 	if _, err := exec.LookPath("espeak-ng"); err != nil {
 		t.Skipf("espeak-ng not installed (scripts/deps.sh installs it): %v", err)
 	}
@@ -76,11 +84,14 @@ func lastLine(t *testing.T, js string) (diarize.Turn, []diarize.Turn) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if prep != nil {
+		prep(h.Channels)
+	}
 	segs, err := diarize.Offline(diarize.DefaultConfig(), h.Seats, h.Channels, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return h.Truth[len(h.Truth)-1], segs
+	return h, segs
 }
 
 // cover is how much of line the turns of seat cover, in seconds.
