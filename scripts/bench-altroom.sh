@@ -25,16 +25,9 @@ OFFSETS=${ALTROOM_OFFSETS:-0 1 2}
 JFK=${ALTROOM_JFK:-$(cd .. && pwd)/shared/testdata/jfk.wav}
 
 skip() {
-  echo "bench-altroom: SKIPPED: $1"
-  local note="> **Not measured on $(date -u +%F): $1.** The figures below are those of the last run (its date is in the next paragraph)."
-  if [ -f "$OUT" ] && grep -q '^## Summary' "$OUT"; then
-    awk -v note="$note" 'NR == 1 {print; print ""; print note; next} /^> \*\*Not measured on / {skipblank = 1; next} skipblank && /^$/ {skipblank = 0; next} {skipblank = 0; print}' "$OUT" >"$OUT.tmp"
-    mv "$OUT.tmp" "$OUT"
-    exit 0
-  fi
-  { echo "# Independent renderer benchmark (altroom)"; echo; echo "Skipped on $(date -u +%F): $1."; } >"$OUT"
-  bench_summary "$OUT" "DER, mean of the altroom hearings|skipped: $1|—|—|n/a"
-  exit 0
+  bench_skip altroom "$OUT" "Independent renderer benchmark (altroom)" "Summary" "$1" \
+    "The figures below are those of the last run (its date is in the next paragraph)." \
+    "DER, mean of the altroom hearings|skipped: $1|—|—|n/a"
 }
 
 py=""

@@ -27,17 +27,9 @@ for p in "${COURTSCRIBE_WHISPER_PREFIX:-}" "$(pkg-config --variable=prefix whisp
   [ -n "$p" ] && [ -f "$p/include/whisper.h" ] && compgen -G "$p/lib*/libwhisper.so*" >/dev/null && { prefix=$p; break; }
 done
 skip() {
-  echo "bench-asr: SKIPPED: $1"
-  local note="> **Not measured on $(date -u +%F): $1.** The figures below are those of the last run that had libwhisper (its date is in the next paragraph); rerun \`make bench-asr\` where libwhisper is installed (docs/models.md) to renew them."
-  if [ -f "$OUT" ] && grep -q '^## Engine against whisper-cli' "$OUT"; then
-    # keep the last measured figures (every section, the packing one included); say they are old
-    awk -v note="$note" 'NR == 1 {print; print ""; print note; next} /^> \*\*Not measured on / {skipblank = 1; next} skipblank && /^$/ {skipblank = 0; next} {skipblank = 0; print}' "$OUT" >"$OUT.tmp"
-    mv "$OUT.tmp" "$OUT"
-    exit 0
-  fi
-  { echo "# ASR benchmark"; echo; echo "Skipped on $(date -u +%F): $1."; } >"$OUT"
-  bench_summary "$OUT" "whisper engine / whisper-cli total time|skipped: $1|≤ 1.05|—|n/a"
-  exit 0
+  bench_skip asr "$OUT" "ASR benchmark" "Engine against whisper-cli" "$1" \
+    "The figures below are those of the last run that had libwhisper (its date is in the next paragraph); rerun \`make bench-asr\` where libwhisper is installed (docs/models.md) to renew them." \
+    "whisper engine / whisper-cli total time|skipped: $1|≤ 1.05|—|n/a"
 }
 [ -n "$prefix" ] || skip "libwhisper not found (see docs/models.md)"
 [ -f "$TD/jfk.wav" ] && [ -f "$TD/for-tests-ggml-tiny.bin" ] || skip "test data not found in ../shared/testdata"

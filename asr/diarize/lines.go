@@ -57,7 +57,6 @@ var (
 
 // lineState is one channel's per-bin floor and the lines found in it.
 type lineState struct {
-	cur    [binHi + 1 + lineNeighbor]float64 // this frame's power before any line is taken out
 	smooth [binHi + 1 + lineNeighbor]float64 // each bin's power, smoothed over about 50 ms
 	floor  [binHi + 1 + lineNeighbor]float64 // running minimum of smooth, rising slowly
 	line   [binHi + 1]bool                   // the bins of the band that hold a line
@@ -72,7 +71,6 @@ func (d *Diarizer) removeLines(c int, t int64) {
 	hi := min(binHi+lineNeighbor, len(ch.Pow)-1)
 	for k := lineLo; k <= hi; k++ {
 		p := ch.Pow[k]
-		ls.cur[k] = p
 		if t == 0 {
 			ls.smooth[k] = p
 		}
@@ -91,6 +89,8 @@ func (d *Diarizer) removeLines(c int, t int64) {
 	if !ls.any {
 		return
 	}
+	// Only line bins are written, and only bins without a line are read: each reads this
+	// frame's power as measured.
 	for k := binLo; k <= binHi; k++ {
 		if !ls.line[k] {
 			continue
@@ -99,14 +99,14 @@ func (d *Diarizer) removeLines(c int, t int64) {
 		n := 0
 		for j := k - 1; j >= binLo; j-- {
 			if !ls.line[j] {
-				sum += ls.cur[j]
+				sum += ch.Pow[j]
 				n++
 				break
 			}
 		}
 		for j := k + 1; j <= binHi; j++ {
 			if !ls.line[j] {
-				sum += ls.cur[j]
+				sum += ch.Pow[j]
 				n++
 				break
 			}
