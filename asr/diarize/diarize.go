@@ -192,6 +192,8 @@ type channel struct {
 	nearN             int        // frames of the sound that showed it
 	nearLag           int        // the lag of the last of them
 	lines             lineState  // stationary lines in the spectrum (stage 31, lines.go)
+
+	struck struckState // a run begun by an impact, until it shows a voice (stage 32, struck.go)
 }
 
 // New makes a streaming diarizer for the given seats (channel i of every Push is seats[i]).

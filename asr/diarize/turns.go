@@ -16,6 +16,7 @@ func (d *Diarizer) turn(c int, t int64) {
 		d.settleStart(c, t)
 	}
 	switch {
+	case ch.Active && d.struckCut(c, t):
 	case ch.Active:
 		d.hold(c, t, s > d.th.OffLin)
 	case s > d.th.OnLin && ch.Ev.ZSum > d.th.Margin*ch.Ev.BSum && (d.live < startDiffuseSeats || d.overRoom(c, ch.Ev.ZSum)):
@@ -23,6 +24,9 @@ func (d *Diarizer) turn(c int, t int64) {
 	default:
 		ch.Run.Miss()
 		ch.pos.held = false
+		if ch.Run.Len == 0 && t-ch.lastOwn > int64(d.th.Hang) {
+			ch.struck.mute = false // the ring of a cut turn has died away (stage 32)
+		}
 	}
 	d.tentative(c, t)
 }
@@ -120,6 +124,7 @@ func (d *Diarizer) extendRun(c int, t int64) {
 		}
 		ch.pos.held = false
 	}
+	d.struckRun(c, t)
 	ch.runLed += d.neighbourLead(c)
 	ch.Run.Len++
 	ch.Run.Misses = 0
@@ -140,6 +145,10 @@ func (d *Diarizer) extendRun(c int, t int64) {
 	if ch.Run.Len > pairAfter && !ch.runPair {
 		// Long enough for a vowel, and periodic only in isolated frames: a chair, a cough, not
 		// (yet) a voice (stage 17). The run goes on; two voiced frames in a row start it.
+		return
+	}
+	if ch.struck.ringing() {
+		// The ring of a turn cut as a struck sound, no voice yet (stage 32). The run goes on.
 		return
 	}
 	if ch.runTone >= ch.Run.Voiced {
