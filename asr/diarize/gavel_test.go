@@ -17,6 +17,12 @@ func gavelStrikes(t *testing.T, levelDB float64, r *rand.Rand) []float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return atTalkerLevel(out, levelDB)
+}
+
+// atTalkerLevel scales a struck sound so that its first 10 ms stand levelDB over a talker's RMS
+// (talker's 3277) and returns it.
+func atTalkerLevel(out []float64, levelDB float64) []float64 {
 	var e float64
 	for _, v := range out[:rate/100] {
 		e += v * v

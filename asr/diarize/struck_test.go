@@ -27,15 +27,7 @@ func thumpGavel(n int, gap, levelDB float64, r *rand.Rand) []float64 {
 			}
 		}
 	}
-	var e float64
-	for _, v := range out[:rate/100] {
-		e += v * v
-	}
-	g := 3277 * math.Pow(10, levelDB/20) / math.Sqrt(e/float64(rate/100))
-	for i := range out {
-		out[i] *= g
-	}
-	return out
+	return atTalkerLevel(out, levelDB)
 }
 
 // TestGavelThumpIsNoJudgesSpeech: the judge strikes a gavel whose bench thumps at 160 Hz, a
