@@ -150,9 +150,7 @@ func (d *Diarizer) struckCut(c int, t int64) bool {
 	if k.voice || t-k.peakAt < struckRing {
 		return false
 	}
-	tn := d.st.States[c]
-	tn.LastOn = max(tn.SegStart, k.nearAt)
-	d.st.End(c)
+	d.st.EndAt(c, k.nearAt)
 	k.mute = true
 	return true
 }

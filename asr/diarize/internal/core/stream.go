@@ -304,6 +304,14 @@ func (s *Stream) End(c int) {
 	tn.Run.Len = 0
 }
 
+// EndAt closes seat c's turn with its last speech frame at last (no earlier than the turn's
+// start) and reports it: a turn found, after it was started, to be a sound (stage 32).
+func (s *Stream) EndAt(c int, last int64) {
+	tn := s.States[c]
+	tn.LastOn = max(tn.SegStart, last)
+	s.End(c)
+}
+
 func (s *Stream) endEvent(c int) {
 	tn := s.States[c]
 	s.Events = append(s.Events, Event{Kind: End, Seat: s.Seats[c], SeatIdx: c,
