@@ -147,6 +147,7 @@ type Diarizer struct {
 
 type channel struct {
 	core.Channel
+	trail trail // the talker's level in the open turn (stage 33)
 	// the last 48 ms, for the periodicity of a low voice (voicing.go)
 	lowHist [lowHistLen]float64
 	src     float64 // band power averaged over the last four frames (as a bleed source)

@@ -18,7 +18,9 @@ func (d *Diarizer) turn(c int, t int64) {
 	switch {
 	case ch.Active && d.struckCut(c, t):
 	case ch.Active:
+		prev := ch.LastOn
 		d.hold(c, t, s > d.th.OffLin)
+		d.noteTrail(c, t, prev)
 	case s > d.th.OnLin && ch.Ev.ZSum > d.th.Margin*ch.Ev.BSum && (d.live < startDiffuseSeats || d.overRoom(c, ch.Ev.ZSum)):
 		d.extendRun(c, t)
 	default:
@@ -79,12 +81,22 @@ const endSlack = 10 // frames: 0.1 s
 func (d *Diarizer) hold(c int, t int64, speech bool) {
 	ch := &d.ch[c]
 	if t-ch.LastOn >= int64(d.th.Hang+endSlack) {
+		if !ch.Told {
+			d.trimTrail(c) // stage 33
+		}
 		d.st.End(c)
 		return
 	}
+	if !speech && !ch.Told && t-ch.LastOn >= int64(d.th.Hang) {
+		d.trimTrail(c) // Hold ends the turn at this frame (stage 33)
+	}
 	d.st.Hold(c, t, speech, d.th.Hang, d.resumes)
-	if ch.Active && t-ch.LastOn >= int64(d.th.Hang) {
+	if ch.Active && !ch.Told && t-ch.LastOn >= int64(d.th.Hang) {
+		// The end told is the trimmed one (stage 33); the turn itself holds for the slack as before.
+		last := ch.LastOn
+		d.trimTrail(c)
 		d.st.Tell(c)
+		ch.LastOn = last
 	}
 }
 
@@ -184,6 +196,7 @@ func (d *Diarizer) extendRun(c int, t int64) {
 func (d *Diarizer) begin(c int, start, onset, t int64) {
 	d.st.Begin(c, start, onset, t)
 	d.begun = true
+	d.startTrail(c, t)
 }
 
 // Stage 17: a voice is voiced in two frames in a row. A vowel lasts 50 ms and more, and the
