@@ -10,7 +10,7 @@ import "math"
 // seat got a turn of 0.5–0.9 s for it (the independent renderer: 8 of its 18 gavels reported as
 // speech; the project's rooms: 0.15–0.3 s judge turns on the closing gavel).
 //
-// Holding the start back until the run showed a voice (tried first, branch struck-exp) cost
+// Holding the start back until the run showed a voice (tried first, not merged) cost
 // the clean scenes' Start latency: every synthetic onset is an impact. So the turn starts as
 // before, and the run is followed into it. A turn whose run began within struckWithin frames
 // of an impact at the seat (its band power up 30 dB in one frame, stage 21's strikeAt) keeps
