@@ -75,11 +75,8 @@ func (d *Diarizer) noteTrail(c int, t, prev int64) {
 	}
 }
 
-// trimTrail moves the last speech frame of seat c's turn, about to end or have its end told,
-// back to the end of the last stretch at its talker's level.
-func (d *Diarizer) trimTrail(c int) {
-	ch := &d.ch[c]
-	if ch.trail.end < ch.LastOn {
-		ch.LastOn = max(ch.SegStart, ch.trail.end)
-	}
+// trailEnd is the last frame of seat c's turn at its talker's level: the end to report when
+// the turn ends or its end is told (no later than its last speech frame).
+func (d *Diarizer) trailEnd(c int) int64 {
+	return min(d.ch[c].trail.end, d.ch[c].LastOn)
 }

@@ -81,22 +81,19 @@ const endSlack = 10 // frames: 0.1 s
 func (d *Diarizer) hold(c int, t int64, speech bool) {
 	ch := &d.ch[c]
 	if t-ch.LastOn >= int64(d.th.Hang+endSlack) {
-		if !ch.Told {
-			d.trimTrail(c) // stage 33
+		if ch.Told {
+			d.st.End(c)
+		} else {
+			d.st.EndAt(c, d.trailEnd(c)) // stage 33
 		}
-		d.st.End(c)
 		return
 	}
 	if !speech && !ch.Told && t-ch.LastOn >= int64(d.th.Hang) {
-		d.trimTrail(c) // Hold ends the turn at this frame (stage 33)
+		ch.LastOn = max(ch.SegStart, d.trailEnd(c)) // Hold ends the turn at this frame (stage 33)
 	}
 	d.st.Hold(c, t, speech, d.th.Hang, d.resumes)
-	if ch.Active && !ch.Told && t-ch.LastOn >= int64(d.th.Hang) {
-		// The end told is the trimmed one (stage 33); the turn itself holds for the slack as before.
-		last := ch.LastOn
-		d.trimTrail(c)
-		d.st.Tell(c)
-		ch.LastOn = last
+	if ch.Active && t-ch.LastOn >= int64(d.th.Hang) {
+		d.st.TellAt(c, d.trailEnd(c)) // the end told is the trimmed one; the turn holds as before
 	}
 }
 

@@ -298,7 +298,7 @@ func (s *Stream) End(c int) {
 	tn.Active = false
 	tn.EndStart, tn.EndLast, tn.HasEnded = tn.SegStart, tn.LastOn, true
 	if !tn.Told {
-		s.endEvent(c)
+		s.endEvent(c, tn.LastOn)
 	}
 	tn.Told = false
 	tn.Run.Len = 0
@@ -312,10 +312,11 @@ func (s *Stream) EndAt(c int, last int64) {
 	s.End(c)
 }
 
-func (s *Stream) endEvent(c int) {
+// endEvent reports the End of seat c's turn with its last speech frame at last.
+func (s *Stream) endEvent(c int, last int64) {
 	tn := s.States[c]
 	s.Events = append(s.Events, Event{Kind: End, Seat: s.Seats[c], SeatIdx: c,
-		Start: s.FrameTime(tn.RepStart), End: s.FrameTime(tn.LastOn + 1), Overlap: tn.Overlap,
+		Start: s.FrameTime(tn.RepStart), End: s.FrameTime(last + 1), Overlap: tn.Overlap,
 		Decided: s.FrameTime(s.Frame + 1)})
 }
 
@@ -325,12 +326,17 @@ func (s *Stream) endEvent(c int) {
 // report comes sooner. Should the sound confirm the resume, the turn goes on and a Start
 // reports its continuation from the frame after the end told (see Hold); should it not, the
 // turn closes without a second End.
-func (s *Stream) Tell(c int) {
+func (s *Stream) Tell(c int) { s.TellAt(c, s.States[c].LastOn) }
+
+// TellAt is Tell with the End reported at last speech frame last (between the turn's start and
+// its last speech frame): the turn's last frames were found not to be its talker's (stage 33),
+// while the turn itself, and its LastOn, hold as before.
+func (s *Stream) TellAt(c int, last int64) {
 	tn := s.States[c]
 	if !tn.Active || tn.Told {
 		return
 	}
-	s.endEvent(c)
+	s.endEvent(c, min(max(tn.SegStart, last), tn.LastOn))
 	tn.Told, tn.Announced = true, false
 }
 
